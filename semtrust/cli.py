@@ -1,0 +1,171 @@
+"""The ``semtrust`` command. Thin: it parses arguments and calls the Python API.
+
+The statistics stack is imported inside the subcommands, so ``semtrust --help`` stays fast.
+Every :class:`~semtrust.errors.SemtrustError` becomes one line on stderr and its exit code.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from semtrust import __version__
+from semtrust.errors import InputError, SemtrustError
+
+INTRO = {
+    "zh": "请根据您最近一次在短视频或直播间购物的经历，判断您对以下说法的同意程度。答案无对错之分，所有回答仅用于学术研究并严格保密。",
+    "en": "Thinking of your most recent purchase in a short video or live stream, please indicate how "
+          "much you agree with each statement. There are no right or wrong answers; responses are "
+          "anonymous and used for research only.",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="semtrust",
+        description="Survey SEM for trust in short-video and live-streaming commerce: "
+                    "reliability, CFA and SEM that match lavaan, with HTML/LaTeX/JSON reports.")
+    parser.add_argument("--version", action="version", version=f"semtrust {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    fit = sub.add_parser("fit", help="fit the measurement and structural models and write the reports")
+    fit.add_argument("data", help="survey data: .csv (UTF-8 or GBK), .xlsx or .sav")
+    fit.add_argument("--instrument", help="bundled instrument id or a YAML file (default: trust_mechanism "
+                     "when no --model is given)")
+    fit.add_argument("--model", help="lavaan-syntax model file (.lav); its observed variables name data columns")
+    fit.add_argument("--out", default="semtrust_output", help="output directory (default: %(default)s)")
+    fit.add_argument("--seed", type=int, help="random seed recorded in the results (default: 20261123)")
+    fit.add_argument("--reverse", nargs="+", default=[], metavar="ITEM",
+                     help="reverse-key these items (points + 1 - x); instruments declare their own")
+    fit.add_argument("--scale-points", type=int, metavar="K",
+                     help="number of response categories, to check ranges and reverse-key in --model runs")
+    fit.add_argument("--quiet", action="store_true", help="print only the summary")
+
+    inst = sub.add_parser("instrument", help="list or show the bundled instruments")
+    inst_sub = inst.add_subparsers(dest="action", required=True, metavar="ACTION")
+    inst_sub.add_parser("list", help="list bundled instruments")
+    show = inst_sub.add_parser("show", help="show an instrument or render it as a questionnaire")
+    show.add_argument("id", help="instrument id or YAML path")
+    show.add_argument("--lang", choices=("zh", "en"), default="zh")
+    show.add_argument("--format", choices=("text", "json", "md", "html"), default="text")
+
+    sim = sub.add_parser("simulate", help="simulate Likert data from an instrument's hypotheses")
+    sim.add_argument("--instrument", required=True, help="instrument id or YAML path")
+    sim.add_argument("--n", type=int, required=True, help="number of respondents")
+    sim.add_argument("--seed", type=int, required=True)
+    sim.add_argument("--out", required=True, help="CSV file to write; the truth goes to FILE.truth.json")
+    return parser
+
+
+def _fit(args) -> int:
+    from semtrust.pipeline import DEFAULT_SEED, run_fit
+    from semtrust.report import write_reports
+
+    out = Path(args.out)
+    data = Path(args.data).resolve()
+    if out.resolve() == data:
+        raise InputError(f"--out {out} is the data file; choose a directory for the reports")
+    say = (lambda m: None) if args.quiet else (lambda m: print(f"· {m}", file=sys.stderr))
+    result = run_fit(args.data, instrument=args.instrument, model_path=args.model, reverse=args.reverse,
+                     scale_points=args.scale_points,
+                     seed=DEFAULT_SEED if args.seed is None else args.seed, progress=say)
+    say("writing results.json, report.html and report.tex")
+    for name in ("results.json", "report.html", "report.tex"):
+        if (out / name).resolve() == data:
+            raise InputError(f"{out / name} is the input data file; choose another --out directory")
+    results = result.to_dict()
+    paths = write_reports(results, out)
+    _summary(results, paths)
+    return 0
+
+
+def _summary(results: dict, paths: dict) -> None:
+    from semtrust.report import apa
+
+    def line(label, fit):
+        return (f"{label}: χ²({fit['df']}) = {fit['chisq']:.2f}, CFI = {apa(fit['cfi'], 3, True)}, "
+                f"TLI = {apa(fit['tli'], 3, True)}, RMSEA = {apa(fit['rmsea'], 3, True)} "
+                f"[{apa(fit['rmsea_ci_lower'], 3, True)}, {apa(fit['rmsea_ci_upper'], 3, True)}], "
+                f"SRMR = {apa(fit['srmr'], 3, True)}")
+
+    print(f"n = {results['n']} (of {results['input']['rows']} responses)")
+    if results["fit"]["measurement"]:
+        print(line("Measurement model", results["fit"]["measurement"]))
+    print(line("Structural model ", results["fit"]["structural"]))
+    if results["hypotheses"]:
+        supported = [h["id"] for h in results["hypotheses"] if h["result"] == "supported"]
+        print(f"Hypotheses supported: {len(supported)} of {len(results['hypotheses'])}"
+              + (f" (not: {', '.join(h['id'] for h in results['hypotheses'] if h['result'] != 'supported')})"
+                 if len(supported) < len(results["hypotheses"]) else ""))
+    for warning in results["warnings"]:
+        print(f"warning: {warning}")
+    print("Wrote " + ", ".join(str(p) for p in paths.values()))
+
+
+def _instrument(args) -> int:
+    from semtrust.instrument import bundled_instruments, load_instrument
+
+    if args.action == "list":
+        for instrument_id in bundled_instruments():
+            inst = load_instrument(instrument_id)
+            print(f"{inst.id:22s} {len(inst.constructs):2d} constructs, {len(inst.items):2d} items, "
+                  f"{len(inst.hypotheses):2d} hypotheses  {inst.title['en']} / {inst.title['zh']}")
+        return 0
+    inst = load_instrument(args.id)
+    if args.format == "json":
+        print(json.dumps(inst.to_dict(), ensure_ascii=False, indent=2))
+    elif args.format in ("md", "html"):
+        from semtrust.report import render
+        data = inst.to_dict()
+        items = [item for c in data["constructs"] for item in c["items"]]
+        print(render(f"questionnaire.{args.format}.j2",
+                     {"inst": data, "items": items, "lang": args.lang, "intro": INTRO[args.lang]}), end="")
+    else:
+        lang = args.lang
+        print(f"{inst.title[lang]} [{inst.id} v{inst.version}]")
+        print(f"Response scale: " + "; ".join(f"{k} = {v[lang]}" for k, v in inst.scale.anchors.items()))
+        for c in inst.constructs:
+            print(f"\n{c.id}  {c.name[lang]} ({c.role})")
+            for item in c.items:
+                flag = " (R)" if item.reverse else ""
+                print(f"  {item.id}{flag}  {item.text[lang]}\n        source: {item.source}")
+        print("\nHypotheses:")
+        for h in inst.hypotheses:
+            print(f"  {h.id}: {h.source} -> {h.target} ({h.sign})")
+    return 0
+
+
+def _simulate(args) -> int:
+    from semtrust.instrument import load_instrument
+    from semtrust.simulate import write_simulation
+
+    if args.n < 10:
+        raise InputError(f"--n {args.n}: simulate at least 10 respondents")
+    csv_path, truth_path = write_simulation(load_instrument(args.instrument), args.n, args.seed, args.out)
+    print(f"Wrote {csv_path} and {truth_path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handlers = {"fit": _fit, "instrument": _instrument, "simulate": _simulate}
+    try:
+        return handlers[args.command](args)
+    except SemtrustError as error:
+        print(f"semtrust: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except (OSError, MemoryError) as error:
+        print(f"semtrust: error: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # a bug: one line for the user, the traceback on request
+        if os.environ.get("SEMTRUST_DEBUG"):
+            raise
+        print(f"semtrust: internal error: {type(error).__name__}: {error} "
+              "(rerun with SEMTRUST_DEBUG=1 for the traceback and report it)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,216 @@
+"""Read survey exports and turn item columns into scale scores.
+
+CSV (UTF-8 with or without BOM, UTF-16 with BOM, GB18030/GBK), XLSX and SPSS ``.sav`` are
+read without modifying the file. Item cells may hold numbers or the response labels of
+the instrument's scale in Chinese or English (``非常同意``, ``Strongly agree``, ``4分``);
+anything else stops the run with one line naming the file, row, column and the fix.
+
+>>> import pandas as pd
+>>> table = SurveyTable(pd.DataFrame({"A1": ["非常同意", "2", ""]}), "demo.csv", "csv", "utf-8")
+>>> code_items(table, ["A1"], points=7, labels={"非常同意": 7}).frame["A1"].tolist()
+[7.0, 2.0, nan]
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from semtrust.errors import InputError
+
+_LEADING_SCORE = re.compile(r"^\s*([+-]?\d+)\s*(?:分|[=:：.、)）\-–—]\s*\S.*)?\s*$")
+
+
+@dataclass
+class SurveyTable:
+    """Cells as the file holds them (strings, or numbers for xlsx/sav), plus provenance."""
+
+    frame: pd.DataFrame
+    path: str
+    format: str
+    encoding: str | None = None
+    first_data_row: int = 2   # file row number of frame.iloc[0] (the header is row 1)
+
+
+@dataclass
+class CodedItems:
+    frame: pd.DataFrame                 # float scores, NaN where missing
+    reversed: list[str] = field(default_factory=list)
+    labels_decoded: int = 0             # cells given as text labels
+
+
+def detect_encoding(raw: bytes, path: str) -> str:
+    """BOM, then strict UTF-8, then GB18030 (a superset of GBK); never latin-1."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            raw.decode(encoding)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"{path}: the file is neither UTF-8 nor GBK/GB18030 text; "
+                     "re-export it as UTF-8 CSV or as .xlsx")
+
+
+def _check_header(columns: list, path: str) -> list[str]:
+    names = [str(c).strip() if c is not None and not (isinstance(c, float) and np.isnan(c)) else "" for c in columns]
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        if name and name in seen:
+            raise InputError(f"{path}: columns {seen[name]} and {position} are both named '{name}'; "
+                             "rename one so every column has a unique name")
+        seen[name] = position
+    return names
+
+
+def read_survey(path: str | Path) -> SurveyTable:
+    """Read a CSV, XLSX or SPSS .sav export as it is; the file itself is never written."""
+    path = Path(path)
+    name = str(path)
+    if not path.is_file():
+        raise InputError(f"{name}: no such file")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        try:
+            frame = pd.read_excel(path, dtype=object, header=None)
+        except Exception as exc:  # openpyxl raises many types for damaged files
+            raise InputError(f"{name}: cannot read the workbook ({exc}); save it again as .xlsx") from None
+        if frame.empty:
+            raise InputError(f"{name}: the first sheet is empty; put the data on the first sheet")
+        header = _check_header(list(frame.iloc[0]), name)
+        frame = frame.iloc[1:].reset_index(drop=True)
+        frame.columns = header
+        return SurveyTable(_drop_unnamed(frame), name, "xlsx", None)
+    if suffix == ".sav":
+        import pyreadstat
+        try:
+            frame, _ = pyreadstat.read_sav(str(path), user_missing=False)
+        except Exception as exc:
+            raise InputError(f"{name}: cannot read the SPSS file ({exc})") from None
+        return SurveyTable(frame, name, "sav", "stamped in file")
+    if suffix not in (".csv", ".txt", ".tsv"):
+        raise InputError(f"{name}: unknown file type '{suffix}'; give a .csv, .xlsx or .sav file")
+    raw = path.read_bytes()
+    if not raw.strip(b"\xef\xbb\xbf \r\n\t,"):
+        raise InputError(f"{name}: the file is empty; export the responses again")
+    encoding = detect_encoding(raw, name)
+    text = raw.decode(encoding)
+    delimiter = "\t" if suffix == ".tsv" else ","
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    header = _check_header(rows[0], name)
+    body = rows[1:]
+    if not body:
+        raise InputError(f"{name}: the file has a header but no responses")
+    width = len(header)
+    for line, row in enumerate(body, start=2):
+        if len(row) > width and any(cell.strip() for cell in row[width:]):
+            raise InputError(f"{name}: row {line} has {len(row)} cells but the header has {width}; "
+                             "check for unquoted commas in that row")
+    frame = pd.DataFrame([row[:width] + [""] * (width - len(row)) for row in body], columns=header, dtype=object)
+    return SurveyTable(_drop_unnamed(frame), name, "csv", encoding)
+
+
+def _drop_unnamed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop the empty trailing column some exports add (a trailing comma)."""
+    keep = [c for c in frame.columns if c != "" or frame[c].astype(str).str.strip().replace("nan", "").any()]
+    return frame[keep]
+
+
+def match_columns(table: SurveyTable, names: list[str], what: str) -> dict[str, str]:
+    """Map each required name to a column: exact, else case- and space-insensitive."""
+    columns = list(table.frame.columns)
+    folded: dict[str, list[str]] = {}
+    for c in columns:
+        folded.setdefault(str(c).strip().casefold(), []).append(c)
+    mapping, missing = {}, []
+    for name in names:
+        if name in columns:
+            mapping[name] = name
+        elif len(folded.get(name.casefold(), [])) == 1:
+            mapping[name] = folded[name.casefold()][0]
+        else:
+            missing.append(name)
+    if missing:
+        shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+        raise InputError(f"{table.path}: no column for {shown} ({what}); rename the columns to these "
+                         "ids or fix the model")
+    return mapping
+
+
+def _score(value, labels: dict[str, int]) -> tuple[float, bool] | None:
+    """(score, was_label) for one cell, or None when the cell cannot be read."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return np.nan, False
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return float(value), False
+    text = str(value).strip()
+    if text == "" or text.casefold() in ("na", "nan", "(跳过)", "(空)"):
+        return np.nan, False
+    if text.casefold() in labels:
+        return float(labels[text.casefold()]), True
+    try:
+        return float(text), False
+    except ValueError:
+        pass
+    match = _LEADING_SCORE.match(text)
+    if match:
+        return float(match.group(1)), True
+    return None
+
+
+def code_items(table: SurveyTable, items: list[str], *, points: int | None = None,
+               labels: dict[str, int] | None = None, reverse: list[str] = ()) -> CodedItems:
+    """Scores for ``items`` (ids), reverse-keyed items recoded as ``points + 1 - x``.
+
+    ``points`` enables the range check; without it any number is accepted.
+    """
+    labels = {k.strip().casefold(): v for k, v in (labels or {}).items()}
+    mapping = match_columns(table, list(items), "item columns")
+    unknown = [r for r in reverse if r not in items]
+    if unknown:
+        raise InputError(f"--reverse names {', '.join(unknown)}, which the model does not use")
+    if reverse and points is None:
+        raise InputError("reverse-keying needs the scale length: add --scale-points K (e.g. 7)")
+    scores = {}
+    decoded = 0
+    for item in items:
+        column = mapping[item]
+        values = table.frame[column]
+        out = np.empty(len(values))
+        bad = []
+        for row, value in enumerate(values):
+            scored = _score(value, labels)
+            if scored is None:
+                bad.append((row, value, "text"))
+                continue
+            score, was_label = scored
+            decoded += was_label
+            if points is not None and not np.isnan(score) and (score != int(score) or not 1 <= score <= points):
+                bad.append((row, value, "range"))
+            out[row] = score
+        if bad:
+            row, value, kind = bad[0]
+            where = f"{table.path}: row {row + table.first_data_row}, column '{column}'"
+            more = f" ({len(bad) - 1} more cells in this column are like it)" if len(bad) > 1 else ""
+            if kind == "text":
+                hint = (f"use 1-{points} or a label of the scale" if points else "use numbers")
+                raise InputError(f"{where}: '{value}' is not a number or a response label; {hint}, "
+                                 f"or leave the cell empty for a missing answer{more}")
+            raise InputError(f"{where}: {value} is outside the 1-{points} response scale; correct it "
+                             f"or leave it empty for a missing answer{more}")
+        if np.all(np.isnan(out)):
+            raise InputError(f"{table.path}: column '{column}' has no answers; check the export")
+        scores[item] = out
+    frame = pd.DataFrame(scores)
+    for item in reverse:
+        frame[item] = points + 1 - frame[item]
+    return CodedItems(frame, list(reverse), decoded)

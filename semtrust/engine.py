@@ -1,0 +1,659 @@
+"""Maximum-likelihood SEM with lavaan's defaults, in RAM form.
+
+semopy parses and fits ML models, but lavaan's conventions (``fixed.x``, ``auto.cov.y``,
+unbounded variances, N rather than N-1, defined parameters) decide whether a number
+agrees with what reviewers check. This module builds lavaan's parameter table from
+:mod:`semtrust.syntax`, writes it into the reticular action model
+
+    Sigma = F (I - A)^-1 S (I - A)^-T F'
+
+and fits it by Fisher scoring with analytic derivatives. The same compiled model is what
+the bootstrap refits, so every estimate in a report comes from one engine.
+
+>>> import numpy as np, pandas as pd
+>>> rng = np.random.default_rng(1)
+>>> f = rng.normal(size=500)
+>>> data = pd.DataFrame({f"x{i}": f + rng.normal(size=500) for i in (1, 2, 3)})
+>>> fit = SEM("F =~ x1 + x2 + x3").fit(data)
+>>> fit.fit_measures.df
+0
+>>> round(float(fit.parameters.query("op == '=~'").est.iloc[1]), 2)
+1.02
+"""
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from dataclasses import dataclass, field, asdict
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from semtrust.errors import EstimationError, InputError
+from semtrust.syntax import ModelSyntax, Statement, parse_model
+
+Z975 = stats.norm.ppf(0.975)
+PARAMETER_COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue",
+                     "ci_lower", "ci_upper", "std_all"]
+
+
+@dataclass
+class Row:
+    """One row of the parameter table (lavaan's ``parTable``)."""
+
+    lhs: str
+    op: str
+    rhs: str
+    label: str = ""
+    free: int = -1          # index into the free-parameter vector, -1 when fixed
+    value: float = 0.0      # fixed value, or the start value of a free parameter
+    user: bool = True       # written by the user (False: added by lavaan's defaults)
+    fixed_x: bool = False   # exogenous covariate moment fixed at its sample value
+    start: float | None = None
+
+
+@dataclass
+class ParameterTable:
+    rows: list[Row]
+    observed: list[str]
+    latent: list[str]
+    covariates: list[str]          # observed exogenous variables (fixed.x)
+    definitions: list             # syntax.Definition
+
+    @property
+    def n_free(self) -> int:
+        return max((r.free for r in self.rows), default=-1) + 1
+
+
+def _key(lhs: str, op: str, rhs: str) -> tuple:
+    return (op, *sorted((lhs, rhs))) if op == "~~" else (op, lhs, rhs)
+
+
+def build_parameter_table(spec: ModelSyntax, fixed_x: bool = True) -> ParameterTable:
+    """lavaan's ``sem()`` defaults: first loading fixed to 1, residual and latent variances
+    free, exogenous latent covariances free, residual covariances among observed outcomes
+    free, exogenous observed covariates fixed at their sample moments."""
+    latent = spec.latent
+    lv = set(latent)
+    statements = spec.statements
+    indicators = {s.rhs for s in statements if s.op == "=~"}
+    regressed = {s.lhs for s in statements if s.op == "~"}
+    predictors = {s.rhs for s in statements if s.op == "~"}
+    observed = [v for v in spec.variables if v not in lv]
+    for s in statements:
+        if s.op == "=~" and s.rhs == s.lhs:
+            raise InputError(f"{spec.source}, line {s.line}: '{s.lhs}' cannot measure itself")
+        if s.op == "~" and s.lhs == s.rhs:
+            raise InputError(f"{spec.source}, line {s.line}: '{s.lhs}' cannot predict itself")
+    covariates = [v for v in observed if fixed_x and v in predictors
+                  and v not in regressed and v not in indicators]
+    exogenous_latent = [v for v in latent if v not in regressed and v not in indicators]
+    # lavaan's auto.cov.y: disturbances of pure outcomes (regressed, predicting nothing) covary
+    outcomes = [v for v in spec.variables if v in regressed and v not in predictors and v not in indicators]
+
+    rows: list[Row] = []
+    seen: dict[tuple, int] = {}
+    first_indicator: dict[str, str] = {}
+    for s in statements:
+        key = _key(s.lhs, s.op, s.rhs)
+        if key in seen:
+            raise InputError(f"{spec.source}, line {s.line}: '{s.lhs} {s.op} {s.rhs}' is specified twice")
+        if s.op == "~~" and {s.lhs, s.rhs} <= set(covariates) and s.fixed is None:
+            continue  # lavaan: covariate moments stay fixed at their sample values
+        seen[key] = len(rows)
+        fixed = s.fixed
+        if s.op == "=~" and s.lhs not in first_indicator:
+            first_indicator[s.lhs] = s.rhs
+            if fixed is None and not s.free:
+                fixed = 1.0
+        rows.append(Row(s.lhs, s.op, s.rhs, label=s.label or "",
+                        free=-1 if fixed is not None else 0,
+                        value=fixed if fixed is not None else 0.0, start=s.start))
+
+    def add(lhs, rhs, *, value=0.0, free=True, fixed_x=False):
+        if _key(lhs, "~~", rhs) not in seen:
+            seen[_key(lhs, "~~", rhs)] = len(rows)
+            rows.append(Row(lhs, "~~", rhs, free=0 if free else -1, value=value,
+                            user=False, fixed_x=fixed_x))
+
+    single = {lat: [s.rhs for s in statements if s.op == "=~" and s.lhs == lat] for lat in latent}
+    single_ind = {inds[0] for inds in single.values() if len(inds) == 1 and inds[0] not in lv}
+    for v in observed:
+        if v not in covariates:
+            add(v, v, free=v not in single_ind)  # lavaan's auto.fix.single
+    for v in latent:
+        add(v, v)
+    for a, b in combinations(exogenous_latent, 2):
+        add(a, b)
+    for a, b in combinations(outcomes, 2):
+        add(a, b)
+    for i, a in enumerate(covariates):
+        for b in covariates[i:]:
+            add(a, b, free=False, fixed_x=True)
+
+    labels: dict[str, int] = {}
+    n_free = 0
+    for r in rows:
+        if r.free < 0:
+            continue
+        if r.label and r.label in labels:
+            r.free = labels[r.label]
+            continue
+        r.free = n_free
+        if r.label:
+            labels[r.label] = n_free
+        n_free += 1
+    known = {r.label for r in rows if r.label}
+    for d in spec.definitions:
+        if d.name in known:
+            raise InputError(f"{spec.source}, line {d.line}: '{d.name}' is already a parameter label")
+        known.add(d.name)
+    return ParameterTable(rows, observed, latent, covariates, list(spec.definitions))
+
+
+class _Expression:
+    """A defined parameter's expression, evaluated safely over label values."""
+
+    _ops = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+            ast.Div: operator.truediv, ast.Pow: operator.pow, ast.USub: operator.neg,
+            ast.UAdd: operator.pos}
+    _functions = {"exp": math.exp, "log": math.log, "sqrt": math.sqrt, "abs": abs}
+
+    def __init__(self, text: str, where: str):
+        try:
+            self.tree = ast.parse(text.replace("^", "**"), mode="eval").body
+        except SyntaxError:
+            raise InputError(f"{where}: cannot read the expression '{text}'") from None
+        self.names = {n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name)} - set(self._functions)
+        self.where = where
+
+    def __call__(self, values: dict) -> float:
+        return float(self._eval(self.tree, values))
+
+    def _eval(self, node, values):
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return node.value
+        if isinstance(node, ast.Name):
+            return values[node.id]
+        if isinstance(node, ast.BinOp) and type(node.op) in self._ops:
+            return self._ops[type(node.op)](self._eval(node.left, values), self._eval(node.right, values))
+        if isinstance(node, ast.UnaryOp) and type(node.op) in self._ops:
+            return self._ops[type(node.op)](self._eval(node.operand, values))
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id in self._functions and len(node.args) == 1):
+            return self._functions[node.func.id](self._eval(node.args[0], values))
+        raise InputError(f"{self.where}: only + - * / ^ and exp/log/sqrt/abs are allowed in definitions")
+
+
+@dataclass
+class FitMeasures:
+    """lavaan's ``fitMeasures()`` names with '.' written as '_'."""
+
+    npar: int
+    ntotal: int
+    chisq: float
+    df: int
+    pvalue: float
+    baseline_chisq: float
+    baseline_df: int
+    baseline_pvalue: float
+    cfi: float
+    tli: float
+    logl: float
+    unrestricted_logl: float
+    aic: float
+    bic: float
+    bic2: float
+    rmsea: float
+    rmsea_ci_lower: float
+    rmsea_ci_upper: float
+    rmsea_pvalue: float
+    srmr: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class CompiledModel:
+    """The parameter table written into RAM matrices, with ML objective and derivatives."""
+
+    def __init__(self, table: ParameterTable, observed_order: list[str]):
+        self.table = table
+        self.observed = list(observed_order)
+        self.names = self.observed + table.latent
+        self.p = len(self.observed)
+        self.n_vars = len(self.names)
+        self.n_free = table.n_free
+        index = {v: i for i, v in enumerate(self.names)}
+        self.row_positions: list[tuple[str, int, int]] = []
+        for r in table.rows:
+            if r.op == "=~":
+                self.row_positions.append(("A", index[r.rhs], index[r.lhs]))
+            elif r.op == "~":
+                self.row_positions.append(("A", index[r.lhs], index[r.rhs]))
+            else:
+                self.row_positions.append(("S", index[r.lhs], index[r.rhs]))
+        self.A0 = np.zeros((self.n_vars, self.n_vars))
+        self.S0 = np.zeros((self.n_vars, self.n_vars))
+        free_a, free_s = [], []
+        for r, (m, i, j) in zip(table.rows, self.row_positions):
+            if r.free < 0:
+                self._set(m, i, j, r.value, self.A0, self.S0)
+            elif m == "A":
+                free_a.append((i, j, r.free))
+            else:
+                free_s.append((i, j, r.free))
+        self.a_idx = tuple(np.array(x, dtype=int) for x in zip(*free_a)) if free_a else None
+        self.s_idx = tuple(np.array(x, dtype=int) for x in zip(*free_s)) if free_s else None
+
+    @staticmethod
+    def _set(m, i, j, value, A, S):
+        if m == "A":
+            A[i, j] = value
+        else:
+            S[i, j] = S[j, i] = value
+
+    def matrices(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        A, S = self.A0.copy(), self.S0.copy()
+        if self.a_idx is not None:
+            i, j, k = self.a_idx
+            A[i, j] = theta[k]
+        if self.s_idx is not None:
+            i, j, k = self.s_idx
+            S[i, j] = theta[k]
+            S[j, i] = theta[k]
+        return A, S
+
+    def implied(self, theta: np.ndarray):
+        """Return (Sigma, E, S) with E = (I - A)^-1."""
+        A, S = self.matrices(theta)
+        E = np.linalg.inv(np.eye(self.n_vars) - A)
+        Fe = E[: self.p]
+        return Fe @ S @ Fe.T, E, S
+
+    def objective(self, theta: np.ndarray, sample_cov: np.ndarray, logdet_s: float) -> float:
+        """F_ML = ln|Sigma| + tr(S Sigma^-1) - ln|S| - p, or inf where Sigma is not PD."""
+        sigma, _, _ = self.implied(theta)
+        try:
+            chol = np.linalg.cholesky(sigma)
+        except np.linalg.LinAlgError:
+            return math.inf
+        logdet = 2.0 * np.log(np.diag(chol)).sum()
+        inv_chol = np.linalg.inv(chol)
+        trace = np.einsum("ij,ij->", inv_chol @ sample_cov, inv_chol)
+        return float(logdet + trace - logdet_s - self.p)
+
+    def gradient(self, theta: np.ndarray, sample_cov: np.ndarray) -> np.ndarray:
+        sigma, E, S = self.implied(theta)
+        W = np.linalg.inv(sigma)
+        G = W - W @ sample_cov @ W
+        Fe = E[: self.p]
+        H = Fe.T @ G @ Fe
+        dA = 2.0 * H @ S @ E.T
+        grad = np.zeros(self.n_free)
+        if self.a_idx is not None:
+            i, j, k = self.a_idx
+            np.add.at(grad, k, dA[i, j])
+        if self.s_idx is not None:
+            i, j, k = self.s_idx
+            np.add.at(grad, k, np.where(i == j, H[i, j], 2.0 * H[i, j]))
+        return grad
+
+    def jacobian(self, theta: np.ndarray) -> np.ndarray:
+        """d Sigma / d theta as an array (n_free, p, p)."""
+        sigma, E, S = self.implied(theta)
+        Fe = E[: self.p]
+        Q = E @ S @ Fe.T
+        jac = np.zeros((self.n_free, self.p, self.p))
+        if self.a_idx is not None:
+            for i, j, k in zip(*self.a_idx):
+                d = np.outer(Fe[:, i], Q[j])
+                jac[k] += d + d.T
+        if self.s_idx is not None:
+            for i, j, k in zip(*self.s_idx):
+                d = np.outer(Fe[:, i], Fe[:, j])
+                jac[k] += d if i == j else d + d.T
+        return jac
+
+    def information(self, theta: np.ndarray) -> np.ndarray:
+        """Expected (Fisher) information per observation: 1/2 tr(W dS_a W dS_b)."""
+        sigma, _, _ = self.implied(theta)
+        W = np.linalg.inv(sigma)
+        T = np.einsum("ab,kbc->kac", W, self.jacobian(theta))
+        return 0.5 * np.einsum("jab,kba->jk", T, T)
+
+    def estimate(self, sample_cov: np.ndarray, start: np.ndarray, *, tol: float = 1e-10,
+                 max_iter: int = 500) -> tuple[np.ndarray, int]:
+        """Fisher scoring with step halving; returns (theta, iterations)."""
+        theta = start.copy()
+        logdet_s = np.linalg.slogdet(sample_cov)[1]
+        value = self.objective(theta, sample_cov, logdet_s)
+        if not math.isfinite(value):
+            raise EstimationError("the starting values give a non-positive-definite implied covariance matrix")
+        for iteration in range(1, max_iter + 1):
+            grad = self.gradient(theta, sample_cov)
+            info = self.information(theta)
+            try:
+                step = np.linalg.solve(2.0 * info, grad)
+            except np.linalg.LinAlgError:
+                step = np.linalg.lstsq(2.0 * info, grad, rcond=None)[0]
+            scale = 1.0
+            for _ in range(30):
+                candidate = theta - scale * step
+                new_value = self.objective(candidate, sample_cov, logdet_s)
+                if new_value <= value + 1e-14 * max(1.0, abs(value)):
+                    break
+                scale /= 2.0
+            else:
+                break
+            theta, improvement, value = candidate, value - new_value, new_value
+            if np.max(np.abs(scale * step)) < tol or (improvement < 1e-15 and scale < 1):
+                return theta, iteration
+        grad = self.gradient(theta, sample_cov)
+        if np.max(np.abs(grad)) > 1e-6:
+            raise EstimationError(f"the model did not converge in {max_iter} iterations "
+                                  f"(largest gradient {np.max(np.abs(grad)):.2g}); check that it is identified")
+        return theta, max_iter
+
+
+def _start_values(table: ParameterTable, cm: CompiledModel, sample_cov: pd.DataFrame) -> np.ndarray:
+    """Simple, data-based starts: reference-indicator ratios for loadings, half the observed
+    variance for residuals, the reference indicator's common variance for factors."""
+    cov = sample_cov
+    theta = np.zeros(cm.n_free)
+    loadings: dict[tuple[str, str], float] = {}
+    by_factor: dict[str, list[Row]] = {}
+    for r in table.rows:
+        if r.op == "=~":
+            by_factor.setdefault(r.lhs, []).append(r)
+    factor_var: dict[str, float] = {}
+    for lat, rows in by_factor.items():
+        obs_rows = [r for r in rows if r.rhs in cov.index]
+        ref = obs_rows[0].rhs if obs_rows else None
+        for r in obs_rows[1:]:
+            others = [o.rhs for o in obs_rows if o.rhs not in (ref, r.rhs)]
+            ratios = [cov.loc[r.rhs, o] / cov.loc[ref, o] for o in others if abs(cov.loc[ref, o]) > 1e-8]
+            loadings[(lat, r.rhs)] = float(np.median(ratios)) if ratios else 1.0
+        if ref is not None:
+            common = [cov.loc[ref, r.rhs] / loadings[(lat, r.rhs)] for r in obs_rows[1:]
+                      if abs(loadings[(lat, r.rhs)]) > 1e-8]
+            factor_var[lat] = float(max(np.mean(common), 0.05 * cov.loc[ref, ref])) if common else 0.5 * cov.loc[ref, ref]
+    endogenous = {r.lhs for r in table.rows if r.op == "~"} | {r.rhs for r in table.rows if r.op == "=~"}
+    for r in table.rows:
+        if r.free < 0 or theta[r.free] != 0:
+            continue
+        if r.start is not None:
+            value = r.start
+        elif r.op == "=~":
+            value = loadings.get((r.lhs, r.rhs), 1.0)
+        elif r.op == "~~" and r.lhs == r.rhs:
+            if r.lhs in cov.index:
+                value = cov.loc[r.lhs, r.lhs] * (0.5 if r.lhs in endogenous else 1.0)
+            else:
+                value = factor_var.get(r.lhs, 0.05) * (0.5 if r.lhs in endogenous else 1.0)
+        elif r.op == "~~" and r.lhs in cov.index and r.rhs in cov.index and r.lhs not in endogenous:
+            value = cov.loc[r.lhs, r.rhs]
+        else:
+            value = 0.0
+        theta[r.free] = value
+    return theta
+
+
+class SEM:
+    """A structural equation model from lavaan syntax (the model, before data).
+
+    ``SEM(syntax).fit(data)`` returns a :class:`SEMResults`; ``fit(cov=..., n=...)``
+    fits summary data the way lavaan's ``sample.cov`` does.
+    """
+
+    def __init__(self, syntax: str | ModelSyntax, source: str = "<model>"):
+        self.spec = syntax if isinstance(syntax, ModelSyntax) else parse_model(syntax, source)
+        self.table = build_parameter_table(self.spec)
+        self.source = self.spec.source
+
+    @property
+    def observed(self) -> list[str]:
+        return self.table.observed
+
+    def fit(self, data: pd.DataFrame | None = None, *, cov: pd.DataFrame | None = None,
+            n: int | None = None) -> "SEMResults":
+        if data is not None:
+            missing = [v for v in self.observed if v not in data.columns]
+            if missing:
+                raise InputError(f"the data have no column for {', '.join(missing)} "
+                                 f"(used in {self.source}); rename the columns or fix the model")
+            frame = data[self.observed].astype(float)
+            complete = frame.dropna()
+            n = len(complete)
+            if n <= len(self.observed):
+                raise InputError(f"only {n} complete rows for {len(self.observed)} variables: "
+                                 "the sample covariance matrix would be singular")
+            values = complete.to_numpy()
+            centered = values - values.mean(axis=0)
+            cov = pd.DataFrame(centered.T @ centered / n, index=self.observed, columns=self.observed)
+        elif cov is None or n is None:
+            raise ValueError("fit() needs data, or cov and n")
+        cov = cov.loc[self.observed, self.observed]
+        sample = cov.to_numpy(dtype=float)
+        if np.linalg.eigvalsh(sample).min() <= 1e-12 * max(1.0, np.abs(sample).max()):
+            raise InputError("the sample covariance matrix is singular: an item is constant or a "
+                             "linear combination of others; drop or merge it")
+        for r in self.table.rows:
+            if r.fixed_x:
+                r.value = float(cov.loc[r.lhs, r.rhs])
+        compiled = CompiledModel(self.table, self.observed)
+        start = _start_values(self.table, compiled, cov)
+        theta, iterations = compiled.estimate(sample, start)
+        return SEMResults(self, compiled, theta, sample, int(n), iterations)
+
+
+class SEMResults:
+    """Fitted model: the tidy parameter table, fit measures and implied moments."""
+
+    def __init__(self, model: SEM, compiled: CompiledModel, theta: np.ndarray,
+                 sample_cov: np.ndarray, n: int, iterations: int):
+        self.model = model
+        self.compiled = compiled
+        self.theta = theta
+        self.sample_cov = sample_cov
+        self.n = n
+        self.iterations = iterations
+        self.warnings: list[str] = []
+        info = compiled.information(theta)
+        eigen = np.linalg.eigvalsh(info)
+        if eigen.min() < 1e-10 * max(eigen.max(), 1.0):
+            raise EstimationError(f"{model.source}: the model is not identified (the information "
+                                  "matrix is singular); fix a loading or a variance per factor")
+        self.vcov = np.linalg.inv(info) / n
+        self.implied_cov, E, S = compiled.implied(theta)
+        self.total_cov = E @ S @ E.T
+        self.parameters = self._parameter_table()
+        self.fit_measures = self._fit_measures()
+        self._check_solution()
+
+    # -- parameter table -------------------------------------------------
+    def _parameter_table(self) -> pd.DataFrame:
+        table = self.model.table
+        names = self.compiled.names
+        index = {v: i for i, v in enumerate(names)}
+        sd = np.sqrt(np.clip(np.diag(self.total_cov), 0, None))
+        A, S = self.compiled.matrices(self.theta)
+        se_free = np.sqrt(np.clip(np.diag(self.vcov), 0, None))
+        records = []
+        for r in table.rows:
+            est = self.theta[r.free] if r.free >= 0 else r.value
+            se = se_free[r.free] if r.free >= 0 else 0.0
+            i, j = index[r.lhs], index[r.rhs]
+            if r.op == "=~":
+                std = est * sd[i] / sd[j]
+            elif r.op == "~":
+                std = est * sd[j] / sd[i]
+            elif i == j:
+                std = est / self.total_cov[i, i]
+            else:
+                # lavaan: covariances are scaled by the variance parameters of both sides,
+                # so residual covariances become residual correlations
+                std = est / math.sqrt(S[i, i] * S[j, j]) if S[i, i] * S[j, j] > 0 else math.nan
+            records.append(dict(lhs=r.lhs, op=r.op, rhs=r.rhs, label=r.label, est=est, se=se,
+                                std_all=std, free=r.free))
+        frame = pd.DataFrame(records)
+        frame = pd.concat([frame, self._defined(frame)], ignore_index=True)
+        has_se = frame.se > 0
+        frame["z"] = np.where(has_se, frame.est / frame.se.where(has_se, 1.0), np.nan)
+        frame["pvalue"] = np.where(has_se, 2 * stats.norm.sf(np.abs(frame.z)), np.nan)
+        frame["ci_lower"] = frame.est - Z975 * frame.se
+        frame["ci_upper"] = frame.est + Z975 * frame.se
+        return frame[PARAMETER_COLUMNS]
+
+    def _label_values(self, theta: np.ndarray, column: str, frame: pd.DataFrame) -> dict:
+        labelled = frame[frame.label != ""]
+        if column == "est":
+            return {lab: (theta[f] if f >= 0 else e) for lab, f, e in
+                    zip(labelled.label, labelled.free, labelled.est)}
+        return dict(zip(labelled.label, labelled[column]))
+
+    def _defined(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Defined parameters (``:=``) with delta-method SEs, as lavaan computes them."""
+        records = []
+        defined_values: dict[str, float] = {}
+        defined_std: dict[str, float] = {}
+        expressions = []
+        for d in self.model.table.definitions:
+            expr = _Expression(d.expression, f"{self.model.source}, line {d.line}")
+            known = set(frame.label[frame.label != ""]) | set(defined_values)
+            unknown = expr.names - known
+            if unknown:
+                raise InputError(f"{self.model.source}, line {d.line}: '{d.name}' uses "
+                                 f"{', '.join(sorted(unknown))}, which no parameter is labelled")
+            expressions.append((d, expr))
+
+            def value_at(theta, _expr=expr, _d=d):
+                values = self._label_values(theta, "est", frame)
+                for prev_d, prev_expr in expressions:
+                    if prev_d is _d:
+                        break
+                    values[prev_d.name] = prev_expr(values)
+                return _expr(values)
+
+            est = value_at(self.theta)
+            grad = np.zeros(len(self.theta))
+            for k in range(len(self.theta)):
+                h = 1e-6 * max(1.0, abs(self.theta[k]))
+                up, down = self.theta.copy(), self.theta.copy()
+                up[k] += h
+                down[k] -= h
+                grad[k] = (value_at(up) - value_at(down)) / (2 * h)
+            se = math.sqrt(max(grad @ self.vcov @ grad, 0.0))
+            defined_values[d.name] = est
+            std_values = {**self._label_values(self.theta, "std_all", frame), **defined_std}
+            defined_std[d.name] = expr(std_values)
+            records.append(dict(lhs=d.name, op=":=", rhs=d.expression, label=d.name, est=est,
+                                se=se, std_all=defined_std[d.name], free=-1))
+        return pd.DataFrame(records)
+
+    # -- fit measures ----------------------------------------------------
+    def _fit_measures(self) -> FitMeasures:
+        n, p = self.n, self.compiled.p
+        sample, implied = self.sample_cov, self.implied_cov
+        logdet_s = np.linalg.slogdet(sample)[1]
+        f_ml = self.compiled.objective(self.theta, sample, logdet_s)
+        chisq = n * f_ml
+        covariates = [self.compiled.observed.index(v) for v in self.model.table.covariates]
+        n_fixed_x = len(covariates) * (len(covariates) + 1) // 2
+        npar = self.compiled.n_free
+        moments = p * (p + 1) // 2
+        df = moments - npar - n_fixed_x
+
+        baseline = np.diag(np.diag(sample))
+        for i in covariates:
+            for j in covariates:
+                baseline[i, j] = sample[i, j]
+        base_chisq = n * (np.linalg.slogdet(baseline)[1] + np.trace(sample @ np.linalg.inv(baseline)) - logdet_s - p)
+        base_df = moments - p - len(covariates) * (len(covariates) - 1) // 2
+
+        t1 = max(chisq - df, 0.0)
+        t2 = max(chisq - df, base_chisq - base_df, 0.0)
+        cfi = 1.0 if t1 == 0 and t2 == 0 else 1.0 - t1 / t2
+        if df > 0:
+            a, b = base_chisq / base_df - chisq / df, base_chisq / base_df - 1.0
+            tli = 1.0 if (a < 0 and b < 0) else a / b
+        else:
+            tli = 1.0
+
+        unrestricted = -n / 2 * (p * math.log(2 * math.pi) + logdet_s + p)
+        if covariates:
+            # with fixed.x lavaan reports the likelihood conditional on the covariates
+            q = len(covariates)
+            logdet_x = np.linalg.slogdet(sample[np.ix_(covariates, covariates)])[1]
+            unrestricted += n / 2 * (q * math.log(2 * math.pi) + logdet_x + q)
+        logl = unrestricted - n / 2 * f_ml
+        aic = -2 * logl + 2 * npar
+        bic = -2 * logl + npar * math.log(n)
+        bic2 = -2 * logl + npar * math.log((n + 2) / 24)
+        rmsea, lower, upper, pclose = rmsea_with_interval(chisq, df, n)
+        d = (sample - implied) / np.sqrt(np.outer(np.diag(sample), np.diag(sample)))
+        srmr = float(np.sqrt(np.mean(d[np.tril_indices(p)] ** 2)))
+        return FitMeasures(
+            npar=npar, ntotal=n, chisq=chisq, df=df,
+            pvalue=float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
+            baseline_chisq=base_chisq, baseline_df=base_df,
+            baseline_pvalue=float(stats.chi2.sf(base_chisq, base_df)),
+            cfi=cfi, tli=tli, logl=logl, unrestricted_logl=unrestricted, aic=aic, bic=bic,
+            bic2=bic2, rmsea=rmsea, rmsea_ci_lower=lower, rmsea_ci_upper=upper,
+            rmsea_pvalue=pclose, srmr=srmr)
+
+    def _check_solution(self) -> None:
+        params = self.parameters
+        variances = params[(params.op == "~~") & (params.lhs == params.rhs)]
+        for row in variances.itertuples():
+            if row.est < 0:
+                self.warnings.append(f"Heywood case: the variance of {row.lhs} is negative "
+                                     f"({row.est:.3f}); the solution is improper")
+        loadings = params[params.op.isin(["=~", "~"])]
+        for row in loadings.itertuples():
+            if abs(row.std_all) > 1:
+                self.warnings.append(f"standardized estimate {row.lhs} {row.op} {row.rhs} = "
+                                     f"{row.std_all:.3f} exceeds 1 in absolute value")
+        if self.fit_measures.df < 0:
+            raise EstimationError(f"{self.model.source}: the model has {self.fit_measures.df} "
+                                  "degrees of freedom and is not identified")
+
+    def correlation(self, names: list[str]) -> pd.DataFrame:
+        """Model-implied correlations among any variables (latent or observed)."""
+        index = [self.compiled.names.index(v) for v in names]
+        cov = self.total_cov[np.ix_(index, index)]
+        sd = np.sqrt(np.diag(cov))
+        return pd.DataFrame(cov / np.outer(sd, sd), index=names, columns=names)
+
+    def r_squared(self) -> dict[str, float]:
+        """R² of every endogenous variable (1 - residual variance / total variance)."""
+        A, S = self.compiled.matrices(self.theta)
+        names = self.compiled.names
+        result = {}
+        for i, v in enumerate(names):
+            if np.any(A[i] != 0):
+                result[v] = float(1 - S[i, i] / self.total_cov[i, i])
+        return result
+
+
+def rmsea_with_interval(chisq: float, df: int, n: int) -> tuple[float, float, float, float]:
+    """RMSEA with lavaan's N convention, its 90% CI from the noncentral chi-square, and PCLOSE."""
+    if df <= 0:
+        return 0.0, 0.0, 0.0, math.nan
+
+    def cdf(lam):
+        return stats.chi2.cdf(chisq, df) if lam <= 0 else stats.ncx2.cdf(chisq, df, lam)
+
+    from scipy.optimize import brentq
+    rmsea = math.sqrt(max(chisq - df, 0.0) / (df * n))
+    lam_lower = 0.0 if cdf(0.0) < 0.95 else brentq(lambda l: cdf(l) - 0.95, 0.0, chisq)
+    top = max(n, chisq * 4)
+    if cdf(top) > 0.05 or cdf(0.0) < 0.05:
+        lam_upper = 0.0
+    else:
+        lam_upper = brentq(lambda l: cdf(l) - 0.05, 0.0, top)
+    pclose = float(stats.ncx2.sf(chisq, df, n * df * 0.05 ** 2))
+    return rmsea, math.sqrt(lam_lower / (n * df)), math.sqrt(lam_upper / (n * df)), pclose

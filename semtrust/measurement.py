@@ -1,0 +1,93 @@
+"""Measurement stage: the CFA of every construct and its reliability and convergent validity.
+
+>>> import numpy as np, pandas as pd
+>>> composite_reliability(np.array([0.8, 0.8, 0.8])), average_variance_extracted(np.array([0.8, 0.8, 0.8]))
+(0.8421052631578947, 0.6400000000000001)
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from semtrust.engine import SEM, SEMResults
+from semtrust.syntax import ModelSyntax
+
+# Hair et al. (2019); Fornell & Larcker (1981); Nunnally (1978)
+THRESHOLDS = {"loading": 0.70, "alpha": 0.70, "cr": 0.70, "ave": 0.50, "upper": 0.95}
+
+
+def measurement_model(spec: ModelSyntax) -> ModelSyntax | None:
+    """The CFA implied by a full model: its ``=~`` and residual ``~~`` statements, with all
+    factors free to covary (regressions dropped). None when the model has no factors."""
+    latent = set(spec.latent)
+    if not latent:
+        return None
+    keep = [s for s in spec.statements
+            if s.op == "=~" or (s.op == "~~" and s.lhs not in latent and s.rhs not in latent)]
+    used = {s.rhs for s in keep if s.op == "=~"} | {s.lhs for s in keep if s.op == "=~"}
+    keep = [s for s in keep if s.op == "=~" or {s.lhs, s.rhs} <= used]
+    return ModelSyntax(statements=keep, definitions=[], source=spec.source + " (measurement part)")
+
+
+def fit_measurement(spec: ModelSyntax, data: pd.DataFrame) -> SEMResults | None:
+    cfa = measurement_model(spec)
+    return None if cfa is None else SEM(cfa).fit(data)
+
+
+def composite_reliability(std_loadings: np.ndarray) -> float:
+    """Composite reliability (rho_C) from standardized loadings, residuals 1 - lambda^2."""
+    total = std_loadings.sum() ** 2
+    return float(total / (total + (1 - std_loadings ** 2).sum()))
+
+
+def average_variance_extracted(std_loadings: np.ndarray) -> float:
+    return float(np.mean(std_loadings ** 2))
+
+
+def item_groups(spec: ModelSyntax) -> dict[str, list[str]]:
+    """factor -> its observed indicators, in the order of the model."""
+    latent = set(spec.latent)
+    groups: dict[str, list[str]] = {}
+    for s in spec.statements:
+        if s.op == "=~" and s.rhs not in latent:
+            groups.setdefault(s.lhs, []).append(s.rhs)
+    return groups
+
+
+def loadings_table(cfa: SEMResults, groups: dict[str, list[str]]) -> pd.DataFrame:
+    """One row per item: construct, item, unstandardized and standardized loading."""
+    params = cfa.parameters
+    rows = params[(params.op == "=~")].set_index(["lhs", "rhs"])
+    records = []
+    for construct, items in groups.items():
+        for item in items:
+            r = rows.loc[(construct, item)]
+            records.append(dict(construct=construct, item=item, est=r.est, se=r.se, z=r.z,
+                                pvalue=r.pvalue, std_all=r.std_all))
+    return pd.DataFrame(records)
+
+
+def cronbach_alpha(items: pd.DataFrame) -> tuple[float, float, float]:
+    """Cronbach's alpha with pingouin's Feldt 95% CI."""
+    import pingouin
+
+    alpha, ci = pingouin.cronbach_alpha(data=items, nan_policy="listwise")
+    return float(alpha), float(ci[0]), float(ci[1])
+
+
+def reliability_table(data: pd.DataFrame, groups: dict[str, list[str]],
+                      cfa: SEMResults | None) -> pd.DataFrame:
+    """Per construct: items, alpha with CI, CR and AVE (CR/AVE from the CFA's std. loadings)."""
+    loadings = loadings_table(cfa, groups) if cfa is not None else None
+    records = []
+    for construct, items in groups.items():
+        row = dict(construct=construct, n_items=len(items))
+        if len(items) >= 2:
+            row["alpha"], row["alpha_ci_lower"], row["alpha_ci_upper"] = cronbach_alpha(data[items])
+        if loadings is not None:
+            lam = loadings.loc[loadings.construct == construct, "std_all"].to_numpy()
+            row["cr"] = composite_reliability(lam)
+            row["ave"] = average_variance_extracted(lam)
+            row["min_loading"] = float(lam.min())
+        records.append(row)
+    return pd.DataFrame(records).set_index("construct")

@@ -1,0 +1,209 @@
+"""``semtrust fit`` as a function: data -> measurement -> structural -> one result object.
+
+:class:`StudyResult` is plain data. ``to_dict()`` is the results.json contract and the only
+thing the report templates read, so the console, the JSON and both reports always show the
+same numbers.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import platform as _platform
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+import semtrust
+from semtrust.data import code_items, read_survey
+from semtrust.engine import SEM, SEMResults
+from semtrust.errors import InputError
+from semtrust.instrument import Instrument, load_instrument
+from semtrust.measurement import THRESHOLDS, fit_measurement, item_groups, loadings_table, reliability_table
+from semtrust.structural import hypothesis_table, path_table
+from semtrust.syntax import parse_model
+
+DEFAULT_SEED = 20261123
+SOFTWARE = ("numpy", "scipy", "pandas", "semopy", "pingouin", "statsmodels", "jinja2")
+MAX_CATEGORIES = 12   # a non-item column with at most this many values is described in the sample table
+
+
+@dataclass
+class StudyResult:
+    seed: int
+    input: dict
+    instrument: Instrument | None
+    model_syntax: str
+    items: list[str]
+    data: pd.DataFrame                       # analysed item scores (complete cases)
+    sample: dict                             # column -> [{category, n, percent}]
+    measurement: SEMResults | None
+    structural: SEMResults
+    reliability: pd.DataFrame
+    loadings: pd.DataFrame
+    hypotheses: pd.DataFrame | None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return self.structural.n
+
+    def constructs(self) -> dict:
+        if self.instrument is not None:
+            return {c.id: {"name": c.name, "role": c.role} for c in self.instrument.constructs}
+        return {lv: {"name": {"zh": lv, "en": lv}, "role": None} for lv in self.structural.model.table.latent}
+
+    def to_dict(self) -> dict:
+        """The results.json contract (documented in README.md)."""
+        reliability = {}
+        for construct, row in self.reliability.iterrows():
+            entry = {"n_items": int(row.n_items)}
+            if "alpha" in row and not pd.isna(row.alpha):
+                entry["alpha"] = row.alpha
+                entry["alpha_ci"] = [row.alpha_ci_lower, row.alpha_ci_upper]
+            for key in ("cr", "ave", "min_loading"):
+                if key in row and not pd.isna(row[key]):
+                    entry[key] = row[key]
+            reliability[construct] = entry
+        return _clean({
+            "semtrust_version": semtrust.__version__,
+            "software": software_versions(),
+            "seed": self.seed,
+            "estimator": "ML",
+            "missing": "listwise",
+            "input": self.input,
+            "instrument": None if self.instrument is None else {
+                "id": self.instrument.id, "version": self.instrument.version,
+                "title": self.instrument.title, "reference": self.instrument.reference,
+                "items": {i.id: {"text": i.text, "reverse": i.reverse, "source": i.source}
+                          for i in self.instrument.items}},
+            "model": {"syntax": self.model_syntax},
+            "constructs": self.constructs(),
+            "n": self.n,
+            "sample": self.sample,
+            "fit": {"measurement": None if self.measurement is None else self.measurement.fit_measures.to_dict(),
+                    "structural": self.structural.fit_measures.to_dict()},
+            "parameters": _records(self.structural.parameters),
+            "measurement_parameters": [] if self.measurement is None else _records(self.measurement.parameters),
+            "reliability": reliability,
+            "item_loadings": _records(self.loadings),
+            "thresholds": THRESHOLDS,
+            "paths": _records(path_table(self.structural)),
+            "hypotheses": None if self.hypotheses is None else _records(self.hypotheses),
+            "r2": self.structural.r_squared(),
+            "warnings": self.warnings,
+        })
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: _scalar(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def _scalar(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return None if math.isnan(value) or math.isinf(value) else float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def _clean(obj):
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    return _scalar(obj)
+
+
+def software_versions() -> dict:
+    versions = {"python": _platform.python_version(), "semtrust": semtrust.__version__}
+    for name in SOFTWARE:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def describe_sample(frame: pd.DataFrame, exclude: set[str]) -> dict:
+    """Counts and percentages of every categorical non-item column (platform, gender, ...)."""
+    sample = {}
+    for column in frame.columns:
+        if column in exclude or not str(column).strip():
+            continue
+        values = frame[column].astype(str).str.strip()
+        values = values[(values != "") & (values.str.casefold() != "nan")]
+        levels = values.value_counts(sort=False)
+        if 2 <= len(levels) <= MAX_CATEGORIES and len(values) > 0:
+            order = sorted(levels.index, key=lambda v: (-levels[v], v))
+            sample[str(column)] = [{"category": v, "n": int(levels[v]),
+                                    "percent": 100.0 * levels[v] / len(frame)} for v in order]
+    return sample
+
+
+def run_fit(data_path: str | Path, *, instrument: str | Instrument | None = None,
+            model_path: str | Path | None = None, reverse: list[str] = (),
+            scale_points: int | None = None, seed: int = DEFAULT_SEED,
+            progress: Callable[[str], None] = lambda message: None) -> StudyResult:
+    """Read, code, fit the measurement and structural models, and assemble the result."""
+    if instrument is None and model_path is None:
+        instrument = "trust_mechanism"
+    inst = load_instrument(instrument) if isinstance(instrument, (str, Path)) else instrument
+    if model_path is not None:
+        model_path = Path(model_path)
+        if not model_path.is_file():
+            raise InputError(f"{model_path}: no such model file")
+        try:
+            model_text = model_path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError(f"{model_path}: not UTF-8 text; save the model file as UTF-8") from None
+        spec = parse_model(model_text, str(model_path))
+    else:
+        model_text = inst.model_syntax()
+        spec = parse_model(model_text, f"instrument {inst.id}")
+
+    progress(f"reading {data_path}")
+    table = read_survey(data_path)
+    items = spec.observed
+    if inst is not None:
+        points = scale_points or inst.scale.points
+        reverse = list(reverse) or [i for i in inst.reverse_items if i in items]
+        labels = inst.scale.label_scores()
+    else:
+        points, labels = scale_points, {}
+    coded = code_items(table, items, points=points, labels=labels, reverse=list(reverse))
+    complete = coded.frame.dropna()
+    warnings = []
+    dropped = len(coded.frame) - len(complete)
+    if dropped:
+        warnings.append(f"{dropped} of {len(coded.frame)} responses have missing item answers and were "
+                        "dropped (listwise deletion)")
+    digest = hashlib.sha256(Path(data_path).read_bytes()).hexdigest()
+    input_info = {"data": str(data_path), "sha256": digest, "format": table.format,
+                  "encoding": table.encoding, "rows": len(coded.frame), "complete_rows": len(complete),
+                  "dropped_incomplete": dropped, "reversed_items": list(coded.reversed),
+                  "labels_decoded": coded.labels_decoded, "scale_points": points}
+
+    groups = item_groups(spec)
+    progress(f"fitting the measurement model ({len(groups)} factors, {len(items)} indicators, n = {len(complete)})")
+    measurement = fit_measurement(spec, complete)
+    progress("computing reliability (alpha, CR, AVE)")
+    reliability = reliability_table(complete, groups, measurement)
+    loadings = loadings_table(measurement, groups) if measurement is not None else pd.DataFrame()
+    progress("fitting the structural model")
+    structural = SEM(spec).fit(complete)
+    hypotheses = hypothesis_table(structural, inst) if inst is not None and model_path is None else None
+    for fit in (measurement, structural):
+        if fit is not None:
+            warnings += [w for w in fit.warnings if w not in warnings]
+    used_columns = set(items) | {c for c in table.frame.columns if str(c).strip().casefold() in
+                                 {i.casefold() for i in items}}
+    sample = describe_sample(table.frame.loc[complete.index], used_columns)
+    return StudyResult(seed=seed, input=input_info, instrument=inst, model_syntax=model_text, items=items,
+                       data=complete, sample=sample, measurement=measurement, structural=structural,
+                       reliability=reliability, loadings=loadings, hypotheses=hypotheses, warnings=warnings)

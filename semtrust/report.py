@@ -1,0 +1,96 @@
+"""Report stage: render a result dictionary (results.json) into HTML and LaTeX.
+
+Templates live in ``reports/`` and only read the dictionary that ``StudyResult.to_dict()``
+returns. Numbers follow APA style: no leading zero for values that cannot exceed 1,
+``< .001`` for tiny p values, stars at .05/.01/.001.
+
+>>> apa(0.9306, bounded=True), apa(-0.5544), apa_p(0.00001), stars(0.004)
+('.931', '−0.554', '< .001', '**')
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+from importlib import resources
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+MINUS = "−"  # U+2212, the typographic minus APA asks for
+_TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+                "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                "<": r"\textless{}", ">": r"\textgreater{}", MINUS: r"\textminus{}", "−": r"\textminus{}"}
+_TEX_PATTERN = re.compile("|".join(re.escape(k) for k in _TEX_SPECIAL))
+
+
+def apa(value, digits: int = 3, bounded: bool = False) -> str:
+    """Format a number APA-style; ``bounded`` drops the leading zero (|value| <= 1)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    text = f"{abs(value):.{digits}f}"
+    if bounded and text.startswith("0"):
+        text = text[1:]
+    negative = value < 0 and float(text) != 0
+    return (MINUS if negative else "") + text
+
+
+def apa_p(p) -> str:
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "—"
+    return "< .001" if p < 0.001 else apa(p, 3, bounded=True)
+
+
+def stars(p) -> str:
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return ""
+    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
+
+
+def tex_escape(value) -> str:
+    """Escape any string (item wording, names, file paths) for LaTeX."""
+    return _TEX_PATTERN.sub(lambda m: _TEX_SPECIAL[m.group(0)], str(value))
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(resources.files("semtrust.reports"))), undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                      comment_start_string="{##", comment_end_string="##}")  # LaTeX writes {#1}
+    env.filters.update(apa=apa, apa_p=apa_p, stars=stars, tex=tex_escape,
+                       tojson_pretty=lambda v: json.dumps(v, ensure_ascii=False, indent=2))
+    return env
+
+
+def render(template: str, context: dict) -> str:
+    env = _environment()
+    if template.endswith(".html.j2"):
+        env.autoescape = True
+    return env.get_template(template).render(**context)
+
+
+def report_context(results: dict) -> dict:
+    """What the templates need beyond results.json: display names and a fit-table layout."""
+    constructs = results.get("constructs") or {}
+
+    def name(cid, lang="en"):
+        entry = constructs.get(cid)
+        return entry["name"][lang] if entry else cid
+
+    fit_rows = []
+    for label, key in (("Measurement model (CFA)", "measurement"), ("Structural model", "structural")):
+        fit = results["fit"].get(key)
+        if fit:
+            fit_rows.append({"model": label, **fit,
+                             "chisq_df": fit["chisq"] / fit["df"] if fit["df"] else None})
+    return {"r": results, "fit_rows": fit_rows, "name": name}
+
+
+def write_reports(results: dict, out_dir: Path) -> dict[str, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    context = report_context(results)
+    paths = {"json": out_dir / "results.json", "html": out_dir / "report.html", "tex": out_dir / "report.tex"}
+    paths["json"].write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    paths["html"].write_text(render("report.html.j2", context), encoding="utf-8")
+    paths["tex"].write_text(render("report.tex.j2", context), encoding="utf-8")
+    return paths

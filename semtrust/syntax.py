@@ -1,0 +1,196 @@
+"""Parse lavaan model syntax into plain statements.
+
+Supported: ``=~`` (measurement), ``~`` (regression), ``~~`` (variance/covariance),
+``:=`` (defined parameter), with the modifiers ``1*x`` (fix), ``NA*x`` (free),
+``a*x`` / ``label("a")*x`` (label; shared labels mean equality) and ``start(0.5)*x``.
+Comments start with ``#`` or ``!``; statements end at a newline or ``;`` and continue
+onto the next line when they end with ``+`` or an operator, as in lavaan.
+
+>>> spec = parse_model("visual =~ x1 + a*x2 + a*x3  # equal loadings\\nx1 ~~ x2")
+>>> [(s.lhs, s.op, s.rhs, s.label) for s in spec.statements]
+[('visual', '=~', 'x1', None), ('visual', '=~', 'x2', 'a'), ('visual', '=~', 'x3', 'a'), ('x1', '~~', 'x2', None)]
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from semtrust.errors import InputError
+
+OPERATORS = ("=~", "~~", ":=", "~")
+_UNSUPPORTED = {
+    "==": "equality constraints (use a shared label instead: a*x1 + a*x2)",
+    "<": "inequality constraints",
+    ">": "inequality constraints",
+    "|": "thresholds (ordinal models are not supported; items are treated as continuous under ML)",
+    "~*~": "scaling factors",
+    "<~": "formative (composite) constructs",
+}
+_NAME = re.compile(r"^[^\W\d][\w.]*$")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_CALL = re.compile(r"^(start|label|equal)\((.*)\)$")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One parameter statement, e.g. ``visual =~ 0.5*x2`` or ``y1 ~~ y5``."""
+
+    lhs: str
+    op: str
+    rhs: str
+    fixed: float | None = None
+    label: str | None = None
+    start: float | None = None
+    free: bool = False  # NA* explicitly frees a parameter lavaan would fix
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A defined parameter ``name := expression`` over parameter labels."""
+
+    name: str
+    expression: str
+    line: int = 0
+
+
+@dataclass
+class ModelSyntax:
+    statements: list[Statement] = field(default_factory=list)
+    definitions: list[Definition] = field(default_factory=list)
+    source: str = "<model>"
+
+    @property
+    def latent(self) -> list[str]:
+        """Latent variables in order of first definition."""
+        return list(dict.fromkeys(s.lhs for s in self.statements if s.op == "=~"))
+
+    @property
+    def variables(self) -> list[str]:
+        """All variable names in order of appearance."""
+        names = []
+        for s in self.statements:
+            names += [s.lhs, s.rhs]
+        return list(dict.fromkeys(names))
+
+    @property
+    def observed(self) -> list[str]:
+        latent = set(self.latent)
+        return [v for v in self.variables if v not in latent]
+
+
+def _error(source: str, line: int, message: str) -> InputError:
+    return InputError(f"{source}, line {line}: {message}")
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """Strip comments, split on newlines and ';', and join continued statements."""
+    pieces: list[tuple[int, str]] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        code = re.split(r"[#!]", raw, maxsplit=1)[0]
+        for part in code.split(";"):
+            part = part.strip()
+            if part:
+                pieces.append((number, part))
+    lines: list[tuple[int, str]] = []
+    for number, part in pieces:
+        continues = lines and (
+            lines[-1][1].endswith(("+", "*", "=~", "~", ":=", "("))
+            or part.startswith(("+", "*"))
+            or not any(op in part for op in OPERATORS + tuple(_UNSUPPORTED))
+        )
+        if continues:
+            lines[-1] = (lines[-1][0], lines[-1][1] + " " + part)
+        else:
+            lines.append((number, part))
+    return lines
+
+
+def _split_top_level(text: str, sep: str) -> list[str]:
+    parts, depth, current = [], 0, []
+    for char in text:
+        depth += char == "("
+        depth -= char == ")"
+        if char == sep and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return [p.strip() for p in parts]
+
+
+def _find_operator(line: str) -> str | None:
+    for op in ("=~", "~~", ":=", "==", "<~", "~*~"):
+        if op in line:
+            return op
+    for op in ("~", "<", ">", "|"):
+        if op in line:
+            return op
+    return None
+
+
+def _parse_modifiers(term: str, source: str, number: int) -> dict:
+    """``start(0.5)*a*x`` -> {'start': 0.5, 'label': 'a', 'var': 'x'}."""
+    parts = _split_top_level(term, "*")
+    var, modifiers = parts[-1], parts[:-1]
+    result: dict = {"var": var}
+    if not _NAME.match(var):
+        raise _error(source, number, f"'{var}' is not a valid variable name")
+    for mod in modifiers:
+        mod = mod.strip()
+        call = _CALL.match(mod)
+        if _NUMBER.match(mod):
+            result["fixed"] = float(mod)
+        elif mod == "NA":
+            result["free"] = True
+        elif call:
+            kind, arg = call.group(1), call.group(2).strip().strip("'\"")
+            if kind == "start":
+                if not _NUMBER.match(arg):
+                    raise _error(source, number, f"start() needs a number, got '{arg}'")
+                result["start"] = float(arg)
+            else:
+                result["label"] = arg
+        elif mod.startswith("c("):
+            raise _error(source, number, "group-specific modifiers c(...) need a multi-group run")
+        elif _NAME.match(mod):
+            result["label"] = mod
+        else:
+            raise _error(source, number, f"cannot read the modifier '{mod}' in '{term}'")
+    return result
+
+
+def parse_model(text: str, source: str = "<model>") -> ModelSyntax:
+    """Parse lavaan syntax; raise :class:`InputError` naming the line on any problem."""
+    spec = ModelSyntax(source=source)
+    for number, line in _logical_lines(text):
+        op = _find_operator(line)
+        if op is None:
+            raise _error(source, number, f"no operator (=~, ~, ~~, :=) in '{line}'")
+        if op in _UNSUPPORTED:
+            raise _error(source, number, f"'{op}' ({_UNSUPPORTED[op]}) is not supported")
+        lhs_text, rhs_text = (s.strip() for s in line.split(op, 1))
+        if op == ":=":
+            if not _NAME.match(lhs_text) or not rhs_text:
+                raise _error(source, number, f"a definition reads 'name := expression', got '{line}'")
+            spec.definitions.append(Definition(lhs_text, rhs_text, number))
+            continue
+        if not lhs_text or not rhs_text:
+            raise _error(source, number, f"'{op}' needs a left and a right side: '{line}'")
+        for lhs in _split_top_level(lhs_text, "+"):
+            if not _NAME.match(lhs):
+                raise _error(source, number, f"'{lhs}' is not a valid variable name")
+            for term in _split_top_level(rhs_text, "+"):
+                if not term:
+                    raise _error(source, number, f"empty term in '{line}'")
+                if op == "~" and _NUMBER.match(_split_top_level(term, "*")[-1]):
+                    raise _error(source, number, "intercepts (~ 1) need a mean structure, which is not supported yet")
+                mods = _parse_modifiers(term, source, number)
+                spec.statements.append(Statement(
+                    lhs=lhs, op=op, rhs=mods["var"], fixed=mods.get("fixed"),
+                    label=mods.get("label"), start=mods.get("start"),
+                    free=mods.get("free", False), line=number))
+    if not spec.statements:
+        raise InputError(f"{source}: the model has no statements (=~, ~ or ~~)")
+    return spec
