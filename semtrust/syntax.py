@@ -121,10 +121,8 @@ def _split_top_level(text: str, sep: str) -> list[str]:
 
 
 def _find_operator(line: str) -> str | None:
-    for op in ("=~", "~~", ":=", "==", "<~", "~*~"):
-        if op in line:
-            return op
-    for op in ("~", "<", ">", "|"):
+    # unsupported operators first: "y ~ x | t" must read as a threshold, not a regression
+    for op in ("==", "<~", "~*~", "|", "<", ">", "=~", "~~", ":=", "~"):
         if op in line:
             return op
     return None

@@ -1,0 +1,82 @@
+"""semtrust against lavaan 0.6 fixtures (tests/conformance/make_fixtures.R made them)."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from semtrust.engine import SEM
+from conftest import CONFORMANCE
+
+TOL = 1e-3
+FIXTURES = sorted((CONFORMANCE / "fixtures").glob("*.json"))
+FIT_KEYS = ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper",
+            "rmsea_pvalue", "srmr", "aic", "bic", "bic2", "logl", "unrestricted_logl", "npar",
+            "baseline_chisq", "baseline_df", "ntotal"]
+
+
+def load_case(path):
+    fixture = json.loads(path.read_text())
+    data = pd.read_csv(CONFORMANCE / fixture["data"])
+    for item in fixture.get("reverse", []):
+        data[item] = 8 - data[item]
+    model = (CONFORMANCE / fixture["model"]).read_text()
+    return fixture, data, model
+
+
+@pytest.fixture(scope="module", params=FIXTURES, ids=lambda p: p.stem)
+def case(request):
+    fixture, data, model = load_case(request.param)
+    return fixture, SEM(model, source=fixture["model"]).fit(data)
+
+
+def test_fixtures_present():
+    assert {"holzinger_cfa", "political_democracy"} <= {p.stem for p in FIXTURES}
+
+
+def test_sample_size(case):
+    fixture, fit = case
+    assert fit.n == fixture["n"]
+
+
+@pytest.mark.parametrize("key", FIT_KEYS)
+def test_fit_measures(case, key):
+    fixture, fit = case
+    expected = fixture["fit"][key]
+    actual = fit.fit_measures.to_dict()[key]
+    if expected is None:
+        pytest.skip(f"lavaan gives no {key}")
+    assert actual == pytest.approx(expected, abs=TOL), key
+
+
+def test_parameter_rows_match(case):
+    fixture, fit = case
+    ours = {(r.lhs, r.op, r.rhs) for r in fit.parameters.itertuples()}
+    theirs = set()
+    for r in fixture["parameters"]:
+        key = (r["lhs"], r["op"], r["rhs"])
+        theirs.add(key if key in ours or r["op"] != "~~" else (r["rhs"], r["op"], r["lhs"]))
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("column", ["est", "se", "std_all", "z", "ci_lower", "ci_upper"])
+def test_parameter_values(case, column):
+    fixture, fit = case
+    ours = fit.parameters.set_index(["lhs", "op", "rhs"])
+    for r in fixture["parameters"]:
+        key = (r["lhs"], r["op"], r["rhs"])
+        if key not in ours.index:
+            key = (r["rhs"], r["op"], r["lhs"])
+        expected, actual = r[column], ours.loc[key, column]
+        if expected is None:
+            assert np.isnan(actual) or r["se"] == 0, (key, column)
+            continue
+        assert actual == pytest.approx(expected, abs=TOL), (key, column)
+
+
+def test_implied_covariance(case):
+    fixture, fit = case
+    names = fixture["implied_cov"]["names"]
+    expected = np.array(fixture["implied_cov"]["matrix"])
+    order = [fit.compiled.observed.index(n) for n in names]
+    np.testing.assert_allclose(fit.implied_cov[np.ix_(order, order)], expected, atol=TOL)

@@ -1,0 +1,45 @@
+import pytest
+
+from semtrust.errors import InputError
+from semtrust.syntax import parse_model
+
+
+def test_operators_modifiers_and_comments():
+    spec = parse_model("""
+    # measurement
+    f1 =~ x1 + 0.5*x2 + NA*x3 +
+          start(0.8)*x4          ! continued line
+    f2 =~ y1 + a*y2 + a*y3; f2 ~ b*f1
+    y1 ~~ y2
+    ind := a * b
+    """)
+    rows = {(s.lhs, s.op, s.rhs): s for s in spec.statements}
+    assert rows[("f1", "=~", "x2")].fixed == 0.5
+    assert rows[("f1", "=~", "x3")].free is True
+    assert rows[("f1", "=~", "x4")].start == 0.8
+    assert rows[("f2", "=~", "y3")].label == "a"
+    assert rows[("f2", "~", "f1")].label == "b"
+    assert ("y1", "~~", "y2") in rows
+    assert spec.latent == ["f1", "f2"]
+    assert spec.definitions[0].name == "ind" and spec.definitions[0].expression == "a * b"
+    assert spec.observed == ["x1", "x2", "x3", "x4", "y1", "y2", "y3"]
+
+
+def test_multiple_lhs_and_unicode_names():
+    spec = parse_model("信任 =~ 题1 + 题2 + 题3\ny1 + y2 ~ 信任")
+    assert [(s.lhs, s.rhs) for s in spec.statements if s.op == "~"] == [("y1", "信任"), ("y2", "信任")]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("f =~ x1 + x2\nx1 == x2", "line 2"),
+    ("y ~ 1", "intercepts"),
+    ("f =~ x1 + 2x", "not a valid variable name"),
+    ("f =~", "needs a left and a right side"),
+    ("just words", "no operator"),
+    ("", "no statements"),
+    ("f =~ c(a,b)*x1 + x2", "multi-group"),
+    ("y ~ x | t", "not supported"),
+])
+def test_errors_name_the_line(text, message):
+    with pytest.raises(InputError, match=message):
+        parse_model(text, "m.lav")
