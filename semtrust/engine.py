@@ -18,7 +18,7 @@ the bootstrap refits, so every estimate in a report comes from one engine.
 >>> fit.fit_measures.df
 0
 >>> round(float(fit.parameters.query("op == '=~'").est.iloc[1]), 2)
-1.02
+0.96
 """
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """Measurement stage: the CFA of every construct and its reliability and convergent validity.
 
->>> import numpy as np, pandas as pd
->>> composite_reliability(np.array([0.8, 0.8, 0.8])), average_variance_extracted(np.array([0.8, 0.8, 0.8]))
-(0.8421052631578947, 0.6400000000000001)
+>>> import numpy as np
+>>> lam = np.array([0.8, 0.8, 0.8])
+>>> round(composite_reliability(lam), 4), round(average_variance_extracted(lam), 4)
+(0.8421, 0.64)
 """
 from __future__ import annotations
 

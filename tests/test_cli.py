@@ -1,0 +1,138 @@
+"""End-to-end: the semtrust command as a user runs it."""
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from conftest import CONFORMANCE, ROOT
+
+CONTRACT_FIT = ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper",
+                "srmr", "aic", "bic"]
+PARAMETER_KEYS = ["lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]
+
+
+def semtrust(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "semtrust.cli", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True)
+
+
+def test_cli_import_is_light():
+    code = "import sys, semtrust.cli; heavy = {'numpy', 'pandas', 'scipy', 'semopy', 'pingouin'} & set(sys.modules); print(sorted(heavy))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_help_lists_commands():
+    result = semtrust("--help")
+    assert result.returncode == 0
+    for command in ("fit", "instrument", "simulate"):
+        assert command in result.stdout
+
+
+@pytest.fixture(scope="module")
+def example_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("example")
+    result = semtrust("fit", "example_data/trust_survey.csv", "--out", out, "--quiet")
+    assert result.returncode == 0, result.stderr
+    return out, result
+
+
+def test_fit_writes_contract(example_run):
+    out, result = example_run
+    assert "Hypotheses supported" in result.stdout and "RMSEA" in result.stdout
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert results["n"] == 600
+    for part in ("measurement", "structural"):
+        assert set(CONTRACT_FIT) <= set(results["fit"][part])
+    for table in ("parameters", "measurement_parameters"):
+        assert all(set(PARAMETER_KEYS) <= set(row) for row in results[table])
+    assert {r["op"] for r in results["parameters"]} == {"=~", "~", "~~"}
+    assert set(results["reliability"]) == {"CA", "ID", "AG", "SR", "AT", "HT", "CT", "PT", "ST", "PR",
+                                          "PV", "EA", "PI", "RI", "RC"}
+    assert all({"alpha", "cr", "ave"} <= set(v) for v in results["reliability"].values())
+    assert len(results["hypotheses"]) == 25
+    assert results["input"]["reversed_items"] == ["HT4", "PV4", "RI3"]
+    assert results["seed"] == 20261123 and results["software"]["semopy"]
+    assert results["sample"]["platform"][0]["category"] == "Douyin"
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "主播信任" in html and "Hypothesis tests" in html and "<script" not in html
+
+
+def test_same_input_same_bytes(example_run, tmp_path):
+    out, _ = example_run
+    assert semtrust("fit", "example_data/trust_survey.csv", "--out", tmp_path, "--quiet").returncode == 0
+    for name in ("results.json", "report.html", "report.tex"):
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("case", ["holzinger_cfa", "political_democracy", "holzinger_mimic"])
+def test_model_file_matches_lavaan(tmp_path, case):
+    fixture = json.loads((CONFORMANCE / "fixtures" / f"{case}.json").read_text())
+    result = semtrust("fit", CONFORMANCE / fixture["data"], "--model", CONFORMANCE / fixture["model"],
+                      "--out", tmp_path, "--quiet")
+    assert result.returncode == 0, result.stderr
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["n"] == fixture["n"]
+    for key in CONTRACT_FIT:
+        assert results["fit"]["structural"][key] == pytest.approx(fixture["fit"][key], abs=1e-3), key
+    ours = {(r["lhs"], r["op"], r["rhs"]): r for r in results["parameters"]}
+    for row in fixture["parameters"]:
+        mine = ours.get((row["lhs"], row["op"], row["rhs"])) or ours[(row["rhs"], row["op"], row["lhs"])]
+        for column in ("est", "se", "std_all"):
+            assert mine[column] == pytest.approx(row[column], abs=1e-3), (row, column)
+
+
+def _item_data(tmp_path, edit):
+    frame = pd.read_csv(ROOT / "example_data" / "trust_survey.csv", dtype=str)
+    edit(frame)
+    path = tmp_path / "edited.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda f: f.pop("HT2"), "no column for HT2"),
+    (lambda f: f.__setitem__("PV1", f["PV1"].where(f.index != 4, "very much")), "row 6, column 'PV1': 'very much'"),
+    (lambda f: f.__setitem__("CA1", f["CA1"].where(f.index != 9, "9")), "row 11, column 'CA1': 9 is outside the 1-7"),
+])
+def test_bad_data_exit_2_one_line(tmp_path, edit, message):
+    result = semtrust("fit", _item_data(tmp_path, edit), "--out", tmp_path / "out")
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("·")]
+    assert len(errors) == 1 and message in errors[0] and "Traceback" not in result.stderr
+
+
+def test_empty_file_and_bad_model(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    result = semtrust("fit", empty, "--out", tmp_path / "o")
+    assert result.returncode == 2 and "is empty" in result.stderr and "Traceback" not in result.stderr
+    model = tmp_path / "m.lav"
+    model.write_text("F =~ x1 + x2 + x3\nF ~~ G == 1\n")
+    result = semtrust("fit", CONFORMANCE / "data" / "HolzingerSwineford1939.csv", "--model", model)
+    assert result.returncode == 2 and "m.lav, line 2" in result.stderr
+
+
+def test_instrument_commands():
+    listing = semtrust("instrument", "list")
+    assert "trust_mechanism" in listing.stdout and "sor_live_commerce" in listing.stdout
+    data = json.loads(semtrust("instrument", "show", "trust_mechanism", "--format", "json").stdout)
+    items = [i for c in data["constructs"] for i in c["items"]]
+    assert len(items) == 51 and all({"id", "text", "reverse"} <= set(i) for i in items)
+    md = semtrust("instrument", "show", "trust_mechanism", "--format", "md", "--lang", "zh").stdout
+    assert all(i["text"]["zh"] in md for i in items) and "非常同意" in md
+    html = semtrust("instrument", "show", "sor_live_commerce", "--format", "html", "--lang", "en").stdout
+    assert html.count('type="radio"') == 28 * 7
+    text = semtrust("instrument", "show", "trust_mechanism", "--lang", "en").stdout
+    assert "HT4 (R)" in text and "H25: EA -> RC (+)" in text
+
+
+def test_simulate_regenerates_example_data(tmp_path):
+    truth = json.loads((ROOT / "example_data" / "trust_survey.truth.json").read_text())
+    out = tmp_path / "trust_survey.csv"
+    args = truth["command"].split()[1:]
+    args[args.index("--out") + 1] = str(out)
+    assert semtrust(*args).returncode == 0
+    assert out.read_bytes() == (ROOT / "example_data" / "trust_survey.csv").read_bytes()
