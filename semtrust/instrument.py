@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import yaml
 
+from semtrust._paths import bundled_dir
 from semtrust.errors import InputError
 
 LANGUAGES = ("zh", "en")
@@ -269,8 +269,7 @@ def _check_acyclic(hypotheses, reader: _Reader) -> None:
 
 
 def bundled_instruments() -> list[str]:
-    files = resources.files("semtrust.instruments")
-    return sorted(Path(f.name).stem for f in files.iterdir() if f.name.endswith(".yaml"))
+    return sorted(path.stem for path in bundled_dir("instruments").glob("*.yaml"))
 
 
 def load_instrument(id_or_path: str | Path) -> Instrument:
@@ -282,7 +281,7 @@ def load_instrument(id_or_path: str | Path) -> Instrument:
             raise InputError(f"{path}: no such instrument file")
         raw, name = path.read_bytes(), str(path)
     elif text_path in bundled_instruments():
-        raw = resources.files("semtrust.instruments").joinpath(f"{text_path}.yaml").read_bytes()
+        raw = (bundled_dir("instruments") / f"{text_path}.yaml").read_bytes()
         name = f"instruments/{text_path}.yaml"
     else:
         raise InputError(f"no instrument '{text_path}': use one of {', '.join(bundled_instruments())} "

@@ -14,9 +14,9 @@ import math
 import re
 from pathlib import Path
 
-from importlib import resources
-
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from semtrust._paths import bundled_dir
 
 MINUS = "−"  # U+2212, the typographic minus APA asks for
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
@@ -54,7 +54,7 @@ def tex_escape(value) -> str:
 
 
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(resources.files("semtrust.reports"))), undefined=StrictUndefined,
+    env = Environment(loader=FileSystemLoader(str(bundled_dir("reports"))), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                       comment_start_string="{##", comment_end_string="##}")  # LaTeX writes {#1}
     env.filters.update(apa=apa, apa_p=apa_p, stars=stars, tex=tex_escape,
