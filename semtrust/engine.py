@@ -309,21 +309,23 @@ class CompiledModel:
         Q = E @ S @ Fe.T
         jac = np.zeros((self.n_free, self.p, self.p))
         if self.a_idx is not None:
-            for i, j, k in zip(*self.a_idx):
-                d = np.outer(Fe[:, i], Q[j])
-                jac[k] += d + d.T
+            i, j, k = self.a_idx
+            d = Fe[:, i].T[:, :, None] * Q[j][:, None, :]
+            np.add.at(jac, k, d + d.transpose(0, 2, 1))
         if self.s_idx is not None:
-            for i, j, k in zip(*self.s_idx):
-                d = np.outer(Fe[:, i], Fe[:, j])
-                jac[k] += d if i == j else d + d.T
+            i, j, k = self.s_idx
+            d = Fe[:, i].T[:, :, None] * Fe[:, j].T[:, None, :]
+            off = (i != j)[:, None, None]
+            np.add.at(jac, k, d + off * d.transpose(0, 2, 1))
         return jac
 
     def information(self, theta: np.ndarray) -> np.ndarray:
         """Expected (Fisher) information per observation: 1/2 tr(W dS_a W dS_b)."""
         sigma, _, _ = self.implied(theta)
         W = np.linalg.inv(sigma)
-        T = np.einsum("ab,kbc->kac", W, self.jacobian(theta))
-        return 0.5 * np.einsum("jab,kba->jk", T, T)
+        T = W @ self.jacobian(theta)           # (k, p, p): W dSigma_k
+        flat = T.reshape(len(T), -1)
+        return 0.5 * flat @ T.transpose(0, 2, 1).reshape(len(T), -1).T
 
     def estimate(self, sample_cov: np.ndarray, start: np.ndarray, *, tol: float = 1e-10,
                  max_iter: int = 500) -> tuple[np.ndarray, int]:

@@ -68,12 +68,18 @@ def loadings_table(cfa: SEMResults, groups: dict[str, list[str]]) -> pd.DataFram
     return pd.DataFrame(records)
 
 
-def cronbach_alpha(items: pd.DataFrame) -> tuple[float, float, float]:
-    """Cronbach's alpha with pingouin's Feldt 95% CI."""
+def cronbach_alpha(items: pd.DataFrame, level: float = 0.95) -> tuple[float, float, float]:
+    """Cronbach's alpha (pingouin) with Feldt's CI, unrounded (pingouin rounds it to 3 places)."""
     import pingouin
+    from scipy.stats import f
 
-    alpha, ci = pingouin.cronbach_alpha(data=items, nan_policy="listwise")
-    return float(alpha), float(ci[0]), float(ci[1])
+    alpha, _ = pingouin.cronbach_alpha(data=items, nan_policy="listwise")
+    n, k = items.dropna().shape
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    tail = (1 - level) / 2
+    lower = 1 - (1 - alpha) * f.ppf(1 - tail, df1, df2)
+    upper = 1 - (1 - alpha) * f.ppf(tail, df1, df2)
+    return float(alpha), float(lower), float(upper)
 
 
 def reliability_table(data: pd.DataFrame, groups: dict[str, list[str]],
