@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="reverse-key these items (points + 1 - x); instruments declare their own")
     fit.add_argument("--scale-points", type=int, metavar="K",
                      help="number of response categories, to check ranges and reverse-key in --model runs")
+    fit.add_argument("--na", nargs="+", type=float, default=[], metavar="CODE",
+                     help="numeric missing-value codes in the data, e.g. --na -99 999")
     fit.add_argument("--quiet", action="store_true", help="print only the summary")
 
     inst = sub.add_parser("instrument", help="list or show the bundled instruments")
@@ -69,7 +71,7 @@ def _fit(args) -> int:
         raise InputError(f"--out {out} is the data file; choose a directory for the reports")
     say = (lambda m: None) if args.quiet else (lambda m: print(f"· {m}", file=sys.stderr))
     result = run_fit(args.data, instrument=args.instrument, model_path=args.model, reverse=args.reverse,
-                     scale_points=args.scale_points,
+                     scale_points=args.scale_points, missing_codes=args.na,
                      seed=DEFAULT_SEED if args.seed is None else args.seed, progress=say)
     say("writing results.json, report.html and report.tex")
     for name in ("results.json", "report.html", "report.tex"):

@@ -167,11 +167,27 @@ def _score(value, labels: dict[str, int]) -> tuple[float, bool] | None:
     return None
 
 
+def _refuse_missing_code(scores: np.ndarray, table: SurveyTable, column: str, values) -> None:
+    """Without a scale, a negative code among positive answers (-99, -9) is almost surely a
+    missing-value code: analysing it as a score would be silently wrong."""
+    observed = scores[~np.isnan(scores)]
+    negative = observed[observed < 0]
+    if len(negative) and len(negative) <= 0.25 * len(observed) and np.all(observed[observed >= 0] > 0):
+        code = negative[0]
+        row = int(np.flatnonzero(scores == code)[0])
+        shown = int(code) if code == int(code) else code
+        raise InputError(f"{table.path}: row {row + table.first_data_row}, column '{column}': {shown} looks "
+                         f"like a missing-value code; pass --na {shown} to treat it as missing, or "
+                         "--scale-points K to check the range")
+
+
 def code_items(table: SurveyTable, items: list[str], *, points: int | None = None,
-               labels: dict[str, int] | None = None, reverse: list[str] = ()) -> CodedItems:
+               labels: dict[str, int] | None = None, reverse: list[str] = (),
+               missing_codes: list[float] = ()) -> CodedItems:
     """Scores for ``items`` (ids), reverse-keyed items recoded as ``points + 1 - x``.
 
-    ``points`` enables the range check; without it any number is accepted.
+    ``points`` enables the range check; without it any number is accepted, so numeric
+    missing-value codes (-99, 999) must be named in ``missing_codes``.
     """
     labels = {k.strip().casefold(): v for k, v in (labels or {}).items()}
     mapping = match_columns(table, list(items), "item columns")
@@ -193,6 +209,8 @@ def code_items(table: SurveyTable, items: list[str], *, points: int | None = Non
                 bad.append((row, value, "text"))
                 continue
             score, was_label = scored
+            if score in missing_codes:
+                score, was_label = np.nan, False
             decoded += was_label
             if points is not None and not np.isnan(score) and (score != int(score) or not 1 <= score <= points):
                 bad.append((row, value, "range"))
@@ -209,6 +227,8 @@ def code_items(table: SurveyTable, items: list[str], *, points: int | None = Non
                              f"or leave it empty for a missing answer{more}")
         if np.all(np.isnan(out)):
             raise InputError(f"{table.path}: column '{column}' has no answers; check the export")
+        if points is None:
+            _refuse_missing_code(out, table, column, values)
         scores[item] = out
     frame = pd.DataFrame(scores)
     for item in reverse:

@@ -148,7 +148,7 @@ def describe_sample(frame: pd.DataFrame, exclude: set[str]) -> dict:
 
 def run_fit(data_path: str | Path, *, instrument: str | Instrument | None = None,
             model_path: str | Path | None = None, reverse: list[str] = (),
-            scale_points: int | None = None, seed: int = DEFAULT_SEED,
+            scale_points: int | None = None, missing_codes: list[float] = (), seed: int = DEFAULT_SEED,
             progress: Callable[[str], None] = lambda message: None) -> StudyResult:
     """Read, code, fit the measurement and structural models, and assemble the result."""
     if instrument is None and model_path is None:
@@ -176,7 +176,8 @@ def run_fit(data_path: str | Path, *, instrument: str | Instrument | None = None
         labels = inst.scale.label_scores()
     else:
         points, labels = scale_points, {}
-    coded = code_items(table, items, points=points, labels=labels, reverse=list(reverse))
+    coded = code_items(table, items, points=points, labels=labels, reverse=list(reverse),
+                       missing_codes=list(missing_codes))
     complete = coded.frame.dropna()
     warnings = []
     dropped = len(coded.frame) - len(complete)
@@ -187,7 +188,8 @@ def run_fit(data_path: str | Path, *, instrument: str | Instrument | None = None
     input_info = {"data": str(data_path), "sha256": digest, "format": table.format,
                   "encoding": table.encoding, "rows": len(coded.frame), "complete_rows": len(complete),
                   "dropped_incomplete": dropped, "reversed_items": list(coded.reversed),
-                  "labels_decoded": coded.labels_decoded, "scale_points": points}
+                  "labels_decoded": coded.labels_decoded, "scale_points": points,
+                  "missing_codes": list(missing_codes)}
 
     groups = item_groups(spec)
     progress(f"fitting the measurement model ({len(groups)} factors, {len(items)} indicators, n = {len(complete)})")

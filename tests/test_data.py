@@ -73,3 +73,12 @@ def test_undecodable_and_unknown_type(tmp_path):
         read_survey(other)
     with pytest.raises(InputError, match="no such file"):
         read_survey(tmp_path / "missing.csv")
+
+
+def test_missing_value_codes(tmp_path):
+    path = tmp_path / "codes.csv"
+    path.write_text("A1,A2\n3,4\n-99,5\n6,7\n2,1\n5,5\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 3, column 'A1': -99 looks like a missing-value code; pass --na -99"):
+        code_items(read_survey(path), ["A1", "A2"])
+    coded = code_items(read_survey(path), ["A1", "A2"], missing_codes=[-99])
+    assert np.isnan(coded.frame["A1"][1]) and coded.frame["A1"].count() == 4
