@@ -327,6 +327,41 @@ class CompiledModel:
         flat = T.reshape(len(T), -1)
         return 0.5 * flat @ T.transpose(0, 2, 1).reshape(len(T), -1).T
 
+    def total_sd(self, theta: np.ndarray) -> np.ndarray:
+        """Model-implied SDs of every variable, latent ones included (for std.all)."""
+        A, S = self.matrices(theta)
+        E = np.linalg.inv(np.eye(self.n_vars) - A)
+        return np.sqrt(np.clip(((E @ S) * E).sum(axis=1), 0, None))
+
+    def refit(self, sample_cov: np.ndarray, start: np.ndarray, metric_inv: np.ndarray, *,
+              tol: float = 1e-6, max_iter: int = 60) -> tuple[np.ndarray, bool]:
+        """BFGS from ``start`` with ``metric_inv`` (the inverse of twice the information at the
+        full-sample estimates) as the initial inverse Hessian. A bootstrap resample changes only
+        the sample covariance, so a dozen gradient evaluations reach the optimum, where Fisher
+        scoring would recompute the information every step; returns (theta, converged)."""
+        theta, inverse = start.copy(), metric_inv.copy()
+        try:
+            grad = self.gradient(theta, sample_cov)
+            for _ in range(max_iter):
+                step = -inverse @ grad
+                theta = theta + step
+                new_grad = self.gradient(theta, sample_cov)
+                if not np.all(np.isfinite(new_grad)):
+                    return theta, False
+                if np.max(np.abs(step)) < tol:
+                    return theta, True
+                change = new_grad - grad
+                curvature = step @ change
+                if curvature > 1e-12:
+                    hy = inverse @ change
+                    rho = 1.0 / curvature
+                    inverse += (rho * rho * (change @ hy) + rho) * np.outer(step, step) \
+                        - rho * (np.outer(hy, step) + np.outer(step, hy))
+                grad = new_grad
+        except np.linalg.LinAlgError:
+            pass
+        return theta, False
+
     def estimate(self, sample_cov: np.ndarray, start: np.ndarray, *, tol: float = 1e-10,
                  max_iter: int = 500) -> tuple[np.ndarray, int]:
         """Fisher scoring with step halving; returns (theta, iterations)."""
@@ -449,15 +484,17 @@ class SEM:
         compiled = CompiledModel(self.table, self.observed)
         start = _start_values(self.table, compiled, cov)
         theta, iterations = compiled.estimate(sample, start)
-        return SEMResults(self, compiled, theta, sample, int(n), iterations)
+        return SEMResults(self, compiled, theta, sample, int(n), iterations,
+                          data=values if data is not None else None)
 
 
 class SEMResults:
     """Fitted model: the tidy parameter table, fit measures and implied moments."""
 
     def __init__(self, model: SEM, compiled: CompiledModel, theta: np.ndarray,
-                 sample_cov: np.ndarray, n: int, iterations: int):
+                 sample_cov: np.ndarray, n: int, iterations: int, data: np.ndarray | None = None):
         self.model = model
+        self.data = data  # complete cases, columns in compiled.observed order (None for summary data)
         self.compiled = compiled
         self.theta = theta
         self.sample_cov = sample_cov
@@ -540,19 +577,11 @@ class SEMResults:
                     values[prev_d.name] = prev_expr(values)
                 return _expr(values)
 
-            est = value_at(self.theta)
-            grad = np.zeros(len(self.theta))
-            for k in range(len(self.theta)):
-                h = 1e-6 * max(1.0, abs(self.theta[k]))
-                up, down = self.theta.copy(), self.theta.copy()
-                up[k] += h
-                down[k] -= h
-                grad[k] = (value_at(up) - value_at(down)) / (2 * h)
-            se = math.sqrt(max(grad @ self.vcov @ grad, 0.0))
+            est, se = delta_method(value_at, self.theta, self.vcov)
             defined_values[d.name] = est
             std_values = {**self._label_values(self.theta, "std_all", frame), **defined_std}
             defined_std[d.name] = expr(std_values)
-            records.append(dict(lhs=d.name, op=":=", rhs=d.expression, label=d.name, est=est,
+            records.append(dict(lhs=d.name, op=":=", rhs="".join(d.expression.split()), label=d.name, est=est,
                                 se=se, std_all=defined_std[d.name], free=-1))
         return pd.DataFrame(records)
 
@@ -639,6 +668,19 @@ class SEMResults:
             if np.any(A[i] != 0):
                 result[v] = float(1 - S[i, i] / self.total_cov[i, i])
         return result
+
+
+def delta_method(function, theta: np.ndarray, vcov: np.ndarray) -> tuple[float, float]:
+    """Value and delta-method SE of ``function(theta)``, with a central-difference gradient
+    (lavaan differentiates defined parameters numerically too)."""
+    grad = np.zeros(len(theta))
+    for k in range(len(theta)):
+        h = 1e-6 * max(1.0, abs(theta[k]))
+        up, down = theta.copy(), theta.copy()
+        up[k] += h
+        down[k] -= h
+        grad[k] = (function(up) - function(down)) / (2 * h)
+    return function(theta), math.sqrt(max(grad @ vcov @ grad, 0.0))
 
 
 def rmsea_with_interval(chisq: float, df: int, n: int) -> tuple[float, float, float, float]:

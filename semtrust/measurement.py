@@ -18,15 +18,14 @@ THRESHOLDS = {"loading": 0.70, "alpha": 0.70, "cr": 0.70, "ave": 0.50, "upper": 
 
 
 def measurement_model(spec: ModelSyntax) -> ModelSyntax | None:
-    """The CFA implied by a full model: its ``=~`` and residual ``~~`` statements, with all
-    factors free to covary (regressions dropped). None when the model has no factors."""
-    latent = set(spec.latent)
-    if not latent:
+    """The CFA implied by a full model: its ``=~`` statements and the ``~~`` statements among
+    the factors and their indicators (e.g. ``F ~~ 1*F`` that sets a scale, or a residual
+    covariance), with all factors free to covary; regressions dropped. None without factors."""
+    if not spec.latent:
         return None
+    measured = {v for s in spec.statements if s.op == "=~" for v in (s.lhs, s.rhs)}
     keep = [s for s in spec.statements
-            if s.op == "=~" or (s.op == "~~" and s.lhs not in latent and s.rhs not in latent)]
-    used = {s.rhs for s in keep if s.op == "=~"} | {s.lhs for s in keep if s.op == "=~"}
-    keep = [s for s in keep if s.op == "=~" or {s.lhs, s.rhs} <= used]
+            if s.op == "=~" or (s.op == "~~" and {s.lhs, s.rhs} <= measured)]
     return ModelSyntax(statements=keep, definitions=[], source=spec.source + " (measurement part)")
 
 

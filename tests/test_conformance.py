@@ -80,3 +80,27 @@ def test_implied_covariance(case):
     expected = np.array(fixture["implied_cov"]["matrix"])
     order = [fit.compiled.observed.index(n) for n in names]
     np.testing.assert_allclose(fit.implied_cov[np.ix_(order, order)], expected, atol=TOL)
+
+
+RELIABILITY = [p for p in FIXTURES if "reliability" in json.loads(p.read_text())]
+
+
+@pytest.mark.parametrize("path", RELIABILITY, ids=lambda p: p.stem)
+def test_reliability_matches_psych_and_lavaan(path):
+    """alpha and its Feldt CI as psych::alpha; CR and AVE from lavaan's std.all loadings."""
+    from semtrust.measurement import fit_measurement, item_groups, reliability_table
+    from semtrust.syntax import parse_model
+
+    fixture, data, model = load_case(path)
+    spec = parse_model(model)
+    frame = data[spec.observed].dropna()
+    groups = item_groups(spec)
+    table = reliability_table(frame, groups, fit_measurement(spec, frame))
+    for factor, expected in fixture["reliability"].items():
+        row = table.loc[factor]
+        assert row.alpha == pytest.approx(expected["alpha"], abs=TOL)
+        assert row.alpha_ci_lower == pytest.approx(expected["alpha_feldt_lower"], abs=TOL)
+        assert row.alpha_ci_upper == pytest.approx(expected["alpha_feldt_upper"], abs=TOL)
+        assert row.cr == pytest.approx(expected["cr_std"], abs=TOL)
+        assert row.ave == pytest.approx(expected["ave_std_mean"], abs=TOL)
+    assert set(fixture["reliability"]) <= set(table.index)

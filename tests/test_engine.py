@@ -98,3 +98,22 @@ def test_summary_covariance_input_equals_raw_data(trust):
     cov = data.cov(ddof=0)
     summary = SEM(syntax).fit(cov=cov, n=len(data))
     pd.testing.assert_frame_equal(raw.parameters, summary.parameters)
+
+
+def test_measurement_part_keeps_scale_setting_statements():
+    from semtrust.measurement import measurement_model
+    spec = parse_model("PC =~ NA*p1 + p2 + p3\nTR =~ t1 + t2 + t3\nPC ~~ 1*PC\nTR ~ PC\nt1 ~~ t2")
+    kept = {(s.lhs, s.op, s.rhs) for s in measurement_model(spec).statements}
+    assert ("PC", "~~", "PC") in kept and ("t1", "~~", "t2") in kept and ("TR", "~", "PC") not in kept
+
+
+def test_defined_parameter_rhs_as_lavaan_writes_it():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=300)
+    m = 0.5 * x + rng.normal(size=300)
+    y = 0.3 * m + 0.2 * x + rng.normal(size=300)
+    fit = SEM("m ~ a*x\ny ~ b*m + c*x\ntotal := c + a * b").fit(pd.DataFrame({"x": x, "m": m, "y": y}))
+    row = fit.parameters.query("op == ':='").iloc[0]
+    assert row.rhs == "c+a*b"
+    coef = fit.parameters.set_index("label").est
+    assert row.est == pytest.approx(coef["c"] + coef["a"] * coef["b"])

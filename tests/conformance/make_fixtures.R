@@ -169,9 +169,11 @@ side_vars <- function(x) {
 }
 
 # The measurement model of a case: its '=~' statements (as written, labels
-# kept) plus its '~~' statements among observed variables (residual
-# (co)variances). Regressions, '~~' involving a latent variable, ':=', '==',
-# '<', '>' and intercepts are dropped, so sem() frees all factor covariances.
+# kept), its '~~' statements among observed variables (residual
+# (co)variances) and its latent variance statements 'F ~~ F' (e.g. F ~~ 1*F,
+# which identifies F when its first loading is freed with NA*). Regressions,
+# '~~' between two different variables involving a latent one, ':=', '==', '<',
+# '>' and intercepts are dropped, so sem() frees all factor covariances.
 # Returns NULL if the model has no latent variables; list(syntax, same) where
 # same = TRUE if the model has no other statements (then it is its own
 # measurement model and its own fit is used).
@@ -181,12 +183,13 @@ measurement_syntax <- function(model) {
   if (!any(is_meas)) return(NULL)
   latent <- unique(trimws(sub("=~.*$", "", st[is_meas])))
   is_cov <- !is_meas & grepl("~~", st, fixed = TRUE)
-  obs_cov <- vapply(st, function(s) {
+  keep_cov <- vapply(st, function(s) {
     if (!grepl("~~", s, fixed = TRUE) || grepl("=~", s, fixed = TRUE)) return(FALSE)
     parts <- strsplit(s, "~~", fixed = TRUE)[[1]]
-    !any(c(side_vars(parts[1]), side_vars(parts[2])) %in% latent)
+    lhs <- side_vars(parts[1]); rhs <- side_vars(parts[2])
+    !any(c(lhs, rhs) %in% latent) || (length(rhs) == 1L && identical(lhs, rhs))
   }, logical(1), USE.NAMES = FALSE)
-  keep <- is_meas | (is_cov & obs_cov)
+  keep <- is_meas | (is_cov & keep_cov)
   list(syntax = paste(st[keep], collapse = "\n"), same = all(keep))
 }
 
