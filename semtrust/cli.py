@@ -43,6 +43,13 @@ def _parser() -> argparse.ArgumentParser:
                      help="number of response categories, to check ranges and reverse-key in --model runs")
     fit.add_argument("--na", nargs="+", type=float, default=[], metavar="CODE",
                      help="numeric missing-value codes in the data, e.g. --na -99 999")
+    fit.add_argument("--bootstrap", type=int, default=5000, metavar="B",
+                     help="bootstrap resamples for indirect-effect CIs (default %(default)s; 0 = delta method)")
+    fit.add_argument("--ci", choices=("percentile", "bc", "bca", "mc"), default="percentile",
+                     help="CI type: percentile (default), bias-corrected, BCa, or mc = Monte Carlo "
+                          "(B draws from the estimates' sampling distribution; fast)")
+    fit.add_argument("--workers", type=int, help="processes for the bootstrap (default: all cores); "
+                     "results do not depend on it")
     fit.add_argument("--quiet", action="store_true", help="print only the summary")
 
     inst = sub.add_parser("instrument", help="list or show the bundled instruments")
@@ -62,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _fit(args) -> int:
+    from semtrust.bootstrap import console_progress
     from semtrust.pipeline import DEFAULT_SEED, run_fit
     from semtrust.report import write_reports
 
@@ -72,6 +80,8 @@ def _fit(args) -> int:
     say = (lambda m: None) if args.quiet else (lambda m: print(f"· {m}", file=sys.stderr))
     result = run_fit(args.data, instrument=args.instrument, model_path=args.model, reverse=args.reverse,
                      scale_points=args.scale_points, missing_codes=args.na,
+                     bootstrap=args.bootstrap, ci=args.ci, workers=args.workers,
+                     progress_bar=(lambda d, t: None) if args.quiet else console_progress("bootstrap"),
                      seed=DEFAULT_SEED if args.seed is None else args.seed, progress=say)
     say("writing results.json, report.html and report.tex")
     for name in ("results.json", "report.html", "report.tex"):
@@ -101,6 +111,12 @@ def _summary(results: dict, paths: dict) -> None:
         print(f"Hypotheses supported: {len(supported)} of {len(results['hypotheses'])}"
               + (f" (not: {', '.join(h['id'] for h in results['hypotheses'] if h['result'] != 'supported')})"
                  if len(supported) < len(results["hypotheses"]) else ""))
+    specific = [e for e in results["indirect_effects"] if e["kind"] == "indirect"]
+    if specific:
+        significant = [e for e in specific if e["ci_lower"] > 0 or e["ci_upper"] < 0]
+        how = results["bootstrap"]
+        method = f"{how['ci']} {how['method']} CI, {how['successful']} draws" if how else "delta-method CI"
+        print(f"Specific indirect effects: {len(significant)} of {len(specific)} significant ({method})")
     for warning in results["warnings"]:
         print(f"warning: {warning}")
     print("Wrote " + ", ".join(str(p) for p in paths.values()))

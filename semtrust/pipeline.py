@@ -23,7 +23,7 @@ from semtrust.engine import SEM, SEMResults
 from semtrust.errors import InputError
 from semtrust.instrument import Instrument, load_instrument
 from semtrust.measurement import THRESHOLDS, fit_measurement, item_groups, loadings_table, reliability_table
-from semtrust.structural import hypothesis_table, path_table
+from semtrust.structural import effects_table, hypothesis_table, path_table
 from semtrust.syntax import parse_model
 
 DEFAULT_SEED = 20261123
@@ -45,6 +45,8 @@ class StudyResult:
     reliability: pd.DataFrame
     loadings: pd.DataFrame
     hypotheses: pd.DataFrame | None
+    effects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    resampling: dict | None = None           # how the effect CIs were obtained
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -55,6 +57,11 @@ class StudyResult:
         if self.instrument is not None:
             return {c.id: {"name": c.name, "role": c.role} for c in self.instrument.constructs}
         return {lv: {"name": {"zh": lv, "en": lv}, "role": None} for lv in self.structural.model.table.latent}
+
+    def _effects(self, *kinds: str) -> list[dict]:
+        if self.effects.empty:
+            return []
+        return _records(self.effects[self.effects.kind.isin(kinds)])
 
     def to_dict(self) -> dict:
         """The results.json contract (documented in README.md)."""
@@ -93,7 +100,11 @@ class StudyResult:
             "thresholds": THRESHOLDS,
             "paths": _records(path_table(self.structural)),
             "hypotheses": None if self.hypotheses is None else _records(self.hypotheses),
-            "r2": self.structural.r_squared(),
+            "bootstrap": self.resampling,
+            "indirect_effects": self._effects("indirect", "total_indirect", "contrast"),
+            "total_effects": self._effects("direct", "total"),
+            "r2": {v: r2 for v, r2 in self.structural.r_squared().items()
+                   if v in {r.lhs for r in self.structural.model.table.rows if r.op == "~"}},
             "warnings": self.warnings,
         })
 
@@ -149,7 +160,9 @@ def describe_sample(frame: pd.DataFrame, exclude: set[str]) -> dict:
 def run_fit(data_path: str | Path, *, instrument: str | Instrument | None = None,
             model_path: str | Path | None = None, reverse: list[str] = (),
             scale_points: int | None = None, missing_codes: list[float] = (), seed: int = DEFAULT_SEED,
-            progress: Callable[[str], None] = lambda message: None) -> StudyResult:
+            bootstrap: int = 5000, ci: str = "percentile", workers: int | None = None,
+            progress: Callable[[str], None] = lambda message: None,
+            progress_bar: Callable[[int, int], None] = lambda done, total: None) -> StudyResult:
     """Read, code, fit the measurement and structural models, and assemble the result."""
     if instrument is None and model_path is None:
         instrument = "trust_mechanism"
@@ -200,6 +213,7 @@ def run_fit(data_path: str | Path, *, instrument: str | Instrument | None = None
     progress("fitting the structural model")
     structural = SEM(spec).fit(complete)
     hypotheses = hypothesis_table(structural, inst) if inst is not None and model_path is None else None
+    effects, resampling = _effects(structural, bootstrap, ci, seed, workers, progress, progress_bar)
     for fit in (measurement, structural):
         if fit is not None:
             warnings += [w for w in fit.warnings if w not in warnings]
@@ -208,4 +222,27 @@ def run_fit(data_path: str | Path, *, instrument: str | Instrument | None = None
     sample = describe_sample(table.frame.loc[complete.index], used_columns)
     return StudyResult(seed=seed, input=input_info, instrument=inst, model_syntax=model_text, items=items,
                        data=complete, sample=sample, measurement=measurement, structural=structural,
-                       reliability=reliability, loadings=loadings, hypotheses=hypotheses, warnings=warnings)
+                       reliability=reliability, loadings=loadings, hypotheses=hypotheses, effects=effects,
+                       resampling=resampling, warnings=warnings)
+
+
+def _effects(structural: SEMResults, draws: int, ci: str, seed: int, workers: int | None,
+             progress, progress_bar) -> tuple[pd.DataFrame, dict | None]:
+    """Indirect and total effects with bootstrap (or Monte Carlo) intervals."""
+    from semtrust import bootstrap as resampling
+    from semtrust.effects import enumerate_effects
+
+    if ci not in resampling.CI_METHODS + ("mc",):
+        raise InputError(f"--ci {ci}: use percentile, bc, bca or mc")
+    if not enumerate_effects(structural, contrasts=False) or draws <= 0:
+        return effects_table(structural), None
+    if ci == "mc":
+        progress(f"Monte Carlo CIs of the effects ({draws} draws)")
+        sample = resampling.monte_carlo(structural, draws, seed)
+    else:
+        progress(f"bootstrapping the effects ({draws} resamples{', with jackknife for BCa' if ci == 'bca' else ''})")
+        sample = resampling.bootstrap(structural, draws, seed, workers=workers, jackknife=ci == "bca",
+                                      progress=progress_bar)
+    info = {"method": sample.method, "draws": draws, "successful": len(sample.theta), "failed": sample.failed,
+            "seed": seed, "ci": "percentile" if ci == "mc" else ci, "level": 0.95}
+    return effects_table(structural, sample, "percentile" if ci == "mc" else ci), info

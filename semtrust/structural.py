@@ -39,3 +39,86 @@ def hypothesis_table(results: SEMResults, instrument: Instrument) -> pd.DataFram
                             ci_lower=p.ci_lower, ci_upper=p.ci_upper, std_all=p.std_all,
                             result=verdict(p, h.sign)))
     return pd.DataFrame(records)
+
+
+# Zhao, Lynch & Chen (2010), Table in reporting-standards.md §2.6
+def zhao_classification(indirect_significant: bool, direct_significant: bool, same_sign: bool) -> str:
+    if indirect_significant:
+        if not direct_significant:
+            return "indirect-only mediation"
+        return "complementary mediation" if same_sign else "competitive mediation"
+    return "direct-only non-mediation" if direct_significant else "no-effect non-mediation"
+
+
+def _excludes_zero(lower: float, upper: float) -> bool:
+    return bool(lower > 0 or upper < 0)
+
+
+def effects_table(results: SEMResults, draws=None, ci_method: str = "percentile",
+                  level: float = 0.95) -> pd.DataFrame:
+    """Every specific indirect, total indirect, direct and total effect and every contrast.
+
+    ``draws`` (bootstrap or Monte Carlo :class:`~semtrust.bootstrap.Draws`) give the SEs and
+    CIs of both the unstandardized and the standardized effects; without draws the SEs are
+    delta-method ones and the CIs Wald intervals (unstandardized only).
+    """
+    import numpy as np
+    from scipy import stats
+
+    from semtrust.bootstrap import interval
+    from semtrust.effects import EffectSet
+
+    effect_set = EffectSet(results)
+    if not effect_set.effects:
+        return pd.DataFrame()
+    theta = results.theta
+    sd = results.compiled.total_sd(theta)
+    est = effect_set.values(theta)[0]
+    std = effect_set.standardized(est[None, :], sd[None, :])[0]
+    jacobian = np.zeros((len(est), len(theta)))
+    for k in range(len(theta)):
+        h = 1e-6 * max(1.0, abs(theta[k]))
+        up, down = theta.copy(), theta.copy()
+        up[k] += h
+        down[k] -= h
+        jacobian[:, k] = (effect_set.values(up)[0] - effect_set.values(down)[0]) / (2 * h)
+    delta_se = np.sqrt(np.clip(np.einsum("ek,kl,el->e", jacobian, results.vcov, jacobian), 0, None))
+    z = stats.norm.ppf(0.5 + level / 2)
+    records = []
+    if draws is not None:
+        values = effect_set.values(draws.theta)
+        std_values = effect_set.standardized(values, draws.sd)
+        jack = jack_std = None
+        if ci_method == "bca":
+            jack = effect_set.values(draws.jackknife_theta)
+            jack_std = effect_set.standardized(jack, draws.jackknife_sd)
+        method = "monte carlo" if draws.method == "monte carlo" else ci_method
+        if draws.method == "monte carlo":
+            ci_method = "percentile"
+    for i, effect in enumerate(effect_set.effects):
+        row = dict(path=effect.label, kind=effect.kind, source=effect.source, target=effect.target,
+                   est=est[i], std=std[i])
+        if not effect.paths:     # a direct effect the model fixes at zero
+            row.update(se=0.0, pvalue=float("nan"), ci_lower=0.0, ci_upper=0.0, std_ci_lower=0.0,
+                       std_ci_upper=0.0, ci_method="fixed at 0")
+        elif draws is not None:
+            lower, upper = interval(values[:, i], est[i], ci_method, level, None if jack is None else jack[:, i])
+            slower, supper = interval(std_values[:, i], std[i], ci_method, level,
+                                      None if jack_std is None else jack_std[:, i])
+            row.update(se=float(np.std(values[:, i], ddof=1)),
+                       pvalue=float(2 * stats.norm.sf(abs(est[i] / delta_se[i]))) if delta_se[i] > 0 else float("nan"),
+                       ci_lower=lower, ci_upper=upper, std_ci_lower=slower, std_ci_upper=supper, ci_method=method)
+        else:
+            row.update(se=delta_se[i], pvalue=float(2 * stats.norm.sf(abs(est[i] / delta_se[i]))) if delta_se[i] > 0 else float("nan"),
+                       ci_lower=est[i] - z * delta_se[i], ci_upper=est[i] + z * delta_se[i],
+                       std_ci_lower=float("nan"), std_ci_upper=float("nan"), ci_method="delta (Wald)")
+        records.append(row)
+    table = pd.DataFrame(records)
+    table["classification"] = ""
+    direct = table[table.kind == "direct"].set_index(["source", "target"])
+    for idx, row in table[table.kind == "indirect"].iterrows():
+        d = direct.loc[(row.source, row.target)]
+        direct_sig = d.ci_method != "fixed at 0" and _excludes_zero(d.ci_lower, d.ci_upper)
+        table.loc[idx, "classification"] = zhao_classification(
+            _excludes_zero(row.ci_lower, row.ci_upper), direct_sig, (row.est > 0) == (d.est > 0))
+    return table
