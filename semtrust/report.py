@@ -53,11 +53,21 @@ def tex_escape(value) -> str:
     return _TEX_PATTERN.sub(lambda m: _TEX_SPECIAL[m.group(0)], str(value))
 
 
+def arrows(path: str) -> str:
+    """Effect labels use ASCII ``->``/``=>``; print them as arrows."""
+    return str(path).replace(" -> ", " → ").replace(" => ", " ⇒ ")
+
+
+def tex_path(path: str) -> str:
+    return tex_escape(path).replace(r" -\textgreater{} ", r" $\rightarrow$ ").replace(
+        r" =\textgreater{} ", r" $\Rightarrow$ ")
+
+
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(bundled_dir("reports"))), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                       comment_start_string="{##", comment_end_string="##}")  # LaTeX writes {#1}
-    env.filters.update(apa=apa, apa_p=apa_p, stars=stars, tex=tex_escape,
+    env.filters.update(apa=apa, apa_p=apa_p, stars=stars, tex=tex_escape, arrows=arrows, texpath=tex_path,
                        tojson_pretty=lambda v: json.dumps(v, ensure_ascii=False, indent=2))
     return env
 

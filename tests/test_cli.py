@@ -34,7 +34,7 @@ def test_help_lists_commands():
 @pytest.fixture(scope="module")
 def example_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("example")
-    result = semtrust("fit", "example_data/trust_survey.csv", "--out", out, "--quiet")
+    result = semtrust("fit", "example_data/trust_survey.csv", "--out", out, "--quiet", "--bootstrap", "300")
     assert result.returncode == 0, result.stderr
     return out, result
 
@@ -56,13 +56,22 @@ def test_fit_writes_contract(example_run):
     assert results["input"]["reversed_items"] == ["HT4", "PV4", "RI3"]
     assert results["seed"] == 20261123 and results["software"]["semopy"]
     assert results["sample"]["platform"][0]["category"] == "Douyin"
+    specific = [e for e in results["indirect_effects"] if e["kind"] == "indirect"]
+    assert len(specific) == 72 and "CA -> HT -> EA -> PI" in {e["path"] for e in specific}
+    assert all(e["ci_method"] == "percentile" and e["std_ci_lower"] < e["std"] < e["std_ci_upper"] for e in specific)
+    assert results["bootstrap"] == {"method": "bootstrap", "draws": 300, "successful": 300, "failed": 0,
+                                    "seed": 20261123, "ci": "percentile", "level": 0.95}
+    assert set(results["r2"]) == {"HT", "CT", "ST", "PT", "PR", "PV", "EA", "PI", "RI", "RC"}
+    assert {e["kind"] for e in results["total_effects"]} == {"direct", "total"}
     html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Specific and total indirect effects" in html and "CA → HT → EA → PI" in html
     assert "主播信任" in html and "Hypothesis tests" in html and "<script" not in html
 
 
 def test_same_input_same_bytes(example_run, tmp_path):
     out, _ = example_run
-    assert semtrust("fit", "example_data/trust_survey.csv", "--out", tmp_path, "--quiet").returncode == 0
+    assert semtrust("fit", "example_data/trust_survey.csv", "--out", tmp_path, "--quiet", "--bootstrap", "300",
+                    "--workers", "1").returncode == 0
     for name in ("results.json", "report.html", "report.tex"):
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
 
@@ -71,7 +80,7 @@ def test_same_input_same_bytes(example_run, tmp_path):
 def test_model_file_matches_lavaan(tmp_path, case):
     fixture = json.loads((CONFORMANCE / "fixtures" / f"{case}.json").read_text())
     result = semtrust("fit", CONFORMANCE / fixture["data"], "--model", CONFORMANCE / fixture["model"],
-                      "--out", tmp_path, "--quiet")
+                      "--out", tmp_path, "--quiet", "--bootstrap", "0")
     assert result.returncode == 0, result.stderr
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["n"] == fixture["n"]
