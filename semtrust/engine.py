@@ -234,27 +234,45 @@ class CompiledModel:
                 self.row_positions.append(("A", index[r.rhs], index[r.lhs]))
             elif r.op == "~":
                 self.row_positions.append(("A", index[r.lhs], index[r.rhs]))
+            elif r.op == "~1":
+                self.row_positions.append(("M", index[r.lhs], 0))
             else:
                 self.row_positions.append(("S", index[r.lhs], index[r.rhs]))
         self.A0 = np.zeros((self.n_vars, self.n_vars))
         self.S0 = np.zeros((self.n_vars, self.n_vars))
-        free_a, free_s = [], []
+        self.alpha0 = np.zeros(self.n_vars)
+        self.has_means = any(r.op == "~1" for r in table.rows)
+        free = {"A": [], "S": [], "M": []}
         for r, (m, i, j) in zip(table.rows, self.row_positions):
             if r.free < 0:
-                self._set(m, i, j, r.value, self.A0, self.S0)
-            elif m == "A":
-                free_a.append((i, j, r.free))
+                self._set(m, i, j, r.value)
             else:
-                free_s.append((i, j, r.free))
-        self.a_idx = tuple(np.array(x, dtype=int) for x in zip(*free_a)) if free_a else None
-        self.s_idx = tuple(np.array(x, dtype=int) for x in zip(*free_s)) if free_s else None
+                free[m].append((i, j, r.free))
+        self.a_idx, self.s_idx, self.m_idx = (
+            tuple(np.array(x, dtype=int) for x in zip(*free[m])) if free[m] else None for m in "ASM")
+        # the free parameters this table uses: in a multi-group model each group uses a subset
+        self.used = np.unique([k for m in "ASM" for *_, k in free[m]]).astype(int)
 
-    @staticmethod
-    def _set(m, i, j, value, A, S):
+    def _set(self, m, i, j, value):
         if m == "A":
-            A[i, j] = value
+            self.A0[i, j] = value
+        elif m == "M":
+            self.alpha0[i] = value
         else:
-            S[i, j] = S[j, i] = value
+            self.S0[i, j] = self.S0[j, i] = value
+
+    def alpha(self, theta: np.ndarray) -> np.ndarray:
+        """Intercepts of observed and means of latent variables (mean structure)."""
+        alpha = self.alpha0.copy()
+        if self.m_idx is not None:
+            i, _, k = self.m_idx
+            alpha[i] = theta[k]
+        return alpha
+
+    def implied_mean(self, theta: np.ndarray) -> np.ndarray:
+        A, _ = self.matrices(theta)
+        E = np.linalg.inv(np.eye(self.n_vars) - A)
+        return E[: self.p] @ self.alpha(theta)
 
     def matrices(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         A, S = self.A0.copy(), self.S0.copy()
@@ -274,9 +292,11 @@ class CompiledModel:
         Fe = E[: self.p]
         return Fe @ S @ Fe.T, E, S
 
-    def objective(self, theta: np.ndarray, sample_cov: np.ndarray, logdet_s: float) -> float:
-        """F_ML = ln|Sigma| + tr(S Sigma^-1) - ln|S| - p, or inf where Sigma is not PD."""
-        sigma, _, _ = self.implied(theta)
+    def objective(self, theta: np.ndarray, sample_cov: np.ndarray, logdet_s: float,
+                  sample_mean: np.ndarray | None = None) -> float:
+        """F_ML = ln|Sigma| + tr(S Sigma^-1) - ln|S| - p [+ (m - mu)' Sigma^-1 (m - mu)],
+        or inf where Sigma is not positive definite."""
+        sigma, E, _ = self.implied(theta)
         try:
             chol = np.linalg.cholesky(sigma)
         except np.linalg.LinAlgError:
@@ -284,15 +304,27 @@ class CompiledModel:
         logdet = 2.0 * np.log(np.diag(chol)).sum()
         inv_chol = np.linalg.inv(chol)
         trace = np.einsum("ij,ij->", inv_chol @ sample_cov, inv_chol)
-        return float(logdet + trace - logdet_s - self.p)
+        value = logdet + trace - logdet_s - self.p
+        if sample_mean is not None:
+            residual = inv_chol @ (sample_mean - E[: self.p] @ self.alpha(theta))
+            value += residual @ residual
+        return float(value)
 
-    def gradient(self, theta: np.ndarray, sample_cov: np.ndarray) -> np.ndarray:
+    def gradient(self, theta: np.ndarray, sample_cov: np.ndarray,
+                 sample_mean: np.ndarray | None = None) -> np.ndarray:
         sigma, E, S = self.implied(theta)
         W = np.linalg.inv(sigma)
         G = W - W @ sample_cov @ W
         Fe = E[: self.p]
+        if sample_mean is not None:
+            alpha = self.alpha(theta)
+            wd = W @ (sample_mean - Fe @ alpha)
+            G = G - np.outer(wd, wd)
+            v = Fe.T @ wd
         H = Fe.T @ G @ Fe
         dA = 2.0 * H @ S @ E.T
+        if sample_mean is not None:
+            dA = dA - 2.0 * np.outer(v, E @ alpha)
         grad = np.zeros(self.n_free)
         if self.a_idx is not None:
             i, j, k = self.a_idx
@@ -300,32 +332,60 @@ class CompiledModel:
         if self.s_idx is not None:
             i, j, k = self.s_idx
             np.add.at(grad, k, np.where(i == j, H[i, j], 2.0 * H[i, j]))
+        if sample_mean is not None and self.m_idx is not None:
+            i, _, k = self.m_idx
+            np.add.at(grad, k, -2.0 * v[i])
         return grad
 
+    def _local(self, k: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.used, k)
+
     def jacobian(self, theta: np.ndarray) -> np.ndarray:
-        """d Sigma / d theta as an array (n_free, p, p)."""
+        """d Sigma / d theta for the parameters in ``self.used``: shape (len(used), p, p)."""
         sigma, E, S = self.implied(theta)
         Fe = E[: self.p]
         Q = E @ S @ Fe.T
-        jac = np.zeros((self.n_free, self.p, self.p))
+        jac = np.zeros((len(self.used), self.p, self.p))
         if self.a_idx is not None:
             i, j, k = self.a_idx
             d = Fe[:, i].T[:, :, None] * Q[j][:, None, :]
-            np.add.at(jac, k, d + d.transpose(0, 2, 1))
+            np.add.at(jac, self._local(k), d + d.transpose(0, 2, 1))
         if self.s_idx is not None:
             i, j, k = self.s_idx
             d = Fe[:, i].T[:, :, None] * Fe[:, j].T[:, None, :]
             off = (i != j)[:, None, None]
-            np.add.at(jac, k, d + off * d.transpose(0, 2, 1))
+            np.add.at(jac, self._local(k), d + off * d.transpose(0, 2, 1))
+        return jac
+
+    def mean_jacobian(self, theta: np.ndarray) -> np.ndarray:
+        """d mu / d theta for the parameters in ``self.used``: shape (len(used), p)."""
+        A, _ = self.matrices(theta)
+        E = np.linalg.inv(np.eye(self.n_vars) - A)
+        Fe, e_alpha = E[: self.p], E @ self.alpha(theta)
+        jac = np.zeros((len(self.used), self.p))
+        if self.a_idx is not None:
+            i, j, k = self.a_idx
+            np.add.at(jac, self._local(k), Fe[:, i].T * e_alpha[j][:, None])
+        if self.m_idx is not None:
+            i, _, k = self.m_idx
+            np.add.at(jac, self._local(k), Fe[:, i].T)
         return jac
 
     def information(self, theta: np.ndarray) -> np.ndarray:
-        """Expected (Fisher) information per observation: 1/2 tr(W dS_a W dS_b)."""
+        """Expected (Fisher) information per observation: 1/2 tr(W dS_a W dS_b) [+ dmu_a' W dmu_b]."""
         sigma, _, _ = self.implied(theta)
         W = np.linalg.inv(sigma)
-        T = W @ self.jacobian(theta)           # (k, p, p): W dSigma_k
+        T = W @ self.jacobian(theta)           # W dSigma_k
         flat = T.reshape(len(T), -1)
-        return 0.5 * flat @ T.transpose(0, 2, 1).reshape(len(T), -1).T
+        local = 0.5 * flat @ T.transpose(0, 2, 1).reshape(len(T), -1).T
+        if self.has_means:
+            mu = self.mean_jacobian(theta)
+            local += mu @ W @ mu.T
+        if len(self.used) == self.n_free:
+            return local
+        info = np.zeros((self.n_free, self.n_free))
+        info[np.ix_(self.used, self.used)] = local
+        return info
 
     def total_sd(self, theta: np.ndarray) -> np.ndarray:
         """Model-implied SDs of every variable, latent ones included (for std.all)."""
@@ -365,35 +425,43 @@ class CompiledModel:
     def estimate(self, sample_cov: np.ndarray, start: np.ndarray, *, tol: float = 1e-10,
                  max_iter: int = 500) -> tuple[np.ndarray, int]:
         """Fisher scoring with step halving; returns (theta, iterations)."""
-        theta = start.copy()
         logdet_s = np.linalg.slogdet(sample_cov)[1]
-        value = self.objective(theta, sample_cov, logdet_s)
-        if not math.isfinite(value):
-            raise EstimationError("the starting values give a non-positive-definite implied covariance matrix")
-        for iteration in range(1, max_iter + 1):
-            grad = self.gradient(theta, sample_cov)
-            info = self.information(theta)
-            try:
-                step = np.linalg.solve(2.0 * info, grad)
-            except np.linalg.LinAlgError:
-                step = np.linalg.lstsq(2.0 * info, grad, rcond=None)[0]
-            scale = 1.0
-            for _ in range(30):
-                candidate = theta - scale * step
-                new_value = self.objective(candidate, sample_cov, logdet_s)
-                if new_value <= value + 1e-14 * max(1.0, abs(value)):
-                    break
-                scale /= 2.0
-            else:
+        return fisher_scoring(lambda t: self.objective(t, sample_cov, logdet_s),
+                              lambda t: self.gradient(t, sample_cov), self.information, start,
+                              tol=tol, max_iter=max_iter)
+
+
+def fisher_scoring(objective, gradient, information, start: np.ndarray, *, tol: float = 1e-10,
+                   max_iter: int = 500) -> tuple[np.ndarray, int]:
+    """Minimise an ML discrepancy whose expected Hessian is twice ``information``."""
+    theta = start.copy()
+    value = objective(theta)
+    if not math.isfinite(value):
+        raise EstimationError("the starting values give a non-positive-definite implied covariance matrix")
+    for iteration in range(1, max_iter + 1):
+        grad = gradient(theta)
+        info = information(theta)
+        try:
+            step = np.linalg.solve(2.0 * info, grad)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(2.0 * info, grad, rcond=None)[0]
+        scale = 1.0
+        for _ in range(30):
+            candidate = theta - scale * step
+            new_value = objective(candidate)
+            if new_value <= value + 1e-14 * max(1.0, abs(value)):
                 break
-            theta, improvement, value = candidate, value - new_value, new_value
-            if np.max(np.abs(scale * step)) < tol or (improvement < 1e-15 and scale < 1):
-                return theta, iteration
-        grad = self.gradient(theta, sample_cov)
-        if np.max(np.abs(grad)) > 1e-6:
-            raise EstimationError(f"the model did not converge in {max_iter} iterations "
-                                  f"(largest gradient {np.max(np.abs(grad)):.2g}); check that it is identified")
-        return theta, max_iter
+            scale /= 2.0
+        else:
+            break
+        theta, improvement, value = candidate, value - new_value, new_value
+        if np.max(np.abs(scale * step)) < tol or (improvement < 1e-15 and scale < 1):
+            return theta, iteration
+    grad = gradient(theta)
+    if np.max(np.abs(grad)) > 1e-6:
+        raise EstimationError(f"the model did not converge in {max_iter} iterations "
+                              f"(largest gradient {np.max(np.abs(grad)):.2g}); check that it is identified")
+    return theta, max_iter
 
 
 def _start_values(table: ParameterTable, cm: CompiledModel, sample_cov: pd.DataFrame) -> np.ndarray:
@@ -488,6 +556,47 @@ class SEM:
                           data=values if data is not None else None)
 
 
+def estimate_rows(rows: list[Row], compiled: CompiledModel, theta: np.ndarray, vcov: np.ndarray) -> pd.DataFrame:
+    """est, se and std.all (lavaan's conventions) for every row of a parameter table."""
+    index = {v: i for i, v in enumerate(compiled.names)}
+    A, S = compiled.matrices(theta)
+    E = np.linalg.inv(np.eye(compiled.n_vars) - A)
+    total_var = ((E @ S) * E).sum(axis=1)
+    sd = np.sqrt(np.clip(total_var, 0, None))
+    se_free = np.sqrt(np.clip(np.diag(vcov), 0, None))
+    records = []
+    for r in rows:
+        est = theta[r.free] if r.free >= 0 else r.value
+        se = se_free[r.free] if r.free >= 0 else 0.0
+        i = index[r.lhs]
+        j = index.get(r.rhs, i)
+        if r.op == "=~":
+            std = est * sd[i] / sd[j]
+        elif r.op == "~":
+            std = est * sd[j] / sd[i]
+        elif r.op == "~1":
+            std = est / sd[i]
+        elif i == j:
+            std = est / total_var[i]
+        else:
+            # lavaan: covariances are scaled by the variance parameters of both sides,
+            # so residual covariances become residual correlations
+            std = est / math.sqrt(S[i, i] * S[j, j]) if S[i, i] * S[j, j] > 0 else math.nan
+        records.append(dict(lhs=r.lhs, op=r.op, rhs=r.rhs, label=r.label, est=est, se=se,
+                            std_all=std, free=r.free))
+    return pd.DataFrame(records)
+
+
+def add_inference(frame: pd.DataFrame) -> pd.DataFrame:
+    """z, two-sided p and the Wald 95% CI; fixed parameters (se 0) get no z or p."""
+    has_se = frame.se > 0
+    frame["z"] = np.where(has_se, frame.est / frame.se.where(has_se, 1.0), np.nan)
+    frame["pvalue"] = np.where(has_se, 2 * stats.norm.sf(np.abs(frame.z)), np.nan)
+    frame["ci_lower"] = frame.est - Z975 * frame.se
+    frame["ci_upper"] = frame.est + Z975 * frame.se
+    return frame
+
+
 class SEMResults:
     """Fitted model: the tidy parameter table, fit measures and implied moments."""
 
@@ -515,37 +624,8 @@ class SEMResults:
 
     # -- parameter table -------------------------------------------------
     def _parameter_table(self) -> pd.DataFrame:
-        table = self.model.table
-        names = self.compiled.names
-        index = {v: i for i, v in enumerate(names)}
-        sd = np.sqrt(np.clip(np.diag(self.total_cov), 0, None))
-        A, S = self.compiled.matrices(self.theta)
-        se_free = np.sqrt(np.clip(np.diag(self.vcov), 0, None))
-        records = []
-        for r in table.rows:
-            est = self.theta[r.free] if r.free >= 0 else r.value
-            se = se_free[r.free] if r.free >= 0 else 0.0
-            i, j = index[r.lhs], index[r.rhs]
-            if r.op == "=~":
-                std = est * sd[i] / sd[j]
-            elif r.op == "~":
-                std = est * sd[j] / sd[i]
-            elif i == j:
-                std = est / self.total_cov[i, i]
-            else:
-                # lavaan: covariances are scaled by the variance parameters of both sides,
-                # so residual covariances become residual correlations
-                std = est / math.sqrt(S[i, i] * S[j, j]) if S[i, i] * S[j, j] > 0 else math.nan
-            records.append(dict(lhs=r.lhs, op=r.op, rhs=r.rhs, label=r.label, est=est, se=se,
-                                std_all=std, free=r.free))
-        frame = pd.DataFrame(records)
-        frame = pd.concat([frame, self._defined(frame)], ignore_index=True)
-        has_se = frame.se > 0
-        frame["z"] = np.where(has_se, frame.est / frame.se.where(has_se, 1.0), np.nan)
-        frame["pvalue"] = np.where(has_se, 2 * stats.norm.sf(np.abs(frame.z)), np.nan)
-        frame["ci_lower"] = frame.est - Z975 * frame.se
-        frame["ci_upper"] = frame.est + Z975 * frame.se
-        return frame[PARAMETER_COLUMNS]
+        frame = estimate_rows(self.model.table.rows, self.compiled, self.theta, self.vcov)
+        return add_inference(pd.concat([frame, self._defined(frame)], ignore_index=True))[PARAMETER_COLUMNS]
 
     def _label_values(self, theta: np.ndarray, column: str, frame: pd.DataFrame) -> dict:
         labelled = frame[frame.label != ""]
@@ -588,53 +668,15 @@ class SEMResults:
     # -- fit measures ----------------------------------------------------
     def _fit_measures(self) -> FitMeasures:
         n, p = self.n, self.compiled.p
-        sample, implied = self.sample_cov, self.implied_cov
-        logdet_s = np.linalg.slogdet(sample)[1]
-        f_ml = self.compiled.objective(self.theta, sample, logdet_s)
-        chisq = n * f_ml
+        sample = self.sample_cov
+        f_ml = self.compiled.objective(self.theta, sample, np.linalg.slogdet(sample)[1])
         covariates = [self.compiled.observed.index(v) for v in self.model.table.covariates]
-        n_fixed_x = len(covariates) * (len(covariates) + 1) // 2
-        npar = self.compiled.n_free
-        moments = p * (p + 1) // 2
-        df = moments - npar - n_fixed_x
-
-        baseline = np.diag(np.diag(sample))
-        for i in covariates:
-            for j in covariates:
-                baseline[i, j] = sample[i, j]
-        base_chisq = n * (np.linalg.slogdet(baseline)[1] + np.trace(sample @ np.linalg.inv(baseline)) - logdet_s - p)
-        base_df = moments - p - len(covariates) * (len(covariates) - 1) // 2
-
-        t1 = max(chisq - df, 0.0)
-        t2 = max(chisq - df, base_chisq - base_df, 0.0)
-        cfi = 1.0 if t1 == 0 and t2 == 0 else 1.0 - t1 / t2
-        if df > 0:
-            a, b = base_chisq / base_df - chisq / df, base_chisq / base_df - 1.0
-            tli = 1.0 if (a < 0 and b < 0) else a / b
-        else:
-            tli = 1.0
-
-        unrestricted = -n / 2 * (p * math.log(2 * math.pi) + logdet_s + p)
-        if covariates:
-            # with fixed.x lavaan reports the likelihood conditional on the covariates
-            q = len(covariates)
-            logdet_x = np.linalg.slogdet(sample[np.ix_(covariates, covariates)])[1]
-            unrestricted += n / 2 * (q * math.log(2 * math.pi) + logdet_x + q)
-        logl = unrestricted - n / 2 * f_ml
-        aic = -2 * logl + 2 * npar
-        bic = -2 * logl + npar * math.log(n)
-        bic2 = -2 * logl + npar * math.log((n + 2) / 24)
-        rmsea, lower, upper, pclose = rmsea_with_interval(chisq, df, n)
-        d = (sample - implied) / np.sqrt(np.outer(np.diag(sample), np.diag(sample)))
-        srmr = float(np.sqrt(np.mean(d[np.tril_indices(p)] ** 2)))
-        return FitMeasures(
-            npar=npar, ntotal=n, chisq=chisq, df=df,
-            pvalue=float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
-            baseline_chisq=base_chisq, baseline_df=base_df,
-            baseline_pvalue=float(stats.chi2.sf(base_chisq, base_df)),
-            cfi=cfi, tli=tli, logl=logl, unrestricted_logl=unrestricted, aic=aic, bic=bic,
-            bic2=bic2, rmsea=rmsea, rmsea_ci_lower=lower, rmsea_ci_upper=upper,
-            rmsea_pvalue=pclose, srmr=srmr)
+        df = p * (p + 1) // 2 - self.compiled.n_free - len(covariates) * (len(covariates) + 1) // 2
+        base_chisq, base_df = baseline_model(sample, n, covariates)
+        return fit_measures(chisq=n * f_ml, df=df, npar=self.compiled.n_free, n=n,
+                            baseline_chisq=base_chisq, baseline_df=base_df,
+                            unrestricted_logl=unrestricted_loglik(sample, n, covariates),
+                            srmr=srmr(sample, self.implied_cov))
 
     def _check_solution(self) -> None:
         params = self.parameters
@@ -670,6 +712,66 @@ class SEMResults:
         return result
 
 
+def baseline_model(sample: np.ndarray, n: int, covariates: list[int]) -> tuple[float, int]:
+    """Chi-square and df of lavaan's independence model: free variances, with
+    covariate moments kept at their sample values under fixed.x."""
+    p = len(sample)
+    baseline = np.diag(np.diag(sample))
+    for i in covariates:
+        for j in covariates:
+            baseline[i, j] = sample[i, j]
+    logdet_s = np.linalg.slogdet(sample)[1]
+    chisq = n * (np.linalg.slogdet(baseline)[1] + np.trace(sample @ np.linalg.inv(baseline)) - logdet_s - p)
+    df = p * (p + 1) // 2 - p - len(covariates) * (len(covariates) - 1) // 2
+    return float(chisq), df
+
+
+def unrestricted_loglik(sample: np.ndarray, n: int, covariates: list[int]) -> float:
+    """Saturated-model log-likelihood; conditional on the covariates under fixed.x, as lavaan."""
+    p = len(sample)
+    value = -n / 2 * (p * math.log(2 * math.pi) + np.linalg.slogdet(sample)[1] + p)
+    if covariates:
+        q = len(covariates)
+        logdet_x = np.linalg.slogdet(sample[np.ix_(covariates, covariates)])[1]
+        value += n / 2 * (q * math.log(2 * math.pi) + logdet_x + q)
+    return float(value)
+
+
+def srmr(sample: np.ndarray, implied: np.ndarray, sample_mean: np.ndarray | None = None,
+         implied_mean: np.ndarray | None = None) -> float:
+    """Bentler's SRMR: residuals scaled by the observed SDs, lower triangle with the diagonal
+    (and the means when the model has a mean structure)."""
+    sd = np.sqrt(np.diag(sample))
+    residuals = ((sample - implied) / np.outer(sd, sd))[np.tril_indices(len(sample))]
+    if sample_mean is not None:
+        residuals = np.concatenate([residuals, (sample_mean - implied_mean) / sd])
+    return float(np.sqrt(np.mean(residuals ** 2)))
+
+
+def fit_measures(*, chisq: float, df: int, npar: int, n: int, baseline_chisq: float, baseline_df: int,
+                 unrestricted_logl: float, srmr: float, groups: int = 1) -> FitMeasures:
+    """lavaan's fitMeasures() from the model and baseline chi-squares (ML, N convention)."""
+    t1 = max(chisq - df, 0.0)
+    t2 = max(chisq - df, baseline_chisq - baseline_df, 0.0)
+    cfi = 1.0 if t1 == 0 and t2 == 0 else 1.0 - t1 / t2
+    if df > 0:
+        a, b = baseline_chisq / baseline_df - chisq / df, baseline_chisq / baseline_df - 1.0
+        tli = 1.0 if (a < 0 and b < 0) else a / b
+    else:
+        tli = 1.0
+    logl = unrestricted_logl - chisq / 2
+    rmsea, lower, upper, pclose = rmsea_with_interval(chisq, df, n, groups)
+    return FitMeasures(
+        npar=npar, ntotal=n, chisq=chisq, df=df,
+        pvalue=float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
+        baseline_chisq=baseline_chisq, baseline_df=baseline_df,
+        baseline_pvalue=float(stats.chi2.sf(baseline_chisq, baseline_df)),
+        cfi=cfi, tli=tli, logl=logl, unrestricted_logl=unrestricted_logl,
+        aic=-2 * logl + 2 * npar, bic=-2 * logl + npar * math.log(n),
+        bic2=-2 * logl + npar * math.log((n + 2) / 24),
+        rmsea=rmsea, rmsea_ci_lower=lower, rmsea_ci_upper=upper, rmsea_pvalue=pclose, srmr=srmr)
+
+
 def delta_method(function, theta: np.ndarray, vcov: np.ndarray) -> tuple[float, float]:
     """Value and delta-method SE of ``function(theta)``, with a central-difference gradient
     (lavaan differentiates defined parameters numerically too)."""
@@ -683,8 +785,9 @@ def delta_method(function, theta: np.ndarray, vcov: np.ndarray) -> tuple[float, 
     return function(theta), math.sqrt(max(grad @ vcov @ grad, 0.0))
 
 
-def rmsea_with_interval(chisq: float, df: int, n: int) -> tuple[float, float, float, float]:
-    """RMSEA with lavaan's N convention, its 90% CI from the noncentral chi-square, and PCLOSE."""
+def rmsea_with_interval(chisq: float, df: int, n: int, groups: int = 1) -> tuple[float, float, float, float]:
+    """RMSEA with lavaan's N convention, its 90% CI from the noncentral chi-square, and PCLOSE;
+    with several groups lavaan multiplies by sqrt(groups) (Steiger 1998)."""
     if df <= 0:
         return 0.0, 0.0, 0.0, math.nan
 
@@ -699,5 +802,7 @@ def rmsea_with_interval(chisq: float, df: int, n: int) -> tuple[float, float, fl
         lam_upper = 0.0
     else:
         lam_upper = brentq(lambda l: cdf(l) - 0.05, 0.0, top)
-    pclose = float(stats.ncx2.sf(chisq, df, n * df * 0.05 ** 2))
-    return rmsea, math.sqrt(lam_lower / (n * df)), math.sqrt(lam_upper / (n * df)), pclose
+    pclose = float(stats.ncx2.sf(chisq, df, n * df * 0.05 ** 2 / groups))
+    scale = math.sqrt(groups)
+    return (rmsea * scale, math.sqrt(lam_lower / (n * df)) * scale, math.sqrt(lam_upper / (n * df)) * scale,
+            pclose)
