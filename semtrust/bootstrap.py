@@ -98,11 +98,14 @@ def _run(job, total: int, workers: int, args: tuple, progress) -> list:
     done, results = 0, []
     if workers <= 1:
         _init_worker(*args)
-        for chunk in chunks:
-            results.append(job(*chunk))
-            done += chunk[1]
-            progress(done, total)
-        _WORKER.clear()
+        try:
+            for chunk in chunks:
+                results.append(job(*chunk))
+                done += chunk[1]
+                progress(done, total)
+        finally:
+            _WORKER.pop("limits").restore_original_limits()
+            _WORKER.clear()
         return results
     with ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_init_worker,
                              initargs=args) as pool:

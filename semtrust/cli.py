@@ -50,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
                           "(B draws from the estimates' sampling distribution; fast)")
     fit.add_argument("--workers", type=int, help="processes for the bootstrap (default: all cores); "
                      "results do not depend on it")
+    fit.add_argument("--group", metavar="COLUMN",
+                     help="compare groups (e.g. platform): invariance ladder and per-path differences")
+    fit.add_argument("--summary", type=int, metavar="N",
+                     help="DATA is a published correlation/covariance matrix (optional 'sd' row) from N cases")
     fit.add_argument("--quiet", action="store_true", help="print only the summary")
 
     inst = sub.add_parser("instrument", help="list or show the bundled instruments")
@@ -81,6 +85,7 @@ def _fit(args) -> int:
     result = run_fit(args.data, instrument=args.instrument, model_path=args.model, reverse=args.reverse,
                      scale_points=args.scale_points, missing_codes=args.na,
                      bootstrap=args.bootstrap, ci=args.ci, workers=args.workers,
+                     group=args.group, summary_n=args.summary,
                      progress_bar=(lambda d, t: None) if args.quiet else console_progress("bootstrap"),
                      seed=DEFAULT_SEED if args.seed is None else args.seed, progress=say)
     say("writing results.json, report.html and report.tex")
@@ -117,6 +122,9 @@ def _summary(results: dict, paths: dict) -> None:
         how = results["bootstrap"]
         method = f"{how['ci']} {how['method']} CI, {how['successful']} draws" if how else "delta-method CI"
         print(f"Specific indirect effects: {len(significant)} of {len(specific)} significant ({method})")
+    if results["invariance"]:
+        steps = ", ".join(f"{s['model']}: {s['decision']}" for s in results["invariance"]["steps"][1:])
+        print(f"Invariance across {results['invariance']['group']}: {steps}")
     for warning in results["warnings"]:
         print(f"warning: {warning}")
     print("Wrote " + ", ".join(str(p) for p in paths.values()))

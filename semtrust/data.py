@@ -234,3 +234,57 @@ def code_items(table: SurveyTable, items: list[str], *, points: int | None = Non
     for item in reverse:
         frame[item] = points + 1 - frame[item]
     return CodedItems(frame, list(reverse), decoded)
+
+
+def read_summary_matrix(path: str | Path, variables: list[str], n: int) -> tuple[pd.DataFrame, dict]:
+    """A published correlation or covariance matrix as a covariance matrix for ML.
+
+    The CSV has variable names in the header and the first column, a full or lower-triangular
+    matrix, and optionally a row named ``sd`` (turning correlations into covariances) and a row
+    ``mean`` (ignored). As lavaan's ``sample.cov``, the matrix is taken as unbiased (divisor
+    N - 1) and rescaled by (N - 1) / N.
+    """
+    if n is None or n < 3:
+        raise InputError(f"{path}: summary-data input needs the sample size (e.g. --summary 300)")
+    table = read_survey(path)
+    frame = table.frame.set_index(table.frame.columns[0])
+    frame.index = [str(i).strip() for i in frame.index]
+    extra = {i.casefold(): i for i in frame.index if i.casefold() in ("sd", "mean")}
+    names = [i for i in frame.index if i.casefold() not in ("sd", "mean")]
+    if names != [str(c).strip() for c in frame.columns[: len(names)]]:
+        raise InputError(f"{path}: the row names must repeat the column names in the same order "
+                         "(a square matrix with a first column of variable names)")
+
+    def number(value, row, column):
+        text = str(value).strip()
+        if text in ("", "nan", "None"):
+            return np.nan
+        try:
+            return float(text)
+        except ValueError:
+            raise InputError(f"{path}: row '{row}', column '{column}': '{text}' is not a number") from None
+
+    matrix = np.array([[number(frame.iloc[i, j], names[i], names[j]) for j in range(len(names))]
+                       for i in range(len(names))])
+    upper = np.triu_indices(len(names), 1)
+    lower_only = np.all(np.isnan(matrix[upper]))
+    if lower_only:
+        matrix[upper] = matrix.T[upper]
+    if np.isnan(matrix).any():
+        i, j = map(int, np.argwhere(np.isnan(matrix))[0])
+        raise InputError(f"{path}: row '{names[i]}', column '{names[j]}' is empty; give the full or the "
+                         "lower-triangular matrix")
+    if not np.allclose(matrix, matrix.T, atol=1e-8):
+        raise InputError(f"{path}: the matrix is not symmetric; check the transcription")
+    kind = "correlation" if np.allclose(np.diag(matrix), 1.0) else "covariance"
+    if "sd" in extra:
+        sd = np.array([number(frame.loc[extra["sd"]].iloc[j], "sd", names[j]) for j in range(len(names))])
+        if kind == "covariance":
+            raise InputError(f"{path}: an 'sd' row goes with a correlation matrix, not a covariance matrix")
+        matrix = matrix * np.outer(sd, sd)
+        kind = "correlation + SDs"
+    cov = pd.DataFrame(matrix * (n - 1) / n, index=names, columns=names)
+    missing = [v for v in variables if v not in names]
+    if missing:
+        raise InputError(f"{path}: the matrix has no row for {', '.join(missing)} (used in the model)")
+    return cov, {"format": f"summary {kind} matrix", "encoding": table.encoding, "summary_n": n}

@@ -432,32 +432,59 @@ class CompiledModel:
 
 
 def fisher_scoring(objective, gradient, information, start: np.ndarray, *, tol: float = 1e-10,
-                   max_iter: int = 500) -> tuple[np.ndarray, int]:
-    """Minimise an ML discrepancy whose expected Hessian is twice ``information``."""
+                   max_iter: int = 500, switch: float = 1e-3) -> tuple[np.ndarray, int]:
+    """Minimise an ML discrepancy whose expected Hessian is twice ``information``.
+
+    Fisher scoring with step halving until the steps are small (< ``switch``), then BFGS
+    started from the last information: near the optimum BFGS converges superlinearly with
+    gradients only, where Fisher scoring would keep recomputing the costly information and
+    still converge linearly when the model misfits. Warm starts (refits) go straight to BFGS.
+    """
     theta = start.copy()
     value = objective(theta)
     if not math.isfinite(value):
         raise EstimationError("the starting values give a non-positive-definite implied covariance matrix")
+    inverse = None
+    grad = gradient(theta)
     for iteration in range(1, max_iter + 1):
-        grad = gradient(theta)
-        info = information(theta)
-        try:
-            step = np.linalg.solve(2.0 * info, grad)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(2.0 * info, grad, rcond=None)[0]
+        if inverse is None:
+            hessian = 2.0 * information(theta)
+            try:
+                step = -np.linalg.solve(hessian, grad)
+            except np.linalg.LinAlgError:
+                step = -np.linalg.lstsq(hessian, grad, rcond=None)[0]
+        else:
+            step = -inverse @ grad
         scale = 1.0
         for _ in range(30):
-            candidate = theta - scale * step
+            candidate = theta + scale * step
             new_value = objective(candidate)
             if new_value <= value + 1e-14 * max(1.0, abs(value)):
                 break
             scale /= 2.0
         else:
+            if inverse is not None:  # BFGS lost its way: back to Fisher scoring
+                inverse = None
+                continue
             break
-        theta, improvement, value = candidate, value - new_value, new_value
-        if np.max(np.abs(scale * step)) < tol or (improvement < 1e-15 and scale < 1):
+        new_grad = gradient(candidate)
+        taken = scale * step
+        if inverse is None and np.max(np.abs(taken)) < switch:
+            try:
+                inverse = np.linalg.inv(hessian)
+            except np.linalg.LinAlgError:
+                inverse = None
+        elif inverse is not None:
+            change = new_grad - grad
+            curvature = taken @ change
+            if curvature > 1e-14:
+                hy = inverse @ change
+                rho = 1.0 / curvature
+                inverse += (rho * rho * (change @ hy) + rho) * np.outer(taken, taken) \
+                    - rho * (np.outer(hy, taken) + np.outer(taken, hy))
+        theta, improvement, value, grad = candidate, value - new_value, new_value, new_grad
+        if np.max(np.abs(taken)) < tol or (improvement < 1e-15 and scale < 1):
             return theta, iteration
-    grad = gradient(theta)
     if np.max(np.abs(grad)) > 1e-6:
         raise EstimationError(f"the model did not converge in {max_iter} iterations "
                               f"(largest gradient {np.max(np.abs(grad)):.2g}); check that it is identified")

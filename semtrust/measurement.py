@@ -81,14 +81,15 @@ def cronbach_alpha(items: pd.DataFrame, level: float = 0.95) -> tuple[float, flo
     return float(alpha), float(lower), float(upper)
 
 
-def reliability_table(data: pd.DataFrame, groups: dict[str, list[str]],
+def reliability_table(data: pd.DataFrame | None, groups: dict[str, list[str]],
                       cfa: SEMResults | None) -> pd.DataFrame:
-    """Per construct: items, alpha with CI, CR and AVE (CR/AVE from the CFA's std. loadings)."""
+    """Per construct: items, alpha with CI (raw data only), CR and AVE (from the CFA's
+    standardized loadings)."""
     loadings = loadings_table(cfa, groups) if cfa is not None else None
     records = []
     for construct, items in groups.items():
         row = dict(construct=construct, n_items=len(items))
-        if len(items) >= 2:
+        if len(items) >= 2 and data is not None:
             row["alpha"], row["alpha_ci_lower"], row["alpha_ci_upper"] = cronbach_alpha(data[items])
         if loadings is not None:
             lam = loadings.loc[loadings.construct == construct, "std_all"].to_numpy()

@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 
 import semtrust
-from semtrust.data import code_items, read_survey
+from semtrust.data import code_items, read_summary_matrix, read_survey
 from semtrust.engine import SEM, SEMResults
 from semtrust.errors import InputError
 from semtrust.instrument import Instrument, load_instrument
-from semtrust.measurement import THRESHOLDS, fit_measurement, item_groups, loadings_table, reliability_table
-from semtrust.structural import effects_table, hypothesis_table, path_table
+from semtrust.measurement import THRESHOLDS, item_groups, loadings_table, measurement_model, reliability_table
+from semtrust.structural import effects_table, hypothesis_table, model_comparison, path_table
 from semtrust.syntax import parse_model
 
 DEFAULT_SEED = 20261123
@@ -47,6 +47,9 @@ class StudyResult:
     hypotheses: pd.DataFrame | None
     effects: pd.DataFrame = field(default_factory=pd.DataFrame)
     resampling: dict | None = None           # how the effect CIs were obtained
+    comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
+    invariance: dict | None = None
+    group_paths: pd.DataFrame | None = None
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -103,6 +106,9 @@ class StudyResult:
             "bootstrap": self.resampling,
             "indirect_effects": self._effects("indirect", "total_indirect", "contrast"),
             "total_effects": self._effects("direct", "total"),
+            "model_comparison": _records(self.comparison),
+            "invariance": self.invariance,
+            "group_paths": None if self.group_paths is None else _records(self.group_paths),
             "r2": {v: r2 for v, r2 in self.structural.r_squared().items()
                    if v in {r.lhs for r in self.structural.model.table.rows if r.op == "~"}},
             "warnings": self.warnings,
@@ -157,13 +163,23 @@ def describe_sample(frame: pd.DataFrame, exclude: set[str]) -> dict:
     return sample
 
 
-def run_fit(data_path: str | Path, *, instrument: str | Instrument | None = None,
+def run_fit(*args, **kwargs) -> StudyResult:
+    """Read, code, fit the measurement and structural models, and assemble the result
+    (arguments as :func:`_run_fit`). BLAS runs on one thread: the matrices are small, and
+    threaded reductions would make the last bits of the results depend on the machine load."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return _run_fit(*args, **kwargs)
+
+
+def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = None,
             model_path: str | Path | None = None, reverse: list[str] = (),
             scale_points: int | None = None, missing_codes: list[float] = (), seed: int = DEFAULT_SEED,
             bootstrap: int = 5000, ci: str = "percentile", workers: int | None = None,
+            group: str | None = None, summary_n: int | None = None,
             progress: Callable[[str], None] = lambda message: None,
             progress_bar: Callable[[int, int], None] = lambda done, total: None) -> StudyResult:
-    """Read, code, fit the measurement and structural models, and assemble the result."""
     if instrument is None and model_path is None:
         instrument = "trust_mechanism"
     inst = load_instrument(instrument) if isinstance(instrument, (str, Path)) else instrument
@@ -181,49 +197,97 @@ def run_fit(data_path: str | Path, *, instrument: str | Instrument | None = None
         spec = parse_model(model_text, f"instrument {inst.id}")
 
     progress(f"reading {data_path}")
-    table = read_survey(data_path)
     items = spec.observed
-    if inst is not None:
-        points = scale_points or inst.scale.points
-        reverse = list(reverse) or [i for i in inst.reverse_items if i in items]
-        labels = inst.scale.label_scores()
+    warnings: list[str] = []
+    if summary_n is not None:
+        if group:
+            raise InputError("--group needs raw data; a summary matrix holds one group")
+        cov, info = read_summary_matrix(data_path, items, summary_n)
+        input_info = {"data": str(data_path), "sha256": hashlib.sha256(Path(data_path).read_bytes()).hexdigest(),
+                      **info, "rows": summary_n, "complete_rows": summary_n, "dropped_incomplete": 0,
+                      "reversed_items": []}
+        complete, table_frame = None, None
+        warnings.append("summary-data input: Cronbach's alpha and the bootstrap need raw data; "
+                        "effect CIs are Monte Carlo")
+        ci = "mc"
     else:
-        points, labels = scale_points, {}
-    coded = code_items(table, items, points=points, labels=labels, reverse=list(reverse),
-                       missing_codes=list(missing_codes))
-    complete = coded.frame.dropna()
-    warnings = []
-    dropped = len(coded.frame) - len(complete)
-    if dropped:
-        warnings.append(f"{dropped} of {len(coded.frame)} responses have missing item answers and were "
-                        "dropped (listwise deletion)")
-    digest = hashlib.sha256(Path(data_path).read_bytes()).hexdigest()
-    input_info = {"data": str(data_path), "sha256": digest, "format": table.format,
-                  "encoding": table.encoding, "rows": len(coded.frame), "complete_rows": len(complete),
-                  "dropped_incomplete": dropped, "reversed_items": list(coded.reversed),
-                  "labels_decoded": coded.labels_decoded, "scale_points": points,
-                  "missing_codes": list(missing_codes)}
+        table = read_survey(data_path)
+        if inst is not None:
+            points = scale_points or inst.scale.points
+            reverse = list(reverse) or [i for i in inst.reverse_items if i in items]
+            labels = inst.scale.label_scores()
+        else:
+            points, labels = scale_points, {}
+        coded = code_items(table, items, points=points, labels=labels, reverse=list(reverse),
+                           missing_codes=list(missing_codes))
+        complete = coded.frame.dropna()
+        dropped = len(coded.frame) - len(complete)
+        if dropped:
+            warnings.append(f"{dropped} of {len(coded.frame)} responses have missing item answers and were "
+                            "dropped (listwise deletion)")
+        input_info = {"data": str(data_path), "sha256": hashlib.sha256(Path(data_path).read_bytes()).hexdigest(),
+                      "format": table.format, "encoding": table.encoding, "rows": len(coded.frame),
+                      "complete_rows": len(complete), "dropped_incomplete": dropped,
+                      "reversed_items": list(coded.reversed), "labels_decoded": coded.labels_decoded,
+                      "scale_points": points, "missing_codes": list(missing_codes)}
+        table_frame = table.frame.loc[complete.index]
+        cov = None
+
+    def fit(syntax):
+        return SEM(syntax).fit(complete) if cov is None else SEM(syntax).fit(cov=cov, n=summary_n)
 
     groups = item_groups(spec)
-    progress(f"fitting the measurement model ({len(groups)} factors, {len(items)} indicators, n = {len(complete)})")
-    measurement = fit_measurement(spec, complete)
+    n = summary_n or len(complete)
+    progress(f"fitting the measurement model ({len(groups)} factors, {len(items)} indicators, n = {n})")
+    cfa_spec = measurement_model(spec)
+    measurement = None if cfa_spec is None else fit(cfa_spec)
     progress("computing reliability (alpha, CR, AVE)")
     reliability = reliability_table(complete, groups, measurement)
     loadings = loadings_table(measurement, groups) if measurement is not None else pd.DataFrame()
     progress("fitting the structural model")
-    structural = SEM(spec).fit(complete)
+    structural = fit(spec)
     hypotheses = hypothesis_table(structural, inst) if inst is not None and model_path is None else None
     effects, resampling = _effects(structural, bootstrap, ci, seed, workers, progress, progress_bar)
-    for fit in (measurement, structural):
-        if fit is not None:
-            warnings += [w for w in fit.warnings if w not in warnings]
-    used_columns = set(items) | {c for c in table.frame.columns if str(c).strip().casefold() in
-                                 {i.casefold() for i in items}}
-    sample = describe_sample(table.frame.loc[complete.index], used_columns)
+    progress("comparing alternative models")
+    comparison = model_comparison(spec, structural, measurement, inst if model_path is None else None, fit)
+    invariance_result = group_paths = None
+    if group:
+        invariance_result, group_paths = _groups(spec, cfa_spec, complete, table_frame, group, progress)
+    for fitted in (measurement, structural):
+        if fitted is not None:
+            warnings += [w for w in fitted.warnings if w not in warnings]
+    sample = {}
+    if table_frame is not None:
+        used_columns = set(items) | {c for c in table_frame.columns if str(c).strip().casefold() in
+                                     {i.casefold() for i in items}}
+        sample = describe_sample(table_frame, used_columns)
     return StudyResult(seed=seed, input=input_info, instrument=inst, model_syntax=model_text, items=items,
                        data=complete, sample=sample, measurement=measurement, structural=structural,
                        reliability=reliability, loadings=loadings, hypotheses=hypotheses, effects=effects,
-                       resampling=resampling, warnings=warnings)
+                       resampling=resampling, comparison=comparison, invariance=invariance_result,
+                       group_paths=group_paths, warnings=warnings)
+
+
+def _groups(spec, cfa_spec, complete, table_frame, group, progress):
+    """Invariance ladder of the measurement model, then each structural path compared across
+    groups on the (partially) metric-invariant structural model."""
+    from semtrust.multigroup import fit_multigroup, group_path_tests, invariance
+
+    column = next((c for c in table_frame.columns if str(c).strip() == group), None)
+    if column is None:
+        raise InputError(f"--group {group}: the data have no such column")
+    data = complete.assign(**{group: table_frame[column].astype(str).str.strip()})
+    data = data[(data[group] != "") & (data[group].str.casefold() != "nan")]
+    progress(f"testing measurement invariance across {group} (configural, metric, scalar, strict)")
+    ladder = invariance(cfa_spec or spec, data, group)
+    metric = next(s for s in ladder["steps"] if s["model"].endswith("metric"))
+    released = tuple(tuple(r.split(" ", 2)) for r in metric["released"])
+    result = {k: v for k, v in ladder.items() if k != "fits"}
+    if not any(s.op == "~" for s in spec.statements):
+        return result, pd.DataFrame()
+    progress(f"comparing each structural path across {group}")
+    base = fit_multigroup(spec, data, group, ("loadings",), group_partial=released)
+    return result, group_path_tests(spec, data, group, base)
 
 
 def _effects(structural: SEMResults, draws: int, ci: str, seed: int, workers: int | None,

@@ -122,3 +122,49 @@ def effects_table(results: SEMResults, draws=None, ci_method: str = "percentile"
         table.loc[idx, "classification"] = zhao_classification(
             _excludes_zero(row.ci_lower, row.ci_upper), direct_sig, (row.est > 0) == (d.est > 0))
     return table
+
+
+def _comparison_row(name: str, fit: SEMResults) -> dict:
+    f = fit.fit_measures
+    return {"model": name, "chisq": f.chisq, "df": f.df, "cfi": f.cfi, "tli": f.tli, "rmsea": f.rmsea,
+            "srmr": f.srmr, "aic": f.aic, "bic": f.bic}
+
+
+def _nested(row: dict, reference: dict) -> dict:
+    from scipy import stats
+
+    delta_chisq, delta_df = row["chisq"] - reference["chisq"], row["df"] - reference["df"]
+    if delta_df < 0:
+        delta_chisq, delta_df = -delta_chisq, -delta_df
+    return {**row, "compared_with": reference["model"], "delta_chisq": delta_chisq, "delta_df": delta_df,
+            "pvalue": float(stats.chi2.sf(delta_chisq, delta_df)) if delta_df > 0 else float("nan")}
+
+
+def model_comparison(spec, structural: SEMResults, measurement: SEMResults | None,
+                     instrument: Instrument | None, fit) -> pd.DataFrame:
+    """Competing models (Anderson & Gerbing 1988): the hypothesised model against partial
+    mediation (a direct path for every X -> Y that is only mediated), and, when the instrument
+    has several trust dimensions, the first-order CFA against a second-order trust factor.
+    ``fit`` fits lavaan syntax on the same data. Nested pairs get a chi-square difference test;
+    AIC and BIC compare any pair."""
+    from semtrust.effects import enumerate_effects
+    from semtrust.syntax import ModelSyntax, Statement
+
+    rows = []
+    hypothesised = _comparison_row("hypothesised model", structural)
+    rows.append(hypothesised)
+    direct = [(e.source, e.target) for e in enumerate_effects(structural, contrasts=False)
+              if e.kind == "direct" and not e.paths]
+    if direct:
+        partial = ModelSyntax(spec.statements + [Statement(y, "~", x) for x, y in direct],
+                              spec.definitions, spec.source + " + direct paths")
+        row = _comparison_row(f"partial mediation (+{len(direct)} direct path{'s' if len(direct) > 1 else ''})", fit(partial))
+        rows.append(_nested(row, hypothesised))
+    trust = [c.id for c in instrument.constructs if c.role == "trust"] if instrument is not None else []
+    if measurement is not None and len(trust) >= 3:
+        first = _comparison_row("first-order CFA", measurement)
+        second_spec = ModelSyntax(measurement.model.spec.statements + [Statement("TRUST", "=~", t) for t in trust],
+                                  [], spec.source + " second-order trust")
+        second = _comparison_row("second-order trust CFA (TRUST =~ " + " + ".join(trust) + ")", fit(second_spec))
+        rows += [first, _nested(second, first)]
+    return pd.DataFrame(rows)

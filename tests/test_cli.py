@@ -145,3 +145,53 @@ def test_simulate_regenerates_example_data(tmp_path):
     args[args.index("--out") + 1] = str(out)
     assert semtrust(*args).returncode == 0
     assert out.read_bytes() == (ROOT / "example_data" / "trust_survey.csv").read_bytes()
+
+
+def test_summary_matrix_input_reproduces_raw_data_fit(tmp_path):
+    """A published correlation matrix with SDs (N - 1 divisor) refits as lavaan's sample.cov."""
+    import numpy as np
+    fixture = json.loads((CONFORMANCE / "fixtures" / "holzinger_cfa.json").read_text())
+    names = fixture["sample_cov"]["names"]
+    n = fixture["n"]
+    cov = np.array(fixture["sample_cov"]["matrix"]) * n / (n - 1)
+    sd = np.sqrt(np.diag(cov))
+    corr = cov / np.outer(sd, sd)
+    lines = ["," + ",".join(names)]
+    for i, name in enumerate(names):   # lower triangle, as papers print it
+        lines.append(name + "," + ",".join(f"{corr[i, j]:.17g}" if j <= i else "" for j in range(len(names))))
+    lines.append("sd," + ",".join(f"{v:.17g}" for v in sd))
+    matrix = tmp_path / "table2.csv"
+    matrix.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = semtrust("fit", matrix, "--summary", n, "--model", CONFORMANCE / fixture["model"],
+                      "--out", tmp_path / "out", "--quiet", "--bootstrap", "0")
+    assert result.returncode == 0, result.stderr
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    for key in CONTRACT_FIT:
+        assert results["fit"]["structural"][key] == pytest.approx(fixture["fit"][key], abs=1e-3), key
+    ours = {(r["lhs"], r["op"], r["rhs"]): r for r in results["parameters"]}
+    for row in fixture["parameters"]:
+        assert ours[(row["lhs"], row["op"], row["rhs"])]["se"] == pytest.approx(row["se"], abs=1e-3)
+    assert results["input"]["format"] == "summary correlation + SDs matrix"
+    assert "alpha" not in results["reliability"]["visual"] and "cr" in results["reliability"]["visual"]
+
+
+def test_group_comparison_end_to_end(tmp_path):
+    fixture = json.loads((CONFORMANCE / "fixtures" / "invariance_trust_groups.json").read_text())
+    result = semtrust("fit", "example_data/trust_survey.csv", "--model", CONFORMANCE / fixture["model"],
+                      "--instrument", "trust_mechanism", "--group", "platform", "--bootstrap", "0",
+                      "--out", tmp_path, "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "Invariance across platform" in result.stdout
+    results = json.loads((tmp_path / "results.json").read_text())
+    steps = {s["model"]: s for s in results["invariance"]["steps"]}
+    # the ladder runs on the measurement part; lavaan's fixture fitted the structural model, so
+    # compare the structural per-path tests, which use the metric structural model
+    assert set(steps) == {"configural", "metric", "scalar", "strict"}
+    assert results["invariance"]["n"] == fixture["n"]
+    paths = {(p["lhs"], p["rhs"]): p for p in results["group_paths"]}
+    for row in fixture["group_paths"]:
+        assert paths[(row["lhs"], row["rhs"])]["delta_chisq"] == pytest.approx(row["delta_chisq"], abs=1e-3)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Measurement invariance" in html and "β WeChat Channels" in html
+    assert [m["model"] for m in results["model_comparison"]][:2] == ["hypothesised model",
+                                                                      "partial mediation (+1 direct path)"]
