@@ -34,6 +34,11 @@ class Effect:
     paths: tuple[tuple[str, ...], ...]   # node sequences summed (a contrast: first minus second)
 
     @property
+    def fixed_zero(self) -> bool:
+        """A direct effect the model does not estimate (no X -> Y path)."""
+        return not self.paths
+
+    @property
     def label(self) -> str:
         if self.kind == "indirect":
             return " -> ".join(self.paths[0])
@@ -129,3 +134,67 @@ class EffectSet:
         """std.all scaling: times SD(source) / SD(target), each draw with its own SDs."""
         sds = np.atleast_2d(sds)
         return values * sds[:, self.source_index] / sds[:, self.target_index]
+
+    def standardized_values(self, thetas: np.ndarray, sds: np.ndarray) -> np.ndarray:
+        return self.standardized(self.values(thetas), sds)
+
+
+@dataclass(frozen=True)
+class Defined:
+    """A user-defined parameter (``name := expression``) as a row of the effects table."""
+
+    name: str
+    expression: str
+    kind: str = "defined"
+    source: str = ""
+    target: str = ""
+    fixed_zero: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} := {self.expression}"
+
+
+class DefinedSet:
+    """Defined parameters evaluated over many parameter vectors; their standardized value
+    applies the expression to the std.all values of the labelled loadings and paths."""
+
+    def __init__(self, results: SEMResults):
+        from semtrust.engine import _Expression
+
+        self.results = results
+        table = results.model.table
+        self.effects = [Defined(d.name, "".join(d.expression.split())) for d in table.definitions]
+        self.expressions = [(d.name, _Expression(d.expression, f"{results.model.source}, line {d.line}"))
+                            for d in table.definitions]
+        names = results.compiled.names
+        self.labels = []   # (label, free index or None, fixed value, std scale: (numerator, denominator) or None)
+        for r in table.rows:
+            if not r.label or any(r.label == lab for lab, *_ in self.labels):
+                continue
+            scale = None
+            if r.op == "=~":
+                scale = (names.index(r.lhs), names.index(r.rhs))
+            elif r.op == "~":
+                scale = (names.index(r.rhs), names.index(r.lhs))
+            self.labels.append((r.label, r.free if r.free >= 0 else None, r.value, scale))
+
+    def _evaluate(self, thetas: np.ndarray, sds: np.ndarray | None) -> np.ndarray:
+        thetas = np.atleast_2d(thetas)
+        out = np.zeros((len(thetas), len(self.effects)))
+        for b, theta in enumerate(thetas):
+            values = {}
+            for label, free, fixed, scale in self.labels:
+                value = theta[free] if free is not None else fixed
+                if sds is not None:
+                    value = value * sds[b, scale[0]] / sds[b, scale[1]] if scale else np.nan
+                values[label] = value
+            for k, (name, expression) in enumerate(self.expressions):
+                values[name] = out[b, k] = expression(values)
+        return out
+
+    def values(self, thetas: np.ndarray) -> np.ndarray:
+        return self._evaluate(thetas, None)
+
+    def standardized_values(self, thetas: np.ndarray, sds: np.ndarray) -> np.ndarray:
+        return self._evaluate(thetas, np.atleast_2d(sds))

@@ -104,7 +104,7 @@ class StudyResult:
             "paths": _records(path_table(self.structural)),
             "hypotheses": None if self.hypotheses is None else _records(self.hypotheses),
             "bootstrap": self.resampling,
-            "indirect_effects": self._effects("indirect", "total_indirect", "contrast"),
+            "indirect_effects": self._effects("indirect", "total_indirect", "contrast", "defined"),
             "total_effects": self._effects("direct", "total"),
             "model_comparison": _records(self.comparison),
             "invariance": self.invariance,
@@ -298,7 +298,7 @@ def _effects(structural: SEMResults, draws: int, ci: str, seed: int, workers: in
 
     if ci not in resampling.CI_METHODS + ("mc",):
         raise InputError(f"--ci {ci}: use percentile, bc, bca or mc")
-    if not enumerate_effects(structural, contrasts=False) or draws <= 0:
+    if not (enumerate_effects(structural, contrasts=False) or structural.model.table.definitions) or draws <= 0:
         return effects_table(structural), None
     if ci == "mc":
         progress(f"Monte Carlo CIs of the effects ({draws} draws)")

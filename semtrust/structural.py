@@ -56,7 +56,8 @@ def _excludes_zero(lower: float, upper: float) -> bool:
 
 def effects_table(results: SEMResults, draws=None, ci_method: str = "percentile",
                   level: float = 0.95) -> pd.DataFrame:
-    """Every specific indirect, total indirect, direct and total effect and every contrast.
+    """Every specific indirect, total indirect, direct and total effect, every contrast, and
+    the user's defined parameters (``:=``).
 
     ``draws`` (bootstrap or Monte Carlo :class:`~semtrust.bootstrap.Draws`) give the SEs and
     CIs of both the unstandardized and the standardized effects; without draws the SEs are
@@ -66,52 +67,59 @@ def effects_table(results: SEMResults, draws=None, ci_method: str = "percentile"
     from scipy import stats
 
     from semtrust.bootstrap import interval
-    from semtrust.effects import EffectSet
+    from semtrust.effects import DefinedSet, EffectSet
 
-    effect_set = EffectSet(results)
-    if not effect_set.effects:
+    sets = [s for s in (EffectSet(results), DefinedSet(results)) if s.effects]
+    if not sets:
         return pd.DataFrame()
+    effects = [e for s in sets for e in s.effects]
+
+    def values(thetas):
+        return np.hstack([s.values(thetas) for s in sets])
+
+    def standardized(thetas, sds):
+        return np.hstack([s.standardized_values(thetas, sds) for s in sets])
+
     theta = results.theta
-    sd = results.compiled.total_sd(theta)
-    est = effect_set.values(theta)[0]
-    std = effect_set.standardized(est[None, :], sd[None, :])[0]
+    est = values(theta)[0]
+    std = standardized(theta, results.compiled.total_sd(theta))[0]
     jacobian = np.zeros((len(est), len(theta)))
     for k in range(len(theta)):
         h = 1e-6 * max(1.0, abs(theta[k]))
         up, down = theta.copy(), theta.copy()
         up[k] += h
         down[k] -= h
-        jacobian[:, k] = (effect_set.values(up)[0] - effect_set.values(down)[0]) / (2 * h)
+        jacobian[:, k] = (values(up)[0] - values(down)[0]) / (2 * h)
     delta_se = np.sqrt(np.clip(np.einsum("ek,kl,el->e", jacobian, results.vcov, jacobian), 0, None))
+    pvalue = np.where(delta_se > 0, 2 * stats.norm.sf(np.abs(est / np.where(delta_se > 0, delta_se, 1))), np.nan)
     z = stats.norm.ppf(0.5 + level / 2)
-    records = []
     if draws is not None:
-        values = effect_set.values(draws.theta)
-        std_values = effect_set.standardized(values, draws.sd)
+        draw_values = values(draws.theta)
+        draw_std = standardized(draws.theta, draws.sd)
         jack = jack_std = None
         if ci_method == "bca":
-            jack = effect_set.values(draws.jackknife_theta)
-            jack_std = effect_set.standardized(jack, draws.jackknife_sd)
+            jack = values(draws.jackknife_theta)
+            jack_std = standardized(draws.jackknife_theta, draws.jackknife_sd)
         method = "monte carlo" if draws.method == "monte carlo" else ci_method
         if draws.method == "monte carlo":
             ci_method = "percentile"
-    for i, effect in enumerate(effect_set.effects):
+    records = []
+    for i, effect in enumerate(effects):
         row = dict(path=effect.label, kind=effect.kind, source=effect.source, target=effect.target,
                    est=est[i], std=std[i])
-        if not effect.paths:     # a direct effect the model fixes at zero
+        if effect.fixed_zero:
             row.update(se=0.0, pvalue=float("nan"), ci_lower=0.0, ci_upper=0.0, std_ci_lower=0.0,
                        std_ci_upper=0.0, ci_method="fixed at 0")
         elif draws is not None:
-            lower, upper = interval(values[:, i], est[i], ci_method, level, None if jack is None else jack[:, i])
-            slower, supper = interval(std_values[:, i], std[i], ci_method, level,
+            lower, upper = interval(draw_values[:, i], est[i], ci_method, level, None if jack is None else jack[:, i])
+            slower, supper = interval(draw_std[:, i], std[i], ci_method, level,
                                       None if jack_std is None else jack_std[:, i])
-            row.update(se=float(np.std(values[:, i], ddof=1)),
-                       pvalue=float(2 * stats.norm.sf(abs(est[i] / delta_se[i]))) if delta_se[i] > 0 else float("nan"),
-                       ci_lower=lower, ci_upper=upper, std_ci_lower=slower, std_ci_upper=supper, ci_method=method)
+            row.update(se=float(np.std(draw_values[:, i], ddof=1)), pvalue=pvalue[i], ci_lower=lower,
+                       ci_upper=upper, std_ci_lower=slower, std_ci_upper=supper, ci_method=method)
         else:
-            row.update(se=delta_se[i], pvalue=float(2 * stats.norm.sf(abs(est[i] / delta_se[i]))) if delta_se[i] > 0 else float("nan"),
-                       ci_lower=est[i] - z * delta_se[i], ci_upper=est[i] + z * delta_se[i],
-                       std_ci_lower=float("nan"), std_ci_upper=float("nan"), ci_method="delta (Wald)")
+            row.update(se=delta_se[i], pvalue=pvalue[i], ci_lower=est[i] - z * delta_se[i],
+                       ci_upper=est[i] + z * delta_se[i], std_ci_lower=float("nan"),
+                       std_ci_upper=float("nan"), ci_method="delta (Wald)")
         records.append(row)
     table = pd.DataFrame(records)
     table["classification"] = ""

@@ -115,3 +115,17 @@ def test_effects_of_a_full_mediation_model():
     assert direct.est == 0 and direct.ci_method == "fixed at 0"
     assert table.loc["HT => PI (total)", "est"] == pytest.approx(table.loc["HT => PI (total indirect)", "est"])
     assert table.loc["HT -> PV -> PI", "classification"] == "indirect-only mediation"
+
+
+def test_defined_parameters_get_bootstrap_intervals(case):
+    fixture, fit, draws, _ = case
+    table = effects_table(fit, draws).set_index("path")
+    for row in fixture["defined"]:
+        ours = table.loc[f"{row['lhs']} := {row['rhs']}"]
+        assert ours.kind == "defined"
+        assert ours.est == pytest.approx(row["est"], abs=1e-3)
+        assert ours["std"] == pytest.approx(row["std_all"], abs=1e-3)
+        tolerance = 3 * 0.038 * row["boot_se"] * np.sqrt(5000 / DRAWS + 1)
+        assert ours.ci_lower == pytest.approx(row["perc_lower"], abs=tolerance)
+        assert ours.ci_upper == pytest.approx(row["perc_upper"], abs=tolerance)
+        assert ours.std_ci_lower < ours["std"] < ours.std_ci_upper
