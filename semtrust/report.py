@@ -80,7 +80,8 @@ def render(template: str, context: dict) -> str:
 
 
 def report_context(results: dict) -> dict:
-    """What the templates need beyond results.json: display names and a fit-table layout."""
+    """What the templates need beyond results.json: display names, a fit-table layout and the
+    path diagram (SVG for HTML, TikZ for LaTeX; None without structural paths)."""
     constructs = results.get("constructs") or {}
 
     def name(cid, lang="en"):
@@ -93,7 +94,11 @@ def report_context(results: dict) -> dict:
         if fit:
             fit_rows.append({"model": label, **fit,
                              "chisq_df": fit["chisq"] / fit["df"] if fit["df"] else None})
-    return {"r": results, "fit_rows": fit_rows, "name": name}
+    # imported here: the diagram formats its numbers with this module's apa() and stars()
+    from semtrust.diagram import layout, to_svg, to_tikz
+    figure = layout(results) if results["paths"] else None
+    return {"r": results, "fit_rows": fit_rows, "name": name,
+            "figure_svg": to_svg(figure) if figure else None, "figure_tikz": to_tikz(figure) if figure else None}
 
 
 def write_reports(results: dict, out_dir: Path) -> dict[str, Path]:

@@ -68,4 +68,5 @@ def test_html_renders_in_chromium(tmp_path):
         capture_output=True, text=True, timeout=120)
     assert done.returncode == 0
     assert "Hypothesis tests" in done.stdout and "主播信任" in done.stdout
+    assert "Figure 1. Structural model" in done.stdout and done.stdout.count('marker-end="url(#semtrust-arrow)"') == 25
     assert "Uncaught" not in done.stderr
