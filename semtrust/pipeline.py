@@ -61,6 +61,13 @@ class StudyResult:
             return {c.id: {"name": c.name, "role": c.role} for c in self.instrument.constructs}
         return {lv: {"name": {"zh": lv, "en": lv}, "role": None} for lv in self.structural.model.table.latent}
 
+    def _modification_indices(self, top: int = 10) -> list[dict]:
+        """The largest score tests of the CFA (or of the model when it has no factors)."""
+        from semtrust.engine import modification_indices
+
+        table = modification_indices(self.measurement or self.structural)
+        return _records(table.sort_values("mi", ascending=False, kind="stable").head(top))
+
     def _effects(self, *kinds: str) -> list[dict]:
         if self.effects.empty:
             return []
@@ -107,6 +114,7 @@ class StudyResult:
             "indirect_effects": self._effects("indirect", "total_indirect", "contrast", "defined"),
             "total_effects": self._effects("direct", "total"),
             "model_comparison": _records(self.comparison),
+            "modification_indices": self._modification_indices(),
             "invariance": self.invariance,
             "group_paths": None if self.group_paths is None else _records(self.group_paths),
             "r2": {v: r2 for v, r2 in self.structural.r_squared().items()

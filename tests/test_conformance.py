@@ -106,3 +106,19 @@ def test_reliability_matches_psych_and_lavaan(path):
         assert row.cr == pytest.approx(expected["cr_std"], abs=TOL)
         assert row.ave == pytest.approx(expected["ave_std_mean"], abs=TOL)
     assert set(fixture["reliability"]) <= set(table.index)
+
+
+@pytest.mark.parametrize("case", ["holzinger_cfa", "political_democracy"])
+def test_modification_indices_match_lavaan(case):
+    from semtrust.engine import modification_indices
+
+    fixture, data, model = load_case(CONFORMANCE / "fixtures" / f"{case}.json")
+    ours = modification_indices(SEM(model).fit(data)).set_index(["lhs", "op", "rhs"])
+    expected = json.loads((CONFORMANCE / "fixtures" / f"modindices_{case}.json").read_text())["modindices"]
+    assert len(ours) == len(expected)
+    for row in expected:
+        key = (row["lhs"], row["op"], row["rhs"])
+        if key not in ours.index:
+            key = (row["rhs"], row["op"], row["lhs"])
+        for column in ("mi", "epc", "sepc_all"):
+            assert ours.loc[key, column] == pytest.approx(row[column], abs=TOL), (key, column)
