@@ -35,6 +35,8 @@ class SurveyTable:
     format: str
     encoding: str | None = None
     first_data_row: int = 2   # file row number of frame.iloc[0] (the header is row 1)
+    id_column: str | None = None         # respondent id, when the export has one
+    duration_column: str | None = None   # completion time in seconds (numeric), when the export has one
 
 
 @dataclass
