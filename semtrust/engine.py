@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from semtrust.errors import EstimationError, InputError
+from semtrust.missing import em_moments, missing_patterns, loglik, loglik_derivatives, casewise_scores  # noqa: F401  (em_moments re-exported)
 from semtrust.syntax import ModelSyntax, Statement, parse_model
 
 Z975 = stats.norm.ppf(0.975)
