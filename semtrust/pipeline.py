@@ -22,9 +22,10 @@ from semtrust.data import code_items, read_summary_matrix, read_survey
 from semtrust.engine import SEM, SEMResults
 from semtrust.errors import InputError
 from semtrust.instrument import Instrument, load_instrument
-from semtrust.measurement import THRESHOLDS, item_groups, loadings_table, measurement_model, reliability_table
+from semtrust.measurement import NORMALITY, THRESHOLDS, item_groups, loadings_table, measurement_model
 from semtrust.structural import effects_table, hypothesis_table, model_comparison, path_table
 from semtrust.syntax import parse_model
+from semtrust.validity import HTMT_THRESHOLDS, MeasurementQuality, assess_measurement
 
 DEFAULT_SEED = 20261123
 SOFTWARE = ("numpy", "scipy", "pandas", "semopy", "pingouin", "statsmodels", "jinja2")
@@ -51,6 +52,7 @@ class StudyResult:
     invariance: dict | None = None
     group_paths: pd.DataFrame | None = None
     warnings: list[str] = field(default_factory=list)
+    quality: MeasurementQuality | None = None  # reliability, discriminant validity, normality
 
     @property
     def n(self) -> int:
@@ -75,16 +77,6 @@ class StudyResult:
 
     def to_dict(self) -> dict:
         """The results.json contract (documented in README.md)."""
-        reliability = {}
-        for construct, row in self.reliability.iterrows():
-            entry = {"n_items": int(row.n_items)}
-            if "alpha" in row and not pd.isna(row.alpha):
-                entry["alpha"] = row.alpha
-                entry["alpha_ci"] = [row.alpha_ci_lower, row.alpha_ci_upper]
-            for key in ("cr", "ave", "min_loading"):
-                if key in row and not pd.isna(row[key]):
-                    entry[key] = row[key]
-            reliability[construct] = entry
         return _clean({
             "semtrust_version": semtrust.__version__,
             "software": software_versions(),
@@ -105,9 +97,9 @@ class StudyResult:
                     "structural": self.structural.fit_measures.to_dict()},
             "parameters": _records(self.structural.parameters),
             "measurement_parameters": [] if self.measurement is None else _records(self.measurement.parameters),
-            "reliability": reliability,
+            **(self.quality.to_dict() if self.quality is not None else {"reliability": {}}),
             "item_loadings": _records(self.loadings),
-            "thresholds": THRESHOLDS,
+            "thresholds": {**THRESHOLDS, "htmt": HTMT_THRESHOLDS, "normality": NORMALITY},
             "paths": _records(path_table(self.structural)),
             "hypotheses": None if self.hypotheses is None else _records(self.hypotheses),
             "bootstrap": self.resampling,
@@ -185,6 +177,7 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
             model_path: str | Path | None = None, reverse: list[str] = (),
             scale_points: int | None = None, missing_codes: list[float] = (), seed: int = DEFAULT_SEED,
             bootstrap: int = 5000, ci: str = "percentile", workers: int | None = None,
+            measurement_bootstrap: int = 1000,
             group: str | None = None, summary_n: int | None = None,
             progress: Callable[[str], None] = lambda message: None,
             progress_bar: Callable[[int, int], None] = lambda done, total: None) -> StudyResult:
@@ -249,8 +242,9 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
     progress(f"fitting the measurement model ({len(groups)} factors, {len(items)} indicators, n = {n})")
     cfa_spec = measurement_model(spec)
     measurement = None if cfa_spec is None else fit(cfa_spec)
-    progress("computing reliability (alpha, CR, AVE)")
-    reliability = reliability_table(complete, groups, measurement)
+    progress("assessing the measurement model (reliability, validity, normality)")
+    quality = assess_measurement(complete, groups, measurement, draws=measurement_bootstrap, seed=seed,
+                                 workers=workers, progress=progress, progress_bar=progress_bar)
     loadings = loadings_table(measurement, groups) if measurement is not None else pd.DataFrame()
     progress("fitting the structural model")
     structural = fit(spec)
@@ -271,9 +265,17 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
         sample = describe_sample(table_frame, used_columns)
     return StudyResult(seed=seed, input=input_info, instrument=inst, model_syntax=model_text, items=items,
                        data=complete, sample=sample, measurement=measurement, structural=structural,
-                       reliability=reliability, loadings=loadings, hypotheses=hypotheses, effects=effects,
+                       reliability=quality.reliability, quality=quality, loadings=loadings, hypotheses=hypotheses, effects=effects,
                        resampling=resampling, comparison=comparison, invariance=invariance_result,
-                       group_paths=group_paths, warnings=warnings)
+                       group_paths=group_paths, warnings=warnings + _normality_warning(quality))
+
+
+def _normality_warning(quality: MeasurementQuality) -> list[str]:
+    checks = quality.normality
+    if not checks or not checks["violated"]:
+        return []
+    return ["the items are not normally distributed (see the normality section); "
+            "robust ML is recommended: rerun with --estimator MLR"]
 
 
 def _groups(spec, cfa_spec, complete, table_frame, group, progress):
