@@ -9,7 +9,7 @@ percentile bootstrap CIs of CR, AVE, HTMT and HTMT2 (Cheung et al. 2023; Franke 
 >>> import pandas as pd
 >>> r = pd.DataFrame([[1, .6, .3, .3], [.6, 1, .3, .3], [.3, .3, 1, .5], [.3, .3, .5, 1]],
 ...                  index=list("abcd"), columns=list("abcd"))
->>> round(htmt(r, {"F": ["a", "b"], "G": ["c", "d"]}).loc["F", "G"], 4)
+>>> round(float(htmt(r, {"F": ["a", "b"], "G": ["c", "d"]}).loc["F", "G"]), 4)
 0.5477
 """
 from __future__ import annotations
@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from semtrust.engine import SEMResults
-from semtrust.measurement import (THRESHOLDS, item_statistics, normality, reliability_table,
-                                  standardized_solution, verdict)
+from semtrust.measurement import (THRESHOLDS, average_variance_extracted, composite_reliability, item_statistics,
+                                  normality, reliability_table, standardized_solution, verdict)
 
 # Rönkkö & Cho (2022): the CI limit of a factor correlation farthest from 0
 CORRELATION_BANDS = ((0.80, "no problem"), (0.90, "marginal"), (1.00, "moderate"))
@@ -46,25 +46,35 @@ def latent_correlations(cfa: SEMResults) -> pd.DataFrame:
     return rows
 
 
-def _blocks(names: list[str], groups: dict[str, list[str]]) -> dict[str, np.ndarray]:
+def _indicator(names: list[str], groups: dict[str, list[str]]) -> np.ndarray:
+    """items x constructs 0/1 matrix: which items measure which construct."""
     position = {v: i for i, v in enumerate(names)}
-    return {c: np.array([position[i] for i in items]) for c, items in groups.items()}
+    indicator = np.zeros((len(names), len(groups)))
+    for k, items in enumerate(groups.values()):
+        indicator[[position[i] for i in items], k] = 1.0
+    return indicator
 
 
-def _htmt_values(abs_r: np.ndarray, blocks: dict[str, np.ndarray], geometric: bool) -> dict:
-    """{(a, b): HTMT} for every pair of constructs; ``abs_r`` absolute correlations."""
-    average = (lambda x: float(np.exp(np.mean(np.log(x))))) if geometric else (lambda x: float(np.mean(x)))
-    within = {}
-    for c, idx in blocks.items():
-        block = abs_r[np.ix_(idx, idx)]
-        off = block[~np.eye(len(idx), dtype=bool)]
-        within[c] = average(off) if len(off) else math.nan
-    names = list(blocks)
-    values = {}
-    for a_pos, a in enumerate(names):
-        for b in names[a_pos + 1:]:
-            values[a, b] = average(abs_r[np.ix_(blocks[a], blocks[b])]) / math.sqrt(within[a] * within[b])
-    return values
+def _htmt_matrix(abs_r: np.ndarray, indicator: np.ndarray, geometric: bool) -> np.ndarray:
+    """constructs x constructs HTMT from absolute item correlations: the mean heterotrait
+    correlation over the geometric mean of the two mean monotrait correlations (diagonal
+    excluded); arithmetic or geometric (log-scale) means. Block sums are B'RB, so one resample
+    costs two matrix products."""
+    counts = indicator.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if geometric:
+            values = np.log(abs_r)
+            np.fill_diagonal(values, 0.0)   # log 1: the diagonal drops out of the sums
+        else:
+            values = abs_r - np.eye(len(abs_r))
+        sums = indicator.T @ values @ indicator
+        means = sums / np.outer(counts, counts)
+        within = np.diag(sums) / (counts * (counts - 1))
+        if geometric:
+            means, within = np.exp(means), np.exp(within)
+        ratio = means / np.sqrt(np.outer(within, within))
+    np.fill_diagonal(ratio, np.nan)
+    return ratio
 
 
 def htmt(correlations: pd.DataFrame, groups: dict[str, list[str]], geometric: bool = False) -> pd.DataFrame:
@@ -72,12 +82,9 @@ def htmt(correlations: pd.DataFrame, groups: dict[str, list[str]], geometric: bo
     as semTools::htmt(absolute = TRUE): arithmetic means (HTMT; ``htmt2 = FALSE``) or
     geometric means (HTMT2; ``htmt2 = TRUE``) of the absolute correlations. Symmetric, with
     NaN on the diagonal."""
-    names = list(correlations.columns)
-    values = _htmt_values(np.abs(correlations.to_numpy()), _blocks(names, groups), geometric)
-    frame = pd.DataFrame(np.nan, index=list(groups), columns=list(groups))
-    for (a, b), v in values.items():
-        frame.loc[a, b] = frame.loc[b, a] = v
-    return frame
+    indicator = _indicator(list(correlations.columns), groups)
+    ratio = _htmt_matrix(np.abs(correlations.to_numpy()), indicator, geometric)
+    return pd.DataFrame(ratio, index=list(groups), columns=list(groups))
 
 
 def fornell_larcker(reliability: pd.DataFrame, correlations: pd.DataFrame) -> pd.DataFrame:
@@ -121,28 +128,30 @@ def bootstrap_intervals(cfa: SEMResults, groups: dict[str, list[str]], draws: in
     for theta, sd in zip(sample.theta, sample.sd):
         A, _ = compiled.matrices(theta)
         for c, (f, idx) in loading_index.items():
-            lam = A[idx, f] * sd[f] / sd[idx]
-            total = lam.sum() ** 2
-            cr_draws[c].append(total / (total + (1 - lam ** 2).sum()))
-            ave_draws[c].append(np.mean(lam ** 2))
-    blocks = _blocks(compiled.observed, groups)
+            std_loadings = A[idx, f] * sd[f] / sd[idx]
+            cr_draws[c].append(composite_reliability(std_loadings))
+            ave_draws[c].append(average_variance_extracted(std_loadings))
+    indicator = _indicator(compiled.observed, groups)
     n = len(cfa.data)
     htmt_draws, htmt2_draws = [], []
     for b in range(draws):
         resample = cfa.data[resampling.resample_rows(seed, b, n)]
         with np.errstate(invalid="ignore", divide="ignore"):
             abs_r = np.abs(np.corrcoef(resample.T))
-            htmt_draws.append(_htmt_values(abs_r, blocks, geometric=False))
-            htmt2_draws.append(_htmt_values(abs_r, blocks, geometric=True))
+        htmt_draws.append(_htmt_matrix(abs_r, indicator, geometric=False))
+        htmt2_draws.append(_htmt_matrix(abs_r, indicator, geometric=True))
 
     def ci(values):
         return resampling.interval(np.asarray(values, dtype=float), math.nan, "percentile", level)
 
-    pairs = list(htmt_draws[0]) if htmt_draws else []
+    constructs = list(groups)
+    pairs = [(a, b) for k, a in enumerate(constructs) for b in constructs[k + 1:]]
+    position = {c: k for k, c in enumerate(constructs)}
+    htmt_draws, htmt2_draws = np.array(htmt_draws), np.array(htmt2_draws)
     return BootstrapIntervals(
         cr={c: ci(v) for c, v in cr_draws.items()}, ave={c: ci(v) for c, v in ave_draws.items()},
-        htmt={p: ci([d[p] for d in htmt_draws]) for p in pairs},
-        htmt2={p: ci([d[p] for d in htmt2_draws]) for p in pairs},
+        htmt={(a, b): ci(htmt_draws[:, position[a], position[b]]) for a, b in pairs},
+        htmt2={(a, b): ci(htmt2_draws[:, position[a], position[b]]) for a, b in pairs},
         info={"method": "bootstrap", "draws": draws, "successful": len(sample.theta), "failed": sample.failed,
               "seed": seed, "ci": "percentile", "level": level})
 
