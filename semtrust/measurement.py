@@ -146,30 +146,30 @@ def _jacobian(function, theta: np.ndarray) -> np.ndarray:
     return np.column_stack(columns)
 
 
-def standardized_solution(cfa: SEMResults) -> pd.DataFrame:
-    """std.all of every loading and factor correlation with its delta-method SE, z, p and Wald
-    95% CI, as lavaan's ``standardizedSolution()`` (rows ``lhs op rhs est se z pvalue ci_lower
-    ci_upper``)."""
+def standardized_solution(cfa: SEMResults, factors: list[str] | None = None) -> pd.DataFrame:
+    """std.all of every loading and the correlation of every pair of ``factors`` (default: all
+    latent variables) with delta-method SE, z, p and Wald 95% CI, as lavaan's
+    ``standardizedSolution()`` (rows ``lhs op rhs est se z pvalue ci_lower ci_upper``; a pair
+    is ``~~``). Correlations are model-implied, so they exist for factors without a covariance
+    parameter too (e.g. under a second-order factor); for the exogenous factors of a CFA they
+    are lavaan's std.all of the factor covariance."""
     compiled = cfa.compiled
-    latent = set(compiled.table.latent)
-    loadings, correlations, labels = [], [], []
-    for row, (_, i, j) in zip(compiled.table.rows, compiled.row_positions):
-        if row.op == "=~":
-            loadings.append((i, j))
-            labels.append((row.lhs, "=~", row.rhs))
-    for row, (_, i, j) in zip(compiled.table.rows, compiled.row_positions):
-        if row.op == "~~" and row.lhs != row.rhs and {row.lhs, row.rhs} <= latent:
-            correlations.append((i, j))
-            labels.append((row.lhs, "~~", row.rhs))
+    position = {v: k for k, v in enumerate(compiled.names)}
+    factors = list(compiled.table.latent) if factors is None else factors
+    loadings = [(i, j) for row, (_, i, j) in zip(compiled.table.rows, compiled.row_positions) if row.op == "=~"]
+    labels = [(row.lhs, "=~", row.rhs) for row in compiled.table.rows if row.op == "=~"]
+    pairs = [(a, b) for k, a in enumerate(factors) for b in factors[k + 1:]]
+    labels += [(a, "~~", b) for a, b in pairs]
     li, lj = (np.array(x, dtype=int) for x in zip(*loadings)) if loadings else (np.zeros(0, int),) * 2
-    ci, cj = (np.array(x, dtype=int) for x in zip(*correlations)) if correlations else (np.zeros(0, int),) * 2
+    ci, cj = (np.array([position[v] for v in side], dtype=int) for side in zip(*pairs)) if pairs \
+        else (np.zeros(0, int),) * 2
 
     def values(theta):
         A, S = compiled.matrices(theta)
-        sd = compiled.total_sd(theta)
-        # a CFA's factors are exogenous: their correlation is the covariance over the variances
-        return np.concatenate([A[li, lj] * sd[lj] / sd[li],
-                               S[ci, cj] / np.sqrt(S[ci, ci] * S[cj, cj])])
+        E = np.linalg.inv(np.eye(compiled.n_vars) - A)
+        total = E @ S @ E.T
+        sd = np.sqrt(np.clip(np.diag(total), 0, None))
+        return np.concatenate([A[li, lj] * sd[lj] / sd[li], total[ci, cj] / (sd[ci] * sd[cj])])
 
     est = values(cfa.theta)
     jac = _jacobian(values, cfa.theta)
@@ -193,7 +193,7 @@ def item_statistics(data: pd.DataFrame | None, groups: dict[str, list[str]],
     """One row per item: standardized loading with SE and 95% CI (CFA); mean, SD, skewness,
     kurtosis, corrected item-total r and alpha if deleted (raw data, as psych::alpha's
     ``r.drop`` and ``alpha.drop``)."""
-    solution = standardized_solution(cfa).set_index(["lhs", "op", "rhs"]) if cfa is not None else None
+    solution = standardized_solution(cfa, []).set_index(["lhs", "op", "rhs"]) if cfa is not None else None
     records = []
     for construct, items in groups.items():
         for item in items:

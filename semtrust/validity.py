@@ -38,9 +38,10 @@ def correlation_band(lower: float, upper: float) -> str | None:
     return next((label for cut, label in CORRELATION_BANDS if bound < cut), "severe")
 
 
-def latent_correlations(cfa: SEMResults) -> pd.DataFrame:
-    """Factor correlations of the CFA (standardizedSolution rows) with their band."""
-    solution = standardized_solution(cfa)
+def latent_correlations(cfa: SEMResults, constructs: list[str]) -> pd.DataFrame:
+    """Correlations of every pair of constructs in the CFA (standardizedSolution rows) with
+    their band."""
+    solution = standardized_solution(cfa, constructs)
     rows = solution[solution.op == "~~"].drop(columns="op").reset_index(drop=True)
     rows["band"] = [correlation_band(lo, hi) for lo, hi in zip(rows.ci_lower, rows.ci_upper)]
     return rows
@@ -90,7 +91,7 @@ def htmt(correlations: pd.DataFrame, groups: dict[str, list[str]], geometric: bo
 def fornell_larcker(reliability: pd.DataFrame, correlations: pd.DataFrame) -> pd.DataFrame:
     """√AVE on the diagonal, the factor correlations off it (Fornell & Larcker 1981)."""
     constructs = list(reliability.index)
-    table = pd.DataFrame(np.eye(len(constructs)), index=constructs, columns=constructs)
+    table = pd.DataFrame(np.nan, index=constructs, columns=constructs)
     for row in correlations.itertuples():
         if row.lhs in table.index and row.rhs in table.index:
             table.loc[row.lhs, row.rhs] = table.loc[row.rhs, row.lhs] = row.est
@@ -244,7 +245,7 @@ def assess_measurement(data: pd.DataFrame | None, groups: dict[str, list[str]], 
     normality, and (``draws`` > 0, raw data) bootstrap CIs of CR, AVE, HTMT and HTMT2."""
     table = reliability_table(data, groups, cfa).astype(object)
     items = item_statistics(data, groups, cfa)
-    correlations = latent_correlations(cfa) if cfa is not None else pd.DataFrame()
+    correlations = latent_correlations(cfa, list(groups)) if cfa is not None else pd.DataFrame()
     fl = ratio = ratio2 = intervals = None
     if cfa is not None:
         for c in table.index:

@@ -65,10 +65,10 @@ def test_item_statistics(case):
 
 def test_latent_correlations(case):
     fixture, quality = case
-    got = quality.latent_correlations.set_index(["lhs", "rhs"])
+    got = {frozenset((r.lhs, r.rhs)): r for r in quality.latent_correlations.itertuples()}
     assert len(got) == len(fixture["latent_correlations"])
     for expected in fixture["latent_correlations"]:
-        row = got.loc[(expected["lhs"], expected["rhs"])]
+        row = got[frozenset((expected["lhs"], expected["rhs"]))]._asdict()
         for key in ("est", "se", "ci_lower", "ci_upper"):
             assert row[key] == pytest.approx(expected[key], abs=TOL), (expected["lhs"], expected["rhs"], key)
 
@@ -95,6 +95,25 @@ def test_fornell_larcker_diagonal_is_root_ave(case):
     fl = quality.to_dict()["fornell_larcker"]
     for construct, expected in fixture["reliability"].items():
         assert fl[construct][construct] == pytest.approx(np.sqrt(expected["ave"]), abs=TOL)
+
+
+def test_second_order_model_has_every_factor_correlation(holzinger):
+    """Under a second-order factor the first-order factors have no covariance parameter; their
+    correlations are model-implied (lavaan: lavInspect(fit, "cor.lv"))."""
+    spec = parse_model(HS + "\ng =~ visual + textual + speed")
+    frame = holzinger[spec.observed]
+    fit = fit_measurement(spec, frame)
+    quality = assess_measurement(frame, item_groups(spec), fit)
+    implied = fit.correlation(["visual", "textual", "speed"])
+    pairs = {(r.lhs, r.rhs): r.est for r in quality.latent_correlations.itertuples()}
+    assert set(pairs) == {("visual", "textual"), ("visual", "speed"), ("textual", "speed")}
+    for (a, b), value in pairs.items():
+        assert value == pytest.approx(implied.loc[a, b], abs=1e-10)
+        assert quality.fornell_larcker.loc[a, b] == pytest.approx(value)
+    # a just-identified second-order model reproduces the first-order factor correlations
+    first_order = assess_measurement(frame, item_groups(spec), fit_measurement(parse_model(HS), frame))
+    for row in first_order.latent_correlations.itertuples():
+        assert pairs[row.lhs, row.rhs] == pytest.approx(row.est, abs=1e-4)
 
 
 def test_correlation_bands():
