@@ -12,7 +12,9 @@ from semtrust.syntax import parse_model
 from semtrust.validity import assess_measurement, correlation_band
 
 TOL = 1e-3
-CASES = sorted((CONFORMANCE / "fixtures").glob("measurement_*.json"))
+CASES = [p for p in sorted((CONFORMANCE / "fixtures").glob("measurement_*.json"))
+         if "items" in json.loads(p.read_text())]
+BOOTSTRAP_REFERENCE = CONFORMANCE / "fixtures" / "measurement_holzinger_bootstrap.json"
 
 
 def load(path):
@@ -177,3 +179,22 @@ def test_bootstrap_intervals_shrink_with_n(holzinger):
     lo, hi = large["htmt_ci"]["visual"]["speed"]
     lo_s, hi_s = small["htmt_ci"]["visual"]["speed"]
     assert hi - lo < 0.75 * (hi_s - lo_s)
+
+
+@pytest.mark.slow
+def test_bootstrap_agrees_with_lavaan_within_monte_carlo_error(holzinger):
+    """Percentile CIs from 2000 resamples each: lavaan's bootstrap of CR and AVE (defined
+    parameters of the std.all loadings) and boot() over semTools::htmt, against semtrust's own
+    seeded resamples. A CI limit from B draws has a Monte Carlo SE of about 0.06 bootstrap SDs,
+    so the two may differ by up to 0.35 SD (about 4 SEs of the difference)."""
+    reference = json.loads(BOOTSTRAP_REFERENCE.read_text())
+    ours = _bootstrap(holzinger, reference["draws"], 20261123)
+    for construct, expected in reference["reliability"].items():
+        for key in ("cr", "ave"):
+            assert ours["reliability"][construct][key] == pytest.approx(expected[key], abs=TOL)
+            np.testing.assert_allclose(ours["reliability"][construct][f"{key}_ci"], expected[f"{key}_ci"],
+                                       atol=0.35 * expected[f"{key}_sd"], err_msg=f"{construct} {key}")
+    for key in ("htmt_ci", "htmt2_ci"):
+        for pair in reference[key].values():
+            np.testing.assert_allclose(ours[key][pair["a"]][pair["b"]], pair["ci"], atol=0.35 * pair["sd"],
+                                       err_msg=f"{key} {pair['a']} {pair['b']}")

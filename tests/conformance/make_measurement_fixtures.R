@@ -107,3 +107,60 @@ for (cs in cases) {
   write_json(out, path, auto_unbox = TRUE, digits = NA, na = "null", null = "null", pretty = TRUE)
   message(sprintf("%-20s n = %d -> %s", cs$name, nrow(dat), path))
 }
+
+## Bootstrap reference (no exact R equivalent of semtrust's resamples): Holzinger-Swineford,
+## B = 2000 nonparametric resamples, percentile 95% CIs of CR and AVE as defined parameters of
+## the std.all loadings (lavaan se = "bootstrap"), and of HTMT / HTMT2 (boot over semTools::htmt).
+## semtrust's seeded resamples differ, so tests compare within Monte Carlo error.
+suppressPackageStartupMessages(library(boot))
+set.seed(20261123)
+hs <- read.csv("data/HolzingerSwineford1939.csv")
+labelled <- "
+visual =~ x1 + l2*x2 + l3*x3
+textual =~ x4 + l5*x5 + l6*x6
+speed =~ x7 + l8*x8 + l9*x9
+visual ~~ p1*visual
+textual ~~ p2*textual
+speed ~~ p3*speed
+"
+for (i in 1:9) labelled <- paste0(labelled, sprintf("x%d ~~ t%d*x%d\n", i, i, i))
+for (i in 1:9) {
+  p <- c(1, 1, 1, 2, 2, 2, 3, 3, 3)[i]
+  l <- if (i %in% c(1, 4, 7)) "1" else sprintf("l%d", i)   # first loadings fixed at 1
+  labelled <- paste0(labelled, sprintf("s%d := %s*sqrt(p%d)/sqrt(%s^2*p%d + t%d)\n", i, l, p, l, p, i))
+}
+factors <- c("visual", "textual", "speed")
+for (f in 1:3) {
+  s <- sprintf("s%d", (3 * f - 2):(3 * f))
+  labelled <- paste0(labelled,
+    sprintf("cr_%s := (%s)^2 / ((%s)^2 + %s)\n", factors[f], paste(s, collapse = "+"), paste(s, collapse = "+"),
+            paste(sprintf("(1 - %s^2)", s), collapse = " + ")),
+    sprintf("ave_%s := (%s) / 3\n", factors[f], paste(sprintf("%s^2", s), collapse = " + ")))
+}
+B <- 2000
+bfit <- cfa(labelled, data = hs, se = "bootstrap", bootstrap = B)
+pe <- parameterEstimates(bfit, boot.ci.type = "perc")
+hs_model <- paste(readLines("models/holzinger_cfa.lav"), collapse = "\n")
+stat <- function(d, i) {
+  a <- htmt(hs_model, d[i, ], htmt2 = FALSE); g <- htmt(hs_model, d[i, ], htmt2 = TRUE)
+  c(a[2, 1], a[3, 1], a[3, 2], g[2, 1], g[3, 1], g[3, 2])
+}
+hb <- boot(hs[, paste0("x", 1:9)], stat, R = B)
+pairs <- list(c("textual", "visual"), c("speed", "visual"), c("speed", "textual"))
+ci_of <- function(k) unname(quantile(hb$t[, k], c(.025, .975), type = 6))
+out <- list(case = "holzinger_bootstrap", data = "data/HolzingerSwineford1939.csv",
+            model = "models/holzinger_cfa.lav", draws = B, reliability = list(), htmt_ci = list(), htmt2_ci = list(),
+            call = "cfa(labelled, se = 'bootstrap', bootstrap = 2000); parameterEstimates(boot.ci.type = 'perc'); boot(R = 2000) of htmt()")
+for (f in factors) {
+  r_cr <- pe[pe$lhs == paste0("cr_", f), ]; r_ave <- pe[pe$lhs == paste0("ave_", f), ]
+  out$reliability[[f]] <- list(cr = r_cr$est, cr_ci = c(r_cr$ci.lower, r_cr$ci.upper), cr_sd = r_cr$se,
+                               ave = r_ave$est, ave_ci = c(r_ave$ci.lower, r_ave$ci.upper), ave_sd = r_ave$se)
+}
+for (k in 1:3) {
+  a <- pairs[[k]][1]; b <- pairs[[k]][2]
+  out$htmt_ci[[paste(a, b)]] <- list(a = a, b = b, ci = ci_of(k), sd = sd(hb$t[, k]))
+  out$htmt2_ci[[paste(a, b)]] <- list(a = a, b = b, ci = ci_of(k + 3), sd = sd(hb$t[, k + 3]))
+}
+write_json(out, "fixtures/measurement_holzinger_bootstrap.json", auto_unbox = TRUE, digits = NA, na = "null",
+           pretty = TRUE)
+message("holzinger_bootstrap  B = ", B, " -> fixtures/measurement_holzinger_bootstrap.json")
