@@ -267,12 +267,13 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
                        data=complete, sample=sample, measurement=measurement, structural=structural,
                        reliability=quality.reliability, quality=quality, loadings=loadings, hypotheses=hypotheses, effects=effects,
                        resampling=resampling, comparison=comparison, invariance=invariance_result,
-                       group_paths=group_paths, warnings=warnings + _normality_warning(quality))
+                       group_paths=group_paths, warnings=warnings + _normality_warning(quality, structural))
 
 
-def _normality_warning(quality: MeasurementQuality) -> list[str]:
+def _normality_warning(quality: MeasurementQuality, fitted: SEMResults) -> list[str]:
+    """Recommend robust ML when the items are not normal and the fit is normal-theory ML."""
     checks = quality.normality
-    if not checks or not checks["violated"]:
+    if not checks or not checks["violated"] or getattr(fitted, "estimator", "ML") != "ML":
         return []
     return ["the items are not normally distributed (see the normality section); "
             "robust ML is recommended: rerun with --estimator MLR"]
