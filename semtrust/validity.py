@@ -171,8 +171,10 @@ class MeasurementQuality:
     normality: dict | None
 
     def to_dict(self) -> dict:
-        """The results.json keys of the measurement stage (README.md documents them)."""
-        from semtrust.pipeline import _records
+        """The results.json keys of the measurement stage (README.md documents them); numpy
+        scalars and NaN are left for the pipeline's JSON cleaning."""
+        def rows(frame):
+            return frame.to_dict(orient="records")
 
         def matrix(frame, diagonal=True):
             if frame is None:
@@ -190,8 +192,8 @@ class MeasurementQuality:
 
         return {
             "reliability": {c: self._construct_entry(row) for c, row in self.reliability.iterrows()},
-            "item_statistics": _records(self.items),
-            "latent_correlations": _records(self.latent_correlations),
+            "item_statistics": rows(self.items),
+            "latent_correlations": rows(self.latent_correlations),
             "fornell_larcker": matrix(self.fornell_larcker),
             "htmt": matrix(self.htmt, diagonal=False),
             "htmt_ci": pair_intervals(self.intervals and self.intervals.htmt),
