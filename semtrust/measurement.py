@@ -123,14 +123,15 @@ def coefficient_alpha(cov: np.ndarray) -> float:
 
 
 def omega_total(cfa: SEMResults, construct: str, items: list[str]) -> float:
-    """McDonald's omega of the unit-weighted item sum: (sum lambda)^2 phi / 1'S1, with S the
-    items' sample covariance (divisor n), as semTools::compRelSEM(fit) (obs.var = TRUE)."""
+    """McDonald's omega of the unit-weighted item sum: (sum lambda)^2 phi / 1'S1, with phi the
+    factor's model-implied variance and S the items' sample covariance (divisor n), as
+    semTools::compRelSEM(fit) (obs.var = TRUE)."""
     names, observed = cfa.compiled.names, cfa.compiled.observed
-    A, S = cfa.compiled.matrices(cfa.theta)
+    A, _ = cfa.compiled.matrices(cfa.theta)
     f = names.index(construct)
     rows = [names.index(i) for i in items]
     cols = [observed.index(i) for i in items]
-    common = A[rows, f].sum() ** 2 * S[f, f]
+    common = A[rows, f].sum() ** 2 * cfa.total_cov[f, f]
     return float(common / cfa.sample_cov[np.ix_(cols, cols)].sum())
 
 

@@ -116,6 +116,9 @@ def test_second_order_model_has_every_factor_correlation(holzinger):
     first_order = assess_measurement(frame, item_groups(spec), fit_measurement(parse_model(HS), frame))
     for row in first_order.latent_correlations.itertuples():
         assert pairs[row.lhs, row.rhs] == pytest.approx(row.est, abs=1e-4)
+    for key in ("omega", "cr", "ave"):   # omega needs the factors' total, not residual, variance
+        np.testing.assert_allclose(quality.reliability[key].astype(float),
+                                   first_order.reliability[key].astype(float), atol=1e-4)
 
 
 def test_correlation_bands():
