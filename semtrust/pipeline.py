@@ -265,7 +265,8 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
         sample = describe_sample(table_frame, used_columns)
     return StudyResult(seed=seed, input=input_info, instrument=inst, model_syntax=model_text, items=items,
                        data=complete, sample=sample, measurement=measurement, structural=structural,
-                       reliability=quality.reliability, quality=quality, loadings=loadings, hypotheses=hypotheses, effects=effects,
+                       reliability=quality.reliability, quality=quality, loadings=loadings, hypotheses=hypotheses,
+                       effects=effects,
                        resampling=resampling, comparison=comparison, invariance=invariance_result,
                        group_paths=group_paths, warnings=warnings + _normality_warning(quality, structural))
 
