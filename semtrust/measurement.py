@@ -191,7 +191,8 @@ def distribution(values: pd.Series) -> dict:
 
 def item_statistics(data: pd.DataFrame | None, groups: dict[str, list[str]],
                     cfa: SEMResults | None) -> pd.DataFrame:
-    """One row per item: standardized loading with SE and 95% CI (CFA); mean, SD, skewness,
+    """One row per item: standardized loading with SE, 95% CI and its verdict against .70 (CFA);
+    mean, SD, skewness,
     kurtosis, corrected item-total r and alpha if deleted (raw data, as psych::alpha's
     ``r.drop`` and ``alpha.drop``)."""
     solution = standardized_solution(cfa, []).set_index(["lhs", "op", "rhs"]) if cfa is not None else None
@@ -201,7 +202,8 @@ def item_statistics(data: pd.DataFrame | None, groups: dict[str, list[str]],
             row = dict(construct=construct, item=item)
             if solution is not None:
                 s = solution.loc[(construct, "=~", item)]
-                row.update(std_loading=s.est, se=s.se, pvalue=s.pvalue, ci_lower=s.ci_lower, ci_upper=s.ci_upper)
+                row.update(std_loading=s.est, se=s.se, pvalue=s.pvalue, ci_lower=s.ci_lower, ci_upper=s.ci_upper,
+                           loading_verdict=verdict(s.est, THRESHOLDS["loading"]))
             if data is not None:
                 row.update(distribution(data[item]))
                 others = [i for i in items if i != item]

@@ -63,6 +63,7 @@ def test_item_statistics(case):
         for key in ("std_loading", "se", "ci_lower", "ci_upper", "item_total", "alpha_if_deleted",
                     "mean", "sd", "skew", "kurtosis"):
             assert got[key] == pytest.approx(expected[key], abs=TOL), (expected["item"], key)
+        assert got.loading_verdict == ("ok" if expected["std_loading"] >= 0.70 else "low")
 
 
 def test_latent_correlations(case):
