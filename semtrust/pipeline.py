@@ -44,6 +44,7 @@ class StudyResult:
     measurement: SEMResults | None
     structural: SEMResults
     reliability: pd.DataFrame
+    quality: MeasurementQuality              # reliability, discriminant validity, normality
     loadings: pd.DataFrame
     hypotheses: pd.DataFrame | None
     effects: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -52,7 +53,6 @@ class StudyResult:
     invariance: dict | None = None
     group_paths: pd.DataFrame | None = None
     warnings: list[str] = field(default_factory=list)
-    quality: MeasurementQuality | None = None  # reliability, discriminant validity, normality
 
     @property
     def n(self) -> int:
@@ -97,7 +97,7 @@ class StudyResult:
                     "structural": self.structural.fit_measures.to_dict()},
             "parameters": _records(self.structural.parameters),
             "measurement_parameters": [] if self.measurement is None else _records(self.measurement.parameters),
-            **(self.quality.to_dict() if self.quality is not None else {"reliability": {}}),
+            **self.quality.to_dict(),
             "item_loadings": _records(self.loadings),
             "thresholds": {**THRESHOLDS, "htmt": HTMT_THRESHOLDS, "normality": NORMALITY},
             "paths": _records(path_table(self.structural)),
@@ -161,6 +161,15 @@ def describe_sample(frame: pd.DataFrame, exclude: set[str]) -> dict:
             sample[str(column)] = [{"category": v, "n": int(levels[v]),
                                     "percent": 100.0 * levels[v] / len(frame)} for v in order]
     return sample
+
+
+def _normality_warning(quality: MeasurementQuality, fitted: SEMResults) -> list[str]:
+    """Recommend robust ML when the items are not normal and the fit is normal-theory ML."""
+    checks = quality.normality
+    if not checks or not checks["violated"] or getattr(fitted, "estimator", "ML") != "ML":
+        return []
+    return ["the items are not normally distributed (see the normality section); "
+            "robust ML is recommended: rerun with --estimator MLR"]
 
 
 def run_fit(*args, **kwargs) -> StudyResult:
@@ -245,6 +254,7 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
     progress("assessing the measurement model (reliability, validity, normality)")
     quality = assess_measurement(complete, groups, measurement, draws=measurement_bootstrap, seed=seed,
                                  workers=workers, progress=progress, progress_bar=progress_bar)
+    warnings += _normality_warning(quality, measurement)
     loadings = loadings_table(measurement, groups) if measurement is not None else pd.DataFrame()
     progress("fitting the structural model")
     structural = fit(spec)
@@ -268,16 +278,7 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
                        reliability=quality.reliability, quality=quality, loadings=loadings, hypotheses=hypotheses,
                        effects=effects,
                        resampling=resampling, comparison=comparison, invariance=invariance_result,
-                       group_paths=group_paths, warnings=warnings + _normality_warning(quality, structural))
-
-
-def _normality_warning(quality: MeasurementQuality, fitted: SEMResults) -> list[str]:
-    """Recommend robust ML when the items are not normal and the fit is normal-theory ML."""
-    checks = quality.normality
-    if not checks or not checks["violated"] or getattr(fitted, "estimator", "ML") != "ML":
-        return []
-    return ["the items are not normally distributed (see the normality section); "
-            "robust ML is recommended: rerun with --estimator MLR"]
+                       group_paths=group_paths, warnings=warnings)
 
 
 def _groups(spec, cfa_spec, complete, table_frame, group, progress):
