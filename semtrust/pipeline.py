@@ -185,8 +185,8 @@ def run_fit(*args, **kwargs) -> StudyResult:
 def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = None,
             model_path: str | Path | None = None, reverse: list[str] = (),
             scale_points: int | None = None, missing_codes: list[float] = (), seed: int = DEFAULT_SEED,
-            bootstrap: int = 5000, ci: str = "percentile", workers: int | None = None,
             measurement_bootstrap: int = 1000,
+            bootstrap: int = 5000, ci: str = "percentile", workers: int | None = None,
             group: str | None = None, summary_n: int | None = None,
             progress: Callable[[str], None] = lambda message: None,
             progress_bar: Callable[[int, int], None] = lambda done, total: None) -> StudyResult:
