@@ -45,13 +45,13 @@ def _parser() -> argparse.ArgumentParser:
                      help="numeric missing-value codes in the data, e.g. --na -99 999")
     fit.add_argument("--bootstrap", type=int, default=5000, metavar="B",
                      help="bootstrap resamples for indirect-effect CIs (default %(default)s; 0 = delta method)")
-    fit.add_argument("--measurement-bootstrap", type=int, default=1000, metavar="B",
-                     help="bootstrap resamples for the CIs of CR, AVE, HTMT and HTMT2 (default %(default)s; 0 = off)")
     fit.add_argument("--ci", choices=("percentile", "bc", "bca", "mc"), default="percentile",
                      help="CI type: percentile (default), bias-corrected, BCa, or mc = Monte Carlo "
                           "(B draws from the estimates' sampling distribution; fast)")
     fit.add_argument("--workers", type=int, help="processes for the bootstrap (default: all cores); "
                      "results do not depend on it")
+    fit.add_argument("--measurement-bootstrap", type=int, default=1000, metavar="B",
+                     help="bootstrap resamples for the CIs of CR, AVE, HTMT and HTMT2 (default %(default)s; 0 = off)")
     fit.add_argument("--group", metavar="COLUMN",
                      help="compare groups (e.g. platform): invariance ladder and per-path differences")
     fit.add_argument("--summary", type=int, metavar="N",
@@ -86,8 +86,8 @@ def _fit(args) -> int:
     say = (lambda m: None) if args.quiet else (lambda m: print(f"· {m}", file=sys.stderr))
     result = run_fit(args.data, instrument=args.instrument, model_path=args.model, reverse=args.reverse,
                      scale_points=args.scale_points, missing_codes=args.na,
-                     bootstrap=args.bootstrap, ci=args.ci, workers=args.workers,
                      measurement_bootstrap=args.measurement_bootstrap,
+                     bootstrap=args.bootstrap, ci=args.ci, workers=args.workers,
                      group=args.group, summary_n=args.summary,
                      progress_bar=(lambda d, t: None) if args.quiet else console_progress("bootstrap"),
                      seed=DEFAULT_SEED if args.seed is None else args.seed, progress=say)
