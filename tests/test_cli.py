@@ -196,6 +196,12 @@ def test_summary_matrix_input_reproduces_raw_data_fit(tmp_path):
         assert ours[(row["lhs"], row["op"], row["rhs"])]["se"] == pytest.approx(row["se"], abs=1e-3)
     assert results["input"]["format"] == "summary correlation + SDs matrix"
     assert "alpha" not in results["reliability"]["visual"] and "cr" in results["reliability"]["visual"]
+    # omega and HTMT need only the covariance matrix; normality and the bootstrap need raw data
+    measurement = json.loads((CONFORMANCE / "fixtures" / "measurement_holzinger_cfa.json").read_text())
+    for construct, expected in measurement["reliability"].items():
+        assert results["reliability"][construct]["omega"] == pytest.approx(expected["omega"], abs=1e-3)
+    assert results["htmt2"]["visual"]["speed"] == pytest.approx(measurement["htmt2"]["visual"]["speed"], abs=1e-3)
+    assert results["normality"] is None and results["htmt_ci"] is None and results["measurement_bootstrap"] is None
 
 
 def test_group_comparison_end_to_end(tmp_path):
