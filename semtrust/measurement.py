@@ -98,12 +98,16 @@ def cronbach_alpha(items: pd.DataFrame, level: float = 0.95) -> tuple[float, flo
 
 def reliability_table(data: pd.DataFrame | None, groups: dict[str, list[str]],
                       cfa: SEMResults | None) -> pd.DataFrame:
-    """Per construct: items, alpha with CI (raw data only), omega (CFA over the observed item
-    variances), CR and AVE (from the CFA's standardized loadings)."""
+    """Per construct: items, mean and SD of the scale score and alpha with CI (raw data only),
+    omega (CFA over the observed item variances), CR and AVE (from the CFA's standardized
+    loadings)."""
     loadings = loadings_table(cfa, groups) if cfa is not None else None
     records = []
     for construct, items in groups.items():
         row = dict(construct=construct, n_items=len(items))
+        if data is not None:
+            score = data[items].mean(axis=1)   # the scale score: mean item response
+            row["mean"], row["sd"] = float(score.mean()), float(score.std())
         if len(items) >= 2 and data is not None:
             row["alpha"], row["alpha_ci_lower"], row["alpha_ci_upper"] = cronbach_alpha(data[items])
         if loadings is not None:

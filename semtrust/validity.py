@@ -208,7 +208,7 @@ class MeasurementQuality:
         present = lambda key: key in row and not pd.isna(row[key])  # noqa: E731
         if present("alpha"):
             entry.update(alpha=row.alpha, alpha_ci=[row.alpha_ci_lower, row.alpha_ci_upper])
-        for key in ("omega", "cr", "ave", "min_loading", "msv", "asv"):
+        for key in ("mean", "sd", "omega", "cr", "ave", "min_loading", "msv", "asv"):
             if present(key):
                 entry[key] = row[key]
                 if key in ("cr", "ave") and self.intervals is not None:

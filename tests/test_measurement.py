@@ -46,7 +46,7 @@ def test_reliability(case):
     assert set(results) == set(fixture["reliability"])
     for construct, expected in fixture["reliability"].items():
         got = results[construct]
-        for key in ("alpha", "omega", "cr", "ave", "msv", "asv"):
+        for key in ("alpha", "omega", "cr", "ave", "msv", "asv", "mean", "sd"):
             assert got[key] == pytest.approx(expected[key], abs=TOL), (construct, key)
         np.testing.assert_allclose(got["alpha_ci"], expected["alpha_ci"], atol=TOL)
         assert got["cr"] == pytest.approx(expected["cr_formula"], abs=TOL)

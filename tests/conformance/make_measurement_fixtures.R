@@ -13,6 +13,7 @@
 #                       with std.ov = TRUE; equals sum(l)^2 / (sum(l)^2 + sum(1 - l^2)) (cr_formula)
 #   ave                 semTools::AVE(fit_std, obs.var = FALSE); equals mean(l^2) (ave_formula)
 #   msv, asv            max and mean of the squared latent correlations of the factor
+#   mean, sd            psych::alpha(...)$total$mean and $sd: the mean item score (scale score)
 #   items               standardizedSolution(fit) est.std, se, ci.lower, ci.upper of each loading;
 #                       psych::alpha r.drop (corrected item-total r) and alpha.drop raw_alpha;
 #                       psych::describe(type = 2) mean, sd, skew, kurtosis (SPSS's G1, G2)
@@ -77,7 +78,7 @@ for (cs in cases) {
       alpha = a$total$raw_alpha, alpha_ci = c(a$feldt$lower.ci[[1]], a$feldt$upper.ci[[1]]),
       omega = unname(omega[[f]]), cr = unname(cr[[f]]), ave = unname(ave[[f]]),
       cr_formula = sum(l)^2 / (sum(l)^2 + sum(1 - l^2)), ave_formula = mean(l^2),
-      msv = max(r2), asv = mean(r2))
+      msv = max(r2), asv = mean(r2), mean = a$total$mean, sd = a$total$sd)
     for (i in its) {
       s <- ss[ss$op == "=~" & ss$lhs == f & ss$rhs == i, ]
       item_rows[[length(item_rows) + 1]] <- list(
