@@ -50,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
                           "(B draws from the estimates' sampling distribution; fast)")
     fit.add_argument("--workers", type=int, help="processes for the bootstrap (default: all cores); "
                      "results do not depend on it")
+    fit.add_argument("--measurement-bootstrap", type=int, default=1000, metavar="B",
+                     help="bootstrap resamples for the CIs of CR, AVE, HTMT and HTMT2 (default %(default)s; 0 = off)")
     fit.add_argument("--group", metavar="COLUMN",
                      help="compare groups (e.g. platform): invariance ladder and per-path differences")
     fit.add_argument("--summary", type=int, metavar="N",
@@ -90,6 +92,7 @@ def _fit(args) -> int:
     say = (lambda m: None) if args.quiet else (lambda m: print(f"· {m}", file=sys.stderr))
     result = run_fit(args.data, instrument=args.instrument, model_path=args.model, reverse=args.reverse,
                      scale_points=args.scale_points, missing_codes=args.na,
+                     measurement_bootstrap=args.measurement_bootstrap,
                      bootstrap=args.bootstrap, ci=args.ci, workers=args.workers,
                      group=args.group, summary_n=args.summary,
                      estimator=args.estimator, missing=args.missing,
@@ -120,6 +123,7 @@ def _summary(results: dict, paths: dict) -> None:
     if results["fit"]["measurement"]:
         print(line("Measurement model", results["fit"]["measurement"]))
     print(line("Structural model ", results["fit"]["structural"]))
+    _measurement_summary(results)
     if results["hypotheses"]:
         supported = [h["id"] for h in results["hypotheses"] if h["result"] == "supported"]
         print(f"Hypotheses supported: {len(supported)} of {len(results['hypotheses'])}"
@@ -137,6 +141,28 @@ def _summary(results: dict, paths: dict) -> None:
     for warning in results["warnings"]:
         print(f"warning: {warning}")
     print("Wrote " + ", ".join(str(p) for p in paths.values()))
+
+
+def _measurement_summary(results: dict) -> None:
+    """One line: constructs meeting every reliability/validity criterion, and the largest HTMT."""
+    from semtrust.report import apa
+
+    reliability = results.get("reliability") or {}
+    if not reliability:
+        return
+    missed = [c for c, v in reliability.items() if any(x not in ("ok", None) for x in v["verdicts"].values())]
+    text = f"Reliability and validity criteria met by {len(reliability) - len(missed)} of {len(reliability)} constructs"
+    if missed:
+        text += f" (not: {', '.join(missed)})"
+    pairs = [(value, a, b) for a, row in (results.get("htmt") or {}).items() for b, value in row.items()
+             if value is not None and a < b]
+    if pairs:
+        value, a, b = max(pairs)
+        interval = ((results.get("htmt_ci") or {}).get(a) or {}).get(b)
+        text += f"; largest HTMT {a}–{b} = {apa(value, 3, True)}"
+        if interval:
+            text += f" [{apa(interval[0], 3, True)}, {apa(interval[1], 3, True)}]"
+    print(text)
 
 
 def _instrument(args) -> int:

@@ -22,9 +22,10 @@ from semtrust.data import code_items, read_summary_matrix, read_survey
 from semtrust.engine import SEM, SEMResults
 from semtrust.errors import InputError
 from semtrust.instrument import Instrument, load_instrument
-from semtrust.measurement import THRESHOLDS, item_groups, loadings_table, measurement_model, reliability_table
+from semtrust.measurement import NORMALITY, THRESHOLDS, item_groups, loadings_table, measurement_model
 from semtrust.structural import effects_table, hypothesis_table, model_comparison, path_table
 from semtrust.syntax import parse_model
+from semtrust.validity import HTMT_THRESHOLDS, MeasurementQuality, assess_measurement
 
 DEFAULT_SEED = 20261123
 SOFTWARE = ("numpy", "scipy", "pandas", "semopy", "pingouin", "statsmodels", "jinja2")
@@ -43,6 +44,7 @@ class StudyResult:
     measurement: SEMResults | None
     structural: SEMResults
     reliability: pd.DataFrame
+    quality: MeasurementQuality              # reliability, discriminant validity, normality
     loadings: pd.DataFrame
     hypotheses: pd.DataFrame | None
     effects: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -80,16 +82,6 @@ class StudyResult:
 
     def to_dict(self) -> dict:
         """The results.json contract (documented in README.md)."""
-        reliability = {}
-        for construct, row in self.reliability.iterrows():
-            entry = {"n_items": int(row.n_items)}
-            if "alpha" in row and not pd.isna(row.alpha):
-                entry["alpha"] = row.alpha
-                entry["alpha_ci"] = [row.alpha_ci_lower, row.alpha_ci_upper]
-            for key in ("cr", "ave", "min_loading"):
-                if key in row and not pd.isna(row[key]):
-                    entry[key] = row[key]
-            reliability[construct] = entry
         return _clean({
             "semtrust_version": semtrust.__version__,
             "software": software_versions(),
@@ -110,9 +102,9 @@ class StudyResult:
                     "structural": self.structural.fit_measures.to_dict()},
             "parameters": _records(self.structural.parameters),
             "measurement_parameters": [] if self.measurement is None else _records(self.measurement.parameters),
-            "reliability": reliability,
+            **self.quality.to_dict(),
             "item_loadings": _records(self.loadings),
-            "thresholds": THRESHOLDS,
+            "thresholds": {**THRESHOLDS, "htmt": HTMT_THRESHOLDS, "normality": NORMALITY},
             "paths": _records(path_table(self.structural)),
             "hypotheses": None if self.hypotheses is None else _records(self.hypotheses),
             "bootstrap": self.resampling,
@@ -176,6 +168,15 @@ def describe_sample(frame: pd.DataFrame, exclude: set[str]) -> dict:
     return sample
 
 
+def _normality_warning(quality: MeasurementQuality, fitted: SEMResults) -> list[str]:
+    """Recommend robust ML when the items are not normal and the fit is normal-theory ML."""
+    checks = quality.normality
+    if not checks or not checks["violated"] or getattr(fitted, "estimator", "ML") != "ML":
+        return []
+    return ["the items are not normally distributed (see the normality section); "
+            "robust ML is recommended: rerun with --estimator MLR"]
+
+
 def run_fit(*args, **kwargs) -> StudyResult:
     """Read, code, fit the measurement and structural models, and assemble the result
     (arguments as :func:`_run_fit`). BLAS runs on one thread: the matrices are small, and
@@ -189,6 +190,7 @@ def run_fit(*args, **kwargs) -> StudyResult:
 def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = None,
             model_path: str | Path | None = None, reverse: list[str] = (),
             scale_points: int | None = None, missing_codes: list[float] = (), seed: int = DEFAULT_SEED,
+            measurement_bootstrap: int = 1000,
             bootstrap: int = 5000, ci: str = "percentile", workers: int | None = None,
             group: str | None = None, summary_n: int | None = None,
             estimator: str = "ML", missing: str = "listwise",
@@ -266,8 +268,10 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
     progress(f"fitting the measurement model ({len(groups)} factors, {len(items)} indicators, n = {n})")
     cfa_spec = measurement_model(spec)
     measurement = None if cfa_spec is None else fit(cfa_spec)
-    progress("computing reliability (alpha, CR, AVE)")
-    reliability = reliability_table(complete, groups, measurement)
+    progress("assessing the measurement model (reliability, validity, normality)")
+    quality = assess_measurement(complete, groups, measurement, draws=measurement_bootstrap, seed=seed,
+                                 workers=workers, progress=progress, progress_bar=progress_bar)
+    warnings += _normality_warning(quality, measurement)
     loadings = loadings_table(measurement, groups) if measurement is not None else pd.DataFrame()
     progress("fitting the structural model")
     structural = fit(spec)
@@ -295,7 +299,8 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
         sample = describe_sample(table_frame, used_columns)
     return StudyResult(seed=seed, input=input_info, instrument=inst, model_syntax=model_text, items=items,
                        data=complete, sample=sample, measurement=measurement, structural=structural,
-                       reliability=reliability, loadings=loadings, hypotheses=hypotheses, effects=effects,
+                       reliability=quality.reliability, quality=quality, loadings=loadings, hypotheses=hypotheses,
+                       effects=effects,
                        resampling=resampling, comparison=comparison, invariance=invariance_result,
                        group_paths=group_paths, warnings=warnings, estimator=estimator, missing=missing)
 

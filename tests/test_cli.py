@@ -34,7 +34,8 @@ def test_help_lists_commands():
 @pytest.fixture(scope="module")
 def example_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("example")
-    result = semtrust("fit", "example_data/trust_survey.csv", "--out", out, "--quiet", "--bootstrap", "300")
+    result = semtrust("fit", "example_data/trust_survey.csv", "--out", out, "--quiet", "--bootstrap", "300",
+                      "--measurement-bootstrap", "200")
     assert result.returncode == 0, result.stderr
     return out, result
 
@@ -68,10 +69,32 @@ def test_fit_writes_contract(example_run):
     assert "主播信任" in html and "Hypothesis tests" in html and "<script" not in html
 
 
+def test_fit_reports_measurement_quality(example_run):
+    out, result = example_run
+    assert "Reliability and validity criteria met by 12 of 15 constructs (not: CA, HT, RC); largest HTMT" in result.stdout
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    host = results["reliability"]["HT"]
+    assert host["cr_ci"][0] < host["cr"] < host["cr_ci"][1] and host["ave_ci"][0] < host["ave"] < host["ave_ci"][1]
+    assert {"alpha", "omega", "cr", "ave", "msv", "asv"} <= set(host["verdicts"])
+    assert host["verdicts"]["ave"] == "ok" and host["verdicts"]["fornell_larcker"] == "ok"
+    assert results["measurement_bootstrap"]["draws"] == 200
+    assert len(results["item_statistics"]) == 51 and len(results["latent_correlations"]) == 105
+    assert results["fornell_larcker"]["HT"]["HT"] == pytest.approx(host["ave"] ** 0.5)
+    assert results["htmt"]["HT"]["CT"] == results["htmt"]["CT"]["HT"]
+    assert results["htmt_ci"]["HT"]["CT"] == results["htmt_ci"]["CT"]["HT"]
+    assert results["normality"]["violated"] is False and results["normality"]["recommendation"] is None
+    html = (out / "report.html").read_text(encoding="utf-8")
+    tex = (out / "report.tex").read_text(encoding="utf-8")
+    for text in ("Fornell–Larcker criterion", "heterotrait–monotrait", "Mardia"):
+        assert text in html
+    for text in ("Fornell--Larcker criterion", "heterotrait--monotrait", "Mardia"):
+        assert text in tex
+
+
 def test_same_input_same_bytes(example_run, tmp_path):
     out, _ = example_run
     assert semtrust("fit", "example_data/trust_survey.csv", "--out", tmp_path, "--quiet", "--bootstrap", "300",
-                    "--workers", "1").returncode == 0
+                    "--measurement-bootstrap", "200", "--workers", "1").returncode == 0
     for name in ("results.json", "report.html", "report.tex"):
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
 
@@ -190,6 +213,12 @@ def test_summary_matrix_input_reproduces_raw_data_fit(tmp_path):
         assert ours[(row["lhs"], row["op"], row["rhs"])]["se"] == pytest.approx(row["se"], abs=1e-3)
     assert results["input"]["format"] == "summary correlation + SDs matrix"
     assert "alpha" not in results["reliability"]["visual"] and "cr" in results["reliability"]["visual"]
+    # omega and HTMT need only the covariance matrix; normality and the bootstrap need raw data
+    measurement = json.loads((CONFORMANCE / "fixtures" / "measurement_holzinger_cfa.json").read_text())
+    for construct, expected in measurement["reliability"].items():
+        assert results["reliability"][construct]["omega"] == pytest.approx(expected["omega"], abs=1e-3)
+    assert results["htmt2"]["visual"]["speed"] == pytest.approx(measurement["htmt2"]["visual"]["speed"], abs=1e-3)
+    assert results["normality"] is None and results["htmt_ci"] is None and results["measurement_bootstrap"] is None
 
 
 def test_group_comparison_end_to_end(tmp_path):
