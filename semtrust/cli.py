@@ -54,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="compare groups (e.g. platform): invariance ladder and per-path differences")
     fit.add_argument("--summary", type=int, metavar="N",
                      help="DATA is a published correlation/covariance matrix (optional 'sd' row) from N cases")
+    fit.add_argument("--marker", nargs="+", default=[], metavar="ITEM",
+                     help="marker item(s) for the CFA marker technique of the common-method-bias tests: "
+                          "data columns theoretically unrelated to the constructs (instruments may declare "
+                          "marker_items)")
     fit.add_argument("--quiet", action="store_true", help="print only the summary")
 
     inst = sub.add_parser("instrument", help="list or show the bundled instruments")
@@ -85,7 +89,7 @@ def _fit(args) -> int:
     result = run_fit(args.data, instrument=args.instrument, model_path=args.model, reverse=args.reverse,
                      scale_points=args.scale_points, missing_codes=args.na,
                      bootstrap=args.bootstrap, ci=args.ci, workers=args.workers,
-                     group=args.group, summary_n=args.summary,
+                     group=args.group, summary_n=args.summary, markers=args.marker,
                      progress_bar=(lambda d, t: None) if args.quiet else console_progress("bootstrap"),
                      seed=DEFAULT_SEED if args.seed is None else args.seed, progress=say)
     say("writing results.json, report.html and report.tex")
@@ -122,6 +126,8 @@ def _summary(results: dict, paths: dict) -> None:
         how = results["bootstrap"]
         method = f"{how['ci']} {how['method']} CI, {how['successful']} draws" if how else "delta-method CI"
         print(f"Specific indirect effects: {len(significant)} of {len(specific)} significant ({method})")
+    if results.get("cmb"):
+        print(f"Common-method bias: {results['cmb']['decision']}")
     if results["invariance"]:
         steps = ", ".join(f"{s['model']}: {s['decision']}" for s in results["invariance"]["steps"][1:])
         print(f"Invariance across {results['invariance']['group']}: {steps}")

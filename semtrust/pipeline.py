@@ -50,6 +50,8 @@ class StudyResult:
     comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
     invariance: dict | None = None
     group_paths: pd.DataFrame | None = None
+    efa: "EFAResult | None" = None                   # exploratory factor analysis (raw data only)
+    cmb: "MethodBiasResult | None" = None            # common-method bias tests (raw data only)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -117,6 +119,8 @@ class StudyResult:
             "modification_indices": self._modification_indices(),
             "invariance": self.invariance,
             "group_paths": None if self.group_paths is None else _records(self.group_paths),
+            "efa": None if self.efa is None else self.efa.to_dict(),
+            "cmb": None if self.cmb is None else self.cmb.to_dict(),
             "r2": {v: r2 for v, r2 in self.structural.r_squared().items()
                    if v in {r.lhs for r in self.structural.model.table.rows if r.op == "~"}},
             "warnings": self.warnings,
@@ -185,7 +189,7 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
             model_path: str | Path | None = None, reverse: list[str] = (),
             scale_points: int | None = None, missing_codes: list[float] = (), seed: int = DEFAULT_SEED,
             bootstrap: int = 5000, ci: str = "percentile", workers: int | None = None,
-            group: str | None = None, summary_n: int | None = None,
+            group: str | None = None, summary_n: int | None = None, markers: list[str] = (),
             progress: Callable[[str], None] = lambda message: None,
             progress_bar: Callable[[int, int], None] = lambda done, total: None) -> StudyResult:
     if instrument is None and model_path is None:
@@ -252,6 +256,13 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
     progress("computing reliability (alpha, CR, AVE)")
     reliability = reliability_table(complete, groups, measurement)
     loadings = loadings_table(measurement, groups) if measurement is not None else pd.DataFrame()
+    efa_result = cmb_result = None
+    if complete is not None and measurement is not None:
+        efa_result, cmb_result = _efa_and_method_bias(
+            complete, groups, cfa_spec, measurement, seed, progress,
+            _marker_scores(table, list(markers) or list(getattr(inst, "marker_items", ())), complete,
+                           points, labels, missing_codes))
+        warnings += cmb_result.warnings
     progress("fitting the structural model")
     structural = fit(spec)
     hypotheses = hypothesis_table(structural, inst) if inst is not None and model_path is None else None
@@ -273,7 +284,33 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
                        data=complete, sample=sample, measurement=measurement, structural=structural,
                        reliability=reliability, loadings=loadings, hypotheses=hypotheses, effects=effects,
                        resampling=resampling, comparison=comparison, invariance=invariance_result,
-                       group_paths=group_paths, warnings=warnings)
+                       group_paths=group_paths, efa=efa_result, cmb=cmb_result, warnings=warnings)
+
+
+def _marker_scores(table, markers: list[str], complete: pd.DataFrame, points, labels,
+                   missing_codes) -> pd.DataFrame | None:
+    """Scores of the declared marker items (columns outside the model are coded like items;
+    rows missing a marker answer are left out of the marker test only)."""
+    if not markers:
+        return None
+    outside = [m for m in markers if m not in complete.columns]
+    coded = code_items(table, outside, points=points, labels=labels,
+                       missing_codes=list(missing_codes)).frame.loc[complete.index] if outside else None
+    inside = complete[[m for m in markers if m in complete.columns]]
+    return inside if coded is None else inside.join(coded)
+
+
+def _efa_and_method_bias(complete, groups, cfa_spec, measurement, seed, progress, marker_scores):
+    """EFA (as many factors as constructs, minres + oblimin) and the CMB tests of the CFA."""
+    from semtrust.efa import exploratory_factor_analysis
+    from semtrust.method_bias import method_bias
+
+    progress("exploratory factor analysis (KMO, Bartlett, parallel analysis, minres + oblimin)")
+    efa_result = exploratory_factor_analysis(complete[[i for g in groups.values() for i in g]], groups, seed=seed)
+    markers = [] if marker_scores is None else list(marker_scores.columns)
+    progress("common-method bias (Harman, one-factor CFA, ULMC" + (", marker)" if markers else ")"))
+    cmb_result = method_bias(complete, cfa_spec, measurement, markers=markers, marker_data=marker_scores)
+    return efa_result, cmb_result
 
 
 def _groups(spec, cfa_spec, complete, table_frame, group, progress):
