@@ -51,17 +51,28 @@ FIT_COLUMNS = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "b
 class MethodBiasResult:
     n: int
     harman: dict                  # component_share, factor_share, n_items, threshold
-    models: pd.DataFrame          # model, chisq ... bic, compared_with, delta_chisq, delta_df, pvalue, delta_cfi
+    models: pd.DataFrame          # model, chisq ... bic, error, compared_with, delta_chisq, delta_df, pvalue_difference, delta_cfi
     ulmc: dict                    # equal_loadings, method_variance, method_loadings, loading_changes, ...
     marker: dict | None
     decision: str
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"n": self.n, "harman": self.harman, "models": self.models.to_dict(orient="records"),
+        return {"n": self.n, "harman": self.harman, "models": _fit_records(self.models),
                 "ulmc": self.ulmc, "marker": self.marker, "decision": self.decision,
                 "thresholds": {"harman_share": HARMAN_MAXIMUM, "method_variance": METHOD_VARIANCE_MAXIMUM},
                 "warnings": self.warnings}
+
+
+def _fit_records(models: pd.DataFrame) -> list[dict]:
+    """Rows of a fit table with the degrees of freedom as integers (a None beside them
+    makes pandas store them as floats)."""
+    records = models.to_dict(orient="records")
+    for row in records:
+        for key in ("df", "delta_df"):
+            if row.get(key) is not None and not pd.isna(row[key]):
+                row[key] = int(row[key])
+    return records
 
 
 def harman_single_factor(data: pd.DataFrame) -> dict:
@@ -106,12 +117,11 @@ def _fit_row(name: str, fitted: SEMResults | None, error: str | None = None) -> 
 
 def chisq_difference(restricted: dict, general: dict) -> dict:
     """Δχ², Δdf and p of the restricted model against the general one, and ΔCFI
-    (restricted − general)."""
+    (restricted − general); ``compared_with`` names the other model of the pair."""
     if restricted["chisq"] is None or general["chisq"] is None:
-        return {"compared_with": general["model"], "delta_chisq": None, "delta_df": None, "pvalue_difference": None,
-                "delta_cfi": None}
+        return {"delta_chisq": None, "delta_df": None, "pvalue_difference": None, "delta_cfi": None}
     delta, ddf = restricted["chisq"] - general["chisq"], restricted["df"] - general["df"]
-    return {"compared_with": general["model"], "delta_chisq": delta, "delta_df": ddf,
+    return {"delta_chisq": delta, "delta_df": ddf,
             "pvalue_difference": float(chi2.sf(delta, ddf)) if ddf > 0 else None,
             "delta_cfi": restricted["cfi"] - general["cfi"]}
 
@@ -190,8 +200,8 @@ def marker_technique(groups: dict[str, list[str]], markers: list[str], data: pd.
              "Method-U": baseline_statements + free}
     fits = {name: _try_fit(ModelSyntax(s, source=f"marker {name}"), data) for name, s in specs.items()}
     rows = {name: _fit_row(name, f, e) for name, (f, e) in fits.items()}
-    rows["Method-C"].update(chisq_difference(rows["Baseline"], rows["Method-C"]))
-    rows["Method-U"].update(chisq_difference(rows["Method-C"], rows["Method-U"]))
+    rows["Method-C"].update(compared_with="Baseline", **chisq_difference(rows["Baseline"], rows["Method-C"]))
+    rows["Method-U"].update(compared_with="Method-C", **chisq_difference(rows["Method-C"], rows["Method-U"]))
     # Method-U is retained only when it fits significantly better than Method-C
     u_better = rows["Method-U"].get("pvalue_difference") is not None and \
         rows["Method-U"]["pvalue_difference"] < SIGNIFICANCE
@@ -205,11 +215,11 @@ def marker_technique(groups: dict[str, list[str]], markers: list[str], data: pd.
         fixed_phi = [Statement(r.lhs, "~~", r.rhs, fixed=float(r.est)) for r in correlations.itertuples()]
         restricted, error = _try_fit(ModelSyntax(specs[retained] + fixed_phi, source="marker Method-R"), data)
         rows["Method-R"] = _fit_row("Method-R", restricted, error)
-        rows["Method-R"].update(chisq_difference(rows["Method-R"], rows[retained]))
+        rows["Method-R"].update(compared_with=retained, **chisq_difference(rows["Method-R"], rows[retained]))
         method_rows = _std_loadings(fits[retained][0], {marker})
         method_rows = method_rows[method_rows.rhs.isin(items)]
         result["method_variance"] = float(np.mean(method_rows.std_all.to_numpy() ** 2))
-    result["models"] = list(rows.values())
+    result["models"] = _fit_records(pd.DataFrame(rows.values()))
     return result
 
 
@@ -228,11 +238,10 @@ def method_bias(data: pd.DataFrame, cfa_spec: ModelSyntax, cfa: SEMResults | Non
     hypothesized = _fit_row("Hypothesized CFA", cfa)
     one, one_error = _try_fit(one_factor_model(items, _fresh_name("CMB", set(cfa_spec.variables))), frame)
     one_row = _fit_row("One-factor CFA (Harman)", one, one_error)
-    one_row.update(chisq_difference(one_row, hypothesized))
+    one_row.update(compared_with=hypothesized["model"], **chisq_difference(one_row, hypothesized))
     ulmc, ulmc_fit, ulmc_error = ulmc_comparison(cfa_spec, cfa, frame, equal_loadings)
     ulmc_row = _fit_row("CFA + ULMC", ulmc_fit, ulmc_error)
-    ulmc_row.update(chisq_difference(hypothesized, ulmc_row))
-    ulmc_row["compared_with"] = "Hypothesized CFA"
+    ulmc_row.update(compared_with=hypothesized["model"], **chisq_difference(hypothesized, ulmc_row))
     warnings = [] if ulmc_fit is None else [f"ULMC: {w}" for w in ulmc_fit.warnings]
     marker = None
     if markers:

@@ -25,6 +25,39 @@ std_loadings <- function(fit, lhs) {
   lapply(seq_len(nrow(pe)), function(i) list(lhs = pe$lhs[i], rhs = pe$rhs[i], est = pe$est[i],
                                               std_all = pe$std.all[i]))
 }
+# Williams, Hartman & Cavazotte (2010) CFA marker technique, substantive factors std.lv-scaled
+marker_json <- function(groups, markers, d) {
+  subst <- lapply(groups, function(items) setdiff(items, markers))
+  subst <- subst[sapply(subst, length) >= 2]
+  std_lv <- paste(sprintf("%s =~ NA*%s\n%s ~~ 1*%s", names(subst),
+                          sapply(subst, paste, collapse = " + "), names(subst), names(subst)), collapse = "\n")
+  cfa <- sem(paste(std_lv, paste("MARKER =~", paste(markers, collapse = " + ")), sep = "\n"), data = d)
+  pe <- parameterEstimates(cfa)
+  est <- function(l, op, r) pe$est[pe$lhs == l & pe$op == op & pe$rhs == r]
+  fixed <- c(paste("MARKER =~", paste(sprintf("%.17g*%s", sapply(markers, function(m) est("MARKER", "=~", m)), markers),
+                                      collapse = " + ")),
+             sprintf("%s ~~ %.17g*%s", markers, sapply(markers, function(m) est(m, "~~", m)), markers),
+             sprintf("MARKER ~~ %.17g*MARKER", est("MARKER", "~~", "MARKER")),
+             paste("MARKER ~~", paste0("0*", names(subst), collapse = " + ")))
+  baseline <- paste(c(std_lv, fixed), collapse = "\n")
+  items <- unlist(subst, use.names = FALSE)
+  syntaxes <- list(Baseline = baseline,
+                   "Method-C" = paste(baseline, paste("MARKER =~", paste0("mc*", items, collapse = " + ")), sep = "\n"),
+                   "Method-U" = paste(baseline, paste("MARKER =~", paste(items, collapse = " + ")), sep = "\n"))
+  fits <- lapply(syntaxes, sem, data = d)
+  lrt_p <- function(a, b) pchisq(fitMeasures(a, "chisq") - fitMeasures(b, "chisq"),
+                                 fitMeasures(a, "df") - fitMeasures(b, "df"), lower.tail = FALSE)
+  retained <- if (lrt_p(fits[["Method-C"]], fits[["Method-U"]]) < .05) "Method-U" else "Method-C"
+  pb <- parameterEstimates(fits$Baseline)
+  phi <- pb[pb$op == "~~" & pb$lhs %in% names(subst) & pb$rhs %in% names(subst) & pb$lhs != pb$rhs, ]
+  syntaxes[["Method-R"]] <- paste(syntaxes[[retained]], paste(sprintf("%s ~~ %.17g*%s", phi$lhs, phi$est, phi$rhs),
+                                                              collapse = "\n"), sep = "\n")
+  fits[["Method-R"]] <- sem(syntaxes[["Method-R"]], data = d)
+  ps <- parameterEstimates(fits[[retained]], standardized = TRUE)
+  method <- ps$std.all[ps$lhs == "MARKER" & ps$op == "=~" & ps$rhs %in% items]
+  list(markers = markers, retained = retained, method_variance = mean(method^2),
+       models = lapply(names(fits), function(n) c(list(model = n, syntax = syntaxes[[n]]), fit_json(fits[[n]]))))
+}
 efa_json <- function(f) {
   L <- unclass(f$loadings)
   list(loadings = matrix_json(L), factors = colnames(L),
@@ -89,7 +122,8 @@ for (cs in cases) {
     # free method loadings: not identified well enough to converge on every data set
     ulmc_free = if (!lavInspect(ulmc_free, "converged")) list(syntax = ulmc_free_syntax, converged = FALSE) else
       c(list(syntax = ulmc_free_syntax, converged = TRUE), fit_json(ulmc_free),
-        list(loadings = std_loadings(ulmc_free, c(names(groups), "METHOD")))))
+        list(loadings = std_loadings(ulmc_free, c(names(groups), "METHOD")))),
+    marker = if (is.null(cs$marker)) NULL else marker_json(groups, cs$marker, d))
   write_json(out, sprintf("fixtures/efa_cmb_%s.json", cs$case), auto_unbox = TRUE, digits = NA,
              na = "null", pretty = TRUE, null = "null")
   cat(cs$case, "done\n")
