@@ -154,7 +154,7 @@ def extract_factors(r: np.ndarray, n_factors: int, method: str = "minres") -> np
     # psych scales the parameters by 0.01 (parscale); scaling psi by 100 does the same here
     solution = minimize(lambda x: objective(x / 100, r, n_factors), start * 100, method="L-BFGS-B",
                         jac=lambda x: gradient(x / 100, r, n_factors) / 100,
-                        bounds=[(0.5, 100.0)] * len(r))
+                        bounds=[(0.5, 100.0)] * len(r), options={"gtol": 0})   # R's pgtol = 0
     psi = solution.x / 100
     if method == "ml":
         scale = 1 / np.sqrt(psi)

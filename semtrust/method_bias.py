@@ -13,7 +13,8 @@ Choices, so that the numbers can be reproduced in R:
   factors, and has **equal loadings**: every item loads 1 and the method variance is free,
   which is lavaan's reading of a shared label ``m*x1 + m*x2 + ...`` (same fit and standardized
   loadings as one free loading with unit variance). Free loadings (``equal_loadings=False``)
-  often fail to converge, as they are only weakly identified (Williams et al., 2010).
+  are weakly identified and often fail to converge (lavaan does not on psych's bfi); they start
+  at .1 (the first is fixed at 1).
 - The method-variance share is the mean squared standardized method loading (rule of thumb
   < 25 %; Williams, Cote & Buckley, 1989).
 - The marker technique follows Williams et al. (2010): a CFA with the marker factor correlated;
@@ -102,8 +103,10 @@ def one_factor_model(items: list[str], name: str = "CMB") -> ModelSyntax:
 def ulmc_model(cfa: ModelSyntax, equal_loadings: bool = True, name: str = "METHOD") -> ModelSyntax:
     """The CFA plus a method factor on every item, orthogonal to the substantive factors;
     equal loadings fix every method loading at 1 (method variance free)."""
-    fixed = 1.0 if equal_loadings else None
-    extra = [Statement(name, "=~", item, fixed=fixed) for item in cfa.observed]
+    # free loadings start small: a method factor is weak, and the default starts of an
+    # item-wide factor leave the optimizer far from the solution
+    extra = [Statement(name, "=~", item, fixed=1.0) if equal_loadings else
+             Statement(name, "=~", item, start=None if i == 0 else 0.1) for i, item in enumerate(cfa.observed)]
     extra += [Statement(name, "~~", factor, fixed=0.0) for factor in cfa.latent]
     return ModelSyntax(cfa.statements + extra, source="CFA + unmeasured latent method construct")
 
