@@ -265,7 +265,7 @@ def decision_line(harman: dict, one_factor: dict, ulmc: dict, marker: dict | Non
     from semtrust.report import apa, apa_p
 
     share = harman["component_share"]
-    parts = [f"first unrotated component explains {100 * share:.1f} % ({'<' if share < HARMAN_MAXIMUM else '≥'} 50 %)"]
+    parts = [f"First unrotated component explains {100 * share:.1f} % ({'<' if share < HARMAN_MAXIMUM else '≥'} 50 %)"]
     p = one_factor.get("pvalue_difference")
     one_factor_worse = p is not None and p < SIGNIFICANCE
     if one_factor.get("delta_chisq") is not None:

@@ -186,7 +186,7 @@ def test_decision_line_states_the_evidence():
     one_factor = {"delta_chisq": 12.0, "delta_df": 3, "pvalue_difference": 0.007}
     ulmc = {"method_variance": 0.041, "max_abs_change": 0.05}
     line = decision_line(harman, one_factor, ulmc, None)
-    assert line.startswith("first unrotated component explains 62.0 % (≥ 50 %)")
+    assert line.startswith("First unrotated component explains 62.0 % (≥ 50 %)")
     assert "Δχ²(3) = 12.00, p = .007" in line and "4.1 % method variance (< 25 %)" in line
     assert "may bias" in line and "Podsakoff et al., 2003, 2012; Williams et al., 2010" in line
     assert "CMB unlikely" in decision_line({"component_share": 0.38}, one_factor, ulmc, None)
