@@ -203,3 +203,38 @@ def test_instrument_marker_items(tmp_path):
     path.write_text(text + "\nmarker_items: [1, 2]\n", encoding="utf-8")
     with pytest.raises(InputError, match="marker_items"):
         load_instrument(str(path))
+
+
+def test_fit_command_writes_efa_and_cmb(tmp_path):
+    """--model run with a marker column outside the model: results.json and both reports."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "semtrust.cli", "fit", "tests/conformance/data/HolzingerSwineford1939.csv",
+                               "--model", "tests/conformance/models/holzinger_cfa.lav", "--bootstrap", "0", "--quiet",
+                               "--out", tmp_path, *args], cwd=ROOT, capture_output=True, text=True)
+
+    done = run("--marker", "agemo")
+    assert done.returncode == 0, done.stderr
+    assert "Common-method bias: First unrotated component explains 35.7 %" in done.stdout
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    fixture, *_ = load("holzinger")
+    assert results["efa"]["kmo"]["overall"] == pytest.approx(fixture["kmo"]["overall"], abs=TOL)
+    assert results["efa"]["n_factors"] == 3 and results["efa"]["method"] == "minres"
+    assert results["efa"]["parallel_analysis"]["seed"] == results["seed"]
+    assert results["cmb"]["harman"]["component_share"] == pytest.approx(
+        fixture["harman"]["principal_proportion"], abs=TOL)
+    assert [m["model"] for m in results["cmb"]["models"]] == ["Hypothesized CFA", "One-factor CFA (Harman)", "CFA + ULMC"]
+    assert results["cmb"]["models"][1]["delta_df"] == 3
+    assert results["cmb"]["marker"]["markers"] == ["agemo"]
+    assert [m["model"] for m in results["cmb"]["marker"]["models"]][:3] == ["Baseline", "Method-C", "Method-U"]
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    tex = (tmp_path / "report.tex").read_text(encoding="utf-8")
+    for report in (html, tex):
+        assert "Exploratory factor analysis" in report and "Table 13. Common-method-bias models" in report
+        assert "Marker: Method-C" in report
+    missing = run("--marker", "NOPE")
+    assert missing.returncode == 2 and "NOPE" in missing.stderr and len(missing.stderr.strip().splitlines()) == 1
