@@ -20,7 +20,7 @@ import pandas as pd
 import semtrust
 from semtrust.data import code_items, read_summary_matrix, read_survey
 from semtrust.engine import SEM, SEMResults
-from semtrust.errors import InputError
+from semtrust.errors import InputError, SemtrustError
 from semtrust.instrument import Instrument, load_instrument
 from semtrust.measurement import THRESHOLDS, item_groups, loadings_table, measurement_model, reliability_table
 from semtrust.structural import effects_table, hypothesis_table, model_comparison, path_table
@@ -258,11 +258,11 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
     loadings = loadings_table(measurement, groups) if measurement is not None else pd.DataFrame()
     efa_result = cmb_result = None
     if complete is not None and measurement is not None:
-        efa_result, cmb_result = _efa_and_method_bias(
+        efa_result, cmb_result, extra_warnings = _efa_and_method_bias(
             complete, groups, cfa_spec, measurement, seed, progress,
             _marker_scores(table, list(markers) or list(getattr(inst, "marker_items", ())), complete,
                            points, labels, missing_codes))
-        warnings += cmb_result.warnings
+        warnings += extra_warnings
     progress("fitting the structural model")
     structural = fit(spec)
     hypotheses = hypothesis_table(structural, inst) if inst is not None and model_path is None else None
@@ -294,6 +294,10 @@ def _marker_scores(table, markers: list[str], complete: pd.DataFrame, points, la
     if not markers:
         return None
     outside = [m for m in markers if m not in complete.columns]
+    absent = [m for m in outside if m.strip().casefold() not in {str(c).strip().casefold() for c in table.frame.columns}]
+    if absent:
+        raise InputError(f"{table.path}: no column for marker item {', '.join(absent)}; name data columns "
+                         "in --marker (or the instrument's marker_items)")
     coded = code_items(table, outside, points=points, labels=labels,
                        missing_codes=list(missing_codes)).frame.loc[complete.index] if outside else None
     inside = complete[[m for m in markers if m in complete.columns]]
@@ -306,11 +310,17 @@ def _efa_and_method_bias(complete, groups, cfa_spec, measurement, seed, progress
     from semtrust.method_bias import method_bias
 
     progress("exploratory factor analysis (KMO, Bartlett, parallel analysis, minres + oblimin)")
-    efa_result = exploratory_factor_analysis(complete[[i for g in groups.values() for i in g]], groups, seed=seed)
+    warnings = []
+    try:
+        efa_result = exploratory_factor_analysis(complete[list(dict.fromkeys(i for g in groups.values() for i in g))],
+                                                 groups, seed=seed)
+    except SemtrustError as error:   # e.g. as many constructs as items: report the rest of the run
+        efa_result = None
+        warnings.append(f"EFA skipped: {error}")
     markers = [] if marker_scores is None else list(marker_scores.columns)
     progress("common-method bias (Harman, one-factor CFA, ULMC" + (", marker)" if markers else ")"))
     cmb_result = method_bias(complete, cfa_spec, measurement, markers=markers, marker_data=marker_scores)
-    return efa_result, cmb_result
+    return efa_result, cmb_result, warnings + cmb_result.warnings
 
 
 def _groups(spec, cfa_spec, complete, table_frame, group, progress):
