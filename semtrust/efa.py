@@ -7,10 +7,12 @@ gradients), the rotations are factor-analyzer's (GPA oblimin, equal to GPArotati
 ``Promax``; factors are reflected and sorted as psych does, so the loadings match
 ``psych::fa(fm = "minres", rotate = "oblimin")`` up to the optimizer's tolerance.
 
+Three variables on one factor are just identified, so λ₁ = √(r₁₂ r₁₃ / r₂₃):
+
 >>> import numpy as np
 >>> r = np.array([[1, .5, .4], [.5, 1, .3], [.4, .3, 1]])
->>> round(float(extract_factors(r, 1).ravel()[0]), 3)
-0.781
+>>> round(float(extract_factors(r, 1)[0, 0]), 3), round(float(np.sqrt(.5 * .4 / .3)), 3)
+(0.816, 0.816)
 """
 from __future__ import annotations
 
