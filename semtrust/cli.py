@@ -54,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="compare groups (e.g. platform): invariance ladder and per-path differences")
     fit.add_argument("--summary", type=int, metavar="N",
                      help="DATA is a published correlation/covariance matrix (optional 'sd' row) from N cases")
+    fit.add_argument("--efa-extraction", choices=("minres", "ml"), default="minres",
+                     help="EFA extraction: minimum residuals (default, as SPSS/JASP/psych) or maximum likelihood")
+    fit.add_argument("--efa-rotation", choices=("oblimin", "promax", "varimax", "none"), default="oblimin",
+                     help="EFA rotation (default %(default)s)")
     fit.add_argument("--marker", nargs="+", default=[], metavar="ITEM",
                      help="marker item(s) for the CFA marker technique of the common-method-bias tests: "
                           "data columns theoretically unrelated to the constructs (instruments may declare "
@@ -90,6 +94,7 @@ def _fit(args) -> int:
                      scale_points=args.scale_points, missing_codes=args.na,
                      bootstrap=args.bootstrap, ci=args.ci, workers=args.workers,
                      group=args.group, summary_n=args.summary, markers=args.marker,
+                     efa_extraction=args.efa_extraction, efa_rotation=args.efa_rotation,
                      progress_bar=(lambda d, t: None) if args.quiet else console_progress("bootstrap"),
                      seed=DEFAULT_SEED if args.seed is None else args.seed, progress=say)
     say("writing results.json, report.html and report.tex")

@@ -190,6 +190,7 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
             scale_points: int | None = None, missing_codes: list[float] = (), seed: int = DEFAULT_SEED,
             bootstrap: int = 5000, ci: str = "percentile", workers: int | None = None,
             group: str | None = None, summary_n: int | None = None, markers: list[str] = (),
+            efa_extraction: str = "minres", efa_rotation: str = "oblimin",
             progress: Callable[[str], None] = lambda message: None,
             progress_bar: Callable[[int, int], None] = lambda done, total: None) -> StudyResult:
     if instrument is None and model_path is None:
@@ -259,7 +260,7 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
     efa_result = cmb_result = None
     if complete is not None and measurement is not None:
         efa_result, cmb_result, extra_warnings = _efa_and_method_bias(
-            complete, groups, cfa_spec, measurement, seed, progress,
+            complete, groups, cfa_spec, measurement, seed, (efa_extraction, efa_rotation), progress,
             _marker_scores(table, list(markers) or list(getattr(inst, "marker_items", ())), complete,
                            points, labels, missing_codes))
         warnings += extra_warnings
@@ -304,16 +305,21 @@ def _marker_scores(table, markers: list[str], complete: pd.DataFrame, points, la
     return inside if coded is None else inside.join(coded)
 
 
-def _efa_and_method_bias(complete, groups, cfa_spec, measurement, seed, progress, marker_scores):
-    """EFA (as many factors as constructs, minres + oblimin) and the CMB tests of the CFA."""
-    from semtrust.efa import exploratory_factor_analysis
+def _efa_and_method_bias(complete, groups, cfa_spec, measurement, seed, efa_options, progress, marker_scores):
+    """EFA (as many factors as constructs; ``efa_options`` = (extraction, rotation)) and the
+    CMB tests of the CFA."""
+    from semtrust.efa import METHODS, ROTATIONS, exploratory_factor_analysis
     from semtrust.method_bias import method_bias
 
-    progress("exploratory factor analysis (KMO, Bartlett, parallel analysis, minres + oblimin)")
+    extraction, rotation = efa_options
+    if extraction not in METHODS or rotation not in ROTATIONS:
+        raise InputError(f"EFA '{extraction}' + '{rotation}': extraction is one of {', '.join(METHODS)}, "
+                         f"rotation one of {', '.join(ROTATIONS)}")
+    progress(f"exploratory factor analysis (KMO, Bartlett, parallel analysis, {extraction} + {rotation})")
     warnings = []
     try:
         efa_result = exploratory_factor_analysis(complete[list(dict.fromkeys(i for g in groups.values() for i in g))],
-                                                 groups, seed=seed)
+                                                 groups, method=extraction, rotation=rotation, seed=seed)
     except SemtrustError as error:   # e.g. as many constructs as items: report the rest of the run
         efa_result = None
         warnings.append(f"EFA skipped: {error}")

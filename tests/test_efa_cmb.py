@@ -20,6 +20,15 @@ ROTATION_TOL = 1e-2   # the brief's tolerance for rotated loadings
 CASES = ["holzinger", "bfi", "trust"]
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_blas_thread():
+    """As ``semtrust fit`` runs: threaded BLAS only slows these small matrices down."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield
+
+
 def load(case):
     fixture = json.loads((CONFORMANCE / "fixtures" / f"efa_cmb_{case}.json").read_text())
     data = pd.read_csv(CONFORMANCE / fixture["data"])[fixture["items"]].dropna()
@@ -217,13 +226,16 @@ def test_fit_command_writes_efa_and_cmb(tmp_path):
                                "--model", "tests/conformance/models/holzinger_cfa.lav", "--bootstrap", "0", "--quiet",
                                "--out", tmp_path, *args], cwd=ROOT, capture_output=True, text=True)
 
-    done = run("--marker", "agemo")
+    done = run("--marker", "agemo", "--efa-extraction", "ml", "--efa-rotation", "promax")
     assert done.returncode == 0, done.stderr
     assert "Common-method bias: First unrotated component explains 35.7 %" in done.stdout
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     fixture, *_ = load("holzinger")
     assert results["efa"]["kmo"]["overall"] == pytest.approx(fixture["kmo"]["overall"], abs=TOL)
-    assert results["efa"]["n_factors"] == 3 and results["efa"]["method"] == "minres"
+    assert (results["efa"]["n_factors"], results["efa"]["method"], results["efa"]["rotation"]) == (3, "ml", "promax")
+    loadings = np.array([[results["efa"]["loadings"][item][f] for f in ("F1", "F2", "F3")] for item in fixture["items"]])
+    theirs = np.array(fixture["efa_ml_promax"]["loadings"])
+    assert np.abs(aligned(loadings, theirs) - theirs).max() < ROTATION_TOL
     assert results["efa"]["parallel_analysis"]["seed"] == results["seed"]
     assert results["cmb"]["harman"]["component_share"] == pytest.approx(
         fixture["harman"]["principal_proportion"], abs=TOL)
