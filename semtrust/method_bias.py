@@ -151,13 +151,16 @@ def ulmc_comparison(cfa_spec: ModelSyntax, cfa: SEMResults, data: pd.DataFrame,
     fitted, error = _try_fit(syntax, data)
     summary = {"equal_loadings": equal_loadings, "factor": method, "converged": fitted is not None,
                "error": error, "method_variance": None, "method_loadings": [], "loading_changes": [],
-               "mean_abs_change": None, "max_abs_change": None, "substantive_significant": None}
+               "mean_abs_change": None, "max_abs_change": None, "substantive_significant": None,
+               "improper": None}
     if fitted is None:
         return summary, None, error
     method_rows = _std_loadings(fitted, {method})
     substantive = set(cfa_spec.latent)
-    before = _std_loadings(cfa, substantive).set_index(["lhs", "rhs"])
-    after = _std_loadings(fitted, substantive).set_index(["lhs", "rhs"])
+    before = _std_loadings(cfa, substantive)
+    before = before[before.rhs.isin(cfa_spec.observed)].set_index(["lhs", "rhs"])   # item loadings only
+    after = _std_loadings(fitted, substantive)
+    after = after[after.rhs.isin(cfa_spec.observed)].set_index(["lhs", "rhs"])
     changes = pd.DataFrame({"construct": [k[0] for k in before.index], "item": [k[1] for k in before.index],
                             "cfa": before.std_all.to_numpy(), "ulmc": after.loc[before.index, "std_all"].to_numpy()})
     changes["change"] = changes.ulmc - changes.cfa
@@ -167,7 +170,8 @@ def ulmc_comparison(cfa_spec: ModelSyntax, cfa: SEMResults, data: pd.DataFrame,
         method_loadings=[{"item": r.rhs, "std_all": r.std_all} for r in method_rows.itertuples()],
         loading_changes=changes.to_dict(orient="records"),
         mean_abs_change=float(changes.change.abs().mean()), max_abs_change=float(changes.change.abs().max()),
-        substantive_significant=bool((free.pvalue < SIGNIFICANCE).all()))
+        substantive_significant=bool((free.pvalue < SIGNIFICANCE).all()),
+        improper=any(w.startswith("Heywood") for w in fitted.warnings))
     return summary, fitted, None
 
 
@@ -275,7 +279,8 @@ def decision_line(harman: dict, one_factor: dict, ulmc: dict, marker: dict | Non
     method_share = ulmc["method_variance"]
     if method_share is not None:
         parts.append(f"ULMC adds {100 * method_share:.1f} % method variance "
-                     f"({'<' if method_share < METHOD_VARIANCE_MAXIMUM else '≥'} 25 %) and changes "
+                     f"({'<' if method_share < METHOD_VARIANCE_MAXIMUM else '≥'} 25 %"
+                     f"{'; improper solution, a negative variance' if ulmc.get('improper') else ''}) and changes "
                      f"substantive loadings by at most {apa(ulmc['max_abs_change'], 2, bounded=True)}")
     else:
         parts.append("the ULMC model did not converge")

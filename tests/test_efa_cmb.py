@@ -250,3 +250,15 @@ def test_fit_command_writes_efa_and_cmb(tmp_path):
         assert "Marker: Method-C" in report
     missing = run("--marker", "NOPE")
     assert missing.returncode == 2 and "NOPE" in missing.stderr and len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_ulmc_on_a_second_order_model_flags_the_improper_solution():
+    """lavaan gives the same χ² (54.897, df 23) and warns that a latent variance is negative."""
+    _, data, _ = load("holzinger")
+    spec = parse_model("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
+                       "g =~ visual + textual + speed")
+    result = method_bias(data, spec)
+    assert result.models.set_index("model").loc["CFA + ULMC", "chisq"] == pytest.approx(54.897, abs=TOL)
+    assert result.ulmc["improper"] and "improper solution" in result.decision
+    assert [r["item"] for r in result.ulmc["loading_changes"]] == [f"x{i}" for i in range(1, 10)]
+    assert any(w.startswith("ULMC: Heywood case: the variance of g") for w in result.warnings)
