@@ -258,6 +258,8 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
     reliability = reliability_table(complete, groups, measurement)
     loadings = loadings_table(measurement, groups) if measurement is not None else pd.DataFrame()
     efa_result = cmb_result = None
+    if markers and complete is None:
+        raise InputError("--marker needs raw data: the EFA and common-method-bias tests are skipped for a summary matrix")
     if complete is not None and measurement is not None:
         efa_result, cmb_result, extra_warnings = _efa_and_method_bias(
             complete, groups, cfa_spec, measurement, seed, (efa_extraction, efa_rotation), progress,

@@ -262,3 +262,17 @@ def test_ulmc_on_a_second_order_model_flags_the_improper_solution():
     assert result.ulmc["improper"] and "improper solution" in result.decision
     assert [r["item"] for r in result.ulmc["loading_changes"]] == [f"x{i}" for i in range(1, 10)]
     assert any(w.startswith("ULMC: Heywood case: the variance of g") for w in result.warnings)
+
+
+def test_summary_matrix_runs_have_no_efa_or_cmb(tmp_path):
+    from semtrust.pipeline import run_fit
+
+    _, data, _ = load("holzinger")
+    matrix = tmp_path / "cov.csv"
+    data.cov().to_csv(matrix)
+    model = CONFORMANCE / "models" / "holzinger_cfa.lav"
+    result = run_fit(matrix, model_path=model, summary_n=len(data), bootstrap=0)
+    assert result.efa is None and result.cmb is None
+    assert result.to_dict()["efa"] is None and result.to_dict()["cmb"] is None
+    with pytest.raises(InputError, match="--marker needs raw data"):
+        run_fit(matrix, model_path=model, summary_n=len(data), bootstrap=0, markers=["x1"])
