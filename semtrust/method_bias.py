@@ -276,6 +276,8 @@ def decision_line(harman: dict, one_factor: dict, ulmc: dict, marker: dict | Non
         parts.append(f"the one-factor CFA fits {'significantly worse' if one_factor_worse else 'no worse'} "
                      f"(Δχ²({one_factor['delta_df']}) = {apa(one_factor['delta_chisq'], 2)}, p "
                      f"{apa_p(p) if apa_p(p).startswith('<') else '= ' + apa_p(p)})")
+    else:
+        parts.append("the one-factor CFA did not converge")
     method_share = ulmc["method_variance"]
     if method_share is not None:
         parts.append(f"ULMC adds {100 * method_share:.1f} % method variance "
@@ -288,7 +290,8 @@ def decision_line(harman: dict, one_factor: dict, ulmc: dict, marker: dict | Non
     if marker_share is not None:
         parts.append(f"the marker factor ({', '.join(marker['markers'])}) takes {100 * marker_share:.1f} % "
                      "of the substantive item variance")
-    concern = (share >= HARMAN_MAXIMUM or not one_factor_worse
+    one_factor_no_worse = one_factor.get("delta_chisq") is not None and not one_factor_worse
+    concern = (share >= HARMAN_MAXIMUM or one_factor_no_worse
                or any(v is not None and v >= METHOD_VARIANCE_MAXIMUM for v in (method_share, marker_share)))
     verdict = ("common-method variance may bias the estimates; compare the ULMC-adjusted loadings and paths"
                if concern else "CMB unlikely to bias the estimates")

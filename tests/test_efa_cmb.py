@@ -199,8 +199,13 @@ def test_decision_line_states_the_evidence():
     assert "Δχ²(3) = 12.00, p = .007" in line and "4.1 % method variance (< 25 %)" in line
     assert "may bias" in line and "Podsakoff et al., 2003, 2012; Williams et al., 2010" in line
     assert "CMB unlikely" in decision_line({"component_share": 0.38}, one_factor, ulmc, None)
-    assert "did not converge" in decision_line({"component_share": 0.38}, one_factor,
-                                               {"method_variance": None}, None)
+    assert "the ULMC model did not converge" in decision_line({"component_share": 0.38}, one_factor,
+                                                              {"method_variance": None}, None)
+    failed = decision_line({"component_share": 0.38}, {"delta_chisq": None}, ulmc, None)
+    assert "the one-factor CFA did not converge" in failed and "CMB unlikely" in failed
+    marker = {"markers": ["MK1"], "method_variance": 0.31}
+    assert "takes 31.0 %" in decision_line({"component_share": 0.38}, one_factor, ulmc, marker)
+    assert "may bias" in decision_line({"component_share": 0.38}, one_factor, ulmc, marker)
 
 
 def test_instrument_marker_items(tmp_path):
