@@ -62,6 +62,14 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--missing", choices=("listwise", "fiml"), default="listwise",
                      help="listwise deletion (default) or fiml: full-information ML on every answer, "
                           "as lavaan's missing = \"ml\"")
+    fit.add_argument("--efa-extraction", choices=("minres", "ml"), default="minres",
+                     help="EFA extraction: minimum residuals (default, as SPSS/JASP/psych) or maximum likelihood")
+    fit.add_argument("--efa-rotation", choices=("oblimin", "promax", "varimax", "none"), default="oblimin",
+                     help="EFA rotation (default %(default)s)")
+    fit.add_argument("--marker", nargs="+", default=[], metavar="ITEM",
+                     help="marker item(s) for the CFA marker technique of the common-method-bias tests: "
+                          "data columns theoretically unrelated to the constructs (instruments may declare "
+                          "marker_items)")
     fit.add_argument("--quiet", action="store_true", help="print only the summary")
 
     inst = sub.add_parser("instrument", help="list or show the bundled instruments")
@@ -94,7 +102,8 @@ def _fit(args) -> int:
                      scale_points=args.scale_points, missing_codes=args.na,
                      measurement_bootstrap=args.measurement_bootstrap,
                      bootstrap=args.bootstrap, ci=args.ci, workers=args.workers,
-                     group=args.group, summary_n=args.summary,
+                     group=args.group, summary_n=args.summary, markers=args.marker,
+                     efa_extraction=args.efa_extraction, efa_rotation=args.efa_rotation,
                      estimator=args.estimator, missing=args.missing,
                      progress_bar=(lambda d, t: None) if args.quiet else console_progress("bootstrap"),
                      seed=DEFAULT_SEED if args.seed is None else args.seed, progress=say)
@@ -135,6 +144,8 @@ def _summary(results: dict, paths: dict) -> None:
         how = results["bootstrap"]
         method = f"{how['ci']} {how['method']} CI, {how['successful']} draws" if how else "delta-method CI"
         print(f"Specific indirect effects: {len(significant)} of {len(specific)} significant ({method})")
+    if results.get("cmb"):
+        print(f"Common-method bias: {results['cmb']['decision']}")
     if results["invariance"]:
         steps = ", ".join(f"{s['model']}: {s['decision']}" for s in results["invariance"]["steps"][1:])
         print(f"Invariance across {results['invariance']['group']}: {steps}")

@@ -77,6 +77,7 @@ class Instrument:
     constructs: tuple[Construct, ...]
     hypotheses: tuple[Hypothesis, ...]
     path: str = ""
+    marker_items: tuple[str, ...] = ()   # data columns theoretically unrelated to the constructs (CFA marker technique)
     _by_id: dict = field(default_factory=dict, repr=False, compare=False)
 
     def construct(self, construct_id: str) -> Construct:
@@ -238,13 +239,16 @@ def _parse(data, path: str) -> Instrument:
             raise r.fail(where, f"the path {src} -> {dst} is hypothesised twice")
         hypotheses.append(Hypothesis(hid, src, dst, sign, r.text(raw, "rationale", where)))
     _check_acyclic(hypotheses, r)
+    markers = r.get(data, "marker_items", "", list, required=False) or []
+    if not all(isinstance(m, str) and m.strip() for m in markers):
+        raise r.fail("marker_items", f"expected a list of data column names, got {markers!r}")
 
     return Instrument(
         id=instrument_id, version=r.get(data, "version", "", int), title=r.text(data, "title", ""),
         description=r.text(data, "description", ""), reference=r.get(data, "reference", "", str),
         translation_note=r.get(data, "translation_note", "", str),
         scale=ResponseScale(points, anchors), constructs=tuple(constructs),
-        hypotheses=tuple(hypotheses), path=path)
+        hypotheses=tuple(hypotheses), path=path, marker_items=tuple(m.strip() for m in markers))
 
 
 def _check_acyclic(hypotheses, reader: _Reader) -> None:

@@ -20,7 +20,7 @@ import pandas as pd
 import semtrust
 from semtrust.data import code_items, read_summary_matrix, read_survey
 from semtrust.engine import SEM, SEMResults
-from semtrust.errors import InputError
+from semtrust.errors import InputError, SemtrustError
 from semtrust.instrument import Instrument, load_instrument
 from semtrust.measurement import NORMALITY, THRESHOLDS, item_groups, loadings_table, measurement_model
 from semtrust.structural import effects_table, hypothesis_table, model_comparison, path_table
@@ -52,6 +52,8 @@ class StudyResult:
     comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
     invariance: dict | None = None
     group_paths: pd.DataFrame | None = None
+    efa: "EFAResult | None" = None                   # exploratory factor analysis (raw data only)
+    cmb: "MethodBiasResult | None" = None            # common-method bias tests (raw data only)
     warnings: list[str] = field(default_factory=list)
     estimator: str = "ML"
     missing: str = "listwise"
@@ -114,6 +116,8 @@ class StudyResult:
             "modification_indices": self._modification_indices(),
             "invariance": self.invariance,
             "group_paths": None if self.group_paths is None else _records(self.group_paths),
+            "efa": None if self.efa is None else self.efa.to_dict(),
+            "cmb": None if self.cmb is None else self.cmb.to_dict(),
             "r2": {v: r2 for v, r2 in self.structural.r_squared().items()
                    if v in {r.lhs for r in self.structural.model.table.rows if r.op == "~"}},
             "warnings": self.warnings,
@@ -192,7 +196,8 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
             scale_points: int | None = None, missing_codes: list[float] = (), seed: int = DEFAULT_SEED,
             measurement_bootstrap: int = 1000,
             bootstrap: int = 5000, ci: str = "percentile", workers: int | None = None,
-            group: str | None = None, summary_n: int | None = None,
+            group: str | None = None, summary_n: int | None = None, markers: list[str] = (),
+            efa_extraction: str = "minres", efa_rotation: str = "oblimin",
             estimator: str = "ML", missing: str = "listwise",
             progress: Callable[[str], None] = lambda message: None,
             progress_bar: Callable[[int, int], None] = lambda done, total: None) -> StudyResult:
@@ -273,6 +278,15 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
                                  workers=workers, progress=progress, progress_bar=progress_bar)
     warnings += _normality_warning(quality, measurement)
     loadings = loadings_table(measurement, groups) if measurement is not None else pd.DataFrame()
+    efa_result = cmb_result = None
+    if markers and complete is None:
+        raise InputError("--marker needs raw data: the EFA and common-method-bias tests are skipped for a summary matrix")
+    if complete is not None and measurement is not None:
+        efa_result, cmb_result, extra_warnings = _efa_and_method_bias(
+            complete, groups, cfa_spec, measurement, seed, (efa_extraction, efa_rotation), progress,
+            _marker_scores(table, list(markers) or list(getattr(inst, "marker_items", ())), complete,
+                           points, labels, missing_codes))
+        warnings += extra_warnings
     progress("fitting the structural model")
     structural = fit(spec)
     hypotheses = hypothesis_table(structural, inst) if inst is not None and model_path is None else None
@@ -302,7 +316,49 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
                        reliability=quality.reliability, quality=quality, loadings=loadings, hypotheses=hypotheses,
                        effects=effects,
                        resampling=resampling, comparison=comparison, invariance=invariance_result,
-                       group_paths=group_paths, warnings=warnings, estimator=estimator, missing=missing)
+                       group_paths=group_paths, efa=efa_result, cmb=cmb_result, warnings=warnings,
+                       estimator=estimator, missing=missing)
+
+
+def _marker_scores(table, markers: list[str], complete: pd.DataFrame, points, labels,
+                   missing_codes) -> pd.DataFrame | None:
+    """Scores of the declared marker items (columns outside the model are coded like items;
+    rows missing a marker answer are left out of the marker test only)."""
+    if not markers:
+        return None
+    outside = [m for m in markers if m not in complete.columns]
+    absent = [m for m in outside if m.strip().casefold() not in {str(c).strip().casefold() for c in table.frame.columns}]
+    if absent:
+        raise InputError(f"{table.path}: no column for marker item {', '.join(absent)}; name data columns "
+                         "in --marker (or the instrument's marker_items)")
+    coded = code_items(table, outside, points=points, labels=labels,
+                       missing_codes=list(missing_codes)).frame.loc[complete.index] if outside else None
+    inside = complete[[m for m in markers if m in complete.columns]]
+    return inside if coded is None else inside.join(coded)
+
+
+def _efa_and_method_bias(complete, groups, cfa_spec, measurement, seed, efa_options, progress, marker_scores):
+    """EFA (as many factors as constructs; ``efa_options`` = (extraction, rotation)) and the
+    CMB tests of the CFA."""
+    from semtrust.efa import METHODS, ROTATIONS, exploratory_factor_analysis
+    from semtrust.method_bias import method_bias
+
+    extraction, rotation = efa_options
+    if extraction not in METHODS or rotation not in ROTATIONS:
+        raise InputError(f"EFA '{extraction}' + '{rotation}': extraction is one of {', '.join(METHODS)}, "
+                         f"rotation one of {', '.join(ROTATIONS)}")
+    progress(f"exploratory factor analysis (KMO, Bartlett, parallel analysis, {extraction} + {rotation})")
+    warnings = []
+    try:
+        efa_result = exploratory_factor_analysis(complete[list(dict.fromkeys(i for g in groups.values() for i in g))],
+                                                 groups, method=extraction, rotation=rotation, seed=seed)
+    except SemtrustError as error:   # e.g. as many constructs as items: report the rest of the run
+        efa_result = None
+        warnings.append(f"EFA skipped: {error}")
+    markers = [] if marker_scores is None else list(marker_scores.columns)
+    progress("common-method bias (Harman, one-factor CFA, ULMC" + (", marker)" if markers else ")"))
+    cmb_result = method_bias(complete, cfa_spec, measurement, markers=markers, marker_data=marker_scores)
+    return efa_result, cmb_result, warnings + cmb_result.warnings
 
 
 def _groups(spec, cfa_spec, complete, table_frame, group, progress):
