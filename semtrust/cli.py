@@ -145,7 +145,7 @@ def _instrument(args) -> int:
     elif args.format in ("md", "html"):
         from semtrust.report import render
         data = inst.to_dict()
-        items = [item for c in data["constructs"] for item in c["items"]]
+        items = inst.questionnaire_items()
         print(render(f"questionnaire.{args.format}.j2",
                      {"inst": data, "items": items, "lang": args.lang, "intro": INTRO[args.lang]}), end="")
     else:
