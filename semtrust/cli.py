@@ -54,6 +54,17 @@ def _parser() -> argparse.ArgumentParser:
                      help="compare groups (e.g. platform): invariance ladder and per-path differences")
     fit.add_argument("--summary", type=int, metavar="N",
                      help="DATA is a published correlation/covariance matrix (optional 'sd' row) from N cases")
+    fit.add_argument("--no-screen", action="store_true",
+                     help="skip the careless-responding screening (on by default)")
+    fit.add_argument("--id", metavar="COLUMN", help="respondent-id column, for the duplicate check")
+    fit.add_argument("--duration", metavar="COLUMN",
+                     help="completion-time column in seconds, for the speeder check")
+    fit.add_argument("--screen-skip", nargs="+", default=[], metavar="RULE",
+                     help="switch screening rules off: duplicates attention speed longstring irv evenodd mahalanobis")
+    fit.add_argument("--screen-flag", nargs="+", metavar="RULE",
+                     help="rules that only flag (logged, not excluded); default: evenodd")
+    fit.add_argument("--screen-set", nargs="+", default=[], metavar="KEY=VALUE",
+                     help="screening thresholds, e.g. speed_fraction=0.5 mahalanobis_alpha=0.001 (see README)")
     fit.add_argument("--quiet", action="store_true", help="print only the summary")
 
     inst = sub.add_parser("instrument", help="list or show the bundled instruments")
@@ -75,17 +86,19 @@ def _parser() -> argparse.ArgumentParser:
 def _fit(args) -> int:
     from semtrust.bootstrap import console_progress
     from semtrust.pipeline import DEFAULT_SEED, run_fit
-    from semtrust.report import write_reports
+    from semtrust.report import write_reports, write_screening_files
 
     out = Path(args.out)
     data = Path(args.data).resolve()
     if out.resolve() == data:
         raise InputError(f"--out {out} is the data file; choose a directory for the reports")
     say = (lambda m: None) if args.quiet else (lambda m: print(f"· {m}", file=sys.stderr))
+    rules = _screening_rules(args)
     result = run_fit(args.data, instrument=args.instrument, model_path=args.model, reverse=args.reverse,
                      scale_points=args.scale_points, missing_codes=args.na,
                      bootstrap=args.bootstrap, ci=args.ci, workers=args.workers,
-                     group=args.group, summary_n=args.summary,
+                     group=args.group, summary_n=args.summary, screen=not args.no_screen,
+                     screening_rules=rules, id_column=args.id, duration_column=args.duration,
                      progress_bar=(lambda d, t: None) if args.quiet else console_progress("bootstrap"),
                      seed=DEFAULT_SEED if args.seed is None else args.seed, progress=say)
     say("writing results.json, report.html and report.tex")
@@ -94,8 +107,31 @@ def _fit(args) -> int:
             raise InputError(f"{out / name} is the input data file; choose another --out directory")
     results = result.to_dict()
     paths = write_reports(results, out)
+    if result.screening is not None:
+        paths.update(write_screening_files(result.screening, result.cleaned, out))
     _summary(results, paths)
     return 0
+
+
+def _screening_rules(args):
+    """ScreeningRules from --screen-skip, --screen-flag and --screen-set KEY=VALUE."""
+    import yaml
+    from semtrust.screening import ScreeningRules
+
+    settings = {}
+    for pair in args.screen_set:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise InputError(f"--screen-set {pair}: write KEY=VALUE, e.g. speed_fraction=0.5")
+        settings[key.strip()] = yaml.safe_load(value)
+    if args.screen_skip:
+        settings["skip"] = args.screen_skip
+    if args.screen_flag is not None:
+        settings["flag_only"] = args.screen_flag
+    try:
+        return ScreeningRules.from_dict(settings, "--screen-set")
+    except TypeError as error:
+        raise InputError(f"--screen-set: {error}") from None
 
 
 def _summary(results: dict, paths: dict) -> None:
@@ -108,6 +144,12 @@ def _summary(results: dict, paths: dict) -> None:
                 f"SRMR = {apa(fit['srmr'], 3, True)}")
 
     print(f"n = {results['n']} (of {results['input']['rows']} responses)")
+    if results.get("screening"):
+        screening = results["screening"]
+        excluded = [f"{s['rule']} {s['excluded']}" for s in screening["steps"] if s["excluded"]]
+        print(f"Screening: {screening['n_excluded']} of {screening['n_screened']} responses excluded"
+              + (f" ({', '.join(excluded)})" if excluded else "")
+              + (f", {len(screening['flagged'])} flagged" if screening["flagged"] else ""))
     if results["fit"]["measurement"]:
         print(line("Measurement model", results["fit"]["measurement"]))
     print(line("Structural model ", results["fit"]["structural"]))

@@ -126,9 +126,11 @@ class ScreeningResult:
     indices: pd.DataFrame      # per respondent: longstring irv evenodd d2 d2_pvalue duration_ratio attention_failures
     kept: pd.Index             # index labels of the respondents who passed
     n_screened: int
+    columns: dict = field(default_factory=dict)   # the id, duration and attention columns read
 
     def to_dict(self) -> dict:
-        return {"rules": self.rules.to_dict(), "order": list(RULE_ORDER), "n_screened": self.n_screened,
+        return {"rules": self.rules.to_dict(), "order": list(RULE_ORDER), "columns": self.columns,
+                "n_screened": self.n_screened,
                 "n_kept": len(self.kept), "n_excluded": len(self.exclusions),
                 "steps": self.steps.to_dict(orient="records"),
                 "excluded": self.exclusions.to_dict(orient="records"),
@@ -396,3 +398,76 @@ def _mahalanobis(rules: ScreeningRules, *, where, coded, indices, **_):
 
 _RULES = {"duplicates": _duplicates, "attention": _attention, "speed": _speed, "longstring": _longstring,
           "irv": _irv, "evenodd": _evenodd, "mahalanobis": _mahalanobis}
+
+
+# --------------------------------------------------------------------------- from a survey file
+
+ID_COLUMNS = ("respondent_id",)        # recognised without --id (readers of platform exports set their own)
+DURATION_COLUMNS = ("duration",)       # recognised without --duration, in seconds
+
+
+def _find_column(table, name: str | None, option: str | None, required: bool) -> str | None:
+    """The column called ``name`` (exactly, else ignoring case and surrounding spaces)."""
+    if name is None:
+        return None
+    if name in table.frame.columns:
+        return name
+    folded = [c for c in table.frame.columns if str(c).strip().casefold() == name.strip().casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    if required:
+        raise InputError(f"{table.path}: no column '{name}' ({option}); give the exact header of that column")
+    return None
+
+
+def _durations(table, column: str) -> pd.Series:
+    values = pd.to_numeric(table.frame[column], errors="coerce")
+    text = table.frame[column].astype(str).str.strip()
+    bad = values.isna() & ~(table.frame[column].isna() | text.isin(["", "nan", "None"]))
+    if bad.any():
+        position = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(f"{table.path}: row {position + table.first_data_row}, column '{column}': "
+                         f"'{table.frame[column].iloc[position]}' is not a number of seconds; give the "
+                         "completion time in seconds or leave the cell empty")
+    return values
+
+
+def screen_survey(table, scores: pd.DataFrame, *, rules: ScreeningRules | None = None,
+                  groups: dict[str, list[str]] | None = None, reversed_items: list[str] = (),
+                  points: int | None = None, instrument=None, id_column: str | None = None,
+                  duration_column: str | None = None) -> ScreeningResult:
+    """Screen the coded item ``scores`` of a :class:`~semtrust.data.SurveyTable`.
+
+    The respondent-id and duration columns are, in this order, the ones named here (``--id``,
+    ``--duration``), the ones the export reader found (``table.id_column``,
+    ``table.duration_column``), or a column called ``respondent_id`` / ``duration``. The
+    instrument's attention items are read from the columns carrying their ids, scored like items.
+    """
+    from semtrust.data import _score, match_columns
+
+    ids_at = (_find_column(table, id_column, "--id", True) or _find_column(table, table.id_column, "id", True)
+              or next(filter(None, (_find_column(table, c, None, False) for c in ID_COLUMNS)), None))
+    time_at = (_find_column(table, duration_column, "--duration", True)
+               or _find_column(table, table.duration_column, "duration", True)
+               or next(filter(None, (_find_column(table, c, None, False) for c in DURATION_COLUMNS)), None))
+    checks = {} if instrument is None else {a.id: a.correct for a in instrument.attention_checks}
+    labels = {} if instrument is None else {k.strip().casefold(): v for k, v in instrument.scale.label_scores().items()}
+    attention = {}
+    for check in checks:
+        column = _find_column(table, check, None, False)
+        if column is not None:
+            decoded = [_score(value, labels) for value in table.frame[column]]
+            attention[check] = [np.nan if d is None else d[0] for d in decoded]
+    mapping = match_columns(table, list(scores.columns), "item columns")
+    position = {c: i for i, c in enumerate(table.frame.columns)}
+    display = sorted(scores.columns, key=lambda item: position[mapping[item]])
+    frame = table.frame.reset_index(drop=True)
+    index = scores.index
+    result = screen(scores[display], rules, groups=groups, reversed_items=list(reversed_items), points=points,
+                  ids=None if ids_at is None else frame[ids_at].set_axis(index),
+                  durations=None if time_at is None else _durations(table, time_at).reset_index(drop=True).set_axis(index),
+                  attention=pd.DataFrame(attention, index=index) if attention else None,
+                  attention_correct=checks,
+                  rows=pd.Series(np.arange(len(index)) + table.first_data_row, index=index))
+    result.columns = {"respondent_id": ids_at, "duration": time_at, "attention": list(attention)}
+    return result
