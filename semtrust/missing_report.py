@@ -66,7 +66,7 @@ def missing_data_report(frame: pd.DataFrame, treatment: str) -> dict:
         "little_mcar": None, "note": None,
     }
     if not missing.to_numpy().any():
-        report["note"] = "no missing item answers: Little's MCAR test does not apply"
+        report["note"] = "No missing item answers: Little's MCAR test does not apply"
         return report
     try:
         report["little_mcar"] = little_mcar(frame)

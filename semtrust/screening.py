@@ -261,7 +261,7 @@ def screen(scores: pd.DataFrame, rules: ScreeningRules | None = None, *,
                                groups=group_positions, ids=ids, durations=durations, attention=attention,
                                attention_correct=attention_correct or {}, indices=indices, rows=rows)
         if isinstance(outcome, str):
-            step["note"] = outcome
+            step["action"], step["note"] = "not applied", outcome
             continue
         criterion, hits, reasons = outcome
         step["criterion"] = criterion
@@ -356,13 +356,18 @@ def _fraction(value: float) -> str:
     return f"{value:g}"
 
 
+def _decimal(value: float, spec: str) -> str:
+    """APA style for values bounded by 1: no leading zero (.30, −.006)."""
+    return format(value, spec).replace("0.", ".", 1).replace("-", "−")
+
+
 def _longstring(rules: ScreeningRules, *, where, answers, indices, **_):
     p = answers.shape[1]
     runs = longstring(answers)
     indices["longstring"] = runs
     cutoff = math.ceil(rules.longstring_fraction * p)
     hits = where[runs[where] >= cutoff]
-    return (f"a run of ≥ {cutoff} identical consecutive answers ({rules.longstring_fraction:g} of {p} items)",
+    return (f"a run of ≥ {cutoff} identical consecutive answers ({_fraction(rules.longstring_fraction)} of {p} items)",
             hits, [f"{runs[h]} identical consecutive answers (≥ {cutoff})" for h in hits])
 
 
@@ -380,8 +385,8 @@ def _evenodd(rules: ScreeningRules, *, where, coded, groups, indices, **_):
     values = evenodd(coded, groups)
     indices["evenodd"] = values
     hits = where[values[where] < rules.evenodd_min]
-    return (f"Spearman-Brown corrected even-odd r < {rules.evenodd_min:.2f}", hits,
-            [f"even-odd r = {values[h]:.3f} < {rules.evenodd_min:.2f}" for h in hits])
+    return (f"Spearman-Brown corrected even-odd r < {_decimal(rules.evenodd_min, '.2f')}", hits,
+            [f"even-odd r = {_decimal(values[h], '.3f')} < {_decimal(rules.evenodd_min, '.2f')}" for h in hits])
 
 
 def _mahalanobis(rules: ScreeningRules, *, where, coded, indices, **_):
@@ -392,7 +397,7 @@ def _mahalanobis(rules: ScreeningRules, *, where, coded, indices, **_):
         return "too few complete responses for a covariance matrix"
     indices["d2"], indices["d2_pvalue"] = d2, pvalue
     hits = where[pvalue[where] < rules.mahalanobis_alpha]
-    return (f"D² with p < {rules.mahalanobis_alpha:g} (chi-square, df = items answered)", hits,
+    return (f"D² with p < {_decimal(rules.mahalanobis_alpha, 'g')} (chi-square, df = items answered)", hits,
             [f"D² = {d2[h]:.1f}, p = {pvalue[h]:.2g}" for h in hits])
 
 
