@@ -70,6 +70,9 @@ def missing_data_report(frame: pd.DataFrame, treatment: str) -> dict:
         return report
     try:
         report["little_mcar"] = little_mcar(frame)
-    except InputError as error:   # e.g. an item nobody answered: EM has nothing to estimate
+    except InputError as error:   # e.g. an item answered once: EM has nothing to estimate
         report["note"] = f"Little's MCAR test not computed: {error}"
+        return report
+    if report["little_mcar"]["chisq"] is None:
+        report["note"] = "A single missing-data pattern: Little's MCAR test does not apply"
     return report

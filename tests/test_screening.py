@@ -169,3 +169,42 @@ def test_rules_validate_their_settings():
     with pytest.raises(InputError, match="mahalanobis_alpha = 2"):
         ScreeningRules(mahalanobis_alpha=2)
     assert ScreeningRules().to_dict()["flag_only"] == ["evenodd"]
+
+
+# ----------------------------------------------------------------- attention items in the instrument
+
+def test_attention_checks_in_instrument_and_questionnaire():
+    import subprocess
+    import sys
+
+    inst = load_instrument("trust_mechanism")
+    assert [(a.id, a.correct, a.after) for a in inst.attention_checks] == [("AC1", (6,), "PT4"), ("AC2", (1,), "EA3")]
+    assert "同意" in inst.attention_checks[0].text["zh"] and "Agree" in inst.attention_checks[0].text["en"]
+    order = [row["id"] for row in inst.questionnaire_items()]
+    assert order[order.index("PT4") + 1] == "AC1" and order[order.index("EA3") + 1] == "AC2"
+    assert len(order) == len(inst.item_ids) + 2 and "AC1" not in inst.model_syntax()
+    md = subprocess.run([sys.executable, "-m", "semtrust.cli", "instrument", "show", "trust_mechanism",
+                         "--format", "md"], capture_output=True, text=True, check=True).stdout
+    assert "| AC1 | 为确认您在认真作答，本题请选择“同意”。 |" in md
+    html = subprocess.run([sys.executable, "-m", "semtrust.cli", "instrument", "show", "trust_mechanism",
+                           "--format", "html", "--lang", "en"], capture_output=True, text=True, check=True).stdout
+    assert 'name="AC2"' in html and "This is an attention check" in html
+
+
+@pytest.mark.parametrize("check, message", [
+    ({"id": "AC1", "after": "XX9", "correct": [6]}, r"attention_checks\[0\] \(AC1\).after: 'XX9' is not an item id"),
+    ({"id": "AC1", "after": "PT4", "correct": [9]}, r"attention_checks\[0\] \(AC1\).correct: \[9\]: give the accepted score"),
+    ({"id": "PT4", "after": "PT4", "correct": 6}, r"attention_checks\[0\] \(PT4\).id: 'PT4' is used twice"),
+    ({"id": "ac1", "after": "PT4", "correct": 6}, r"ids are upper-case letters then digits"),
+])
+def test_malformed_attention_checks(tmp_path, check, message):
+    import yaml
+
+    from semtrust._paths import bundled_dir
+
+    data = yaml.safe_load((bundled_dir("instruments") / "trust_mechanism.yaml").read_text(encoding="utf-8"))
+    data["attention_checks"] = [{"text": {"zh": "请选择", "en": "Select"}, **check}]
+    path = tmp_path / "trust_mechanism.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        load_instrument(path)
