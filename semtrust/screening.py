@@ -207,8 +207,8 @@ def mahalanobis(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for pattern in missing_patterns(scores):
         o = pattern.observed
         deviations = pattern.values - mean[o]
-        solved = np.linalg.lstsq(cov[np.ix_(o, o)], deviations.T, rcond=None)[0]
-        d2[pattern.rows] = np.einsum("ij,ji->i", deviations, solved)
+        # pseudo-inverse: an item nobody varies on must not stop the screening
+        d2[pattern.rows] = ((deviations @ np.linalg.pinv(cov[np.ix_(o, o)], hermitian=True)) * deviations).sum(axis=1)
         df[pattern.rows] = len(o)
     with np.errstate(invalid="ignore"):
         return d2, np.where(df > 0, stats.chi2.sf(d2, np.maximum(df, 1)), np.nan)
@@ -296,7 +296,10 @@ def _duplicates(rules: ScreeningRules, *, where, scores, ids, rows, **_):
     if rules.duplicate_answers and scores.shape[1] >= rules.duplicate_min_items:
         criteria.append("the same non-constant answers as an earlier response")
         block = scores.iloc[where]
-        varied = block.nunique(axis=1, dropna=True).to_numpy() > 1
+        values = block.to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            varied = np.nanmax(values, axis=1, initial=-np.inf, where=~np.isnan(values)) > \
+                np.nanmin(values, axis=1, initial=np.inf, where=~np.isnan(values))
         block = block[varied]
         hashes = pd.util.hash_pandas_object(block, index=False)
         repeated = hashes.duplicated(keep="first")
