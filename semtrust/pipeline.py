@@ -238,7 +238,10 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
         coded = code_items(table, items, points=points, labels=labels, reverse=list(reverse),
                            missing_codes=list(missing_codes))
         screening, screened = None, coded.frame
-        if screen:
+        if screen and points is None:   # e.g. a --model run on continuous indicators
+            warnings.append("careless-responding screening skipped: the items have no response scale "
+                            "(give --scale-points K to screen Likert items)")
+        elif screen:
             progress("screening for careless responding")
             screening = screen_survey(table, coded.frame, rules=screening_rules, groups=item_groups(spec),
                                       reversed_items=coded.reversed, points=points, instrument=inst,
