@@ -247,6 +247,9 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
                                       reversed_items=coded.reversed, points=points, instrument=inst,
                                       id_column=id_column, duration_column=duration_column)
             screened = coded.frame.loc[screening.kept]
+            if screened.empty:
+                raise InputError(f"{data_path}: screening excluded all {len(coded.frame)} responses; see the "
+                                 "rules with --screen-flag/--screen-skip, or skip screening with --no-screen")
         missing_data = missing_data_report(screened, "listwise deletion")
         complete = screened.dropna()
         dropped = len(screened) - len(complete)

@@ -14,6 +14,8 @@ them before the next rule runs ("multiple hurdles", Curran 2016). The order is
    even- and odd-numbered item halves of the constructs),
 7. Mahalanobis D² (p below a threshold, on the coded items).
 
+Every rule excludes by default except even-odd, which only flags (see ``ScreeningRules``).
+
 Long-string and IRV read the answers as given (reverse-keyed items un-recoded), even-odd and
 D² the coded scores, as survey-exports.md §11 prescribes. All indices are vectorised over
 respondents, so 10,000 respondents take well under a second.
@@ -76,7 +78,9 @@ class ScreeningRules:
     evenodd_min: float = 0.30
     # 7. Mahalanobis D² (Meade & Craig 2012): p below this level on chi-square(df = items answered).
     mahalanobis_alpha: float = 0.001
-    # rules that only flag (reported and logged, not excluded)
+    # rules that only flag (reported and logged, not excluded). Even-odd by default: at r < .30 it
+    # flags about 3 % of simulated genuine respondents, whose constructs correlate highly, so their
+    # profile across constructs is nearly flat and its even-odd correlation unstable.
     flag_only: tuple[str, ...] = ("evenodd",)
     # rules switched off
     skip: tuple[str, ...] = ()

@@ -83,10 +83,14 @@ def test_missing_data_in_results_and_reports(screened_run):
 
 def test_no_screen(careless_csv, tmp_path):
     path, data = careless_csv
-    result = semtrust("fit", path, "--no-screen", "--bootstrap", "0", "--out", tmp_path, "--quiet")
+    model = tmp_path / "small.lav"
+    model.write_text("CA =~ CA1 + CA2 + CA3\nID =~ ID1 + ID2 + ID3\n", encoding="utf-8")
+    result = semtrust("fit", path, "--model", model, "--scale-points", "7", "--no-screen", "--bootstrap", "0",
+                      "--out", tmp_path, "--quiet")
     assert result.returncode == 0, result.stderr
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert results["screening"] is None and results["missing_data"]["n"] == len(data)
+    assert results["missing_data"]["items"] == 6
     assert not (tmp_path / "cleaned_data.csv").exists() and "Exclusion flow" not in (tmp_path / "report.html").read_text()
 
 
@@ -96,7 +100,10 @@ def test_no_screen(careless_csv, tmp_path):
     (["--screen-skip", "speeders"], "screening: unknown rule speeders in skip"),
     (["--duration", "time"], "no column 'time' (--duration)"),
 ])
-def test_bad_screening_options(careless_csv, tmp_path, args, message):
+def test_bad_screening_options(careless_csv, tmp_path, capsys, args, message):
+    from semtrust.cli import main
+
     path, _ = careless_csv
-    result = semtrust("fit", path, *args, "--bootstrap", "0", "--out", tmp_path, "--quiet")
-    assert result.returncode == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert main(["fit", str(path), *args, "--bootstrap", "0", "--out", str(tmp_path), "--quiet"]) == 2
+    error = capsys.readouterr().err
+    assert message in error and len(error.strip().splitlines()) == 1
