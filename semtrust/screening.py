@@ -177,11 +177,8 @@ def evenodd(scores: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
     than three constructs have both halves answered or a half does not vary."""
     scores = np.asarray(scores, dtype=float)
     usable = [g for g in groups if len(g) >= 2]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        odd = np.column_stack([np.nanmean(scores[:, g[0::2]], axis=1) for g in usable]) if usable else \
-            np.empty((len(scores), 0))
-        even = np.column_stack([np.nanmean(scores[:, g[1::2]], axis=1) for g in usable]) if usable else \
-            np.empty((len(scores), 0))
+    odd = np.column_stack([_row_means(scores[:, g[0::2]]) for g in usable] or [np.empty((len(scores), 0))])
+    even = np.column_stack([_row_means(scores[:, g[1::2]]) for g in usable] or [np.empty((len(scores), 0))])
     both = ~(np.isnan(odd) | np.isnan(even))
     pairs = both.sum(axis=1)
     odd, even = np.where(both, odd, 0.0), np.where(both, even, 0.0)
@@ -191,6 +188,13 @@ def evenodd(scores: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
         r = (odd_c * even_c).sum(axis=1) / np.sqrt((odd_c ** 2).sum(axis=1) * (even_c ** 2).sum(axis=1))
         corrected = 2 * r / (1 + r)
     return np.where(pairs >= MIN_EVENODD_PAIRS, corrected, np.nan)
+
+
+def _row_means(block: np.ndarray) -> np.ndarray:
+    """Mean of each row's answered cells; NaN when none is answered."""
+    counts = (~np.isnan(block)).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, np.nansum(block, axis=1) / counts, np.nan)
 
 
 def mahalanobis(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
