@@ -238,6 +238,7 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
         coded = code_items(table, items, points=points, labels=labels, reverse=list(reverse),
                            missing_codes=list(missing_codes))
         screening, screened = None, coded.frame
+        screen = screen and (screening_rules is None or screening_rules.enabled)
         if screen and points is None:   # e.g. a --model run on continuous indicators
             warnings.append("careless-responding screening skipped: the items have no response scale "
                             "(give --scale-points K to screen Likert items)")

@@ -291,7 +291,7 @@ def screen(scores: pd.DataFrame, rules: ScreeningRules | None = None, *,
 
 
 def _duplicates(rules: ScreeningRules, *, where, scores, ids, rows, **_):
-    hits, reasons, criteria = [], {}, []
+    reasons, criteria = {}, []
     if rules.duplicate_ids and ids is not None:
         criteria.append("a respondent id seen before")
         present = ids.iloc[where].dropna()
