@@ -202,6 +202,10 @@ def _instrument(args) -> int:
         print("\nHypotheses:")
         for h in inst.hypotheses:
             print(f"  {h.id}: {h.source} -> {h.target} ({h.sign})")
+        if inst.attention_checks:
+            print("\nAttention checks:")
+            for a in inst.attention_checks:
+                print(f"  {a.id} (after {a.after}; correct: {', '.join(map(str, a.correct))})  {a.text[lang]}")
     return 0
 
 

@@ -61,8 +61,8 @@ def missing_data_report(frame: pd.DataFrame, treatment: str) -> dict:
         "complete_respondents": int((per_row == 0).sum()),
         "per_item": [{"item": str(item), "n_missing": int(per_item[item]),
                       "percent": 100.0 * per_item[item] / n if n else 0.0} for item in frame.columns],
-        "per_respondent": [{"missing_items": int(k), "respondents": int(v), "percent": 100.0 * v / n}
-                           for k, v in counts.items()],
+        "per_respondent": [{"missing_items": int(k), "percent_of_items": 100.0 * k / p, "respondents": int(v),
+                            "percent": 100.0 * v / n} for k, v in counts.items()],
         "little_mcar": None, "note": None,
     }
     if not missing.to_numpy().any():

@@ -27,6 +27,8 @@ def test_missing_percentages_match_r(case):
     per_item = {row["item"]: row["percent"] for row in report["per_item"]}
     assert per_item == pytest.approx(case["item_percent_missing"], abs=1e-9)
     per_respondent = {str(row["missing_items"]): row["respondents"] for row in report["per_respondent"]}
+    assert all(row["percent_of_items"] == pytest.approx(100 * row["missing_items"] / len(case["columns"]))
+               for row in report["per_respondent"])
     assert per_respondent == {k: v for k, v in case["respondents_by_missing"].items() if v}
     assert report["complete_respondents"] == case["respondents_by_missing"]["0"]
     assert report["treatment"] == "listwise deletion" and report["note"] is None
