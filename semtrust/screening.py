@@ -338,7 +338,7 @@ def _attention(rules: ScreeningRules, *, where, attention, attention_correct, in
                f"(answered {', '.join(_shown(attention[c].iloc[h]) for c in present if failed[c].iloc[h])})"
                for h in hits]
     note = f"; {', '.join(absent)} not in the data" if absent else ""
-    return f"{limit} or more of {len(present)} attention items answered wrongly{note}", hits, reasons
+    return f"at least {limit} of {len(present)} attention items answered wrongly{note}", hits, reasons
 
 
 def _shown(value) -> str:
