@@ -67,12 +67,18 @@ def _refit(compiled: CompiledModel, cov: np.ndarray, theta: np.ndarray, metric_i
     return estimate
 
 
+def resample_rows(seed: int, b: int, n: int) -> np.ndarray:
+    """Row indices of bootstrap resample ``b``: its own generator, seeded with ``(seed, b)``, so
+    any statistic of resample ``b`` (a refit, an HTMT) sees the same rows in every process."""
+    return np.random.default_rng([seed, b]).integers(0, n, size=n)
+
+
 def _bootstrap_chunk(first: int, count: int):
     w = _WORKER
     data, n = w["data"], len(w["data"])
     thetas, sds, ok = [], [], []
     for b in range(first, first + count):
-        rows = np.random.default_rng([w["seed"], b]).integers(0, n, size=n)
+        rows = resample_rows(w["seed"], b, n)
         estimate = _refit(w["compiled"], _covariance(data[rows]), w["theta"], w["metric_inv"])
         ok.append(estimate is not None)
         if estimate is not None:

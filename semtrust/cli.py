@@ -50,10 +50,18 @@ def _parser() -> argparse.ArgumentParser:
                           "(B draws from the estimates' sampling distribution; fast)")
     fit.add_argument("--workers", type=int, help="processes for the bootstrap (default: all cores); "
                      "results do not depend on it")
+    fit.add_argument("--measurement-bootstrap", type=int, default=1000, metavar="B",
+                     help="bootstrap resamples for the CIs of CR, AVE, HTMT and HTMT2 (default %(default)s; 0 = off)")
     fit.add_argument("--group", metavar="COLUMN",
                      help="compare groups (e.g. platform): invariance ladder and per-path differences")
     fit.add_argument("--summary", type=int, metavar="N",
                      help="DATA is a published correlation/covariance matrix (optional 'sd' row) from N cases")
+    fit.add_argument("--estimator", choices=("ML", "MLR"), default="ML",
+                     help="ML (default) or MLR: robust (Huber-White) SEs, Yuan-Bentler scaled chi-square "
+                          "and robust CFI/TLI/RMSEA, as lavaan's estimator = \"MLR\"")
+    fit.add_argument("--missing", choices=("listwise", "fiml"), default="listwise",
+                     help="listwise deletion (default) or fiml: full-information ML on every answer, "
+                          "as lavaan's missing = \"ml\"")
     fit.add_argument("--no-screen", action="store_true",
                      help="skip the careless-responding screening (on by default)")
     fit.add_argument("--id", metavar="COLUMN", help="respondent-id column, for the duplicate check")
@@ -96,9 +104,11 @@ def _fit(args) -> int:
     rules = _screening_rules(args)
     result = run_fit(args.data, instrument=args.instrument, model_path=args.model, reverse=args.reverse,
                      scale_points=args.scale_points, missing_codes=args.na,
+                     measurement_bootstrap=args.measurement_bootstrap,
                      bootstrap=args.bootstrap, ci=args.ci, workers=args.workers,
                      group=args.group, summary_n=args.summary, screen=not args.no_screen,
                      screening_rules=rules, id_column=args.id, duration_column=args.duration,
+                     estimator=args.estimator, missing=args.missing,
                      progress_bar=(lambda d, t: None) if args.quiet else console_progress("bootstrap"),
                      seed=DEFAULT_SEED if args.seed is None else args.seed, progress=say)
     say("writing results.json, report.html and report.tex")
@@ -141,7 +151,9 @@ def _summary(results: dict, paths: dict) -> None:
         return (f"{label}: χ²({fit['df']}) = {fit['chisq']:.2f}, CFI = {apa(fit['cfi'], 3, True)}, "
                 f"TLI = {apa(fit['tli'], 3, True)}, RMSEA = {apa(fit['rmsea'], 3, True)} "
                 f"[{apa(fit['rmsea_ci_lower'], 3, True)}, {apa(fit['rmsea_ci_upper'], 3, True)}], "
-                f"SRMR = {apa(fit['srmr'], 3, True)}")
+                f"SRMR = {apa(fit['srmr'], 3, True)}"
+                + (f"; MLR: scaled χ² = {fit['chisq_scaled']:.2f}, robust CFI = {apa(fit['cfi_robust'], 3, True)}, "
+                   f"robust RMSEA = {apa(fit['rmsea_robust'], 3, True)}" if "chisq_scaled" in fit else ""))
 
     print(f"n = {results['n']} (of {results['input']['rows']} responses)")
     if results.get("screening"):
@@ -153,6 +165,7 @@ def _summary(results: dict, paths: dict) -> None:
     if results["fit"]["measurement"]:
         print(line("Measurement model", results["fit"]["measurement"]))
     print(line("Structural model ", results["fit"]["structural"]))
+    _measurement_summary(results)
     if results["hypotheses"]:
         supported = [h["id"] for h in results["hypotheses"] if h["result"] == "supported"]
         print(f"Hypotheses supported: {len(supported)} of {len(results['hypotheses'])}"
@@ -170,6 +183,28 @@ def _summary(results: dict, paths: dict) -> None:
     for warning in results["warnings"]:
         print(f"warning: {warning}")
     print("Wrote " + ", ".join(str(p) for p in paths.values()))
+
+
+def _measurement_summary(results: dict) -> None:
+    """One line: constructs meeting every reliability/validity criterion, and the largest HTMT."""
+    from semtrust.report import apa
+
+    reliability = results.get("reliability") or {}
+    if not reliability:
+        return
+    missed = [c for c, v in reliability.items() if any(x not in ("ok", None) for x in v["verdicts"].values())]
+    text = f"Reliability and validity criteria met by {len(reliability) - len(missed)} of {len(reliability)} constructs"
+    if missed:
+        text += f" (not: {', '.join(missed)})"
+    pairs = [(value, a, b) for a, row in (results.get("htmt") or {}).items() for b, value in row.items()
+             if value is not None and a < b]
+    if pairs:
+        value, a, b = max(pairs)
+        interval = ((results.get("htmt_ci") or {}).get(a) or {}).get(b)
+        text += f"; largest HTMT {a}–{b} = {apa(value, 3, True)}"
+        if interval:
+            text += f" [{apa(interval[0], 3, True)}, {apa(interval[1], 3, True)}]"
+    print(text)
 
 
 def _instrument(args) -> int:

@@ -22,11 +22,12 @@ from semtrust.data import code_items, read_summary_matrix, read_survey
 from semtrust.engine import SEM, SEMResults
 from semtrust.errors import InputError
 from semtrust.instrument import Instrument, load_instrument
-from semtrust.measurement import THRESHOLDS, item_groups, loadings_table, measurement_model, reliability_table
+from semtrust.measurement import NORMALITY, THRESHOLDS, item_groups, loadings_table, measurement_model
 from semtrust.missing_report import missing_data_report
 from semtrust.screening import ScreeningResult, ScreeningRules, screen_survey
 from semtrust.structural import effects_table, hypothesis_table, model_comparison, path_table
 from semtrust.syntax import parse_model
+from semtrust.validity import HTMT_THRESHOLDS, MeasurementQuality, assess_measurement
 
 DEFAULT_SEED = 20261123
 SOFTWARE = ("numpy", "scipy", "pandas", "semopy", "pingouin", "statsmodels", "jinja2")
@@ -45,6 +46,7 @@ class StudyResult:
     measurement: SEMResults | None
     structural: SEMResults
     reliability: pd.DataFrame
+    quality: MeasurementQuality              # reliability, discriminant validity, normality
     loadings: pd.DataFrame
     hypotheses: pd.DataFrame | None
     effects: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -53,6 +55,8 @@ class StudyResult:
     invariance: dict | None = None
     group_paths: pd.DataFrame | None = None
     warnings: list[str] = field(default_factory=list)
+    estimator: str = "ML"
+    missing: str = "listwise"
     screening: ScreeningResult | None = None   # None with --no-screen or summary data
     cleaned: pd.DataFrame | None = None        # the input rows that passed screening, cells as read
     missing_data: dict | None = None
@@ -67,9 +71,12 @@ class StudyResult:
         return {lv: {"name": {"zh": lv, "en": lv}, "role": None} for lv in self.structural.model.table.latent}
 
     def _modification_indices(self, top: int = 10) -> list[dict]:
-        """The largest score tests of the CFA (or of the model when it has no factors)."""
+        """The largest score tests of the CFA (or of the model when it has no factors); they are
+        checked against lavaan for ML with complete data only."""
         from semtrust.engine import modification_indices
 
+        if (self.estimator, self.missing) != ("ML", "listwise"):
+            return []
         table = modification_indices(self.measurement or self.structural)
         return _records(table.sort_values("mi", ascending=False, kind="stable").head(top))
 
@@ -80,22 +87,12 @@ class StudyResult:
 
     def to_dict(self) -> dict:
         """The results.json contract (documented in README.md)."""
-        reliability = {}
-        for construct, row in self.reliability.iterrows():
-            entry = {"n_items": int(row.n_items)}
-            if "alpha" in row and not pd.isna(row.alpha):
-                entry["alpha"] = row.alpha
-                entry["alpha_ci"] = [row.alpha_ci_lower, row.alpha_ci_upper]
-            for key in ("cr", "ave", "min_loading"):
-                if key in row and not pd.isna(row[key]):
-                    entry[key] = row[key]
-            reliability[construct] = entry
         return _clean({
             "semtrust_version": semtrust.__version__,
             "software": software_versions(),
             "seed": self.seed,
-            "estimator": "ML",
-            "missing": "listwise",
+            "estimator": self.estimator,
+            "missing": self.missing,
             "input": self.input,
             "instrument": None if self.instrument is None else {
                 "id": self.instrument.id, "version": self.instrument.version,
@@ -110,9 +107,9 @@ class StudyResult:
                     "structural": self.structural.fit_measures.to_dict()},
             "parameters": _records(self.structural.parameters),
             "measurement_parameters": [] if self.measurement is None else _records(self.measurement.parameters),
-            "reliability": reliability,
+            **self.quality.to_dict(),
             "item_loadings": _records(self.loadings),
-            "thresholds": THRESHOLDS,
+            "thresholds": {**THRESHOLDS, "htmt": HTMT_THRESHOLDS, "normality": NORMALITY},
             "paths": _records(path_table(self.structural)),
             "hypotheses": None if self.hypotheses is None else _records(self.hypotheses),
             "bootstrap": self.resampling,
@@ -178,6 +175,15 @@ def describe_sample(frame: pd.DataFrame, exclude: set[str]) -> dict:
     return sample
 
 
+def _normality_warning(quality: MeasurementQuality, fitted: SEMResults) -> list[str]:
+    """Recommend robust ML when the items are not normal and the fit is normal-theory ML."""
+    checks = quality.normality
+    if not checks or not checks["violated"] or getattr(fitted, "estimator", "ML") != "ML":
+        return []
+    return ["the items are not normally distributed (see the normality section); "
+            "robust ML is recommended: rerun with --estimator MLR"]
+
+
 def run_fit(*args, **kwargs) -> StudyResult:
     """Read, code, fit the measurement and structural models, and assemble the result
     (arguments as :func:`_run_fit`). BLAS runs on one thread: the matrices are small, and
@@ -191,8 +197,10 @@ def run_fit(*args, **kwargs) -> StudyResult:
 def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = None,
             model_path: str | Path | None = None, reverse: list[str] = (),
             scale_points: int | None = None, missing_codes: list[float] = (), seed: int = DEFAULT_SEED,
+            measurement_bootstrap: int = 1000,
             bootstrap: int = 5000, ci: str = "percentile", workers: int | None = None,
             group: str | None = None, summary_n: int | None = None,
+            estimator: str = "ML", missing: str = "listwise",
             screen: bool = True, screening_rules: ScreeningRules | None = None,
             id_column: str | None = None, duration_column: str | None = None,
             progress: Callable[[str], None] = lambda message: None,
@@ -251,40 +259,61 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
             if screened.empty:
                 raise InputError(f"{data_path}: screening excluded all {len(coded.frame)} responses; see the "
                                  "rules with --screen-flag/--screen-skip, or skip screening with --no-screen")
-        missing_data = missing_data_report(screened, "listwise deletion")
+        missing_data = missing_data_report(screened, "full-information ML (FIML)" if missing == "fiml"
+                                           else "listwise deletion")
         complete = screened.dropna()
         dropped = len(screened) - len(complete)
-        if dropped:
-            warnings.append(f"{dropped} of {len(screened)} responses have missing item answers and were "
-                            "dropped (listwise deletion)")
+        if missing == "fiml":
+            # every response with at least one answer enters the likelihood
+            analysed = screened[screened.notna().any(axis=1)]
+            dropped = len(screened) - len(analysed)
+            if len(analysed) > len(complete):
+                warnings.append(f"{len(analysed) - len(complete)} of {len(analysed)} responses have missing item "
+                                "answers; the models use all their answers (FIML), alpha the complete responses")
+        else:
+            analysed = complete
+            if dropped:
+                warnings.append(f"{dropped} of {len(screened)} responses have missing item answers and were "
+                                "dropped (listwise deletion)")
         input_info = {"data": str(data_path), "sha256": hashlib.sha256(Path(data_path).read_bytes()).hexdigest(),
                       "format": table.format, "encoding": table.encoding, "rows": len(coded.frame),
-                      "complete_rows": len(complete), "dropped_incomplete": dropped,
+                      "complete_rows": len(complete), "analysed_rows": len(analysed), "dropped_incomplete": dropped,
                       "reversed_items": list(coded.reversed), "labels_decoded": coded.labels_decoded,
                       "scale_points": points, "missing_codes": list(missing_codes)}
-        table_frame = table.frame.loc[complete.index]
+        table_frame = table.frame.loc[analysed.index]
         cov = None
 
     def fit(syntax):
-        return SEM(syntax).fit(complete) if cov is None else SEM(syntax).fit(cov=cov, n=summary_n)
+        if cov is not None:
+            return SEM(syntax).fit(cov=cov, n=summary_n, estimator=estimator, missing=missing)
+        return SEM(syntax).fit(analysed, estimator=estimator, missing=missing)
 
     groups = item_groups(spec)
-    n = summary_n or len(complete)
+    n = summary_n or len(analysed)
     progress(f"fitting the measurement model ({len(groups)} factors, {len(items)} indicators, n = {n})")
     cfa_spec = measurement_model(spec)
     measurement = None if cfa_spec is None else fit(cfa_spec)
-    progress("computing reliability (alpha, CR, AVE)")
-    reliability = reliability_table(complete, groups, measurement)
+    progress("assessing the measurement model (reliability, validity, normality)")
+    quality = assess_measurement(complete, groups, measurement, draws=measurement_bootstrap, seed=seed,
+                                 workers=workers, progress=progress, progress_bar=progress_bar)
+    warnings += _normality_warning(quality, measurement)
     loadings = loadings_table(measurement, groups) if measurement is not None else pd.DataFrame()
     progress("fitting the structural model")
     structural = fit(spec)
     hypotheses = hypothesis_table(structural, inst) if inst is not None and model_path is None else None
+    if missing == "fiml" and ci != "mc" and bootstrap > 0:
+        warnings.append("FIML: the effect CIs are Monte Carlo (the bootstrap refits complete data only)")
+        ci = "mc"
     effects, resampling = _effects(structural, bootstrap, ci, seed, workers, progress, progress_bar)
     progress("comparing alternative models")
     comparison = model_comparison(spec, structural, measurement, inst if model_path is None else None, fit)
     invariance_result = group_paths = None
     if group:
-        invariance_result, group_paths = _groups(spec, cfa_spec, complete, table_frame, group, progress)
+        if (estimator, missing) != ("ML", "listwise"):
+            warnings.append(f"the invariance ladder and group path tests use ML on the {len(complete)} complete "
+                            "responses (multi-group MLR and FIML are not available yet)")
+        invariance_result, group_paths = _groups(spec, cfa_spec, complete, table_frame.loc[complete.index],
+                                                 group, progress)
     for fitted in (measurement, structural):
         if fitted is not None:
             warnings += [w for w in fitted.warnings if w not in warnings]
@@ -296,10 +325,11 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
         sample = describe_sample(table_frame, used_columns)
     return StudyResult(seed=seed, input=input_info, instrument=inst, model_syntax=model_text, items=items,
                        data=complete, sample=sample, measurement=measurement, structural=structural,
-                       reliability=reliability, loadings=loadings, hypotheses=hypotheses, effects=effects,
+                       reliability=quality.reliability, quality=quality, loadings=loadings, hypotheses=hypotheses,
+                       effects=effects,
                        resampling=resampling, comparison=comparison, invariance=invariance_result,
-                       group_paths=group_paths, warnings=warnings, screening=screening,
-                       cleaned=None if screening is None else table.frame.loc[screening.kept],
+                       group_paths=group_paths, warnings=warnings, estimator=estimator, missing=missing,
+                       screening=screening, cleaned=None if screening is None else table.frame.loc[screening.kept],
                        missing_data=missing_data)
 
 

@@ -34,7 +34,8 @@ def test_help_lists_commands():
 @pytest.fixture(scope="module")
 def example_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("example")
-    result = semtrust("fit", "example_data/trust_survey.csv", "--out", out, "--quiet", "--bootstrap", "300")
+    result = semtrust("fit", "example_data/trust_survey.csv", "--out", out, "--quiet", "--bootstrap", "300",
+                      "--measurement-bootstrap", "200")
     assert result.returncode == 0, result.stderr
     return out, result
 
@@ -68,10 +69,32 @@ def test_fit_writes_contract(example_run):
     assert "主播信任" in html and "Hypothesis tests" in html and "<script" not in html
 
 
+def test_fit_reports_measurement_quality(example_run):
+    out, result = example_run
+    assert "Reliability and validity criteria met by 12 of 15 constructs (not: CA, HT, RC); largest HTMT" in result.stdout
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    host = results["reliability"]["HT"]
+    assert host["cr_ci"][0] < host["cr"] < host["cr_ci"][1] and host["ave_ci"][0] < host["ave"] < host["ave_ci"][1]
+    assert {"alpha", "omega", "cr", "ave", "msv", "asv"} <= set(host["verdicts"])
+    assert host["verdicts"]["ave"] == "ok" and host["verdicts"]["fornell_larcker"] == "ok"
+    assert results["measurement_bootstrap"]["draws"] == 200
+    assert len(results["item_statistics"]) == 51 and len(results["latent_correlations"]) == 105
+    assert results["fornell_larcker"]["HT"]["HT"] == pytest.approx(host["ave"] ** 0.5)
+    assert results["htmt"]["HT"]["CT"] == results["htmt"]["CT"]["HT"]
+    assert results["htmt_ci"]["HT"]["CT"] == results["htmt_ci"]["CT"]["HT"]
+    assert results["normality"]["violated"] is False and results["normality"]["recommendation"] is None
+    html = (out / "report.html").read_text(encoding="utf-8")
+    tex = (out / "report.tex").read_text(encoding="utf-8")
+    for text in ("Fornell–Larcker criterion", "heterotrait–monotrait", "Mardia"):
+        assert text in html
+    for text in ("Fornell--Larcker criterion", "heterotrait--monotrait", "Mardia"):
+        assert text in tex
+
+
 def test_same_input_same_bytes(example_run, tmp_path):
     out, _ = example_run
     assert semtrust("fit", "example_data/trust_survey.csv", "--out", tmp_path, "--quiet", "--bootstrap", "300",
-                    "--workers", "1").returncode == 0
+                    "--measurement-bootstrap", "200", "--workers", "1").returncode == 0
     for name in ("results.json", "report.html", "report.tex"):
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
 
@@ -91,6 +114,23 @@ def test_model_file_matches_lavaan(tmp_path, case):
         mine = ours.get((row["lhs"], row["op"], row["rhs"])) or ours[(row["rhs"], row["op"], row["lhs"])]
         for column in ("est", "se", "std_all"):
             assert mine[column] == pytest.approx(row[column], abs=1e-3), (row, column)
+
+
+def test_mlr_fiml_run_matches_lavaan(tmp_path):
+    """semtrust fit --estimator MLR --missing fiml on psych's bfi (with its missing answers)."""
+    fixture = json.loads((CONFORMANCE / "fixtures" / "estimator_bfi_mlr_fiml.json").read_text())
+    result = semtrust("fit", CONFORMANCE / fixture["data"], "--model", CONFORMANCE / fixture["model"],
+                      "--reverse", *fixture["reverse"], "--scale-points", str(fixture["scale_points"]),
+                      "--estimator", "MLR", "--missing", "fiml", "--out", tmp_path, "--quiet", "--bootstrap", "0")
+    assert result.returncode == 0, result.stderr
+    assert "MLR: scaled χ²" in result.stdout
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert (results["estimator"], results["missing"], results["n"]) == ("MLR", "fiml", fixture["n"])
+    for key in ("chisq", "chisq_scaled", "cfi_robust", "tli_robust", "rmsea_robust", "srmr", "aic", "bic"):
+        assert results["fit"]["structural"][key] == pytest.approx(fixture["fit"][key], rel=1e-4, abs=1e-3), key
+    assert results["modification_indices"] == []
+    html = (tmp_path / "report.html").read_text()
+    assert "Structural model, robust (MLR)" in html and "missing = \"ml\"" in html
 
 
 def _item_data(tmp_path, edit):
@@ -173,6 +213,12 @@ def test_summary_matrix_input_reproduces_raw_data_fit(tmp_path):
         assert ours[(row["lhs"], row["op"], row["rhs"])]["se"] == pytest.approx(row["se"], abs=1e-3)
     assert results["input"]["format"] == "summary correlation + SDs matrix"
     assert "alpha" not in results["reliability"]["visual"] and "cr" in results["reliability"]["visual"]
+    # omega and HTMT need only the covariance matrix; normality and the bootstrap need raw data
+    measurement = json.loads((CONFORMANCE / "fixtures" / "measurement_holzinger_cfa.json").read_text())
+    for construct, expected in measurement["reliability"].items():
+        assert results["reliability"][construct]["omega"] == pytest.approx(expected["omega"], abs=1e-3)
+    assert results["htmt2"]["visual"]["speed"] == pytest.approx(measurement["htmt2"]["visual"]["speed"], abs=1e-3)
+    assert results["normality"] is None and results["htmt_ci"] is None and results["measurement_bootstrap"] is None
 
 
 def test_group_comparison_end_to_end(tmp_path):

@@ -43,7 +43,7 @@ def chain(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("chain")
     (tmp / "m.lav").write_text("HT =~ HT1 + HT2 + HT3\nPR =~ PR1 + PR2 + PR3\nPI =~ PI1 + PI2 + PI3\n"
                                "PR ~ HT + CA1\nPI ~ PR + HT\n")
-    return run_fit(ROOT / "example_data" / "trust_survey.csv", model_path=tmp / "m.lav").to_dict()
+    return run_fit(ROOT / "example_data" / "trust_survey.csv", model_path=tmp / "m.lav", measurement_bootstrap=0).to_dict()
 
 
 def test_trust_layers_follow_roles(trust):
