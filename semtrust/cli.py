@@ -70,6 +70,17 @@ def _parser() -> argparse.ArgumentParser:
                      help="marker item(s) for the CFA marker technique of the common-method-bias tests: "
                           "data columns theoretically unrelated to the constructs (instruments may declare "
                           "marker_items)")
+    fit.add_argument("--no-screen", action="store_true",
+                     help="skip the careless-responding screening (on by default)")
+    fit.add_argument("--id", metavar="COLUMN", help="respondent-id column, for the duplicate check")
+    fit.add_argument("--duration", metavar="COLUMN",
+                     help="completion-time column in seconds, for the speeder check")
+    fit.add_argument("--screen-skip", nargs="+", default=[], metavar="RULE",
+                     help="switch screening rules off: duplicates attention speed longstring irv evenodd mahalanobis")
+    fit.add_argument("--screen-flag", nargs="+", metavar="RULE",
+                     help="rules that only flag (logged, not excluded); default: evenodd")
+    fit.add_argument("--screen-set", nargs="+", default=[], metavar="KEY=VALUE",
+                     help="screening thresholds, e.g. speed_fraction=0.5 mahalanobis_alpha=0.001 (see README)")
     fit.add_argument("--quiet", action="store_true", help="print only the summary")
 
     inst = sub.add_parser("instrument", help="list or show the bundled instruments")
@@ -91,19 +102,22 @@ def _parser() -> argparse.ArgumentParser:
 def _fit(args) -> int:
     from semtrust.bootstrap import console_progress
     from semtrust.pipeline import DEFAULT_SEED, run_fit
-    from semtrust.report import write_reports
+    from semtrust.report import write_reports, write_screening_files
 
     out = Path(args.out)
     data = Path(args.data).resolve()
     if out.resolve() == data:
         raise InputError(f"--out {out} is the data file; choose a directory for the reports")
     say = (lambda m: None) if args.quiet else (lambda m: print(f"· {m}", file=sys.stderr))
+    rules = _screening_rules(args)
     result = run_fit(args.data, instrument=args.instrument, model_path=args.model, reverse=args.reverse,
                      scale_points=args.scale_points, missing_codes=args.na,
                      measurement_bootstrap=args.measurement_bootstrap,
                      bootstrap=args.bootstrap, ci=args.ci, workers=args.workers,
                      group=args.group, summary_n=args.summary, markers=args.marker,
                      efa_extraction=args.efa_extraction, efa_rotation=args.efa_rotation,
+                     screen=not args.no_screen,
+                     screening_rules=rules, id_column=args.id, duration_column=args.duration,
                      estimator=args.estimator, missing=args.missing,
                      progress_bar=(lambda d, t: None) if args.quiet else console_progress("bootstrap"),
                      seed=DEFAULT_SEED if args.seed is None else args.seed, progress=say)
@@ -113,8 +127,31 @@ def _fit(args) -> int:
             raise InputError(f"{out / name} is the input data file; choose another --out directory")
     results = result.to_dict()
     paths = write_reports(results, out)
+    if result.screening is not None:
+        paths.update(write_screening_files(result.screening, result.cleaned, out))
     _summary(results, paths)
     return 0
+
+
+def _screening_rules(args):
+    """ScreeningRules from --screen-skip, --screen-flag and --screen-set KEY=VALUE."""
+    import yaml
+    from semtrust.screening import ScreeningRules
+
+    settings = {}
+    for pair in args.screen_set:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise InputError(f"--screen-set {pair}: write KEY=VALUE, e.g. speed_fraction=0.5")
+        settings[key.strip()] = yaml.safe_load(value)
+    if args.screen_skip:
+        settings["skip"] = args.screen_skip
+    if args.screen_flag is not None:
+        settings["flag_only"] = args.screen_flag
+    try:
+        return ScreeningRules.from_dict(settings, "--screen-set")
+    except TypeError as error:
+        raise InputError(f"--screen-set: {error}") from None
 
 
 def _summary(results: dict, paths: dict) -> None:
@@ -129,6 +166,12 @@ def _summary(results: dict, paths: dict) -> None:
                    f"robust RMSEA = {apa(fit['rmsea_robust'], 3, True)}" if "chisq_scaled" in fit else ""))
 
     print(f"n = {results['n']} (of {results['input']['rows']} responses)")
+    if results.get("screening"):
+        screening = results["screening"]
+        excluded = [f"{s['rule']} {s['excluded']}" for s in screening["steps"] if s["excluded"]]
+        print(f"Screening: {screening['n_excluded']} of {screening['n_screened']} responses excluded"
+              + (f" ({', '.join(excluded)})" if excluded else "")
+              + (f", {len(screening['flagged'])} flagged" if screening["flagged"] else ""))
     if results["fit"]["measurement"]:
         print(line("Measurement model", results["fit"]["measurement"]))
     print(line("Structural model ", results["fit"]["structural"]))
@@ -191,7 +234,7 @@ def _instrument(args) -> int:
     elif args.format in ("md", "html"):
         from semtrust.report import render
         data = inst.to_dict()
-        items = [item for c in data["constructs"] for item in c["items"]]
+        items = inst.questionnaire_items()
         print(render(f"questionnaire.{args.format}.j2",
                      {"inst": data, "items": items, "lang": args.lang, "intro": INTRO[args.lang]}), end="")
     else:
@@ -206,6 +249,10 @@ def _instrument(args) -> int:
         print("\nHypotheses:")
         for h in inst.hypotheses:
             print(f"  {h.id}: {h.source} -> {h.target} ({h.sign})")
+        if inst.attention_checks:
+            print("\nAttention checks:")
+            for a in inst.attention_checks:
+                print(f"  {a.id} (after {a.after}; correct: {', '.join(map(str, a.correct))})  {a.text[lang]}")
     return 0
 
 

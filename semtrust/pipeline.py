@@ -23,6 +23,8 @@ from semtrust.engine import SEM, SEMResults
 from semtrust.errors import InputError, SemtrustError
 from semtrust.instrument import Instrument, load_instrument
 from semtrust.measurement import NORMALITY, THRESHOLDS, item_groups, loadings_table, measurement_model
+from semtrust.missing_report import missing_data_report
+from semtrust.screening import ScreeningResult, ScreeningRules, screen_survey
 from semtrust.structural import effects_table, hypothesis_table, model_comparison, path_table
 from semtrust.syntax import parse_model
 from semtrust.validity import HTMT_THRESHOLDS, MeasurementQuality, assess_measurement
@@ -57,6 +59,9 @@ class StudyResult:
     warnings: list[str] = field(default_factory=list)
     estimator: str = "ML"
     missing: str = "listwise"
+    screening: ScreeningResult | None = None   # None with --no-screen or summary data
+    cleaned: pd.DataFrame | None = None        # the input rows that passed screening, cells as read
+    missing_data: dict | None = None
 
     @property
     def n(self) -> int:
@@ -120,6 +125,8 @@ class StudyResult:
             "cmb": None if self.cmb is None else self.cmb.to_dict(),
             "r2": {v: r2 for v, r2 in self.structural.r_squared().items()
                    if v in {r.lhs for r in self.structural.model.table.rows if r.op == "~"}},
+            "screening": None if self.screening is None else self.screening.to_dict(),
+            "missing_data": self.missing_data,
             "warnings": self.warnings,
         })
 
@@ -199,6 +206,8 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
             group: str | None = None, summary_n: int | None = None, markers: list[str] = (),
             efa_extraction: str = "minres", efa_rotation: str = "oblimin",
             estimator: str = "ML", missing: str = "listwise",
+            screen: bool = True, screening_rules: ScreeningRules | None = None,
+            id_column: str | None = None, duration_column: str | None = None,
             progress: Callable[[str], None] = lambda message: None,
             progress_bar: Callable[[int, int], None] = lambda done, total: None) -> StudyResult:
     if instrument is None and model_path is None:
@@ -227,7 +236,7 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
         input_info = {"data": str(data_path), "sha256": hashlib.sha256(Path(data_path).read_bytes()).hexdigest(),
                       **info, "rows": summary_n, "complete_rows": summary_n, "dropped_incomplete": 0,
                       "reversed_items": []}
-        complete, table_frame = None, None
+        complete, table_frame, screening, missing_data = None, None, None, None
         warnings.append("summary-data input: Cronbach's alpha and the bootstrap need raw data; "
                         "effect CIs are Monte Carlo")
         ci = "mc"
@@ -241,19 +250,35 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
             points, labels = scale_points, {}
         coded = code_items(table, items, points=points, labels=labels, reverse=list(reverse),
                            missing_codes=list(missing_codes))
-        complete = coded.frame.dropna()
-        dropped = len(coded.frame) - len(complete)
+        screening, screened = None, coded.frame
+        screen = screen and (screening_rules is None or screening_rules.enabled)
+        if screen and points is None:   # e.g. a --model run on continuous indicators
+            warnings.append("careless-responding screening skipped: the items have no response scale "
+                            "(give --scale-points K to screen Likert items)")
+        elif screen:
+            progress("screening for careless responding")
+            screening = screen_survey(table, coded.frame, rules=screening_rules, groups=item_groups(spec),
+                                      reversed_items=coded.reversed, points=points, instrument=inst,
+                                      id_column=id_column, duration_column=duration_column)
+            screened = coded.frame.loc[screening.kept]
+            if screened.empty:
+                raise InputError(f"{data_path}: screening excluded all {len(coded.frame)} responses; see the "
+                                 "rules with --screen-flag/--screen-skip, or skip screening with --no-screen")
+        missing_data = missing_data_report(screened, "full-information ML (FIML)" if missing == "fiml"
+                                           else "listwise deletion")
+        complete = screened.dropna()
+        dropped = len(screened) - len(complete)
         if missing == "fiml":
             # every response with at least one answer enters the likelihood
-            analysed = coded.frame[coded.frame.notna().any(axis=1)]
-            dropped = len(coded.frame) - len(analysed)
+            analysed = screened[screened.notna().any(axis=1)]
+            dropped = len(screened) - len(analysed)
             if len(analysed) > len(complete):
                 warnings.append(f"{len(analysed) - len(complete)} of {len(analysed)} responses have missing item "
                                 "answers; the models use all their answers (FIML), alpha the complete responses")
         else:
             analysed = complete
             if dropped:
-                warnings.append(f"{dropped} of {len(coded.frame)} responses have missing item answers and were "
+                warnings.append(f"{dropped} of {len(screened)} responses have missing item answers and were "
                                 "dropped (listwise deletion)")
         input_info = {"data": str(data_path), "sha256": hashlib.sha256(Path(data_path).read_bytes()).hexdigest(),
                       "format": table.format, "encoding": table.encoding, "rows": len(coded.frame),
@@ -308,8 +333,9 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
             warnings += [w for w in fitted.warnings if w not in warnings]
     sample = {}
     if table_frame is not None:
-        used_columns = set(items) | {c for c in table_frame.columns if str(c).strip().casefold() in
-                                     {i.casefold() for i in items}}
+        named = set(items) | set(screening.columns.get("attention", []) if screening else [])
+        used_columns = named | {c for c in table_frame.columns if str(c).strip().casefold() in
+                                {i.casefold() for i in named}}
         sample = describe_sample(table_frame, used_columns)
     return StudyResult(seed=seed, input=input_info, instrument=inst, model_syntax=model_text, items=items,
                        data=complete, sample=sample, measurement=measurement, structural=structural,
@@ -317,7 +343,9 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
                        effects=effects,
                        resampling=resampling, comparison=comparison, invariance=invariance_result,
                        group_paths=group_paths, efa=efa_result, cmb=cmb_result, warnings=warnings,
-                       estimator=estimator, missing=missing)
+                       estimator=estimator, missing=missing,
+                       screening=screening, cleaned=None if screening is None else table.frame.loc[screening.kept],
+                       missing_data=missing_data)
 
 
 def _marker_scores(table, markers: list[str], complete: pd.DataFrame, points, labels,

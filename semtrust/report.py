@@ -115,3 +115,19 @@ def write_reports(results: dict, out_dir: Path) -> dict[str, Path]:
     paths["html"].write_text(render("report.html.j2", context), encoding="utf-8")
     paths["tex"].write_text(render("report.tex.j2", context), encoding="utf-8")
     return paths
+
+
+def write_screening_files(screening, cleaned, out_dir: Path) -> dict[str, Path]:
+    """``cleaned_data.csv`` (the input rows that passed screening, cells as read) and
+    ``exclusions.csv`` (one line per excluded or flagged respondent, with the rule and reason),
+    UTF-8 with a BOM so spreadsheet programs show Chinese text."""
+    import pandas as pd
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"cleaned": out_dir / "cleaned_data.csv", "exclusions": out_dir / "exclusions.csv"}
+    cleaned.to_csv(paths["cleaned"], index=False, encoding="utf-8-sig", lineterminator="\n")
+    log = pd.concat([screening.exclusions.assign(action="excluded"), screening.flags.assign(action="flagged")],
+                    ignore_index=True)
+    log = log[["row", "respondent_id", "step", "rule", "action", "reason"]].sort_values(["row", "step"], kind="stable")
+    log.to_csv(paths["exclusions"], index=False, encoding="utf-8-sig", lineterminator="\n")
+    return paths
