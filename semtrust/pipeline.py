@@ -19,6 +19,7 @@ import pandas as pd
 
 import semtrust
 from semtrust.data import code_items, read_summary_matrix, read_survey
+from semtrust.mapping import find_column, map_items, read_mapping
 from semtrust.engine import SEM, SEMResults
 from semtrust.errors import InputError
 from semtrust.instrument import Instrument, load_instrument
@@ -51,6 +52,7 @@ class StudyResult:
     invariance: dict | None = None
     group_paths: pd.DataFrame | None = None
     warnings: list[str] = field(default_factory=list)
+    config: dict | None = None               # the resolved run configuration (study file + flags)
 
     @property
     def n(self) -> int:
@@ -120,6 +122,7 @@ class StudyResult:
             "r2": {v: r2 for v, r2 in self.structural.r_squared().items()
                    if v in {r.lhs for r in self.structural.model.table.rows if r.op == "~"}},
             "warnings": self.warnings,
+            "config": self.config,
         })
 
 
@@ -186,8 +189,19 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
             scale_points: int | None = None, missing_codes: list[float] = (), seed: int = DEFAULT_SEED,
             bootstrap: int = 5000, ci: str = "percentile", workers: int | None = None,
             group: str | None = None, summary_n: int | None = None,
+            format: str | None = None, mapping: str | Path | dict | None = None, config: dict | None = None,
             progress: Callable[[str], None] = lambda message: None,
             progress_bar: Callable[[int, int], None] = lambda done, total: None) -> StudyResult:
+    """``format`` forces a platform reader (:data:`semtrust.exports.FORMATS`); ``mapping`` is a
+    mapping file or a ``{column: item}`` dict; ``config`` is echoed into results.json as the
+    run's configuration (by default, these arguments)."""
+    if config is None:
+        config = {"data": str(data_path), "format": format or "auto",
+                  "mapping": mapping if isinstance(mapping, dict) or mapping is None else str(mapping),
+                  "instrument": instrument if isinstance(instrument, (str, type(None))) else str(instrument),
+                  "model": None if model_path is None else str(model_path), "reverse": list(reverse),
+                  "scale_points": scale_points, "na": list(missing_codes), "bootstrap": bootstrap, "ci": ci,
+                  "group": group, "summary": summary_n, "seed": seed}
     if instrument is None and model_path is None:
         instrument = "trust_mechanism"
     inst = load_instrument(instrument) if isinstance(instrument, (str, Path)) else instrument
@@ -219,7 +233,12 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
                         "effect CIs are Monte Carlo")
         ci = "mc"
     else:
-        table = read_survey(data_path)
+        table = read_survey(data_path, format)
+        item_map = _map_columns(table, items, inst, mapping)
+        for line in table.log + item_map.log_lines():
+            progress(line)
+        if group:
+            group = find_column(table, group) or group
         if inst is not None:
             points = scale_points or inst.scale.points
             reverse = list(reverse) or [i for i in inst.reverse_items if i in items]
@@ -227,7 +246,7 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
         else:
             points, labels = scale_points, {}
         coded = code_items(table, items, points=points, labels=labels, reverse=list(reverse),
-                           missing_codes=list(missing_codes))
+                           missing_codes=list(missing_codes), columns=item_map.columns)
         complete = coded.frame.dropna()
         dropped = len(coded.frame) - len(complete)
         if dropped:
@@ -237,7 +256,8 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
                       "format": table.format, "encoding": table.encoding, "rows": len(coded.frame),
                       "complete_rows": len(complete), "dropped_incomplete": dropped,
                       "reversed_items": list(coded.reversed), "labels_decoded": coded.labels_decoded,
-                      "scale_points": points, "missing_codes": list(missing_codes)}
+                      "scale_points": points, "missing_codes": list(missing_codes),
+                      **_export_info(table, item_map)}
         table_frame = table.frame.loc[complete.index]
         cov = None
 
@@ -260,6 +280,8 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
     comparison = model_comparison(spec, structural, measurement, inst if model_path is None else None, fit)
     invariance_result = group_paths = None
     if group:
+        _check_group_sizes(table_frame, group, (measurement or structural).fit_measures["npar"] + len(items),
+                           data_path)
         invariance_result, group_paths = _groups(spec, cfa_spec, complete, table_frame, group, progress)
     for fitted in (measurement, structural):
         if fitted is not None:
@@ -268,12 +290,44 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
     if table_frame is not None:
         used_columns = set(items) | {c for c in table_frame.columns if str(c).strip().casefold() in
                                      {i.casefold() for i in items}}
+        used_columns |= set(item_map.columns.values()) | set(table.metadata) | {table.id_column,
+                                                                                 table.duration_column}
         sample = describe_sample(table_frame, used_columns)
     return StudyResult(seed=seed, input=input_info, instrument=inst, model_syntax=model_text, items=items,
                        data=complete, sample=sample, measurement=measurement, structural=structural,
                        reliability=reliability, loadings=loadings, hypotheses=hypotheses, effects=effects,
                        resampling=resampling, comparison=comparison, invariance=invariance_result,
-                       group_paths=group_paths, warnings=warnings)
+                       group_paths=group_paths, warnings=warnings, config=config)
+
+
+def _map_columns(table, items, inst, mapping):
+    """Item id -> export column, from a mapping file or dict, ids, or the instrument's wording."""
+    if mapping is None or isinstance(mapping, dict):
+        return map_items(table, items, inst, mapping, "study file mapping" if mapping else None)
+    return map_items(table, items, inst, read_mapping(mapping), str(mapping))
+
+
+def _export_info(table, item_map) -> dict:
+    """What the reader and the item mapping did, for results.json ``input``."""
+    return {"platform": table.platform, "download": table.download, "id_column": table.id_column,
+            "duration_column": table.duration_column, "mapping": item_map.to_dict(),
+            "missing_reasons": {item: table.missing_reasons[column] for item, column in item_map.columns.items()
+                                if column in table.missing_reasons},
+            "reader_log": list(table.log)}
+
+
+def _check_group_sizes(table_frame, group, npar: int, data_path) -> None:
+    """Each group must have more cases than the parameters estimated in it."""
+    column = next((c for c in table_frame.columns if str(c).strip() == group), None)
+    if column is None:
+        return   # _groups names the missing column
+    values = table_frame[column].astype(str).str.strip()
+    counts = values[(values != "") & (values.str.casefold() != "nan")].value_counts()
+    small = counts[counts <= npar]
+    if len(small):
+        raise InputError(f"{data_path}: column '{column}': group '{small.index[-1]}' has {int(small.iloc[-1])} "
+                         f"complete responses but the model estimates {int(npar)} parameters per group; merge it "
+                         "with another group or leave these responses out of the group comparison")
 
 
 def _groups(spec, cfa_spec, complete, table_frame, group, progress):
