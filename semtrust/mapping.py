@@ -24,7 +24,7 @@ import yaml
 
 from semtrust.errors import InputError
 
-_NUMBERING = re.compile(r"^\s*(?:第\s*\d+\s*题|q\d+(?:[_.]\d+)*|\d+(?:[._]\d+)*)\s*(?:[、.:)\]\-]|\s)\s*", re.I)
+_NUMBERING = re.compile(r"^\s*(?:第\s*\d+\s*题|(?:q\d+(?:[_.]\d+)*|\d+(?:[._]\d+)*)\s*(?:[、.:)\]\-]|\s))\s*", re.I)
 _TAGS = re.compile(r"[(\[【][^()\[\]【】]*(?:题|必答|选填|反向|reverse|required|\bR\b)[^()\[\]【】]*[)\]】]", re.I)
 _MIN_CONTAINED = 6   # shortest normalized item wording matched inside a longer header
 
