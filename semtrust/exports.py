@@ -36,9 +36,9 @@ import pandas as pd
 
 from semtrust.data import SurveyTable, _is_missing
 from semtrust.errors import InputError
+from semtrust.study import FORMATS
 
-PLATFORMS = ("wjx", "tencent", "qualtrics", "surveymonkey", "google", "sav", "generic")
-FORMATS = ("auto",) + PLATFORMS
+PLATFORMS = FORMATS[1:]
 PLATFORM_NAMES = {"wjx": "Wenjuanxing (问卷星)", "tencent": "Tencent Survey (腾讯问卷)", "qualtrics": "Qualtrics",
                   "surveymonkey": "SurveyMonkey", "google": "Google Forms", "sav": "SPSS .sav",
                   "generic": "plain table"}

@@ -20,6 +20,7 @@ import pandas as pd
 import semtrust
 from semtrust.data import code_items, read_summary_matrix, read_survey
 from semtrust.mapping import find_column, map_items, read_mapping
+from semtrust.study import DEFAULT_SEED
 from semtrust.engine import SEM, SEMResults
 from semtrust.errors import InputError
 from semtrust.instrument import Instrument, load_instrument
@@ -27,7 +28,6 @@ from semtrust.measurement import THRESHOLDS, item_groups, loadings_table, measur
 from semtrust.structural import effects_table, hypothesis_table, model_comparison, path_table
 from semtrust.syntax import parse_model
 
-DEFAULT_SEED = 20261123
 SOFTWARE = ("numpy", "scipy", "pandas", "semopy", "pingouin", "statsmodels", "jinja2")
 MAX_CATEGORIES = 12   # a non-item column with at most this many values is described in the sample table
 
@@ -280,8 +280,8 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
     comparison = model_comparison(spec, structural, measurement, inst if model_path is None else None, fit)
     invariance_result = group_paths = None
     if group:
-        _check_group_sizes(table_frame, group, (measurement or structural).fit_measures["npar"] + len(items),
-                           data_path)
+        warnings += _check_group_sizes(table_frame, group, len(items),
+                                       (measurement or structural).fit_measures.npar + len(items), data_path)
         invariance_result, group_paths = _groups(spec, cfa_spec, complete, table_frame, group, progress)
     for fitted in (measurement, structural):
         if fitted is not None:
@@ -316,18 +316,22 @@ def _export_info(table, item_map) -> dict:
             "reader_log": list(table.log)}
 
 
-def _check_group_sizes(table_frame, group, npar: int, data_path) -> None:
-    """Each group must have more cases than the parameters estimated in it."""
+def _check_group_sizes(table_frame, group, variables: int, npar: int, data_path) -> list[str]:
+    """A group needs more cases than observed variables (else its covariance matrix is
+    singular and ML is undefined); fewer cases than parameters is allowed, with a warning."""
     column = next((c for c in table_frame.columns if str(c).strip() == group), None)
     if column is None:
-        return   # _groups names the missing column
+        return []   # _groups names the missing column
     values = table_frame[column].astype(str).str.strip()
-    counts = values[(values != "") & (values.str.casefold() != "nan")].value_counts()
-    small = counts[counts <= npar]
+    counts = values[(values != "") & (values.str.casefold() != "nan")].value_counts(ascending=True)
+    small = counts[counts <= variables]
     if len(small):
-        raise InputError(f"{data_path}: column '{column}': group '{small.index[-1]}' has {int(small.iloc[-1])} "
-                         f"complete responses but the model estimates {int(npar)} parameters per group; merge it "
-                         "with another group or leave these responses out of the group comparison")
+        raise InputError(f"{data_path}: column '{column}': group '{small.index[0]}' has {int(small.iloc[0])} "
+                         f"complete responses, fewer than the {variables} observed variables it needs to estimate "
+                         f"the model's {int(npar)} parameters per group; merge it with another group or leave "
+                         "these responses out of the group comparison")
+    return [f"group '{g}' of {column} has {int(n)} complete responses for {int(npar)} parameters per group; "
+            "its estimates are imprecise" for g, n in counts.items() if n < npar]
 
 
 def _groups(spec, cfa_spec, complete, table_frame, group, progress):
