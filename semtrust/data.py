@@ -57,10 +57,12 @@ class CodedItems:
 def detect_encoding(raw: bytes, path: str) -> str:
     """BOM, then strict UTF-8, then GB18030 (a superset of GBK); never latin-1."""
     if raw.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    for encoding in ("utf-8", "gb18030"):
+        candidates = ("utf-8-sig",)
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ("utf-16",)
+    else:
+        candidates = ("utf-8", "gb18030")
+    for encoding in candidates:
         try:
             raw.decode(encoding)
             return encoding
