@@ -127,6 +127,7 @@ class Layout:
     metadata: set = field(default_factory=set)      # positions of metadata columns
     id_name: str | None = None
     duration_name: str | None = None
+    times: tuple | None = None      # (start, end) column names, when the duration must be computed
     missing_codes: dict = field(default_factory=dict)   # cell text -> reason, in question columns
     download: str | None = None
     notes: list = field(default_factory=list)
@@ -246,6 +247,7 @@ def _tencent(rows: list[list], path: str) -> Layout:
     """Tencent Survey: ``N.题干`` and ``N.题干:选项/行`` headers, metadata by name."""
     names = _header(rows, 0)
     layout = Layout(names, id_name=_found(names, {"编号"}), duration_name=_found(names, {"答题时长"}),
+                    times=("开始答题时间", "结束答题时间"),
                     missing_codes={"(跳过)": "skipped by logic", "(空)": "not answered"}, download="text")
     for position, name in enumerate(names):
         if name in TENCENT_METADATA:
@@ -302,7 +304,8 @@ def _surveymonkey(rows: list[list], path: str) -> Layout:
             names.append(f"{stem} - {label}" if stem else label)
             questions[position] = [label, stem, f"{stem} {label}"]
     return Layout(names, header_rows=2, questions=questions, metadata=metadata,
-                  id_name=_found(names, {"Respondent ID"}), download="text or numerical values")
+                  id_name=_found(names, {"Respondent ID"}), download="text or numerical values",
+                  times=("Start Date", "End Date"))
 
 
 def _google(rows: list[list], path: str) -> Layout:
@@ -361,8 +364,24 @@ def _build(rows: list[list], layout: Layout, path: str, kind: str, encoding: str
                         metadata=[names[p] for p in keep if p in layout.metadata])
     _set_missing_codes(table, layout.missing_codes)
     table.id_column = layout.id_name if layout.id_name in frame.columns else None
-    _set_duration(table, layout.duration_name)
+    duration = layout.duration_name
+    if duration is None and layout.times and set(layout.times) <= set(frame.columns):
+        duration = _duration_from_times(table, *layout.times)
+    _set_duration(table, duration)
     return table
+
+
+def _duration_from_times(table: SurveyTable, start: str, end: str) -> str | None:
+    """A ``duration_seconds`` column (end - start) when the export has timestamps but no duration."""
+    def stamps(column):
+        return pd.to_datetime(table.frame[column].map(cell_text), errors="coerce", format="mixed")
+    seconds = (stamps(end) - stamps(start)).dt.total_seconds()
+    if seconds.notna().mean() < 0.9 or (seconds < 0).any():
+        return None
+    table.frame["duration_seconds"] = seconds.astype(object)
+    table.metadata.append("duration_seconds")
+    table.log.append(f"completion time computed as '{end}' - '{start}'")
+    return "duration_seconds"
 
 
 def _set_missing_codes(table: SurveyTable, codes: dict) -> None:

@@ -327,8 +327,8 @@ def _check_group_sizes(table_frame, group, variables: int, npar: int, data_path)
     small = counts[counts <= variables]
     if len(small):
         raise InputError(f"{data_path}: column '{column}': group '{small.index[0]}' has {int(small.iloc[0])} "
-                         f"complete responses, fewer than the {variables} observed variables it needs to estimate "
-                         f"the model's {int(npar)} parameters per group; merge it with another group or leave "
+                         f"complete responses, not more than the {variables} observed variables (too few to estimate "
+                         f"the model's {int(npar)} parameters per group); merge it with another group or leave "
                          "these responses out of the group comparison")
     return [f"group '{g}' of {column} has {int(n)} complete responses for {int(npar)} parameters per group; "
             "its estimates are imprecise" for g, n in counts.items() if n < npar]

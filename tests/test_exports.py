@@ -11,7 +11,7 @@ from conftest import ROOT
 from semtrust.data import code_items, read_survey
 from semtrust.errors import InputError
 from semtrust.exports import detect_platform, parse_duration
-from semtrust.mapping import map_items, normalize_wording, read_mapping
+from semtrust.mapping import find_column, map_items, normalize_wording, read_mapping
 from semtrust.pipeline import run_fit
 
 ITEMS = fx.TRUST.item_ids
@@ -59,7 +59,19 @@ def test_wjx_text_xlsx_maps_without_a_manual_step(tmp_path, clean):
     assert table.missing_reasons[mapping.columns["PV4"]] == {"skipped by logic": 1}
     expected = fx.with_blanks(clean, skipped)[ITEMS].replace("", np.nan).astype(float)
     pd.testing.assert_frame_equal(frame, expected, check_dtype=False)
+    assert find_column(table, "platform") == "1、platform (单选题 *必答)"   # --group by the question wording
     assert path.read_bytes() == before
+
+
+def test_group_smaller_than_the_variables(tmp_path):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(40, 1)) + rng.normal(size=(40, 3))
+    frame = pd.DataFrame(np.round(x, 3), columns=["x1", "x2", "x3"]).assign(g=["a"] * 37 + ["b"] * 3)
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / "m.lav").write_text("F =~ x1 + x2 + x3\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"column 'g': group 'b' has 3 complete responses, not more than the 3 "
+                                         r"observed variables .* merge it with another group"):
+        run_fit(tmp_path / "d.csv", model_path=tmp_path / "m.lav", group="g", bootstrap=0)
 
 
 def test_wjx_text_xlsx_same_estimates_as_clean_csv(tmp_path, clean):
@@ -125,6 +137,7 @@ def test_surveymonkey_xlsx(tmp_path, clean):
     fx.surveymonkey_rows(clean.head(30)).to_excel(path, index=False, header=False)
     table, mapping, frame = scores(path)
     assert (table.platform, table.id_column, table.first_data_row) == ("surveymonkey", "Respondent ID", 3)
+    assert table.duration_column == "duration_seconds" and table.frame["duration_seconds"].iloc[0] == 312.0
     assert "What is your gender?" in mapping.unmapped
     pd.testing.assert_frame_equal(frame, clean.head(30)[ITEMS].astype(float), check_dtype=False)
 
