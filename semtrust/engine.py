@@ -25,7 +25,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
-from dataclasses import dataclass, field, asdict
+from dataclasses import asdict, dataclass, field, replace
 from itertools import combinations
 
 import numpy as np
@@ -33,10 +33,12 @@ import pandas as pd
 from scipy import stats
 
 from semtrust.errors import EstimationError, InputError
-from semtrust.missing import em_moments, missing_patterns, loglik, loglik_derivatives, casewise_scores  # noqa: F401  (em_moments re-exported)
+from semtrust.missing import em_moments, missing_patterns  # noqa: F401  (em_moments: the h1 model's moments)
 from semtrust.syntax import ModelSyntax, Statement, parse_model
 
 Z975 = stats.norm.ppf(0.975)
+ESTIMATORS = ("ML", "MLR")
+MISSING = ("listwise", "fiml")
 PARAMETER_COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue",
                      "ci_lower", "ci_upper", "std_all"]
 
@@ -213,9 +215,27 @@ class FitMeasures:
     rmsea_ci_upper: float
     rmsea_pvalue: float
     srmr: float
+    # MLR: the Yuan-Bentler (Mplus) scaled statistics and the robust indices
+    chisq_scaled: float | None = None
+    pvalue_scaled: float | None = None
+    chisq_scaling_factor: float | None = None
+    baseline_chisq_scaled: float | None = None
+    baseline_chisq_scaling_factor: float | None = None
+    cfi_scaled: float | None = None
+    tli_scaled: float | None = None
+    cfi_robust: float | None = None
+    tli_robust: float | None = None
+    rmsea_scaled: float | None = None
+    rmsea_ci_lower_scaled: float | None = None
+    rmsea_ci_upper_scaled: float | None = None
+    rmsea_pvalue_scaled: float | None = None
+    rmsea_robust: float | None = None
+    rmsea_ci_lower_robust: float | None = None
+    rmsea_ci_upper_robust: float | None = None
+    rmsea_pvalue_robust: float | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if v is not None}
 
 
 class CompiledModel:
@@ -552,36 +572,123 @@ class SEM:
         return self.table.observed
 
     def fit(self, data: pd.DataFrame | None = None, *, cov: pd.DataFrame | None = None,
-            n: int | None = None) -> "SEMResults":
+            n: int | None = None, estimator: str = "ML", missing: str = "listwise") -> "SEMResults":
+        """Fit by maximum likelihood. ``estimator="MLR"`` adds robust (sandwich) standard errors
+        and the scaled chi-square; ``missing="fiml"`` uses every case's observed values (with a
+        mean structure) instead of the complete cases."""
+        if estimator not in ESTIMATORS:
+            raise InputError(f"estimator '{estimator}' is not available; use one of {', '.join(ESTIMATORS)}")
+        if missing not in MISSING:
+            raise InputError(f"missing-data treatment '{missing}' is not available; use one of {', '.join(MISSING)}")
         if data is not None:
-            missing = [v for v in self.observed if v not in data.columns]
-            if missing:
-                raise InputError(f"the data have no column for {', '.join(missing)} "
+            absent = [v for v in self.observed if v not in data.columns]
+            if absent:
+                raise InputError(f"the data have no column for {', '.join(absent)} "
                                  f"(used in {self.source}); rename the columns or fix the model")
-            frame = data[self.observed].astype(float)
-            complete = frame.dropna()
-            n = len(complete)
+            if missing == "fiml":
+                return self._fit_fiml(data[self.observed].astype(float), estimator)
+            values = data[self.observed].astype(float).dropna().to_numpy()
+            n = len(values)
             if n <= len(self.observed):
                 raise InputError(f"only {n} complete rows for {len(self.observed)} variables: "
                                  "the sample covariance matrix would be singular")
-            values = complete.to_numpy()
             centered = values - values.mean(axis=0)
             cov = pd.DataFrame(centered.T @ centered / n, index=self.observed, columns=self.observed)
         elif cov is None or n is None:
             raise ValueError("fit() needs data, or cov and n")
+        elif estimator != "ML" or missing != "listwise":
+            raise InputError("summary data (a covariance matrix) allow only estimator ML with complete data; "
+                             "MLR and FIML need the raw responses")
+        else:
+            values = None
         cov = cov.loc[self.observed, self.observed]
         sample = cov.to_numpy(dtype=float)
-        if np.linalg.eigvalsh(sample).min() <= 1e-12 * max(1.0, np.abs(sample).max()):
-            raise InputError("the sample covariance matrix is singular: an item is constant or a "
-                             "linear combination of others; drop or merge it")
+        _check_nonsingular(sample)
         for r in self.table.rows:
             if r.fixed_x:
                 r.value = float(cov.loc[r.lhs, r.rhs])
         compiled = CompiledModel(self.table, self.observed)
         start = _start_values(self.table, compiled, cov)
         theta, iterations = compiled.estimate(sample, start)
-        return SEMResults(self, compiled, theta, sample, int(n), iterations,
-                          data=values if data is not None else None)
+        cases = None
+        if estimator == "MLR":
+            self._no_covariates(estimator)
+            cases = CaseData(missing_patterns(values), n, values.mean(axis=0), sample, complete=True)
+        return SEMResults(self, compiled, theta, sample, int(n), iterations, data=values,
+                          estimator=estimator, cases=cases)
+
+    def _no_covariates(self, what: str) -> None:
+        if self.table.covariates:
+            raise InputError(f"{self.source}: {what} with observed exogenous predictors "
+                             f"({', '.join(self.table.covariates)}) is not supported yet; "
+                             "use --estimator ML --missing listwise or model them as single-indicator factors")
+
+    def _fit_fiml(self, frame: pd.DataFrame, estimator: str) -> "SEMResults":
+        self._no_covariates("FIML")
+        values = frame.to_numpy()
+        values = values[~np.isnan(values).all(axis=1)]
+        if len(values) <= len(self.observed):
+            raise InputError(f"only {len(values)} cases answered any of the {len(self.observed)} variables")
+        patterns = missing_patterns(values)
+        mean, cov = em_moments(pd.DataFrame(values, columns=self.observed))
+        _check_nonsingular(cov.to_numpy())
+        return self.fit_cases(CaseData(patterns, len(values), mean.to_numpy(), cov.to_numpy(), complete=False),
+                              estimator)
+
+    def fit_cases(self, cases: CaseData, estimator: str = "ML") -> "SEMResults":
+        """FIML: casewise maximum likelihood over the missing-data patterns, with a mean
+        structure, started from the ML fit to the EM moments."""
+        from semtrust.estimators import CaseLikelihood
+
+        cov = pd.DataFrame(cases.cov, index=self.observed, columns=self.observed)
+        table = ParameterTable(self.table.rows + mean_rows(self.table), self.table.observed,
+                               self.table.latent, self.table.covariates, self.table.definitions)
+        compiled = CompiledModel(table, self.observed)
+        start = _start_values(table, compiled, cov)
+        for r in table.rows:
+            if r.op == "~1" and r.free >= 0:
+                start[r.free] = cases.mean[self.observed.index(r.lhs)]
+        likelihood = CaseLikelihood(compiled, cases.patterns, cases.n)
+        theta, iterations = fisher_scoring(likelihood.objective, likelihood.gradient, likelihood.information, start)
+        return SEMResults(self, compiled, theta, cases.cov, cases.n, iterations, data=None, estimator=estimator,
+                          cases=cases, likelihood=likelihood)
+
+
+def mean_rows(table: ParameterTable) -> list[Row]:
+    """lavaan's mean structure, numbered after the table's free parameters: a free intercept per
+    observed variable (a covariate's mean fixed at its sample value under fixed.x) and latent
+    means fixed at 0."""
+    free = [v for v in table.observed if v not in table.covariates]
+    rows = [Row(v, "~1", "", free=table.n_free + free.index(v), user=False) if v in free
+            else Row(v, "~1", "", user=False, fixed_x=True) for v in table.observed]
+    return rows + [Row(v, "~1", "", value=0.0, user=False) for v in table.latent]
+
+
+def _check_nonsingular(sample: np.ndarray) -> None:
+    if np.linalg.eigvalsh(sample).min() <= 1e-12 * max(1.0, np.abs(sample).max()):
+        raise InputError("the sample covariance matrix is singular: an item is constant or a "
+                         "linear combination of others; drop or merge it")
+
+
+@dataclass
+class CaseData:
+    """The raw cases behind a fit, for FIML and the robust corrections: their missing-data
+    patterns, and the saturated model's means and covariances (sample or EM)."""
+
+    patterns: list
+    n: int
+    mean: np.ndarray
+    cov: np.ndarray
+    complete: bool
+    _h1: dict = field(default_factory=dict, repr=False)
+
+    def h1_information(self, meanstructure: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(A1, B1) of the saturated model, computed once for a model and its baseline."""
+        if meanstructure not in self._h1:
+            from semtrust.estimators import h1_information
+            self._h1[meanstructure] = h1_information(self.patterns, self.n, self.mean, self.cov,
+                                                     meanstructure, self.complete)
+        return self._h1[meanstructure]
 
 
 def estimate_rows(rows: list[Row], compiled: CompiledModel, theta: np.ndarray, vcov: np.ndarray) -> pd.DataFrame:
@@ -629,21 +736,28 @@ class SEMResults:
     """Fitted model: the tidy parameter table, fit measures and implied moments."""
 
     def __init__(self, model: SEM, compiled: CompiledModel, theta: np.ndarray,
-                 sample_cov: np.ndarray, n: int, iterations: int, data: np.ndarray | None = None):
+                 sample_cov: np.ndarray, n: int, iterations: int, data: np.ndarray | None = None,
+                 estimator: str = "ML", cases: CaseData | None = None, likelihood=None):
         self.model = model
-        self.data = data  # complete cases, columns in compiled.observed order (None for summary data)
+        self.data = data  # complete cases, columns in compiled.observed order (None for summary data / FIML)
         self.compiled = compiled
         self.theta = theta
-        self.sample_cov = sample_cov
+        self.sample_cov = sample_cov   # the EM covariance matrix under FIML
         self.n = n
         self.iterations = iterations
+        self.estimator = estimator
+        self.missing = "listwise" if likelihood is None else "fiml"
+        self.cases = cases
+        self.likelihood = likelihood
         self.warnings: list[str] = []
-        info = compiled.information(theta)
+        info = compiled.information(theta) if likelihood is None else likelihood.information(theta)
         eigen = np.linalg.eigvalsh(info)
         if eigen.min() < 1e-10 * max(eigen.max(), 1.0):
             raise EstimationError(f"{model.source}: the model is not identified (the information "
                                   "matrix is singular); fix a loading or a variance per factor")
         self.vcov = np.linalg.inv(info) / n
+        if estimator == "MLR" or likelihood is not None:
+            self.vcov = self._observed_vcov()
         self.implied_cov, E, S = compiled.implied(theta)
         self.total_cov = E @ S @ E.T
         self.parameters = self._parameter_table()
@@ -652,7 +766,7 @@ class SEMResults:
 
     # -- parameter table -------------------------------------------------
     def _parameter_table(self) -> pd.DataFrame:
-        frame = estimate_rows(self.model.table.rows, self.compiled, self.theta, self.vcov)
+        frame = estimate_rows(self.compiled.table.rows, self.compiled, self.theta, self.vcov)
         return add_inference(pd.concat([frame, self._defined(frame)], ignore_index=True))[PARAMETER_COLUMNS]
 
     def _label_values(self, theta: np.ndarray, column: str, frame: pd.DataFrame) -> dict:
@@ -694,17 +808,77 @@ class SEMResults:
         return pd.DataFrame(records)
 
     # -- fit measures ----------------------------------------------------
+    def _observed_vcov(self) -> np.ndarray:
+        """lavaan's standard errors under FIML (inverse observed information) and MLR (the
+        Huber-White sandwich around it); keeps the observed information and the casewise
+        scores for the scaled test."""
+        from semtrust.estimators import model_scores, numerical_hessian
+
+        if self.likelihood is not None:
+            gradient = self.likelihood.gradient
+        else:
+            gradient = lambda t: self.compiled.gradient(t, self.sample_cov)  # noqa: E731
+        self._observed_information = numerical_hessian(lambda t: gradient(t) / 2, self.theta)
+        try:
+            inverse = np.linalg.inv(self._observed_information)
+        except np.linalg.LinAlgError:
+            raise EstimationError(f"{self.model.source}: the observed information matrix is singular; "
+                                  "the model is not identified at the estimates") from None
+        if self.estimator != "MLR":
+            return inverse / self.n
+        scores = model_scores(self.compiled, self.theta, self.cases.patterns, self.n, self.cases.mean)
+        self._first_order = scores.T @ scores / self.n
+        return inverse @ self._first_order @ inverse / self.n
+
     def _fit_measures(self) -> FitMeasures:
         n, p = self.n, self.compiled.p
         sample = self.sample_cov
-        f_ml = self.compiled.objective(self.theta, sample, np.linalg.slogdet(sample)[1])
         covariates = [self.compiled.observed.index(v) for v in self.model.table.covariates]
-        df = p * (p + 1) // 2 - self.compiled.n_free - len(covariates) * (len(covariates) + 1) // 2
-        base_chisq, base_df = baseline_model(sample, n, covariates)
-        return fit_measures(chisq=n * f_ml, df=df, npar=self.compiled.n_free, n=n,
-                            baseline_chisq=base_chisq, baseline_df=base_df,
-                            unrestricted_logl=unrestricted_loglik(sample, n, covariates),
-                            srmr=srmr(sample, self.implied_cov))
+        if self.likelihood is None:
+            f_ml = self.compiled.objective(self.theta, sample, np.linalg.slogdet(sample)[1])
+            df = p * (p + 1) // 2 - self.compiled.n_free - len(covariates) * (len(covariates) + 1) // 2
+            chisq, unrestricted = n * f_ml, unrestricted_loglik(sample, n, covariates)
+            base_chisq, base_df = baseline_model(sample, n, covariates)
+            fit_srmr = srmr(sample, self.implied_cov)
+        else:
+            from semtrust.estimators import independence_loglik
+            from semtrust.missing import loglik
+
+            unrestricted = loglik(self.cases.patterns, self.cases.mean, self.cases.cov)
+            chisq = 2 * (unrestricted - self.likelihood.loglik(self.theta))
+            df = p * (p + 3) // 2 - self.compiled.n_free
+            base_chisq = 2 * (unrestricted - independence_loglik(self.cases.patterns, p))
+            base_df = p * (p - 1) // 2
+            fit_srmr = srmr(sample, self.implied_cov, self.cases.mean, self.compiled.implied_mean(self.theta))
+        baseline = None
+        if self.estimator == "MLR":
+            if self._is_independence_model():
+                baseline, base_chisq = self, chisq
+            else:
+                independence = SEM(independence_model(self.compiled.observed), f"{self.model.source} (baseline)")
+                if self.likelihood is None:
+                    baseline = independence.fit(pd.DataFrame(self.data, columns=self.compiled.observed),
+                                                estimator="MLR")
+                else:
+                    baseline = independence.fit_cases(self.cases, "MLR")
+                base_chisq = baseline.fit_measures.chisq
+        measures = fit_measures(chisq=chisq, df=df, npar=self.compiled.n_free, n=n,
+                                baseline_chisq=base_chisq, baseline_df=base_df,
+                                unrestricted_logl=unrestricted, srmr=fit_srmr)
+        if self.estimator == "MLR":
+            measures = robust_fit_measures(measures, self.scaling_factor(df),
+                                           baseline.scaling_factor(base_df))
+        return measures
+
+    def _is_independence_model(self) -> bool:
+        return all(r.op == "~1" or (r.op == "~~" and r.lhs == r.rhs) for r in self.compiled.table.rows)
+
+    def scaling_factor(self, df: int) -> float:
+        """Yuan-Bentler (Mplus) scaling factor of this model's chi-square (MLR fits)."""
+        from semtrust.estimators import scaling_factor
+
+        A1, B1 = self.cases.h1_information(self.compiled.has_means)
+        return scaling_factor(A1, B1, self._observed_information, self._first_order, df)
 
     def _check_solution(self) -> None:
         params = self.parameters
@@ -738,6 +912,37 @@ class SEMResults:
             if np.any(A[i] != 0):
                 result[v] = float(1 - S[i, i] / self.total_cov[i, i])
         return result
+
+
+def independence_model(observed: list[str]) -> str:
+    """lavaan's baseline model in syntax: every observed variable's variance, nothing else."""
+    return "\n".join(f"{v} ~~ {v}" for v in observed)
+
+
+def robust_fit_measures(measures: FitMeasures, scaling: float, baseline_scaling: float) -> FitMeasures:
+    """Add lavaan's scaled statistics (the chi-squares divided by their scaling factors) and
+    the robust CFI, TLI and RMSEA (Brosseau-Liard & Savalei 2014; Brosseau-Liard, Savalei &
+    Li 2012), which correct the noncentrality instead of the statistic."""
+    df, base_df, n = measures.df, measures.baseline_df, measures.ntotal
+    chisq_scaled = measures.chisq / scaling
+    base_scaled = measures.baseline_chisq / baseline_scaling
+    scaled = fit_measures(chisq=chisq_scaled, df=df, npar=measures.npar, n=n, baseline_chisq=base_scaled,
+                          baseline_df=base_df, unrestricted_logl=measures.unrestricted_logl, srmr=measures.srmr)
+    t1 = max(measures.chisq - scaling * df, 0.0)
+    t2 = max(t1, measures.baseline_chisq - baseline_scaling * base_df)
+    cfi_robust = 1.0 if t2 == 0 else 1.0 - t1 / t2
+    tli_robust = 1.0 - ((measures.chisq - scaling * df) * base_df) / ((measures.baseline_chisq - baseline_scaling * base_df) * df)
+    rmsea, lower, upper, pclose = rmsea_with_interval(chisq_scaled, df, n, c_hat=scaling)
+    # lavaan's scaled RMSEA refers the unscaled statistic to a chi-square with tr(U Gamma) = c df
+    # degrees of freedom (the same point estimate as the scaled statistic on df, another interval)
+    scaled_rmsea = rmsea_with_interval(measures.chisq, scaling * df, n)
+    return replace(measures, chisq_scaled=chisq_scaled, pvalue_scaled=scaled.pvalue, chisq_scaling_factor=scaling,
+                   baseline_chisq_scaled=base_scaled, baseline_chisq_scaling_factor=baseline_scaling,
+                   cfi_scaled=scaled.cfi, tli_scaled=scaled.tli, cfi_robust=cfi_robust, tli_robust=tli_robust,
+                   rmsea_scaled=scaled_rmsea[0], rmsea_ci_lower_scaled=scaled_rmsea[1],
+                   rmsea_ci_upper_scaled=scaled_rmsea[2], rmsea_pvalue_scaled=scaled_rmsea[3],
+                   rmsea_robust=rmsea, rmsea_ci_lower_robust=lower, rmsea_ci_upper_robust=upper,
+                   rmsea_pvalue_robust=pclose)
 
 
 def baseline_model(sample: np.ndarray, n: int, covariates: list[int]) -> tuple[float, int]:
@@ -813,9 +1018,11 @@ def delta_method(function, theta: np.ndarray, vcov: np.ndarray) -> tuple[float, 
     return function(theta), math.sqrt(max(grad @ vcov @ grad, 0.0))
 
 
-def rmsea_with_interval(chisq: float, df: int, n: int, groups: int = 1) -> tuple[float, float, float, float]:
+def rmsea_with_interval(chisq: float, df: float, n: int, groups: int = 1,
+                        c_hat: float = 1.0) -> tuple[float, float, float, float]:
     """RMSEA with lavaan's N convention, its 90% CI from the noncentral chi-square, and PCLOSE;
-    with several groups lavaan multiplies by sqrt(groups) (Steiger 1998)."""
+    with several groups lavaan multiplies by sqrt(groups) (Steiger 1998). Given a scaled
+    chi-square and its scaling factor ``c_hat``, the robust RMSEA (noncentrality times c_hat)."""
     if df <= 0:
         return 0.0, 0.0, 0.0, math.nan
 
@@ -830,8 +1037,8 @@ def rmsea_with_interval(chisq: float, df: int, n: int, groups: int = 1) -> tuple
         lam_upper = 0.0
     else:
         lam_upper = brentq(lambda l: cdf(l) - 0.05, 0.0, top)
-    pclose = float(stats.ncx2.sf(chisq, df, n * df * 0.05 ** 2 / groups))
-    scale = math.sqrt(groups)
+    pclose = float(stats.ncx2.sf(chisq, df, n * df * 0.05 ** 2 / (groups * c_hat)))
+    scale = math.sqrt(groups * c_hat)
     return (rmsea * scale, math.sqrt(lam_lower / (n * df)) * scale, math.sqrt(lam_upper / (n * df)) * scale,
             pclose)
 

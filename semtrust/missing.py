@@ -32,6 +32,17 @@ class Pattern:
     values: np.ndarray      # (cases, len(observed)) observed values
     rows: np.ndarray        # positions of these cases in the data
 
+    def __post_init__(self):
+        self.sum = self.values.sum(axis=0)
+        self.cross = self.values.T @ self.values
+
+    def deviations(self, mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sum and cross-product matrix of the cases' deviations from ``mean`` (observed part)."""
+        m = mean[self.observed]
+        cases = len(self.values)
+        outer = np.outer(self.sum, m)
+        return self.sum - cases * m, self.cross - outer - outer.T + cases * np.outer(m, m)
+
 
 def missing_patterns(values: np.ndarray) -> list[Pattern]:
     """Group the rows of ``values`` (NaN = missing) by their pattern of observed variables;
@@ -59,9 +70,11 @@ def loglik(patterns: list[Pattern], mean: np.ndarray, cov: np.ndarray) -> float:
             chol = np.linalg.cholesky(cov[np.ix_(o, o)])
         except np.linalg.LinAlgError:
             return -math.inf
-        z = np.linalg.solve(chol, (pattern.values - mean[o]).T)
+        _, cross = pattern.deviations(mean)
+        inv_chol = np.linalg.inv(chol)
         cases = len(pattern.values)
-        total -= 0.5 * (cases * (len(o) * LOG_2PI + 2 * np.log(np.diag(chol)).sum()) + (z * z).sum())
+        total -= 0.5 * (cases * (len(o) * LOG_2PI + 2 * np.log(np.diag(chol)).sum())
+                        + np.einsum("ij,ij->", inv_chol @ cross, inv_chol))
     return float(total)
 
 
@@ -72,11 +85,9 @@ def loglik_derivatives(patterns: list[Pattern], mean: np.ndarray, cov: np.ndarra
     for pattern in patterns:
         o = pattern.observed
         W = np.linalg.inv(cov[np.ix_(o, o)])
-        deviations = pattern.values - mean[o]
-        cases = len(deviations)
-        wd = deviations @ W
-        d_mean[o] += wd.sum(axis=0)
-        G[np.ix_(o, o)] += 0.5 * (wd.T @ wd - cases * W)
+        total, cross = pattern.deviations(mean)
+        d_mean[o] += W @ total
+        G[np.ix_(o, o)] += 0.5 * (W @ cross @ W - len(pattern.values) * W)
     return d_mean, G
 
 
