@@ -188,11 +188,8 @@ def _generic(rows: list[list], path: str) -> Layout:
 
 
 def _check_plain_header(rows, names, path) -> None:
-    """A plain table has its column names in row 1: refuse data or a merged heading there."""
+    """A plain table has its column names in row 1: refuse a merged heading there."""
     filled = [n for n in names if n]
-    if filled and all(re.fullmatch(r"[+-]?\d+(\.\d+)?", n) for n in filled) and len(filled) >= 3:
-        raise InputError(f"{path}: row 1 holds numbers ({', '.join(filled[:3])}, ...), not column names; "
-                         "add a header row with the item ids (e.g. CA1, CA2, ...)")
     second = _header(rows, 1)
     if len(names) >= 4 and len(filled) <= len(names) // 2 and second and all(second) and \
             not any(re.fullmatch(r"[+-]?\d+(\.\d+)?", c) for c in second):

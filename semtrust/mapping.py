@@ -170,6 +170,10 @@ def map_items(table, items: list[str], instrument=None, mapping: dict | None = N
     result.unmapped = [c for c in table.frame.columns if c not in set(result.columns.values()) | excluded
                        and (c in table.questions or table.platform == "generic")]
     missing = [i for i in items if i not in result.columns]
+    numbers = [str(c) for c in table.frame.columns if re.fullmatch(r"[+-]?\d+(\.\d+)?", str(c))]
+    if missing and len(numbers) >= 3 and len(numbers) == len(table.frame.columns):
+        raise InputError(f"{table.path}: row 1 holds numbers ({', '.join(numbers[:3])}, ...), not column names; "
+                         "add a header row with the item ids (e.g. CA1, CA2, ...) or give --mapping FILE")
     if missing:
         shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
         doubt = [f"{k} ~ {' / '.join(v)}" for k, v in result.ambiguous.items()][:2]

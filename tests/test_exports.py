@@ -230,5 +230,5 @@ def test_malformed_headers(tmp_path, content, message):
     path = tmp_path / "h.csv"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(InputError, match=message) as error:
-        read_survey(path)
+        map_items(read_survey(path), ["A1", "A2"])
     assert str(path) in str(error.value)
