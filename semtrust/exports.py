@@ -53,8 +53,7 @@ QUALTRICS_METADATA = {"StartDate", "EndDate", "Status", "IPAddress", "Progress",
                       "RecipientEmail", "ExternalReference", "ExternalDataReference", "LocationLatitude",
                       "LocationLongitude", "DistributionChannel", "UserLanguage", "Q_RecaptchaScore",
                       "Q_RelevantIDDuplicate", "Q_RelevantIDDuplicateScore", "Q_RelevantIDFraudScore",
-                      "Q_RelevantIDLastStartDate", "Q_BallotBoxStuffing", "ResponseSet", "Name", "EmailAddress",
-                      "IPAddress", "StartDate", "EndDate"}
+                      "Q_RelevantIDLastStartDate", "Q_BallotBoxStuffing", "ResponseSet", "Name", "EmailAddress"}
 SURVEYMONKEY_METADATA = {"Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address", "Email Address",
                          "First Name", "Last Name", "Custom Data 1", "Custom Data"}
 GOOGLE_METADATA = {"Timestamp", "时间戳记", "时间戳", "Email Address", "电子邮件地址", "Score", "分数"}
@@ -225,10 +224,7 @@ def _wjx(rows: list[list], path: str) -> Layout:
             layout.questions[position] = [name, f"{stem} {name}"]
         elif name:
             layout.questions[position] = [name]   # unnumbered question (region) or custom field
-    answers = [cell_text(row[p]) for row in rows[1:] for p in layout.questions if p < len(row)]
-    answers = [a for a in answers if a not in ("", "(跳过)", "(空)")]
-    numeric = bool(answers) and np.mean([bool(re.fullmatch(r"-?\d+", a)) for a in answers]) >= 0.95
-    if numeric or index_headers:
+    if _numeric_answers(rows, layout, skip=("(跳过)", "(空)")) or index_headers:
         layout.download = "option index"
         layout.missing_codes = {"-3": "skipped by logic", "-2": "not ranked", "(跳过)": "skipped by logic",
                                 "(空)": "not answered"}
@@ -240,12 +236,24 @@ def _wjx(rows: list[list], path: str) -> Layout:
     return layout
 
 
+def _numeric_answers(rows: list[list], layout: Layout, skip=()) -> bool:
+    """Whether the question cells hold whole numbers (codes), not option text."""
+    answers = [cell_text(row[p]) for row in rows[layout.header_rows:] for p in layout.questions if p < len(row)]
+    answers = [a for a in answers if a and a not in skip]
+    return bool(answers) and np.mean([bool(re.fullmatch(r"-?\d+", a)) for a in answers]) >= 0.95
+
+
+def _answer_kind(rows: list[list], layout: Layout) -> Layout:
+    layout.download = "numeric values" if _numeric_answers(rows, layout) else "text"
+    return layout
+
+
 def _tencent(rows: list[list], path: str) -> Layout:
     """Tencent Survey: ``N.题干`` and ``N.题干:选项/行`` headers, metadata by name."""
     names = _header(rows, 0)
     layout = Layout(names, id_name=_found(names, {"编号"}), duration_name=_found(names, {"答题时长"}),
                     times=("开始答题时间", "结束答题时间"),
-                    missing_codes={"(跳过)": "skipped by logic", "(空)": "not answered"}, download="text")
+                    missing_codes={"(跳过)": "skipped by logic", "(空)": "not answered"})
     for position, name in enumerate(names):
         if name in TENCENT_METADATA:
             layout.metadata.add(position)
@@ -254,7 +262,7 @@ def _tencent(rows: list[list], path: str) -> Layout:
         title = _TYPE_TAG.sub(" ", numbered.group(2) if numbered else name).strip()
         parts = re.split(r"[:：]", title, maxsplit=1)
         layout.questions[position] = [parts[1].strip(), parts[0].strip(), title] if len(parts) == 2 else [title]
-    return layout
+    return _answer_kind(rows, layout)
 
 
 def _qualtrics(rows: list[list], path: str) -> Layout:
@@ -264,7 +272,7 @@ def _qualtrics(rows: list[list], path: str) -> Layout:
     json_row = any(c.startswith("{") and "ImportId" in c for c in imports)
     layout = Layout(names, header_rows=3 if json_row else 2,
                     id_name=_found(names, {"ResponseId", "ResponseID"}),
-                    duration_name=_found(names, {"Duration (in seconds)"}), download="text or recode values")
+                    duration_name=_found(names, {"Duration (in seconds)"}))
     for position, name in enumerate(names):
         import_id = ""
         if json_row and position < len(imports):
@@ -279,7 +287,7 @@ def _qualtrics(rows: list[list], path: str) -> Layout:
         text = re.sub(r"<[^>]+>", " ", text).strip()   # question text may carry HTML
         parts = re.split(r"\s-\s", text, maxsplit=1)
         layout.questions[position] = ([parts[-1].strip(), parts[0].strip(), text] if len(parts) == 2 else [text])
-    return layout
+    return _answer_kind(rows, layout)
 
 
 def _surveymonkey(rows: list[list], path: str) -> Layout:
@@ -300,22 +308,21 @@ def _surveymonkey(rows: list[list], path: str) -> Layout:
         else:
             names.append(f"{stem} - {label}" if stem else label)
             questions[position] = [label, stem, f"{stem} {label}"]
-    return Layout(names, header_rows=2, questions=questions, metadata=metadata,
-                  id_name=_found(names, {"Respondent ID"}), download="text or numerical values",
-                  times=("Start Date", "End Date"))
+    return _answer_kind(rows, Layout(names, header_rows=2, questions=questions, metadata=metadata,
+                                     id_name=_found(names, {"Respondent ID"}), times=("Start Date", "End Date")))
 
 
 def _google(rows: list[list], path: str) -> Layout:
     """Google Forms: one header row, grid rows as ``Title [Row]``; no id, no duration."""
     names = _header(rows, 0)
-    layout = Layout(names, download="text")
+    layout = Layout(names)
     for position, name in enumerate(names):
         if name in GOOGLE_METADATA:
             layout.metadata.add(position)
             continue
         grid = re.fullmatch(r"(.*?)\s*\[(.*)\]\s*", name, re.S)
         layout.questions[position] = [grid.group(2), grid.group(1), name] if grid else [name]
-    return layout
+    return _answer_kind(rows, layout)
 
 
 READERS = {"wjx": _wjx, "tencent": _tencent, "qualtrics": _qualtrics, "surveymonkey": _surveymonkey,

@@ -126,7 +126,8 @@ def test_qualtrics_csv(tmp_path, clean):
     path = tmp_path / "qualtrics.csv"
     path.write_text(fx.qualtrics_csv(clean.head(30)), encoding="utf-8")
     table, mapping, frame = scores(path)
-    assert (table.platform, table.first_data_row, table.id_column) == ("qualtrics", 4, "ResponseId")
+    assert (table.platform, table.first_data_row, table.id_column, table.download) == \
+           ("qualtrics", 4, "ResponseId", "numeric values")
     assert table.frame["Duration (in seconds)"].tolist()[:2] == [200.0, 201.0]
     assert set(mapping.how.values()) == {"wording"} and mapping.columns["HT4"] == "Q6_4"
     pd.testing.assert_frame_equal(frame, clean.head(30)[ITEMS].astype(float), check_dtype=False)
@@ -147,6 +148,7 @@ def test_google_forms_csv(tmp_path, clean):
     path.write_text(fx.google_csv(clean.head(30)), encoding="utf-8")
     table, mapping, frame = scores(path)
     assert table.platform == "google" and table.id_column is None and table.duration_column is None
+    assert table.download == "text"
     pd.testing.assert_frame_equal(frame, clean.head(30)[ITEMS].astype(float), check_dtype=False)
 
 
