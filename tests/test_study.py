@@ -75,18 +75,23 @@ def test_cli_study_file_flags_override_and_config_echoed(tmp_path, example_csv):
     assert "Run configuration" in html and "columns.csv" in html
 
 
-def test_cli_errors_exit_2(tmp_path, example_csv):
+def test_cli_errors_exit_2(tmp_path, example_csv, capsys):
+    from semtrust.cli import main
+
+    def run(*args):
+        code = main([str(a) for a in args])
+        return code, capsys.readouterr().err
+
     study = tmp_path / "study.yaml"
     study.write_text("data: x.csv\nbootstraps: 10\n", encoding="utf-8")
-    result = semtrust("fit", study)
-    assert result.returncode == 2 and "unknown key 'bootstraps'" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
-    result = semtrust("fit", example_csv, "--format", "sav", "--out", tmp_path)
-    assert result.returncode == 2 and "--format sav needs an SPSS .sav file" in result.stderr
-    result = semtrust("fit", example_csv, "--mapping", study, "--out", tmp_path)   # the YAML is not a mapping
-    assert result.returncode == 2 and "have no column 'data'; copy the column name" in result.stderr
+    code, err = run("fit", study)
+    assert code == 2 and "unknown key 'bootstraps'" in err and len(err.strip().splitlines()) == 1
+    code, err = run("fit", example_csv, "--format", "sav", "--out", tmp_path)
+    assert code == 2 and "--format sav needs an SPSS .sav file" in err
+    code, err = run("fit", example_csv, "--mapping", study, "--out", tmp_path)   # the YAML is not a mapping
+    assert code == 2 and "have no column 'data'; copy the column name" in err
     valid = tmp_path / "valid.yaml"
     valid.write_text(f"data: {example_csv}\n", encoding="utf-8")
     before = valid.read_bytes()
-    result = semtrust("fit", valid, "--out", valid)
-    assert result.returncode == 2 and "is the study file" in result.stderr and valid.read_bytes() == before
+    code, err = run("fit", valid, "--out", valid)
+    assert code == 2 and "is the study file" in err and valid.read_bytes() == before
