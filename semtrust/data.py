@@ -45,6 +45,7 @@ class SurveyTable:
     value_labels: dict = field(default_factory=dict)     # column -> {code: label} (SPSS value labels)
     missing_reasons: dict = field(default_factory=dict)  # column -> {reason: cells set to missing}
     log: list = field(default_factory=list)              # what the reader detected and recoded
+    item_columns: dict = field(default_factory=dict)     # item id -> column, once the items are mapped
 
 
 @dataclass
@@ -151,14 +152,17 @@ def _is_missing(value) -> bool:
 
 
 def match_columns(table: SurveyTable, names: list[str], what: str) -> dict[str, str]:
-    """Map each required name to a column: exact, else case- and space-insensitive."""
+    """Map each required name to a column: as the item mapping assigned it, exactly, or case-
+    and space-insensitively."""
     columns = list(table.frame.columns)
     folded: dict[str, list[str]] = {}
     for c in columns:
         folded.setdefault(str(c).strip().casefold(), []).append(c)
     mapping, missing = {}, []
     for name in names:
-        if name in columns:
+        if table.item_columns.get(name) in columns:
+            mapping[name] = table.item_columns[name]
+        elif name in columns:
             mapping[name] = name
         elif len(folded.get(name.casefold(), [])) == 1:
             mapping[name] = folded[name.casefold()][0]
@@ -211,17 +215,17 @@ def _refuse_missing_code(scores: np.ndarray, table: SurveyTable, column: str, va
 
 def code_items(table: SurveyTable, items: list[str], *, points: int | None = None,
                labels: dict[str, int] | None = None, reverse: list[str] = (),
-               missing_codes: list[float] = (), columns: dict[str, str] | None = None) -> CodedItems:
+               missing_codes: list[float] = ()) -> CodedItems:
     """Scores for ``items`` (ids), reverse-keyed items recoded as ``points + 1 - x``.
 
     ``points`` enables the range check; without it any number is accepted, so numeric
-    missing-value codes (-99, 999) must be named in ``missing_codes``. ``columns`` maps item
-    ids to columns (from :func:`semtrust.mapping.map_items`); by default the columns are
-    named by the item ids. SPSS codes whose value labels are all response labels of the
+    missing-value codes (-99, 999) must be named in ``missing_codes``. Items are read from the
+    columns :func:`semtrust.mapping.map_items` assigned, else from the columns named by their
+    ids. SPSS codes whose value labels are all response labels of the
     scale are scored by their label (an option code is not necessarily the score).
     """
     labels = {k.strip().casefold(): v for k, v in (labels or {}).items()}
-    mapping = columns or match_columns(table, list(items), "item columns")
+    mapping = match_columns(table, list(items), "item columns")
     unknown = [r for r in reverse if r not in items]
     if unknown:
         raise InputError(f"--reverse names {', '.join(unknown)}, which the model does not use")

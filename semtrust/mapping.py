@@ -136,16 +136,19 @@ def find_column(table, name: str) -> str | None:
 
 
 def map_items(table, items: list[str], instrument=None, mapping: dict | None = None,
-              mapping_source: str | None = None) -> ItemMapping:
-    """Assign a column to every item id (see the module docstring for the order)."""
+              mapping_source: str | None = None, optional: list[str] = ()) -> ItemMapping:
+    """Assign a column to every item id (see the module docstring for the order), and to the
+    ``optional`` ids (e.g. attention checks) that have one; the assignment is recorded on the
+    table (``table.item_columns``), where :func:`semtrust.data.match_columns` finds it."""
     result = ItemMapping({}, {}, source=mapping_source)
     where = mapping_source or "--mapping"
+    wanted = list(items) + [i for i in optional if i not in items]
     for column, item in (mapping or {}).items():
         found = _find(table, column)
         if found is None:
             raise InputError(f"{where}: the data {table.path} have no column '{column}'; copy the column name "
                              "exactly from the export's header")
-        if item not in items:
+        if item not in wanted:
             raise InputError(f"{where}: '{column}' is mapped to '{item}', which is not an item of the model "
                              f"({', '.join(items[:6])}{', ...' if len(items) > 6 else ''})")
         if item in result.columns:
@@ -153,7 +156,7 @@ def map_items(table, items: list[str], instrument=None, mapping: dict | None = N
         result.columns[item], result.how[item] = found, "file"
     used = set(result.columns.values())
     excluded = set(table.metadata) | {table.id_column, table.duration_column}
-    for item in items:
+    for item in wanted:
         if item in result.columns:
             continue
         found = _find(table, item)
@@ -166,7 +169,9 @@ def map_items(table, items: list[str], instrument=None, mapping: dict | None = N
             result.columns[item], result.how[item] = found, "id"
             used.add(found)
     if instrument is not None:
-        _map_by_wording(table, items, instrument, result, used | excluded)
+        texts = {i.id: i.text for i in [*instrument.items, *getattr(instrument, "attention_checks", ())]}
+        _map_by_wording(table, {i: texts[i] for i in wanted if i in texts and i not in result.columns},
+                        result, used | excluded)
     result.unmapped = [c for c in table.frame.columns if c not in set(result.columns.values()) | excluded
                        and (c in table.questions or table.platform == "generic")]
     missing = [i for i in items if i not in result.columns]
@@ -180,14 +185,14 @@ def map_items(table, items: list[str], instrument=None, mapping: dict | None = N
         raise InputError(f"{table.path}: no column for {shown} (item columns); name the columns by item id, "
                          f"or give --mapping FILE (CSV 'column,item' per line)"
                          + (f"; ambiguous: {'; '.join(doubt)}" if doubt else ""))
+    table.item_columns = dict(result.columns)
     return result
 
 
-def _map_by_wording(table, items, instrument, result: ItemMapping, taken: set) -> None:
-    """Items whose Chinese or English wording is a column's question wording (exactly, or
+def _map_by_wording(table, wordings: dict, result: ItemMapping, taken: set) -> None:
+    """Items whose wording (``{id: {lang: text}}``) is a column's question wording (exactly, or
     contained in it); a column two items match, or an item two columns match, is ambiguous."""
-    texts = {i.id: {normalize_wording(t) for t in i.text.values()} - {""} for i in instrument.items
-             if i.id in items and i.id not in result.columns}
+    texts = {item: {normalize_wording(t) for t in text.values()} - {""} for item, text in wordings.items()}
     candidates = {c: {normalize_wording(w) for w in [c, *table.questions.get(c, [])]} - {""}
                   for c in table.frame.columns if c not in taken}
     for exact in (True, False):

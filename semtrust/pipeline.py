@@ -246,7 +246,7 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
         else:
             points, labels = scale_points, {}
         coded = code_items(table, items, points=points, labels=labels, reverse=list(reverse),
-                           missing_codes=list(missing_codes), columns=item_map.columns)
+                           missing_codes=list(missing_codes))
         complete = coded.frame.dropna()
         dropped = len(coded.frame) - len(complete)
         if dropped:
@@ -301,10 +301,13 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
 
 
 def _map_columns(table, items, inst, mapping):
-    """Item id -> export column, from a mapping file or dict, ids, or the instrument's wording."""
+    """Item id -> export column, from a mapping file or dict, ids, or the instrument's wording
+    (recorded on the table for every stage that reads item columns). The instrument's
+    attention checks are mapped too when the export has them."""
+    checks = [a.id for a in getattr(inst, "attention_checks", ())]
     if mapping is None or isinstance(mapping, dict):
-        return map_items(table, items, inst, mapping, "study file mapping" if mapping else None)
-    return map_items(table, items, inst, read_mapping(mapping), str(mapping))
+        return map_items(table, items, inst, mapping, "study file mapping" if mapping else None, checks)
+    return map_items(table, items, inst, read_mapping(mapping), str(mapping), checks)
 
 
 def _export_info(table, item_map) -> dict:

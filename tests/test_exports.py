@@ -8,7 +8,7 @@ import pytest
 
 import export_fixtures as fx
 from conftest import ROOT
-from semtrust.data import code_items, read_survey
+from semtrust.data import code_items, match_columns, read_survey
 from semtrust.errors import InputError
 from semtrust.exports import detect_platform, parse_duration
 from semtrust.mapping import find_column, map_items, normalize_wording, read_mapping
@@ -27,7 +27,7 @@ def scores(path, **kwargs):
     """Item scores (item ids as columns) through the reader, the mapping and the coder."""
     table = read_survey(path, kwargs.pop("format", None))
     mapping = map_items(table, ITEMS, fx.TRUST, kwargs.pop("mapping", None))
-    coded = code_items(table, ITEMS, points=7, labels=LABELS, columns=mapping.columns)
+    coded = code_items(table, ITEMS, points=7, labels=LABELS)
     return table, mapping, coded.frame
 
 
@@ -105,8 +105,8 @@ def test_wjx_option_index_csv_gbk(tmp_path):
                                      "第3题(财经)": {"skipped by logic": 1}, "第9题(做工精细)": {"skipped by logic": 1}}
     assert table.questions["第9题(面料舒适)"] == ["面料舒适"]
     assert table.frame["所用时间"].tolist() == [312.0, 41.0]
-    mapping = map_items(table, ["A1", "A2"], mapping={"第9题(面料舒适)": "A1", "第9题(做工精细)": "A2"})
-    coded = code_items(table, ["A1", "A2"], points=5, columns=mapping.columns)
+    map_items(table, ["A1", "A2"], mapping={"第9题(面料舒适)": "A1", "第9题(做工精细)": "A2"})
+    coded = code_items(table, ["A1", "A2"], points=5)
     np.testing.assert_array_equal(coded.frame["A2"], [5, np.nan])
     assert any("option-index download" in line for line in table.log)
 
@@ -221,7 +221,8 @@ def test_non_likert_column_mapped_to_an_item(tmp_path):
     table = read_survey(path)
     with pytest.raises(InputError, match=r"column 'age' \(mapped to item A1\) does not hold answers on the 1-7 "
                                          r"scale \('23', '35', '41', \.\.\.\); check the mapping"):
-        code_items(table, ["A1", "A2"], points=7, columns={"A1": "age", "A2": "A2"})
+        map_items(table, ["A1", "A2"], mapping={"age": "A1"})
+        code_items(table, ["A1", "A2"], points=7)
 
 
 @pytest.mark.parametrize("content, message", [
@@ -234,3 +235,19 @@ def test_malformed_headers(tmp_path, content, message):
     with pytest.raises(InputError, match=message) as error:
         map_items(read_survey(path), ["A1", "A2"])
     assert str(path) in str(error.value)
+
+
+def test_optional_ids_and_item_columns_recorded(tmp_path):
+    """Attention checks map when the export has them, and every stage finds the mapped columns."""
+    from types import SimpleNamespace
+
+    item = SimpleNamespace(id="CA1", text={"zh": "这位主播展示真实的生活场景。", "en": "Real scenes."})
+    check = SimpleNamespace(id="AC1", text={"zh": "本题请选择“同意”。", "en": "Select Agree."})
+    instrument = SimpleNamespace(items=[item], attention_checks=[check])
+    path = tmp_path / "d.csv"
+    path.write_text("序号,所用时间,5、请评价—这位主播展示真实的生活场景,本题请选择“同意”\n1,10秒,3,同意\n",
+                    encoding="utf-8")
+    table = read_survey(path)
+    mapping = map_items(table, ["CA1"], instrument, optional=["AC1", "AC2"])
+    assert mapping.columns == {"CA1": "5、请评价—这位主播展示真实的生活场景", "AC1": "本题请选择“同意”"}
+    assert match_columns(table, ["CA1", "AC1"], "items") == mapping.columns == table.item_columns

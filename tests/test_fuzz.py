@@ -52,8 +52,8 @@ def _through_the_data_stage(path, format=None):
         table = read_survey(path, format)
         for items, instrument in ((["CA1", "CA2"], None), (TRUST.item_ids, TRUST)):
             try:
-                mapping = map_items(table, items, instrument)
-                code_items(table, items, points=7, labels=TRUST.scale.label_scores(), columns=mapping.columns)
+                map_items(table, items, instrument)
+                code_items(table, items, points=7, labels=TRUST.scale.label_scores())
             except InputError as error:
                 _one_line(error)
     except InputError as error:
