@@ -136,12 +136,17 @@ def run_fit_arguments(config: dict, accepted) -> dict:
                  "bootstrap": config["bootstrap"], "ci": config["ci"], "workers": config["workers"],
                  "group": config["group"], "summary_n": config["summary"], "seed": config["seed"],
                  "format": config["format"], "mapping": config["mapping"]}
+    where = config["study"] or "command line"
+    if config["screening"] is not None and "screening_rules" in accepted:
+        from semtrust.screening import ScreeningRules   # the screening stage owns its keys
+        arguments["screening_rules"] = ScreeningRules.from_dict(config["screening"], f"{where}: screening")
+        config = dict(config, screening=None)
     optional = {"estimator": ("ML", config["estimator"]), "missing": ("listwise", config["missing"]),
                 "screening": (None, config["screening"])}
     for key, (default, value) in optional.items():
         if key in accepted:
             arguments[key] = value
         elif value != default:
-            raise InputError(f"{config['study'] or 'command line'}: '{key}: {value}' needs a semtrust with that "
+            raise InputError(f"{where}: '{key}: {value}' needs a semtrust with that "
                              f"stage; this one supports only {key}: {default}")
     return arguments
