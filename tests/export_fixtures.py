@@ -51,8 +51,9 @@ def wjx_text(clean: pd.DataFrame, skipped: list[tuple[int, str]]) -> pd.DataFram
 
 
 def with_blanks(clean: pd.DataFrame, skipped: list[tuple[int, str]]) -> pd.DataFrame:
-    """The clean table with the ``skipped`` cells empty (what the WJX skips mean)."""
-    frame = clean.copy().astype(object)
+    """The clean table with the ``skipped`` cells empty (what the WJX skips mean) and the
+    completion times of :func:`wjx_text` in a ``duration`` column (seconds)."""
+    frame = clean.copy().astype(object).assign(duration=durations(len(clean))[1])
     for row, item in skipped:
         frame.loc[row, item] = ""
     return frame
