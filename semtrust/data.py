@@ -94,7 +94,7 @@ def read_survey(path: str | Path, format: str | None = None) -> SurveyTable:
     if platform == "sav":
         raise InputError(f"{name}: --format sav needs an SPSS .sav file; drop --format or give the .sav export")
     if suffix in (".xlsx", ".xlsm", ".xls"):
-        rows, kind, encoding = _workbook_rows(path, suffix), suffix[1:4] if suffix == ".xls" else "xlsx", None
+        rows, kind, encoding = _workbook_rows(path, suffix), "xls" if suffix == ".xls" else "xlsx", None
     elif suffix in (".csv", ".txt", ".tsv"):
         (rows, encoding), kind = _text_rows(path, "\t" if suffix == ".tsv" else ","), "csv"
     else:
