@@ -100,6 +100,9 @@ def _fit(args) -> int:
     say("writing results.json, report.html and report.tex")
     results = result.to_dict()
     paths = write_reports(results, out)
+    if results["input"].get("mapping"):
+        from semtrust.mapping import write_mapping
+        paths["mapping"] = write_mapping(results["input"]["mapping"], out / "column_mapping.csv")
     _summary(results, paths)
     return 0
 
@@ -110,7 +113,7 @@ def _refuse_overwriting_inputs(out: Path, config: dict) -> None:
               if isinstance(p := config.get(key), str) and Path(p).is_file()}
     if out.resolve() in inputs:
         raise InputError(f"--out {out} is the {inputs[out.resolve()]} file; choose a directory for the reports")
-    for name in ("results.json", "report.html", "report.tex"):
+    for name in ("results.json", "report.html", "report.tex", "column_mapping.csv"):
         if (out / name).resolve() in inputs:
             raise InputError(f"{out / name} is the input {inputs[(out / name).resolve()]} file; "
                              "choose another --out directory")

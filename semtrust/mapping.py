@@ -49,7 +49,8 @@ class ItemMapping:
     def to_dict(self) -> dict:
         counts = {how: sum(1 for h in self.how.values() if h == how) for how in ("file", "id", "wording")}
         return {"source": self.source, "matched_by": {k: v for k, v in counts.items() if v},
-                "columns": dict(self.columns), "unmapped_columns": list(self.unmapped),
+                "columns": dict(self.columns), "matched_by_item": dict(self.how),
+                "unmapped_columns": list(self.unmapped),
                 "ambiguous": {k: list(v) for k, v in self.ambiguous.items()}}
 
     def log_lines(self) -> list[str]:
@@ -101,6 +102,19 @@ def read_mapping(path: str | Path) -> dict[str, str]:
                              "then the item id)")
         pairs[row[0].strip()] = row[1].strip()
     return check_mapping(pairs, name)
+
+
+def write_mapping(mapping: dict, path: Path) -> Path:
+    """The column-mapping report (列映射报告) of results.json ``input.mapping`` as a CSV that
+    ``--mapping`` reads back: ``column,item,matched_by``, edit it and rerun to correct a match."""
+    how = mapping.get("matched_by_item", {})
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["column", "item", "matched_by"])
+    for item, column in mapping["columns"].items():
+        writer.writerow([column, item, how.get(item, "")])
+    path.write_text(buffer.getvalue(), encoding="utf-8-sig")   # BOM: Excel/WPS open it as UTF-8
+    return path
 
 
 def check_mapping(data, name: str) -> dict[str, str]:

@@ -73,6 +73,11 @@ def test_cli_study_file_flags_override_and_config_echoed(tmp_path, example_csv):
     assert results["bootstrap"] is None
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "Run configuration" in html and "columns.csv" in html
+    report = tmp_path / "out" / "column_mapping.csv"   # the mapping report reads back as --mapping
+    lines = report.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[:3] == ["column,item,matched_by", "CA1,CA1,file", "CA2,CA2,id"] and len(lines) == 52
+    from semtrust.mapping import read_mapping
+    assert read_mapping(report)["RC3"] == "RC3"
 
 
 def test_cli_errors_exit_2(tmp_path, example_csv, capsys):
