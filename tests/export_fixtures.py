@@ -78,8 +78,8 @@ def tencent_csv(clean: pd.DataFrame) -> bytes:
     return ("\ufeff" + "\n".join(lines) + "\n").encode("utf-8")
 
 
-def qualtrics_csv(clean: pd.DataFrame) -> str:
-    """Qualtrics CSV with three header rows and recode values (1-7) in the cells."""
+def qualtrics_csv(clean: pd.DataFrame, sep: str = ",") -> str:
+    """Qualtrics CSV (or TSV) with three header rows and recode values (1-7) in the cells."""
     names = ["StartDate", "Status", "Duration (in seconds)", "Finished", "ResponseId"]
     texts = ["Start Date", "Response Type", "Duration (in seconds)", "Finished", "Response ID"]
     imports = ["startDate", "status", "duration", "finished", "_recordId"]
@@ -92,7 +92,7 @@ def qualtrics_csv(clean: pd.DataFrame) -> str:
     for i in range(len(clean)):
         frame.append(["2024-05-06 10:12:03", "IP Address", str(200 + i), "True", f"R_{i:05d}"]
                      + [str(int(clean.loc[i, item])) for item in TRUST.item_ids])
-    return pd.DataFrame(frame).to_csv(index=False, header=False)
+    return pd.DataFrame(frame).to_csv(index=False, header=False, sep=sep)
 
 
 def surveymonkey_rows(clean: pd.DataFrame) -> pd.DataFrame:

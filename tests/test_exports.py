@@ -133,6 +133,16 @@ def test_qualtrics_csv(tmp_path, clean):
     pd.testing.assert_frame_equal(frame, clean.head(30)[ITEMS].astype(float), check_dtype=False)
 
 
+@pytest.mark.parametrize("name", ["qualtrics.tsv", "renamed.csv"])
+def test_qualtrics_utf16_tsv(tmp_path, clean, name):
+    """Qualtrics recommends TSV for non-Latin scripts: UTF-16 with BOM, tab-separated."""
+    path = tmp_path / name
+    path.write_bytes(fx.qualtrics_csv(clean.head(20), sep="\t").encode("utf-16"))
+    table, mapping, frame = scores(path)
+    assert (table.platform, table.encoding) == ("qualtrics", "utf-16")
+    pd.testing.assert_frame_equal(frame, clean.head(20)[ITEMS].astype(float), check_dtype=False)
+
+
 def test_surveymonkey_xlsx(tmp_path, clean):
     path = tmp_path / "monkey.xlsx"
     fx.surveymonkey_rows(clean.head(30)).to_excel(path, index=False, header=False)
