@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="compare groups (e.g. platform): invariance ladder and per-path differences")
     fit.add_argument("--summary", type=int, metavar="N",
                      help="DATA is a published correlation/covariance matrix (optional 'sd' row) from N cases")
+    fit.add_argument("--estimator", choices=("ML", "MLR"),
+                     help="ML (default) or MLR: robust (Huber-White) SEs, Yuan-Bentler scaled chi-square "
+                          "and robust CFI/TLI/RMSEA, as lavaan's estimator = \"MLR\"")
+    fit.add_argument("--missing", choices=("listwise", "fiml"),
+                     help="listwise deletion (default) or fiml: full-information ML on every answer, "
+                          "as lavaan's missing = \"ml\"")
     fit.add_argument("--quiet", action="store_true", help="print only the summary")
 
     inst = sub.add_parser("instrument", help="list or show the bundled instruments")
@@ -126,7 +132,9 @@ def _summary(results: dict, paths: dict) -> None:
         return (f"{label}: χ²({fit['df']}) = {fit['chisq']:.2f}, CFI = {apa(fit['cfi'], 3, True)}, "
                 f"TLI = {apa(fit['tli'], 3, True)}, RMSEA = {apa(fit['rmsea'], 3, True)} "
                 f"[{apa(fit['rmsea_ci_lower'], 3, True)}, {apa(fit['rmsea_ci_upper'], 3, True)}], "
-                f"SRMR = {apa(fit['srmr'], 3, True)}")
+                f"SRMR = {apa(fit['srmr'], 3, True)}"
+                + (f"; MLR: scaled χ² = {fit['chisq_scaled']:.2f}, robust CFI = {apa(fit['cfi_robust'], 3, True)}, "
+                   f"robust RMSEA = {apa(fit['rmsea_robust'], 3, True)}" if "chisq_scaled" in fit else ""))
 
     print(f"n = {results['n']} (of {results['input']['rows']} responses)")
     if results["fit"]["measurement"]:

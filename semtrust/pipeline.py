@@ -53,6 +53,8 @@ class StudyResult:
     group_paths: pd.DataFrame | None = None
     warnings: list[str] = field(default_factory=list)
     config: dict | None = None               # the resolved run configuration (study file + flags)
+    estimator: str = "ML"
+    missing: str = "listwise"
 
     @property
     def n(self) -> int:
@@ -64,9 +66,12 @@ class StudyResult:
         return {lv: {"name": {"zh": lv, "en": lv}, "role": None} for lv in self.structural.model.table.latent}
 
     def _modification_indices(self, top: int = 10) -> list[dict]:
-        """The largest score tests of the CFA (or of the model when it has no factors)."""
+        """The largest score tests of the CFA (or of the model when it has no factors); they are
+        checked against lavaan for ML with complete data only."""
         from semtrust.engine import modification_indices
 
+        if (self.estimator, self.missing) != ("ML", "listwise"):
+            return []
         table = modification_indices(self.measurement or self.structural)
         return _records(table.sort_values("mi", ascending=False, kind="stable").head(top))
 
@@ -91,8 +96,8 @@ class StudyResult:
             "semtrust_version": semtrust.__version__,
             "software": software_versions(),
             "seed": self.seed,
-            "estimator": "ML",
-            "missing": "listwise",
+            "estimator": self.estimator,
+            "missing": self.missing,
             "input": self.input,
             "instrument": None if self.instrument is None else {
                 "id": self.instrument.id, "version": self.instrument.version,
@@ -190,6 +195,7 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
             bootstrap: int = 5000, ci: str = "percentile", workers: int | None = None,
             group: str | None = None, summary_n: int | None = None,
             format: str | None = None, mapping: str | Path | dict | None = None, config: dict | None = None,
+            estimator: str = "ML", missing: str = "listwise",
             progress: Callable[[str], None] = lambda message: None,
             progress_bar: Callable[[int, int], None] = lambda done, total: None) -> StudyResult:
     """``format`` forces a platform reader (:data:`semtrust.exports.FORMATS`); ``mapping`` is a
@@ -201,7 +207,8 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
                   "instrument": instrument if isinstance(instrument, (str, type(None))) else str(instrument),
                   "model": None if model_path is None else str(model_path), "reverse": list(reverse),
                   "scale_points": scale_points, "na": list(missing_codes), "bootstrap": bootstrap, "ci": ci,
-                  "group": group, "summary": summary_n, "seed": seed}
+                  "group": group, "summary": summary_n, "estimator": estimator, "missing": missing,
+                  "seed": seed}
     if instrument is None and model_path is None:
         instrument = "trust_mechanism"
     inst = load_instrument(instrument) if isinstance(instrument, (str, Path)) else instrument
@@ -249,23 +256,34 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
                            missing_codes=list(missing_codes))
         complete = coded.frame.dropna()
         dropped = len(coded.frame) - len(complete)
-        if dropped:
-            warnings.append(f"{dropped} of {len(coded.frame)} responses have missing item answers and were "
-                            "dropped (listwise deletion)")
+        if missing == "fiml":
+            # every response with at least one answer enters the likelihood
+            analysed = coded.frame[coded.frame.notna().any(axis=1)]
+            dropped = len(coded.frame) - len(analysed)
+            if len(analysed) > len(complete):
+                warnings.append(f"{len(analysed) - len(complete)} of {len(analysed)} responses have missing item "
+                                "answers; the models use all their answers (FIML), alpha the complete responses")
+        else:
+            analysed = complete
+            if dropped:
+                warnings.append(f"{dropped} of {len(coded.frame)} responses have missing item answers and were "
+                                "dropped (listwise deletion)")
         input_info = {"data": str(data_path), "sha256": hashlib.sha256(Path(data_path).read_bytes()).hexdigest(),
                       "format": table.format, "encoding": table.encoding, "rows": len(coded.frame),
-                      "complete_rows": len(complete), "dropped_incomplete": dropped,
+                      "complete_rows": len(complete), "analysed_rows": len(analysed), "dropped_incomplete": dropped,
                       "reversed_items": list(coded.reversed), "labels_decoded": coded.labels_decoded,
                       "scale_points": points, "missing_codes": list(missing_codes),
                       **_export_info(table, item_map)}
-        table_frame = table.frame.loc[complete.index]
+        table_frame = table.frame.loc[analysed.index]
         cov = None
 
     def fit(syntax):
-        return SEM(syntax).fit(complete) if cov is None else SEM(syntax).fit(cov=cov, n=summary_n)
+        if cov is not None:
+            return SEM(syntax).fit(cov=cov, n=summary_n, estimator=estimator, missing=missing)
+        return SEM(syntax).fit(analysed, estimator=estimator, missing=missing)
 
     groups = item_groups(spec)
-    n = summary_n or len(complete)
+    n = summary_n or len(analysed)
     progress(f"fitting the measurement model ({len(groups)} factors, {len(items)} indicators, n = {n})")
     cfa_spec = measurement_model(spec)
     measurement = None if cfa_spec is None else fit(cfa_spec)
@@ -275,14 +293,21 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
     progress("fitting the structural model")
     structural = fit(spec)
     hypotheses = hypothesis_table(structural, inst) if inst is not None and model_path is None else None
+    if missing == "fiml" and ci != "mc" and bootstrap > 0:
+        warnings.append("FIML: the effect CIs are Monte Carlo (the bootstrap refits complete data only)")
+        ci = "mc"
     effects, resampling = _effects(structural, bootstrap, ci, seed, workers, progress, progress_bar)
     progress("comparing alternative models")
     comparison = model_comparison(spec, structural, measurement, inst if model_path is None else None, fit)
     invariance_result = group_paths = None
     if group:
-        warnings += _check_group_sizes(table_frame, group, len(items),
+        if (estimator, missing) != ("ML", "listwise"):
+            warnings.append(f"the invariance ladder and group path tests use ML on the {len(complete)} complete "
+                            "responses (multi-group MLR and FIML are not available yet)")
+        warnings += _check_group_sizes(table_frame.loc[complete.index], group, len(items),
                                        (measurement or structural).fit_measures.npar + len(items), data_path)
-        invariance_result, group_paths = _groups(spec, cfa_spec, complete, table_frame, group, progress)
+        invariance_result, group_paths = _groups(spec, cfa_spec, complete, table_frame.loc[complete.index],
+                                                 group, progress)
     for fitted in (measurement, structural):
         if fitted is not None:
             warnings += [w for w in fitted.warnings if w not in warnings]
@@ -297,7 +322,8 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
                        data=complete, sample=sample, measurement=measurement, structural=structural,
                        reliability=reliability, loadings=loadings, hypotheses=hypotheses, effects=effects,
                        resampling=resampling, comparison=comparison, invariance=invariance_result,
-                       group_paths=group_paths, warnings=warnings, config=config)
+                       group_paths=group_paths, warnings=warnings, estimator=estimator, missing=missing,
+                       config=config)
 
 
 def _map_columns(table, items, inst, mapping):

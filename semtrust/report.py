@@ -94,6 +94,12 @@ def report_context(results: dict) -> dict:
         if fit:
             fit_rows.append({"model": label, **fit,
                              "chisq_df": fit["chisq"] / fit["df"] if fit["df"] else None})
+            if "chisq_scaled" in fit:  # MLR: the scaled statistic and the robust indices
+                fit_rows.append({**fit, "model": f"{label}, robust (MLR)", "chisq": fit["chisq_scaled"],
+                                 "pvalue": fit["pvalue_scaled"],
+                                 "chisq_df": fit["chisq_scaled"] / fit["df"] if fit["df"] else None,
+                                 **{k: fit[f"{k}_robust"] for k in ("cfi", "tli", "rmsea", "rmsea_ci_lower",
+                                                                    "rmsea_ci_upper")}})
     # imported here: the diagram formats its numbers with this module's apa() and stars()
     from semtrust.diagram import layout, to_svg, to_tikz
     figure = layout(results) if results["paths"] else None
