@@ -100,3 +100,17 @@ def test_cli_errors_exit_2(tmp_path, example_csv, capsys):
     before = valid.read_bytes()
     code, err = run("fit", valid, "--out", valid)
     assert code == 2 and "is the study file" in err and valid.read_bytes() == before
+
+
+def test_study_estimator_and_missing_reach_the_fit(tmp_path):
+    from semtrust.cli import main
+
+    data = ROOT / "tests" / "conformance" / "data" / "HolzingerSwineford1939.csv"
+    (tmp_path / "cfa.lav").write_text("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\n", encoding="utf-8")
+    study = tmp_path / "study.yaml"
+    study.write_text(f"data: {data}\nmodel: cfa.lav\nestimator: MLR\nmissing: fiml\nbootstrap: 0\nout: out\n",
+                     encoding="utf-8")
+    assert main(["fit", str(study), "--missing", "listwise", "--quiet"]) == 0
+    results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert (results["estimator"], results["missing"]) == ("MLR", "listwise")   # the flag overrides the file
+    assert results["config"]["model"] == str(tmp_path / "cfa.lav") and results["n"] == 301
