@@ -13,6 +13,7 @@ from pathlib import Path
 
 from semtrust import __version__
 from semtrust.errors import InputError, SemtrustError
+from semtrust.study import FORMATS
 
 INTRO = {
     "zh": "请根据您最近一次在短视频或直播间购物的经历，判断您对以下说法的同意程度。答案无对错之分，所有回答仅用于学术研究并严格保密。",
@@ -31,21 +32,25 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     fit = sub.add_parser("fit", help="fit the measurement and structural models and write the reports")
-    fit.add_argument("data", help="survey data: .csv (UTF-8 or GBK), .xlsx or .sav")
+    fit.add_argument("data", help="survey data (.csv, .xlsx, .sav export of any supported platform) or a "
+                     "study file (.yaml) declaring the whole run; flags override the study file")
+    fit.add_argument("--format", choices=FORMATS, help="force a platform reader (default: auto-detect)")
+    fit.add_argument("--mapping", metavar="FILE", help="CSV (column,item) or YAML (column: item) mapping export "
+                     "columns to item ids, for exports without the item wording")
     fit.add_argument("--instrument", help="bundled instrument id or a YAML file (default: trust_mechanism "
                      "when no --model is given)")
     fit.add_argument("--model", help="lavaan-syntax model file (.lav); its observed variables name data columns")
-    fit.add_argument("--out", default="semtrust_output", help="output directory (default: %(default)s)")
+    fit.add_argument("--out", help="output directory (default: semtrust_output)")
     fit.add_argument("--seed", type=int, help="random seed recorded in the results (default: 20261123)")
-    fit.add_argument("--reverse", nargs="+", default=[], metavar="ITEM",
+    fit.add_argument("--reverse", nargs="+", metavar="ITEM",
                      help="reverse-key these items (points + 1 - x); instruments declare their own")
     fit.add_argument("--scale-points", type=int, metavar="K",
                      help="number of response categories, to check ranges and reverse-key in --model runs")
-    fit.add_argument("--na", nargs="+", type=float, default=[], metavar="CODE",
+    fit.add_argument("--na", nargs="+", type=float, metavar="CODE",
                      help="numeric missing-value codes in the data, e.g. --na -99 999")
-    fit.add_argument("--bootstrap", type=int, default=5000, metavar="B",
-                     help="bootstrap resamples for indirect-effect CIs (default %(default)s; 0 = delta method)")
-    fit.add_argument("--ci", choices=("percentile", "bc", "bca", "mc"), default="percentile",
+    fit.add_argument("--bootstrap", type=int, metavar="B",
+                     help="bootstrap resamples for indirect-effect CIs (default 5000; 0 = delta method)")
+    fit.add_argument("--ci", choices=("percentile", "bc", "bca", "mc"),
                      help="CI type: percentile (default), bias-corrected, BCa, or mc = Monte Carlo "
                           "(B draws from the estimates' sampling distribution; fast)")
     fit.add_argument("--workers", type=int, help="processes for the bootstrap (default: all cores); "
@@ -56,10 +61,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="compare groups (e.g. platform): invariance ladder and per-path differences")
     fit.add_argument("--summary", type=int, metavar="N",
                      help="DATA is a published correlation/covariance matrix (optional 'sd' row) from N cases")
-    fit.add_argument("--estimator", choices=("ML", "MLR"), default="ML",
+    fit.add_argument("--estimator", choices=("ML", "MLR"),
                      help="ML (default) or MLR: robust (Huber-White) SEs, Yuan-Bentler scaled chi-square "
                           "and robust CFI/TLI/RMSEA, as lavaan's estimator = \"MLR\"")
-    fit.add_argument("--missing", choices=("listwise", "fiml"), default="listwise",
+    fit.add_argument("--missing", choices=("listwise", "fiml"),
                      help="listwise deletion (default) or fiml: full-information ML on every answer, "
                           "as lavaan's missing = \"ml\"")
     fit.add_argument("--efa-extraction", choices=("minres", "ml"), default="minres",
@@ -100,43 +105,42 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _fit(args) -> int:
+    from semtrust import pipeline
     from semtrust.bootstrap import console_progress
-    from semtrust.pipeline import DEFAULT_SEED, run_fit
     from semtrust.report import write_reports, write_screening_files
+    from semtrust.study import is_study_file, resolve_config, run_fit_arguments
 
-    out = Path(args.out)
-    data = Path(args.data).resolve()
-    if out.resolve() == data:
-        raise InputError(f"--out {out} is the data file; choose a directory for the reports")
+    study_path = args.data if is_study_file(args.data) else None
+    flags = dict(vars(args), data=None if study_path else args.data, screen=False if args.no_screen else None,
+                 screening=None)
+    config = resolve_config(study_path, flags)
+    if settings := _screening_settings(args):
+        config["screening"] = {**(config["screening"] or {}), **settings}
+    out = Path(config["out"])
+    _refuse_overwriting_inputs(out, config)
     say = (lambda m: None) if args.quiet else (lambda m: print(f"· {m}", file=sys.stderr))
-    rules = _screening_rules(args)
-    result = run_fit(args.data, instrument=args.instrument, model_path=args.model, reverse=args.reverse,
-                     scale_points=args.scale_points, missing_codes=args.na,
-                     measurement_bootstrap=args.measurement_bootstrap,
-                     bootstrap=args.bootstrap, ci=args.ci, workers=args.workers,
-                     group=args.group, summary_n=args.summary, markers=args.marker,
-                     efa_extraction=args.efa_extraction, efa_rotation=args.efa_rotation,
-                     screen=not args.no_screen,
-                     screening_rules=rules, id_column=args.id, duration_column=args.duration,
-                     estimator=args.estimator, missing=args.missing,
-                     progress_bar=(lambda d, t: None) if args.quiet else console_progress("bootstrap"),
-                     seed=DEFAULT_SEED if args.seed is None else args.seed, progress=say)
+    if study_path:
+        say(f"study file {study_path}")
+    arguments = run_fit_arguments(config)
+    echo = {k: v for k, v in config.items() if k not in ("out", "workers")}   # results do not depend on them
+    result = pipeline.run_fit(config["data"], **arguments, config=echo, progress=say,
+                              progress_bar=(lambda d, t: None) if args.quiet else console_progress("bootstrap"))
     say("writing results.json, report.html and report.tex")
-    for name in ("results.json", "report.html", "report.tex"):
-        if (out / name).resolve() == data:
-            raise InputError(f"{out / name} is the input data file; choose another --out directory")
     results = result.to_dict()
     paths = write_reports(results, out)
     if result.screening is not None:
         paths.update(write_screening_files(result.screening, result.cleaned, out))
+    if results["input"].get("mapping"):
+        from semtrust.mapping import write_mapping
+        paths["mapping"] = write_mapping(results["input"]["mapping"], out / "column_mapping.csv")
     _summary(results, paths)
     return 0
 
 
-def _screening_rules(args):
-    """ScreeningRules from --screen-skip, --screen-flag and --screen-set KEY=VALUE."""
+def _screening_settings(args) -> dict:
+    """Screening settings from --screen-skip, --screen-flag and --screen-set KEY=VALUE; they
+    override the study file's ``screening:`` block key by key."""
     import yaml
-    from semtrust.screening import ScreeningRules
 
     settings = {}
     for pair in args.screen_set:
@@ -148,10 +152,19 @@ def _screening_rules(args):
         settings["skip"] = args.screen_skip
     if args.screen_flag is not None:
         settings["flag_only"] = args.screen_flag
-    try:
-        return ScreeningRules.from_dict(settings, "--screen-set")
-    except TypeError as error:
-        raise InputError(f"--screen-set: {error}") from None
+    return settings
+
+
+def _refuse_overwriting_inputs(out: Path, config: dict) -> None:
+    """The reports never replace the data, the study file, the mapping or the model."""
+    inputs = {Path(p).resolve(): key for key in ("data", "study", "mapping", "model", "instrument")
+              if isinstance(p := config.get(key), str) and Path(p).is_file()}
+    if out.resolve() in inputs:
+        raise InputError(f"--out {out} is the {inputs[out.resolve()]} file; choose a directory for the reports")
+    for name in ("results.json", "report.html", "report.tex", "column_mapping.csv"):
+        if (out / name).resolve() in inputs:
+            raise InputError(f"{out / name} is the input {inputs[(out / name).resolve()]} file; "
+                             "choose another --out directory")
 
 
 def _summary(results: dict, paths: dict) -> None:

@@ -19,6 +19,8 @@ import pandas as pd
 
 import semtrust
 from semtrust.data import code_items, read_summary_matrix, read_survey
+from semtrust.mapping import find_column, map_items, read_mapping
+from semtrust.study import DEFAULT_SEED
 from semtrust.engine import SEM, SEMResults
 from semtrust.errors import InputError, SemtrustError
 from semtrust.instrument import Instrument, load_instrument
@@ -29,7 +31,6 @@ from semtrust.structural import effects_table, hypothesis_table, model_compariso
 from semtrust.syntax import parse_model
 from semtrust.validity import HTMT_THRESHOLDS, MeasurementQuality, assess_measurement
 
-DEFAULT_SEED = 20261123
 SOFTWARE = ("numpy", "scipy", "pandas", "semopy", "pingouin", "statsmodels", "jinja2")
 MAX_CATEGORIES = 12   # a non-item column with at most this many values is described in the sample table
 
@@ -57,6 +58,7 @@ class StudyResult:
     efa: "EFAResult | None" = None                   # exploratory factor analysis (raw data only)
     cmb: "MethodBiasResult | None" = None            # common-method bias tests (raw data only)
     warnings: list[str] = field(default_factory=list)
+    config: dict | None = None               # the resolved run configuration (study file + flags)
     estimator: str = "ML"
     missing: str = "listwise"
     screening: ScreeningResult | None = None   # None with --no-screen or summary data
@@ -128,6 +130,7 @@ class StudyResult:
             "screening": None if self.screening is None else self.screening.to_dict(),
             "missing_data": self.missing_data,
             "warnings": self.warnings,
+            "config": self.config,
         })
 
 
@@ -205,11 +208,23 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
             bootstrap: int = 5000, ci: str = "percentile", workers: int | None = None,
             group: str | None = None, summary_n: int | None = None, markers: list[str] = (),
             efa_extraction: str = "minres", efa_rotation: str = "oblimin",
+            format: str | None = None, mapping: str | Path | dict | None = None, config: dict | None = None,
             estimator: str = "ML", missing: str = "listwise",
             screen: bool = True, screening_rules: ScreeningRules | None = None,
             id_column: str | None = None, duration_column: str | None = None,
             progress: Callable[[str], None] = lambda message: None,
             progress_bar: Callable[[int, int], None] = lambda done, total: None) -> StudyResult:
+    """``format`` forces a platform reader (:data:`semtrust.exports.FORMATS`); ``mapping`` is a
+    mapping file or a ``{column: item}`` dict; ``config`` is echoed into results.json as the
+    run's configuration (by default, these arguments)."""
+    if config is None:
+        config = {"data": str(data_path), "format": format or "auto",
+                  "mapping": mapping if isinstance(mapping, dict) or mapping is None else str(mapping),
+                  "instrument": instrument if isinstance(instrument, (str, type(None))) else str(instrument),
+                  "model": None if model_path is None else str(model_path), "reverse": list(reverse),
+                  "scale_points": scale_points, "na": list(missing_codes), "bootstrap": bootstrap, "ci": ci,
+                  "group": group, "summary": summary_n, "estimator": estimator, "missing": missing,
+                  "seed": seed}
     if instrument is None and model_path is None:
         instrument = "trust_mechanism"
     inst = load_instrument(instrument) if isinstance(instrument, (str, Path)) else instrument
@@ -241,7 +256,12 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
                         "effect CIs are Monte Carlo")
         ci = "mc"
     else:
-        table = read_survey(data_path)
+        table = read_survey(data_path, format)
+        item_map = _map_columns(table, items, inst, mapping)
+        for line in table.log + item_map.log_lines():
+            progress(line)
+        if group:
+            group = find_column(table, group) or group
         if inst is not None:
             points = scale_points or inst.scale.points
             reverse = list(reverse) or [i for i in inst.reverse_items if i in items]
@@ -284,7 +304,8 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
                       "format": table.format, "encoding": table.encoding, "rows": len(coded.frame),
                       "complete_rows": len(complete), "analysed_rows": len(analysed), "dropped_incomplete": dropped,
                       "reversed_items": list(coded.reversed), "labels_decoded": coded.labels_decoded,
-                      "scale_points": points, "missing_codes": list(missing_codes)}
+                      "scale_points": points, "missing_codes": list(missing_codes),
+                      **_export_info(table, item_map)}
         table_frame = table.frame.loc[analysed.index]
         cov = None
 
@@ -326,6 +347,8 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
         if (estimator, missing) != ("ML", "listwise"):
             warnings.append(f"the invariance ladder and group path tests use ML on the {len(complete)} complete "
                             "responses (multi-group MLR and FIML are not available yet)")
+        warnings += _check_group_sizes(table_frame.loc[complete.index], group, len(items),
+                                       (measurement or structural).fit_measures.npar + len(items), data_path)
         invariance_result, group_paths = _groups(spec, cfa_spec, complete, table_frame.loc[complete.index],
                                                  group, progress)
     for fitted in (measurement, structural):
@@ -336,6 +359,8 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
         named = set(items) | set(screening.columns.get("attention", []) if screening else [])
         used_columns = named | {c for c in table_frame.columns if str(c).strip().casefold() in
                                 {i.casefold() for i in named}}
+        used_columns |= set(item_map.columns.values()) | set(table.metadata) | {table.id_column,
+                                                                                 table.duration_column}
         sample = describe_sample(table_frame, used_columns)
     return StudyResult(seed=seed, input=input_info, instrument=inst, model_syntax=model_text, items=items,
                        data=complete, sample=sample, measurement=measurement, structural=structural,
@@ -345,7 +370,7 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
                        group_paths=group_paths, efa=efa_result, cmb=cmb_result, warnings=warnings,
                        estimator=estimator, missing=missing,
                        screening=screening, cleaned=None if screening is None else table.frame.loc[screening.kept],
-                       missing_data=missing_data)
+                       missing_data=missing_data, config=config)
 
 
 def _marker_scores(table, markers: list[str], complete: pd.DataFrame, points, labels,
@@ -387,6 +412,43 @@ def _efa_and_method_bias(complete, groups, cfa_spec, measurement, seed, efa_opti
     progress("common-method bias (Harman, one-factor CFA, ULMC" + (", marker)" if markers else ")"))
     cmb_result = method_bias(complete, cfa_spec, measurement, markers=markers, marker_data=marker_scores)
     return efa_result, cmb_result, warnings + cmb_result.warnings
+
+
+def _map_columns(table, items, inst, mapping):
+    """Item id -> export column, from a mapping file or dict, ids, or the instrument's wording
+    (recorded on the table for every stage that reads item columns). The instrument's
+    attention checks are mapped too when the export has them."""
+    checks = [a.id for a in getattr(inst, "attention_checks", ())]
+    if mapping is None or isinstance(mapping, dict):
+        return map_items(table, items, inst, mapping, "study file mapping" if mapping else None, checks)
+    return map_items(table, items, inst, read_mapping(mapping), str(mapping), checks)
+
+
+def _export_info(table, item_map) -> dict:
+    """What the reader and the item mapping did, for results.json ``input``."""
+    return {"platform": table.platform, "download": table.download, "id_column": table.id_column,
+            "duration_column": table.duration_column, "mapping": item_map.to_dict(),
+            "missing_reasons": {item: table.missing_reasons[column] for item, column in item_map.columns.items()
+                                if column in table.missing_reasons},
+            "reader_log": list(table.log)}
+
+
+def _check_group_sizes(table_frame, group, variables: int, npar: int, data_path) -> list[str]:
+    """A group needs more cases than observed variables (else its covariance matrix is
+    singular and ML is undefined); fewer cases than parameters is allowed, with a warning."""
+    column = next((c for c in table_frame.columns if str(c).strip() == group), None)
+    if column is None:
+        return []   # _groups names the missing column
+    values = table_frame[column].astype(str).str.strip()
+    counts = values[(values != "") & (values.str.casefold() != "nan")].value_counts(ascending=True)
+    small = counts[counts <= variables]
+    if len(small):
+        raise InputError(f"{data_path}: column '{column}': group '{small.index[0]}' has {int(small.iloc[0])} "
+                         f"complete responses, not more than the {variables} observed variables (too few to estimate "
+                         f"the model's {int(npar)} parameters per group); merge it with another group or leave "
+                         "these responses out of the group comparison")
+    return [f"group '{g}' of {column} has {int(n)} complete responses for {int(npar)} parameters per group; "
+            "its estimates are imprecise" for g, n in counts.items() if n < npar]
 
 
 def _groups(spec, cfa_spec, complete, table_frame, group, progress):

@@ -103,8 +103,21 @@ def report_context(results: dict) -> dict:
     # imported here: the diagram formats its numbers with this module's apa() and stars()
     from semtrust.diagram import layout, to_svg, to_tikz
     figure = layout(results) if results["paths"] else None
-    return {"r": results, "fit_rows": fit_rows, "name": name,
+    return {"r": results, "fit_rows": fit_rows, "name": name, "config_rows": config_rows(results.get("config")),
             "figure_svg": to_svg(figure) if figure else None, "figure_tikz": to_tikz(figure) if figure else None}
+
+
+def config_rows(config: dict | None) -> list[tuple[str, str]]:
+    """The run configuration as (key, text) rows; lists and mappings as compact JSON.
+
+    >>> config_rows({"seed": 7, "reverse": ["HT4"], "group": None})
+    [('seed', '7'), ('reverse', '["HT4"]'), ('group', '—')]
+    """
+    def text(value):
+        if value is None:
+            return "—"
+        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return [(key, text(value)) for key, value in (config or {}).items()]
 
 
 def write_reports(results: dict, out_dir: Path) -> dict[str, Path]:
