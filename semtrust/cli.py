@@ -13,6 +13,7 @@ from pathlib import Path
 
 from semtrust import __version__
 from semtrust.errors import InputError, SemtrustError
+from semtrust.study import FORMATS
 
 INTRO = {
     "zh": "请根据您最近一次在短视频或直播间购物的经历，判断您对以下说法的同意程度。答案无对错之分，所有回答仅用于学术研究并严格保密。",
@@ -31,21 +32,25 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     fit = sub.add_parser("fit", help="fit the measurement and structural models and write the reports")
-    fit.add_argument("data", help="survey data: .csv (UTF-8 or GBK), .xlsx or .sav")
+    fit.add_argument("data", help="survey data (.csv, .xlsx, .sav export of any supported platform) or a "
+                     "study file (.yaml) declaring the whole run; flags override the study file")
+    fit.add_argument("--format", choices=FORMATS, help="force a platform reader (default: auto-detect)")
+    fit.add_argument("--mapping", metavar="FILE", help="CSV (column,item) or YAML (column: item) mapping export "
+                     "columns to item ids, for exports without the item wording")
     fit.add_argument("--instrument", help="bundled instrument id or a YAML file (default: trust_mechanism "
                      "when no --model is given)")
     fit.add_argument("--model", help="lavaan-syntax model file (.lav); its observed variables name data columns")
-    fit.add_argument("--out", default="semtrust_output", help="output directory (default: %(default)s)")
+    fit.add_argument("--out", help="output directory (default: semtrust_output)")
     fit.add_argument("--seed", type=int, help="random seed recorded in the results (default: 20261123)")
-    fit.add_argument("--reverse", nargs="+", default=[], metavar="ITEM",
+    fit.add_argument("--reverse", nargs="+", metavar="ITEM",
                      help="reverse-key these items (points + 1 - x); instruments declare their own")
     fit.add_argument("--scale-points", type=int, metavar="K",
                      help="number of response categories, to check ranges and reverse-key in --model runs")
-    fit.add_argument("--na", nargs="+", type=float, default=[], metavar="CODE",
+    fit.add_argument("--na", nargs="+", type=float, metavar="CODE",
                      help="numeric missing-value codes in the data, e.g. --na -99 999")
-    fit.add_argument("--bootstrap", type=int, default=5000, metavar="B",
-                     help="bootstrap resamples for indirect-effect CIs (default %(default)s; 0 = delta method)")
-    fit.add_argument("--ci", choices=("percentile", "bc", "bca", "mc"), default="percentile",
+    fit.add_argument("--bootstrap", type=int, metavar="B",
+                     help="bootstrap resamples for indirect-effect CIs (default 5000; 0 = delta method)")
+    fit.add_argument("--ci", choices=("percentile", "bc", "bca", "mc"),
                      help="CI type: percentile (default), bias-corrected, BCa, or mc = Monte Carlo "
                           "(B draws from the estimates' sampling distribution; fast)")
     fit.add_argument("--workers", type=int, help="processes for the bootstrap (default: all cores); "
@@ -56,6 +61,31 @@ def _parser() -> argparse.ArgumentParser:
                      help="compare groups (e.g. platform): invariance ladder and per-path differences")
     fit.add_argument("--summary", type=int, metavar="N",
                      help="DATA is a published correlation/covariance matrix (optional 'sd' row) from N cases")
+    fit.add_argument("--estimator", choices=("ML", "MLR"),
+                     help="ML (default) or MLR: robust (Huber-White) SEs, Yuan-Bentler scaled chi-square "
+                          "and robust CFI/TLI/RMSEA, as lavaan's estimator = \"MLR\"")
+    fit.add_argument("--missing", choices=("listwise", "fiml"),
+                     help="listwise deletion (default) or fiml: full-information ML on every answer, "
+                          "as lavaan's missing = \"ml\"")
+    fit.add_argument("--efa-extraction", choices=("minres", "ml"), default="minres",
+                     help="EFA extraction: minimum residuals (default, as SPSS/JASP/psych) or maximum likelihood")
+    fit.add_argument("--efa-rotation", choices=("oblimin", "promax", "varimax", "none"), default="oblimin",
+                     help="EFA rotation (default %(default)s)")
+    fit.add_argument("--marker", nargs="+", default=[], metavar="ITEM",
+                     help="marker item(s) for the CFA marker technique of the common-method-bias tests: "
+                          "data columns theoretically unrelated to the constructs (instruments may declare "
+                          "marker_items)")
+    fit.add_argument("--no-screen", action="store_true",
+                     help="skip the careless-responding screening (on by default)")
+    fit.add_argument("--id", metavar="COLUMN", help="respondent-id column, for the duplicate check")
+    fit.add_argument("--duration", metavar="COLUMN",
+                     help="completion-time column in seconds, for the speeder check")
+    fit.add_argument("--screen-skip", nargs="+", default=[], metavar="RULE",
+                     help="switch screening rules off: duplicates attention speed longstring irv evenodd mahalanobis")
+    fit.add_argument("--screen-flag", nargs="+", metavar="RULE",
+                     help="rules that only flag (logged, not excluded); default: evenodd")
+    fit.add_argument("--screen-set", nargs="+", default=[], metavar="KEY=VALUE",
+                     help="screening thresholds, e.g. speed_fraction=0.5 mahalanobis_alpha=0.001 (see README)")
     fit.add_argument("--quiet", action="store_true", help="print only the summary")
 
     inst = sub.add_parser("instrument", help="list or show the bundled instruments")
@@ -75,30 +105,66 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _fit(args) -> int:
+    from semtrust import pipeline
     from semtrust.bootstrap import console_progress
-    from semtrust.pipeline import DEFAULT_SEED, run_fit
-    from semtrust.report import write_reports
+    from semtrust.report import write_reports, write_screening_files
+    from semtrust.study import is_study_file, resolve_config, run_fit_arguments
 
-    out = Path(args.out)
-    data = Path(args.data).resolve()
-    if out.resolve() == data:
-        raise InputError(f"--out {out} is the data file; choose a directory for the reports")
+    study_path = args.data if is_study_file(args.data) else None
+    flags = dict(vars(args), data=None if study_path else args.data, screen=False if args.no_screen else None,
+                 screening=None)
+    config = resolve_config(study_path, flags)
+    if settings := _screening_settings(args):
+        config["screening"] = {**(config["screening"] or {}), **settings}
+    out = Path(config["out"])
+    _refuse_overwriting_inputs(out, config)
     say = (lambda m: None) if args.quiet else (lambda m: print(f"· {m}", file=sys.stderr))
-    result = run_fit(args.data, instrument=args.instrument, model_path=args.model, reverse=args.reverse,
-                     scale_points=args.scale_points, missing_codes=args.na,
-                     measurement_bootstrap=args.measurement_bootstrap,
-                     bootstrap=args.bootstrap, ci=args.ci, workers=args.workers,
-                     group=args.group, summary_n=args.summary,
-                     progress_bar=(lambda d, t: None) if args.quiet else console_progress("bootstrap"),
-                     seed=DEFAULT_SEED if args.seed is None else args.seed, progress=say)
+    if study_path:
+        say(f"study file {study_path}")
+    arguments = run_fit_arguments(config)
+    echo = {k: v for k, v in config.items() if k not in ("out", "workers")}   # results do not depend on them
+    result = pipeline.run_fit(config["data"], **arguments, config=echo, progress=say,
+                              progress_bar=(lambda d, t: None) if args.quiet else console_progress("bootstrap"))
     say("writing results.json, report.html and report.tex")
-    for name in ("results.json", "report.html", "report.tex"):
-        if (out / name).resolve() == data:
-            raise InputError(f"{out / name} is the input data file; choose another --out directory")
     results = result.to_dict()
     paths = write_reports(results, out)
+    if result.screening is not None:
+        paths.update(write_screening_files(result.screening, result.cleaned, out))
+    if results["input"].get("mapping"):
+        from semtrust.mapping import write_mapping
+        paths["mapping"] = write_mapping(results["input"]["mapping"], out / "column_mapping.csv")
     _summary(results, paths)
     return 0
+
+
+def _screening_settings(args) -> dict:
+    """Screening settings from --screen-skip, --screen-flag and --screen-set KEY=VALUE; they
+    override the study file's ``screening:`` block key by key."""
+    import yaml
+
+    settings = {}
+    for pair in args.screen_set:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise InputError(f"--screen-set {pair}: write KEY=VALUE, e.g. speed_fraction=0.5")
+        settings[key.strip()] = yaml.safe_load(value)
+    if args.screen_skip:
+        settings["skip"] = args.screen_skip
+    if args.screen_flag is not None:
+        settings["flag_only"] = args.screen_flag
+    return settings
+
+
+def _refuse_overwriting_inputs(out: Path, config: dict) -> None:
+    """The reports never replace the data, the study file, the mapping or the model."""
+    inputs = {Path(p).resolve(): key for key in ("data", "study", "mapping", "model", "instrument")
+              if isinstance(p := config.get(key), str) and Path(p).is_file()}
+    if out.resolve() in inputs:
+        raise InputError(f"--out {out} is the {inputs[out.resolve()]} file; choose a directory for the reports")
+    for name in ("results.json", "report.html", "report.tex", "column_mapping.csv"):
+        if (out / name).resolve() in inputs:
+            raise InputError(f"{out / name} is the input {inputs[(out / name).resolve()]} file; "
+                             "choose another --out directory")
 
 
 def _summary(results: dict, paths: dict) -> None:
@@ -108,9 +174,17 @@ def _summary(results: dict, paths: dict) -> None:
         return (f"{label}: χ²({fit['df']}) = {fit['chisq']:.2f}, CFI = {apa(fit['cfi'], 3, True)}, "
                 f"TLI = {apa(fit['tli'], 3, True)}, RMSEA = {apa(fit['rmsea'], 3, True)} "
                 f"[{apa(fit['rmsea_ci_lower'], 3, True)}, {apa(fit['rmsea_ci_upper'], 3, True)}], "
-                f"SRMR = {apa(fit['srmr'], 3, True)}")
+                f"SRMR = {apa(fit['srmr'], 3, True)}"
+                + (f"; MLR: scaled χ² = {fit['chisq_scaled']:.2f}, robust CFI = {apa(fit['cfi_robust'], 3, True)}, "
+                   f"robust RMSEA = {apa(fit['rmsea_robust'], 3, True)}" if "chisq_scaled" in fit else ""))
 
     print(f"n = {results['n']} (of {results['input']['rows']} responses)")
+    if results.get("screening"):
+        screening = results["screening"]
+        excluded = [f"{s['rule']} {s['excluded']}" for s in screening["steps"] if s["excluded"]]
+        print(f"Screening: {screening['n_excluded']} of {screening['n_screened']} responses excluded"
+              + (f" ({', '.join(excluded)})" if excluded else "")
+              + (f", {len(screening['flagged'])} flagged" if screening["flagged"] else ""))
     if results["fit"]["measurement"]:
         print(line("Measurement model", results["fit"]["measurement"]))
     print(line("Structural model ", results["fit"]["structural"]))
@@ -126,6 +200,8 @@ def _summary(results: dict, paths: dict) -> None:
         how = results["bootstrap"]
         method = f"{how['ci']} {how['method']} CI, {how['successful']} draws" if how else "delta-method CI"
         print(f"Specific indirect effects: {len(significant)} of {len(specific)} significant ({method})")
+    if results.get("cmb"):
+        print(f"Common-method bias: {results['cmb']['decision']}")
     if results["invariance"]:
         steps = ", ".join(f"{s['model']}: {s['decision']}" for s in results["invariance"]["steps"][1:])
         print(f"Invariance across {results['invariance']['group']}: {steps}")
@@ -171,7 +247,7 @@ def _instrument(args) -> int:
     elif args.format in ("md", "html"):
         from semtrust.report import render
         data = inst.to_dict()
-        items = [item for c in data["constructs"] for item in c["items"]]
+        items = inst.questionnaire_items()
         print(render(f"questionnaire.{args.format}.j2",
                      {"inst": data, "items": items, "lang": args.lang, "intro": INTRO[args.lang]}), end="")
     else:
@@ -186,6 +262,10 @@ def _instrument(args) -> int:
         print("\nHypotheses:")
         for h in inst.hypotheses:
             print(f"  {h.id}: {h.source} -> {h.target} ({h.sign})")
+        if inst.attention_checks:
+            print("\nAttention checks:")
+            for a in inst.attention_checks:
+                print(f"  {a.id} (after {a.after}; correct: {', '.join(map(str, a.correct))})  {a.text[lang]}")
     return 0
 
 

@@ -23,6 +23,7 @@ import pandas as pd
 
 from semtrust.errors import InputError
 
+_OPTION_LETTER = re.compile(r"^[A-Za-z]\s*[.．、)）]\s*(\S.*)$")
 _LEADING_SCORE = re.compile(r"^\s*([+-]?\d+)\s*(?:分|[=:：.、)）\-–—]\s*\S.*)?\s*$")
 
 
@@ -37,6 +38,14 @@ class SurveyTable:
     first_data_row: int = 2   # file row number of frame.iloc[0] (the header is row 1)
     id_column: str | None = None         # respondent id, when the export has one
     duration_column: str | None = None   # completion time in seconds (numeric), when the export has one
+    platform: str = "generic"            # wjx, tencent, qualtrics, surveymonkey, google, sav or generic
+    download: str | None = None          # how the answers are coded: "text", "option index", "codes"
+    questions: dict = field(default_factory=dict)        # column -> question wordings (for item mapping)
+    metadata: list = field(default_factory=list)         # platform metadata columns, never items
+    value_labels: dict = field(default_factory=dict)     # column -> {code: label} (SPSS value labels)
+    missing_reasons: dict = field(default_factory=dict)  # column -> {reason: cells set to missing}
+    log: list = field(default_factory=list)              # what the reader detected and recoded
+    item_columns: dict = field(default_factory=dict)     # item id -> column, once the items are mapped
 
 
 @dataclass
@@ -49,10 +58,12 @@ class CodedItems:
 def detect_encoding(raw: bytes, path: str) -> str:
     """BOM, then strict UTF-8, then GB18030 (a superset of GBK); never latin-1."""
     if raw.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    for encoding in ("utf-8", "gb18030"):
+        candidates = ("utf-8-sig",)
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ("utf-16",)
+    else:
+        candidates = ("utf-8", "gb18030")
+    for encoding in candidates:
         try:
             raw.decode(encoding)
             return encoding
@@ -62,80 +73,96 @@ def detect_encoding(raw: bytes, path: str) -> str:
                      "re-export it as UTF-8 CSV or as .xlsx")
 
 
-def _check_header(columns: list, path: str) -> list[str]:
-    names = [str(c).strip() if c is not None and not (isinstance(c, float) and np.isnan(c)) else "" for c in columns]
-    seen: dict[str, int] = {}
-    for position, name in enumerate(names, start=1):
-        if name and name in seen:
-            raise InputError(f"{path}: columns {seen[name]} and {position} are both named '{name}'; "
-                             "rename one so every column has a unique name")
-        seen[name] = position
-    return names
+def read_survey(path: str | Path, format: str | None = None) -> SurveyTable:
+    """Read a survey export as it is; the file itself is never written.
 
+    The single entry point: CSV/TSV, XLSX (XLS with xlrd) and SPSS ``.sav`` files are read cell
+    by cell, the platform that produced them (Wenjuanxing, Tencent Survey, Qualtrics,
+    SurveyMonkey, Google Forms, or a plain table) is detected from the header, or forced
+    with ``format``, and :mod:`semtrust.exports` turns its layout into a :class:`SurveyTable`.
+    """
+    from semtrust import exports
 
-def read_survey(path: str | Path) -> SurveyTable:
-    """Read a CSV, XLSX or SPSS .sav export as it is; the file itself is never written."""
     path = Path(path)
     name = str(path)
     if not path.is_file():
         raise InputError(f"{name}: no such file")
+    platform = exports.check_format(format, name)
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        try:
-            frame = pd.read_excel(path, dtype=object, header=None)
-        except Exception as exc:  # openpyxl raises many types for damaged files
-            raise InputError(f"{name}: cannot read the workbook ({exc}); save it again as .xlsx") from None
-        if frame.empty:
-            raise InputError(f"{name}: the first sheet is empty; put the data on the first sheet")
-        header = _check_header(list(frame.iloc[0]), name)
-        frame = frame.iloc[1:].reset_index(drop=True)
-        frame.columns = header
-        return SurveyTable(_drop_unnamed(frame), name, "xlsx", None)
     if suffix == ".sav":
-        import pyreadstat
-        try:
-            frame, _ = pyreadstat.read_sav(str(path), user_missing=False)
-        except Exception as exc:
-            raise InputError(f"{name}: cannot read the SPSS file ({exc})") from None
-        return SurveyTable(frame, name, "sav", "stamped in file")
-    if suffix not in (".csv", ".txt", ".tsv"):
+        return exports.read_sav(path, platform)
+    if platform == "sav":
+        raise InputError(f"{name}: --format sav needs an SPSS .sav file; drop --format or give the .sav export")
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        rows, kind, encoding = _workbook_rows(path, suffix), "xls" if suffix == ".xls" else "xlsx", None
+    elif suffix in (".csv", ".txt", ".tsv"):
+        (rows, encoding), kind = _text_rows(path, "\t" if suffix == ".tsv" else ","), "csv"
+    else:
         raise InputError(f"{name}: unknown file type '{suffix}'; give a .csv, .xlsx or .sav file")
+    return exports.parse_rows(rows, name, kind, encoding, platform)
+
+
+def _workbook_rows(path: Path, suffix: str) -> list[list]:
+    """The first sheet's cells, header rows included, every row as a list."""
+    name = str(path)
+    engine = "xlrd" if suffix == ".xls" else "openpyxl"
+    if engine == "xlrd":
+        try:
+            import xlrd  # noqa: F401  (optional: only old .xls workbooks need it)
+        except ImportError:
+            raise InputError(f"{name}: reading .xls needs the xlrd package (pip install xlrd); "
+                             "or open it in Excel/WPS and save it as .xlsx") from None
+    try:
+        frame = pd.read_excel(path, dtype=object, header=None, engine=engine)
+    except Exception as exc:  # the engines raise many types for damaged files
+        raise InputError(f"{name}: cannot read the workbook ({type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else 'damaged'}); save it again as .xlsx") from None
+    rows = [[None if _is_missing(v) else v for v in row] for row in frame.itertuples(index=False)]
+    rows = [r for r in rows if any(v is not None and str(v).strip() for v in r)]
+    if not rows:
+        raise InputError(f"{name}: the first sheet is empty; put the data on the first sheet")
+    return rows
+
+
+def _text_rows(path: Path, delimiter: str) -> tuple[list[list[str]], str]:
+    """Non-blank CSV rows as lists of strings, and the encoding detected."""
+    name = str(path)
     raw = path.read_bytes()
-    if not raw.strip(b"\xef\xbb\xbf \r\n\t,"):
+    if not raw.strip(b"\xef\xbb\xbf \r\n\t,;\x00"):
         raise InputError(f"{name}: the file is empty; export the responses again")
     encoding = detect_encoding(raw, name)
     text = raw.decode(encoding)
-    delimiter = "\t" if suffix == ".tsv" else ","
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    if "\x00" in text:
+        raise InputError(f"{name}: the file holds binary data (NUL bytes), not CSV text; "
+                         "export the responses as CSV or .xlsx")
+    if encoding == "utf-16" and delimiter == "," and "\t" in text.split("\n", 1)[0]:
+        delimiter = "\t"   # UTF-16 text exports (Qualtrics TSV) are tab-separated
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise InputError(f"{name}: not a readable CSV file ({exc}); export it again as CSV") from None
     rows = [r for r in rows if any(cell.strip() for cell in r)]
-    header = _check_header(rows[0], name)
-    body = rows[1:]
-    if not body:
-        raise InputError(f"{name}: the file has a header but no responses")
-    width = len(header)
-    for line, row in enumerate(body, start=2):
-        if len(row) > width and any(cell.strip() for cell in row[width:]):
-            raise InputError(f"{name}: row {line} has {len(row)} cells but the header has {width}; "
-                             "check for unquoted commas in that row")
-    frame = pd.DataFrame([row[:width] + [""] * (width - len(row)) for row in body], columns=header, dtype=object)
-    return SurveyTable(_drop_unnamed(frame), name, "csv", encoding)
+    if not rows:
+        raise InputError(f"{name}: the file is empty; export the responses again")
+    return rows, encoding
 
 
-def _drop_unnamed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Drop the empty trailing column some exports add (a trailing comma)."""
-    keep = [c for c in frame.columns if c != "" or frame[c].astype(str).str.strip().replace("nan", "").any()]
-    return frame[keep]
+def _is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT
 
 
 def match_columns(table: SurveyTable, names: list[str], what: str) -> dict[str, str]:
-    """Map each required name to a column: exact, else case- and space-insensitive."""
+    """Map each required name to a column: as the item mapping assigned it, exactly, or case-
+    and space-insensitively."""
     columns = list(table.frame.columns)
     folded: dict[str, list[str]] = {}
     for c in columns:
         folded.setdefault(str(c).strip().casefold(), []).append(c)
     mapping, missing = {}, []
     for name in names:
-        if name in columns:
+        if table.item_columns.get(name) in columns:
+            mapping[name] = table.item_columns[name]
+        elif name in columns:
             mapping[name] = name
         elif len(folded.get(name.casefold(), [])) == 1:
             mapping[name] = folded[name.casefold()][0]
@@ -159,6 +186,9 @@ def _score(value, labels: dict[str, int]) -> tuple[float, bool] | None:
         return np.nan, False
     if text.casefold() in labels:
         return float(labels[text.casefold()]), True
+    lettered = _OPTION_LETTER.match(text)   # Tencent numbers options: A.非常同意
+    if lettered and lettered.group(1).strip().casefold() in labels:
+        return float(labels[lettered.group(1).strip().casefold()]), True
     try:
         return float(text), False
     except ValueError:
@@ -189,7 +219,10 @@ def code_items(table: SurveyTable, items: list[str], *, points: int | None = Non
     """Scores for ``items`` (ids), reverse-keyed items recoded as ``points + 1 - x``.
 
     ``points`` enables the range check; without it any number is accepted, so numeric
-    missing-value codes (-99, 999) must be named in ``missing_codes``.
+    missing-value codes (-99, 999) must be named in ``missing_codes``. Items are read from the
+    columns :func:`semtrust.mapping.map_items` assigned, else from the columns named by their
+    ids. SPSS codes whose value labels are all response labels of the
+    scale are scored by their label (an option code is not necessarily the score).
     """
     labels = {k.strip().casefold(): v for k, v in (labels or {}).items()}
     mapping = match_columns(table, list(items), "item columns")
@@ -202,7 +235,7 @@ def code_items(table: SurveyTable, items: list[str], *, points: int | None = Non
     decoded = 0
     for item in items:
         column = mapping[item]
-        values = table.frame[column]
+        values = _decode_value_labels(table.frame[column], table.value_labels.get(column), labels)
         out = np.empty(len(values))
         bad = []
         for row, value in enumerate(values):
@@ -217,6 +250,12 @@ def code_items(table: SurveyTable, items: list[str], *, points: int | None = Non
             if points is not None and not np.isnan(score) and (score != int(score) or not 1 <= score <= points):
                 bad.append((row, value, "range"))
             out[row] = score
+        given = sum(not _is_missing(v) and str(v).strip() != "" for v in values)
+        if len(bad) >= 3 and len(bad) > 0.5 * given:
+            shown = ", ".join(repr(str(v)) for _, v, _ in bad[:3])
+            raise InputError(f"{table.path}: column '{column}' (mapped to item {item}) does not hold answers on "
+                             f"the {f'1-{points} ' if points else ''}scale ({shown}, ...); check the mapping "
+                             "(--mapping) or the export")
         if bad:
             row, value, kind = bad[0]
             where = f"{table.path}: row {row + table.first_data_row}, column '{column}'"
@@ -225,7 +264,8 @@ def code_items(table: SurveyTable, items: list[str], *, points: int | None = Non
                 hint = (f"use 1-{points} or a label of the scale" if points else "use numbers")
                 raise InputError(f"{where}: '{value}' is not a number or a response label; {hint}, "
                                  f"or leave the cell empty for a missing answer{more}")
-            raise InputError(f"{where}: {value} is outside the 1-{points} response scale; correct it "
+            code = f" (a missing-value code? pass --na {value})" if str(value).strip().startswith("-") else ""
+            raise InputError(f"{where}: {value} is outside the 1-{points} response scale{code}; correct it "
                              f"or leave it empty for a missing answer{more}")
         if np.all(np.isnan(out)):
             raise InputError(f"{table.path}: column '{column}' has no answers; check the export")
@@ -236,6 +276,17 @@ def code_items(table: SurveyTable, items: list[str], *, points: int | None = Non
     for item in reverse:
         frame[item] = points + 1 - frame[item]
     return CodedItems(frame, list(reverse), decoded)
+
+
+def _decode_value_labels(values: pd.Series, value_labels: dict | None, labels: dict[str, int]) -> pd.Series:
+    """Codes replaced by their value label when every label is a response label of the scale
+    (so codes 0-6 labelled 非常不同意…非常同意 score 1-7); otherwise the codes as they are."""
+    if not value_labels:
+        return values
+    scored = {code: _score(label, labels) for code, label in value_labels.items()}
+    if not all(s is not None and s[1] and not np.isnan(s[0]) for s in scored.values()):
+        return values
+    return values.map(lambda v: value_labels.get(v, v) if not _is_missing(v) else v)
 
 
 def read_summary_matrix(path: str | Path, variables: list[str], n: int) -> tuple[pd.DataFrame, dict]:

@@ -333,19 +333,26 @@ class CompiledModel:
 
     def gradient(self, theta: np.ndarray, sample_cov: np.ndarray,
                  sample_mean: np.ndarray | None = None) -> np.ndarray:
-        sigma, E, S = self.implied(theta)
+        sigma, E, _ = self.implied(theta)
         W = np.linalg.inv(sigma)
         G = W - W @ sample_cov @ W
+        if sample_mean is None:
+            return self.contract(theta, G)
+        wd = W @ (sample_mean - E[: self.p] @ self.alpha(theta))
+        return self.contract(theta, G - np.outer(wd, wd), -2.0 * wd)
+
+    def contract(self, theta: np.ndarray, G: np.ndarray, g_mean: np.ndarray | None = None) -> np.ndarray:
+        """sum_ab G_ab dSigma_ab/dtheta [+ sum_a g_a dmu_a/dtheta] for a symmetric G, without
+        forming the Jacobians: the chain rule of any discrepancy whose derivatives with respect
+        to the implied moments are G (and g_mean)."""
+        A, S = self.matrices(theta)
+        E = np.linalg.inv(np.eye(self.n_vars) - A)
         Fe = E[: self.p]
-        if sample_mean is not None:
-            alpha = self.alpha(theta)
-            wd = W @ (sample_mean - Fe @ alpha)
-            G = G - np.outer(wd, wd)
-            v = Fe.T @ wd
         H = Fe.T @ G @ Fe
         dA = 2.0 * H @ S @ E.T
-        if sample_mean is not None:
-            dA = dA - 2.0 * np.outer(v, E @ alpha)
+        if g_mean is not None:
+            v = Fe.T @ g_mean
+            dA = dA + np.outer(v, E @ self.alpha(theta))
         grad = np.zeros(self.n_free)
         if self.a_idx is not None:
             i, j, k = self.a_idx
@@ -353,9 +360,9 @@ class CompiledModel:
         if self.s_idx is not None:
             i, j, k = self.s_idx
             np.add.at(grad, k, np.where(i == j, H[i, j], 2.0 * H[i, j]))
-        if sample_mean is not None and self.m_idx is not None:
+        if g_mean is not None and self.m_idx is not None:
             i, _, k = self.m_idx
-            np.add.at(grad, k, -2.0 * v[i])
+            np.add.at(grad, k, v[i])
         return grad
 
     def _local(self, k: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from semtrust.missing import LOG_2PI, Pattern, casewise_scores, loglik, loglik_derivatives
+from semtrust.missing import LOG_2PI, Patterns, casewise_scores, loglik, loglik_derivatives
 
 
 def numerical_hessian(gradient, theta: np.ndarray) -> np.ndarray:
@@ -37,7 +37,7 @@ class CaseLikelihood:
     """-2/n times the casewise log-likelihood of a model with a mean structure, as a function
     of the free parameters, for :func:`semtrust.engine.fisher_scoring`."""
 
-    def __init__(self, compiled, patterns: list[Pattern], n: int):
+    def __init__(self, compiled, patterns: Patterns, n: int):
         self.compiled, self.patterns, self.n = compiled, patterns, n
 
     def moments(self, theta):
@@ -55,9 +55,7 @@ class CaseLikelihood:
             d_mean, G = loglik_derivatives(self.patterns, *self.moments(theta))
         except np.linalg.LinAlgError:
             return np.full(self.compiled.n_free, np.nan)
-        grad = self.compiled.jacobian(theta).reshape(len(self.compiled.used), -1) @ G.ravel() \
-            + self.compiled.mean_jacobian(theta) @ d_mean
-        return -2.0 / self.n * _expand(self.compiled, grad)
+        return -2.0 / self.n * self.compiled.contract(theta, G, d_mean)
 
     def information(self, theta) -> np.ndarray:
         """The complete-data expected information: it guides Fisher scoring (BFGS finishes the
@@ -66,60 +64,47 @@ class CaseLikelihood:
         return self.compiled.information(theta)
 
 
-def saturated_information(patterns: list[Pattern], n: int, mean: np.ndarray, cov: np.ndarray, *,
+def saturated_information(patterns: Patterns, n: int, mean: np.ndarray, cov: np.ndarray, *,
                           observed: bool) -> np.ndarray:
     """Information per case of the saturated normal model in the coordinates (mean, vech Sigma),
     summed over the missing-data patterns: expected, or observed (the negative Hessian of the
     casewise log-likelihood, which differs from the expected one away from the estimates or
-    with incomplete data)."""
+    with incomplete data).
+
+    Each pattern contributes products of entries of its (zero-padded) inverse block W and of
+    V = W (sum d d') W; summed over patterns these are entries of the p^2 x p^2 matrices
+    sum_k n_k vec(W_k) vec(W_k)' and sum_k vec(W_k) vec(V_k)', one matrix product each."""
     p = len(mean)
-    rows, cols = np.tril_indices(p)
-    position = np.zeros((p, p), dtype=int)
-    position[rows, cols] = position[cols, rows] = p + np.arange(len(rows))
-    info = np.zeros((p + len(rows), p + len(rows)))
-    for pattern in patterns:
-        o = pattern.observed
-        a, b = np.tril_indices(len(o))
-        s = np.where(a == b, 1.0, 2.0)
-        ss = np.outer(s, s) / 4
-        cases = len(pattern.values)
-        W = np.linalg.inv(cov[np.ix_(o, o)])
-        block = cases * ss * (W[np.ix_(a, a)] * W[np.ix_(b, b)] + W[np.ix_(a, b)] * W[np.ix_(b, a)])
-        mixed = None
-        if observed:
-            total, cross = pattern.deviations(mean)
-            V = W @ cross @ W
-            block = ss * (W[np.ix_(b, a)] * V[np.ix_(a, b)] + W[np.ix_(b, b)] * V[np.ix_(a, a)]
-                          + W[np.ix_(a, a)] * V[np.ix_(b, b)] + W[np.ix_(a, b)] * V[np.ix_(b, a)]) - block
-            wd = W @ total
-            # d^2 loglik / d mean_e d sigma_cd = -(W E_cd W sum(d))_e
-            mixed = s / 2 * (W[:, a] * wd[b] + W[:, b] * wd[a])
-        index = position[o[a], o[b]]
-        info[np.ix_(index, index)] += block
-        info[np.ix_(o, o)] += cases * W
-        if mixed is not None:
-            info[np.ix_(o, index)] += mixed
-            info[np.ix_(index, o)] += mixed.T
+    a, b = np.tril_indices(p)
+    s = np.where(a == b, 1.0, 2.0)
+    ss = np.outer(s, s) / 4
+    W, _ = patterns.inverses(cov)
+    weights, inverses = patterns.counts, W.reshape(len(W), -1)
+    M = (inverses.T * weights) @ inverses
+
+    def entries(matrix, x, y, z, w):
+        """sum_k X_k[x_i, y_j] Y_k[z_i, w_j] for the vech pairs i = (a_i, b_i), j = (a_j, b_j)."""
+        return matrix[(x[:, None] * p + y[None, :]), (z[:, None] * p + w[None, :])]
+
+    # sum_k n_k 1/2 tr(W E_i W E_j) with the symmetric unit matrices E of the vech elements
+    block = ss * (entries(M, a, a, b, b) + entries(M, a, b, b, a))
+    info = np.zeros((p + len(a), p + len(a)))
+    info[:p, :p] = (inverses.T @ weights).reshape(p, p)
+    if observed:
+        totals, cross = patterns.deviations(mean)
+        M2 = inverses.T @ (W @ cross @ W).reshape(len(W), -1)
+        block = ss * (entries(M2, b, a, a, b) + entries(M2, b, b, a, a)
+                      + entries(M2, a, a, b, b) + entries(M2, a, b, b, a)) - block
+        # d^2 loglik / d mean_e d sigma_ab = -(W E_ab W sum(d))_e, summed over patterns
+        N = (inverses.T @ np.einsum("kij,kj->ki", W, totals)).reshape(p, p, p)   # N[e, x, y] = sum_k W_k[e, x] (W_k d_k)[y]
+        mixed = s / 2 * (N[:, a, b] + N[:, b, a])
+        info[:p, p:] = mixed
+        info[p:, :p] = mixed.T
+    info[p:, p:] = block
     return info / n
 
 
-def _expand(compiled, local: np.ndarray) -> np.ndarray:
-    if len(compiled.used) == compiled.n_free:
-        return local
-    full = np.zeros(compiled.n_free)
-    full[compiled.used] = local
-    return full
-
-
-def _expand_matrix(compiled, local: np.ndarray) -> np.ndarray:
-    if len(compiled.used) == compiled.n_free:
-        return local
-    full = np.zeros((compiled.n_free, compiled.n_free))
-    full[np.ix_(compiled.used, compiled.used)] = local
-    return full
-
-
-def model_scores(compiled, theta: np.ndarray, patterns: list[Pattern], n: int,
+def model_scores(compiled, theta: np.ndarray, patterns: Patterns, n: int,
                  sample_mean: np.ndarray | None = None) -> np.ndarray:
     """Casewise scores (n, free parameters). Without a mean structure the means are the sample
     means (``sample_mean``) and only the covariance part enters, as in lavaan."""
@@ -134,7 +119,7 @@ def model_scores(compiled, theta: np.ndarray, patterns: list[Pattern], n: int,
     return full
 
 
-def h1_information(patterns: list[Pattern], n: int, mean: np.ndarray, cov: np.ndarray,
+def h1_information(patterns: Patterns, n: int, mean: np.ndarray, cov: np.ndarray,
                    meanstructure: bool, complete: bool) -> tuple[np.ndarray, np.ndarray]:
     """(A1, B1) of the unrestricted model at its estimates, in the coordinates (mean, vech
     Sigma): A1 the observed information per case (equal to the expected one for complete
@@ -160,7 +145,7 @@ def scaling_factor(A1: np.ndarray, B1: np.ndarray, A0: np.ndarray, B0: np.ndarra
     return value if value > 0 else math.nan
 
 
-def independence_loglik(patterns: list[Pattern], p: int) -> float:
+def independence_loglik(patterns: Patterns, p: int) -> float:
     """FIML log-likelihood of the independence model: it factors into one normal per variable,
     each estimated from that variable's observed values."""
     values = [[] for _ in range(p)]

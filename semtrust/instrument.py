@@ -55,6 +55,17 @@ class Hypothesis:
 
 
 @dataclass(frozen=True)
+class AttentionCheck:
+    """An instructed-response item ("本题请选择'同意'"), shown after the item ``after`` and
+    scored on the instrument's response scale; ``correct`` lists the accepted scores."""
+
+    id: str
+    text: dict
+    correct: tuple[int, ...]
+    after: str
+
+
+@dataclass(frozen=True)
 class ResponseScale:
     points: int
     anchors: dict  # score -> {"zh": label, "en": label}
@@ -77,6 +88,8 @@ class Instrument:
     constructs: tuple[Construct, ...]
     hypotheses: tuple[Hypothesis, ...]
     path: str = ""
+    marker_items: tuple[str, ...] = ()   # data columns theoretically unrelated to the constructs (CFA marker technique)
+    attention_checks: tuple[AttentionCheck, ...] = ()
     _by_id: dict = field(default_factory=dict, repr=False, compare=False)
 
     def construct(self, construct_id: str) -> Construct:
@@ -124,7 +137,18 @@ class Instrument:
                            for c in self.constructs],
             "hypotheses": [{"id": h.id, "from": h.source, "to": h.target, "sign": h.sign,
                             "rationale": h.rationale} for h in self.hypotheses],
+            "attention_checks": [{"id": a.id, "text": a.text, "correct": list(a.correct), "after": a.after}
+                                 for a in self.attention_checks],
         }
+
+    def questionnaire_items(self) -> list[dict]:
+        """Items in display order (id, text, reverse), each attention check after its item."""
+        rows = []
+        for item in self.items:
+            rows.append({"id": item.id, "text": item.text, "reverse": item.reverse})
+            rows += [{"id": a.id, "text": a.text, "reverse": False}
+                     for a in self.attention_checks if a.after == item.id]
+        return rows
 
 
 class _Reader:
@@ -238,13 +262,41 @@ def _parse(data, path: str) -> Instrument:
             raise r.fail(where, f"the path {src} -> {dst} is hypothesised twice")
         hypotheses.append(Hypothesis(hid, src, dst, sign, r.text(raw, "rationale", where)))
     _check_acyclic(hypotheses, r)
+    markers = r.get(data, "marker_items", "", list, required=False) or []
+    if not all(isinstance(m, str) and m.strip() for m in markers):
+        raise r.fail("marker_items", f"expected a list of data column names, got {markers!r}")
+    attention_checks = _attention_checks(data, r, seen_items, points)
 
     return Instrument(
         id=instrument_id, version=r.get(data, "version", "", int), title=r.text(data, "title", ""),
         description=r.text(data, "description", ""), reference=r.get(data, "reference", "", str),
         translation_note=r.get(data, "translation_note", "", str),
         scale=ResponseScale(points, anchors), constructs=tuple(constructs),
-        hypotheses=tuple(hypotheses), path=path)
+        hypotheses=tuple(hypotheses), path=path, marker_items=tuple(m.strip() for m in markers),
+        attention_checks=attention_checks)
+
+
+def _attention_checks(data: dict, r: _Reader, item_ids: set[str], points: int) -> tuple[AttentionCheck, ...]:
+    """The optional ``attention_checks`` list: id, text {zh, en}, correct score(s), after (item id)."""
+    checks = []
+    for ai, raw in enumerate(r.get(data, "attention_checks", "", list, required=False) or []):
+        where = f"attention_checks[{ai}]"
+        aid = r.get(raw, "id", where, str)
+        where = f"attention_checks[{ai}] ({aid})"
+        if not _ITEM_ID.match(aid):
+            raise r.fail(f"{where}.id", "ids are upper-case letters then digits, e.g. AC1")
+        if aid in item_ids or any(c.id == aid for c in checks):
+            raise r.fail(f"{where}.id", f"'{aid}' is used twice; ids name data columns and must be unique")
+        correct = r.get(raw, "correct", where, (int, list))
+        correct = [correct] if isinstance(correct, int) else correct
+        if not correct or not all(isinstance(c, int) and not isinstance(c, bool) and 1 <= c <= points
+                                  for c in correct):
+            raise r.fail(f"{where}.correct", f"{correct!r}: give the accepted score(s) on the 1-{points} scale")
+        after = r.get(raw, "after", where, str)
+        if after not in item_ids:
+            raise r.fail(f"{where}.after", f"'{after}' is not an item id; name the item it follows")
+        checks.append(AttentionCheck(aid, r.text(raw, "text", where), tuple(correct), after))
+    return tuple(checks)
 
 
 def _check_acyclic(hypotheses, reader: _Reader) -> None:

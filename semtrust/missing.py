@@ -31,77 +31,114 @@ class Pattern:
     observed: np.ndarray    # indices of the observed variables
     values: np.ndarray      # (cases, len(observed)) observed values
     rows: np.ndarray        # positions of these cases in the data
+    missing: np.ndarray     # indices of the variables this pattern lacks
 
-    def __post_init__(self):
-        self.sum = self.values.sum(axis=0)
-        self.cross = self.values.T @ self.values
+
+class Patterns:
+    """The missing-data patterns of a data set, with their sufficient statistics stacked so
+    that the likelihood and its derivatives are a few array operations over all patterns."""
+
+    def __init__(self, values: np.ndarray):
+        self.width = values.shape[1]
+        observed = ~np.isnan(values)
+        keys, inverse = np.unique(observed, axis=0, return_inverse=True)
+        inverse = inverse.ravel()
+        self.items: list[Pattern] = []
+        for k, key in enumerate(keys):
+            if key.any():
+                rows = np.flatnonzero(inverse == k)
+                index = np.flatnonzero(key)
+                self.items.append(Pattern(index, values[np.ix_(rows, index)], rows, np.flatnonzero(~key)))
+        padded = [np.where(np.isnan(values[p.rows]), 0.0, values[p.rows]) for p in self.items]
+        # the cases pattern by pattern, zero where missing, and each case's pattern
+        self.cases = np.vstack(padded)
+        self.case_pattern = np.repeat(np.arange(len(self.items)), [len(p.rows) for p in self.items])
+        self.counts = np.array([len(p.rows) for p in self.items], dtype=float)
+        self.mask = np.array([[v in set(p.observed) for v in range(self.width)] for p in self.items], dtype=float)
+        self.sums = np.array([x.sum(axis=0) for x in padded])
+        self.cross = np.array([x.T @ x for x in padded])
+        self.by_missing: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for r in {len(p.missing) for p in self.items} - {0}:
+            index = np.array([k for k, p in enumerate(self.items) if len(p.missing) == r])
+            self.by_missing[r] = (index, np.array([self.items[k].missing for k in index]))
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self):
+        return len(self.items)
+
+    def inverses(self, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per pattern, the inverse of its block of ``cov`` padded to p x p with zeros, and that
+        block's log-determinant. From the full inverse P by the Schur complement,
+        W = P - P_.m P_mm^-1 P_m. and log|Sigma_oo| = log|Sigma| + log|P_mm|, batched over the
+        patterns that miss equally many variables. Raises LinAlgError unless ``cov`` is
+        positive definite."""
+        chol = np.linalg.cholesky(cov)
+        inverse = np.linalg.inv(chol)
+        inverse = inverse.T @ inverse
+        W = np.repeat(inverse[None], len(self.items), axis=0)
+        logdet = np.full(len(self.items), 2 * np.log(np.diag(chol)).sum())
+        for index, missing in self.by_missing.values():
+            P_mm = inverse[missing[:, :, None], missing[:, None, :]]
+            column = inverse[:, missing].transpose(1, 0, 2)
+            W[index] -= column @ np.linalg.solve(P_mm, column.transpose(0, 2, 1))
+            logdet[index] += np.linalg.slogdet(P_mm)[1]
+        W *= self.mask[:, :, None] * self.mask[:, None, :]
+        return W, logdet
+
+    def weighted_deviations(self, W: np.ndarray, mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every case's deviations d from ``mean`` (zero where missing) and W d with its
+        pattern's W; cheaper than the patterns' W (sum d d') W when patterns have few cases."""
+        deviations = self.cases - self.mask[self.case_pattern] * mean
+        return deviations, np.einsum("nij,nj->ni", W[self.case_pattern], deviations)
 
     def deviations(self, mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Sum and cross-product matrix of the cases' deviations from ``mean`` (observed part)."""
-        m = mean[self.observed]
-        cases = len(self.values)
-        outer = np.outer(self.sum, m)
-        return self.sum - cases * m, self.cross - outer - outer.T + cases * np.outer(m, m)
+        """Per pattern, the sum and cross-product matrix of the cases' deviations from ``mean``,
+        zero where the pattern is missing."""
+        m = self.mask * mean
+        outer = self.sums[:, :, None] * m[:, None, :]
+        return (self.sums - self.counts[:, None] * m,
+                self.cross - outer - outer.transpose(0, 2, 1) + self.counts[:, None, None] * m[:, :, None] * m[:, None, :])
 
 
-def missing_patterns(values: np.ndarray) -> list[Pattern]:
+def missing_patterns(values: np.ndarray) -> Patterns:
     """Group the rows of ``values`` (NaN = missing) by their pattern of observed variables;
     rows with nothing observed are left out."""
-    observed = ~np.isnan(values)
-    keys, inverse = np.unique(observed, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    patterns = []
-    for k, key in enumerate(keys):
-        if not key.any():
-            continue
-        rows = np.flatnonzero(inverse == k)
-        index = np.flatnonzero(key)
-        patterns.append(Pattern(index, values[np.ix_(rows, index)], rows))
-    return patterns
+    return Patterns(values)
 
 
-def loglik(patterns: list[Pattern], mean: np.ndarray, cov: np.ndarray) -> float:
-    """Casewise (FIML) normal log-likelihood summed over the cases; -inf where a block of
-    ``cov`` is not positive definite."""
-    total = 0.0
-    for pattern in patterns:
-        o = pattern.observed
-        try:
-            chol = np.linalg.cholesky(cov[np.ix_(o, o)])
-        except np.linalg.LinAlgError:
-            return -math.inf
-        _, cross = pattern.deviations(mean)
-        inv_chol = np.linalg.inv(chol)
-        cases = len(pattern.values)
-        total -= 0.5 * (cases * (len(o) * LOG_2PI + 2 * np.log(np.diag(chol)).sum())
-                        + np.einsum("ij,ij->", inv_chol @ cross, inv_chol))
-    return float(total)
+def loglik(patterns: Patterns, mean: np.ndarray, cov: np.ndarray) -> float:
+    """Casewise (FIML) normal log-likelihood summed over the cases; -inf unless ``cov`` is
+    positive definite."""
+    try:
+        W, logdet = patterns.inverses(cov)
+    except np.linalg.LinAlgError:
+        return -math.inf
+    deviations, weighted = patterns.weighted_deviations(W, mean)
+    return float(-0.5 * (patterns.counts @ (patterns.mask.sum(axis=1) * LOG_2PI + logdet)
+                         + np.einsum("ni,ni->", deviations, weighted)))
 
 
-def loglik_derivatives(patterns: list[Pattern], mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def loglik_derivatives(patterns: Patterns, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Derivatives of :func:`loglik`: (d/d mean, G with d loglik = tr(G dSigma))."""
-    p = len(mean)
-    d_mean, G = np.zeros(p), np.zeros((p, p))
-    for pattern in patterns:
-        o = pattern.observed
-        W = np.linalg.inv(cov[np.ix_(o, o)])
-        total, cross = pattern.deviations(mean)
-        d_mean[o] += W @ total
-        G[np.ix_(o, o)] += 0.5 * (W @ cross @ W - len(pattern.values) * W)
-    return d_mean, G
+    W, _ = patterns.inverses(cov)
+    _, weighted = patterns.weighted_deviations(W, mean)
+    return weighted.sum(axis=0), 0.5 * (weighted.T @ weighted - np.einsum("k,kij->ij", patterns.counts, W))
 
 
-def casewise_scores(patterns: list[Pattern], n: int, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def casewise_scores(patterns: Patterns, n: int, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each case's derivatives of its log-likelihood: (n, p) for the means and (n, p, p) for
     the covariance matrix (as G_i, d loglik_i = tr(G_i dSigma))."""
     p = len(mean)
+    W, _ = patterns.inverses(cov)
     d_mean, G = np.zeros((n, p)), np.zeros((n, p, p))
-    for pattern in patterns:
-        o = pattern.observed
-        W = np.linalg.inv(cov[np.ix_(o, o)])
-        wd = (pattern.values - mean[o]) @ W
-        d_mean[np.ix_(pattern.rows, o)] = wd
-        G[np.ix_(pattern.rows, o, o)] = 0.5 * (wd[:, :, None] * wd[:, None, :] - W)
+    for k, pattern in enumerate(patterns):
+        deviations = np.zeros((len(pattern.rows), p))
+        deviations[:, pattern.observed] = pattern.values - mean[pattern.observed]
+        wd = deviations @ W[k]
+        d_mean[pattern.rows] = wd
+        G[pattern.rows] = 0.5 * (wd[:, :, None] * wd[:, None, :] - W[k])
     return d_mean, G
 
 
@@ -115,7 +152,7 @@ def em_moments(frame: pd.DataFrame, *, tol: float = 1e-10, max_iter: int = 5000)
     return pd.Series(mean, index=frame.columns), pd.DataFrame(cov, index=frame.columns, columns=frame.columns)
 
 
-def _em(patterns: list[Pattern], p: int, *, tol: float, max_iter: int, where: str) -> tuple[np.ndarray, np.ndarray]:
+def _em(patterns: Patterns, p: int, *, tol: float, max_iter: int, where: str) -> tuple[np.ndarray, np.ndarray]:
     n = sum(len(pattern.values) for pattern in patterns)
     sums, squares, counts = np.zeros(p), np.zeros(p), np.zeros(p)
     for pattern in patterns:

@@ -94,11 +94,30 @@ def report_context(results: dict) -> dict:
         if fit:
             fit_rows.append({"model": label, **fit,
                              "chisq_df": fit["chisq"] / fit["df"] if fit["df"] else None})
+            if "chisq_scaled" in fit:  # MLR: the scaled statistic and the robust indices
+                fit_rows.append({**fit, "model": f"{label}, robust (MLR)", "chisq": fit["chisq_scaled"],
+                                 "pvalue": fit["pvalue_scaled"],
+                                 "chisq_df": fit["chisq_scaled"] / fit["df"] if fit["df"] else None,
+                                 **{k: fit[f"{k}_robust"] for k in ("cfi", "tli", "rmsea", "rmsea_ci_lower",
+                                                                    "rmsea_ci_upper")}})
     # imported here: the diagram formats its numbers with this module's apa() and stars()
     from semtrust.diagram import layout, to_svg, to_tikz
     figure = layout(results) if results["paths"] else None
-    return {"r": results, "fit_rows": fit_rows, "name": name,
+    return {"r": results, "fit_rows": fit_rows, "name": name, "config_rows": config_rows(results.get("config")),
             "figure_svg": to_svg(figure) if figure else None, "figure_tikz": to_tikz(figure) if figure else None}
+
+
+def config_rows(config: dict | None) -> list[tuple[str, str]]:
+    """The run configuration as (key, text) rows; lists and mappings as compact JSON.
+
+    >>> config_rows({"seed": 7, "reverse": ["HT4"], "group": None})
+    [('seed', '7'), ('reverse', '["HT4"]'), ('group', '—')]
+    """
+    def text(value):
+        if value is None:
+            return "—"
+        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return [(key, text(value)) for key, value in (config or {}).items()]
 
 
 def write_reports(results: dict, out_dir: Path) -> dict[str, Path]:
@@ -108,4 +127,20 @@ def write_reports(results: dict, out_dir: Path) -> dict[str, Path]:
     paths["json"].write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     paths["html"].write_text(render("report.html.j2", context), encoding="utf-8")
     paths["tex"].write_text(render("report.tex.j2", context), encoding="utf-8")
+    return paths
+
+
+def write_screening_files(screening, cleaned, out_dir: Path) -> dict[str, Path]:
+    """``cleaned_data.csv`` (the input rows that passed screening, cells as read) and
+    ``exclusions.csv`` (one line per excluded or flagged respondent, with the rule and reason),
+    UTF-8 with a BOM so spreadsheet programs show Chinese text."""
+    import pandas as pd
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"cleaned": out_dir / "cleaned_data.csv", "exclusions": out_dir / "exclusions.csv"}
+    cleaned.to_csv(paths["cleaned"], index=False, encoding="utf-8-sig", lineterminator="\n")
+    log = pd.concat([screening.exclusions.assign(action="excluded"), screening.flags.assign(action="flagged")],
+                    ignore_index=True)
+    log = log[["row", "respondent_id", "step", "rule", "action", "reason"]].sort_values(["row", "step"], kind="stable")
+    log.to_csv(paths["exclusions"], index=False, encoding="utf-8-sig", lineterminator="\n")
     return paths

@@ -134,16 +134,25 @@ def effects_table(results: SEMResults, draws=None, ci_method: str = "percentile"
 
 def _comparison_row(name: str, fit: SEMResults) -> dict:
     f = fit.fit_measures
-    return {"model": name, "chisq": f.chisq, "df": f.df, "cfi": f.cfi, "tli": f.tli, "rmsea": f.rmsea,
-            "srmr": f.srmr, "aic": f.aic, "bic": f.bic}
+    row = {"model": name, "chisq": f.chisq, "df": f.df, "cfi": f.cfi, "tli": f.tli, "rmsea": f.rmsea,
+           "srmr": f.srmr, "aic": f.aic, "bic": f.bic}
+    if f.chisq_scaling_factor is not None:  # MLR: robust indices, scaled difference test
+        row.update(chisq=f.chisq_scaled, chisq_ml=f.chisq, scaling_factor=f.chisq_scaling_factor,
+                   cfi=f.cfi_robust, tli=f.tli_robust, rmsea=f.rmsea_robust)
+    return row
 
 
 def _nested(row: dict, reference: dict) -> dict:
     from scipy import stats
 
-    delta_chisq, delta_df = row["chisq"] - reference["chisq"], row["df"] - reference["df"]
-    if delta_df < 0:
-        delta_chisq, delta_df = -delta_chisq, -delta_df
+    restricted, free = (row, reference) if row["df"] > reference["df"] else (reference, row)
+    delta_df = restricted["df"] - free["df"]
+    if "scaling_factor" in row and delta_df > 0:
+        # Satorra & Bentler (2001), lavaan's lavTestLRT() default for scaled statistics
+        scaling = (restricted["df"] * restricted["scaling_factor"] - free["df"] * free["scaling_factor"]) / delta_df
+        delta_chisq = (restricted["chisq_ml"] - free["chisq_ml"]) / scaling
+    else:
+        delta_chisq = restricted["chisq"] - free["chisq"]
     return {**row, "compared_with": reference["model"], "delta_chisq": delta_chisq, "delta_df": delta_df,
             "pvalue": float(stats.chi2.sf(delta_chisq, delta_df)) if delta_df > 0 else float("nan")}
 

@@ -116,6 +116,24 @@ def test_model_file_matches_lavaan(tmp_path, case):
             assert mine[column] == pytest.approx(row[column], abs=1e-3), (row, column)
 
 
+def test_mlr_fiml_run_matches_lavaan(tmp_path):
+    """semtrust fit --estimator MLR --missing fiml on psych's bfi (with its missing answers)."""
+    fixture = json.loads((CONFORMANCE / "fixtures" / "estimator_bfi_mlr_fiml.json").read_text())
+    result = semtrust("fit", CONFORMANCE / fixture["data"], "--model", CONFORMANCE / fixture["model"],
+                      "--reverse", *fixture["reverse"], "--scale-points", str(fixture["scale_points"]),
+                      "--estimator", "MLR", "--missing", "fiml", "--no-screen",   # lavaan screens nothing
+                      "--out", tmp_path, "--quiet", "--bootstrap", "0")
+    assert result.returncode == 0, result.stderr
+    assert "MLR: scaled χ²" in result.stdout
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert (results["estimator"], results["missing"], results["n"]) == ("MLR", "fiml", fixture["n"])
+    for key in ("chisq", "chisq_scaled", "cfi_robust", "tli_robust", "rmsea_robust", "srmr", "aic", "bic"):
+        assert results["fit"]["structural"][key] == pytest.approx(fixture["fit"][key], rel=1e-4, abs=1e-3), key
+    assert results["modification_indices"] == []
+    html = (tmp_path / "report.html").read_text()
+    assert "Structural model, robust (MLR)" in html and "missing = \"ml\"" in html
+
+
 def _item_data(tmp_path, edit):
     frame = pd.read_csv(ROOT / "example_data" / "trust_survey.csv", dtype=str)
     edit(frame)

@@ -9,6 +9,7 @@ from conftest import CONFORMANCE
 from semtrust.engine import SEM
 from semtrust.errors import InputError
 from semtrust.missing import em_moments
+from semtrust.structural import _comparison_row, _nested
 
 CASES = sorted(p.stem.removeprefix("estimator_") for p in (CONFORMANCE / "fixtures").glob("estimator_*.json"))
 # lavaan's robust CFI/TLI/RMSEA under ML + FIML (no scaled test) use the Zhang & Savalei (2022)
@@ -61,6 +62,18 @@ def test_parameters_match_lavaan(case):
         for column in ("est", "se", "std_all", "ci_lower", "ci_upper"):
             if row[column] is not None:
                 assert ours[column] == pytest.approx(row[column], abs=1e-3), (row["lhs"], row["op"], row["rhs"], column)
+
+
+def test_scaled_difference_test_matches_lavtestlrt():
+    expected = json.loads((CONFORMANCE / "fixtures" / "lrt_holzinger_mlr.json").read_text())
+    data = pd.read_csv(CONFORMANCE / expected["data"])
+    free = (CONFORMANCE / expected["model"]).read_text()
+    rows = [_comparison_row(name, SEM(syntax).fit(data, estimator="MLR"))
+            for name, syntax in (("free", free), ("restricted", free + "\n" + expected["restriction"]))]
+    test = _nested(rows[1], rows[0])
+    assert test["delta_df"] == expected["delta_df"]
+    assert test["delta_chisq"] == pytest.approx(expected["delta_chisq"], abs=1e-3)
+    assert test["pvalue"] == pytest.approx(expected["pvalue"], abs=1e-6)
 
 
 def test_robust_standard_errors_differ_from_ml_ones():

@@ -73,3 +73,19 @@ for (cs in cases) {
         file.path("fixtures", paste0("estimator_", cs$name, ".json")))
   message("wrote estimator_", cs$name)
 }
+
+# Scaled chi-square difference test (Satorra & Bentler 2001, lavTestLRT's default under MLR):
+# the three-factor CFA against the same model with visual ~~ 0*speed.
+d <- read.csv("data/HolzingerSwineford1939.csv")
+free <- paste(readLines("models/holzinger_cfa.lav"), collapse = "\n")
+restricted <- paste(free, "visual ~~ 0*speed", sep = "\n")
+lrt <- lavTestLRT(sem(restricted, d, estimator = "MLR"), sem(free, d, estimator = "MLR"))
+write(toJSON(list(call = "lavTestLRT(sem(restricted, estimator = \"MLR\"), sem(free, estimator = \"MLR\"))",
+                  lavaan_version = as.character(packageVersion("lavaan")),
+                  data = "data/HolzingerSwineford1939.csv", model = "models/holzinger_cfa.lav",
+                  restriction = "visual ~~ 0*speed",
+                  delta_chisq = lrt[["Chisq diff"]][2], delta_df = lrt[["Df diff"]][2],
+                  pvalue = lrt[["Pr(>Chisq)"]][2]),
+             auto_unbox = TRUE, digits = NA, pretty = TRUE),
+      "fixtures/lrt_holzinger_mlr.json")
+message("wrote lrt_holzinger_mlr")

@@ -1,0 +1,122 @@
+"""Study files: keys, paths relative to the file, flags override, config echoed, exit codes."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from semtrust.errors import InputError
+from semtrust.study import load_study, resolve_config, run_fit_arguments
+
+
+def semtrust(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "semtrust.cli", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True)
+
+
+def test_paths_are_relative_to_the_study_file(tmp_path):
+    study = tmp_path / "project" / "study.yaml"
+    study.parent.mkdir()
+    study.write_text("data: data/export.xlsx\nmapping: {题1: CA1}\nformat: wjx\nbootstrap: 100\n"
+                     "screening: {attention_checks: [{column: Q10, expect: 4}]}\nseed: 5\n", encoding="utf-8")
+    settings = load_study(study)
+    assert settings["data"] == str(study.parent.resolve() / "data" / "export.xlsx")
+    assert settings["mapping"] == {"题1": "CA1"} and settings["format"] == "wjx"
+    config = resolve_config(str(study), {"bootstrap": 0, "seed": None, "out": None})
+    assert (config["bootstrap"], config["seed"], config["out"]) == (0, 5, "semtrust_output")
+    assert config["instrument"] == "trust_mechanism" and config["study"] == str(study)
+    assert config["screening"] == {"attention_checks": [{"column": "Q10", "expect": 4}]}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("data: a.csv\ncolour: red\n", r"unknown key 'colour'; the keys are data, format"),
+    ("instrument: trust_mechanism\n", r"'data' is missing"),
+    ("data: a.csv\nbootstrap: many\n", r"'bootstrap' must be a whole number, not 'many'"),
+    ("data: a.csv\nestimator: WLSMV\n", r"'estimator: WLSMV' must be one of ML, MLR"),
+    ("data: a.csv\nmissing: pairwise\n", r"'missing: pairwise' must be one of listwise, fiml"),
+    ("data: a.csv\nseed: true\n", r"'seed' must be a whole number"),
+    ("data: a.csv\nreverse: HT4\n", r"'reverse' must be a list"),
+    ("data: [a.csv\n", r"line 2, column 1: not valid YAML"),
+    ("- data\n", r"a study file is a mapping of keys"),
+    ("data: a.csv\nmapping: {q1: [CA1]}\n", r"'q1': the item id must be a text"),
+])
+def test_bad_study_files(tmp_path, text, message):
+    study = tmp_path / "study.yaml"
+    study.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=message) as error:
+        load_study(study)
+    assert str(study) in str(error.value) and "\n" not in str(error.value)
+
+
+def test_every_setting_reaches_run_fit():
+    import inspect
+
+    from semtrust.pipeline import _run_fit
+
+    config = resolve_config(None, {"data": "a.csv", "estimator": "MLR", "missing": "fiml", "marker": ["AT1"],
+                                   "screening": {"speed_fraction": 0.5}})
+    arguments = run_fit_arguments(config)
+    assert set(arguments) <= set(inspect.signature(_run_fit).parameters)
+    assert (arguments["estimator"], arguments["missing"], arguments["markers"]) == ("MLR", "fiml", ["AT1"])
+    assert arguments["screening_rules"].speed_fraction == 0.5
+    with pytest.raises(InputError, match="screening: unknown setting speed"):
+        run_fit_arguments(dict(config, screening={"speed": 1}))
+
+
+def test_cli_study_file_flags_override_and_config_echoed(tmp_path, example_csv):
+    mapping = tmp_path / "columns.csv"
+    mapping.write_text("column,item\nCA1,CA1\n", encoding="utf-8")
+    study = tmp_path / "study.yaml"
+    study.write_text(f"data: {example_csv}\nmapping: columns.csv\nbootstrap: 5000\nseed: 11\nout: out\n",
+                     encoding="utf-8")
+    result = semtrust("fit", study, "--bootstrap", "0", "--quiet")
+    assert result.returncode == 0, result.stderr
+    results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert results["config"]["bootstrap"] == 0 and results["config"]["seed"] == 11 == results["seed"]
+    assert results["config"]["study"] == str(study) and results["config"]["mapping"] == str(mapping)
+    assert results["input"]["mapping"]["matched_by"] == {"file": 1, "id": 50}
+    assert results["bootstrap"] is None
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Run configuration" in html and "columns.csv" in html
+    report = tmp_path / "out" / "column_mapping.csv"   # the mapping report reads back as --mapping
+    lines = report.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[:3] == ["column,item,matched_by", "CA1,CA1,file", "CA2,CA2,id"] and len(lines) == 52
+    from semtrust.mapping import read_mapping
+    assert read_mapping(report)["RC3"] == "RC3"
+
+
+def test_cli_errors_exit_2(tmp_path, example_csv, capsys):
+    from semtrust.cli import main
+
+    def run(*args):
+        code = main([str(a) for a in args])
+        return code, capsys.readouterr().err
+
+    study = tmp_path / "study.yaml"
+    study.write_text("data: x.csv\nbootstraps: 10\n", encoding="utf-8")
+    code, err = run("fit", study)
+    assert code == 2 and "unknown key 'bootstraps'" in err and len(err.strip().splitlines()) == 1
+    code, err = run("fit", example_csv, "--format", "sav", "--out", tmp_path)
+    assert code == 2 and "--format sav needs an SPSS .sav file" in err
+    code, err = run("fit", example_csv, "--mapping", study, "--out", tmp_path)   # the YAML is not a mapping
+    assert code == 2 and "have no column 'data'; copy the column name" in err
+    valid = tmp_path / "valid.yaml"
+    valid.write_text(f"data: {example_csv}\n", encoding="utf-8")
+    before = valid.read_bytes()
+    code, err = run("fit", valid, "--out", valid)
+    assert code == 2 and "is the study file" in err and valid.read_bytes() == before
+
+
+def test_study_estimator_and_missing_reach_the_fit(tmp_path):
+    from semtrust.cli import main
+
+    data = ROOT / "tests" / "conformance" / "data" / "HolzingerSwineford1939.csv"
+    (tmp_path / "cfa.lav").write_text("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\n", encoding="utf-8")
+    study = tmp_path / "study.yaml"
+    study.write_text(f"data: {data}\nmodel: cfa.lav\nestimator: MLR\nmissing: fiml\nbootstrap: 0\nout: out\n",
+                     encoding="utf-8")
+    assert main(["fit", str(study), "--missing", "listwise", "--quiet"]) == 0
+    results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert (results["estimator"], results["missing"]) == ("MLR", "listwise")   # the flag overrides the file
+    assert results["config"]["model"] == str(tmp_path / "cfa.lav") and results["n"] == 301
