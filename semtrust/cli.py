@@ -55,8 +55,8 @@ def _parser() -> argparse.ArgumentParser:
                           "(B draws from the estimates' sampling distribution; fast)")
     fit.add_argument("--workers", type=int, help="processes for the bootstrap (default: all cores); "
                      "results do not depend on it")
-    fit.add_argument("--measurement-bootstrap", type=int, default=1000, metavar="B",
-                     help="bootstrap resamples for the CIs of CR, AVE, HTMT and HTMT2 (default %(default)s; 0 = off)")
+    fit.add_argument("--measurement-bootstrap", type=int, metavar="B",
+                     help="bootstrap resamples for the CIs of CR, AVE, HTMT and HTMT2 (default 1000; 0 = off)")
     fit.add_argument("--group", metavar="COLUMN",
                      help="compare groups (e.g. platform): invariance ladder and per-path differences")
     fit.add_argument("--summary", type=int, metavar="N",

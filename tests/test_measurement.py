@@ -202,3 +202,18 @@ def test_bootstrap_agrees_with_lavaan_within_monte_carlo_error(holzinger):
         for pair in reference[key].values():
             np.testing.assert_allclose(ours[key][pair["a"]][pair["b"]], pair["ci"], atol=0.35 * pair["sd"],
                                        err_msg=f"{key} {pair['a']} {pair['b']}")
+
+
+def test_measurement_bootstrap_from_study_file_or_flag(tmp_path):
+    """The study file's count holds unless the flag is given (the flag has no default of its own)."""
+    from semtrust.cli import _parser
+    from semtrust.study import resolve_config, run_fit_arguments
+
+    study = tmp_path / "study.yaml"
+    study.write_text("data: survey.csv\nmeasurement_bootstrap: 250\n", encoding="utf-8")
+    for flags, expected in ((["fit", str(study)], 250), (["fit", str(study), "--measurement-bootstrap", "0"], 0),
+                            (["fit", "survey.csv"], 1000)):
+        args = vars(_parser().parse_args(flags))
+        path = args["data"] if args["data"].endswith(".yaml") else None
+        config = resolve_config(path, dict(args, data=None if path else args["data"]))
+        assert run_fit_arguments(config)["measurement_bootstrap"] == expected, flags
