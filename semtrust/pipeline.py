@@ -12,7 +12,7 @@ import platform as _platform
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,10 @@ from semtrust.screening import ScreeningResult, ScreeningRules, screen_survey
 from semtrust.structural import effects_table, hypothesis_table, model_comparison, path_table
 from semtrust.syntax import parse_model
 from semtrust.validity import HTMT_THRESHOLDS, MeasurementQuality, assess_measurement
+
+if TYPE_CHECKING:   # imported lazily where they run
+    from semtrust.efa import EFAResult
+    from semtrust.method_bias import MethodBiasResult
 
 SOFTWARE = ("numpy", "scipy", "pandas", "semopy", "pingouin", "statsmodels", "jinja2")
 MAX_CATEGORIES = 12   # a non-item column with at most this many values is described in the sample table
