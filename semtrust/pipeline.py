@@ -328,11 +328,15 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
     if markers and complete is None:
         raise InputError("--marker needs raw data: the EFA and common-method-bias tests are skipped for a summary matrix")
     if complete is not None and measurement is not None:
+        # the CMB models are ML fits of the complete responses: compare them with an ML CFA of the same rows
+        ml_cfa = measurement if (estimator, missing) == ("ML", "listwise") else None
         efa_result, cmb_result, extra_warnings = _efa_and_method_bias(
-            complete, groups, cfa_spec, measurement, seed, (efa_extraction, efa_rotation), progress,
+            complete, groups, cfa_spec, ml_cfa, seed, (efa_extraction, efa_rotation), progress,
             _marker_scores(table, list(markers) or list(getattr(inst, "marker_items", ())), complete,
                            points, labels, missing_codes))
         warnings += extra_warnings
+        if ml_cfa is None:
+            warnings.append(f"the EFA and common-method-bias tests use ML on the {len(complete)} complete responses")
     progress("fitting the structural model")
     structural = fit(spec)
     hypotheses = hypothesis_table(structural, inst) if inst is not None and model_path is None else None
