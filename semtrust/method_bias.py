@@ -240,7 +240,7 @@ def method_bias(data: pd.DataFrame, cfa_spec: ModelSyntax, cfa: SEMResults | Non
     of that test). Marker items that are model items leave their construct for the marker test."""
     items = cfa_spec.observed
     frame = data[items]
-    cfa = cfa or SEM(cfa_spec).fit(frame)
+    cfa = cfa if cfa is not None else SEM(cfa_spec).fit(frame)
     harman = harman_single_factor(frame)
     hypothesized = _fit_row("Hypothesized CFA", cfa)
     one, one_error = _try_fit(one_factor_model(items, _fresh_name("CMB", set(cfa_spec.variables))), frame)

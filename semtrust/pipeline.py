@@ -339,6 +339,8 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
             _marker_scores(table, list(markers) or list(getattr(inst, "marker_items", ())), complete,
                            points, labels, missing_codes))
         warnings += extra_warnings
+        if same_cfa is None:
+            warnings.append(f"the EFA and common-method-bias tests use ML on the {len(complete)} complete responses")
     progress("fitting the structural model")
     structural = fit(spec)
     hypotheses = hypothesis_table(structural, inst) if inst is not None and model_path is None else None

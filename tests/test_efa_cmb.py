@@ -281,3 +281,17 @@ def test_summary_matrix_runs_have_no_efa_or_cmb(tmp_path):
     assert result.to_dict()["efa"] is None and result.to_dict()["cmb"] is None
     with pytest.raises(InputError, match="--marker needs raw data"):
         run_fit(matrix, model_path=model, summary_n=len(data), bootstrap=0, markers=["x1"])
+
+
+def test_cmb_under_mlr_compares_ml_fits():
+    """The one-factor and ULMC models are ML fits, so the CFA beside them is ML too."""
+    from semtrust.pipeline import run_fit
+
+    fixture, *_ = load("holzinger")
+    result = run_fit(CONFORMANCE / fixture["data"], model_path=CONFORMANCE / fixture["model"], bootstrap=0,
+                     estimator="MLR")
+    models = result.cmb.models.set_index("model")
+    assert models.loc["Hypothesized CFA", "chisq"] == pytest.approx(fixture["cfa"]["chisq"], abs=TOL)
+    assert models.loc["One-factor CFA (Harman)", "delta_chisq"] == pytest.approx(
+        fixture["one_factor"]["chisq"] - fixture["cfa"]["chisq"], abs=TOL)
+    assert "the EFA and common-method-bias tests use ML on the 301 complete responses" in result.warnings
