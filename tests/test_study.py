@@ -60,7 +60,7 @@ def test_every_setting_reaches_run_fit():
     assert set(arguments) <= set(inspect.signature(_run_fit).parameters)
     assert (arguments["estimator"], arguments["missing"], arguments["markers"]) == ("MLR", "fiml", ["AT1"])
     assert arguments["screening_rules"].speed_fraction == 0.5
-    with pytest.raises(InputError, match="screening: unknown setting speed"):
+    with pytest.raises(InputError, match="--screen-set: unknown setting speed"):   # the flag that sets it
         run_fit_arguments(dict(config, screening={"speed": 1}))
 
 
@@ -80,7 +80,7 @@ def test_cli_study_file_flags_override_and_config_echoed(tmp_path, example_csv):
     assert results["input"]["mapping"]["matched_by"] == {"file": 1, "id": 5}
     assert results["bootstrap"] is None
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    assert "Run configuration" in html and "columns.csv" in html
+    assert "Run configuration" in html and "columns.csv" in html and "#}" not in html
     report = tmp_path / "out" / "column_mapping.csv"   # the mapping report reads back as --mapping
     lines = report.read_text(encoding="utf-8-sig").splitlines()
     assert lines[:3] == ["column,item,matched_by", "CA1,CA1,file", "CA2,CA2,id"] and len(lines) == 7
