@@ -253,7 +253,7 @@ def _instrument(args) -> int:
     else:
         lang = args.lang
         print(f"{inst.title[lang]} [{inst.id} v{inst.version}]")
-        print(f"Response scale: " + "; ".join(f"{k} = {v[lang]}" for k, v in inst.scale.anchors.items()))
+        print("Response scale: " + "; ".join(f"{k} = {v[lang]}" for k, v in inst.scale.anchors.items()))
         for c in inst.constructs:
             print(f"\n{c.id}  {c.name[lang]} ({c.role})")
             for item in c.items:

@@ -33,8 +33,8 @@ import pandas as pd
 from scipy import stats
 
 from semtrust.errors import EstimationError, InputError
-from semtrust.missing import em_moments, missing_patterns  # noqa: F401  (em_moments: the h1 model's moments)
-from semtrust.syntax import ModelSyntax, Statement, parse_model
+from semtrust.missing import em_moments, missing_patterns
+from semtrust.syntax import ModelSyntax, parse_model
 
 Z975 = stats.norm.ppf(0.975)
 ESTIMATORS = ("ML", "MLR")

@@ -18,7 +18,7 @@ from scipy import stats
 
 from semtrust.engine import (PARAMETER_COLUMNS, CompiledModel, FitMeasures, Row, _start_values,
                              add_inference, baseline_model, build_parameter_table, estimate_rows,
-                             fisher_scoring, fit_measures, srmr, unrestricted_loglik)
+                             fisher_scoring, fit_measures, mean_rows, srmr, unrestricted_loglik)
 from semtrust.errors import EstimationError, InputError
 from semtrust.syntax import ModelSyntax
 
@@ -52,16 +52,15 @@ def group_tables(spec: ModelSyntax, n_groups: int, group_equal=(), equal_paths=(
         raise InputError(f"{spec.source}: defined parameters (:=) are not supported in multi-group runs yet")
     base = build_parameter_table(spec)
     latent = set(base.latent)
-    covariates = set(base.covariates)
     shared: dict[tuple, int] = {}
     n_free = 0
     groups = []
     for g in range(n_groups):
-        rows = [replace(r) for r in base.rows]
-        rows += [Row(v, "~1", "", free=-1 if v in covariates else 0, user=False, fixed_x=v in covariates)
-                 for v in base.observed]
-        free_means = "intercepts" in group_equal and "means" not in group_equal and g > 0
-        rows += [Row(v, "~1", "", free=0 if free_means else -1, value=0.0, user=False) for v in base.latent]
+        rows = [replace(r) for r in base.rows] + mean_rows(base)
+        if "intercepts" in group_equal and "means" not in group_equal and g > 0:
+            for r in rows:
+                if r.op == "~1" and r.lhs in latent:
+                    r.free = 0   # latent means identified by the equal intercepts
         for r in rows:
             if r.free < 0:
                 continue

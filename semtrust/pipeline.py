@@ -12,7 +12,7 @@ import platform as _platform
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,10 @@ from semtrust.screening import ScreeningResult, ScreeningRules, screen_survey
 from semtrust.structural import effects_table, hypothesis_table, model_comparison, path_table
 from semtrust.syntax import parse_model
 from semtrust.validity import HTMT_THRESHOLDS, MeasurementQuality, assess_measurement
+
+if TYPE_CHECKING:   # imported lazily where they run
+    from semtrust.efa import EFAResult
+    from semtrust.method_bias import MethodBiasResult
 
 SOFTWARE = ("numpy", "scipy", "pandas", "semopy", "pingouin", "statsmodels", "jinja2")
 MAX_CATEGORIES = 12   # a non-item column with at most this many values is described in the sample table
@@ -328,8 +332,10 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
     if markers and complete is None:
         raise InputError("--marker needs raw data: the EFA and common-method-bias tests are skipped for a summary matrix")
     if complete is not None and measurement is not None:
+        # the CMB models are ML fits to the complete responses: compare them with the same CFA
+        same_cfa = measurement if (estimator, missing) == ("ML", "listwise") else None
         efa_result, cmb_result, extra_warnings = _efa_and_method_bias(
-            complete, groups, cfa_spec, measurement, seed, (efa_extraction, efa_rotation), progress,
+            complete, groups, cfa_spec, same_cfa, seed, (efa_extraction, efa_rotation), progress,
             _marker_scores(table, list(markers) or list(getattr(inst, "marker_items", ())), complete,
                            points, labels, missing_codes))
         warnings += extra_warnings

@@ -95,7 +95,7 @@ def test_no_screen(careless_csv, tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--screen-set", "speed=0.5"], "--screen-set: unknown setting speed"),
+    (["--screen-set", "speed=0.5"], "command line: screening: unknown setting speed"),
     (["--screen-set", "speed_fraction"], "--screen-set speed_fraction: write KEY=VALUE"),
     (["--screen-skip", "speeders"], "screening: unknown rule speeders in skip"),
     (["--duration", "time"], "no column 'time' (--duration)"),
