@@ -151,7 +151,7 @@ def run_fit_arguments(config: dict) -> dict:
                  "screen": config["screen"], "id_column": config["id"], "duration_column": config["duration"]}
     if config["screening"] is not None:
         from semtrust.screening import ScreeningRules   # the screening stage owns its keys
-        where = f"{config['study']}: screening" if config["study"] else "--screen-set"
+        where = f"{config['study'] or 'command line'}: screening"
         try:
             arguments["screening_rules"] = ScreeningRules.from_dict(config["screening"], where)
         except (TypeError, ValueError) as error:

@@ -60,7 +60,7 @@ def test_every_setting_reaches_run_fit():
     assert set(arguments) <= set(inspect.signature(_run_fit).parameters)
     assert (arguments["estimator"], arguments["missing"], arguments["markers"]) == ("MLR", "fiml", ["AT1"])
     assert arguments["screening_rules"].speed_fraction == 0.5
-    with pytest.raises(InputError, match="--screen-set: unknown setting speed"):   # the flag that sets it
+    with pytest.raises(InputError, match="screening: unknown setting speed"):
         run_fit_arguments(dict(config, screening={"speed": 1}))
 
 
