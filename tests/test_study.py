@@ -122,3 +122,17 @@ def test_study_estimator_and_missing_reach_the_fit(tmp_path):
     results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     assert (results["estimator"], results["missing"]) == ("MLR", "listwise")   # the flag overrides the file
     assert results["config"]["model"] == str(tmp_path / "cfa.lav") and results["n"] == 301
+
+
+def test_example_study_file_declares_the_default_run():
+    """example_data/study.yaml spells out the defaults: it reproduces `semtrust fit trust_survey.csv
+    --group platform`."""
+    from semtrust.screening import ScreeningRules
+
+    config = resolve_config(str(ROOT / "example_data" / "study.yaml"), {})
+    arguments = run_fit_arguments(config)
+    assert config["data"] == str(ROOT / "example_data" / "trust_survey.csv")
+    assert arguments["screening_rules"] == ScreeningRules()
+    default = run_fit_arguments(resolve_config(None, {"data": config["data"], "group": "platform"}))
+    assert {k: v for k, v in arguments.items() if k != "screening_rules"} == \
+           {k: v for k, v in default.items() if k != "data"}
