@@ -73,6 +73,9 @@ def missing_data_report(frame: pd.DataFrame, treatment: str) -> dict:
     except InputError as error:   # e.g. an item answered once: EM has nothing to estimate
         report["note"] = f"Little's MCAR test not computed: {error}"
         return report
+    except np.linalg.LinAlgError:   # a handful of responses: the EM covariance matrix is singular
+        report["note"] = "Little's MCAR test not computed: the EM covariance matrix is singular (too few responses)"
+        return report
     if report["little_mcar"]["chisq"] is None:
         report["note"] = "A single missing-data pattern: Little's MCAR test does not apply"
     return report

@@ -423,9 +423,12 @@ DURATION_COLUMNS = ("duration",)       # recognised without --duration, in secon
 
 
 def _find_column(table, name: str | None, option: str | None, required: bool) -> str | None:
-    """The column called ``name`` (exactly, else ignoring case and surrounding spaces)."""
+    """The column called ``name`` (as the item mapping assigned it, exactly, else ignoring case
+    and surrounding spaces)."""
     if name is None:
         return None
+    if table.item_columns.get(name) in table.frame.columns:   # e.g. an attention check mapped by wording
+        return table.item_columns[name]
     if name in table.frame.columns:
         return name
     folded = [c for c in table.frame.columns if str(c).strip().casefold() == name.strip().casefold()]

@@ -28,10 +28,17 @@ def durations(n: int) -> list[str]:
     return styles, seconds
 
 
-def wjx_text(clean: pd.DataFrame, skipped: list[tuple[int, str]]) -> pd.DataFrame:
+def attention_answers(n: int, failures: dict[str, list[int]]) -> pd.DataFrame:
+    """Scores of the instrument's attention checks: correct, except in the ``failures`` rows."""
+    return pd.DataFrame({a.id: [a.correct[0] if row not in failures.get(a.id, []) else 4 for row in range(n)]
+                         for a in TRUST.attention_checks})
+
+
+def wjx_text(clean: pd.DataFrame, skipped: list[tuple[int, str]], attention: pd.DataFrame | None = None) -> pd.DataFrame:
     """A WJX text download (按选项文本): metadata, numbered demographic questions, one matrix
     question per construct whose first column carries the stem and whose further columns are
-    headed by bare row labels; label text in the cells; ``(跳过)`` in the ``skipped`` cells."""
+    headed by bare row labels (the attention checks among them, as `instrument show --format md`
+    places them); label text in the cells; ``(跳过)`` in the ``skipped`` cells."""
     styles, _ = durations(len(clean))
     out = {"序号": [i + 3 for i in range(len(clean))],   # WJX numbering has gaps
            "提交答卷时间": [f"2026/05/{1 + i % 28:02d} 10:{i % 60:02d}:03" for i in range(len(clean))],
@@ -47,13 +54,19 @@ def wjx_text(clean: pd.DataFrame, skipped: list[tuple[int, str]]) -> pd.DataFram
             header = (f"{number}、{STEM_ZH}(矩阵量表题 *必答)—{item.text['zh']}" if k == 0 else item.text["zh"] + " ")
             out[header] = ["(跳过)" if (row, item.id) in blanks else label(v)
                            for row, v in enumerate(clean[item.id])]
+            for check in TRUST.attention_checks:
+                if attention is not None and check.after == item.id:
+                    out[check.text["zh"]] = [label(v) for v in attention[check.id]]
     return pd.DataFrame(out)
 
 
-def with_blanks(clean: pd.DataFrame, skipped: list[tuple[int, str]]) -> pd.DataFrame:
-    """The clean table with the ``skipped`` cells empty (what the WJX skips mean) and the
-    completion times of :func:`wjx_text` in a ``duration`` column (seconds)."""
+def with_blanks(clean: pd.DataFrame, skipped: list[tuple[int, str]], attention: pd.DataFrame | None = None):
+    """The clean table with the ``skipped`` cells empty (what the WJX skips mean), the
+    completion times of :func:`wjx_text` in a ``duration`` column (seconds) and the attention
+    checks' scores in columns named by their ids."""
     frame = clean.copy().astype(object).assign(duration=durations(len(clean))[1])
+    if attention is not None:
+        frame = frame.join(attention)
     for row, item in skipped:
         frame.loc[row, item] = ""
     return frame

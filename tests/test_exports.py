@@ -71,22 +71,27 @@ def test_group_smaller_than_the_variables(tmp_path):
     (tmp_path / "m.lav").write_text("F =~ x1 + x2 + x3\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"column 'g': group 'b' has 3 complete responses, not more than the 3 "
                                          r"observed variables .* merge it with another group"):
-        run_fit(tmp_path / "d.csv", model_path=tmp_path / "m.lav", group="g", bootstrap=0)
+        run_fit(tmp_path / "d.csv", model_path=tmp_path / "m.lav", group="g", bootstrap=0, measurement_bootstrap=0)
 
 
 def test_wjx_text_xlsx_same_estimates_as_clean_csv(tmp_path, clean):
     """The done-when check: the WJX export and the equivalent clean CSV give identical results."""
     skipped = [(3, "CA1"), (10, "PV4"), (11, "RC3"), (40, "HT4")]
+    attention = fx.attention_answers(len(clean), {"AC1": [5, 6], "AC2": [6, 7]})
     wjx = tmp_path / "wjx.xlsx"
-    fx.wjx_text(clean, skipped).to_excel(wjx, index=False)
+    fx.wjx_text(clean, skipped, attention).to_excel(wjx, index=False)
     csv = tmp_path / "clean.csv"
-    fx.with_blanks(clean, skipped).to_csv(csv, index=False)
-    a = run_fit(wjx, bootstrap=0).to_dict()
-    b = run_fit(csv, bootstrap=0).to_dict()
+    fx.with_blanks(clean, skipped, attention).to_csv(csv, index=False)
+    a = run_fit(wjx, bootstrap=0, measurement_bootstrap=0).to_dict()
+    b = run_fit(csv, bootstrap=0, measurement_bootstrap=0).to_dict()
     assert a["n"] == b["n"] and a["input"]["rows"] == b["input"]["rows"] == 600
+    assert a["input"]["mapping"]["columns"]["AC1"] == fx.TRUST.attention_checks[0].text["zh"]
+    for results in (a, b):   # the attention checks found (by wording in the WJX file) and scored alike
+        steps = {s["rule"]: s for s in results["screening"]["steps"]}
+        assert steps["attention"]["excluded"] == 3 and steps["speed"]["excluded"] > 0
     assert a["parameters"] == b["parameters"] and a["fit"] == b["fit"] and a["reliability"] == b["reliability"]
     assert a["hypotheses"] == b["hypotheses"]
-    assert a["input"]["platform"] == "wjx" and a["input"]["mapping"]["matched_by"] == {"wording": 51}
+    assert a["input"]["platform"] == "wjx" and a["input"]["mapping"]["matched_by"] == {"wording": 53}
     assert a["input"]["missing_reasons"]["HT4"] == {"skipped by logic": 1}
     assert a["input"]["reversed_items"] == ["HT4", "PV4", "RI3"]
 

@@ -8,7 +8,7 @@ import string
 import pandas as pd
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from semtrust.data import code_items, read_survey
@@ -202,6 +202,7 @@ def test_degenerate_files_one_line(tmp_path, content):
 @given(body=st.lists(st.lists(st.sampled_from(["1", "2", "3", "4", "5", "", "7", "-3", "(跳过)", "同意", "x"]),
                               min_size=3, max_size=3), min_size=0, max_size=12),
        header=st.sampled_from(["x1,x2,x3", "序号,所用时间,x1,x2,x3", "x1,x1,x3", "x1,x2"]))
+@example(body=[["1", "2", "1"], ["2", "1", ""], ["2", "", "1"]], header="x1,x2,x3")   # singular EM covariance
 def test_whole_run_exits_cleanly(tmp_path_factory, body, header):
     """A whole `semtrust fit` on a small fuzzed table ends with 0, 2 (input) or 3 (estimation),
     never with an internal error."""

@@ -68,22 +68,24 @@ def test_cli_study_file_flags_override_and_config_echoed(tmp_path, example_csv):
     mapping = tmp_path / "columns.csv"
     mapping.write_text("column,item\nCA1,CA1\n", encoding="utf-8")
     study = tmp_path / "study.yaml"
-    study.write_text(f"data: {example_csv}\nmapping: columns.csv\nbootstrap: 5000\nseed: 11\nout: out\n",
+    (tmp_path / "two.lav").write_text("CA =~ CA1 + CA2 + CA3\nID =~ ID1 + ID2 + ID3\n", encoding="utf-8")
+    study.write_text(f"data: {example_csv}\nmapping: columns.csv\nmodel: two.lav\nscale_points: 7\n"
+                     "bootstrap: 5000\nseed: 11\nout: out\nmeasurement_bootstrap: 0\nscreen: false\n",
                      encoding="utf-8")
     result = semtrust("fit", study, "--bootstrap", "0", "--quiet")
     assert result.returncode == 0, result.stderr
     results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     assert results["config"]["bootstrap"] == 0 and results["config"]["seed"] == 11 == results["seed"]
     assert results["config"]["study"] == str(study) and results["config"]["mapping"] == str(mapping)
-    assert results["input"]["mapping"]["matched_by"] == {"file": 1, "id": 50}
+    assert results["input"]["mapping"]["matched_by"] == {"file": 1, "id": 5}
     assert results["bootstrap"] is None
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    assert "Run configuration" in html and "columns.csv" in html
+    assert "Run configuration" in html and "columns.csv" in html and "#}" not in html
     report = tmp_path / "out" / "column_mapping.csv"   # the mapping report reads back as --mapping
     lines = report.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[:3] == ["column,item,matched_by", "CA1,CA1,file", "CA2,CA2,id"] and len(lines) == 52
+    assert lines[:3] == ["column,item,matched_by", "CA1,CA1,file", "CA2,CA2,id"] and len(lines) == 7
     from semtrust.mapping import read_mapping
-    assert read_mapping(report)["RC3"] == "RC3"
+    assert read_mapping(report)["ID3"] == "ID3"
 
 
 def test_cli_errors_exit_2(tmp_path, example_csv, capsys):
@@ -114,9 +116,23 @@ def test_study_estimator_and_missing_reach_the_fit(tmp_path):
     data = ROOT / "tests" / "conformance" / "data" / "HolzingerSwineford1939.csv"
     (tmp_path / "cfa.lav").write_text("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\n", encoding="utf-8")
     study = tmp_path / "study.yaml"
-    study.write_text(f"data: {data}\nmodel: cfa.lav\nestimator: MLR\nmissing: fiml\nbootstrap: 0\nout: out\n",
-                     encoding="utf-8")
+    study.write_text(f"data: {data}\nmodel: cfa.lav\nestimator: MLR\nmissing: fiml\nbootstrap: 0\nout: out\n"
+                     "measurement_bootstrap: 0\n", encoding="utf-8")
     assert main(["fit", str(study), "--missing", "listwise", "--quiet"]) == 0
     results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     assert (results["estimator"], results["missing"]) == ("MLR", "listwise")   # the flag overrides the file
     assert results["config"]["model"] == str(tmp_path / "cfa.lav") and results["n"] == 301
+
+
+def test_example_study_file_declares_the_default_run():
+    """example_data/study.yaml spells out the defaults: it reproduces `semtrust fit trust_survey.csv
+    --group platform`."""
+    from semtrust.screening import ScreeningRules
+
+    config = resolve_config(str(ROOT / "example_data" / "study.yaml"), {})
+    arguments = run_fit_arguments(config)
+    assert config["data"] == str(ROOT / "example_data" / "trust_survey.csv")
+    assert arguments["screening_rules"] == ScreeningRules()
+    default = run_fit_arguments(resolve_config(None, {"data": config["data"], "group": "platform"}))
+    assert {k: v for k, v in arguments.items() if k != "screening_rules"} == \
+           {k: v for k, v in default.items() if k != "data"}
