@@ -67,11 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--missing", choices=("listwise", "fiml"),
                      help="listwise deletion (default) or fiml: full-information ML on every answer, "
                           "as lavaan's missing = \"ml\"")
-    fit.add_argument("--efa-extraction", choices=("minres", "ml"), default="minres",
+    fit.add_argument("--efa-extraction", choices=("minres", "ml"),
                      help="EFA extraction: minimum residuals (default, as SPSS/JASP/psych) or maximum likelihood")
-    fit.add_argument("--efa-rotation", choices=("oblimin", "promax", "varimax", "none"), default="oblimin",
-                     help="EFA rotation (default %(default)s)")
-    fit.add_argument("--marker", nargs="+", default=[], metavar="ITEM",
+    fit.add_argument("--efa-rotation", choices=("oblimin", "promax", "varimax", "none"),
+                     help="EFA rotation (default oblimin)")
+    fit.add_argument("--marker", nargs="+", metavar="ITEM",
                      help="marker item(s) for the CFA marker technique of the common-method-bias tests: "
                           "data columns theoretically unrelated to the constructs (instruments may declare "
                           "marker_items)")

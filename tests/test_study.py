@@ -136,3 +136,17 @@ def test_example_study_file_declares_the_default_run():
     default = run_fit_arguments(resolve_config(None, {"data": config["data"], "group": "platform"}))
     assert {k: v for k, v in arguments.items() if k != "screening_rules"} == \
            {k: v for k, v in default.items() if k != "data"}
+
+
+def test_unset_flags_leave_the_study_files_settings(tmp_path):
+    from semtrust.cli import _parser
+
+    study = tmp_path / "study.yaml"
+    study.write_text("data: survey.csv\nefa_rotation: promax\nefa_extraction: ml\nmarker: [AT1]\n"
+                     "measurement_bootstrap: 0\n", encoding="utf-8")
+    flags = vars(_parser().parse_args(["fit", str(study)]))
+    config = resolve_config(str(study), dict(flags, data=None))
+    assert (config["efa_rotation"], config["efa_extraction"], config["marker"]) == ("promax", "ml", ["AT1"])
+    assert config["measurement_bootstrap"] == 0
+    flags = vars(_parser().parse_args(["fit", str(study), "--efa-rotation", "varimax"]))
+    assert resolve_config(str(study), dict(flags, data=None))["efa_rotation"] == "varimax"
