@@ -132,7 +132,8 @@ def bootstrap(results: SEMResults, draws: int, seed: int, *, workers: int | None
     if results.data is None:
         raise EstimationError("the bootstrap needs raw data; summary (covariance) input allows Monte Carlo CIs only")
     workers = default_workers() if workers is None else workers
-    metric_inv = results.vcov * results.n / 2.0
+    # BFGS starts from the inverse expected Hessian of the ML discrepancy (not from an MLR sandwich)
+    metric_inv = np.linalg.inv(results.compiled.information(results.theta)) / 2.0
     args = (results.compiled, results.data, results.theta, metric_inv, seed)
     parts = sorted(_run(_bootstrap_chunk, draws, workers, args, progress), key=lambda r: r[0])
     theta = np.vstack([p[1] for p in parts])

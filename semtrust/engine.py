@@ -333,20 +333,22 @@ class CompiledModel:
 
     def gradient(self, theta: np.ndarray, sample_cov: np.ndarray,
                  sample_mean: np.ndarray | None = None) -> np.ndarray:
-        sigma, E, _ = self.implied(theta)
+        sigma, E, S = self.implied(theta)
         W = np.linalg.inv(sigma)
         G = W - W @ sample_cov @ W
         if sample_mean is None:
-            return self.contract(theta, G)
+            return self.contract(theta, G, E=E, S=S)
         wd = W @ (sample_mean - E[: self.p] @ self.alpha(theta))
-        return self.contract(theta, G - np.outer(wd, wd), -2.0 * wd)
+        return self.contract(theta, G - np.outer(wd, wd), -2.0 * wd, E=E, S=S)
 
-    def contract(self, theta: np.ndarray, G: np.ndarray, g_mean: np.ndarray | None = None) -> np.ndarray:
+    def contract(self, theta: np.ndarray, G: np.ndarray, g_mean: np.ndarray | None = None, *,
+                 E: np.ndarray | None = None, S: np.ndarray | None = None) -> np.ndarray:
         """sum_ab G_ab dSigma_ab/dtheta [+ sum_a g_a dmu_a/dtheta] for a symmetric G, without
         forming the Jacobians: the chain rule of any discrepancy whose derivatives with respect
-        to the implied moments are G (and g_mean)."""
-        A, S = self.matrices(theta)
-        E = np.linalg.inv(np.eye(self.n_vars) - A)
+        to the implied moments are G (and g_mean). ``E`` = (I - A)^-1 and ``S`` when the caller
+        has them already."""
+        if E is None:
+            _, E, S = self.implied(theta)
         Fe = E[: self.p]
         H = Fe.T @ G @ Fe
         dA = 2.0 * H @ S @ E.T
