@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import pandas as pd
-
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "example_data" / "trust_survey.csv"
+from common import DATA, example_data, median_time
 
 R_SCRIPT = r"""
 suppressMessages(library(lavaan))
@@ -31,15 +26,6 @@ cat(median(times), "\n")
 """
 
 
-def median_time(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -49,9 +35,7 @@ def main() -> None:
     from semtrust.instrument import load_instrument
 
     inst = load_instrument("trust_mechanism")
-    data = pd.read_csv(DATA)
-    for item in inst.reverse_items:
-        data[item] = 8 - data[item]
+    data = example_data(inst)
     syntax = inst.model_syntax()
     core = median_time(lambda: SEM(syntax).fit(data), args.repeat)
     with tempfile.TemporaryDirectory() as tmp:

@@ -9,23 +9,8 @@ battery with ``--draws`` bootstrap resamples (CFA refits for CR and AVE, HTMT an
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from pathlib import Path
 
-import pandas as pd
-
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "example_data" / "trust_survey.csv"
-
-
-def median_time(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from common import example_data, median_time
 
 
 def main() -> None:
@@ -43,9 +28,7 @@ def main() -> None:
     from semtrust.validity import assess_measurement
 
     inst = load_instrument("trust_mechanism")
-    data = pd.read_csv(DATA)
-    for item in inst.reverse_items:
-        data[item] = 8 - data[item]
+    data = example_data(inst)
     spec = parse_model(inst.model_syntax())
     frame = data[spec.observed]
     groups = item_groups(spec)

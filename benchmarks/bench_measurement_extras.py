@@ -13,15 +13,10 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import subprocess
-import time
-from pathlib import Path
 
-import pandas as pd
+from common import DATA, ROOT, example_data, median_time
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "example_data" / "trust_survey.csv"
 MODEL = ROOT / "tests" / "conformance" / "models" / "trust_example_cfa.lav"
 
 R_SCRIPT = r"""
@@ -42,15 +37,6 @@ cat("ulmc", t(sem(ulmc, data = d)), "\n")
 """
 
 
-def median_time(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -66,10 +52,9 @@ def main() -> None:
 
     spec = parse_model(MODEL.read_text(encoding="utf-8"), str(MODEL))
     groups = item_groups(spec)
-    data = pd.read_csv(DATA)
-    for item in ("HT4", "PV4", "RI3"):
-        data[item] = 8 - data[item]
-    data = data[spec.observed]
+    from semtrust.instrument import load_instrument
+
+    data = example_data(load_instrument("trust_mechanism"))[spec.observed]
     with threadpool_limits(1):
         cfa = SEM(spec).fit(data)
         steps = {
