@@ -338,12 +338,16 @@ def load_instrument(id_or_path: str | Path) -> Instrument:
     else:
         raise InputError(f"no instrument '{text_path}': use one of {', '.join(bundled_instruments())} "
                          "or the path of a .yaml file")
+    return _parse(parse_yaml(raw, name, "instrument"), name)
+
+
+def parse_yaml(raw: bytes, name: str, what: str):
+    """A YAML file's content, or one line naming the file, the line and column, and the fix."""
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        return yaml.safe_load(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise InputError(f"{name}: not UTF-8 text; save the instrument as UTF-8") from None
+        raise InputError(f"{name}: not UTF-8 text; save the {what} file as UTF-8") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
-        raise InputError(f"{name}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    return _parse(data, name)
+        raise InputError(f"{name}: {where}: not valid YAML ({getattr(exc, 'problem', None) or 'syntax'})") from None

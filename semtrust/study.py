@@ -33,9 +33,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from semtrust.errors import InputError
+from semtrust.instrument import parse_yaml
 
 DEFAULT_SEED = 20261123   # lives here, not in semtrust.pipeline, so that the CLI stays light
 FORMATS = ("auto", "wjx", "tencent", "qualtrics", "surveymonkey", "google", "sav", "generic")
@@ -68,14 +67,7 @@ def load_study(path: str | Path) -> dict:
     name = str(path)
     if not path.is_file():
         raise InputError(f"{name}: no such study file")
-    try:
-        data = yaml.safe_load(path.read_bytes().decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InputError(f"{name}: not UTF-8 text; save the study file as UTF-8") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
-        raise InputError(f"{name}: {where}: not valid YAML ({getattr(exc, 'problem', None) or 'syntax'})") from None
+    data = parse_yaml(path.read_bytes(), name, "study")
     if not isinstance(data, dict):
         raise InputError(f"{name}: a study file is a mapping of keys (data: survey.csv, instrument: ...)")
     settings = {}
