@@ -440,13 +440,7 @@ class CompiledModel:
                     return theta, False
                 if np.max(np.abs(step)) < tol:
                     return theta, True
-                change = new_grad - grad
-                curvature = step @ change
-                if curvature > 1e-12:
-                    hy = inverse @ change
-                    rho = 1.0 / curvature
-                    inverse += (rho * rho * (change @ hy) + rho) * np.outer(step, step) \
-                        - rho * (np.outer(hy, step) + np.outer(step, hy))
+                bfgs_update(inverse, step, new_grad - grad, 1e-12)
                 grad = new_grad
         except np.linalg.LinAlgError:
             pass
@@ -459,6 +453,17 @@ class CompiledModel:
         return fisher_scoring(lambda t: self.objective(t, sample_cov, logdet_s),
                               lambda t: self.gradient(t, sample_cov), self.information, start,
                               tol=tol, max_iter=max_iter)
+
+
+def bfgs_update(inverse: np.ndarray, step: np.ndarray, change: np.ndarray, min_curvature: float) -> None:
+    """BFGS update, in place, of an inverse Hessian after ``step`` changed the gradient by
+    ``change``; skipped where the curvature is not positive."""
+    curvature = step @ change
+    if curvature > min_curvature:
+        hy = inverse @ change
+        rho = 1.0 / curvature
+        inverse += (rho * rho * (change @ hy) + rho) * np.outer(step, step) \
+            - rho * (np.outer(hy, step) + np.outer(step, hy))
 
 
 def fisher_scoring(objective, gradient, information, start: np.ndarray, *, tol: float = 1e-10,
@@ -505,13 +510,7 @@ def fisher_scoring(objective, gradient, information, start: np.ndarray, *, tol: 
             except np.linalg.LinAlgError:
                 inverse = None
         elif inverse is not None:
-            change = new_grad - grad
-            curvature = taken @ change
-            if curvature > 1e-14:
-                hy = inverse @ change
-                rho = 1.0 / curvature
-                inverse += (rho * rho * (change @ hy) + rho) * np.outer(taken, taken) \
-                    - rho * (np.outer(hy, taken) + np.outer(taken, hy))
+            bfgs_update(inverse, taken, new_grad - grad, 1e-14)
         theta, improvement, value, grad = candidate, value - new_value, new_value, new_grad
         if np.max(np.abs(taken)) < tol or (improvement < 1e-15 and scale < 1):
             return theta, iteration
