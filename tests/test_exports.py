@@ -1,6 +1,5 @@
 """Survey-platform readers and item mapping: each platform's export of the example survey gives
 the same item scores as the clean CSV, and the WJX text download the same estimates."""
-import json
 
 import numpy as np
 import pandas as pd
