@@ -72,11 +72,25 @@ def _environment() -> Environment:
     return env
 
 
+class Counter:
+    """Numbers sections and tables in the order a template renders them: each ``{{ table_no }}``
+    prints the next number, so optional sections never leave gaps."""
+
+    def __init__(self):
+        self.value = 0
+
+    def __str__(self) -> str:
+        self.value += 1
+        return str(self.value)
+
+    __html__ = __str__
+
+
 def render(template: str, context: dict) -> str:
     env = _environment()
     if template.endswith(".html.j2"):
         env.autoescape = True
-    return env.get_template(template).render(**context)
+    return env.get_template(template).render(**context, table_no=Counter(), section_no=Counter())
 
 
 def report_context(results: dict) -> dict:
