@@ -1,5 +1,6 @@
 """EFA and common-method bias against psych and lavaan (tests/conformance/make_efa_cmb_fixtures.R)."""
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -251,7 +252,10 @@ def test_fit_command_writes_efa_and_cmb(tmp_path):
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     tex = (tmp_path / "report.tex").read_text(encoding="utf-8")
     for report in (html, tex):
-        assert "Exploratory factor analysis" in report and "Table 13. Common-method-bias models" in report
+        numbers = [int(n) for n in re.findall(r"Table (\d+)\.", report)]
+        assert numbers == list(range(1, len(numbers) + 1))   # numbered in order, no gaps
+        assert "Exploratory factor analysis" in report
+        assert re.search(r"Table \d+\. Common-method-bias models", report)
         assert "Marker: Method-C" in report
     missing = run("--marker", "NOPE")
     assert missing.returncode == 2 and "NOPE" in missing.stderr and len(missing.stderr.strip().splitlines()) == 1
