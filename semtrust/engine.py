@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from semtrust.errors import EstimationError, InputError
-from semtrust.missing import em_moments, missing_patterns
+from semtrust.missing import em_estimates, missing_patterns
 from semtrust.syntax import ModelSyntax, parse_model
 
 Z975 = stats.norm.ppf(0.975)
@@ -638,10 +638,9 @@ class SEM:
         if len(values) <= len(self.observed):
             raise InputError(f"only {len(values)} cases answered any of the {len(self.observed)} variables")
         patterns = missing_patterns(values)
-        mean, cov = em_moments(pd.DataFrame(values, columns=self.observed))
-        _check_nonsingular(cov.to_numpy())
-        return self.fit_cases(CaseData(patterns, len(values), mean.to_numpy(), cov.to_numpy(), complete=False),
-                              estimator)
+        mean, cov = em_estimates(patterns, ", ".join(self.observed))
+        _check_nonsingular(cov)
+        return self.fit_cases(CaseData(patterns, len(values), mean, cov, complete=False), estimator)
 
     def fit_cases(self, cases: CaseData, estimator: str = "ML") -> "SEMResults":
         """FIML: casewise maximum likelihood over the missing-data patterns, with a mean
@@ -855,7 +854,7 @@ class SEMResults:
             unrestricted = loglik(self.cases.patterns, self.cases.mean, self.cases.cov)
             chisq = 2 * (unrestricted - self.likelihood.loglik(self.theta))
             df = p * (p + 3) // 2 - self.compiled.n_free
-            base_chisq = 2 * (unrestricted - independence_loglik(self.cases.patterns, p))
+            base_chisq = 2 * (unrestricted - independence_loglik(self.cases.patterns))
             base_df = p * (p - 1) // 2
             fit_srmr = srmr(sample, self.implied_cov, self.cases.mean, self.compiled.implied_mean(self.theta))
         baseline = None

@@ -145,16 +145,8 @@ def scaling_factor(A1: np.ndarray, B1: np.ndarray, A0: np.ndarray, B0: np.ndarra
     return value if value > 0 else math.nan
 
 
-def independence_loglik(patterns: Patterns, p: int) -> float:
+def independence_loglik(patterns: Patterns) -> float:
     """FIML log-likelihood of the independence model: it factors into one normal per variable,
     each estimated from that variable's observed values."""
-    values = [[] for _ in range(p)]
-    for pattern in patterns:
-        for column, index in enumerate(pattern.observed):
-            values[index].append(pattern.values[:, column])
-    total = 0.0
-    for column in values:
-        x = np.concatenate(column)
-        variance = x.var()
-        total -= 0.5 * len(x) * (LOG_2PI + math.log(variance) + 1)
-    return total
+    counts, _, variance = patterns.marginal_moments()
+    return float(-0.5 * counts @ (LOG_2PI + np.log(variance) + 1))

@@ -53,6 +53,7 @@ class Patterns:
         # the cases pattern by pattern, zero where missing, and each case's pattern
         self.cases = np.vstack(padded)
         self.case_pattern = np.repeat(np.arange(len(self.items)), [len(p.rows) for p in self.items])
+        self.case_rows = np.concatenate([p.rows for p in self.items]) if self.items else np.array([], dtype=int)
         self.counts = np.array([len(p.rows) for p in self.items], dtype=float)
         self.mask = np.array([[v in set(p.observed) for v in range(self.width)] for p in self.items], dtype=float)
         self.sums = np.array([x.sum(axis=0) for x in padded])
@@ -86,6 +87,14 @@ class Patterns:
             logdet[index] += np.linalg.slogdet(P_mm)[1]
         W *= self.mask[:, :, None] * self.mask[:, None, :]
         return W, logdet
+
+    def marginal_moments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per variable: the number of observed values, their mean and their variance (divisor n)."""
+        counts = self.counts @ self.mask
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = self.sums.sum(axis=0) / counts
+            variance = np.einsum("kii->i", self.cross) / counts - mean ** 2
+        return counts, mean, variance
 
     def weighted_deviations(self, W: np.ndarray, mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Every case's deviations d from ``mean`` (zero where missing) and W d with its
@@ -132,13 +141,10 @@ def casewise_scores(patterns: Patterns, n: int, mean: np.ndarray, cov: np.ndarra
     the covariance matrix (as G_i, d loglik_i = tr(G_i dSigma))."""
     p = len(mean)
     W, _ = patterns.inverses(cov)
+    _, weighted = patterns.weighted_deviations(W, mean)
     d_mean, G = np.zeros((n, p)), np.zeros((n, p, p))
-    for k, pattern in enumerate(patterns):
-        deviations = np.zeros((len(pattern.rows), p))
-        deviations[:, pattern.observed] = pattern.values - mean[pattern.observed]
-        wd = deviations @ W[k]
-        d_mean[pattern.rows] = wd
-        G[pattern.rows] = 0.5 * (wd[:, :, None] * wd[:, None, :] - W[k])
+    d_mean[patterns.case_rows] = weighted
+    G[patterns.case_rows] = 0.5 * (weighted[:, :, None] * weighted[:, None, :] - W[patterns.case_pattern])
     return d_mean, G
 
 
@@ -146,28 +152,23 @@ def em_moments(frame: pd.DataFrame, *, tol: float = 1e-10, max_iter: int = 5000)
     """Maximum-likelihood means and covariance matrix (divisor n) of incomplete normal data by
     EM (Dempster, Laird & Rubin 1977), as lavaan's h1 model under ``missing = "ml"``; rows with
     no observed value are ignored."""
-    values = frame.to_numpy(dtype=float)
-    mean, cov = _em(missing_patterns(values), values.shape[1], tol=tol, max_iter=max_iter,
-                    where=", ".join(map(str, frame.columns)))
+    mean, cov = em_estimates(missing_patterns(frame.to_numpy(dtype=float)), ", ".join(map(str, frame.columns)),
+                             tol=tol, max_iter=max_iter)
     return pd.Series(mean, index=frame.columns), pd.DataFrame(cov, index=frame.columns, columns=frame.columns)
 
 
-def _em(patterns: Patterns, p: int, *, tol: float, max_iter: int, where: str) -> tuple[np.ndarray, np.ndarray]:
-    n = sum(len(pattern.values) for pattern in patterns)
-    sums, squares, counts = np.zeros(p), np.zeros(p), np.zeros(p)
-    for pattern in patterns:
-        sums[pattern.observed] += pattern.values.sum(axis=0)
-        squares[pattern.observed] += (pattern.values ** 2).sum(axis=0)
-        counts[pattern.observed] += len(pattern.values)
+def em_estimates(patterns: Patterns, where: str, *, tol: float = 1e-10,
+                 max_iter: int = 5000) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`em_moments` on data already grouped into patterns; ``where`` names the data in errors."""
+    p, n = patterns.width, patterns.counts.sum()
+    counts, mean, variance = patterns.marginal_moments()
     if np.any(counts < 2):
         raise InputError(f"{where}: a variable has fewer than two observed values; drop it")
-    mean = sums / counts
-    cov = np.diag(np.maximum(squares / counts - mean ** 2, 1e-8))
+    cov = np.diag(np.maximum(variance, 1e-8))
     for _ in range(max_iter):
         first, second = np.zeros(p), np.zeros((p, p))
         for pattern in patterns:
-            o = pattern.observed
-            m = np.setdiff1d(np.arange(p), o)
+            o, m = pattern.observed, pattern.missing
             filled = np.empty((len(pattern.values), p))
             filled[:, o] = pattern.values
             if len(m):

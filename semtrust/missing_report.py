@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from semtrust.errors import InputError
-from semtrust.missing import em_moments, missing_patterns
+from semtrust.missing import em_estimates, missing_patterns
 
 
 def little_mcar(frame: pd.DataFrame) -> dict:
@@ -34,8 +34,7 @@ def little_mcar(frame: pd.DataFrame) -> dict:
     result = {"chisq": None, "df": 0, "pvalue": None, "n": len(values), "n_patterns": len(patterns)}
     if len(patterns) < 2:
         return result
-    mean, cov = em_moments(pd.DataFrame(values, columns=frame.columns))
-    mean, cov = mean.to_numpy(), cov.to_numpy()
+    mean, cov = em_estimates(patterns, ", ".join(map(str, frame.columns)))
     chisq, df = 0.0, -values.shape[1]
     for pattern in patterns:
         o = pattern.observed
