@@ -52,6 +52,12 @@ class CompiledModel:
             tuple(np.array(x, dtype=int) for x in zip(*free[m])) if free[m] else None for m in "ASM")
         # the free parameters this table uses: in a multi-group model each group uses a subset
         self.used = np.unique([k for m in "ASM" for *_, k in free[m]]).astype(int)
+        # the gradient sums each matrix's terms into theta in one bincount (A, S, then M terms,
+        # in table order: the same additions, in the same order, as one np.add.at per matrix)
+        self._grad_index = np.concatenate([idx[2] for idx in (self.a_idx, self.s_idx) if idx is not None]
+                                          + [np.zeros(0, int)])
+        self._grad_index_means = np.concatenate([self._grad_index] + ([self.m_idx[2]] if self.m_idx else []))
+        self._s_weight = None if self.s_idx is None else np.where(self.s_idx[0] == self.s_idx[1], 1.0, 2.0)
 
     def _set(self, m, i, j, value):
         if m == "A":
@@ -134,20 +140,32 @@ class CompiledModel:
         if g_mean is not None:
             v = Fe.T @ g_mean
             dA = dA + np.outer(v, E @ self.alpha(theta))
-        grad = np.zeros(self.n_free)
+        terms = []
         if self.a_idx is not None:
-            i, j, k = self.a_idx
-            np.add.at(grad, k, dA[i, j])
+            i, j, _ = self.a_idx
+            terms.append(dA[i, j])
         if self.s_idx is not None:
-            i, j, k = self.s_idx
-            np.add.at(grad, k, np.where(i == j, H[i, j], 2.0 * H[i, j]))
+            i, j, _ = self.s_idx
+            terms.append(self._s_weight * H[i, j])
+        index = self._grad_index
         if g_mean is not None and self.m_idx is not None:
-            i, _, k = self.m_idx
-            np.add.at(grad, k, v[i])
-        return grad
+            terms.append(v[self.m_idx[0]])
+            index = self._grad_index_means
+        if not terms:
+            return np.zeros(self.n_free)
+        return np.bincount(index, np.concatenate(terms), minlength=self.n_free)
 
     def _local(self, k: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.used, k)
+
+    @staticmethod
+    def _accumulate(target: np.ndarray, index: np.ndarray, values: np.ndarray) -> None:
+        """``np.add.at(target, index, values)``; with distinct indices (no equality constraint)
+        the buffered ``+=``, which adds the same numbers without ufunc.at's per-element cost."""
+        if len(np.unique(index)) == len(index):
+            target[index] += values
+        else:
+            np.add.at(target, index, values)
 
     def jacobian(self, theta: np.ndarray) -> np.ndarray:
         """d Sigma / d theta for the parameters in ``self.used``: shape (len(used), p, p)."""
@@ -158,12 +176,12 @@ class CompiledModel:
         if self.a_idx is not None:
             i, j, k = self.a_idx
             d = Fe[:, i].T[:, :, None] * Q[j][:, None, :]
-            np.add.at(jac, self._local(k), d + d.transpose(0, 2, 1))
+            self._accumulate(jac, self._local(k), d + d.transpose(0, 2, 1))
         if self.s_idx is not None:
             i, j, k = self.s_idx
             d = Fe[:, i].T[:, :, None] * Fe[:, j].T[:, None, :]
             off = (i != j)[:, None, None]
-            np.add.at(jac, self._local(k), d + off * d.transpose(0, 2, 1))
+            self._accumulate(jac, self._local(k), d + off * d.transpose(0, 2, 1))
         return jac
 
     def mean_jacobian(self, theta: np.ndarray) -> np.ndarray:
@@ -174,10 +192,10 @@ class CompiledModel:
         jac = np.zeros((len(self.used), self.p))
         if self.a_idx is not None:
             i, j, k = self.a_idx
-            np.add.at(jac, self._local(k), Fe[:, i].T * e_alpha[j][:, None])
+            self._accumulate(jac, self._local(k), Fe[:, i].T * e_alpha[j][:, None])
         if self.m_idx is not None:
             i, _, k = self.m_idx
-            np.add.at(jac, self._local(k), Fe[:, i].T)
+            self._accumulate(jac, self._local(k), Fe[:, i].T)
         return jac
 
     def information(self, theta: np.ndarray) -> np.ndarray:
@@ -304,7 +322,12 @@ def fisher_scoring(objective, gradient, information, start: np.ndarray, *, tol: 
 def start_values(table: ParameterTable, cm: CompiledModel, sample_cov: pd.DataFrame) -> np.ndarray:
     """Simple, data-based starts: reference-indicator ratios for loadings, half the observed
     variance for residuals, the reference indicator's common variance for factors."""
-    cov = sample_cov
+    position = {v: i for i, v in enumerate(sample_cov.index)}
+    values = sample_cov.to_numpy()
+
+    def cov(a: str, b: str) -> float:   # scalar lookups in numpy: DataFrame.loc costs ~10 µs each
+        return values[position[a], position[b]]
+
     theta = np.zeros(cm.n_free)
     loadings: dict[tuple[str, str], float] = {}
     by_factor: dict[str, list[Row]] = {}
@@ -313,16 +336,16 @@ def start_values(table: ParameterTable, cm: CompiledModel, sample_cov: pd.DataFr
             by_factor.setdefault(r.lhs, []).append(r)
     factor_var: dict[str, float] = {}
     for lat, rows in by_factor.items():
-        obs_rows = [r for r in rows if r.rhs in cov.index]
+        obs_rows = [r for r in rows if r.rhs in position]
         ref = obs_rows[0].rhs if obs_rows else None
         for r in obs_rows[1:]:
             others = [o.rhs for o in obs_rows if o.rhs not in (ref, r.rhs)]
-            ratios = [cov.loc[r.rhs, o] / cov.loc[ref, o] for o in others if abs(cov.loc[ref, o]) > 1e-8]
+            ratios = [cov(r.rhs, o) / cov(ref, o) for o in others if abs(cov(ref, o)) > 1e-8]
             loadings[(lat, r.rhs)] = float(np.median(ratios)) if ratios else 1.0
         if ref is not None:
-            common = [cov.loc[ref, r.rhs] / loadings[(lat, r.rhs)] for r in obs_rows[1:]
+            common = [cov(ref, r.rhs) / loadings[(lat, r.rhs)] for r in obs_rows[1:]
                       if abs(loadings[(lat, r.rhs)]) > 1e-8]
-            factor_var[lat] = float(max(np.mean(common), 0.05 * cov.loc[ref, ref])) if common else 0.5 * cov.loc[ref, ref]
+            factor_var[lat] = float(max(np.mean(common), 0.05 * cov(ref, ref))) if common else 0.5 * cov(ref, ref)
     endogenous = {r.lhs for r in table.rows if r.op == "~"} | {r.rhs for r in table.rows if r.op == "=~"}
     for r in table.rows:
         if r.free < 0 or theta[r.free] != 0:
@@ -332,12 +355,12 @@ def start_values(table: ParameterTable, cm: CompiledModel, sample_cov: pd.DataFr
         elif r.op == "=~":
             value = loadings.get((r.lhs, r.rhs), 1.0)
         elif r.op == "~~" and r.lhs == r.rhs:
-            if r.lhs in cov.index:
-                value = cov.loc[r.lhs, r.lhs] * (0.5 if r.lhs in endogenous else 1.0)
+            if r.lhs in position:
+                value = cov(r.lhs, r.lhs) * (0.5 if r.lhs in endogenous else 1.0)
             else:
                 value = factor_var.get(r.lhs, 0.05) * (0.5 if r.lhs in endogenous else 1.0)
-        elif r.op == "~~" and r.lhs in cov.index and r.rhs in cov.index and r.lhs not in endogenous:
-            value = cov.loc[r.lhs, r.rhs]
+        elif r.op == "~~" and r.lhs in position and r.rhs in position and r.lhs not in endogenous:
+            value = cov(r.lhs, r.rhs)
         else:
             value = 0.0
         theta[r.free] = value
