@@ -116,10 +116,17 @@ class CompiledModel:
             value += residual @ residual
         return float(value)
 
-    def gradient(self, theta: np.ndarray, sample_cov: np.ndarray,
-                 sample_mean: np.ndarray | None = None) -> np.ndarray:
+    def moments(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(W, E, S) at ``theta``: the inverse implied covariance, (I - A)^-1 and S, all the
+        gradient needs besides the data."""
         sigma, E, S = self.implied(theta)
-        W = np.linalg.inv(sigma)
+        return np.linalg.inv(sigma), E, S
+
+    def gradient(self, theta: np.ndarray, sample_cov: np.ndarray,
+                 sample_mean: np.ndarray | None = None, *, at: tuple | None = None) -> np.ndarray:
+        """The ML discrepancy's gradient; ``at`` = :meth:`moments` of ``theta`` when the caller
+        has them already (every bootstrap refit starts from the same estimates)."""
+        W, E, S = self.moments(theta) if at is None else at
         G = W - W @ sample_cov @ W
         if sample_mean is None:
             return self.contract(theta, G, E=E, S=S)
@@ -221,16 +228,17 @@ class CompiledModel:
         return np.sqrt(np.clip(((E @ S) * E).sum(axis=1), 0, None))
 
     def refit(self, sample_cov: np.ndarray, start: np.ndarray, metric_inv: np.ndarray, *,
-              tol: float = 1e-6, max_iter: int = 60) -> tuple[np.ndarray, bool]:
+              tol: float = 1e-6, max_iter: int = 60, start_moments: tuple | None = None) -> tuple[np.ndarray, bool]:
         """BFGS from ``start`` with ``metric_inv`` (the inverse of twice the information at the
         full-sample estimates) as the initial inverse Hessian. A bootstrap resample changes only
         the sample covariance, so a dozen gradient evaluations reach the optimum, where Fisher
-        scoring would recompute the information every step; returns (theta, converged)."""
+        scoring would recompute the information every step; returns (theta, converged).
+        ``start_moments`` are :meth:`moments` of ``start``, shared by all the refits."""
         theta, inverse = start.copy(), metric_inv.copy()
         try:
-            grad = self.gradient(theta, sample_cov)
+            grad = self.gradient(theta, sample_cov, at=start_moments)
             for _ in range(max_iter):
-                step = -inverse @ grad
+                step = -(inverse @ grad)   # = (-inverse) @ grad, without negating the matrix
                 theta = theta + step
                 new_grad = self.gradient(theta, sample_cov)
                 if not np.all(np.isfinite(new_grad)):
@@ -260,8 +268,14 @@ def bfgs_update(inverse: np.ndarray, step: np.ndarray, change: np.ndarray, min_c
     if curvature > min_curvature:
         hy = inverse @ change
         rho = 1.0 / curvature
-        inverse += (rho * rho * (change @ hy) + rho) * np.outer(step, step) \
-            - rho * (np.outer(hy, step) + np.outer(step, hy))
+        # (rho^2 y'Hy + rho) s s' - rho (Hy s' + s (Hy)'), in place: the same products and sums
+        update = np.outer(step, step)
+        update *= rho * rho * (change @ hy) + rho
+        cross = np.outer(hy, step)
+        cross = cross + cross.T
+        cross *= rho
+        update -= cross
+        inverse += update
 
 
 def fisher_scoring(objective, gradient, information, start: np.ndarray, *, tol: float = 1e-10,
