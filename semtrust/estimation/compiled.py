@@ -58,6 +58,9 @@ class CompiledModel:
                                           + [np.zeros(0, int)])
         self._grad_index_means = np.concatenate([self._grad_index] + ([self.m_idx[2]] if self.m_idx else []))
         self._s_weight = None if self.s_idx is None else np.where(self.s_idx[0] == self.s_idx[1], 1.0, 2.0)
+        # no free parameter in two cells (no equality constraint): the Jacobians are written, not summed
+        self._distinct = {matrices: _distinct([idx[2] for idx in indices if idx is not None])
+                          for matrices, indices in (("AS", (self.a_idx, self.s_idx)), ("AM", (self.a_idx, self.m_idx)))}
 
     def _set(self, m, i, j, value):
         if m == "A":
@@ -166,11 +169,12 @@ class CompiledModel:
         return np.searchsorted(self.used, k)
 
     @staticmethod
-    def _accumulate(target: np.ndarray, index: np.ndarray, values: np.ndarray) -> None:
-        """``np.add.at(target, index, values)``; with distinct indices (no equality constraint)
-        the buffered ``+=``, which adds the same numbers without ufunc.at's per-element cost."""
-        if len(np.unique(index)) == len(index):
-            target[index] += values
+    def _accumulate(target: np.ndarray, index: np.ndarray, values: np.ndarray, distinct: bool) -> None:
+        """``np.add.at(target, index, values)`` into a zero ``target``. When no index repeats
+        (``distinct``) each cell receives one value: written as ``values + 0.0``, the same
+        number 0.0 + value that ufunc.at would add (-0.0 becomes 0.0 alike), ~5x faster."""
+        if distinct:
+            target[index] = values + 0.0
         else:
             np.add.at(target, index, values)
 
@@ -183,12 +187,12 @@ class CompiledModel:
         if self.a_idx is not None:
             i, j, k = self.a_idx
             d = Fe[:, i].T[:, :, None] * Q[j][:, None, :]
-            self._accumulate(jac, self._local(k), d + d.transpose(0, 2, 1))
+            self._accumulate(jac, self._local(k), d + d.transpose(0, 2, 1), self._distinct["AS"])
         if self.s_idx is not None:
             i, j, k = self.s_idx
             d = Fe[:, i].T[:, :, None] * Fe[:, j].T[:, None, :]
             off = (i != j)[:, None, None]
-            self._accumulate(jac, self._local(k), d + off * d.transpose(0, 2, 1))
+            self._accumulate(jac, self._local(k), d + off * d.transpose(0, 2, 1), self._distinct["AS"])
         return jac
 
     def mean_jacobian(self, theta: np.ndarray) -> np.ndarray:
@@ -199,10 +203,10 @@ class CompiledModel:
         jac = np.zeros((len(self.used), self.p))
         if self.a_idx is not None:
             i, j, k = self.a_idx
-            self._accumulate(jac, self._local(k), Fe[:, i].T * e_alpha[j][:, None])
+            self._accumulate(jac, self._local(k), Fe[:, i].T * e_alpha[j][:, None], self._distinct["AM"])
         if self.m_idx is not None:
             i, _, k = self.m_idx
-            self._accumulate(jac, self._local(k), Fe[:, i].T)
+            self._accumulate(jac, self._local(k), Fe[:, i].T, self._distinct["AM"])
         return jac
 
     def information(self, theta: np.ndarray) -> np.ndarray:
@@ -259,6 +263,12 @@ class CompiledModel:
                               lambda t: self.gradient(t, sample_cov), self.information, start,
                               tol=tol, max_iter=max_iter)
 
+
+
+def _distinct(indices: list[np.ndarray]) -> bool:
+    """Whether no value repeats within and across the index arrays."""
+    joined = np.concatenate(indices + [np.zeros(0, int)])
+    return len(np.unique(joined)) == len(joined)
 
 
 def bfgs_update(inverse: np.ndarray, step: np.ndarray, change: np.ndarray, min_curvature: float) -> None:
