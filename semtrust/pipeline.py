@@ -225,7 +225,7 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
     if measurement_draws is not None:
         progress(f"bootstrapping CR, AVE and HTMT ({config.measurement_bootstrap} resamples)")
         quality.intervals = bootstrap_intervals(measurement, groups, config.measurement_bootstrap, seed,
-                                                sample=measurement_draws.result(progress_bar))
+                                                progress=progress_bar, pending=measurement_draws)
     effects, resampling = _effects(structural, effect_draws, bootstrap, ci, seed, progress, progress_bar)
     for fitted in (measurement, structural):
         if fitted is not None:
