@@ -20,9 +20,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from semtrust.errors import InputError
+from semtrust.errors import InputError, shown
+from semtrust.model.instrument import parse_yaml
 
 _NUMBERING = re.compile(r"^\s*(?:第\s*\d+\s*题|(?:q\d+(?:[_.]\d+)*|\d+(?:[._]\d+)*)\s*(?:[、.:)\]\-]|\s))\s*", re.I)
 _TAGS = re.compile(r"[(\[【][^()\[\]【】]*(?:题|必答|选填|反向|reverse|required|\bR\b)[^()\[\]【】]*[)\]】]", re.I)
@@ -76,12 +75,7 @@ def read_mapping(path: str | Path) -> dict[str, str]:
     raw = path.read_bytes()
     text = raw.decode(detect_encoding(raw, name))
     if path.suffix.lower() in (".yaml", ".yml"):
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
-            raise InputError(f"{name}: {where}: not valid YAML; write one 'column: item' pair per line") from None
+        data = parse_yaml(text, name, "mapping", "write one 'column: item' pair per line")
         if isinstance(data, dict) and set(data) == {"mapping"}:
             data = data["mapping"]
         return check_mapping(data, name)
@@ -124,7 +118,7 @@ def check_mapping(data, name: str) -> dict[str, str]:
     mapping = {}
     for column, item in data.items():
         if not isinstance(item, (str, int)) or isinstance(item, bool) or not str(item).strip():
-            raise InputError(f"{name}: '{column}': the item id must be a text such as CA1, not {item!r}")
+            raise InputError(f"{name}: {shown(column)}: the item id must be a text such as CA1, not {shown(item)}")
         mapping[str(column).strip()] = str(item).strip()
     return mapping
 
