@@ -196,7 +196,8 @@ class Study:
         if (self.estimator, self.missing) != ("ML", "listwise"):
             return []
         table = modification_indices(self.measurement or self.structural)
-        return _records(table.sort_values("mi", ascending=False, kind="stable").head(top))
+        # an MI lavaan reports as NA (not identified when freed) suggests no modification
+        return _records(table.dropna(subset=["mi"]).sort_values("mi", ascending=False, kind="stable").head(top))
 
     def _effects(self, *kinds: str) -> list[dict]:
         if self.effects.empty:

@@ -56,8 +56,8 @@ class ItemMapping:
         counts = self.to_dict()["matched_by"]
         lines = ["items mapped to columns: " + ", ".join(f"{n} by {how}" for how, n in counts.items())]
         if self.unmapped:
-            shown = "; ".join(self.unmapped[:6]) + (f"; and {len(self.unmapped) - 6} more" if len(self.unmapped) > 6 else "")
-            lines.append(f"{len(self.unmapped)} columns map to no item: {shown}")
+            listed = "; ".join(self.unmapped[:6]) + (f"; and {len(self.unmapped) - 6} more" if len(self.unmapped) > 6 else "")
+            lines.append(f"{len(self.unmapped)} columns map to no item: {listed}")
         for key, candidates in self.ambiguous.items():
             lines.append(f"ambiguous: {key} matches {' / '.join(candidates)}")
         return lines
@@ -188,9 +188,9 @@ def map_items(table, items: list[str], instrument=None, mapping: dict | None = N
         raise InputError(f"{table.path}: row 1 holds numbers ({', '.join(numbers[:3])}, ...), not column names; "
                          "add a header row with the item ids (e.g. CA1, CA2, ...) or give --mapping FILE")
     if missing:
-        shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+        listed = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
         doubt = [f"{k} ~ {' / '.join(v)}" for k, v in result.ambiguous.items()][:2]
-        raise InputError(f"{table.path}: no column for {shown} (item columns); name the columns by item id, "
+        raise InputError(f"{table.path}: no column for {listed} (item columns); name the columns by item id, "
                          f"or give --mapping FILE (CSV 'column,item' per line)"
                          + (f"; ambiguous: {'; '.join(doubt)}" if doubt else ""))
     table.item_columns = dict(result.columns)
