@@ -44,7 +44,7 @@ def stars(p) -> str:
 
 
 def tex_escape(value) -> str:
-    """Escape any string (item wording, names, file paths) for LaTeX.
+    r"""Escape any string (item wording, names, file paths) for LaTeX.
 
     >>> tex_escape("[Q5] Monthly income & 50%")
     '{[}Q5{]} Monthly income \\& 50\\%'
