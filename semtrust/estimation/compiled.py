@@ -277,7 +277,8 @@ def fisher_scoring(objective, gradient, information, start: np.ndarray, *, tol: 
     theta = start.copy()
     value = objective(theta)
     if not math.isfinite(value):
-        raise EstimationError("the starting values give a non-positive-definite implied covariance matrix")
+        raise EstimationError("the starting values give a non-positive-definite implied covariance matrix; "
+                              "give start values (e.g. start(0.7)*x1) or check the model's fixed values")
     inverse = None
     grad = gradient(theta)
     for iteration in range(1, max_iter + 1):
