@@ -188,7 +188,8 @@ def check_nonsingular(sample: np.ndarray, names: list[str] | None = None) -> Non
     if values[0] <= 1e-10:
         weights = np.abs(vectors[:, 0])
         involved = [names[k] for k in np.argsort(-weights) if weights[k] > 0.1][:8]
-        raise InputError(f"the items {', '.join(involved)} are linearly dependent (one is a combination of "
+        raise InputError(f"the sample covariance matrix is singular: the items {', '.join(involved)} are "
+                         "linearly dependent (one is a combination of "
                          "the others, e.g. a total score or a duplicated column); drop or merge one of them")
     if sd.max() / sd.min() > 1e6:
         big, small = names[int(np.argmax(sd))], names[int(np.argmin(sd))]
