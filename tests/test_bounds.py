@@ -259,5 +259,5 @@ def test_all_duplicate_ids_blame_the_rule(tmp_path, capsys):
 def test_model_file_not_quoted(tmp_path, capsys):
     secret = "root:x:0:0:root:/root:/bin/bash\n" * 20
     code, err = _run(tmp_path, capsys, _survey(), secret)
-    _one_line_error(code, err, 2, "not a lavaan model")
+    _one_line_error(code, err, 2, "line 1: no operator", "not a lavaan model")
     assert "bin/bash" not in err and "root:x" not in err

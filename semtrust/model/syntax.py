@@ -162,11 +162,12 @@ def _parse_modifiers(term: str, source: str, number: int) -> dict:
 def parse_model(text: str, source: str = "<model>") -> ModelSyntax:
     """Parse lavaan syntax; raise :class:`InputError` naming the line on any problem."""
     spec = ModelSyntax(source=source)
-    if text.strip() and "~" not in text and ":=" not in text:
+    lines = list(_logical_lines(text))
+    if lines and "~" not in text and ":=" not in text:
         # not a model at all (a data file, /etc/passwd): say so without quoting it
-        raise InputError(f"{source}: not a lavaan model (no =~, ~ or := anywhere); give a model file with "
-                         "lines such as 'F =~ x1 + x2 + x3'")
-    for number, line in _logical_lines(text):
+        raise _error(source, lines[0][0], "no operator (=~, ~, ~~, :=) anywhere: not a lavaan model; give a "
+                                          "model file with lines such as 'F =~ x1 + x2 + x3'")
+    for number, line in lines:
         op = _find_operator(line)
         if op is None:
             raise _error(source, number, f"no operator (=~, ~, ~~, :=) in {shown(line, 40)}")
