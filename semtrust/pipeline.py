@@ -99,7 +99,7 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) 
         if group:
             raise InputError("--group needs raw data; a summary matrix holds one group")
         cov, info = read_summary_matrix(data_source, items, summary_n)
-        input_info = {"data": str(data_path), "sha256": input_hash(data_source),
+        input_info = {**_data_file(config, frame), "sha256": input_hash(data_source),
                       **info, "rows": summary_n, "complete_rows": summary_n, "dropped_incomplete": 0,
                       "reversed_items": []}
         complete, table_frame, screening, missing_data = None, None, None, None
@@ -109,6 +109,8 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) 
     else:
         table = read_survey(data_source, config.format if config.format != "auto" else None)
         item_map = _map_columns(table, items, inst, mapping)
+        if isinstance(mapping, str):
+            item_map.source = config.relative(mapping)
         for line in table.log + item_map.log_lines():
             progress(line)
         if group:
@@ -151,7 +153,7 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) 
             if dropped:
                 warnings.append(f"{dropped} of {len(screened)} responses have missing item answers and were "
                                 "dropped (listwise deletion)")
-        input_info = {"data": str(data_path), "sha256": input_hash(data_source),
+        input_info = {**_data_file(config, frame), "sha256": input_hash(data_source),
                       "format": table.format, "encoding": table.encoding, "rows": len(coded.frame),
                       "complete_rows": len(complete), "analysed_rows": len(analysed), "dropped_incomplete": dropped,
                       "reversed_items": list(coded.reversed), "labels_decoded": coded.labels_decoded,
@@ -227,7 +229,15 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) 
                        group_paths=group_paths, efa=efa_result, cmb=cmb_result, warnings=warnings,
                        estimator=estimator, missing=missing,
                        screening=screening, cleaned=None if screening is None else table.frame.loc[screening.kept],
-                       missing_data=missing_data, config=config.echo())
+                       missing_data=missing_data, config=config.echo(), input_files=config.input_files())
+
+
+def _data_file(config: RunConfig, frame: pd.DataFrame | None) -> dict:
+    """results.json ``input``: the data file's name and its path relative to the study file
+    (to the working folder without one), never an absolute path."""
+    if frame is not None:
+        return {"data": "<DataFrame>", "path": None}
+    return {"data": Path(config.data).name, "path": config.relative(config.data)}
 
 
 def _marker_scores(table, markers: list[str], complete: pd.DataFrame, points, labels,
