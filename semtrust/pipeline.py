@@ -158,7 +158,7 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) 
                       "complete_rows": len(complete), "analysed_rows": len(analysed), "dropped_incomplete": dropped,
                       "reversed_items": list(coded.reversed), "labels_decoded": coded.labels_decoded,
                       "scale_points": points, "missing_codes": list(missing_codes),
-                      **_export_info(table, item_map)}
+                      **_export_info(table, item_map, config)}
         table_frame = table.frame.loc[analysed.index]
         cov = None
 
@@ -291,13 +291,15 @@ def _map_columns(table, items, inst, mapping):
     return map_items(table, items, inst, read_mapping(mapping), str(mapping), checks)
 
 
-def _export_info(table, item_map) -> dict:
-    """What the reader and the item mapping did, for results.json ``input``."""
+def _export_info(table, item_map, config: RunConfig) -> dict:
+    """What the reader and the item mapping did, for results.json ``input`` (naming the data
+    file by its relative path, as ``input.path`` does)."""
+    shown = config.relative(table.path) if config.data is not None else table.path
     return {"platform": table.platform, "download": table.download, "id_column": table.id_column,
             "duration_column": table.duration_column, "mapping": item_map.to_dict(),
             "missing_reasons": {item: table.missing_reasons[column] for item, column in item_map.columns.items()
                                 if column in table.missing_reasons},
-            "reader_log": list(table.log)}
+            "reader_log": [line.replace(table.path, shown) for line in table.log]}
 
 
 def _check_group_sizes(table_frame, group, variables: int, npar: int, data_path) -> list[str]:
