@@ -13,11 +13,9 @@ import sys
 import threading
 from pathlib import Path
 
-from semtrust import __version__
+from semtrust.version import __version__
 from semtrust.errors import InputError, SemtrustError
-from semtrust.config import FORMATS, RunConfig
-
-DEFAULT_OUT = RunConfig.out
+from semtrust.io.formats import FORMATS
 
 INTRO = {
     "zh": "请根据您最近一次在短视频或直播间购物的经历，判断您对以下说法的同意程度。答案无对错之分，所有回答仅用于学术研究并严格保密。",
@@ -158,7 +156,9 @@ def _screening_settings(args) -> dict:
 def _refuse_input_in_default_folder(out: Path, config) -> None:
     """The default output folder is rewritten by every run, so it may not hold the run's input
     (refitting semtrust_output/cleaned_data.csv would otherwise replace the file being read)."""
-    if config.out != DEFAULT_OUT:
+    from semtrust.config import RunConfig
+
+    if config.out != RunConfig.out:
         return
     for key, path in config.input_files().items():
         if out.resolve() in Path(path).resolve().parents:

@@ -21,9 +21,9 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from semtrust.errors import InputError
+from semtrust.io.formats import FORMATS
 
 DEFAULT_SEED = 20261123
-FORMATS = ("auto", "wjx", "tencent", "qualtrics", "surveymonkey", "google", "sav", "generic")
 CI_METHODS = ("percentile", "bc", "bca", "mc")
 ESTIMATORS = ("ML", "MLR")
 MISSING = ("listwise", "fiml")
