@@ -110,7 +110,7 @@ def mapping_report(mapping: dict) -> bytes:
     edit it and rerun to correct a match. UTF-8 with a BOM, so Excel/WPS open it as UTF-8.
 
     >>> mapping_report({"columns": {"CA1": "Q1"}, "matched_by_item": {"CA1": "id"}}).decode("utf-8-sig")
-    'column,item,matched_by\nQ1,CA1,id\n'
+    'column,item,matched_by\\nQ1,CA1,id\\n'
     """
     how = mapping.get("matched_by_item", {})
     buffer = io.StringIO()
