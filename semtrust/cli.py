@@ -1,7 +1,9 @@
 """The ``semtrust`` command. Thin: it parses arguments and calls the Python API.
 
 The statistics stack is imported inside the subcommands, so ``semtrust --help`` stays fast.
-Every :class:`~semtrust.errors.SemtrustError` becomes one line on stderr and its exit code.
+Every :class:`~semtrust.errors.SemtrustError` becomes one line on stderr and its exit code;
+SIGINT (Ctrl-C) and SIGTERM end a run with one line and exit 130/143, after stopping the bootstrap
+workers. ``fit`` checks and locks the output folder before fitting (:mod:`semtrust.io.output_folder`).
 """
 from __future__ import annotations
 
