@@ -84,24 +84,32 @@ class OutputFolder:
         self._created = missing        # innermost first: removed again if the run writes nothing
 
     def _lock(self, where: str) -> None:
+        """Hold ``.semtrust.lock`` (flock: a lock left by a dead run is free again, so it is taken over)."""
         import fcntl
 
         lock = self.path / LOCK
+        while True:
+            try:
+                fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+            except OSError as error:
+                self._remove_created()
+                raise InputError(f"{where} is not writable ({error.strerror}); choose another --out") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
+                os.close(fd)
+                raise InputError(f"{where}: another semtrust run (process {holder}) is writing to this folder; "
+                                 "wait for it to finish or choose another --out") from None
+            if os.path.exists(lock) and os.stat(lock).st_ino == os.fstat(fd).st_ino:
+                break
+            os.close(fd)   # the run that held it removed the file meanwhile: lock the new one
         try:
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
         except OSError as error:
-            self._remove_created()
-            raise InputError(f"{where} is not writable ({error.strerror}); choose another --out") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
             os.close(fd)
-            raise InputError(f"{where}: another semtrust run (process {holder}) is writing to this folder; "
-                             "wait for it to finish or choose another --out") from None
-        # a lock left by a dead run is free (flock ends with its process): take it over
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+            raise InputError(f"{where} is not writable ({error.strerror}); choose another --out") from None
         self._lock_fd = fd
         for stale in self.path.glob(STAGING_PREFIX + "*"):
             shutil.rmtree(stale, ignore_errors=True)
