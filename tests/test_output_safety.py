@@ -258,6 +258,13 @@ def test_a_run_replaces_all_previous_outputs_or_none(tmp_path):
     with pytest.raises(InputError, match="report.html was not written by semtrust .or was changed since."):
         OutputFolder(out).open()
     assert (out / "report.html").read_text(encoding="utf-8") == "edited by hand\n"
+    (out / "report.html").unlink()
+    (tmp_path / "outside.txt").write_text("keep\n", encoding="utf-8")   # a manifest never names files elsewhere
+    planted = {"results.json": hashlib.sha256(b"2\n").hexdigest(), "../outside.txt": "0"}
+    (out / MANIFEST).write_text(json.dumps({"files": planted}), encoding="utf-8")
+    with OutputFolder(out) as folder:
+        folder.commit({"results.json": b"3\n"})
+    assert (tmp_path / "outside.txt").read_text(encoding="utf-8") == "keep\n"
 
 
 # -- item 5: signals -----------------------------------------------------------------------------

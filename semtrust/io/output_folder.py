@@ -151,7 +151,11 @@ class OutputFolder:
         order = sorted(files, key=lambda name: name == "results.json")   # results.json last
         manifest = {"files": {name: hashlib.sha256(files[name]).hexdigest() for name in order}}
         try:
-            staging.mkdir()
+            try:
+                staging.mkdir()
+            except OSError as error:
+                raise OutputError(f"{self.path}: {error.strerror}; nothing was written, the folder keeps its "
+                                  "previous files") from None
             for name in order:
                 _write_fully(staging / name, files[name], self.path / name)
             _write_fully(staging / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode(), self.path / MANIFEST)
@@ -160,7 +164,7 @@ class OutputFolder:
             with _signals_held():
                 for name in order:
                     os.replace(staging / name, self.path / name)
-                for name in set(previous) - set(files):
+                for name in set(previous) & set(OUTPUT_NAMES) - set(files):   # checked above: semtrust's own
                     if (self.path / name).is_file() and not (self.path / name).is_symlink():
                         (self.path / name).unlink()
                 os.replace(staging / MANIFEST, self.path / MANIFEST)
