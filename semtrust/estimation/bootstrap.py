@@ -3,7 +3,9 @@
 The fitted model's :meth:`~semtrust.estimation.base.FittedModel.resampler` does the refits
 (for ML, warm-started quasi-Newton steps from the full-sample estimates), whatever the
 estimator; resamples are spread over worker processes with one BLAS thread each. Resample ``b`` draws its rows from its own generator seeded with
-``(seed, b)``, so the draws are identical whatever the number of workers.
+``(seed, b)``, so the draws are identical whatever the number of workers. When the run fails or
+is interrupted (Ctrl-C, SIGTERM) the workers are stopped at once, and on Linux they also end when
+their parent is killed, so none outlives the run.
 
 Confidence intervals: percentile (default), bias-corrected (BC) and BCa (jackknife
 acceleration), following Efron & Tibshirani (1993).
