@@ -34,6 +34,12 @@ class EstimationError(SemtrustError):
     exit_code = 3
 
 
+class OutputError(SemtrustError):
+    """The outputs could not be written (full disk, I/O error); the output folder was left as it was."""
+
+    exit_code = 1
+
+
 def shown(value, limit: int = 60) -> str:
     """A user value as a message quotes it: a repr that looks at a few elements of a few levels
     and is cut to ``limit`` characters, so a huge or deeply nested value (a YAML "billion
