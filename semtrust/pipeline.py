@@ -104,7 +104,7 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
         if group:
             raise InputError("--group needs raw data; a summary matrix holds one group")
         cov, info = read_summary_matrix(data_source, items, summary_n)
-        input_info = {"data": str(data_path), "sha256": input_hash(data_source),
+        input_info = {**_data_file(config, frame), "sha256": input_hash(data_source),
                       **info, "rows": summary_n, "complete_rows": summary_n, "dropped_incomplete": 0,
                       "reversed_items": []}
         complete, table_frame, screening, missing_data = None, None, None, None
@@ -115,6 +115,8 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
     else:
         table = read_survey(data_source, config.format if config.format != "auto" else None)
         item_map = _map_columns(table, items, inst, mapping)
+        if isinstance(mapping, str):
+            item_map.source = config.relative(mapping)
         for line in table.log + item_map.log_lines():
             progress(line)
         if group:
@@ -160,19 +162,29 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
             if dropped:
                 warnings.append(f"{dropped} of {len(screened)} responses have missing item answers and were "
                                 "dropped (listwise deletion)")
-        input_info = {"data": str(data_path), "sha256": input_hash(data_source),
+        input_info = {**_data_file(config, frame), "sha256": input_hash(data_source),
                       "format": table.format, "encoding": table.encoding, "rows": len(coded.frame),
                       "complete_rows": len(complete), "analysed_rows": len(analysed), "dropped_incomplete": dropped,
                       "reversed_items": list(coded.reversed), "labels_decoded": coded.labels_decoded,
                       "scale_points": points, "missing_codes": list(missing_codes),
-                      **_export_info(table, item_map)}
+                      **_export_info(table, item_map, config)}
         table_frame = table.frame.loc[analysed.index]
         cov = None
 
     def fit(syntax):
-        if cov is not None:
-            return SEM(syntax).fit(cov=cov, n=summary_n, estimator=estimator, missing=missing)
-        return SEM(syntax).fit(analysed, estimator=estimator, missing=missing)
+        try:
+            if cov is not None:
+                return SEM(syntax).fit(cov=cov, n=summary_n, estimator=estimator, missing=missing)
+            return SEM(syntax).fit(analysed, estimator=estimator, missing=missing)
+        except InputError as error:   # the data's problems name the data file
+            raise InputError(f"{data_path}: {error}" if str(data_path) not in str(error) else str(error)) from None
+
+    if cov is None and len(analysed) <= len(items) and screening is not None and len(screening.exclusions):
+        removed = [f"{s.rule} {s.excluded}" for s in screening.steps.itertuples() if s.excluded]
+        raise InputError(f"{data_path}: screening excluded {len(screening.exclusions)} of {screening.n_screened} "
+                         f"responses ({', '.join(removed)}), leaving {len(analysed)} for {len(items)} items; check "
+                         "those rules (e.g. --id names a column whose values repeat) or switch one off with "
+                         "--screen-skip RULE")
 
     groups = item_groups(spec)
     n = summary_n or len(analysed)
@@ -246,7 +258,15 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
                        group_paths=group_paths, efa=efa_result, cmb=cmb_result, warnings=warnings,
                        estimator=estimator, missing=missing,
                        screening=screening, cleaned=None if screening is None else table.frame.loc[screening.kept],
-                       missing_data=missing_data, config=config.echo())
+                       missing_data=missing_data, config=config.echo(), input_files=config.input_files())
+
+
+def _data_file(config: RunConfig, frame: pd.DataFrame | None) -> dict:
+    """results.json ``input``: the data file's name and its path relative to the study file
+    (to the working folder without one), never an absolute path."""
+    if frame is not None:
+        return {"data": "<DataFrame>", "path": None}
+    return {"data": Path(config.data).name, "path": config.relative(config.data)}
 
 
 def _marker_scores(table, markers: list[str], complete: pd.DataFrame, points, labels,
@@ -300,13 +320,15 @@ def _map_columns(table, items, inst, mapping):
     return map_items(table, items, inst, read_mapping(mapping), str(mapping), checks)
 
 
-def _export_info(table, item_map) -> dict:
-    """What the reader and the item mapping did, for results.json ``input``."""
+def _export_info(table, item_map, config: RunConfig) -> dict:
+    """What the reader and the item mapping did, for results.json ``input`` (naming the data
+    file by its relative path, as ``input.path`` does)."""
+    shown = config.relative(table.path) if config.data is not None else table.path
     return {"platform": table.platform, "download": table.download, "id_column": table.id_column,
             "duration_column": table.duration_column, "mapping": item_map.to_dict(),
             "missing_reasons": {item: table.missing_reasons[column] for item, column in item_map.columns.items()
                                 if column in table.missing_reasons},
-            "reader_log": list(table.log)}
+            "reader_log": [line.replace(table.path, shown) for line in table.log]}
 
 
 def _check_group_sizes(table_frame, group, variables: int, npar: int, data_path) -> list[str]:

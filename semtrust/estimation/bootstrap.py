@@ -5,7 +5,9 @@ The fitted model's :meth:`~semtrust.estimation.base.FittedModel.resampler` does 
 estimator; resamples are spread over worker processes with one BLAS thread each. Resample ``b`` draws its rows from its own generator seeded with
 ``(seed, b)``, so the draws are identical whatever the number of workers. A run's bootstraps
 share one :class:`ResamplingPool`: each is submitted as soon as its model is fitted and
-collected when its intervals are needed, so the workers refit while the run goes on.
+collected when its intervals are needed, so the workers refit while the run goes on. When the
+run fails or is interrupted (Ctrl-C, SIGTERM) the workers are stopped at once, and on Linux they
+also end when their parent is killed, so none outlives the run.
 
 Confidence intervals: percentile (default), bias-corrected (BC) and BCa (jackknife
 acceleration), following Efron & Tibshirani (1993).
@@ -13,8 +15,10 @@ acceleration), following Efron & Tibshirani (1993).
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import pickle
+import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -50,6 +54,20 @@ def _init_worker() -> None:
     from threadpoolctl import threadpool_limits
 
     _WORKER.update(limits=threadpool_limits(1), resamplers={})
+
+
+def _init_worker_process(parent: int) -> None:
+    """A worker process leaves Ctrl-C and SIGTERM to its parent (which stops the pool) and
+    ends with it even when the parent is killed outright (Linux: PR_SET_PDEATHSIG)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)   # not the CLI's handler, inherited by fork
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)   # 1 = PR_SET_PDEATHSIG
+        if os.getppid() != parent:   # the parent died before prctl
+            os._exit(1)
+    _init_worker()
 
 
 def resample_rows(seed: int, b: int, n: int) -> np.ndarray:
@@ -156,27 +174,41 @@ class ResamplingPool:
         self.workers = default_workers() if workers is None else workers
         self.jobs: list[_Refits] = []
         self._executor = None
+        self._before: set = set()
 
     def executor(self) -> ProcessPoolExecutor | None:
         if self.workers > 1 and self._executor is None:
+            before = set(multiprocessing.active_children())
             self._executor = ProcessPoolExecutor(self.workers, mp_context=get_context("fork"),
-                                                 initializer=_init_worker)
+                                                 initializer=_init_worker_process, initargs=(os.getpid(),))
+            self._before = before
         return self._executor
 
     def submit(self, results: FittedModel, draws: int, seed: int, *, jackknife: bool = False) -> PendingDraws:
         """Start the nonparametric bootstrap of ``results`` (see :func:`bootstrap`)."""
         return PendingDraws(self, results, draws, seed, jackknife)
 
-    def close(self) -> None:
-        if self._executor is not None:
+    def close(self, interrupted: bool = False) -> None:
+        """Stop the workers; when the run failed or was interrupted, at once, without finishing
+        the queued resamples."""
+        if self._executor is None:
+            return
+        if not interrupted:
             self._executor.shutdown(cancel_futures=True)
-            self._executor = None
+        else:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            ours = set(multiprocessing.active_children()) - self._before
+            for process in ours:
+                process.terminate()
+            for process in ours:
+                process.join()
+        self._executor = None
 
     def __enter__(self) -> "ResamplingPool":
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc) -> None:
+        self.close(interrupted=exc_type is not None)
 
 
 def default_workers() -> int:

@@ -9,12 +9,24 @@ bootstrap resample.
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pandas as pd
 
 from semtrust.errors import EstimationError
 from semtrust.model.partable import ParameterTable, Row
+
+MEMORY_LIMIT = float(os.environ.get("SEMTRUST_MAX_MEMORY_GB", "2")) * 2 ** 30
+
+
+def check_memory(needed: float, what: str) -> None:
+    """Refuse, in one line naming the size, an allocation beyond SEMTRUST_MAX_MEMORY_GB (2 GB
+    by default) before it is attempted, instead of swapping or being killed."""
+    if needed > MEMORY_LIMIT:
+        raise EstimationError(f"{what} would need {needed / 2 ** 30:.1f} GB of memory (limit "
+                              f"{MEMORY_LIMIT / 2 ** 30:.1f} GB); fit fewer variables at once (e.g. each construct "
+                              "group separately) or raise SEMTRUST_MAX_MEMORY_GB")
 
 
 class CompiledModel:
@@ -209,8 +221,15 @@ class CompiledModel:
             self._accumulate(jac, self._local(k), Fe[:, i].T, self._distinct["AM"])
         return jac
 
+    def derivative_bytes(self) -> float:
+        """Peak memory of :meth:`information`: the (parameters, p, p) derivative of Sigma, its
+        pieces, W times it and a transposed copy."""
+        return 5.0 * 8 * len(self.used) * self.p * self.p
+
     def information(self, theta: np.ndarray) -> np.ndarray:
         """Expected (Fisher) information per observation: 1/2 tr(W dS_a W dS_b) [+ dmu_a' W dmu_b]."""
+        check_memory(self.derivative_bytes(), f"the information matrix of {len(self.used)} parameters over "
+                     f"{self.p} variables")
         sigma, _, _ = self.implied(theta)
         W = np.linalg.inv(sigma)
         T = W @ self.jacobian(theta)           # W dSigma_k
@@ -300,7 +319,8 @@ def fisher_scoring(objective, gradient, information, start: np.ndarray, *, tol: 
     theta = start.copy()
     value = objective(theta)
     if not math.isfinite(value):
-        raise EstimationError("the starting values give a non-positive-definite implied covariance matrix")
+        raise EstimationError("the starting values give a non-positive-definite implied covariance matrix; "
+                              "give start values (e.g. start(0.7)*x1) or check the model's fixed values")
     inverse = None
     grad = gradient(theta)
     for iteration in range(1, max_iter + 1):
@@ -343,9 +363,13 @@ def fisher_scoring(objective, gradient, information, start: np.ndarray, *, tol: 
 
 
 
-def start_values(table: ParameterTable, cm: CompiledModel, sample_cov: pd.DataFrame) -> np.ndarray:
-    """Simple, data-based starts: reference-indicator ratios for loadings, half the observed
-    variance for residuals, the reference indicator's common variance for factors."""
+def start_values(table: ParameterTable, cm: CompiledModel, sample_cov: pd.DataFrame, *,
+                 scaled: bool = False) -> np.ndarray:
+    """Simple, data-based starts: reference-indicator ratios for loadings (the ratio of SDs, signed
+    by the covariance, when a factor has two indicators), half the observed variance for
+    residuals, the reference indicator's common variance for factors, half the mean variance of
+    its factors for a higher-order factor. ``scaled`` takes every loading as the SD ratio, the
+    second start set tried when the first does not converge."""
     position = {v: i for i, v in enumerate(sample_cov.index)}
     values = sample_cov.to_numpy()
 
@@ -365,11 +389,16 @@ def start_values(table: ParameterTable, cm: CompiledModel, sample_cov: pd.DataFr
         for r in obs_rows[1:]:
             others = [o.rhs for o in obs_rows if o.rhs not in (ref, r.rhs)]
             ratios = [cov(r.rhs, o) / cov(ref, o) for o in others if abs(cov(ref, o)) > 1e-8]
-            loadings[(lat, r.rhs)] = float(np.median(ratios)) if ratios else 1.0
+            sd_ratio = math.copysign(math.sqrt(cov(r.rhs, r.rhs) / cov(ref, ref)), cov(ref, r.rhs))
+            loadings[(lat, r.rhs)] = float(np.median(ratios)) if ratios and not scaled else sd_ratio
         if ref is not None:
             common = [cov(ref, r.rhs) / loadings[(lat, r.rhs)] for r in obs_rows[1:]
                       if abs(loadings[(lat, r.rhs)]) > 1e-8]
             factor_var[lat] = float(max(np.mean(common), 0.05 * cov(ref, ref))) if common else 0.5 * cov(ref, ref)
+    for lat, rows in by_factor.items():   # higher-order factors measured by factors
+        below = [factor_var[r.rhs] for r in rows if r.rhs in factor_var]
+        if lat not in factor_var and below:
+            factor_var[lat] = 0.5 * float(np.mean(below))
     endogenous = {r.lhs for r in table.rows if r.op == "~"} | {r.rhs for r in table.rows if r.op == "=~"}
     for r in table.rows:
         if r.free < 0 or theta[r.free] != 0:
@@ -389,4 +418,3 @@ def start_values(table: ParameterTable, cm: CompiledModel, sample_cov: pd.DataFr
             value = 0.0
         theta[r.free] = value
     return theta
-
