@@ -30,7 +30,7 @@ from scipy import stats
 from semtrust.estimation.base import FittedModel, Resampler
 
 CI_METHODS = ("percentile", "bc", "bca")
-CHUNK = 100
+CHUNK = 50     # draws per task: small enough that the workers finish together
 
 
 @dataclass

@@ -244,35 +244,41 @@ class CompiledModel:
         info[np.ix_(self.used, self.used)] = local
         return info
 
-    def total_sd(self, theta: np.ndarray) -> np.ndarray:
-        """Model-implied SDs of every variable, latent ones included (for std.all)."""
-        A, S = self.matrices(theta)
-        E = np.linalg.inv(np.eye(self.n_vars) - A)
+    def total_sd(self, theta: np.ndarray, *, at: tuple | None = None) -> np.ndarray:
+        """Model-implied SDs of every variable, latent ones included (for std.all); ``at`` =
+        :meth:`moments` of ``theta`` when the caller has them."""
+        if at is None:
+            A, S = self.matrices(theta)
+            E = np.linalg.inv(np.eye(self.n_vars) - A)
+        else:
+            _, E, S = at
         return np.sqrt(np.clip(((E @ S) * E).sum(axis=1), 0, None))
 
     def refit(self, sample_cov: np.ndarray, start: np.ndarray, metric_inv: np.ndarray, *,
-              tol: float = 1e-6, max_iter: int = 60, start_moments: tuple | None = None) -> tuple[np.ndarray, bool]:
+              tol: float = 1e-6, max_iter: int = 60,
+              start_moments: tuple | None = None) -> tuple[np.ndarray, bool, tuple | None]:
         """BFGS from ``start`` with ``metric_inv`` (the inverse of twice the information at the
         full-sample estimates) as the initial inverse Hessian. A bootstrap resample changes only
         the sample covariance, so a dozen gradient evaluations reach the optimum, where Fisher
-        scoring would recompute the information every step; returns (theta, converged).
-        ``start_moments`` are :meth:`moments` of ``start``, shared by all the refits."""
+        scoring would recompute the information every step; returns (theta, converged, moments
+        of theta). ``start_moments`` are :meth:`moments` of ``start``, shared by all the refits."""
         theta, inverse = start.copy(), metric_inv.copy()
         try:
             grad = self.gradient(theta, sample_cov, at=start_moments)
             for _ in range(max_iter):
                 step = -(inverse @ grad)   # = (-inverse) @ grad, without negating the matrix
                 theta = theta + step
-                new_grad = self.gradient(theta, sample_cov)
+                at = self.moments(theta)
+                new_grad = self.gradient(theta, sample_cov, at=at)
                 if not np.all(np.isfinite(new_grad)):
-                    return theta, False
+                    return theta, False, None
                 if np.max(np.abs(step)) < tol:
-                    return theta, True
+                    return theta, True, at
                 bfgs_update(inverse, step, new_grad - grad, 1e-12)
                 grad = new_grad
         except np.linalg.LinAlgError:
             pass
-        return theta, False
+        return theta, False, None
 
     def estimate(self, sample_cov: np.ndarray, start: np.ndarray, *, tol: float = 1e-10,
                  max_iter: int = 500) -> tuple[np.ndarray, int]:

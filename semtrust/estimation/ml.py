@@ -470,21 +470,25 @@ class MLResampler(Resampler):
         self.compiled, self.data, self.theta, self.metric_inv = compiled, data, theta, metric_inv
         self.n = len(data)
         self.start_moments = compiled.moments(theta)
+        self._last: tuple = (None, None)   # the last refit's estimate and its moments
 
     def refit(self, rows: np.ndarray) -> np.ndarray | None:
         sample = self.data[rows]
         centered = sample - sample.mean(axis=0)
         cov = centered.T @ centered / len(sample)
-        estimate, ok = self.compiled.refit(cov, self.theta, self.metric_inv, start_moments=self.start_moments)
+        estimate, ok, at = self.compiled.refit(cov, self.theta, self.metric_inv, start_moments=self.start_moments)
         if not ok:
             try:
                 estimate, _ = self.compiled.estimate(cov, self.theta)
             except (EstimationError, np.linalg.LinAlgError, ValueError):
                 return None
+        self._last = (estimate, at)
         return estimate
 
     def total_sd(self, theta: np.ndarray) -> np.ndarray:
-        return self.compiled.total_sd(theta)
+        # the refit's last gradient computed (I - A)^-1 at its estimate already
+        estimate, at = self._last
+        return self.compiled.total_sd(theta, at=at if theta is estimate else None)
 
 
 def delta_method(function, theta: np.ndarray, vcov: np.ndarray) -> tuple[float, float]:
