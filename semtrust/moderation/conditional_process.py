@@ -1,0 +1,524 @@
+"""Structural stage, observed variables: Hayes's PROCESS conditional process models by OLS.
+
+:func:`process` estimates PROCESS models 1, 2, 3, 4, 5, 7, 8, 14, 15, 21, 58 and 59 on observed
+columns (scale scores or single items) with PROCESS's names: ``x``, one or more parallel
+mediators ``m``, the moderators ``w`` and ``z``, the outcome ``y`` and covariates, which enter
+every equation as PROCESS puts them by default. Each outcome equation is an OLS regression
+(statsmodels) with the classical or a heteroskedasticity-consistent covariance (PROCESS's ``hc``
+option, HC0 to HC4). From the coefficients come
+
+- the conditional direct effect of X at the moderators' 16th, 50th and 84th percentiles (PROCESS 3
+  and later) and at the mean and one SD either side (PROCESS 2), with t tests, and the
+  Johnson–Neyman points where its significance changes;
+- the change in R² (with its F test) of the highest-order interactions;
+- the conditional indirect effects through each mediator and the index of moderated mediation
+  (for model 21 the indices of moderated moderated and conditional moderated mediation), with
+  percentile bootstrap CIs.
+
+The bootstrap draws resample ``b``'s rows from a generator seeded with ``(seed, b)`` (as
+:mod:`semtrust.bootstrap` does), turns them into case counts and refits every equation of every
+resample at once: X'X of a resample is the count vector times the per-case outer products, so
+5,000 refits are a few matrix products and batched solves, and the draws do not depend on how
+the work is split.
+
+>>> import numpy as np, pandas as pd
+>>> rng = np.random.default_rng(7)
+>>> x, w = rng.normal(size=200), rng.normal(size=200)
+>>> m = 0.5 * x + 0.3 * x * w + rng.normal(size=200)
+>>> data = pd.DataFrame({"x": x, "w": w, "m": m, "y": 0.4 * m + rng.normal(size=200)})
+>>> result = process(data, 7, x="x", m="m", w="w", y="y", bootstrap=500, seed=1)
+>>> result.coefficients.query("outcome == 'm'")[["term", "b"]].round(3).to_dict("records")
+[{'term': 'const', 'b': -0.197}, {'term': 'x', 'b': 0.515}, {'term': 'w', 'b': -0.123}, {'term': 'x:w', 'b': 0.275}]
+>>> index = result.index_of_moderated_mediation.iloc[0]
+>>> bool(index.boot_llci > 0)
+True
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from itertools import product
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+
+from semtrust.bootstrap import interval, resample_rows
+from semtrust.errors import EstimationError, InputError
+
+
+@dataclass(frozen=True)
+class ModelTemplate:
+    """Which moderators act on which path of a PROCESS model (PROCESS 3 and later numbering)."""
+
+    a: tuple[str, ...] = ()        # X -> M
+    b: tuple[str, ...] = ()        # M -> Y
+    direct: tuple[str, ...] = ()   # X -> Y
+    mediation: bool = True
+    three_way: bool = False        # model 3: X*W*Z
+
+    @property
+    def moderators(self) -> tuple[str, ...]:
+        used = set(self.a) | set(self.b) | set(self.direct)
+        return tuple(role for role in ("w", "z") if role in used)
+
+
+MODELS = {
+    1: ModelTemplate(direct=("w",), mediation=False),
+    2: ModelTemplate(direct=("w", "z"), mediation=False),
+    3: ModelTemplate(direct=("w", "z"), mediation=False, three_way=True),
+    4: ModelTemplate(),
+    5: ModelTemplate(direct=("w",)),
+    7: ModelTemplate(a=("w",)),
+    8: ModelTemplate(a=("w",), direct=("w",)),
+    14: ModelTemplate(b=("w",)),
+    15: ModelTemplate(b=("w",), direct=("w",)),
+    21: ModelTemplate(a=("w",), b=("z",)),
+    58: ModelTemplate(a=("w",), b=("w",)),
+    59: ModelTemplate(a=("w",), b=("w",), direct=("w",)),
+}
+HC_TYPES = ("HC0", "HC1", "HC2", "HC3", "HC4")
+PROBES = {"percentiles": ("16th", "50th", "84th"), "moments": ("-1 SD", "mean", "+1 SD")}
+CHUNK = 1000   # resamples refitted per batch: bounds the (chunk x n) count matrix
+
+
+def term_name(factors: tuple[str, ...]) -> str:
+    """A product term as ``x:w`` (a main effect is its variable's name)."""
+    return ":".join(factors)
+
+
+@dataclass
+class Equation:
+    """One OLS outcome model: its outcome, its terms (tuples of variable names) and its fit."""
+
+    outcome: str
+    terms: list[tuple[str, ...]]
+    design: np.ndarray
+    response: np.ndarray
+    coef: np.ndarray = field(init=False)
+    vcov: np.ndarray = field(init=False)
+    r2: float = field(init=False)
+    df_resid: int = field(init=False)
+    draws: np.ndarray | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return ["const"] + [term_name(t) for t in self.terms]
+
+    def fit(self, hc: str | None) -> None:
+        fitted = sm.OLS(self.response, self.design).fit()
+        self.coef, self.r2, self.df_resid = fitted.params, fitted.rsquared, int(fitted.df_resid)
+        self.vcov = ols_vcov(fitted, self.design, hc)
+        self.mse = fitted.mse_resid
+        self.f_test = (fitted.fvalue, int(fitted.df_model), self.df_resid, fitted.f_pvalue)
+
+    def weights(self, focal: str, values: dict[str, float]) -> np.ndarray:
+        """Derivative of the equation's prediction with respect to ``focal`` at moderator values,
+        as weights on the coefficients (so the slope is ``coef @ weights``)."""
+        out = np.zeros(len(self.terms) + 1)
+        for position, factors in enumerate(self.terms, start=1):
+            if focal in factors:
+                out[position] = math.prod(values[f] for f in factors if f != focal)
+        return out
+
+    def coefficient(self, factors: tuple[str, ...]) -> np.ndarray:
+        """The coefficient of a term, ``[estimate, draw 1, draw 2, ...]`` (zeros when absent)."""
+        values = np.concatenate([self.coef[None, :], self.draws]) if self.draws is not None else self.coef[None, :]
+        if factors not in self.terms:
+            return np.zeros(len(values))
+        return values[:, self.terms.index(factors) + 1]
+
+
+def ols_vcov(fitted, design: np.ndarray, hc: str | None) -> np.ndarray:
+    """The coefficients' covariance: classical, or HC0-HC3 from statsmodels and HC4 (Cribari-Neto
+    2004: each squared residual inflated by (1 - h)^-min(4, n h / p)) computed here."""
+    if hc is None:
+        return np.asarray(fitted.cov_params())
+    if hc != "HC4":
+        return np.asarray(getattr(fitted, f"cov_{hc}"))
+    n, p = design.shape
+    bread = np.linalg.inv(design.T @ design)
+    leverage = np.einsum("ij,jk,ik->i", design, bread, design)
+    scaled = fitted.resid ** 2 / (1 - leverage) ** np.minimum(4.0, n * leverage / p)
+    return bread @ (design.T * scaled) @ design @ bread
+
+
+def _numeric_columns(data: pd.DataFrame, roles: dict[str, str]) -> pd.DataFrame:
+    columns = list(dict.fromkeys(roles.values()))
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise InputError(f"column {missing[0]!r} is not in the data; the columns are "
+                         f"{', '.join(map(str, data.columns[:12]))}{' ...' if len(data.columns) > 12 else ''}")
+    frame = data[columns].copy()
+    for column in columns:
+        converted = pd.to_numeric(frame[column], errors="coerce")
+        if converted.notna().sum() < frame[column].notna().sum():
+            raise InputError(f"column {column!r} has non-numeric values; PROCESS models need numeric "
+                             "columns (code a categorical moderator with compare_groups)")
+        frame[column] = converted.astype(float)
+    return frame.dropna()
+
+
+def _check_roles(model: int, template: ModelTemplate, m, w, z) -> None:
+    if model not in MODELS:
+        raise InputError(f"PROCESS model {model} is not available; choose one of "
+                         f"{', '.join(map(str, MODELS))}")
+    if template.mediation and not m:
+        raise InputError(f"model {model} needs a mediator: give m (--m)")
+    if not template.mediation and m:
+        raise InputError(f"model {model} has no mediator; drop m (--m)")
+    for role, value in (("w", w), ("z", z)):
+        if (role in template.moderators) != (value is not None):
+            need = "needs" if role in template.moderators else "has no"
+            raise InputError(f"model {model} {need} a moderator {role.upper()}: "
+                             f"{'give' if need == 'needs' else 'drop'} {role} (--{role})")
+
+
+def probe_values(values: np.ndarray, rule: str) -> np.ndarray:
+    """The values a moderator is probed at: its two values when it is dichotomous, otherwise the
+    16th, 50th and 84th percentiles (PROCESS's definition: sorted values interpolated at position
+    p(n + 1)) or the mean and one SD (n - 1 denominator) either side.
+
+    >>> probe_values(np.arange(1.0, 11.0), "percentiles").round(2).tolist()
+    [1.76, 5.5, 9.24]
+    >>> probe_values(np.array([0.0, 1.0, 1.0]), "moments").tolist()
+    [0.0, 1.0]
+    """
+    distinct = np.unique(values)
+    if len(distinct) == 2:
+        return distinct
+    if rule == "percentiles":
+        return np.percentile(values, [16, 50, 84], method="weibull")
+    mean, sd = values.mean(), values.std(ddof=1)
+    return np.array([mean - sd, mean, mean + sd])
+
+
+def _t_row(estimate: float, se: float, df: int, level: float) -> dict:
+    t = estimate / se if se > 0 else math.nan
+    crit = stats.t.ppf(0.5 + level / 2, df)
+    return dict(effect=estimate, se=se, t=t, p=2 * stats.t.sf(abs(t), df),
+                llci=estimate - crit * se, ulci=estimate + crit * se)
+
+
+def _boot_row(draws: np.ndarray, estimate: float, level: float) -> dict:
+    lower, upper = interval(draws, estimate, "percentile", level)
+    finite = draws[np.isfinite(draws)]
+    return dict(effect=estimate, boot_se=float(finite.std(ddof=1)), boot_llci=lower, boot_ulci=upper)
+
+
+def johnson_neyman(slope: np.ndarray, vcov: np.ndarray, df: int, level: float,
+                   bounds: tuple[float, float]) -> list[float]:
+    """Moderator values inside ``bounds`` where the effect ``slope[0] + slope[1] * v`` (covariance
+    ``vcov``) is exactly significant at ``level``: the roots of t(v)^2 = t_crit^2, a quadratic in v.
+
+    >>> points = johnson_neyman(np.array([0.2, 0.3]), np.diag([0.01, 0.01]), 100, 0.95, (-5.0, 5.0))
+    >>> [round(point, 4) for point in points]
+    [-2.3644, -0.0053]
+    """
+    crit2 = stats.t.ppf(0.5 + level / 2, df) ** 2
+    quadratic = [slope[1] ** 2 - crit2 * vcov[1, 1], 2 * (slope[0] * slope[1] - crit2 * vcov[0, 1]),
+                 slope[0] ** 2 - crit2 * vcov[0, 0]]
+    roots = np.roots(quadratic) if abs(quadratic[0]) > 1e-14 else np.roots(quadratic[1:])
+    real = sorted(float(r.real) for r in roots if abs(r.imag) < 1e-12 and bounds[0] <= r.real <= bounds[1])
+    return real
+
+
+@dataclass
+class ProcessResult:
+    """A fitted PROCESS model: tables as DataFrames, :meth:`to_dict` for results.json."""
+
+    model: int
+    variables: dict
+    n: int
+    options: dict
+    coefficients: pd.DataFrame
+    model_summary: pd.DataFrame
+    interactions: pd.DataFrame
+    direct_effects: pd.DataFrame
+    indirect_effects: pd.DataFrame
+    index_of_moderated_mediation: pd.DataFrame
+    jn: pd.DataFrame
+    bootstrap_failed: int = 0
+    equations: dict = field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict:
+        """The ``moderation`` block of results.json (NaN becomes null)."""
+        def records(frame: pd.DataFrame) -> list[dict]:
+            clean = frame.astype(object).where(frame.notna(), None)
+            return [{k: (float(v) if isinstance(v, (np.floating, float)) else
+                         int(v) if isinstance(v, np.integer) else v) for k, v in row.items()}
+                    for row in clean.to_dict("records")]
+        return {"model": self.model, "variables": self.variables, "n": self.n, "options": self.options,
+                "bootstrap_failed": self.bootstrap_failed,
+                "coefficients": records(self.coefficients), "model_summary": records(self.model_summary),
+                "interactions": records(self.interactions), "direct_effects": records(self.direct_effects),
+                "indirect_effects": records(self.indirect_effects),
+                "index_of_moderated_mediation": records(self.index_of_moderated_mediation),
+                "johnson_neyman": records(self.jn)}
+
+    def summary(self) -> str:
+        """A PROCESS-like text summary."""
+        from semtrust.moderation.text import summary_text
+
+        return summary_text(self)
+
+
+def _build_equations(frame: pd.DataFrame, template: ModelTemplate, names: dict) -> dict[str, Equation]:
+    x, y, mediators, covariates = names["x"], names["y"], names["m"], names["covariates"]
+    moderator = {role: names[role] for role in template.moderators}
+    columns = {c: frame[c].to_numpy() for c in frame.columns}
+
+    def equation(outcome: str, terms: list[tuple[str, ...]]) -> Equation:
+        terms = list(dict.fromkeys(terms + [(c,) for c in covariates]))
+        design = np.column_stack([np.ones(len(frame))] + [math.prod(columns[f] for f in t) for t in terms])
+        return Equation(outcome, terms, design, columns[outcome])
+
+    equations = {}
+    for mediator in mediators:
+        a_mods = [moderator[r] for r in template.a]
+        equations[mediator] = equation(mediator, [(x,)] + [(v,) for v in a_mods] + [(x, v) for v in a_mods])
+    y_mods = [moderator[r] for r in template.moderators if r in template.b or r in template.direct]
+    terms = [(x,)] + [(mm,) for mm in mediators] + [(v,) for v in y_mods]
+    terms += [(x, moderator[r]) for r in template.direct]
+    if template.three_way:
+        terms += [(moderator["w"], moderator["z"]), (x, moderator["w"], moderator["z"])]
+    terms += [(mm, moderator[r]) for mm in mediators for r in template.b]
+    equations[y] = equation(y, terms)
+    return equations
+
+
+def _bootstrap(equations: dict[str, Equation], n: int, draws: int, seed: int) -> int:
+    """Refit every equation on ``draws`` resamples; store the coefficient draws (NaN rows where a
+    resample's design is singular) and return how many resamples failed."""
+    outer = {k: (e.design[:, :, None] * e.design[:, None, :]).reshape(n, -1) for k, e in equations.items()}
+    cross = {k: e.design * e.response[:, None] for k, e in equations.items()}
+    parts = {k: [] for k in equations}
+    failed = np.zeros(draws, bool)
+    for start in range(0, draws, CHUNK):
+        count = min(CHUNK, draws - start)
+        rows = np.stack([resample_rows(seed, b, n) for b in range(start, start + count)])
+        flat = (rows + n * np.arange(count)[:, None]).ravel()
+        weights = np.bincount(flat, minlength=count * n).reshape(count, n).astype(float)
+        for key, eq in equations.items():
+            p = eq.design.shape[1]
+            xtx = (weights @ outer[key]).reshape(count, p, p)
+            xty = weights @ cross[key]
+            singular = np.linalg.cond(xtx) > 1e12
+            xtx[singular] = np.eye(p)
+            solved = np.linalg.solve(xtx, xty[:, :, None])[:, :, 0]
+            solved[singular] = np.nan
+            failed[start:start + count] |= singular
+            parts[key].append(solved)
+    for key, eq in equations.items():
+        eq.draws = np.vstack(parts[key])
+        eq.draws[failed] = np.nan
+    return int(failed.sum())
+
+
+def process(data: pd.DataFrame, model: int, x: str, y: str, m=None, w: str | None = None,
+            z: str | None = None, covariates=(), *, center: bool = False, hc: str | None = None,
+            bootstrap: int = 5000, seed: int = 20240101, conf: float = 95) -> ProcessResult:
+    """Estimate PROCESS model ``model`` (1, 2, 3, 4, 5, 7, 8, 14, 15, 21, 58 or 59).
+
+    ``m`` is a column name or a list of parallel mediators; ``center`` mean-centres the variables
+    that form products (PROCESS ``center=1``); ``hc`` is None (classical) or "HC0"-"HC4";
+    ``bootstrap`` resamples for the indirect effects (0 skips them); ``conf`` in percent.
+    Rows with a missing value in any model variable are dropped (listwise, as PROCESS does).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> x, w = rng.normal(size=150), rng.normal(size=150)
+    >>> data = pd.DataFrame({"x": x, "w": w, "y": 0.4 * x + 0.5 * x * w + rng.normal(size=150)})
+    >>> fit = process(data, 1, x="x", w="w", y="y")
+    >>> fit.interactions[["term", "r2_change", "p"]].round(4).to_dict("records")
+    [{'term': 'x:w', 'r2_change': 0.1127, 'p': 0.0}]
+    >>> fit.jn.value.round(3).tolist()
+    [-2.137, -0.793]
+    """
+    template = MODELS.get(model)
+    mediators = [m] if isinstance(m, str) else list(m or [])
+    _check_roles(model, template or ModelTemplate(), mediators, w, z)
+    if hc is not None and hc.upper() not in HC_TYPES:
+        raise InputError(f"unknown hc {hc!r}; use one of {', '.join(HC_TYPES)}")
+    hc = hc.upper() if hc else None
+    if not 50 < conf < 100:
+        raise InputError(f"conf must be a percentage between 50 and 100, not {conf}")
+    level = conf / 100
+    covariates = list(covariates)
+    roles = {"x": x, "y": y, **{f"m{i + 1}": v for i, v in enumerate(mediators)},
+             **({"w": w} if w else {}), **({"z": z} if z else {}),
+             **{f"cov{i + 1}": c for i, c in enumerate(covariates)}}
+    if len(set(roles.values())) < len(roles):
+        raise InputError("a column is given for two roles; x, m, w, z, y and covariates must differ")
+    frame = _numeric_columns(data, roles)
+    names = {"x": x, "y": y, "m": mediators, "w": w, "z": z, "covariates": covariates}
+    if center:
+        in_products = {x, *(v for v in (w, z) if v)} | ({*mediators} if template.b else set())
+        for column in in_products:
+            frame[column] -= frame[column].mean()
+    n = len(frame)
+    equations = _build_equations(frame, template, names)
+    if n <= max(e.design.shape[1] for e in equations.values()) + 1:
+        raise InputError(f"only {n} complete rows for {max(e.design.shape[1] for e in equations.values())} "
+                         "coefficients; give more data or fewer covariates")
+    for eq in equations.values():
+        if np.linalg.matrix_rank(eq.design) < eq.design.shape[1]:
+            raise EstimationError(f"the {eq.outcome} equation is singular: a predictor is constant or "
+                                  "a combination of others; drop the redundant covariate")
+        eq.fit(hc)
+    failed = _bootstrap(equations, n, bootstrap, seed) if bootstrap and template.mediation else 0
+    if bootstrap and template.mediation and failed > bootstrap / 2:
+        raise EstimationError(f"{failed} of {bootstrap} bootstrap resamples had a singular design; "
+                              "a covariate or moderator is nearly constant")
+    moderator_values = {names[r]: frame[names[r]].to_numpy() for r in template.moderators}
+    tables = _effects(equations, template, names, moderator_values, level)
+    return ProcessResult(
+        model=model, variables={k: v for k, v in names.items() if v}, n=n,
+        options={"center": center, "hc": hc, "bootstrap": bootstrap if template.mediation else 0,
+                 "seed": seed, "conf": conf, "ci": "percentile"},
+        coefficients=_coefficient_table(equations, level), model_summary=_summary_table(equations),
+        interactions=_interaction_table(equations), bootstrap_failed=failed, equations=equations, **tables)
+
+
+def _coefficient_table(equations: dict[str, Equation], level: float) -> pd.DataFrame:
+    rows = []
+    for key, eq in equations.items():
+        for name, b, var in zip(eq.names, eq.coef, np.diag(eq.vcov)):
+            row = _t_row(b, math.sqrt(var), eq.df_resid, level)
+            rows.append({"outcome": key, "term": name, "b": row.pop("effect"), **row})
+    return pd.DataFrame(rows)
+
+
+def _summary_table(equations: dict[str, Equation]) -> pd.DataFrame:
+    rows = []
+    for key, eq in equations.items():
+        f, df1, df2, p = eq.f_test
+        rows.append(dict(outcome=key, r2=eq.r2, mse=eq.mse, F=f, df1=df1, df2=df2, p=p))
+    return pd.DataFrame(rows)
+
+
+def _interaction_table(equations: dict[str, Equation]) -> pd.DataFrame:
+    """PROCESS's tests of the highest-order unconditional interactions: R² change when the product
+    is dropped, with the Wald F under the chosen covariance (the classical F without ``hc``)."""
+    rows = []
+    for key, eq in equations.items():
+        products = [t for t in eq.terms if len(t) > 1]
+        if not products:
+            continue
+        top = max(len(t) for t in products)
+        highest = [t for t in products if len(t) == top]
+        tests = [[t] for t in highest] + ([highest] if len(highest) > 1 else [])
+        total = np.sum((eq.response - eq.response.mean()) ** 2)
+        for dropped in tests:
+            idx = [eq.terms.index(t) + 1 for t in dropped]
+            keep = [i for i in range(eq.design.shape[1]) if i not in idx]
+            reduced = np.linalg.lstsq(eq.design[:, keep], eq.response, rcond=None)[0]
+            r2_reduced = 1 - np.sum((eq.response - eq.design[:, keep] @ reduced) ** 2) / total
+            est = eq.coef[idx]
+            f = float(est @ np.linalg.solve(eq.vcov[np.ix_(idx, idx)], est)) / len(idx)
+            rows.append(dict(outcome=key, term="both" if len(dropped) > 1 else term_name(dropped[0]),
+                             r2_change=eq.r2 - r2_reduced, F=f, df1=len(idx), df2=eq.df_resid,
+                             p=stats.f.sf(f, len(idx), eq.df_resid)))
+    return pd.DataFrame(rows, columns=["outcome", "term", "r2_change", "F", "df1", "df2", "p"])
+
+
+def _grid(moderators: list[str], values: dict[str, np.ndarray], rule: str) -> list[dict[str, float]]:
+    levels = [probe_values(values[v], rule) for v in moderators]
+    return [dict(zip(moderators, combo)) for combo in product(*levels)]
+
+
+def _effects(equations: dict[str, Equation], template: ModelTemplate, names: dict,
+             values: dict[str, np.ndarray], level: float) -> dict[str, pd.DataFrame]:
+    x, y = names["x"], names["y"]
+    role_names = {r: names[r] for r in template.moderators}
+    outcome = equations[y]
+    direct_mods = [role_names[r] for r in template.moderators if r in template.direct]
+    direct_rows = []
+    for rule in PROBES if direct_mods else [None]:
+        for at in _grid(direct_mods, values, rule) if rule else [{}]:
+            g = outcome.weights(x, at)
+            row = _t_row(float(outcome.coef @ g), math.sqrt(g @ outcome.vcov @ g), outcome.df_resid, level)
+            direct_rows.append({"probe": rule, **at, **row})
+    indirect_rows, index_rows = [], []
+    indirect_mods = [role_names[r] for r in template.moderators if r in template.a or r in template.b]
+    for mediator in names["m"]:
+        first = equations[mediator]
+        for rule in PROBES if indirect_mods else [None]:
+            for at in _grid(indirect_mods, values, rule) if rule else [{}]:
+                at_all = {**at, **{v: 0.0 for v in role_names.values() if v not in at}}
+                a = _with_draws(first, first.weights(x, at_all))
+                b = _with_draws(outcome, outcome.weights(mediator, at_all))
+                effect = a * b
+                indirect_rows.append({"mediator": mediator, "probe": rule, **at, **_boot_row(effect[1:], effect[0], level)})
+        index_rows += _indices(first, outcome, template, role_names, mediator, values, level, x)
+    jn = _jn_table(outcome, template, role_names, x, values, level)
+    return dict(direct_effects=pd.DataFrame(direct_rows), indirect_effects=pd.DataFrame(indirect_rows),
+                index_of_moderated_mediation=pd.DataFrame(
+                    index_rows, columns=["mediator", "index", "moderator", "at", "probe", "at_value",
+                                         "effect", "boot_se", "boot_llci", "boot_ulci"]),
+                jn=jn)
+
+
+def _with_draws(eq: Equation, weights: np.ndarray) -> np.ndarray:
+    """``[estimate, draws...]`` of the linear combination ``coef @ weights``."""
+    if eq.draws is None:
+        return np.array([eq.coef @ weights])
+    return np.concatenate([[eq.coef @ weights], eq.draws @ weights])
+
+
+def _indices(first: Equation, outcome: Equation, template: ModelTemplate, role_names: dict,
+             mediator: str, values: dict, level: float, x: str) -> list[dict]:
+    """Index of moderated mediation when the indirect effect is linear in one moderator (models
+    7, 8, 14, 15); for model 21, a(W) b(Z), the index of moderated moderated mediation (a3 b2)
+    and the indices of conditional moderated mediation by each moderator at the other's values.
+    Models 58 and 59 have a quadratic indirect effect in W and no index, as in PROCESS."""
+    if first.draws is None:
+        return []
+    rows = []
+    a0, b0 = first.coefficient((x,)), outcome.coefficient((mediator,))
+    if len(template.a) + len(template.b) == 1:
+        role = (template.a + template.b)[0]
+        mod = role_names[role]
+        index = first.coefficient((x, mod)) * b0 if template.a else a0 * outcome.coefficient((mediator, mod))
+        rows.append(dict(mediator=mediator, index="moderated mediation", moderator=mod,
+                         **_boot_row(index[1:], index[0], level)))
+    elif template.a and template.b and template.a != template.b:
+        w, z = role_names[template.a[0]], role_names[template.b[0]]
+        a_w, b_z = first.coefficient((x, w)), outcome.coefficient((mediator, z))
+        both = a_w * b_z
+        rows.append(dict(mediator=mediator, index="moderated moderated mediation", moderator=f"{w}, {z}",
+                         **_boot_row(both[1:], both[0], level)))
+        for rule in PROBES:
+            for focal, other, slope, base, other_slope in ((w, z, a_w, b0, b_z), (z, w, b_z, a0, a_w)):
+                for value in probe_values(values[other], rule):
+                    index = slope * (base + other_slope * value)
+                    rows.append(dict(mediator=mediator, index="conditional moderated mediation",
+                                     moderator=focal, at=other, at_value=value, probe=rule,
+                                     **_boot_row(index[1:], index[0], level)))
+    return rows
+
+
+def _jn_table(outcome: Equation, template: ModelTemplate, role_names: dict, x: str,
+              values: dict, level: float) -> pd.DataFrame:
+    """Johnson–Neyman points of the direct effect of X along its single moderator (models 1, 5, 8,
+    15, 59) or, for model 3, of the X*W interaction along Z, as PROCESS reports them."""
+    columns = ["moderator", "value", "percent_below", "effect", "se", "t", "p", "llci", "ulci"]
+    if template.three_way:
+        w, along = role_names["w"], role_names["z"]
+        combination = [outcome.terms.index((x, w)) + 1, outcome.terms.index((x, w, along)) + 1]
+    elif len(template.direct) == 1:
+        along = role_names[template.direct[0]]
+        combination = [outcome.terms.index((x,)) + 1, outcome.terms.index((x, along)) + 1]
+    else:
+        return pd.DataFrame(columns=columns)
+    observed = values[along]
+    if len(np.unique(observed)) <= 2:
+        return pd.DataFrame(columns=columns)
+    slope, vcov = outcome.coef[combination], outcome.vcov[np.ix_(combination, combination)]
+    rows = []
+    for point in johnson_neyman(slope, vcov, outcome.df_resid, level, (observed.min(), observed.max())):
+        g = np.array([1.0, point])
+        row = _t_row(float(slope @ g), math.sqrt(g @ vcov @ g), outcome.df_resid, level)
+        rows.append(dict(moderator=along, value=point, percent_below=100 * np.mean(observed < point), **row))
+    return pd.DataFrame(rows, columns=columns)
