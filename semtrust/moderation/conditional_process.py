@@ -354,7 +354,8 @@ def process(data: pd.DataFrame, model: int, x: str, y: str, m=None, w: str | Non
     frame = _numeric_columns(data, roles)
     names = {"x": x, "y": y, "m": mediators, "w": w, "z": z, "covariates": covariates}
     if center:
-        in_products = {x, *(v for v in (w, z) if v)} | ({*mediators} if template.b else set())
+        in_products = {*(v for v in (w, z) if v)} | ({x} if template.a or template.direct else set())
+        in_products |= {*mediators} if template.b else set()
         for column in in_products:
             frame[column] -= frame[column].mean()
     n = len(frame)
@@ -455,7 +456,7 @@ def _effects(equations: dict[str, Equation], template: ModelTemplate, names: dic
     jn = _jn_table(outcome, template, role_names, x, values, level)
     return dict(direct_effects=pd.DataFrame(direct_rows), indirect_effects=pd.DataFrame(indirect_rows),
                 index_of_moderated_mediation=pd.DataFrame(
-                    index_rows, columns=["mediator", "index", "moderator", "at", "probe", "at_value",
+                    index_rows, columns=["mediator", "index", "moderator", "other_moderator", "probe", "other_value",
                                          "effect", "boot_se", "boot_llci", "boot_ulci"]),
                 jn=jn)
 
@@ -494,7 +495,7 @@ def _indices(first: Equation, outcome: Equation, template: ModelTemplate, role_n
                 for value in probe_values(values[other], rule):
                     index = slope * (base + other_slope * value)
                     rows.append(dict(mediator=mediator, index="conditional moderated mediation",
-                                     moderator=focal, at=other, at_value=value, probe=rule,
+                                     moderator=focal, other_moderator=other, other_value=value, probe=rule,
                                      **_boot_row(index[1:], index[0], level)))
     return rows
 

@@ -56,7 +56,7 @@ def summary_text(result) -> str:
     if len(result.index_of_moderated_mediation):
         lines += ["", "Index of moderated mediation:",
                   _table(result.index_of_moderated_mediation,
-                         ["mediator", "index", "moderator", "at", "at_value", "effect", "boot_se",
+                         ["mediator", "index", "moderator", "other_moderator", "other_value", "effect", "boot_se",
                           "boot_llci", "boot_ulci"])]
     if len(result.jn):
         lines += ["", "Johnson-Neyman point(s) of significance:",
