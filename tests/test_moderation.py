@@ -12,6 +12,7 @@ import pytest
 
 from semtrust.errors import EstimationError, InputError
 from semtrust.moderation import process
+from semtrust.moderation.groups import compare_groups
 
 HERE = Path(__file__).parent / "conformance"
 FIXTURES = json.loads((HERE / "fixtures" / "moderation.json").read_text())
@@ -161,3 +162,26 @@ def test_singular_design_is_an_estimation_error():
     data = DATA.assign(c2=DATA.c1 * 2)
     with pytest.raises(EstimationError, match="singular"):
         process(data, 1, x="x", w="w", y="y", covariates=["c1", "c2"])
+
+
+@pytest.mark.parametrize("expected", FIXTURES["groups"], ids=lambda g: g["hc"] or "classical")
+def test_group_paths_and_holm_contrasts_match_r(expected):
+    result = compare_groups(DATA, "platform", x="x", m="m1", y="y", covariates=["c1"], hc=expected["hc"])
+    assert len(result.paths) == len(expected["paths"]) == 9
+    for row in expected["paths"]:
+        mine = _matching(result.paths, {}, path=row["path"], group=row["group"])
+        assert mine.n == row["n"]
+        for key in ("b", "se", "t", "p", "beta"):
+            assert mine[key] == pytest.approx(row[key], abs=TOL), key
+    assert len(result.contrasts) == len(expected["contrasts"]) == 9
+    for row in expected["contrasts"]:
+        mine = _matching(result.contrasts, {}, path=row["path"], group_1=row["group_1"], group_2=row["group_2"])
+        for key in ("difference", "se", "z", "p", "p_holm"):
+            assert mine[key] == pytest.approx(row[key], abs=TOL), key
+
+
+def test_group_comparison_input_errors():
+    with pytest.raises(InputError, match="has 1 group"):
+        compare_groups(DATA.assign(g="a"), "g", x="x", y="y")
+    with pytest.raises(InputError, match="group 'tiny' of 'g' has 3 complete rows"):
+        compare_groups(DATA.assign(g=["tiny"] * 3 + ["big"] * 297), "g", x="x", y="y")

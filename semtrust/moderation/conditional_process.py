@@ -79,7 +79,7 @@ MODELS = {
     59: ModelTemplate(a=("w",), b=("w",), direct=("w",)),
 }
 HC_TYPES = ("HC0", "HC1", "HC2", "HC3", "HC4")
-PROBES = {"percentiles": ("16th", "50th", "84th"), "moments": ("-1 SD", "mean", "+1 SD")}
+PROBES = ("percentiles", "moments")   # PROCESS 3 and later, PROCESS 2
 CHUNK = 1000   # resamples refitted per batch: bounds the (chunk x n) count matrix
 
 
@@ -99,6 +99,8 @@ class Equation:
     coef: np.ndarray = field(init=False)
     vcov: np.ndarray = field(init=False)
     r2: float = field(init=False)
+    mse: float = field(init=False)
+    f_test: tuple = field(init=False)   # F, df1, df2, p of the whole equation
     df_resid: int = field(init=False)
     draws: np.ndarray | None = None
 

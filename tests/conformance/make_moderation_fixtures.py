@@ -179,6 +179,51 @@ def _hc4(data: pd.DataFrame, case: dict) -> dict:
             for t, s in zip(table.term, table.se)}
 
 
+GROUP_SCRIPT = r"""
+d <- read.csv(file("stdin"))
+hc <- commandArgs(trailingOnly = TRUE)[1]
+paths <- list()
+for (g in sort(unique(d$platform))) {
+  part <- d[d$platform == g, ]
+  for (eq in list(c("m1", "x"), c("y", "x", "m1"))) {
+    fit <- lm(reformulate(c(eq[-1], "c1"), eq[1]), data = part)
+    v <- if (hc == "none") vcov(fit) else sandwich::vcovHC(fit, type = hc)
+    for (pred in eq[-1]) {
+      b <- coef(fit)[[pred]]; se <- sqrt(v[pred, pred]); t <- b / se
+      paths[[length(paths) + 1]] <- data.frame(
+        path = paste(eq[1], "~", pred), group = g, n = nrow(part), b = b, se = se, t = t,
+        p = 2 * pt(-abs(t), df.residual(fit)), beta = b * sd(part[[pred]]) / sd(part[[eq[1]]]))
+    }
+  }
+}
+paths <- do.call(rbind, paths)
+contrasts <- list()
+for (path in unique(paths$path)) {
+  p <- paths[paths$path == path, ]
+  pairs <- combn(nrow(p), 2)
+  diff <- p$b[pairs[1, ]] - p$b[pairs[2, ]]
+  se <- sqrt(p$se[pairs[1, ]]^2 + p$se[pairs[2, ]]^2)
+  pz <- 2 * pnorm(-abs(diff / se))
+  contrasts[[path]] <- data.frame(path = path, group_1 = p$group[pairs[1, ]], group_2 = p$group[pairs[2, ]],
+                                  difference = diff, se = se, z = diff / se, p = pz,
+                                  p_holm = p.adjust(pz, method = "holm"))
+}
+write.csv(paths, stdout(), row.names = FALSE)
+cat("--\n")
+write.csv(do.call(rbind, contrasts), stdout(), row.names = FALSE)
+"""
+
+
+def group_fixture(data: pd.DataFrame, hc: str) -> dict:
+    """Per-platform paths of x -> m1 -> y (covariate c1) and their Holm-adjusted contrasts, from R lm."""
+    out = subprocess.run(["Rscript", "-e", GROUP_SCRIPT, hc], input=data.to_csv(index=False), text=True,
+                         capture_output=True, check=True).stdout
+    paths, contrasts = out.split("--\n")
+    return {"hc": None if hc == "none" else hc,
+            "paths": pd.read_csv(io.StringIO(paths)).to_dict("records"),
+            "contrasts": pd.read_csv(io.StringIO(contrasts)).to_dict("records")}
+
+
 def case_fixture(data: pd.DataFrame, case: dict) -> dict:
     moderators = [case[r] for r in ("w", "z") if r in case]
     fixture = {"case": {k: v for k, v in case.items() if k != "name"}, "coefficients": [], "direct": [],
@@ -220,10 +265,14 @@ def main() -> None:
     data = simulate()
     DATA.parent.mkdir(exist_ok=True)
     data.to_csv(DATA, index=False)
-    fixtures = {"bootstrap": BOOT, "cases": {}}
+    fixtures = {"bootstrap": BOOT, "cases": {}, "groups": [group_fixture(data, hc) for hc in ("none", "HC3")]}
     for case in CASES:
         print("·", case["name"], flush=True)
-        fixtures["cases"][case["name"]] = case_fixture(data, case)
+        fixture = case_fixture(data, case)
+        for key in ("direct", "indirect", "index"):   # pyprocessmacro's row order varies between runs
+            fixture[key].sort(key=lambda row: json.dumps([row["probe"], row.get("mediator"), row.get("index"),
+                                                          row.get("moderator"), sorted(row["at"].items())]))
+        fixtures["cases"][case["name"]] = fixture
     FIXTURE.write_text(json.dumps(fixtures, indent=1) + "\n")
     print("wrote", FIXTURE)
 
