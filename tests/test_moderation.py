@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from semtrust.cli import main
 from semtrust.errors import EstimationError, InputError
 from semtrust.moderation import process
 from semtrust.moderation.groups import compare_groups
+from semtrust.moderation.plots import johnson_neyman_svg, simple_slopes_svg
 
 HERE = Path(__file__).parent / "conformance"
 FIXTURES = json.loads((HERE / "fixtures" / "moderation.json").read_text())
@@ -185,3 +188,41 @@ def test_group_comparison_input_errors():
         compare_groups(DATA.assign(g="a"), "g", x="x", y="y")
     with pytest.raises(InputError, match="group 'tiny' of 'g' has 3 complete rows"):
         compare_groups(DATA.assign(g=["tiny"] * 3 + ["big"] * 297), "g", x="x", y="y")
+
+
+def test_cli_process_writes_json_and_plots(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["process", str(HERE / "data" / "moderation_sim.csv"), "--model", "1", "--x", "x", "--w", "w",
+                 "--y", "y", "--cov", "c1", "--out", str(out)])
+    assert code == 0
+    block = json.loads((out / "moderation.json").read_text())["moderation"]
+    expected = FIXTURES["cases"]["model1"]
+    assert block["johnson_neyman"][0]["value"] == pytest.approx(expected["jn"][0], abs=TOL)
+    x_w = next(r for r in block["coefficients"] if r["term"] == "x:w")
+    assert x_w["b"] == pytest.approx(next(r["effect"] for r in expected["coefficients"] if r["term"] == ["w", "x"]),
+                                     abs=TOL)
+    for name in ("simple_slopes.svg", "johnson_neyman.svg"):
+        ElementTree.fromstring((out / name).read_text())
+    printed = capsys.readouterr().out
+    assert "Johnson-Neyman point(s) of significance" in printed and "moderation.json" in printed
+
+
+def test_cli_process_bad_column_exits_2(tmp_path, capsys):
+    code = main(["process", str(HERE / "data" / "moderation_sim.csv"), "--model", "7", "--x", "x", "--m", "m9",
+                 "--w", "w", "--y", "y", "--out", str(tmp_path)])
+    assert code == 2
+    assert capsys.readouterr().err.strip() == ("semtrust: error: column 'm9' is not in the data; the columns are "
+                                               "x, w, z, d, m1, m2, y, c1, platform")
+
+
+def test_plots_follow_the_fit():
+    fit = process(DATA, 1, x="x", w="w", y="y", covariates=["c1"])
+    slopes = ElementTree.fromstring(simple_slopes_svg(fit, language="zh"))
+    lines = [e for e in slopes.iter() if e.tag.endswith("polyline")]
+    assert len(lines) == 3                      # the 16th, 50th and 84th percentiles of W
+    assert "简单斜率" in simple_slopes_svg(fit, language="zh")
+    jn = johnson_neyman_svg(fit)
+    marker = f">{fit.jn.value[0]:.3g}<"
+    assert marker in jn                          # the J-N point is labelled on the plot
+    assert johnson_neyman_svg(process(DATA, 7, x="x", m="m1", w="w", y="y", bootstrap=0)) is None
+    assert simple_slopes_svg(process(DATA, 4, x="x", m="m1", y="y", bootstrap=0)) is None

@@ -204,8 +204,11 @@ def _t_row(estimate: float, se: float, df: int, level: float) -> dict:
 
 
 def _boot_row(draws: np.ndarray, estimate: float, level: float) -> dict:
-    lower, upper = interval(draws, estimate, "percentile", level)
+    """Estimate, bootstrap SE and percentile CI (NaN without a bootstrap)."""
     finite = draws[np.isfinite(draws)]
+    if len(finite) < 2:
+        return dict(effect=estimate, boot_se=math.nan, boot_llci=math.nan, boot_ulci=math.nan)
+    lower, upper = interval(finite, estimate, "percentile", level)
     return dict(effect=estimate, boot_se=float(finite.std(ddof=1)), boot_llci=lower, boot_ulci=upper)
 
 
@@ -243,6 +246,8 @@ class ProcessResult:
     jn: pd.DataFrame
     bootstrap_failed: int = 0
     equations: dict = field(default_factory=dict, repr=False)
+    linear_effect: LinearEffect | None = field(default=None, repr=False)   # for the J-N plot
+    template: ModelTemplate = field(default_factory=ModelTemplate, repr=False)
 
     def to_dict(self) -> dict:
         """The ``moderation`` block of results.json (NaN becomes null)."""
@@ -381,7 +386,8 @@ def process(data: pd.DataFrame, model: int, x: str, y: str, m=None, w: str | Non
         options={"center": center, "hc": hc, "bootstrap": bootstrap if template.mediation else 0,
                  "seed": seed, "conf": conf, "ci": "percentile"},
         coefficients=_coefficient_table(equations, level), model_summary=_summary_table(equations),
-        interactions=_interaction_table(equations), bootstrap_failed=failed, equations=equations, **tables)
+        interactions=_interaction_table(equations), bootstrap_failed=failed, equations=equations,
+        template=template, **tables)
 
 
 def _coefficient_table(equations: dict[str, Equation], level: float) -> pd.DataFrame:
@@ -455,12 +461,12 @@ def _effects(equations: dict[str, Equation], template: ModelTemplate, names: dic
                 effect = a * b
                 indirect_rows.append({"mediator": mediator, "probe": rule, **at, **_boot_row(effect[1:], effect[0], level)})
         index_rows += _indices(first, outcome, template, role_names, mediator, values, level, x)
-    jn = _jn_table(outcome, template, role_names, x, values, level)
+    linear = _linear_effect(outcome, template, role_names, x, values)
     return dict(direct_effects=pd.DataFrame(direct_rows), indirect_effects=pd.DataFrame(indirect_rows),
                 index_of_moderated_mediation=pd.DataFrame(
                     index_rows, columns=["mediator", "index", "moderator", "other_moderator", "probe", "other_value",
                                          "effect", "boot_se", "boot_llci", "boot_ulci"]),
-                jn=jn)
+                jn=_jn_table(linear, level), linear_effect=linear)
 
 
 def _with_draws(eq: Equation, weights: np.ndarray) -> np.ndarray:
@@ -502,26 +508,47 @@ def _indices(first: Equation, outcome: Equation, template: ModelTemplate, role_n
     return rows
 
 
-def _jn_table(outcome: Equation, template: ModelTemplate, role_names: dict, x: str,
-              values: dict, level: float) -> pd.DataFrame:
-    """Johnson–Neyman points of the direct effect of X along its single moderator (models 1, 5, 8,
-    15, 59) or, for model 3, of the X*W interaction along Z, as PROCESS reports them."""
-    columns = ["moderator", "value", "percent_below", "effect", "se", "t", "p", "llci", "ulci"]
+@dataclass
+class LinearEffect:
+    """An effect that is linear in one moderator, ``slope[0] + slope[1] * moderator``, with the
+    covariance of the two coefficients: what the Johnson–Neyman technique and plot need."""
+
+    label: str
+    moderator: str
+    slope: np.ndarray
+    vcov: np.ndarray
+    df: int
+    observed: np.ndarray
+
+    def at(self, value: float, level: float) -> dict:
+        g = np.array([1.0, value])
+        return _t_row(float(self.slope @ g), math.sqrt(g @ self.vcov @ g), self.df, level)
+
+
+def _linear_effect(outcome: Equation, template: ModelTemplate, role_names: dict, x: str,
+                   values: dict) -> LinearEffect | None:
+    """The direct effect of X along its single moderator (models 1, 5, 8, 15, 59) or, for model 3,
+    the X*W interaction along Z, as PROCESS probes them with the Johnson–Neyman technique."""
     if template.three_way:
         w, along = role_names["w"], role_names["z"]
-        combination = [outcome.terms.index((x, w)) + 1, outcome.terms.index((x, w, along)) + 1]
+        label, combination = f"{x}:{w}", [(x, w), (x, w, along)]
     elif len(template.direct) == 1:
         along = role_names[template.direct[0]]
-        combination = [outcome.terms.index((x,)) + 1, outcome.terms.index((x, along)) + 1]
+        label, combination = f"{x} -> {outcome.outcome}", [(x,), (x, along)]
     else:
+        return None
+    idx = [outcome.terms.index(t) + 1 for t in combination]
+    return LinearEffect(label, along, outcome.coef[idx], outcome.vcov[np.ix_(idx, idx)], outcome.df_resid,
+                        values[along])
+
+
+def _jn_table(effect: LinearEffect | None, level: float) -> pd.DataFrame:
+    """The Johnson–Neyman points inside the moderator's observed range (none for a dichotomous one)."""
+    columns = ["moderator", "value", "percent_below", "effect", "se", "t", "p", "llci", "ulci"]
+    if effect is None or len(np.unique(effect.observed)) <= 2:
         return pd.DataFrame(columns=columns)
-    observed = values[along]
-    if len(np.unique(observed)) <= 2:
-        return pd.DataFrame(columns=columns)
-    slope, vcov = outcome.coef[combination], outcome.vcov[np.ix_(combination, combination)]
-    rows = []
-    for point in johnson_neyman(slope, vcov, outcome.df_resid, level, (observed.min(), observed.max())):
-        g = np.array([1.0, point])
-        row = _t_row(float(slope @ g), math.sqrt(g @ vcov @ g), outcome.df_resid, level)
-        rows.append(dict(moderator=along, value=point, percent_below=100 * np.mean(observed < point), **row))
+    bounds = (effect.observed.min(), effect.observed.max())
+    rows = [dict(moderator=effect.moderator, value=point, percent_below=100 * np.mean(effect.observed < point),
+                 **effect.at(point, level))
+            for point in johnson_neyman(effect.slope, effect.vcov, effect.df, level, bounds)]
     return pd.DataFrame(rows, columns=columns)
