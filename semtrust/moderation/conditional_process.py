@@ -534,7 +534,7 @@ def _linear_effect(outcome: Equation, template: ModelTemplate, role_names: dict,
         label, combination = f"{x}:{w}", [(x, w), (x, w, along)]
     elif len(template.direct) == 1:
         along = role_names[template.direct[0]]
-        label, combination = f"{x} -> {outcome.outcome}", [(x,), (x, along)]
+        label, combination = f"{x} → {outcome.outcome}", [(x,), (x, along)]
     else:
         return None
     idx = [outcome.terms.index(t) + 1 for t in combination]

@@ -28,8 +28,8 @@ import numpy as np
 from semtrust.diagram import FONT_FAMILY
 from semtrust.moderation.conditional_process import ProcessResult, probe_values
 
-WIDTH, HEIGHT = 560.0, 380.0
-LEFT, RIGHT, TOP, BOTTOM = 64.0, 150.0, 44.0, 52.0   # plot margins; the legend sits on the right
+WIDTH, HEIGHT = 600.0, 380.0
+LEFT, RIGHT, TOP, BOTTOM = 64.0, 185.0, 44.0, 52.0   # plot margins; the legend sits on the right
 DASHES = ("", "7 4", "2 3")
 TEXT = {
     "en": {"slopes": "Simple slopes of {focal} on {outcome} at values of {moderator}",
@@ -65,8 +65,6 @@ class _Canvas:
         self.parts = [f'<text x="{WIDTH / 2:.1f}" y="24" text-anchor="middle" font-size="14" '
                       f'font-weight="bold">{escape(title)}</text>']
         right, bottom = WIDTH - RIGHT, HEIGHT - BOTTOM
-        self.parts.append(f'<rect x="{LEFT}" y="{TOP}" width="{right - LEFT}" height="{bottom - TOP}" '
-                          'fill="none" stroke="#444"/>')
         for value in _ticks(*self.xs):
             x = self.px(value)
             self.parts.append(f'<line x1="{x:.1f}" y1="{bottom}" x2="{x:.1f}" y2="{bottom + 4}" stroke="#444"/>'
@@ -98,7 +96,9 @@ class _Canvas:
         self.legend_rows += 1
 
     def svg(self, description: str) -> str:
-        body = "\n".join(self.parts)
+        frame = (f'<rect x="{LEFT}" y="{TOP}" width="{WIDTH - RIGHT - LEFT}" height="{HEIGHT - BOTTOM - TOP}" '
+                 'fill="none" stroke="#444"/>')   # last, so shading never covers it
+        body = "\n".join(self.parts + [frame])
         return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH:.0f} {HEIGHT:.0f}" '
                 f'width="{WIDTH:.0f}" height="{HEIGHT:.0f}" role="img" font-family={_quote(FONT_FAMILY)}>'
                 f'<title>{escape(description)}</title>\n{body}\n</svg>')
