@@ -226,3 +226,12 @@ def test_plots_follow_the_fit():
     assert marker in jn                          # the J-N point is labelled on the plot
     assert johnson_neyman_svg(process(DATA, 7, x="x", m="m1", w="w", y="y", bootstrap=0)) is None
     assert simple_slopes_svg(process(DATA, 4, x="x", m="m1", y="y", bootstrap=0)) is None
+
+
+def test_draws_do_not_depend_on_the_worker_count():
+    kwargs = dict(x="x", m=["m1", "m2"], w="w", y="y", covariates=["c1"], bootstrap=2500, seed=5)
+    one = process(DATA, 7, workers=1, **kwargs)
+    two = process(DATA, 7, workers=2, **kwargs)
+    for key in one.equations:
+        assert np.array_equal(one.equations[key].draws, two.equations[key].draws)
+    pd.testing.assert_frame_equal(one.indirect_effects, two.indirect_effects)

@@ -15,11 +15,8 @@ option, HC0 to HC4). From the coefficients come
   (for model 21 the indices of moderated moderated and conditional moderated mediation), with
   percentile bootstrap CIs.
 
-The bootstrap draws resample ``b``'s rows from a generator seeded with ``(seed, b)`` (as
-:mod:`semtrust.bootstrap` does), turns them into case counts and refits every equation of every
-resample at once: X'X of a resample is the count vector times the per-case outer products, so
-5,000 refits are a few matrix products and batched solves, and the draws do not depend on how
-the work is split.
+The bootstrap (:mod:`semtrust.moderation.resampling`) refits every equation of every resample
+at once from case counts, seeded per resample, so the draws do not depend on the worker count.
 
 >>> import numpy as np, pandas as pd
 >>> rng = np.random.default_rng(7)
@@ -44,8 +41,9 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from semtrust.bootstrap import interval, resample_rows
+from semtrust.bootstrap import interval
 from semtrust.errors import EstimationError, InputError
+from semtrust.moderation.resampling import ols_draws
 
 
 @dataclass(frozen=True)
@@ -80,7 +78,6 @@ MODELS = {
 }
 HC_TYPES = ("HC0", "HC1", "HC2", "HC3", "HC4")
 PROBES = ("percentiles", "moments")   # PROCESS 3 and later, PROCESS 2
-CHUNK = 1000   # resamples refitted per batch: bounds the (chunk x n) count matrix
 
 
 def term_name(factors: tuple[str, ...]) -> str:
@@ -295,42 +292,17 @@ def _build_equations(frame: pd.DataFrame, template: ModelTemplate, names: dict) 
     return equations
 
 
-def _bootstrap(equations: dict[str, Equation], n: int, draws: int, seed: int) -> int:
-    """Refit every equation on ``draws`` resamples; store the coefficient draws (NaN rows where a
-    resample's design is singular) and return how many resamples failed."""
-    outer = {k: (e.design[:, :, None] * e.design[:, None, :]).reshape(n, -1) for k, e in equations.items()}
-    cross = {k: e.design * e.response[:, None] for k, e in equations.items()}
-    parts = {k: [] for k in equations}
-    failed = np.zeros(draws, bool)
-    for start in range(0, draws, CHUNK):
-        count = min(CHUNK, draws - start)
-        rows = np.stack([resample_rows(seed, b, n) for b in range(start, start + count)])
-        flat = (rows + n * np.arange(count)[:, None]).ravel()
-        weights = np.bincount(flat, minlength=count * n).reshape(count, n).astype(float)
-        for key, eq in equations.items():
-            p = eq.design.shape[1]
-            xtx = (weights @ outer[key]).reshape(count, p, p)
-            xty = weights @ cross[key]
-            singular = np.linalg.cond(xtx) > 1e12
-            xtx[singular] = np.eye(p)
-            solved = np.linalg.solve(xtx, xty[:, :, None])[:, :, 0]
-            solved[singular] = np.nan
-            failed[start:start + count] |= singular
-            parts[key].append(solved)
-    for key, eq in equations.items():
-        eq.draws = np.vstack(parts[key])
-        eq.draws[failed] = np.nan
-    return int(failed.sum())
-
-
 def process(data: pd.DataFrame, model: int, x: str, y: str, m=None, w: str | None = None,
             z: str | None = None, covariates=(), *, center: bool = False, hc: str | None = None,
-            bootstrap: int = 5000, seed: int = 20240101, conf: float = 95) -> ProcessResult:
+            bootstrap: int = 5000, seed: int = 20240101, conf: float = 95,
+            workers: int = 1) -> ProcessResult:
     """Estimate PROCESS model ``model`` (1, 2, 3, 4, 5, 7, 8, 14, 15, 21, 58 or 59).
 
     ``m`` is a column name or a list of parallel mediators; ``center`` mean-centres the variables
     that form products (PROCESS ``center=1``); ``hc`` is None (classical) or "HC0"-"HC4";
-    ``bootstrap`` resamples for the indirect effects (0 skips them); ``conf`` in percent.
+    ``bootstrap`` resamples for the indirect effects (0 skips them), spread over ``workers``
+    processes (the draws do not depend on it; one process refits 5,000 resamples in about 0.2 s,
+    so more pay off only for very many resamples); ``conf`` in percent.
     Rows with a missing value in any model variable are dropped (listwise, as PROCESS does).
 
     >>> import numpy as np, pandas as pd
@@ -375,8 +347,13 @@ def process(data: pd.DataFrame, model: int, x: str, y: str, m=None, w: str | Non
             raise EstimationError(f"the {eq.outcome} equation is singular: a predictor is constant or "
                                   "a combination of others; drop the redundant covariate")
         eq.fit(hc)
-    failed = _bootstrap(equations, n, bootstrap, seed) if bootstrap and template.mediation else 0
-    if bootstrap and template.mediation and failed > bootstrap / 2:
+    failed = 0
+    if bootstrap and template.mediation:
+        draws, mask = ols_draws([(e.design, e.response) for e in equations.values()], bootstrap, seed, workers)
+        for eq, coefficients in zip(equations.values(), draws):
+            eq.draws = coefficients
+        failed = int(mask.sum())
+    if failed > bootstrap / 2:
         raise EstimationError(f"{failed} of {bootstrap} bootstrap resamples had a singular design; "
                               "a covariate or moderator is nearly constant")
     moderator_values = {names[r]: frame[names[r]].to_numpy() for r in template.moderators}
