@@ -21,7 +21,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import median_time  # noqa: E402
+from common import median_time
 
 
 def simulated(n: int, seed: int = 11) -> pd.DataFrame:
@@ -39,8 +39,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=600)
     args = parser.parse_args()
 
-    from semtrust.bootstrap import default_workers
-    from semtrust.moderation import process
+    from semtrust.estimation.bootstrap import default_workers
+    from semtrust.structural.moderation import process
 
     data = simulated(args.n)
     try:
@@ -51,7 +51,7 @@ def main() -> None:
     print(f"n = {args.n}, B = {args.draws}, median of {args.repeat} runs")
     print(f"{'model':<8}{'semtrust 1 worker':>19}{'semtrust all cores':>20}{'pyprocessmacro':>16}{'ratio':>8}")
     for model in (7, 14):
-        def ours(workers):
+        def ours(workers, model=model):
             return median_time(lambda: process(data, model, x="x", m="m", w="w", y="y", covariates=["c1"],
                                                bootstrap=args.draws, seed=1, workers=workers), args.repeat)
         serial, parallel = ours(1), ours(default_workers())
@@ -59,7 +59,7 @@ def main() -> None:
         if Process is not None:
             roles = {"w": "w"} if model == 7 else {"v": "w"}   # pyprocessmacro keeps PROCESS 2's letters
 
-            def reference():
+            def reference(model=model, roles=roles):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     Process(data, model=model, x="x", m="m", y="y", controls=["c1"], boot=args.draws, seed=1,

@@ -121,9 +121,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _process(args) -> int:
-    from semtrust.data import read_survey
-    from semtrust.moderation import process
-    from semtrust.moderation.plots import write_plots
+    from semtrust.io.survey import read_survey
+    from semtrust.structural.moderation import process
+    from semtrust.report.moderation_plots import write_plots
 
     if args.bootstrap < 0:
         raise InputError(f"--bootstrap {args.bootstrap}: give 0 (no bootstrap) or a positive number of resamples")

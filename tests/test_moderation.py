@@ -13,9 +13,9 @@ import pytest
 
 from semtrust.cli import main
 from semtrust.errors import EstimationError, InputError
-from semtrust.moderation import process
-from semtrust.moderation.groups import compare_groups
-from semtrust.moderation.plots import johnson_neyman_svg, simple_slopes_svg
+from semtrust.report.moderation_plots import johnson_neyman_svg, simple_slopes_svg
+from semtrust.structural.group_paths import compare_groups
+from semtrust.structural.moderation import process
 
 HERE = Path(__file__).parent / "conformance"
 FIXTURES = json.loads((HERE / "fixtures" / "moderation.json").read_text())

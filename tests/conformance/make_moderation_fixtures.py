@@ -1,4 +1,4 @@
-"""Fixtures for the PROCESS models of semtrust.moderation (tests/test_moderation.py reads the JSON).
+"""Fixtures for the PROCESS models of semtrust.structural.moderation (tests/test_moderation.py reads the JSON).
 
 Reference tools, needed only to run this script (not runtime dependencies of semtrust):
 - pyprocessmacro 2.2 (PyPI), the Python port of Hayes's PROCESS: coefficients, SEs (classical and
@@ -29,9 +29,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
-
 from pyprocessmacro import Process
+from scipy import optimize, stats
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "moderation_sim.csv"

@@ -17,7 +17,7 @@ def summary_text(result) -> str:
     """The text of :meth:`ProcessResult.summary`.
 
     >>> import numpy as np, pandas as pd
-    >>> from semtrust.moderation import process
+    >>> from semtrust.structural.moderation import process
     >>> rng = np.random.default_rng(0)
     >>> data = pd.DataFrame(rng.normal(size=(80, 3)), columns=["x", "w", "y"])
     >>> print(summary_text(process(data, 1, x="x", w="w", y="y")).splitlines()[1])
@@ -49,8 +49,8 @@ def summary_text(result) -> str:
               "", f"{'Conditional direct' if len(result.direct_effects) > 1 else 'Direct'} effect of {v['x']} on {v['y']}:",
               _table(result.direct_effects, ["probe", *moderators, "effect", "se", "t", "p", "llci", "ulci"])]
     if len(result.indirect_effects):
-        lines += ["", f"{'Conditional indirect' if len(result.indirect_effects) > len(v['m']) else 'Indirect'} "
-                  f"effect(s) of {v['x']} on {v['y']}:",
+        kind = "Conditional indirect" if len(result.indirect_effects) > len(v["m"]) else "Indirect"
+        lines += ["", f"{kind} effect(s) of {v['x']} on {v['y']}:",
                   _table(result.indirect_effects, ["mediator", "probe", *moderators, "effect", "boot_se",
                                                    "boot_llci", "boot_ulci"])]
     if len(result.index_of_moderated_mediation):

@@ -1,6 +1,6 @@
 """Estimation stage: the nonparametric bootstrap of a set of OLS equations fitted to the same rows.
 
-Resample ``b`` draws its rows with :func:`semtrust.bootstrap.resample_rows` (its own generator
+Resample ``b`` draws its rows with :func:`semtrust.estimation.bootstrap.resample_rows` (its own generator
 seeded with ``(seed, b)``) and becomes a vector of case counts. Every equation's X'X and X'y on a
 resample are sums of per-case products weighted by those counts, so one matrix product of the
 count matrix with the distinct products of all the equations' columns gives every refit's
@@ -24,7 +24,7 @@ from multiprocessing import get_context
 
 import numpy as np
 
-from semtrust.bootstrap import resample_rows
+from semtrust.estimation.bootstrap import resample_rows
 
 CHUNK = 500            # resamples per task: bounds the (chunk x n) count matrix
 SINGULAR = 1e12        # condition number above which a resample's X'X counts as singular

@@ -15,7 +15,7 @@ option, HC0 to HC4). From the coefficients come
   (for model 21 the indices of moderated moderated and conditional moderated mediation), with
   percentile bootstrap CIs.
 
-The bootstrap (:mod:`semtrust.moderation.resampling`) refits every equation of every resample
+The bootstrap (:mod:`semtrust.estimation.ols_bootstrap`) refits every equation of every resample
 at once from case counts, seeded per resample, so the draws do not depend on the worker count.
 
 >>> import numpy as np, pandas as pd
@@ -41,9 +41,9 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from semtrust.bootstrap import interval
 from semtrust.errors import EstimationError, InputError
-from semtrust.moderation.resampling import ols_draws
+from semtrust.estimation.bootstrap import interval
+from semtrust.estimation.ols_bootstrap import ols_draws
 
 
 @dataclass(frozen=True)
@@ -263,7 +263,7 @@ class ProcessResult:
 
     def summary(self) -> str:
         """A PROCESS-like text summary."""
-        from semtrust.moderation.text import summary_text
+        from semtrust.report.moderation_text import summary_text
 
         return summary_text(self)
 

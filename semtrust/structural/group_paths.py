@@ -24,14 +24,13 @@ import math
 from dataclasses import dataclass
 from itertools import combinations
 
-import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from semtrust.errors import InputError
-from semtrust.moderation.conditional_process import HC_TYPES, ols_vcov
+from semtrust.structural.moderation import HC_TYPES, ols_vcov
 
 
 @dataclass

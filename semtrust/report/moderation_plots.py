@@ -6,7 +6,7 @@ hand like :mod:`semtrust.diagram`, so no plotting library is needed; titles and 
 in the report's language.
 
 >>> import numpy as np, pandas as pd
->>> from semtrust.moderation import process
+>>> from semtrust.structural.moderation import process
 >>> rng = np.random.default_rng(2)
 >>> x, w = rng.normal(size=120), rng.normal(size=120)
 >>> data = pd.DataFrame({"x": x, "w": w, "y": 0.5 * x * w + rng.normal(size=120)})
@@ -25,8 +25,8 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from semtrust.diagram import FONT_FAMILY
-from semtrust.moderation.conditional_process import ProcessResult, probe_values
+from semtrust.report.diagram import FONT_FAMILY
+from semtrust.structural.moderation import ProcessResult, probe_values
 
 WIDTH, HEIGHT = 600.0, 380.0
 LEFT, RIGHT, TOP, BOTTOM = 64.0, 185.0, 44.0, 52.0   # plot margins; the legend sits on the right
@@ -62,8 +62,8 @@ class _Canvas:
     def __init__(self, xs: tuple[float, float], ys: tuple[float, float], title: str, xlabel: str, ylabel: str):
         pad = 0.05 * ((ys[1] - ys[0]) or 1.0)
         self.xs, self.ys = xs, (ys[0] - pad, ys[1] + pad)
-        self.parts = [f'<text x="{WIDTH / 2:.1f}" y="24" text-anchor="middle" font-size="14" '
-                      f'font-weight="bold">{escape(title)}</text>']
+        self.parts = [(f'<text x="{WIDTH / 2:.1f}" y="24" text-anchor="middle" font-size="14" '
+                       f'font-weight="bold">{escape(title)}</text>')]
         right, bottom = WIDTH - RIGHT, HEIGHT - BOTTOM
         for value in _ticks(*self.xs):
             x = self.px(value)
@@ -144,7 +144,7 @@ def simple_slopes_svg(result: ProcessResult, language: str = "en") -> str | None
                      text["slopes"].format(focal=focal, outcome=equation.outcome, moderator=moderator),
                      focal, equation.outcome)
     for line, dash, name, level in zip(lines, DASHES, names, levels):
-        style = f'stroke="#1f3b73" stroke-width="2" fill="none"' + (f' stroke-dasharray="{dash}"' if dash else "")
+        style = 'stroke="#1f3b73" stroke-width="2" fill="none"' + (f' stroke-dasharray="{dash}"' if dash else "")
         canvas.parts.append(f'<polyline points="{canvas.points(span, line)}" {style}/>')
         canvas.legend(f"{moderator} = {_fmt(level)} ({name})" if len(levels) == 3 else f"{moderator} = {name}", style)
     return canvas.svg(text["slopes"].format(focal=focal, outcome=equation.outcome, moderator=moderator))
