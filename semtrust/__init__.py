@@ -3,8 +3,8 @@
 ``import semtrust as st`` gives the Python API (:mod:`semtrust.api`): ``st.fit`` runs a whole
 study and returns a :class:`~semtrust.results.Study`; ``st.sem``, ``st.cfa``, ``st.reliability``,
 ``st.htmt``, ``st.read_survey`` and ``st.screen`` run one stage each; ``st.process`` and
-``st.compare_groups`` run PROCESS models and group path comparisons on observed columns. The sub-packages are the
-pipeline's stages: ``io`` → ``screening`` → ``model`` → ``estimation`` → ``assessment`` →
+``st.compare_groups`` run PROCESS models and group path comparisons on observed columns. The
+sub-packages are the pipeline's stages: ``io`` → ``screening`` → ``model`` → ``estimation`` → ``assessment`` →
 ``structural`` → ``report``. The API is imported on first use, so the command line starts fast.
 """
 from semtrust.version import __version__

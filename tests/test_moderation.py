@@ -235,3 +235,11 @@ def test_draws_do_not_depend_on_the_worker_count():
     for key in one.equations:
         assert np.array_equal(one.equations[key].draws, two.equations[key].draws)
     pd.testing.assert_frame_equal(one.indirect_effects, two.indirect_effects)
+
+
+def test_model3_conditional_interaction_at_z(fits):
+    expected = FIXTURES["cases"]["model3"]["conditional_interactions"]
+    table = fits("model3").conditional_interactions
+    assert len(table) == len(expected) == 6
+    for row in expected:
+        _close(_matching(table, row["at"], probe=row["probe"]), row)

@@ -58,6 +58,9 @@ def summary_text(result) -> str:
                   _table(result.index_of_moderated_mediation,
                          ["mediator", "index", "moderator", "other_moderator", "other_value", "effect", "boot_se",
                           "boot_llci", "boot_ulci"])]
+    if len(result.conditional_interactions):
+        lines += ["", f"Test of conditional {v['x']}*{v['w']} interaction at value(s) of {v['z']}:",
+                  _table(result.conditional_interactions, ["probe", v["z"], "effect", "se", "t", "p", "llci", "ulci"])]
     if len(result.jn):
         lines += ["", "Johnson-Neyman point(s) of significance:",
                   _table(result.jn, ["moderator", "value", "percent_below", "effect", "se", "p"])]

@@ -241,6 +241,7 @@ class ProcessResult:
     indirect_effects: pd.DataFrame
     index_of_moderated_mediation: pd.DataFrame
     jn: pd.DataFrame
+    conditional_interactions: pd.DataFrame   # model 3: the X*W interaction at values of Z
     bootstrap_failed: int = 0
     equations: dict = field(default_factory=dict, repr=False)
     linear_effect: LinearEffect | None = field(default=None, repr=False)   # for the J-N plot
@@ -259,7 +260,8 @@ class ProcessResult:
                 "interactions": records(self.interactions), "direct_effects": records(self.direct_effects),
                 "indirect_effects": records(self.indirect_effects),
                 "index_of_moderated_mediation": records(self.index_of_moderated_mediation),
-                "johnson_neyman": records(self.jn)}
+                "johnson_neyman": records(self.jn),
+                "conditional_interactions": records(self.conditional_interactions)}
 
     def summary(self) -> str:
         """A PROCESS-like text summary."""
@@ -443,7 +445,10 @@ def _effects(equations: dict[str, Equation], template: ModelTemplate, names: dic
                 index_of_moderated_mediation=pd.DataFrame(
                     index_rows, columns=["mediator", "index", "moderator", "other_moderator", "probe", "other_value",
                                          "effect", "boot_se", "boot_llci", "boot_ulci"]),
-                jn=_jn_table(linear, level), linear_effect=linear)
+                jn=_jn_table(linear, level), linear_effect=linear,
+                conditional_interactions=pd.DataFrame(
+                    [{"probe": rule, linear.moderator: value, "interaction": linear.label, **linear.at(value, level)}
+                     for rule in PROBES for value in probe_values(linear.observed, rule)] if template.three_way else []))
 
 
 def _with_draws(eq: Equation, weights: np.ndarray) -> np.ndarray:

@@ -164,6 +164,26 @@ def _jn(fit: Process, case: dict) -> list[float]:
     return []
 
 
+def _conditional_interactions(fits: dict, case: dict) -> list[dict]:
+    """Model 3's X*W interaction at the probed values of Z, by hand from pyprocessmacro's
+    coefficients and covariance (t test on the residual df, as PROCESS prints it)."""
+    rows = []
+    for probe, fit in fits.items():
+        y_model = fit.outcome_models["y"]
+        names = list(y_model._exogvars)
+        b, v = np.asarray(y_model.estimation_results["betas"]), np.asarray(y_model.estimation_results["vcv"])
+        df = y_model.estimation_results["df_e"]
+        for value in sorted(set(fit.tidy().query("component == 'direct'")[case["z"]])):
+            g = np.zeros(len(b))
+            g[names.index("x*m")], g[names.index("x*m*w")] = 1.0, value
+            est, se = float(g @ b), float(np.sqrt(g @ v @ g))
+            crit = stats.t.ppf(0.975, df)
+            rows.append({"probe": probe, "at": {case["z"]: float(value)}, "effect": est, "se": se, "t": est / se,
+                         "p": float(2 * stats.t.sf(abs(est / se), df)), "llci": est - crit * se,
+                         "ulci": est + crit * se})
+    return rows
+
+
 def _hc4(data: pd.DataFrame, case: dict) -> dict:
     """HC4 standard errors of the model-1 equation from R's sandwich::vcovHC."""
     columns = [case["x"], case["w"], case["y"], *case.get("covariates", [])]
@@ -227,8 +247,9 @@ def case_fixture(data: pd.DataFrame, case: dict) -> dict:
     moderators = [case[r] for r in ("w", "z") if r in case]
     fixture = {"case": {k: v for k, v in case.items() if k != "name"}, "coefficients": [], "direct": [],
                "indirect": [], "index": [], "jn": [], "interactions": []}
+    fit_by_probe = {}
     for spotlight, probe in (("percentiles", "percentiles"), ("moments", "moments")):
-        fit = _fit(data, case, spotlight, BOOT if "m" in case else 0)
+        fit = fit_by_probe[probe] = _fit(data, case, spotlight, BOOT if "m" in case else 0)
         tidy = fit.tidy()
         if probe == "percentiles":
             for _, row in tidy[tidy.component == "outcome"].iterrows():
@@ -250,6 +271,8 @@ def case_fixture(data: pd.DataFrame, case: dict) -> dict:
             fixture["index"].append({"probe": probe, "index": kinds[row.component], "mediator": row.term,
                                      "moderator": row.moderator if isinstance(row.moderator, str) else None, "at": _moderator_values(row, moderators),
                                      **_stat(row)})
+    if case["model"] == 3:
+        fixture["conditional_interactions"] = _conditional_interactions(fit_by_probe, case)
     if case.get("hc") == "HC4":
         se = _hc4(data, case)
         for row in fixture["coefficients"]:
