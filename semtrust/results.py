@@ -147,10 +147,11 @@ class Study:
         return pd.Series(self.results["r2"], name="r2", dtype=float)
 
     # -- outputs --------------------------------------------------------------
-    def summary(self) -> str:
-        """A lavaan-like text summary: the fit, then the parameter estimates by operator."""
+    def summary(self) -> "SummaryText":
+        """A lavaan-like text summary: the fit, then the parameter estimates by operator (a
+        string that a notebook shows as text)."""
         from semtrust.report.text import summary_text
-        return summary_text(self.results)
+        return SummaryText(summary_text(self.results))
 
     def to_json(self, path: str | Path | None = None) -> str:
         """results.json as text; written to ``path`` when one is given."""
@@ -278,6 +279,13 @@ def software_versions() -> dict:
         except metadata.PackageNotFoundError:
             versions[name] = None
     return versions
+
+
+class SummaryText(str):
+    """Text that displays as itself, as statsmodels' summaries do in a notebook."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def _matrix(nested: dict | None) -> pd.DataFrame:
