@@ -243,3 +243,14 @@ def test_model3_conditional_interaction_at_z(fits):
     assert len(table) == len(expected) == 6
     for row in expected:
         _close(_matching(table, row["at"], probe=row["probe"]), row)
+
+
+def test_johnson_neyman_table_crosses_significance_at_the_jn_points(fits):
+    result = fits("model1")
+    table = result.johnson_neyman_table()
+    assert len(table) == 21 + len(result.jn) == 22
+    at_point = table[np.isclose(table.value, result.jn.value[0])].iloc[0]
+    assert at_point.p == pytest.approx(0.05, abs=1e-9)
+    below, above = table[table.value < at_point.value], table[table.value > at_point.value]
+    assert (below.p > 0.05).all() and (above.p < 0.05).all()   # the effect is significant above 1.161
+    assert len(json.loads(json.dumps(result.to_dict()))["johnson_neyman_table"]) == 22

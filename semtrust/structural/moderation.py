@@ -260,8 +260,19 @@ class ProcessResult:
                 "interactions": records(self.interactions), "direct_effects": records(self.direct_effects),
                 "indirect_effects": records(self.indirect_effects),
                 "index_of_moderated_mediation": records(self.index_of_moderated_mediation),
-                "johnson_neyman": records(self.jn),
+                "johnson_neyman": records(self.jn), "johnson_neyman_table": records(self.johnson_neyman_table()),
                 "conditional_interactions": records(self.conditional_interactions)}
+
+    def johnson_neyman_table(self, steps: int = 21) -> pd.DataFrame:
+        """PROCESS's J–N table: the probed effect at ``steps`` evenly spaced values across the
+        moderator's observed range, the J–N points inserted (empty when there is no J–N analysis)."""
+        effect = self.linear_effect
+        if effect is None or not len(self.jn):
+            return pd.DataFrame(columns=["value", "effect", "se", "t", "p", "llci", "ulci"])
+        grid = np.linspace(effect.observed.min(), effect.observed.max(), steps)
+        values = np.sort(np.concatenate([grid, self.jn.value.to_numpy(float)]))
+        level = self.options["conf"] / 100
+        return pd.DataFrame([{"value": v, **effect.at(v, level)} for v in values])
 
     def summary(self) -> str:
         """A PROCESS-like text summary."""
@@ -428,7 +439,7 @@ def _effects(equations: dict[str, Equation], template: ModelTemplate, names: dic
             g = outcome.weights(x, at)
             row = _t_row(float(outcome.coef @ g), math.sqrt(g @ outcome.vcov @ g), outcome.df_resid, level)
             direct_rows.append({"probe": rule, **at, **row})
-    indirect_rows, index_rows = [], []
+    indirect_rows, index_rows, unmoderated = [], [], []
     indirect_mods = [role_names[r] for r in template.moderators if r in template.a or r in template.b]
     for mediator in names["m"]:
         first = equations[mediator]
@@ -439,7 +450,11 @@ def _effects(equations: dict[str, Equation], template: ModelTemplate, names: dic
                 b = _with_draws(outcome, outcome.weights(mediator, at_all))
                 effect = a * b
                 indirect_rows.append({"mediator": mediator, "probe": rule, **at, **_boot_row(effect[1:], effect[0], level)})
+                unmoderated.append(effect)
         index_rows += _indices(first, outcome, template, role_names, mediator, values, level, x)
+    if not indirect_mods and len(names["m"]) > 1:   # model 4 with parallel mediators: PROCESS's TOTAL row
+        total = np.sum(unmoderated, axis=0)
+        indirect_rows.append({"mediator": "TOTAL", "probe": None, **_boot_row(total[1:], total[0], level)})
     linear = _linear_effect(outcome, template, role_names, x, values)
     return dict(direct_effects=pd.DataFrame(direct_rows), indirect_effects=pd.DataFrame(indirect_rows),
                 index_of_moderated_mediation=pd.DataFrame(

@@ -94,7 +94,8 @@ def _fit(data: pd.DataFrame, case: dict, spotlight: str, boot: int) -> Process:
         warnings.simplefilter("ignore")
         return Process(data, model=case["model"], x=case["x"], y=case["y"], controls=case.get("covariates") or None,
                        boot=boot, seed=12345, percent=True, spotlight=spotlight, center=case.get("center", False),
-                       cov_type=hc if hc in ("HC0", "HC1", "HC2", "HC3") else "standard", suppr_init=True, **roles)
+                       cov_type=hc if hc in ("HC0", "HC1", "HC2", "HC3") else "standard", suppr_init=True,
+                       total=case["model"] == 4, **roles)
 
 
 def _stat(row) -> dict:
@@ -260,8 +261,8 @@ def case_fixture(data: pd.DataFrame, case: dict) -> dict:
             fixture["n"] = int(fit._n_obs) if hasattr(fit, "_n_obs") else len(data)
         for _, row in tidy[tidy.component == "direct"].iterrows():
             fixture["direct"].append({"probe": probe, "at": _moderator_values(row, moderators), **_stat(row)})
-        for _, row in tidy[tidy.component == "indirect"].iterrows():
-            fixture["indirect"].append({"probe": probe, "mediator": row.term,
+        for _, row in tidy[tidy.component.isin(["indirect", "total"])].iterrows():
+            fixture["indirect"].append({"probe": probe, "mediator": "TOTAL" if row.component == "total" else row.term,
                                         "at": _moderator_values(row, moderators), **_stat(row)})
         kinds = {"index_mm": "moderated mediation", "index_mmm": "moderated moderated mediation",
                  "index_cmm": "conditional moderated mediation"}
