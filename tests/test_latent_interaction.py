@@ -51,3 +51,22 @@ def test_default_probes_are_one_latent_sd_around_zero():
 def test_unequal_indicator_counts_need_all_pairs():
     with pytest.raises(InputError, match="3 vs 2"):
         product_indicators(DATA, X[1], ["w1", "w2"])
+
+
+def test_latent_first_stage_moderated_mediation_matches_lavaan():
+    expected = FIXTURES["mediated"]
+    result = latent_interaction(DATA, X, W, ("O", ["o1", "o2", "o3"]), m=("M", ["m1", "m2", "m3"]),
+                                values=[-1.0, 0.0, 1.0])
+    assert result.fit.fit_measures["chisq"] == pytest.approx(expected["chisq"], abs=1e-3)
+    paths = result.paths.set_index(["lhs", "rhs"])
+    for row in expected["paths"]:
+        mine = paths.loc[(row["lhs"], "X:W" if row["rhs"] == "XW" else row["rhs"])]
+        assert mine.est == pytest.approx(row["est"], abs=1e-4) and mine.se == pytest.approx(row["se"], abs=1e-4)
+    for mine, row in zip(result.simple_slopes.to_dict("records"), expected["simple_slopes"]):
+        assert (mine["est"], mine["se"]) == pytest.approx((row["est"], row["se"]), abs=1e-4)
+    defined = {row["lhs"]: row for row in expected["defined"]}
+    for mine, name in zip(result.indirect_effects.to_dict("records"), ("ind_minus", "ind_zero", "ind_plus")):
+        for key in ("est", "se", "z", "pvalue"):
+            assert mine[key] == pytest.approx(defined[name][key], abs=1e-4), (name, key)
+    for key in ("est", "se", "z", "pvalue"):
+        assert result.index_of_moderated_mediation[key] == pytest.approx(defined["imm"][key], abs=1e-4)

@@ -59,17 +59,24 @@ def product_indicators(data: pd.DataFrame, first: list[str], second: list[str], 
 
 @dataclass
 class LatentInteraction:
-    """The fitted model, its syntax, the structural paths and the simple slopes."""
+    """The fitted model, its syntax, the structural paths, the simple slopes and, with a mediator,
+    the conditional indirect effects and the index of moderated mediation."""
 
     syntax: str
     products: list[str]
     fit: FittedModel
     paths: pd.DataFrame
     simple_slopes: pd.DataFrame
+    indirect_effects: pd.DataFrame | None = None
+    index_of_moderated_mediation: dict | None = None
 
     def to_dict(self) -> dict:
-        return {"syntax": self.syntax, "products": self.products,
-                "paths": self.paths.to_dict("records"), "simple_slopes": self.simple_slopes.to_dict("records")}
+        out = {"syntax": self.syntax, "products": self.products, "paths": self.paths.to_dict("records"),
+               "simple_slopes": self.simple_slopes.to_dict("records")}
+        if self.indirect_effects is not None:
+            out.update(indirect_effects=self.indirect_effects.to_dict("records"),
+                       index_of_moderated_mediation=self.index_of_moderated_mediation)
+        return out
 
 
 def _shared_indicator_covariances(pairs: list[tuple[str, str]]) -> list[str]:
@@ -77,18 +84,30 @@ def _shared_indicator_covariances(pairs: list[tuple[str, str]]) -> list[str]:
             ((p, q) for i, p in enumerate(pairs) for q in pairs[i + 1:]) if a1 == a2 or b1 == b2]
 
 
+def _delta(estimate: float, gradient: np.ndarray, vcov: np.ndarray) -> dict:
+    """Estimate, delta-method SE, z and two-sided p (lavaan's ``:=`` rows)."""
+    se = float(np.sqrt(gradient @ vcov @ gradient))
+    return {"est": estimate, "se": se, "z": estimate / se, "pvalue": float(2 * stats.norm.sf(abs(estimate / se)))}
+
+
 def latent_interaction(data: pd.DataFrame, x: tuple[str, list[str]], w: tuple[str, list[str]],
-                       y: tuple[str, list[str]] | str, *, match: bool = True, values=None) -> LatentInteraction:
+                       y: tuple[str, list[str]] | str, *, m: tuple[str, list[str]] | None = None,
+                       match: bool = True, values=None) -> LatentInteraction:
     """Fit the latent interaction of ``x`` and ``w`` (each ``(name, items)``) on ``y`` (a factor
     ``(name, items)`` or an observed column) and probe the slope of X at ``values`` of W (default:
-    W's mean, 0, and one estimated SD either side).
+    0 and one estimated SD of W either side).
 
-    The product factor is named ``X:W`` after the two factors' names. Rows with a missing answer
-    in any indicator are dropped.
+    With a mediator ``m`` (``(name, items)``), W moderates the first stage, as in PROCESS model 7
+    with latent variables: ``M ~ X + W + X:W`` and ``Y ~ M + X``; the simple slopes are then those
+    of X on M, and the result adds the conditional indirect effects ``(a1 + a3 w) b`` at the same
+    values of W and the index of moderated mediation ``a3 b``, with delta-method SEs as lavaan's
+    ``:=`` gives them. The product factor is reported as ``X:W``. Rows with a missing answer in
+    any indicator are dropped.
     """
     (x_name, x_items), (w_name, w_items) = x, w
     y_name, y_items = (y, []) if isinstance(y, str) else y
-    items = list(dict.fromkeys(x_items + w_items + y_items + ([] if y_items else [y_name])))
+    m_name, m_items = m or (None, [])
+    items = list(dict.fromkeys(x_items + w_items + m_items + (y_items or [y_name])))
     missing = [c for c in items if c not in data.columns]
     if missing:
         raise InputError(f"column {missing[0]!r} is not in the data")
@@ -96,30 +115,35 @@ def latent_interaction(data: pd.DataFrame, x: tuple[str, list[str]], w: tuple[st
     products = product_indicators(complete, x_items, w_items, match=match)
     interaction = f"{x_name}:{w_name}"
     factor = f"{x_name}_x_{w_name}"   # a factor name the syntax accepts; reported as X:W
-    lines = [f"{x_name} =~ {' + '.join(x_items)}", f"{w_name} =~ {' + '.join(w_items)}",
-             f"{factor} =~ {' + '.join(products.columns)}"]
-    if y_items:
-        lines.append(f"{y_name} =~ {' + '.join(y_items)}")
-    lines.append(f"{y_name} ~ {x_name} + {w_name} + {factor}")
+    measured = [(x_name, x_items), (w_name, w_items), (factor, list(products.columns)), (m_name, m_items),
+                (y_name, y_items)]
+    lines = [f"{name} =~ {' + '.join(indicators)}" for name, indicators in measured if indicators]
+    moderated = m_name or y_name
+    lines.append(f"{moderated} ~ {x_name} + {w_name} + {factor}")
+    if m_name:
+        lines.append(f"{y_name} ~ {m_name} + {x_name}")
     pairs = [tuple(name.split(".", 1)) for name in products.columns]
     lines += _shared_indicator_covariances(pairs) if not match else []
     syntax = "\n".join(lines)
-    frame = pd.concat([complete, products], axis=1)
-    fit = SEM(syntax, "latent interaction").fit(frame)
+    fit = SEM(syntax, "latent interaction").fit(pd.concat([complete, products], axis=1))
     params = fit.parameters
-    paths = params[(params.op == "~") & (params.lhs == y_name)].replace({factor: interaction}).reset_index(drop=True)
+    paths = params[params.op == "~"].replace({factor: interaction}).reset_index(drop=True)
     free = {(r.op, r.lhs, r.rhs): r.free for r in fit.partable.rows if r.free >= 0}
-    slope_index = [free[parameter_key(y_name, "~", v)] for v in (x_name, factor)]
+    keys = [(moderated, x_name), (moderated, factor)] + ([(y_name, m_name)] if m_name else [])
+    index = [free[parameter_key(lhs, "~", rhs)] for lhs, rhs in keys]
+    theta, vcov = fit.theta[index], fit.vcov[np.ix_(index, index)]
     if values is None:
         variance = params[(params.op == "~~") & (params.lhs == w_name) & (params.rhs == w_name)].est.iloc[0]
         values = [-np.sqrt(variance), 0.0, np.sqrt(variance)]
-    slopes = fit.theta[slope_index]
-    vcov = fit.vcov[np.ix_(slope_index, slope_index)]
-    rows = []
-    for value in values:
-        g = np.array([1.0, value])
-        est, se = float(slopes @ g), float(np.sqrt(g @ vcov @ g))
-        rows.append({w_name: float(value), "est": est, "se": se, "z": est / se,
-                     "pvalue": float(2 * stats.norm.sf(abs(est / se)))})
-    syntax = syntax.replace(factor, interaction)
-    return LatentInteraction(syntax, list(products.columns), fit, paths, pd.DataFrame(rows))
+    a1, a3 = theta[0], theta[1]
+    slopes = [{w_name: float(v), **_delta(float(a1 + a3 * v), np.array([1.0, v, 0.0][:len(theta)]), vcov)}
+              for v in values]
+    result = LatentInteraction(syntax.replace(factor, interaction), list(products.columns), fit, paths,
+                               pd.DataFrame(slopes))
+    if m_name:
+        b = theta[2]
+        result.indirect_effects = pd.DataFrame(
+            [{w_name: float(v), **_delta(float((a1 + a3 * v) * b), np.array([b, v * b, a1 + a3 * v]), vcov)}
+             for v in values])
+        result.index_of_moderated_mediation = _delta(float(a3 * b), np.array([0.0, b, a3]), vcov)
+    return result
