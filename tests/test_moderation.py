@@ -254,3 +254,14 @@ def test_johnson_neyman_table_crosses_significance_at_the_jn_points(fits):
     below, above = table[table.value < at_point.value], table[table.value > at_point.value]
     assert (below.p > 0.05).all() and (above.p < 0.05).all()   # the effect is significant above 1.161
     assert len(json.loads(json.dumps(result.to_dict()))["johnson_neyman_table"]) == 22
+
+
+def test_singular_resamples_are_dropped_and_counted():
+    rare = DATA.assign(flag=np.r_[np.ones(2), np.zeros(len(DATA) - 2)])   # absent from ~13 % of resamples
+    result = process(rare, 4, x="x", m="m1", y="y", covariates=["flag"], bootstrap=400, seed=2)
+    assert 20 < result.bootstrap_failed < 100
+    draws = result.equations["y"].draws
+    assert np.isnan(draws).any(axis=1).sum() == result.bootstrap_failed
+    row = result.indirect_effects.iloc[0]
+    assert row.boot_llci < row.effect < row.boot_ulci
+    assert f"({result.bootstrap_failed} singular resamples dropped)" in result.summary()
