@@ -46,12 +46,14 @@ CASES = [
     dict(name="model1_hc3_center", model=1, x="x", w="w", y="y", hc="HC3", center=True),
     dict(name="model1_hc4", model=1, x="x", w="w", y="y", covariates=["c1"], hc="HC4"),
     dict(name="model1_dichotomous", model=1, x="x", w="d", y="y"),
+    dict(name="model1_conf90", model=1, x="x", w="w", y="y", conf=90),
     dict(name="model2", model=2, x="x", w="w", z="z", y="y"),
     dict(name="model3", model=3, x="x", w="w", z="z", y="y", covariates=["c1"]),
     dict(name="model4", model=4, x="x", m=["m1", "m2"], y="y", covariates=["c1"]),
     dict(name="model5", model=5, x="x", m=["m1"], w="w", y="y"),
     dict(name="model7", model=7, x="x", m=["m1", "m2"], w="w", y="y", covariates=["c1"]),
     dict(name="model7_hc0", model=7, x="x", m=["m1"], w="w", y="y", hc="HC0"),
+    dict(name="model7_conf90", model=7, x="x", m=["m1"], w="w", y="y", conf=90),
     dict(name="model8", model=8, x="x", m=["m1"], w="w", y="y"),
     dict(name="model14", model=14, x="x", m=["m1"], w="w", y="y", covariates=["c1"]),
     dict(name="model14_hc1_center", model=14, x="x", m=["m1"], w="w", y="y", hc="HC1", center=True),
@@ -93,7 +95,7 @@ def _fit(data: pd.DataFrame, case: dict, spotlight: str, boot: int) -> Process:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return Process(data, model=case["model"], x=case["x"], y=case["y"], controls=case.get("covariates") or None,
-                       boot=boot, seed=12345, percent=True, spotlight=spotlight, center=case.get("center", False),
+                       boot=boot, seed=12345, percent=True, conf=case.get("conf", 95), spotlight=spotlight, center=case.get("center", False),
                        cov_type=hc if hc in ("HC0", "HC1", "HC2", "HC3") else "standard", suppr_init=True,
                        total=case["model"] == 4, **roles)
 
