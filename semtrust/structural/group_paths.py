@@ -24,9 +24,10 @@ import math
 from dataclasses import dataclass
 from itertools import combinations
 
+import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.regression.linear_model import OLS
 from statsmodels.stats.multitest import multipletests
 
 from semtrust.errors import InputError
@@ -86,8 +87,8 @@ def compare_groups(data: pd.DataFrame, group: str, x: str, y: str, m=None, covar
     for level in levels:
         part = frame[frame[group] == level]
         for outcome, predictors in _equations(x, y, mediators):
-            design = sm.add_constant(part[predictors + covariates].to_numpy(), has_constant="add")
-            fitted = sm.OLS(part[outcome].to_numpy(), design).fit()
+            design = np.column_stack([np.ones(len(part)), part[predictors + covariates].to_numpy()])
+            fitted = OLS(part[outcome].to_numpy(), design).fit()
             vcov = ols_vcov(fitted, design, hc)
             for position, predictor in enumerate(predictors, start=1):
                 b, se = fitted.params[position], math.sqrt(vcov[position, position])

@@ -38,8 +38,8 @@ from itertools import product
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.regression.linear_model import OLS
 
 from semtrust.errors import EstimationError, InputError
 from semtrust.estimation.bootstrap import interval
@@ -106,7 +106,7 @@ class Equation:
         return ["const"] + [term_name(t) for t in self.terms]
 
     def fit(self, hc: str | None) -> None:
-        fitted = sm.OLS(self.response, self.design).fit()
+        fitted = OLS(self.response, self.design).fit()
         self.coef, self.r2, self.df_resid = fitted.params, fitted.rsquared, int(fitted.df_resid)
         self.vcov = ols_vcov(fitted, self.design, hc)
         self.mse = fitted.mse_resid
