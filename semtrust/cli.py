@@ -125,8 +125,6 @@ def _process(args) -> int:
     from semtrust.structural.moderation import process
     from semtrust.report.moderation_plots import write_plots
 
-    if args.bootstrap < 0:
-        raise InputError(f"--bootstrap {args.bootstrap}: give 0 (no bootstrap) or a positive number of resamples")
     table = read_survey(args.data)
     result = process(table.frame, args.model, x=args.x, y=args.y, m=args.m, w=args.w, z=args.z,
                      covariates=args.cov, center=args.center, hc=args.hc, bootstrap=args.bootstrap,

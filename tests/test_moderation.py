@@ -155,6 +155,9 @@ def test_to_dict_is_json():
     (dict(model=1, x="x", w="platform", y="y"), "'platform' has non-numeric values"),
     (dict(model=1, x="x", w="w", y="y", hc="HC5"), "unknown hc"),
     (dict(model=4, x="x", y="y"), "needs a mediator"),
+    (dict(model=4, x="x", m="m1", y="y", bootstrap=-5), "bootstrap -5: give 0"),
+    (dict(model=1, x="x", w="w", y="y", conf=0.95), "conf must be a percentage"),
+    (dict(model=1, x="x", w="w", y="y", center=True, covariates=["x"]), "a column is given for two roles"),
 ])
 def test_bad_input_is_one_line(kwargs, message):
     with pytest.raises(InputError, match=message):

@@ -334,6 +334,8 @@ def process(data: pd.DataFrame, model: int, x: str, y: str, m=None, w: str | Non
     if hc is not None and hc.upper() not in HC_TYPES:
         raise InputError(f"unknown hc {hc!r}; use one of {', '.join(HC_TYPES)}")
     hc = hc.upper() if hc else None
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0:
+        raise InputError(f"bootstrap {bootstrap!r}: give 0 (no bootstrap) or a positive number of resamples")
     if not 50 < conf < 100:
         raise InputError(f"conf must be a percentage between 50 and 100, not {conf}")
     level = conf / 100
