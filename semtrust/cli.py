@@ -64,9 +64,10 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--estimator", choices=("ML", "MLR"),
                      help="ML (default) or MLR: robust (Huber-White) SEs, Yuan-Bentler scaled chi-square "
                           "and robust CFI/TLI/RMSEA, as lavaan's estimator = \"MLR\"")
-    fit.add_argument("--missing", choices=("listwise", "fiml"),
-                     help="listwise deletion (default) or fiml: full-information ML on every answer, "
-                          "as lavaan's missing = \"ml\"")
+    fit.add_argument("--missing", choices=("auto", "listwise", "fiml"),
+                     help="auto (default): full-information ML when any analysed answer is missing, else "
+                          "listwise; listwise: drop incomplete responses; fiml: every answer, as lavaan's "
+                          "missing = \"ml\"")
     fit.add_argument("--efa-extraction", choices=("minres", "ml"),
                      help="EFA extraction: minimum residuals (default, as SPSS/JASP/psych) or maximum likelihood")
     fit.add_argument("--efa-rotation", choices=("oblimin", "promax", "varimax", "none"),

@@ -24,7 +24,7 @@ from semtrust.io.formats import FORMATS
 DEFAULT_SEED = 20261123
 CI_METHODS = ("percentile", "bc", "bca", "mc")
 ESTIMATORS = ("ML", "MLR")
-MISSING = ("listwise", "fiml")
+MISSING = ("auto", "listwise", "fiml")
 EFA_EXTRACTIONS = ("minres", "ml")
 EFA_ROTATIONS = ("oblimin", "promax", "varimax", "none")
 CHOICES = {"format": FORMATS, "ci": CI_METHODS, "estimator": ESTIMATORS, "missing": MISSING,
@@ -59,7 +59,7 @@ class RunConfig:
     efa_rotation: str = "oblimin"
     measurement_bootstrap: int = 1000
     estimator: str = "ML"
-    missing: str = "listwise"
+    missing: str = "auto"          # FIML when any analysed answer is missing, else listwise
     bootstrap: int = 5000
     ci: str = "percentile"
     workers: int | None = None

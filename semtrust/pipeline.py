@@ -21,6 +21,7 @@ from semtrust.estimation.ml import SEM
 from semtrust.io.mapping import find_column, map_items, read_mapping
 from semtrust.io.survey import code_items, input_hash, read_summary_matrix, read_survey
 from semtrust.model.instrument import load_instrument
+from semtrust.model.partable import build_parameter_table
 from semtrust.model.syntax import parse_model
 from semtrust.results import Study
 from semtrust.screening.careless import ScreeningRules, screen_survey
@@ -106,6 +107,7 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) 
         warnings.append("summary-data input: Cronbach's alpha and the bootstrap need raw data; "
                         "effect CIs are Monte Carlo")
         ci = "mc"
+        missing = "listwise" if missing == "auto" else missing
     else:
         table = read_survey(data_source, config.format if config.format != "auto" else None)
         item_map = _map_columns(table, items, inst, mapping)
@@ -135,6 +137,9 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) 
             if screened.empty:
                 raise InputError(f"{data_path}: screening excluded all {len(coded.frame)} responses; see the "
                                  "rules with --screen-flag/--screen-skip, or skip screening with --no-screen")
+        if missing == "auto":
+            missing, note = missing_treatment(screened, spec)
+            warnings += note
         missing_data = missing_data_report(screened, "full-information ML (FIML)" if missing == "fiml"
                                            else "listwise deletion")
         complete = screened.dropna()
@@ -369,6 +374,19 @@ def read_model(model: str) -> tuple[str, str]:
         return path.read_text(encoding="utf-8-sig"), str(path)
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text; save the model file as UTF-8") from None
+
+
+def missing_treatment(responses: pd.DataFrame, spec) -> tuple[str, list[str]]:
+    """``--missing auto``: full-information ML when any analysed answer is missing (what Mplus and
+    AMOS users expect), listwise deletion when none is; a model with observed exogenous
+    covariates, which FIML does not fit yet, keeps listwise deletion and says so."""
+    if not responses.isna().to_numpy().any():
+        return "listwise", []
+    covariates = build_parameter_table(spec).covariates
+    if covariates:
+        return "listwise", [f"answers are missing, but FIML does not yet fit models with observed exogenous "
+                            f"predictors ({', '.join(covariates)}): incomplete responses are dropped (listwise)"]
+    return "fiml", []
 
 
 def screening_rules(config: RunConfig) -> ScreeningRules | None:

@@ -34,7 +34,7 @@ def test_paths_are_relative_to_the_study_file(tmp_path):
     ("instrument: trust_mechanism\n", r"'data' is missing"),
     ("data: a.csv\nbootstrap: many\n", r"'bootstrap' must be a whole number, not 'many'"),
     ("data: a.csv\nestimator: WLSMV\n", r"'estimator: WLSMV' must be one of ML, MLR"),
-    ("data: a.csv\nmissing: pairwise\n", r"'missing: pairwise' must be one of listwise, fiml"),
+    ("data: a.csv\nmissing: pairwise\n", r"'missing: pairwise' must be one of auto, listwise, fiml"),
     ("data: a.csv\nseed: true\n", r"'seed' must be a whole number"),
     ("data: a.csv\nreverse: HT4\n", r"'reverse' must be a list"),
     ("data: [a.csv\n", r"line 2, column 1: not valid YAML"),
