@@ -87,7 +87,8 @@ def factors(term: str, case: dict) -> list[str]:
 
 
 def _fit(data: pd.DataFrame, case: dict, spotlight: str, boot: int):
-    from pyprocessmacro import Process   # the reference, needed only here (pytest collects this module)
+    # the reference is imported here only, so pytest can collect this module without it
+    from pyprocessmacro import Process
 
     roles = {LETTERS.get(case["model"], {}).get(r, r): case[r] for r in ("w", "z") if r in case}
     if "m" in case:
