@@ -268,3 +268,10 @@ def test_singular_resamples_are_dropped_and_counted():
     row = result.indirect_effects.iloc[0]
     assert row.boot_llci < row.effect < row.boot_ulci
     assert f"({result.bootstrap_failed} singular resamples dropped)" in result.summary()
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_every_model_serialises_without_nan(fits, name):
+    block = json.loads(json.dumps(fits(name).to_dict(), allow_nan=False))
+    assert block["model"] == FIXTURES["cases"][name]["case"]["model"]
+    assert len(block["coefficients"]) == len(FIXTURES["cases"][name]["coefficients"])
