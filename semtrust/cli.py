@@ -117,25 +117,35 @@ def _parser() -> argparse.ArgumentParser:
     proc.add_argument("--hc", choices=("HC0", "HC1", "HC2", "HC3", "HC4"), help="heteroskedasticity-consistent SEs")
     proc.add_argument("--center", action="store_true", help="mean-centre the variables that form products")
     proc.add_argument("--conf", type=float, default=95, help="confidence level in percent (default 95)")
+    proc.add_argument("--group", metavar="COLUMN", help="a categorical moderator (e.g. platform): the X (-> M) -> Y "
+                      "paths by group with pairwise contrasts, Holm-adjusted")
     proc.add_argument("--out", default="semtrust_output", help="folder for moderation.json and the plots")
     return parser
 
 
 def _process(args) -> int:
     from semtrust.io.survey import read_survey
-    from semtrust.structural.moderation import process
     from semtrust.report.moderation_plots import write_plots
+    from semtrust.structural.group_paths import compare_groups
+    from semtrust.structural.moderation import process
 
     table = read_survey(args.data)
     result = process(table.frame, args.model, x=args.x, y=args.y, m=args.m, w=args.w, z=args.z,
                      covariates=args.cov, center=args.center, hc=args.hc, bootstrap=args.bootstrap,
                      seed=args.seed, conf=args.conf)
+    block = result.to_dict()
+    if args.group:
+        groups = compare_groups(table.frame, args.group, x=args.x, y=args.y, m=args.m, covariates=args.cov,
+                                hc=args.hc)
+        block["groups"] = groups.to_dict()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "moderation.json").write_text(json.dumps({"moderation": result.to_dict()}, indent=1, allow_nan=False)
-                                         + "\n", encoding="utf-8")
+    (out / "moderation.json").write_text(json.dumps({"moderation": block}, indent=1, allow_nan=False) + "\n",
+                                         encoding="utf-8")
     plots = write_plots(result, out)
     print(result.summary())
+    if args.group:
+        print(groups.summary())
     print(f"Wrote {out / 'moderation.json'}" + "".join(f", {p}" for p in plots))
     return 0
 

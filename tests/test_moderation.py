@@ -210,6 +210,18 @@ def test_cli_process_writes_json_and_plots(tmp_path, capsys):
     assert "Johnson-Neyman point(s) of significance" in printed and "moderation.json" in printed
 
 
+def test_cli_process_with_a_group_column(tmp_path, capsys):
+    code = main(["process", str(HERE / "data" / "moderation_sim.csv"), "--model", "4", "--x", "x", "--m", "m1",
+                 "--y", "y", "--cov", "c1", "--group", "platform", "--bootstrap", "200", "--out", str(tmp_path)])
+    assert code == 0
+    groups = json.loads((tmp_path / "moderation.json").read_text())["moderation"]["groups"]
+    expected = FIXTURES["groups"][0]
+    mine = {(r["path"], r["group_1"], r["group_2"]): r["p_holm"] for r in groups["contrasts"]}
+    for row in expected["contrasts"]:
+        assert mine[(row["path"], row["group_1"], row["group_2"])] == pytest.approx(row["p_holm"], abs=TOL)
+    assert "Pairwise group contrasts (Holm-adjusted p)" in capsys.readouterr().out
+
+
 def test_cli_process_bad_column_exits_2(tmp_path, capsys):
     code = main(["process", str(HERE / "data" / "moderation_sim.csv"), "--model", "7", "--x", "x", "--m", "m9",
                  "--w", "w", "--y", "y", "--out", str(tmp_path)])

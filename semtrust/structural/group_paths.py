@@ -47,6 +47,13 @@ class GroupComparison:
         return {"group": self.group, "paths": self.paths.to_dict("records"),
                 "contrasts": self.contrasts.to_dict("records")}
 
+    def summary(self) -> str:
+        """The two tables as text."""
+        def table(frame: pd.DataFrame) -> str:
+            return frame.to_string(index=False, float_format=lambda v: f"{v:.4f}")
+        return (f"Paths by {self.group}:\n{table(self.paths.drop(columns=['outcome', 'predictor']))}\n\n"
+                f"Pairwise group contrasts (Holm-adjusted p):\n{table(self.contrasts)}")
+
 
 def _equations(x: str, y: str, mediators: list[str]) -> list[tuple[str, list[str]]]:
     """(outcome, predictors) of each equation, covariates not yet added."""
