@@ -129,11 +129,12 @@ def screen(data: pd.DataFrame, items: list[str], *, points: int, **rules) -> tup
     return data.iloc[list(result.kept)], log
 
 
-def process(data: pd.DataFrame, model: int, x: str, y: str, m=None, w: str | None = None, z: str | None = None,
-            covariates=(), **options):
+def process(data: pd.DataFrame, model: int | str, x: str, y: str | None = None, m=None, w: str | None = None,
+            z: str | None = None, covariates=(), **options):
     """Hayes's PROCESS model ``model`` (1, 2, 3, 4, 5, 7, 8, 14, 15, 21, 58, 59) on observed columns,
-    with PROCESS's names; ``options``: ``center``, ``hc`` ("HC0"-"HC4"), ``bootstrap`` (5000),
-    ``seed``, ``conf`` (95), ``workers``. Returns a
+    with PROCESS's names, or a model written as lavaan regressions with product terms
+    (``model="m ~ x + w + x:w\\ny ~ m + x"``, only ``x`` needed); ``options``: ``center``, ``hc``
+    ("HC0"-"HC4"), ``bootstrap`` (5000), ``seed``, ``conf`` (95), ``workers``. Returns a
     :class:`~semtrust.structural.moderation.ProcessResult` (``.coefficients``,
     ``.direct_effects``, ``.indirect_effects``, ``.index_of_moderated_mediation``, ``.jn``,
     ``.summary()``, ``.to_dict()``).
@@ -147,8 +148,14 @@ def process(data: pd.DataFrame, model: int, x: str, y: str, m=None, w: str | Non
     >>> r.coefficients.set_index("term").loc["trust:involvement", ["b", "p"]].round(3).tolist()
     [0.507, 0.0]
     """
+    from semtrust.errors import InputError
     from semtrust.structural.moderation import process as estimate
+    from semtrust.structural.moderation import process_syntax
 
+    if isinstance(model, str):
+        if y or m or w or z or covariates:
+            raise InputError("a model written as regressions names its variables itself; give only x")
+        return process_syntax(data, model, x, **options)
     return estimate(data, model, x, y, m, w, z, covariates, **options)
 
 

@@ -15,7 +15,7 @@ from semtrust.cli import main
 from semtrust.errors import EstimationError, InputError
 from semtrust.report.moderation_plots import johnson_neyman_svg, simple_slopes_svg
 from semtrust.structural.group_paths import compare_groups
-from semtrust.structural.moderation import process
+from semtrust.structural.moderation import process, process_syntax
 
 HERE = Path(__file__).parent / "conformance"
 FIXTURES = json.loads((HERE / "fixtures" / "moderation.json").read_text())
@@ -287,3 +287,49 @@ def test_every_model_serialises_without_nan(fits, name):
     block = json.loads(json.dumps(fits(name).to_dict(), allow_nan=False))
     assert block["model"] == FIXTURES["cases"][name]["case"]["model"]
     assert len(block["coefficients"]) == len(FIXTURES["cases"][name]["coefficients"])
+
+
+def test_syntax_model_reproduces_process_model_59():
+    kwargs = dict(bootstrap=1000, seed=4, hc="HC3")
+    template = process(DATA, 59, x="x", m="m1", w="w", y="y", covariates=["c1"], **kwargs)
+    written = process_syntax(DATA, """
+        m1 ~ x + w + x:w + c1
+        y ~ x + m1 + w + x:w + m1:w + c1   # PROCESS model 59
+    """, x="x", **kwargs)
+    pd.testing.assert_frame_equal(template.coefficients, written.coefficients)
+    for table in ("direct_effects", "indirect_effects", "interactions", "jn", "model_summary"):
+        pd.testing.assert_frame_equal(getattr(template, table), getattr(written, table), check_exact=False,
+                                      rtol=1e-12, atol=1e-12)
+    assert written.model is None and "PROCESS model 59" in written.summary()
+
+
+def test_syntax_model_with_two_moderators_on_two_stages(fits):
+    """W on the first stage and Z on the second is PROCESS model 21, whatever the term order."""
+    written = process_syntax(DATA, "y ~ z:m1 + m1 + z + x; m1 ~ w:x + x + w", x="x",
+                             bootstrap=FIXTURES["bootstrap"], seed=7)
+    expected = FIXTURES["cases"]["model21"]
+    for row in expected["indirect"]:
+        _boot_close(_matching(written.indirect_effects, row["at"], mediator="m1", probe=row["probe"]), row)
+    kinds = set(written.index_of_moderated_mediation["index"])
+    assert kinds == {"moderated moderated mediation", "conditional moderated mediation"}
+
+
+@pytest.mark.parametrize("syntax, message", [
+    ("m1 ~ x\ny ~ m1\nm2 ~ x", "exactly one final outcome"),
+    ("m1 ~ x\nm2 ~ x + m1\ny ~ m1 + m2", "serial mediation is not supported"),
+    ("y ~ b*x + w", "write regressions as"),
+    ("m1 ~ w\ny ~ m1 + x", "m1 must be regressed on x"),
+])
+def test_syntax_errors_are_one_line(syntax, message):
+    with pytest.raises(InputError, match=message):
+        process_syntax(DATA, syntax, x="x")
+
+
+def test_api_takes_a_process_number_or_regressions():
+    import semtrust as st
+
+    by_number = st.process(DATA, 1, x="x", w="w", y="y")
+    by_syntax = st.process(DATA, "y ~ x + w + x:w", x="x")
+    pd.testing.assert_frame_equal(by_number.coefficients, by_syntax.coefficients)
+    with pytest.raises(InputError, match="give only x"):
+        st.process(DATA, "y ~ x + w + x:w", x="x", w="w")

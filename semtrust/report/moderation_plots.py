@@ -111,13 +111,14 @@ def _quote(text: str) -> str:
 def _probed_equation(result: ProcessResult):
     """(equation, focal predictor, moderator) of the path the simple slopes show: the direct path
     when it is moderated, else the moderated first-stage (X -> M) or second-stage (M -> Y) path."""
-    template, v = result.template, result.variables
-    if template.direct:
-        return result.equations[v["y"]], v["x"], v[template.direct[0]]
-    if template.a:
-        return result.equations[v["m"][0]], v["x"], v[template.a[0]]
-    if template.b:
-        return result.equations[v["y"]], v["m"][0], v[template.b[0]]
+    paths = result.paths
+    if paths.direct:
+        return result.equations[paths.y], paths.x, paths.direct[0]
+    for mediator in paths.mediators:
+        if paths.a[mediator]:
+            return result.equations[mediator], paths.x, paths.a[mediator][0]
+        if paths.b[mediator]:
+            return result.equations[paths.y], mediator, paths.b[mediator][0]
     return None
 
 

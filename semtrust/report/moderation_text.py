@@ -24,7 +24,7 @@ def summary_text(result) -> str:
     Model  : 1
     """
     v = result.variables
-    lines = [RULE, f"Model  : {result.model}"]
+    lines = [RULE, f"Model  : {result.model or v['syntax']}"]
     for role in ("y", "x", "m", "w", "z", "covariates"):
         if v.get(role):
             value = v[role] if isinstance(v[role], str) else " ".join(v[role])
@@ -44,7 +44,7 @@ def summary_text(result) -> str:
         if len(tests):
             lines += ["", "Test(s) of highest order unconditional interaction(s):",
                       _table(tests, ["term", "r2_change", "F", "df1", "df2", "p"])]
-    moderators = [v[r] for r in ("w", "z") if v.get(r)]
+    moderators = list(result.paths.moderators)
     lines += [RULE, "DIRECT AND INDIRECT EFFECTS" if v.get("m") else "CONDITIONAL EFFECTS",
               "", f"{'Conditional direct' if len(result.direct_effects) > 1 else 'Direct'} effect of {v['x']} on {v['y']}:",
               _table(result.direct_effects, ["probe", *moderators, "effect", "se", "t", "p", "llci", "ulci"])]
@@ -59,8 +59,9 @@ def summary_text(result) -> str:
                          ["mediator", "index", "moderator", "other_moderator", "other_value", "effect", "boot_se",
                           "boot_llci", "boot_ulci"])]
     if len(result.conditional_interactions):
-        lines += ["", f"Test of conditional {v['x']}*{v['w']} interaction at value(s) of {v['z']}:",
-                  _table(result.conditional_interactions, ["probe", v["z"], "effect", "se", "t", "p", "llci", "ulci"])]
+        w, z = result.paths.three_way
+        lines += ["", f"Test of conditional {v['x']}*{w} interaction at value(s) of {z}:",
+                  _table(result.conditional_interactions, ["probe", z, "effect", "se", "t", "p", "llci", "ulci"])]
     if len(result.jn):
         lines += ["", "Johnson-Neyman point(s) of significance:",
                   _table(result.jn, ["moderator", "value", "percent_below", "effect", "se", "p"])]

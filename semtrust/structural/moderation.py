@@ -230,7 +230,7 @@ def johnson_neyman(slope: np.ndarray, vcov: np.ndarray, df: int, level: float,
 class ProcessResult:
     """A fitted PROCESS model: tables as DataFrames, :meth:`to_dict` for results.json."""
 
-    model: int
+    model: int | None          # None for a model given as lavaan regressions
     variables: dict
     n: int
     options: dict
@@ -245,7 +245,7 @@ class ProcessResult:
     bootstrap_failed: int = 0
     equations: dict = field(default_factory=dict, repr=False)
     linear_effect: LinearEffect | None = field(default=None, repr=False)   # for the J-N plot
-    template: ModelTemplate = field(default_factory=ModelTemplate, repr=False)
+    paths: Paths | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
         """The ``moderation`` block of results.json (NaN becomes null)."""
@@ -281,28 +281,29 @@ class ProcessResult:
         return summary_text(self)
 
 
-def _build_equations(frame: pd.DataFrame, template: ModelTemplate, names: dict) -> dict[str, Equation]:
+def _template_terms(template: ModelTemplate, names: dict) -> dict[str, list[tuple[str, ...]]]:
+    """Each equation's terms for a PROCESS model, covariates last (PROCESS's order)."""
     x, y, mediators, covariates = names["x"], names["y"], names["m"], names["covariates"]
     moderator = {role: names[role] for role in template.moderators}
-    columns = {c: frame[c].to_numpy() for c in frame.columns}
-
-    def equation(outcome: str, terms: list[tuple[str, ...]]) -> Equation:
-        terms = list(dict.fromkeys(terms + [(c,) for c in covariates]))
-        design = np.column_stack([np.ones(len(frame))] + [math.prod(columns[f] for f in t) for t in terms])
-        return Equation(outcome, terms, design, columns[outcome])
-
-    equations = {}
-    for mediator in mediators:
-        a_mods = [moderator[r] for r in template.a]
-        equations[mediator] = equation(mediator, [(x,)] + [(v,) for v in a_mods] + [(x, v) for v in a_mods])
+    a_mods = [moderator[r] for r in template.a]
+    specs = {mediator: [(x,)] + [(v,) for v in a_mods] + [(x, v) for v in a_mods] for mediator in mediators}
     y_mods = [moderator[r] for r in template.moderators if r in template.b or r in template.direct]
     terms = [(x,)] + [(mm,) for mm in mediators] + [(v,) for v in y_mods]
     terms += [(x, moderator[r]) for r in template.direct]
     if template.three_way:
         terms += [(moderator["w"], moderator["z"]), (x, moderator["w"], moderator["z"])]
-    terms += [(mm, moderator[r]) for mm in mediators for r in template.b]
-    equations[y] = equation(y, terms)
-    return equations
+    specs[y] = terms + [(mm, moderator[r]) for mm in mediators for r in template.b]
+    return {outcome: list(dict.fromkeys(t + [(c,) for c in covariates])) for outcome, t in specs.items()}
+
+
+def _check_options(hc: str | None, bootstrap: int, conf: float) -> str | None:
+    if hc is not None and hc.upper() not in HC_TYPES:
+        raise InputError(f"unknown hc {hc!r}; use one of {', '.join(HC_TYPES)}")
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0:
+        raise InputError(f"bootstrap {bootstrap!r}: give 0 (no bootstrap) or a positive number of resamples")
+    if not 50 < conf < 100:
+        raise InputError(f"conf must be a percentage between 50 and 100, not {conf}")
+    return hc.upper() if hc else None
 
 
 def process(data: pd.DataFrame, model: int, x: str, y: str, m=None, w: str | None = None,
@@ -331,55 +332,153 @@ def process(data: pd.DataFrame, model: int, x: str, y: str, m=None, w: str | Non
     template = MODELS.get(model)
     mediators = [m] if isinstance(m, str) else list(m or [])
     _check_roles(model, template or ModelTemplate(), mediators, w, z)
-    if hc is not None and hc.upper() not in HC_TYPES:
-        raise InputError(f"unknown hc {hc!r}; use one of {', '.join(HC_TYPES)}")
-    hc = hc.upper() if hc else None
-    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0:
-        raise InputError(f"bootstrap {bootstrap!r}: give 0 (no bootstrap) or a positive number of resamples")
-    if not 50 < conf < 100:
-        raise InputError(f"conf must be a percentage between 50 and 100, not {conf}")
-    level = conf / 100
+    hc = _check_options(hc, bootstrap, conf)
     covariates = list(covariates)
     roles = {"x": x, "y": y, **{f"m{i + 1}": v for i, v in enumerate(mediators)},
              **({"w": w} if w else {}), **({"z": z} if z else {}),
              **{f"cov{i + 1}": c for i, c in enumerate(covariates)}}
     if len(set(roles.values())) < len(roles):
         raise InputError("a column is given for two roles; x, m, w, z, y and covariates must differ")
-    frame = _numeric_columns(data, roles)
     names = {"x": x, "y": y, "m": mediators, "w": w, "z": z, "covariates": covariates}
-    if center:
-        in_products = {*(v for v in (w, z) if v)} | ({x} if template.a or template.direct else set())
-        in_products |= {*mediators} if template.b else set()
-        for column in in_products:
+    return _estimate(_numeric_columns(data, roles), _template_terms(template, names), x, y, mediators,
+                     model=model, variables={k: v for k, v in names.items() if v},
+                     options=dict(center=center, hc=hc, bootstrap=bootstrap, seed=seed, conf=conf), workers=workers)
+
+
+def parse_regressions(syntax: str) -> dict[str, list[tuple[str, ...]]]:
+    """Regression lines in lavaan syntax (``y ~ x + w + x:w``; ``#`` comments, ``;`` or new lines
+    between them) as each outcome's terms.
+
+    >>> parse_regressions("m ~ x + w + x:w  # first stage\\ny ~ m + x")
+    {'m': [('x',), ('w',), ('x', 'w')], 'y': [('m',), ('x',)]}
+    """
+    specs: dict[str, list[tuple[str, ...]]] = {}
+    for number, raw in enumerate(syntax.replace(";", "\n").splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        lhs, op, rhs = line.partition("~")
+        if not op or "~" in rhs or "*" in rhs or "=" in line:
+            raise InputError(f"model line {number} {line!r}: write regressions as 'y ~ x + w + x:w' "
+                             "(no labels, fixed values or other operators)")
+        terms = [tuple(f.strip() for f in term.split(":")) for term in rhs.split("+")]
+        if not lhs.strip() or any(not f for term in terms for f in term):
+            raise InputError(f"model line {number} {line!r}: an outcome or a term is empty")
+        specs.setdefault(lhs.strip(), [])
+        specs[lhs.strip()] += [t for t in terms if t not in specs[lhs.strip()]]
+    return specs
+
+
+def process_syntax(data: pd.DataFrame, syntax: str, x: str, *, center: bool = False, hc: str | None = None,
+                   bootstrap: int = 5000, seed: int = 20240101, conf: float = 95,
+                   workers: int = 1) -> ProcessResult:
+    """A conditional process model written as lavaan regressions with product terms (``x:w``),
+    each equation estimated by OLS: the outcome Y is the one variable never used as a predictor,
+    the other outcomes are parallel mediators of the focal predictor ``x``. Moderators are read
+    off the products (with X in a mediator's equation: the first stage; with a mediator or X in
+    Y's: the second stage or the direct path) and probed, bootstrapped and indexed as in
+    :func:`process`; any other predictor is a covariate.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(8)
+    >>> data = pd.DataFrame(rng.normal(size=(300, 4)), columns=["x", "w", "v", "c"])
+    >>> data["m"] = 0.5 * data.x + 0.3 * data.x * data.w + rng.normal(size=300)
+    >>> data["y"] = 0.4 * data.m + 0.2 * data.m * data.v + rng.normal(size=300)
+    >>> fit = process_syntax(data, "m ~ x + w + x:w + c\\ny ~ m + x + v + m:v + c", x="x", bootstrap=1000, seed=1)
+    >>> sorted(set(fit.indirect_effects.columns) & {"w", "v"}), len(fit.indirect_effects)
+    (['v', 'w'], 18)
+    """
+    hc = _check_options(hc, bootstrap, conf)
+    specs = parse_regressions(syntax)
+    outcomes = list(specs)
+    used = {f for terms in specs.values() for t in terms for f in t}
+    final = [o for o in outcomes if o not in used]
+    if len(final) != 1:
+        raise InputError(f"the model needs exactly one final outcome (a variable that predicts nothing); "
+                         f"found {', '.join(final) or 'none'}")
+    y, mediators = final[0], [o for o in outcomes if o != final[0]]
+    for mediator in mediators:
+        if (x,) not in specs[mediator] or (mediator,) not in specs[y]:
+            raise InputError(f"{mediator} must be regressed on {x} and predict {y} (parallel mediators only)")
+        if any(f in mediators for t in specs[mediator] for f in t):
+            raise InputError(f"a mediator predicts {mediator}; serial mediation is not supported")
+    columns = list(dict.fromkeys([x, y, *mediators, *sorted(used - {x, *mediators})]))
+    moderators = tuple(dict.fromkeys(f for terms in specs.values() for t in terms if len(t) > 1 for f in t
+                                     if f not in (x, *mediators)))
+    return _estimate(_numeric_columns(data, {c: c for c in columns}), specs, x, y, mediators, model=None,
+                     variables={"x": x, "y": y, "m": mediators, "moderators": list(moderators), "syntax": syntax},
+                     options=dict(center=center, hc=hc, bootstrap=bootstrap, seed=seed, conf=conf), workers=workers)
+
+
+def _estimate(frame: pd.DataFrame, specs: dict[str, list[tuple[str, ...]]], x: str, y: str, mediators: list[str],
+              *, model: int | None, variables: dict, options: dict, workers: int) -> ProcessResult:
+    """Centre, fit every equation, bootstrap (with mediators) and probe: the part every way of
+    writing a model shares."""
+    if options["center"]:   # every variable that forms a product, as PROCESS's center=1
+        for column in sorted({f for terms in specs.values() for t in terms if len(t) > 1 for f in t}):
             frame[column] -= frame[column].mean()
     n = len(frame)
-    equations = _build_equations(frame, template, names)
-    if n <= max(e.design.shape[1] for e in equations.values()) + 1:
-        raise InputError(f"only {n} complete rows for {max(e.design.shape[1] for e in equations.values())} "
-                         "coefficients; give more data or fewer covariates")
+    columns = {c: frame[c].to_numpy() for c in frame.columns}
+    equations = {outcome: Equation(outcome, terms, np.column_stack(
+                     [np.ones(n)] + [math.prod(columns[f] for f in t) for t in terms]), columns[outcome])
+                 for outcome, terms in specs.items()}
+    width = max(e.design.shape[1] for e in equations.values())
+    if n <= width + 1:
+        raise InputError(f"only {n} complete rows for {width} coefficients; give more data or fewer covariates")
     for eq in equations.values():
         if np.linalg.matrix_rank(eq.design) < eq.design.shape[1]:
             raise EstimationError(f"the {eq.outcome} equation is singular: a predictor is constant or "
                                   "a combination of others; drop the redundant covariate")
-        eq.fit(hc)
+        eq.fit(options["hc"])
+    bootstrap = options["bootstrap"] if mediators else 0
     failed = 0
-    if bootstrap and template.mediation:
-        draws, mask = ols_draws([(e.design, e.response) for e in equations.values()], bootstrap, seed, workers)
+    if bootstrap:
+        draws, mask = ols_draws([(e.design, e.response) for e in equations.values()], bootstrap,
+                                options["seed"], workers)
         for eq, coefficients in zip(equations.values(), draws):
             eq.draws = coefficients
         failed = int(mask.sum())
     if failed > bootstrap / 2:
         raise EstimationError(f"{failed} of {bootstrap} bootstrap resamples had a singular design; "
                               "a covariate or moderator is nearly constant")
-    moderator_values = {names[r]: frame[names[r]].to_numpy() for r in template.moderators}
-    tables = _effects(equations, template, names, moderator_values, level)
+    paths = derive_paths(equations, x, y, mediators)
+    level = options["conf"] / 100
+    tables = _effects(equations, paths, {v: columns[v] for v in paths.moderators}, level)
     return ProcessResult(
-        model=model, variables={k: v for k, v in names.items() if v}, n=n,
-        options={"center": center, "hc": hc, "bootstrap": bootstrap if template.mediation else 0,
-                 "seed": seed, "conf": conf, "ci": "percentile"},
+        model=model, variables=variables, n=n, options={**options, "bootstrap": bootstrap, "ci": "percentile"},
         coefficients=_coefficient_table(equations, level), model_summary=_summary_table(equations),
         interactions=_interaction_table(equations), bootstrap_failed=failed, equations=equations,
-        template=template, **tables)
+        paths=paths, **tables)
+
+
+@dataclass
+class Paths:
+    """Which variables moderate which path, read off the equations' product terms."""
+
+    x: str
+    y: str
+    mediators: list[str]
+    a: dict[str, tuple[str, ...]]        # mediator -> moderators of X -> M
+    b: dict[str, tuple[str, ...]]        # mediator -> moderators of M -> Y
+    direct: tuple[str, ...]              # moderators of X -> Y
+    three_way: tuple[str, str] | None    # (W, Z) when Y's equation has X:W:Z
+
+    @property
+    def moderators(self) -> tuple[str, ...]:
+        on_indirect = [v for m in self.mediators for v in (*self.a[m], *self.b[m])]
+        return tuple(dict.fromkeys([*self.direct, *on_indirect]))
+
+
+def _moderators_of(eq: Equation, focal: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(f for t in eq.terms if focal in t and len(t) > 1 for f in t if f != focal))
+
+
+def derive_paths(equations: dict[str, Equation], x: str, y: str, mediators: list[str]) -> Paths:
+    """The moderators of each path of X (through the mediators) to Y."""
+    outcome = equations[y]
+    three = next((tuple(f for f in t if f != x) for t in outcome.terms if x in t and len(t) == 3), None)
+    return Paths(x, y, list(mediators), {m: _moderators_of(equations[m], x) for m in mediators},
+                 {m: _moderators_of(outcome, m) for m in mediators}, _moderators_of(outcome, x), three)
 
 
 def _coefficient_table(equations: dict[str, Equation], level: float) -> pd.DataFrame:
@@ -429,35 +528,33 @@ def _grid(moderators: list[str], values: dict[str, np.ndarray], rule: str) -> li
     return [dict(zip(moderators, combo)) for combo in product(*levels)]
 
 
-def _effects(equations: dict[str, Equation], template: ModelTemplate, names: dict,
-             values: dict[str, np.ndarray], level: float) -> dict[str, pd.DataFrame]:
-    x, y = names["x"], names["y"]
-    role_names = {r: names[r] for r in template.moderators}
-    outcome = equations[y]
-    direct_mods = [role_names[r] for r in template.moderators if r in template.direct]
+def _effects(equations: dict[str, Equation], paths: Paths, values: dict[str, np.ndarray],
+             level: float) -> dict[str, pd.DataFrame]:
+    x, outcome = paths.x, equations[paths.y]
+    zero = {v: 0.0 for v in paths.moderators}
     direct_rows = []
-    for rule in PROBES if direct_mods else [None]:
-        for at in _grid(direct_mods, values, rule) if rule else [{}]:
-            g = outcome.weights(x, at)
+    for rule in PROBES if paths.direct else [None]:
+        for at in _grid(list(paths.direct), values, rule) if rule else [{}]:
+            g = outcome.weights(x, {**zero, **at})
             row = _t_row(float(outcome.coef @ g), math.sqrt(g @ outcome.vcov @ g), outcome.df_resid, level)
             direct_rows.append({"probe": rule, **at, **row})
     indirect_rows, index_rows, unmoderated = [], [], []
-    indirect_mods = [role_names[r] for r in template.moderators if r in template.a or r in template.b]
-    for mediator in names["m"]:
+    for mediator in paths.mediators:
         first = equations[mediator]
-        for rule in PROBES if indirect_mods else [None]:
-            for at in _grid(indirect_mods, values, rule) if rule else [{}]:
-                at_all = {**at, **{v: 0.0 for v in role_names.values() if v not in at}}
-                a = _with_draws(first, first.weights(x, at_all))
-                b = _with_draws(outcome, outcome.weights(mediator, at_all))
+        mods = list(dict.fromkeys(paths.a[mediator] + paths.b[mediator]))
+        for rule in PROBES if mods else [None]:
+            for at in _grid(mods, values, rule) if rule else [{}]:
+                a = _with_draws(first, first.weights(x, {**zero, **at}))
+                b = _with_draws(outcome, outcome.weights(mediator, {**zero, **at}))
                 effect = a * b
                 indirect_rows.append({"mediator": mediator, "probe": rule, **at, **_boot_row(effect[1:], effect[0], level)})
-                unmoderated.append(effect)
-        index_rows += _indices(first, outcome, template, role_names, mediator, values, level, x)
-    if not indirect_mods and len(names["m"]) > 1:   # model 4 with parallel mediators: PROCESS's TOTAL row
+                if not mods:
+                    unmoderated.append(effect)
+        index_rows += _indices(first, outcome, paths, mediator, values, level)
+    if len(unmoderated) > 1:   # parallel mediators of an unmoderated X (model 4): PROCESS's TOTAL row
         total = np.sum(unmoderated, axis=0)
         indirect_rows.append({"mediator": "TOTAL", "probe": None, **_boot_row(total[1:], total[0], level)})
-    linear = _linear_effect(outcome, template, role_names, x, values)
+    linear = _linear_effect(outcome, paths, values)
     return dict(direct_effects=pd.DataFrame(direct_rows), indirect_effects=pd.DataFrame(indirect_rows),
                 index_of_moderated_mediation=pd.DataFrame(
                     index_rows, columns=["mediator", "index", "moderator", "other_moderator", "probe", "other_value",
@@ -465,7 +562,7 @@ def _effects(equations: dict[str, Equation], template: ModelTemplate, names: dic
                 jn=_jn_table(linear, level), linear_effect=linear,
                 conditional_interactions=pd.DataFrame(
                     [{"probe": rule, linear.moderator: value, "interaction": linear.label, **linear.at(value, level)}
-                     for rule in PROBES for value in probe_values(linear.observed, rule)] if template.three_way else []))
+                     for rule in PROBES for value in probe_values(linear.observed, rule)] if paths.three_way else []))
 
 
 def _with_draws(eq: Equation, weights: np.ndarray) -> np.ndarray:
@@ -475,24 +572,25 @@ def _with_draws(eq: Equation, weights: np.ndarray) -> np.ndarray:
     return np.concatenate([[eq.coef @ weights], eq.draws @ weights])
 
 
-def _indices(first: Equation, outcome: Equation, template: ModelTemplate, role_names: dict,
-             mediator: str, values: dict, level: float, x: str) -> list[dict]:
+def _indices(first: Equation, outcome: Equation, paths: Paths, mediator: str, values: dict,
+             level: float) -> list[dict]:
     """Index of moderated mediation when the indirect effect is linear in one moderator (models
-    7, 8, 14, 15); for model 21, a(W) b(Z), the index of moderated moderated mediation (a3 b2)
+    7, 8, 14, 15); for a(W) b(Z) (model 21) the index of moderated moderated mediation (a3 b2)
     and the indices of conditional moderated mediation by each moderator at the other's values.
-    Models 58 and 59 have a quadratic indirect effect in W and no index, as in PROCESS."""
+    With W on both stages (models 58, 59) the indirect effect is quadratic in W and has no index,
+    as in PROCESS."""
     if first.draws is None:
         return []
-    rows = []
+    rows, x = [], paths.x
+    on_a, on_b = paths.a[mediator], paths.b[mediator]
     a0, b0 = first.coefficient((x,)), outcome.coefficient((mediator,))
-    if len(template.a) + len(template.b) == 1:
-        role = (template.a + template.b)[0]
-        mod = role_names[role]
-        index = first.coefficient((x, mod)) * b0 if template.a else a0 * outcome.coefficient((mediator, mod))
+    if len(on_a) + len(on_b) == 1:
+        mod = (on_a + on_b)[0]
+        index = first.coefficient((x, mod)) * b0 if on_a else a0 * outcome.coefficient((mediator, mod))
         rows.append(dict(mediator=mediator, index="moderated mediation", moderator=mod,
                          **_boot_row(index[1:], index[0], level)))
-    elif template.a and template.b and template.a != template.b:
-        w, z = role_names[template.a[0]], role_names[template.b[0]]
+    elif len(on_a) == 1 and len(on_b) == 1 and on_a != on_b:
+        (w,), (z,) = on_a, on_b
         a_w, b_z = first.coefficient((x, w)), outcome.coefficient((mediator, z))
         both = a_w * b_z
         rows.append(dict(mediator=mediator, index="moderated moderated mediation", moderator=f"{w}, {z}",
@@ -524,19 +622,20 @@ class LinearEffect:
         return _t_row(float(self.slope @ g), math.sqrt(g @ self.vcov @ g), self.df, level)
 
 
-def _linear_effect(outcome: Equation, template: ModelTemplate, role_names: dict, x: str,
-                   values: dict) -> LinearEffect | None:
-    """The direct effect of X along its single moderator (models 1, 5, 8, 15, 59) or, for model 3,
-    the X*W interaction along Z, as PROCESS probes them with the Johnson–Neyman technique."""
-    if template.three_way:
-        w, along = role_names["w"], role_names["z"]
+def _linear_effect(outcome: Equation, paths: Paths, values: dict) -> LinearEffect | None:
+    """The direct effect of X along its single moderator (models 1, 5, 8, 15, 59) or, with X:W:Z
+    (model 3), the X:W interaction along Z, as PROCESS probes them with the Johnson–Neyman
+    technique."""
+    x = paths.x
+    if paths.three_way:
+        w, along = paths.three_way
         label, combination = f"{x}:{w}", [(x, w), (x, w, along)]
-    elif len(template.direct) == 1:
-        along = role_names[template.direct[0]]
+    elif len(paths.direct) == 1:
+        along = paths.direct[0]
         label, combination = f"{x} → {outcome.outcome}", [(x,), (x, along)]
     else:
         return None
-    idx = [outcome.terms.index(t) + 1 for t in combination]
+    idx = [next(i for i, t in enumerate(outcome.terms, start=1) if sorted(t) == sorted(c)) for c in combination]
     return LinearEffect(label, along, outcome.coef[idx], outcome.vcov[np.ix_(idx, idx)], outcome.df_resid,
                         values[along])
 
