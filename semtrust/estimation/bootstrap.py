@@ -184,6 +184,11 @@ class ResamplingPool:
             self._before = before
         return self._executor
 
+    @property
+    def refitting(self) -> bool:
+        """Whether bootstraps went to worker processes (the caller is free meanwhile)."""
+        return self._executor is not None
+
     def submit(self, results: FittedModel, draws: int, seed: int, *, jackknife: bool = False) -> PendingDraws:
         """Start the nonparametric bootstrap of ``results`` (see :func:`bootstrap`)."""
         return PendingDraws(self, results, draws, seed, jackknife)
