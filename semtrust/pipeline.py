@@ -238,7 +238,7 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
         try:   # results.json's modification indices, while the workers refit
             tests = score_tests(measurement or structural)
         except EstimationError:
-            tests = None   # Study.to_dict says why they are missing
+            pass   # Study.to_dict tries again and says why they are missing
     # the resampling, last: the workers refitted while the stages above ran
     if measurement_draws is not None:
         progress(f"bootstrapping CR, AVE and HTMT ({config.measurement_bootstrap} resamples)")
@@ -265,7 +265,7 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
                        estimator=estimator, missing=missing,
                        screening=screening, cleaned=None if screening is None else table.frame.loc[screening.kept],
                        missing_data=missing_data, config=config.echo(), input_files=config.input_files(),
-                 score_tests=tests)
+                       score_tests=tests)
 
 
 def _data_file(config: RunConfig, frame: pd.DataFrame | None) -> dict:
