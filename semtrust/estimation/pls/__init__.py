@@ -1,0 +1,10 @@
+"""PLS-SEM: PLS path modelling and PLSc with the Hair et al. assessment battery and a fast bootstrap.
+
+>>> from semtrust.estimation.pls import estimate_pls
+>>> callable(estimate_pls)
+True
+"""
+from semtrust.estimation.pls.estimate import PLSResults, estimate_pls
+from semtrust.estimation.pls.model import PLSModel, parse_pls_model
+
+__all__ = ["PLSModel", "PLSResults", "estimate_pls", "parse_pls_model"]
