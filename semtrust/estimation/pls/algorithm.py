@@ -70,9 +70,11 @@ class Fit:
     converged: np.ndarray      # B
 
 
-def _normalise(weights: np.ndarray, cor: np.ndarray) -> np.ndarray:
-    variance = np.einsum("bpk,bpq,bqk->bk", weights, cor, weights)
-    return weights / np.sqrt(variance)[:, None, :]
+def _normalise(weights: np.ndarray, cor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weights scaled to unit score variance, and the slot–score correlations S W that gives."""
+    item_cov = cor @ weights
+    scale = 1.0 / np.sqrt((weights * item_cov).sum(axis=1))[:, None, :]
+    return weights * scale, item_cov * scale
 
 
 def regression(cor: np.ndarray, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
@@ -100,9 +102,8 @@ def _inner_weights(cor: np.ndarray, layout: Layout, weighting: str) -> np.ndarra
     return inner
 
 
-def _outer_update(cor: np.ndarray, weights: np.ndarray, layout: Layout, weighting: str,
-                  formative_inverse: list[np.ndarray]) -> np.ndarray:
-    item_cor = cor @ weights
+def _outer_update(cor: np.ndarray, weights: np.ndarray, item_cor: np.ndarray, layout: Layout, weighting: str,
+                  formative_inverse: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     construct_cor = np.swapaxes(weights, 1, 2) @ item_cor
     proxy_cov = item_cor @ _inner_weights(construct_cor, layout, weighting)   # cov(slots, inner proxies)
     new = proxy_cov * layout.membership
@@ -121,22 +122,25 @@ def _iterate(cor: np.ndarray, layout: Layout, weighting: str, tol: float, max_it
             formative_inverse.append(np.linalg.inv(cor[:, block[:, None], block[None, :]]))
         except np.linalg.LinAlgError:
             raise InputError("a formative (<~) block has perfectly collinear indicators; drop one of them") from None
-    weights = _normalise(np.repeat(layout.membership[None], stack, axis=0), cor)
+    weights, item_cor = _normalise(np.repeat(layout.membership[None], stack, axis=0), cor)
     iterations = np.zeros(stack, int)
     converged = np.zeros(stack, bool)
     active = np.arange(stack)
     for iteration in range(1, max_iter + 1):
-        new = _outer_update(cor[active], weights[active], layout, weighting,
-                            [inv[active] for inv in formative_inverse])
-        change = np.abs(new - weights[active]).sum(axis=(1, 2))
+        everyone = len(active) == stack   # skip the copies while no matrix has converged yet
+        subset = (lambda a: a) if everyone else (lambda a: a[active])
+        new, new_item_cor = _outer_update(subset(cor), subset(weights), subset(item_cor), layout, weighting,
+                                          [subset(inv) for inv in formative_inverse])
+        change = np.abs(new - subset(weights)).sum(axis=(1, 2))
         weights[active] = new
+        item_cor[active] = new_item_cor
         iterations[active] = iteration
         done = change < tol
         converged[active[done]] = True
         active = active[~done]
         if len(active) == 0:
             break
-    return weights, iterations, converged
+    return weights, item_cor, iterations, converged
 
 
 def rho_a(cor: np.ndarray, weights: np.ndarray, layout: Layout) -> np.ndarray:
@@ -158,8 +162,7 @@ def solve_stack(cor: np.ndarray, layout: Layout, *, weighting: str = "path", con
     """Run PLS (and PLSc when ``consistent``) on each slot-correlation matrix in the stack ``cor``."""
     if weighting not in WEIGHTING:
         raise InputError(f"unknown inner weighting '{weighting}'; use one of {', '.join(WEIGHTING)}")
-    weights, iterations, converged = _iterate(cor, layout, weighting, tol, max_iter)
-    item_cor = cor @ weights
+    weights, item_cor, iterations, converged = _iterate(cor, layout, weighting, tol, max_iter)
     construct_cor = np.swapaxes(weights, 1, 2) @ item_cor
     reliability = rho_a(cor, weights, layout)
     loadings = item_cor * layout.membership

@@ -26,7 +26,7 @@ from semtrust.estimation.pls.algorithm import Layout, solve_stack
 from semtrust.estimation.pls.model import PLSModel
 from semtrust.estimation.pls.statistics import statistic_values
 
-CHUNK = 250
+CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,17 @@ class PLSDraws:
 
 
 def correlation_stack(data: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Correlation matrices of ``data[rows[b]]`` for every row set b (a 3-D stack)."""
-    sample = data[rows]
-    centered = sample - sample.mean(axis=1, keepdims=True)
-    cov = np.swapaxes(centered, 1, 2) @ centered
+    """Correlation matrices of ``data[rows[b]]`` for every row set b (a 3-D stack).
+
+    Built from how often each case is drawn: the resamples' first and second moments are two
+    matrix products with the case-count matrix, instead of copying every resample."""
+    stack, size = rows.shape
+    n, p = data.shape
+    counts = np.bincount((rows + n * np.arange(stack)[:, None]).ravel(), minlength=stack * n).reshape(stack, n)
+    counts = counts / size
+    mean = counts @ data
+    products = (data[:, :, None] * data[:, None, :]).reshape(n, p * p)
+    cov = (counts @ products).reshape(stack, p, p) - mean[:, :, None] * mean[:, None, :]
     scale = 1.0 / np.sqrt(np.einsum("bpp->bp", cov))
     return cov * scale[:, :, None] * scale[:, None, :]
 

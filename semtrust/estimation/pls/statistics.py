@@ -83,7 +83,7 @@ def htmt(cor: np.ndarray, membership: np.ndarray, geometric: bool = False) -> np
 def reliability(cor: np.ndarray, fit: Fit, membership: np.ndarray) -> dict[str, np.ndarray]:
     """α, ρ_A, ρ_C and AVE per construct (each B × K); single items get 1."""
     sizes = membership.sum(axis=0)
-    block_sum = np.einsum("pk,bpq,qk->bk", membership, cor, membership)
+    block_sum = (membership * (cor @ membership)).sum(axis=1)
     lam = fit.loadings
     total, squares = lam.sum(axis=1), (lam ** 2).sum(axis=1)
     single = sizes < 2
