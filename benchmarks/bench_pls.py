@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 CONFORMANCE = ROOT / "tests" / "conformance"
 REFERENCE = r"""
 import json, sys, time, statistics
-import numpy as np, pandas as pd
+import pandas as pd
 sys.path.insert(0, sys.argv[1])
 import make_pls_fixtures as fx
 draws = int(sys.argv[2])
@@ -40,34 +40,20 @@ def median(fn, repeat):
         start = time.perf_counter(); fn(); times.append(time.perf_counter() - start)
     return statistics.median(times)
 try:
-    import seminr
-    measurement = seminr.constructs(*[seminr.composite(n, items, weights=seminr.mode_B if m == "B" else seminr.mode_A)
-                                      for n, m, items in spec["constructs"]])
-    structural = seminr.relationships(*[seminr.paths(s, t) for s, t in spec["paths"]])
-    fit = lambda: seminr.estimate_pls(data, measurement, structural, missing_value=-99)
+    measurement, structural = fx.seminr_model(spec)
+    fit = lambda: fx.seminr.estimate_pls(data, measurement, structural, missing_value=-99)
     model = fit()
-    out["seminr"] = {"version": seminr.__version__, "estimate": median(fit, 20)}
-    start = time.perf_counter(); seminr.bootstrap_model(model, nboot=draws, seed=1, cores=2)
+    out["seminr"] = {"version": fx.seminr.__version__, "estimate": median(fit, 20)}
+    start = time.perf_counter(); fx.seminr.bootstrap_model(model, nboot=draws, seed=1, cores=2)
     out["seminr"]["bootstrap"] = time.perf_counter() - start
 except Exception as error:
     out["seminr"] = {"error": f"{type(error).__name__}: {error}"}
 try:
-    import plspm.config as pc
-    from plspm.mode import Mode
-    from plspm.plspm import Plspm
-    from plspm.scheme import Scheme
-    structure = pc.Structure()
-    for s, t in spec["paths"]:
-        structure.add_path([s], [t])
-    config = pc.Config(structure.path(), scaled=False)
-    for n, m, items in spec["constructs"]:
-        config.add_lv(n, Mode.B if m == "B" else Mode.A, *[pc.MV(i) for i in items])
-    items = [i for _, _, block in spec["constructs"] for i in block]
-    complete = data[items].replace(-99, np.nan).pipe(lambda d: d.fillna(d.mean()))
-    complete = (complete - complete.mean()) / complete.std()
-    out["plspm"] = {"version": "0.5.7", "estimate": median(lambda: Plspm(complete, config, Scheme.PATH, 300, 1e-14), 20)}
+    config, standardized = fx.plspm_inputs(data, spec)
+    out["plspm"] = {"version": "0.5.7",
+                    "estimate": median(lambda: fx.Plspm(standardized, config, fx.Scheme.PATH, 300, 1e-14), 20)}
     start = time.perf_counter()
-    Plspm(complete, config, Scheme.PATH, 300, 1e-14, bootstrap=True, bootstrap_iterations=draws, processes=2)
+    fx.Plspm(standardized, config, fx.Scheme.PATH, 300, 1e-14, bootstrap=True, bootstrap_iterations=draws, processes=2)
     out["plspm"]["bootstrap"] = time.perf_counter() - start
 except Exception as error:
     out["plspm"] = {"error": f"{type(error).__name__}: {error}"}

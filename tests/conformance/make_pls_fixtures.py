@@ -97,16 +97,21 @@ def _matrix(named, rows=None, cols=None) -> dict:
     return {c: {r: float(named.get(r, c)) for r in rows if named.get(r, c) != 0} for c in cols}
 
 
-def run_seminr(data: pd.DataFrame, spec: dict, weighting: str) -> dict:
+def seminr_model(spec: dict):
+    """seminr's measurement and structural model for a spec (C: reflective, so PLSc)."""
     measurement = []
     for name, mode, items in spec["constructs"]:
         if mode == "C":
             measurement.append(seminr.reflective(name, items))
         else:
             measurement.append(seminr.composite(name, items, weights=seminr.mode_B if mode == "B" else seminr.mode_A))
-    structural = seminr.relationships(*[seminr.paths(s, t) for s, t in spec["paths"]])
+    return seminr.constructs(*measurement), seminr.relationships(*[seminr.paths(s, t) for s, t in spec["paths"]])
+
+
+def run_seminr(data: pd.DataFrame, spec: dict, weighting: str) -> dict:
+    measurement, structural = seminr_model(spec)
     inner = {"path": seminr.path_weighting, "factorial": seminr.path_factorial}[weighting]
-    model = seminr.estimate_pls(data, seminr.constructs(*measurement), structural, inner_weights=inner,
+    model = seminr.estimate_pls(data, measurement, structural, inner_weights=inner,
                                 missing_value=-99, max_it=300, stop_criterion=7)
     summary = seminr.summarize(model)
     boot = seminr.bootstrap_model(model, nboot=BOOT_DRAWS, seed=BOOT_SEED) if weighting == "path" else None
@@ -153,7 +158,8 @@ def _reach(spec: dict) -> list[tuple[str, str]]:
     return sorted(pairs, key=lambda p: (names.index(p[0]), names.index(p[1])))
 
 
-def run_plspm(data: pd.DataFrame, spec: dict, weighting: str) -> dict:
+def plspm_inputs(data: pd.DataFrame, spec: dict) -> tuple[plspm_config.Config, pd.DataFrame]:
+    """plspm's configuration and the mean-replaced, per-item standardized data it is given."""
     structure = plspm_config.Structure()
     for s, t in spec["paths"]:
         structure.add_path([s], [t])
@@ -162,9 +168,15 @@ def run_plspm(data: pd.DataFrame, spec: dict, weighting: str) -> dict:
     config = plspm_config.Config(structure.path(), scaled=False)
     for name, mode, items in spec["constructs"]:
         config.add_lv(name, Mode.B if mode == "B" else Mode.A, *[plspm_config.MV(i) for i in items])
+    items = [i for _, _, block in spec["constructs"] for i in block]
+    complete = data[items].replace(-99, np.nan).pipe(lambda d: d.fillna(d.mean()))
+    return config, (complete - complete.mean()) / complete.std()
+
+
+def run_plspm(data: pd.DataFrame, spec: dict, weighting: str) -> dict:
+    config, standardized = plspm_inputs(data, spec)
     scheme = {"path": Scheme.PATH, "factorial": Scheme.FACTORIAL, "centroid": Scheme.CENTROID}[weighting]
-    complete = data.replace(-99, np.nan).pipe(lambda d: d.fillna(d.mean()))
-    result = Plspm((complete - complete.mean()) / complete.std(), config, scheme, iterations=300, tolerance=1e-14)
+    result = Plspm(standardized, config, scheme, iterations=300, tolerance=1e-14)
     outer = result.outer_model()
     coefficients = result.path_coefficients()
     summary = result.inner_summary()
