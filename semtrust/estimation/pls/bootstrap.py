@@ -52,25 +52,33 @@ class PLSDraws:
     jackknife: np.ndarray | None = None
 
 
-def correlation_stack(data: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Correlation matrices of ``data[rows[b]]`` for every row set b (a 3-D stack).
+def case_counts(rows: np.ndarray, n: int) -> np.ndarray:
+    """How often each of the n cases appears in each row set (stack × n)."""
+    stack = len(rows)
+    return np.bincount((rows + n * np.arange(stack)[:, None]).ravel(), minlength=stack * n).reshape(stack, n)
 
-    Built from how often each case is drawn: the resamples' first and second moments are two
-    matrix products with the case-count matrix, instead of copying every resample."""
-    stack, size = rows.shape
+
+def moments_stack(data: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Means (stack × p) and covariances (divisor: sample size; stack × p × p) of the samples that
+    take case i ``counts[b, i]`` times: two matrix products, no copy of any sample."""
     n, p = data.shape
-    counts = np.bincount((rows + n * np.arange(stack)[:, None]).ravel(), minlength=stack * n).reshape(stack, n)
-    counts = counts / size
-    mean = counts @ data
+    share = counts / counts.sum(axis=1, keepdims=True)
+    mean = share @ data
     products = (data[:, :, None] * data[:, None, :]).reshape(n, p * p)
-    cov = (counts @ products).reshape(stack, p, p) - mean[:, :, None] * mean[:, None, :]
+    cov = (share @ products).reshape(len(counts), p, p) - mean[:, :, None] * mean[:, None, :]
+    return mean, cov
+
+
+def correlation_stack(data: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Correlation matrices of the samples described by ``counts`` (see :func:`moments_stack`)."""
+    cov = moments_stack(data, counts)[1]
     scale = 1.0 / np.sqrt(np.einsum("bpp->bp", cov))
     return cov * scale[:, :, None] * scale[:, None, :]
 
 
 def statistics_of_rows(problem: Problem, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Statistics (stack × m) and convergence flags of the model refitted on each row set."""
-    cor = correlation_stack(problem.data, rows)
+    cor = correlation_stack(problem.data, case_counts(rows, len(problem.data)))
     fit = solve_stack(cor, problem.layout, weighting=problem.weighting, consistent=problem.consistent)
     return statistic_values(cor, fit, problem.model, problem.layout), fit.converged
 
