@@ -21,7 +21,7 @@ from multiprocessing import get_context
 
 import numpy as np
 
-from semtrust.bootstrap import default_workers, resample_rows
+from semtrust.estimation.bootstrap import default_workers, resample_rows
 from semtrust.estimation.pls.algorithm import Layout, solve_stack
 from semtrust.estimation.pls.model import PLSModel
 from semtrust.estimation.pls.statistics import statistic_values

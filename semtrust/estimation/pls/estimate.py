@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from semtrust.bootstrap import CI_METHODS, interval
+from semtrust.estimation.bootstrap import CI_METHODS, interval
 from semtrust.errors import InputError
 from semtrust.estimation.pls.algorithm import Fit, Layout, solve_stack
 from semtrust.estimation.pls.bootstrap import PLSDraws, Problem, bootstrap_statistics

@@ -20,7 +20,7 @@ from functools import cached_property
 import numpy as np
 
 from semtrust.errors import InputError
-from semtrust.syntax import parse_model
+from semtrust.model.syntax import parse_model
 
 _FORMATIVE_LHS = re.compile(r"([^\W\d][\w.]*)\s*<~")
 
