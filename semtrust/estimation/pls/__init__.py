@@ -6,5 +6,6 @@ True
 """
 from semtrust.estimation.pls.estimate import PLSResults, estimate_pls
 from semtrust.estimation.pls.model import PLSModel, parse_pls_model
+from semtrust.estimation.pls.predict import pls_predict
 
-__all__ = ["PLSModel", "PLSResults", "estimate_pls", "parse_pls_model"]
+__all__ = ["PLSModel", "PLSResults", "estimate_pls", "parse_pls_model", "pls_predict"]
