@@ -230,3 +230,45 @@ def test_plspredict_seeded_repetitions():
     assert not first.equals(pls_predict(results, seed=10))
     sizes = np.bincount(contiguous_folds(np.random.default_rng(0).permutation(344), 10))
     assert len(sizes) == 10 and set(sizes) == {34, 35} and sizes.sum() == 344
+
+
+def test_mga_matches_seminr_on_the_same_resamples():
+    from semtrust.estimation.pls.groups import compare_groups
+
+    fixture, data = load_case("corp_rep")
+    reference = fixture["seminr_mga"]
+    _, results = fitted("corp_rep")
+    group = data[reference["column"]].where(data[reference["column"]] == reference["group_1"], other=-1)
+    comparison = compare_groups(results, group, bootstrap=reference["draws"], permutations=300,
+                                seed=reference["seed"], workers=1)
+    assert comparison.groups[0] == reference["group_1"]
+    mga = comparison.mga.set_index(["source", "target"])
+    for source, target, expected in pairs(reference["paths"]):
+        row = mga.loc[(source, target)]
+        assert row["group_1"] == pytest.approx(expected["group_1"], abs=TOL)
+        assert row["group_2"] == pytest.approx(expected["group_2"], abs=TOL)
+        assert row["p_henseler"] == pytest.approx(expected["p_henseler"], abs=TOL), (source, target)
+    assert ((mga["p_permutation"] > 0) & (mga["p_permutation"] <= 1)).all()
+    micom = comparison.micom.set_index("construct")
+    assert (micom["c"] <= 1 + 1e-12).all() and (micom["c_quantile_5"] < micom["c"] + 0.2).all()
+
+
+def test_micom_detects_a_shifted_group_and_is_seeded():
+    from semtrust.estimation.pls.groups import compare_groups
+
+    rng = np.random.default_rng(8)
+    f = rng.normal(size=(400, 1))
+    items = np.hstack([f + rng.normal(size=(400, 3)), 0.6 * f + rng.normal(size=(400, 3))])
+    items[200:] += 0.8          # group "b" answers higher on every item: unequal composite means
+    frame = pd.DataFrame(items, columns=["a1", "a2", "a3", "b1", "b2", "b3"])
+    results = estimate_pls(frame, "A =~ a1 + a2 + a3\nB =~ b1 + b2 + b3\nB ~ A")
+    group = pd.Series(np.repeat(["a", "b"], 200))
+    one = compare_groups(results, group, bootstrap=200, permutations=400, seed=3, workers=1)
+    two = compare_groups(results, group, bootstrap=200, permutations=400, seed=3, workers=2)
+    pd.testing.assert_frame_equal(one.micom, two.micom)
+    pd.testing.assert_frame_equal(one.mga, two.mga)
+    assert one.micom["compositional_invariance"].all()
+    assert not one.micom["equal_means"].any()
+    assert (one.micom["mean_difference"] < 0).all()
+    with pytest.raises(InputError, match="exactly two groups"):
+        compare_groups(results, pd.Series(np.repeat(["a", "b", "c", "d"], 100)))

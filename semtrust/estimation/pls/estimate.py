@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -269,8 +270,10 @@ class PLSResults:
         if self.draws is None:
             return table
         values = self.draws.values
-        table["boot_mean"] = values.mean(axis=0)
-        table["se"] = values.std(axis=0, ddof=1)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)   # a statistic undefined in every draw stays NaN
+            table["boot_mean"] = np.nanmean(values, axis=0)
+            table["se"] = np.nanstd(values, axis=0, ddof=1)
         with np.errstate(divide="ignore", invalid="ignore"):
             table["t"] = table["est"] / table["se"]
         table["pvalue"] = 2 * stats.norm.sf(np.abs(table["t"]))

@@ -70,9 +70,8 @@ def _block_means(values: np.ndarray, membership: np.ndarray) -> tuple[np.ndarray
 def htmt(cor: np.ndarray, membership: np.ndarray, geometric: bool = False) -> np.ndarray:
     """HTMT (or HTMT2 when ``geometric``) for every construct pair, B × K × K."""
     values = np.abs(cor)
-    if geometric:
-        with np.errstate(divide="ignore"):
-            values = np.log(values)
+    if geometric:   # a zero correlation makes the geometric mean 0, not NaN (-inf · 0 in the block sums)
+        values = np.log(np.maximum(values, np.finfo(float).tiny))
     hetero, mono = _block_means(values, membership)
     if geometric:
         hetero, mono = np.exp(hetero), np.exp(mono)
