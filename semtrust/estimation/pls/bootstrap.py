@@ -61,12 +61,14 @@ def case_counts(rows: np.ndarray, n: int) -> np.ndarray:
 def moments_stack(data: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Means (stack × p) and covariances (divisor: sample size; stack × p × p) of the samples that
     take case i ``counts[b, i]`` times: two matrix products, no copy of any sample."""
-    n, p = data.shape
+    p = data.shape[1]
     share = counts / counts.sum(axis=1, keepdims=True)
     mean = share @ data
-    products = (data[:, :, None] * data[:, None, :]).reshape(n, p * p)
-    cov = (share @ products).reshape(len(counts), p, p) - mean[:, :, None] * mean[:, None, :]
-    return mean, cov
+    upper = np.triu_indices(p)   # the products are symmetric: compute each pair once
+    second = np.empty((len(counts), p, p))
+    second[:, upper[0], upper[1]] = share @ (data[:, upper[0]] * data[:, upper[1]])
+    second[:, upper[1], upper[0]] = second[:, upper[0], upper[1]]
+    return mean, second - mean[:, :, None] * mean[:, None, :]
 
 
 def correlation_stack(data: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -133,15 +133,18 @@ def compare_groups(results: PLSResults, group: pd.Series, *, bootstrap: int = 50
 
     difference = observed[0][0] - observed[1][0]
     exceed = (np.abs(perm[0] - perm[1]) >= np.abs(difference)).sum(axis=0)
-    boot = [_group_paths(results, problem, member if g == 0 else ~member, bootstrap, seed, workers) for g in (0, 1)]
     mga = pd.DataFrame({
         "source": [s for s, _ in results.model.paths], "target": [t for _, t in results.model.paths],
         "group_1": observed[0][0], "group_2": observed[1][0], "difference": difference,
         "p_permutation": (1 + exceed) / (1 + permutations),
-        "p_henseler": [henseler_p(boot[0][:, j], boot[1][:, j]) for j in range(len(difference))],
     })
-    se_1, se_2 = boot[0].std(axis=0, ddof=1), boot[1].std(axis=0, ddof=1)
-    mga["p_parametric"], mga["p_welch"] = _parametric_tests(difference, se_1, se_2, *sizes)
+    mga["p_henseler"] = mga["p_parametric"] = mga["p_welch"] = np.nan
+    if bootstrap:   # bootstrap=0 runs MICOM and the permutation test only
+        boot = [_group_paths(results, problem, member if g == 0 else ~member, bootstrap, seed, workers)
+                for g in (0, 1)]
+        mga["p_henseler"] = [henseler_p(boot[0][:, j], boot[1][:, j]) for j in range(len(difference))]
+        se_1, se_2 = boot[0].std(axis=0, ddof=1), boot[1].std(axis=0, ddof=1)
+        mga["p_parametric"], mga["p_welch"] = _parametric_tests(difference, se_1, se_2, *sizes)
     return GroupComparison(tuple(levels), sizes, micom, mga)
 
 
