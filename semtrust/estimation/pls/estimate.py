@@ -260,6 +260,46 @@ class PLSResults:
         wide = wide.reindex(columns=["direct", "indirect", "total"]).fillna({"indirect": 0.0})
         return wide.rename_axis(index=["source", "target"], columns=None).reset_index()
 
+    @property
+    def information_criteria(self) -> pd.DataFrame:
+        """AIC and BIC per endogenous construct (Sharma et al. 2019, as seminr): from the regression
+        of its composite scores on its predictors' scores, n·ln(SSE/n) + 2(k+1) or + (k+1)·ln n."""
+        cor = self.construct_scores.corr().to_numpy()
+        names = self.model.constructs
+        rows = []
+        for target in self.model.endogenous:
+            preds = [names.index(p) for p in self.model.predecessors(target)]
+            j = names.index(target)
+            r2 = cor[j, preds] @ np.linalg.solve(cor[np.ix_(preds, preds)], cor[preds, j])
+            log_mse = self.n * math.log((1 - r2) * (self.n - 1) / self.n)
+            rows.append((target, log_mse + 2 * (len(preds) + 1), log_mse + (len(preds) + 1) * math.log(self.n)))
+        return pd.DataFrame(rows, columns=["construct", "aic", "bic"])
+
+    @property
+    def mediation(self) -> pd.DataFrame:
+        """Every specific indirect effect with its bootstrap interval and the Zhao, Lynch & Chen
+        (2010) / Nitzl et al. (2016) type: complementary or competitive (partial) mediation,
+        indirect-only (full) mediation, direct-only (no mediation) or no effect."""
+        if self.draws is None:
+            raise InputError("the mediation analysis needs a bootstrap; run estimate_pls(..., bootstrap=10000)")
+        table = self.statistics
+        specific = table[table["part"] == "specific"]
+        paths = table[table["part"] == "path"].set_index(["rhs", "lhs"])
+        rows = []
+        for _, row in specific.iterrows():
+            chain = row["rhs"].split(" -> ")
+            indirect = not row["ci_lower"] <= 0 <= row["ci_upper"]
+            direct_row = paths.loc[(chain[0], chain[-1])] if (chain[0], chain[-1]) in paths.index else None
+            direct = direct_row is not None and not direct_row["ci_lower"] <= 0 <= direct_row["ci_upper"]
+            if indirect and direct:
+                kind = ("complementary" if row["est"] * direct_row["est"] > 0 else "competitive") + " partial mediation"
+            else:
+                kind = {(True, False): "indirect-only (full) mediation", (False, True): "direct-only (no mediation)",
+                        (False, False): "no effect"}[(indirect, direct)]
+            rows.append((row["rhs"], row["est"], row["se"], row["ci_lower"], row["ci_upper"],
+                         math.nan if direct_row is None else direct_row["est"], kind))
+        return pd.DataFrame(rows, columns=["chain", "indirect", "se", "ci_lower", "ci_upper", "direct", "type"])
+
     # ---- inference -------------------------------------------------------------------
     @cached_property
     def statistics(self) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 Stage: assessment (shared by the estimate and the bootstrap). One function,
 :func:`statistic_values`, turns a stack of fits into a B × m matrix whose columns are named by
-:func:`statistic_keys`: outer loadings and weights, paths, R², total and indirect effects, f²,
+:func:`statistic_keys`: outer loadings and weights, paths, R², total, total indirect and specific indirect effects, f²,
 HTMT and HTMT2, Cronbach's α, ρ_A, ρ_C and AVE. The estimate is row 0 of the same function on
 the sample, so a bootstrap draw and its estimate are computed by the same code.
 
@@ -39,6 +39,22 @@ def reachability(path_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return total > 0, indirect > 0
 
 
+def chains(model: PLSModel) -> list[tuple[str, ...]]:
+    """Every chain of two or more paths (source, mediators..., target): the specific indirect effects."""
+    found = []
+
+    def extend(chain: tuple[str, ...]) -> None:
+        for source, target in model.paths:
+            if source == chain[-1]:
+                if len(chain) > 1:
+                    found.append(chain + (target,))
+                extend(chain + (target,))
+
+    for construct in model.constructs:
+        extend((construct,))
+    return found
+
+
 def statistic_keys(model: PLSModel) -> list[tuple[str, str, str, str]]:
     """(part, lhs, op, rhs) naming each column of :func:`statistic_values`."""
     keys = [("loading", c, "=~", item) for c, item in model.slots]
@@ -49,6 +65,7 @@ def statistic_keys(model: PLSModel) -> list[tuple[str, str, str, str]]:
     names = model.constructs
     keys += [("total", names[j], "total", names[i]) for i, j in zip(*np.nonzero(total))]
     keys += [("indirect", names[j], "indirect", names[i]) for i, j in zip(*np.nonzero(indirect))]
+    keys += [("specific", chain[-1], "specific", " -> ".join(chain)) for chain in chains(model)]
     keys += [("f2", target, "f2", source) for source, target in model.paths]
     for part in ("htmt", "htmt2"):
         keys += [(part, names[i], part, names[j]) for i in range(len(names)) for j in range(i + 1, len(names))]
@@ -130,6 +147,9 @@ def statistic_values(cor: np.ndarray, fit: Fit, model: PLSModel, layout: Layout)
     reach_total, reach_indirect = reachability(model.path_matrix)
     columns.append(total[:, reach_total])
     columns.append((total - fit.paths)[:, reach_indirect])
+    for chain in chains(model):
+        steps = [(names.index(a), names.index(b)) for a, b in zip(chain, chain[1:])]
+        columns.append(np.prod([fit.paths[:, a, b] for a, b in steps], axis=0)[:, None])
     columns.append(f_squared(fit, model))
     upper = np.triu_indices(len(names), 1)
     for geometric in (False, True):
