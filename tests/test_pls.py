@@ -294,3 +294,28 @@ def test_micom_detects_a_shifted_group_and_is_seeded():
     assert (one.micom["mean_difference"] < 0).all()
     with pytest.raises(InputError, match="exactly two groups"):
         compare_groups(results, pd.Series(np.repeat(["a", "b", "c", "d"], 100)))
+
+
+def test_ipma_single_items_reduce_to_rescaled_regression():
+    from semtrust.estimation.pls.ipma import ipma, ipma_items
+
+    rng = np.random.default_rng(12)
+    x = rng.integers(1, 8, size=300).astype(float)
+    m = np.clip(np.round(0.5 * x + rng.normal(size=300) + 2), 1, 7)
+    y = np.clip(np.round(0.4 * m + 0.3 * x + rng.normal(size=300) + 1), 1, 7)
+    frame = pd.DataFrame({"x": x, "m": m, "y": y})
+    results = estimate_pls(frame, "X =~ x\nM =~ m\nY =~ y\nM ~ X\nY ~ X + M")
+    table = ipma(results, "Y", scale=(1, 7)).set_index("construct")
+    rescale = lambda v: (v - 1) / 6 * 100  # noqa: E731
+    design = np.column_stack([np.ones(300), rescale(x), rescale(m)])
+    direct_x, direct_m = np.linalg.lstsq(design, rescale(y), rcond=None)[0][1:]
+    slope_mx = np.polyfit(rescale(x), rescale(m), 1)[0]
+    assert table.loc["M", "importance"] == pytest.approx(direct_m, abs=1e-10)
+    assert table.loc["X", "importance"] == pytest.approx(direct_x + slope_mx * direct_m, abs=1e-10)
+    assert table.loc["X", "performance"] == pytest.approx(rescale(x).mean(), abs=1e-10)
+    items = ipma_items(results, "Y", scale=(1, 7)).set_index("item")
+    assert items.loc["x", "importance"] == pytest.approx(table.loc["X", "importance"], abs=1e-10)
+    with pytest.raises(InputError, match="not an endogenous construct"):
+        ipma(results, "X")
+    with pytest.raises(InputError, match="outside"):
+        ipma(results, "Y", scale=(2, 7))

@@ -6,8 +6,9 @@ True
 """
 from semtrust.estimation.pls.estimate import PLSResults, estimate_pls
 from semtrust.estimation.pls.groups import GroupComparison, compare_groups
+from semtrust.estimation.pls.ipma import ipma, ipma_items
 from semtrust.estimation.pls.model import PLSModel, parse_pls_model
 from semtrust.estimation.pls.predict import pls_predict
 
-__all__ = ["GroupComparison", "PLSModel", "PLSResults", "compare_groups", "estimate_pls", "parse_pls_model",
-           "pls_predict"]
+__all__ = ["GroupComparison", "PLSModel", "PLSResults", "compare_groups", "estimate_pls", "ipma", "ipma_items",
+           "parse_pls_model", "pls_predict"]
