@@ -168,9 +168,19 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) 
         cov = None
 
     def fit(syntax):
-        if cov is not None:
-            return SEM(syntax).fit(cov=cov, n=summary_n, estimator=estimator, missing=missing)
-        return SEM(syntax).fit(analysed, estimator=estimator, missing=missing)
+        try:
+            if cov is not None:
+                return SEM(syntax).fit(cov=cov, n=summary_n, estimator=estimator, missing=missing)
+            return SEM(syntax).fit(analysed, estimator=estimator, missing=missing)
+        except InputError as error:   # the data's problems name the data file
+            raise InputError(f"{data_path}: {error}" if str(data_path) not in str(error) else str(error)) from None
+
+    if cov is None and len(analysed) <= len(items) and screening is not None and len(screening.exclusions):
+        removed = [f"{s.rule} {s.excluded}" for s in screening.steps.itertuples() if s.excluded]
+        raise InputError(f"{data_path}: screening excluded {len(screening.exclusions)} of {screening.n_screened} "
+                         f"responses ({', '.join(removed)}), leaving {len(analysed)} for {len(items)} items; check "
+                         "those rules (e.g. --id names a column whose values repeat) or switch one off with "
+                         "--screen-skip RULE")
 
     groups = item_groups(spec)
     n = summary_n or len(analysed)

@@ -9,12 +9,24 @@ bootstrap resample.
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pandas as pd
 
 from semtrust.errors import EstimationError
 from semtrust.model.partable import ParameterTable, Row
+
+MEMORY_LIMIT = float(os.environ.get("SEMTRUST_MAX_MEMORY_GB", "2")) * 2 ** 30
+
+
+def check_memory(needed: float, what: str) -> None:
+    """Refuse, in one line naming the size, an allocation beyond SEMTRUST_MAX_MEMORY_GB (2 GB
+    by default) before it is attempted, instead of swapping or being killed."""
+    if needed > MEMORY_LIMIT:
+        raise EstimationError(f"{what} would need {needed / 2 ** 30:.1f} GB of memory (limit "
+                              f"{MEMORY_LIMIT / 2 ** 30:.1f} GB); fit fewer variables at once (e.g. each construct "
+                              "group separately) or raise SEMTRUST_MAX_MEMORY_GB")
 
 
 class CompiledModel:
@@ -180,8 +192,15 @@ class CompiledModel:
             np.add.at(jac, self._local(k), Fe[:, i].T)
         return jac
 
+    def derivative_bytes(self) -> float:
+        """Peak memory of :meth:`information`: the (parameters, p, p) derivative of Sigma, its
+        pieces, W times it and a transposed copy."""
+        return 5.0 * 8 * len(self.used) * self.p * self.p
+
     def information(self, theta: np.ndarray) -> np.ndarray:
         """Expected (Fisher) information per observation: 1/2 tr(W dS_a W dS_b) [+ dmu_a' W dmu_b]."""
+        check_memory(self.derivative_bytes(), f"the information matrix of {len(self.used)} parameters over "
+                     f"{self.p} variables")
         sigma, _, _ = self.implied(theta)
         W = np.linalg.inv(sigma)
         T = W @ self.jacobian(theta)           # W dSigma_k
@@ -258,7 +277,8 @@ def fisher_scoring(objective, gradient, information, start: np.ndarray, *, tol: 
     theta = start.copy()
     value = objective(theta)
     if not math.isfinite(value):
-        raise EstimationError("the starting values give a non-positive-definite implied covariance matrix")
+        raise EstimationError("the starting values give a non-positive-definite implied covariance matrix; "
+                              "give start values (e.g. start(0.7)*x1) or check the model's fixed values")
     inverse = None
     grad = gradient(theta)
     for iteration in range(1, max_iter + 1):
