@@ -172,6 +172,11 @@ def test_bootstrap_matches_seminr_on_the_same_resamples():
     for chain, expected in reference["specific"].items():
         check("specific", chain.split(" -> ")[-1], chain, expected)
         assert stats.loc[("specific", chain.split(" -> ")[-1], chain), "est"] == pytest.approx(expected["est"], abs=TOL)
+    inference = results.htmt_inference.set_index(["measure", "construct_1", "construct_2"])
+    htmt_draws = results.draws.values[:, list(results.statistics.query("part == 'htmt'").index)]
+    assert inference.loc[("htmt", "COMP", "LIKE"), "upper"] == pytest.approx(
+        np.quantile(htmt_draws[:, list(inference.loc["htmt"].index).index(("COMP", "LIKE"))], 0.95))
+    assert not inference.loc[("htmt", "QUAL", "PERF"), "below_90"]   # .918: fails either threshold
     mediation = results.mediation.set_index("chain")
     assert mediation.loc["COMP -> CUSA -> CUSL", "type"] == "indirect-only (full) mediation"
     assert mediation.loc["LIKE -> CUSA -> CUSL", "type"] == "complementary partial mediation"
@@ -220,6 +225,8 @@ def test_bad_data_and_settings_raise_input_error():
     model = "A =~ a1 + a2\nB =~ b1\nB ~ A"
     with pytest.raises(InputError, match="not numeric"):
         estimate_pls(data.assign(b1="x"), model)
+    with pytest.raises(InputError, match="infinite"):
+        estimate_pls(data.assign(b1=np.inf), model)
     with pytest.raises(InputError, match="no variance"):
         estimate_pls(data.assign(b1=1.0), model)
     with pytest.raises(InputError, match="inner weighting 'pca'"):

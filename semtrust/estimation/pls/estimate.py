@@ -55,6 +55,9 @@ def _prepare(data: pd.DataFrame, model: PLSModel, missing: str) -> pd.DataFrame:
     if missing not in MISSING:
         raise InputError(f"unknown missing-data treatment '{missing}'; use one of {', '.join(MISSING)}")
     items = items.astype(float)
+    infinite = [c for c in items.columns if np.isinf(items[c]).any()]
+    if infinite:
+        raise InputError(f"data: column(s) {', '.join(infinite)} contain infinite values; recode them as missing")
     items = items.fillna(items.mean()) if missing == "mean" else items.dropna()
     constant = [c for c in items.columns if not items[c].std() > 0]
     if constant:
@@ -261,6 +264,23 @@ class PLSResults:
         wide["direct"] = [direct.get(pair, 0.0) for pair in wide.index]
         wide = wide.reindex(columns=["direct", "indirect", "total"]).fillna({"indirect": 0.0})
         return wide.rename_axis(index=["source", "target"], columns=None).reset_index()
+
+    @property
+    def htmt_inference(self) -> pd.DataFrame:
+        """HTMT and HTMT2 per construct pair with the one-sided bootstrap upper bound at ``level``
+        (percentile, Franke & Sarstedt 2019) and whether it stays below .85 and .90."""
+        if self.draws is None:
+            raise InputError("HTMT inference needs a bootstrap; run estimate_pls(..., bootstrap=10000)")
+        table = self.statistics
+        rows = []
+        for j in np.flatnonzero(table["part"].isin(["htmt", "htmt2"]).to_numpy()):
+            draws = self.draws.values[:, j]
+            draws = draws[np.isfinite(draws)]
+            upper = float(np.quantile(draws, self.level)) if len(draws) else math.nan
+            rows.append((table["part"].iat[j], table["lhs"].iat[j], table["rhs"].iat[j], table["est"].iat[j], upper))
+        out = pd.DataFrame(rows, columns=["measure", "construct_1", "construct_2", "est", "upper"])
+        out["below_85"], out["below_90"] = out["upper"] < 0.85, out["upper"] < 0.90
+        return out
 
     @property
     def information_criteria(self) -> pd.DataFrame:
