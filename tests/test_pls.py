@@ -343,3 +343,17 @@ def test_two_stage_higher_order_matches_seminr():
     for construct in ("COMP", "LIKE"):
         for item, value in reference["weights"][construct].items():
             assert first.outer_weights.loc[item, construct] == pytest.approx(value, abs=TOL)
+
+
+def test_cvpat_matches_seminrextras_on_the_same_folds_and_resamples():
+    from semtrust.estimation.pls.predict import cvpat
+
+    fixture, results = fitted("corp_rep")
+    reference = fixture["seminrextras_cvpat"]
+    table = cvpat(results, seed=reference["seed"], draws=reference["draws"], fold_ids=reference["fold_ids"])
+    table = table.set_index(["benchmark", "construct"])
+    for benchmark in ("LM", "IA"):
+        for construct, expected in reference[benchmark].items():
+            row = table.loc[(benchmark, construct.lower() if construct == "Overall" else construct)]
+            for name, value in expected.items():
+                assert row[name] == pytest.approx(value, abs=TOL), (benchmark, construct, name)

@@ -1,7 +1,7 @@
 """Make the PLS-SEM conformance fixtures from the PyPI packages seminr and plspm.
 
 Reference tools only (not runtime dependencies of semtrust): ``pip install seminr==0.2.1
-plspm==0.5.7 "pandas<3"`` (seminr: Python port of R seminr, GPL-3.0-only; plspm: Python port of
+seminrextras==0.1.0 plspm==0.5.7 "pandas<3"`` (seminr and seminrExtras: Python port of R seminr, GPL-3.0-only; plspm: Python port of
 R plspm, GPL-3.0; plspm 0.5.7 fails under pandas 3, which rejects its ``path.loc[dv,]``, so use a
 separate virtual environment). Run from the repository root:
 ``python tests/conformance/make_pls_fixtures.py``.
@@ -303,6 +303,31 @@ def run_seminr_bootstrap(data: pd.DataFrame, spec: dict, draws: int, seed: int,
     return out
 
 
+def run_seminr_cvpat(data: pd.DataFrame, spec: dict, folds: int, draws: int, seed: int) -> dict:
+    """seminrExtras' CVPAT (direct antecedents) with its own fold shuffle (recorded as fold ids) and
+    semtrust's bootstrap resamples injected for every comparison."""
+    from seminrExtras.cvpat import assess_cvpat
+
+    items = [i for _, _, block in spec["constructs"] for i in block]
+    complete = data[items].replace(-99, np.nan).pipe(lambda d: d.fillna(d.mean()))
+    measurement, structural = seminr_model(spec)
+    model = seminr.estimate_pls(complete, measurement, structural, max_it=300, stop_criterion=7)
+    n = len(complete)
+    ordering = np.random.default_rng(seed).permutation(n)   # seminr's shuffle for this seed
+    fold_ids = np.empty(n, int)
+    fold_ids[ordering] = np.array(cut_folds(n, folds)) - 1
+    endogenous = list(dict.fromkeys(t for _, t in spec["paths"]))
+    rows = semtrust_resamples(seed, draws, n)
+    blocks = np.tile(rows, (2 + 2 * len(endogenous), 1))
+    result = assess_cvpat(model, nboot=draws, seed=seed, noFolds=folds, draws=(blocks, blocks))
+    out = {"fold_ids": fold_ids.tolist(), "draws": draws, "seed": seed}
+    for name, table in (("LM", result.cvpat_compare_lm), ("IA", result.cvpat_compare_ia)):
+        out[name] = {row: {"pls_loss": table.get(row, "PLS Loss"), "benchmark_loss": table.get(row, f"{name} Loss"),
+                           "t": table.get(row, "Boot T value"), "pvalue": table.get(row, "Boot P Value")}
+                     for row in table.rows}
+    return out
+
+
 def run_seminr_mga(data: pd.DataFrame, spec: dict, column: str, draws: int, seed: int) -> dict:
     """seminr's PLS-MGA (group 1: the column's first value) on the resamples semtrust draws."""
     items = [i for _, _, block in spec["constructs"] for i in block]
@@ -349,6 +374,7 @@ def main() -> None:
         fixture["seminr_predict"] = run_seminr_predict(data, spec, folds=10, seed=PREDICT_SEED)
         if case == "corp_rep":
             fixture["seminr_mga"] = run_seminr_mga(data, spec, "servicetype", MGA_DRAWS, MGA_SEED)
+            fixture["seminrextras_cvpat"] = run_seminr_cvpat(data, spec, 10, 500, PREDICT_SEED)
             fixture["seminr_bootstrap"] = run_seminr_bootstrap(
                 data, spec, BOOT_DRAWS, BOOT_SEED,
                 [("COMP", "CUSA", "CUSL"), ("LIKE", "CUSA", "CUSL"), ("QUAL", "LIKE", "CUSA", "CUSL")])

@@ -8,7 +8,7 @@ from semtrust.estimation.pls.estimate import PLSResults, estimate_pls
 from semtrust.estimation.pls.groups import GroupComparison, compare_groups
 from semtrust.estimation.pls.ipma import ipma, ipma_items
 from semtrust.estimation.pls.model import PLSModel, parse_pls_model
-from semtrust.estimation.pls.predict import pls_predict
+from semtrust.estimation.pls.predict import cvpat, pls_predict
 
-__all__ = ["GroupComparison", "PLSModel", "PLSResults", "compare_groups", "estimate_pls", "ipma", "ipma_items",
+__all__ = ["GroupComparison", "PLSModel", "PLSResults", "compare_groups", "cvpat", "estimate_pls", "ipma", "ipma_items",
            "parse_pls_model", "pls_predict"]

@@ -27,10 +27,14 @@ each computed per repetition and averaged over the repetitions.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from semtrust.errors import InputError
+from semtrust.estimation.bootstrap import resample_rows
 from semtrust.estimation.pls.algorithm import solve_stack
 from semtrust.estimation.pls.bootstrap import correlation_stack, moments_stack
 from semtrust.estimation.pls.estimate import PLSResults
@@ -69,10 +73,20 @@ def _causal_order(results: PLSResults) -> list[int]:
     return order
 
 
-def pls_predict(results: PLSResults, *, folds: int = 10, repetitions: int = 10, seed: int = 2024,
-                technique: str = "earliest", fold_ids: np.ndarray | None = None) -> pd.DataFrame:
-    """Q²predict, RMSE and MAE (PLS and LM) per endogenous item; ``fold_ids`` (repetitions × n,
-    fold numbers from 0) replaces the seeded partition, e.g. to reproduce another program's folds."""
+@dataclass
+class CrossValidation:
+    """Out-of-sample predictions of the endogenous items: repetitions × n × items."""
+
+    targets: list[tuple[str, int]]    # (construct, slot) of each predicted item
+    actual: np.ndarray                # n × items
+    pls: np.ndarray
+    lm: np.ndarray
+    naive: np.ndarray                 # training means
+
+
+def cross_validate(results: PLSResults, *, folds: int = 10, repetitions: int = 10, seed: int = 2024,
+                   technique: str = "earliest", fold_ids: np.ndarray | None = None) -> CrossValidation:
+    """PLS and LM out-of-sample predictions for every repetition (see the module docstring)."""
     model = results.model
     if model.higher_order:
         raise InputError("PLSpredict has no published procedure for higher-order constructs; "
@@ -118,15 +132,61 @@ def pls_predict(results: PLSResults, *, folds: int = 10, repetitions: int = 10, 
             design = np.column_stack([np.ones(train.sum()), raw[train][:, predictors]])
             beta = np.linalg.lstsq(design, raw[train, row], rcond=None)[0]
             lm_pred[r][test, column] = np.column_stack([np.ones(test.sum()), raw[test][:, predictors]]) @ beta
-    actual = raw[:, target_rows]
-    pls_error, lm_error = actual - pls_pred, actual - lm_pred
-    table = pd.DataFrame({
-        "construct": [c for c, _ in targets],
-        "item": [model.slots[row][1] for row in target_rows],
-        "q2_predict": (1 - (pls_error ** 2).sum(axis=1) / ((actual - naive) ** 2).sum(axis=1)).mean(axis=0),
+    return CrossValidation(targets, raw[:, target_rows], pls_pred, lm_pred, naive)
+
+
+def pls_predict(results: PLSResults, *, folds: int = 10, repetitions: int = 10, seed: int = 2024,
+                technique: str = "earliest", fold_ids: np.ndarray | None = None) -> pd.DataFrame:
+    """Q²predict, RMSE and MAE (PLS and LM) per endogenous item; ``fold_ids`` (repetitions × n,
+    fold numbers from 0) replaces the seeded partition, e.g. to reproduce another program's folds."""
+    cv = cross_validate(results, folds=folds, repetitions=repetitions, seed=seed, technique=technique,
+                        fold_ids=fold_ids)
+    pls_error, lm_error = cv.actual - cv.pls, cv.actual - cv.lm
+    return pd.DataFrame({
+        "construct": [c for c, _ in cv.targets],
+        "item": [results.model.slots[row][1] for _, row in cv.targets],
+        "q2_predict": (1 - (pls_error ** 2).sum(axis=1) / ((cv.actual - cv.naive) ** 2).sum(axis=1)).mean(axis=0),
         "pls_rmse": np.sqrt((pls_error ** 2).mean(axis=1)).mean(axis=0),
         "pls_mae": np.abs(pls_error).mean(axis=1).mean(axis=0),
         "lm_rmse": np.sqrt((lm_error ** 2).mean(axis=1)).mean(axis=0),
         "lm_mae": np.abs(lm_error).mean(axis=1).mean(axis=0),
     })
-    return table
+
+
+def cvpat(results: PLSResults, *, folds: int = 10, seed: int = 2024, technique: str = "direct",
+          draws: int = 2000, alternative: str = "two-sided", fold_ids: np.ndarray | None = None) -> pd.DataFrame:
+    """CVPAT (Liengaard et al. 2021; Sharma et al. 2023, as seminrExtras' ``assess_cvpat``): the
+    average loss of PLS against the LM and the indicator-average (IA) benchmark, per endogenous
+    construct and overall. A case's loss for a construct is its items' mean squared prediction
+    error (one k-fold run); IA predicts every item by its full-sample mean, as seminrExtras does.
+    ``t = d̄ / SD*(d̄)`` with d = benchmark loss − PLS loss and SD* the bootstrap SD of the mean of
+    the centred d (resample ``b`` = :func:`resample_rows` ``(seed, b, n)``); p from t(n − 1),
+    two-sided or ``alternative="greater"`` (PLS predicts better)."""
+    if alternative not in ("two-sided", "greater"):
+        raise InputError(f"unknown CVPAT alternative '{alternative}'; use two-sided or greater")
+    cv = cross_validate(results, folds=folds, repetitions=1, seed=seed, technique=technique,
+                        fold_ids=None if fold_ids is None else np.asarray(fold_ids)[None])
+    constructs = list(dict.fromkeys(c for c, _ in cv.targets))
+    member = np.array([[c == k for k in constructs] for c, _ in cv.targets], float)
+    member /= member.sum(axis=0)
+
+    def losses(prediction: np.ndarray) -> np.ndarray:
+        per_construct = (cv.actual - prediction) ** 2 @ member
+        return np.column_stack([per_construct, per_construct.mean(axis=1)])
+
+    pls_loss = losses(cv.pls[0])
+    n = len(cv.actual)
+    rows = np.stack([resample_rows(seed, b, n) for b in range(draws)])
+    out = []
+    for name, benchmark in (("LM", cv.lm[0]), ("IA", np.broadcast_to(cv.actual.mean(axis=0), cv.actual.shape))):
+        bench_loss = losses(benchmark)
+        difference = bench_loss - pls_loss
+        centred = difference - difference.mean(axis=0)
+        boot_sd = centred[rows].mean(axis=1).std(axis=0, ddof=1)
+        t = difference.mean(axis=0) / boot_sd
+        p = 2 * stats.t.sf(np.abs(t), n - 1) if alternative == "two-sided" else stats.t.sf(t, n - 1)
+        for j, construct in enumerate(constructs + ["overall"]):
+            out.append((name, construct, pls_loss[:, j].mean(), bench_loss[:, j].mean(),
+                        difference[:, j].mean(), t[j], p[j]))
+    return pd.DataFrame(out, columns=["benchmark", "construct", "pls_loss", "benchmark_loss", "difference", "t",
+                                      "pvalue"])
