@@ -357,3 +357,17 @@ def test_cvpat_matches_seminrextras_on_the_same_folds_and_resamples():
             row = table.loc[(benchmark, construct.lower() if construct == "Overall" else construct)]
             for name, value in expected.items():
                 assert row[name] == pytest.approx(value, abs=TOL), (benchmark, construct, name)
+
+
+def test_redundancy_analysis_matches_seminr_and_the_primer():
+    from semtrust.estimation.pls.estimate import redundancy_analysis
+
+    fixture, data = load_case("corp_rep")
+    _, results = fitted("corp_rep")
+    reference = fixture["seminr_redundancy"]
+    table = redundancy_analysis(data, results, reference["global_items"]).set_index("construct")
+    primer = {"QUAL": .805, "PERF": .811, "CSOR": .857, "ATTR": .874}   # Hair et al. (2022), chapter 5
+    for construct, value in reference["paths"].items():
+        assert table.loc[construct, "path"] == pytest.approx(value, abs=TOL)
+        assert table.loc[construct, "path"] == pytest.approx(primer[construct], abs=5e-4)
+    assert table["convergent"].all()

@@ -50,6 +50,7 @@ from seminr.predict.techniques import predict_DA, predict_EA
 HERE = Path(__file__).resolve().parent
 BOOT_DRAWS, BOOT_SEED = 1000, 123
 PREDICT_SEED = 42
+GLOBAL_ITEMS = {"QUAL": "qual_global", "PERF": "perf_global", "CSOR": "csor_global", "ATTR": "attr_global"}
 MGA_DRAWS, MGA_SEED = 1000, 77
 CORP_REP_MODEL = {
     "constructs": [
@@ -328,6 +329,19 @@ def run_seminr_cvpat(data: pd.DataFrame, spec: dict, folds: int, draws: int, see
     return out
 
 
+def run_seminr_redundancy(data: pd.DataFrame, spec: dict) -> dict:
+    """Redundancy analysis: each formative construct predicting its global single item (seminr)."""
+    paths = {}
+    for construct, mode, items in spec["constructs"]:
+        if construct in GLOBAL_ITEMS:
+            two = {"constructs": [(construct, mode, items), ("GLOBAL", "A", [GLOBAL_ITEMS[construct]])],
+                   "paths": [(construct, "GLOBAL")]}
+            measurement, structural = seminr_model(two)
+            model = seminr.estimate_pls(data, measurement, structural, missing_value=-99, max_it=300, stop_criterion=7)
+            paths[construct] = float(model.path_coef.get(construct, "GLOBAL"))
+    return {"global_items": GLOBAL_ITEMS, "paths": paths}
+
+
 def run_seminr_mga(data: pd.DataFrame, spec: dict, column: str, draws: int, seed: int) -> dict:
     """seminr's PLS-MGA (group 1: the column's first value) on the resamples semtrust draws."""
     items = [i for _, _, block in spec["constructs"] for i in block]
@@ -358,7 +372,7 @@ def main() -> None:
     for case, weighting, with_seminr in (("corp_rep", "path", True), ("corp_rep_factorial", "factorial", True),
                                          ("corp_rep_centroid", "centroid", False)):
         write_case(case, "corp_rep", corp_rep, CORP_REP_MODEL, weighting, with_seminr=with_seminr, with_plspm=True,
-                   extra_columns=("servicetype",))
+                   extra_columns=("servicetype",) + tuple(GLOBAL_ITEMS.values()))
     write_case("corp_rep_simple_plsc", "corp_rep_simple", corp_rep, CORP_REP_SIMPLE_PLSC, "path",
                with_seminr=True, with_plspm=False)
     write_case("mobi", "mobi", mobi, MOBI_MODEL, "path", with_seminr=True, with_plspm=True)
@@ -374,6 +388,7 @@ def main() -> None:
         fixture["seminr_predict"] = run_seminr_predict(data, spec, folds=10, seed=PREDICT_SEED)
         if case == "corp_rep":
             fixture["seminr_mga"] = run_seminr_mga(data, spec, "servicetype", MGA_DRAWS, MGA_SEED)
+            fixture["seminr_redundancy"] = run_seminr_redundancy(data, spec)
             fixture["seminrextras_cvpat"] = run_seminr_cvpat(data, spec, 10, 500, PREDICT_SEED)
             fixture["seminr_bootstrap"] = run_seminr_bootstrap(
                 data, spec, BOOT_DRAWS, BOOT_SEED,
