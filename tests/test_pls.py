@@ -45,7 +45,7 @@ def assert_block_table(table: pd.DataFrame, expected: dict, scale: float = 1.0):
             assert table.loc[item, construct] == pytest.approx(value * scale, abs=TOL), (construct, item)
 
 
-SEMINR_CASES = ["corp_rep", "corp_rep_factorial", "corp_rep_simple_plsc", "mobi"]
+SEMINR_CASES = ["corp_rep", "corp_rep_factorial", "corp_rep_plsc", "corp_rep_simple_plsc", "mobi"]
 PLSPM_CASES = ["corp_rep", "corp_rep_factorial", "corp_rep_centroid", "mobi"]
 
 
@@ -371,3 +371,12 @@ def test_redundancy_analysis_matches_seminr_and_the_primer():
         assert table.loc[construct, "path"] == pytest.approx(value, abs=TOL)
         assert table.loc[construct, "path"] == pytest.approx(primer[construct], abs=5e-4)
     assert table["convergent"].all()
+
+
+def test_listwise_deletion_equals_fitting_the_complete_cases():
+    fixture, data = load_case("corp_rep")
+    listwise = estimate_pls(data, fixture["model"], missing="listwise")
+    complete = estimate_pls(data.dropna(subset=list(listwise.model.indicators)), fixture["model"])
+    assert listwise.n == complete.n == 344 - 8   # eight respondents skipped a cusa/cusl item
+    pd.testing.assert_frame_equal(listwise.path_coefficients, complete.path_coefficients)
+    assert not np.allclose(listwise.fit.paths, fitted("corp_rep")[1].fit.paths)

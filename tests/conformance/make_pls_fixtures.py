@@ -72,6 +72,11 @@ CORP_REP_SIMPLE_PLSC = {
                    ("CUSA", "A", ["cusa"]), ("CUSL", "C", ["cusl_1", "cusl_2", "cusl_3"])],
     "paths": [("COMP", "CUSA"), ("LIKE", "CUSA"), ("COMP", "CUSL"), ("LIKE", "CUSL"), ("CUSA", "CUSL")],
 }
+# the extended model with PLSc for its reflective constructs (formative blocks stay composites)
+CORP_REP_PLSC = {
+    "constructs": [(c, "C" if c in ("COMP", "LIKE", "CUSL") else m, items) for c, m, items in CORP_REP_MODEL["constructs"]],
+    "paths": CORP_REP_MODEL["paths"],
+}
 # the extended model with COMP and LIKE as dimensions of a higher-order reputation construct (two-stage)
 CORP_REP_HOC = {
     "constructs": CORP_REP_MODEL["constructs"] + [("REP", "HA", ["COMP", "LIKE"])],
@@ -373,6 +378,8 @@ def main() -> None:
                                          ("corp_rep_centroid", "centroid", False)):
         write_case(case, "corp_rep", corp_rep, CORP_REP_MODEL, weighting, with_seminr=with_seminr, with_plspm=True,
                    extra_columns=("servicetype",) + tuple(GLOBAL_ITEMS.values()))
+    write_case("corp_rep_plsc", "corp_rep", corp_rep, CORP_REP_PLSC, "path", with_seminr=True, with_plspm=False,
+               extra_columns=("servicetype",) + tuple(GLOBAL_ITEMS.values()))
     write_case("corp_rep_simple_plsc", "corp_rep_simple", corp_rep, CORP_REP_SIMPLE_PLSC, "path",
                with_seminr=True, with_plspm=False)
     write_case("mobi", "mobi", mobi, MOBI_MODEL, "path", with_seminr=True, with_plspm=True)
