@@ -469,12 +469,13 @@ class MLResampler(Resampler):
     def __init__(self, compiled: CompiledModel, data: np.ndarray, theta: np.ndarray, metric_inv: np.ndarray):
         self.compiled, self.data, self.theta, self.metric_inv = compiled, data, theta, metric_inv
         self.n = len(data)
+        self.start_moments = compiled.moments(theta)
 
     def refit(self, rows: np.ndarray) -> np.ndarray | None:
         sample = self.data[rows]
         centered = sample - sample.mean(axis=0)
         cov = centered.T @ centered / len(sample)
-        estimate, ok = self.compiled.refit(cov, self.theta, self.metric_inv)
+        estimate, ok = self.compiled.refit(cov, self.theta, self.metric_inv, start_moments=self.start_moments)
         if not ok:
             try:
                 estimate, _ = self.compiled.estimate(cov, self.theta)
