@@ -380,3 +380,22 @@ def test_listwise_deletion_equals_fitting_the_complete_cases():
     assert listwise.n == complete.n == 344 - 8   # eight respondents skipped a cusa/cusl item
     pd.testing.assert_frame_equal(listwise.path_coefficients, complete.path_coefficients)
     assert not np.allclose(listwise.fit.paths, fitted("corp_rep")[1].fit.paths)
+
+
+def test_results_json_block_is_plain_json_with_every_part():
+    from semtrust.estimation.pls.export import pls_block
+    from semtrust.estimation.pls.groups import compare_groups
+    from semtrust.estimation.pls.predict import pls_predict
+
+    fixture, data = load_case("corp_rep")
+    results = estimate_pls(data, fixture["model"], bootstrap=200, seed=1, workers=1)
+    comparison = compare_groups(results, data["servicetype"], bootstrap=0, permutations=100, seed=1, workers=1)
+    block = pls_block(results, prediction=pls_predict(results, repetitions=1), comparison=comparison)
+    text = json.dumps(block, allow_nan=False)     # no NaN or numpy scalars anywhere
+    assert "NaN" not in text
+    paths = [row for row in block["parameters"] if row["op"] == "~"]
+    assert len(paths) == 13 and paths[-1]["lhs"] == "CUSL" and paths[-1]["rhs"] == "CUSA"
+    assert paths[-1]["est"] == pytest.approx(0.505, abs=5e-4) and paths[-1]["se"] > 0
+    assert {"micom", "mga", "plspredict", "statistics", "mediation", "htmt_inference"} <= set(block)
+    assert block["groups"]["sizes"] == list(comparison.sizes)
+    assert {row["construct"] for row in block["reliability"]} == set(results.model.constructs)
