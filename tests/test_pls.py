@@ -399,3 +399,15 @@ def test_results_json_block_is_plain_json_with_every_part():
     assert {"micom", "mga", "plspredict", "statistics", "mediation", "htmt_inference"} <= set(block)
     assert block["groups"]["sizes"] == list(comparison.sizes)
     assert {row["construct"] for row in block["reliability"]} == set(results.model.constructs)
+
+
+def test_degenerate_resamples_fail_alone():
+    rng = np.random.default_rng(1)
+    f = rng.normal(size=60)
+    frame = pd.DataFrame({"a1": (rng.random(60) < 0.05).astype(float), "a2": f + rng.normal(size=60),
+                          "a3": (rng.random(60) < 0.05).astype(float), "b1": f + rng.normal(size=60),
+                          "b2": f + rng.normal(size=60)})
+    results = estimate_pls(frame, "A <~ a1 + a2 + a3\nB =~ b1 + b2\nB ~ A", bootstrap=500, seed=1, workers=1)
+    failed = results.fit_measures["bootstrap_failed"]
+    assert 0 < failed < 50 and results.fit_measures["bootstrap_draws"] == 500 - failed
+    assert np.isfinite(results.parameters["se"]).all()

@@ -113,15 +113,27 @@ def _outer_update(cor: np.ndarray, weights: np.ndarray, item_cor: np.ndarray, la
     return _normalise(new, cor)
 
 
+def _inverse_or_nan(matrices: np.ndarray) -> np.ndarray:
+    """Inverses of a stack; a singular matrix (a bootstrap resample of a formative block can be one)
+    gets NaN, so that resample fails on its own instead of stopping the whole stack."""
+    try:
+        return np.linalg.inv(matrices)
+    except np.linalg.LinAlgError:
+        out = np.full_like(matrices, np.nan)
+        for b, matrix in enumerate(matrices):
+            try:
+                out[b] = np.linalg.inv(matrix)
+            except np.linalg.LinAlgError:
+                continue
+        return out
+
+
 def _iterate(cor: np.ndarray, layout: Layout, weighting: str, tol: float, max_iter: int):
     stack = len(cor)
-    formative_inverse = []
-    for k in layout.formative:
-        block = layout.blocks[k]
-        try:
-            formative_inverse.append(np.linalg.inv(cor[:, block[:, None], block[None, :]]))
-        except np.linalg.LinAlgError:
-            raise InputError("a formative (<~) block has perfectly collinear indicators; drop one of them") from None
+    formative_inverse = [_inverse_or_nan(cor[:, block[:, None], block[None, :]])
+                         for block in (layout.blocks[k] for k in layout.formative)]
+    if stack == 1 and not all(np.isfinite(inverse).all() for inverse in formative_inverse):
+        raise InputError("a formative (<~) block has perfectly collinear indicators; drop one of them")
     weights, item_cor = _normalise(np.repeat(layout.membership[None], stack, axis=0), cor)
     iterations = np.zeros(stack, int)
     converged = np.zeros(stack, bool)
@@ -135,8 +147,8 @@ def _iterate(cor: np.ndarray, layout: Layout, weighting: str, tol: float, max_it
         weights[active] = new
         item_cor[active] = new_item_cor
         iterations[active] = iteration
-        done = change < tol
-        converged[active[done]] = True
+        converged[active[change < tol]] = True
+        done = ~(change >= tol)   # converged, or failed (NaN: a singular block or a constant item)
         active = active[~done]
         if len(active) == 0:
             break

@@ -80,9 +80,10 @@ def correlation_stack(data: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 def statistics_of_rows(problem: Problem, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Statistics (stack × m) and convergence flags of the model refitted on each row set."""
-    cor = correlation_stack(problem.data, case_counts(rows, len(problem.data)))
-    fit = solve_stack(cor, problem.layout, weighting=problem.weighting, consistent=problem.consistent)
-    return statistic_values(cor, fit, problem.model, problem.layout), fit.converged
+    with np.errstate(invalid="ignore", divide="ignore"):   # a degenerate resample yields NaN and is dropped
+        cor = correlation_stack(problem.data, case_counts(rows, len(problem.data)))
+        fit = solve_stack(cor, problem.layout, weighting=problem.weighting, consistent=problem.consistent)
+        return statistic_values(cor, fit, problem.model, problem.layout), fit.converged
 
 
 _WORKER: dict = {}
