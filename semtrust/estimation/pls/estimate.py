@@ -326,7 +326,7 @@ class PLSResults:
     @cached_property
     def statistics(self) -> pd.DataFrame:
         """Every bootstrappable statistic: part, lhs, op, rhs, est and (after a bootstrap) boot_mean,
-        se, t, pvalue (two-sided, normal), ci_lower, ci_upper."""
+        se, t, pvalue (two-sided, normal), pvalue_one_sided, ci_lower, ci_upper."""
         table = pd.DataFrame(self.keys, columns=["part", "lhs", "op", "rhs"])
         table["est"] = self.estimates
         if self.draws is None:
@@ -339,6 +339,7 @@ class PLSResults:
         with np.errstate(divide="ignore", invalid="ignore"):
             table["t"] = table["est"] / table["se"]
         table["pvalue"] = 2 * stats.norm.sf(np.abs(table["t"]))
+        table["pvalue_one_sided"] = table["pvalue"] / 2   # H1: the effect has the estimate's sign
         bounds = [interval(values[:, j], float(table["est"].iloc[j]), self.ci, self.level,
                            None if self.draws.jackknife is None else self.draws.jackknife[:, j])
                   for j in range(values.shape[1])]
