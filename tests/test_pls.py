@@ -231,6 +231,12 @@ def test_bad_data_and_settings_raise_input_error():
         estimate_pls(data.assign(b1=1.0), model)
     with pytest.raises(InputError, match="inner weighting 'pca'"):
         estimate_pls(data, model, weighting="pca")
+    with pytest.raises(InputError, match="0 or more resamples"):
+        estimate_pls(data, model, bootstrap=-5)
+    with pytest.raises(InputError, match="higher-order approach"):
+        estimate_pls(data, model, higher_order="three_stage")
+    with pytest.raises(InputError, match="interval 'bc'"):
+        estimate_pls(data, model, ci="bc")
     with pytest.raises(InputError, match="collinear"):
         estimate_pls(data.assign(a2=data["a1"]), "A <~ a1 + a2\nB =~ b1\nB ~ A")
 

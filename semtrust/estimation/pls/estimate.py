@@ -413,6 +413,8 @@ def estimate_pls(data: pd.DataFrame, model: str, *, weighting: str = "path", con
     if ci not in ("percentile", "bca"):
         raise InputError(f"unknown interval '{ci}' for PLS; use percentile or bca "
                          f"(semtrust's CB-SEM bootstrap also knows {', '.join(CI_METHODS)})")
+    if bootstrap < 0 or not 0 < level < 1:
+        raise InputError(f"bootstrap needs 0 or more resamples and a level between 0 and 1, got {bootstrap} and {level}")
     if higher_order not in HIGHER_ORDER:
         raise InputError(f"unknown higher-order approach '{higher_order}'; use one of {', '.join(HIGHER_ORDER)}")
     items = _prepare(data, spec, missing)
