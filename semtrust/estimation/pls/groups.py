@@ -96,6 +96,11 @@ def _permutation_chunk(seed: int, first_size: int, pooled_weights: np.ndarray, f
 def compare_groups(results: PLSResults, group: pd.Series, *, bootstrap: int = 5000, permutations: int = 5000,
                    seed: int = 2024, workers: int | None = None, level: float = 0.95) -> GroupComparison:
     """MICOM and PLS-MGA between the two groups named by ``group`` (aligned to the data's index)."""
+    if not isinstance(group, pd.Series):
+        if len(group) != results.n:
+            raise InputError(f"group labels: {len(group)} given for {results.n} cases; pass the data's column "
+                             "(a Series) so the cases line up")
+        group = pd.Series(np.asarray(group), index=results.items.index, name="group")
     labels = group.reindex(results.items.index)
     levels = list(pd.unique(labels.dropna()))
     if len(levels) != 2:
