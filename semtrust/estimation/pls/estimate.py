@@ -49,18 +49,29 @@ def _prepare(data: pd.DataFrame, model: PLSModel, missing: str) -> pd.DataFrame:
         raise InputError(f"data: column(s) {', '.join(absent)} named in the model are not in the data; "
                          "check the spelling or the column mapping")
     items = data[list(model.indicators)]
-    text = [c for c in items.columns if not pd.api.types.is_numeric_dtype(items[c])]
+    text = [c for c, dtype in items.dtypes.items() if not pd.api.types.is_numeric_dtype(dtype)]
     if text:
         raise InputError(f"data: column(s) {', '.join(text)} are not numeric; recode the answers as numbers")
     if missing not in MISSING:
         raise InputError(f"unknown missing-data treatment '{missing}'; use one of {', '.join(MISSING)}")
-    items = items.astype(float)
-    infinite = [c for c in items.columns if np.isinf(items[c]).any()]
-    if infinite:
+    values = items.to_numpy(dtype=float, na_value=np.nan)
+    columns = np.array(items.columns)
+    infinite = columns[np.isinf(values).any(axis=0)]
+    if len(infinite):
         raise InputError(f"data: column(s) {', '.join(infinite)} contain infinite values; recode them as missing")
-    items = items.fillna(items.mean()) if missing == "mean" else items.dropna()
-    constant = [c for c in items.columns if not items[c].std() > 0]
-    if constant:
+    absent_answers = np.isnan(values)
+    if missing == "mean":
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)   # a column without answers is reported below
+            values = np.where(absent_answers, np.nanmean(values, axis=0), values)
+        index = items.index
+    else:
+        complete = ~absent_answers.any(axis=1)
+        values, index = values[complete], items.index[complete]
+    items = pd.DataFrame(values, index=index, columns=items.columns)
+    with np.errstate(invalid="ignore"):
+        constant = columns[~(values.std(axis=0) > 0)] if len(values) else columns
+    if len(constant):
         raise InputError(f"data: column(s) {', '.join(constant)} have no variance (or no answers); drop them "
                          "from the model")
     if len(items) < 3:
@@ -88,8 +99,10 @@ class PLSResults:
     @cached_property
     def standardized(self) -> np.ndarray:
         """n × slots standardized data (sample SD), one column per (construct, item) slot."""
-        z = (self.items - self.items.mean()) / self.items.std()
-        return z[[item for _, item in self.model.slots]].to_numpy()
+        values = self.items.to_numpy()
+        z = (values - values.mean(axis=0)) / values.std(axis=0, ddof=1)
+        columns = {item: k for k, item in enumerate(self.items.columns)}
+        return z[:, [columns[item] for _, item in self.model.slots]]
 
     @cached_property
     def correlation(self) -> np.ndarray:
