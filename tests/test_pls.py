@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from semtrust.errors import InputError
 from semtrust.estimation.pls import estimate_pls, parse_pls_model
@@ -417,3 +418,13 @@ def test_degenerate_resamples_fail_alone():
     failed = results.fit_measures["bootstrap_failed"]
     assert 0 < failed < 50 and results.fit_measures["bootstrap_draws"] == 500 - failed
     assert np.isfinite(results.parameters["se"]).all()
+
+
+def test_parametric_and_welch_mga_tests_agree_for_equal_groups():
+    from semtrust.estimation.pls.groups import parametric_tests
+
+    p_parametric, p_welch = parametric_tests(np.array([0.2]), np.array([0.08]), np.array([0.08]), 150, 150)
+    # equal sizes and SEs: both reduce to t = Δ / √(2(n−1)/n · se²); df 298 vs 296 barely differ
+    t = 0.2 / np.sqrt(2 * 149 / 150 * 0.08 ** 2)
+    assert p_parametric[0] == pytest.approx(2 * stats.t.sf(t, 298), rel=1e-12)
+    assert p_welch[0] == pytest.approx(2 * stats.t.sf(t, 296), rel=1e-9)
