@@ -1,8 +1,9 @@
 """PLS-SEM: PLS path modelling and PLSc with the Hair et al. assessment battery and a fast bootstrap.
 
->>> from semtrust.estimation.pls import estimate_pls
->>> callable(estimate_pls)
-True
+Modules: ``model`` (syntax), ``algorithm`` (batched PLS/PLSc), ``statistics`` (every bootstrapped
+statistic), ``bootstrap``, ``estimate`` (:func:`estimate_pls`, :class:`PLSResults`, redundancy
+analysis), ``predict`` (PLSpredict, CVPAT), ``groups`` (MICOM, MGA), ``ipma``, ``export`` (the
+results.json block). Each public function's docstring has a runnable example.
 """
 from semtrust.estimation.pls.estimate import PLSResults, estimate_pls, redundancy_analysis
 from semtrust.estimation.pls.export import pls_block
