@@ -350,6 +350,17 @@ def test_two_stage_higher_order_matches_seminr():
     for construct in ("COMP", "LIKE"):
         for item, value in reference["weights"][construct].items():
             assert first.outer_weights.loc[item, construct] == pytest.approx(value, abs=TOL)
+    boot = reference["bootstrap"]     # both stages re-estimated in every resample, as seminr does
+    booted = estimate_pls(data, fixture["model"], higher_order="two_stage", bootstrap=boot["draws"],
+                          seed=boot["seed"], workers=1)
+    paths = booted.statistics.query("part == 'path'").set_index(["rhs", "lhs"])
+    for source, target, expected in pairs(boot["paths"]):
+        assert paths.loc[(source, target), "se"] == pytest.approx(expected["sd"], abs=TOL)
+        assert paths.loc[(source, target), "ci_lower"] == pytest.approx(expected["ci_lower"], abs=TOL)
+        assert paths.loc[(source, target), "ci_upper"] == pytest.approx(expected["ci_upper"], abs=TOL)
+    from semtrust.estimation.pls.predict import pls_predict
+    with pytest.raises(InputError, match="higher-order"):
+        pls_predict(results)
 
 
 def test_cvpat_matches_seminrextras_on_the_same_folds_and_resamples():

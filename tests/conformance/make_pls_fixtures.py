@@ -361,14 +361,25 @@ def run_seminr_mga(data: pd.DataFrame, spec: dict, column: str, draws: int, seed
                                                     "p_henseler": r.pls_mga_p} for r in rows}}
 
 
-def run_seminr_two_stage(data: pd.DataFrame, spec: dict) -> dict:
-    """seminr's two-stage higher-order estimate: weights, loadings, paths and R²."""
+def run_seminr_two_stage(data: pd.DataFrame, spec: dict, draws: int, seed: int) -> dict:
+    """seminr's two-stage higher-order estimate (weights, loadings, paths, R²) and its bootstrap
+    (on mean-replaced data, semtrust's resamples): path SDs and percentile intervals."""
     measurement, structural = seminr_model(spec)
     model = seminr.estimate_pls(data, measurement, structural, missing_value=-99, max_it=300, stop_criterion=7)
+    items = list(dict.fromkeys(i for c, m, block in spec["constructs"] if m != "HA" for i in block))
+    complete = data[items].replace(-99, np.nan).pipe(lambda d: d.fillna(d.mean()))
+    boot_model = seminr.estimate_pls(complete, measurement, structural, max_it=300, stop_criterion=7)
+    boot = seminr.bootstrap_model(boot_model, nboot=draws, indices=semtrust_resamples(seed, draws, len(complete)))
+    paths = {}
+    for s, t in spec["paths"]:
+        values = np.array([rep.get(s, t) for rep in boot.boot_paths])
+        paths[f"{s} -> {t}"] = {"sd": float(np.std(values, ddof=1)), "ci_lower": float(np.quantile(values, 0.025)),
+                                "ci_upper": float(np.quantile(values, 0.975))}
     return {"version": seminr.__version__, "weights": _matrix(model.outer_weights),
             "loadings": _matrix(model.outer_loadings),
             "paths": {f"{s} -> {t}": float(model.path_coef.get(s, t)) for s, t in spec["paths"]},
-            "r2": {t: float(model.r_squared.get("Rsq", t)) for t in model.r_squared.cols}}
+            "r2": {t: float(model.r_squared.get("Rsq", t)) for t in model.r_squared.cols},
+            "bootstrap": {"draws": boot.boots, "seed": seed, "paths": paths}}
 
 
 def main() -> None:
@@ -386,7 +397,7 @@ def main() -> None:
     hoc = {"case": "corp_rep_two_stage", "data": "data/pls_corp_rep.csv", "missing_code": -99,
            "model": lavaan_syntax(CORP_REP_HOC),
            "weighting": "path", "consistent": False, "missing": "mean", "higher_order": "two_stage",
-           "n": len(corp_rep), "seminr": run_seminr_two_stage(corp_rep, CORP_REP_HOC)}
+           "n": len(corp_rep), "seminr": run_seminr_two_stage(corp_rep, CORP_REP_HOC, 500, BOOT_SEED)}
     (HERE / "fixtures" / "pls_corp_rep_two_stage.json").write_text(json.dumps(hoc, indent=1) + "\n")
     print("wrote corp_rep_two_stage")
     for case, data, spec in (("corp_rep", corp_rep, CORP_REP_MODEL), ("mobi", mobi, MOBI_MODEL)):

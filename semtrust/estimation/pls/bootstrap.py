@@ -31,13 +31,36 @@ CHUNK = 500
 
 @dataclass(frozen=True)
 class Problem:
-    """What a worker needs to recompute the statistics on any set of rows."""
+    """What a worker needs to recompute the statistics on any set of rows.
+
+    For a two-stage higher-order model ``data`` holds the stage-1 slots and ``first_stage`` the
+    stage-1 layout with, per stage-2 slot, its stage-1 slot (≥ 0) or −(k + 1) for the scores of
+    stage-1 construct k: each resample then re-estimates stage 1 and builds stage 2's correlations
+    as T'ST from it, so the bootstrap covers both stages."""
 
     data: np.ndarray          # n × slots, standardized
     model: PLSModel
     layout: Layout
     weighting: str
     consistent: bool
+    first_stage: tuple[Layout, np.ndarray] | None = None
+
+    def correlations(self, counts: np.ndarray) -> np.ndarray:
+        """The (stage-2) slot correlation matrices of the samples described by ``counts``."""
+        cor = correlation_stack(self.data, counts)
+        if self.first_stage is None:
+            return cor
+        layout, sources = self.first_stage
+        weights = solve_stack(cor, layout, weighting=self.weighting, consistent=self.consistent).weights
+        transform = np.zeros((len(cor), cor.shape[1], len(sources)))
+        for column, source in enumerate(sources):
+            if source >= 0:
+                transform[:, source, column] = 1.0
+            else:
+                transform[:, :, column] = weights[:, :, -source - 1]
+        cov = np.swapaxes(transform, 1, 2) @ cor @ transform
+        scale = 1.0 / np.sqrt(np.einsum("bpp->bp", cov))
+        return cov * scale[:, :, None] * scale[:, None, :]
 
 
 @dataclass
@@ -81,7 +104,7 @@ def correlation_stack(data: np.ndarray, counts: np.ndarray) -> np.ndarray:
 def statistics_of_rows(problem: Problem, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Statistics (stack × m) and convergence flags of the model refitted on each row set."""
     with np.errstate(invalid="ignore", divide="ignore"):   # a degenerate resample yields NaN and is dropped
-        cor = correlation_stack(problem.data, case_counts(rows, len(problem.data)))
+        cor = problem.correlations(case_counts(rows, len(problem.data)))
         fit = solve_stack(cor, problem.layout, weighting=problem.weighting, consistent=problem.consistent)
         return statistic_values(cor, fit, problem.model, problem.layout), fit.converged
 

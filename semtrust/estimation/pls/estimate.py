@@ -118,7 +118,14 @@ class PLSResults:
 
     @property
     def problem(self) -> Problem:
-        return Problem(self.standardized, self.model, self.layout, self.weighting, self.consistent)
+        if self.first_stage is None:
+            return Problem(self.standardized, self.model, self.layout, self.weighting, self.consistent)
+        first = self.first_stage
+        slot_of = {item: row for row, (_, item) in reversed(list(enumerate(first.model.slots)))}
+        sources = np.array([slot_of[item] if item in slot_of else -first.model.constructs.index(item) - 1
+                            for _, item in self.model.slots])
+        return Problem(first.standardized, self.model, self.layout, self.weighting, self.consistent,
+                       (first.layout, sources))
 
     @cached_property
     def keys(self) -> list[tuple[str, str, str, str]]:
@@ -412,7 +419,7 @@ def estimate_pls(data: pd.DataFrame, model: str, *, weighting: str = "path", con
     seeded with ``seed`` give SEs and ``ci`` ("percentile" or "bca") intervals. A construct measured
     by constructs (``TRUST =~ HT + CT + PT + ST``) is estimated with repeated indicators, or with
     ``higher_order="two_stage"`` from its dimensions' stage-1 scores (then ``first_stage`` holds the
-    stage-1 fit, and the bootstrap resamples stage 2 with those scores held fixed).
+    stage-1 fit; every bootstrap resample re-estimates both stages).
 
     >>> rng = np.random.default_rng(0)
     >>> f = rng.normal(size=(200, 1))

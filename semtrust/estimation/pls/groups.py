@@ -96,6 +96,9 @@ def _permutation_chunk(seed: int, first_size: int, pooled_weights: np.ndarray, f
 def compare_groups(results: PLSResults, group: pd.Series, *, bootstrap: int = 5000, permutations: int = 5000,
                    seed: int = 2024, workers: int | None = None, level: float = 0.95) -> GroupComparison:
     """MICOM and PLS-MGA between the two groups named by ``group`` (aligned to the data's index)."""
+    if results.first_stage is not None:
+        raise InputError("MICOM and MGA of a two-stage higher-order model are not supported; compare the groups "
+                         "with the repeated-indicators model (higher_order='repeated')")
     if not isinstance(group, pd.Series):
         if len(group) != results.n:
             raise InputError(f"group labels: {len(group)} given for {results.n} cases; pass the data's column "

@@ -88,7 +88,7 @@ def cross_validate(results: PLSResults, *, folds: int = 10, repetitions: int = 1
                    technique: str = "earliest", fold_ids: np.ndarray | None = None) -> CrossValidation:
     """PLS and LM out-of-sample predictions for every repetition (see the module docstring)."""
     model = results.model
-    if model.higher_order:
+    if model.higher_order or results.first_stage is not None:
         raise InputError("PLSpredict has no published procedure for higher-order constructs; "
                          "predict from the first-order model")
     if technique not in TECHNIQUES:
