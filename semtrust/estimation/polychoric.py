@@ -1,0 +1,261 @@
+"""Sample statistics of ordinal items: thresholds, polychoric correlations and their
+asymptotic covariance (the first stage of WLSMV).
+
+Likert answers are read as cut-offs of latent normal responses. lavaan's two-step method
+estimates each item's thresholds from its marginal proportions, then each pair's polychoric
+correlation by maximum likelihood with the thresholds held fixed (Olsson 1979). The
+asymptotic covariance matrix ``gamma`` of (thresholds, correlations) comes from casewise
+scores of both steps (Muthen 1984), exactly as lavaan's ``lav_samplestats`` builds its
+``NACOV``; DWLS weights by the inverse of its diagonal.
+
+All pairs are estimated at once: Newton steps on every correlation together, with the
+bivariate normal CDF on each pair's threshold grid from Owen's T function, so 50 items take
+a fraction of a second.
+
+>>> import numpy as np, pandas as pd
+>>> rng = np.random.default_rng(7)
+>>> latent = rng.multivariate_normal([0, 0], [[1, .6], [.6, 1]], size=2000)
+>>> items = pd.DataFrame(np.digitize(latent, [-1, 0, 1]) + 1, columns=["q1", "q2"])
+>>> stats = polychoric(items)
+>>> [round(t, 1) for t in stats.thresholds["q1"]]
+[-1.0, 0.0, 1.0]
+>>> round(float(stats.correlation.loc["q1", "q2"]), 2)
+0.59
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from semtrust.errors import EstimationError, InputError
+
+# a finite stand-in for an infinite threshold: Phi and the bivariate CDF are exact there in doubles
+_INFINITY = 40.0
+_RHO_BOUND = 0.999  # lavaan's bounds for a polychoric correlation
+MAX_CATEGORIES = 20
+
+
+def bivariate_normal_cdf(h, k, rho):
+    """P(X <= h, Y <= k) for standard normals with correlation ``rho``, elementwise over
+    broadcast arrays, by Owen's T function (Owen 1956):
+    Phi2 = (Phi(h) + Phi(k)) / 2 - T(h, a_h) - T(k, a_k) - beta.
+
+    >>> round(float(bivariate_normal_cdf(0.0, 0.0, 0.5)), 6)  # 1/4 + asin(.5)/(2 pi)
+    0.333333
+    >>> round(float(bivariate_normal_cdf(1.0, -0.5, -0.3)), 6)
+    0.217452
+    """
+    h, k, rho = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (h, k, rho)))
+    # a zero threshold is moved off zero: the formula divides by h and k, and the CDF is smooth
+    h = np.where(h == 0.0, 1e-300, h)
+    k = np.where(k == 0.0, 1e-300, k)
+    root = np.sqrt(np.clip(1.0 - rho * rho, 1e-300, None))
+    a_h = (k - rho * h) / (h * root)
+    a_k = (h - rho * k) / (k * root)
+    beta = np.where(h * k > 0, 0.0, 0.5)
+    return 0.5 * (special.ndtr(h) + special.ndtr(k)) - special.owens_t(h, a_h) - special.owens_t(k, a_k) - beta
+
+
+def bivariate_normal_pdf(x, y, rho):
+    """Density of the standard bivariate normal with correlation ``rho``."""
+    one_minus = 1.0 - rho * rho
+    return np.exp(-(x * x - 2 * rho * x * y + y * y) / (2 * one_minus)) / (2 * np.pi * np.sqrt(one_minus))
+
+
+@dataclass
+class OrdinalStatistics:
+    """Thresholds and polychoric correlations of ordinal items, with lavaan's ``NACOV``.
+
+    ``gamma`` is ordered as lavaan's ``WLS.obs``: every threshold, item by item, then the
+    correlations below the diagonal column by column (``pairs``); Var(statistics) = gamma / n.
+    """
+
+    names: list[str]
+    n: int
+    levels: dict[str, list]              # the observed answers of each item, in order
+    thresholds: dict[str, np.ndarray]
+    correlation: pd.DataFrame
+    gamma: np.ndarray
+    pairs: list[tuple[int, int]]         # (row, column) of each correlation in ``gamma``
+
+    @property
+    def threshold_names(self) -> list[tuple[str, str]]:
+        return [(v, f"t{k + 1}") for v in self.names for k in range(len(self.thresholds[v]))]
+
+    @property
+    def vector(self) -> np.ndarray:
+        """The statistics in ``gamma``'s order."""
+        r = self.correlation.to_numpy()
+        return np.concatenate([np.concatenate([self.thresholds[v] for v in self.names]),
+                               [r[i, j] for i, j in self.pairs]])
+
+
+def ordinal_codes(frame: pd.DataFrame) -> tuple[np.ndarray, dict[str, list]]:
+    """Answers as category numbers 0..K-1 (sorted observed values, as R's ``ordered()``)."""
+    codes = np.empty(frame.shape, dtype=np.int64)
+    levels = {}
+    for column, name in enumerate(frame.columns):
+        values = frame[name]
+        observed = sorted(pd.unique(values))
+        if len(observed) < 2:
+            raise InputError(f"column '{name}' has a single answer ({observed[0]!r}); an ordinal item "
+                             "needs at least two categories: drop it")
+        if len(observed) > MAX_CATEGORIES:
+            raise InputError(f"column '{name}' has {len(observed)} distinct values; ordinal items have at "
+                             f"most {MAX_CATEGORIES} categories: leave it out of 'ordered'")
+        levels[name] = observed
+        codes[:, column] = np.searchsorted(np.asarray(observed), values.to_numpy())
+    return codes, levels
+
+
+def polychoric(frame: pd.DataFrame, *, tol: float = 1e-10, max_iter: int = 100) -> OrdinalStatistics:
+    """Thresholds, polychoric correlations and their asymptotic covariance (lavaan's two-step
+    estimates and ``NACOV``) for complete ordinal answers in ``frame``."""
+    if frame.isna().any().any():
+        raise InputError("polychoric correlations need complete answers: drop the incomplete rows first")
+    names = [str(c) for c in frame.columns]
+    codes, levels = ordinal_codes(frame)
+    n, p = codes.shape
+    counts = np.array([len(levels[v]) for v in names])
+    k_max = int(counts.max())
+    onehot = np.zeros((n, p, k_max))
+    onehot[np.arange(n)[:, None], np.arange(p)[None, :], codes] = 1.0
+    marginal = onehot.mean(axis=0)
+    cumulative = np.cumsum(marginal, axis=1)
+    # boundaries t[0] = -inf < t[1] < ... < t[K] = +inf, padded with +inf up to k_max
+    bounds = np.full((p, k_max + 1), _INFINITY)
+    bounds[:, 0] = -_INFINITY
+    for i in range(p):
+        bounds[i, 1:counts[i]] = stats.norm.ppf(cumulative[i, : counts[i] - 1])
+    thresholds = {v: bounds[i, 1:counts[i]].copy() for i, v in enumerate(names)}
+
+    pairs = [(i, j) for j in range(p) for i in range(j + 1, p)]
+    rows = np.array([i for i, _ in pairs], dtype=int)
+    cols = np.array([j for _, j in pairs], dtype=int)
+    tables = np.einsum("nia,njb->ijab", onehot, onehot, optimize=True)[rows, cols] if pairs else np.zeros((0, k_max, k_max))
+    grid = _PairGrid(bounds[rows], bounds[cols], tables)
+    rho = grid.estimate(_start(codes, rows, cols), tol, max_iter)
+    correlation = np.eye(p)
+    correlation[rows, cols] = correlation[cols, rows] = rho
+    gamma = _nacov(codes, bounds, counts, marginal, grid, rho, rows, cols, n)
+    return OrdinalStatistics(names, n, levels, thresholds,
+                             pd.DataFrame(correlation, index=names, columns=names), gamma, pairs)
+
+
+def _start(codes: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Pearson correlations of the category numbers: close to the polychorics, inside the bounds."""
+    centered = codes - codes.mean(axis=0)
+    scale = np.sqrt((centered ** 2).sum(axis=0))
+    pearson = (centered.T @ centered) / np.outer(scale, scale)
+    return np.clip(pearson[rows, cols], -0.9, 0.9)
+
+
+class _PairGrid:
+    """Every pair's bivariate-normal cell probabilities on its threshold grid, and their
+    derivatives, for correlations ``rho`` (one per pair)."""
+
+    def __init__(self, bounds_row: np.ndarray, bounds_col: np.ndarray, tables: np.ndarray):
+        self.x = bounds_row[:, :, None]          # (pairs, K+1, 1)
+        self.y = bounds_col[:, None, :]          # (pairs, 1, K+1)
+        self.tables = tables
+        self.present = tables > 0
+
+    @staticmethod
+    def cells(grid: np.ndarray) -> np.ndarray:
+        """Cell masses from values on the corners: F(a+1, b+1) - F(a, b+1) - F(a+1, b) + F(a, b)."""
+        return grid[:, 1:, 1:] - grid[:, :-1, 1:] - grid[:, 1:, :-1] + grid[:, :-1, :-1]
+
+    def probabilities(self, rho: np.ndarray) -> np.ndarray:
+        return self.cells(bivariate_normal_cdf(self.x, self.y, rho[:, None, None]))
+
+    def loglik_derivatives(self, rho: np.ndarray):
+        """First and second derivatives of each pair's log-likelihood in its correlation."""
+        r = rho[:, None, None]
+        prob = np.where(self.present, self.probabilities(rho), 1.0)
+        density = bivariate_normal_pdf(self.x, self.y, r)
+        one_minus = 1.0 - r * r
+        quad = self.x ** 2 - 2 * r * self.x * self.y + self.y ** 2
+        # d phi2 / d rho = phi2 * (rho / (1 - rho^2) + (xy (1 - rho^2) - rho Q) / (1 - rho^2)^2)
+        density_slope = density * (r / one_minus + (self.x * self.y * one_minus - r * quad) / one_minus ** 2)
+        first = self.cells(density) / prob
+        second = self.cells(density_slope) / prob
+        n = self.tables
+        return (n * first).sum(axis=(1, 2)), (n * (second - first * first)).sum(axis=(1, 2))
+
+    def estimate(self, rho: np.ndarray, tol: float, max_iter: int) -> np.ndarray:
+        """Newton's method on all pairs at once, within lavaan's bounds (+-0.999)."""
+        for _ in range(max_iter):
+            gradient, hessian = self.loglik_derivatives(rho)
+            # a non-concave point (far from the optimum) takes a gradient step instead
+            step = np.where(hessian < 0, -gradient / np.where(hessian < 0, hessian, -1.0),
+                            np.sign(gradient) * 0.05)
+            step = np.clip(step, -0.2, 0.2)
+            new = np.clip(rho + step, -_RHO_BOUND, _RHO_BOUND)
+            if np.max(np.abs(new - rho), initial=0.0) < tol:
+                return new
+            rho = new
+        raise EstimationError("the polychoric correlations did not converge; an item pair may have "
+                              "nearly empty categories: merge sparse answer categories")
+
+    def scores(self, rho: np.ndarray):
+        """Per cell: d log P / d rho, and d P / d (row and column boundaries) split into the
+        boundary derivatives D (see :func:`_nacov`), with the cell probabilities."""
+        r = rho[:, None, None]
+        root = np.sqrt(1.0 - r * r)
+        prob = np.where(self.present, self.probabilities(rho), 1.0)
+        rho_score = self.cells(bivariate_normal_pdf(self.x, self.y, r)) / prob
+        # dF(u, v)/dx_u = phi(x_u) Phi((y_v - rho x_u) / R); differences over v give D_row(u, b)
+        g_row = stats.norm.pdf(self.x) * special.ndtr((self.y - r * self.x) / root)
+        g_col = stats.norm.pdf(self.y) * special.ndtr((self.x - r * self.y) / root)
+        d_row = g_row[:, :, 1:] - g_row[:, :, :-1]          # (pairs, K+1, K)
+        d_col = g_col[:, 1:, :] - g_col[:, :-1, :]          # (pairs, K, K+1)
+        return rho_score, d_row, d_col, prob
+
+
+def _nacov(codes, bounds, counts, marginal, grid: _PairGrid, rho, rows, cols, n) -> np.ndarray:
+    """lavaan's ``muthen1984``: with S = [threshold scores, correlation scores] per case,
+    A11 the threshold blocks of S'S, A21 the cross products of correlation scores with the
+    bivariate threshold scores, A22 the diagonal of the correlation block,
+    NACOV = n B^-1 S'S B^-T for B = [[A11, 0], [A21, A22]]."""
+    p = codes.shape[1]
+    offsets = np.concatenate([[0], np.cumsum(counts - 1)])
+    n_th = int(offsets[-1])
+    # univariate threshold scores: a case in category a has d log P_a / d t_a = -phi(t_a)/P_a and
+    # d log P_a / d t_(a+1) = phi(t_(a+1))/P_a (boundary indices; only interior ones are thresholds)
+    case_prob = marginal[np.arange(p)[None, :], codes]
+    density = stats.norm.pdf(bounds)
+    sc_th = np.zeros((len(codes), n_th))
+    for i in range(p):
+        a = codes[:, i]
+        upper = a + 1 < counts[i]
+        lower = a > 0
+        cases = np.arange(len(codes))
+        sc_th[cases[upper], offsets[i] + a[upper]] = density[i, a[upper] + 1] / case_prob[upper, i]
+        sc_th[cases[lower], offsets[i] + a[lower] - 1] = -density[i, a[lower]] / case_prob[lower, i]
+    rho_score, d_row, d_col, prob = grid.scores(rho)
+    sc_cor = rho_score[np.arange(len(rows))[None, :], codes[:, rows], codes[:, cols]]
+    # A21: sum over cells of n_ab s_rho(ab) d log P_ab / d t_u, with
+    # d P_ab / d x_u = [u == a+1] D_row(a+1, b) - [u == a] D_row(a, b)
+    weighted = grid.tables * rho_score / prob                       # (pairs, K, K)
+    a21_row = (d_row[:, 1:-1, :] * (weighted[:, :-1, :] - weighted[:, 1:, :])).sum(axis=2)
+    a21_col = (d_col[:, :, 1:-1] * (weighted[:, :, :-1] - weighted[:, :, 1:])).sum(axis=1)
+    a21 = np.zeros((len(rows), n_th))
+    for pair, (i, j) in enumerate(zip(rows, cols)):
+        a21[pair, offsets[i]:offsets[i + 1]] = a21_row[pair, : counts[i] - 1]
+        a21[pair, offsets[j]:offsets[j + 1]] = a21_col[pair, : counts[j] - 1]
+    g_th = np.zeros_like(sc_th)
+    for i in range(p):
+        block = slice(offsets[i], offsets[i + 1])
+        scores = sc_th[:, block]
+        try:
+            g_th[:, block] = np.linalg.solve(scores.T @ scores, scores.T).T
+        except np.linalg.LinAlgError:
+            raise EstimationError("the thresholds' information is singular: an answer category is "
+                                  "almost empty; merge sparse categories") from None
+    a22 = (sc_cor ** 2).sum(axis=0)
+    g_cor = (sc_cor - g_th @ a21.T) / a22
+    g = np.hstack([g_th, g_cor])
+    return n * (g.T @ g)

@@ -1,0 +1,102 @@
+# make_ordinal_fixtures.R -- lavaan references for ordinal (Likert) indicators:
+# cfa(..., ordered = <all indicators>, estimator = "WLSMV"), lavaan's defaults otherwise
+# (delta parameterization, listwise deletion, DWLS with robust.sem SEs and the scaled-shifted test).
+#
+# How to run:  cd tests/conformance && Rscript make_ordinal_fixtures.R
+# Needs r-cran-lavaan, r-cran-semtools, r-cran-psych, r-cran-jsonlite (committed fixtures: lavaan
+# 0.6-14, semTools 0.5-6, psych 2.2.9, R 4.2.2). These are reference tools, not semtrust dependencies.
+#
+# Cases
+#   bfi_ordinal        data/bfi.csv, the 25 six-point items as given (no reverse keying; ordinal
+#                      models take negative loadings), models/bfi_cfa.lav, rows complete on the items.
+#   holzinger_ordinal  data/HolzingerSwineford1939.csv x1-x9 cut at their quartiles into 4 ordered
+#                      categories: as.integer(cut(x, quantile(x, 0:4 / 4), include.lowest = TRUE)),
+#                      written once to data/holzinger_ordinal.csv; models/holzinger_cfa.lav.
+#   holzinger_ordinal_sem  the same data, models/holzinger_ordinal_sem.lav (regressions among the
+#                      factors and a residual covariance).
+#
+# Each fixtures/ordinal_<case>.json holds: the call; n; the sample thresholds
+# (lavInspect(fit, "sampstat")$th); the polychoric matrix from lavCor(items, ordered = items);
+# the diagonal of lavInspect(fit, "gamma") (the asymptotic covariance of thresholds and
+# polychorics, in lavaan's order: all thresholds variable by variable, then the correlations
+# below the diagonal column by column), the full gamma for holzinger_ordinal; every row of
+# parameterEstimates(fit, standardized = TRUE); fitMeasures(fit) (NA written as null); and
+# per factor semTools::compRelSEM(fit) (omega for categorical indicators, Green & Yang 2009),
+# compRelSEM(fit, tau.eq = TRUE) and psych::alpha(polychoric)$total$raw_alpha (ordinal alpha).
+
+suppressPackageStartupMessages({
+  library(lavaan)
+  library(semTools)
+  library(psych)
+  library(jsonlite)
+})
+local({
+  args <- commandArgs(trailingOnly = FALSE)
+  f <- sub("^--file=", "", args[grep("^--file=", args)])
+  if (length(f) == 1L && nzchar(f)) setwd(dirname(normalizePath(f)))
+})
+
+if (!file.exists("data/holzinger_ordinal.csv")) {
+  hs <- read.csv("data/HolzingerSwineford1939.csv")
+  cut4 <- function(x) as.integer(cut(x, quantile(x, 0:4 / 4), include.lowest = TRUE))
+  out <- as.data.frame(lapply(hs[paste0("x", 1:9)], cut4))
+  write.csv(out, "data/holzinger_ordinal.csv", row.names = FALSE)
+}
+writeLines(c("# Holzinger-Swineford x1-x9 as 4-category ordinal items: structural paths and a residual covariance",
+             "visual  =~ x1 + x2 + x3",
+             "textual =~ x4 + x5 + x6",
+             "speed   =~ x7 + x8 + x9",
+             "speed ~ visual + textual",
+             "x1 ~~ x4"), "models/holzinger_ordinal_sem.lav")
+
+cases <- list(
+  list(name = "bfi_ordinal", data = "data/bfi.csv", model = "bfi_cfa"),
+  list(name = "holzinger_ordinal", data = "data/holzinger_ordinal.csv", model = "holzinger_cfa",
+       full_gamma = TRUE),
+  list(name = "holzinger_ordinal_sem", data = "data/holzinger_ordinal.csv", model = "holzinger_ordinal_sem")
+)
+
+as_matrix_list <- function(m) lapply(seq_len(nrow(m)), function(i) unname(m[i, ]))
+
+for (case in cases) {
+  syntax <- paste(readLines(file.path("models", paste0(case$model, ".lav"))), collapse = "\n")
+  raw <- read.csv(case$data)
+  items <- lavNames(lavaanify(syntax), "ov")
+  data <- raw[complete.cases(raw[items]), items]
+  fit <- cfa(syntax, data = data, ordered = items, estimator = "WLSMV")
+  poly <- lavCor(data, ordered = items)
+  th <- lavInspect(fit, "sampstat")$th
+  gamma <- lavInspect(fit, "gamma")
+  pe <- parameterEstimates(fit, standardized = TRUE)
+  if (is.null(pe$label)) pe$label <- ""
+  pe <- pe[c("lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci.lower", "ci.upper", "std.all")]
+  fm <- fitMeasures(fit)
+  factors <- lavNames(fit, "lv")
+  omega <- compRelSEM(fit)
+  alpha_semtools <- compRelSEM(fit, tau.eq = TRUE)
+  lambda <- lavInspect(fit, "est")$lambda
+  alpha_psych <- sapply(factors, function(f) {
+    ind <- rownames(lambda)[lambda[, f] != 0]
+    suppressWarnings(psych::alpha(poly[ind, ind], check.keys = FALSE)$total$raw_alpha)
+  })
+  fixture <- list(
+    call = sprintf('cfa(model, data, ordered = c(%s), estimator = "WLSMV")',
+                   paste0('"', items, '"', collapse = ", ")),
+    lavaan_version = as.character(packageVersion("lavaan")),
+    semtools_version = as.character(packageVersion("semTools")),
+    psych_version = as.character(packageVersion("psych")),
+    data = case$data, model = paste0("models/", case$model, ".lav"),
+    n = lavInspect(fit, "nobs"), ordered = items,
+    thresholds = as.list(th),
+    polychoric = list(names = items, matrix = as_matrix_list(unclass(poly))),
+    gamma_diag = unname(diag(gamma)),
+    parameters = pe,
+    fit = as.list(fm),
+    reliability = list(omega = as.list(omega), alpha_compRelSEM = as.list(alpha_semtools),
+                       alpha_psych = as.list(alpha_psych))
+  )
+  if (isTRUE(case$full_gamma)) fixture$gamma <- as_matrix_list(unclass(gamma))
+  write(toJSON(fixture, digits = NA, auto_unbox = TRUE, na = "null", pretty = TRUE),
+        file.path("fixtures", paste0("ordinal_", case$name, ".json")))
+  cat("wrote", case$name, "\n")
+}
