@@ -1,0 +1,399 @@
+"""WLSMV for Likert items: lavaan's ``cfa(..., ordered = , estimator = "WLSMV")``.
+
+The estimation stage for ordinal indicators. The sample statistics are the thresholds and
+polychoric correlations of :mod:`semtrust.estimation.polychoric`; the model is the engine's
+RAM model in the delta parameterization (latent responses with unit variance: an ordinal
+item's residual variance is 1 minus its common variance, not a free parameter), plus one free
+threshold per sample threshold. DWLS minimises sum_k w_k (s_k - sigma_k(theta))^2 with
+w = 1 / diag(Gamma) by Gauss-Newton. lavaan's WLSMV then reports
+
+* robust SEs, the sandwich (D'WD)^-1 D'W Gamma W D (D'WD)^-1 / n;
+* the mean-and-variance adjusted (scaled-shifted) chi-square: a = sqrt(df / tr((U Gamma)^2)),
+  T = a T_DWLS + df - a tr(U Gamma), U = W - W D (D'WD)^-1 D'W;
+* the scaled CFI/TLI/RMSEA from the scaled statistics, and the robust ones of Savalei (2021)
+  from the ML discrepancy of the polychoric matrix at the DWLS estimates ("catML").
+
+>>> import numpy as np, pandas as pd
+>>> rng = np.random.default_rng(3)
+>>> factor = rng.normal(size=(800, 1))
+>>> latent = 0.7 * factor + np.sqrt(1 - 0.49) * rng.normal(size=(800, 4))
+>>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1,
+...                      columns=["q1", "q2", "q3", "q4"])
+>>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+>>> fit.fit_measures["df"]
+2
+>>> [round(x, 1) for x in fit.parameters.query("op == '=~'").std_all]
+[0.7, 0.7, 0.7, 0.7]
+>>> fit.parameters.query("op == '|' and lhs == 'q1'").rhs.tolist()
+['t1', 't2', 't3', 't4']
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from semtrust.engine import (PARAMETER_COLUMNS, SEM, CompiledModel, ParameterTable, Row, add_inference,
+                             build_parameter_table, estimate_rows, fit_measures, robust_fit_measures)
+from semtrust.errors import EstimationError, InputError
+from semtrust.estimation.polychoric import OrdinalStatistics, bivariate_normal_cdf, polychoric
+from semtrust.syntax import ModelSyntax, parse_model
+
+ESTIMATORS = ("WLSMV", "ULSMV", "DWLS")
+
+
+class OrdinalResults:
+    """A WLSMV (or ULSMV/DWLS) fit: ``parameters`` (lavaan's ``parameterEstimates`` with
+    ``std.all``, threshold rows ``|`` included), ``fit_measures`` (lavaan's ``fitMeasures``
+    names with '.' written as '_'), the sample statistics in ``statistics``."""
+
+    def __init__(self, *, estimator, statistics: OrdinalStatistics, compiled: CompiledModel,
+                 theta: np.ndarray, vcov: np.ndarray, parameters: pd.DataFrame, fit_measures: dict,
+                 iterations: int, source: str):
+        self.estimator = estimator
+        self.statistics = statistics
+        self.compiled = compiled
+        self.theta = theta
+        self.vcov = vcov
+        self.parameters = parameters
+        self.fit_measures = fit_measures
+        self.iterations = iterations
+        self.source = source
+        self.n = statistics.n
+
+    @property
+    def thresholds(self) -> dict[str, np.ndarray]:
+        """Model thresholds per item (equal to the sample ones unless constrained)."""
+        rows = self.parameters[self.parameters.op == "|"]
+        return {v: rows[rows.lhs == v].est.to_numpy() for v in self.statistics.names}
+
+    def implied_correlation(self) -> pd.DataFrame:
+        sigma, _, _ = self.compiled.implied(self.theta[: self.compiled.n_free])
+        names = self.compiled.observed
+        return pd.DataFrame(sigma, index=names, columns=names)
+
+
+def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, estimator: str = "WLSMV",
+                source: str = "<model>") -> OrdinalResults:
+    """Fit ``model`` (lavaan syntax) to ordinal items as lavaan's ``cfa(model, data,
+    ordered = , estimator = )`` does, with complete cases on the model's items.
+
+    ``ordered`` None or True means every observed variable of the model (lavaan's
+    ``ordered = TRUE``); a list must name them all (continuous indicators beside ordinal ones,
+    which need polyserial correlations, are not supported yet).
+    """
+    if estimator not in ESTIMATORS:
+        raise InputError(f"estimator '{estimator}' is not available for ordinal items; use one of "
+                         f"{', '.join(ESTIMATORS)}")
+    spec = model if isinstance(model, ModelSyntax) else parse_model(model, source)
+    source = spec.source
+    table = build_parameter_table(spec)
+    observed = table.observed
+    _check_model(table, spec, observed, ordered, data)
+    frame = data[observed].dropna()
+    if len(frame) <= len(observed):
+        raise InputError(f"only {len(frame)} complete rows for {len(observed)} ordinal items")
+    statistics = polychoric(frame)
+    rows = _delta_rows(table)
+    compiled = CompiledModel(ParameterTable(rows, observed, table.latent, [], []), observed)
+    estimation = _Estimation(compiled, statistics, estimator)
+    theta, iterations = estimation.run(_start_values(spec, table, rows, statistics, compiled.n_free))
+    # the delta parameterization: residual variance = 1 - common variance, recompiled for std.all
+    common = np.diag(compiled.implied(theta[: compiled.n_free])[0])
+    for r in rows:
+        if r.op == "~~" and r.lhs == r.rhs and r.lhs in observed:
+            r.value = 1.0 - common[observed.index(r.lhs)]
+    compiled = CompiledModel(ParameterTable(rows, observed, table.latent, [], []), observed)
+    vcov = estimation.vcov(theta)
+    parameters = _parameter_table(rows, compiled, statistics, theta, vcov)
+    return OrdinalResults(estimator=estimator, statistics=statistics, compiled=compiled, theta=theta,
+                          vcov=vcov, parameters=parameters, fit_measures=estimation.fit_measures(theta),
+                          iterations=iterations, source=source)
+
+
+def _check_model(table: ParameterTable, spec: ModelSyntax, observed: list[str], ordered, data) -> None:
+    absent = [v for v in observed if v not in data.columns]
+    if absent:
+        raise InputError(f"the data have no column for {', '.join(absent)} (used in {spec.source}); "
+                         "rename the columns or fix the model")
+    if ordered not in (None, True):
+        continuous = [v for v in observed if v not in set(ordered)]
+        if continuous:
+            raise InputError(f"{spec.source}: {', '.join(continuous)} not declared ordered; mixing continuous "
+                             "and ordinal variables is not supported yet: declare every item ordered")
+    if table.covariates:
+        raise InputError(f"{spec.source}: observed predictors ({', '.join(table.covariates)}) with ordinal "
+                         "items are not supported yet; model them as single-indicator factors")
+    if spec.definitions:
+        raise InputError(f"{spec.source}: defined parameters (:=) are not supported with ordinal items yet")
+    predictors = {r.rhs for r in table.rows if r.op == "~"} | {r.lhs for r in table.rows if r.op == "=~"}
+    bad = [v for v in observed if v in predictors]
+    if bad:
+        raise InputError(f"{spec.source}: the ordinal items {', '.join(bad)} predict or measure other "
+                         "variables, which the delta parameterization here does not support")
+
+
+def _delta_rows(table: ParameterTable) -> list[Row]:
+    """The table with the ordinal items' residual variances fixed (filled in after the fit),
+    and the free parameters renumbered (shared labels keep one number)."""
+    rows = [replace(r) for r in table.rows]
+    numbers: dict = {}
+    for r in rows:
+        if r.op == "~~" and r.lhs == r.rhs and r.lhs in table.observed:
+            r.free, r.value = -1, 0.0
+        elif r.free >= 0:
+            r.free = numbers.setdefault(r.free, len(numbers))
+    return rows
+
+
+def _start_values(spec: ModelSyntax, table: ParameterTable, rows: list[Row], statistics: OrdinalStatistics,
+                  n_model: int) -> np.ndarray:
+    """ML on the polychoric matrix (a near solution) for the model, the sample thresholds."""
+    try:
+        ml = SEM(spec).fit(cov=statistics.correlation, n=statistics.n)
+        estimates = ml.parameters.est.to_numpy()[: len(table.rows)]
+    except EstimationError:
+        defaults = {"=~": 0.5, "~": 0.0}
+        estimates = np.array([r.value if r.free < 0 else defaults.get(r.op, 1.0 if r.lhs == r.rhs else 0.0)
+                              for r in table.rows])
+    start = np.zeros(n_model)
+    for r, est in zip(rows, estimates):
+        if r.free >= 0:
+            start[r.free] = est
+    return np.concatenate([start, statistics.vector[: len(statistics.threshold_names)]])
+
+
+class _Estimation:
+    """The DWLS discrepancy, its Gauss-Newton minimisation and lavaan's robust corrections."""
+
+    def __init__(self, compiled: CompiledModel, statistics: OrdinalStatistics, estimator: str):
+        self.compiled = compiled
+        self.statistics = statistics
+        self.estimator = estimator
+        self.sample = statistics.vector
+        self.gamma = statistics.gamma
+        self.n_th = len(statistics.threshold_names)
+        self.weights = np.ones(len(self.sample)) if estimator == "ULSMV" else 1.0 / np.diag(self.gamma)
+        self.rows = np.array([i for i, _ in statistics.pairs], dtype=int)
+        self.cols = np.array([j for _, j in statistics.pairs], dtype=int)
+        self.n_model = compiled.n_free
+        self.n = statistics.n
+        # lavaan's WLS family divides by, and its test statistics and RMSEA use, n - 1
+        self.n_eff = statistics.n - 1
+
+    def implied(self, theta: np.ndarray) -> np.ndarray:
+        sigma, _, _ = self.compiled.implied(theta[: self.n_model])
+        return np.concatenate([theta[self.n_model:], sigma[self.rows, self.cols]])
+
+    def delta(self, theta: np.ndarray) -> np.ndarray:
+        """d(thresholds, correlations) / d theta."""
+        jac = self.compiled.jacobian(theta[: self.n_model])
+        delta = np.zeros((len(self.sample), len(theta)))
+        delta[: self.n_th, self.n_model:] = np.eye(self.n_th)
+        delta[self.n_th:, : self.n_model] = jac[:, self.rows, self.cols].T
+        return delta
+
+    def objective(self, theta: np.ndarray) -> float:
+        residual = self.sample - self.implied(theta)
+        return float(residual @ (self.weights * residual))
+
+    def run(self, theta: np.ndarray, *, tol: float = 1e-10, max_iter: int = 200) -> tuple[np.ndarray, int]:
+        """Gauss-Newton with step halving."""
+        value = self.objective(theta)
+        for iteration in range(1, max_iter + 1):
+            delta = self.delta(theta)
+            weighted = delta.T * self.weights
+            try:
+                step = np.linalg.solve(weighted @ delta, weighted @ (self.sample - self.implied(theta)))
+            except np.linalg.LinAlgError:
+                raise EstimationError("the model is not identified (D'WD is singular); fix a loading or "
+                                      "a variance per factor") from None
+            scale = 1.0
+            while scale > 1e-6:
+                candidate = theta + scale * step
+                new_value = self.objective(candidate)
+                if new_value <= value + 1e-15 * max(1.0, value):
+                    break
+                scale /= 2
+            else:
+                return theta, iteration
+            theta, value = candidate, new_value
+            if np.max(np.abs(scale * step)) < tol:
+                return theta, iteration
+        raise EstimationError(f"DWLS did not converge in {max_iter} iterations; check that the model is identified")
+
+    def information(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(D, (D'WD)^-1)."""
+        delta = self.delta(theta)
+        info = (delta.T * self.weights) @ delta
+        eigen = np.linalg.eigvalsh(info)
+        if eigen.min() < 1e-10 * max(eigen.max(), 1.0):
+            raise EstimationError("the model is not identified (D'WD is singular); fix a loading or a "
+                                  "variance per factor")
+        return delta, np.linalg.inv(info)
+
+    def vcov(self, theta: np.ndarray) -> np.ndarray:
+        delta, bread = self.information(theta)
+        if self.estimator == "DWLS":
+            return bread / self.n_eff
+        wd = delta * self.weights[:, None]
+        return bread @ (wd.T @ self.gamma @ wd) @ bread / self.n_eff
+
+    def fit_measures(self, theta: np.ndarray) -> dict:
+        n, n_th, weights = self.n_eff, self.n_th, self.weights
+        pstar = len(self.sample) - n_th
+        npar = len(theta)
+        df = len(self.sample) - npar
+        chisq = n * self.objective(theta)
+        correlations = self.sample[n_th:]
+        base_chisq = n * float(correlations @ (weights[n_th:] * correlations))
+        standard = fit_measures(chisq=chisq, df=df, npar=npar, n=n, baseline_chisq=base_chisq,
+                                baseline_df=pstar, unrestricted_logl=math.nan, srmr=math.nan)
+        residual = correlations - self.implied(theta)[n_th:]
+        p = len(self.statistics.names)
+        measures = dict(npar=npar, ntotal=self.n, chisq=chisq, df=df, pvalue=standard.pvalue,
+                        baseline_chisq=base_chisq, baseline_df=pstar, baseline_pvalue=standard.baseline_pvalue,
+                        cfi=standard.cfi, tli=standard.tli, rmsea=standard.rmsea,
+                        rmsea_ci_lower=standard.rmsea_ci_lower, rmsea_ci_upper=standard.rmsea_ci_upper,
+                        rmsea_pvalue=standard.rmsea_pvalue,
+                        srmr=math.sqrt(float(residual @ residual) / (p * (p + 1) / 2)),
+                        wrmr=math.sqrt(chisq / len(self.sample)))
+        if self.estimator == "DWLS" or df <= 0:
+            return measures
+        delta, bread = self.information(theta)
+        a, shift = self._scaled_shifted(delta, bread, df)
+        # the baseline (thresholds only) has U = W on the correlations
+        base_a, base_shift = self._scaled_shifted(delta[:, self.n_model:], None, pstar)
+        chisq_scaled = a * chisq + shift
+        base_scaled = base_a * base_chisq + base_shift
+        scaled = fit_measures(chisq=chisq_scaled, df=df, npar=npar, n=n, baseline_chisq=base_scaled,
+                              baseline_df=pstar, unrestricted_logl=math.nan, srmr=math.nan)
+        measures.update(chisq_scaled=chisq_scaled, df_scaled=df, pvalue_scaled=scaled.pvalue,
+                        chisq_scaling_factor=1.0 / a, chisq_shift_parameter=shift,
+                        baseline_chisq_scaled=base_scaled, baseline_df_scaled=pstar,
+                        baseline_pvalue_scaled=scaled.baseline_pvalue,
+                        baseline_chisq_scaling_factor=1.0 / base_a,
+                        cfi_scaled=scaled.cfi, tli_scaled=scaled.tli, rmsea_scaled=scaled.rmsea,
+                        rmsea_ci_lower_scaled=scaled.rmsea_ci_lower, rmsea_ci_upper_scaled=scaled.rmsea_ci_upper,
+                        rmsea_pvalue_scaled=scaled.rmsea_pvalue)
+        measures.update(self._robust(theta, delta, bread, df))
+        return measures
+
+    def _scaled_shifted(self, delta: np.ndarray, bread: np.ndarray | None, df: int) -> tuple[float, float]:
+        """lavaan's scaled-shifted test: (a, shift) with T_scaled = a T + shift."""
+        w = self.weights
+        if bread is None:
+            bread = np.linalg.inv((delta.T * w) @ delta)
+        wd = delta * w[:, None]
+        u_gamma = w[:, None] * self.gamma - wd @ (bread @ (wd.T @ self.gamma))
+        trace = float(np.trace(u_gamma))
+        trace2 = float(np.sum(u_gamma * u_gamma.T))
+        a = math.sqrt(df / trace2)
+        return a, df - a * trace
+
+    def _robust(self, theta: np.ndarray, delta: np.ndarray, bread: np.ndarray, df: int) -> dict:
+        """Savalei's (2021) robust CFI/TLI/RMSEA as lavaan's ``lav_fit_catml_dwls``: the ML
+        discrepancy of the polychoric matrix R at the DWLS estimates (XX3), with the scaling
+        c = tr(U' V U Gamma) / df, U = I - D E^-1 D'W and V the normal-theory weight of the
+        correlations at the implied matrix; the baseline is -n ln|R| with c = tr(Gamma) / pstar."""
+        r = self.statistics.correlation.to_numpy()
+        if np.linalg.eigvalsh(r).min() < np.sqrt(np.finfo(float).eps):
+            return {}
+        n, n_th, p = self.n_eff, self.n_th, len(r)
+        sigma, _, _ = self.compiled.implied(theta[: self.n_model])
+        sigma = sigma - np.diag(np.diag(sigma)) + np.eye(p)
+        inverse = np.linalg.inv(sigma)
+        logdet_r = np.linalg.slogdet(r)[1]
+        xx3 = self.n * (np.linalg.slogdet(sigma)[1] - logdet_r + np.trace(r @ inverse) - p)
+        xx3_null = -self.n * logdet_r
+        rows, cols = self.rows, self.cols
+        v = inverse[rows[:, None], rows[None, :]] * inverse[cols[:, None], cols[None, :]] \
+            + inverse[rows[:, None], cols[None, :]] * inverse[cols[:, None], rows[None, :]]
+        delta_c = delta[n_th:]
+        w_c = self.weights[n_th:]
+        u = np.eye(len(w_c)) - delta_c @ bread @ (delta_c.T * w_c)
+        gamma_c = self.gamma[n_th:, n_th:]
+        c_hat = float(np.sum((u.T @ v @ u) * gamma_c.T)) / df
+        pstar = len(w_c)
+        c_null = float(np.trace(gamma_c)) / pstar
+        base = fit_measures(chisq=xx3, df=df, npar=len(theta), n=n, baseline_chisq=xx3_null, baseline_df=pstar,
+                            unrestricted_logl=math.nan, srmr=math.nan)
+        robust = robust_fit_measures(base, c_hat, c_null)
+        return dict(cfi_robust=robust.cfi_robust, tli_robust=robust.tli_robust, rmsea_robust=robust.rmsea_robust,
+                    rmsea_ci_lower_robust=robust.rmsea_ci_lower_robust,
+                    rmsea_ci_upper_robust=robust.rmsea_ci_upper_robust,
+                    rmsea_pvalue_robust=robust.rmsea_pvalue_robust)
+
+
+def _parameter_table(rows: list[Row], compiled: CompiledModel, statistics: OrdinalStatistics,
+                     theta: np.ndarray, vcov: np.ndarray) -> pd.DataFrame:
+    """lavaan's order: the user's rows, thresholds, lavaan's added rows, then the fixed scaling
+    factors (``~*~``), intercepts and latent means of the delta parameterization."""
+    n_model = compiled.n_free
+    frame = estimate_rows(rows, compiled, theta[:n_model], vcov[:n_model, :n_model])
+    user = np.array([r.user for r in rows])
+    se = np.sqrt(np.clip(np.diag(vcov)[n_model:], 0, None))
+    thresholds = pd.DataFrame([dict(lhs=v, op="|", rhs=t, label="", est=theta[n_model + k], se=se[k],
+                                    std_all=theta[n_model + k])
+                               for k, (v, t) in enumerate(statistics.threshold_names)])
+    fixed = [dict(lhs=v, op="~*~", rhs=v, label="", est=1.0, se=0.0, std_all=1.0) for v in compiled.observed]
+    fixed += [dict(lhs=v, op="~1", rhs="", label="", est=0.0, se=0.0, std_all=0.0)
+              for v in compiled.observed + compiled.table.latent]
+    table = pd.concat([frame[user], thresholds, frame[~user], pd.DataFrame(fixed)], ignore_index=True)
+    return add_inference(table)[PARAMETER_COLUMNS]
+
+
+def ordinal_omega(results: OrdinalResults) -> dict[str, float]:
+    """Reliability of each factor's sum score for categorical indicators (Green & Yang 2009), as
+    semTools ``compRelSEM`` on an ordinal fit: the covariance of the items' category scores
+    implied by the common factor (lambda_i lambda_j psi), over that implied by the polychoric
+    matrix, both through the bivariate normal probabilities on the model's thresholds."""
+    params = results.parameters
+    thresholds = results.thresholds
+    correlation = results.statistics.correlation
+    model_theta = results.theta[: results.compiled.n_free]
+    variances = dict(zip(results.compiled.names, results.compiled.total_sd(model_theta) ** 2))
+    omega = {}
+    for factor in results.compiled.table.latent:
+        loads = params[(params.op == "=~") & (params.lhs == factor)
+                       & params.rhs.isin(results.statistics.names)]
+        if len(loads) < 2:
+            continue
+        items = loads.rhs.tolist()
+        lam = loads.est.to_numpy()
+        true_part = np.outer(lam, lam) * variances[factor]
+        total = correlation.loc[items, items].to_numpy()
+        omega[factor] = _category_covariance(true_part, items, thresholds) / \
+            _category_covariance(total, items, thresholds)
+    return omega
+
+
+def _category_covariance(r: np.ndarray, items: list[str], thresholds: dict) -> float:
+    """sum_ij sum_cc' [Phi2(t_ic, t_jc', r_ij) - Phi(t_ic) Phi(t_jc')]: the covariance of the
+    items' sum score implied by latent correlations ``r``."""
+    total = 0.0
+    for i, a in enumerate(items):
+        for j, b in enumerate(items):
+            x, y = np.meshgrid(thresholds[a], thresholds[b], indexing="ij")
+            if i == j and r[i, j] >= 1 - 1e-12:
+                joint = stats.norm.cdf(np.minimum(x, y))
+            else:
+                joint = bivariate_normal_cdf(x, y, r[i, j])
+            total += float(joint.sum() - stats.norm.cdf(thresholds[a]).sum() * stats.norm.cdf(thresholds[b]).sum())
+    return total
+
+
+def ordinal_alpha(correlation: pd.DataFrame, items: list[str]) -> float:
+    """Ordinal alpha (Zumbo, Gadermann & Zeisser 2007): Cronbach's alpha of the polychoric
+    matrix, as ``psych::alpha(polychoric)``.
+
+    >>> r = pd.DataFrame([[1, .5, .5], [.5, 1, .5], [.5, .5, 1]], index=list("abc"), columns=list("abc"))
+    >>> round(ordinal_alpha(r, ["a", "b", "c"]), 4)
+    0.75
+    """
+    sub = correlation.loc[items, items].to_numpy()
+    k = len(items)
+    return float(k / (k - 1) * (1 - np.trace(sub) / sub.sum()))
