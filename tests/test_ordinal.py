@@ -1,0 +1,107 @@
+"""Ordinal items (WLSMV) against lavaan 0.6-14 ``cfa(..., ordered = , estimator = "WLSMV")``,
+semTools ``compRelSEM`` and psych ``alpha``: fixtures from tests/conformance/make_ordinal_fixtures.R."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from semtrust.errors import InputError
+from semtrust.estimation.ordinal import fit_ordinal, ordinal_alpha, ordinal_omega
+from semtrust.estimation.polychoric import bivariate_normal_cdf, polychoric
+
+CONFORMANCE = Path(__file__).parent / "conformance"
+CASES = ["bfi_ordinal", "holzinger_ordinal", "holzinger_ordinal_sem"]
+
+
+def load(case):
+    fixture = json.loads((CONFORMANCE / "fixtures" / f"ordinal_{case}.json").read_text())
+    data = pd.read_csv(CONFORMANCE / fixture["data"])
+    model = (CONFORMANCE / fixture["model"]).read_text()
+    return fixture, data, model
+
+
+@pytest.fixture(scope="module", params=CASES)
+def case(request):
+    fixture, data, model = load(request.param)
+    return fixture, data, fit_ordinal(data, model, ordered=fixture["ordered"])
+
+
+def test_thresholds_polychorics_and_gamma(case):
+    fixture, data, fit = case
+    st = fit.statistics
+    assert st.n == fixture["n"]
+    thresholds = np.concatenate([st.thresholds[v] for v in st.names])
+    np.testing.assert_allclose(thresholds, list(fixture["thresholds"].values()), atol=1e-8)
+    expected = pd.DataFrame(fixture["polychoric"]["matrix"], index=fixture["polychoric"]["names"],
+                            columns=fixture["polychoric"]["names"])
+    np.testing.assert_allclose(st.correlation.loc[expected.index, expected.columns], expected, atol=1e-6)
+    np.testing.assert_allclose(np.diag(st.gamma), fixture["gamma_diag"], rtol=1e-5)
+    if "gamma" in fixture:
+        np.testing.assert_allclose(st.gamma, fixture["gamma"], atol=1e-6)
+
+
+def test_parameter_table_matches_lavaan(case):
+    fixture, _, fit = case
+    expected = pd.DataFrame(fixture["parameters"])
+    got = fit.parameters
+    assert got[["lhs", "op", "rhs"]].values.tolist() == expected[["lhs", "op", "rhs"]].values.tolist()
+    for ours, theirs in [("est", "est"), ("se", "se"), ("std_all", "std.all"), ("ci_lower", "ci.lower")]:
+        np.testing.assert_allclose(got[ours], expected[theirs].astype(float), atol=1e-4, err_msg=ours)
+    z = expected.z.astype(float)
+    np.testing.assert_allclose(got.z[z.notna()], z[z.notna()], rtol=1e-3, atol=1e-3)
+
+
+FIT_NAMES = ["chisq", "df", "pvalue", "chisq_scaled", "df_scaled", "pvalue_scaled", "chisq_scaling_factor",
+             "baseline_chisq", "baseline_df", "baseline_chisq_scaled", "baseline_chisq_scaling_factor",
+             "cfi", "tli", "cfi_scaled", "tli_scaled", "cfi_robust", "tli_robust", "rmsea", "rmsea_ci_lower",
+             "rmsea_ci_upper", "rmsea_pvalue", "rmsea_scaled", "rmsea_ci_lower_scaled", "rmsea_ci_upper_scaled",
+             "rmsea_pvalue_scaled", "rmsea_robust", "rmsea_ci_lower_robust", "rmsea_ci_upper_robust",
+             "rmsea_pvalue_robust", "srmr", "wrmr", "npar"]
+
+
+def test_fit_measures_match_lavaan(case):
+    fixture, _, fit = case
+    for name in FIT_NAMES:
+        expected = fixture["fit"][name.replace("_", ".") if name not in ("srmr",) else name]
+        assert fit.fit_measures[name] == pytest.approx(expected, rel=1e-4, abs=1e-6), name
+
+
+def test_ordinal_reliability(case):
+    fixture, _, fit = case
+    reliability = fixture["reliability"]
+    omega = ordinal_omega(fit)
+    assert omega == pytest.approx(reliability["omega"], abs=1e-5)
+    params = fit.parameters
+    for factor, expected in reliability["alpha_psych"].items():
+        items = params[(params.op == "=~") & (params.lhs == factor)].rhs.tolist()
+        assert ordinal_alpha(fit.statistics.correlation, items) == pytest.approx(expected, abs=1e-6)
+
+
+def test_bivariate_normal_cdf_against_scipy():
+    points = [(-0.6, 0.1, 0.3), (0.0, 0.0, -0.7), (1.2, 0.0, 0.95), (-2.0, -1.5, 0.999), (0.4, -0.3, -0.99)]
+    for h, k, rho in points:
+        expected = stats.multivariate_normal(cov=[[1, rho], [rho, 1]]).cdf([h, k])
+        assert bivariate_normal_cdf(h, k, rho) == pytest.approx(expected, abs=1e-6)
+
+
+def test_polychoric_recovers_a_known_correlation():
+    rng = np.random.default_rng(11)
+    latent = rng.multivariate_normal([0, 0, 0], [[1, .7, .3], [.7, 1, .5], [.3, .5, 1]], size=20000)
+    items = pd.DataFrame(np.digitize(latent, [-0.8, 0.2, 1.1]), columns=["a", "b", "c"])
+    r = polychoric(items).correlation
+    assert r.loc["a", "b"] == pytest.approx(0.7, abs=0.02)
+    assert r.loc["a", "c"] == pytest.approx(0.3, abs=0.02)
+
+
+def test_bad_input_is_one_line():
+    _, data, model = load("holzinger_ordinal")
+    with pytest.raises(InputError, match="not available"):
+        fit_ordinal(data, model, estimator="MLR")
+    with pytest.raises(InputError, match="x9 not declared ordered"):
+        fit_ordinal(data, model, ordered=[f"x{i}" for i in range(1, 9)])
+    constant = data.assign(x1=1)
+    with pytest.raises(InputError, match="'x1' has a single answer"):
+        fit_ordinal(constant, model)
