@@ -183,6 +183,7 @@ class _Estimation:
         self.n = statistics.n
         # lavaan's WLS family divides by, and its test statistics and RMSEA use, n - 1
         self.n_eff = statistics.n - 1
+        self._information = None
 
     def implied(self, theta: np.ndarray) -> np.ndarray:
         sigma, _, _ = self.compiled.implied(theta[: self.n_model])
@@ -201,16 +202,22 @@ class _Estimation:
         return float(residual @ (self.weights * residual))
 
     def run(self, theta: np.ndarray, *, tol: float = 1e-10, max_iter: int = 200) -> tuple[np.ndarray, int]:
-        """Gauss-Newton with step halving."""
+        """Gauss-Newton with step halving on the model parameters. With a diagonal weight and
+        one free parameter per threshold, the thresholds are fitted exactly (their estimates are
+        the sample thresholds), so only the correlation rows are iterated."""
+        n_th, n_model = self.n_th, self.n_model
+        theta = np.concatenate([theta[:n_model], self.sample[:n_th]])
         value = self.objective(theta)
+        weights = self.weights[n_th:]
         for iteration in range(1, max_iter + 1):
-            delta = self.delta(theta)
-            weighted = delta.T * self.weights
+            delta = self.delta(theta)[n_th:, :n_model]
+            weighted = delta.T * weights
             try:
-                step = np.linalg.solve(weighted @ delta, weighted @ (self.sample - self.implied(theta)))
+                step = np.linalg.solve(weighted @ delta, weighted @ (self.sample - self.implied(theta))[n_th:])
             except np.linalg.LinAlgError:
                 raise EstimationError("the model is not identified (D'WD is singular); fix a loading or "
                                       "a variance per factor") from None
+            step = np.concatenate([step, np.zeros(n_th)])
             scale = 1.0
             while scale > 1e-6:
                 candidate = theta + scale * step
@@ -226,14 +233,22 @@ class _Estimation:
         raise EstimationError(f"DWLS did not converge in {max_iter} iterations; check that the model is identified")
 
     def information(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(D, (D'WD)^-1)."""
+        """(D, (D'WD)^-1) at the estimates, computed once for the SEs and the tests."""
+        if self._information is not None and np.array_equal(self._information[0], theta):
+            return self._information[1:]
         delta = self.delta(theta)
         info = (delta.T * self.weights) @ delta
-        eigen = np.linalg.eigvalsh(info)
-        if eigen.min() < 1e-10 * max(eigen.max(), 1.0):
+        try:
+            chol = np.linalg.cholesky(info)
+            singular = np.diag(chol).min() ** 2 < 1e-10 * np.diag(info).max()
+        except np.linalg.LinAlgError:
+            singular = True
+        if singular:
             raise EstimationError("the model is not identified (D'WD is singular); fix a loading or a "
                                   "variance per factor")
-        return delta, np.linalg.inv(info)
+        bread = np.linalg.inv(info)
+        self._information = (theta.copy(), delta, bread)
+        return delta, bread
 
     def vcov(self, theta: np.ndarray) -> np.ndarray:
         delta, bread = self.information(theta)
@@ -314,9 +329,12 @@ class _Estimation:
             + inverse[rows[:, None], cols[None, :]] * inverse[cols[:, None], rows[None, :]]
         delta_c = delta[n_th:]
         w_c = self.weights[n_th:]
-        u = np.eye(len(w_c)) - delta_c @ bread @ (delta_c.T * w_c)
         gamma_c = self.gamma[n_th:, n_th:]
-        c_hat = float(np.sum((u.T @ v @ u) * gamma_c.T)) / df
+        # U = I - L R' is a low-rank update of I: tr(U'VU Gamma) = sum(V * (U Gamma U')) in O(pstar^2 q)
+        left, right = delta_c @ bread, delta_c * w_c[:, None]
+        u_gamma = gamma_c - left @ (right.T @ gamma_c)
+        u_gamma_u = u_gamma - (u_gamma @ right) @ left.T
+        c_hat = float(np.sum(v * u_gamma_u)) / df
         pstar = len(w_c)
         c_null = float(np.trace(gamma_c)) / pstar
         base = fit_measures(chisq=xx3, df=df, npar=len(theta), n=n, baseline_chisq=xx3_null, baseline_df=pstar,
