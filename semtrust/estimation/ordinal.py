@@ -90,6 +90,8 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
                          f"{', '.join(ESTIMATORS)}")
     spec = model if isinstance(model, ModelSyntax) else parse_model(model, source)
     source = spec.source
+    threshold_statements = [s for s in spec.statements if s.op == "|"]
+    spec = replace(spec, statements=[s for s in spec.statements if s.op != "|"])
     table = build_parameter_table(spec)
     observed = table.observed
     _check_model(table, spec, observed, ordered, data)
@@ -99,8 +101,9 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
     statistics = polychoric(frame)
     rows = _delta_rows(table)
     compiled = CompiledModel(ParameterTable(rows, observed, table.latent, [], []), observed)
-    estimation = _Estimation(compiled, statistics, estimator)
-    theta, iterations = estimation.run(_start_values(spec, table, rows, statistics, compiled.n_free))
+    thresholds = ThresholdParameters(statistics, threshold_statements, rows, compiled.n_free, source)
+    estimation = _Estimation(compiled, statistics, thresholds, estimator)
+    theta, iterations = estimation.run(_start_values(spec, table, rows, statistics, compiled.n_free, thresholds))
     # the delta parameterization: residual variance = 1 - common variance, recompiled for std.all
     common = np.diag(compiled.implied(theta[: compiled.n_free])[0])
     for r in rows:
@@ -108,7 +111,7 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
             r.value = 1.0 - common[observed.index(r.lhs)]
     compiled = CompiledModel(ParameterTable(rows, observed, table.latent, [], []), observed)
     vcov = estimation.vcov(theta)
-    parameters = _parameter_table(rows, compiled, statistics, theta, vcov)
+    parameters = _parameter_table(rows, compiled, thresholds, theta, vcov)
     return OrdinalResults(estimator=estimator, statistics=statistics, compiled=compiled, theta=theta,
                           vcov=vcov, parameters=parameters, fit_measures=estimation.fit_measures(theta),
                           iterations=iterations, source=source)
@@ -150,7 +153,7 @@ def _delta_rows(table: ParameterTable) -> list[Row]:
 
 
 def _start_values(spec: ModelSyntax, table: ParameterTable, rows: list[Row], statistics: OrdinalStatistics,
-                  n_model: int) -> np.ndarray:
+                  n_model: int, thresholds: "ThresholdParameters") -> np.ndarray:
     """ML on the polychoric matrix (a near solution) for the model, the sample thresholds."""
     try:
         ml = SEM(spec).fit(cov=statistics.correlation, n=statistics.n)
@@ -159,19 +162,68 @@ def _start_values(spec: ModelSyntax, table: ParameterTable, rows: list[Row], sta
         defaults = {"=~": 0.5, "~": 0.0}
         estimates = np.array([r.value if r.free < 0 else defaults.get(r.op, 1.0 if r.lhs == r.rhs else 0.0)
                               for r in table.rows])
-    start = np.zeros(n_model)
+    start = np.zeros(thresholds.n_free)
     for r, est in zip(rows, estimates):
         if r.free >= 0:
             start[r.free] = est
-    return np.concatenate([start, statistics.vector[: len(statistics.threshold_names)]])
+    free = thresholds.index >= 0
+    start[thresholds.index[free][::-1]] = thresholds.sample[free][::-1]  # a shared label starts at its first
+    return start
+
+
+class ThresholdParameters:
+    """Where each sample threshold's model counterpart lives: a free parameter (numbered after
+    the model's, one each unless a label is shared) or a value fixed in the syntax
+    (``x1 | 0*t1``)."""
+
+    def __init__(self, statistics: OrdinalStatistics, statements: list, rows: list[Row], n_model: int,
+                 source: str):
+        self.names = statistics.threshold_names
+        self.sample = statistics.vector[: len(self.names)]
+        position = {name: k for k, name in enumerate(self.names)}
+        labels = {r.label: r.free for r in rows if r.label and r.free >= 0}
+        written: dict[int, object] = {}
+        for s in statements:
+            k = position.get((s.lhs, s.rhs))
+            if k is None:
+                count = len(statistics.thresholds.get(s.lhs, []))
+                raise InputError(f"{source}, line {s.line}: '{s.lhs} | {s.rhs}' names no threshold; "
+                                 + (f"{s.lhs} has {count} (t1..t{count})" if count else f"{s.lhs} is not an ordinal item"))
+            written[k] = s
+        # lavaan lists the thresholds the syntax wrote where it wrote them, then the rest
+        self.order = list(written) + [k for k in range(len(self.names)) if k not in written]
+        self.index = np.empty(len(self.names), dtype=int)
+        self.value = np.zeros(len(self.names))
+        self.label = [""] * len(self.names)
+        n_free = n_model
+        for k in range(len(self.names)):
+            s = written.get(k)
+            if s is not None and s.fixed is not None:
+                self.index[k], self.value[k] = -1, s.fixed
+            elif s is not None and s.label and s.label in labels:
+                self.index[k] = labels[s.label]
+            else:
+                self.index[k] = n_free
+                if s is not None and s.label:
+                    labels[s.label] = n_free
+                n_free += 1
+            self.label[k] = s.label if s is not None and s.label else ""
+        self.n_free = n_free
+        # one free parameter per threshold: DWLS reproduces the sample thresholds exactly
+        self.saturated = bool(np.array_equal(self.index, np.arange(n_model, n_free)))
+
+    def implied(self, theta: np.ndarray) -> np.ndarray:
+        return np.where(self.index >= 0, theta[np.maximum(self.index, 0)], self.value)
 
 
 class _Estimation:
     """The DWLS discrepancy, its Gauss-Newton minimisation and lavaan's robust corrections."""
 
-    def __init__(self, compiled: CompiledModel, statistics: OrdinalStatistics, estimator: str):
+    def __init__(self, compiled: CompiledModel, statistics: OrdinalStatistics, thresholds: ThresholdParameters,
+                 estimator: str):
         self.compiled = compiled
         self.statistics = statistics
+        self.thresholds = thresholds
         self.estimator = estimator
         self.sample = statistics.vector
         self.gamma = statistics.gamma
@@ -187,13 +239,14 @@ class _Estimation:
 
     def implied(self, theta: np.ndarray) -> np.ndarray:
         sigma, _, _ = self.compiled.implied(theta[: self.n_model])
-        return np.concatenate([theta[self.n_model:], sigma[self.rows, self.cols]])
+        return np.concatenate([self.thresholds.implied(theta), sigma[self.rows, self.cols]])
 
     def delta(self, theta: np.ndarray) -> np.ndarray:
         """d(thresholds, correlations) / d theta."""
         jac = self.compiled.jacobian(theta[: self.n_model])
         delta = np.zeros((len(self.sample), len(theta)))
-        delta[: self.n_th, self.n_model:] = np.eye(self.n_th)
+        free = self.thresholds.index >= 0
+        delta[np.flatnonzero(free), self.thresholds.index[free]] = 1.0
         delta[self.n_th:, : self.n_model] = jac[:, self.rows, self.cols].T
         return delta
 
@@ -202,22 +255,25 @@ class _Estimation:
         return float(residual @ (self.weights * residual))
 
     def run(self, theta: np.ndarray, *, tol: float = 1e-10, max_iter: int = 200) -> tuple[np.ndarray, int]:
-        """Gauss-Newton with step halving on the model parameters. With a diagonal weight and
-        one free parameter per threshold, the thresholds are fitted exactly (their estimates are
-        the sample thresholds), so only the correlation rows are iterated."""
-        n_th, n_model = self.n_th, self.n_model
-        theta = np.concatenate([theta[:n_model], self.sample[:n_th]])
+        """Gauss-Newton with step halving. With a diagonal weight and one free parameter per
+        threshold the thresholds are fitted exactly (their estimates are the sample thresholds),
+        so only the model parameters and the correlation rows are iterated."""
+        if self.thresholds.saturated:
+            stats_rows, params = slice(self.n_th, None), slice(0, self.n_model)
+        else:
+            stats_rows, params = slice(None), slice(None)
         value = self.objective(theta)
-        weights = self.weights[n_th:]
+        weights = self.weights[stats_rows]
         for iteration in range(1, max_iter + 1):
-            delta = self.delta(theta)[n_th:, :n_model]
+            delta = self.delta(theta)[stats_rows, params]
             weighted = delta.T * weights
+            step = np.zeros(len(theta))
             try:
-                step = np.linalg.solve(weighted @ delta, weighted @ (self.sample - self.implied(theta))[n_th:])
+                step[params] = np.linalg.solve(weighted @ delta,
+                                               weighted @ (self.sample - self.implied(theta))[stats_rows])
             except np.linalg.LinAlgError:
                 raise EstimationError("the model is not identified (D'WD is singular); fix a loading or "
                                       "a variance per factor") from None
-            step = np.concatenate([step, np.zeros(n_th)])
             scale = 1.0
             while scale > 1e-6:
                 candidate = theta + scale * step
@@ -281,7 +337,7 @@ class _Estimation:
         delta, bread = self.information(theta)
         a, shift = self._scaled_shifted(delta, bread, df)
         # the baseline (thresholds only) has U = W on the correlations
-        base_a, base_shift = self._scaled_shifted(delta[:, self.n_model:], None, pstar)
+        base_a, base_shift = self._scaled_shifted(np.eye(len(self.sample), n_th), None, pstar)
         chisq_scaled = a * chisq + shift
         base_scaled = base_a * base_chisq + base_shift
         scaled = fit_measures(chisq=chisq_scaled, df=df, npar=npar, n=n, baseline_chisq=base_scaled,
@@ -294,7 +350,8 @@ class _Estimation:
                         cfi_scaled=scaled.cfi, tli_scaled=scaled.tli, rmsea_scaled=scaled.rmsea,
                         rmsea_ci_lower_scaled=scaled.rmsea_ci_lower, rmsea_ci_upper_scaled=scaled.rmsea_ci_upper,
                         rmsea_pvalue_scaled=scaled.rmsea_pvalue)
-        measures.update(self._robust(theta, delta, bread, df))
+        if self.thresholds.saturated:  # lavaan has no catML counterpart with constrained thresholds (NA)
+            measures.update(self._robust(theta, delta, bread, pstar - self.n_model))
         return measures
 
     def _scaled_shifted(self, delta: np.ndarray, bread: np.ndarray | None, df: int) -> tuple[float, float]:
@@ -346,21 +403,24 @@ class _Estimation:
                     rmsea_pvalue_robust=robust.rmsea_pvalue_robust)
 
 
-def _parameter_table(rows: list[Row], compiled: CompiledModel, statistics: OrdinalStatistics,
+def _parameter_table(rows: list[Row], compiled: CompiledModel, thresholds: ThresholdParameters,
                      theta: np.ndarray, vcov: np.ndarray) -> pd.DataFrame:
     """lavaan's order: the user's rows, thresholds, lavaan's added rows, then the fixed scaling
     factors (``~*~``), intercepts and latent means of the delta parameterization."""
     n_model = compiled.n_free
     frame = estimate_rows(rows, compiled, theta[:n_model], vcov[:n_model, :n_model])
     user = np.array([r.user for r in rows])
-    se = np.sqrt(np.clip(np.diag(vcov)[n_model:], 0, None))
-    thresholds = pd.DataFrame([dict(lhs=v, op="|", rhs=t, label="", est=theta[n_model + k], se=se[k],
-                                    std_all=theta[n_model + k])
-                               for k, (v, t) in enumerate(statistics.threshold_names)])
+    se = np.sqrt(np.clip(np.diag(vcov), 0, None))
+    tau = thresholds.implied(theta)
+    threshold_rows = pd.DataFrame([dict(lhs=v, op="|", rhs=t, label=label, est=est,
+                                        se=se[index] if index >= 0 else 0.0, std_all=est)
+                                   for (v, t), label, est, index in
+                                   ((thresholds.names[k], thresholds.label[k], tau[k], thresholds.index[k])
+                                    for k in thresholds.order)])
     fixed = [dict(lhs=v, op="~*~", rhs=v, label="", est=1.0, se=0.0, std_all=1.0) for v in compiled.observed]
     fixed += [dict(lhs=v, op="~1", rhs="", label="", est=0.0, se=0.0, std_all=0.0)
               for v in compiled.observed + compiled.table.latent]
-    table = pd.concat([frame[user], thresholds, frame[~user], pd.DataFrame(fixed)], ignore_index=True)
+    table = pd.concat([frame[user], threshold_rows, frame[~user], pd.DataFrame(fixed)], ignore_index=True)
     return add_inference(table)[PARAMETER_COLUMNS]
 
 

@@ -14,6 +14,9 @@
 #                      written once to data/holzinger_ordinal.csv; models/holzinger_cfa.lav.
 #   holzinger_ordinal_sem  the same data, models/holzinger_ordinal_sem.lav (regressions among the
 #                      factors and a residual covariance).
+#   holzinger_ordinal_thresholds  the same data, models/holzinger_ordinal_thresholds.lav: the CFA
+#                      with threshold syntax (equal thresholds of x4-x6 by shared labels, x7's
+#                      second threshold fixed at 0).
 #
 # Each fixtures/ordinal_<case>.json holds: the call; n; the sample thresholds
 # (lavInspect(fit, "sampstat")$th); the polychoric matrix from lavCor(items, ordered = items);
@@ -22,7 +25,8 @@
 # below the diagonal column by column), the full gamma for holzinger_ordinal; every row of
 # parameterEstimates(fit, standardized = TRUE); fitMeasures(fit) (NA written as null); and
 # per factor semTools::compRelSEM(fit) (omega for categorical indicators, Green & Yang 2009),
-# compRelSEM(fit, tau.eq = TRUE) and psych::alpha(polychoric)$total$raw_alpha (ordinal alpha).
+# compRelSEM(fit, tau.eq = TRUE) (which, with ord.scale = TRUE, is alpha of the raw item scores)
+# and psych::alpha(polychoric)$total$raw_alpha (ordinal alpha).
 
 suppressPackageStartupMessages({
   library(lavaan)
@@ -48,12 +52,22 @@ writeLines(c("# Holzinger-Swineford x1-x9 as 4-category ordinal items: structura
              "speed   =~ x7 + x8 + x9",
              "speed ~ visual + textual",
              "x1 ~~ x4"), "models/holzinger_ordinal_sem.lav")
+writeLines(c("# Holzinger-Swineford x1-x9 as 4-category ordinal items: threshold constraints",
+             "visual  =~ x1 + x2 + x3",
+             "textual =~ x4 + x5 + x6",
+             "speed   =~ x7 + x8 + x9",
+             "x4 | a1*t1 + a2*t2 + a3*t3",
+             "x5 | a1*t1 + a2*t2 + a3*t3",
+             "x6 | a1*t1 + a2*t2 + a3*t3",
+             "x7 | 0*t2"), "models/holzinger_ordinal_thresholds.lav")
 
 cases <- list(
   list(name = "bfi_ordinal", data = "data/bfi.csv", model = "bfi_cfa"),
   list(name = "holzinger_ordinal", data = "data/holzinger_ordinal.csv", model = "holzinger_cfa",
        full_gamma = TRUE),
-  list(name = "holzinger_ordinal_sem", data = "data/holzinger_ordinal.csv", model = "holzinger_ordinal_sem")
+  list(name = "holzinger_ordinal_sem", data = "data/holzinger_ordinal.csv", model = "holzinger_ordinal_sem"),
+  list(name = "holzinger_ordinal_thresholds", data = "data/holzinger_ordinal.csv",
+       model = "holzinger_ordinal_thresholds")
 )
 
 as_matrix_list <- function(m) lapply(seq_len(nrow(m)), function(i) unname(m[i, ]))
@@ -77,7 +91,7 @@ for (case in cases) {
   lambda <- lavInspect(fit, "est")$lambda
   alpha_psych <- sapply(factors, function(f) {
     ind <- rownames(lambda)[lambda[, f] != 0]
-    suppressWarnings(psych::alpha(poly[ind, ind], check.keys = FALSE)$total$raw_alpha)
+    suppressMessages(suppressWarnings(psych::alpha(poly[ind, ind], check.keys = FALSE)$total$raw_alpha))
   })
   fixture <- list(
     call = sprintf('cfa(model, data, ordered = c(%s), estimator = "WLSMV")',
@@ -92,7 +106,7 @@ for (case in cases) {
     gamma_diag = unname(diag(gamma)),
     parameters = pe,
     fit = as.list(fm),
-    reliability = list(omega = as.list(omega), alpha_compRelSEM = as.list(alpha_semtools),
+    reliability = list(omega = as.list(omega), alpha_raw_compRelSEM = as.list(alpha_semtools),
                        alpha_psych = as.list(alpha_psych))
   )
   if (isTRUE(case$full_gamma)) fixture$gamma <- as_matrix_list(unclass(gamma))
