@@ -13,7 +13,8 @@ from semtrust.estimation.ordinal import fit_ordinal, ordinal_alpha, ordinal_omeg
 from semtrust.estimation.polychoric import bivariate_normal_cdf, polychoric
 
 CONFORMANCE = Path(__file__).parent / "conformance"
-CASES = ["bfi_ordinal", "holzinger_ordinal", "holzinger_ordinal_sem", "holzinger_ordinal_thresholds"]
+CASES = ["bfi_ordinal", "holzinger_ordinal", "holzinger_ordinal_sem", "holzinger_ordinal_thresholds",
+         "binary_simulated"]
 
 
 def load(case):

@@ -136,13 +136,32 @@ def polychoric(frame: pd.DataFrame, *, tol: float = 1e-10, max_iter: int = 100) 
     rows = np.array([i for i, _ in pairs], dtype=int)
     cols = np.array([j for _, j in pairs], dtype=int)
     tables = np.einsum("nia,njb->ijab", onehot, onehot, optimize=True)[rows, cols] if pairs else np.zeros((0, k_max, k_max))
-    grid = _PairGrid(bounds[rows], bounds[cols], tables)
+    fit_tables = _zero_cell_correction(tables, counts[rows], counts[cols], [(names[i], names[j]) for i, j in pairs])
+    grid = _PairGrid(bounds[rows], bounds[cols], tables, fit_tables)
     rho = grid.estimate(_start(codes, rows, cols), tol, max_iter)
     correlation = np.eye(p)
     correlation[rows, cols] = correlation[cols, rows] = rho
     gamma = _nacov(codes, bounds, counts, marginal, grid, rho, rows, cols, n)
     return OrdinalStatistics(names, n, levels, thresholds,
                              pd.DataFrame(correlation, index=names, columns=names), gamma, pairs)
+
+
+def _zero_cell_correction(tables: np.ndarray, rows_k: np.ndarray, cols_k: np.ndarray, names) -> np.ndarray:
+    """lavaan's ``zero.add = c(0.5, 0)`` with ``zero.keep.margins = TRUE``: a 2 x 2 table with one
+    empty cell moves 0.5 onto it and its opposite corner from the other diagonal (the margins
+    stay), so the correlation has a finite estimate; larger tables are used as they are."""
+    fitted = tables.copy()
+    for pair in np.flatnonzero((rows_k == 2) & (cols_k == 2)):
+        table = fitted[pair, :2, :2]
+        empty = table == 0
+        if empty.sum() == 2:
+            raise EstimationError(f"the binary items {names[pair][0]} and {names[pair][1]} have two empty "
+                                  "cells in their 2 x 2 table (perfectly associated): drop one of them")
+        if empty.sum() == 1:
+            on_diagonal = empty[0, 0] or empty[1, 1]
+            shift = 0.5 if on_diagonal else -0.5
+            table += np.array([[shift, -shift], [-shift, shift]])
+    return fitted
 
 
 def _start(codes: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -157,11 +176,20 @@ class _PairGrid:
     """Every pair's bivariate-normal cell probabilities on its threshold grid, and their
     derivatives, for correlations ``rho`` (one per pair)."""
 
-    def __init__(self, bounds_row: np.ndarray, bounds_col: np.ndarray, tables: np.ndarray):
+    def __init__(self, bounds_row: np.ndarray, bounds_col: np.ndarray, tables: np.ndarray, fit_tables: np.ndarray):
         self.x = bounds_row[:, :, None]          # (pairs, K+1, 1)
         self.y = bounds_col[:, None, :]          # (pairs, 1, K+1)
-        self.tables = tables
-        self.present = tables > 0
+        self.tables = tables                     # the data's counts (for the scores)
+        self.fit_tables = fit_tables             # the counts the likelihood uses (zero cells corrected)
+        # cells of real categories (padding up to the largest K has zero probability)
+        self.present = (bounds_row[:, :-1, None] < _INFINITY) & (bounds_col[:, None, :-1] < _INFINITY)
+        # corners at an infinite boundary need no bivariate CDF: 0 at -inf, the other margin at +inf
+        x, y = np.broadcast_arrays(self.x, self.y)
+        self.inner = (np.abs(x) < _INFINITY) & (np.abs(y) < _INFINITY)
+        self.inner_x, self.inner_y = x[self.inner], y[self.inner]
+        self.inner_pair = np.broadcast_to(np.arange(len(tables))[:, None, None], x.shape)[self.inner]
+        self.border = np.where((x <= -_INFINITY) | (y <= -_INFINITY), 0.0,
+                               np.where(x >= _INFINITY, special.ndtr(y), special.ndtr(x)))
 
     @staticmethod
     def cells(grid: np.ndarray) -> np.ndarray:
@@ -169,7 +197,9 @@ class _PairGrid:
         return grid[:, 1:, 1:] - grid[:, :-1, 1:] - grid[:, 1:, :-1] + grid[:, :-1, :-1]
 
     def probabilities(self, rho: np.ndarray) -> np.ndarray:
-        return self.cells(bivariate_normal_cdf(self.x, self.y, rho[:, None, None]))
+        grid = self.border.copy()
+        grid[self.inner] = bivariate_normal_cdf(self.inner_x, self.inner_y, rho[self.inner_pair])
+        return self.cells(grid)
 
     def loglik_derivatives(self, rho: np.ndarray):
         """First and second derivatives of each pair's log-likelihood in its correlation."""
@@ -182,7 +212,7 @@ class _PairGrid:
         density_slope = density * (r / one_minus + (self.x * self.y * one_minus - r * quad) / one_minus ** 2)
         first = self.cells(density) / prob
         second = self.cells(density_slope) / prob
-        n = self.tables
+        n = self.fit_tables
         return (n * first).sum(axis=(1, 2)), (n * (second - first * first)).sum(axis=(1, 2))
 
     def estimate(self, rho: np.ndarray, tol: float, max_iter: int) -> np.ndarray:

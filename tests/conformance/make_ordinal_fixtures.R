@@ -17,6 +17,10 @@
 #   holzinger_ordinal_thresholds  the same data, models/holzinger_ordinal_thresholds.lav: the CFA
 #                      with threshold syntax (equal thresholds of x4-x6 by shared labels, x7's
 #                      second threshold fixed at 0).
+#   binary_simulated   six binary items simulated from one factor (seed 20261205, n = 200, written
+#                      once to data/binary_simulated.csv), models/binary_onefactor.lav; the pair
+#                      b1 x b4 has an empty cell, so lavaan's zero.add = 0.5 (keeping the margins)
+#                      applies to that 2 x 2 table.
 #
 # Each fixtures/ordinal_<case>.json holds: the call; n; the sample thresholds
 # (lavInspect(fit, "sampstat")$th); the polychoric matrix from lavCor(items, ordered = items);
@@ -46,6 +50,16 @@ if (!file.exists("data/holzinger_ordinal.csv")) {
   out <- as.data.frame(lapply(hs[paste0("x", 1:9)], cut4))
   write.csv(out, "data/holzinger_ordinal.csv", row.names = FALSE)
 }
+if (!file.exists("data/binary_simulated.csv")) {
+  set.seed(20261205)
+  n <- 200; f <- rnorm(n)
+  lam <- c(.8, .7, .75, .6, .65, .7); cut <- c(1.9, 1.7, 0.3, -0.2, 1.6, 0.8)
+  d <- as.data.frame(sapply(1:6, function(i) as.integer(lam[i] * f + sqrt(1 - lam[i]^2) * rnorm(n) > cut[i])))
+  names(d) <- paste0("b", 1:6)
+  write.csv(d, "data/binary_simulated.csv", row.names = FALSE)
+}
+writeLines(c("# six simulated binary items, one factor", "F =~ b1 + b2 + b3 + b4 + b5 + b6"),
+           "models/binary_onefactor.lav")
 writeLines(c("# Holzinger-Swineford x1-x9 as 4-category ordinal items: structural paths and a residual covariance",
              "visual  =~ x1 + x2 + x3",
              "textual =~ x4 + x5 + x6",
@@ -67,7 +81,8 @@ cases <- list(
        full_gamma = TRUE),
   list(name = "holzinger_ordinal_sem", data = "data/holzinger_ordinal.csv", model = "holzinger_ordinal_sem"),
   list(name = "holzinger_ordinal_thresholds", data = "data/holzinger_ordinal.csv",
-       model = "holzinger_ordinal_thresholds")
+       model = "holzinger_ordinal_thresholds"),
+  list(name = "binary_simulated", data = "data/binary_simulated.csv", model = "binary_onefactor")
 )
 
 as_matrix_list <- function(m) lapply(seq_len(nrow(m)), function(i) unname(m[i, ]))
