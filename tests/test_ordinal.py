@@ -107,7 +107,7 @@ def test_threshold_syntax_errors_name_the_line():
 
 
 def test_ml_refuses_thresholds():
-    from semtrust.engine import SEM
+    from semtrust.estimation.ml import SEM
     with pytest.raises(InputError, match="estimator WLSMV"):
         SEM("f =~ x1 + x2 + x3\nx1 | t1")
 

@@ -36,11 +36,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from semtrust.engine import (PARAMETER_COLUMNS, SEM, CompiledModel, ParameterTable, Row, add_inference,
-                             build_parameter_table, estimate_rows, fit_measures, robust_fit_measures)
 from semtrust.errors import EstimationError, InputError
+from semtrust.estimation.compiled import CompiledModel
+from semtrust.estimation.fit_measures import fit_measures, robust_fit_measures
+from semtrust.estimation.ml import SEM, add_inference, estimate_rows
 from semtrust.estimation.polychoric import OrdinalStatistics, bivariate_normal_cdf, polychoric
-from semtrust.syntax import ModelSyntax, parse_model
+from semtrust.model.partable import PARAMETER_COLUMNS, ParameterTable, Row, build_parameter_table
+from semtrust.model.syntax import ModelSyntax, parse_model
 
 ESTIMATORS = ("WLSMV", "ULSMV", "DWLS")
 
