@@ -14,7 +14,7 @@ from semtrust.estimation.polychoric import bivariate_normal_cdf, polychoric
 
 CONFORMANCE = Path(__file__).parent / "conformance"
 CASES = ["bfi_ordinal", "holzinger_ordinal", "holzinger_ordinal_sem", "holzinger_ordinal_thresholds",
-         "binary_simulated"]
+         "holzinger_ordinal_mediation", "binary_simulated"]
 
 
 def load(case):
@@ -121,3 +121,23 @@ def test_bad_input_is_one_line():
     constant = data.assign(x1=1)
     with pytest.raises(InputError, match="'x1' has a single answer"):
         fit_ordinal(constant, model)
+
+
+def test_effects_delta_method_and_bootstrap_on_wlsmv():
+    """Downstream stages read a WLSMV fit like an ML one: the delta-method indirect effect is
+    lavaan's ``:=`` row, and the bootstrap (which lavaan refuses for WLSMV) refits by DWLS."""
+    from semtrust.estimation.bootstrap import bootstrap
+    from semtrust.structural.paths import effects_table
+
+    fixture, data, model = load("holzinger_ordinal_mediation")
+    expected = pd.DataFrame(fixture["parameters"]).set_index("lhs").loc["indirect"]
+    fit = fit_ordinal(data, model)
+    assert fit.resampler().refit(np.arange(fit.n)) == pytest.approx(fit.theta, abs=1e-6)
+    delta = effects_table(fit).set_index("kind").loc["indirect"]
+    assert (delta.est, delta.se, delta["std"]) == pytest.approx(
+        (expected.est, expected.se, expected["std.all"]), abs=1e-5)
+    draws = bootstrap(fit, draws=60, seed=4, workers=1)
+    assert draws.failed == 0
+    boot = effects_table(fit, draws).set_index("kind").loc["indirect"]
+    assert 0.6 * expected.se < boot.se < 1.6 * expected.se
+    assert boot.std_ci_lower < boot["std"] < boot.std_ci_upper

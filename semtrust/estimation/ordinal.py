@@ -20,7 +20,7 @@ w = 1 / diag(Gamma) by Gauss-Newton. lavaan's WLSMV then reports
 >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1,
 ...                      columns=["q1", "q2", "q3", "q4"])
 >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
->>> fit.fit_measures["df"]
+>>> int(fit.fit_measures["df"])
 2
 >>> [round(x, 1) for x in fit.parameters.query("op == '=~'").std_all]
 [0.7, 0.7, 0.7, 0.7]
@@ -29,6 +29,7 @@ w = 1 / diag(Gamma) by Gauss-Newton. lavaan's WLSMV then reports
 """
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import replace
 
@@ -39,7 +40,8 @@ from scipy import stats
 from semtrust.errors import EstimationError, InputError
 from semtrust.estimation.compiled import CompiledModel
 from semtrust.estimation.fit_measures import fit_measures, robust_fit_measures
-from semtrust.estimation.ml import SEM, add_inference, estimate_rows
+from semtrust.estimation.base import FittedModel, Resampler
+from semtrust.estimation.ml import SEM, add_inference, defined_parameters, estimate_rows
 from semtrust.estimation.polychoric import OrdinalStatistics, bivariate_normal_cdf, polychoric
 from semtrust.model.partable import PARAMETER_COLUMNS, ParameterTable, Row, build_parameter_table
 from semtrust.model.syntax import ModelSyntax, parse_model
@@ -47,35 +49,106 @@ from semtrust.model.syntax import ModelSyntax, parse_model
 ESTIMATORS = ("WLSMV", "ULSMV", "DWLS")
 
 
-class OrdinalResults:
-    """A WLSMV (or ULSMV/DWLS) fit: ``parameters`` (lavaan's ``parameterEstimates`` with
-    ``std.all``, threshold rows ``|`` included), ``fit_measures`` (lavaan's ``fitMeasures``
-    names with '.' written as '_'), the sample statistics in ``statistics``."""
+class OrdinalResults(FittedModel):
+    """A WLSMV (or ULSMV/DWLS) fit behind the estimators' common interface: ``parameters``
+    (lavaan's ``parameterEstimates`` with ``std.all``, threshold rows ``|`` included),
+    ``fit_measures`` (lavaan's ``fitMeasures`` names with '.' written as '_'), ``partable`` and
+    ``theta`` (the model's free parameters first, then the free thresholds), the sample
+    statistics in ``statistics``. Latent responses have unit variance, so every item's
+    ``std.all`` SD is 1."""
 
-    def __init__(self, *, estimator, statistics: OrdinalStatistics, compiled: CompiledModel,
-                 theta: np.ndarray, vcov: np.ndarray, parameters: pd.DataFrame, fit_measures: dict,
-                 iterations: int, source: str):
+    missing = "listwise"
+
+    def __init__(self, *, estimator: str, statistics: OrdinalStatistics, compiled: CompiledModel,
+                 thresholds: "ThresholdParameters", theta: np.ndarray, vcov: np.ndarray, parameters: pd.DataFrame,
+                 fit_measures: dict, iterations: int, source: str, frame: pd.DataFrame):
         self.estimator = estimator
         self.statistics = statistics
         self.compiled = compiled
+        self.threshold_parameters = thresholds
         self.theta = theta
         self.vcov = vcov
         self.parameters = parameters
-        self.fit_measures = fit_measures
+        self.fit_measures = pd.Series(fit_measures)
         self.iterations = iterations
         self.source = source
         self.n = statistics.n
+        self.frame = frame  # the analysed (complete) answers, for the bootstrap
+        self.warnings: list[str] = [
+            f"Heywood case: the residual variance of {r.lhs} is negative ({r.est:.3f}); the solution is improper"
+            for r in parameters[(parameters.op == "~~") & (parameters.lhs == parameters.rhs)].itertuples()
+            if r.est < 0]
+
+    @property
+    def partable(self) -> ParameterTable:
+        return self.compiled.table
+
+    @property
+    def variables(self) -> list[str]:
+        return self.compiled.names
 
     @property
     def thresholds(self) -> dict[str, np.ndarray]:
         """Model thresholds per item (equal to the sample ones unless constrained)."""
-        rows = self.parameters[self.parameters.op == "|"]
-        return {v: rows[rows.lhs == v].est.to_numpy() for v in self.statistics.names}
+        tau = self.threshold_parameters.implied(self.theta)
+        return {v: tau[[k for k, (item, _) in enumerate(self.threshold_parameters.names) if item == v]]
+                for v in self.statistics.names}
+
+    def total_sd(self, theta: np.ndarray) -> np.ndarray:
+        return delta_total_sd(self.compiled, theta)
+
+    def r_squared(self) -> dict[str, float]:
+        """R² of the items' latent responses and of the regressed factors."""
+        A, S = self.compiled.matrices(self.theta[: self.compiled.n_free])
+        total = self.total_sd(self.theta) ** 2
+        return {v: float(1 - S[i, i] / total[i]) for i, v in enumerate(self.compiled.names) if np.any(A[i] != 0)}
+
+    def resampler(self) -> "OrdinalResampler":
+        return OrdinalResampler(self.frame, self.compiled, self.threshold_parameters, self.estimator, self.theta)
 
     def implied_correlation(self) -> pd.DataFrame:
         sigma, _, _ = self.compiled.implied(self.theta[: self.compiled.n_free])
+        sigma[np.diag_indices_from(sigma)] = 1.0
         names = self.compiled.observed
         return pd.DataFrame(sigma, index=names, columns=names)
+
+
+def delta_total_sd(compiled: CompiledModel, theta: np.ndarray) -> np.ndarray:
+    """Model-implied SDs: the factors' from the model, 1 for the items' latent responses (the
+    delta parameterization fixes their variance, whatever theta)."""
+    sd = compiled.total_sd(theta[: compiled.n_free])
+    sd[: compiled.p] = 1.0
+    return sd
+
+
+class OrdinalResampler(Resampler):
+    """DWLS refits to resamples of the answers (the bootstrap lavaan refuses for WLSMV), warm
+    started at the full-sample estimates, with the diagonal weights of each resample's own
+    polychorics. A resample in which an answer category is empty has other thresholds, so it
+    cannot be fitted (None)."""
+
+    def __init__(self, frame: pd.DataFrame, compiled: CompiledModel, thresholds: "ThresholdParameters",
+                 estimator: str, theta: np.ndarray):
+        self.frame, self.compiled, self.thresholds, self.estimator, self.theta = (
+            frame, compiled, thresholds, estimator, theta)
+        self.n = len(frame)
+        self.levels = {v: sorted(pd.unique(frame[v])) for v in frame.columns}
+
+    def refit(self, rows: np.ndarray) -> np.ndarray | None:
+        sample = self.frame.iloc[rows]
+        if any(len(pd.unique(sample[v])) != len(levels) for v, levels in self.levels.items()):
+            return None
+        try:
+            statistics = polychoric(sample, full_gamma=False)
+            estimation = _Estimation(self.compiled, statistics, self.thresholds.for_sample(statistics),
+                                     self.estimator)
+            theta, _ = estimation.run(self.theta)
+        except EstimationError:
+            return None
+        return theta
+
+    def total_sd(self, theta: np.ndarray) -> np.ndarray:
+        return delta_total_sd(self.compiled, theta)
 
 
 def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, estimator: str = "WLSMV",
@@ -102,7 +175,7 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
         raise InputError(f"only {len(frame)} complete rows for {len(observed)} ordinal items")
     statistics = polychoric(frame)
     rows = _delta_rows(table)
-    compiled = CompiledModel(ParameterTable(rows, observed, table.latent, [], []), observed)
+    compiled = CompiledModel(ParameterTable(rows, observed, table.latent, [], table.definitions), observed)
     thresholds = ThresholdParameters(statistics, threshold_statements, rows, compiled.n_free, source)
     estimation = _Estimation(compiled, statistics, thresholds, estimator)
     theta, iterations = estimation.run(_start_values(spec, table, rows, statistics, compiled.n_free, thresholds))
@@ -111,12 +184,12 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
     for r in rows:
         if r.op == "~~" and r.lhs == r.rhs and r.lhs in observed:
             r.value = 1.0 - common[observed.index(r.lhs)]
-    compiled = CompiledModel(ParameterTable(rows, observed, table.latent, [], []), observed)
+    compiled = CompiledModel(ParameterTable(rows, observed, table.latent, [], table.definitions), observed)
     vcov = estimation.vcov(theta)
-    parameters = _parameter_table(rows, compiled, thresholds, theta, vcov)
-    return OrdinalResults(estimator=estimator, statistics=statistics, compiled=compiled, theta=theta,
-                          vcov=vcov, parameters=parameters, fit_measures=estimation.fit_measures(theta),
-                          iterations=iterations, source=source)
+    parameters = _parameter_table(rows, compiled, thresholds, theta, vcov, source)
+    return OrdinalResults(estimator=estimator, statistics=statistics, compiled=compiled, thresholds=thresholds,
+                          theta=theta, vcov=vcov, parameters=parameters, fit_measures=estimation.fit_measures(theta),
+                          iterations=iterations, source=source, frame=frame)
 
 
 def _check_model(table: ParameterTable, spec: ModelSyntax, observed: list[str], ordered, data) -> None:
@@ -132,8 +205,6 @@ def _check_model(table: ParameterTable, spec: ModelSyntax, observed: list[str], 
     if table.covariates:
         raise InputError(f"{spec.source}: observed predictors ({', '.join(table.covariates)}) with ordinal "
                          "items are not supported yet; model them as single-indicator factors")
-    if spec.definitions:
-        raise InputError(f"{spec.source}: defined parameters (:=) are not supported with ordinal items yet")
     predictors = {r.rhs for r in table.rows if r.op == "~"} | {r.lhs for r in table.rows if r.op == "=~"}
     bad = [v for v in observed if v in predictors]
     if bad:
@@ -217,6 +288,12 @@ class ThresholdParameters:
     def implied(self, theta: np.ndarray) -> np.ndarray:
         return np.where(self.index >= 0, theta[np.maximum(self.index, 0)], self.value)
 
+    def for_sample(self, statistics: OrdinalStatistics) -> "ThresholdParameters":
+        """The same layout over another sample's thresholds (a bootstrap resample)."""
+        other = copy.copy(self)
+        other.sample = statistics.vector[: len(self.names)]
+        return other
+
 
 class _Estimation:
     """The DWLS discrepancy, its Gauss-Newton minimisation and lavaan's robust corrections."""
@@ -230,7 +307,7 @@ class _Estimation:
         self.sample = statistics.vector
         self.gamma = statistics.gamma
         self.n_th = len(statistics.threshold_names)
-        self.weights = np.ones(len(self.sample)) if estimator == "ULSMV" else 1.0 / np.diag(self.gamma)
+        self.weights = np.ones(len(self.sample)) if estimator == "ULSMV" else 1.0 / statistics.gamma_diagonal
         self.rows = np.array([i for i, _ in statistics.pairs], dtype=int)
         self.cols = np.array([j for _, j in statistics.pairs], dtype=int)
         self.n_model = compiled.n_free
@@ -406,11 +483,12 @@ class _Estimation:
 
 
 def _parameter_table(rows: list[Row], compiled: CompiledModel, thresholds: ThresholdParameters,
-                     theta: np.ndarray, vcov: np.ndarray) -> pd.DataFrame:
+                     theta: np.ndarray, vcov: np.ndarray, source: str) -> pd.DataFrame:
     """lavaan's order: the user's rows, thresholds, lavaan's added rows, then the fixed scaling
     factors (``~*~``), intercepts and latent means of the delta parameterization."""
     n_model = compiled.n_free
     frame = estimate_rows(rows, compiled, theta[:n_model], vcov[:n_model, :n_model])
+    defined = defined_parameters(compiled.table.definitions, frame, theta, vcov, source)
     user = np.array([r.user for r in rows])
     se = np.sqrt(np.clip(np.diag(vcov), 0, None))
     tau = thresholds.implied(theta)
@@ -422,7 +500,7 @@ def _parameter_table(rows: list[Row], compiled: CompiledModel, thresholds: Thres
     fixed = [dict(lhs=v, op="~*~", rhs=v, label="", est=1.0, se=0.0, std_all=1.0) for v in compiled.observed]
     fixed += [dict(lhs=v, op="~1", rhs="", label="", est=0.0, se=0.0, std_all=0.0)
               for v in compiled.observed + compiled.table.latent]
-    table = pd.concat([frame[user], threshold_rows, frame[~user], pd.DataFrame(fixed)], ignore_index=True)
+    table = pd.concat([frame[user], threshold_rows, frame[~user], pd.DataFrame(fixed), defined], ignore_index=True)
     return add_inference(table)[PARAMETER_COLUMNS]
 
 

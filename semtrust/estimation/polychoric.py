@@ -78,7 +78,8 @@ class OrdinalStatistics:
     levels: dict[str, list]              # the observed answers of each item, in order
     thresholds: dict[str, np.ndarray]
     correlation: pd.DataFrame
-    gamma: np.ndarray
+    gamma: np.ndarray | None             # None when only the diagonal was asked for
+    gamma_diagonal: np.ndarray
     pairs: list[tuple[int, int]]         # (row, column) of each correlation in ``gamma``
 
     @property
@@ -111,9 +112,11 @@ def ordinal_codes(frame: pd.DataFrame) -> tuple[np.ndarray, dict[str, list]]:
     return codes, levels
 
 
-def polychoric(frame: pd.DataFrame, *, tol: float = 1e-10, max_iter: int = 100) -> OrdinalStatistics:
+def polychoric(frame: pd.DataFrame, *, full_gamma: bool = True, tol: float = 1e-10,
+               max_iter: int = 100) -> OrdinalStatistics:
     """Thresholds, polychoric correlations and their asymptotic covariance (lavaan's two-step
-    estimates and ``NACOV``) for complete ordinal answers in ``frame``."""
+    estimates and ``NACOV``) for complete ordinal answers in ``frame``; ``full_gamma=False``
+    computes only the diagonal (the DWLS weights), as a bootstrap refit needs."""
     if frame.isna().any().any():
         raise InputError("polychoric correlations need complete answers: drop the incomplete rows first")
     names = [str(c) for c in frame.columns]
@@ -141,9 +144,10 @@ def polychoric(frame: pd.DataFrame, *, tol: float = 1e-10, max_iter: int = 100) 
     rho = grid.estimate(_start(codes, rows, cols), tol, max_iter)
     correlation = np.eye(p)
     correlation[rows, cols] = correlation[cols, rows] = rho
-    gamma = _nacov(codes, bounds, counts, marginal, grid, rho, rows, cols, n)
-    return OrdinalStatistics(names, n, levels, thresholds,
-                             pd.DataFrame(correlation, index=names, columns=names), gamma, pairs)
+    g = _nacov_factor(codes, bounds, counts, marginal, grid, rho, rows, cols)
+    gamma = n * (g.T @ g) if full_gamma else None
+    return OrdinalStatistics(names, n, levels, thresholds, pd.DataFrame(correlation, index=names, columns=names),
+                             gamma, n * np.einsum("ij,ij->j", g, g), pairs)
 
 
 def _zero_cell_correction(tables: np.ndarray, rows_k: np.ndarray, cols_k: np.ndarray, names) -> np.ndarray:
@@ -245,11 +249,11 @@ class _PairGrid:
         return rho_score, d_row, d_col, prob
 
 
-def _nacov(codes, bounds, counts, marginal, grid: _PairGrid, rho, rows, cols, n) -> np.ndarray:
-    """lavaan's ``muthen1984``: with S = [threshold scores, correlation scores] per case,
-    A11 the threshold blocks of S'S, A21 the cross products of correlation scores with the
-    bivariate threshold scores, A22 the diagonal of the correlation block,
-    NACOV = n B^-1 S'S B^-T for B = [[A11, 0], [A21, A22]]."""
+def _nacov_factor(codes, bounds, counts, marginal, grid: _PairGrid, rho, rows, cols) -> np.ndarray:
+    """G with lavaan's ``muthen1984`` NACOV = n G'G: with S = [threshold scores, correlation
+    scores] per case, A11 the threshold blocks of S'S, A21 the cross products of correlation
+    scores with the bivariate threshold scores, A22 the diagonal of the correlation block,
+    NACOV = n B^-1 S'S B^-T for B = [[A11, 0], [A21, A22]], so G = S B^-T."""
     p = codes.shape[1]
     offsets = np.concatenate([[0], np.cumsum(counts - 1)])
     n_th = int(offsets[-1])
@@ -287,5 +291,4 @@ def _nacov(codes, bounds, counts, marginal, grid: _PairGrid, rho, rows, cols, n)
                                   "almost empty; merge sparse categories") from None
     a22 = (sc_cor ** 2).sum(axis=0)
     g_cor = (sc_cor - g_th @ a21.T) / a22
-    g = np.hstack([g_th, g_cor])
-    return n * (g.T @ g)
+    return np.hstack([g_th, g_cor])

@@ -17,6 +17,8 @@
 #   holzinger_ordinal_thresholds  the same data, models/holzinger_ordinal_thresholds.lav: the CFA
 #                      with threshold syntax (equal thresholds of x4-x6 by shared labels, x7's
 #                      second threshold fixed at 0).
+#   holzinger_ordinal_mediation  the same data, models/holzinger_ordinal_mediation.lav: visual ->
+#                      textual -> speed with labelled paths and the indirect effect a*b (:=).
 #   binary_simulated   six binary items simulated from one factor (seed 20261205, n = 200, written
 #                      once to data/binary_simulated.csv), models/binary_onefactor.lav; the pair
 #                      b1 x b4 has an empty cell, so lavaan's zero.add = 0.5 (keeping the margins)
@@ -66,6 +68,14 @@ writeLines(c("# Holzinger-Swineford x1-x9 as 4-category ordinal items: structura
              "speed   =~ x7 + x8 + x9",
              "speed ~ visual + textual",
              "x1 ~~ x4"), "models/holzinger_ordinal_sem.lav")
+writeLines(c("# Holzinger-Swineford x1-x9 as 4-category ordinal items: a mediation with a defined indirect effect",
+             "visual  =~ x1 + x2 + x3",
+             "textual =~ x4 + x5 + x6",
+             "speed   =~ x7 + x8 + x9",
+             "textual ~ a*visual",
+             "speed ~ b*textual + c*visual",
+             "indirect := a*b",
+             "total := c + a*b"), "models/holzinger_ordinal_mediation.lav")
 writeLines(c("# Holzinger-Swineford x1-x9 as 4-category ordinal items: threshold constraints",
              "visual  =~ x1 + x2 + x3",
              "textual =~ x4 + x5 + x6",
@@ -82,6 +92,8 @@ cases <- list(
   list(name = "holzinger_ordinal_sem", data = "data/holzinger_ordinal.csv", model = "holzinger_ordinal_sem"),
   list(name = "holzinger_ordinal_thresholds", data = "data/holzinger_ordinal.csv",
        model = "holzinger_ordinal_thresholds"),
+  list(name = "holzinger_ordinal_mediation", data = "data/holzinger_ordinal.csv",
+       model = "holzinger_ordinal_mediation"),
   list(name = "binary_simulated", data = "data/binary_simulated.csv", model = "binary_onefactor")
 )
 
