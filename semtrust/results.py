@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-import semtrust
 from semtrust.assessment.reliability import NORMALITY, THRESHOLDS
 from semtrust.assessment.validity import HTMT_THRESHOLDS, MeasurementQuality
 from semtrust.estimation.base import FittedModel
 from semtrust.model.instrument import Instrument
 from semtrust.screening.careless import ScreeningResult
 from semtrust.structural.paths import path_table
+from semtrust.version import __version__
 
 if TYPE_CHECKING:   # imported lazily where they run
     from semtrust.assessment.efa import EFAResult
@@ -206,7 +206,7 @@ class Study:
     def to_dict(self) -> dict:
         """The results.json contract (documented in README.md)."""
         return _clean({
-            "semtrust_version": semtrust.__version__,
+            "semtrust_version": __version__,
             "software": software_versions(),
             "seed": self.seed,
             "estimator": self.estimator,
@@ -271,7 +271,7 @@ def _clean(obj):
 
 
 def software_versions() -> dict:
-    versions = {"python": _platform.python_version(), "semtrust": semtrust.__version__}
+    versions = {"python": _platform.python_version(), "semtrust": __version__}
     for name in SOFTWARE:
         try:
             versions[name] = metadata.version(name)
