@@ -38,10 +38,10 @@ import pandas as pd
 from scipy import stats
 
 from semtrust.errors import EstimationError, InputError
-from semtrust.estimation.compiled import CompiledModel
+from semtrust.estimation.compiled import CompiledModel, start_values
 from semtrust.estimation.fit_measures import fit_measures, robust_fit_measures
 from semtrust.estimation.base import FittedModel, Resampler
-from semtrust.estimation.ml import SEM, add_inference, defined_parameters, estimate_rows
+from semtrust.estimation.ml import add_inference, defined_parameters, estimate_rows
 from semtrust.estimation.polychoric import OrdinalStatistics, bivariate_normal_cdf, polychoric
 from semtrust.model.partable import PARAMETER_COLUMNS, ParameterTable, Row, build_parameter_table
 from semtrust.model.syntax import ModelSyntax, parse_model
@@ -178,7 +178,7 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
     compiled = CompiledModel(ParameterTable(rows, observed, table.latent, [], table.definitions), observed)
     thresholds = ThresholdParameters(statistics, threshold_statements, rows, compiled.n_free, source)
     estimation = _Estimation(compiled, statistics, thresholds, estimator)
-    theta, iterations = estimation.run(_start_values(spec, table, rows, statistics, compiled.n_free, thresholds))
+    theta, iterations = estimation.run(_start_values(compiled, statistics, thresholds))
     # the delta parameterization: residual variance = 1 - common variance, recompiled for std.all
     common = np.diag(compiled.implied(theta[: compiled.n_free])[0])
     for r in rows:
@@ -225,20 +225,12 @@ def _delta_rows(table: ParameterTable) -> list[Row]:
     return rows
 
 
-def _start_values(spec: ModelSyntax, table: ParameterTable, rows: list[Row], statistics: OrdinalStatistics,
-                  n_model: int, thresholds: "ThresholdParameters") -> np.ndarray:
-    """ML on the polychoric matrix (a near solution) for the model, the sample thresholds."""
-    try:
-        ml = SEM(spec).fit(cov=statistics.correlation, n=statistics.n)
-        estimates = ml.parameters.est.to_numpy()[: len(table.rows)]
-    except EstimationError:
-        defaults = {"=~": 0.5, "~": 0.0}
-        estimates = np.array([r.value if r.free < 0 else defaults.get(r.op, 1.0 if r.lhs == r.rhs else 0.0)
-                              for r in table.rows])
+def _start_values(compiled: CompiledModel, statistics: OrdinalStatistics,
+                  thresholds: "ThresholdParameters") -> np.ndarray:
+    """The engine's data-based starts on the polychoric matrix for the model, the sample
+    thresholds for the thresholds; Gauss-Newton takes it from there."""
     start = np.zeros(thresholds.n_free)
-    for r, est in zip(rows, estimates):
-        if r.free >= 0:
-            start[r.free] = est
+    start[: compiled.n_free] = start_values(compiled.table, compiled, statistics.correlation)
     free = thresholds.index >= 0
     start[thresholds.index[free][::-1]] = thresholds.sample[free][::-1]  # a shared label starts at its first
     return start
@@ -416,7 +408,11 @@ class _Estimation:
         delta, bread = self.information(theta)
         a, shift = self._scaled_shifted(delta, bread, df)
         # the baseline (thresholds only) has U = W on the correlations
-        base_a, base_shift = self._scaled_shifted(np.eye(len(self.sample), n_th), None, pstar)
+        # the baseline fits the thresholds only: U Gamma = [[0, 0], [X, Y]] with Y = W_c Gamma_cc,
+        # so tr(U Gamma) = pstar and tr((U Gamma)^2) = tr(Y^2)
+        y = weights[n_th:, None] * self.gamma[n_th:, n_th:]
+        base_a = math.sqrt(pstar / float(np.sum(y * y.T)))
+        base_shift = pstar - base_a * pstar
         chisq_scaled = a * chisq + shift
         base_scaled = base_a * base_chisq + base_shift
         scaled = fit_measures(chisq=chisq_scaled, df=df, npar=npar, n=n, baseline_chisq=base_scaled,
@@ -433,11 +429,9 @@ class _Estimation:
             measures.update(self._robust(theta, delta, bread, pstar - self.n_model))
         return measures
 
-    def _scaled_shifted(self, delta: np.ndarray, bread: np.ndarray | None, df: int) -> tuple[float, float]:
+    def _scaled_shifted(self, delta: np.ndarray, bread: np.ndarray, df: int) -> tuple[float, float]:
         """lavaan's scaled-shifted test: (a, shift) with T_scaled = a T + shift."""
         w = self.weights
-        if bread is None:
-            bread = np.linalg.inv((delta.T * w) @ delta)
         wd = delta * w[:, None]
         u_gamma = w[:, None] * self.gamma - wd @ (bread @ (wd.T @ self.gamma))
         trace = float(np.trace(u_gamma))
