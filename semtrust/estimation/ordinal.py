@@ -403,16 +403,18 @@ class _Estimation:
                         rmsea_pvalue=standard.rmsea_pvalue,
                         srmr=math.sqrt(float(residual @ residual) / (p * (p + 1) / 2)),
                         wrmr=math.sqrt(chisq / len(self.sample)))
+        if self.estimator == "ULSMV":  # the ULS statistic is not chi-square distributed: lavaan gives no p
+            del measures["pvalue"], measures["baseline_pvalue"]
         if self.estimator == "DWLS" or df <= 0:
             return measures
         delta, bread = self.information(theta)
         a, shift = self._scaled_shifted(delta, bread, df)
         # the baseline (thresholds only) has U = W on the correlations
         # the baseline fits the thresholds only: U Gamma = [[0, 0], [X, Y]] with Y = W_c Gamma_cc,
-        # so tr(U Gamma) = pstar and tr((U Gamma)^2) = tr(Y^2)
+        # so tr(U Gamma) = tr(Y) (pstar under DWLS) and tr((U Gamma)^2) = tr(Y^2)
         y = weights[n_th:, None] * self.gamma[n_th:, n_th:]
         base_a = math.sqrt(pstar / float(np.sum(y * y.T)))
-        base_shift = pstar - base_a * pstar
+        base_shift = pstar - base_a * float(np.trace(y))
         chisq_scaled = a * chisq + shift
         base_scaled = base_a * base_chisq + base_shift
         scaled = fit_measures(chisq=chisq_scaled, df=df, npar=npar, n=n, baseline_chisq=base_scaled,

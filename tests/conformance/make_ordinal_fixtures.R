@@ -19,6 +19,8 @@
 #                      second threshold fixed at 0).
 #   holzinger_ordinal_mediation  the same data, models/holzinger_ordinal_mediation.lav: visual ->
 #                      textual -> speed with labelled paths and the indirect effect a*b (:=).
+#   holzinger_ordinal_ulsmv, holzinger_ordinal_dwls  the holzinger_ordinal CFA with estimator = "ULSMV"
+#                      and estimator = "DWLS" (standard SEs and test).
 #   binary_simulated   six binary items simulated from one factor (seed 20261205, n = 200, written
 #                      once to data/binary_simulated.csv), models/binary_onefactor.lav; the pair
 #                      b1 x b4 has an empty cell, so lavaan's zero.add = 0.5 (keeping the margins)
@@ -94,6 +96,10 @@ cases <- list(
        model = "holzinger_ordinal_thresholds"),
   list(name = "holzinger_ordinal_mediation", data = "data/holzinger_ordinal.csv",
        model = "holzinger_ordinal_mediation"),
+  list(name = "holzinger_ordinal_ulsmv", data = "data/holzinger_ordinal.csv", model = "holzinger_cfa",
+       estimator = "ULSMV"),
+  list(name = "holzinger_ordinal_dwls", data = "data/holzinger_ordinal.csv", model = "holzinger_cfa",
+       estimator = "DWLS"),
   list(name = "binary_simulated", data = "data/binary_simulated.csv", model = "binary_onefactor")
 )
 
@@ -104,7 +110,8 @@ for (case in cases) {
   raw <- read.csv(case$data)
   items <- lavNames(lavaanify(syntax), "ov")
   data <- raw[complete.cases(raw[items]), items]
-  fit <- cfa(syntax, data = data, ordered = items, estimator = "WLSMV")
+  estimator <- if (is.null(case$estimator)) "WLSMV" else case$estimator
+  fit <- cfa(syntax, data = data, ordered = items, estimator = estimator)
   poly <- lavCor(data, ordered = items)
   th <- lavInspect(fit, "sampstat")$th
   gamma <- lavInspect(fit, "gamma")
@@ -121,8 +128,9 @@ for (case in cases) {
     suppressMessages(suppressWarnings(psych::alpha(poly[ind, ind], check.keys = FALSE)$total$raw_alpha))
   })
   fixture <- list(
-    call = sprintf('cfa(model, data, ordered = c(%s), estimator = "WLSMV")',
-                   paste0('"', items, '"', collapse = ", ")),
+    call = sprintf('cfa(model, data, ordered = c(%s), estimator = "%s")',
+                   paste0('"', items, '"', collapse = ", "), estimator),
+    estimator = estimator,
     lavaan_version = as.character(packageVersion("lavaan")),
     semtools_version = as.character(packageVersion("semTools")),
     psych_version = as.character(packageVersion("psych")),
