@@ -14,7 +14,8 @@ from semtrust.estimation.polychoric import bivariate_normal_cdf, polychoric
 
 CONFORMANCE = Path(__file__).parent / "conformance"
 CASES = ["bfi_ordinal", "holzinger_ordinal", "holzinger_ordinal_sem", "holzinger_ordinal_thresholds",
-         "holzinger_ordinal_mediation", "holzinger_ordinal_ulsmv", "holzinger_ordinal_dwls", "binary_simulated"]
+         "holzinger_ordinal_mediation", "holzinger_ordinal_ulsmv", "holzinger_ordinal_dwls", "holzinger_ordinal_theta",
+         "holzinger_ordinal_sem_theta", "binary_simulated"]
 
 
 def load(case):
@@ -27,7 +28,8 @@ def load(case):
 @pytest.fixture(scope="module", params=CASES)
 def case(request):
     fixture, data, model = load(request.param)
-    return fixture, data, fit_ordinal(data, model, ordered=fixture["ordered"], estimator=fixture["estimator"])
+    return fixture, data, fit_ordinal(data, model, ordered=fixture["ordered"], estimator=fixture["estimator"],
+                                      parameterization=fixture["parameterization"])
 
 
 def test_thresholds_polychorics_and_gamma(case):

@@ -47,6 +47,7 @@ from semtrust.model.partable import PARAMETER_COLUMNS, ParameterTable, Row, buil
 from semtrust.model.syntax import ModelSyntax, parse_model
 
 ESTIMATORS = ("WLSMV", "ULSMV", "DWLS")
+PARAMETERIZATIONS = ("delta", "theta")
 
 
 class OrdinalResults(FittedModel):
@@ -54,15 +55,16 @@ class OrdinalResults(FittedModel):
     (lavaan's ``parameterEstimates`` with ``std.all``, threshold rows ``|`` included),
     ``fit_measures`` (lavaan's ``fitMeasures`` names with '.' written as '_'), ``partable`` and
     ``theta`` (the model's free parameters first, then the free thresholds), the sample
-    statistics in ``statistics``. Latent responses have unit variance, so every item's
-    ``std.all`` SD is 1."""
+    statistics in ``statistics``. Under the delta parameterization the latent responses have
+    unit variance (every item's ``std.all`` SD is 1); under theta their residual variance is 1."""
 
     missing = "listwise"
 
     def __init__(self, *, estimator: str, statistics: OrdinalStatistics, compiled: CompiledModel,
                  thresholds: "ThresholdParameters", theta: np.ndarray, vcov: np.ndarray, parameters: pd.DataFrame,
-                 fit_measures: dict, iterations: int, source: str, frame: pd.DataFrame):
+                 fit_measures: dict, iterations: int, source: str, frame: pd.DataFrame, parameterization: str):
         self.estimator = estimator
+        self.parameterization = parameterization
         self.statistics = statistics
         self.compiled = compiled
         self.threshold_parameters = thresholds
@@ -95,7 +97,7 @@ class OrdinalResults(FittedModel):
                 for v in self.statistics.names}
 
     def total_sd(self, theta: np.ndarray) -> np.ndarray:
-        return delta_total_sd(self.compiled, theta)
+        return ordinal_total_sd(self.compiled, theta, self.parameterization)
 
     def r_squared(self) -> dict[str, float]:
         """R² of the items' latent responses and of the regressed factors."""
@@ -104,20 +106,22 @@ class OrdinalResults(FittedModel):
         return {v: float(1 - S[i, i] / total[i]) for i, v in enumerate(self.compiled.names) if np.any(A[i] != 0)}
 
     def resampler(self) -> "OrdinalResampler":
-        return OrdinalResampler(self.frame, self.compiled, self.threshold_parameters, self.estimator, self.theta)
+        return OrdinalResampler(self.frame, self.compiled, self.threshold_parameters, self.estimator, self.theta,
+                                self.parameterization)
 
     def implied_correlation(self) -> pd.DataFrame:
         sigma, _, _ = self.compiled.implied(self.theta[: self.compiled.n_free])
-        sigma[np.diag_indices_from(sigma)] = 1.0
+        sd = np.sqrt(np.diag(sigma))
         names = self.compiled.observed
-        return pd.DataFrame(sigma, index=names, columns=names)
+        return pd.DataFrame(sigma / np.outer(sd, sd), index=names, columns=names)
 
 
-def delta_total_sd(compiled: CompiledModel, theta: np.ndarray) -> np.ndarray:
-    """Model-implied SDs: the factors' from the model, 1 for the items' latent responses (the
-    delta parameterization fixes their variance, whatever theta)."""
+def ordinal_total_sd(compiled: CompiledModel, theta: np.ndarray, parameterization: str) -> np.ndarray:
+    """Model-implied SDs: the factors' from the model; the items' latent responses have SD 1
+    under the delta parameterization (whatever theta), under theta the model's."""
     sd = compiled.total_sd(theta[: compiled.n_free])
-    sd[: compiled.p] = 1.0
+    if parameterization == "delta":
+        sd[: compiled.p] = 1.0
     return sd
 
 
@@ -128,9 +132,10 @@ class OrdinalResampler(Resampler):
     cannot be fitted (None)."""
 
     def __init__(self, frame: pd.DataFrame, compiled: CompiledModel, thresholds: "ThresholdParameters",
-                 estimator: str, theta: np.ndarray):
+                 estimator: str, theta: np.ndarray, parameterization: str):
         self.frame, self.compiled, self.thresholds, self.estimator, self.theta = (
             frame, compiled, thresholds, estimator, theta)
+        self.parameterization = parameterization
         self.n = len(frame)
         self.levels = {v: sorted(pd.unique(frame[v])) for v in frame.columns}
 
@@ -141,28 +146,32 @@ class OrdinalResampler(Resampler):
         try:
             statistics = polychoric(sample, full_gamma=False)
             estimation = _Estimation(self.compiled, statistics, self.thresholds.for_sample(statistics),
-                                     self.estimator)
+                                     self.estimator, self.parameterization)
             theta, _ = estimation.run(self.theta)
         except EstimationError:
             return None
         return theta
 
     def total_sd(self, theta: np.ndarray) -> np.ndarray:
-        return delta_total_sd(self.compiled, theta)
+        return ordinal_total_sd(self.compiled, theta, self.parameterization)
 
 
 def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, estimator: str = "WLSMV",
-                source: str = "<model>") -> OrdinalResults:
+                source: str = "<model>", parameterization: str = "delta") -> OrdinalResults:
     """Fit ``model`` (lavaan syntax) to ordinal items as lavaan's ``cfa(model, data,
-    ordered = , estimator = )`` does, with complete cases on the model's items.
+    ordered = , estimator = , parameterization = )`` does, with complete cases on the model's items.
 
     ``ordered`` None or True means every observed variable of the model (lavaan's
     ``ordered = TRUE``); a list must name them all (continuous indicators beside ordinal ones,
-    which need polyserial correlations, are not supported yet).
+    which need polyserial correlations, are not supported yet). ``parameterization="theta"``
+    fixes the latent responses' residual variances to 1 instead of their total variances (the
+    same fit, other unstandardized estimates).
     """
     if estimator not in ESTIMATORS:
         raise InputError(f"estimator '{estimator}' is not available for ordinal items; use one of "
                          f"{', '.join(ESTIMATORS)}")
+    if parameterization not in PARAMETERIZATIONS:
+        raise InputError(f"parameterization '{parameterization}' is not available; use delta or theta")
     spec = model if isinstance(model, ModelSyntax) else parse_model(model, source)
     source = spec.source
     threshold_statements = [s for s in spec.statements if s.op == "|"]
@@ -174,22 +183,23 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
     if len(frame) <= len(observed):
         raise InputError(f"only {len(frame)} complete rows for {len(observed)} ordinal items")
     statistics = polychoric(frame)
-    rows = _delta_rows(table)
+    rows = _ordinal_rows(table, parameterization)
     compiled = CompiledModel(ParameterTable(rows, observed, table.latent, [], table.definitions), observed)
     thresholds = ThresholdParameters(statistics, threshold_statements, rows, compiled.n_free, source)
-    estimation = _Estimation(compiled, statistics, thresholds, estimator)
-    theta, iterations = estimation.run(_start_values(compiled, statistics, thresholds))
-    # the delta parameterization: residual variance = 1 - common variance, recompiled for std.all
-    common = np.diag(compiled.implied(theta[: compiled.n_free])[0])
-    for r in rows:
-        if r.op == "~~" and r.lhs == r.rhs and r.lhs in observed:
-            r.value = 1.0 - common[observed.index(r.lhs)]
-    compiled = CompiledModel(ParameterTable(rows, observed, table.latent, [], table.definitions), observed)
+    estimation = _Estimation(compiled, statistics, thresholds, estimator, parameterization)
+    theta, iterations = estimation.run(estimation.start_values())
+    if parameterization == "delta":
+        # residual variance = 1 - common variance, recompiled for std.all
+        common = np.diag(compiled.implied(theta[: compiled.n_free])[0])
+        for r in rows:
+            if r.op == "~~" and r.lhs == r.rhs and r.lhs in observed:
+                r.value = 1.0 - common[observed.index(r.lhs)]
+        compiled = CompiledModel(ParameterTable(rows, observed, table.latent, [], table.definitions), observed)
     vcov = estimation.vcov(theta)
     parameters = _parameter_table(rows, compiled, thresholds, theta, vcov, source)
     return OrdinalResults(estimator=estimator, statistics=statistics, compiled=compiled, thresholds=thresholds,
                           theta=theta, vcov=vcov, parameters=parameters, fit_measures=estimation.fit_measures(theta),
-                          iterations=iterations, source=source, frame=frame)
+                          iterations=iterations, source=source, frame=frame, parameterization=parameterization)
 
 
 def _check_model(table: ParameterTable, spec: ModelSyntax, observed: list[str], ordered, data) -> None:
@@ -209,31 +219,21 @@ def _check_model(table: ParameterTable, spec: ModelSyntax, observed: list[str], 
     bad = [v for v in observed if v in predictors]
     if bad:
         raise InputError(f"{spec.source}: the ordinal items {', '.join(bad)} predict or measure other "
-                         "variables, which the delta parameterization here does not support")
+                         "variables, which the ordinal parameterizations here do not support")
 
 
-def _delta_rows(table: ParameterTable) -> list[Row]:
-    """The table with the ordinal items' residual variances fixed (filled in after the fit),
-    and the free parameters renumbered (shared labels keep one number)."""
+def _ordinal_rows(table: ParameterTable, parameterization: str) -> list[Row]:
+    """The table with the ordinal items' residual variances fixed (delta: 0 while fitting, so the
+    implied diagonal is the common variance, and 1 minus it after; theta: 1), and the free
+    parameters renumbered (shared labels keep one number)."""
     rows = [replace(r) for r in table.rows]
     numbers: dict = {}
     for r in rows:
         if r.op == "~~" and r.lhs == r.rhs and r.lhs in table.observed:
-            r.free, r.value = -1, 0.0
+            r.free, r.value = -1, 0.0 if parameterization == "delta" else 1.0
         elif r.free >= 0:
             r.free = numbers.setdefault(r.free, len(numbers))
     return rows
-
-
-def _start_values(compiled: CompiledModel, statistics: OrdinalStatistics,
-                  thresholds: "ThresholdParameters") -> np.ndarray:
-    """The engine's data-based starts on the polychoric matrix for the model, the sample
-    thresholds for the thresholds; Gauss-Newton takes it from there."""
-    start = np.zeros(thresholds.n_free)
-    start[: compiled.n_free] = start_values(compiled.table, compiled, statistics.correlation)
-    free = thresholds.index >= 0
-    start[thresholds.index[free][::-1]] = thresholds.sample[free][::-1]  # a shared label starts at its first
-    return start
 
 
 class ThresholdParameters:
@@ -291,8 +291,9 @@ class _Estimation:
     """The DWLS discrepancy, its Gauss-Newton minimisation and lavaan's robust corrections."""
 
     def __init__(self, compiled: CompiledModel, statistics: OrdinalStatistics, thresholds: ThresholdParameters,
-                 estimator: str):
+                 estimator: str, parameterization: str):
         self.compiled = compiled
+        self.scaled = parameterization == "theta"  # the implied moments are standardized
         self.statistics = statistics
         self.thresholds = thresholds
         self.estimator = estimator
@@ -307,18 +308,55 @@ class _Estimation:
         # lavaan's WLS family divides by, and its test statistics and RMSEA use, n - 1
         self.n_eff = statistics.n - 1
         self._information = None
+        self.item_of = np.array([statistics.names.index(v) for v, _ in statistics.threshold_names], dtype=int)
+
+    def start_values(self) -> np.ndarray:
+        """The engine's data-based starts on the polychoric matrix for the model, the sample
+        thresholds (on the latent responses' scale) for the thresholds; Gauss-Newton does the rest."""
+        start = np.zeros(self.thresholds.n_free)
+        start[: self.n_model] = start_values(self.compiled.table, self.compiled, self.statistics.correlation)
+        sd = self._sd(self.compiled.implied(start[: self.n_model])[0])
+        free = self.thresholds.index >= 0
+        sample = self.thresholds.sample * sd[self.item_of]
+        start[self.thresholds.index[free][::-1]] = sample[free][::-1]  # a shared label starts at its first
+        return start
+
+    def _sd(self, sigma: np.ndarray) -> np.ndarray:
+        """SDs of the latent responses (1 under delta, where the diagonal is not modelled)."""
+        return np.sqrt(np.diag(sigma)) if self.scaled else np.ones(len(sigma))
+
+    def implied_correlation(self, theta: np.ndarray) -> np.ndarray:
+        sigma, _, _ = self.compiled.implied(theta[: self.n_model])
+        sd = self._sd(sigma)
+        corr = sigma / np.outer(sd, sd)
+        corr[np.diag_indices_from(corr)] = 1.0
+        return corr
 
     def implied(self, theta: np.ndarray) -> np.ndarray:
         sigma, _, _ = self.compiled.implied(theta[: self.n_model])
-        return np.concatenate([self.thresholds.implied(theta), sigma[self.rows, self.cols]])
+        sd = self._sd(sigma)
+        r, c = self.rows, self.cols
+        return np.concatenate([self.thresholds.implied(theta) / sd[self.item_of], sigma[r, c] / (sd[r] * sd[c])])
 
     def delta(self, theta: np.ndarray) -> np.ndarray:
-        """d(thresholds, correlations) / d theta."""
+        """d(thresholds, correlations) / d theta; under theta the standardization's derivative
+        enters through d log sd_i = d Sigma_ii / (2 Sigma_ii)."""
+        sigma, _, _ = self.compiled.implied(theta[: self.n_model])
         jac = self.compiled.jacobian(theta[: self.n_model])
+        sd = self._sd(sigma)
+        r, c, items = self.rows, self.cols, self.item_of
         delta = np.zeros((len(self.sample), len(theta)))
         free = self.thresholds.index >= 0
-        delta[np.flatnonzero(free), self.thresholds.index[free]] = 1.0
-        delta[self.n_th:, : self.n_model] = jac[:, self.rows, self.cols].T
+        delta[np.flatnonzero(free), self.thresholds.index[free]] = 1.0 / sd[items[free]]
+        corr_jac = jac[:, r, c]
+        if self.scaled:
+            diagonal = np.arange(len(sd))
+            dlog = 0.5 * jac[:, diagonal, diagonal] / sd ** 2
+            corr = sigma[r, c] / (sd[r] * sd[c])
+            corr_jac = corr_jac / (sd[r] * sd[c]) - corr * (dlog[:, r] + dlog[:, c])
+            scaled_tau = self.thresholds.implied(theta) / sd[items]
+            delta[: self.n_th, : self.n_model] = (-scaled_tau * dlog[:, items]).T
+        delta[self.n_th:, : self.n_model] = corr_jac.T
         return delta
 
     def objective(self, theta: np.ndarray) -> float:
@@ -329,7 +367,7 @@ class _Estimation:
         """Gauss-Newton with step halving. With a diagonal weight and one free parameter per
         threshold the thresholds are fitted exactly (their estimates are the sample thresholds),
         so only the model parameters and the correlation rows are iterated."""
-        if self.thresholds.saturated:
+        if self.thresholds.saturated and not self.scaled:
             stats_rows, params = slice(self.n_th, None), slice(0, self.n_model)
         else:
             stats_rows, params = slice(None), slice(None)
@@ -450,8 +488,7 @@ class _Estimation:
         if np.linalg.eigvalsh(r).min() < np.sqrt(np.finfo(float).eps):
             return {}
         n, n_th, p = self.n_eff, self.n_th, len(r)
-        sigma, _, _ = self.compiled.implied(theta[: self.n_model])
-        sigma = sigma - np.diag(np.diag(sigma)) + np.eye(p)
+        sigma = self.implied_correlation(theta)
         inverse = np.linalg.inv(sigma)
         logdet_r = np.linalg.slogdet(r)[1]
         xx3 = self.n * (np.linalg.slogdet(sigma)[1] - logdet_r + np.trace(r @ inverse) - p)
@@ -480,20 +517,22 @@ class _Estimation:
 
 def _parameter_table(rows: list[Row], compiled: CompiledModel, thresholds: ThresholdParameters,
                      theta: np.ndarray, vcov: np.ndarray, source: str) -> pd.DataFrame:
-    """lavaan's order: the user's rows, thresholds, lavaan's added rows, then the fixed scaling
-    factors (``~*~``), intercepts and latent means of the delta parameterization."""
+    """lavaan's order: the user's rows, thresholds, lavaan's added rows, then the scaling
+    factors (``~*~``: 1 / SD of the latent response, fixed to 1 under delta), intercepts and
+    latent means (fixed to 0)."""
     n_model = compiled.n_free
     frame = estimate_rows(rows, compiled, theta[:n_model], vcov[:n_model, :n_model])
     defined = defined_parameters(compiled.table.definitions, frame, theta, vcov, source)
     user = np.array([r.user for r in rows])
     se = np.sqrt(np.clip(np.diag(vcov), 0, None))
     tau = thresholds.implied(theta)
+    sd = dict(zip(compiled.observed, compiled.total_sd(theta[:n_model])[: compiled.p]))
     threshold_rows = pd.DataFrame([dict(lhs=v, op="|", rhs=t, label=label, est=est,
-                                        se=se[index] if index >= 0 else 0.0, std_all=est)
+                                        se=se[index] if index >= 0 else 0.0, std_all=est / sd[v])
                                    for (v, t), label, est, index in
                                    ((thresholds.names[k], thresholds.label[k], tau[k], thresholds.index[k])
                                     for k in thresholds.order)])
-    fixed = [dict(lhs=v, op="~*~", rhs=v, label="", est=1.0, se=0.0, std_all=1.0) for v in compiled.observed]
+    fixed = [dict(lhs=v, op="~*~", rhs=v, label="", est=1.0 / sd[v], se=0.0, std_all=1.0) for v in compiled.observed]
     fixed += [dict(lhs=v, op="~1", rhs="", label="", est=0.0, se=0.0, std_all=0.0)
               for v in compiled.observed + compiled.table.latent]
     table = pd.concat([frame[user], threshold_rows, frame[~user], pd.DataFrame(fixed), defined], ignore_index=True)
@@ -506,10 +545,10 @@ def ordinal_omega(results: OrdinalResults) -> dict[str, float]:
     implied by the common factor (lambda_i lambda_j psi), over that implied by the polychoric
     matrix, both through the bivariate normal probabilities on the model's thresholds."""
     params = results.parameters
-    thresholds = results.thresholds
+    sd = dict(zip(results.compiled.names, results.total_sd(results.theta)))
+    # on the latent responses' standard scale (a no-op under delta)
+    thresholds = {v: tau / sd[v] for v, tau in results.thresholds.items()}
     correlation = results.statistics.correlation
-    model_theta = results.theta[: results.compiled.n_free]
-    variances = dict(zip(results.compiled.names, results.compiled.total_sd(model_theta) ** 2))
     omega = {}
     for factor in results.compiled.table.latent:
         loads = params[(params.op == "=~") & (params.lhs == factor)
@@ -517,8 +556,8 @@ def ordinal_omega(results: OrdinalResults) -> dict[str, float]:
         if len(loads) < 2:
             continue
         items = loads.rhs.tolist()
-        lam = loads.est.to_numpy()
-        true_part = np.outer(lam, lam) * variances[factor]
+        lam = loads.est.to_numpy() / np.array([sd[v] for v in items])
+        true_part = np.outer(lam, lam) * sd[factor] ** 2
         total = correlation.loc[items, items].to_numpy()
         omega[factor] = _category_covariance(true_part, items, thresholds) / \
             _category_covariance(total, items, thresholds)

@@ -21,6 +21,9 @@
 #                      textual -> speed with labelled paths and the indirect effect a*b (:=).
 #   holzinger_ordinal_ulsmv, holzinger_ordinal_dwls  the holzinger_ordinal CFA with estimator = "ULSMV"
 #                      and estimator = "DWLS" (standard SEs and test).
+#   holzinger_ordinal_theta, holzinger_ordinal_sem_theta  the holzinger_ordinal CFA and SEM with
+#                      parameterization = "theta" (residual variances of the latent responses fixed
+#                      to 1, the scaling factors derived).
 #   binary_simulated   six binary items simulated from one factor (seed 20261205, n = 200, written
 #                      once to data/binary_simulated.csv), models/binary_onefactor.lav; the pair
 #                      b1 x b4 has an empty cell, so lavaan's zero.add = 0.5 (keeping the margins)
@@ -100,6 +103,10 @@ cases <- list(
        estimator = "ULSMV"),
   list(name = "holzinger_ordinal_dwls", data = "data/holzinger_ordinal.csv", model = "holzinger_cfa",
        estimator = "DWLS"),
+  list(name = "holzinger_ordinal_theta", data = "data/holzinger_ordinal.csv", model = "holzinger_cfa",
+       parameterization = "theta"),
+  list(name = "holzinger_ordinal_sem_theta", data = "data/holzinger_ordinal.csv", model = "holzinger_ordinal_sem",
+       parameterization = "theta"),
   list(name = "binary_simulated", data = "data/binary_simulated.csv", model = "binary_onefactor")
 )
 
@@ -111,7 +118,8 @@ for (case in cases) {
   items <- lavNames(lavaanify(syntax), "ov")
   data <- raw[complete.cases(raw[items]), items]
   estimator <- if (is.null(case$estimator)) "WLSMV" else case$estimator
-  fit <- cfa(syntax, data = data, ordered = items, estimator = estimator)
+  parameterization <- if (is.null(case$parameterization)) "delta" else case$parameterization
+  fit <- cfa(syntax, data = data, ordered = items, estimator = estimator, parameterization = parameterization)
   poly <- lavCor(data, ordered = items)
   th <- lavInspect(fit, "sampstat")$th
   gamma <- lavInspect(fit, "gamma")
@@ -128,9 +136,9 @@ for (case in cases) {
     suppressMessages(suppressWarnings(psych::alpha(poly[ind, ind], check.keys = FALSE)$total$raw_alpha))
   })
   fixture <- list(
-    call = sprintf('cfa(model, data, ordered = c(%s), estimator = "%s")',
-                   paste0('"', items, '"', collapse = ", "), estimator),
-    estimator = estimator,
+    call = sprintf('cfa(model, data, ordered = c(%s), estimator = "%s", parameterization = "%s")',
+                   paste0('"', items, '"', collapse = ", "), estimator, parameterization),
+    estimator = estimator, parameterization = parameterization,
     lavaan_version = as.character(packageVersion("lavaan")),
     semtools_version = as.character(packageVersion("semTools")),
     psych_version = as.character(packageVersion("psych")),
