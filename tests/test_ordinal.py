@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from semtrust.errors import InputError
-from semtrust.estimation.ordinal import fit_ordinal, ordinal_alpha, ordinal_omega
+from semtrust.estimation.ordinal import fit_ordinal, likert_note, ordinal_alpha, ordinal_omega
 from semtrust.estimation.polychoric import bivariate_normal_cdf, polychoric
 
 CONFORMANCE = Path(__file__).parent / "conformance"
@@ -144,3 +144,15 @@ def test_effects_delta_method_and_bootstrap_on_wlsmv():
     boot = effects_table(fit, draws).set_index("kind").loc["indirect"]
     assert 0.6 * expected.se < boot.se < 1.6 * expected.se
     assert boot.std_ci_lower < boot["std"] < boot.std_ci_upper
+
+
+def test_likert_note_only_for_coarse_items_under_ml():
+    _, data, _ = load("holzinger_ordinal")
+    note = likert_note(data, "MLR")
+    assert len(note) == 1 and note[0].startswith("9 of the 9 items have at most 5 answer categories")
+    assert "--estimator WLSMV" in note[0]
+    assert likert_note(data, "WLSMV") == []
+    continuous = pd.read_csv(CONFORMANCE / "data" / "HolzingerSwineford1939.csv")[[f"x{i}" for i in range(1, 10)]]
+    assert likert_note(continuous, "ML") == []
+    six_point = pd.read_csv(CONFORMANCE / "data" / "bfi.csv")[["A1", "A2"]]
+    assert likert_note(six_point, "ML") == []
