@@ -156,3 +156,13 @@ def test_likert_note_only_for_coarse_items_under_ml():
     assert likert_note(continuous, "ML") == []
     six_point = pd.read_csv(CONFORMANCE / "data" / "bfi.csv")[["A1", "A2"]]
     assert likert_note(six_point, "ML") == []
+
+
+def test_ordered_categoricals_keep_their_order_and_text_is_refused():
+    _, data, _ = load("holzinger_ordinal")
+    labels = ["low", "mid", "high", "top"]  # alphabetical order would be wrong
+    as_text = data[["x1", "x2", "x3"]].apply(lambda col: col.map(lambda v: labels[v - 1]))
+    ordered = as_text.apply(lambda col: pd.Categorical(col, categories=labels, ordered=True))
+    np.testing.assert_allclose(polychoric(ordered).correlation, polychoric(data[["x1", "x2", "x3"]]).correlation)
+    with pytest.raises(InputError, match="column 'x1' holds text answers"):
+        polychoric(as_text)

@@ -100,16 +100,31 @@ def ordinal_codes(frame: pd.DataFrame) -> tuple[np.ndarray, dict[str, list]]:
     levels = {}
     for column, name in enumerate(frame.columns):
         values = frame[name]
+        if isinstance(values.dtype, pd.CategoricalDtype) and values.cat.ordered:
+            # an ordered categorical keeps its own order (unused categories dropped, as R does)
+            raw = values.cat.codes.to_numpy()
+            used = np.unique(raw)
+            levels[name] = [values.cat.categories[k] for k in used]
+            _check_levels(name, levels[name])
+            codes[:, column] = np.searchsorted(used, raw)
+            continue
+        if not pd.api.types.is_numeric_dtype(values):
+            raise InputError(f"column '{name}' holds text answers; code them as numbers in scale order "
+                             "(1 = lowest) or as an ordered categorical before fitting ordinal items")
         observed = sorted(pd.unique(values))
-        if len(observed) < 2:
-            raise InputError(f"column '{name}' has a single answer ({observed[0]!r}); an ordinal item "
-                             "needs at least two categories: drop it")
-        if len(observed) > MAX_CATEGORIES:
-            raise InputError(f"column '{name}' has {len(observed)} distinct values; ordinal items have at "
-                             f"most {MAX_CATEGORIES} categories: leave it out of 'ordered'")
+        _check_levels(name, observed)
         levels[name] = observed
         codes[:, column] = np.searchsorted(np.asarray(observed), values.to_numpy())
     return codes, levels
+
+
+def _check_levels(name: str, observed: list) -> None:
+    if len(observed) < 2:
+        raise InputError(f"column '{name}' has a single answer ({observed[0]!r}); an ordinal item "
+                         "needs at least two categories: drop it")
+    if len(observed) > MAX_CATEGORIES:
+        raise InputError(f"column '{name}' has {len(observed)} distinct values; ordinal items have at "
+                         f"most {MAX_CATEGORIES} categories: leave it out of 'ordered'")
 
 
 def polychoric(frame: pd.DataFrame, *, full_gamma: bool = True, tol: float = 1e-10,
