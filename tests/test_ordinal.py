@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 from semtrust.errors import InputError
 from semtrust.estimation.ordinal import fit_ordinal, likert_note, ordinal_alpha, ordinal_omega
@@ -15,7 +16,7 @@ from semtrust.estimation.polychoric import bivariate_normal_cdf, polychoric
 CONFORMANCE = Path(__file__).parent / "conformance"
 CASES = ["bfi_ordinal", "holzinger_ordinal", "holzinger_ordinal_sem", "holzinger_ordinal_thresholds",
          "holzinger_ordinal_mediation", "holzinger_ordinal_ulsmv", "holzinger_ordinal_dwls", "holzinger_ordinal_theta",
-         "holzinger_ordinal_sem_theta", "binary_simulated"]
+         "holzinger_ordinal_sem_theta", "bfi_ordinal_pairwise", "binary_simulated"]
 
 
 def load(case):
@@ -28,8 +29,9 @@ def load(case):
 @pytest.fixture(scope="module", params=CASES)
 def case(request):
     fixture, data, model = load(request.param)
-    return fixture, data, fit_ordinal(data, model, ordered=fixture["ordered"], estimator=fixture["estimator"],
-                                      parameterization=fixture["parameterization"])
+    with threadpool_limits(1):  # as the pipeline runs
+        return fixture, data, fit_ordinal(data, model, ordered=fixture["ordered"], estimator=fixture["estimator"],
+                                      parameterization=fixture["parameterization"], missing=fixture["missing"])
 
 
 def test_thresholds_polychorics_and_gamma(case):

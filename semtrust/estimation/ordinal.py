@@ -48,6 +48,7 @@ from semtrust.model.syntax import ModelSyntax, parse_model
 
 ESTIMATORS = ("WLSMV", "ULSMV", "DWLS")
 PARAMETERIZATIONS = ("delta", "theta")
+MISSING = ("listwise", "pairwise")
 FEW_CATEGORIES = 5  # at most this many answer categories: ML's continuity assumption fails
 
 
@@ -83,12 +84,12 @@ class OrdinalResults(FittedModel):
     statistics in ``statistics``. Under the delta parameterization the latent responses have
     unit variance (every item's ``std.all`` SD is 1); under theta their residual variance is 1."""
 
-    missing = "listwise"
-
     def __init__(self, *, estimator: str, statistics: OrdinalStatistics, compiled: CompiledModel,
                  thresholds: "ThresholdParameters", theta: np.ndarray, vcov: np.ndarray, parameters: pd.DataFrame,
-                 fit_measures: dict, iterations: int, source: str, frame: pd.DataFrame, parameterization: str):
+                 fit_measures: dict, iterations: int, source: str, frame: pd.DataFrame, parameterization: str,
+                 missing: str):
         self.estimator = estimator
+        self.missing = missing
         self.parameterization = parameterization
         self.statistics = statistics
         self.compiled = compiled
@@ -132,7 +133,7 @@ class OrdinalResults(FittedModel):
 
     def resampler(self) -> "OrdinalResampler":
         return OrdinalResampler(self.frame, self.compiled, self.threshold_parameters, self.estimator, self.theta,
-                                self.parameterization)
+                                self.parameterization, self.missing == "pairwise")
 
     def implied_correlation(self) -> pd.DataFrame:
         sigma, _, _ = self.compiled.implied(self.theta[: self.compiled.n_free])
@@ -157,19 +158,19 @@ class OrdinalResampler(Resampler):
     cannot be fitted (None)."""
 
     def __init__(self, frame: pd.DataFrame, compiled: CompiledModel, thresholds: "ThresholdParameters",
-                 estimator: str, theta: np.ndarray, parameterization: str):
+                 estimator: str, theta: np.ndarray, parameterization: str, pairwise: bool):
         self.frame, self.compiled, self.thresholds, self.estimator, self.theta = (
             frame, compiled, thresholds, estimator, theta)
-        self.parameterization = parameterization
+        self.parameterization, self.pairwise = parameterization, pairwise
         self.n = len(frame)
-        self.levels = {v: sorted(pd.unique(frame[v])) for v in frame.columns}
+        self.categories = frame.nunique()
 
     def refit(self, rows: np.ndarray) -> np.ndarray | None:
         sample = self.frame.iloc[rows]
-        if any(len(pd.unique(sample[v])) != len(levels) for v, levels in self.levels.items()):
+        if not sample.nunique().equals(self.categories):
             return None
         try:
-            statistics = polychoric(sample, full_gamma=False)
+            statistics = polychoric(sample, pairwise=self.pairwise, full_gamma=False)
             estimation = _Estimation(self.compiled, statistics, self.thresholds.for_sample(statistics),
                                      self.estimator, self.parameterization)
             theta, _ = estimation.run(self.theta)
@@ -182,9 +183,10 @@ class OrdinalResampler(Resampler):
 
 
 def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, estimator: str = "WLSMV",
-                source: str = "<model>", parameterization: str = "delta") -> OrdinalResults:
+                source: str = "<model>", parameterization: str = "delta", missing: str = "listwise") -> OrdinalResults:
     """Fit ``model`` (lavaan syntax) to ordinal items as lavaan's ``cfa(model, data,
-    ordered = , estimator = , parameterization = )`` does, with complete cases on the model's items.
+    ordered = , estimator = , parameterization = , missing = )`` does: with the cases complete on
+    the model's items, or with ``missing="pairwise"`` every case that answered any of them.
 
     ``ordered`` None or True means every observed variable of the model (lavaan's
     ``ordered = TRUE``); a list must name them all (continuous indicators beside ordinal ones,
@@ -197,6 +199,9 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
                          f"{', '.join(ESTIMATORS)}")
     if parameterization not in PARAMETERIZATIONS:
         raise InputError(f"parameterization '{parameterization}' is not available; use delta or theta")
+    if missing not in MISSING:
+        raise InputError(f"missing-data treatment '{missing}' is not available for ordinal items; use "
+                         f"{' or '.join(MISSING)}")
     spec = model if isinstance(model, ModelSyntax) else parse_model(model, source)
     source = spec.source
     threshold_statements = [s for s in spec.statements if s.op == "|"]
@@ -204,10 +209,10 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
     table = build_parameter_table(spec)
     observed = table.observed
     _check_model(table, spec, observed, ordered, data)
-    frame = data[observed].dropna()
+    frame = data[observed].dropna(how="all" if missing == "pairwise" else "any")
     if len(frame) <= len(observed):
-        raise InputError(f"only {len(frame)} complete rows for {len(observed)} ordinal items")
-    statistics = polychoric(frame)
+        raise InputError(f"only {len(frame)} usable rows for {len(observed)} ordinal items")
+    statistics = polychoric(frame, pairwise=missing == "pairwise")
     rows = _ordinal_rows(table, parameterization)
     compiled = CompiledModel(ParameterTable(rows, observed, table.latent, [], table.definitions), observed)
     thresholds = ThresholdParameters(statistics, threshold_statements, rows, compiled.n_free, source)
@@ -224,7 +229,8 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
     parameters = _parameter_table(rows, compiled, thresholds, theta, vcov, source)
     return OrdinalResults(estimator=estimator, statistics=statistics, compiled=compiled, thresholds=thresholds,
                           theta=theta, vcov=vcov, parameters=parameters, fit_measures=estimation.fit_measures(theta),
-                          iterations=iterations, source=source, frame=frame, parameterization=parameterization)
+                          iterations=iterations, source=source, frame=frame, parameterization=parameterization,
+                          missing=missing)
 
 
 def _check_model(table: ParameterTable, spec: ModelSyntax, observed: list[str], ordered, data) -> None:

@@ -95,7 +95,8 @@ class OrdinalStatistics:
 
 
 def ordinal_codes(frame: pd.DataFrame) -> tuple[np.ndarray, dict[str, list]]:
-    """Answers as category numbers 0..K-1 (sorted observed values, as R's ``ordered()``)."""
+    """Answers as category numbers 0..K-1 (sorted observed values, as R's ``ordered()``), -1
+    where missing."""
     codes = np.empty(frame.shape, dtype=np.int64)
     levels = {}
     for column, name in enumerate(frame.columns):
@@ -103,18 +104,18 @@ def ordinal_codes(frame: pd.DataFrame) -> tuple[np.ndarray, dict[str, list]]:
         if isinstance(values.dtype, pd.CategoricalDtype) and values.cat.ordered:
             # an ordered categorical keeps its own order (unused categories dropped, as R does)
             raw = values.cat.codes.to_numpy()
-            used = np.unique(raw)
+            used = np.unique(raw[raw >= 0])
             levels[name] = [values.cat.categories[k] for k in used]
             _check_levels(name, levels[name])
-            codes[:, column] = np.searchsorted(used, raw)
+            codes[:, column] = np.where(raw >= 0, np.searchsorted(used, raw), -1)
             continue
         if not pd.api.types.is_numeric_dtype(values):
             raise InputError(f"column '{name}' holds text answers; code them as numbers in scale order "
                              "(1 = lowest) or as an ordered categorical before fitting ordinal items")
-        observed = sorted(pd.unique(values))
+        observed = sorted(pd.unique(values.dropna()))
         _check_levels(name, observed)
         levels[name] = observed
-        codes[:, column] = np.searchsorted(np.asarray(observed), values.to_numpy())
+        codes[:, column] = np.where(values.isna(), -1, np.searchsorted(np.asarray(observed), values.to_numpy()))
     return codes, levels
 
 
@@ -127,21 +128,26 @@ def _check_levels(name: str, observed: list) -> None:
                          f"most {MAX_CATEGORIES} categories: leave it out of 'ordered'")
 
 
-def polychoric(frame: pd.DataFrame, *, full_gamma: bool = True, tol: float = 1e-10,
+def polychoric(frame: pd.DataFrame, *, pairwise: bool = False, full_gamma: bool = True, tol: float = 1e-10,
                max_iter: int = 100) -> OrdinalStatistics:
     """Thresholds, polychoric correlations and their asymptotic covariance (lavaan's two-step
-    estimates and ``NACOV``) for complete ordinal answers in ``frame``; ``full_gamma=False``
-    computes only the diagonal (the DWLS weights), as a bootstrap refit needs."""
-    if frame.isna().any().any():
-        raise InputError("polychoric correlations need complete answers: drop the incomplete rows first")
+    estimates and ``NACOV``) for ordinal answers in ``frame``: complete ones, or with
+    ``pairwise=True`` (lavaan's ``missing = "pairwise"``) thresholds from each item's answers and
+    correlations from each pair's, a missing answer scoring 0. ``full_gamma=False`` computes
+    only the diagonal (the DWLS weights), as a bootstrap refit needs."""
+    if not pairwise and frame.isna().any().any():
+        raise InputError("polychoric correlations need complete answers: drop the incomplete rows first "
+                         "or use pairwise deletion")
     names = [str(c) for c in frame.columns]
     codes, levels = ordinal_codes(frame)
     n, p = codes.shape
     counts = np.array([len(levels[v]) for v in names])
     k_max = int(counts.max())
     onehot = np.zeros((n, p, k_max))
-    onehot[np.arange(n)[:, None], np.arange(p)[None, :], codes] = 1.0
-    marginal = onehot.mean(axis=0)
+    answered = codes >= 0
+    case, item = np.nonzero(answered)
+    onehot[case, item, codes[case, item]] = 1.0
+    marginal = onehot.sum(axis=0) / answered.sum(axis=0)[:, None]
     cumulative = np.cumsum(marginal, axis=1)
     # boundaries t[0] = -inf < t[1] < ... < t[K] = +inf, padded with +inf up to k_max
     bounds = np.full((p, k_max + 1), _INFINITY)
@@ -184,8 +190,11 @@ def _zero_cell_correction(tables: np.ndarray, rows_k: np.ndarray, cols_k: np.nda
 
 
 def _start(codes: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Pearson correlations of the category numbers: close to the polychorics, inside the bounds."""
-    centered = codes - codes.mean(axis=0)
+    """Pearson correlations of the category numbers (a missing answer at its item's mean): close
+    to the polychorics, inside the bounds."""
+    answered = codes >= 0
+    means = (codes * answered).sum(axis=0) / answered.sum(axis=0)
+    centered = np.where(answered, codes - means, 0.0)
     scale = np.sqrt((centered ** 2).sum(axis=0))
     pearson = (centered.T @ centered) / np.outer(scale, scale)
     return np.clip(pearson[rows, cols], -0.9, 0.9)
@@ -279,13 +288,14 @@ def _nacov_factor(codes, bounds, counts, marginal, grid: _PairGrid, rho, rows, c
     sc_th = np.zeros((len(codes), n_th))
     for i in range(p):
         a = codes[:, i]
-        upper = a + 1 < counts[i]
+        upper = (a >= 0) & (a + 1 < counts[i])   # a missing answer (-1) scores 0
         lower = a > 0
         cases = np.arange(len(codes))
         sc_th[cases[upper], offsets[i] + a[upper]] = density[i, a[upper] + 1] / case_prob[upper, i]
         sc_th[cases[lower], offsets[i] + a[lower] - 1] = -density[i, a[lower]] / case_prob[lower, i]
     rho_score, d_row, d_col, prob = grid.scores(rho)
-    sc_cor = rho_score[np.arange(len(rows))[None, :], codes[:, rows], codes[:, cols]]
+    sc_cor = np.where((codes[:, rows] >= 0) & (codes[:, cols] >= 0),
+                      rho_score[np.arange(len(rows))[None, :], codes[:, rows], codes[:, cols]], 0.0)
     # A21: sum over cells of n_ab s_rho(ab) d log P_ab / d t_u, with
     # d P_ab / d x_u = [u == a+1] D_row(a+1, b) - [u == a] D_row(a, b)
     weighted = grid.tables * rho_score / prob                       # (pairs, K, K)

@@ -24,6 +24,8 @@
 #   holzinger_ordinal_theta, holzinger_ordinal_sem_theta  the holzinger_ordinal CFA and SEM with
 #                      parameterization = "theta" (residual variances of the latent responses fixed
 #                      to 1, the scaling factors derived).
+#   bfi_ordinal_pairwise  the bfi CFA with missing = "pairwise": every row, thresholds from each item's
+#                      answers, polychorics from each pair's.
 #   binary_simulated   six binary items simulated from one factor (seed 20261205, n = 200, written
 #                      once to data/binary_simulated.csv), models/binary_onefactor.lav; the pair
 #                      b1 x b4 has an empty cell, so lavaan's zero.add = 0.5 (keeping the margins)
@@ -107,6 +109,7 @@ cases <- list(
        parameterization = "theta"),
   list(name = "holzinger_ordinal_sem_theta", data = "data/holzinger_ordinal.csv", model = "holzinger_ordinal_sem",
        parameterization = "theta"),
+  list(name = "bfi_ordinal_pairwise", data = "data/bfi.csv", model = "bfi_cfa", missing = "pairwise"),
   list(name = "binary_simulated", data = "data/binary_simulated.csv", model = "binary_onefactor")
 )
 
@@ -116,11 +119,14 @@ for (case in cases) {
   syntax <- paste(readLines(file.path("models", paste0(case$model, ".lav"))), collapse = "\n")
   raw <- read.csv(case$data)
   items <- lavNames(lavaanify(syntax), "ov")
-  data <- raw[complete.cases(raw[items]), items]
+  missing <- if (is.null(case$missing)) "listwise" else case$missing
+  data <- if (missing == "pairwise") raw[rowSums(!is.na(raw[items])) > 0, items]
+          else raw[complete.cases(raw[items]), items]
   estimator <- if (is.null(case$estimator)) "WLSMV" else case$estimator
   parameterization <- if (is.null(case$parameterization)) "delta" else case$parameterization
-  fit <- cfa(syntax, data = data, ordered = items, estimator = estimator, parameterization = parameterization)
-  poly <- lavCor(data, ordered = items)
+  fit <- cfa(syntax, data = data, ordered = items, estimator = estimator, parameterization = parameterization,
+             missing = missing)
+  poly <- lavCor(data, ordered = items, missing = missing)
   th <- lavInspect(fit, "sampstat")$th
   gamma <- lavInspect(fit, "gamma")
   pe <- parameterEstimates(fit, standardized = TRUE)
@@ -136,9 +142,9 @@ for (case in cases) {
     suppressMessages(suppressWarnings(psych::alpha(poly[ind, ind], check.keys = FALSE)$total$raw_alpha))
   })
   fixture <- list(
-    call = sprintf('cfa(model, data, ordered = c(%s), estimator = "%s", parameterization = "%s")',
-                   paste0('"', items, '"', collapse = ", "), estimator, parameterization),
-    estimator = estimator, parameterization = parameterization,
+    call = sprintf('cfa(model, data, ordered = c(%s), estimator = "%s", parameterization = "%s", missing = "%s")',
+                   paste0('"', items, '"', collapse = ", "), estimator, parameterization, missing),
+    estimator = estimator, parameterization = parameterization, missing = missing,
     lavaan_version = as.character(packageVersion("lavaan")),
     semtools_version = as.character(packageVersion("semTools")),
     psych_version = as.character(packageVersion("psych")),
