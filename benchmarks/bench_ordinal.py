@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from common import median_time
 
 R_SCRIPT = r"""
@@ -54,10 +53,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
 
+    from threadpoolctl import threadpool_limits
+
     from semtrust.estimation.ordinal import fit_ordinal
     from semtrust.estimation.polychoric import polychoric
-
-    from threadpoolctl import threadpool_limits
 
     data, model = simulate(args.seed)
     with threadpool_limits(1):

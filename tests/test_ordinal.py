@@ -31,11 +31,11 @@ def case(request):
     fixture, data, model = load(request.param)
     with threadpool_limits(1):  # as the pipeline runs
         return fixture, data, fit_ordinal(data, model, ordered=fixture["ordered"], estimator=fixture["estimator"],
-                                      parameterization=fixture["parameterization"], missing=fixture["missing"])
+                                          parameterization=fixture["parameterization"], missing=fixture["missing"])
 
 
 def test_thresholds_polychorics_and_gamma(case):
-    fixture, data, fit = case
+    fixture, _data, fit = case
     st = fit.statistics
     assert st.n == fixture["n"]
     thresholds = np.concatenate([st.thresholds[v] for v in st.names])

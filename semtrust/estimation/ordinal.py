@@ -38,9 +38,9 @@ import pandas as pd
 from scipy import stats
 
 from semtrust.errors import EstimationError, InputError
+from semtrust.estimation.base import FittedModel, Resampler
 from semtrust.estimation.compiled import CompiledModel, start_values
 from semtrust.estimation.fit_measures import fit_measures, robust_fit_measures
-from semtrust.estimation.base import FittedModel, Resampler
 from semtrust.estimation.ml import add_inference, defined_parameters, estimate_rows
 from semtrust.estimation.polychoric import OrdinalStatistics, bivariate_normal_cdf, polychoric
 from semtrust.model.partable import PARAMETER_COLUMNS, ParameterTable, Row, build_parameter_table
@@ -70,10 +70,11 @@ def likert_note(frame: pd.DataFrame, estimator: str) -> list[str]:
               and bool((frame[c].dropna() % 1 == 0).all())]
     if not coarse:
         return []
-    return [f"{len(coarse)} of the {frame.shape[1]} items have at most {FEW_CATEGORIES} answer categories (Likert); "
+    note = (f"{len(coarse)} of the {frame.shape[1]} items have at most {FEW_CATEGORIES} answer categories (Likert); "
             f"{estimator} treats them as continuous, which biases loadings and the chi-square with so few "
             "categories (Rhemtulla, Brosseau-Liard & Savalei 2012): WLSMV is recommended, rerun with "
-            "--estimator WLSMV --ordered all"]
+            "--estimator WLSMV --ordered all")
+    return [note]
 
 
 class OrdinalResults(FittedModel):
@@ -85,7 +86,7 @@ class OrdinalResults(FittedModel):
     unit variance (every item's ``std.all`` SD is 1); under theta their residual variance is 1."""
 
     def __init__(self, *, estimator: str, statistics: OrdinalStatistics, compiled: CompiledModel,
-                 thresholds: "ThresholdParameters", theta: np.ndarray, vcov: np.ndarray, parameters: pd.DataFrame,
+                 thresholds: ThresholdParameters, theta: np.ndarray, vcov: np.ndarray, parameters: pd.DataFrame,
                  fit_measures: dict, iterations: int, source: str, frame: pd.DataFrame, parameterization: str,
                  missing: str):
         self.estimator = estimator
@@ -131,7 +132,7 @@ class OrdinalResults(FittedModel):
         total = self.total_sd(self.theta) ** 2
         return {v: float(1 - S[i, i] / total[i]) for i, v in enumerate(self.compiled.names) if np.any(A[i] != 0)}
 
-    def resampler(self) -> "OrdinalResampler":
+    def resampler(self) -> OrdinalResampler:
         return OrdinalResampler(self.frame, self.compiled, self.threshold_parameters, self.estimator, self.theta,
                                 self.parameterization, self.missing == "pairwise")
 
@@ -157,7 +158,7 @@ class OrdinalResampler(Resampler):
     polychorics. A resample in which an answer category is empty has other thresholds, so it
     cannot be fitted (None)."""
 
-    def __init__(self, frame: pd.DataFrame, compiled: CompiledModel, thresholds: "ThresholdParameters",
+    def __init__(self, frame: pd.DataFrame, compiled: CompiledModel, thresholds: ThresholdParameters,
                  estimator: str, theta: np.ndarray, parameterization: str, pairwise: bool):
         self.frame, self.compiled, self.thresholds, self.estimator, self.theta = (
             frame, compiled, thresholds, estimator, theta)
@@ -311,7 +312,7 @@ class ThresholdParameters:
     def implied(self, theta: np.ndarray) -> np.ndarray:
         return np.where(self.index >= 0, theta[np.maximum(self.index, 0)], self.value)
 
-    def for_sample(self, statistics: OrdinalStatistics) -> "ThresholdParameters":
+    def for_sample(self, statistics: OrdinalStatistics) -> ThresholdParameters:
         """The same layout over another sample's thresholds (a bootstrap resample)."""
         other = copy.copy(self)
         other.sample = statistics.vector[: len(self.names)]
