@@ -71,7 +71,7 @@ def main() -> None:
             lav.write_text(model)
             script.write_text(R_SCRIPT)
             out = subprocess.run(["Rscript", str(script), str(csv), str(lav), str(args.repeat)],
-                                 capture_output=True, text=True)
+                                 capture_output=True, text=True, check=False)
             lavaan = [float(x) for x in out.stdout.split()] if out.returncode == 0 else None
 
     print(f"{N_FACTORS * PER_FACTOR} five-point items, {N_FACTORS} factors, n = {N} (seed {args.seed}); "

@@ -16,7 +16,7 @@ from semtrust.estimation.polychoric import bivariate_normal_cdf, polychoric
 CONFORMANCE = Path(__file__).parent / "conformance"
 CASES = ["bfi_ordinal", "holzinger_ordinal", "holzinger_ordinal_sem", "holzinger_ordinal_thresholds",
          "holzinger_ordinal_mediation", "holzinger_ordinal_ulsmv", "holzinger_ordinal_dwls", "holzinger_ordinal_theta",
-         "holzinger_ordinal_sem_theta", "bfi_ordinal_pairwise", "binary_simulated"]
+         "holzinger_ordinal_sem_theta", "holzinger_ordinal_stdlv", "bfi_ordinal_pairwise", "binary_simulated"]
 
 
 def load(case):

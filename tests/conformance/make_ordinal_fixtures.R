@@ -26,6 +26,8 @@
 #                      to 1, the scaling factors derived).
 #   bfi_ordinal_pairwise  the bfi CFA with missing = "pairwise": every row, thresholds from each item's
 #                      answers, polychorics from each pair's.
+#   holzinger_ordinal_stdlv  the CFA identified by the factor variances (NA*x1, F ~~ 1*F) with a
+#                      cross-loading (visual =~ x9).
 #   binary_simulated   six binary items simulated from one factor (seed 20261205, n = 200, written
 #                      once to data/binary_simulated.csv), models/binary_onefactor.lav; the pair
 #                      b1 x b4 has an empty cell, so lavaan's zero.add = 0.5 (keeping the margins)
@@ -83,6 +85,12 @@ writeLines(c("# Holzinger-Swineford x1-x9 as 4-category ordinal items: a mediati
              "speed ~ b*textual + c*visual",
              "indirect := a*b",
              "total := c + a*b"), "models/holzinger_ordinal_mediation.lav")
+writeLines(c("# Holzinger-Swineford x1-x9 as 4-category ordinal items: factor variances fixed, a cross-loading",
+             "visual  =~ NA*x1 + x2 + x3 + x9",
+             "textual =~ NA*x4 + x5 + x6",
+             "speed   =~ NA*x7 + x8 + x9",
+             "visual ~~ 1*visual", "textual ~~ 1*textual", "speed ~~ 1*speed"),
+           "models/holzinger_ordinal_stdlv.lav")
 writeLines(c("# Holzinger-Swineford x1-x9 as 4-category ordinal items: threshold constraints",
              "visual  =~ x1 + x2 + x3",
              "textual =~ x4 + x5 + x6",
@@ -110,6 +118,7 @@ cases <- list(
   list(name = "holzinger_ordinal_sem_theta", data = "data/holzinger_ordinal.csv", model = "holzinger_ordinal_sem",
        parameterization = "theta"),
   list(name = "bfi_ordinal_pairwise", data = "data/bfi.csv", model = "bfi_cfa", missing = "pairwise"),
+  list(name = "holzinger_ordinal_stdlv", data = "data/holzinger_ordinal.csv", model = "holzinger_ordinal_stdlv"),
   list(name = "binary_simulated", data = "data/binary_simulated.csv", model = "binary_onefactor")
 )
 
