@@ -168,3 +168,8 @@ def test_ordered_categoricals_keep_their_order_and_text_is_refused():
     np.testing.assert_allclose(polychoric(ordered).correlation, polychoric(data[["x1", "x2", "x3"]]).correlation)
     with pytest.raises(InputError, match="column 'x1' holds text answers"):
         polychoric(as_text)
+
+
+def test_r_squared_matches_lavaan(case):
+    fixture, _, fit = case
+    assert fit.r_squared() == pytest.approx(fixture["r2"], abs=1e-5)

@@ -38,7 +38,7 @@
 # the diagonal of lavInspect(fit, "gamma") (the asymptotic covariance of thresholds and
 # polychorics, in lavaan's order: all thresholds variable by variable, then the correlations
 # below the diagonal column by column), the full gamma for holzinger_ordinal; every row of
-# parameterEstimates(fit, standardized = TRUE); fitMeasures(fit) (NA written as null); and
+# parameterEstimates(fit, standardized = TRUE); fitMeasures(fit) (NA written as null); lavInspect(fit, "r2"); and
 # per factor semTools::compRelSEM(fit) (omega for categorical indicators, Green & Yang 2009),
 # compRelSEM(fit, tau.eq = TRUE) (which, with ord.scale = TRUE, is alpha of the raw item scores)
 # and psych::alpha(polychoric)$total$raw_alpha (ordinal alpha).
@@ -164,6 +164,7 @@ for (case in cases) {
     gamma_diag = unname(diag(gamma)),
     parameters = pe,
     fit = as.list(fm),
+    r2 = as.list(lavInspect(fit, "r2")),
     reliability = list(omega = as.list(omega), alpha_raw_compRelSEM = as.list(alpha_semtools),
                        alpha_psych = as.list(alpha_psych))
   )
