@@ -119,12 +119,13 @@ class OrdinalResults(FittedModel):
     @property
     def thresholds(self) -> dict[str, np.ndarray]:
         """Model thresholds per item (equal to the sample ones unless constrained)."""
-        tau = self.threshold_parameters.implied(self.theta)
-        return {v: tau[[k for k, (item, _) in enumerate(self.threshold_parameters.names) if item == v]]
-                for v in self.statistics.names}
+        tau = self.threshold_parameters.values(self.theta)
+        names = self.threshold_parameters.names
+        return {v: tau[[k for k, (item, t) in enumerate(names) if item == v and t != "~1"]]
+                for v in self.statistics.names if v not in self.statistics.means}
 
     def total_sd(self, theta: np.ndarray) -> np.ndarray:
-        return ordinal_total_sd(self.compiled, theta, self.parameterization)
+        return ordinal_total_sd(self.compiled, theta, self.parameterization, self.statistics.numeric)
 
     def r_squared(self) -> dict[str, float]:
         """R² of the items' latent responses and of the regressed factors."""
@@ -134,7 +135,7 @@ class OrdinalResults(FittedModel):
 
     def resampler(self) -> OrdinalResampler:
         return OrdinalResampler(self.frame, self.compiled, self.threshold_parameters, self.estimator, self.theta,
-                                self.parameterization, self.missing == "pairwise")
+                                self.parameterization, self.missing == "pairwise", self.statistics.numeric)
 
     def implied_correlation(self) -> pd.DataFrame:
         sigma, _, _ = self.compiled.implied(self.theta[: self.compiled.n_free])
@@ -143,12 +144,14 @@ class OrdinalResults(FittedModel):
         return pd.DataFrame(sigma / np.outer(sd, sd), index=names, columns=names)
 
 
-def ordinal_total_sd(compiled: CompiledModel, theta: np.ndarray, parameterization: str) -> np.ndarray:
-    """Model-implied SDs: the factors' from the model; the items' latent responses have SD 1
-    under the delta parameterization (whatever theta), under theta the model's."""
+def ordinal_total_sd(compiled: CompiledModel, theta: np.ndarray, parameterization: str,
+                     numeric: list[str]) -> np.ndarray:
+    """Model-implied SDs: the factors' and continuous variables' from the model; the items'
+    latent responses have SD 1 under the delta parameterization (whatever theta), under theta
+    the model's."""
     sd = compiled.total_sd(theta[: compiled.n_free])
     if parameterization == "delta":
-        sd[: compiled.p] = 1.0
+        sd[[i for i, v in enumerate(compiled.observed) if v not in numeric]] = 1.0
     return sd
 
 
@@ -159,19 +162,19 @@ class OrdinalResampler(Resampler):
     cannot be fitted (None)."""
 
     def __init__(self, frame: pd.DataFrame, compiled: CompiledModel, thresholds: ThresholdParameters,
-                 estimator: str, theta: np.ndarray, parameterization: str, pairwise: bool):
+                 estimator: str, theta: np.ndarray, parameterization: str, pairwise: bool, numeric: list[str]):
         self.frame, self.compiled, self.thresholds, self.estimator, self.theta = (
             frame, compiled, thresholds, estimator, theta)
-        self.parameterization, self.pairwise = parameterization, pairwise
+        self.parameterization, self.pairwise, self.numeric = parameterization, pairwise, numeric
         self.n = len(frame)
-        self.categories = frame.nunique()
+        self.categories = frame.drop(columns=numeric).nunique()
 
     def refit(self, rows: np.ndarray) -> np.ndarray | None:
         sample = self.frame.iloc[rows]
-        if not sample.nunique().equals(self.categories):
+        if not sample.drop(columns=self.numeric).nunique().equals(self.categories):
             return None
         try:
-            statistics = polychoric(sample, pairwise=self.pairwise, full_gamma=False)
+            statistics = polychoric(sample, numeric=self.numeric, pairwise=self.pairwise, full_gamma=False)
             estimation = _Estimation(self.compiled, statistics, self.thresholds.for_sample(statistics),
                                      self.estimator, self.parameterization)
             theta, _ = estimation.run(self.theta)
@@ -180,7 +183,7 @@ class OrdinalResampler(Resampler):
         return theta
 
     def total_sd(self, theta: np.ndarray) -> np.ndarray:
-        return ordinal_total_sd(self.compiled, theta, self.parameterization)
+        return ordinal_total_sd(self.compiled, theta, self.parameterization, self.numeric)
 
 
 def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, estimator: str = "WLSMV",
@@ -190,8 +193,9 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
     the model's items, or with ``missing="pairwise"`` every case that answered any of them.
 
     ``ordered`` None or True means every observed variable of the model (lavaan's
-    ``ordered = TRUE``); a list must name them all (continuous indicators beside ordinal ones,
-    which need polyserial correlations, are not supported yet). ``parameterization="theta"``
+    ``ordered = TRUE``); a list names the ordinal ones, the others being continuous (their
+    means, variances and polyserial correlations join the statistics, as in lavaan; delta
+    parameterization and listwise deletion only). ``parameterization="theta"``
     fixes the latent responses' residual variances to 1 instead of their total variances (the
     same fit, other unstandardized estimates).
     """
@@ -209,12 +213,15 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
     spec = replace(spec, statements=[s for s in spec.statements if s.op != "|"])
     table = build_parameter_table(spec)
     observed = table.observed
-    _check_model(table, spec, observed, ordered, data)
+    numeric = _check_model(table, spec, observed, ordered, data)
+    if numeric and parameterization == "theta":
+        raise InputError(f"{source}: the theta parameterization with continuous variables ({', '.join(numeric)}) "
+                         "is not supported yet; use the delta parameterization")
     frame = data[observed].dropna(how="all" if missing == "pairwise" else "any")
     if len(frame) <= len(observed):
         raise InputError(f"only {len(frame)} usable rows for {len(observed)} ordinal items")
-    statistics = polychoric(frame, pairwise=missing == "pairwise")
-    rows = _ordinal_rows(table, parameterization)
+    statistics = polychoric(frame, numeric=numeric, pairwise=missing == "pairwise")
+    rows = _ordinal_rows(table, parameterization, numeric)
     compiled = CompiledModel(ParameterTable(rows, observed, table.latent, [], table.definitions), observed)
     thresholds = ThresholdParameters(statistics, threshold_statements, rows, compiled.n_free, source)
     estimation = _Estimation(compiled, statistics, thresholds, estimator, parameterization)
@@ -223,7 +230,7 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
         # residual variance = 1 - common variance, recompiled for std.all
         common = np.diag(compiled.implied(theta[: compiled.n_free])[0])
         for r in rows:
-            if r.op == "~~" and r.lhs == r.rhs and r.lhs in observed:
+            if r.op == "~~" and r.lhs == r.rhs and r.lhs in observed and r.lhs not in numeric:
                 r.value = 1.0 - common[observed.index(r.lhs)]
         compiled = CompiledModel(ParameterTable(rows, observed, table.latent, [], table.definitions), observed)
     vcov = estimation.vcov(theta)
@@ -234,16 +241,16 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
                           missing=missing)
 
 
-def _check_model(table: ParameterTable, spec: ModelSyntax, observed: list[str], ordered, data) -> None:
+def _check_model(table: ParameterTable, spec: ModelSyntax, observed: list[str], ordered, data) -> list[str]:
+    """Refuse what the ordinal estimators cannot fit; return the continuous variables."""
     absent = [v for v in observed if v not in data.columns]
     if absent:
         raise InputError(f"the data have no column for {', '.join(absent)} (used in {spec.source}); "
                          "rename the columns or fix the model")
-    if ordered not in (None, True):
-        continuous = [v for v in observed if v not in set(ordered)]
-        if continuous:
-            raise InputError(f"{spec.source}: {', '.join(continuous)} not declared ordered; mixing continuous "
-                             "and ordinal variables is not supported yet: declare every item ordered")
+    continuous = [] if ordered in (None, True) else [v for v in observed if v not in set(ordered)]
+    if len(continuous) == len(observed):
+        raise InputError(f"{spec.source}: none of the model's variables is declared ordered; fit continuous "
+                         "variables by ML, or name the ordinal items in 'ordered'")
     if table.covariates:
         raise InputError(f"{spec.source}: observed predictors ({', '.join(table.covariates)}) with ordinal "
                          "items are not supported yet; model them as single-indicator factors")
@@ -252,16 +259,17 @@ def _check_model(table: ParameterTable, spec: ModelSyntax, observed: list[str], 
     if bad:
         raise InputError(f"{spec.source}: the ordinal items {', '.join(bad)} predict or measure other "
                          "variables, which the ordinal parameterizations here do not support")
+    return continuous
 
 
-def _ordinal_rows(table: ParameterTable, parameterization: str) -> list[Row]:
+def _ordinal_rows(table: ParameterTable, parameterization: str, numeric: list[str]) -> list[Row]:
     """The table with the ordinal items' residual variances fixed (delta: 0 while fitting, so the
     implied diagonal is the common variance, and 1 minus it after; theta: 1), and the free
     parameters renumbered (shared labels keep one number)."""
     rows = [replace(r) for r in table.rows]
     numbers: dict = {}
     for r in rows:
-        if r.op == "~~" and r.lhs == r.rhs and r.lhs in table.observed:
+        if r.op == "~~" and r.lhs == r.rhs and r.lhs in table.observed and r.lhs not in numeric:
             r.free, r.value = -1, 0.0 if parameterization == "delta" else 1.0
         elif r.free >= 0:
             r.free = numbers.setdefault(r.free, len(numbers))
@@ -271,7 +279,8 @@ def _ordinal_rows(table: ParameterTable, parameterization: str) -> list[Row]:
 class ThresholdParameters:
     """Where each sample threshold's model counterpart lives: a free parameter (numbered after
     the model's, one each unless a label is shared) or a value fixed in the syntax
-    (``x1 | 0*t1``)."""
+    (``x1 | 0*t1``). A continuous variable's slot holds its intercept (the statistic is minus
+    the mean, so ``sign`` is -1 there)."""
 
     def __init__(self, statistics: OrdinalStatistics, statements: list, rows: list[Row], n_model: int,
                  source: str):
@@ -308,9 +317,15 @@ class ThresholdParameters:
         self.n_free = n_free
         # one free parameter per threshold: DWLS reproduces the sample thresholds exactly
         self.saturated = bool(np.array_equal(self.index, np.arange(n_model, n_free)))
+        self.sign = np.array([-1.0 if t == "~1" else 1.0 for _, t in self.names])
+
+    def values(self, theta: np.ndarray) -> np.ndarray:
+        """The thresholds (and continuous intercepts) as parameters."""
+        return np.where(self.index >= 0, theta[np.maximum(self.index, 0)], self.value)
 
     def implied(self, theta: np.ndarray) -> np.ndarray:
-        return np.where(self.index >= 0, theta[np.maximum(self.index, 0)], self.value)
+        """Their statistics' counterparts (minus the intercept for a continuous variable)."""
+        return self.sign * self.values(theta)
 
     def for_sample(self, statistics: OrdinalStatistics) -> ThresholdParameters:
         """The same layout over another sample's thresholds (a bootstrap resample)."""
@@ -332,6 +347,8 @@ class _Estimation:
         self.sample = statistics.vector
         self.gamma = statistics.gamma
         self.n_th = len(statistics.threshold_names)
+        self.numeric_index = np.array([statistics.names.index(v) for v in statistics.numeric], dtype=int)
+        self.n_uni = self.n_th + len(self.numeric_index)       # thresholds/means, then variances
         self.weights = np.ones(len(self.sample)) if estimator == "ULSMV" else 1.0 / statistics.gamma_diagonal
         self.rows = np.array([i for i, _ in statistics.pairs], dtype=int)
         self.cols = np.array([j for _, j in statistics.pairs], dtype=int)
@@ -349,7 +366,7 @@ class _Estimation:
         start[: self.n_model] = start_values(self.compiled.table, self.compiled, self.statistics.correlation)
         sd = self._sd(self.compiled.implied(start[: self.n_model])[0])
         free = self.thresholds.index >= 0
-        sample = self.thresholds.sample * sd[self.item_of]
+        sample = self.thresholds.sign * self.thresholds.sample * sd[self.item_of]
         start[self.thresholds.index[free][::-1]] = sample[free][::-1]  # a shared label starts at its first
         return start
 
@@ -367,8 +384,9 @@ class _Estimation:
     def implied(self, theta: np.ndarray) -> np.ndarray:
         sigma, _, _ = self.compiled.implied(theta[: self.n_model])
         sd = self._sd(sigma)
-        r, c = self.rows, self.cols
-        return np.concatenate([self.thresholds.implied(theta) / sd[self.item_of], sigma[r, c] / (sd[r] * sd[c])])
+        r, c, num = self.rows, self.cols, self.numeric_index
+        return np.concatenate([self.thresholds.implied(theta) / sd[self.item_of], sigma[num, num],
+                               sigma[r, c] / (sd[r] * sd[c])])
 
     def delta(self, theta: np.ndarray) -> np.ndarray:
         """d(thresholds, correlations) / d theta; under theta the standardization's derivative
@@ -379,7 +397,7 @@ class _Estimation:
         r, c, items = self.rows, self.cols, self.item_of
         delta = np.zeros((len(self.sample), len(theta)))
         free = self.thresholds.index >= 0
-        delta[np.flatnonzero(free), self.thresholds.index[free]] = 1.0 / sd[items[free]]
+        delta[np.flatnonzero(free), self.thresholds.index[free]] = self.thresholds.sign[free] / sd[items[free]]
         corr_jac = jac[:, r, c]
         if self.scaled:
             diagonal = np.arange(len(sd))
@@ -388,7 +406,9 @@ class _Estimation:
             corr_jac = corr_jac / (sd[r] * sd[c]) - corr * (dlog[:, r] + dlog[:, c])
             scaled_tau = self.thresholds.implied(theta) / sd[items]
             delta[: self.n_th, : self.n_model] = (-scaled_tau * dlog[:, items]).T
-        delta[self.n_th:, : self.n_model] = corr_jac.T
+        num = self.numeric_index
+        delta[self.n_th:self.n_uni, : self.n_model] = jac[:, num, num].T
+        delta[self.n_uni:, : self.n_model] = corr_jac.T
         return delta
 
     def objective(self, theta: np.ndarray) -> float:
@@ -455,17 +475,23 @@ class _Estimation:
         return bread @ (wd.T @ self.gamma @ wd) @ bread / self.n_eff
 
     def fit_measures(self, theta: np.ndarray) -> dict:
-        n, n_th, weights = self.n_eff, self.n_th, self.weights
-        pstar = len(self.sample) - n_th
+        n, n_uni, weights = self.n_eff, self.n_uni, self.weights
+        pstar = len(self.sample) - n_uni
         npar = len(theta)
         df = len(self.sample) - npar
         chisq = n * self.objective(theta)
-        correlations = self.sample[n_th:]
-        base_chisq = n * float(correlations @ (weights[n_th:] * correlations))
+        covariances = self.sample[n_uni:]
+        # the baseline fits thresholds, means and variances exactly, and no covariance
+        base_chisq = n * float(covariances @ (weights[n_uni:] * covariances))
         standard = fit_measures(chisq=chisq, df=df, npar=npar, n=n, baseline_chisq=base_chisq,
                                 baseline_df=pstar, unrestricted_logl=math.nan, srmr=math.nan)
-        residual = correlations - self.implied(theta)[n_th:]
         p = len(self.statistics.names)
+        # SRMR: residual covariances and variances over the sample SDs (correlation residuals for items)
+        sd = np.sqrt(np.diag(self.statistics.covariance))
+        residual = self.sample[self.n_th:] - self.implied(theta)[self.n_th:]
+        num = self.numeric_index
+        residual = np.concatenate([residual[: len(num)] / sd[num] ** 2,
+                                   residual[len(num):] / (sd[self.rows] * sd[self.cols])])
         measures = dict(npar=npar, ntotal=self.n, chisq=chisq, df=df, pvalue=standard.pvalue,
                         baseline_chisq=base_chisq, baseline_df=pstar, baseline_pvalue=standard.baseline_pvalue,
                         cfi=standard.cfi, tli=standard.tli, rmsea=standard.rmsea,
@@ -482,7 +508,7 @@ class _Estimation:
         # the baseline (thresholds only) has U = W on the correlations
         # the baseline fits the thresholds only: U Gamma = [[0, 0], [X, Y]] with Y = W_c Gamma_cc,
         # so tr(U Gamma) = tr(Y) (pstar under DWLS) and tr((U Gamma)^2) = tr(Y^2)
-        y = weights[n_th:, None] * self.gamma[n_th:, n_th:]
+        y = weights[n_uni:, None] * self.gamma[n_uni:, n_uni:]
         base_a = math.sqrt(pstar / float(np.sum(y * y.T)))
         base_shift = pstar - base_a * float(np.trace(y))
         chisq_scaled = a * chisq + shift
@@ -497,7 +523,8 @@ class _Estimation:
                         cfi_scaled=scaled.cfi, tli_scaled=scaled.tli, rmsea_scaled=scaled.rmsea,
                         rmsea_ci_lower_scaled=scaled.rmsea_ci_lower, rmsea_ci_upper_scaled=scaled.rmsea_ci_upper,
                         rmsea_pvalue_scaled=scaled.rmsea_pvalue)
-        if self.thresholds.saturated:  # lavaan has no catML counterpart with constrained thresholds (NA)
+        # lavaan has no catML counterpart (NA) with constrained thresholds or continuous variables
+        if self.thresholds.saturated and not len(self.numeric_index):
             measures.update(self._robust(theta, delta, bread, pstar - self.n_model))
         return measures
 
@@ -519,7 +546,7 @@ class _Estimation:
         r = self.statistics.correlation.to_numpy()
         if np.linalg.eigvalsh(r).min() < np.sqrt(np.finfo(float).eps):
             return {}
-        n, n_th, p = self.n_eff, self.n_th, len(r)
+        n, n_th, p = self.n_eff, self.n_uni, len(r)
         sigma = self.implied_correlation(theta)
         inverse = np.linalg.inv(sigma)
         logdet_r = np.linalg.slogdet(r)[1]
@@ -557,15 +584,22 @@ def _parameter_table(rows: list[Row], compiled: CompiledModel, thresholds: Thres
     defined = defined_parameters(compiled.table.definitions, frame, theta, vcov, source)
     user = np.array([r.user for r in rows])
     se = np.sqrt(np.clip(np.diag(vcov), 0, None))
-    tau = thresholds.implied(theta)
+    values = thresholds.values(theta)
     sd = dict(zip(compiled.observed, compiled.total_sd(theta[:n_model])[: compiled.p]))
-    threshold_rows = pd.DataFrame([dict(lhs=v, op="|", rhs=t, label=label, est=est,
-                                        se=se[index] if index >= 0 else 0.0, std_all=est / sd[v])
-                                   for (v, t), label, est, index in
-                                   ((thresholds.names[k], thresholds.label[k], tau[k], thresholds.index[k])
-                                    for k in thresholds.order)])
-    fixed = [dict(lhs=v, op="~*~", rhs=v, label="", est=1.0 / sd[v], se=0.0, std_all=1.0) for v in compiled.observed]
-    fixed += [dict(lhs=v, op="~1", rhs="", label="", est=0.0, se=0.0, std_all=0.0)
+    slots = {name: k for k, name in enumerate(thresholds.names)}
+
+    def slot_row(k: int, op: str, rhs: str) -> dict:
+        v, index = thresholds.names[k][0], thresholds.index[k]
+        return dict(lhs=v, op=op, rhs=rhs, label=thresholds.label[k], est=values[k],
+                    se=se[index] if index >= 0 else 0.0, std_all=values[k] / sd[v])
+
+    threshold_rows = pd.DataFrame([slot_row(k, "|", thresholds.names[k][1]) for k in thresholds.order
+                                   if thresholds.names[k][1] != "~1"])
+    fixed = [dict(lhs=v, op="~*~", rhs=v, label="", est=1.0 / sd[v], se=0.0, std_all=1.0)
+             for v in compiled.observed if (v, "~1") not in slots]
+    # intercepts: a continuous variable's is free, a latent response's fixed at 0
+    fixed += [slot_row(slots[(v, "~1")], "~1", "") if (v, "~1") in slots else
+              dict(lhs=v, op="~1", rhs="", label="", est=0.0, se=0.0, std_all=0.0)
               for v in compiled.observed + compiled.table.latent]
     table = pd.concat([frame[user], threshold_rows, frame[~user], pd.DataFrame(fixed), defined], ignore_index=True)
     return add_inference(table)[PARAMETER_COLUMNS]
@@ -581,6 +615,7 @@ def ordinal_omega(results: OrdinalResults) -> dict[str, float]:
     # on the latent responses' standard scale (a no-op under delta)
     thresholds = {v: tau / sd[v] for v, tau in results.thresholds.items()}
     correlation = results.statistics.correlation
+    names = results.statistics.names
     omega = {}
     for factor in results.compiled.table.latent:
         loads = params[(params.op == "=~") & (params.lhs == factor)
@@ -588,6 +623,13 @@ def ordinal_omega(results: OrdinalResults) -> dict[str, float]:
         if len(loads) < 2:
             continue
         items = loads.rhs.tolist()
+        continuous = [v for v in items if v in results.statistics.means]
+        if continuous:
+            if len(continuous) == len(items):  # semTools: the common over the sample covariance
+                lam = loads.est.to_numpy()
+                cov = pd.DataFrame(results.statistics.covariance, index=names, columns=names)
+                omega[factor] = float(lam.sum() ** 2 * sd[factor] ** 2 / cov.loc[items, items].to_numpy().sum())
+            continue  # mixed ordinal and continuous indicators have no omega (semTools)
         lam = loads.est.to_numpy() / np.array([sd[v] for v in items])
         true_part = np.outer(lam, lam) * sd[factor] ** 2
         total = correlation.loc[items, items].to_numpy()

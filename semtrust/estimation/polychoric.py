@@ -24,7 +24,8 @@ a fraction of a second.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -67,31 +68,50 @@ def bivariate_normal_pdf(x, y, rho):
 
 @dataclass
 class OrdinalStatistics:
-    """Thresholds and polychoric correlations of ordinal items, with lavaan's ``NACOV``.
+    """Thresholds and polychoric correlations of ordinal items (and the means, variances and
+    polyserial/Pearson correlations of continuous variables beside them), with lavaan's ``NACOV``.
 
-    ``gamma`` is ordered as lavaan's ``WLS.obs``: every threshold, item by item, then the
-    correlations below the diagonal column by column (``pairs``); Var(statistics) = gamma / n.
+    ``gamma`` is ordered as lavaan's ``WLS.obs``: every item's thresholds (a continuous
+    variable's minus mean in its place), variable by variable; the continuous variables'
+    variances; then the covariances below the diagonal column by column (``pairs``; correlations
+    between ordinal items). Var(statistics) = gamma / n.
     """
 
     names: list[str]
     n: int
-    levels: dict[str, list]              # the observed answers of each item, in order
+    levels: dict[str, list]              # the observed answers of each ordinal item, in order
     thresholds: dict[str, np.ndarray]
     correlation: pd.DataFrame
     gamma: np.ndarray | None             # None when only the diagonal was asked for
     gamma_diagonal: np.ndarray
-    pairs: list[tuple[int, int]]         # (row, column) of each correlation in ``gamma``
+    pairs: list[tuple[int, int]]         # (row, column) of each covariance in ``gamma``
+    means: dict[str, float] = field(default_factory=dict)       # continuous variables
+    variances: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def numeric(self) -> list[str]:
+        return [v for v in self.names if v in self.means]
 
     @property
     def threshold_names(self) -> list[tuple[str, str]]:
-        return [(v, f"t{k + 1}") for v in self.names for k in range(len(self.thresholds[v]))]
+        """The first block of the statistics: (item, "t1"), ... and (variable, "~1") for a
+        continuous variable's (minus) mean."""
+        return [slot for v in self.names for slot in
+                ([(v, "~1")] if v in self.means else [(v, f"t{k + 1}") for k in range(len(self.thresholds[v]))])]
+
+    @property
+    def covariance(self) -> np.ndarray:
+        """The correlations rescaled by the continuous variables' SDs (lavaan's sample ``cov``)."""
+        sd = np.array([math.sqrt(self.variances[v]) if v in self.variances else 1.0 for v in self.names])
+        return self.correlation.to_numpy() * np.outer(sd, sd)
 
     @property
     def vector(self) -> np.ndarray:
         """The statistics in ``gamma``'s order."""
-        r = self.correlation.to_numpy()
-        return np.concatenate([np.concatenate([self.thresholds[v] for v in self.names]),
-                               [r[i, j] for i, j in self.pairs]])
+        cov = self.covariance
+        first = [np.array([-self.means[v]]) if v in self.means else self.thresholds[v] for v in self.names]
+        return np.concatenate([np.concatenate(first), [self.variances[v] for v in self.numeric],
+                               [cov[i, j] for i, j in self.pairs]])
 
 
 def ordinal_codes(frame: pd.DataFrame) -> tuple[np.ndarray, dict[str, list]]:
@@ -128,47 +148,82 @@ def _check_levels(name: str, observed: list) -> None:
                          f"most {MAX_CATEGORIES} categories: leave it out of 'ordered'")
 
 
-def polychoric(frame: pd.DataFrame, *, pairwise: bool = False, full_gamma: bool = True, tol: float = 1e-10,
-               max_iter: int = 100) -> OrdinalStatistics:
+def polychoric(frame: pd.DataFrame, *, numeric=(), pairwise: bool = False, full_gamma: bool = True,
+               tol: float = 1e-10, max_iter: int = 100) -> OrdinalStatistics:
     """Thresholds, polychoric correlations and their asymptotic covariance (lavaan's two-step
     estimates and ``NACOV``) for ordinal answers in ``frame``: complete ones, or with
     ``pairwise=True`` (lavaan's ``missing = "pairwise"``) thresholds from each item's answers and
-    correlations from each pair's, a missing answer scoring 0. ``full_gamma=False`` computes
-    only the diagonal (the DWLS weights), as a bootstrap refit needs."""
+    correlations from each pair's, a missing answer scoring 0. Columns named in ``numeric`` are
+    continuous: their means and variances, polyserial correlations with the items and Pearson
+    correlations among themselves join the statistics. ``full_gamma=False`` computes only the
+    diagonal (the DWLS weights), as a bootstrap refit needs."""
     if not pairwise and frame.isna().any().any():
         raise InputError("polychoric correlations need complete answers: drop the incomplete rows first "
                          "or use pairwise deletion")
     names = [str(c) for c in frame.columns]
-    codes, levels = ordinal_codes(frame)
-    n, p = codes.shape
-    counts = np.array([len(levels[v]) for v in names])
-    k_max = int(counts.max())
-    onehot = np.zeros((n, p, k_max))
-    answered = codes >= 0
-    case, item = np.nonzero(answered)
-    onehot[case, item, codes[case, item]] = 1.0
-    marginal = onehot.sum(axis=0) / answered.sum(axis=0)[:, None]
-    cumulative = np.cumsum(marginal, axis=1)
-    # boundaries t[0] = -inf < t[1] < ... < t[K] = +inf, padded with +inf up to k_max
-    bounds = np.full((p, k_max + 1), _INFINITY)
-    bounds[:, 0] = -_INFINITY
-    for i in range(p):
-        bounds[i, 1:counts[i]] = stats.norm.ppf(cumulative[i, : counts[i] - 1])
-    thresholds = {v: bounds[i, 1:counts[i]].copy() for i, v in enumerate(names)}
+    numeric = [v for v in names if v in set(numeric)]
+    ordinal = [v for v in names if v not in numeric]
+    if not ordinal:
+        raise InputError("no ordinal item among the variables: fit continuous variables by ML")
+    if numeric and pairwise:
+        raise InputError("pairwise deletion with continuous variables beside ordinal items is not supported "
+                         "yet: use listwise deletion")
+    part = _OrdinalPart(frame[ordinal], tol, max_iter)
+    if not numeric:
+        correlation = np.eye(len(names))
+        correlation[part.rows, part.cols] = correlation[part.cols, part.rows] = part.rho
+        g = _assemble(part.n, [part.sc_th], [list(range(o, e)) for o, e in zip(part.offsets, part.offsets[1:])],
+                      part.sc_cor, part.a21, np.ones(len(part.rho)), np.zeros((len(part.rho), 0)), [])
+        return _statistics(names, part, correlation, g, full_gamma, part.pairs, {}, {})
+    mixed = _MixedPart(frame, names, numeric, part, tol, max_iter)
+    return _statistics(names, part, mixed.correlation, mixed.g, full_gamma, mixed.pairs, mixed.means, mixed.variances)
 
-    pairs = [(i, j) for j in range(p) for i in range(j + 1, p)]
-    rows = np.array([i for i, _ in pairs], dtype=int)
-    cols = np.array([j for _, j in pairs], dtype=int)
-    tables = np.einsum("nia,njb->ijab", onehot, onehot, optimize=True)[rows, cols] if pairs else np.zeros((0, k_max, k_max))
-    fit_tables = _zero_cell_correction(tables, counts[rows], counts[cols], [(names[i], names[j]) for i, j in pairs])
-    grid = _PairGrid(bounds[rows], bounds[cols], tables, fit_tables)
-    rho = grid.estimate(_start(codes, rows, cols), tol, max_iter)
-    correlation = np.eye(p)
-    correlation[rows, cols] = correlation[cols, rows] = rho
-    g = _nacov_factor(codes, bounds, counts, marginal, grid, rho, rows, cols)
-    gamma = n * (g.T @ g) if full_gamma else None
-    return OrdinalStatistics(names, n, levels, thresholds, pd.DataFrame(correlation, index=names, columns=names),
-                             gamma, n * np.einsum("ij,ij->j", g, g), pairs)
+
+def _statistics(names, part, correlation, g, full_gamma, pairs, means, variances) -> OrdinalStatistics:
+    n = part.n
+    return OrdinalStatistics(names, n, part.levels, part.thresholds,
+                             pd.DataFrame(correlation, index=names, columns=names),
+                             n * (g.T @ g) if full_gamma else None, n * np.einsum("ij,ij->j", g, g), pairs,
+                             means, variances)
+
+
+class _OrdinalPart:
+    """The ordinal items' thresholds, polychorics and case scores (the all-ordinal statistics)."""
+
+    def __init__(self, frame: pd.DataFrame, tol: float, max_iter: int):
+        names = [str(c) for c in frame.columns]
+        codes, self.levels = ordinal_codes(frame)
+        self.codes = codes
+        n, p = codes.shape
+        self.n = n
+        counts = np.array([len(self.levels[v]) for v in names])
+        self.counts = counts
+        k_max = int(counts.max())
+        onehot = np.zeros((n, p, k_max))
+        answered = codes >= 0
+        case, item = np.nonzero(answered)
+        onehot[case, item, codes[case, item]] = 1.0
+        marginal = onehot.sum(axis=0) / answered.sum(axis=0)[:, None]
+        cumulative = np.cumsum(marginal, axis=1)
+        # boundaries t[0] = -inf < t[1] < ... < t[K] = +inf, padded with +inf up to k_max
+        bounds = np.full((p, k_max + 1), _INFINITY)
+        bounds[:, 0] = -_INFINITY
+        for i in range(p):
+            bounds[i, 1:counts[i]] = stats.norm.ppf(cumulative[i, : counts[i] - 1])
+        self.bounds = bounds
+        self.thresholds = {v: bounds[i, 1:counts[i]].copy() for i, v in enumerate(names)}
+        self.offsets = np.concatenate([[0], np.cumsum(counts - 1)])
+        self.pairs = [(i, j) for j in range(p) for i in range(j + 1, p)]
+        self.rows = np.array([i for i, _ in self.pairs], dtype=int)
+        self.cols = np.array([j for _, j in self.pairs], dtype=int)
+        tables = (np.einsum("nia,njb->ijab", onehot, onehot, optimize=True)[self.rows, self.cols] if self.pairs
+                  else np.zeros((0, k_max, k_max)))
+        fit_tables = _zero_cell_correction(tables, counts[self.rows], counts[self.cols],
+                                           [(names[i], names[j]) for i, j in self.pairs])
+        grid = _PairGrid(bounds[self.rows], bounds[self.cols], tables, fit_tables)
+        self.rho = grid.estimate(_start(codes, self.rows, self.cols), tol, max_iter)
+        self.sc_th, self.sc_cor, self.a21 = _ordinal_scores(codes, bounds, counts, marginal, grid, self.rho,
+                                                            self.rows, self.cols)
 
 
 def _zero_cell_correction(tables: np.ndarray, rows_k: np.ndarray, cols_k: np.ndarray, names) -> np.ndarray:
@@ -273,11 +328,10 @@ class _PairGrid:
         return rho_score, d_row, d_col, prob
 
 
-def _nacov_factor(codes, bounds, counts, marginal, grid: _PairGrid, rho, rows, cols) -> np.ndarray:
-    """G with lavaan's ``muthen1984`` NACOV = n G'G: with S = [threshold scores, correlation
-    scores] per case, A11 the threshold blocks of S'S, A21 the cross products of correlation
-    scores with the bivariate threshold scores, A22 the diagonal of the correlation block,
-    NACOV = n B^-1 S'S B^-T for B = [[A11, 0], [A21, A22]], so G = S B^-T."""
+def _ordinal_scores(codes, bounds, counts, marginal, grid: _PairGrid, rho, rows, cols):
+    """The pieces of lavaan's ``muthen1984`` for ordinal items: the casewise threshold and
+    correlation scores, and A21, the cross products of each pair's correlation scores with its
+    bivariate threshold scores (pairs x thresholds)."""
     p = codes.shape[1]
     offsets = np.concatenate([[0], np.cumsum(counts - 1)])
     n_th = int(offsets[-1])
@@ -305,15 +359,166 @@ def _nacov_factor(codes, bounds, counts, marginal, grid: _PairGrid, rho, rows, c
     for pair, (i, j) in enumerate(zip(rows, cols)):
         a21[pair, offsets[i]:offsets[i + 1]] = a21_row[pair, : counts[i] - 1]
         a21[pair, offsets[j]:offsets[j + 1]] = a21_col[pair, : counts[j] - 1]
-    g_th = np.zeros_like(sc_th)
-    for i in range(p):
-        block = slice(offsets[i], offsets[i + 1])
-        scores = sc_th[:, block]
+    return sc_th, sc_cor, a21
+
+
+def _assemble(n, uni_scores: list, blocks: list, sc_cor, a21, h22, h21, negate: list) -> np.ndarray:
+    """G with lavaan's ``muthen1984`` NACOV = n G'G. With S = [univariate scores, correlation
+    scores] per case, A11 the per-variable blocks of S'S, A21 the correlation scores' cross
+    products with the bivariate scores of the univariate parameters, A22 the diagonal of the
+    correlation block, B = [[A11, 0], [A21, A22]] and H the Jacobian from correlations to
+    covariances (identity for ordinal items): NACOV = n H B^-1 S'S B^-T H', so G = S B^-T H';
+    the columns in ``negate`` (continuous variables' means, written as minus means) change sign."""
+    sc_uni = np.hstack(uni_scores)
+    g_uni = np.zeros_like(sc_uni)
+    for block in blocks:
+        scores = sc_uni[:, block]
         try:
-            g_th[:, block] = np.linalg.solve(scores.T @ scores, scores.T).T
+            g_uni[:, block] = np.linalg.solve(scores.T @ scores, scores.T).T
         except np.linalg.LinAlgError:
             raise EstimationError("the thresholds' information is singular: an answer category is "
                                   "almost empty; merge sparse categories") from None
     a22 = (sc_cor ** 2).sum(axis=0)
-    g_cor = (sc_cor - g_th @ a21.T) / a22
-    return np.hstack([g_th, g_cor])
+    g_cov = (sc_cor - g_uni @ a21.T) / a22 * h22
+    if h21.shape[1]:
+        g_cov += g_uni[:, sc_uni.shape[1] - h21.shape[1]:] @ h21.T
+    g_uni[:, negate] *= -1.0
+    return np.hstack([g_uni, g_cov])
+
+
+class _MixedPart:
+    """Continuous variables beside the ordinal items: their means and variances, Pearson
+    correlations among them and polyserial ones with the items (each by maximum likelihood with
+    the univariate estimates held fixed, as lavaan's two steps), and the G factor of NACOV
+    over lavaan's layout of the statistics."""
+
+    def __init__(self, frame: pd.DataFrame, names: list[str], numeric: list[str], part: _OrdinalPart,
+                 tol: float, max_iter: int):
+        n = part.n
+        values = frame[numeric].to_numpy(dtype=float)
+        self.means = dict(zip(numeric, values.mean(axis=0)))
+        self.variances = dict(zip(numeric, values.var(axis=0)))
+        sd = np.sqrt(values.var(axis=0))
+        z = (values - values.mean(axis=0)) / sd
+        ordinal = [v for v in names if v not in numeric]
+        q = len(numeric)
+        # lavaan's layout: thresholds (a continuous variable's mean in its place), then variances
+        slot_of: dict[str, list[int]] = {}
+        columns = []
+        for v in names:
+            if v in numeric:
+                k = numeric.index(v)
+                slot_of[v] = [len(columns)]
+                columns.append(z[:, k] / sd[k])                     # d log f / d mu
+            else:
+                o = ordinal.index(v)
+                slot_of[v] = list(range(len(columns), len(columns) + part.counts[o] - 1))
+                columns.extend(part.sc_th[:, part.offsets[o]:part.offsets[o + 1]].T)
+        n_slots = len(columns)
+        var_slot = {v: n_slots + k for k, v in enumerate(numeric)}
+        sc_var = (z ** 2 - 1) / (2 * sd ** 2)                       # d log f / d sigma^2
+        blocks = [slot_of[v] + ([var_slot[v]] if v in numeric else []) for v in names]
+        p = len(names)
+        self.pairs = [(i, j) for j in range(p) for i in range(j + 1, p)]
+        correlation = np.eye(p)
+        sc_cor = np.zeros((n, len(self.pairs)))
+        a21 = np.zeros((len(self.pairs), n_slots + q))
+        h22 = np.ones(len(self.pairs))
+        h21 = np.zeros((len(self.pairs), q))
+        ordinal_pair = {pair: k for k, pair in enumerate(part.pairs)}
+        for k, (i, j) in enumerate(self.pairs):
+            a, b = names[i], names[j]
+            if a not in numeric and b not in numeric:
+                m = ordinal_pair[(ordinal.index(a), ordinal.index(b))]
+                rho = part.rho[m]
+                sc_cor[:, k] = part.sc_cor[:, m]
+                oa, ob = ordinal.index(a), ordinal.index(b)
+                a21[k, slot_of[a]] = part.a21[m, part.offsets[oa]:part.offsets[oa + 1]]
+                a21[k, slot_of[b]] = part.a21[m, part.offsets[ob]:part.offsets[ob + 1]]
+            elif a in numeric and b in numeric:
+                ka, kb = numeric.index(a), numeric.index(b)
+                rho = float(np.mean(z[:, ka] * z[:, kb]))
+                scores = _pearson_scores(z[:, ka], z[:, kb], sd[ka], sd[kb], rho)
+                sc_cor[:, k] = scores[0]
+                for slot, score in zip((slot_of[a][0], slot_of[b][0], var_slot[a], var_slot[b]), scores[1:]):
+                    a21[k, slot] = scores[0] @ score
+                h22[k] = sd[ka] * sd[kb]
+                h21[k, ka] = sd[kb] * rho / (2 * sd[ka])
+                h21[k, kb] = sd[ka] * rho / (2 * sd[kb])
+            else:
+                cont, item = (a, b) if a in numeric else (b, a)
+                kc, o = numeric.index(cont), ordinal.index(item)
+                bounds = part.bounds[o, : part.counts[o] + 1]
+                codes = part.codes[:, o]
+                rho = _polyserial(z[:, kc], codes, bounds, tol, max_iter, (cont, item))
+                d_rho, d_mu, d_var, d_th = _polyserial_scores(z[:, kc], codes, bounds, sd[kc], rho)
+                sc_cor[:, k] = d_rho
+                a21[k, slot_of[cont][0]] = d_rho @ d_mu
+                a21[k, var_slot[cont]] = d_rho @ d_var
+                a21[k, slot_of[item]] = d_rho @ d_th
+                h22[k] = sd[kc]
+                h21[k, kc] = rho / (2 * sd[kc])
+            correlation[i, j] = correlation[j, i] = rho
+        self.correlation = correlation
+        mean_slots = [slot_of[v][0] for v in numeric]
+        self.g = _assemble(n, [np.column_stack(columns), sc_var], blocks, sc_cor, a21, h22, h21, mean_slots)
+
+
+def _pearson_scores(z1, z2, sd1, sd2, rho):
+    """Casewise derivatives of the bivariate normal log-density in (rho, mu1, mu2, var1, var2)."""
+    r2 = 1 - rho * rho
+    quad = z1 * z1 - 2 * rho * z1 * z2 + z2 * z2
+    d_rho = rho / r2 + (z1 * z2 * r2 - rho * quad) / r2 ** 2
+    d_mu1 = (z1 - rho * z2) / (sd1 * r2)
+    d_mu2 = (z2 - rho * z1) / (sd2 * r2)
+    d_var1 = -1 / (2 * sd1 ** 2) + z1 * (z1 - rho * z2) / (2 * sd1 ** 2 * r2)
+    d_var2 = -1 / (2 * sd2 ** 2) + z2 * (z2 - rho * z1) / (2 * sd2 ** 2 * r2)
+    return d_rho, d_mu1, d_mu2, d_var1, d_var2
+
+
+def _polyserial_terms(z, codes, bounds, rho):
+    root = math.sqrt(1 - rho * rho)
+    upper, lower = bounds[codes + 1], bounds[codes]
+    u_up, u_lo = (upper - rho * z) / root, (lower - rho * z) / root
+    prob = special.ndtr(u_up) - special.ndtr(u_lo)
+    return root, upper, lower, stats.norm.pdf(u_up), stats.norm.pdf(u_lo), prob
+
+
+def _polyserial_rho_score(z, codes, bounds, rho) -> np.ndarray:
+    root, upper, lower, f_up, f_lo, prob = _polyserial_terms(z, codes, bounds, rho)
+    return (f_up * (rho * upper - z) - f_lo * (rho * lower - z)) / (root ** 3 * prob)
+
+
+def _polyserial(z, codes, bounds, tol, max_iter, names) -> float:
+    """The polyserial correlation by Newton steps on the summed score (its slope by central
+    differences), within lavaan's bounds."""
+    rho = float(np.clip(np.corrcoef(z, codes)[0, 1], -0.9, 0.9))
+    for _ in range(max_iter):
+        score = _polyserial_rho_score(z, codes, bounds, rho).sum()
+        h = 1e-6
+        slope = (_polyserial_rho_score(z, codes, bounds, rho + h).sum()
+                 - _polyserial_rho_score(z, codes, bounds, rho - h).sum()) / (2 * h)
+        step = -score / slope if slope < 0 else np.sign(score) * 0.05
+        new = float(np.clip(rho + np.clip(step, -0.2, 0.2), -_RHO_BOUND, _RHO_BOUND))
+        if abs(new - rho) < tol:
+            return new
+        rho = new
+    raise EstimationError(f"the polyserial correlation of {names[0]} and {names[1]} did not converge")
+
+
+def _polyserial_scores(z, codes, bounds, sd, rho):
+    """Casewise derivatives of the polyserial log-likelihood in rho, the continuous variable's
+    mean and variance, and the item's thresholds."""
+    root, upper, lower, f_up, f_lo, prob = _polyserial_terms(z, codes, bounds, rho)
+    d_rho = (f_up * (rho * upper - z) - f_lo * (rho * lower - z)) / (root ** 3 * prob)
+    inner = z + rho * (f_up - f_lo) / (root * prob)
+    d_mu = inner / sd
+    d_var = -1 / (2 * sd ** 2) + z * inner / (2 * sd ** 2)
+    k = len(bounds) - 2                                              # interior thresholds
+    d_th = np.zeros((len(z), k))
+    cases = np.arange(len(z))
+    up = codes + 1 <= k
+    d_th[cases[up], codes[up]] = f_up[up] / (root * prob[up])
+    lo = codes >= 1
+    d_th[cases[lo], codes[lo] - 1] = -f_lo[lo] / (root * prob[lo])
+    return d_rho, d_mu, d_var, d_th

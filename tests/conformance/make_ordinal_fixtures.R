@@ -28,6 +28,9 @@
 #                      answers, polychorics from each pair's.
 #   holzinger_ordinal_stdlv  the CFA identified by the factor variances (NA*x1, F ~~ 1*F) with a
 #                      cross-loading (visual =~ x9).
+#   holzinger_mixed    x1-x6 of holzinger_ordinal with the continuous x7-x9 of the original data
+#                      (data/holzinger_mixed.csv, written once), ordered = x1-x6 only: polyserial and
+#                      Pearson correlations beside the polychorics; the CFA and the SEM models.
 #   binary_simulated   six binary items simulated from one factor (seed 20261205, n = 200, written
 #                      once to data/binary_simulated.csv), models/binary_onefactor.lav; the pair
 #                      b1 x b4 has an empty cell, so lavaan's zero.add = 0.5 (keeping the margins)
@@ -60,6 +63,12 @@ if (!file.exists("data/holzinger_ordinal.csv")) {
   cut4 <- function(x) as.integer(cut(x, quantile(x, 0:4 / 4), include.lowest = TRUE))
   out <- as.data.frame(lapply(hs[paste0("x", 1:9)], cut4))
   write.csv(out, "data/holzinger_ordinal.csv", row.names = FALSE)
+}
+if (!file.exists("data/holzinger_mixed.csv")) {
+  hs <- read.csv("data/HolzingerSwineford1939.csv")
+  mixed <- read.csv("data/holzinger_ordinal.csv")
+  mixed[c("x7", "x8", "x9")] <- hs[c("x7", "x8", "x9")]
+  write.csv(mixed, "data/holzinger_mixed.csv", row.names = FALSE)
 }
 if (!file.exists("data/binary_simulated.csv")) {
   set.seed(20261205)
@@ -119,6 +128,10 @@ cases <- list(
        parameterization = "theta"),
   list(name = "bfi_ordinal_pairwise", data = "data/bfi.csv", model = "bfi_cfa", missing = "pairwise"),
   list(name = "holzinger_ordinal_stdlv", data = "data/holzinger_ordinal.csv", model = "holzinger_ordinal_stdlv"),
+  list(name = "holzinger_mixed", data = "data/holzinger_mixed.csv", model = "holzinger_cfa",
+       ordered = paste0("x", 1:6)),
+  list(name = "holzinger_mixed_sem", data = "data/holzinger_mixed.csv", model = "holzinger_ordinal_sem",
+       ordered = paste0("x", 1:6)),
   list(name = "binary_simulated", data = "data/binary_simulated.csv", model = "binary_onefactor")
 )
 
@@ -133,9 +146,10 @@ for (case in cases) {
           else raw[complete.cases(raw[items]), items]
   estimator <- if (is.null(case$estimator)) "WLSMV" else case$estimator
   parameterization <- if (is.null(case$parameterization)) "delta" else case$parameterization
-  fit <- cfa(syntax, data = data, ordered = items, estimator = estimator, parameterization = parameterization,
+  ordered <- if (is.null(case$ordered)) items else case$ordered
+  fit <- cfa(syntax, data = data, ordered = ordered, estimator = estimator, parameterization = parameterization,
              missing = missing)
-  poly <- lavCor(data, ordered = items, missing = missing)
+  poly <- lavCor(data, ordered = ordered, missing = missing, output = "cor")
   th <- lavInspect(fit, "sampstat")$th
   gamma <- lavInspect(fit, "gamma")
   pe <- parameterEstimates(fit, standardized = TRUE)
@@ -152,14 +166,15 @@ for (case in cases) {
   })
   fixture <- list(
     call = sprintf('cfa(model, data, ordered = c(%s), estimator = "%s", parameterization = "%s", missing = "%s")',
-                   paste0('"', items, '"', collapse = ", "), estimator, parameterization, missing),
+                   paste0('"', ordered, '"', collapse = ", "), estimator, parameterization, missing),
     estimator = estimator, parameterization = parameterization, missing = missing,
     lavaan_version = as.character(packageVersion("lavaan")),
     semtools_version = as.character(packageVersion("semTools")),
     psych_version = as.character(packageVersion("psych")),
     data = case$data, model = paste0("models/", case$model, ".lav"),
-    n = lavInspect(fit, "nobs"), ordered = items,
+    n = lavInspect(fit, "nobs"), ordered = ordered,
     thresholds = as.list(th),
+    wls_obs = unname(lavInspect(fit, "wls.obs")),
     polychoric = list(names = items, matrix = as_matrix_list(unclass(poly))),
     gamma_diag = unname(diag(gamma)),
     parameters = pe,
