@@ -10,7 +10,13 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from semtrust.errors import InputError
-from semtrust.estimation.ordinal import fit_ordinal, likert_note, ordinal_alpha, ordinal_omega
+from semtrust.estimation.ordinal import (
+    fit_ordinal,
+    likert_note,
+    ordinal_alpha,
+    ordinal_omega,
+    scaled_difference_test,
+)
 from semtrust.estimation.polychoric import bivariate_normal_cdf, polychoric
 
 CONFORMANCE = Path(__file__).parent / "conformance"
@@ -178,3 +184,15 @@ def test_ordered_categoricals_keep_their_order_and_text_is_refused():
 def test_r_squared_matches_lavaan(case):
     fixture, _, fit = case
     assert fit.r_squared() == pytest.approx(fixture["r2"], abs=1e-5)
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_scaled_difference_test_matches_lavtestlrt(index):
+    fixture = json.loads((CONFORMANCE / "fixtures" / "ordinal_lrt.json").read_text())
+    comparison = fixture["comparisons"][index]
+    data = pd.read_csv(CONFORMANCE / fixture["data"])
+    with threadpool_limits(1):
+        result = scaled_difference_test(fit_ordinal(data, comparison["restricted"]), fit_ordinal(data, comparison["free"]))
+    assert result["df_diff"] == comparison["df_diff"]
+    for key in ("chisq_diff", "pvalue", "scale", "shift"):
+        assert result[key] == pytest.approx(comparison[key], abs=1e-6), key

@@ -88,7 +88,7 @@ class OrdinalResults(FittedModel):
     def __init__(self, *, estimator: str, statistics: OrdinalStatistics, compiled: CompiledModel,
                  thresholds: ThresholdParameters, theta: np.ndarray, vcov: np.ndarray, parameters: pd.DataFrame,
                  fit_measures: dict, iterations: int, source: str, frame: pd.DataFrame, parameterization: str,
-                 missing: str):
+                 missing: str, estimation: _Estimation):
         self.estimator = estimator
         self.missing = missing
         self.parameterization = parameterization
@@ -103,6 +103,7 @@ class OrdinalResults(FittedModel):
         self.source = source
         self.n = statistics.n
         self.frame = frame  # the analysed (complete) answers, for the bootstrap
+        self._estimation = estimation  # D, W and Gamma at the estimates, for difference tests
         self.warnings: list[str] = [
             f"Heywood case: the residual variance of {r.lhs} is negative ({r.est:.3f}); the solution is improper"
             for r in parameters[(parameters.op == "~~") & (parameters.lhs == parameters.rhs)].itertuples()
@@ -238,7 +239,7 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
     return OrdinalResults(estimator=estimator, statistics=statistics, compiled=compiled, thresholds=thresholds,
                           theta=theta, vcov=vcov, parameters=parameters, fit_measures=estimation.fit_measures(theta),
                           iterations=iterations, source=source, frame=frame, parameterization=parameterization,
-                          missing=missing)
+                          missing=missing, estimation=estimation)
 
 
 def _check_model(table: ParameterTable, spec: ModelSyntax, observed: list[str], ordered, data) -> list[str]:
@@ -664,3 +665,38 @@ def ordinal_alpha(correlation: pd.DataFrame, items: list[str]) -> float:
     sub = correlation.loc[items, items].to_numpy()
     k = len(items)
     return float(k / (k - 1) * (1 - np.trace(sub) / sub.sum()))
+
+
+def scaled_difference_test(restricted: OrdinalResults, free: OrdinalResults) -> dict:
+    """The chi-square difference test of two nested WLSMV fits to the same data, as lavaan's
+    ``lavTestLRT(restricted, free)``: Satorra's (2000) scaled-shifted difference of the two DWLS
+    statistics. The restrictions A are the orthogonal complement of d theta_free / d theta_restricted
+    (from the two models' Delta matrices, lavaan's ``A.method = "delta"``), so fixed paths and
+    equality labels are both handled; with P = (D'WD)^-1 of the free model,
+    U = W D P A'(A P A')^- A P D' W, a = sqrt(m / tr((U Gamma)^2)) and
+    T = a (T_restricted - T_free) + m - a tr(U Gamma) on m = df difference."""
+    m = int(restricted.fit_measures["df"] - free.fit_measures["df"])
+    if m <= 0:
+        raise InputError("the restricted model must have more degrees of freedom than the free one")
+    if restricted.statistics.vector.shape != free.statistics.vector.shape or \
+            not np.allclose(restricted.statistics.vector, free.statistics.vector):
+        raise InputError("the two models are fitted to different data; a difference test needs the same items "
+                         "and cases")
+    est1, est0 = free._estimation, restricted._estimation
+    delta1, p_inv = est1.information(free.theta)
+    delta0, _ = est0.information(restricted.theta)
+    h = np.linalg.pinv(delta1) @ delta0
+    # rows spanning the complement of H's columns: the constraints that turn the free model into the restricted
+    u_h, singular, _ = np.linalg.svd(h, full_matrices=True)
+    rank = int(np.sum(singular > singular.max() * 1e-8)) if singular.size else 0
+    a = u_h[:, rank:].T
+    apa = a @ p_inv @ a.T
+    projection = p_inv @ a.T @ np.linalg.pinv(apa) @ a @ p_inv
+    wd = delta1 * est1.weights[:, None]
+    u_gamma = wd @ projection @ (wd.T @ est1.gamma)
+    trace, trace2 = float(np.trace(u_gamma)), float(np.sum(u_gamma * u_gamma.T))
+    scale = math.sqrt(m / trace2)
+    shift = m - scale * trace
+    statistic = scale * (restricted.fit_measures["chisq"] - free.fit_measures["chisq"]) + shift
+    return dict(chisq_diff=float(statistic), df_diff=m, pvalue=float(stats.chi2.sf(statistic, m)), scale=scale,
+                shift=shift)

@@ -188,3 +188,28 @@ for (case in cases) {
         file.path("fixtures", paste0("ordinal_", case$name, ".json")))
   cat("wrote", case$name, "\n")
 }
+
+# fixtures/ordinal_lrt.json: lavTestLRT(restricted, free) for nested WLSMV fits on
+# data/holzinger_ordinal.csv (lavaan's default for the scaled-shifted test: method = "satorra.2000",
+# A from the models' Delta matrices): a path fixed to 0, and loadings made equal by labels.
+hs_ord <- read.csv("data/holzinger_ordinal.csv")
+sem_free <- paste(readLines("models/holzinger_ordinal_sem.lav"), collapse = "\n")
+cfa_free <- paste(readLines("models/holzinger_cfa.lav"), collapse = "\n")
+comparisons <- list(
+  list(name = "path", free = sem_free, restricted = sub("speed ~ visual \\+ textual", "speed ~ visual", sem_free)),
+  list(name = "equal_loadings", free = cfa_free,
+       restricted = "visual =~ x1 + a*x2 + a*x3\ntextual =~ x4 + b*x5 + b*x6\nspeed =~ x7 + x8 + x9")
+)
+lrt <- lapply(comparisons, function(comp) {
+  fit1 <- cfa(comp$free, data = hs_ord, ordered = names(hs_ord), estimator = "WLSMV")
+  fit0 <- cfa(comp$restricted, data = hs_ord, ordered = names(hs_ord), estimator = "WLSMV")
+  a <- lavTestLRT(fit0, fit1)
+  list(name = comp$name, free = comp$free, restricted = comp$restricted,
+       chisq_diff = a[["Chisq diff"]][2], df_diff = a[["Df diff"]][2], pvalue = a[["Pr(>Chisq)"]][2],
+       scale = attr(a, "scale")[2], shift = attr(a, "shift")[2])
+})
+write(toJSON(list(call = "lavTestLRT(restricted, free) after cfa(..., ordered = <all>, estimator = \"WLSMV\")",
+                  lavaan_version = as.character(packageVersion("lavaan")), data = "data/holzinger_ordinal.csv",
+                  comparisons = lrt), digits = NA, auto_unbox = TRUE, pretty = TRUE),
+      "fixtures/ordinal_lrt.json")
+cat("wrote lrt\n")
