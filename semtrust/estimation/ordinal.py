@@ -1,17 +1,24 @@
 """WLSMV for Likert items: lavaan's ``cfa(..., ordered = , estimator = "WLSMV")``.
 
-The estimation stage for ordinal indicators. The sample statistics are the thresholds and
-polychoric correlations of :mod:`semtrust.estimation.polychoric`; the model is the engine's
-RAM model in the delta parameterization (latent responses with unit variance: an ordinal
-item's residual variance is 1 minus its common variance, not a free parameter), plus one free
-threshold per sample threshold. DWLS minimises sum_k w_k (s_k - sigma_k(theta))^2 with
-w = 1 / diag(Gamma) by Gauss-Newton. lavaan's WLSMV then reports
+The estimation stage for ordinal indicators (continuous variables may join them). The sample
+statistics are the thresholds and polychoric correlations of
+:mod:`semtrust.estimation.polychoric`; the model is the engine's RAM model in the delta
+parameterization (latent responses with unit variance: an ordinal item's residual variance is 1
+minus its common variance, not a free parameter; theta on request), plus a threshold parameter
+per sample threshold (the ``|`` syntax labels or fixes them). DWLS minimises
+sum_k w_k (s_k - sigma_k(theta))^2 with w = 1 / diag(Gamma) by Gauss-Newton, with lavaan's
+n - 1 in the statistics and SEs. lavaan's WLSMV then reports
 
-* robust SEs, the sandwich (D'WD)^-1 D'W Gamma W D (D'WD)^-1 / n;
+* robust SEs, the sandwich (D'WD)^-1 D'W Gamma W D (D'WD)^-1 / (n - 1);
 * the mean-and-variance adjusted (scaled-shifted) chi-square: a = sqrt(df / tr((U Gamma)^2)),
   T = a T_DWLS + df - a tr(U Gamma), U = W - W D (D'WD)^-1 D'W;
 * the scaled CFI/TLI/RMSEA from the scaled statistics, and the robust ones of Savalei (2021)
   from the ML discrepancy of the polychoric matrix at the DWLS estimates ("catML").
+
+The fit is a :class:`~semtrust.estimation.base.FittedModel`: effects, defined parameters and
+the bootstrap (DWLS refits, which lavaan does not offer for WLSMV) read it like an ML fit.
+Nested fits compare by :func:`scaled_difference_test`; :func:`ordinal_omega` and
+:func:`ordinal_alpha` give the reliabilities semTools and psych report for ordinal items.
 
 >>> import numpy as np, pandas as pd
 >>> rng = np.random.default_rng(3)
