@@ -23,7 +23,7 @@ CONFORMANCE = Path(__file__).parent / "conformance"
 CASES = ["bfi_ordinal", "holzinger_ordinal", "holzinger_ordinal_sem", "holzinger_ordinal_thresholds",
          "holzinger_ordinal_mediation", "holzinger_ordinal_ulsmv", "holzinger_ordinal_dwls", "holzinger_ordinal_theta",
          "holzinger_ordinal_sem_theta", "holzinger_ordinal_stdlv", "bfi_ordinal_pairwise", "holzinger_mixed",
-         "holzinger_mixed_sem", "binary_simulated"]
+         "holzinger_mixed_sem", "holzinger_mixed_covariates", "binary_simulated"]
 
 
 def load(case):

@@ -219,7 +219,9 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
     source = spec.source
     threshold_statements = [s for s in spec.statements if s.op == "|"]
     spec = replace(spec, statements=[s for s in spec.statements if s.op != "|"])
-    table = build_parameter_table(spec)
+    # observed predictors are modelled jointly with the items: free variances and covariances
+    # (lavaan's conditional.x = FALSE, fixed.x = FALSE)
+    table = build_parameter_table(spec, fixed_x=False)
     observed = table.observed
     numeric = _check_model(table, spec, observed, ordered, data)
     if numeric and parameterization == "theta":
@@ -259,22 +261,47 @@ def _check_model(table: ParameterTable, spec: ModelSyntax, observed: list[str], 
     if len(continuous) == len(observed):
         raise InputError(f"{spec.source}: none of the model's variables is declared ordered; fit continuous "
                          "variables by ML, or name the ordinal items in 'ordered'")
-    if table.covariates:
-        raise InputError(f"{spec.source}: observed predictors ({', '.join(table.covariates)}) with ordinal "
-                         "items are not supported yet; model them as single-indicator factors")
     predictors = {r.rhs for r in table.rows if r.op == "~"} | {r.lhs for r in table.rows if r.op == "=~"}
-    bad = [v for v in observed if v in predictors]
+    bad = [v for v in observed if v in predictors and v not in continuous]
     if bad:
         raise InputError(f"{spec.source}: the ordinal items {', '.join(bad)} predict or measure other "
-                         "variables, which the ordinal parameterizations here do not support")
+                         "variables, which the ordinal parameterizations here do not support; a continuous "
+                         "predictor is left out of 'ordered'")
     return continuous
+
+
+def exogenous_observed(rows: list[Row], observed: list[str]) -> list[str]:
+    """Observed variables that predict and are neither regressed nor measured."""
+    regressed = {r.lhs for r in rows if r.op == "~"} | {r.rhs for r in rows if r.op == "=~"}
+    return [v for v in observed if v not in regressed and any(r.op == "~" and r.rhs == v for r in rows)]
 
 
 def _ordinal_rows(table: ParameterTable, parameterization: str, numeric: list[str]) -> list[Row]:
     """The table with the ordinal items' residual variances fixed (delta: 0 while fitting, so the
-    implied diagonal is the common variance, and 1 minus it after; theta: 1), and the free
+    implied diagonal is the common variance, and 1 minus it after; theta: 1), free covariances
+    among the exogenous observed predictors (as lavaan adds under fixed.x = FALSE), and the free
     parameters renumbered (shared labels keep one number)."""
     rows = [replace(r) for r in table.rows]
+    exogenous = exogenous_observed(rows, table.observed)
+    # lavaan lists the predictors' (co)variances last, row by row of their covariance matrix
+    moments = {frozenset((r.lhs, r.rhs)): r for r in rows
+               if r.op == "~~" and not r.user and r.lhs in exogenous and r.rhs in exogenous}
+    rows = [r for r in rows if not any(r is m for m in moments.values())]
+    next_free = max((r.free for r in table.rows), default=-1) + 1
+    for i, a in enumerate(exogenous):
+        for b in exogenous[i:]:
+            row = moments.get(frozenset((a, b)))
+            if row is None and not any(r.op == "~~" and {r.lhs, r.rhs} == {a, b} for r in rows):
+                row = Row(a, "~~", b, free=next_free, user=False)
+                next_free += 1
+            if row is not None:
+                rows.append(row)
+    if numeric:
+        # a mean structure: continuous variables' intercepts free, the latent responses' and the
+        # factors' fixed at 0 (a predictor's mean moves the factors' means, and so the thresholds)
+        rows += [Row(v, "~1", "", free=next_free + numeric.index(v), user=False) if v in numeric
+                 else Row(v, "~1", "", user=False) for v in table.observed]
+        rows += [Row(v, "~1", "", user=False) for v in table.latent]
     numbers: dict = {}
     for r in rows:
         if r.op == "~~" and r.lhs == r.rhs and r.lhs in table.observed and r.lhs not in numeric:
@@ -287,8 +314,8 @@ def _ordinal_rows(table: ParameterTable, parameterization: str, numeric: list[st
 class ThresholdParameters:
     """Where each sample threshold's model counterpart lives: a free parameter (numbered after
     the model's, one each unless a label is shared) or a value fixed in the syntax
-    (``x1 | 0*t1``). A continuous variable's slot holds its intercept (the statistic is minus
-    the mean, so ``sign`` is -1 there)."""
+    (``x1 | 0*t1``). A continuous variable's slot (its minus mean) comes from the model's mean
+    structure instead (``mean_slot``)."""
 
     def __init__(self, statistics: OrdinalStatistics, statements: list, rows: list[Row], n_model: int,
                  source: str):
@@ -310,9 +337,12 @@ class ThresholdParameters:
         self.value = np.zeros(len(self.names))
         self.label = [""] * len(self.names)
         n_free = n_model
+        self.mean_slot = np.array([t == "~1" for _, t in self.names], dtype=bool)
         for k in range(len(self.names)):
             s = written.get(k)
-            if s is not None and s.fixed is not None:
+            if self.mean_slot[k]:
+                self.index[k] = -1
+            elif s is not None and s.fixed is not None:
                 self.index[k], self.value[k] = -1, s.fixed
             elif s is not None and s.label and s.label in labels:
                 self.index[k] = labels[s.label]
@@ -323,17 +353,13 @@ class ThresholdParameters:
                 n_free += 1
             self.label[k] = s.label if s is not None and s.label else ""
         self.n_free = n_free
-        # one free parameter per threshold: DWLS reproduces the sample thresholds exactly
+        # one free parameter per threshold and no mean structure: DWLS reproduces the sample
+        # thresholds exactly
         self.saturated = bool(np.array_equal(self.index, np.arange(n_model, n_free)))
-        self.sign = np.array([-1.0 if t == "~1" else 1.0 for _, t in self.names])
 
     def values(self, theta: np.ndarray) -> np.ndarray:
-        """The thresholds (and continuous intercepts) as parameters."""
+        """The threshold parameters (0 in the continuous variables' slots)."""
         return np.where(self.index >= 0, theta[np.maximum(self.index, 0)], self.value)
-
-    def implied(self, theta: np.ndarray) -> np.ndarray:
-        """Their statistics' counterparts (minus the intercept for a continuous variable)."""
-        return self.sign * self.values(theta)
 
     def for_sample(self, statistics: OrdinalStatistics) -> ThresholdParameters:
         """The same layout over another sample's thresholds (a bootstrap resample)."""
@@ -372,9 +398,12 @@ class _Estimation:
         thresholds (on the latent responses' scale) for the thresholds; Gauss-Newton does the rest."""
         start = np.zeros(self.thresholds.n_free)
         start[: self.n_model] = start_values(self.compiled.table, self.compiled, self.statistics.correlation)
+        for r in self.compiled.table.rows:
+            if r.op == "~1" and r.free >= 0:
+                start[r.free] = self.statistics.means[r.lhs]
         sd = self._sd(self.compiled.implied(start[: self.n_model])[0])
         free = self.thresholds.index >= 0
-        sample = self.thresholds.sign * self.thresholds.sample * sd[self.item_of]
+        sample = self.thresholds.sample * sd[self.item_of]
         start[self.thresholds.index[free][::-1]] = sample[free][::-1]  # a shared label starts at its first
         return start
 
@@ -392,9 +421,16 @@ class _Estimation:
     def implied(self, theta: np.ndarray) -> np.ndarray:
         sigma, _, _ = self.compiled.implied(theta[: self.n_model])
         sd = self._sd(sigma)
-        r, c, num = self.rows, self.cols, self.numeric_index
-        return np.concatenate([self.thresholds.implied(theta) / sd[self.item_of], sigma[num, num],
-                               sigma[r, c] / (sd[r] * sd[c])])
+        r, c, num, items = self.rows, self.cols, self.numeric_index, self.item_of
+        mu = self._mean(theta)[items]
+        slots = np.where(self.thresholds.mean_slot, -mu, (self.thresholds.values(theta) - mu) / sd[items])
+        return np.concatenate([slots, sigma[num, num], sigma[r, c] / (sd[r] * sd[c])])
+
+    def _mean(self, theta: np.ndarray) -> np.ndarray:
+        """Model-implied means of the observed variables (0 without continuous variables)."""
+        if not self.compiled.has_means:
+            return np.zeros(self.compiled.p)
+        return self.compiled.implied_mean(theta[: self.n_model])
 
     def delta(self, theta: np.ndarray) -> np.ndarray:
         """d(thresholds, correlations) / d theta; under theta the standardization's derivative
@@ -405,15 +441,18 @@ class _Estimation:
         r, c, items = self.rows, self.cols, self.item_of
         delta = np.zeros((len(self.sample), len(theta)))
         free = self.thresholds.index >= 0
-        delta[np.flatnonzero(free), self.thresholds.index[free]] = self.thresholds.sign[free] / sd[items[free]]
+        delta[np.flatnonzero(free), self.thresholds.index[free]] = 1.0 / sd[items[free]]
         corr_jac = jac[:, r, c]
         if self.scaled:
             diagonal = np.arange(len(sd))
             dlog = 0.5 * jac[:, diagonal, diagonal] / sd ** 2
             corr = sigma[r, c] / (sd[r] * sd[c])
             corr_jac = corr_jac / (sd[r] * sd[c]) - corr * (dlog[:, r] + dlog[:, c])
-            scaled_tau = self.thresholds.implied(theta) / sd[items]
+            scaled_tau = self.thresholds.values(theta) / sd[items]
             delta[: self.n_th, : self.n_model] = (-scaled_tau * dlog[:, items]).T
+        if self.compiled.has_means:  # the slots move with the implied means (continuous: minus the mean)
+            delta[: self.n_th, : self.n_model] -= (self.compiled.mean_jacobian(theta[: self.n_model])[:, items]
+                                                   / np.where(self.thresholds.mean_slot, 1.0, sd[items])).T
         num = self.numeric_index
         delta[self.n_th:self.n_uni, : self.n_model] = jac[:, num, num].T
         delta[self.n_uni:, : self.n_model] = corr_jac.T
@@ -484,22 +523,25 @@ class _Estimation:
 
     def fit_measures(self, theta: np.ndarray) -> dict:
         n, n_uni, weights = self.n_eff, self.n_uni, self.weights
-        pstar = len(self.sample) - n_uni
         npar = len(theta)
         df = len(self.sample) - npar
         chisq = n * self.objective(theta)
-        covariances = self.sample[n_uni:]
-        # the baseline fits thresholds, means and variances exactly, and no covariance
-        base_chisq = n * float(covariances @ (weights[n_uni:] * covariances))
+        # the baseline fits thresholds, means and variances exactly, and no covariance but those
+        # among the observed predictors
+        names = self.statistics.names
+        exogenous = exogenous_observed(self.compiled.table.rows, names)
+        base = n_uni + np.flatnonzero([not (names[i] in exogenous and names[j] in exogenous)
+                                       for i, j in self.statistics.pairs])
+        pstar = len(base)
+        covariances = self.sample[base]
+        base_chisq = n * float(covariances @ (weights[base] * covariances))
         standard = fit_measures(chisq=chisq, df=df, npar=npar, n=n, baseline_chisq=base_chisq,
                                 baseline_df=pstar, unrestricted_logl=math.nan, srmr=math.nan)
         p = len(self.statistics.names)
-        # SRMR: residual covariances and variances over the sample SDs (correlation residuals for items)
+        # SRMR as lavaan's for categorical data: the residual correlations (covariances over the
+        # sample SDs) below the diagonal, over p(p + 1)/2
         sd = np.sqrt(np.diag(self.statistics.covariance))
-        residual = self.sample[self.n_th:] - self.implied(theta)[self.n_th:]
-        num = self.numeric_index
-        residual = np.concatenate([residual[: len(num)] / sd[num] ** 2,
-                                   residual[len(num):] / (sd[self.rows] * sd[self.cols])])
+        residual = (self.sample[n_uni:] - self.implied(theta)[n_uni:]) / (sd[self.rows] * sd[self.cols])
         measures = dict(npar=npar, ntotal=self.n, chisq=chisq, df=df, pvalue=standard.pvalue,
                         baseline_chisq=base_chisq, baseline_df=pstar, baseline_pvalue=standard.baseline_pvalue,
                         cfi=standard.cfi, tli=standard.tli, rmsea=standard.rmsea,
@@ -516,7 +558,7 @@ class _Estimation:
         # the baseline (thresholds only) has U = W on the correlations
         # the baseline fits the thresholds only: U Gamma = [[0, 0], [X, Y]] with Y = W_c Gamma_cc,
         # so tr(U Gamma) = tr(Y) (pstar under DWLS) and tr((U Gamma)^2) = tr(Y^2)
-        y = weights[n_uni:, None] * self.gamma[n_uni:, n_uni:]
+        y = weights[base, None] * self.gamma[np.ix_(base, base)]
         base_a = math.sqrt(pstar / float(np.sum(y * y.T)))
         base_shift = pstar - base_a * float(np.trace(y))
         chisq_scaled = a * chisq + shift
@@ -596,20 +638,22 @@ def _parameter_table(rows: list[Row], compiled: CompiledModel, thresholds: Thres
     sd = dict(zip(compiled.observed, compiled.total_sd(theta[:n_model])[: compiled.p]))
     slots = {name: k for k, name in enumerate(thresholds.names)}
 
-    def slot_row(k: int, op: str, rhs: str) -> dict:
-        v, index = thresholds.names[k][0], thresholds.index[k]
-        return dict(lhs=v, op=op, rhs=rhs, label=thresholds.label[k], est=values[k],
+    def threshold_row(k: int) -> dict:
+        (v, t), index = thresholds.names[k], thresholds.index[k]
+        return dict(lhs=v, op="|", rhs=t, label=thresholds.label[k], est=values[k],
                     se=se[index] if index >= 0 else 0.0, std_all=values[k] / sd[v])
 
-    threshold_rows = pd.DataFrame([slot_row(k, "|", thresholds.names[k][1]) for k in thresholds.order
-                                   if thresholds.names[k][1] != "~1"])
-    fixed = [dict(lhs=v, op="~*~", rhs=v, label="", est=1.0 / sd[v], se=0.0, std_all=1.0)
-             for v in compiled.observed if (v, "~1") not in slots]
-    # intercepts: a continuous variable's is free, a latent response's fixed at 0
-    fixed += [slot_row(slots[(v, "~1")], "~1", "") if (v, "~1") in slots else
-              dict(lhs=v, op="~1", rhs="", label="", est=0.0, se=0.0, std_all=0.0)
-              for v in compiled.observed + compiled.table.latent]
-    table = pd.concat([frame[user], threshold_rows, frame[~user], pd.DataFrame(fixed), defined], ignore_index=True)
+    threshold_rows = pd.DataFrame([threshold_row(k) for k in thresholds.order if not thresholds.mean_slot[k]])
+    scaling = pd.DataFrame([dict(lhs=v, op="~*~", rhs=v, label="", est=1.0 / sd[v], se=0.0, std_all=1.0)
+                            for v in compiled.observed if (v, "~1") not in slots])
+    means = frame.op == "~1"
+    if means.any():  # the mean structure of a model with continuous variables
+        intercepts = frame[means]
+    else:  # the latent responses' intercepts and the factors' means, fixed at 0
+        intercepts = pd.DataFrame([dict(lhs=v, op="~1", rhs="", label="", est=0.0, se=0.0, std_all=0.0)
+                                   for v in compiled.observed + compiled.table.latent])
+    table = pd.concat([frame[user], threshold_rows, frame[~user & ~means], scaling, intercepts, defined],
+                      ignore_index=True)
     return add_inference(table)[PARAMETER_COLUMNS]
 
 

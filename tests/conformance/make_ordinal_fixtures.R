@@ -31,6 +31,10 @@
 #   holzinger_mixed    x1-x6 of holzinger_ordinal with the continuous x7-x9 of the original data
 #                      (data/holzinger_mixed.csv, written once), ordered = x1-x6 only: polyserial and
 #                      Pearson correlations beside the polychorics; the CFA and the SEM models.
+#   holzinger_mixed_covariates  the continuous x7 and x8 as observed predictors of the factors of x1-x6,
+#                      modelled jointly with the items: conditional.x = FALSE, fixed.x = FALSE (lavaan's
+#                      default for categorical data, conditional.x = TRUE, conditions the statistics
+#                      on the predictors instead; semtrust does not do that yet).
 #   binary_simulated   six binary items simulated from one factor (seed 20261205, n = 200, written
 #                      once to data/binary_simulated.csv), models/binary_onefactor.lav; the pair
 #                      b1 x b4 has an empty cell, so lavaan's zero.add = 0.5 (keeping the margins)
@@ -100,6 +104,9 @@ writeLines(c("# Holzinger-Swineford x1-x9 as 4-category ordinal items: factor va
              "speed   =~ NA*x7 + x8 + x9",
              "visual ~~ 1*visual", "textual ~~ 1*textual", "speed ~~ 1*speed"),
            "models/holzinger_ordinal_stdlv.lav")
+writeLines(c("# x1-x6 ordinal, x7 and x8 continuous predictors of their factors",
+             "visual =~ x1 + x2 + x3", "textual =~ x4 + x5 + x6", "visual ~ x7", "textual ~ x7 + x8"),
+           "models/holzinger_mixed_covariates.lav")
 writeLines(c("# Holzinger-Swineford x1-x9 as 4-category ordinal items: threshold constraints",
              "visual  =~ x1 + x2 + x3",
              "textual =~ x4 + x5 + x6",
@@ -132,6 +139,8 @@ cases <- list(
        ordered = paste0("x", 1:6)),
   list(name = "holzinger_mixed_sem", data = "data/holzinger_mixed.csv", model = "holzinger_ordinal_sem",
        ordered = paste0("x", 1:6)),
+  list(name = "holzinger_mixed_covariates", data = "data/holzinger_mixed.csv", model = "holzinger_mixed_covariates",
+       ordered = paste0("x", 1:6), conditional_x = FALSE),
   list(name = "binary_simulated", data = "data/binary_simulated.csv", model = "binary_onefactor")
 )
 
@@ -147,8 +156,13 @@ for (case in cases) {
   estimator <- if (is.null(case$estimator)) "WLSMV" else case$estimator
   parameterization <- if (is.null(case$parameterization)) "delta" else case$parameterization
   ordered <- if (is.null(case$ordered)) items else case$ordered
-  fit <- cfa(syntax, data = data, ordered = ordered, estimator = estimator, parameterization = parameterization,
-             missing = missing)
+  if (isTRUE(case$conditional_x == FALSE)) {
+    fit <- cfa(syntax, data = data, ordered = ordered, estimator = estimator, parameterization = parameterization,
+               missing = missing, conditional.x = FALSE, fixed.x = FALSE)
+  } else {
+    fit <- cfa(syntax, data = data, ordered = ordered, estimator = estimator, parameterization = parameterization,
+               missing = missing)
+  }
   poly <- lavCor(data, ordered = ordered, missing = missing, output = "cor")
   th <- lavInspect(fit, "sampstat")$th
   gamma <- lavInspect(fit, "gamma")
@@ -165,8 +179,9 @@ for (case in cases) {
     suppressMessages(suppressWarnings(psych::alpha(poly[ind, ind], check.keys = FALSE)$total$raw_alpha))
   })
   fixture <- list(
-    call = sprintf('cfa(model, data, ordered = c(%s), estimator = "%s", parameterization = "%s", missing = "%s")',
-                   paste0('"', ordered, '"', collapse = ", "), estimator, parameterization, missing),
+    call = sprintf('cfa(model, data, ordered = c(%s), estimator = "%s", parameterization = "%s", missing = "%s"%s)',
+                   paste0('"', ordered, '"', collapse = ", "), estimator, parameterization, missing,
+                   if (isTRUE(case$conditional_x == FALSE)) ", conditional.x = FALSE, fixed.x = FALSE" else ""),
     estimator = estimator, parameterization = parameterization, missing = missing,
     lavaan_version = as.character(packageVersion("lavaan")),
     semtools_version = as.character(packageVersion("semTools")),
