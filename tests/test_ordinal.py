@@ -23,7 +23,7 @@ CONFORMANCE = Path(__file__).parent / "conformance"
 CASES = ["bfi_ordinal", "holzinger_ordinal", "holzinger_ordinal_sem", "holzinger_ordinal_thresholds",
          "holzinger_ordinal_mediation", "holzinger_ordinal_ulsmv", "holzinger_ordinal_dwls", "holzinger_ordinal_theta",
          "holzinger_ordinal_sem_theta", "holzinger_ordinal_stdlv", "bfi_ordinal_pairwise", "holzinger_mixed",
-         "holzinger_mixed_sem", "holzinger_mixed_covariates", "binary_simulated"]
+         "holzinger_mixed_sem", "holzinger_mixed_covariates", "holzinger_mixed_covariates_theta", "binary_simulated"]
 
 
 def load(case):
@@ -132,8 +132,8 @@ def test_bad_input_is_one_line():
         fit_ordinal(data, model, estimator="MLR")
     with pytest.raises(InputError, match="none of the model's variables is declared ordered"):
         fit_ordinal(data, model, ordered=["q1"])
-    with pytest.raises(InputError, match="theta parameterization with continuous variables"):
-        fit_ordinal(data, model, ordered=[f"x{i}" for i in range(1, 9)], parameterization="theta")
+    with pytest.raises(InputError, match="parameterization 'gamma' is not available"):
+        fit_ordinal(data, model, parameterization="gamma")
     constant = data.assign(x1=1)
     with pytest.raises(InputError, match="'x1' has a single answer"):
         fit_ordinal(constant, model)

@@ -202,8 +202,9 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
 
     ``ordered`` None or True means every observed variable of the model (lavaan's
     ``ordered = TRUE``); a list names the ordinal ones, the others being continuous (their
-    means, variances and polyserial correlations join the statistics, as in lavaan; delta
-    parameterization and listwise deletion only). ``parameterization="theta"``
+    means, variances and polyserial correlations join the statistics, as in lavaan; listwise
+    deletion only; observed predictors are modelled jointly, lavaan's ``conditional.x = FALSE,
+    fixed.x = FALSE``). ``parameterization="theta"``
     fixes the latent responses' residual variances to 1 instead of their total variances (the
     same fit, other unstandardized estimates).
     """
@@ -224,9 +225,6 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
     table = build_parameter_table(spec, fixed_x=False)
     observed = table.observed
     numeric = _check_model(table, spec, observed, ordered, data)
-    if numeric and parameterization == "theta":
-        raise InputError(f"{source}: the theta parameterization with continuous variables ({', '.join(numeric)}) "
-                         "is not supported yet; use the delta parameterization")
     frame = data[observed].dropna(how="all" if missing == "pairwise" else "any")
     if len(frame) <= len(observed):
         raise InputError(f"only {len(frame)} usable rows for {len(observed)} ordinal items")
@@ -382,6 +380,7 @@ class _Estimation:
         self.gamma = statistics.gamma
         self.n_th = len(statistics.threshold_names)
         self.numeric_index = np.array([statistics.names.index(v) for v in statistics.numeric], dtype=int)
+        self.ordinal_mask = np.array([v not in statistics.means for v in statistics.names])
         self.n_uni = self.n_th + len(self.numeric_index)       # thresholds/means, then variances
         self.weights = np.ones(len(self.sample)) if estimator == "ULSMV" else 1.0 / statistics.gamma_diagonal
         self.rows = np.array([i for i, _ in statistics.pairs], dtype=int)
@@ -408,8 +407,11 @@ class _Estimation:
         return start
 
     def _sd(self, sigma: np.ndarray) -> np.ndarray:
-        """SDs of the latent responses (1 under delta, where the diagonal is not modelled)."""
-        return np.sqrt(np.diag(sigma)) if self.scaled else np.ones(len(sigma))
+        """SDs of the latent responses (1 under delta, where the diagonal is not modelled), 1 for
+        the continuous variables (their moments are not standardized)."""
+        if not self.scaled:
+            return np.ones(len(sigma))
+        return np.where(self.ordinal_mask, np.sqrt(np.abs(np.diag(sigma))), 1.0)
 
     def implied_correlation(self, theta: np.ndarray) -> np.ndarray:
         sigma, _, _ = self.compiled.implied(theta[: self.n_model])
@@ -445,10 +447,10 @@ class _Estimation:
         corr_jac = jac[:, r, c]
         if self.scaled:
             diagonal = np.arange(len(sd))
-            dlog = 0.5 * jac[:, diagonal, diagonal] / sd ** 2
+            dlog = 0.5 * jac[:, diagonal, diagonal] / sd ** 2 * self.ordinal_mask
             corr = sigma[r, c] / (sd[r] * sd[c])
             corr_jac = corr_jac / (sd[r] * sd[c]) - corr * (dlog[:, r] + dlog[:, c])
-            scaled_tau = self.thresholds.values(theta) / sd[items]
+            scaled_tau = (self.thresholds.values(theta) - self._mean(theta)[items]) / sd[items]
             delta[: self.n_th, : self.n_model] = (-scaled_tau * dlog[:, items]).T
         if self.compiled.has_means:  # the slots move with the implied means (continuous: minus the mean)
             delta[: self.n_th, : self.n_model] -= (self.compiled.mean_jacobian(theta[: self.n_model])[:, items]

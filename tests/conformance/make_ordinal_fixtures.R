@@ -35,6 +35,7 @@
 #                      modelled jointly with the items: conditional.x = FALSE, fixed.x = FALSE (lavaan's
 #                      default for categorical data, conditional.x = TRUE, conditions the statistics
 #                      on the predictors instead; semtrust does not do that yet).
+#   holzinger_mixed_covariates_theta  the same with parameterization = "theta".
 #   binary_simulated   six binary items simulated from one factor (seed 20261205, n = 200, written
 #                      once to data/binary_simulated.csv), models/binary_onefactor.lav; the pair
 #                      b1 x b4 has an empty cell, so lavaan's zero.add = 0.5 (keeping the margins)
@@ -141,6 +142,9 @@ cases <- list(
        ordered = paste0("x", 1:6)),
   list(name = "holzinger_mixed_covariates", data = "data/holzinger_mixed.csv", model = "holzinger_mixed_covariates",
        ordered = paste0("x", 1:6), conditional_x = FALSE),
+  list(name = "holzinger_mixed_covariates_theta", data = "data/holzinger_mixed.csv",
+       model = "holzinger_mixed_covariates", ordered = paste0("x", 1:6), conditional_x = FALSE,
+       parameterization = "theta"),
   list(name = "binary_simulated", data = "data/binary_simulated.csv", model = "binary_onefactor")
 )
 
