@@ -600,9 +600,12 @@ class _Estimation:
             return {}
         n, n_th, p = self.n_eff, self.n_uni, len(r)
         sigma = self.implied_correlation(theta)
+        sign, logdet_sigma = np.linalg.slogdet(sigma)
+        if sign <= 0:  # an improper solution: no ML discrepancy (lavaan reports NA)
+            return {}
         inverse = np.linalg.inv(sigma)
         logdet_r = np.linalg.slogdet(r)[1]
-        xx3 = self.n * (np.linalg.slogdet(sigma)[1] - logdet_r + np.trace(r @ inverse) - p)
+        xx3 = self.n * (logdet_sigma - logdet_r + np.trace(r @ inverse) - p)
         xx3_null = -self.n * logdet_r
         rows, cols = self.rows, self.cols
         v = inverse[rows[:, None], rows[None, :]] * inverse[cols[:, None], cols[None, :]] \
