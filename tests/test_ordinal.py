@@ -9,14 +9,9 @@ import pytest
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
+from semtrust.assessment.ordinal_reliability import ordinal_alpha, ordinal_omega
 from semtrust.errors import InputError
-from semtrust.estimation.ordinal import (
-    fit_ordinal,
-    likert_note,
-    ordinal_alpha,
-    ordinal_omega,
-    scaled_difference_test,
-)
+from semtrust.estimation.ordinal import fit_ordinal, likert_note, scaled_difference_test
 from semtrust.estimation.polychoric import bivariate_normal_cdf, polychoric
 
 CONFORMANCE = Path(__file__).parent / "conformance"

@@ -17,8 +17,8 @@ n - 1 in the statistics and SEs. lavaan's WLSMV then reports
 
 The fit is a :class:`~semtrust.estimation.base.FittedModel`: effects, defined parameters and
 the bootstrap (DWLS refits, which lavaan does not offer for WLSMV) read it like an ML fit.
-Nested fits compare by :func:`scaled_difference_test`; :func:`ordinal_omega` and
-:func:`ordinal_alpha` give the reliabilities semTools and psych report for ordinal items.
+Nested fits compare by :func:`scaled_difference_test`; the reliabilities semTools and psych
+report for ordinal items are in :mod:`semtrust.assessment.ordinal_reliability`.
 
 >>> import numpy as np, pandas as pd
 >>> rng = np.random.default_rng(3)
@@ -49,7 +49,7 @@ from semtrust.estimation.base import FittedModel, Resampler
 from semtrust.estimation.compiled import CompiledModel, start_values
 from semtrust.estimation.fit_measures import fit_measures, robust_fit_measures
 from semtrust.estimation.ml import add_inference, defined_parameters, estimate_rows
-from semtrust.estimation.polychoric import OrdinalStatistics, bivariate_normal_cdf, polychoric
+from semtrust.estimation.polychoric import OrdinalStatistics, polychoric
 from semtrust.model.partable import PARAMETER_COLUMNS, ParameterTable, Row, build_parameter_table
 from semtrust.model.syntax import ModelSyntax, parse_model
 
@@ -660,67 +660,6 @@ def _parameter_table(rows: list[Row], compiled: CompiledModel, thresholds: Thres
     table = pd.concat([frame[user], threshold_rows, frame[~user & ~means], scaling, intercepts, defined],
                       ignore_index=True)
     return add_inference(table)[PARAMETER_COLUMNS]
-
-
-def ordinal_omega(results: OrdinalResults) -> dict[str, float]:
-    """Reliability of each factor's sum score for categorical indicators (Green & Yang 2009), as
-    semTools ``compRelSEM`` on an ordinal fit: the covariance of the items' category scores
-    implied by the common factor (lambda_i lambda_j psi), over that implied by the polychoric
-    matrix, both through the bivariate normal probabilities on the model's thresholds."""
-    params = results.parameters
-    sd = dict(zip(results.compiled.names, results.total_sd(results.theta)))
-    # on the latent responses' standard scale (a no-op under delta)
-    thresholds = {v: tau / sd[v] for v, tau in results.thresholds.items()}
-    correlation = results.statistics.correlation
-    names = results.statistics.names
-    omega = {}
-    for factor in results.compiled.table.latent:
-        loads = params[(params.op == "=~") & (params.lhs == factor)
-                       & params.rhs.isin(results.statistics.names)]
-        if len(loads) < 2:
-            continue
-        items = loads.rhs.tolist()
-        continuous = [v for v in items if v in results.statistics.means]
-        if continuous:
-            if len(continuous) == len(items):  # semTools: the common over the sample covariance
-                lam = loads.est.to_numpy()
-                cov = pd.DataFrame(results.statistics.covariance, index=names, columns=names)
-                omega[factor] = float(lam.sum() ** 2 * sd[factor] ** 2 / cov.loc[items, items].to_numpy().sum())
-            continue  # mixed ordinal and continuous indicators have no omega (semTools)
-        lam = loads.est.to_numpy() / np.array([sd[v] for v in items])
-        true_part = np.outer(lam, lam) * sd[factor] ** 2
-        total = correlation.loc[items, items].to_numpy()
-        omega[factor] = _category_covariance(true_part, items, thresholds) / \
-            _category_covariance(total, items, thresholds)
-    return omega
-
-
-def _category_covariance(r: np.ndarray, items: list[str], thresholds: dict) -> float:
-    """sum_ij sum_cc' [Phi2(t_ic, t_jc', r_ij) - Phi(t_ic) Phi(t_jc')]: the covariance of the
-    items' sum score implied by latent correlations ``r``."""
-    total = 0.0
-    for i, a in enumerate(items):
-        for j, b in enumerate(items):
-            x, y = np.meshgrid(thresholds[a], thresholds[b], indexing="ij")
-            if i == j and r[i, j] >= 1 - 1e-12:
-                joint = stats.norm.cdf(np.minimum(x, y))
-            else:
-                joint = bivariate_normal_cdf(x, y, r[i, j])
-            total += float(joint.sum() - stats.norm.cdf(thresholds[a]).sum() * stats.norm.cdf(thresholds[b]).sum())
-    return total
-
-
-def ordinal_alpha(correlation: pd.DataFrame, items: list[str]) -> float:
-    """Ordinal alpha (Zumbo, Gadermann & Zeisser 2007): Cronbach's alpha of the polychoric
-    matrix, as ``psych::alpha(polychoric)``.
-
-    >>> r = pd.DataFrame([[1, .5, .5], [.5, 1, .5], [.5, .5, 1]], index=list("abc"), columns=list("abc"))
-    >>> round(ordinal_alpha(r, ["a", "b", "c"]), 4)
-    0.75
-    """
-    sub = correlation.loc[items, items].to_numpy()
-    k = len(items)
-    return float(k / (k - 1) * (1 - np.trace(sub) / sub.sum()))
 
 
 def scaled_difference_test(restricted: OrdinalResults, free: OrdinalResults) -> dict:
