@@ -202,9 +202,9 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
 
     ``ordered`` None or True means every observed variable of the model (lavaan's
     ``ordered = TRUE``); a list names the ordinal ones, the others being continuous (their
-    means, variances and polyserial correlations join the statistics, as in lavaan; listwise
-    deletion only; observed predictors are modelled jointly, lavaan's ``conditional.x = FALSE,
-    fixed.x = FALSE``). ``parameterization="theta"``
+    means, variances and polyserial correlations join the statistics, as in lavaan; observed
+    predictors are modelled jointly, lavaan's ``conditional.x = FALSE, fixed.x = FALSE``).
+    ``parameterization="theta"``
     fixes the latent responses' residual variances to 1 instead of their total variances (the
     same fit, other unstandardized estimates).
     """

@@ -165,9 +165,6 @@ def polychoric(frame: pd.DataFrame, *, numeric=(), pairwise: bool = False, full_
     ordinal = [v for v in names if v not in numeric]
     if not ordinal:
         raise InputError("no ordinal item among the variables: fit continuous variables by ML")
-    if numeric and pairwise:
-        raise InputError("pairwise deletion with continuous variables beside ordinal items is not supported "
-                         "yet: use listwise deletion")
     part = _OrdinalPart(frame[ordinal], tol, max_iter)
     if not numeric:
         correlation = np.eye(len(names))
@@ -396,10 +393,12 @@ class _MixedPart:
                  tol: float, max_iter: int):
         n = part.n
         values = frame[numeric].to_numpy(dtype=float)
-        self.means = dict(zip(numeric, values.mean(axis=0)))
-        self.variances = dict(zip(numeric, values.var(axis=0)))
-        sd = np.sqrt(values.var(axis=0))
-        z = (values - values.mean(axis=0)) / sd
+        # each variable's available values (all of them under listwise deletion); a missing value scores 0
+        self.means = dict(zip(numeric, np.nanmean(values, axis=0)))
+        self.variances = dict(zip(numeric, np.nanvar(values, axis=0)))
+        sd = np.sqrt(np.nanvar(values, axis=0))
+        z = (values - np.nanmean(values, axis=0)) / sd
+        present = ~np.isnan(z)
         ordinal = [v for v in names if v not in numeric]
         q = len(numeric)
         # lavaan's layout: thresholds (a continuous variable's mean in its place), then variances
@@ -409,14 +408,14 @@ class _MixedPart:
             if v in numeric:
                 k = numeric.index(v)
                 slot_of[v] = [len(columns)]
-                columns.append(z[:, k] / sd[k])                     # d log f / d mu
+                columns.append(np.nan_to_num(z[:, k] / sd[k]))      # d log f / d mu
             else:
                 o = ordinal.index(v)
                 slot_of[v] = list(range(len(columns), len(columns) + part.counts[o] - 1))
                 columns.extend(part.sc_th[:, part.offsets[o]:part.offsets[o + 1]].T)
         n_slots = len(columns)
         var_slot = {v: n_slots + k for k, v in enumerate(numeric)}
-        sc_var = (z ** 2 - 1) / (2 * sd ** 2)                       # d log f / d sigma^2
+        sc_var = np.nan_to_num((z ** 2 - 1) / (2 * sd ** 2))        # d log f / d sigma^2
         blocks = [slot_of[v] + ([var_slot[v]] if v in numeric else []) for v in names]
         p = len(names)
         self.pairs = [(i, j) for j in range(p) for i in range(j + 1, p)]
@@ -437,8 +436,9 @@ class _MixedPart:
                 a21[k, slot_of[b]] = part.a21[m, part.offsets[ob]:part.offsets[ob + 1]]
             elif a in numeric and b in numeric:
                 ka, kb = numeric.index(a), numeric.index(b)
-                rho = float(np.mean(z[:, ka] * z[:, kb]))
-                scores = _pearson_scores(z[:, ka], z[:, kb], sd[ka], sd[kb], rho)
+                both = present[:, ka] & present[:, kb]
+                rho = _pearson(z[both, ka], z[both, kb], tol, max_iter, (a, b))
+                scores = _scatter(both, _pearson_scores(z[both, ka], z[both, kb], sd[ka], sd[kb], rho))
                 sc_cor[:, k] = scores[0]
                 for slot, score in zip((slot_of[a][0], slot_of[b][0], var_slot[a], var_slot[b]), scores[1:]):
                     a21[k, slot] = scores[0] @ score
@@ -449,9 +449,10 @@ class _MixedPart:
                 cont, item = (a, b) if a in numeric else (b, a)
                 kc, o = numeric.index(cont), ordinal.index(item)
                 bounds = part.bounds[o, : part.counts[o] + 1]
-                codes = part.codes[:, o]
-                rho = _polyserial(z[:, kc], codes, bounds, tol, max_iter, (cont, item))
-                d_rho, d_mu, d_var, d_th = _polyserial_scores(z[:, kc], codes, bounds, sd[kc], rho)
+                both = present[:, kc] & (part.codes[:, o] >= 0)
+                codes, zc = part.codes[both, o], z[both, kc]
+                rho = _polyserial(zc, codes, bounds, tol, max_iter, (cont, item))
+                d_rho, d_mu, d_var, d_th = _scatter(both, _polyserial_scores(zc, codes, bounds, sd[kc], rho))
                 sc_cor[:, k] = d_rho
                 a21[k, slot_of[cont][0]] = d_rho @ d_mu
                 a21[k, var_slot[cont]] = d_rho @ d_var
@@ -462,6 +463,38 @@ class _MixedPart:
         self.correlation = correlation
         mean_slots = [slot_of[v][0] for v in numeric]
         self.g = _assemble(n, [np.column_stack(columns), sc_var], blocks, sc_cor, a21, h22, h21, mean_slots)
+
+
+def _scatter(mask: np.ndarray, arrays) -> list:
+    """Casewise scores of the cases in ``mask`` placed among all cases (0 for the others)."""
+    out = []
+    for array in arrays:
+        full = np.zeros((len(mask),) + array.shape[1:])
+        full[mask] = array
+        out.append(full)
+    return out
+
+
+def _pearson(z1, z2, tol, max_iter, names) -> float:
+    """The correlation of two continuous variables by maximum likelihood with their means and
+    variances held at the univariate estimates (the Pearson correlation of complete pairs; with
+    pairwise deletion the marginals come from more cases)."""
+    return _newton_on_score(lambda rho: _pearson_scores(z1, z2, 1.0, 1.0, rho)[0].sum(),
+                            float(np.clip(np.mean(z1 * z2), -0.9, 0.9)), tol, max_iter, names)
+
+
+def _newton_on_score(score, rho: float, tol: float, max_iter: int, names) -> float:
+    """Newton steps on a summed score in rho (its slope by central differences), within lavaan's bounds."""
+    for _ in range(max_iter):
+        value = score(rho)
+        h = 1e-6
+        slope = (score(rho + h) - score(rho - h)) / (2 * h)
+        step = -value / slope if slope < 0 else np.sign(value) * 0.05
+        new = float(np.clip(rho + np.clip(step, -0.2, 0.2), -_RHO_BOUND, _RHO_BOUND))
+        if abs(new - rho) < tol:
+            return new
+        rho = new
+    raise EstimationError(f"the correlation of {names[0]} and {names[1]} did not converge")
 
 
 def _pearson_scores(z1, z2, sd1, sd2, rho):
@@ -490,20 +523,9 @@ def _polyserial_rho_score(z, codes, bounds, rho) -> np.ndarray:
 
 
 def _polyserial(z, codes, bounds, tol, max_iter, names) -> float:
-    """The polyserial correlation by Newton steps on the summed score (its slope by central
-    differences), within lavaan's bounds."""
-    rho = float(np.clip(np.corrcoef(z, codes)[0, 1], -0.9, 0.9))
-    for _ in range(max_iter):
-        score = _polyserial_rho_score(z, codes, bounds, rho).sum()
-        h = 1e-6
-        slope = (_polyserial_rho_score(z, codes, bounds, rho + h).sum()
-                 - _polyserial_rho_score(z, codes, bounds, rho - h).sum()) / (2 * h)
-        step = -score / slope if slope < 0 else np.sign(score) * 0.05
-        new = float(np.clip(rho + np.clip(step, -0.2, 0.2), -_RHO_BOUND, _RHO_BOUND))
-        if abs(new - rho) < tol:
-            return new
-        rho = new
-    raise EstimationError(f"the polyserial correlation of {names[0]} and {names[1]} did not converge")
+    """The polyserial correlation by maximum likelihood with the mean, variance and thresholds held."""
+    return _newton_on_score(lambda rho: _polyserial_rho_score(z, codes, bounds, rho).sum(),
+                            float(np.clip(np.corrcoef(z, codes)[0, 1], -0.9, 0.9)), tol, max_iter, names)
 
 
 def _polyserial_scores(z, codes, bounds, sd, rho):

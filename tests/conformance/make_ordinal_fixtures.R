@@ -36,6 +36,9 @@
 #                      default for categorical data, conditional.x = TRUE, conditions the statistics
 #                      on the predictors instead; semtrust does not do that yet).
 #   holzinger_mixed_covariates_theta  the same with parameterization = "theta".
+#   holzinger_mixed_pairwise  holzinger_mixed with 4% of the answers removed at random (seed 15,
+#                      data/holzinger_mixed_missing.csv, written once), the covariates model, missing =
+#                      "pairwise".
 #   binary_simulated   six binary items simulated from one factor (seed 20261205, n = 200, written
 #                      once to data/binary_simulated.csv), models/binary_onefactor.lav; the pair
 #                      b1 x b4 has an empty cell, so lavaan's zero.add = 0.5 (keeping the margins)
@@ -74,6 +77,12 @@ if (!file.exists("data/holzinger_mixed.csv")) {
   mixed <- read.csv("data/holzinger_ordinal.csv")
   mixed[c("x7", "x8", "x9")] <- hs[c("x7", "x8", "x9")]
   write.csv(mixed, "data/holzinger_mixed.csv", row.names = FALSE)
+}
+if (!file.exists("data/holzinger_mixed_missing.csv")) {
+  set.seed(15)
+  holes <- read.csv("data/holzinger_mixed.csv")
+  holes[matrix(runif(nrow(holes) * ncol(holes)) < 0.04, nrow(holes))] <- NA
+  write.csv(holes, "data/holzinger_mixed_missing.csv", row.names = FALSE)
 }
 if (!file.exists("data/binary_simulated.csv")) {
   set.seed(20261205)
@@ -145,6 +154,8 @@ cases <- list(
   list(name = "holzinger_mixed_covariates_theta", data = "data/holzinger_mixed.csv",
        model = "holzinger_mixed_covariates", ordered = paste0("x", 1:6), conditional_x = FALSE,
        parameterization = "theta"),
+  list(name = "holzinger_mixed_pairwise", data = "data/holzinger_mixed_missing.csv",
+       model = "holzinger_mixed_covariates", ordered = paste0("x", 1:6), conditional_x = FALSE, missing = "pairwise"),
   list(name = "binary_simulated", data = "data/binary_simulated.csv", model = "binary_onefactor")
 )
 
@@ -232,3 +243,30 @@ write(toJSON(list(call = "lavTestLRT(restricted, free) after cfa(..., ordered = 
                   comparisons = lrt), digits = NA, auto_unbox = TRUE, pretty = TRUE),
       "fixtures/ordinal_lrt.json")
 cat("wrote lrt\n")
+
+# fixtures/ordinal_polyserial_ml.json: the polyserial correlation of bfi's A2 (6 categories) with age
+# on the complete pairs, as the maximum of its two-step likelihood found by optimize() (thresholds
+# from A2's proportions, age's mean and variance with divisor n held fixed), beside lavCor()'s value:
+# lavaan's optimizer stops at 0.1260 on this pair, where the likelihood is lower than at the optimum.
+pair <- read.csv("data/bfi.csv")[c("A2", "age")]
+pair <- pair[complete.cases(pair), ]
+z <- (pair$age - mean(pair$age)) / sqrt(mean((pair$age - mean(pair$age))^2))
+cuts <- c(-Inf, qnorm(cumsum(table(pair$A2))[-6] / nrow(pair)), Inf)
+loglik <- function(r) {
+  s <- sqrt(1 - r^2)
+  sum(log(pnorm((cuts[pair$A2 + 1] - r * z) / s) - pnorm((cuts[pair$A2] - r * z) / s)))
+}
+best <- optimize(loglik, c(-0.99, 0.99), maximum = TRUE, tol = 1e-12)
+lav <- lavCor(pair, ordered = "A2", output = "cor")["age", "A2"]
+# pairwise deletion: age's mean and variance from every row with an age, the likelihood over the pairs
+everyone <- read.csv("data/bfi.csv")[c("A2", "age")]
+z_all <- (everyone$age - mean(everyone$age, na.rm = TRUE)) /
+  sqrt(mean((everyone$age - mean(everyone$age, na.rm = TRUE))^2, na.rm = TRUE))
+z <- z_all[complete.cases(everyone)]
+best_pairwise <- optimize(loglik, c(-0.99, 0.99), maximum = TRUE, tol = 1e-12)
+write(toJSON(list(data = "data/bfi.csv", x = "age", y = "A2", n = nrow(pair),
+                  optimum = best$maximum, loglik_optimum = best$objective,
+                  lavaan = lav, loglik_lavaan = loglik(lav), optimum_pairwise = best_pairwise$maximum),
+             digits = NA, auto_unbox = TRUE, pretty = TRUE),
+      "fixtures/ordinal_polyserial_ml.json")
+cat("wrote polyserial_ml\n")
