@@ -11,7 +11,7 @@ from threadpoolctl import threadpool_limits
 
 from semtrust.assessment.ordinal_reliability import ordinal_alpha, ordinal_omega
 from semtrust.errors import InputError
-from semtrust.estimation.ordinal import fit_ordinal, likert_note, scaled_difference_test
+from semtrust.estimation.ordinal import fit_ordinal, likert_note, scaled_difference_test, standardized_solution
 from semtrust.estimation.polychoric import bivariate_normal_cdf, polychoric
 
 CONFORMANCE = Path(__file__).parent / "conformance"
@@ -204,3 +204,14 @@ def test_polyserial_is_the_likelihood_optimum():
     assert fixture["loglik_optimum"] > fixture["loglik_lavaan"]
     pairwise = polychoric(pair, numeric=[fixture["x"]], pairwise=True).correlation.iloc[0, 1]
     assert pairwise == pytest.approx(fixture["optimum_pairwise"], abs=1e-7)
+
+
+def test_standardized_solution_matches_lavaan(case):
+    fixture, _, fit = case
+    if fixture["n"] > 1000:  # the 25-item bfi cases: the same code, ten times the parameters
+        pytest.skip("standardized SEs are checked on the smaller fixtures")
+    expected = pd.DataFrame(fixture["parameters"])
+    with threadpool_limits(1):
+        solution = standardized_solution(fit)
+    np.testing.assert_allclose(solution.est, expected["std.all"].astype(float), atol=1e-5)
+    np.testing.assert_allclose(solution.se, expected["std.se"].astype(float), atol=1e-5)

@@ -460,10 +460,11 @@ def _label_values(theta: np.ndarray, column: str, frame: pd.DataFrame) -> dict:
     return dict(zip(labelled.label, labelled[column]))
 
 
-def defined_parameters(definitions: list, frame: pd.DataFrame, theta: np.ndarray, vcov: np.ndarray,
+def defined_parameters(definitions: list, frame: pd.DataFrame, theta: np.ndarray, vcov: np.ndarray | None,
                        source: str) -> pd.DataFrame:
     """Defined parameters (``:=``) with delta-method SEs, as lavaan computes them, from the rows
-    of :func:`estimate_rows` (``frame``, whose ``free`` column indexes ``theta``) of any estimator."""
+    of :func:`estimate_rows` (``frame``, whose ``free`` column indexes ``theta``) of any estimator;
+    without ``vcov`` only their values."""
     records = []
     defined_values: dict[str, float] = {}
     defined_std: dict[str, float] = {}
@@ -485,7 +486,7 @@ def defined_parameters(definitions: list, frame: pd.DataFrame, theta: np.ndarray
                 values[prev_d.name] = prev_expr(values)
             return _expr(values)
 
-        est, se = delta_method(value_at, theta, vcov)
+        est, se = delta_method(value_at, theta, vcov) if vcov is not None else (value_at(theta), math.nan)
         defined_values[d.name] = est
         std_values = {**_label_values(theta, "std_all", frame), **defined_std}
         defined_std[d.name] = expr(std_values)

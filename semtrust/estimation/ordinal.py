@@ -95,7 +95,7 @@ class OrdinalResults(FittedModel):
     def __init__(self, *, estimator: str, statistics: OrdinalStatistics, compiled: CompiledModel,
                  thresholds: ThresholdParameters, theta: np.ndarray, vcov: np.ndarray, parameters: pd.DataFrame,
                  fit_measures: dict, iterations: int, source: str, frame: pd.DataFrame, parameterization: str,
-                 missing: str, estimation: _Estimation):
+                 missing: str, estimation: _Estimation, solution: _Solution):
         self.estimator = estimator
         self.missing = missing
         self.parameterization = parameterization
@@ -111,6 +111,7 @@ class OrdinalResults(FittedModel):
         self.n = statistics.n
         self.frame = frame  # the analysed (complete) answers, for the bootstrap
         self._estimation = estimation  # D, W and Gamma at the estimates, for difference tests
+        self._solution = solution      # the parameter table at any theta, for standardized SEs
         self.warnings: list[str] = [
             f"Heywood case: the residual variance of {r.lhs} is negative ({r.est:.3f}); the solution is improper"
             for r in parameters[(parameters.op == "~~") & (parameters.lhs == parameters.rhs)].itertuples()
@@ -234,19 +235,36 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
     thresholds = ThresholdParameters(statistics, threshold_statements, rows, compiled.n_free, source)
     estimation = _Estimation(compiled, statistics, thresholds, estimator, parameterization)
     theta, iterations = estimation.run(estimation.start_values())
-    if parameterization == "delta":
-        # residual variance = 1 - common variance, recompiled for std.all
-        common = np.diag(compiled.implied(theta[: compiled.n_free])[0])
-        for r in rows:
-            if r.op == "~~" and r.lhs == r.rhs and r.lhs in observed and r.lhs not in numeric:
-                r.value = 1.0 - common[observed.index(r.lhs)]
-        compiled = CompiledModel(ParameterTable(rows, observed, table.latent, [], table.definitions), observed)
     vcov = estimation.vcov(theta)
-    parameters = _parameter_table(rows, compiled, thresholds, theta, vcov, source)
+    solution = _Solution(compiled, thresholds, numeric, parameterization, source)
+    compiled, parameters = solution.at(theta, vcov)
     return OrdinalResults(estimator=estimator, statistics=statistics, compiled=compiled, thresholds=thresholds,
                           theta=theta, vcov=vcov, parameters=parameters, fit_measures=estimation.fit_measures(theta),
                           iterations=iterations, source=source, frame=frame, parameterization=parameterization,
-                          missing=missing, estimation=estimation)
+                          missing=missing, estimation=estimation, solution=solution)
+
+
+class _Solution:
+    """The reported solution at a parameter vector: under delta the items' residual variances
+    (1 minus their common variance there) written into a recompiled model, and the parameter
+    table with std.all; at the estimates for the fit, at nearby vectors for standardized SEs."""
+
+    def __init__(self, fitting: CompiledModel, thresholds: ThresholdParameters, numeric: list[str],
+                 parameterization: str, source: str):
+        self.fitting, self.thresholds, self.numeric = fitting, thresholds, numeric
+        self.parameterization, self.source = parameterization, source
+
+    def at(self, theta: np.ndarray, vcov: np.ndarray | None) -> tuple[CompiledModel, pd.DataFrame]:
+        """The model and the parameter table at ``theta`` (SEs from ``vcov``; none without it)."""
+        table, observed = self.fitting.table, self.fitting.observed
+        rows = [replace(r) for r in table.rows]
+        if self.parameterization == "delta":
+            common = np.diag(self.fitting.implied(theta[: self.fitting.n_free])[0])
+            for r in rows:
+                if r.op == "~~" and r.lhs == r.rhs and r.lhs in observed and r.lhs not in self.numeric:
+                    r.value = 1.0 - common[observed.index(r.lhs)]
+        compiled = CompiledModel(ParameterTable(rows, observed, table.latent, [], table.definitions), observed)
+        return compiled, _parameter_table(rows, compiled, self.thresholds, theta, vcov, self.source)
 
 
 def _check_model(table: ParameterTable, spec: ModelSyntax, observed: list[str], ordered, data) -> list[str]:
@@ -630,15 +648,16 @@ class _Estimation:
 
 
 def _parameter_table(rows: list[Row], compiled: CompiledModel, thresholds: ThresholdParameters,
-                     theta: np.ndarray, vcov: np.ndarray, source: str) -> pd.DataFrame:
+                     theta: np.ndarray, vcov: np.ndarray | None, source: str) -> pd.DataFrame:
     """lavaan's order: the user's rows, thresholds, lavaan's added rows, then the scaling
     factors (``~*~``: 1 / SD of the latent response, fixed to 1 under delta), intercepts and
     latent means (fixed to 0)."""
     n_model = compiled.n_free
-    frame = estimate_rows(rows, compiled, theta[:n_model], vcov[:n_model, :n_model])
+    acov = np.zeros((len(theta), len(theta))) if vcov is None else vcov
+    frame = estimate_rows(rows, compiled, theta[:n_model], acov[:n_model, :n_model])
     defined = defined_parameters(compiled.table.definitions, frame, theta, vcov, source)
     user = np.array([r.user for r in rows])
-    se = np.sqrt(np.clip(np.diag(vcov), 0, None))
+    se = np.sqrt(np.clip(np.diag(acov), 0, None))
     values = thresholds.values(theta)
     sd = dict(zip(compiled.observed, compiled.total_sd(theta[:n_model])[: compiled.p]))
     slots = {name: k for k, name in enumerate(thresholds.names)}
@@ -695,3 +714,26 @@ def scaled_difference_test(restricted: OrdinalResults, free: OrdinalResults) -> 
     statistic = scale * (restricted.fit_measures["chisq"] - free.fit_measures["chisq"]) + shift
     return dict(chisq_diff=float(statistic), df_diff=m, pvalue=float(stats.chi2.sf(statistic, m)), scale=scale,
                 shift=shift)
+
+
+def standardized_solution(results: OrdinalResults) -> pd.DataFrame:
+    """lavaan's ``standardizedSolution()`` of an ordinal fit: ``std_all`` with delta-method SEs
+    (the Jacobian of the std.all column, defined parameters included, by central differences,
+    with the fit's robust ACOV), z, p and the Wald 95% CI."""
+    theta, vcov = results.theta, results.vcov
+
+    def std_all(t: np.ndarray) -> np.ndarray:
+        return results._solution.at(t, None)[1].std_all.to_numpy()
+
+    base = results.parameters
+    jacobian = np.zeros((len(base), len(theta)))
+    for k in range(len(theta)):
+        h = 1e-6 * max(1.0, abs(theta[k]))
+        up, down = theta.copy(), theta.copy()
+        up[k] += h
+        down[k] -= h
+        jacobian[:, k] = (std_all(up) - std_all(down)) / (2 * h)
+    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jacobian, vcov, jacobian), 0, None))
+    frame = pd.DataFrame({"lhs": base.lhs, "op": base.op, "rhs": base.rhs, "est": base.std_all,
+                          "se": np.where(se > 1e-10, se, 0.0)})
+    return add_inference(frame)

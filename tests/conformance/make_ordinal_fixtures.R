@@ -49,7 +49,7 @@
 # the diagonal of lavInspect(fit, "gamma") (the asymptotic covariance of thresholds and
 # polychorics, in lavaan's order: all thresholds variable by variable, then the correlations
 # below the diagonal column by column), the full gamma for holzinger_ordinal; every row of
-# parameterEstimates(fit, standardized = TRUE); fitMeasures(fit) (NA written as null); lavInspect(fit, "r2"); and
+# parameterEstimates(fit, standardized = TRUE) with standardizedSolution(fit)$se as std.se; fitMeasures(fit) (NA written as null); lavInspect(fit, "r2"); and
 # per factor semTools::compRelSEM(fit) (omega for categorical indicators, Green & Yang 2009),
 # compRelSEM(fit, tau.eq = TRUE) (which, with ord.scale = TRUE, is alpha of the raw item scores)
 # and psych::alpha(polychoric)$total$raw_alpha (ordinal alpha).
@@ -184,6 +184,8 @@ for (case in cases) {
   pe <- parameterEstimates(fit, standardized = TRUE)
   if (is.null(pe$label)) pe$label <- ""
   pe <- pe[c("lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci.lower", "ci.upper", "std.all")]
+  ss <- standardizedSolution(fit)
+  pe$std.se <- ss$se[match(paste(pe$lhs, pe$op, pe$rhs), paste(ss$lhs, ss$op, ss$rhs))]
   fm <- fitMeasures(fit)
   factors <- lavNames(fit, "lv")
   omega <- compRelSEM(fit)
