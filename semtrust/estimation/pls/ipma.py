@@ -12,7 +12,6 @@ expected (positive) sign; ``negative_weight`` flags constructs where that fails.
 
 >>> import numpy as np, pandas as pd
 >>> from semtrust.estimation.pls import estimate_pls
->>> import numpy as np
 >>> answers = np.random.default_rng(6).integers(1, 8, size=(200, 3)).astype(float)
 >>> answers[:, 2] = np.clip(np.round((answers[:, 0] + answers[:, 1]) / 2), 1, 7)
 >>> survey = pd.DataFrame(answers, columns=["q1", "q2", "buy"])
