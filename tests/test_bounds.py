@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from semtrust.cli import main
-from semtrust.errors import EstimationError, InputError, shown
+from semtrust.errors import EstimationError, InputError
 from semtrust.estimation.ml import SEM
 
 def _survey(seed=1, n=300) -> pd.DataFrame:
@@ -148,6 +148,8 @@ def test_yaml_recursive_alias_refused(tmp_path, loader):
 
 
 def test_messages_bound_user_values():
+    from semtrust.errors import shown
+
     huge = {"k": ["x" * 10_000] * 10_000}
     assert len(shown(huge)) <= 60
     error = InputError("data.csv: 'a\nb' " + "y" * 100_000 + " ; the fix")
