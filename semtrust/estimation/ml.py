@@ -28,10 +28,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.linalg import null_space
 
 from semtrust.errors import EstimationError, InputError
 from semtrust.estimation.base import FittedModel, Resampler
 from semtrust.estimation.compiled import CompiledModel, fisher_scoring, start_values
+from semtrust.estimation.constraints import ConstraintSet, constrained_scoring, projected_inverse
 from semtrust.estimation.fit_measures import (
     FitMeasures,
     baseline_model,
@@ -56,7 +58,7 @@ from semtrust.model.partable import (
     Row,
     build_parameter_table,
     independence_model,
-    mean_rows,
+    with_means,
 )
 from semtrust.model.syntax import ModelSyntax, parse_model
 
@@ -72,10 +74,12 @@ class SEM:
     fits summary data the way lavaan's ``sample.cov`` does.
     """
 
-    def __init__(self, syntax: str | ModelSyntax, source: str = "<model>"):
+    def __init__(self, syntax: str | ModelSyntax, source: str = "<model>", meanstructure: bool = False):
         self.spec = syntax if isinstance(syntax, ModelSyntax) else parse_model(syntax, source)
         self.table = build_parameter_table(self.spec)
         self.source = self.spec.source
+        # lavaan's meanstructure: on request, or whenever the model writes an intercept (~ 1)
+        self.meanstructure = meanstructure or self.table.meanstructure
 
     @property
     def observed(self) -> list[str]:
@@ -109,25 +113,31 @@ class SEM:
         elif estimator != "ML" or missing != "listwise":
             raise InputError("summary data (a covariance matrix) allow only estimator ML with complete data; "
                              "MLR and FIML need the raw responses")
+        elif self.meanstructure:
+            raise InputError(f"{self.source}: intercepts and means (~ 1) need the raw responses, "
+                             "not a covariance matrix")
         else:
             values = None
         cov = cov.loc[self.observed, self.observed]
         sample = cov.to_numpy(dtype=float)
         check_nonsingular(sample)
-        for r in self.table.rows:
+        sample_mean = values.mean(axis=0) if self.meanstructure else None
+        table = with_means(self.table) if self.meanstructure else self.table
+        for r in table.rows:
             if r.fixed_x:
-                r.value = float(cov.loc[r.lhs, r.rhs])
-        compiled = CompiledModel(self.table, self.observed)
-        try:
-            theta, iterations = compiled.estimate(sample, start_values(self.table, compiled, cov))
-        except EstimationError:   # a second start set before giving up: every loading as its SD ratio
-            theta, iterations = compiled.estimate(sample, start_values(self.table, compiled, cov, scaled=True))
+                r.value = float(cov.loc[r.lhs, r.rhs] if r.op == "~~" else sample_mean[self.observed.index(r.lhs)])
+        compiled = CompiledModel(table, self.observed)
+        logdet_s = np.linalg.slogdet(sample)[1]
+        theta, iterations, active = estimate(
+            compiled, lambda t: compiled.objective(t, sample, logdet_s, sample_mean),
+            lambda t: compiled.gradient(t, sample, sample_mean), compiled.information,
+            lambda scaled: mean_starts(compiled, start_values(table, compiled, cov, scaled=scaled), sample_mean))
         cases = None
         if estimator == "MLR":
             self._no_covariates(estimator)
             cases = CaseData(missing_patterns(values), n, values.mean(axis=0), sample, complete=True)
         return SEMResults(self, compiled, theta, sample, int(n), iterations, data=values,
-                          estimator=estimator, cases=cases)
+                          estimator=estimator, cases=cases, sample_mean=sample_mean, active=active)
 
     def _no_covariates(self, what: str) -> None:
         if self.table.covariates:
@@ -150,17 +160,64 @@ class SEM:
         """FIML: casewise maximum likelihood over the missing-data patterns, with a mean
         structure, started from the ML fit to the EM moments."""
         cov = pd.DataFrame(cases.cov, index=self.observed, columns=self.observed)
-        table = ParameterTable(self.table.rows + mean_rows(self.table), self.table.observed,
-                               self.table.latent, self.table.covariates, self.table.definitions)
+        table = with_means(self.table)
         compiled = CompiledModel(table, self.observed)
-        start = start_values(table, compiled, cov)
-        for r in table.rows:
-            if r.op == "~1" and r.free >= 0:
-                start[r.free] = cases.mean[self.observed.index(r.lhs)]
         likelihood = CaseLikelihood(compiled, cases.patterns, cases.n)
-        theta, iterations = fisher_scoring(likelihood.objective, likelihood.gradient, likelihood.information, start)
+        theta, iterations, active = estimate(
+            compiled, likelihood.objective, likelihood.gradient, likelihood.information,
+            lambda scaled: mean_starts(compiled, start_values(table, compiled, cov, scaled=scaled), cases.mean),
+            retry=False)
         return SEMResults(self, compiled, theta, cases.cov, cases.n, iterations, data=None, estimator=estimator,
-                          cases=cases, likelihood=likelihood)
+                          cases=cases, likelihood=likelihood, active=active)
+
+
+def mean_starts(compiled: CompiledModel, start: np.ndarray, mean: np.ndarray | None) -> np.ndarray:
+    """Starts for the mean structure: a free latent mean reproduces the mean of an indicator
+    whose intercept is fixed (the marker), and a free intercept the rest of its variable's
+    (sample or EM) mean."""
+    if mean is None:
+        return start
+    table = compiled.table
+    rows = [r for r in table.rows if r.op == "~1" and r.free >= 0 and r.start is None]
+    fixed_intercepts = {r.lhs: r.value for r in table.rows if r.op == "~1" and r.free < 0}
+    for r in rows:
+        if r.lhs in table.latent:
+            markers = [m for m in table.rows if m.op == "=~" and m.lhs == r.lhs and m.rhs in fixed_intercepts
+                       and m.rhs in table.observed]
+            if markers:
+                loading = start[markers[0].free] if markers[0].free >= 0 else markers[0].value
+                marker_mean = mean[table.observed.index(markers[0].rhs)] - fixed_intercepts[markers[0].rhs]
+                start[r.free] = marker_mean / loading if loading else 0.0
+    for r in rows:
+        if r.lhs in table.observed:
+            start[r.free] = 0.0
+    without_intercepts = compiled.implied_mean(start)
+    for r in rows:
+        if r.lhs in table.observed:
+            i = table.observed.index(r.lhs)
+            start[r.free] = mean[i] - without_intercepts[i]
+    return start
+
+
+def estimate(compiled: CompiledModel, objective, gradient, information, starts, *,
+             retry: bool = True) -> tuple[np.ndarray, int, list[int]]:
+    """Minimise a discrepancy from ``starts(scaled=False)``, trying the second start set
+    ``starts(scaled=True)`` before giving up (when ``retry``); under the table's constraints by
+    :func:`constrained_scoring`. Returns (theta, iterations, active inequality constraints)."""
+    table = compiled.table
+    constraints = ConstraintSet(table) if table.constraints else None
+
+    def run(start):
+        if constraints is not None:
+            return constrained_scoring(objective, gradient, information, start, constraints)
+        return (*fisher_scoring(objective, gradient, information, start), [])
+
+    try:
+        return run(starts(False))
+    except EstimationError:
+        if not retry:
+            raise
+        return run(starts(True))   # every loading as its SD ratio
 
 
 def check_nonsingular(sample: np.ndarray) -> None:
@@ -235,7 +292,8 @@ class SEMResults(FittedModel):
 
     def __init__(self, model: SEM, compiled: CompiledModel, theta: np.ndarray,
                  sample_cov: np.ndarray, n: int, iterations: int, data: np.ndarray | None = None,
-                 estimator: str = "ML", cases: CaseData | None = None, likelihood=None):
+                 estimator: str = "ML", cases: CaseData | None = None, likelihood=None,
+                 sample_mean: np.ndarray | None = None, active: list[int] = ()):
         self.model = model
         self.data = data  # complete cases, columns in compiled.observed order (None for summary data / FIML)
         self.compiled = compiled
@@ -247,15 +305,23 @@ class SEMResults(FittedModel):
         self.missing = "listwise" if likelihood is None else "fiml"
         self.cases = cases
         self.likelihood = likelihood
+        self.sample_mean = sample_mean   # complete data with a mean structure
         self.warnings: list[str] = []
+        self.constraints = ConstraintSet(compiled.table) if compiled.table.constraints else None
+        # the Jacobian of the equality and active inequality constraints (lavaan's con.jac)
+        self.constraint_jacobian = (self.constraints.jacobian(theta, list(active)) if self.constraints
+                                    else np.zeros((0, len(theta))))
         info = compiled.information(theta) if likelihood is None else likelihood.information(theta)
+        free_directions = null_space(self.constraint_jacobian) if self.constraints else np.eye(len(theta))
+        reduced = free_directions.T @ info @ free_directions
         # judged on the information's correlation form, so that a variable measured in thousands
         # (variances of 1e6) does not look like a non-identified model
-        scale = np.sqrt(np.clip(np.diag(info), 0, None))
-        if scale.min() <= 0 or np.linalg.eigvalsh(info / np.outer(scale, scale)).min() < 1e-10:
+        scale = np.sqrt(np.clip(np.diag(reduced), 0, None))
+        if scale.min() <= 0 or np.linalg.eigvalsh(reduced / np.outer(scale, scale)).min() < 1e-10:
             raise EstimationError(f"{model.source}: the model is not identified (the information "
                                   "matrix is singular); fix a loading or a variance per factor")
-        self.vcov = np.linalg.inv(info) / n
+        self.vcov = (np.linalg.inv(info) if self.constraints is None
+                     else projected_inverse(info, self.constraint_jacobian)) / n
         if estimator == "MLR" or likelihood is not None:
             self.vcov = self._observed_vcov()
         self.implied_cov, E, S = compiled.implied(theta)
@@ -338,13 +404,14 @@ class SEMResults(FittedModel):
         if self.likelihood is not None:
             gradient = self.likelihood.gradient
         else:
-            gradient = lambda t: self.compiled.gradient(t, self.sample_cov)  # noqa: E731
+            gradient = lambda t: self.compiled.gradient(t, self.sample_cov, self.sample_mean)  # noqa: E731
         self._observed_information = numerical_hessian(lambda t: gradient(t) / 2, self.theta)
         try:
-            inverse = np.linalg.inv(self._observed_information)
+            inverse = projected_inverse(self._observed_information, self.constraint_jacobian)
         except np.linalg.LinAlgError:
             raise EstimationError(f"{self.model.source}: the observed information matrix is singular; "
                                   "the model is not identified at the estimates") from None
+        self._observed_inverse = inverse
         if self.estimator != "MLR":
             return inverse / self.n
         scores = model_scores(self.compiled, self.theta, self.cases.patterns, self.n, self.cases.mean)
@@ -355,16 +422,23 @@ class SEMResults(FittedModel):
         n, p = self.n, self.compiled.p
         sample = self.sample_cov
         covariates = [self.compiled.observed.index(v) for v in self.model.table.covariates]
+        n_equal = len(self.constraints.equalities) if self.constraints else 0
+        npar = self.compiled.n_free - n_equal   # lavaan: each equality constraint removes a parameter
         if self.likelihood is None:
-            f_ml = self.compiled.objective(self.theta, sample, np.linalg.slogdet(sample)[1])
-            df = p * (p + 1) // 2 - self.compiled.n_free - len(covariates) * (len(covariates) + 1) // 2
+            f_ml = self.compiled.objective(self.theta, sample, np.linalg.slogdet(sample)[1], self.sample_mean)
+            q = len(covariates)
+            moments = p * (p + 1) // 2 - q * (q + 1) // 2 + (p - q if self.sample_mean is not None else 0)
+            df = moments - npar
             chisq, unrestricted = n * f_ml, unrestricted_loglik(sample, n, covariates)
             base_chisq, base_df = baseline_model(sample, n, covariates)
-            fit_srmr = srmr(sample, self.implied_cov)
+            if self.sample_mean is None:
+                fit_srmr = srmr(sample, self.implied_cov)
+            else:
+                fit_srmr = srmr(sample, self.implied_cov, self.sample_mean, self.compiled.implied_mean(self.theta))
         else:
             unrestricted = loglik(self.cases.patterns, self.cases.mean, self.cases.cov)
             chisq = 2 * (unrestricted - self.likelihood.loglik(self.theta))
-            df = p * (p + 3) // 2 - self.compiled.n_free
+            df = p * (p + 3) // 2 - npar
             base_chisq = 2 * (unrestricted - independence_loglik(self.cases.patterns))
             base_df = p * (p - 1) // 2
             fit_srmr = srmr(sample, self.implied_cov, self.cases.mean, self.compiled.implied_mean(self.theta))
@@ -373,14 +447,15 @@ class SEMResults(FittedModel):
             if self._is_independence_model():
                 baseline, base_chisq = self, chisq
             else:
-                independence = SEM(independence_model(self.compiled.observed), f"{self.model.source} (baseline)")
+                independence = SEM(independence_model(self.compiled.observed), f"{self.model.source} (baseline)",
+                                   meanstructure=self.model.meanstructure)
                 if self.likelihood is None:
                     baseline = independence.fit(pd.DataFrame(self.data, columns=self.compiled.observed),
                                                 estimator="MLR")
                 else:
                     baseline = independence.fit_cases(self.cases, "MLR")
                 base_chisq = baseline.fit_measures.chisq
-        measures = fit_measures(chisq=chisq, df=df, npar=self.compiled.n_free, n=n,
+        measures = fit_measures(chisq=chisq, df=df, npar=npar, n=n,
                                 baseline_chisq=base_chisq, baseline_df=base_df,
                                 unrestricted_logl=unrestricted, srmr=fit_srmr)
         if self.estimator == "MLR":
@@ -394,7 +469,7 @@ class SEMResults(FittedModel):
     def scaling_factor(self, df: int) -> float:
         """Yuan-Bentler (Mplus) scaling factor of this model's chi-square (MLR fits)."""
         A1, B1 = self.cases.h1_information(self.compiled.has_means)
-        return scaling_factor(A1, B1, self._observed_information, self._first_order, df)
+        return scaling_factor(A1, B1, self._observed_inverse, self._first_order, df)
 
     def _check_solution(self) -> None:
         params = self.parameters

@@ -141,12 +141,13 @@ def h1_information(patterns: Patterns, n: int, mean: np.ndarray, cov: np.ndarray
     return (A1 if meanstructure else A1[p:, p:]), B1
 
 
-def scaling_factor(A1: np.ndarray, B1: np.ndarray, A0: np.ndarray, B0: np.ndarray, df: int) -> float:
-    """Yuan-Bentler (Mplus) scaling factor of the chi-square."""
+def scaling_factor(A1: np.ndarray, B1: np.ndarray, A0_inverse: np.ndarray, B0: np.ndarray, df: int) -> float:
+    """Yuan-Bentler (Mplus) scaling factor of the chi-square; ``A0_inverse`` is the model's
+    (constrained) inverse observed information."""
     if df <= 0:
         return math.nan
     trace_h1 = np.sum(B1 * np.linalg.inv(A1).T)
-    trace_h0 = np.sum(B0 * np.linalg.inv(A0).T)
+    trace_h0 = np.sum(B0 * A0_inverse.T)
     value = (trace_h1 - trace_h0) / df
     return value if value > 0 else math.nan
 

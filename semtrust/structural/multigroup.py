@@ -62,6 +62,8 @@ def group_tables(spec: ModelSyntax, n_groups: int, group_equal=(), equal_paths=(
         raise InputError(f"unknown equality type(s) {', '.join(sorted(unknown))}; use {', '.join(EQUALITY_TYPES)}")
     if spec.definitions:
         raise InputError(f"{spec.source}: defined parameters (:=) are not supported in multi-group runs yet")
+    if spec.constraints:
+        raise InputError(f"{spec.source}: constraints (==, <, >) are not supported in multi-group runs yet")
     base = build_parameter_table(spec)
     latent = set(base.latent)
     shared: dict[tuple, int] = {}
