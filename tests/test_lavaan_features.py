@@ -19,7 +19,6 @@ def load(case):
 
 
 FIXED_X = {"fixedx_mlr", "fixedx_fiml", "fixedx_mlr_fiml"}   # work in progress
-ROBUST_FIML = {"planned_missing_mlr_fiml", "means_fiml"}
 
 
 @pytest.fixture(scope="module", params=CASES)
@@ -41,8 +40,6 @@ def test_the_cases_cover_every_feature():
 
 def test_fit_measures_match_lavaan(case):
     fixture, fit = case
-    if fixture["model_syntax"].endswith("x9") and fixture["missing"] == "fiml" or "visual ~ 1" in fixture["model_syntax"] and fixture["missing"] == "fiml":
-        pytest.xfail("robust FIML indices: in progress")
     measures = fit.fit_measures.to_dict()
     assert fit.n == fixture["n"]
     for key, expected in fixture["fit"].items():
@@ -64,3 +61,4 @@ def test_parameters_match_lavaan(case, column):
             assert actual == 0 or np.isnan(actual), (key, column)
         else:
             assert actual == pytest.approx(expected, abs=TOL), (key, column)
+

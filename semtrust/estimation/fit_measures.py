@@ -80,21 +80,31 @@ def robust_fit_measures(measures: FitMeasures, scaling: float, baseline_scaling:
     base_scaled = measures.baseline_chisq / baseline_scaling
     scaled = fit_measures(chisq=chisq_scaled, df=df, npar=measures.npar, n=n, baseline_chisq=base_scaled,
                           baseline_df=base_df, unrestricted_logl=measures.unrestricted_logl, srmr=measures.srmr)
-    t1 = max(measures.chisq - scaling * df, 0.0)
-    t2 = max(t1, measures.baseline_chisq - baseline_scaling * base_df)
-    cfi_robust = 1.0 if t2 == 0 else 1.0 - t1 / t2
-    tli_robust = 1.0 - ((measures.chisq - scaling * df) * base_df) / ((measures.baseline_chisq - baseline_scaling * base_df) * df)
-    rmsea, lower, upper, pclose = rmsea_with_interval(chisq_scaled, df, n, c_hat=scaling)
     # lavaan's scaled RMSEA refers the unscaled statistic to a chi-square with tr(U Gamma) = c df
     # degrees of freedom (the same point estimate as the scaled statistic on df, another interval)
     scaled_rmsea = rmsea_with_interval(measures.chisq, scaling * df, n)
-    return replace(measures, chisq_scaled=chisq_scaled, pvalue_scaled=scaled.pvalue, chisq_scaling_factor=scaling,
-                   baseline_chisq_scaled=base_scaled, baseline_chisq_scaling_factor=baseline_scaling,
-                   cfi_scaled=scaled.cfi, tli_scaled=scaled.tli, cfi_robust=cfi_robust, tli_robust=tli_robust,
-                   rmsea_scaled=scaled_rmsea[0], rmsea_ci_lower_scaled=scaled_rmsea[1],
-                   rmsea_ci_upper_scaled=scaled_rmsea[2], rmsea_pvalue_scaled=scaled_rmsea[3],
-                   rmsea_robust=rmsea, rmsea_ci_lower_robust=lower, rmsea_ci_upper_robust=upper,
-                   rmsea_pvalue_robust=pclose)
+    measures = replace(measures, chisq_scaled=chisq_scaled, pvalue_scaled=scaled.pvalue, chisq_scaling_factor=scaling,
+                       baseline_chisq_scaled=base_scaled, baseline_chisq_scaling_factor=baseline_scaling,
+                       cfi_scaled=scaled.cfi, tli_scaled=scaled.tli,
+                       rmsea_scaled=scaled_rmsea[0], rmsea_ci_lower_scaled=scaled_rmsea[1],
+                       rmsea_ci_upper_scaled=scaled_rmsea[2], rmsea_pvalue_scaled=scaled_rmsea[3])
+    return robust_indices(measures, measures.chisq, scaling, measures.baseline_chisq, baseline_scaling)
+
+
+def robust_indices(measures: FitMeasures, chisq: float, scaling: float, baseline_chisq: float,
+                   baseline_scaling: float) -> FitMeasures:
+    """The robust CFI, TLI and RMSEA from a model and baseline statistic with their scaling
+    factors: the ML chi-squares with complete data; with incomplete data (FIML) lavaan's
+    corrected statistics of Savalei (2018) and Zhang & Savalei (2022)
+    (:func:`semtrust.estimation.robust.fiml_corrected`)."""
+    df, base_df, n = measures.df, measures.baseline_df, measures.ntotal
+    t1 = max(chisq - scaling * df, 0.0)
+    t2 = max(t1, baseline_chisq - baseline_scaling * base_df)
+    cfi_robust = 1.0 if t2 == 0 else 1.0 - t1 / t2
+    tli_robust = 1.0 - ((chisq - scaling * df) * base_df) / ((baseline_chisq - baseline_scaling * base_df) * df)
+    rmsea, lower, upper, pclose = rmsea_with_interval(chisq / scaling, df, n, c_hat=scaling)
+    return replace(measures, cfi_robust=cfi_robust, tli_robust=tli_robust, rmsea_robust=rmsea,
+                   rmsea_ci_lower_robust=lower, rmsea_ci_upper_robust=upper, rmsea_pvalue_robust=pclose)
 
 
 def baseline_model(sample: np.ndarray, n: int, covariates: list[int]) -> tuple[float, int]:

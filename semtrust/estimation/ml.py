@@ -40,12 +40,14 @@ from semtrust.estimation.fit_measures import (
     baseline_model,
     fit_measures,
     robust_fit_measures,
+    robust_indices,
     srmr,
     unrestricted_loglik,
 )
 from semtrust.estimation.missing import em_estimates, loglik, missing_patterns
 from semtrust.estimation.robust import (
     CaseLikelihood,
+    fiml_corrected,
     h1_information,
     independence_loglik,
     model_scores,
@@ -491,7 +493,21 @@ class SEMResults(FittedModel):
         if self.estimator == "MLR":
             measures = robust_fit_measures(measures, self.scaling_factor(df),
                                            baseline.scaling_factor(base_df))
+        if self.likelihood is not None:   # lavaan's missing-data corrected robust indices
+            if baseline is None:
+                baseline = (self if self._is_independence_model() else
+                            SEM(independence_model(self.compiled.observed), f"{self.model.source} (baseline)")
+                            .fit_cases(self.cases))
+            scaled = self.estimator == "MLR"
+            measures = robust_indices(measures, *self.fiml_corrected(df, scaled),
+                                      *baseline.fiml_corrected(base_df, scaled))
         return measures
+
+    def fiml_corrected(self, df: int, scaled: bool) -> tuple[float, float]:
+        """The FIML-corrected statistic and scaling factor of this FIML fit (robust indices)."""
+        return fiml_corrected(self.compiled, self.theta, self.n, self.cases.mean, self.cases.cov,
+                              self.cases.h1_information(True), df, scaled=scaled,
+                              inverse=lambda info: projected_inverse(info, self.constraint_jacobian))
 
     def _is_independence_model(self) -> bool:
         return all(r.op == "~1" or (r.op == "~~" and r.lhs == r.rhs) for r in self.compiled.table.rows)
