@@ -428,14 +428,16 @@ def read_model(model: str) -> tuple[str, str]:
 
 def missing_treatment(responses: pd.DataFrame, spec) -> tuple[str, list[str]]:
     """``--missing auto``: full-information ML when any analysed answer is missing (what Mplus and
-    AMOS users expect), listwise deletion when none is; a model with observed exogenous
-    covariates, which FIML does not fit yet, keeps listwise deletion and says so."""
+    AMOS users expect), listwise deletion when none is. With observed exogenous covariates FIML
+    conditions on them (fixed.x), so a respondent without a covariate value is left out, as lavaan
+    does, and the note says how many."""
     if not responses.isna().to_numpy().any():
         return "listwise", []
-    covariates = build_parameter_table(spec).covariates
-    if covariates:
-        return "listwise", [f"answers are missing, but FIML does not yet fit models with observed exogenous "
-                            f"predictors ({', '.join(covariates)}): incomplete responses are dropped (listwise)"]
+    covariates = [v for v in build_parameter_table(spec).covariates if v in responses.columns]
+    lacking = int(responses[covariates].isna().any(axis=1).sum()) if covariates else 0
+    if lacking:
+        return "fiml", [f"{lacking} respondents lack a value of an observed exogenous predictor "
+                        f"({', '.join(covariates)}) and are left out, as lavaan does with fixed.x"]
     return "fiml", []
 
 

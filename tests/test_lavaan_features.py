@@ -18,13 +18,10 @@ def load(case):
     return json.loads((CONFORMANCE / "fixtures" / f"feature_{case}.json").read_text())
 
 
-FIXED_X = {"fixedx_mlr", "fixedx_fiml", "fixedx_mlr_fiml"}   # work in progress
 
 
 @pytest.fixture(scope="module", params=CASES)
 def case(request):
-    if request.param in FIXED_X:
-        pytest.xfail("fixed.x under MLR/FIML: in progress")
     fixture = load(request.param)
     data = pd.read_csv(CONFORMANCE / fixture["data"])
     model = SEM(fixture["model_syntax"], source=request.param,
@@ -62,3 +59,35 @@ def test_parameters_match_lavaan(case, column):
         else:
             assert actual == pytest.approx(expected, abs=TOL), (key, column)
 
+
+
+def test_fiml_deletes_cases_without_a_covariate_as_lavaan():
+    fixture = load("fixedx_fiml")
+    data = pd.read_csv(CONFORMANCE / fixture["data"])
+    fit = SEM(fixture["model_syntax"]).fit(data, missing="fiml")
+    assert fit.n == 286 == len(data) - 15
+    assert any("15 cases were deleted" in w for w in fit.warnings)
+
+
+def test_means_need_raw_data():
+    fixture = load("means_latent")
+    cov = pd.read_csv(CONFORMANCE / fixture["data"])[[f"x{i}" for i in range(1, 10)]].cov()
+    with pytest.raises(InputError, match="means .* need the raw responses"):
+        SEM(fixture["model_syntax"]).fit(cov=cov, n=301)
+
+
+@pytest.mark.parametrize("name", ["constraint_linear", "means_latent"])
+def test_bootstrap_refits_keep_constraints_and_means(name):
+    """A resample's warm refit equals a fresh fit to it, constraints and mean structure included."""
+    fixture = load(name)
+    data = pd.read_csv(CONFORMANCE / fixture["data"])
+    model = SEM(fixture["model_syntax"], meanstructure=True)
+    fit = model.fit(data)
+    rows = np.random.default_rng(7).integers(0, fit.n, fit.n)
+    refit = fit.resampler().refit(rows)
+    fresh = SEM(fixture["model_syntax"], meanstructure=True).fit(data.iloc[rows])
+    assert refit == pytest.approx(fresh.theta, abs=1e-5)
+    assert not np.allclose(refit, fit.theta, atol=1e-3)
+    if name == "constraint_linear":
+        labels = {r.label: refit[r.free] for r in fit.compiled.table.rows if r.label and r.free >= 0}
+        assert labels["a"] + labels["b"] == pytest.approx(1.2, abs=1e-8)

@@ -126,10 +126,17 @@ def unrestricted_loglik(sample: np.ndarray, n: int, covariates: list[int]) -> fl
     p = len(sample)
     value = -n / 2 * (p * math.log(2 * math.pi) + np.linalg.slogdet(sample)[1] + p)
     if covariates:
-        q = len(covariates)
-        logdet_x = np.linalg.slogdet(sample[np.ix_(covariates, covariates)])[1]
-        value += n / 2 * (q * math.log(2 * math.pi) + logdet_x + q)
+        value -= covariate_loglik(sample, n, covariates)
     return float(value)
+
+
+def covariate_loglik(sample: np.ndarray, n: int, covariates: list[int]) -> float:
+    """The covariates' own normal log-likelihood at their sample moments (0 without covariates)."""
+    if not covariates:
+        return 0.0
+    q = len(covariates)
+    logdet_x = np.linalg.slogdet(sample[np.ix_(covariates, covariates)])[1]
+    return -n / 2 * (q * math.log(2 * math.pi) + logdet_x + q)
 
 
 def srmr(sample: np.ndarray, implied: np.ndarray, sample_mean: np.ndarray | None = None,

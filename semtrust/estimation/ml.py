@@ -38,6 +38,7 @@ from semtrust.estimation.constraints import ConstraintSet, constrained_scoring, 
 from semtrust.estimation.fit_measures import (
     FitMeasures,
     baseline_model,
+    covariate_loglik,
     fit_measures,
     robust_fit_measures,
     robust_indices,
@@ -47,6 +48,7 @@ from semtrust.estimation.fit_measures import (
 from semtrust.estimation.missing import em_estimates, loglik, missing_patterns
 from semtrust.estimation.robust import (
     CaseLikelihood,
+    covariate_moments,
     fiml_corrected,
     h1_information,
     independence_loglik,
@@ -61,6 +63,7 @@ from semtrust.model.partable import (
     Row,
     build_parameter_table,
     independence_model,
+    independence_table,
     with_means,
 )
 from semtrust.model.syntax import ModelSyntax, parse_model
@@ -83,6 +86,14 @@ class SEM:
         self.source = self.spec.source
         # lavaan's meanstructure: on request, or whenever the model writes an intercept (~ 1)
         self.meanstructure = meanstructure or self.table.meanstructure
+
+    @classmethod
+    def independence(cls, observed: list[str], covariates: list[str], source: str,
+                     meanstructure: bool = False) -> "SEM":
+        """lavaan's baseline model of ``observed`` (covariate moments fixed under fixed.x)."""
+        model = cls(independence_model(observed), f"{source} (baseline)", meanstructure=meanstructure)
+        model.table = independence_table(observed, covariates)
+        return model
 
     @property
     def observed(self) -> list[str]:
@@ -138,7 +149,6 @@ class SEM:
             lambda scaled: mean_starts(compiled, start_values(table, compiled, cov, scaled=scaled), sample_mean))
         cases = None
         if estimator == "MLR":
-            self._no_covariates(estimator)
             cases = CaseData(missing_patterns(values), n, values.mean(axis=0), sample, complete=True)
         return SEMResults(self, compiled, theta, sample, int(n), iterations, data=values,
                           estimator=estimator, cases=cases, sample_mean=sample_mean, active=active)
@@ -151,29 +161,34 @@ class SEM:
             message = str(error)
             raise EstimationError(message if message.startswith(self.source) else f"{self.source}: {message}") from None
 
-    def _no_covariates(self, what: str) -> None:
-        if self.table.covariates:
-            raise InputError(f"{self.source}: {what} with observed exogenous predictors "
-                             f"({', '.join(self.table.covariates)}) is not supported yet; "
-                             "use --estimator ML --missing listwise or model them as single-indicator factors")
-
     def _fit_fiml(self, frame: pd.DataFrame, estimator: str) -> "SEMResults":
-        self._no_covariates("FIML")
         values = frame.to_numpy()
         values = values[~np.isnan(values).all(axis=1)]
+        # lavaan (fixed.x): the model is conditional on the covariates, so a case without them is deleted
+        covariates = [self.observed.index(v) for v in self.table.covariates]
+        no_covariates = np.isnan(values[:, covariates]).any(axis=1)
+        values = values[~no_covariates]
         if len(values) <= len(self.observed):
             raise InputError(f"{self.source}: only {len(values)} cases answered any of the {len(self.observed)} "
                              "variables; the model needs more cases than variables")
         patterns = missing_patterns(values)
         mean, cov = em_estimates(patterns, ", ".join(self.observed))
         check_nonsingular(cov, self.observed)
-        return self.fit_cases(CaseData(patterns, len(values), mean, cov, complete=False), estimator)
+        fit = self.fit_cases(CaseData(patterns, len(values), mean, cov, complete=False), estimator)
+        if no_covariates.any():
+            fit.warnings.append(f"{no_covariates.sum()} cases were deleted because they lack a value of an exogenous "
+                                f"covariate ({', '.join(self.table.covariates)}), as lavaan does with fixed.x")
+        return fit
 
     def fit_cases(self, cases: CaseData, estimator: str = "ML") -> "SEMResults":
         """FIML: casewise maximum likelihood over the missing-data patterns, with a mean
         structure, started from the ML fit to the EM moments."""
         cov = pd.DataFrame(cases.cov, index=self.observed, columns=self.observed)
         table = with_means(self.table)
+        for r in table.rows:
+            if r.fixed_x:   # the EM moments of complete covariates are their sample moments
+                i = self.observed.index(r.lhs)
+                r.value = float(cases.cov[i, self.observed.index(r.rhs)] if r.op == "~~" else cases.mean[i])
         compiled = CompiledModel(table, self.observed)
         likelihood = CaseLikelihood(compiled, cases.patterns, cases.n)
         theta, iterations, active = self._named(
@@ -383,7 +398,7 @@ class SEMResults(FittedModel):
                                   "Monte Carlo CIs only")
         # BFGS starts from the inverse expected Hessian of the ML discrepancy (not from an MLR sandwich)
         metric_inv = np.linalg.inv(self.compiled.information(self.theta)) / 2.0
-        return MLResampler(self.compiled, self.data, self.theta, metric_inv)
+        return MLResampler(self.compiled, self.data, self.theta, metric_inv, self.sample_mean is not None)
 
     # -- parameter table -------------------------------------------------
     def _parameter_table(self) -> pd.DataFrame:
@@ -468,25 +483,20 @@ class SEMResults(FittedModel):
             else:
                 fit_srmr = srmr(sample, self.implied_cov, self.sample_mean, self.compiled.implied_mean(self.theta))
         else:
-            unrestricted = loglik(self.cases.patterns, self.cases.mean, self.cases.cov)
-            chisq = 2 * (unrestricted - self.likelihood.loglik(self.theta))
-            df = p * (p + 3) // 2 - npar
+            # lavaan (fixed.x): conditional on the covariates, whose own likelihood is left out
+            x_loglik = covariate_loglik(self.cases.cov, n, covariates)
+            unrestricted = loglik(self.cases.patterns, self.cases.mean, self.cases.cov) - x_loglik
+            chisq = 2 * (unrestricted - self.likelihood.loglik(self.theta) + x_loglik)
+            q = len(covariates)
+            df = p * (p + 3) // 2 - q * (q + 3) // 2 - npar
             base_chisq = 2 * (unrestricted - independence_loglik(self.cases.patterns))
-            base_df = p * (p - 1) // 2
+            base_df = p * (p - 1) // 2 - q * (q - 1) // 2
             fit_srmr = srmr(sample, self.implied_cov, self.cases.mean, self.compiled.implied_mean(self.theta))
         baseline = None
-        if self.estimator == "MLR":
-            if self._is_independence_model():
-                baseline, base_chisq = self, chisq
-            else:
-                independence = SEM(independence_model(self.compiled.observed), f"{self.model.source} (baseline)",
-                                   meanstructure=self.model.meanstructure)
-                if self.likelihood is None:
-                    baseline = independence.fit(pd.DataFrame(self.data, columns=self.compiled.observed),
-                                                estimator="MLR")
-                else:
-                    baseline = independence.fit_cases(self.cases, "MLR")
-                base_chisq = baseline.fit_measures.chisq
+        if self.estimator == "MLR" or self.likelihood is not None:
+            baseline = self._baseline_fit()
+            if self.estimator == "MLR" or covariates:
+                base_chisq = chisq if baseline is self else baseline.fit_measures.chisq
         measures = fit_measures(chisq=chisq, df=df, npar=npar, n=n,
                                 baseline_chisq=base_chisq, baseline_df=base_df,
                                 unrestricted_logl=unrestricted, srmr=fit_srmr)
@@ -494,10 +504,6 @@ class SEMResults(FittedModel):
             measures = robust_fit_measures(measures, self.scaling_factor(df),
                                            baseline.scaling_factor(base_df))
         if self.likelihood is not None:   # lavaan's missing-data corrected robust indices
-            if baseline is None:
-                baseline = (self if self._is_independence_model() else
-                            SEM(independence_model(self.compiled.observed), f"{self.model.source} (baseline)")
-                            .fit_cases(self.cases))
             scaled = self.estimator == "MLR"
             measures = robust_indices(measures, *self.fiml_corrected(df, scaled),
                                       *baseline.fiml_corrected(base_df, scaled))
@@ -507,14 +513,29 @@ class SEMResults(FittedModel):
         """The FIML-corrected statistic and scaling factor of this FIML fit (robust indices)."""
         return fiml_corrected(self.compiled, self.theta, self.n, self.cases.mean, self.cases.cov,
                               self.cases.h1_information(True), df, scaled=scaled,
-                              inverse=lambda info: projected_inverse(info, self.constraint_jacobian))
+                              inverse=lambda info: projected_inverse(info, self.constraint_jacobian),
+                              covariates=[self.compiled.observed.index(v) for v in self.model.table.covariates])
 
     def _is_independence_model(self) -> bool:
-        return all(r.op == "~1" or (r.op == "~~" and r.lhs == r.rhs) for r in self.compiled.table.rows)
+        return all(r.op == "~1" or (r.op == "~~" and (r.lhs == r.rhs or r.fixed_x)) for r in self.compiled.table.rows)
+
+    def _baseline_fit(self) -> "SEMResults":
+        """lavaan's independence model, fitted as this model was (estimator, missing data)."""
+        if self._is_independence_model():
+            return self
+        independence = SEM.independence(self.compiled.observed, self.model.table.covariates, self.model.source,
+                                        self.model.meanstructure)
+        if self.likelihood is None:
+            return independence.fit(pd.DataFrame(self.data, columns=self.compiled.observed), estimator=self.estimator)
+        return independence.fit_cases(self.cases, self.estimator)
 
     def scaling_factor(self, df: int) -> float:
         """Yuan-Bentler (Mplus) scaling factor of this model's chi-square (MLR fits)."""
         A1, B1 = self.cases.h1_information(self.compiled.has_means)
+        covariates = [self.compiled.observed.index(v) for v in self.model.table.covariates]
+        if covariates:   # lavaan: the covariates' own moments are no part of the h1 model under fixed.x
+            keep = ~covariate_moments(self.compiled.p, covariates, self.compiled.has_means)
+            A1, B1 = A1[np.ix_(keep, keep)], B1[np.ix_(keep, keep)]
         return scaling_factor(A1, B1, self._observed_inverse, self._first_order, df)
 
     def _check_solution(self) -> None:
@@ -554,23 +575,36 @@ class SEMResults(FittedModel):
 class MLResampler(Resampler):
     """Warm-started ML refits: a resample changes only the sample covariance, so BFGS from the
     full-sample estimates, with the full-sample information as its metric, takes a dozen
-    gradient steps (:meth:`CompiledModel.refit`); Fisher scoring is the fallback."""
+    gradient steps (:meth:`CompiledModel.refit`); Fisher scoring is the fallback. A model with a
+    mean structure refits the resample's means too, and one with constraints (==, <, >) is
+    refitted under them by :func:`constrained_scoring`."""
 
-    def __init__(self, compiled: CompiledModel, data: np.ndarray, theta: np.ndarray, metric_inv: np.ndarray):
+    def __init__(self, compiled: CompiledModel, data: np.ndarray, theta: np.ndarray, metric_inv: np.ndarray,
+                 meanstructure: bool = False):
         self.compiled, self.data, self.theta, self.metric_inv = compiled, data, theta, metric_inv
         self.n = len(data)
         self.start_moments = compiled.moments(theta)
+        self.meanstructure = meanstructure
+        self.constraints = ConstraintSet(compiled.table) if compiled.table.constraints else None
 
     def refit(self, rows: np.ndarray) -> np.ndarray | None:
         sample = self.data[rows]
-        centered = sample - sample.mean(axis=0)
+        mean = sample.mean(axis=0)
+        centered = sample - mean
         cov = centered.T @ centered / len(sample)
-        estimate, ok = self.compiled.refit(cov, self.theta, self.metric_inv, start_moments=self.start_moments)
-        if not ok:
-            try:
-                estimate, _ = self.compiled.estimate(cov, self.theta)
-            except (EstimationError, np.linalg.LinAlgError, ValueError):
-                return None
+        mean = mean if self.meanstructure else None
+        try:
+            if self.constraints is not None:
+                logdet = np.linalg.slogdet(cov)[1]
+                return constrained_scoring(lambda t: self.compiled.objective(t, cov, logdet, mean),
+                                           lambda t: self.compiled.gradient(t, cov, mean), self.compiled.information,
+                                           self.theta, self.constraints)[0]
+            estimate, ok = self.compiled.refit(cov, self.theta, self.metric_inv, start_moments=self.start_moments,
+                                               sample_mean=mean)
+            if not ok:
+                estimate, _ = self.compiled.estimate(cov, self.theta, sample_mean=mean)
+        except (EstimationError, np.linalg.LinAlgError, ValueError):
+            return None
         return estimate
 
     def total_sd(self, theta: np.ndarray) -> np.ndarray:

@@ -171,19 +171,21 @@ def moment_jacobian(compiled, theta: np.ndarray) -> np.ndarray:
 
 def fiml_corrected(compiled, theta: np.ndarray, n: int, mean: np.ndarray, cov: np.ndarray,
                    h1: tuple[np.ndarray, np.ndarray], df: int, *, scaled: bool,
-                   inverse=np.linalg.inv) -> tuple[float, float]:
+                   inverse=np.linalg.inv, covariates: list[int] = ()) -> tuple[float, float]:
     """lavaan's missing-data corrected statistic behind the robust RMSEA, CFI and TLI under FIML
     (Savalei 2018, lavaan's FIML-C): the complete-data ML chi-square of the FIML estimates
     against the EM (h1) moments, and its scaling factor, the trace of the h1 information as if
     the data were complete (Wc) against the incomplete-data one (Wm, with first-order
     information Jm in ``h1``) over df; with a scaled test (MLR) lavaan's version 3, else
     version 6. ``inverse`` inverts the model's information (the constrained inverse under
-    constraints). Returns (statistic, scaling factor)."""
+    constraints). The covariates' own moments (fixed.x) take no part, as in lavaan. Returns
+    (statistic, scaling factor)."""
     if df <= 0:
         return math.nan, math.nan
-    Wm, Jm = h1
-    Wc = saturated_information(Patterns(np.zeros((1, len(mean)))), 1, mean, cov, observed=False)
-    delta = moment_jacobian(compiled, theta)
+    keep = ~covariate_moments(len(mean), list(covariates), True)
+    Wm, Jm = (h[np.ix_(keep, keep)] for h in h1)
+    Wc = saturated_information(Patterns(np.zeros((1, len(mean)))), 1, mean, cov, observed=False)[np.ix_(keep, keep)]
+    delta = moment_jacobian(compiled, theta)[:, keep]
     weighted = Wm @ delta.T
     U = Wm - weighted @ inverse(delta @ weighted) @ weighted.T
     Wm_inv = np.linalg.inv(Wm)
@@ -194,3 +196,16 @@ def fiml_corrected(compiled, theta: np.ndarray, n: int, mean: np.ndarray, cov: n
         trace = np.trace(Wc @ Wm_inv @ U @ Wm_inv)
     statistic = n * compiled.objective(theta, cov, np.linalg.slogdet(cov)[1], mean)
     return statistic, trace / df
+
+
+def covariate_moments(p: int, covariates: list[int], meanstructure: bool) -> np.ndarray:
+    """Mask of the saturated model's moments (mean, vech Sigma) that belong to the covariates
+    alone: their means, variances and covariances, fixed at the sample values under fixed.x.
+
+    >>> covariate_moments(2, [1], True).tolist()
+    [False, True, False, False, True]
+    """
+    rows, cols = np.tril_indices(p)
+    in_x = np.isin(np.arange(p), covariates)
+    vech = in_x[rows] & in_x[cols]
+    return np.concatenate([in_x, vech]) if meanstructure else vech

@@ -178,6 +178,15 @@ def with_means(table: ParameterTable) -> ParameterTable:
                           table.definitions, table.constraints)
 
 
+def independence_table(observed: list[str], covariates: list[str]) -> ParameterTable:
+    """lavaan's baseline model as a table: a free variance per observed variable, the moments of
+    the covariates fixed at their sample values (fixed.x) instead."""
+    outcomes = [v for v in observed if v not in covariates]
+    rows = [Row(v, "~~", v, free=k, user=False) for k, v in enumerate(outcomes)]
+    rows += [Row(a, "~~", b, user=False, fixed_x=True) for i, a in enumerate(covariates) for b in covariates[i:]]
+    return ParameterTable(rows, list(observed), [], list(covariates), [])
+
+
 def independence_model(observed: list[str]) -> str:
     """lavaan's baseline model in syntax: every observed variable's variance, nothing else."""
     return "\n".join(f"{v} ~~ {v}" for v in observed)
