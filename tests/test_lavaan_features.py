@@ -91,3 +91,24 @@ def test_bootstrap_refits_keep_constraints_and_means(name):
     if name == "constraint_linear":
         labels = {r.label: refit[r.free] for r in fit.compiled.table.rows if r.label and r.free >= 0}
         assert labels["a"] + labels["b"] == pytest.approx(1.2, abs=1e-8)
+
+
+@pytest.mark.parametrize("name", [c for c in CASES if "modindices" in load(c)])
+def test_modification_indices_match_lavaan(name):
+    from semtrust.estimation.modindices import modification_indices
+    fixture = load(name)
+    data = pd.read_csv(CONFORMANCE / fixture["data"])
+    fit = SEM(fixture["model_syntax"], meanstructure="meanstructure = TRUE" in fixture["call"]).fit(data)
+    ours = modification_indices(fit).set_index(["lhs", "op", "rhs"])
+    # semtrust scores the cross-loadings and residual covariances of observed variables that the
+    # model leaves out (not lavaan's intercepts, latent covariances and fixed marker loadings)
+    observed = set(fit.compiled.observed)
+    in_model = {(r.lhs, r.op, r.rhs) for r in fit.compiled.table.rows}
+    compared = [row for row in fixture["modindices"] if (row["lhs"], row["op"], row["rhs"]) not in in_model
+                and (row["op"] == "=~" or row["op"] == "~~" and {row["lhs"], row["rhs"]} <= observed)]
+    assert len(compared) >= 5
+    for row in compared:
+        key = (row["lhs"], row["op"], row["rhs"])
+        actual = ours.loc[key if key in ours.index else (row["rhs"], row["op"], row["lhs"])]
+        for column in ("mi", "epc", "sepc_all"):
+            assert actual[column] == pytest.approx(row[column], rel=1e-3, abs=TOL), (key, column)

@@ -8,7 +8,8 @@
 #
 # Writes data/HolzingerSwineford1939_planned_missing.csv (seeded planned missingness) and
 # fixtures/feature_<case>.json: the call, the model syntax, every fitMeasures() value semtrust
-# reports and parameterEstimates(fit, standardized = TRUE).
+# reports, parameterEstimates(fit, standardized = TRUE) and, for ML on complete data, the ten
+# largest modindices().
 
 suppressPackageStartupMessages({
   library(lavaan)
@@ -95,6 +96,12 @@ for (cs in cases) {
     data = cs$data, model_syntax = cs$model, estimator = estimator,
     missing = if (missing == "ml") "fiml" else "listwise",
     n = lavInspect(fit, "ntotal"), fit = fits, parameters = params)
+  if (estimator == "ML" && missing == "listwise") {   # the ten largest modification indices
+    mi <- head(modindices(fit, sort. = TRUE), 10)
+    out$modindices <- lapply(seq_len(nrow(mi)), function(i)
+      list(lhs = mi$lhs[i], op = mi$op[i], rhs = mi$rhs[i], mi = mi$mi[i], epc = mi$epc[i],
+           sepc_all = mi$sepc.all[i]))
+  }
   write(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE),
         file.path("fixtures", paste0("feature_", cs$name, ".json")))
   message("wrote feature_", cs$name)
