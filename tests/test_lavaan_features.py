@@ -11,7 +11,9 @@ from semtrust.errors import InputError
 from semtrust.estimation.ml import SEM
 
 TOL = 1e-3
-CASES = sorted(p.stem.removeprefix("feature_") for p in (CONFORMANCE / "fixtures").glob("feature_*.json"))
+ALL_CASES = sorted(p.stem.removeprefix("feature_") for p in (CONFORMANCE / "fixtures").glob("feature_*.json"))
+CASES = [c for c in ALL_CASES if not c.startswith("multigroup_")]
+MULTIGROUP = [c for c in ALL_CASES if c.startswith("multigroup_")]
 
 
 def load(case):
@@ -112,3 +114,24 @@ def test_modification_indices_match_lavaan(name):
         actual = ours.loc[key if key in ours.index else (row["rhs"], row["op"], row["lhs"])]
         for column in ("mi", "epc", "sepc_all"):
             assert actual[column] == pytest.approx(row[column], rel=1e-3, abs=TOL), (key, column)
+
+
+@pytest.mark.parametrize("name", MULTIGROUP)
+def test_multigroup_mlr_matches_lavaan(name):
+    from semtrust.model.syntax import parse_model
+    from semtrust.structural.multigroup import fit_multigroup
+
+    fixture = load(name)
+    data = pd.read_csv(CONFORMANCE / fixture["data"])
+    equal = tuple(filter(None, [fixture["group_equal"]]))
+    fit = fit_multigroup(parse_model(fixture["model_syntax"]), data, fixture["group"], equal, estimator="MLR")
+    measures = fit.fit_measures.to_dict()
+    for key, expected in fixture["fit"].items():
+        if expected is not None:
+            assert measures[key] == pytest.approx(expected, rel=1e-4, abs=TOL), key
+    table = fit.parameters.set_index(["lhs", "op", "rhs", "group"])
+    assert len(table) == len(fixture["parameters"]) == 72
+    for row in fixture["parameters"]:
+        actual = table.loc[(row["lhs"], row["op"], row["rhs"], row["group"])]
+        for column in ("est", "se", "std_all"):
+            assert actual[column] == pytest.approx(row[column] or 0.0, abs=TOL), (row, column)

@@ -71,7 +71,8 @@ class FitMeasures:
 
 
 
-def robust_fit_measures(measures: FitMeasures, scaling: float, baseline_scaling: float) -> FitMeasures:
+def robust_fit_measures(measures: FitMeasures, scaling: float, baseline_scaling: float,
+                        groups: int = 1) -> FitMeasures:
     """Add lavaan's scaled statistics (the chi-squares divided by their scaling factors) and
     the robust CFI, TLI and RMSEA (Brosseau-Liard & Savalei 2014; Brosseau-Liard, Savalei &
     Li 2012), which correct the noncentrality instead of the statistic."""
@@ -79,20 +80,21 @@ def robust_fit_measures(measures: FitMeasures, scaling: float, baseline_scaling:
     chisq_scaled = measures.chisq / scaling
     base_scaled = measures.baseline_chisq / baseline_scaling
     scaled = fit_measures(chisq=chisq_scaled, df=df, npar=measures.npar, n=n, baseline_chisq=base_scaled,
-                          baseline_df=base_df, unrestricted_logl=measures.unrestricted_logl, srmr=measures.srmr)
+                          baseline_df=base_df, unrestricted_logl=measures.unrestricted_logl, srmr=measures.srmr,
+                          groups=groups)
     # lavaan's scaled RMSEA refers the unscaled statistic to a chi-square with tr(U Gamma) = c df
     # degrees of freedom (the same point estimate as the scaled statistic on df, another interval)
-    scaled_rmsea = rmsea_with_interval(measures.chisq, scaling * df, n)
+    scaled_rmsea = rmsea_with_interval(measures.chisq, scaling * df, n, groups)
     measures = replace(measures, chisq_scaled=chisq_scaled, pvalue_scaled=scaled.pvalue, chisq_scaling_factor=scaling,
                        baseline_chisq_scaled=base_scaled, baseline_chisq_scaling_factor=baseline_scaling,
                        cfi_scaled=scaled.cfi, tli_scaled=scaled.tli,
                        rmsea_scaled=scaled_rmsea[0], rmsea_ci_lower_scaled=scaled_rmsea[1],
                        rmsea_ci_upper_scaled=scaled_rmsea[2], rmsea_pvalue_scaled=scaled_rmsea[3])
-    return robust_indices(measures, measures.chisq, scaling, measures.baseline_chisq, baseline_scaling)
+    return robust_indices(measures, measures.chisq, scaling, measures.baseline_chisq, baseline_scaling, groups)
 
 
 def robust_indices(measures: FitMeasures, chisq: float, scaling: float, baseline_chisq: float,
-                   baseline_scaling: float) -> FitMeasures:
+                   baseline_scaling: float, groups: int = 1) -> FitMeasures:
     """The robust CFI, TLI and RMSEA from a model and baseline statistic with their scaling
     factors: the ML chi-squares with complete data; with incomplete data (FIML) lavaan's
     corrected statistics of Savalei (2018) and Zhang & Savalei (2022)
@@ -102,7 +104,7 @@ def robust_indices(measures: FitMeasures, chisq: float, scaling: float, baseline
     t2 = max(t1, baseline_chisq - baseline_scaling * base_df)
     cfi_robust = 1.0 if t2 == 0 else 1.0 - t1 / t2
     tli_robust = 1.0 - ((chisq - scaling * df) * base_df) / ((baseline_chisq - baseline_scaling * base_df) * df)
-    rmsea, lower, upper, pclose = rmsea_with_interval(chisq / scaling, df, n, c_hat=scaling)
+    rmsea, lower, upper, pclose = rmsea_with_interval(chisq / scaling, df, n, groups, c_hat=scaling)
     return replace(measures, cfi_robust=cfi_robust, tli_robust=tli_robust, rmsea_robust=rmsea,
                    rmsea_ci_lower_robust=lower, rmsea_ci_upper_robust=upper, rmsea_pvalue_robust=pclose)
 

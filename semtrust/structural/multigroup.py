@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.linalg import block_diag
 
 from semtrust.errors import EstimationError, InputError
 from semtrust.estimation.compiled import CompiledModel, fisher_scoring, start_values
@@ -22,10 +23,13 @@ from semtrust.estimation.fit_measures import (
     FitMeasures,
     baseline_model,
     fit_measures,
+    robust_fit_measures,
     srmr,
     unrestricted_loglik,
 )
-from semtrust.estimation.ml import add_inference, estimate_rows
+from semtrust.estimation.missing import missing_patterns
+from semtrust.estimation.ml import SEM, add_inference, estimate_rows
+from semtrust.estimation.robust import h1_information, model_scores, numerical_hessian, scaling_factor
 from semtrust.model.partable import (
     PARAMETER_COLUMNS,
     Row,
@@ -100,14 +104,17 @@ class GroupData:
     n: int
     cov: np.ndarray
     mean: np.ndarray
+    values: np.ndarray | None = None   # the group's complete responses (MLR)
 
 
 class MultiGroupResults:
     """Fitted multi-group model: per-group parameter table (with a ``group`` column) and fit."""
 
-    def __init__(self, spec, labels, compiled, data, theta, vcov, group_equal, equal_paths):
+    def __init__(self, spec, labels, compiled, data, theta, vcov, group_equal, equal_paths,
+                 scaling: tuple[float, float] | None = None):
         self.spec, self.labels, self.compiled, self.data = spec, labels, compiled, data
         self.theta, self.vcov = theta, vcov
+        self.scaling = scaling   # MLR: the scaling factors of the model's and the baseline's chi-square
         self.group_equal, self.equal_paths = tuple(group_equal), tuple(equal_paths)
         self.n = sum(d.n for d in data)
         frames = []
@@ -135,9 +142,12 @@ class MultiGroupResults:
             sigma, _, _ = cm.implied(self.theta)
             srmr_weighted += d.n * srmr(d.cov, sigma, d.mean, cm.implied_mean(self.theta))
         n_free = len(self.theta)
-        return fit_measures(chisq=chisq, df=df - n_free, npar=n_free, n=self.n, baseline_chisq=base_chisq,
-                            baseline_df=base_df, unrestricted_logl=unrestricted, srmr=srmr_weighted / self.n,
-                            groups=len(self.data))
+        measures = fit_measures(chisq=chisq, df=df - n_free, npar=n_free, n=self.n, baseline_chisq=base_chisq,
+                                baseline_df=base_df, unrestricted_logl=unrestricted, srmr=srmr_weighted / self.n,
+                                groups=len(self.data))
+        if self.scaling is None:
+            return measures
+        return robust_fit_measures(measures, *self.scaling, groups=len(self.data))
 
 
 def split_groups(data: pd.DataFrame, group: str, observed: list[str], where: str = "data") -> tuple[list, list]:
@@ -154,14 +164,16 @@ def split_groups(data: pd.DataFrame, group: str, observed: list[str], where: str
             raise InputError(f"{where}: group '{label}' of '{group}' has {len(rows)} complete cases for "
                              f"{len(observed)} variables; merge it with another group or drop it")
         centered = rows - rows.mean(axis=0)
-        out.append(GroupData(label, len(rows), centered.T @ centered / len(rows), rows.mean(axis=0)))
+        out.append(GroupData(label, len(rows), centered.T @ centered / len(rows), rows.mean(axis=0), rows))
     return labels, out
 
 
 def fit_multigroup(spec: ModelSyntax, data: pd.DataFrame, group: str, group_equal=(),
-                   equal_paths=(), group_partial=(), warm: "MultiGroupResults | None" = None) -> MultiGroupResults:
+                   equal_paths=(), group_partial=(), warm: "MultiGroupResults | None" = None,
+                   estimator: str = "ML") -> MultiGroupResults:
     """lavaan's ``sem(model, data, group = group, group.equal = group_equal,
-    group.partial = group_partial)``; ``warm`` starts from a related fit's estimates."""
+    group.partial = group_partial, estimator = estimator)`` (ML or MLR, complete responses);
+    ``warm`` starts from a related fit's estimates."""
     observed = build_parameter_table(spec).observed
     labels, group_data = split_groups(data, group, observed, spec.source)
     groups_rows, base, n_free = group_tables(spec, len(labels), group_equal, equal_paths, group_partial)
@@ -209,7 +221,39 @@ def fit_multigroup(spec: ModelSyntax, data: pd.DataFrame, group: str, group_equa
     if eigen.min() < 1e-10 * max(eigen.max(), 1.0):
         raise EstimationError(f"{spec.source}: the multi-group model is not identified")
     vcov = np.linalg.inv(info) / sum(d.n for d in group_data)
-    return MultiGroupResults(spec, labels, compiled, group_data, theta, vcov, group_equal, equal_paths)
+    scaling = None
+    if estimator == "MLR":
+        vcov, scaling = _robust(spec, compiled, group_data, theta, gradient, n_free)
+    return MultiGroupResults(spec, labels, compiled, group_data, theta, vcov, group_equal, equal_paths, scaling)
+
+
+def _robust(spec, compiled, group_data, theta, gradient, n_free) -> tuple[np.ndarray, tuple[float, float]]:
+    """MLR across groups as lavaan: the sandwich around the observed information of the pooled
+    discrepancy, with every case's scores; the scaling factor from the groups' saturated
+    informations (each group its own h1) and the baseline's from the groups' independence fits."""
+    n = sum(d.n for d in group_data)
+    observed = numerical_hessian(lambda t: gradient(t) / 2, theta)
+    observed_inverse = np.linalg.inv(observed)
+    patterns = [missing_patterns(d.values) for d in group_data]
+    scores = np.vstack([model_scores(cm, theta, pt, d.n, d.mean) for cm, pt, d in zip(compiled, patterns, group_data)])
+    first_order = scores.T @ scores / n
+    vcov = observed_inverse @ first_order @ observed_inverse / n
+    h1 = [h1_information(pt, d.n, d.mean, d.cov, True, True) for pt, d in zip(patterns, group_data)]
+    moments = sum(len(A1) for A1, _ in h1)
+    covariates = compiled[0].table.covariates
+    q = len(covariates)
+    df = moments - len(group_data) * (q * (q + 3) // 2) - n_free
+    scaling = scaling_factor(block_diag(*(A1 for A1, _ in h1)), block_diag(*(B1 for _, B1 in h1)),
+                             observed_inverse, first_order, df)
+    observed_names = compiled[0].observed
+    baseline_traces, baseline_df = 0.0, 0
+    for d in group_data:
+        independence = SEM.independence(observed_names, covariates, spec.source, meanstructure=True)
+        fit = independence.fit(pd.DataFrame(d.values, columns=observed_names), estimator="MLR")
+        df_g = fit.fit_measures["df"]
+        baseline_traces += fit.scaling_factor(df_g) * df_g
+        baseline_df += df_g
+    return vcov, (scaling, baseline_traces / baseline_df)
 
 
 def compare(constrained: FitMeasures, free: FitMeasures) -> dict:

@@ -1,7 +1,7 @@
 # make_lavaan_features_fixtures.R -- lavaan references for the model features of issue 12:
 # mean structures (~ 1), equality and inequality constraints (==, <, >), MLR and FIML with
 # observed exogenous covariates (fixed.x), and MLR + FIML robust fit indices under heavy
-# (planned) missingness.
+# (planned) missingness; multi-group MLR.
 #
 # How to run:  cd tests/conformance && Rscript make_lavaan_features_fixtures.R
 # Needs r-cran-lavaan and r-cran-jsonlite (committed fixtures: lavaan 0.6-14, R 4.2.2).
@@ -58,7 +58,10 @@ cases <- list(
   list(name = "fixedx_mlr", data = hs_file, estimator = "MLR", model = mimic),
   list(name = "fixedx_fiml", data = missing_file, estimator = "ML", missing = "ml", model = mimic),
   list(name = "fixedx_mlr_fiml", data = missing_file, estimator = "MLR", missing = "ml", model = mimic),
-  list(name = "planned_missing_mlr_fiml", data = missing_file, estimator = "MLR", missing = "ml", model = cfa)
+  list(name = "planned_missing_mlr_fiml", data = missing_file, estimator = "MLR", missing = "ml", model = cfa),
+  list(name = "multigroup_mlr_configural", data = hs_file, estimator = "MLR", model = cfa, group = "school"),
+  list(name = "multigroup_mlr_metric", data = hs_file, estimator = "MLR", model = cfa, group = "school",
+       group_equal = "loadings")
 )
 
 fit_names <- c("npar", "ntotal", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df",
@@ -76,16 +79,22 @@ for (cs in cases) {
   estimator <- if (is.null(cs$estimator)) "ML" else cs$estimator
   missing <- if (is.null(cs$missing)) "listwise" else cs$missing
   meanstructure <- isTRUE(cs$meanstructure) || grepl("~ *[0-9.a-zA-Z]*\\**1(\n|$)", cs$model)
-  fit <- sem(cs$model, data = dat, estimator = estimator, missing = missing,
-             meanstructure = if (meanstructure) TRUE else "default")
+  group_equal <- if (is.null(cs$group_equal)) "" else cs$group_equal
+  args <- list(cs$model, data = dat, estimator = estimator, missing = missing, group = cs$group,
+               group.equal = group_equal)
+  if (meanstructure) args$meanstructure <- TRUE   # else lavaan's default (TRUE with groups or FIML)
+  fit <- do.call("sem", args)
   fm <- fitMeasures(fit)
   fits <- list()
   for (k in fit_names) fits[[gsub(".", "_", k, fixed = TRUE)]] <- if (k %in% names(fm)) unname(fm[[k]]) else NA
   pe <- parameterEstimates(fit, standardized = TRUE)
   if (is.null(pe$label)) pe$label <- ""
+  group_of <- if (is.null(pe$group)) rep(1L, nrow(pe)) else pe$group
+  group_labels <- if (is.null(cs$group)) "" else lavInspect(fit, "group.label")
   pe <- as.data.frame(pe)[, param_cols]
   params <- lapply(seq_len(nrow(pe)), function(i) {
-    row <- list(lhs = pe$lhs[i], op = pe$op[i], rhs = pe$rhs[i], label = pe$label[i])
+    row <- list(lhs = pe$lhs[i], op = pe$op[i], rhs = pe$rhs[i], label = pe$label[i],
+                group = if (group_of[i] > 0) group_labels[group_of[i]] else "")
     for (cn in param_cols[-(1:4)]) row[[gsub(".", "_", cn, fixed = TRUE)]] <- unname(as.numeric(pe[[cn]][i]))
     row
   })
@@ -94,9 +103,10 @@ for (cs in cases) {
                    missing, if (meanstructure) ", meanstructure = TRUE" else ""),
     lavaan_version = as.character(packageVersion("lavaan")),
     data = cs$data, model_syntax = cs$model, estimator = estimator,
+    group = if (is.null(cs$group)) NA else cs$group, group_equal = group_equal,
     missing = if (missing == "ml") "fiml" else "listwise",
     n = lavInspect(fit, "ntotal"), fit = fits, parameters = params)
-  if (estimator == "ML" && missing == "listwise") {   # the ten largest modification indices
+  if (estimator == "ML" && missing == "listwise" && is.null(cs$group)) {   # the ten largest modification indices
     mi <- head(modindices(fit, sort. = TRUE), 10)
     out$modindices <- lapply(seq_len(nrow(mi)), function(i)
       list(lhs = mi$lhs[i], op = mi$op[i], rhs = mi$rhs[i], mi = mi$mi[i], epc = mi$epc[i],
