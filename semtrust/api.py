@@ -153,3 +153,41 @@ def screen(data: pd.DataFrame, items: list[str], *, points: int, **rules) -> tup
     log = pd.concat([result.exclusions.assign(action="excluded"), result.flags.assign(action="flagged")],
                     ignore_index=True)
     return data.iloc[list(result.kept)], log
+
+
+def process(data: pd.DataFrame, model: int | str, x: str, y: str | None = None, m=None, w: str | None = None,
+            z: str | None = None, covariates=(), **options):
+    """Hayes's PROCESS model ``model`` (1, 2, 3, 4, 5, 7, 8, 14, 15, 21, 58, 59) on observed columns,
+    with PROCESS's names, or a model written as lavaan regressions with product terms
+    (``model="m ~ x + w + x:w\\ny ~ m + x"``, only ``x`` needed); ``options``: ``center``, ``hc``
+    ("HC0"-"HC4"), ``bootstrap`` (5000), ``seed``, ``conf`` (95), ``workers``. Returns a
+    :class:`~semtrust.structural.moderation.ProcessResult` (``.coefficients``,
+    ``.direct_effects``, ``.indirect_effects``, ``.index_of_moderated_mediation``, ``.jn``,
+    ``.summary()``, ``.to_dict()``).
+
+    >>> import numpy as np, pandas as pd
+    >>> import semtrust as st
+    >>> rng = np.random.default_rng(1)
+    >>> df = pd.DataFrame(rng.normal(size=(200, 3)), columns=["trust", "involvement", "purchase"])
+    >>> df["purchase"] += 0.5 * df.trust * df.involvement
+    >>> r = st.process(df, model=1, x="trust", w="involvement", y="purchase")
+    >>> r.coefficients.set_index("term").loc["trust:involvement", ["b", "p"]].round(3).tolist()
+    [0.507, 0.0]
+    """
+    from semtrust.errors import InputError
+    from semtrust.structural.moderation import process as estimate
+    from semtrust.structural.moderation import process_syntax
+
+    if isinstance(model, str):
+        if y or m or w or z or covariates:
+            raise InputError("a model written as regressions names its variables itself; give only x")
+        return process_syntax(data, model, x, **options)
+    return estimate(data, model, x, y, m, w, z, covariates, **options)
+
+
+def compare_groups(data: pd.DataFrame, group: str, x: str, y: str, m=None, covariates=(), **options):
+    """A categorical moderator: the X (→ M) → Y paths by group with b, SE, p and β, and pairwise
+    group contrasts with Holm-adjusted p (:func:`semtrust.structural.group_paths.compare_groups`)."""
+    from semtrust.structural.group_paths import compare_groups as compare
+
+    return compare(data, group, x, y, m, covariates, **options)
