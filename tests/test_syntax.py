@@ -40,7 +40,7 @@ def test_multiple_lhs_and_unicode_names():
     ("f =~ c(a,b)*x1 + x2", "multi-group"),
     ("y ~ x | t", "not a valid variable name"),
     ("f =~ x1 + x2\nx1 | a1", "line 2: thresholds are named t1"),
-    ("f =~ x1 + x2\nx1 < x2", "not supported"),
+    ("f <~ x1 + x2", "not supported"),
 ])
 def test_errors_name_the_line(text, message):
     with pytest.raises(InputError, match=message):
