@@ -226,13 +226,13 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
     # (6) groups
     invariance_result = group_paths = None
     if group:
-        if (estimator, missing) != ("ML", "listwise"):
-            warnings.append(f"the invariance ladder and group path tests use ML on the {len(complete)} complete "
-                            "responses (multi-group MLR and FIML are not available yet)")
+        if missing != "listwise":
+            warnings.append(f"the invariance ladder and group path tests use {estimator} on the {len(complete)} "
+                            "complete responses (multi-group FIML is not available yet)")
         warnings += _check_group_sizes(table_frame.loc[complete.index], group, len(items),
                                        (measurement or structural).fit_measures.npar + len(items), data_path)
         invariance_result, group_paths = _groups(spec, cfa_spec, complete, table_frame.loc[complete.index],
-                                                 group, progress)
+                                                 group, progress, estimator)
     # the resampling, last: the workers refitted while the stages above ran
     if measurement_draws is not None:
         progress(f"bootstrapping CR, AVE and HTMT ({config.measurement_bootstrap} resamples)")
@@ -349,7 +349,7 @@ def _check_group_sizes(table_frame, group, variables: int, npar: int, data_path)
             "its estimates are imprecise" for g, n in counts.items() if n < npar]
 
 
-def _groups(spec, cfa_spec, complete, table_frame, group, progress):
+def _groups(spec, cfa_spec, complete, table_frame, group, progress, estimator="ML"):
     """Invariance ladder of the measurement model, then each structural path compared across
     groups on the (partially) metric-invariant structural model."""
     from semtrust.structural.multigroup import (
@@ -364,15 +364,15 @@ def _groups(spec, cfa_spec, complete, table_frame, group, progress):
     data = complete.assign(**{group: table_frame[column].astype(str).str.strip()})
     data = data[(data[group] != "") & (data[group].str.casefold() != "nan")]
     progress(f"testing measurement invariance across {group} (configural, metric, scalar, strict)")
-    ladder = invariance(cfa_spec or spec, data, group)
+    ladder = invariance(cfa_spec or spec, data, group, estimator=estimator)
     metric = next(s for s in ladder["steps"] if s["model"].endswith("metric"))
     released = tuple(tuple(r.split(" ", 2)) for r in metric["released"])
     result = {k: v for k, v in ladder.items() if k != "fits"}
     if not any(s.op == "~" for s in spec.statements):
         return result, pd.DataFrame()
     progress(f"comparing each structural path across {group}")
-    base = fit_multigroup(spec, data, group, ("loadings",), group_partial=released)
-    return result, group_path_tests(spec, data, group, base)
+    base = fit_multigroup(spec, data, group, ("loadings",), group_partial=released, estimator=estimator)
+    return result, group_path_tests(spec, data, group, base, estimator)
 
 
 def _start_effects(pool, structural: FittedModel, draws: int, ci: str, seed: int):

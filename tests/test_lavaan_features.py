@@ -135,3 +135,21 @@ def test_multigroup_mlr_matches_lavaan(name):
         actual = table.loc[(row["lhs"], row["op"], row["rhs"], row["group"])]
         for column in ("est", "se", "std_all"):
             assert actual[column] == pytest.approx(row[column] or 0.0, abs=TOL), (row, column)
+
+
+def test_mlr_invariance_step_uses_lavaans_scaled_difference():
+    from semtrust.model.syntax import parse_model
+    from semtrust.structural.multigroup import invariance
+
+    fixture = json.loads((CONFORMANCE / "fixtures" / "lrt_multigroup_mlr_metric.json").read_text())
+    data = pd.read_csv(CONFORMANCE / fixture["data"])
+    ladder = invariance(parse_model(fixture["model_syntax"]), data, fixture["group"], estimator="MLR")
+    metric = ladder["steps"][1]
+    assert metric["model"] == "metric"
+    assert metric["delta_chisq"] == pytest.approx(fixture["delta_chisq"], abs=TOL)
+    assert metric["delta_df"] == fixture["delta_df"]
+    assert metric["pvalue"] == pytest.approx(fixture["pvalue"], abs=TOL)
+    # the ML difference is another number: the test really is scaled
+    assert abs(metric["chisq"] - ladder["steps"][0]["chisq"] - fixture["delta_chisq"]) > 0.5
+    assert metric["chisq_scaling_factor"] == pytest.approx(load("multigroup_mlr_metric")["fit"]["chisq_scaling_factor"],
+                                                           abs=TOL)

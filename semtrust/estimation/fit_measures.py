@@ -109,6 +109,18 @@ def robust_indices(measures: FitMeasures, chisq: float, scaling: float, baseline
                    rmsea_ci_lower_robust=lower, rmsea_ci_upper_robust=upper, rmsea_pvalue_robust=pclose)
 
 
+def scaled_chisq_difference(chisq_restricted: float, df_restricted: int, scaling_restricted: float,
+                            chisq_free: float, df_free: int, scaling_free: float) -> float:
+    """Satorra & Bentler's (2001) scaled chi-square difference of two nested models from their
+    ML chi-squares and scaling factors (lavaan's ``lavTestLRT()`` default under MLR).
+
+    >>> round(scaled_chisq_difference(120.0, 26, 1.1, 100.0, 24, 1.05), 3)
+    11.765
+    """
+    scaling = (df_restricted * scaling_restricted - df_free * scaling_free) / (df_restricted - df_free)
+    return (chisq_restricted - chisq_free) / scaling
+
+
 def baseline_model(sample: np.ndarray, n: int, covariates: list[int]) -> tuple[float, int]:
     """Chi-square and df of lavaan's independence model: free variances, with
     covariate moments kept at their sample values under fixed.x."""

@@ -24,6 +24,7 @@ from semtrust.estimation.fit_measures import (
     baseline_model,
     fit_measures,
     robust_fit_measures,
+    scaled_chisq_difference,
     srmr,
     unrestricted_loglik,
 )
@@ -257,13 +258,19 @@ def _robust(spec, compiled, group_data, theta, gradient, n_free) -> tuple[np.nda
 
 
 def compare(constrained: FitMeasures, free: FitMeasures) -> dict:
-    """Chi-square difference test and changes in CFI, RMSEA and SRMR (constrained - free)."""
-    delta_chisq = constrained.chisq - free.chisq
+    """Chi-square difference test and changes in CFI, RMSEA and SRMR (constrained - free); under
+    MLR the Satorra-Bentler scaled difference and the changes in the robust CFI and RMSEA."""
     delta_df = constrained.df - free.df
+    if constrained.chisq_scaling_factor is not None and delta_df > 0:
+        delta_chisq = scaled_chisq_difference(constrained.chisq, constrained.df, constrained.chisq_scaling_factor,
+                                              free.chisq, free.df, free.chisq_scaling_factor)
+        delta_cfi, delta_rmsea = constrained.cfi_robust - free.cfi_robust, constrained.rmsea_robust - free.rmsea_robust
+    else:
+        delta_chisq = constrained.chisq - free.chisq
+        delta_cfi, delta_rmsea = constrained.cfi - free.cfi, constrained.rmsea - free.rmsea
     return {"delta_chisq": delta_chisq, "delta_df": delta_df,
             "pvalue": float(stats.chi2.sf(delta_chisq, delta_df)) if delta_df > 0 else math.nan,
-            "delta_cfi": constrained.cfi - free.cfi, "delta_rmsea": constrained.rmsea - free.rmsea,
-            "delta_srmr": constrained.srmr - free.srmr}
+            "delta_cfi": delta_cfi, "delta_rmsea": delta_rmsea, "delta_srmr": constrained.srmr - free.srmr}
 
 
 # Cheung & Rensvold (2002) for CFI; Chen (2007) for RMSEA and SRMR (.030 for loadings,
@@ -296,15 +303,17 @@ def _candidates(step_types: tuple, previous_types: tuple, fit: MultiGroupResults
             if r.free >= 0 and _row_type(r, latent) in new and (r.lhs, r.op, r.rhs) not in released]
 
 
-def invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, max_release: int = 3) -> dict:
+def invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, max_release: int = 3,
+               estimator: str = "ML") -> dict:
     """configural -> metric -> scalar -> strict, each compared with the step before; when a
     step fails, equality constraints are released one at a time (the one whose release lowers
-    chi-square most) until the step holds: partial invariance (Byrne, Shavelson & Muthen 1989)."""
+    chi-square most) until the step holds: partial invariance (Byrne, Shavelson & Muthen 1989).
+    Under MLR each step's test is the scaled difference and the changes are in the robust indices."""
     steps, fits = [], {}
     previous_name, previous_types, released = None, (), ()
     for name, types in LADDER:
         fit = fit_multigroup(spec, data, group, types, group_partial=released,
-                             warm=fits.get(previous_name))
+                             warm=fits.get(previous_name), estimator=estimator)
         row = {"model": name, "group_equal": list(types), "released": [], **_fit_row(fit.fit_measures)}
         if previous_name is None:
             row["decision"] = _configural_decision(fit.fit_measures)
@@ -318,7 +327,7 @@ def invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, max_release: i
                 if not options:
                     break
                 trials = [(fit_multigroup(spec, data, group, types, group_partial=released + tuple(newly) + (o,),
-                                          warm=fit), o) for o in options]
+                                          warm=fit, estimator=estimator), o) for o in options]
                 fit, best = min(trials, key=lambda t: t[0].fit_measures.chisq)
                 newly.append(best)
                 change = compare(fit.fit_measures, fits[previous_name].fit_measures)
@@ -338,18 +347,23 @@ def invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, max_release: i
 
 
 def _fit_row(fit: FitMeasures) -> dict:
-    return {k: getattr(fit, k) for k in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower",
-                                         "rmsea_ci_upper", "srmr", "aic", "bic")}
+    row = {k: getattr(fit, k) for k in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower",
+                                        "rmsea_ci_upper", "srmr", "aic", "bic")}
+    if fit.chisq_scaling_factor is not None:   # MLR
+        row.update({k: getattr(fit, k) for k in ("chisq_scaled", "pvalue_scaled", "chisq_scaling_factor",
+                                                 "cfi_robust", "tli_robust", "rmsea_robust")})
+    return row
 
 
-def group_path_tests(spec: ModelSyntax, data: pd.DataFrame, group: str, base: MultiGroupResults) -> pd.DataFrame:
+def group_path_tests(spec: ModelSyntax, data: pd.DataFrame, group: str, base: MultiGroupResults,
+                     estimator: str = "ML") -> pd.DataFrame:
     """Each regression constrained equal across groups in turn, tested against ``base``
     (normally the metric model): Δχ²(G-1), with the standardized β of every group."""
     records = []
     params = base.parameters[base.parameters.op == "~"]
     for (lhs, rhs), rows in params.groupby(["lhs", "rhs"], sort=False):
         constrained = fit_multigroup(spec, data, group, base.group_equal, equal_paths=((lhs, "~", rhs),),
-                                     warm=base)
+                                     warm=base, estimator=estimator)
         change = compare(constrained.fit_measures, base.fit_measures)
         record = {"path": f"{rhs} -> {lhs}", "lhs": lhs, "rhs": rhs,
                   **{f"beta_{g}": b for g, b in zip(rows.group, rows.std_all)},

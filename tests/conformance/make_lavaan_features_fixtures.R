@@ -116,3 +116,16 @@ for (cs in cases) {
         file.path("fixtures", paste0("feature_", cs$name, ".json")))
   message("wrote feature_", cs$name)
 }
+
+# Scaled chi-square difference (Satorra & Bentler 2001, lavTestLRT's default under MLR) between
+# the metric and the configural multi-group models: the invariance ladder's test under MLR.
+configural <- sem(cfa, hs, group = "school", estimator = "MLR")
+metric <- sem(cfa, hs, group = "school", estimator = "MLR", group.equal = "loadings")
+lrt <- lavTestLRT(metric, configural)
+write(toJSON(list(call = 'lavTestLRT(sem(cfa, group = "school", estimator = "MLR", group.equal = "loadings"), sem(cfa, group = "school", estimator = "MLR"))',
+                  lavaan_version = as.character(packageVersion("lavaan")), data = hs_file, model_syntax = cfa,
+                  group = "school", delta_chisq = lrt[["Chisq diff"]][2], delta_df = lrt[["Df diff"]][2],
+                  pvalue = lrt[["Pr(>Chisq)"]][2]),
+             auto_unbox = TRUE, digits = NA, pretty = TRUE),
+      "fixtures/lrt_multigroup_mlr_metric.json")
+message("wrote lrt_multigroup_mlr_metric")
