@@ -15,7 +15,7 @@ import pandas as pd
 from semtrust.assessment.reliability import item_groups, loadings_table, measurement_model
 from semtrust.assessment.validity import MeasurementQuality, assess_measurement, bootstrap_intervals
 from semtrust.config import RunConfig
-from semtrust.errors import EstimationError, InputError, SemtrustError
+from semtrust.errors import DataError, EstimationError, InputError, SemtrustError
 from semtrust.estimation.base import FittedModel
 from semtrust.estimation.ml import SEM
 from semtrust.io.mapping import find_column, map_items, read_mapping
@@ -176,8 +176,8 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
             if cov is not None:
                 return SEM(syntax).fit(cov=cov, n=summary_n, estimator=estimator, missing=missing)
             return SEM(syntax).fit(analysed, estimator=estimator, missing=missing)
-        except InputError as error:   # the data's problems name the data file
-            raise InputError(f"{data_path}: {error}" if str(data_path) not in str(error) else str(error)) from None
+        except DataError as error:   # the data's problems name the data file
+            raise DataError(f"{data_path}: {error}") from None
 
     if cov is None and len(analysed) <= len(items) and screening is not None and len(screening.exclusions):
         removed = [f"{s.rule} {s.excluded}" for s in screening.steps.itertuples() if s.excluded]
