@@ -1,7 +1,15 @@
-"""Report stage: render a result dictionary (results.json) into HTML and LaTeX.
+"""Report stage: render the report document into HTML, LaTeX, Word and a workbook of its tables.
 
-Templates live in ``templates/`` beside this module and only read the dictionary that
-``Study.to_dict()`` returns (numbers in APA style, :mod:`semtrust.report.format`).
+:func:`semtrust.report.sections.build_document` builds the document once from results.json (the
+only input); the templates in ``templates/`` lay it out as HTML and LaTeX, :mod:`semtrust.report.docx`
+as Word, and :func:`write_tables_xlsx` writes each table to its own sheet.
+
+>>> from semtrust.report.document import Cell, Column, Document, Section, Table
+>>> doc = Document("T", "en", {"table": "Table {n}", "figure": "Figure {n}", "section": "Section {n}"})
+>>> doc.add(Section("s", "S", [Table("tab-a", "A", [Column("x", "l")], [[Cell("1")]])]))
+>>> doc.number()
+>>> "<strong>Table 1</strong>" in render_document(doc, "html")
+True
 """
 from __future__ import annotations
 
@@ -10,93 +18,118 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from semtrust.report.diagram import layout, to_svg, to_tikz
-from semtrust.report.format import apa, apa_p, arrows, stars, tex_escape, tex_path
+from semtrust.report.catalogue import Messages
+from semtrust.report.document import Document, Table
+from semtrust.report.format import tex_escape, tex_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+REPORT_KINDS = ("html", "tex", "docx")
 
 
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                       comment_start_string="{##", comment_end_string="##}")  # LaTeX writes {#1}
-    env.filters.update(apa=apa, apa_p=apa_p, stars=stars, tex=tex_escape, arrows=arrows, texpath=tex_path,
-                       tojson_pretty=lambda v: json.dumps(v, ensure_ascii=False, indent=2))
+    env.filters.update(tex=tex_escape, tojson_pretty=lambda v: json.dumps(v, ensure_ascii=False, indent=2))
     return env
 
 
-class Counter:
-    """Numbers sections and tables in the order a template renders them: each ``{{ table_no }}``
-    prints the next number, so optional sections never leave gaps."""
-
-    def __init__(self):
-        self.value = 0
-
-    def __str__(self) -> str:
-        self.value += 1
-        return str(self.value)
-
-    __html__ = __str__
-
-
 def render(template: str, context: dict) -> str:
+    """Render one template of ``templates/`` (HTML templates autoescape)."""
     env = _environment()
     if template.endswith(".html.j2"):
         env.autoescape = True
-    return env.get_template(template).render(**context, table_no=Counter(), section_no=Counter())
+    return env.get_template(template).render(**context)
 
 
-def report_context(results: dict) -> dict:
-    """What the templates need beyond results.json: display names, a fit-table layout and the
-    path diagram (SVG for HTML, TikZ for LaTeX; None without structural paths)."""
-    constructs = results.get("constructs") or {}
-
-    def name(cid, lang="en"):
-        entry = constructs.get(cid)
-        return entry["name"][lang] if entry else cid
-
-    fit_rows = []
-    for label, key in (("Measurement model (CFA)", "measurement"), ("Structural model", "structural")):
-        fit = results["fit"].get(key)
-        if fit:
-            fit_rows.append({"model": label, **fit,
-                             "chisq_df": fit["chisq"] / fit["df"] if fit["df"] else None})
-            if "chisq_scaled" in fit:  # MLR: the scaled statistic and the robust indices
-                fit_rows.append({**fit, "model": f"{label}, robust (MLR)", "chisq": fit["chisq_scaled"],
-                                 "pvalue": fit["pvalue_scaled"],
-                                 "chisq_df": fit["chisq_scaled"] / fit["df"] if fit["df"] else None,
-                                 **{k: fit[f"{k}_robust"] for k in ("cfi", "tli", "rmsea", "rmsea_ci_lower",
-                                                                    "rmsea_ci_upper")}})
-    figure = layout(results) if results["paths"] else None
-    return {"r": results, "fit_rows": fit_rows, "name": name, "config_rows": config_rows(results.get("config")),
-            "figure_svg": to_svg(figure) if figure else None, "figure_tikz": to_tikz(figure) if figure else None}
+def _text_width(text: str, size: float) -> float:
+    """Approximate width in cm of ``text`` at ``size`` pt (CJK characters count double)."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text) * size * 0.02
 
 
-def config_rows(config: dict | None) -> list[tuple[str, str]]:
-    """The run configuration as (key, text) rows; lists and mappings as compact JSON.
+def _wrap_width(table: Table) -> float:
+    """Width in cm of each wrapping text column: what the page (landscape for wide tables)
+    leaves after the other columns, estimated from their longest text, at least 2.5 cm."""
+    page = 24.6 if table.wide else 16.2
+    size = 8 if table.wide or len(table.columns) > 7 else 9
+    widths = [0.0] * len(table.columns)
+    for row in [[c.header for c in table.columns]] + table.body_texts():
+        for j, text in enumerate(row[:len(widths)]):
+            widths[j] = max(widths[j], _text_width(text, size) + 0.3)
+    wrapped = sum(c.wrap for c in table.columns) or 1
+    others = sum(w for w, c in zip(widths, table.columns) if not c.wrap)
+    return round(max(2.5, min(7.0, (page - others) / wrapped)), 1)
 
-    >>> config_rows({"seed": 7, "reverse": ["HT4"], "group": None})
-    [('seed', '7'), ('reverse', '["HT4"]'), ('group', '—')]
-    """
-    def text(value):
-        if value is None:
-            return "—"
-        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return [(key, text(value)) for key, value in (config or {}).items()]
+
+def render_document(doc: Document, kind: str) -> str:
+    """The document as ``html`` or ``tex`` text."""
+    m = Messages(doc.lang)
+    env = _environment()
+    context = {"doc": doc, "note_label": m("note_label"), "continued": m("continued"), "toc_title": m("contents"),
+               "table_name": m("table_name"), "wrap_width": _wrap_width}
+    if kind == "html":
+        env.autoescape = True
+    else:
+        env.filters["tex"] = tex_text
+    return env.get_template(f"report.{kind}.j2").render(**context)
 
 
-def render_report(results: dict, kind: str, context: dict | None = None) -> str:
+def report_document(results: dict, lang: str | None = None, sections: list[str] | None = None) -> Document:
+    """The report document of a result dictionary, in ``lang`` (default: the run's ``lang``
+    setting, else English)."""
+    from semtrust.report.sections import build_document
+    return build_document(results, lang or report_language(results), sections)
+
+
+def report_language(results: dict) -> str:
+    return (results.get("config") or {}).get("lang") or "en"
+
+
+def render_report(results: dict, kind: str, lang: str | None = None) -> str:
     """The report of a result dictionary as ``html`` or ``tex`` text."""
-    return render(f"report.{kind}.j2", context or report_context(results))
+    return render_document(report_document(results, lang), kind)
 
 
-def write_reports(results: dict, out_dir: Path) -> dict[str, Path]:
+def write_tables_xlsx(doc: Document, path: Path) -> Path:
+    """Every table of the report on its own sheet (title, header, rows with the raw numbers,
+    notes), so the numbers can be re-formatted for a journal's template."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for table in doc.tables():
+        sheet = book.create_sheet(table.label.replace(" ", "")[:31])
+        sheet.append([table.label])
+        sheet.append([table.title])
+        sheet["B1"].font = sheet["A2"].font = Font(italic=True)
+        sheet.append(table.header_texts())
+        for row in table.rows:
+            values = []
+            for cell in row:
+                plain = cell.value if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool) \
+                    and cell.kind in ("number", "p") else cell.text
+                values += [plain] + [None] * (cell.span - 1)
+            sheet.append(values)
+        for note in table.notes:
+            sheet.append([doc.split_references(note) and "".join(p for p, _ in doc.split_references(note))])
+    book.save(path)
+    return path
+
+
+def write_reports(results: dict, out_dir: Path, lang: str | None = None) -> dict[str, Path]:
+    """results.json, report.html, report.tex, report.docx and tables.xlsx in ``out_dir``."""
+    from semtrust.report.docx import write_docx
+
     out_dir.mkdir(parents=True, exist_ok=True)
-    context = report_context(results)
-    paths = {"json": out_dir / "results.json", "html": out_dir / "report.html", "tex": out_dir / "report.tex"}
+    paths = {"json": out_dir / "results.json", "html": out_dir / "report.html", "tex": out_dir / "report.tex",
+             "docx": out_dir / "report.docx", "xlsx": out_dir / "tables.xlsx"}
     paths["json"].write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    paths["html"].write_text(render_report(results, "html", context), encoding="utf-8")
-    paths["tex"].write_text(render_report(results, "tex", context), encoding="utf-8")
+    doc = report_document(results, lang)
+    paths["html"].write_text(render_document(doc, "html"), encoding="utf-8")
+    paths["tex"].write_text(render_document(doc, "tex"), encoding="utf-8")
+    write_docx(doc, paths["docx"])
+    write_tables_xlsx(doc, paths["xlsx"])
     return paths
 
 

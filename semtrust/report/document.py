@@ -1,0 +1,218 @@
+"""Report stage: the document model every report format is rendered from.
+
+A :class:`Document` holds numbered sections (main part, then appendix); each section holds
+blocks: :class:`Paragraph`, :class:`Table` and :class:`Figure`. The section builders
+(:mod:`semtrust.report.sections`) fill it once from results.json, with every number already in
+the shared APA style (:mod:`semtrust.report.format`) and every word from the message catalogue
+of the report's language; the HTML, LaTeX, DOCX and XLSX renderers only lay it out. Paragraph
+text may cite a table, figure or section as ``[[id]]``; renderers turn that into a link.
+
+>>> doc = Document(title="T", lang="en", labels={"table": "Table {n}", "figure": "Figure {n}"})
+>>> table = Table("tab-fit", "Goodness of fit", [Column("Model", "l"), Column("CFI")],
+...               [[Cell("CFA"), num(0.9512, bounded=True)]])
+>>> doc.add(Section("fit", "Model fit", [Paragraph("See [[tab-fit]]."), table]))
+>>> doc.number()
+>>> table.label, doc.sections[0].number, doc.reference_text("tab-fit")
+('Table 1', '1', 'Table 1')
+>>> table.rows[0][1].text
+'.951'
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from semtrust.report.format import MINUS, apa, apa_p
+
+REFERENCE = re.compile(r"\[\[([A-Za-z0-9_:-]+)\]\]")
+
+
+@dataclass
+class Cell:
+    """One table cell: its display text, the raw value behind it (for tables.xlsx) and how it
+    reads: ``kind`` is text, number, p, ci or verdict; ``status`` ok/review/bad colours a verdict."""
+
+    text: str
+    value: object = None
+    kind: str = "text"
+    status: str | None = None
+    bold: bool = False
+    italic: bool = False
+    span: int = 1
+
+    def __post_init__(self):
+        if self.value is None and self.kind == "text":
+            self.value = self.text
+
+
+def num(value, digits: int = 3, bounded: bool = False, suffix: str = "", **style) -> Cell:
+    """A number in the APA style; ``bounded`` quantities (|x| ≤ 1) drop the leading zero.
+
+    >>> num(27.0, 0).text, num(-0.0512, bounded=True).text, num(None).text
+    ('27', '−.051', '—')
+    """
+    return Cell(apa(value, digits, bounded) + ("" if value is None else suffix), value, "number", **style)
+
+
+def integer(value, **style) -> Cell:
+    """Counts and degrees of freedom print without decimals."""
+    return Cell("—" if value is None else str(int(round(value))), value, "number", **style)
+
+
+def pval(p, **style) -> Cell:
+    return Cell(apa_p(p), p, "p", **style)
+
+
+def ci(lower, upper, digits: int = 3, bounded: bool = False, **style) -> Cell:
+    """A confidence interval ``[lower, upper]``; its value is the pair."""
+    if lower is None or upper is None:
+        return Cell("—", None, "ci", **style)
+    return Cell(f"[{apa(lower, digits, bounded)}, {apa(upper, digits, bounded)}]", (lower, upper), "ci", **style)
+
+
+def verdict(met: bool | None, text: str, review: bool = False) -> Cell:
+    """A criterion's verdict: ``met`` True → ok, False → bad, ``review`` → flagged for review."""
+    status = None if met is None else "review" if review else "ok" if met else "bad"
+    return Cell(text, met, "verdict", status=status)
+
+
+def excludes_zero(interval) -> bool:
+    """Whether a CI ``(lower, upper)`` excludes 0 (the significance rule of a CI).
+
+    >>> excludes_zero((0.01, 0.2)), excludes_zero((-0.01, 0.2))
+    (True, False)
+    """
+    lower, upper = interval
+    return lower > 0 or upper < 0
+
+
+@dataclass
+class Column:
+    header: str
+    align: str = "r"          # "l" text, "r" numbers
+    wrap: bool = False        # long text: a wrapping column in LaTeX
+
+
+@dataclass
+class Table:
+    id: str
+    title: str
+    columns: list[Column]
+    rows: list[list[Cell]]
+    notes: list[str] = field(default_factory=list)
+    groups: list[tuple[str, int]] | None = None   # column-group headers over the columns
+    wide: bool = False                            # landscape page in LaTeX and DOCX
+    inference: str | None = None                  # wald, bootstrap, mc: where p, stars and CIs come from
+    label: str = ""                               # "Table 3", set by Document.number()
+
+    def header_texts(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+    def body_texts(self) -> list[list[str]]:
+        """The rows as display texts, a spanning cell repeated over its columns."""
+        out = []
+        for row in self.rows:
+            texts = []
+            for cell in row:
+                texts += [cell.text] + [""] * (cell.span - 1)
+            out.append(texts)
+        return out
+
+
+@dataclass
+class Figure:
+    id: str
+    title: str
+    svg: str
+    tikz: str
+    notes: list[str] = field(default_factory=list)
+    label: str = ""
+
+
+@dataclass
+class Paragraph:
+    text: str
+    style: str = "body"       # body, note, warning, code, lead (the summary's draft paragraphs)
+    heading: str | None = None
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    blocks: list = field(default_factory=list)
+    appendix: bool = False
+    number: str = ""
+
+    def tables(self) -> list[Table]:
+        return [b for b in self.blocks if isinstance(b, Table)]
+
+
+@dataclass
+class Document:
+    title: str
+    lang: str
+    labels: dict                       # "table", "figure", "section", "appendix" label patterns
+    subtitle: str = ""
+    sections: list[Section] = field(default_factory=list)
+    appendix_title: str = "Appendix"
+    meta: dict = field(default_factory=dict)
+
+    def add(self, section: Section | None) -> None:
+        if section is not None and section.blocks:
+            self.sections.append(section)
+
+    def number(self) -> None:
+        """Number sections (1, 2, ... then A, B, ... in the appendix), tables and figures in the
+        order they appear, so optional sections leave no gaps."""
+        counts = {"main": 0, "appendix": 0, "table": 0, "figure": 0}
+        self.sections.sort(key=lambda s: s.appendix)      # stable: the main part first
+        for section in self.sections:
+            part = "appendix" if section.appendix else "main"
+            counts[part] += 1
+            section.number = chr(ord("A") + counts[part] - 1) if section.appendix else str(counts[part])
+            for block in section.blocks:
+                if isinstance(block, (Table, Figure)):
+                    kind = "table" if isinstance(block, Table) else "figure"
+                    counts[kind] += 1
+                    block.label = self.labels[kind].format(n=counts[kind])
+
+    @property
+    def main(self) -> list[Section]:
+        return [s for s in self.sections if not s.appendix]
+
+    @property
+    def appendix(self) -> list[Section]:
+        return [s for s in self.sections if s.appendix]
+
+    def tables(self) -> list[Table]:
+        return [t for s in self.sections for t in s.tables()]
+
+    def targets(self) -> dict[str, str]:
+        """Every id a paragraph may cite, with the text the reference prints."""
+        out = {}
+        for section in self.sections:
+            out[section.id] = self.labels["section"].format(n=section.number)
+            for block in section.blocks:
+                if isinstance(block, (Table, Figure)):
+                    out[block.id] = block.label
+        return out
+
+    def reference_text(self, target: str) -> str:
+        return self.targets().get(target, target)
+
+    def split_references(self, text: str) -> list[tuple[str, str | None]]:
+        """``text`` as (piece, target id or None) parts, each reference replaced by its label."""
+        targets = self.targets()
+        parts, last = [], 0
+        for match in REFERENCE.finditer(text):
+            parts.append((text[last:match.start()], None))
+            parts.append((targets.get(match.group(1), match.group(1)), match.group(1)))
+            last = match.end()
+        parts.append((text[last:], None))
+        return [p for p in parts if p[0]]
+
+
+def plain(text: str) -> str:
+    """Paragraph text with references as bare ids (for checks that ignore links)."""
+    return REFERENCE.sub(lambda m: m.group(1), text).replace(MINUS, "-")
