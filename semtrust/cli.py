@@ -86,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="rules that only flag (logged, not excluded); default: evenodd")
     fit.add_argument("--screen-set", nargs="+", default=[], metavar="KEY=VALUE",
                      help="screening thresholds, e.g. speed_fraction=0.5 mahalanobis_alpha=0.001 (see README)")
+    fit.add_argument("--lang", choices=("en", "zh"),
+                     help="language of the reports (default: the instrument's report_language, else en)")
     fit.add_argument("--quiet", action="store_true", help="print only the summary")
 
     inst = sub.add_parser("instrument", help="list or show the bundled instruments")
@@ -124,7 +126,7 @@ def _fit(args) -> int:
         say(f"study file {study_path}")
     study = pipeline.run(config, progress=say,
                          progress_bar=(lambda d, t: None) if args.quiet else console_progress("bootstrap"))
-    say("writing results.json, report.html and report.tex")
+    say("writing results.json, report.html, report.tex, report.docx and tables.xlsx")
     paths = study.save(out)
     _summary(study.results, paths)
     return 0
@@ -204,16 +206,21 @@ def _summary(results: dict, paths: dict) -> None:
 
 
 def _measurement_summary(results: dict) -> None:
-    """One line: constructs meeting every reliability/validity criterion, and the largest HTMT."""
+    """One line: constructs meeting the reliability and convergent-validity criteria (loadings
+    of .40-.70 flagged for review, as the report does), and the largest HTMT."""
     from semtrust.report.format import apa
+    from semtrust.report.verdicts import construct_verdicts
 
-    reliability = results.get("reliability") or {}
-    if not reliability:
+    verdicts = construct_verdicts(results)
+    if not verdicts:
         return
-    missed = [c for c, v in reliability.items() if any(x not in ("ok", None) for x in v["verdicts"].values())]
-    text = f"Reliability and validity criteria met by {len(reliability) - len(missed)} of {len(reliability)} constructs"
+    missed = [c for c, v in verdicts.items() if not (v["reliable"] and v["convergent"] and v["fornell_larcker"])]
+    review = sorted(i for v in verdicts.values() for i in v["review_items"])
+    text = f"Reliability and validity criteria met by {len(verdicts) - len(missed)} of {len(verdicts)} constructs"
     if missed:
         text += f" (not: {', '.join(missed)})"
+    if review:
+        text += f"; loadings .40-.70 to review: {', '.join(review)}"
     pairs = [(value, a, b) for a, row in (results.get("htmt") or {}).items() for b, value in row.items()
              if value is not None and a < b]
     if pairs:

@@ -23,12 +23,13 @@ from semtrust.io.formats import FORMATS
 
 DEFAULT_SEED = 20261123
 CI_METHODS = ("percentile", "bc", "bca", "mc")
+REPORT_LANGUAGES = ("en", "zh")
 ESTIMATORS = ("ML", "MLR")
 MISSING = ("listwise", "fiml")
 EFA_EXTRACTIONS = ("minres", "ml")
 EFA_ROTATIONS = ("oblimin", "promax", "varimax", "none")
 CHOICES = {"format": FORMATS, "ci": CI_METHODS, "estimator": ESTIMATORS, "missing": MISSING,
-           "efa_extraction": EFA_EXTRACTIONS, "efa_rotation": EFA_ROTATIONS}
+           "efa_extraction": EFA_EXTRACTIONS, "efa_rotation": EFA_ROTATIONS, "lang": REPORT_LANGUAGES}
 PATH_KEYS = ("data", "mapping", "model", "out")
 NOT_ECHOED = ("out", "workers")   # where and how fast a run goes does not change its results
 _TYPE_NAMES = {"int": "a whole number", "str": "a text", "list": "a list", "dict": "a mapping",
@@ -64,6 +65,7 @@ class RunConfig:
     ci: str = "percentile"
     workers: int | None = None
     seed: int = DEFAULT_SEED
+    lang: str | None = None           # report language; None: the instrument's report_language, else en
     study: str | None = None
 
     @classmethod
@@ -122,4 +124,4 @@ _KINDS = {"data": str, "format": str, "mapping": (str, dict), "instrument": str,
           "reverse": list, "scale_points": int, "na": list, "screen": bool, "screening": dict, "id": str,
           "duration": str, "group": str, "summary": int, "marker": list, "efa_extraction": str,
           "efa_rotation": str, "measurement_bootstrap": int, "estimator": str, "missing": str,
-          "bootstrap": int, "ci": str, "workers": int, "seed": int}
+          "bootstrap": int, "ci": str, "workers": int, "seed": int, "lang": str}

@@ -4,7 +4,7 @@ Every heading, column header, note, verdict and sentence of the reports comes fr
 language is added by adding one file. Keys are dotted paths; values are ``str.format`` patterns.
 
 >>> Messages("zh")("verdict.met"), Messages("en")("label.table", n=3)
-('✓', 'Table 3')
+('✓ 达标', 'Table 3')
 """
 from __future__ import annotations
 

@@ -58,7 +58,7 @@ def _wrap_width(table: Table) -> float:
             widths[j] = max(widths[j], _text_width(text, size) + 0.3)
     wrapped = sum(c.wrap for c in table.columns) or 1
     others = sum(w for w, c in zip(widths, table.columns) if not c.wrap)
-    return round(max(2.5, min(7.0, (page - others) / wrapped)), 1)
+    return round(max(2.5, min(7.0, (page - others) / wrapped - 0.3)), 1)
 
 
 def render_document(doc: Document, kind: str) -> str:
