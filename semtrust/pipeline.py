@@ -344,7 +344,7 @@ def _groups(spec, cfa_spec, complete, table_frame, group, progress):
     data = data[(data[group] != "") & (data[group].str.casefold() != "nan")]
     progress(f"testing measurement invariance across {group} (configural, metric, scalar, strict)")
     ladder = invariance(cfa_spec or spec, data, group)
-    metric = next(s for s in ladder["steps"] if s["model"].endswith("metric"))
+    metric = [s for s in ladder["steps"] if s["model"].endswith("metric")][-1]   # partial metric when it was needed
     released = tuple(tuple(r.split(" ", 2)) for r in metric["released"])
     result = {k: v for k, v in ladder.items() if k != "fits"}
     if not any(s.op == "~" for s in spec.statements):
