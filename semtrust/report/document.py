@@ -7,13 +7,13 @@ the shared APA style (:mod:`semtrust.report.format`) and every word from the mes
 of the report's language; the HTML, LaTeX, DOCX and XLSX renderers only lay it out. Paragraph
 text may cite a table, figure or section as ``[[id]]``; renderers turn that into a link.
 
->>> doc = Document(title="T", lang="en", labels={"table": "Table {n}", "figure": "Figure {n}"})
+>>> doc = Document(title="T", lang="en", labels={"table": "Table {n}", "figure": "Figure {n}", "section": "Section {n}"})
 >>> table = Table("tab-fit", "Goodness of fit", [Column("Model", "l"), Column("CFI")],
 ...               [[Cell("CFA"), num(0.9512, bounded=True)]])
 >>> doc.add(Section("fit", "Model fit", [Paragraph("See [[tab-fit]]."), table]))
 >>> doc.number()
->>> table.label, doc.sections[0].number, doc.reference_text("tab-fit")
-('Table 1', '1', 'Table 1')
+>>> table.label, doc.sections[0].number, doc.plain_text("See [[tab-fit]].")
+('Table 1', '1', 'See Table 1.')
 >>> table.rows[0][1].text
 '.951'
 """
@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from semtrust.report.format import MINUS, apa, apa_p
+from semtrust.report.format import apa, apa_p
 
 REFERENCE = re.compile(r"\[\[([A-Za-z0-9_:-]+)\]\]")
 
@@ -156,7 +156,7 @@ class Document:
     subtitle: str = ""
     sections: list[Section] = field(default_factory=list)
     appendix_title: str = "Appendix"
-    meta: dict = field(default_factory=dict)
+    note: str = ""                     # closing remark (the number style)
 
     def add(self, section: Section | None) -> None:
         if section is not None and section.blocks:
@@ -198,8 +198,9 @@ class Document:
                     out[block.id] = block.label
         return out
 
-    def reference_text(self, target: str) -> str:
-        return self.targets().get(target, target)
+    def plain_text(self, text: str) -> str:
+        """``text`` with its references as their labels (for outputs without links)."""
+        return "".join(piece for piece, _ in self.split_references(text))
 
     def split_references(self, text: str) -> list[tuple[str, str | None]]:
         """``text`` as (piece, target id or None) parts, each reference replaced by its label."""
@@ -212,7 +213,3 @@ class Document:
         parts.append((text[last:], None))
         return [p for p in parts if p[0]]
 
-
-def plain(text: str) -> str:
-    """Paragraph text with references as bare ids (for checks that ignore links)."""
-    return REFERENCE.sub(lambda m: m.group(1), text).replace(MINUS, "-")

@@ -223,7 +223,7 @@ def _table(word, doc: Document, table: Table, number: int, note_label: str) -> N
         for cell in row:
             word_cell = cells[j] if cell.span == 1 else cells[j].merge(cells[j + cell.span - 1])
             align = table.columns[j].align if cell.span == 1 else "l"
-            _cell_text(word_cell, cell.text if cell.kind != "ref" else doc.reference_text(cell.value), align, size,
+            _cell_text(word_cell, doc.plain_text(cell.text) if cell.kind == "ref" else cell.text, align, size,
                        cell.bold, cell.italic, STATUS_COLOURS.get(cell.status))
             j += cell.span
         # keep the first two and the last two rows together: no orphan row at a page break
@@ -293,7 +293,7 @@ def build_docx(doc: Document):
                 else:
                     _runs(paragraph, doc, block.text)
     _orientation(word, False)
-    word.add_paragraph(doc.meta.get("note", "")).runs[0].font.size = Pt(9)
+    word.add_paragraph().add_run(doc.note).font.size = Pt(9)
     return word
 
 

@@ -56,10 +56,10 @@ _TEX_SYMBOL_PATTERN = re.compile("|".join(map(re.escape, _TEX_SYMBOLS)))
 
 
 def tex_text(value) -> str:
-    """Report text for LaTeX: escaped, with Greek letters and symbols set so any font shows them.
+    r"""Report text for LaTeX: escaped, with Greek letters and symbols set so any font shows them.
 
-    >>> tex_text("α ≥ .70 ✓ 50%")
-    '$\\alpha$ $\\geq$ .70 \\checkmark{} 50\\%'
+    >>> print(tex_text("α ≥ .70 ✓ 50%"))
+    $\alpha$ $\geq$ .70 \checkmark{} 50\%
     """
     return _TEX_SYMBOL_PATTERN.sub(lambda m: _TEX_SYMBOLS[m.group(0)], tex_escape(value))
 

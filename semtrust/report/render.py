@@ -112,7 +112,7 @@ def write_tables_xlsx(doc: Document, path: Path) -> Path:
                 values += [plain] + [None] * (cell.span - 1)
             sheet.append(values)
         for note in table.notes:
-            sheet.append([doc.split_references(note) and "".join(p for p, _ in doc.split_references(note))])
+            sheet.append([doc.plain_text(note)])
     book.save(path)
     return path
 

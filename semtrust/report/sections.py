@@ -12,6 +12,8 @@ Each table draws its p values, stars and CIs from one inference method and its n
 """
 from __future__ import annotations
 
+import re
+
 from semtrust.report.catalogue import Messages
 from semtrust.report.diagram import layout, to_svg, to_tikz
 from semtrust.report.document import (Cell, Column, Document, Figure, Paragraph, Section, Table, ci, excludes_zero,
@@ -659,6 +661,11 @@ def missing_data(b: Builder) -> Section | None:
                             [Column(m("columns.item"), "l"), Column(m("columns.n_missing")), Column("%")],
                             [[Cell(g["item"]), integer(g["n_missing"]), num(g["percent"], 1)] for g in gaps],
                             [m("notes.missing")]))
+        blocks.append(Table("tab-missing-respondents", m("titles.missing_respondents"),
+                            [Column(m("columns.items_missing")), Column(m("columns.percent_items")),
+                             Column(m("columns.respondents")), Column("%")],
+                            [[integer(x["missing_items"]), num(x["percent_of_items"], 1), integer(x["respondents"]),
+                              num(x["percent"], 1)] for x in md.get("per_respondent", [])], []))
     return Section("missing", m("sections.missing"), blocks, APPENDIX)
 
 
@@ -670,7 +677,7 @@ def competing_models(b: Builder) -> Section | None:
     rows = []
     for x in models:
         has = x.get("compared_with") is not None
-        rows.append([Cell(x["model"]), num(x["chisq"], 2), integer(x["df"]), num(x["cfi"], 3, True),
+        rows.append([Cell(model_name(m, x["model"])), num(x["chisq"], 2), integer(x["df"]), num(x["cfi"], 3, True),
                      num(x["rmsea"], 3, True), num(x["srmr"], 3, True), num(x["aic"], 1), num(x["bic"], 1),
                      num(x["delta_chisq"], 2) if has else Cell("—"), integer(x["delta_df"]) if has else Cell("—"),
                      pval(x["pvalue"]) if has else Cell("—")])
@@ -679,6 +686,16 @@ def competing_models(b: Builder) -> Section | None:
                    Column("SRMR"), Column("AIC"), Column("BIC"), Column("Δχ²"), Column("Δdf"), Column(m("columns.p_delta"))],
                   rows, [m("notes.models")], wide=True)
     return Section("models", m("sections.models"), [table], APPENDIX)
+
+
+def model_name(m: Messages, name: str) -> str:
+    """A competing model's name in the report's language (the names structural.paths gives)."""
+    for pattern in ("partial mediation (+", "second-order trust CFA"):
+        if name.startswith(pattern):
+            rest = name[len(pattern):]
+            key = "partial" if pattern.startswith("partial") else "second_order"
+            return m(f"models.{key}", rest=rest.split(" ")[0] if key == "partial" else rest.strip())
+    return m.get(f"models.{name.replace(' ', '_').replace('-', '_')}", name)
 
 
 def modification_indices(b: Builder) -> Section | None:
@@ -729,7 +746,20 @@ def efa(b: Builder) -> Section | None:
 def warnings(b: Builder) -> Section | None:
     if not b.r.get("warnings"):
         return None
-    return Section("warnings", b.m("sections.warnings"), [Paragraph(w, "warning") for w in b.r["warnings"]], APPENDIX)
+    return Section("warnings", b.m("sections.warnings"),
+                   [Paragraph(translate_warning(b.m, w), "warning") for w in b.r["warnings"]], APPENDIX)
+
+
+def translate_warning(m: Messages, warning: str) -> str:
+    """A run's warning in the report's language, by the catalogue's patterns (else as written).
+
+    >>> translate_warning(Messages("zh"), "12 of 600 responses have missing item answers and were dropped (listwise deletion)")
+    '600 份问卷中有 12 份题项有缺失，已按列删除。'
+    """
+    for pattern, replacement in m.raw("warning_patterns"):
+        if re.match(pattern, warning):
+            return re.sub(pattern, replacement, warning)
+    return warning
 
 
 def reproducibility(b: Builder) -> Section:
@@ -745,6 +775,8 @@ def reproducibility(b: Builder) -> Section:
         blocks.append(Table("tab-config", m("titles.config"), [Column(m("columns.setting"), "l"),
                                                                  Column(m("columns.value"), "l", True)], rows,
                             [m("notes.config")]))
+    blocks.append(Paragraph(m("reproducibility.lavaan", estimator=r.get("estimator", "ML"),
+                              missing="ml" if r.get("missing") == "fiml" else "listwise")))
     software = ", ".join(f"{k} {v}" for k, v in (r.get("software") or {}).items())
     blocks.append(Paragraph(m("reproducibility.text", software=software, sha=(r["input"].get("sha256") or "")[:16],
                               seed=r.get("seed"))))
@@ -770,7 +802,7 @@ def build_document(results: dict, lang: str = "en", sections: list[str] | None =
     doc = Document(title=inst["title"][lang] if inst else b.m("title"), lang=lang,
                    labels={k: b.m.raw(f"label.{k}") for k in ("table", "figure", "section")},
                    subtitle=b.m("subtitle", version=results["semtrust_version"], n=results["n"]),
-                   appendix_title=b.m("sections.appendix"), meta={"note": b.m("notes.general")})
+                   appendix_title=b.m("sections.appendix"), note=b.m("notes.general"))
     if not results.get("fit"):
         return doc
     for build, sid in zip(BUILDERS, SECTION_IDS):
