@@ -25,6 +25,22 @@ from dataclasses import dataclass, field
 from semtrust.report.format import apa, apa_p
 
 REFERENCE = re.compile(r"\[\[([A-Za-z0-9_:-]+)\]\]")
+PORTRAIT_CM, LANDSCAPE_CM = 16.4, 24.8     # text width of an A4 page with 2.2 cm margins
+CELL_PADDING_CM = 0.5                        # the space a table cell adds around its text
+
+
+def table_font_size(table: "Table") -> float:
+    """Point size of a table's text: smaller for wide tables."""
+    return 8 if table.wide or len(table.columns) > 7 else 9
+
+
+def text_width(text: str, size: float) -> float:
+    """Approximate width in cm of ``text`` at ``size`` pt (CJK characters count double).
+
+    >>> round(text_width("CFI", 10), 2), round(text_width("信任", 10), 2)
+    (0.6, 0.8)
+    """
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text) * size * 0.02
 
 
 @dataclass
@@ -104,6 +120,20 @@ class Table:
     wide: bool = False                            # landscape page in LaTeX and DOCX
     inference: str | None = None                  # wald, bootstrap, mc: where p, stars and CIs come from
     label: str = ""                               # "Table 3", set by Document.number()
+
+    def column_widths(self, page: float, size: float) -> list[float]:
+        """Column widths in cm: each fixed column as wide as its longest text, the wrapping
+        columns sharing what the page leaves (2.5 to 7 cm each); shrunk to the page if need be."""
+        widths = [0.0] * len(self.columns)
+        for row in [self.header_texts()] + self.body_texts():
+            for j, text in enumerate(row[:len(widths)]):
+                widths[j] = max(widths[j], text_width(text, size) + CELL_PADDING_CM)
+        wrapped = [j for j, c in enumerate(self.columns) if c.wrap]
+        left = page - sum(w for j, w in enumerate(widths) if j not in wrapped)
+        for j in wrapped:
+            widths[j] = max(2.5, min(7.0, left / len(wrapped)))
+        total = sum(widths)
+        return [w * page / total for w in widths] if total > page else widths
 
     def header_texts(self) -> list[str]:
         return [c.header for c in self.columns]

@@ -28,7 +28,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from semtrust.report.catalogue import Messages
-from semtrust.report.document import Document, Figure, Paragraph, Table
+from semtrust.report.document import LANDSCAPE_CM, PORTRAIT_CM, Document, Figure, Paragraph, Table, table_font_size
+from semtrust.report.office import reproducible_zip
 
 LATIN_FONT, CHINESE_FONT, CODE_FONT = "Times New Roman", "SimSun", "Courier New"
 RULE_HEAVY, RULE_LIGHT = 12, 6       # border widths in eighths of a point (1.5 pt, 0.75 pt)
@@ -195,9 +196,13 @@ def _table(word, doc: Document, table: Table, number: int, note_label: str) -> N
     _orientation(word, table.wide)
     _caption(word, doc, table.label, table.title, table.id, number)
     header_rows = 2 if table.groups else 1
-    size = 8 if table.wide or len(table.columns) > 7 else 9.5
+    size = table_font_size(table)
     grid = word.add_table(rows=header_rows + len(table.rows), cols=len(table.columns))
     grid.alignment = WD_TABLE_ALIGNMENT.LEFT
+    grid.autofit = False
+    widths = [Cm(w) for w in table.column_widths(LANDSCAPE_CM if table.wide else PORTRAIT_CM, size)]
+    for column, width in zip(grid.columns, widths):
+        column.width = width
     if table.groups:
         start, cells = 0, grid.rows[0].cells
         for label, span in table.groups:
@@ -207,7 +212,8 @@ def _table(word, doc: Document, table: Table, number: int, note_label: str) -> N
             if label:
                 _border(merged, "bottom", RULE_LIGHT)
             start += span
-    for cell, column in zip(grid.rows[header_rows - 1].cells, table.columns):
+    for cell, column, width in zip(grid.rows[header_rows - 1].cells, table.columns, widths):
+        cell.width = width
         _cell_text(cell, column.header, column.align, size)
     for i in range(header_rows):
         _repeat_header(grid.rows[i])
@@ -222,6 +228,7 @@ def _table(word, doc: Document, table: Table, number: int, note_label: str) -> N
         cells, j = target.cells, 0
         for cell in row:
             word_cell = cells[j] if cell.span == 1 else cells[j].merge(cells[j + cell.span - 1])
+            word_cell.width = sum(widths[j:j + cell.span], Cm(0))
             align = table.columns[j].align if cell.span == 1 else "l"
             _cell_text(word_cell, doc.plain_text(cell.text) if cell.kind == "ref" else cell.text, align, size,
                        cell.bold, cell.italic, STATUS_COLOURS.get(cell.status))
@@ -271,6 +278,8 @@ def build_docx(doc: Document):
             appendix_started = True
             _orientation(word, False)
             word.add_heading(doc.appendix_title, level=1)
+        first = section.blocks[0] if section.blocks else None
+        _orientation(word, isinstance(first, Table) and first.wide)   # the heading on its table's page
         heading = word.add_heading(f"{section.number}. {section.title}", level=2 if section.appendix else 1)
         counter += 1
         _bookmark(heading, section.id, counter)
@@ -299,4 +308,4 @@ def build_docx(doc: Document):
 
 def write_docx(doc: Document, path: Path) -> Path:
     build_docx(doc).save(path)
-    return path
+    return reproducible_zip(path)

@@ -17,10 +17,12 @@ import json
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from semtrust.report.catalogue import Messages
-from semtrust.report.document import Document, Table
+from semtrust.report.document import CELL_PADDING_CM, LANDSCAPE_CM, PORTRAIT_CM, Document, Table, table_font_size
 from semtrust.report.format import tex_escape, tex_text
+from semtrust.report.office import reproducible_zip
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 REPORT_KINDS = ("html", "tex", "docx")
@@ -42,23 +44,15 @@ def render(template: str, context: dict) -> str:
     return env.get_template(template).render(**context)
 
 
-def _text_width(text: str, size: float) -> float:
-    """Approximate width in cm of ``text`` at ``size`` pt (CJK characters count double)."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text) * size * 0.02
-
-
 def _wrap_width(table: Table) -> float:
-    """Width in cm of each wrapping text column: what the page (landscape for wide tables)
-    leaves after the other columns, estimated from their longest text, at least 2.5 cm."""
-    page = 24.6 if table.wide else 16.2
-    size = 8 if table.wide or len(table.columns) > 7 else 9
-    widths = [0.0] * len(table.columns)
-    for row in [[c.header for c in table.columns]] + table.body_texts():
-        for j, text in enumerate(row[:len(widths)]):
-            widths[j] = max(widths[j], _text_width(text, size) + 0.3)
-    wrapped = sum(c.wrap for c in table.columns) or 1
-    others = sum(w for w, c in zip(widths, table.columns) if not c.wrap)
-    return round(max(2.5, min(7.0, (page - others) / wrapped - 0.3)), 1)
+    """Width in cm of each wrapping text column on the LaTeX page (landscape for wide tables)."""
+    widths = table.column_widths(LANDSCAPE_CM if table.wide else PORTRAIT_CM, table_font_size(table))
+    return round(next((w for w, c in zip(widths, table.columns) if c.wrap), 2.5) - CELL_PADDING_CM, 1)
+
+
+def _check_marks(text: str) -> Markup:
+    """Escaped text whose ✓ is set in a sans-serif font: the serif fonts' tick reads as √."""
+    return Markup(str(escape(text)).replace("✓", '<span class="check">✓</span>'))
 
 
 def render_document(doc: Document, kind: str) -> str:
@@ -69,6 +63,7 @@ def render_document(doc: Document, kind: str) -> str:
                "table_name": m("table_name"), "wrap_width": _wrap_width}
     if kind == "html":
         env.autoescape = True
+        env.filters["checks"] = _check_marks
     else:
         env.filters["tex"] = tex_text
     return env.get_template(f"report.{kind}.j2").render(**context)
@@ -114,7 +109,7 @@ def write_tables_xlsx(doc: Document, path: Path) -> Path:
         for note in table.notes:
             sheet.append([doc.plain_text(note)])
     book.save(path)
-    return path
+    return reproducible_zip(path)
 
 
 def write_reports(results: dict, out_dir: Path, lang: str | None = None) -> dict[str, Path]:

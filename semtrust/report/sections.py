@@ -16,8 +16,21 @@ import re
 
 from semtrust.report.catalogue import Messages
 from semtrust.report.diagram import layout, to_svg, to_tikz
-from semtrust.report.document import (Cell, Column, Document, Figure, Paragraph, Section, Table, ci, excludes_zero,
-                                      integer, num, pval, verdict)
+from semtrust.report.document import (
+    Cell,
+    Column,
+    Document,
+    Figure,
+    Paragraph,
+    Section,
+    Table,
+    ci,
+    excludes_zero,
+    integer,
+    num,
+    pval,
+    verdict,
+)
 from semtrust.report.format import apa, apa_p, arrows, stars
 from semtrust.report.verdicts import construct_verdicts, fit_level, htmt_pairs, robust_fit
 
@@ -47,6 +60,16 @@ class Builder:
     def p_text(self, p) -> str:
         text = apa_p(p)
         return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+    def method_name(self) -> str:
+        """The name of the run's effect CIs (Wald without resampling)."""
+        how = self.r.get("bootstrap") or {}
+        return self.m(f"draft.method.{'mc' if how.get('method') == 'monte carlo' else how.get('ci', 'wald')}")
+
+    def cite(self, sentence: str, target: str) -> str:
+        """``sentence`` citing a table before its full stop: '... (Table 3).' / '……（见表 3）。'"""
+        end = sentence[-1] if sentence and sentence[-1] in ".。" else ""
+        return sentence[:len(sentence) - len(end)] + self.m("cite", target=target) + end
 
     def stars_note(self) -> str:
         return self.m("notes.stars")
@@ -152,20 +175,19 @@ def results_paragraph(b: Builder, verdicts: dict) -> str:
         f = robust_fit(fit)
         chisq = fit.get("chisq_scaled", fit["chisq"])
         pv = fit.get("pvalue_scaled", fit["pvalue"])
-        parts.append(m(f"draft.fit_{key}", level=m(f"draft.level.{fit_level(f)}"), df=integer(fit["df"]).text,
+        parts.append(b.cite(m(f"draft.fit_{key}", level=m(f"draft.level.{fit_level(f)}"), df=integer(fit["df"]).text,
                        chisq=apa(chisq, 2), p=b.p_text(pv), cfi=apa(f["cfi"], 3, True), tli=apa(f["tli"], 3, True),
                        rmsea=apa(f["rmsea"], 3, True), lo=apa(fit["rmsea_ci_lower"], 3, True),
-                       hi=apa(fit["rmsea_ci_upper"], 3, True), srmr=apa(f["srmr"], 3, True)) + " ([[tab-fit]])")
+                       hi=apa(fit["rmsea_ci_upper"], 3, True), srmr=apa(f["srmr"], 3, True)), "tab-fit"))
     rel = r.get("reliability") or {}
     if rel:
         def span(key):
             values = [v[key] for v in rel.values() if v.get(key) is not None]
             return f"{apa(min(values), 2, True)}–{apa(max(values), 2, True)}" if values else "—"
         ok = all(v["reliable"] and v["convergent"] for v in verdicts.values())
-        parts.append(m("draft.reliability_ok" if ok else "draft.reliability_mixed", alpha=span("alpha"),
+        parts.append(b.cite(m("draft.reliability_ok" if ok else "draft.reliability_mixed", alpha=span("alpha"),
                        cr=span("cr"), ave=span("ave"),
-                       failing=m.join(c for c, v in verdicts.items() if not (v["reliable"] and v["convergent"])))
-                     + " ([[tab-reliability]])")
+                       failing=m.join(c for c, v in verdicts.items() if not (v["reliable"] and v["convergent"]))), "tab-reliability"))
         review = sorted(i for v in verdicts.values() for i in v["review_items"])
         if review:
             parts.append(m("draft.review_items", items=m.join(review)))
@@ -173,13 +195,12 @@ def results_paragraph(b: Builder, verdicts: dict) -> str:
         if pairs:
             worst = max(pairs, key=lambda p: p["bound"])
             fl_ok = all(v["fornell_larcker"] for v in verdicts.values())
-            parts.append(m("draft.discriminant_ok" if fl_ok and worst["level"] != "fail" else "draft.discriminant_mixed",
-                           value=apa(worst["htmt"], 2, True), a=worst["a"], b=worst["b"])
-                         + " ([[tab-htmt]])")
+            parts.append(b.cite(m("draft.discriminant_ok" if fl_ok and worst["level"] != "fail" else "draft.discriminant_mixed",
+                           value=apa(worst["htmt"], 2, True), a=worst["a"], b=worst["b"]), "tab-htmt"))
     hyps = r.get("hypotheses")
     if hyps:
         supported = [h["id"] for h in hyps if h["result"] == "supported"]
-        parts.append(m("draft.hypotheses", n=len(supported), k=len(hyps)) + " ([[tab-hypotheses]])")
+        parts.append(b.cite(m("draft.hypotheses", n=len(supported), k=len(hyps)), "tab-hypotheses"))
         rejected = [h for h in hyps if h["result"] != "supported"]
         for h in rejected[:5]:
             parts.append(m("draft.rejected", id=h["id"], path=arrows(h["path"]), beta=apa(h["std_all"], 3, True),
@@ -187,8 +208,8 @@ def results_paragraph(b: Builder, verdicts: dict) -> str:
     indirect = [e for e in r.get("indirect_effects", []) if e["kind"] == "indirect"]
     if indirect:
         significant = [e for e in indirect if excludes_zero((e["ci_lower"], e["ci_upper"]))]
-        parts.append(m("draft.indirect", n=len(significant), k=len(indirect),
-                       method=b.inference_note(r.get("bootstrap")).rstrip(".")) + " ([[tab-indirect]])")
+        parts.append(b.cite(m("draft.indirect", n=len(significant), k=len(indirect), method=b.method_name()),
+                            "tab-indirect"))
     return m("sentence_separator").join(parts)
 
 
@@ -202,7 +223,8 @@ def method_paragraph(b: Builder) -> str:
     parts.append(m("draft.sample", n=r["n"], rows=r["input"].get("rows", r["n"])))
     parts.append(m(f"draft.estimator.{r.get('estimator', 'ML')}") + m(f"draft.missing.{r.get('missing', 'listwise')}"))
     if r.get("bootstrap"):
-        parts.append(m("draft.bootstrap", method=b.inference_note(r["bootstrap"]).rstrip(".")))
+        how = r["bootstrap"]
+        parts.append(m("draft.bootstrap", method=b.method_name(), draws=how.get("successful"), seed=how.get("seed")))
     if r.get("measurement_bootstrap"):
         parts.append(m("draft.measurement_bootstrap", draws=r["measurement_bootstrap"]["successful"]))
     return m("sentence_separator").join(parts)
