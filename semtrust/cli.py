@@ -88,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="screening thresholds, e.g. speed_fraction=0.5 mahalanobis_alpha=0.001 (see README)")
     fit.add_argument("--lang", choices=("en", "zh"),
                      help="language of the reports (default: the instrument's report_language, else en)")
+    fit.add_argument("--sections", nargs="+", metavar="SECTION",
+                     help="write only these report sections: summary sample measurement fit structural mediation "
+                          "cmb invariance screening missing items correlations contrasts models mi efa warnings "
+                          "reproducibility (default: all)")
     fit.add_argument("--quiet", action="store_true", help="print only the summary")
 
     inst = sub.add_parser("instrument", help="list or show the bundled instruments")

@@ -1,11 +1,13 @@
 """EFA and common-method bias against psych and lavaan (tests/conformance/make_efa_cmb_fixtures.R)."""
 import json
+from html import unescape
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.optimize import linear_sum_assignment
 
+from semtrust.report.format import tex_text
 from conftest import html_captions, tex_captions, CONFORMANCE
 from semtrust.assessment import efa
 from semtrust.estimation.ml import SEM
@@ -252,7 +254,7 @@ def test_fit_command_writes_efa_and_cmb(tmp_path):
     tex = (tmp_path / "report.tex").read_text(encoding="utf-8")
     captions = html_captions(html)
     assert [n for n, _ in captions] == list(range(1, len(captions) + 1))   # numbered in order, no gaps
-    assert [title for _, title in captions] == tex_captions(tex)            # the same tables in both
+    assert [tex_text(unescape(title)) for _, title in captions] == tex_captions(tex)   # the same tables in both
     assert "Common-method-bias models" in tex_captions(tex)
     for report in (html, tex):
         assert "Exploratory factor analysis" in report

@@ -73,7 +73,8 @@ def report_document(results: dict, lang: str | None = None, sections: list[str] 
     """The report document of a result dictionary, in ``lang`` (default: the run's ``lang``
     setting, else English)."""
     from semtrust.report.sections import build_document
-    return build_document(results, lang or report_language(results), sections)
+    return build_document(results, lang or report_language(results),
+                          sections or (results.get("config") or {}).get("sections"))
 
 
 def report_language(results: dict) -> str:

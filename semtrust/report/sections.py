@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from semtrust.config import REPORT_SECTIONS
 from semtrust.report.catalogue import Messages
 from semtrust.report.diagram import layout, to_svg, to_tikz
 from semtrust.report.document import (
@@ -812,9 +813,6 @@ def reproducibility(b: Builder) -> Section:
 BUILDERS = (summary, sample, measurement, model_fit, structural, mediation, method_bias, invariance,
             screening, missing_data, item_descriptives, correlations, contrasts, competing_models,
             modification_indices, efa, warnings, reproducibility)
-SECTION_IDS = ("summary", "sample", "measurement", "fit", "structural", "mediation", "cmb", "invariance",
-               "screening", "missing", "items", "correlations", "contrasts", "models", "mi", "efa", "warnings",
-               "reproducibility")
 
 
 def build_document(results: dict, lang: str = "en", sections: list[str] | None = None) -> Document:
@@ -827,8 +825,8 @@ def build_document(results: dict, lang: str = "en", sections: list[str] | None =
                    appendix_title=b.m("sections.appendix"), note=b.m("notes.general"))
     if not results.get("fit"):
         return doc
-    for build, sid in zip(BUILDERS, SECTION_IDS):
-        if sections is None or sid in sections:
+    for build, sid in zip(BUILDERS, REPORT_SECTIONS, strict=True):
+        if not sections or sid in sections:
             doc.add(build(b))
     doc.number()
     return doc
