@@ -16,9 +16,11 @@ semtrust.errors.InputError: options: 'ci: wald' must be one of percentile, bc, b
 """
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
 
-from semtrust.errors import InputError
+from semtrust.errors import InputError, shown
 from semtrust.io.formats import FORMATS
 
 DEFAULT_SEED = 20261123
@@ -29,13 +31,14 @@ REPORT_SECTIONS = ("summary", "sample", "measurement", "fit", "structural", "med
                    "screening", "missing", "items", "correlations", "contrasts", "models", "mi", "efa", "warnings",
                    "reproducibility")
 ESTIMATORS = ("ML", "MLR")
-MISSING = ("listwise", "fiml")
+MISSING = ("auto", "listwise", "fiml")
 EFA_EXTRACTIONS = ("minres", "ml")
 EFA_ROTATIONS = ("oblimin", "promax", "varimax", "none")
 CHOICES = {"format": FORMATS, "ci": CI_METHODS, "estimator": ESTIMATORS, "missing": MISSING,
            "efa_extraction": EFA_EXTRACTIONS, "efa_rotation": EFA_ROTATIONS, "lang": REPORT_LANGUAGES}
 PATH_KEYS = ("data", "mapping", "model", "out")
 NOT_ECHOED = ("out", "workers")   # where and how fast a run goes does not change its results
+INPUT_KEYS = ("data", "study", "mapping", "model", "instrument")   # the keys that can name input files
 _TYPE_NAMES = {"int": "a whole number", "str": "a text", "list": "a list", "dict": "a mapping",
                "bool": "true or false"}
 
@@ -64,7 +67,7 @@ class RunConfig:
     efa_rotation: str = "oblimin"
     measurement_bootstrap: int = 1000
     estimator: str = "ML"
-    missing: str = "listwise"
+    missing: str = "auto"          # FIML when any analysed answer is missing, else listwise
     bootstrap: int = 5000
     ci: str = "percentile"
     workers: int | None = None
@@ -85,7 +88,7 @@ class RunConfig:
         values = {}
         for key, value in options.items():
             if not isinstance(key, str) or key not in known:
-                raise InputError(f"{where}: unknown key '{key}'; the keys are {', '.join(known)}")
+                raise InputError(f"{where}: unknown key {shown(key)}; the keys are {', '.join(known)}")
             if value is not None:
                 values[key] = check_value(key, value, where)
         return replace(base or cls(), **values)
@@ -98,8 +101,29 @@ class RunConfig:
         return self
 
     def echo(self) -> dict:
-        """The configuration as results.json records it (``config``)."""
-        return {k: v for k, v in asdict(self).items() if k not in NOT_ECHOED}
+        """The configuration as results.json records it (``config``); input files by their
+        :meth:`relative` path, so moving a project does not change it."""
+        echoed = {k: v for k, v in asdict(self).items() if k not in NOT_ECHOED}
+        return {**echoed, **{key: self.relative(path) for key, path in self.input_files().items()}}
+
+    def input_files(self) -> dict[str, str]:
+        """The run's input files (``{key: path}``): the data, study, mapping, model and
+        instrument files that exist (a model may also be syntax text, an instrument a bundled id)."""
+        return {key: value for key in INPUT_KEYS
+                if isinstance(value := getattr(self, key), str) and os.path.isfile(value)}
+
+    def relative(self, path: str) -> str:
+        """``path`` relative to the study file's folder (to the working folder without a study
+        file), with ``/`` separators: what results.json records instead of an absolute path.
+
+        >>> RunConfig(study="/home/ana/project/study.yaml").relative("/home/ana/project/data/wjx.xlsx")
+        'data/wjx.xlsx'
+        """
+        base = Path(self.study).resolve().parent if self.study else os.getcwd()
+        try:
+            return Path(os.path.relpath(os.path.abspath(path), base)).as_posix()
+        except ValueError:   # another drive (Windows): the file name
+            return Path(path).name
 
 
 def check_value(key: str, value, where: str):
@@ -107,18 +131,18 @@ def check_value(key: str, value, where: str):
     kind = _KINDS[key]
     if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
         wanted = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-        raise InputError(f"{where}: '{key}' must be {_TYPE_NAMES.get(wanted, wanted)}, not {shown}")
+        raise InputError(f"{where}: '{key}' must be {_TYPE_NAMES.get(wanted, wanted)}, not {shown(value)}")
     if key in CHOICES and value not in CHOICES[key]:
-        raise InputError(f"{where}: '{key}: {value}' must be one of {', '.join(CHOICES[key])}")
+        raise InputError(f"{where}: '{key}: {value[:60]}' must be one of {', '.join(CHOICES[key])}")
     if key == "na" and not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
         raise InputError(f"{where}: 'na' lists numeric missing-value codes, e.g. [-99, 999]")
     if key in ("marker", "reverse") and not all(isinstance(v, str) for v in value):
         raise InputError(f"{where}: '{key}' lists column or item ids, e.g. [AT1, AT2]")
     if key == "sections" and not set(value) <= set(REPORT_SECTIONS):
         raise InputError(f"{where}: 'sections' lists report sections: {', '.join(REPORT_SECTIONS)}")
-    if key in ("bootstrap", "workers", "measurement_bootstrap") and value < 0 or key == "scale_points" and not 2 <= value <= 11:
-        raise InputError(f"{where}: '{key}: {value}' is out of range")
+    if (key in ("bootstrap", "workers", "measurement_bootstrap") and value < 0 or key == "scale_points"
+            and not 2 <= value <= 11 or key == "seed" and not 0 <= value < 2 ** 63 or key == "summary" and value < 2):
+        raise InputError(f"{where}: '{key}: {shown(value)}' is out of range; use {_RANGES[key]}")
     if key == "mapping" and isinstance(value, dict):
         from semtrust.io.mapping import check_mapping   # the mapping reader owns its rules
         return check_mapping(value, f"{where}: mapping")
@@ -127,6 +151,8 @@ def check_value(key: str, value, where: str):
     return list(value) if isinstance(value, list) else value
 
 
+_RANGES = {"bootstrap": "0 or more", "workers": "0 or more", "measurement_bootstrap": "0 or more",
+           "scale_points": "2 to 11", "seed": "a whole number from 0 to 2^63 - 1", "summary": "2 or more cases"}
 _KINDS = {"data": str, "format": str, "mapping": (str, dict), "instrument": str, "model": str, "out": str,
           "reverse": list, "scale_points": int, "na": list, "screen": bool, "screening": dict, "id": str,
           "duration": str, "group": str, "summary": int, "marker": list, "efa_extraction": str,

@@ -15,7 +15,7 @@ from typing import Callable
 import pandas as pd
 
 from semtrust.assessment.reliability import item_groups, loadings_table, measurement_model
-from semtrust.assessment.validity import MeasurementQuality, assess_measurement
+from semtrust.assessment.validity import MeasurementQuality, assess_measurement, bootstrap_intervals
 from semtrust.config import RunConfig
 from semtrust.errors import InputError, SemtrustError
 from semtrust.estimation.base import FittedModel
@@ -23,6 +23,7 @@ from semtrust.estimation.ml import SEM
 from semtrust.io.mapping import find_column, map_items, read_mapping
 from semtrust.io.survey import code_items, input_hash, read_summary_matrix, read_survey
 from semtrust.model.instrument import load_instrument
+from semtrust.model.partable import build_parameter_table
 from semtrust.model.syntax import parse_model
 from semtrust.results import Study
 from semtrust.screening.careless import ScreeningRules, screen_survey
@@ -83,19 +84,23 @@ def run(config: RunConfig, data: pd.DataFrame | None = None, *,
     last bits of the results depend on the machine load."""
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(1):
-        return _run(config.resolved(), data, progress, progress_bar)
+    from semtrust.estimation.bootstrap import ResamplingPool
+
+    config = config.resolved()
+    with threadpool_limits(1), ResamplingPool(config.workers) as pool:
+        return _run(config, data, progress, progress_bar, pool)
 
 
-def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) -> Study:
+def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, pool) -> Study:
     """The fitting steps, in order: (1) the model, (2) the data (read, map, code, screen,
     missing data), (3) the measurement model and its assessment, (4) EFA and common-method
-    bias, (5) the structural model, effects and competing models, (6) groups."""
+    bias, (5) the structural model, effects and competing models, (6) groups. Both bootstraps
+    go to the worker ``pool`` as soon as their model is fitted, and are collected last."""
     data_source = frame if frame is not None else config.data
     data_path = "<DataFrame>" if frame is not None else config.data
     instrument, model_path, reverse = config.instrument, config.model, config.reverse
     scale_points, missing_codes, seed = config.scale_points, config.na, config.seed
-    bootstrap, ci, workers, group, summary_n = config.bootstrap, config.ci, config.workers, config.group, config.summary
+    bootstrap, ci, group, summary_n = config.bootstrap, config.ci, config.group, config.summary
     estimator, missing, markers, mapping = config.estimator, config.missing, config.marker, config.mapping
     rules = screening_rules(config)
     screen = config.screen
@@ -118,16 +123,19 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) 
         if group:
             raise InputError("--group needs raw data; a summary matrix holds one group")
         cov, info = read_summary_matrix(data_source, items, summary_n)
-        input_info = {"data": str(data_path), "sha256": input_hash(data_source),
+        input_info = {**_data_file(config, frame), "sha256": input_hash(data_source),
                       **info, "rows": summary_n, "complete_rows": summary_n, "dropped_incomplete": 0,
                       "reversed_items": []}
         complete, table_frame, screening, missing_data = None, None, None, None
         warnings.append("summary-data input: Cronbach's alpha and the bootstrap need raw data; "
                         "effect CIs are Monte Carlo")
         ci = "mc"
+        missing = "listwise" if missing == "auto" else missing
     else:
         table = read_survey(data_source, config.format if config.format != "auto" else None)
         item_map = _map_columns(table, items, inst, mapping)
+        if isinstance(mapping, str):
+            item_map.source = config.relative(mapping)
         for line in table.log + item_map.log_lines():
             progress(line)
         if group:
@@ -154,6 +162,9 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) 
             if screened.empty:
                 raise InputError(f"{data_path}: screening excluded all {len(coded.frame)} responses; see the "
                                  "rules with --screen-flag/--screen-skip, or skip screening with --no-screen")
+        if missing == "auto":
+            missing, note = missing_treatment(screened, spec)
+            warnings += note
         missing_data = missing_data_report(screened, "full-information ML (FIML)" if missing == "fiml"
                                            else "listwise deletion")
         complete = screened.dropna()
@@ -170,33 +181,51 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) 
             if dropped:
                 warnings.append(f"{dropped} of {len(screened)} responses have missing item answers and were "
                                 "dropped (listwise deletion)")
-        input_info = {"data": str(data_path), "sha256": input_hash(data_source),
+        input_info = {**_data_file(config, frame), "sha256": input_hash(data_source),
                       "format": table.format, "encoding": table.encoding, "rows": len(coded.frame),
                       "complete_rows": len(complete), "analysed_rows": len(analysed), "dropped_incomplete": dropped,
                       "reversed_items": list(coded.reversed), "labels_decoded": coded.labels_decoded,
                       "scale_points": points, "missing_codes": list(missing_codes),
-                      **_export_info(table, item_map)}
+                      **_export_info(table, item_map, config)}
         table_frame = table.frame.loc[analysed.index]
         cov = None
 
     def fit(syntax):
-        if cov is not None:
-            return SEM(syntax).fit(cov=cov, n=summary_n, estimator=estimator, missing=missing)
-        return SEM(syntax).fit(analysed, estimator=estimator, missing=missing)
+        try:
+            if cov is not None:
+                return SEM(syntax).fit(cov=cov, n=summary_n, estimator=estimator, missing=missing)
+            return SEM(syntax).fit(analysed, estimator=estimator, missing=missing)
+        except InputError as error:   # the data's problems name the data file
+            raise InputError(f"{data_path}: {error}" if str(data_path) not in str(error) else str(error)) from None
+
+    if cov is None and len(analysed) <= len(items) and screening is not None and len(screening.exclusions):
+        removed = [f"{s.rule} {s.excluded}" for s in screening.steps.itertuples() if s.excluded]
+        raise InputError(f"{data_path}: screening excluded {len(screening.exclusions)} of {screening.n_screened} "
+                         f"responses ({', '.join(removed)}), leaving {len(analysed)} for {len(items)} items; check "
+                         "those rules (e.g. --id names a column whose values repeat) or switch one off with "
+                         "--screen-skip RULE")
 
     groups = item_groups(spec)
     n = summary_n or len(analysed)
     progress(f"fitting the measurement model ({len(groups)} factors, {len(items)} indicators, n = {n})")
     cfa_spec = measurement_model(spec)
     measurement = None if cfa_spec is None else fit(cfa_spec)
+    measurement_draws = None
+    if config.measurement_bootstrap > 0 and measurement is not None and measurement.data is not None:
+        measurement_draws = pool.submit(measurement, config.measurement_bootstrap, seed)
+    if markers and complete is None:
+        raise InputError("--marker needs raw data: the EFA and common-method-bias tests are skipped for a summary matrix")
+    progress("fitting the structural model")
+    structural = fit(spec)
+    fiml_effects = missing == "fiml" and ci != "mc" and bootstrap > 0
+    if fiml_effects:
+        ci = "mc"
+    effect_draws = _start_effects(pool, structural, bootstrap, ci, seed)
     progress("assessing the measurement model (reliability, validity, normality)")
-    quality = assess_measurement(complete, groups, measurement, draws=config.measurement_bootstrap, seed=seed,
-                                 workers=workers, progress=progress, progress_bar=progress_bar)
+    quality = assess_measurement(complete, groups, measurement, progress=progress)
     warnings += _normality_warning(quality, measurement)
     loadings = loadings_table(measurement, groups) if measurement is not None else pd.DataFrame()
     efa_result = cmb_result = None
-    if markers and complete is None:
-        raise InputError("--marker needs raw data: the EFA and common-method-bias tests are skipped for a summary matrix")
     if complete is not None and measurement is not None:
         # the CMB models are ML fits to the complete responses: compare them with the same CFA
         same_cfa = measurement if (estimator, missing) == ("ML", "listwise") else None
@@ -207,14 +236,10 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) 
         warnings += extra_warnings
         if same_cfa is None:
             warnings.append(f"the EFA and common-method-bias tests use ML on the {len(complete)} complete responses")
-    # (5) the structural model, its effects and the competing models
-    progress("fitting the structural model")
-    structural = fit(spec)
+    # (5) the structural model (fitted above), its effects and the competing models
     hypotheses = hypothesis_table(structural, inst) if inst is not None and model_path is None else None
-    if missing == "fiml" and ci != "mc" and bootstrap > 0:
+    if fiml_effects:
         warnings.append("FIML: the effect CIs are Monte Carlo (the bootstrap refits complete data only)")
-        ci = "mc"
-    effects, resampling = _effects(structural, bootstrap, ci, seed, workers, progress, progress_bar)
     progress("comparing alternative models")
     comparison = model_comparison(spec, structural, measurement, inst if model_path is None else None, fit)
     # (6) groups
@@ -227,6 +252,12 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) 
                                        (measurement or structural).fit_measures.npar + len(items), data_path)
         invariance_result, group_paths = _groups(spec, cfa_spec, complete, table_frame.loc[complete.index],
                                                  group, progress)
+    # the resampling, last: the workers refitted while the stages above ran
+    if measurement_draws is not None:
+        progress(f"bootstrapping CR, AVE and HTMT ({config.measurement_bootstrap} resamples)")
+        quality.intervals = bootstrap_intervals(measurement, groups, config.measurement_bootstrap, seed,
+                                                sample=measurement_draws.result(progress_bar))
+    effects, resampling = _effects(structural, effect_draws, bootstrap, ci, seed, progress, progress_bar)
     for fitted in (measurement, structural):
         if fitted is not None:
             warnings += [w for w in fitted.warnings if w not in warnings]
@@ -246,8 +277,16 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) 
                        group_paths=group_paths, efa=efa_result, cmb=cmb_result, warnings=warnings,
                        estimator=estimator, missing=missing,
                        screening=screening, cleaned=None if screening is None else table.frame.loc[screening.kept],
-                       missing_data=missing_data,
+                       missing_data=missing_data, input_files=config.input_files(),
                        config=replace(config, lang=config.lang or (inst and inst.report_language) or "en").echo())
+
+
+def _data_file(config: RunConfig, frame: pd.DataFrame | None) -> dict:
+    """results.json ``input``: the data file's name and its path relative to the study file
+    (to the working folder without one), never an absolute path."""
+    if frame is not None:
+        return {"data": "<DataFrame>", "path": None}
+    return {"data": Path(config.data).name, "path": config.relative(config.data)}
 
 
 def _marker_scores(table, markers: list[str], complete: pd.DataFrame, points, labels,
@@ -301,13 +340,15 @@ def _map_columns(table, items, inst, mapping):
     return map_items(table, items, inst, read_mapping(mapping), str(mapping), checks)
 
 
-def _export_info(table, item_map) -> dict:
-    """What the reader and the item mapping did, for results.json ``input``."""
+def _export_info(table, item_map, config: RunConfig) -> dict:
+    """What the reader and the item mapping did, for results.json ``input`` (naming the data
+    file by its relative path, as ``input.path`` does)."""
+    shown = config.relative(table.path) if config.data is not None else table.path
     return {"platform": table.platform, "download": table.download, "id_column": table.id_column,
             "duration_column": table.duration_column, "mapping": item_map.to_dict(),
             "missing_reasons": {item: table.missing_reasons[column] for item, column in item_map.columns.items()
                                 if column in table.missing_reasons},
-            "reader_log": list(table.log)}
+            "reader_log": [line.replace(table.path, shown) for line in table.log]}
 
 
 def _check_group_sizes(table_frame, group, variables: int, npar: int, data_path) -> list[str]:
@@ -354,23 +395,37 @@ def _groups(spec, cfa_spec, complete, table_frame, group, progress):
     return result, group_path_tests(spec, data, group, base)
 
 
-def _effects(structural: FittedModel, draws: int, ci: str, seed: int, workers: int | None,
-             progress, progress_bar) -> tuple[pd.DataFrame, dict | None]:
-    """Indirect and total effects with bootstrap (or Monte Carlo) intervals."""
+def _start_effects(pool, structural: FittedModel, draws: int, ci: str, seed: int):
+    """Start the resampling of the effects: None when there is none (no effects, no draws),
+    else the function ``(progress, progress_bar) -> Draws`` that collects it (the bootstrap
+    goes to the workers now; Monte Carlo draws are made when collected)."""
     from semtrust.estimation import bootstrap as resampling
     from semtrust.structural.effects import enumerate_effects
 
     if ci not in resampling.CI_METHODS + ("mc",):
         raise InputError(f"--ci {ci}: use percentile, bc, bca or mc")
     if not (enumerate_effects(structural, contrasts=False) or structural.partable.definitions) or draws <= 0:
-        return effects_table(structural), None
+        return None
     if ci == "mc":
-        progress(f"Monte Carlo CIs of the effects ({draws} draws)")
-        sample = resampling.monte_carlo(structural, draws, seed)
-    else:
+        def monte_carlo(progress, progress_bar):
+            progress(f"Monte Carlo CIs of the effects ({draws} draws)")
+            return resampling.monte_carlo(structural, draws, seed)
+        return monte_carlo
+    pending = pool.submit(structural, draws, seed, jackknife=ci == "bca")
+
+    def bootstrapped(progress, progress_bar):
         progress(f"bootstrapping the effects ({draws} resamples{', with jackknife for BCa' if ci == 'bca' else ''})")
-        sample = resampling.bootstrap(structural, draws, seed, workers=workers, jackknife=ci == "bca",
-                                      progress=progress_bar)
+        return pending.result(progress_bar)
+    return bootstrapped
+
+
+def _effects(structural: FittedModel, collect, draws: int, ci: str, seed: int,
+             progress, progress_bar) -> tuple[pd.DataFrame, dict | None]:
+    """Indirect and total effects with the bootstrap (or Monte Carlo) intervals that
+    ``collect`` (from :func:`_start_effects`) returns, or delta-method ones without it."""
+    if collect is None:
+        return effects_table(structural), None
+    sample = collect(progress, progress_bar)
     info = {"method": sample.method, "draws": draws, "successful": len(sample.theta), "failed": sample.failed,
             "seed": seed, "ci": "percentile" if ci == "mc" else ci, "level": 0.95}
     return effects_table(structural, sample, "percentile" if ci == "mc" else ci), info
@@ -389,6 +444,19 @@ def read_model(model: str) -> tuple[str, str]:
         return path.read_text(encoding="utf-8-sig"), str(path)
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text; save the model file as UTF-8") from None
+
+
+def missing_treatment(responses: pd.DataFrame, spec) -> tuple[str, list[str]]:
+    """``--missing auto``: full-information ML when any analysed answer is missing (what Mplus and
+    AMOS users expect), listwise deletion when none is; a model with observed exogenous
+    covariates, which FIML does not fit yet, keeps listwise deletion and says so."""
+    if not responses.isna().to_numpy().any():
+        return "listwise", []
+    covariates = build_parameter_table(spec).covariates
+    if covariates:
+        return "listwise", [f"answers are missing, but FIML does not yet fit models with observed exogenous "
+                            f"predictors ({', '.join(covariates)}): incomplete responses are dropped (listwise)"]
+    return "fiml", []
 
 
 def screening_rules(config: RunConfig) -> ScreeningRules | None:

@@ -93,7 +93,7 @@ def test_same_input_same_bytes(example_run, tmp_path):
     out, _ = example_run
     assert semtrust("fit", "example_data/trust_survey.csv", "--out", tmp_path, "--quiet", "--bootstrap", "300",
                     "--measurement-bootstrap", "200", "--workers", "1").returncode == 0
-    for name in ("results.json", "report.html", "report.tex"):
+    for name in ("results.json", "report.html", "report.tex", "report.docx", "tables.xlsx"):
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
 
 

@@ -162,21 +162,21 @@ def test_docx_has_the_tables_of_the_html(which, request, tmp_path):
     results = request.getfixturevalue(which)
     paths = write_reports(results, tmp_path)
     parser = _Tables()
-    parser.feed(paths["html"].read_text(encoding="utf-8"))
-    word = _word_tables(paths["docx"])
+    parser.feed(paths["report.html"].read_text(encoding="utf-8"))
+    word = _word_tables(paths["report.docx"])
     assert len(word) == len(parser.tables) == len(report_document(results).tables())
     for html_rows, word_rows in zip(parser.tables, word):
         assert [[t.replace(" ", "") for t in r] for r in html_rows] == \
             [[t.replace(" ", "") for t in r] for r in word_rows]
     import docx
-    document = docx.Document(paths["docx"])
+    document = docx.Document(paths["report.docx"])
     assert document.inline_shapes and len(document.inline_shapes) == 1        # the path diagram, as PNG
     fonts = document.styles["Normal"].element.rPr.rFonts
     assert fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "SimSun"
     captions = [p.text for p in document.paragraphs if re.fullmatch(r"Table \d+", p.text)]
     assert captions == [f"Table {k}" for k in range(1, len(word) + 1)]        # "Table n" line above each
     from openpyxl import load_workbook
-    book = load_workbook(paths["xlsx"])
+    book = load_workbook(paths["tables.xlsx"])
     assert book.sheetnames == [f"Table{k}" for k in range(1, len(word) + 1)]
 
 
@@ -184,7 +184,7 @@ def test_docx_has_the_tables_of_the_html(which, request, tmp_path):
 def test_docx_converts_with_libreoffice(example, tmp_path):
     paths = write_reports(example, tmp_path, lang="zh")
     done = subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless",
-                           "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), str(paths["docx"])],
+                           "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), str(paths["report.docx"])],
                           capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "pdf" / "report.pdf").stat().st_size > 50_000
@@ -195,7 +195,7 @@ def test_docx_converts_with_libreoffice(example, tmp_path):
 def test_latex_compiles_without_overfull_boxes(which, lang, request, tmp_path):
     paths = write_reports(request.getfixturevalue(which), tmp_path, lang=lang)
     for _ in range(2):     # the second run fills in the contents and the references
-        done = subprocess.run(["xelatex", "-interaction=nonstopmode", "-halt-on-error", paths["tex"].name],
+        done = subprocess.run(["xelatex", "-interaction=nonstopmode", "-halt-on-error", paths["report.tex"].name],
                               cwd=tmp_path, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stdout[-2000:]
     log = (tmp_path / "report.log").read_text(errors="replace")
@@ -203,8 +203,8 @@ def test_latex_compiles_without_overfull_boxes(which, lang, request, tmp_path):
     overfull = [float(x) for x in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)]
     assert all(x <= 1.0 for x in overfull), overfull
     assert (tmp_path / "report.pdf").stat().st_size > 30_000
-    assert tex_captions(paths["tex"].read_text(encoding="utf-8")) == \
-        [tex_text(html.unescape(t)) for _, t in html_captions(paths["html"].read_text(encoding="utf-8"))]
+    assert tex_captions(paths["report.tex"].read_text(encoding="utf-8")) == \
+        [tex_text(html.unescape(t)) for _, t in html_captions(paths["report.html"].read_text(encoding="utf-8"))]
 
 
 def _layout_tool():
@@ -219,7 +219,7 @@ def test_html_fits_1400_and_420_px_in_chromium(example, tmp_path):
     paths = write_reports(example, tmp_path)
     tool = _layout_tool()
     for width in (1400, 420):
-        window, document, sticking_out = tool.layout(paths["html"], width, tmp_path)
+        window, document, sticking_out = tool.layout(paths["report.html"], width, tmp_path)
         assert window == width and document <= width and sticking_out == [], (width, document, sticking_out)
 
 

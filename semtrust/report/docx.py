@@ -17,7 +17,6 @@ References to tables become links to bookmarks on their captions.
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from docx import Document as WordDocument
 from docx.enum.section import WD_ORIENT, WD_SECTION
@@ -306,6 +305,8 @@ def build_docx(doc: Document):
     return word
 
 
-def write_docx(doc: Document, path: Path) -> Path:
-    build_docx(doc).save(path)
-    return reproducible_zip(path)
+def docx_bytes(doc: Document) -> bytes:
+    """report.docx as the bytes to write."""
+    buffer = io.BytesIO()
+    build_docx(doc).save(buffer)
+    return reproducible_zip(buffer.getvalue())

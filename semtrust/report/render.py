@@ -13,12 +13,14 @@ True
 """
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from semtrust.io.output_folder import OutputFolder
 from semtrust.report.catalogue import Messages
 from semtrust.report.document import CELL_PADDING_CM, LANDSCAPE_CM, PORTRAIT_CM, Document, Table, table_font_size
 from semtrust.report.format import tex_escape, tex_text
@@ -86,7 +88,7 @@ def render_report(results: dict, kind: str, lang: str | None = None) -> str:
     return render_document(report_document(results, lang), kind)
 
 
-def write_tables_xlsx(doc: Document, path: Path) -> Path:
+def tables_xlsx(doc: Document) -> bytes:
     """Every table of the report on its own sheet (title, header, rows with the raw numbers,
     notes), so the numbers can be re-formatted for a journal's template."""
     from openpyxl import Workbook
@@ -109,37 +111,39 @@ def write_tables_xlsx(doc: Document, path: Path) -> Path:
             sheet.append(values)
         for note in table.notes:
             sheet.append([doc.plain_text(note)])
-    book.save(path)
-    return reproducible_zip(path)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return reproducible_zip(buffer.getvalue())
 
 
-def write_reports(results: dict, out_dir: Path, lang: str | None = None) -> dict[str, Path]:
-    """results.json, report.html, report.tex, report.docx and tables.xlsx in ``out_dir``."""
-    from semtrust.report.docx import write_docx
+def report_files(results: dict, lang: str | None = None) -> dict[str, bytes]:
+    """results.json, report.html, report.tex, report.docx and tables.xlsx of a result
+    dictionary, as the bytes to write (the report in ``lang``, default the run's)."""
+    from semtrust.report.docx import docx_bytes
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"json": out_dir / "results.json", "html": out_dir / "report.html", "tex": out_dir / "report.tex",
-             "docx": out_dir / "report.docx", "xlsx": out_dir / "tables.xlsx"}
-    paths["json"].write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     doc = report_document(results, lang)
-    paths["html"].write_text(render_document(doc, "html"), encoding="utf-8")
-    paths["tex"].write_text(render_document(doc, "tex"), encoding="utf-8")
-    write_docx(doc, paths["docx"])
-    write_tables_xlsx(doc, paths["xlsx"])
-    return paths
+    return {"results.json": (json.dumps(results, indent=2, ensure_ascii=False) + "\n").encode(),
+            "report.html": render_document(doc, "html").encode(),
+            "report.tex": render_document(doc, "tex").encode(),
+            "report.docx": docx_bytes(doc), "tables.xlsx": tables_xlsx(doc)}
 
 
-def write_screening_files(screening, cleaned, out_dir: Path) -> dict[str, Path]:
+def write_reports(results: dict, out_dir: str | Path, lang: str | None = None) -> dict[str, Path]:
+    """Write :func:`report_files` into the output folder ``out_dir`` (all or none; see
+    :mod:`semtrust.io.output_folder`); returns ``{file name: path}``."""
+    files = report_files(results, lang)
+    with OutputFolder(out_dir) as folder:
+        return folder.commit(files)
+
+
+def screening_files(screening, cleaned) -> dict[str, bytes]:
     """``cleaned_data.csv`` (the input rows that passed screening, cells as read) and
     ``exclusions.csv`` (one line per excluded or flagged respondent, with the rule and reason),
     UTF-8 with a BOM so spreadsheet programs show Chinese text."""
     import pandas as pd
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"cleaned": out_dir / "cleaned_data.csv", "exclusions": out_dir / "exclusions.csv"}
-    cleaned.to_csv(paths["cleaned"], index=False, encoding="utf-8-sig", lineterminator="\n")
     log = pd.concat([screening.exclusions.assign(action="excluded"), screening.flags.assign(action="flagged")],
                     ignore_index=True)
     log = log[["row", "respondent_id", "step", "rule", "action", "reason"]].sort_values(["row", "step"], kind="stable")
-    log.to_csv(paths["exclusions"], index=False, encoding="utf-8-sig", lineterminator="\n")
-    return paths
+    return {name: frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+            for name, frame in (("cleaned_data.csv", cleaned), ("exclusions.csv", log))}

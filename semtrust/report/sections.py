@@ -551,7 +551,9 @@ def method_bias(b: Builder) -> Section | None:
                                                        if share < th["harman_share"] else m("verdict.not_met"))],
             [Cell(m("cmb.harman_factor")), Cell(apa(100 * cmb["harman"]["factor_share"], 1) + " %",
                                                 cmb["harman"]["factor_share"], "number"), Cell("—"), Cell("—")]]
-    if one.get("delta_chisq") is not None:
+    if one.get("delta_chisq") is not None and one.get("pvalue_difference") is None:   # one construct: the same model
+        rows.append([Cell(m("cmb.one_factor")), Cell(m("cmb.same_model")), Cell(m("cmb.one_factor_criterion")), Cell("—")])
+    elif one.get("delta_chisq") is not None:
         worse = one["pvalue_difference"] < 0.05
         rows.append([Cell(m("cmb.one_factor")),
                      Cell(f"Δχ²({integer(one['delta_df']).text}) = {apa(one['delta_chisq'], 2)}, "
