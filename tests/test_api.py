@@ -73,6 +73,7 @@ def test_outputs_match_the_command_line(tmp_path, survey, study):
     for key in ("fit", "parameters", "reliability", "htmt", "indirect_effects", "hypotheses", "screening"):
         assert api[key] == cli[key], key
     assert study.to_html().startswith("<!DOCTYPE html>") and "\\begin{document}" in study.to_latex()
+    assert study.to_docx(tmp_path / "r.docx").read_bytes() == (tmp_path / "out" / "report.docx").read_bytes()
 
 
 def test_summary_matrix_dataframe(survey):
