@@ -81,7 +81,7 @@ def test_summary_verdicts_follow_the_numbers(example, model_run):
     assert "The measurement model fitted the data" in results_text and "[[tab-fit]]" in results_text
     assert "200 resamples" in method_text and "maximum likelihood" in method_text
     doc = report_document(example)
-    assert "25 of 25 hypotheses were supported." in doc.sections[0].blocks[1].text
+    assert "25 of 25 hypotheses were supported ([[tab-hypotheses]])." in doc.sections[0].blocks[1].text
 
 
 def _tables_agree(doc):

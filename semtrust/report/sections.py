@@ -780,10 +780,15 @@ def translate_warning(m: Messages, warning: str) -> str:
 
     >>> translate_warning(Messages("zh"), "12 of 600 responses have missing item answers and were dropped (listwise deletion)")
     '600 份问卷中有 12 份题项有缺失，已按列删除。'
+    >>> translate_warning(Messages("zh"), "ULMC: Heywood case: the variance of M is negative (−0.004); the solution is improper")
+    'ULMC：Heywood 案例：M 的方差为负（−0.004），解不恰当。'
     """
     for pattern, replacement in m.raw("warning_patterns"):
         if re.match(pattern, warning):
             return re.sub(pattern, replacement, warning)
+    source = re.match(r"^([A-Z]+): (.+)$", warning)       # a model's warning under its name, e.g. "ULMC: ..."
+    if source:
+        return source.group(1) + m("prefix_separator") + translate_warning(m, source.group(2))
     return warning
 
 
