@@ -605,8 +605,7 @@ def invariance(b: Builder) -> Section | None:
         if s.get("released"):
             model += " " + m("invariance.released", params=", ".join(s["released"]))
         has = s.get("delta_df") is not None
-        p_model = s.get("pvalue_model", s["pvalue"] if not has else None)
-        p_delta = s.get("pvalue_difference", s.get("pvalue") if has else None)
+        p_model, p_delta = s["pvalue"], s.get("pvalue_difference")
         decision = s.get("decision", "")
         rows.append([Cell(model), num(s["chisq"], 2), integer(s["df"]), pval(p_model) if p_model is not None else Cell("—"),
                      num(s["cfi"], 3, True), num(s["rmsea"], 3, True), num(s["srmr"], 3, True),
