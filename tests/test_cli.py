@@ -6,6 +6,9 @@ import sys
 import pandas as pd
 import pytest
 
+from semtrust.report.format import apa_p
+from semtrust.report.render import report_document
+
 from conftest import CONFORMANCE, ROOT
 
 CONTRACT_FIT = ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper",
@@ -238,5 +241,12 @@ def test_group_comparison_end_to_end(tmp_path):
         assert paths[(row["lhs"], row["rhs"])]["delta_chisq"] == pytest.approx(row["delta_chisq"], abs=1e-3)
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Measurement invariance" in html and "β WeChat Channels" in html
+    # the model's own χ² p and the Δχ² p side by side, in named columns
+    table = next(t for t in report_document(results).tables() if t.id == "tab-invariance")
+    headers = table.header_texts()
+    metric = table.body_texts()[1]
+    assert metric[headers.index("p (model χ²)")] == apa_p(steps["metric"]["pvalue"])
+    assert metric[headers.index("p (Δχ²)")] == apa_p(steps["metric"]["pvalue_difference"])
+    assert metric[headers.index("Δdf")] == str(int(steps["metric"]["delta_df"]))
     assert [m["model"] for m in results["model_comparison"]][:2] == ["hypothesised model",
                                                                       "partial mediation (+1 direct path)"]
