@@ -105,7 +105,11 @@ def _parser() -> argparse.ArgumentParser:
     show = inst_sub.add_parser("show", help="show an instrument or render it as a questionnaire")
     show.add_argument("id", help="instrument id or YAML path")
     show.add_argument("--lang", choices=("zh", "en"), default="zh")
-    show.add_argument("--format", choices=("text", "json", "md", "html"), default="text")
+    show.add_argument("--format", choices=("text", "json", "md", "html", "docx", "wjx"), default="text",
+                      help="md/html: item codes shown (for piloting and export mapping); docx/wjx: the questionnaire "
+                           "respondents see (consent, screening question, demographics, no codes); wjx is the text "
+                           "Wenjuanxing's batch question import reads")
+    show.add_argument("--out", metavar="FILE", help="file to write (required for --format docx)")
 
     sim = sub.add_parser("simulate", help="simulate Likert data from an instrument's hypotheses")
     sim.add_argument("--instrument", required=True, help="instrument id or YAML path")
@@ -303,6 +307,19 @@ def _instrument(args) -> int:
     inst = load_instrument(args.id)
     if args.format == "json":
         print(json.dumps(inst.to_dict(), ensure_ascii=False, indent=2))
+    elif args.format in ("docx", "wjx"):
+        from semtrust.report.questionnaire import to_docx, to_wjx
+        if args.format == "docx":
+            if not args.out:
+                raise InputError("instrument show --format docx: give the Word file to write with --out FILE.docx")
+            Path(args.out).write_bytes(to_docx(inst, args.lang))
+            print(f"Wrote {args.out}")
+        else:
+            text = to_wjx(inst, args.lang)
+            if args.out:
+                Path(args.out).write_text(text, encoding="utf-8")
+            else:
+                print(text, end="")
     elif args.format in ("md", "html"):
         from semtrust.report.render import render
         data = inst.to_dict()

@@ -246,3 +246,26 @@ def test_chinese_report_has_no_english_sentence(model_run, example):
                         texts += [c.text for row in block.rows for c in row]
         left = [run for text in texts for run in ENGLISH_RUN.findall(ALLOWED.sub(" ", text))]
         assert left == [], left
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_questionnaire_respondents_can_answer(lang, tmp_path):
+    """Consent, a screening question, the instruction naming the streamer, every item and
+    attention check, the declared demographics; no construct or item codes."""
+    import docx
+    from semtrust.cli import main
+    from semtrust.model.instrument import load_instrument
+    from semtrust.report.questionnaire import to_wjx
+
+    inst = load_instrument("trust_mechanism")
+    text = to_wjx(inst, lang)
+    stems = re.findall(r"^(\d+)\. (.*)\[单选题\]$", text, re.M)
+    assert [int(n) for n, _ in stems] == list(range(1, 1 + 1 + 51 + 2 + 6))
+    assert text.count("[段落说明]") == 4 and not re.search(r"\b(?:[A-Z]{2}\d|AC\d|H\d+)\b", text)
+    assert stems[1][1] == inst.items[0].text[lang] and stems[-1][1] == inst.demographics[-1].label[lang]
+    assert (("这位主播" in text) if lang == "zh" else ("the streamer" in text))
+    assert main(["instrument", "show", "trust_mechanism", "--format", "docx", "--lang", lang,
+                 "--out", str(tmp_path / "q.docx")]) == 0
+    paragraphs = [p.text for p in docx.Document(tmp_path / "q.docx").paragraphs]
+    assert sum(bool(re.match(r"\d+\. ", p)) for p in paragraphs) == len(stems)
+    assert not any(re.search(r"\b[A-Z]{2}\d\b", p) for p in paragraphs)

@@ -35,7 +35,7 @@ RULE_HEAVY, RULE_LIGHT = 12, 6       # border widths in eighths of a point (1.5 
 STATUS_COLOURS = {"bad": RGBColor(0x8A, 0x3B, 0x00), "review": RGBColor(0x7A, 0x5A, 0x00)}
 
 
-def _fonts(element, latin: str = LATIN_FONT, chinese: str = CHINESE_FONT) -> None:
+def set_fonts(element, latin: str = LATIN_FONT, chinese: str = CHINESE_FONT) -> None:
     """Set a run's or style's fonts: ``latin`` for ASCII and high ANSI, ``chinese`` for East Asian text."""
     rpr = element.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
@@ -52,11 +52,11 @@ def _fonts(element, latin: str = LATIN_FONT, chinese: str = CHINESE_FONT) -> Non
 def _styles(word, lang: str) -> None:
     normal = word.styles["Normal"]
     normal.font.size = Pt(11)
-    _fonts(normal.element)
+    set_fonts(normal.element)
     normal.paragraph_format.space_after = Pt(4)
     for name in ("Title", "Heading 1", "Heading 2"):
         style = word.styles[name]
-        _fonts(style.element)
+        set_fonts(style.element)
         style.font.color.rgb = RGBColor(0, 0, 0)
     word.styles["Title"].font.size = Pt(18)
     word.styles["Heading 1"].font.size = Pt(14)
@@ -296,7 +296,7 @@ def build_docx(doc: Document):
                 if block.style == "code":
                     for line in block.text.splitlines():
                         run = paragraph.add_run(line + "\n")
-                        _fonts(run._r, CODE_FONT, CHINESE_FONT)
+                        set_fonts(run._r, CODE_FONT, CHINESE_FONT)
                         run.font.size = Pt(8.5)
                 else:
                     _runs(paragraph, doc, block.text)
