@@ -222,7 +222,9 @@ def method_paragraph(b: Builder) -> str:
     if scr:
         parts.append(m("draft.screening", screened=scr["n_screened"], excluded=scr["n_excluded"], kept=scr["n_kept"]))
     parts.append(m("draft.sample", n=r["n"], rows=r["input"].get("rows", r["n"])))
-    parts.append(m(f"draft.estimator.{r.get('estimator', 'ML')}") + m(f"draft.missing.{r.get('missing', 'listwise')}"))
+    estimator, missing = r.get("estimator", "ML"), r.get("missing", "listwise")
+    parts.append(m.get(f"draft.estimator.{estimator}", m("draft.estimator.other", estimator=estimator))
+                 + m.get(f"draft.missing.{missing}", m("draft.missing.other", missing=missing)))
     if r.get("bootstrap"):
         how = r["bootstrap"]
         parts.append(m("draft.bootstrap", method=b.method_name(), draws=how.get("successful"), seed=how.get("seed")))
