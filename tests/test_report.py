@@ -269,3 +269,27 @@ def test_questionnaire_respondents_can_answer(lang, tmp_path):
     paragraphs = [p.text for p in docx.Document(tmp_path / "q.docx").paragraphs]
     assert sum(bool(re.match(r"\d+\. ", p)) for p in paragraphs) == len(stems)
     assert not any(re.search(r"\b[A-Z]{2}\d\b", p) for p in paragraphs)
+
+
+def test_report_language_and_sections_come_from_the_run_configuration(example):
+    from semtrust.config import RunConfig
+    from semtrust.errors import InputError
+
+    assert example["config"]["lang"] == "en"                       # the bundled instrument sets none
+    zh = dict(example, config={**example["config"], "lang": "zh", "sections": ["summary", "fit"]})
+    doc = report_document(zh)
+    assert doc.lang == "zh" and [s.id for s in doc.sections] == ["summary", "fit"]
+    assert doc.sections[0].title == "结果摘要" and doc.tables()[1].label == "表 2"
+    with pytest.raises(InputError, match="'lang: fr' must be one of en, zh"):
+        RunConfig.from_options({"lang": "fr"})
+    with pytest.raises(InputError, match="'sections' lists report sections"):
+        RunConfig.from_options({"sections": ["results"]})
+
+
+def test_declared_demographics_profile_in_order_with_labels(example):
+    profile = example["sample"]
+    assert list(profile) == ["gender", "age_group", "education", "monthly_income", "platform", "purchase_frequency"]
+    assert [c["category"] for c in profile["monthly_income"]] == ["<3000", "3000-5999", "6000-9999", ">=10000"]
+    table = next(t for t in report_document(example, "zh").tables() if t.id == "tab-profile")
+    assert table.rows[0][0].text == "性别" and table.rows[1][1].text == "男"
+    assert sum(row[2].value for row in table.rows[1:3]) == example["n"]
