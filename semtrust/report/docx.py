@@ -99,25 +99,29 @@ def _runs(paragraph, doc: Document, text: str, size: float | None = None, italic
         paragraph._p.append(link)
 
 
-def _table_contents_field(word, placeholder: str) -> None:
-    """A Word table-of-contents field; Word fills it in when the fields are updated (F9)."""
+def _table_contents_field(word, doc: Document, hint: str) -> None:
+    """A Word table-of-contents field whose cached result already lists the sections (so
+    LibreOffice and a first look show them); Word refreshes it with page numbers on F9."""
     paragraph = word.add_paragraph()
-    run = paragraph.add_run()
-    for kind, text in (("begin", None), (None, 'TOC \\o "1-2" \\h \\z \\u'), ("separate", None)):
-        if kind:
-            char = OxmlElement("w:fldChar")
-            char.set(qn("w:fldCharType"), kind)
-            char.set(qn("w:dirty"), "true") if kind == "begin" else None
-            run._r.append(char)
-        else:
-            instruction = OxmlElement("w:instrText")
-            instruction.set(qn("xml:space"), "preserve")
-            instruction.text = text
-            run._r.append(instruction)
-    paragraph.add_run(placeholder).italic = True
-    end = OxmlElement("w:fldChar")
-    end.set(qn("w:fldCharType"), "end")
-    paragraph.add_run()._r.append(end)
+
+    def field_char(kind: str) -> None:
+        char = OxmlElement("w:fldChar")
+        char.set(qn("w:fldCharType"), kind)
+        paragraph.add_run()._r.append(char)
+
+    field_char("begin")
+    instruction = OxmlElement("w:instrText")
+    instruction.set(qn("xml:space"), "preserve")
+    instruction.text = 'TOC \\o "1-2" \\h \\z \\u'
+    paragraph.add_run()._r.append(instruction)
+    field_char("separate")
+    lines = [f"{s.number}. {s.title}" for s in doc.main]
+    if doc.appendix:
+        lines += [doc.appendix_title] + [f"{s.number}. {s.title}" for s in doc.appendix]
+    for line in lines:
+        paragraph.add_run(line).add_break()
+    paragraph.add_run(hint).italic = True
+    field_char("end")
 
 
 def _border(cell, side: str, size: int) -> None:
@@ -269,7 +273,7 @@ def build_docx(doc: Document):
     word.add_paragraph(doc.title, style="Title")
     word.add_paragraph(doc.subtitle)
     word.add_heading(m("contents"), level=1)
-    _table_contents_field(word, m("docx.update_contents"))
+    _table_contents_field(word, doc, m("docx.update_contents"))
     note_label, counter = m("note_label"), 0
     appendix_started = False
     for section in doc.sections:
