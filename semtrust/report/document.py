@@ -46,7 +46,8 @@ def text_width(text: str, size: float) -> float:
 @dataclass
 class Cell:
     """One table cell: its display text, the raw value behind it (for tables.xlsx) and how it
-    reads: ``kind`` is text, number, p, ci or verdict; ``status`` ok/review/bad colours a verdict."""
+    reads: ``kind`` is text, number, p, ci, verdict, ref (a link) or code (a path or setting);
+    ``status`` ok/review/bad colours a verdict."""
 
     text: str
     value: object = None

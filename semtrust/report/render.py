@@ -68,6 +68,9 @@ def render_document(doc: Document, kind: str) -> str:
         env.filters["checks"] = _check_marks
     else:
         env.filters["tex"] = tex_text
+        # file paths and JSON may break after a slash or an underscore
+        env.filters["tex_breakable"] = lambda value: tex_text(value).replace("/", "/\\allowbreak{}").replace(
+            "\\_", "\\_\\allowbreak{}")
     return env.get_template(f"report.{kind}.j2").render(**context)
 
 

@@ -801,8 +801,8 @@ def reproducibility(b: Builder) -> Section:
     config = r.get("config") or {}
     if config:
         import json
-        rows = [[Cell(k), Cell("—" if v is None else v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))]
-                for k, v in config.items()]
+        rows = [[Cell(k), Cell("—" if v is None else v if isinstance(v, str) else json.dumps(v, ensure_ascii=False),
+                              kind="code")] for k, v in config.items()]
         blocks.append(Table("tab-config", m("titles.config"), [Column(m("columns.setting"), "l"),
                                                                  Column(m("columns.value"), "l", True)], rows,
                             [m("notes.config")]))
