@@ -72,6 +72,18 @@ def _parser() -> argparse.ArgumentParser:
                      help="auto (default): full-information ML when any analysed answer is missing, else "
                           "listwise; listwise: drop incomplete responses; fiml: every answer, as lavaan's "
                           "missing = \"ml\"")
+    fit.add_argument("--method", choices=("cb", "pls"),
+                     help="cb (default): covariance-based SEM; pls: PLS-SEM with the Hair et al. (2019) report "
+                          "(the run's --bootstrap and --ci percentile|bca; SmartPLS recommends --bootstrap 10000)")
+    fit.add_argument("--weighting", dest="pls_weighting", choices=("path", "factorial", "centroid"),
+                     help="PLS inner weighting scheme (default path, as SmartPLS)")
+    fit.add_argument("--consistent", dest="pls_consistent", action="store_const", const=True,
+                     help="PLS: consistent PLS (PLSc) for the reflective constructs")
+    fit.add_argument("--higher-order", choices=("repeated", "two_stage"),
+                     help="PLS: estimate constructs measured by constructs with repeated indicators (default) "
+                          "or the two-stage approach")
+    fit.add_argument("--no-plspredict", dest="plspredict", action="store_const", const=False,
+                     help="PLS: skip PLSpredict (10 folds x 10 repetitions) and CVPAT")
     fit.add_argument("--efa-extraction", choices=("minres", "ml"),
                      help="EFA extraction: minimum residuals (default, as SPSS/JASP/psych) or maximum likelihood")
     fit.add_argument("--efa-rotation", choices=("oblimin", "promax", "varimax", "none"),
