@@ -245,10 +245,13 @@ def _summary(results: dict, paths: dict) -> None:
         print(f"Screening: {screening['n_excluded']} of {screening['n_screened']} responses excluded"
               + (f" ({', '.join(excluded)})" if excluded else "")
               + (f", {len(screening['flagged'])} flagged" if screening["flagged"] else ""))
-    if results["fit"]["measurement"]:
-        print(line("Measurement model", results["fit"]["measurement"]))
-    print(line("Structural model ", results["fit"]["structural"]))
-    _measurement_summary(results)
+    if results.get("method") == "pls":
+        _pls_summary(results)
+    else:
+        if results["fit"]["measurement"]:
+            print(line("Measurement model", results["fit"]["measurement"]))
+        print(line("Structural model ", results["fit"]["structural"]))
+        _measurement_summary(results)
     if results["hypotheses"]:
         supported = [h["id"] for h in results["hypotheses"] if h["result"] == "supported"]
         print(f"Hypotheses supported: {len(supported)} of {len(results['hypotheses'])}"
@@ -268,6 +271,23 @@ def _summary(results: dict, paths: dict) -> None:
     for warning in results["warnings"]:
         print(f"warning: {warning}")
     print("Wrote " + ", ".join(str(p) for p in paths.values()))
+
+
+def _pls_summary(results: dict) -> None:
+    """PLS-SEM in three lines: the estimator and bootstrap, reliability and validity, R²."""
+    from semtrust.report.format import apa
+
+    pls = results["pls"]
+    how = results["bootstrap"]
+    print(f"PLS-SEM ({results['estimator']}, {pls['settings']['weighting']} weighting"
+          + (f", {how['successful']} {how['ci']} bootstrap resamples)" if how else ", no bootstrap)"))
+    weak = [r["construct"] for r in pls["reliability"]
+            if (r["rhoC"] if "rhoC" in r else r.get("rho_c", 1)) < 0.7 or r["ave"] < 0.5]
+    htmt = max(pls["htmt"], key=lambda r: r["htmt"], default=None)
+    print(f"Reliability (ρ_C ≥ .70) and convergent validity (AVE ≥ .50) met by {len(pls['reliability']) - len(weak)} "
+          f"of {len(pls['reliability'])} constructs" + (f" (not: {', '.join(weak)})" if weak else "")
+          + (f"; largest HTMT {htmt['construct_2']}–{htmt['construct_1']} = {apa(htmt['htmt'], 3, True)}" if htmt else ""))
+    print("R²: " + ", ".join(f"{r['construct']} {apa(r['r2'], 3, True)}" for r in pls["r2"]))
 
 
 def _measurement_summary(results: dict) -> None:

@@ -128,7 +128,8 @@ def _prepare(config: RunConfig, frame: pd.DataFrame | None, progress) -> Prepare
     inst = load_instrument(instrument) if instrument is not None and model_path is None else None
     if model_path is not None:
         model_text, source = read_model(model_path)
-        spec = parse_model(model_text, source)
+        # PLS's formative blocks (<~) name their items as reflective ones do; the PLS parser reads the rest
+        spec = parse_model(model_text.replace("<~", "=~") if config.method == "pls" else model_text, source)
     else:
         model_text = inst.model_syntax()
         spec = parse_model(model_text, f"instrument {inst.id}")
@@ -196,9 +197,10 @@ def _prepare(config: RunConfig, frame: pd.DataFrame | None, progress) -> Prepare
             analysed = screened[screened.notna().any(axis=1)]
             dropped = len(screened) - len(analysed)
             if len(analysed) > len(complete):
-                how = "FIML" if missing == "fiml" else "PLS replaces each missing answer by the item's mean"
+                how = ("FIML), alpha the complete responses" if missing == "fiml"
+                       else "PLS replaces each missing answer by the item's mean)")
                 warnings.append(f"{len(analysed) - len(complete)} of {len(analysed)} responses have missing item "
-                                f"answers; the models use all their answers ({how}), alpha the complete responses")
+                                f"answers; the models use all their answers ({how}")
         else:
             analysed = complete
             if dropped:
@@ -556,7 +558,7 @@ def read_model(model: str) -> tuple[str, str]:
     the syntax itself (text with an operator such as ``=~`` or ``~`` that names no file)."""
     path = Path(model)
     looks_like_syntax = "~" in model and ("\n" in model or not path.suffix)
-    if looks_like_syntax and not path.is_file():
+    if looks_like_syntax and ("\n" in model or not path.is_file()):   # long text is no file name (is_file raises)
         return model, "model"
     if not path.is_file():
         raise InputError(f"{model}: no such model file")
