@@ -281,9 +281,8 @@ def _pls_summary(results: dict) -> None:
     how = results["bootstrap"]
     print(f"PLS-SEM ({results['estimator']}, {pls['settings']['weighting']} weighting"
           + (f", {how['successful']} {how['ci']} bootstrap resamples)" if how else ", no bootstrap)"))
-    weak = [r["construct"] for r in pls["reliability"]
-            if (r["rhoC"] if "rhoC" in r else r.get("rho_c", 1)) < 0.7 or r["ave"] < 0.5]
-    htmt = max(pls["htmt"], key=lambda r: r["htmt"], default=None)
+    weak = [r["construct"] for r in pls["reliability"] if r["rho_c"] < 0.7 or r["ave"] < 0.5]
+    htmt = max((r for r in pls["htmt"] if r["htmt"] is not None), key=lambda r: r["htmt"], default=None)
     print(f"Reliability (ρ_C ≥ .70) and convergent validity (AVE ≥ .50) met by {len(pls['reliability']) - len(weak)} "
           f"of {len(pls['reliability'])} constructs" + (f" (not: {', '.join(weak)})" if weak else "")
           + (f"; largest HTMT {htmt['construct_2']}–{htmt['construct_1']} = {apa(htmt['htmt'], 3, True)}" if htmt else ""))

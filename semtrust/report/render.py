@@ -87,13 +87,26 @@ def config_rows(config: dict | None) -> list[tuple[str, str]]:
 
 
 def render_report(results: dict, kind: str, context: dict | None = None) -> str:
-    """The report of a result dictionary as ``html`` or ``tex`` text."""
+    """The report of a result dictionary as ``html`` or ``tex`` text (a PLS-SEM run's from
+    the ``pls_report`` templates, :mod:`semtrust.report.pls`)."""
+    if results.get("method") == "pls":
+        return render(f"pls_report.{kind}.j2", context or pls_report_context(results))
     return render(f"report.{kind}.j2", context or report_context(results))
+
+
+def pls_report_context(results: dict) -> dict:
+    """The PLS report's sections (Hair et al. 2019 order) and the path diagram."""
+    from semtrust.report.pls import pls_document, tex_cell
+
+    figure = layout(results) if results["paths"] else None
+    return {"r": results, "sections": pls_document(results), "tex_cell": tex_cell,
+            "config_rows": config_rows(results.get("config")),
+            "figure_svg": to_svg(figure) if figure else None, "figure_tikz": to_tikz(figure) if figure else None}
 
 
 def report_files(results: dict) -> dict[str, bytes]:
     """results.json, report.html and report.tex of a result dictionary, as the bytes to write."""
-    context = report_context(results)
+    context = pls_report_context(results) if results.get("method") == "pls" else report_context(results)
     return {"results.json": (json.dumps(results, indent=2, ensure_ascii=False) + "\n").encode(),
             "report.html": render_report(results, "html", context).encode(),
             "report.tex": render_report(results, "tex", context).encode()}

@@ -42,7 +42,7 @@ def pls_block(results: PLSResults, *, prediction: pd.DataFrame | None = None, cv
     """results.json's ``pls`` part for a fitted model and whichever extra analyses were run."""
     block = {
         "settings": {"weighting": results.weighting, "consistent": results.consistent,
-                     "higher_order": list(results.model.higher_order), "ci": results.ci, "level": results.level,
+                     "higher_order": list(results.model.higher_order), "modes": dict(results.model.modes), "ci": results.ci, "level": results.level,
                      "seed": None if results.draws is None else results.draws.seed},
         "fit_measures": json.loads(results.fit_measures.to_json()),
         "parameters": records(results.parameters),
