@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from semtrust.errors import EstimationError, InputError
 from semtrust.estimation.base import FittedModel, Resampler
@@ -60,7 +59,7 @@ from semtrust.model.partable import (
 )
 from semtrust.model.syntax import ModelSyntax, parse_model
 
-Z975 = stats.norm.ppf(0.975)
+Z975 = 1.959963984540054   # scipy.stats.norm.ppf(0.975), written out: importing the engine loads no scipy.stats
 ESTIMATORS = ("ML", "MLR")
 MISSING = ("listwise", "fiml")
 
@@ -253,6 +252,8 @@ def estimate_rows(rows: list[Row], compiled: CompiledModel, theta: np.ndarray, v
 
 def add_inference(frame: pd.DataFrame) -> pd.DataFrame:
     """z, two-sided p and the Wald 95% CI; fixed parameters (se 0) get no z or p."""
+    from scipy import stats
+
     has_se = frame.se > 0
     frame["z"] = np.where(has_se, frame.est / frame.se.where(has_se, 1.0), np.nan)
     frame["pvalue"] = np.where(has_se, 2 * stats.norm.sf(np.abs(frame.z)), np.nan)
@@ -435,21 +436,25 @@ class MLResampler(Resampler):
         self.compiled, self.data, self.theta, self.metric_inv = compiled, data, theta, metric_inv
         self.n = len(data)
         self.start_moments = compiled.moments(theta)
+        self._last: tuple = (None, None)   # the last refit's estimate and its moments
 
     def refit(self, rows: np.ndarray) -> np.ndarray | None:
         sample = self.data[rows]
         centered = sample - sample.mean(axis=0)
         cov = centered.T @ centered / len(sample)
-        estimate, ok = self.compiled.refit(cov, self.theta, self.metric_inv, start_moments=self.start_moments)
+        estimate, ok, at = self.compiled.refit(cov, self.theta, self.metric_inv, start_moments=self.start_moments)
         if not ok:
             try:
                 estimate, _ = self.compiled.estimate(cov, self.theta)
             except (EstimationError, np.linalg.LinAlgError, ValueError):
                 return None
+        self._last = (estimate, at)
         return estimate
 
     def total_sd(self, theta: np.ndarray) -> np.ndarray:
-        return self.compiled.total_sd(theta)
+        # the refit's last gradient computed (I - A)^-1 at its estimate already
+        estimate, at = self._last
+        return self.compiled.total_sd(theta, at=at if theta is estimate else None)
 
 
 def _label_values(theta: np.ndarray, column: str, frame: pd.DataFrame) -> dict:
