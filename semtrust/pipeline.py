@@ -71,6 +71,8 @@ def run(config: RunConfig, data: pd.DataFrame | None = None, *,
     from semtrust.estimation.bootstrap import ResamplingPool
 
     config = config.resolved()
+    if config.method == "pls":
+        _refuse_cb_options(config)
     with threadpool_limits(1), ResamplingPool(config.workers) as pool:
         return _run(config, data, progress, progress_bar, pool)
 
@@ -139,9 +141,6 @@ def _prepare(config: RunConfig, frame: pd.DataFrame | None, progress) -> Prepare
     items = spec.observed
     warnings: list[str] = []
     if summary_n is not None:
-        if config.method == "pls":
-            raise InputError("--summary: PLS-SEM needs raw data (a summary matrix has no construct scores); "
-                             "use --method cb")
         if group:
             raise InputError("--group needs raw data; a summary matrix holds one group")
         cov, info = read_summary_matrix(data_source, items, summary_n)
@@ -334,7 +333,6 @@ def _fit_pls(config: RunConfig, prepared: Prepared, progress, progress_bar) -> S
     from semtrust.structural.paths import pls_hypothesis_table
 
     p = prepared
-    _refuse_cb_options(config, p.ci)
     model_text = p.model_text
     progress(f"estimating the PLS path model ({config.pls_weighting} weighting"
              f"{', PLSc' if config.pls_consistent else ''}, n = {len(p.analysed)}"
@@ -366,23 +364,27 @@ def _fit_pls(config: RunConfig, prepared: Prepared, progress, progress_bar) -> S
                  missing_data=p.missing_data, config=config.echo(), input_files=config.input_files(), pls=analysis)
 
 
-def _refuse_cb_options(config: RunConfig, ci: str) -> None:
-    """CB-SEM settings that PLS cannot honour stop the run (one line) rather than being ignored."""
+def _refuse_cb_options(config: RunConfig) -> None:
+    """CB-SEM settings that PLS cannot honour stop the run (one line, before reading the data)
+    rather than being ignored."""
     if config.estimator != "ML":
         raise InputError(f"--estimator {config.estimator} is a CB-SEM estimator; PLS-SEM has none: drop "
                          "--estimator, or use --method cb")
-    if ci not in ("percentile", "bca"):
-        raise InputError(f"--ci {ci}: PLS-SEM bootstrap intervals are percentile or bca")
+    if config.ci not in ("percentile", "bca"):
+        raise InputError(f"--ci {config.ci}: PLS-SEM bootstrap intervals are percentile or bca")
+    if config.missing == "fiml":
+        raise InputError("--missing fiml is a CB-SEM (likelihood) treatment; PLS-SEM uses auto (mean "
+                         "replacement) or listwise")
     if config.marker:
         raise InputError("--marker: the marker-variable test is part of the CB-SEM report; use --method cb")
+    if config.summary is not None:
+        raise InputError("--summary: PLS-SEM needs raw data (a summary matrix has no construct scores); "
+                         "use --method cb")
 
 
 def pls_missing_treatment(missing: str) -> str:
     """``--missing`` for PLS: auto replaces each missing answer by its item's mean (SmartPLS's and
-    seminr's default), listwise drops incomplete responses; FIML is a likelihood method."""
-    if missing == "fiml":
-        raise InputError("--missing fiml is a CB-SEM (likelihood) treatment; PLS-SEM uses auto (mean "
-                         "replacement) or listwise")
+    seminr's default), listwise drops incomplete responses."""
     return "listwise" if missing == "listwise" else "mean"
 
 
