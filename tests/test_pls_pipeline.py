@@ -11,9 +11,9 @@ import sys
 
 import pandas as pd
 import pytest
+from conftest import CONFORMANCE, ROOT
 
 import semtrust as st
-from conftest import CONFORMANCE, ROOT
 from semtrust.config import RunConfig
 from semtrust.errors import InputError
 
@@ -72,7 +72,7 @@ def test_cli_pls_run_on_the_bundled_example(example_run):
 
 
 def test_pls_results_json_block(primer_study):
-    fixture, study = primer_study
+    _, study = primer_study
     block = study.to_dict()["pls"]
     for key in ("settings", "parameters", "r2", "reliability", "htmt", "htmt2", "fornell_larcker", "cross_loadings",
                 "vif", "f2", "effects", "information_criteria", "statistics", "htmt_inference", "mediation",

@@ -24,7 +24,8 @@ from semtrust.errors import InputError
 from semtrust.estimation.pls.estimate import PLSResults, estimate_pls
 from semtrust.estimation.pls.groups import GroupComparison, compare_groups
 from semtrust.estimation.pls.ipma import ipma as importance_performance
-from semtrust.estimation.pls.predict import cvpat as cross_validated_test, pls_predict
+from semtrust.estimation.pls.predict import cvpat as cross_validated_test
+from semtrust.estimation.pls.predict import pls_predict
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
