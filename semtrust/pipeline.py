@@ -289,13 +289,13 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     # (6) groups
     invariance_result = group_paths = None
     if group:
-        if (estimator, missing) != ("ML", "listwise"):
-            warnings.append(f"the invariance ladder and group path tests use ML on the {len(complete)} complete "
-                            "responses (multi-group MLR and FIML are not available yet)")
+        if missing != "listwise":
+            warnings.append(f"the invariance ladder and group path tests use {estimator} on the {len(complete)} "
+                            "complete responses (multi-group FIML is not available yet)")
         warnings += _check_group_sizes(table_frame.loc[complete.index], group, len(items),
                                        (measurement or structural).fit_measures.npar + len(items), data_path)
         invariance_result, group_paths = _groups(spec, cfa_spec, complete, table_frame.loc[complete.index],
-                                                 group, progress)
+                                                 group, progress, estimator)
     tests = None
     if pool.refitting and (estimator, missing) == ("ML", "listwise"):
         try:   # results.json's modification indices, while the workers refit
@@ -503,7 +503,7 @@ def _check_group_sizes(table_frame, group, variables: int, npar: int, data_path)
             "its estimates are imprecise" for g, n in counts.items() if n < npar]
 
 
-def _groups(spec, cfa_spec, complete, table_frame, group, progress):
+def _groups(spec, cfa_spec, complete, table_frame, group, progress, estimator="ML"):
     """Invariance ladder of the measurement model, then each structural path compared across
     groups on the (partially) metric-invariant structural model."""
     from semtrust.structural.multigroup import (
@@ -515,15 +515,15 @@ def _groups(spec, cfa_spec, complete, table_frame, group, progress):
     data = complete.assign(**{group: _group_labels(table_frame, group)})
     data = data[data[group].notna()]
     progress(f"testing measurement invariance across {group} (configural, metric, scalar, strict)")
-    ladder = invariance(cfa_spec or spec, data, group)
+    ladder = invariance(cfa_spec or spec, data, group, estimator=estimator)
     metric = next(s for s in ladder["steps"] if s["model"].endswith("metric"))
     released = tuple(tuple(r.split(" ", 2)) for r in metric["released"])
     result = {k: v for k, v in ladder.items() if k != "fits"}
     if not any(s.op == "~" for s in spec.statements):
         return result, pd.DataFrame()
     progress(f"comparing each structural path across {group}")
-    base = fit_multigroup(spec, data, group, ("loadings",), group_partial=released)
-    return result, group_path_tests(spec, data, group, base)
+    base = fit_multigroup(spec, data, group, ("loadings",), group_partial=released, estimator=estimator)
+    return result, group_path_tests(spec, data, group, base, estimator)
 
 
 def _start_effects(pool, structural: FittedModel, draws: int, ci: str, seed: int):
@@ -579,14 +579,16 @@ def read_model(model: str) -> tuple[str, str]:
 
 def missing_treatment(responses: pd.DataFrame, spec) -> tuple[str, list[str]]:
     """``--missing auto``: full-information ML when any analysed answer is missing (what Mplus and
-    AMOS users expect), listwise deletion when none is; a model with observed exogenous
-    covariates, which FIML does not fit yet, keeps listwise deletion and says so."""
+    AMOS users expect), listwise deletion when none is. With observed exogenous covariates FIML
+    conditions on them (fixed.x), so a respondent without a covariate value is left out, as lavaan
+    does, and the note says how many."""
     if not responses.isna().to_numpy().any():
         return "listwise", []
-    covariates = build_parameter_table(spec).covariates
-    if covariates:
-        return "listwise", [f"answers are missing, but FIML does not yet fit models with observed exogenous "
-                            f"predictors ({', '.join(covariates)}): incomplete responses are dropped (listwise)"]
+    covariates = [v for v in build_parameter_table(spec).covariates if v in responses.columns]
+    lacking = int(responses[covariates].isna().any(axis=1).sum()) if covariates else 0
+    if lacking:
+        return "fiml", [f"{lacking} respondents lack a value of an observed exogenous predictor "
+                        f"({', '.join(covariates)}) and are left out, as lavaan does with fixed.x"]
     return "fiml", []
 
 

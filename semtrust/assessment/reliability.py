@@ -18,6 +18,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from semtrust.estimation.constraints import numerical_jacobian
 from semtrust.estimation.ml import SEM, SEMResults, Z975
 from semtrust.model.syntax import ModelSyntax
 
@@ -137,18 +138,6 @@ def omega_total(cfa: SEMResults, construct: str, items: list[str]) -> float:
     return float(common / cfa.sample_cov[np.ix_(cols, cols)].sum())
 
 
-def _jacobian(function, theta: np.ndarray) -> np.ndarray:
-    """Central-difference Jacobian of a vector function (steps as estimation.ml.delta_method)."""
-    columns = []
-    for k in range(len(theta)):
-        h = 1e-6 * max(1.0, abs(theta[k]))
-        up, down = theta.copy(), theta.copy()
-        up[k] += h
-        down[k] -= h
-        columns.append((function(up) - function(down)) / (2 * h))
-    return np.column_stack(columns)
-
-
 def standardized_solution(cfa: SEMResults, factors: list[str] | None = None) -> pd.DataFrame:
     """std.all of every loading and the correlation of every pair of ``factors`` (default: all
     latent variables) with delta-method SE, z, p and Wald 95% CI, as lavaan's
@@ -177,7 +166,7 @@ def standardized_solution(cfa: SEMResults, factors: list[str] | None = None) -> 
         return np.concatenate([A[li, lj] * sd[lj] / sd[li], total[ci, cj] / (sd[ci] * sd[cj])])
 
     est = values(cfa.theta)
-    jac = _jacobian(values, cfa.theta)
+    jac = numerical_jacobian(values, cfa.theta)
     se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, cfa.vcov, jac), 0, None))
     frame = pd.DataFrame(labels, columns=["lhs", "op", "rhs"]).assign(est=est, se=se)
     frame["z"] = np.where(se > 0, est / np.where(se > 0, se, 1), np.nan)

@@ -255,21 +255,22 @@ class CompiledModel:
         return np.sqrt(np.clip(((E @ S) * E).sum(axis=1), 0, None))
 
     def refit(self, sample_cov: np.ndarray, start: np.ndarray, metric_inv: np.ndarray, *,
-              tol: float = 1e-6, max_iter: int = 60,
-              start_moments: tuple | None = None) -> tuple[np.ndarray, bool, tuple | None]:
+              tol: float = 1e-6, max_iter: int = 60, start_moments: tuple | None = None,
+              sample_mean: np.ndarray | None = None) -> tuple[np.ndarray, bool, tuple | None]:
         """BFGS from ``start`` with ``metric_inv`` (the inverse of twice the information at the
         full-sample estimates) as the initial inverse Hessian. A bootstrap resample changes only
         the sample covariance, so a dozen gradient evaluations reach the optimum, where Fisher
         scoring would recompute the information every step; returns (theta, converged, moments
-        of theta). ``start_moments`` are :meth:`moments` of ``start``, shared by all the refits."""
+        of theta). ``start_moments`` are :meth:`moments` of ``start``, shared by all the refits;
+        ``sample_mean`` the resample's means when the model has a mean structure."""
         theta, inverse = start.copy(), metric_inv.copy()
         try:
-            grad = self.gradient(theta, sample_cov, at=start_moments)
+            grad = self.gradient(theta, sample_cov, sample_mean, at=start_moments)
             for _ in range(max_iter):
                 step = -(inverse @ grad)   # = (-inverse) @ grad, without negating the matrix
                 theta = theta + step
                 at = self.moments(theta)
-                new_grad = self.gradient(theta, sample_cov, at=at)
+                new_grad = self.gradient(theta, sample_cov, sample_mean, at=at)
                 if not np.all(np.isfinite(new_grad)):
                     return theta, False, None
                 if np.max(np.abs(step)) < tol:
@@ -281,11 +282,11 @@ class CompiledModel:
         return theta, False, None
 
     def estimate(self, sample_cov: np.ndarray, start: np.ndarray, *, tol: float = 1e-10,
-                 max_iter: int = 500) -> tuple[np.ndarray, int]:
+                 max_iter: int = 500, sample_mean: np.ndarray | None = None) -> tuple[np.ndarray, int]:
         """Fisher scoring with step halving; returns (theta, iterations)."""
         logdet_s = np.linalg.slogdet(sample_cov)[1]
-        return fisher_scoring(lambda t: self.objective(t, sample_cov, logdet_s),
-                              lambda t: self.gradient(t, sample_cov), self.information, start,
+        return fisher_scoring(lambda t: self.objective(t, sample_cov, logdet_s, sample_mean),
+                              lambda t: self.gradient(t, sample_cov, sample_mean), self.information, start,
                               tol=tol, max_iter=max_iter)
 
 
