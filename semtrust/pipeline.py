@@ -82,7 +82,7 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
     :func:`_fit_cb` (CB-SEM) or :func:`_fit_pls` (PLS-SEM)."""
     prepared = _prepare(config, frame, progress)
     if config.method == "pls":
-        return _fit_pls(config, prepared, progress, progress_bar)
+        return _fit_pls(config, prepared, progress)   # the PLS bootstrap runs as stacked matrices, no bar
     return _fit_cb(config, prepared, progress, progress_bar, pool)
 
 
@@ -324,7 +324,7 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
                        score_tests=tests)
 
 
-def _fit_pls(config: RunConfig, prepared: Prepared, progress, progress_bar) -> Study:
+def _fit_pls(config: RunConfig, prepared: Prepared, progress) -> Study:
     """PLS-SEM (Hair et al. 2019): the model with the run's bootstrap (``--bootstrap``, ``--ci``
     percentile or bca), PLSpredict (10 folds × 10 repetitions) and CVPAT of the endogenous
     constructs, IPMA of the final outcome(s), MICOM + MGA with ``--group``, and the
@@ -343,7 +343,6 @@ def _fit_pls(config: RunConfig, prepared: Prepared, progress, progress_bar) -> S
                                seed=config.seed, ci=p.ci, workers=config.workers, higher_order=config.higher_order)
     except InputError as error:   # the data's problems name the data file
         raise InputError(f"{p.data_path}: {error}" if str(p.data_path) not in str(error) else str(error)) from None
-    progress_bar(config.bootstrap, config.bootstrap)
     analysis = PLSAnalysis(results, scale=_answer_scale(p.points))
     warnings = list(p.warnings)
     if config.plspredict:
