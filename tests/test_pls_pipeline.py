@@ -118,11 +118,14 @@ def test_report_follows_hair_et_al_and_compiles(primer_study, tmp_path):
     assert "Missing character" not in (tmp_path / "report.log").read_text(errors="replace")
 
 
-def test_groups_give_micom_and_mga():
+def test_groups_give_micom_and_mga_independent_of_the_workers():
     fixture, _ = primer("corp_rep_simple_plsc")
     data = primer()[1]   # the full primer data have the servicetype column
-    study = st.fit(data, model=fixture["model"], method="pls", na=[-99], bootstrap=200, group="servicetype",
-                   plspredict=False, workers=1)
+    def run(workers):
+        return st.fit(data, model=fixture["model"], method="pls", na=[-99], bootstrap=200, group="servicetype",
+                      plspredict=False, workers=workers, ci="bca")
+    study = run(1)
+    assert study.to_json() == run(2).to_json()   # seeded per resample and permutation, whatever the workers
     block = study.to_dict()["pls"]
     assert block["groups"]["sizes"] == sorted(block["groups"]["sizes"], reverse=True)
     assert sum(block["groups"]["sizes"]) == 344
