@@ -184,7 +184,7 @@ def _prepare(config: RunConfig, frame: pd.DataFrame | None, progress) -> Prepare
                 raise InputError(f"{data_path}: screening excluded all {len(coded.frame)} responses; see the "
                                  "rules with --screen-flag/--screen-skip, or skip screening with --no-screen")
         if config.method == "pls":
-            missing = pls_missing_treatment(missing)
+            missing = _pls_missing_treatment(missing)
         elif missing == "auto":
             missing, note = missing_treatment(screened, spec)
             warnings += note
@@ -381,7 +381,7 @@ def _refuse_cb_options(config: RunConfig) -> None:
                          "use --method cb")
 
 
-def pls_missing_treatment(missing: str) -> str:
+def _pls_missing_treatment(missing: str) -> str:
     """``--missing`` for PLS: auto replaces each missing answer by its item's mean (SmartPLS's and
     seminr's default), listwise drops incomplete responses."""
     return "listwise" if missing == "listwise" else "mean"

@@ -44,7 +44,8 @@ class Study:
     The tables are DataFrames whose columns are exactly results.json's (``study.parameters``,
     ``study.fit_measures``, ``study.reliability``, ``study.htmt``, ``study.indirect_effects``,
     ...); ``summary()`` prints a lavaan-like text summary and ``to_json()``, ``to_html()``,
-    ``to_latex()`` write the outputs.
+    ``to_latex()`` write the outputs. A PLS-SEM run (``method="pls"``) has ``pls`` (the fitted
+    model and its analyses) instead of ``measurement``, ``structural`` and ``quality``.
     """
 
     seed: int

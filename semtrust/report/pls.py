@@ -68,6 +68,11 @@ def _ci(row: dict, bounded: bool = True) -> str:
     return f"[{apa(row['ci_lower'], 3, bounded)}, {apa(row['ci_upper'], 3, bounded)}]"
 
 
+def _grouped(rows: list[list[str]]) -> list[list[str]]:
+    """Rows with the first cell (the construct) shown on its block's first row only."""
+    return [[row[0] if k == 0 or row[0] != rows[k - 1][0] else "", *row[1:]] for k, row in enumerate(rows)]
+
+
 def _t(row: dict) -> str:
     return apa(row.get("t", row.get("z")), 2)
 
@@ -125,7 +130,7 @@ def _reflective_section(pls: dict, stats: dict, modes: dict, booted: bool) -> Se
     weak = [f"{p['lhs']}: {p['rhs']}" for p in loadings if p["est"] < 0.708]
     section = Section("Reflective measurement model", tables=[Table(
         "Indicator loadings and indicator reliability", ["Construct", "Item", "Loading", "t", "95% CI", "Reliability"],
-        rows, "llrrrr", "Hair et al. (2019): loadings ≥ .708 (indicator reliability ≥ .50). "
+        _grouped(rows), "llrrrr", "Hair et al. (2019): loadings ≥ .708 (indicator reliability ≥ .50). "
         + (f"Below .708: {', '.join(weak)}." if weak else "Every loading is at least .708."))])
 
     def measure(construct, key, value):
@@ -183,7 +188,7 @@ def _formative_section(pls: dict, stats: dict, formative: list[str], booted: boo
                          _t(p), apa_p(p["pvalue"]), _ci(p, False), _b(loading["est"]) if loading else "—"])
     return Section("Formative measurement model", tables=[Table(
         "Outer VIF, weights and loadings of the formative indicators",
-        ["Construct", "Item", "VIF", "Weight", "t", "p", "95% CI", "Loading"], rows, "llrrrrrr",
+        ["Construct", "Item", "VIF", "Weight", "t", "p", "95% CI", "Loading"], _grouped(rows), "llrrrrrr",
         "VIF below 3 (at most 5); a non-significant weight is kept when its loading is ≥ .50 "
         "(Hair et al. 2019)" + ("." if booted else "; significance needs a bootstrap (--bootstrap B)."))])
 
