@@ -167,3 +167,17 @@ def test_cb_config_echo_is_unchanged_and_pls_echo_names_the_method():
     assert not {"method", "pls_weighting", "pls_consistent", "higher_order", "plspredict"} & set(cb)
     pls = RunConfig(data="survey.csv", method="pls", pls_consistent=True).echo()
     assert pls["method"] == "pls" and pls["pls_consistent"] is True and pls["higher_order"] == "repeated"
+
+
+def test_study_file_keys(tmp_path):
+    from semtrust.io.study import resolve_config
+
+    study = tmp_path / "study.yaml"
+    study.write_text("data: survey.csv\nmethod: pls\npls_weighting: factorial\npls_consistent: true\n"
+                     "higher_order: two_stage\nplspredict: false\n", encoding="utf-8")
+    config = resolve_config(str(study), {"pls_weighting": "centroid"})   # a flag overrides the file
+    assert (config.method, config.pls_weighting, config.pls_consistent, config.higher_order, config.plspredict) == (
+        "pls", "centroid", True, "two_stage", False)
+    study.write_text("data: survey.csv\nmethod: PLS\n", encoding="utf-8")
+    with pytest.raises(InputError, match="'method: PLS' must be one of cb, pls"):
+        resolve_config(str(study), {})
