@@ -287,7 +287,9 @@ def _instrument(args) -> int:
         for instrument_id in bundled_instruments():
             inst = load_instrument(instrument_id)
             print(f"{inst.id:22s} {len(inst.constructs):2d} constructs, {len(inst.items):2d} items, "
-                  f"{len(inst.hypotheses):2d} hypotheses  {inst.title['en']} / {inst.title['zh']}")
+                  f"{len(inst.hypotheses):2d} hypotheses"
+                  + (f", moderators {', '.join(c.id for c in inst.moderators)}" if inst.moderators else "")
+                  + f"  {inst.title['en']} / {inst.title['zh']}")
         return 0
     inst = load_instrument(args.id)
     if args.format == "json":
@@ -310,6 +312,15 @@ def _instrument(args) -> int:
         print("\nHypotheses:")
         for h in inst.hypotheses:
             print(f"  {h.id}: {h.source} -> {h.target} ({h.sign})")
+        if inst.moderators:
+            print("\nModerators (outside the model; semtrust fit --moderator ID):")
+            for c in inst.moderators:
+                print(f"\n{c.id}  {c.name[lang]} ({c.role})")
+                for item in c.items:
+                    print(f"  {item.id}  {item.text[lang]}\n        source: {item.source}")
+            print("\nModeration hypotheses (sign of the interaction):")
+            for h in inst.moderation_hypotheses:
+                print(f"  {h.id}: {h.describe()} ({h.sign}), PROCESS model {h.process_model}")
         if inst.attention_checks:
             print("\nAttention checks:")
             for a in inst.attention_checks:
