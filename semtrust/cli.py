@@ -105,6 +105,9 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--instrument", required=True, help="instrument id or YAML path")
     sim.add_argument("--n", type=int, required=True, help="number of respondents")
     sim.add_argument("--seed", type=int, required=True)
+    sim.add_argument("--moderators", action="store_true",
+                     help="also draw the instrument's moderator items, with a true interaction per moderation "
+                          "hypothesis (columns appended after the items)")
     sim.add_argument("--out", required=True, help="CSV file to write; the truth goes to FILE.truth.json")
 
     proc = sub.add_parser("process", help="a PROCESS conditional process model (Hayes) on observed columns")
@@ -334,7 +337,11 @@ def _simulate(args) -> int:
 
     if args.n < 10:
         raise InputError(f"--n {args.n}: simulate at least 10 respondents")
-    csv_path, truth_path = write_simulation(load_instrument(args.instrument), args.n, args.seed, args.out)
+    instrument = load_instrument(args.instrument)
+    if args.moderators and not instrument.moderators:
+        raise InputError(f"--moderators: the instrument {instrument.id} declares no moderators (add a "
+                         "moderators: block to its YAML)")
+    csv_path, truth_path = write_simulation(instrument, args.n, args.seed, args.out, args.moderators)
     print(f"Wrote {csv_path} and {truth_path}")
     return 0
 
