@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="bootstrap resamples for the CIs of CR, AVE, HTMT and HTMT2 (default 1000; 0 = off)")
     fit.add_argument("--group", metavar="COLUMN",
                      help="compare groups (e.g. platform): invariance ladder and per-path differences")
+    fit.add_argument("--moderator", nargs="+", metavar="ID",
+                     help="run the instrument's moderation hypotheses of these moderators (e.g. INV) as "
+                          "PROCESS models on scale scores, bootstrap B and seed from the run")
     fit.add_argument("--summary", type=int, metavar="N",
                      help="DATA is a published correlation/covariance matrix (optional 'sd' row) from N cases")
     fit.add_argument("--estimator", choices=("ML", "MLR"),

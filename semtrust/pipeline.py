@@ -26,6 +26,7 @@ from semtrust.model.syntax import parse_model
 from semtrust.results import Study
 from semtrust.screening.careless import ScreeningRules, screen_survey
 from semtrust.screening.missing_data import missing_data_report
+from semtrust.structural.moderation_hypotheses import run_moderation_hypotheses, scale_scores, selected_hypotheses
 from semtrust.structural.paths import effects_table, hypothesis_table, model_comparison
 
 MAX_CATEGORIES = 12   # a non-item column with at most this many values is described in the sample table
@@ -233,6 +234,10 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
                                        (measurement or structural).fit_measures.npar + len(items), data_path)
         invariance_result, group_paths = _groups(spec, cfa_spec, complete, table_frame.loc[complete.index],
                                                  group, progress)
+    moderation = []
+    if config.moderator:
+        moderation = _moderation(config, inst, table if complete is not None else None, complete,
+                                 (points, labels, missing_codes), progress)
     # the resampling, last: the workers refitted while the stages above ran
     if measurement_draws is not None:
         progress(f"bootstrapping CR, AVE and HTMT ({config.measurement_bootstrap} resamples)")
@@ -245,6 +250,7 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
     sample = {}
     if table_frame is not None:
         named = set(items) | set(screening.columns.get("attention", []) if screening else [])
+        named |= {i.id for c in getattr(inst, "moderators", ()) for i in c.items}   # items, not demographics
         used_columns = named | {c for c in table_frame.columns if str(c).strip().casefold() in
                                 {i.casefold() for i in named}}
         used_columns |= set(item_map.columns.values()) | set(table.metadata) | {table.id_column,
@@ -258,7 +264,34 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
                        group_paths=group_paths, efa=efa_result, cmb=cmb_result, warnings=warnings,
                        estimator=estimator, missing=missing,
                        screening=screening, cleaned=None if screening is None else table.frame.loc[screening.kept],
-                       missing_data=missing_data, config=config.echo(), input_files=config.input_files())
+                       missing_data=missing_data, config=config.echo(), input_files=config.input_files(),
+                       moderation=moderation)
+
+
+def _moderation(config: RunConfig, inst, table, complete: pd.DataFrame | None, coding: tuple, progress) -> list:
+    """The instrument's moderation hypotheses of ``config.moderator`` on scale scores of the
+    analysed responses: the model's constructs from their coded items, the moderators' items
+    coded like them (``coding`` = points, labels, missing codes)."""
+    if inst is None:
+        raise InputError(f"--moderator {' '.join(config.moderator)}: moderation hypotheses come from an "
+                         "instrument; drop --model (or use semtrust process for a model of your own)")
+    if table is None:
+        raise InputError("--moderator needs raw data: a summary matrix has no scale scores")
+    chosen = selected_hypotheses(inst, list(config.moderator))
+    moderators = [inst.construct(m) for m in dict.fromkeys(h.moderator for h in chosen)]
+    items = [i.id for c in moderators for i in c.items]
+    present = {str(c).strip().casefold() for c in table.frame.columns}
+    absent = [i for i in items if i.casefold() not in present]
+    if absent:
+        raise InputError(f"{table.path}: no column for the moderator item(s) {', '.join(absent)}; the data need "
+                         f"the items of {', '.join(c.id for c in moderators)} (see semtrust instrument show)")
+    points, labels, missing_codes = coding
+    coded = code_items(table, items, points=points, labels=labels, missing_codes=list(missing_codes),
+                       reverse=[i.id for c in moderators for i in c.items if i.reverse]).frame.loc[complete.index]
+    scores = scale_scores(complete.join(coded), {c.id: [i.id for i in c.items] for c in inst.constructs + tuple(moderators)})
+    progress(f"testing {len(chosen)} moderation hypotheses on scale scores (PROCESS, {config.bootstrap} resamples)")
+    return run_moderation_hypotheses(inst, scores, list(config.moderator), bootstrap=config.bootstrap,
+                                     seed=config.seed)
 
 
 def _data_file(config: RunConfig, frame: pd.DataFrame | None) -> dict:

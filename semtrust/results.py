@@ -73,6 +73,7 @@ class Study:
     cleaned: pd.DataFrame | None = None        # the input rows that passed screening, cells as read
     missing_data: dict | None = None
     input_files: dict = field(default_factory=dict)   # the run's input files, which no output may replace
+    moderation: list = field(default_factory=list)    # ModerationTest per moderation hypothesis (--moderator)
 
     @property
     def n(self) -> int:
@@ -260,6 +261,7 @@ class Study:
             "cmb": None if self.cmb is None else self.cmb.to_dict(),
             "r2": {v: r2 for v, r2 in self.structural.r_squared().items()
                    if v in {r.lhs for r in self.structural.partable.rows if r.op == "~"}},
+            "moderation": [test.to_dict() for test in self.moderation] or None,
             "screening": None if self.screening is None else self.screening.to_dict(),
             "missing_data": self.missing_data,
             "warnings": self.warnings,
