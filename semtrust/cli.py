@@ -254,6 +254,8 @@ def _summary(results: dict, paths: dict) -> None:
         how = results["bootstrap"]
         method = f"{how['ci']} {how['method']} CI, {how['successful']} draws" if how else "delta-method CI"
         print(f"Specific indirect effects: {len(significant)} of {len(specific)} significant ({method})")
+    for test in results.get("moderation") or []:
+        print(f"Moderation {test['line']}")
     if results.get("cmb"):
         print(f"Common-method bias: {results['cmb']['decision']}")
     if results["invariance"]:

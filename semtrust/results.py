@@ -166,7 +166,9 @@ class Study:
     def to_html(self, path: str | Path | None = None) -> str:
         """The self-contained HTML report; written to ``path`` when one is given."""
         from semtrust.report.render import render_report
-        return _written(render_report(self.results, "html"), path)
+        from semtrust.report.render import report_context
+        context = report_context(self.results, self.moderation_figures())
+        return _written(render_report(self.results, "html", context), path)
 
     def to_latex(self, path: str | Path | None = None) -> str:
         """The XeLaTeX report; written to ``path`` when one is given."""
@@ -180,12 +182,27 @@ class Study:
         from semtrust.io.mapping import mapping_report
         from semtrust.report.render import report_files, screening_files
 
-        files = report_files(self.results)
+        figures = self.moderation_figures()
+        files = report_files(self.results, figures)
+        files.update({f"moderation_{hid}_{kind}.svg": (svg + "\n").encode()
+                      for hid, pair in figures.items() for kind, svg in pair.items()})
         if self.screening is not None:
             files.update(screening_files(self.screening, self.cleaned))
         if self.results["input"].get("mapping"):
             files["column_mapping.csv"] = mapping_report(self.results["input"]["mapping"])
         return files
+
+    def moderation_figures(self, language: str = "en") -> dict[str, dict[str, str]]:
+        """The simple-slopes and Johnson–Neyman SVGs of each moderation hypothesis
+        (``{id: {"simple_slopes": svg, "johnson_neyman": svg}}``, those the model has)."""
+        from semtrust.report.moderation_plots import johnson_neyman_svg, simple_slopes_svg
+
+        figures = {}
+        for test in self.moderation:
+            pair = {"simple_slopes": simple_slopes_svg(test.result, language),
+                    "johnson_neyman": johnson_neyman_svg(test.result, language)}
+            figures[test.hypothesis.id] = {kind: svg for kind, svg in pair.items() if svg is not None}
+        return figures
 
     def save(self, out_dir: str | Path) -> dict[str, Path]:
         """Write :meth:`output_files` into ``out_dir``, all of them or none (see

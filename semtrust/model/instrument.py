@@ -35,6 +35,7 @@ MODERATOR_ROLE = "moderator"
 STAGES = {"direct": 1, "first": 7, "second": 14}   # moderated path -> PROCESS model
 _ID = re.compile(r"^[A-Z]+$")
 _ITEM_ID = re.compile(r"^[A-Z]+[0-9]+$")
+_HYPOTHESIS_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -354,6 +355,8 @@ def _moderation_hypotheses(data: dict, r: _Reader, constructs: list[Construct], 
         where = f"moderation_hypotheses[{hi}]"
         hid = r.get(raw, "id", where, str)
         where = f"moderation_hypotheses[{hi}] ({hid})"
+        if not _HYPOTHESIS_ID.match(hid):
+            raise r.fail(f"{where}.id", "ids are a letter then letters, digits or _, e.g. MH1 (they name figure files)")
         if any(h.id == hid for h in parsed + hypotheses):
             raise r.fail(f"{where}.id", f"'{hid}' is used twice")
         ends = {key: r.get(raw, key, where, str, required=key != "through") for key in ("from", "through", "to")}

@@ -47,9 +47,10 @@ def render(template: str, context: dict) -> str:
     return env.get_template(template).render(**context, table_no=Counter(), section_no=Counter())
 
 
-def report_context(results: dict) -> dict:
-    """What the templates need beyond results.json: display names, a fit-table layout and the
-    path diagram (SVG for HTML, TikZ for LaTeX; None without structural paths)."""
+def report_context(results: dict, figures: dict | None = None) -> dict:
+    """What the templates need beyond results.json: display names, a fit-table layout, the
+    path diagram (SVG for HTML, TikZ for LaTeX; None without structural paths) and the
+    moderation ``figures`` (``{hypothesis id: {kind: svg}}``, inline in the HTML report)."""
     constructs = results.get("constructs") or {}
 
     def name(cid, lang="en"):
@@ -70,7 +71,8 @@ def report_context(results: dict) -> dict:
                                                                     "rmsea_ci_upper")}})
     figure = layout(results) if results["paths"] else None
     return {"r": results, "fit_rows": fit_rows, "name": name, "config_rows": config_rows(results.get("config")),
-            "figure_svg": to_svg(figure) if figure else None, "figure_tikz": to_tikz(figure) if figure else None}
+            "figure_svg": to_svg(figure) if figure else None, "figure_tikz": to_tikz(figure) if figure else None,
+            "moderation_figures": figures or {}}
 
 
 def config_rows(config: dict | None) -> list[tuple[str, str]]:
@@ -91,9 +93,10 @@ def render_report(results: dict, kind: str, context: dict | None = None) -> str:
     return render(f"report.{kind}.j2", context or report_context(results))
 
 
-def report_files(results: dict) -> dict[str, bytes]:
-    """results.json, report.html and report.tex of a result dictionary, as the bytes to write."""
-    context = report_context(results)
+def report_files(results: dict, figures: dict | None = None) -> dict[str, bytes]:
+    """results.json, report.html and report.tex of a result dictionary, as the bytes to write
+    (``figures``: the moderation SVGs to show inline in report.html)."""
+    context = report_context(results, figures)
     return {"results.json": (json.dumps(results, indent=2, ensure_ascii=False) + "\n").encode(),
             "report.html": render_report(results, "html", context).encode(),
             "report.tex": render_report(results, "tex", context).encode()}
