@@ -97,6 +97,8 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
         model_text = inst.model_syntax()
         spec = parse_model(model_text, f"instrument {inst.id}")
 
+    moderated = _moderation_plan(config, inst if model_path is None else None)
+
     # (2) the data
     progress(f"reading {data_path}")
     items = spec.observed
@@ -116,6 +118,7 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
     else:
         table = read_survey(data_source, config.format if config.format != "auto" else None)
         item_map = _map_columns(table, items, inst, mapping)
+        _check_moderator_columns(table, moderated)
         if isinstance(mapping, str):
             item_map.source = config.relative(mapping)
         for line in table.log + item_map.log_lines():
@@ -235,9 +238,8 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
         invariance_result, group_paths = _groups(spec, cfa_spec, complete, table_frame.loc[complete.index],
                                                  group, progress)
     moderation = []
-    if config.moderator:
-        moderation = _moderation(config, inst, table if complete is not None else None, complete,
-                                 (points, labels, missing_codes), progress)
+    if moderated:
+        moderation = _moderation(config, inst, moderated, table, complete, (points, labels, missing_codes), progress)
     # the resampling, last: the workers refitted while the stages above ran
     if measurement_draws is not None:
         progress(f"bootstrapping CR, AVE and HTMT ({config.measurement_bootstrap} resamples)")
@@ -268,28 +270,39 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
                        moderation=moderation)
 
 
-def _moderation(config: RunConfig, inst, table, complete: pd.DataFrame | None, coding: tuple, progress) -> list:
-    """The instrument's moderation hypotheses of ``config.moderator`` on scale scores of the
-    analysed responses: the model's constructs from their coded items, the moderators' items
-    coded like them (``coding`` = points, labels, missing codes)."""
+def _moderation_plan(config: RunConfig, inst) -> list:
+    """The moderator constructs ``config.moderator`` names (checked before any fitting)."""
+    if not config.moderator:
+        return []
     if inst is None:
         raise InputError(f"--moderator {' '.join(config.moderator)}: moderation hypotheses come from an "
                          "instrument; drop --model (or use semtrust process for a model of your own)")
-    if table is None:
+    if config.summary is not None:
         raise InputError("--moderator needs raw data: a summary matrix has no scale scores")
     chosen = selected_hypotheses(inst, list(config.moderator))
-    moderators = [inst.construct(m) for m in dict.fromkeys(h.moderator for h in chosen)]
-    items = [i.id for c in moderators for i in c.items]
+    return [inst.construct(m) for m in dict.fromkeys(h.moderator for h in chosen)]
+
+
+def _check_moderator_columns(table, moderators: list) -> None:
     present = {str(c).strip().casefold() for c in table.frame.columns}
-    absent = [i for i in items if i.casefold() not in present]
+    absent = [i.id for c in moderators for i in c.items if i.id.casefold() not in present]
     if absent:
         raise InputError(f"{table.path}: no column for the moderator item(s) {', '.join(absent)}; the data need "
                          f"the items of {', '.join(c.id for c in moderators)} (see semtrust instrument show)")
+
+
+def _moderation(config: RunConfig, inst, moderators: list, table, complete: pd.DataFrame, coding: tuple,
+                progress) -> list:
+    """The instrument's moderation hypotheses of ``config.moderator`` on scale scores of the
+    analysed responses: the model's constructs from their coded items, the ``moderators``' items
+    coded like them (``coding`` = points, labels, missing codes)."""
     points, labels, missing_codes = coding
+    items = [i.id for c in moderators for i in c.items]
     coded = code_items(table, items, points=points, labels=labels, missing_codes=list(missing_codes),
                        reverse=[i.id for c in moderators for i in c.items if i.reverse]).frame.loc[complete.index]
     scores = scale_scores(complete.join(coded), {c.id: [i.id for i in c.items] for c in inst.constructs + tuple(moderators)})
-    progress(f"testing {len(chosen)} moderation hypotheses on scale scores (PROCESS, {config.bootstrap} resamples)")
+    progress(f"testing the moderation hypotheses of {', '.join(config.moderator)} on scale scores (PROCESS, "
+             f"{config.bootstrap} resamples)")
     return run_moderation_hypotheses(inst, scores, list(config.moderator), bootstrap=config.bootstrap,
                                      seed=config.seed)
 
