@@ -119,3 +119,41 @@ def test_simulated_moderators_leave_the_other_columns_noise_alone():
     pd.testing.assert_frame_equal(moderated[untouched], plain[untouched])
     assert truth["moderation"]["interactions"][0] == {"id": "MH1", "path": ["PV", "PI"], "moderator": "INV",
                                                       "interaction": 0.2}
+
+
+def test_scale_score_models_match_r_lm():
+    """Coefficients, SEs, CIs, ΔR² and the index on the full moderation example match R's lm
+    (tests/conformance/make_moderation_example_fixture.R)."""
+    from conftest import CONFORMANCE
+    from semtrust.structural.moderation_hypotheses import run_moderation_hypotheses, scale_scores
+
+    expected = json.loads((CONFORMANCE / "fixtures" / "moderation_trust_example.json").read_text())
+    trust = load_instrument("trust_mechanism")
+    items = pd.read_csv(EXAMPLE)
+    items[trust.reverse_items] = 8 - items[trust.reverse_items]
+    groups = {c.id: [i.id for i in c.items] for c in trust.constructs + trust.moderators}
+    mh1, mh2 = run_moderation_hypotheses(trust, scale_scores(items, groups), ["INV", "FAM"], bootstrap=0, seed=1)
+    for test, equations in ((mh1, {"PI": expected["MH1"]["PI"]}),
+                            (mh2, {"PV": expected["MH2"]["PV"], "PI": expected["MH2"]["PI"]})):
+        assert test.result.n == expected["n"] == 600
+        for outcome, rows in equations.items():
+            got = test.result.coefficients.query("outcome == @outcome").set_index("term")
+            for row in rows:
+                for key in ("b", "se", "t", "llci", "ulci"):
+                    assert got.loc[row["term"], key] == pytest.approx(row[key], abs=1e-8), (outcome, row["term"], key)
+    for test, key in ((mh1, "MH1"), (mh2, "MH2")):
+        change = test.result.interactions.iloc[0]
+        assert change.r2_change == pytest.approx(expected[key]["change"]["r2_change"], abs=1e-10)
+        assert change.F == pytest.approx(expected[key]["change"]["F"], rel=1e-8)
+    coefficient = mh2.result.coefficients.set_index(["outcome", "term"]).b
+    assert coefficient["PV", "HT:FAM"] * coefficient["PI", "PV"] == pytest.approx(expected["MH2"]["index"], abs=1e-10)
+    assert mh2.verdict.startswith("supported (interaction only")   # no bootstrap: the index is untested
+
+
+def test_simulate_regenerates_the_moderation_example(tmp_path):
+    truth = json.loads((ROOT / "example_data" / "trust_survey_moderation.truth.json").read_text())
+    out = tmp_path / "moderation.csv"
+    args = truth["command"].split()[1:]
+    args[args.index("--out") + 1] = str(out)
+    assert semtrust(*args).returncode == 0
+    assert out.read_bytes() == EXAMPLE.read_bytes()
