@@ -157,3 +157,21 @@ def test_simulate_regenerates_the_moderation_example(tmp_path):
     args[args.index("--out") + 1] = str(out)
     assert semtrust(*args).returncode == 0
     assert out.read_bytes() == EXAMPLE.read_bytes()
+
+
+def test_output_folder_owns_the_moderation_figures(tmp_path):
+    from semtrust.io.output_folder import OutputFolder
+
+    figure = "moderation_MH1_simple_slopes.svg"
+    with OutputFolder(tmp_path / "out") as folder:
+        folder.commit({"results.json": b"{}", figure: b"<svg/>"})
+    assert (tmp_path / "out" / figure).read_bytes() == b"<svg/>"
+    with OutputFolder(tmp_path / "out") as folder:   # a run without moderation removes the old figure
+        folder.commit({"results.json": b"{}"})
+    assert not (tmp_path / "out" / figure).exists()
+    (tmp_path / "out" / figure).write_bytes(b"mine")   # a file semtrust did not write is never replaced
+    with OutputFolder(tmp_path / "out") as folder, pytest.raises(InputError, match="was not written by semtrust"):
+        folder.commit({"results.json": b"{}", figure: b"<svg/>"})
+    assert (tmp_path / "out" / figure).read_bytes() == b"mine"
+    with OutputFolder(tmp_path / "out2") as folder, pytest.raises(ValueError, match="not an output name"):
+        folder.commit({"moderation_../x_simple_slopes.svg": b""})
