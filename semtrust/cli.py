@@ -429,6 +429,8 @@ def _stop(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``semtrust`` command with ``argv`` (default: the process's arguments); returns the
+    exit code (0, 2 for bad input, 3 for estimation problems)."""
     args = _parser().parse_args(argv)
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = {each: signal.signal(each, _stop) for each in STOP_SIGNALS} if in_main_thread else {}

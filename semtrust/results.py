@@ -373,6 +373,8 @@ def _clean(obj):
 
 
 def software_versions() -> dict:
+    """The versions of Python, semtrust and the packages that computed the results (results.json
+    ``software``)."""
     versions = {"python": _platform.python_version(), "semtrust": __version__}
     for name in SOFTWARE:
         try:

@@ -51,6 +51,8 @@ class ParallelAnalysis:
 
 @dataclass
 class EFAResult:
+    """The exploratory factor analysis of the model's items: KMO, Bartlett, parallel analysis, the
+    rotated solution matched to the constructs; ``to_dict()`` is results.json ``efa``."""
     n: int
     kmo: float
     kmo_items: pd.Series

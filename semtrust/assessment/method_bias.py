@@ -50,6 +50,8 @@ FIT_COLUMNS = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "b
 
 @dataclass
 class MethodBiasResult:
+    """The common-method-bias tests (Harman, one-factor CFA, ULMC, marker technique) and their
+    decision line; ``to_dict()`` is results.json ``cmb``."""
     n: int
     harman: dict                  # component_share, factor_share, n_items, threshold
     models: pd.DataFrame          # model, chisq ... bic, error, compared_with, delta_chisq, delta_df, pvalue_difference, delta_cfi

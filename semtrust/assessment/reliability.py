@@ -41,6 +41,8 @@ def measurement_model(spec: ModelSyntax) -> ModelSyntax | None:
 
 
 def fit_measurement(spec: ModelSyntax, data: pd.DataFrame) -> SEMResults | None:
+    """The CFA of ``spec``'s measurement part fitted to ``data`` by ML, or None when the model has
+    no factors."""
     cfa = measurement_model(spec)
     return None if cfa is None else SEM(cfa).fit(data)
 

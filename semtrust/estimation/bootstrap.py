@@ -222,6 +222,7 @@ class ResamplingPool:
 
 
 def default_workers() -> int:
+    """Worker processes for resampling when none are asked for: every core, at most eight."""
     return max(1, min(os.cpu_count() or 1, 8))
 
 

@@ -39,6 +39,8 @@ def normalize_wording(text) -> str:
 
 @dataclass
 class ItemMapping:
+    """Which export column each item was read from, and how it was matched (mapping file, id or
+    wording), with the columns left unmapped or ambiguous."""
     columns: dict                     # item id -> column
     how: dict                         # item id -> "file" | "id" | "wording"
     unmapped: list = field(default_factory=list)    # question columns no item uses

@@ -50,6 +50,7 @@ def is_output_name(name: str) -> bool:
 
 
 def sha256_of(path: Path) -> str:
+    """SHA-256 (hex) of a file's bytes."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

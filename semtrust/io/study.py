@@ -41,6 +41,7 @@ from semtrust.model.instrument import parse_yaml
 
 
 def is_study_file(path: str) -> bool:
+    """Whether ``path`` names a study file (``.yaml``/``.yml``) rather than data."""
     return Path(path).suffix.lower() in (".yaml", ".yml")
 
 

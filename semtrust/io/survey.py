@@ -32,6 +32,8 @@ MAX_ANSWER = 1e12   # larger is no answer on any scale, and its square would swa
 
 @dataclass
 class CodedItems:
+    """Item scores coded from an export: floats with NaN for missing answers, the items reverse-
+    keyed and how many cells were response labels."""
     frame: pd.DataFrame                 # float scores, NaN where missing
     reversed: list[str] = field(default_factory=list)
     labels_decoded: int = 0             # cells given as text labels

@@ -46,4 +46,5 @@ class Formula(str):
 
 
 def is_missing(value) -> bool:
+    """Whether a cell is empty as a reader sees it (None, NaN or NaT)."""
     return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT

@@ -40,6 +40,8 @@ _HYPOTHESIS_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 @dataclass(frozen=True)
 class Item:
+    """One questionnaire item: id, wording {zh, en}, reverse flag and the published source it
+    adapts."""
     id: str
     text: dict
     reverse: bool
@@ -49,6 +51,7 @@ class Item:
 
 @dataclass(frozen=True)
 class Construct:
+    """A construct of the instrument: id, name and definition {zh, en}, role and items."""
     id: str
     name: dict
     definition: dict
@@ -58,6 +61,7 @@ class Construct:
 
 @dataclass(frozen=True)
 class Hypothesis:
+    """A hypothesised structural path (source → target) with its expected sign."""
     id: str
     source: str       # predictor construct id
     target: str       # outcome construct id
@@ -112,6 +116,7 @@ class AttentionCheck:
 
 @dataclass(frozen=True)
 class ResponseScale:
+    """The labelled response scale (points and anchors {zh, en})."""
     points: int
     anchors: dict  # score -> {"zh": label, "en": label}
 
@@ -132,6 +137,8 @@ class Demographic:
 
 @dataclass(frozen=True)
 class Instrument:
+    """A questionnaire as data: constructs, items, hypotheses, attention checks, moderators and
+    demographics; ``model_syntax()`` is its lavaan model."""
     id: str
     version: int
     title: dict
@@ -467,6 +474,7 @@ def _check_acyclic(hypotheses, reader: _Reader) -> None:
 
 
 def bundled_instruments() -> list[str]:
+    """The ids of the instruments shipped with semtrust."""
     return sorted(path.stem for path in BUNDLED.glob("*.yaml"))
 
 

@@ -39,6 +39,8 @@ class Row:
 
 @dataclass
 class ParameterTable:
+    """lavaan's parameter table: the rows, the observed and latent variables, the fixed.x
+    covariates, the defined parameters and the constraints."""
     rows: list[Row]
     observed: list[str]
     latent: list[str]

@@ -68,6 +68,7 @@ class Constraint:
 
 @dataclass
 class ModelSyntax:
+    """A parsed lavaan model: its statements, defined parameters and the variables they name."""
     statements: list[Statement] = field(default_factory=list)
     definitions: list[Definition] = field(default_factory=list)
     source: str = "<model>"

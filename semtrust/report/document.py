@@ -77,6 +77,7 @@ def integer(value, **style) -> Cell:
 
 
 def pval(p, **style) -> Cell:
+    """A p-value cell in APA style (``< .001``, no leading zero)."""
     return Cell(apa_p(p), p, "p", **style)
 
 
@@ -105,6 +106,7 @@ def excludes_zero(interval) -> bool:
 
 @dataclass
 class Column:
+    """A table column: header text, alignment and whether it may wrap."""
     header: str
     align: str = "r"          # "l" text, "r" numbers
     wrap: bool = False        # long text: a wrapping column in LaTeX
@@ -112,6 +114,8 @@ class Column:
 
 @dataclass
 class Table:
+    """A table of the document: caption, columns, rows of typed cells, notes below, and how wide it
+    is."""
     id: str
     title: str
     columns: list[Column]
@@ -152,6 +156,7 @@ class Table:
 
 @dataclass
 class Figure:
+    """A figure of the document: the same drawing as SVG (HTML, DOCX) and TikZ (LaTeX)."""
     id: str
     title: str
     svg: str
@@ -162,6 +167,7 @@ class Figure:
 
 @dataclass
 class Paragraph:
+    """A paragraph of text in one of the document's styles."""
     text: str
     style: str = "body"       # body, note, warning, code, lead (the summary's draft paragraphs)
     heading: str | None = None
@@ -169,6 +175,8 @@ class Paragraph:
 
 @dataclass
 class Section:
+    """A numbered section: id (for cross-references), title, blocks, and whether it belongs to the
+    appendix."""
     id: str
     title: str
     blocks: list = field(default_factory=list)
@@ -181,6 +189,8 @@ class Section:
 
 @dataclass
 class Document:
+    """The report once, before any renderer: title, sections (main part, then appendix) and the
+    labels of its language."""
     title: str
     lang: str
     labels: dict                       # "table", "figure", "section", "appendix" label patterns

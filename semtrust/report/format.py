@@ -32,12 +32,14 @@ def apa(value, digits: int = 3, bounded: bool = False) -> str:
 
 
 def apa_p(p) -> str:
+    """A p-value in APA style: ``< .001`` below .001, else three decimals without the leading zero."""
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "—"
     return "< .001" if p < 0.001 else apa(p, 3, bounded=True)
 
 
 def stars(p) -> str:
+    """Significance stars at .05, .01 and .001."""
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return ""
     return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""

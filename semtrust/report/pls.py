@@ -41,6 +41,7 @@ class Table:
 
 @dataclass
 class Section:
+    """A section of the PLS-SEM report: title and its tables, in Hair et al.'s (2019) order."""
     title: str
     text: list[str] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)

@@ -25,12 +25,15 @@ from semtrust.report.catalogue import Messages
 
 @dataclass
 class Question:
+    """One question of a fieldable questionnaire: its text, kind and answer options."""
     kind: str                 # text (a paragraph), single (one answer), end (the closing text)
     text: str
     options: list[str] = field(default_factory=list)
 
 
 def build_questionnaire(inst: Instrument, lang: str) -> list[Question]:
+    """The questionnaire respondents see, in ``lang``: consent, screening, instructions, items,
+    attention checks and demographics, without construct codes."""
     m = Messages(lang)
     anchors = [label[lang] for _, label in sorted(inst.scale.anchors.items())]
     questions = [Question("text", inst.title[lang]), Question("text", m("questionnaire.consent")),

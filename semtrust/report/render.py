@@ -107,6 +107,7 @@ def report_document(results: dict, lang: str | None = None, sections: list[str] 
 
 
 def report_language(results: dict) -> str:
+    """The language a result dictionary's report is written in (its run's ``lang``, else English)."""
     return (results.get("config") or {}).get("lang") or "en"
 
 

@@ -95,6 +95,7 @@ class Builder:
 
 # ---------------------------------------------------------------- summary
 def summary(b: Builder) -> Section:
+    """The summary section of the report."""
     m, r = b.m, b.r
     rows = []
     verdicts = construct_verdicts(r)
@@ -235,6 +236,7 @@ def method_paragraph(b: Builder) -> str:
 
 # ---------------------------------------------------------------- sample
 def sample(b: Builder) -> Section:
+    """The sample section of the report."""
     m, r = b.m, b.r
     blocks = [Paragraph(m("sample.text", n=r["n"], rows=r["input"].get("rows", r["n"]))
                         + (" " + m("sample.reversed", items=m.join(r["input"]["reversed_items"]))
@@ -258,6 +260,7 @@ def sample(b: Builder) -> Section:
 
 # ---------------------------------------------------------------- measurement model
 def measurement(b: Builder) -> Section | None:
+    """The measurement section of the report (None when the run has nothing to show there)."""
     m, r = b.m, b.r
     rel = r.get("reliability") or {}
     if not rel:
@@ -323,6 +326,7 @@ def measurement(b: Builder) -> Section | None:
 
 
 def discriminant(b: Builder) -> list:
+    """The discriminant tables of the report."""
     m, r = b.m, b.r
     fl = r.get("fornell_larcker") or {}
     if len(fl) < 2:
@@ -393,6 +397,7 @@ def correlations(b: Builder) -> Section | None:
 
 
 def item_descriptives(b: Builder) -> Section | None:
+    """The item descriptives section of the report (None when the run has nothing to show there)."""
     m, r = b.m, b.r
     nm = r.get("normality")
     if not nm:
@@ -425,6 +430,7 @@ def item_descriptives(b: Builder) -> Section | None:
 
 # ---------------------------------------------------------------- fit
 def model_fit(b: Builder) -> Section | None:
+    """The model fit section of the report (None when the run has nothing to show there)."""
     m, r = b.m, b.r
     rows = []
     for key in ("measurement", "structural"):
@@ -453,6 +459,7 @@ def model_fit(b: Builder) -> Section | None:
 
 # ---------------------------------------------------------------- structural model
 def structural(b: Builder) -> Section | None:
+    """The structural section of the report (None when the run has nothing to show there)."""
     m, r = b.m, b.r
     if not r.get("paths"):
         return None
@@ -484,6 +491,7 @@ def structural(b: Builder) -> Section | None:
 
 
 def mediation(b: Builder) -> Section | None:
+    """The mediation section of the report (None when the run has nothing to show there)."""
     m, r = b.m, b.r
     effects = [e for e in r.get("indirect_effects") or [] if e["kind"] != "contrast"]
     if not effects:
@@ -554,6 +562,7 @@ def moderation(b: Builder) -> Section | None:
 
 
 def contrasts(b: Builder) -> Section | None:
+    """The contrasts section of the report (None when the run has nothing to show there)."""
     m, r = b.m, b.r
     rows = [e for e in r.get("indirect_effects") or [] if e["kind"] == "contrast"]
     if not rows:
@@ -569,6 +578,7 @@ def contrasts(b: Builder) -> Section | None:
 
 # ---------------------------------------------------------------- common-method bias, invariance
 def method_bias(b: Builder) -> Section | None:
+    """The method bias section of the report (None when the run has nothing to show there)."""
     m, r = b.m, b.r
     cmb = r.get("cmb")
     if not cmb:
@@ -625,6 +635,7 @@ def method_bias(b: Builder) -> Section | None:
 
 
 def invariance(b: Builder) -> Section | None:
+    """The invariance section of the report (None when the run has nothing to show there)."""
     m, r = b.m, b.r
     inv = r.get("invariance")
     if not inv:
@@ -666,6 +677,7 @@ def invariance(b: Builder) -> Section | None:
 
 # ---------------------------------------------------------------- appendix
 def screening(b: Builder) -> Section | None:
+    """The screening section of the report (None when the run has nothing to show there)."""
     m, r = b.m, b.r
     scr = r.get("screening")
     if not scr:
@@ -696,6 +708,7 @@ def screening(b: Builder) -> Section | None:
 
 
 def missing_data(b: Builder) -> Section | None:
+    """The missing data section of the report (None when the run has nothing to show there)."""
     m, r = b.m, b.r
     md = r.get("missing_data")
     if not md:
@@ -724,6 +737,7 @@ def missing_data(b: Builder) -> Section | None:
 
 
 def competing_models(b: Builder) -> Section | None:
+    """The competing models section of the report (None when the run has nothing to show there)."""
     m, r = b.m, b.r
     models = r.get("model_comparison") or []
     if len(models) < 2:
@@ -753,6 +767,7 @@ def model_name(m: Messages, name: str) -> str:
 
 
 def modification_indices(b: Builder) -> Section | None:
+    """The modification indices section of the report (None when the run has nothing to show there)."""
     m, r = b.m, b.r
     mi = r.get("modification_indices") or []
     if not mi:
@@ -765,6 +780,7 @@ def modification_indices(b: Builder) -> Section | None:
 
 
 def efa(b: Builder) -> Section | None:
+    """The efa section of the report (None when the run has nothing to show there)."""
     m, r = b.m, b.r
     e = r.get("efa")
     if not e:
@@ -798,6 +814,7 @@ def efa(b: Builder) -> Section | None:
 
 
 def warnings(b: Builder) -> Section | None:
+    """The warnings section of the report (None when the run has nothing to show there)."""
     if not b.r.get("warnings"):
         return None
     return Section("warnings", b.m("sections.warnings"),
@@ -822,6 +839,7 @@ def translate_warning(m: Messages, warning: str) -> str:
 
 
 def reproducibility(b: Builder) -> Section:
+    """The reproducibility section of the report."""
     m, r = b.m, b.r
     blocks = []
     if r["input"].get("reader_log"):

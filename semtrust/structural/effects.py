@@ -33,6 +33,8 @@ from semtrust.model.expressions import Expression
 
 @dataclass(frozen=True)
 class Effect:
+    """A direct, specific indirect, total indirect, total effect or contrast, as the node sequences
+    it sums."""
     kind: str                       # indirect | total_indirect | direct | total | contrast
     source: str
     target: str
@@ -121,6 +123,8 @@ def _reachable(edges: set[tuple[str, str]], start: str) -> set[str]:
 
 
 def enumerate_effects(results: FittedModel, contrasts: bool = True) -> list[Effect]:
+    """Every specific indirect effect from a predictor to a pure outcome, with the total indirect,
+    direct and total effects (and contrasts) of each X → Y."""
     edges = set(structural_edges(results))
     predictors = {a for a, _ in edges}
     outcomes = sorted({b for _, b in edges} - predictors)

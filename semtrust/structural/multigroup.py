@@ -101,6 +101,7 @@ def group_tables(spec: ModelSyntax, n_groups: int, group_equal=(), equal_paths=(
 
 @dataclass
 class GroupData:
+    """One group's analysed cases: its label, size and sample moments."""
     label: str
     n: int
     cov: np.ndarray

@@ -18,6 +18,7 @@ ALPHA = 0.05
 
 
 def path_table(results: FittedModel) -> pd.DataFrame:
+    """The ``~`` rows of a fitted model's parameter table."""
     params = results.parameters
     return params[params.op == "~"].drop(columns=["op", "label"]).reset_index(drop=True)
 
@@ -39,6 +40,8 @@ def interval_verdict(path: pd.Series, expected_sign: str) -> str:
 
 
 def hypothesis_table(results: FittedModel, instrument: Instrument) -> pd.DataFrame:
+    """The instrument's hypotheses with their path estimates and the result: supported when p < .05
+    in the expected direction."""
     return _hypotheses(path_table(results), instrument, verdict)
 
 
@@ -63,6 +66,8 @@ def _hypotheses(paths: pd.DataFrame, instrument: Instrument, judge) -> pd.DataFr
 
 # Zhao, Lynch & Chen (2010), Table in reporting-standards.md §2.6
 def zhao_classification(indirect_significant: bool, direct_significant: bool, same_sign: bool) -> str:
+    """The mediation type of Zhao, Lynch & Chen (2010) from the significance and signs of the
+    indirect and direct effects."""
     if indirect_significant:
         if not direct_significant:
             return "indirect-only mediation"
