@@ -29,8 +29,9 @@ from semtrust.estimation.fit_measures import (
     unrestricted_loglik,
 )
 from semtrust.estimation.missing import missing_patterns
-from semtrust.estimation.ml import SEM, add_inference, estimate_rows
+from semtrust.estimation.ml import SEM, add_inference, delta_method, estimate_rows
 from semtrust.estimation.robust import h1_information, model_scores, numerical_hessian, scaling_factor
+from semtrust.model.expressions import Expression
 from semtrust.model.partable import (
     PARAMETER_COLUMNS,
     Row,
@@ -59,23 +60,31 @@ def _row_type(row: Row, latent: set[str]) -> str:
     return "lv.covariances" if both_latent else "residual.covariances"
 
 
+def _in_group(row: Row, g: int) -> Row:
+    """The row as group ``g`` has it: a c(...) modifier's label, fixed value or free parameter."""
+    if not row.per_group:
+        return replace(row)
+    modifier = row.per_group[g]
+    if isinstance(modifier, float):
+        return replace(row, free=-1, value=modifier, label="")
+    return replace(row, free=0, label=modifier or "")
+
+
 def group_tables(spec: ModelSyntax, n_groups: int, group_equal=(), equal_paths=(),
                  group_partial=()) -> tuple[list[list[Row]], list, int]:
     """Per-group rows with global free indices; returns (rows per group, base table, n_free)."""
     unknown = set(group_equal) - set(EQUALITY_TYPES)
     if unknown:
         raise InputError(f"unknown equality type(s) {', '.join(sorted(unknown))}; use {', '.join(EQUALITY_TYPES)}")
-    if spec.definitions:
-        raise InputError(f"{spec.source}: defined parameters (:=) are not supported in multi-group runs yet")
     if spec.constraints:
         raise InputError(f"{spec.source}: constraints (==, <, >) are not supported in multi-group runs yet")
-    base = build_parameter_table(spec)
+    base = build_parameter_table(spec, groups=n_groups)
     latent = set(base.latent)
     shared: dict[tuple, int] = {}
     n_free = 0
     groups = []
     for g in range(n_groups):
-        rows = [replace(r) for r in base.rows] + mean_rows(base)
+        rows = [_in_group(r, g) for r in base.rows] + mean_rows(base)
         if "intercepts" in group_equal and "means" not in group_equal and g > 0:
             for r in rows:
                 if r.op == "~1" and r.lhs in latent:
@@ -123,8 +132,39 @@ class MultiGroupResults:
             frame = add_inference(estimate_rows(cm.table.rows, cm, theta, vcov))
             frame.insert(3, "group", label)
             frames.append(frame)
-        self.parameters = pd.concat(frames, ignore_index=True)[PARAMETER_COLUMNS[:3] + ["group"] + PARAMETER_COLUMNS[3:]]
+        defined = self._defined(pd.concat(frames, ignore_index=True))
+        self.parameters = pd.concat(frames + [defined], ignore_index=True)[PARAMETER_COLUMNS[:3] + ["group"]
+                                                                           + PARAMETER_COLUMNS[3:]]
         self.fit_measures = self._fit_measures()
+
+    def _defined(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Defined parameters (``:=``) over the labels of any group, with delta-method SEs."""
+        labelled = frame[frame.label != ""].drop_duplicates("label")
+        free = dict(zip(labelled.label, labelled.free))
+        fixed = dict(zip(labelled.label, labelled.est))
+        std = dict(zip(labelled.label, labelled.std_all))
+        records = []
+        for d in self.spec.definitions:
+            expr = Expression(d.expression, f"{self.spec.source}, line {d.line}")
+            unknown = expr.names - set(free) - {r["lhs"] for r in records}
+            if unknown:
+                raise InputError(f"{self.spec.source}, line {d.line}: '{d.name}' uses {', '.join(sorted(unknown))}, "
+                                 "which no parameter is labelled")
+            earlier = list(records)
+
+            def value_at(theta, _expr=expr, _earlier=earlier):
+                values = {k: (theta[f] if f >= 0 else fixed[k]) for k, f in free.items()}
+                for record in _earlier:
+                    values[record["lhs"]] = record["expression"](values)
+                return _expr(values)
+
+            est, se = delta_method(value_at, self.theta, self.vcov)
+            std_values = {**std, **{r["lhs"]: r["std_all"] for r in earlier}}
+            records.append(dict(lhs=d.name, op=":=", rhs="".join(d.expression.split()), label=d.name, group="",
+                                est=est, se=se, std_all=expr(std_values), free=-1, expression=expr))
+        if not records:
+            return pd.DataFrame()
+        return add_inference(pd.DataFrame(records).drop(columns="expression"))
 
     def _fit_measures(self) -> FitMeasures:
         chisq = base_chisq = unrestricted = 0.0
@@ -175,7 +215,7 @@ def fit_multigroup(spec: ModelSyntax, data: pd.DataFrame, group: str, group_equa
     """lavaan's ``sem(model, data, group = group, group.equal = group_equal,
     group.partial = group_partial, estimator = estimator)`` (ML or MLR, complete responses);
     ``warm`` starts from a related fit's estimates."""
-    observed = build_parameter_table(spec).observed
+    observed = spec.observed
     labels, group_data = split_groups(data, group, observed, spec.source)
     groups_rows, base, n_free = group_tables(spec, len(labels), group_equal, equal_paths, group_partial)
     compiled = []

@@ -61,7 +61,10 @@ cases <- list(
   list(name = "planned_missing_mlr_fiml", data = missing_file, estimator = "MLR", missing = "ml", model = cfa),
   list(name = "multigroup_mlr_configural", data = hs_file, estimator = "MLR", model = cfa, group = "school"),
   list(name = "multigroup_mlr_metric", data = hs_file, estimator = "MLR", model = cfa, group = "school",
-       group_equal = "loadings")
+       group_equal = "loadings"),
+  list(name = "multigroup_defined", data = hs_file, model = paste(cfa,
+       "speed ~ c(b1, b2)*visual + c(t, t)*textual\ntextual ~ c(0.5, NA)*visual\ndiff := b1 - b2\nratio := diff / t",
+       sep = "\n"), group = "school", group_equal = "loadings")
 )
 
 fit_names <- c("npar", "ntotal", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df",
