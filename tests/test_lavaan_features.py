@@ -125,7 +125,7 @@ def test_multigroup_matches_lavaan(name):
     data = pd.read_csv(CONFORMANCE / fixture["data"])
     equal = tuple(filter(None, [fixture["group_equal"]]))
     fit = fit_multigroup(parse_model(fixture["model_syntax"]), data, fixture["group"], equal,
-                         estimator=fixture["estimator"])
+                         estimator=fixture["estimator"], missing=fixture["missing"])
     measures = fit.fit_measures.to_dict()
     for key, expected in fixture["fit"].items():
         if expected is not None:
