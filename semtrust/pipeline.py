@@ -15,7 +15,7 @@ import pandas as pd
 from semtrust.assessment.reliability import item_groups, loadings_table, measurement_model
 from semtrust.assessment.validity import MeasurementQuality, assess_measurement, bootstrap_intervals
 from semtrust.config import RunConfig
-from semtrust.errors import InputError, SemtrustError
+from semtrust.errors import EstimationError, InputError, SemtrustError
 from semtrust.estimation.base import FittedModel
 from semtrust.estimation.ml import SEM
 from semtrust.io.mapping import find_column, map_items, read_mapping
@@ -23,7 +23,7 @@ from semtrust.io.survey import code_items, input_hash, read_summary_matrix, read
 from semtrust.model.instrument import load_instrument
 from semtrust.model.partable import build_parameter_table
 from semtrust.model.syntax import parse_model
-from semtrust.results import Study
+from semtrust.results import Study, score_tests
 from semtrust.screening.careless import ScreeningRules, screen_survey
 from semtrust.screening.missing_data import missing_data_report
 from semtrust.structural.paths import effects_table, hypothesis_table, model_comparison
@@ -237,11 +237,17 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
                                        (measurement or structural).fit_measures.npar + len(items), data_path)
         invariance_result, group_paths = _groups(spec, cfa_spec, group_rows, table_frame.loc[group_rows.index],
                                                  group, progress, estimator, group_missing)
+    tests = None
+    if pool.refitting and (estimator, missing) == ("ML", "listwise"):
+        try:   # results.json's modification indices, while the workers refit
+            tests = score_tests(measurement or structural)
+        except EstimationError:
+            pass   # Study.to_dict tries again and says why they are missing
     # the resampling, last: the workers refitted while the stages above ran
     if measurement_draws is not None:
         progress(f"bootstrapping CR, AVE and HTMT ({config.measurement_bootstrap} resamples)")
         quality.intervals = bootstrap_intervals(measurement, groups, config.measurement_bootstrap, seed,
-                                                sample=measurement_draws.result(progress_bar))
+                                                progress=progress_bar, pending=measurement_draws)
     effects, resampling = _effects(structural, effect_draws, bootstrap, ci, seed, progress, progress_bar)
     for fitted in (measurement, structural):
         if fitted is not None:
@@ -262,7 +268,8 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
                        group_paths=group_paths, efa=efa_result, cmb=cmb_result, warnings=warnings,
                        estimator=estimator, missing=missing,
                        screening=screening, cleaned=None if screening is None else table.frame.loc[screening.kept],
-                       missing_data=missing_data, config=config.echo(), input_files=config.input_files())
+                       missing_data=missing_data, config=config.echo(), input_files=config.input_files(),
+                       score_tests=tests)
 
 
 def _data_file(config: RunConfig, frame: pd.DataFrame | None) -> dict:

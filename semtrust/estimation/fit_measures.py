@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 
 @dataclass
@@ -167,6 +166,8 @@ def srmr(sample: np.ndarray, implied: np.ndarray, sample_mean: np.ndarray | None
 def fit_measures(*, chisq: float, df: int, npar: int, n: int, baseline_chisq: float, baseline_df: int,
                  unrestricted_logl: float, srmr: float, groups: int = 1) -> FitMeasures:
     """lavaan's fitMeasures() from the model and baseline chi-squares (ML, N convention)."""
+    from scipy import stats
+
     t1 = max(chisq - df, 0.0)
     t2 = max(chisq - df, baseline_chisq - baseline_df, 0.0)
     cfi = 1.0 if t1 == 0 and t2 == 0 else 1.0 - t1 / t2
@@ -193,6 +194,8 @@ def rmsea_with_interval(chisq: float, df: float, n: int, groups: int = 1,
     """RMSEA with lavaan's N convention, its 90% CI from the noncentral chi-square, and PCLOSE;
     with several groups lavaan multiplies by sqrt(groups) (Steiger 1998). Given a scaled
     chi-square and its scaling factor ``c_hat``, the robust RMSEA (noncentrality times c_hat)."""
+    from scipy import stats
+
     if df <= 0:
         return 0.0, 0.0, 0.0, math.nan
 

@@ -28,8 +28,6 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.linalg import null_space
 
 from semtrust.errors import EstimationError, InputError
 from semtrust.estimation.base import FittedModel, Resampler
@@ -69,7 +67,7 @@ from semtrust.model.partable import (
 )
 from semtrust.model.syntax import ModelSyntax, parse_model
 
-Z975 = stats.norm.ppf(0.975)
+Z975 = 1.959963984540054   # scipy.stats.norm.ppf(0.975), written out: importing the engine loads no scipy.stats
 ESTIMATORS = ("ML", "MLR")
 MISSING = ("listwise", "fiml")
 
@@ -327,6 +325,8 @@ def estimate_rows(rows: list[Row], compiled: CompiledModel, theta: np.ndarray, v
 
 def add_inference(frame: pd.DataFrame) -> pd.DataFrame:
     """z, two-sided p and the Wald 95% CI; fixed parameters (se 0) get no z or p."""
+    from scipy import stats
+
     has_se = frame.se > 0
     frame["z"] = np.where(has_se, frame.est / frame.se.where(has_se, 1.0), np.nan)
     frame["pvalue"] = np.where(has_se, 2 * stats.norm.sf(np.abs(frame.z)), np.nan)
@@ -360,7 +360,11 @@ class SEMResults(FittedModel):
         self.constraint_jacobian = (self.constraints.jacobian(theta, list(active)) if self.constraints
                                     else np.zeros((0, len(theta))))
         info = compiled.information(theta) if likelihood is None else likelihood.information(theta)
-        free_directions = null_space(self.constraint_jacobian) if self.constraints else np.eye(len(theta))
+        if self.constraints:
+            from scipy.linalg import null_space
+            free_directions = null_space(self.constraint_jacobian)
+        else:
+            free_directions = np.eye(len(theta))
         reduced = free_directions.T @ info @ free_directions
         # judged on the information's correlation form, so that a variable measured in thousands
         # (variances of 1e6) does not look like a non-identified model
@@ -551,6 +555,7 @@ class MLResampler(Resampler):
         self.compiled, self.data, self.theta, self.metric_inv = compiled, data, theta, metric_inv
         self.n = len(data)
         self.start_moments = compiled.moments(theta)
+        self._last: tuple = (None, None)   # the last refit's estimate and its moments
         self.meanstructure = meanstructure
         self.constraints = ConstraintSet(compiled.table) if compiled.table.constraints else None
 
@@ -560,22 +565,28 @@ class MLResampler(Resampler):
         centered = sample - mean
         cov = centered.T @ centered / len(sample)
         mean = mean if self.meanstructure else None
+        at = None
         try:
             if self.constraints is not None:
                 logdet = np.linalg.slogdet(cov)[1]
-                return constrained_scoring(lambda t: self.compiled.objective(t, cov, logdet, mean),
-                                           lambda t: self.compiled.gradient(t, cov, mean), self.compiled.information,
-                                           self.theta, self.constraints)[0]
-            estimate, ok = self.compiled.refit(cov, self.theta, self.metric_inv, start_moments=self.start_moments,
-                                               sample_mean=mean)
-            if not ok:
-                estimate, _ = self.compiled.estimate(cov, self.theta, sample_mean=mean)
+                estimate = constrained_scoring(lambda t: self.compiled.objective(t, cov, logdet, mean),
+                                               lambda t: self.compiled.gradient(t, cov, mean), self.compiled.information,
+                                               self.theta, self.constraints)[0]
+            else:
+                estimate, ok, at = self.compiled.refit(cov, self.theta, self.metric_inv,
+                                                       start_moments=self.start_moments, sample_mean=mean)
+                if not ok:
+                    estimate, _ = self.compiled.estimate(cov, self.theta, sample_mean=mean)
+                    at = None
         except (EstimationError, np.linalg.LinAlgError, ValueError):
             return None
+        self._last = (estimate, at)
         return estimate
 
     def total_sd(self, theta: np.ndarray) -> np.ndarray:
-        return self.compiled.total_sd(theta)
+        # the refit's last gradient computed (I - A)^-1 at its estimate already
+        estimate, at = self._last
+        return self.compiled.total_sd(theta, at=at if theta is estimate else None)
 
 
 def _label_values(theta: np.ndarray, column: str, frame: pd.DataFrame) -> dict:
