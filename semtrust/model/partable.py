@@ -148,7 +148,7 @@ def build_parameter_table(spec: ModelSyntax, fixed_x: bool = True, groups: int =
         if r.label:
             labels[r.label] = n_free
         n_free += 1
-    known = {r.label for r in rows if r.label}
+    known = {r.label for r in rows if r.label} | {m for r in rows for m in r.per_group if isinstance(m, str)}
     for d in spec.definitions:
         if d.name in known:
             raise InputError(f"{spec.source}, line {d.line}: '{d.name}' is already a parameter label")

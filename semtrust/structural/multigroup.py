@@ -15,10 +15,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 from scipy import stats
-from scipy.linalg import block_diag
+from scipy.linalg import block_diag, null_space
 
 from semtrust.errors import EstimationError, InputError
 from semtrust.estimation.compiled import CompiledModel, fisher_scoring, start_values
+from semtrust.estimation.constraints import ConstraintSet, constrained_scoring, projected_inverse
 from semtrust.estimation.fit_measures import (
     FitMeasures,
     baseline_model,
@@ -35,6 +36,7 @@ from semtrust.estimation import robust
 from semtrust.model.expressions import Expression
 from semtrust.model.partable import (
     PARAMETER_COLUMNS,
+    ParameterTable,
     Row,
     build_parameter_table,
     mean_rows,
@@ -77,8 +79,6 @@ def group_tables(spec: ModelSyntax, n_groups: int, group_equal=(), equal_paths=(
     unknown = set(group_equal) - set(EQUALITY_TYPES)
     if unknown:
         raise InputError(f"unknown equality type(s) {', '.join(sorted(unknown))}; use {', '.join(EQUALITY_TYPES)}")
-    if spec.constraints:
-        raise InputError(f"{spec.source}: constraints (==, <, >) are not supported in multi-group runs yet")
     base = build_parameter_table(spec, groups=n_groups)
     latent = set(base.latent)
     shared: dict[tuple, int] = {}
@@ -123,9 +123,11 @@ class MultiGroupResults:
     """Fitted multi-group model: per-group parameter table (with a ``group`` column) and fit."""
 
     def __init__(self, spec, labels, compiled, data, theta, vcov, group_equal, equal_paths,
-                 scaling: tuple[float, float] | None = None, likelihoods: list | None = None):
+                 scaling: tuple[float, float] | None = None, likelihoods: list | None = None,
+                 n_equal: int = 0):
         self.spec, self.labels, self.compiled, self.data = spec, labels, compiled, data
         self.likelihoods = likelihoods   # FIML: each group's casewise likelihood
+        self.n_equal = n_equal           # equality constraints (==): each removes a parameter
         self.theta, self.vcov = theta, vcov
         self.scaling = scaling   # MLR: the scaling factors of the model's and the baseline's chi-square
         self.group_equal, self.equal_paths = tuple(group_equal), tuple(equal_paths)
@@ -191,7 +193,7 @@ class MultiGroupResults:
             unrestricted += group_unrestricted
             sigma, _, _ = cm.implied(self.theta)
             srmr_weighted += d.n * srmr(d.cov, sigma, d.mean, cm.implied_mean(self.theta))
-        n_free = len(self.theta)
+        n_free = len(self.theta) - self.n_equal
         measures = fit_measures(chisq=chisq, df=df - n_free, npar=n_free, n=self.n, baseline_chisq=base_chisq,
                                 baseline_df=base_df, unrestricted_logl=unrestricted, srmr=srmr_weighted / self.n,
                                 groups=len(self.data))
@@ -304,28 +306,37 @@ def fit_multigroup(spec: ModelSyntax, data: pd.DataFrame, group: str, group_equa
             else:
                 value = own[r.free]
             start[r.free], filled[r.free] = value, True
-    theta, _ = fisher_scoring(objective, gradient, information, start)
+    jacobian = np.zeros((0, n_free))
+    if spec.constraints:   # ==, <, > over the labels of any group
+        table = ParameterTable([r for rows in groups_rows for r in rows], observed, base.latent, base.covariates,
+                               [], list(spec.constraints))
+        constraints = ConstraintSet(table)
+        theta, _, active = constrained_scoring(objective, gradient, information, start, constraints)
+        jacobian = constraints.jacobian(theta, active)
+    else:
+        theta, _ = fisher_scoring(objective, gradient, information, start)
     info = information(theta)
-    eigen = np.linalg.eigvalsh(info)
+    free_directions = null_space(jacobian) if len(jacobian) else np.eye(n_free)
+    eigen = np.linalg.eigvalsh(free_directions.T @ info @ free_directions)
     if eigen.min() < 1e-10 * max(eigen.max(), 1.0):
         raise EstimationError(f"{spec.source}: the multi-group model is not identified")
-    vcov = np.linalg.inv(info) / sum(d.n for d in group_data)
+    vcov = projected_inverse(info, jacobian) / sum(d.n for d in group_data)
     scaling = None
     if estimator == "MLR" or missing == "fiml":
-        vcov, scaling = _robust(spec, compiled, group_data, theta, gradient, n_free, estimator, missing)
+        vcov, scaling = _robust(spec, compiled, group_data, theta, gradient, n_free, estimator, missing, jacobian)
     return MultiGroupResults(spec, labels, compiled, group_data, theta, vcov, group_equal, equal_paths, scaling,
-                             likelihoods)
+                             likelihoods, n_equal=sum(c.op == "==" for c in spec.constraints))
 
 
 def _robust(spec, compiled, group_data, theta, gradient, n_free, estimator,
-            missing) -> tuple[np.ndarray, tuple[float, float] | None]:
+            missing, jacobian) -> tuple[np.ndarray, tuple[float, float] | None]:
     """FIML's observed-information SEs, and MLR across groups as lavaan: the sandwich around the
     observed information of the pooled discrepancy, with every case's scores; the scaling factor
     from the groups' saturated informations (each group its own h1) and the baseline's from the
     groups' independence fits."""
     n = sum(d.n for d in group_data)
     observed = robust.numerical_hessian(lambda t: gradient(t) / 2, theta)
-    observed_inverse = np.linalg.inv(observed)
+    observed_inverse = projected_inverse(observed, jacobian)
     if estimator != "MLR":
         return observed_inverse / n, None
     fiml = missing == "fiml"
@@ -337,7 +348,7 @@ def _robust(spec, compiled, group_data, theta, gradient, n_free, estimator,
     moments = sum(len(A1) for A1, _ in h1)
     covariates = compiled[0].table.covariates
     q = len(covariates)
-    df = moments - len(group_data) * (q * (q + 3) // 2) - n_free
+    df = moments - len(group_data) * (q * (q + 3) // 2) - (n_free - sum(c.op == "==" for c in spec.constraints))
     scaling = robust.scaling_factor(block_diag(*(A1 for A1, _ in h1)), block_diag(*(B1 for _, B1 in h1)),
                              observed_inverse, first_order, df)
     observed_names = compiled[0].observed

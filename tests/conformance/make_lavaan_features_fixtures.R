@@ -65,6 +65,8 @@ cases <- list(
   list(name = "multigroup_defined", data = hs_file, model = paste(cfa,
        "speed ~ c(b1, b2)*visual + c(t, t)*textual\ntextual ~ c(0.5, NA)*visual\ndiff := b1 - b2\nratio := diff / t",
        sep = "\n"), group = "school", group_equal = "loadings"),
+  list(name = "multigroup_constraint", data = hs_file, estimator = "MLR", model = paste(cfa,
+       "speed ~ c(b1, b2)*visual\nb2 == 2 * b1", sep = "\n"), group = "school", group_equal = "loadings"),
   list(name = "multigroup_fiml", data = missing_file, missing = "ml", model = cfa, group = "school",
        group_equal = "loadings"),
   list(name = "multigroup_mlr_fiml", data = missing_file, estimator = "MLR", missing = "ml", model = cfa,
