@@ -149,7 +149,7 @@ def test_mlr_invariance_step_uses_lavaans_scaled_difference():
     assert metric["model"] == "metric"
     assert metric["delta_chisq"] == pytest.approx(fixture["delta_chisq"], abs=TOL)
     assert metric["delta_df"] == fixture["delta_df"]
-    assert metric["pvalue"] == pytest.approx(fixture["pvalue"], abs=TOL)
+    assert metric["pvalue_difference"] == pytest.approx(fixture["pvalue"], abs=TOL)
     # the ML difference is another number: the test really is scaled
     assert abs(metric["chisq"] - ladder["steps"][0]["chisq"] - fixture["delta_chisq"]) > 0.5
     assert metric["chisq_scaling_factor"] == pytest.approx(load("multigroup_mlr_metric")["fit"]["chisq_scaling_factor"],
