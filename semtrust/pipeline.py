@@ -312,13 +312,17 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     # (6) groups
     invariance_result = group_paths = None
     if group:
-        if missing != "listwise":
+        # the multi-group models use the run's estimator and missing-data treatment
+        group_missing, group_rows = missing, analysed
+        if missing == "fiml" and build_parameter_table(spec).covariates:
+            group_missing, group_rows = "listwise", complete
             warnings.append(f"the invariance ladder and group path tests use {estimator} on the {len(complete)} "
-                            "complete responses (multi-group FIML is not available yet)")
-        warnings += _check_group_sizes(table_frame.loc[complete.index], group, len(items),
+                            "complete responses (multi-group FIML with observed exogenous predictors is not "
+                            "available yet)")
+        warnings += _check_group_sizes(table_frame.loc[group_rows.index], group, len(items),
                                        (measurement or structural).fit_measures.npar + len(items), data_path)
-        invariance_result, group_paths = _groups(spec, cfa_spec, complete, table_frame.loc[complete.index],
-                                                 group, progress, estimator)
+        invariance_result, group_paths = _groups(spec, cfa_spec, group_rows, table_frame.loc[group_rows.index],
+                                                 group, progress, estimator, group_missing)
     tests = None
     if pool.refitting and (estimator, missing) == ("ML", "listwise"):
         try:   # results.json's modification indices, while the workers refit
@@ -570,7 +574,7 @@ def _check_group_sizes(table_frame, group, variables: int, npar: int, data_path)
             "its estimates are imprecise" for g, n in counts.items() if n < npar]
 
 
-def _groups(spec, cfa_spec, complete, table_frame, group, progress, estimator="ML"):
+def _groups(spec, cfa_spec, complete, table_frame, group, progress, estimator="ML", missing="listwise"):
     """Invariance ladder of the measurement model, then each structural path compared across
     groups on the (partially) metric-invariant structural model."""
     from semtrust.structural.multigroup import (
@@ -582,15 +586,16 @@ def _groups(spec, cfa_spec, complete, table_frame, group, progress, estimator="M
     data = complete.assign(**{group: _group_labels(table_frame, group)})
     data = data[data[group].notna()]
     progress(f"testing measurement invariance across {group} (configural, metric, scalar, strict)")
-    ladder = invariance(cfa_spec or spec, data, group, estimator=estimator)
+    ladder = invariance(cfa_spec or spec, data, group, estimator=estimator, missing=missing)
     metric = [s for s in ladder["steps"] if s["model"].endswith("metric")][-1]   # partial metric when it was needed
     released = tuple(tuple(r.split(" ", 2)) for r in metric["released"])
     result = {k: v for k, v in ladder.items() if k != "fits"}
     if not any(s.op == "~" for s in spec.statements):
         return result, pd.DataFrame()
     progress(f"comparing each structural path across {group}")
-    base = fit_multigroup(spec, data, group, ("loadings",), group_partial=released, estimator=estimator)
-    return result, group_path_tests(spec, data, group, base, estimator)
+    base = fit_multigroup(spec, data, group, ("loadings",), group_partial=released, estimator=estimator,
+                          missing=missing)
+    return result, group_path_tests(spec, data, group, base, estimator, missing)
 
 
 def _start_effects(pool, structural: FittedModel, draws: int, ci: str, seed: int):

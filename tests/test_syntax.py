@@ -37,7 +37,7 @@ def test_multiple_lhs_and_unicode_names():
     ("f =~", "needs a left and a right side"),
     ("just words", "no operator"),
     ("", "no statements"),
-    ("f =~ c(a,b)*x1 + x2", "multi-group"),
+    ("f =~ c(a,b+)*x1 + x2", "cannot read 'b\\+' in a c"),
     ("y ~ x | t", "not a valid variable name"),
     ("f =~ x1 + x2\nx1 | a1", "line 2: thresholds are named t1"),
     ("f <~ x1 + x2", "not supported"),

@@ -126,8 +126,8 @@ def _sqp(objective, gradient, information, theta: np.ndarray, constraints: Const
         step, multipliers = solution[: len(theta)], -solution[len(theta):]
         penalty = max(penalty, 2.0 * np.max(np.abs(multipliers), initial=0.0))
 
-        def merit(t, f):
-            return f + penalty * np.abs(constraints.active(t, active)).sum()
+        def merit(t, f, weight=penalty):
+            return f + weight * np.abs(constraints.active(t, active)).sum()
 
         current = merit(theta, value)
         scale = 1.0

@@ -48,6 +48,7 @@ from semtrust.estimation.robust import (
     CaseLikelihood,
     covariate_moments,
     fiml_corrected,
+    fiml_part,
     h1_information,
     independence_loglik,
     model_scores,
@@ -480,8 +481,9 @@ class SEMResults(FittedModel):
 
     def fiml_corrected(self, df: int, scaled: bool) -> tuple[float, float]:
         """The FIML-corrected statistic and scaling factor of this FIML fit (robust indices)."""
-        return fiml_corrected(self.compiled, self.theta, self.n, self.cases.mean, self.cases.cov,
-                              self.cases.h1_information(True), df, scaled=scaled,
+        part = fiml_part(self.compiled, self.theta, self.n, self.cases.mean, self.cases.cov,
+                         self.cases.h1_information(True))
+        return fiml_corrected([part], df, scaled=scaled,
                               inverse=lambda info: projected_inverse(info, self.constraint_jacobian),
                               covariates=[self.compiled.observed.index(v) for v in self.model.table.covariates])
 

@@ -13,8 +13,10 @@ All information matrices are per case.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import block_diag
 
 from semtrust.estimation.missing import (
     LOG_2PI,
@@ -169,33 +171,67 @@ def moment_jacobian(compiled, theta: np.ndarray) -> np.ndarray:
     return delta
 
 
-def fiml_corrected(compiled, theta: np.ndarray, n: int, mean: np.ndarray, cov: np.ndarray,
-                   h1: tuple[np.ndarray, np.ndarray], df: int, *, scaled: bool,
-                   inverse=np.linalg.inv, covariates: list[int] = ()) -> tuple[float, float]:
+@dataclass
+class FimlPart:
+    """One group's share of :func:`fiml_corrected`: the model's Jacobian (parameters x the
+    group's moments), the group's size, its complete-data statistic against the EM moments,
+    the EM moments and the h1 information (Wm observed, Jm first-order) of its incomplete data."""
+
+    delta: np.ndarray
+    n: int
+    statistic: float
+    mean: np.ndarray
+    cov: np.ndarray
+    h1: tuple[np.ndarray, np.ndarray]
+
+
+def fiml_part(compiled, theta: np.ndarray, n: int, mean: np.ndarray, cov: np.ndarray,
+              h1: tuple[np.ndarray, np.ndarray], width: int | None = None, offset: int = 0) -> FimlPart:
+    """A group's :class:`FimlPart`; its parameters sit at ``offset`` in a vector of ``width``
+    (separate models per group, as the multi-group baseline)."""
+    delta = moment_jacobian(compiled, theta)
+    if width is not None:
+        delta = np.vstack([np.zeros((offset, delta.shape[1])), delta,
+                           np.zeros((width - offset - len(delta), delta.shape[1]))])
+    statistic = n * compiled.objective(theta, cov, np.linalg.slogdet(cov)[1], mean)
+    return FimlPart(delta, n, statistic, mean, cov, h1)
+
+
+def fiml_corrected(parts: list[FimlPart], df: int, *, scaled: bool, inverse=np.linalg.inv,
+                   covariates: list[int] = ()) -> tuple[float, float]:
     """lavaan's missing-data corrected statistic behind the robust RMSEA, CFI and TLI under FIML
     (Savalei 2018, lavaan's FIML-C): the complete-data ML chi-square of the FIML estimates
     against the EM (h1) moments, and its scaling factor, the trace of the h1 information as if
     the data were complete (Wc) against the incomplete-data one (Wm, with first-order
-    information Jm in ``h1``) over df; with a scaled test (MLR) lavaan's version 3, else
-    version 6. ``inverse`` inverts the model's information (the constrained inverse under
-    constraints). The covariates' own moments (fixed.x) take no part, as in lavaan. Returns
-    (statistic, scaling factor)."""
+    information Jm), over df; with a scaled test (MLR) lavaan's version 3, else version 6.
+    Groups enter as blocks weighted by their share of the cases. ``inverse`` inverts the
+    model's information (the constrained inverse under constraints). The covariates' own
+    moments (fixed.x) take no part, as in lavaan. Returns (statistic, scaling factor)."""
     if df <= 0:
         return math.nan, math.nan
-    keep = ~covariate_moments(len(mean), list(covariates), True)
-    Wm, Jm = (h[np.ix_(keep, keep)] for h in h1)
-    Wc = saturated_information(Patterns(np.zeros((1, len(mean)))), 1, mean, cov, observed=False)[np.ix_(keep, keep)]
-    delta = moment_jacobian(compiled, theta)[:, keep]
+    total = sum(part.n for part in parts)
+    Wm_all, Wc_all, Wm_inv_all, gamma_all, deltas = [], [], [], [], []
+    for part in parts:
+        share = part.n / total
+        keep = ~covariate_moments(len(part.mean), list(covariates), True)
+        Wm, Jm = (h[np.ix_(keep, keep)] for h in part.h1)
+        Wc = saturated_information(Patterns(np.zeros((1, len(part.mean)))), 1, part.mean, part.cov,
+                                   observed=False)[np.ix_(keep, keep)]
+        Wm_inv = np.linalg.inv(Wm)
+        Wm_all.append(share * Wm)
+        Wc_all.append(share * Wc)
+        Wm_inv_all.append(Wm_inv / share)
+        gamma_all.append(Wm_inv @ Jm @ Wm_inv / share)
+        deltas.append(part.delta[:, keep])
+    Wm, Wc, Wm_inv, gamma = (block_diag(*blocks) for blocks in (Wm_all, Wc_all, Wm_inv_all, gamma_all))
+    delta = np.hstack(deltas)
     weighted = Wm @ delta.T
     U = Wm - weighted @ inverse(delta @ weighted) @ weighted.T
-    Wm_inv = np.linalg.inv(Wm)
     if scaled:
-        gamma = Wm_inv @ Jm @ Wm_inv
         trace = np.trace(U @ Wm_inv @ Wc @ Wm_inv @ U @ gamma)
     else:
         trace = np.trace(Wc @ Wm_inv @ U @ Wm_inv)
-    statistic = n * compiled.objective(theta, cov, np.linalg.slogdet(cov)[1], mean)
-    return statistic, trace / df
+    return sum(part.statistic for part in parts), trace / df
 
 
 def covariate_moments(p: int, covariates: list[int], meanstructure: bool) -> np.ndarray:

@@ -35,6 +35,7 @@ class Row:
     user: bool = True       # written by the user (False: added by lavaan's defaults)
     fixed_x: bool = False   # exogenous covariate moment fixed at its sample value
     start: float | None = None
+    per_group: tuple = ()   # c(...) modifier: a label, fixed value or None (free) per group
 
 
 @dataclass
@@ -66,7 +67,7 @@ def parameter_key(lhs: str, op: str, rhs: str) -> tuple:
 
 
 
-def build_parameter_table(spec: ModelSyntax, fixed_x: bool = True) -> ParameterTable:
+def build_parameter_table(spec: ModelSyntax, fixed_x: bool = True, groups: int = 1) -> ParameterTable:
     """lavaan's ``sem()`` defaults: first loading fixed to 1, residual and latent variances
     free, exogenous latent covariances free, residual covariances among observed outcomes
     free, exogenous observed covariates fixed at their sample moments."""
@@ -106,9 +107,15 @@ def build_parameter_table(spec: ModelSyntax, fixed_x: bool = True) -> ParameterT
             first_indicator[s.lhs] = s.rhs
             if fixed is None and not s.free:
                 fixed = 1.0
+        if s.per_group and groups == 1:
+            raise InputError(f"{spec.source}, line {s.line}: group-specific modifiers c(...) need a multi-group "
+                             "run (--group)")
+        if s.per_group and len(s.per_group) != groups:
+            raise InputError(f"{spec.source}, line {s.line}: c(...) has {len(s.per_group)} elements for {groups} "
+                             "groups; give one per group")
         rows.append(Row(s.lhs, s.op, s.rhs, label=s.label or "",
-                        free=-1 if fixed is not None else 0,
-                        value=fixed if fixed is not None else 0.0, start=s.start))
+                        free=-1 if fixed is not None and not s.per_group else 0,
+                        value=fixed if fixed is not None else 0.0, start=s.start, per_group=s.per_group))
 
     def add(lhs, rhs, *, value=0.0, free=True, fixed_x=False):
         if parameter_key(lhs, "~~", rhs) not in seen:
@@ -143,7 +150,7 @@ def build_parameter_table(spec: ModelSyntax, fixed_x: bool = True) -> ParameterT
         if r.label:
             labels[r.label] = n_free
         n_free += 1
-    known = {r.label for r in rows if r.label}
+    known = {r.label for r in rows if r.label} | {m for r in rows for m in r.per_group if isinstance(m, str)}
     for d in spec.definitions:
         if d.name in known:
             raise InputError(f"{spec.source}, line {d.line}: '{d.name}' is already a parameter label")

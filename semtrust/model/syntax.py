@@ -45,6 +45,8 @@ class Statement:
     start: float | None = None
     free: bool = False  # NA* explicitly frees a parameter lavaan would fix
     line: int = 0
+    # c(a1, a2)*x: per group a label (str), a fixed value (float) or None (free); multi-group runs
+    per_group: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -164,13 +166,25 @@ def _parse_modifiers(term: str, source: str, number: int) -> dict:
                 result["start"] = float(arg)
             else:
                 result["label"] = arg
-        elif mod.startswith("c("):
-            raise _error(source, number, "group-specific modifiers c(...) need a multi-group run")
+        elif mod.startswith("c(") and mod.endswith(")"):
+            result["per_group"] = tuple(_group_modifier(item.strip().strip("'\""), source, number)
+                                        for item in mod[2:-1].split(","))
         elif _NAME.match(mod):
             result["label"] = mod
         else:
             raise _error(source, number, f"cannot read the modifier '{mod}' in '{term}'")
     return result
+
+
+def _group_modifier(item: str, source: str, number: int) -> str | float | None:
+    """One element of ``c(...)``: a number fixes, NA frees, a name labels."""
+    if _NUMBER.match(item):
+        return float(item)
+    if item == "NA":
+        return None
+    if _NAME.match(item):
+        return item
+    raise _error(source, number, f"cannot read '{item}' in a c(...) modifier; use numbers, NA or labels")
 
 
 def _intercept(lhs: str, term: str, source: str, number: int) -> Statement:
@@ -233,7 +247,7 @@ def parse_model(text: str, source: str = "<model>") -> ModelSyntax:
                 spec.statements.append(Statement(
                     lhs=lhs, op=op, rhs=mods["var"], fixed=mods.get("fixed"),
                     label=mods.get("label"), start=mods.get("start"),
-                    free=mods.get("free", False), line=number))
+                    free=mods.get("free", False), line=number, per_group=mods.get("per_group", ())))
     if not spec.statements:
         raise InputError(f"{source}: the model has no statements (=~, ~ or ~~)")
     return spec

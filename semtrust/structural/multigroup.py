@@ -15,24 +15,28 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 from scipy import stats
-from scipy.linalg import block_diag
+from scipy.linalg import block_diag, null_space
 
 from semtrust.errors import EstimationError, InputError
 from semtrust.estimation.compiled import CompiledModel, fisher_scoring, start_values
+from semtrust.estimation.constraints import ConstraintSet, constrained_scoring, projected_inverse
 from semtrust.estimation.fit_measures import (
     FitMeasures,
     baseline_model,
     fit_measures,
     robust_fit_measures,
+    robust_indices,
     scaled_chisq_difference,
     srmr,
     unrestricted_loglik,
 )
-from semtrust.estimation.missing import missing_patterns
-from semtrust.estimation.ml import SEM, add_inference, estimate_rows
-from semtrust.estimation.robust import h1_information, model_scores, numerical_hessian, scaling_factor
+from semtrust.estimation.missing import em_estimates, loglik, missing_patterns
+from semtrust.estimation.ml import SEM, CaseData, add_inference, delta_method, estimate_rows
+from semtrust.estimation import robust
+from semtrust.model.expressions import Expression
 from semtrust.model.partable import (
     PARAMETER_COLUMNS,
+    ParameterTable,
     Row,
     build_parameter_table,
     mean_rows,
@@ -59,23 +63,29 @@ def _row_type(row: Row, latent: set[str]) -> str:
     return "lv.covariances" if both_latent else "residual.covariances"
 
 
+def _in_group(row: Row, g: int) -> Row:
+    """The row as group ``g`` has it: a c(...) modifier's label, fixed value or free parameter."""
+    if not row.per_group:
+        return replace(row)
+    modifier = row.per_group[g]
+    if isinstance(modifier, float):
+        return replace(row, free=-1, value=modifier, label="")
+    return replace(row, free=0, label=modifier or "")
+
+
 def group_tables(spec: ModelSyntax, n_groups: int, group_equal=(), equal_paths=(),
                  group_partial=()) -> tuple[list[list[Row]], list, int]:
     """Per-group rows with global free indices; returns (rows per group, base table, n_free)."""
     unknown = set(group_equal) - set(EQUALITY_TYPES)
     if unknown:
         raise InputError(f"unknown equality type(s) {', '.join(sorted(unknown))}; use {', '.join(EQUALITY_TYPES)}")
-    if spec.definitions:
-        raise InputError(f"{spec.source}: defined parameters (:=) are not supported in multi-group runs yet")
-    if spec.constraints:
-        raise InputError(f"{spec.source}: constraints (==, <, >) are not supported in multi-group runs yet")
-    base = build_parameter_table(spec)
+    base = build_parameter_table(spec, groups=n_groups)
     latent = set(base.latent)
     shared: dict[tuple, int] = {}
     n_free = 0
     groups = []
     for g in range(n_groups):
-        rows = [replace(r) for r in base.rows] + mean_rows(base)
+        rows = [_in_group(r, g) for r in base.rows] + mean_rows(base)
         if "intercepts" in group_equal and "means" not in group_equal and g > 0:
             for r in rows:
                 if r.op == "~1" and r.lhs in latent:
@@ -106,15 +116,19 @@ class GroupData:
     n: int
     cov: np.ndarray
     mean: np.ndarray
-    values: np.ndarray | None = None   # the group's complete responses (MLR)
+    values: np.ndarray | None = None   # the group's responses (MLR, FIML)
+    patterns: object = None            # their missing-data patterns (FIML; cov and mean are then EM's)
 
 
 class MultiGroupResults:
     """Fitted multi-group model: per-group parameter table (with a ``group`` column) and fit."""
 
     def __init__(self, spec, labels, compiled, data, theta, vcov, group_equal, equal_paths,
-                 scaling: tuple[float, float] | None = None):
+                 scaling: tuple[float, float] | None = None, likelihoods: list | None = None,
+                 n_equal: int = 0):
         self.spec, self.labels, self.compiled, self.data = spec, labels, compiled, data
+        self.likelihoods = likelihoods   # FIML: each group's casewise likelihood
+        self.n_equal = n_equal           # equality constraints (==): each removes a parameter
         self.theta, self.vcov = theta, vcov
         self.scaling = scaling   # MLR: the scaling factors of the model's and the baseline's chi-square
         self.group_equal, self.equal_paths = tuple(group_equal), tuple(equal_paths)
@@ -124,36 +138,93 @@ class MultiGroupResults:
             frame = add_inference(estimate_rows(cm.table.rows, cm, theta, vcov))
             frame.insert(3, "group", label)
             frames.append(frame)
-        self.parameters = pd.concat(frames, ignore_index=True)[PARAMETER_COLUMNS[:3] + ["group"] + PARAMETER_COLUMNS[3:]]
+        defined = self._defined(pd.concat(frames, ignore_index=True))
+        self.parameters = pd.concat(frames + [defined], ignore_index=True)[PARAMETER_COLUMNS[:3] + ["group"]
+                                                                           + PARAMETER_COLUMNS[3:]]
         self.fit_measures = self._fit_measures()
+
+    def _defined(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Defined parameters (``:=``) over the labels of any group, with delta-method SEs."""
+        labelled = frame[frame.label != ""].drop_duplicates("label")
+        free = dict(zip(labelled.label, labelled.free))
+        fixed = dict(zip(labelled.label, labelled.est))
+        std = dict(zip(labelled.label, labelled.std_all))
+        records = []
+        for d in self.spec.definitions:
+            expr = Expression(d.expression, f"{self.spec.source}, line {d.line}")
+            unknown = expr.names - set(free) - {r["lhs"] for r in records}
+            if unknown:
+                raise InputError(f"{self.spec.source}, line {d.line}: '{d.name}' uses {', '.join(sorted(unknown))}, "
+                                 "which no parameter is labelled")
+            earlier = list(records)
+
+            def value_at(theta, _expr=expr, _earlier=earlier):
+                values = {k: (theta[f] if f >= 0 else fixed[k]) for k, f in free.items()}
+                for record in _earlier:
+                    values[record["lhs"]] = record["expression"](values)
+                return _expr(values)
+
+            est, se = delta_method(value_at, self.theta, self.vcov)
+            std_values = {**std, **{r["lhs"]: r["std_all"] for r in earlier}}
+            records.append(dict(lhs=d.name, op=":=", rhs="".join(d.expression.split()), label=d.name, group="",
+                                est=est, se=se, std_all=expr(std_values), free=-1, expression=expr))
+        if not records:
+            return pd.DataFrame()
+        return add_inference(pd.DataFrame(records).drop(columns="expression"))
 
     def _fit_measures(self) -> FitMeasures:
         chisq = base_chisq = unrestricted = 0.0
         df = base_df = 0
         srmr_weighted = 0.0
-        for cm, d in zip(self.compiled, self.data):
+        for g, (cm, d) in enumerate(zip(self.compiled, self.data)):
             p = cm.p
             covariates = [cm.observed.index(v) for v in cm.table.covariates]
             q = len(covariates)
-            chisq += d.n * cm.objective(self.theta, d.cov, np.linalg.slogdet(d.cov)[1], d.mean)
             df += p * (p + 1) // 2 + p - q * (q + 1) // 2 - q
-            b_chisq, b_df = baseline_model(d.cov, d.n, covariates)
+            if self.likelihoods is None:
+                chisq += d.n * cm.objective(self.theta, d.cov, np.linalg.slogdet(d.cov)[1], d.mean)
+                b_chisq, b_df = baseline_model(d.cov, d.n, covariates)
+                group_unrestricted = unrestricted_loglik(d.cov, d.n, covariates)
+            else:   # FIML: likelihood-ratio statistics against each group's EM (h1) moments
+                group_unrestricted = loglik(d.patterns, d.mean, d.cov)
+                chisq += 2 * (group_unrestricted - self.likelihoods[g].loglik(self.theta))
+                b_chisq, b_df = 2 * (group_unrestricted - robust.independence_loglik(d.patterns)), p * (p - 1) // 2
             base_chisq += b_chisq
             base_df += b_df
-            unrestricted += unrestricted_loglik(d.cov, d.n, covariates)
+            unrestricted += group_unrestricted
             sigma, _, _ = cm.implied(self.theta)
             srmr_weighted += d.n * srmr(d.cov, sigma, d.mean, cm.implied_mean(self.theta))
-        n_free = len(self.theta)
+        n_free = len(self.theta) - self.n_equal
         measures = fit_measures(chisq=chisq, df=df - n_free, npar=n_free, n=self.n, baseline_chisq=base_chisq,
                                 baseline_df=base_df, unrestricted_logl=unrestricted, srmr=srmr_weighted / self.n,
                                 groups=len(self.data))
-        if self.scaling is None:
-            return measures
-        return robust_fit_measures(measures, *self.scaling, groups=len(self.data))
+        if self.scaling is not None:
+            measures = robust_fit_measures(measures, *self.scaling, groups=len(self.data))
+        if self.likelihoods is not None:
+            measures = self._fiml_robust_indices(measures)
+        return measures
+
+    def _fiml_robust_indices(self, measures: FitMeasures) -> FitMeasures:
+        """lavaan's missing-data corrected robust CFI, TLI and RMSEA, the groups as blocks; the
+        baseline is each group's own independence model."""
+        h1 = [robust.h1_information(d.patterns, d.n, d.mean, d.cov, True, False) for d in self.data]
+        parts = [robust.fiml_part(cm, self.theta, d.n, d.mean, d.cov, h) for cm, d, h in zip(self.compiled, self.data, h1)]
+        observed = self.compiled[0].observed
+        baselines = [SEM.independence(observed, [], self.spec.source, meanstructure=True)
+                     .fit_cases(CaseData(d.patterns, d.n, d.mean, d.cov, complete=False)) for d in self.data]
+        widths = [b.compiled.n_free for b in baselines]
+        offsets = np.cumsum([0] + widths[:-1])
+        base_parts = [robust.fiml_part(b.compiled, b.theta, d.n, d.mean, d.cov, h, sum(widths), int(offset))
+                      for b, d, h, offset in zip(baselines, self.data, h1, offsets)]
+        scaled = self.scaling is not None
+        return robust_indices(measures, *robust.fiml_corrected(parts, measures.df, scaled=scaled),
+                              *robust.fiml_corrected(base_parts, measures.baseline_df, scaled=scaled), groups=len(self.data))
 
 
-def split_groups(data: pd.DataFrame, group: str, observed: list[str], where: str = "data") -> tuple[list, list]:
-    """(labels, GroupData) in order of first appearance, as lavaan orders groups."""
+def split_groups(data: pd.DataFrame, group: str, observed: list[str], where: str = "data",
+                 missing: str = "listwise") -> tuple[list, list]:
+    """(labels, GroupData) in order of first appearance, as lavaan orders groups; under FIML
+    every case that answered anything, with the group's EM moments."""
     if group not in data.columns:
         raise InputError(f"{where}: no column '{group}' to form groups; name an existing column with --group")
     labels = list(dict.fromkeys(data[group].dropna().astype(str)))
@@ -162,9 +233,16 @@ def split_groups(data: pd.DataFrame, group: str, observed: list[str], where: str
     out = []
     for label in labels:
         rows = data.loc[data[group].astype(str) == label, observed].to_numpy(dtype=float)
+        if missing == "fiml":
+            rows = rows[~np.isnan(rows).all(axis=1)]
         if len(rows) <= len(observed):
             raise InputError(f"{where}: group '{label}' of '{group}' has {len(rows)} complete cases for "
                              f"{len(observed)} variables; merge it with another group or drop it")
+        if missing == "fiml":
+            patterns = missing_patterns(rows)
+            mean, cov = em_estimates(patterns, f"{where}: group '{label}' of '{group}'")
+            out.append(GroupData(label, len(rows), cov, mean, rows, patterns))
+            continue
         centered = rows - rows.mean(axis=0)
         out.append(GroupData(label, len(rows), centered.T @ centered / len(rows), rows.mean(axis=0), rows))
     return labels, out
@@ -172,13 +250,17 @@ def split_groups(data: pd.DataFrame, group: str, observed: list[str], where: str
 
 def fit_multigroup(spec: ModelSyntax, data: pd.DataFrame, group: str, group_equal=(),
                    equal_paths=(), group_partial=(), warm: "MultiGroupResults | None" = None,
-                   estimator: str = "ML") -> MultiGroupResults:
+                   estimator: str = "ML", missing: str = "listwise") -> MultiGroupResults:
     """lavaan's ``sem(model, data, group = group, group.equal = group_equal,
-    group.partial = group_partial, estimator = estimator)`` (ML or MLR, complete responses);
-    ``warm`` starts from a related fit's estimates."""
-    observed = build_parameter_table(spec).observed
-    labels, group_data = split_groups(data, group, observed, spec.source)
+    group.partial = group_partial, estimator = estimator, missing = missing)`` (ML or MLR;
+    complete responses, or FIML: ``missing="fiml"``); ``warm`` starts from a related fit's
+    estimates."""
+    observed = spec.observed
+    labels, group_data = split_groups(data, group, observed, spec.source, missing)
     groups_rows, base, n_free = group_tables(spec, len(labels), group_equal, equal_paths, group_partial)
+    if missing == "fiml" and base.covariates:
+        raise InputError(f"{spec.source}: multi-group FIML with observed exogenous predictors "
+                         f"({', '.join(base.covariates)}) is not supported yet; use --missing listwise")
     compiled = []
     for rows, d in zip(groups_rows, group_data):
         for r in rows:
@@ -191,11 +273,19 @@ def fit_multigroup(spec: ModelSyntax, data: pd.DataFrame, group: str, group_equa
     weights = np.array([d.n for d in group_data], dtype=float) / sum(d.n for d in group_data)
     logdets = [np.linalg.slogdet(d.cov)[1] for d in group_data]
 
+    likelihoods = None
+    if missing == "fiml":
+        likelihoods = [robust.CaseLikelihood(cm, d.patterns, d.n) for cm, d in zip(compiled, group_data)]
+
     def objective(theta):
+        if likelihoods is not None:
+            return sum(w * likelihood.objective(theta) for w, likelihood in zip(weights, likelihoods))
         return sum(w * cm.objective(theta, d.cov, ld, d.mean)
                    for w, cm, d, ld in zip(weights, compiled, group_data, logdets))
 
     def gradient(theta):
+        if likelihoods is not None:
+            return sum(w * likelihood.gradient(theta) for w, likelihood in zip(weights, likelihoods))
         return sum(w * cm.gradient(theta, d.cov, d.mean) for w, cm, d in zip(weights, compiled, group_data))
 
     def information(theta):
@@ -217,41 +307,59 @@ def fit_multigroup(spec: ModelSyntax, data: pd.DataFrame, group: str, group_equa
             else:
                 value = own[r.free]
             start[r.free], filled[r.free] = value, True
-    theta, _ = fisher_scoring(objective, gradient, information, start)
+    jacobian = np.zeros((0, n_free))
+    if spec.constraints:   # ==, <, > over the labels of any group
+        table = ParameterTable([r for rows in groups_rows for r in rows], observed, base.latent, base.covariates,
+                               [], list(spec.constraints))
+        constraints = ConstraintSet(table)
+        theta, _, active = constrained_scoring(objective, gradient, information, start, constraints)
+        jacobian = constraints.jacobian(theta, active)
+    else:
+        theta, _ = fisher_scoring(objective, gradient, information, start)
     info = information(theta)
-    eigen = np.linalg.eigvalsh(info)
+    free_directions = null_space(jacobian) if len(jacobian) else np.eye(n_free)
+    eigen = np.linalg.eigvalsh(free_directions.T @ info @ free_directions)
     if eigen.min() < 1e-10 * max(eigen.max(), 1.0):
         raise EstimationError(f"{spec.source}: the multi-group model is not identified")
-    vcov = np.linalg.inv(info) / sum(d.n for d in group_data)
+    vcov = projected_inverse(info, jacobian) / sum(d.n for d in group_data)
     scaling = None
-    if estimator == "MLR":
-        vcov, scaling = _robust(spec, compiled, group_data, theta, gradient, n_free)
-    return MultiGroupResults(spec, labels, compiled, group_data, theta, vcov, group_equal, equal_paths, scaling)
+    if estimator == "MLR" or missing == "fiml":
+        vcov, scaling = _robust(spec, compiled, group_data, theta, gradient, n_free, estimator, missing, jacobian)
+    return MultiGroupResults(spec, labels, compiled, group_data, theta, vcov, group_equal, equal_paths, scaling,
+                             likelihoods, n_equal=sum(c.op == "==" for c in spec.constraints))
 
 
-def _robust(spec, compiled, group_data, theta, gradient, n_free) -> tuple[np.ndarray, tuple[float, float]]:
-    """MLR across groups as lavaan: the sandwich around the observed information of the pooled
-    discrepancy, with every case's scores; the scaling factor from the groups' saturated
-    informations (each group its own h1) and the baseline's from the groups' independence fits."""
+def _robust(spec, compiled, group_data, theta, gradient, n_free, estimator,
+            missing, jacobian) -> tuple[np.ndarray, tuple[float, float] | None]:
+    """FIML's observed-information SEs, and MLR across groups as lavaan: the sandwich around the
+    observed information of the pooled discrepancy, with every case's scores; the scaling factor
+    from the groups' saturated informations (each group its own h1) and the baseline's from the
+    groups' independence fits."""
     n = sum(d.n for d in group_data)
-    observed = numerical_hessian(lambda t: gradient(t) / 2, theta)
-    observed_inverse = np.linalg.inv(observed)
-    patterns = [missing_patterns(d.values) for d in group_data]
-    scores = np.vstack([model_scores(cm, theta, pt, d.n, d.mean) for cm, pt, d in zip(compiled, patterns, group_data)])
+    observed = robust.numerical_hessian(lambda t: gradient(t) / 2, theta)
+    observed_inverse = projected_inverse(observed, jacobian)
+    if estimator != "MLR":
+        return observed_inverse / n, None
+    fiml = missing == "fiml"
+    patterns = [d.patterns if fiml else missing_patterns(d.values) for d in group_data]
+    scores = np.vstack([robust.model_scores(cm, theta, pt, d.n, d.mean) for cm, pt, d in zip(compiled, patterns, group_data)])
     first_order = scores.T @ scores / n
     vcov = observed_inverse @ first_order @ observed_inverse / n
-    h1 = [h1_information(pt, d.n, d.mean, d.cov, True, True) for pt, d in zip(patterns, group_data)]
+    h1 = [robust.h1_information(pt, d.n, d.mean, d.cov, True, not fiml) for pt, d in zip(patterns, group_data)]
     moments = sum(len(A1) for A1, _ in h1)
     covariates = compiled[0].table.covariates
     q = len(covariates)
-    df = moments - len(group_data) * (q * (q + 3) // 2) - n_free
-    scaling = scaling_factor(block_diag(*(A1 for A1, _ in h1)), block_diag(*(B1 for _, B1 in h1)),
+    df = moments - len(group_data) * (q * (q + 3) // 2) - (n_free - sum(c.op == "==" for c in spec.constraints))
+    scaling = robust.scaling_factor(block_diag(*(A1 for A1, _ in h1)), block_diag(*(B1 for _, B1 in h1)),
                              observed_inverse, first_order, df)
     observed_names = compiled[0].observed
     baseline_traces, baseline_df = 0.0, 0
     for d in group_data:
         independence = SEM.independence(observed_names, covariates, spec.source, meanstructure=True)
-        fit = independence.fit(pd.DataFrame(d.values, columns=observed_names), estimator="MLR")
+        if fiml:
+            fit = independence.fit_cases(CaseData(d.patterns, d.n, d.mean, d.cov, complete=False), "MLR")
+        else:
+            fit = independence.fit(pd.DataFrame(d.values, columns=observed_names), estimator="MLR")
         df_g = fit.fit_measures["df"]
         baseline_traces += fit.scaling_factor(df_g) * df_g
         baseline_df += df_g
@@ -305,7 +413,7 @@ def _candidates(step_types: tuple, previous_types: tuple, fit: MultiGroupResults
 
 
 def invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, max_release: int = 3,
-               estimator: str = "ML") -> dict:
+               estimator: str = "ML", missing: str = "listwise") -> dict:
     """configural -> metric -> scalar -> strict, each compared with the step before; when a
     step fails, equality constraints are released one at a time (the one whose release lowers
     chi-square most) until the step holds: partial invariance (Byrne, Shavelson & Muthen 1989).
@@ -314,7 +422,7 @@ def invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, max_release: i
     previous_name, previous_types, released = None, (), ()
     for name, types in LADDER:
         fit = fit_multigroup(spec, data, group, types, group_partial=released,
-                             warm=fits.get(previous_name), estimator=estimator)
+                             warm=fits.get(previous_name), estimator=estimator, missing=missing)
         row = {"model": name, "group_equal": list(types), "released": [], **_fit_row(fit.fit_measures)}
         if previous_name is None:
             row["decision"] = _configural_decision(fit.fit_measures)
@@ -328,7 +436,7 @@ def invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, max_release: i
                 if not options:
                     break
                 trials = [(fit_multigroup(spec, data, group, types, group_partial=released + tuple(newly) + (o,),
-                                          warm=fit, estimator=estimator), o) for o in options]
+                                          warm=fit, estimator=estimator, missing=missing), o) for o in options]
                 fit, best = min(trials, key=lambda t: t[0].fit_measures.chisq)
                 newly.append(best)
                 change = _difference_columns(compare(fit.fit_measures, fits[previous_name].fit_measures))
@@ -366,14 +474,14 @@ def _fit_row(fit: FitMeasures) -> dict:
 
 
 def group_path_tests(spec: ModelSyntax, data: pd.DataFrame, group: str, base: MultiGroupResults,
-                     estimator: str = "ML") -> pd.DataFrame:
+                     estimator: str = "ML", missing: str = "listwise") -> pd.DataFrame:
     """Each regression constrained equal across groups in turn, tested against ``base``
     (normally the metric model): Δχ²(G-1), with the standardized β of every group."""
     records = []
     params = base.parameters[base.parameters.op == "~"]
     for (lhs, rhs), rows in params.groupby(["lhs", "rhs"], sort=False):
         constrained = fit_multigroup(spec, data, group, base.group_equal, equal_paths=((lhs, "~", rhs),),
-                                     warm=base, estimator=estimator)
+                                     warm=base, estimator=estimator, missing=missing)
         change = compare(constrained.fit_measures, base.fit_measures)
         record = {"path": f"{rhs} -> {lhs}", "lhs": lhs, "rhs": rhs,
                   **{f"beta_{g}": b for g, b in zip(rows.group, rows.std_all)},

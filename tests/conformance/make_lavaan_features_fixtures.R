@@ -32,7 +32,7 @@ hs_missing$x3[form == 1] <- NA; hs_missing$x6[form == 1] <- NA; hs_missing$x9[fo
 hs_missing$x2[form == 2] <- NA; hs_missing$x5[form == 2] <- NA; hs_missing$x8[form == 2] <- NA
 hs_missing$ageyr[sample(nrow(hs), 15)] <- NA
 missing_file <- "data/HolzingerSwineford1939_planned_missing.csv"
-write.csv(hs_missing[, c("id", "sex", "ageyr", paste0("x", 1:9))], missing_file, row.names = FALSE, na = "")
+write.csv(hs_missing[, c("id", "sex", "ageyr", "school", paste0("x", 1:9))], missing_file, row.names = FALSE, na = "")
 
 cfa <- "visual  =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed   =~ x7 + x8 + x9"
 mimic <- paste(cfa, "visual  ~ ageyr + sex\ntextual ~ ageyr", sep = "\n")
@@ -61,7 +61,16 @@ cases <- list(
   list(name = "planned_missing_mlr_fiml", data = missing_file, estimator = "MLR", missing = "ml", model = cfa),
   list(name = "multigroup_mlr_configural", data = hs_file, estimator = "MLR", model = cfa, group = "school"),
   list(name = "multigroup_mlr_metric", data = hs_file, estimator = "MLR", model = cfa, group = "school",
-       group_equal = "loadings")
+       group_equal = "loadings"),
+  list(name = "multigroup_defined", data = hs_file, model = paste(cfa,
+       "speed ~ c(b1, b2)*visual + c(t, t)*textual\ntextual ~ c(0.5, NA)*visual\ndiff := b1 - b2\nratio := diff / t",
+       sep = "\n"), group = "school", group_equal = "loadings"),
+  list(name = "multigroup_constraint", data = hs_file, estimator = "MLR", model = paste(cfa,
+       "speed ~ c(b1, b2)*visual\nb2 == 2 * b1", sep = "\n"), group = "school", group_equal = "loadings"),
+  list(name = "multigroup_fiml", data = missing_file, missing = "ml", model = cfa, group = "school",
+       group_equal = "loadings"),
+  list(name = "multigroup_mlr_fiml", data = missing_file, estimator = "MLR", missing = "ml", model = cfa,
+       group = "school", group_equal = "loadings")
 )
 
 fit_names <- c("npar", "ntotal", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df",
