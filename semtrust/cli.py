@@ -17,6 +17,7 @@ from pathlib import Path
 
 from semtrust.version import __version__
 from semtrust.errors import InputError, SemtrustError
+from semtrust.config import ESTIMATORS, MISSING
 from semtrust.io.formats import FORMATS
 
 INTRO = {
@@ -65,13 +66,17 @@ def _parser() -> argparse.ArgumentParser:
                      help="compare groups (e.g. platform): invariance ladder and per-path differences")
     fit.add_argument("--summary", type=int, metavar="N",
                      help="DATA is a published correlation/covariance matrix (optional 'sd' row) from N cases")
-    fit.add_argument("--estimator", choices=("ML", "MLR"),
-                     help="ML (default) or MLR: robust (Huber-White) SEs, Yuan-Bentler scaled chi-square "
-                          "and robust CFI/TLI/RMSEA, as lavaan's estimator = \"MLR\"")
-    fit.add_argument("--missing", choices=("auto", "listwise", "fiml"),
+    fit.add_argument("--estimator", choices=ESTIMATORS,
+                     help="ML (default); MLR: robust (Huber-White) SEs, Yuan-Bentler scaled chi-square "
+                          "and robust CFI/TLI/RMSEA, as lavaan's estimator = \"MLR\"; WLSMV (ULSMV, DWLS): "
+                          "the items as ordinal (thresholds, polychoric correlations), as lavaan's ordered =")
+    fit.add_argument("--ordered", nargs="+", metavar="ITEM",
+                     help="with --estimator WLSMV/ULSMV/DWLS: 'all' or the ordinal items (default: all, when "
+                          "an instrument declares the response scale)")
+    fit.add_argument("--missing", choices=MISSING,
                      help="auto (default): full-information ML when any analysed answer is missing, else "
-                          "listwise; listwise: drop incomplete responses; fiml: every answer, as lavaan's "
-                          "missing = \"ml\"")
+                          "listwise (WLSMV: listwise); listwise: drop incomplete responses; fiml: every answer, "
+                          "as lavaan's missing = \"ml\"; pairwise (WLSMV): polychorics from each pair's answers")
     fit.add_argument("--efa-extraction", choices=("minres", "ml"),
                      help="EFA extraction: minimum residuals (default, as SPSS/JASP/psych) or maximum likelihood")
     fit.add_argument("--efa-rotation", choices=("oblimin", "promax", "varimax", "none"),
@@ -164,7 +169,7 @@ def _fit(args) -> int:
 
     study_path = args.data if is_study_file(args.data) else None
     flags = dict(vars(args), data=None if study_path else args.data, screen=False if args.no_screen else None,
-                 screening=None)
+                 screening=None, ordered="all" if args.ordered == ["all"] else args.ordered)
     config = resolve_config(study_path, flags)
     if settings := _screening_settings(args):
         config = replace(config, screening={**(config.screening or {}), **settings})

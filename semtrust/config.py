@@ -25,8 +25,9 @@ from semtrust.io.formats import FORMATS
 
 DEFAULT_SEED = 20261123
 CI_METHODS = ("percentile", "bc", "bca", "mc")
-ESTIMATORS = ("ML", "MLR")
-MISSING = ("auto", "listwise", "fiml")
+ESTIMATORS = ("ML", "MLR", "WLSMV", "ULSMV", "DWLS")
+CATEGORICAL_ESTIMATORS = ("WLSMV", "ULSMV", "DWLS")   # the items are ordinal (see ``ordered``)
+MISSING = ("auto", "listwise", "fiml", "pairwise")
 EFA_EXTRACTIONS = ("minres", "ml")
 EFA_ROTATIONS = ("oblimin", "promax", "varimax", "none")
 CHOICES = {"format": FORMATS, "ci": CI_METHODS, "estimator": ESTIMATORS, "missing": MISSING,
@@ -62,6 +63,7 @@ class RunConfig:
     efa_rotation: str = "oblimin"
     measurement_bootstrap: int = 1000
     estimator: str = "ML"
+    ordered: str | list | None = None   # "all" or items; default all under WLSMV/ULSMV/DWLS with an instrument
     missing: str = "auto"          # FIML when any analysed answer is missing, else listwise
     bootstrap: int = 5000
     ci: str = "percentile"
@@ -96,7 +98,8 @@ class RunConfig:
     def echo(self) -> dict:
         """The configuration as results.json records it (``config``); input files by their
         :meth:`relative` path, so moving a project does not change it."""
-        echoed = {k: v for k, v in asdict(self).items() if k not in NOT_ECHOED}
+        echoed = {k: v for k, v in asdict(self).items() if k not in NOT_ECHOED
+                  and not (k == "ordered" and v is None)}   # only a categorical run has ordinal items
         return {**echoed, **{key: self.relative(path) for key, path in self.input_files().items()}}
 
     def input_files(self) -> dict[str, str]:
@@ -129,8 +132,10 @@ def check_value(key: str, value, where: str):
         raise InputError(f"{where}: '{key}: {value[:60]}' must be one of {', '.join(CHOICES[key])}")
     if key == "na" and not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
         raise InputError(f"{where}: 'na' lists numeric missing-value codes, e.g. [-99, 999]")
-    if key in ("marker", "reverse") and not all(isinstance(v, str) for v in value):
+    if key in ("marker", "reverse", "ordered") and isinstance(value, list) and not all(isinstance(v, str) for v in value):
         raise InputError(f"{where}: '{key}' lists column or item ids, e.g. [AT1, AT2]")
+    if key == "ordered" and isinstance(value, str) and value != "all":
+        raise InputError(f"{where}: 'ordered: {value[:60]}' must be all or a list of items, e.g. [AT1, AT2]")
     if (key in ("bootstrap", "workers", "measurement_bootstrap") and value < 0 or key == "scale_points"
             and not 2 <= value <= 11 or key == "seed" and not 0 <= value < 2 ** 63 or key == "summary" and value < 2):
         raise InputError(f"{where}: '{key}: {shown(value)}' is out of range; use {_RANGES[key]}")
@@ -148,4 +153,4 @@ _KINDS = {"data": str, "format": str, "mapping": (str, dict), "instrument": str,
           "reverse": list, "scale_points": int, "na": list, "screen": bool, "screening": dict, "id": str,
           "duration": str, "group": str, "summary": int, "marker": list, "efa_extraction": str,
           "efa_rotation": str, "measurement_bootstrap": int, "estimator": str, "missing": str,
-          "bootstrap": int, "ci": str, "workers": int, "seed": int}
+          "bootstrap": int, "ci": str, "workers": int, "seed": int, "ordered": (str, list)}

@@ -14,10 +14,11 @@ import pandas as pd
 
 from semtrust.assessment.reliability import item_groups, loadings_table, measurement_model
 from semtrust.assessment.validity import MeasurementQuality, assess_measurement, bootstrap_intervals
-from semtrust.config import RunConfig
+from semtrust.config import CATEGORICAL_ESTIMATORS, RunConfig
 from semtrust.errors import InputError, SemtrustError
 from semtrust.estimation.base import FittedModel
-from semtrust.estimation.ml import SEM
+from semtrust.estimation.ordinal import likert_note
+from semtrust.estimation.select import fit_model
 from semtrust.io.mapping import find_column, map_items, read_mapping
 from semtrust.io.survey import code_items, input_hash, read_summary_matrix, read_survey
 from semtrust.model.instrument import load_instrument
@@ -50,7 +51,7 @@ def describe_sample(frame: pd.DataFrame, exclude: set[str]) -> dict:
 def _normality_warning(quality: MeasurementQuality, fitted: FittedModel) -> list[str]:
     """Recommend robust ML when the items are not normal and the fit is normal-theory ML."""
     checks = quality.normality
-    if not checks or not checks["violated"] or getattr(fitted, "estimator", "ML") != "ML":
+    if not checks or not checks["violated"] or fitted.estimator != "ML":
         return []
     return ["the items are not normally distributed (see the normality section); "
             "robust ML is recommended: rerun with --estimator MLR"]
@@ -99,6 +100,9 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
     # (2) the data
     progress(f"reading {data_path}")
     items = spec.observed
+    ordered = ordered_items(config, items, inst)
+    if ordered and group:
+        raise InputError(f"--group {group}: ordinal invariance is not yet available; run --estimator MLR")
     warnings: list[str] = []
     if summary_n is not None:
         if group:
@@ -143,20 +147,28 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
             if screened.empty:
                 raise InputError(f"{data_path}: screening excluded all {len(coded.frame)} responses; see the "
                                  "rules with --screen-flag/--screen-skip, or skip screening with --no-screen")
+        if missing == "auto" and ordered:
+            missing = "listwise"   # lavaan's default for ordinal items
         if missing == "auto":
             missing, note = missing_treatment(screened, spec)
             warnings += note
+        if ordered and missing == "fiml":
+            raise InputError(f"--missing fiml is for ML and MLR; {estimator} takes --missing listwise or pairwise")
+        if not ordered and missing == "pairwise":
+            raise InputError(f"--missing pairwise is for WLSMV, ULSMV and DWLS; {estimator} takes --missing "
+                             "listwise or fiml")
         missing_data = missing_data_report(screened, "full-information ML (FIML)" if missing == "fiml"
                                            else "listwise deletion")
         complete = screened.dropna()
         dropped = len(screened) - len(complete)
-        if missing == "fiml":
-            # every response with at least one answer enters the likelihood
+        if missing in ("fiml", "pairwise"):
+            # every response with at least one answer enters the likelihood (or the pairwise polychorics)
             analysed = screened[screened.notna().any(axis=1)]
             dropped = len(screened) - len(analysed)
             if len(analysed) > len(complete):
                 warnings.append(f"{len(analysed) - len(complete)} of {len(analysed)} responses have missing item "
-                                "answers; the models use all their answers (FIML), alpha the complete responses")
+                                f"answers; the models use all their answers ({missing.upper()}), alpha the complete "
+                                "responses")
         else:
             analysed = complete
             if dropped:
@@ -173,9 +185,8 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
 
     def fit(syntax):
         try:
-            if cov is not None:
-                return SEM(syntax).fit(cov=cov, n=summary_n, estimator=estimator, missing=missing)
-            return SEM(syntax).fit(analysed, estimator=estimator, missing=missing)
+            return fit_model(syntax, analysed if cov is None else None, estimator=estimator, missing=missing,
+                             ordered=ordered, cov=cov, n=summary_n)
         except InputError as error:   # the data's problems name the data file
             raise InputError(f"{data_path}: {error}" if str(data_path) not in str(error) else str(error)) from None
 
@@ -192,7 +203,9 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
     cfa_spec = measurement_model(spec)
     measurement = None if cfa_spec is None else fit(cfa_spec)
     measurement_draws = None
-    if config.measurement_bootstrap > 0 and measurement is not None and measurement.data is not None:
+    if config.measurement_bootstrap > 0 and measurement is not None and ordered:
+        warnings.append(f"the bootstrap CIs of CR, AVE and HTMT are not yet available for {estimator}")
+    elif config.measurement_bootstrap > 0 and measurement is not None and measurement.data is not None:
         measurement_draws = pool.submit(measurement, config.measurement_bootstrap, seed)
     if markers and complete is None:
         raise InputError("--marker needs raw data: the EFA and common-method-bias tests are skipped for a summary matrix")
@@ -205,6 +218,8 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
     progress("assessing the measurement model (reliability, validity, normality)")
     quality = assess_measurement(complete, groups, measurement, progress=progress)
     warnings += _normality_warning(quality, measurement)
+    if complete is not None and (points or 0) <= 5:
+        warnings += likert_note(complete[items], estimator)
     loadings = loadings_table(measurement, groups) if measurement is not None else pd.DataFrame()
     efa_result = cmb_result = None
     if complete is not None and measurement is not None:
@@ -424,6 +439,26 @@ def read_model(model: str) -> tuple[str, str]:
         return path.read_text(encoding="utf-8-sig"), str(path)
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text; save the model file as UTF-8") from None
+
+
+def ordered_items(config: RunConfig, items: list[str], instrument) -> list[str]:
+    """The ordinal items of a run (lavaan's ``ordered =``): none under ML/MLR; under WLSMV, ULSMV
+    or DWLS the items ``ordered`` names ("all": every observed variable of the model), by default
+    all of them when an instrument declares their (Likert) response scale."""
+    if config.estimator not in CATEGORICAL_ESTIMATORS:
+        if config.ordered:
+            raise InputError(f"--ordered needs a categorical estimator; add --estimator WLSMV (not {config.estimator})")
+        return []
+    if config.ordered is None and instrument is None:
+        raise InputError(f"--estimator {config.estimator}: name the ordinal items with --ordered all (or "
+                         "--ordered ITEM ...); the model declares no response scale")
+    if config.ordered is None or config.ordered == "all":
+        return list(items)
+    unknown = [i for i in config.ordered if i not in items]
+    if unknown:
+        raise InputError(f"--ordered {' '.join(unknown)}: not an observed variable of the model; "
+                         f"the model's are {', '.join(items)}")
+    return list(config.ordered)
 
 
 def missing_treatment(responses: pd.DataFrame, spec) -> tuple[str, list[str]]:

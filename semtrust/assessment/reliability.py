@@ -20,6 +20,8 @@ import pandas as pd
 from scipy import stats
 
 from semtrust.estimation.ml import SEM, SEMResults
+from semtrust.estimation.ordinal import OrdinalResults
+from semtrust.estimation.ordinal import standardized_solution as ordinal_standardized_solution
 from semtrust.model.syntax import ModelSyntax
 
 # Hair et al. (2019); Fornell & Larcker (1981); Nunnally (1978); McDonald (1999)
@@ -112,7 +114,8 @@ def reliability_table(data: pd.DataFrame | None, groups: dict[str, list[str]],
             row["alpha"], row["alpha_ci_lower"], row["alpha_ci_upper"] = cronbach_alpha(data[items])
         if loadings is not None:
             lam = loadings.loc[loadings.construct == construct, "std_all"].to_numpy()
-            row["omega"] = omega_total(cfa, construct, items)
+            # an ordinal fit's omega is on the category scale (assessment.ordinal_reliability)
+            row["omega"] = omega_total(cfa, construct, items) if isinstance(cfa, SEMResults) else math.nan
             row["cr"] = composite_reliability(lam)
             row["ave"] = average_variance_extracted(lam)
             row["min_loading"] = float(lam.min())
@@ -139,6 +142,21 @@ def omega_total(cfa: SEMResults, construct: str, items: list[str]) -> float:
     return float(common / cfa.sample_cov[np.ix_(cols, cols)].sum())
 
 
+def _ordinal_solution(fit: OrdinalResults, factors: list[str]) -> pd.DataFrame:
+    """The loadings and the correlations of the ``factors`` (pairs in their order) of an
+    ordinal fit, from its standardized solution."""
+    solution = ordinal_standardized_solution(fit)
+    loadings = solution[solution.op == "=~"]
+    position = {f: k for k, f in enumerate(factors)}
+    pairs = solution[(solution.op == "~~") & solution.lhs.isin(factors) & solution.rhs.isin(factors)
+                     & (solution.lhs != solution.rhs)].copy()
+    swap = [position[a] > position[b] for a, b in zip(pairs.lhs, pairs.rhs)]
+    pairs.loc[swap, ["lhs", "rhs"]] = pairs.loc[swap, ["rhs", "lhs"]].to_numpy()
+    pairs = pairs.assign(order=[(position[a], position[b]) for a, b in zip(pairs.lhs, pairs.rhs)])
+    frame = pd.concat([loadings, pairs.sort_values("order").drop(columns="order")], ignore_index=True)
+    return frame[["lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci_lower", "ci_upper"]]
+
+
 def _jacobian(function, theta: np.ndarray) -> np.ndarray:
     """Central-difference Jacobian of a vector function (steps as estimation.ml.delta_method)."""
     columns = []
@@ -157,7 +175,10 @@ def standardized_solution(cfa: SEMResults, factors: list[str] | None = None) -> 
     ``standardizedSolution()`` (rows ``lhs op rhs est se z pvalue ci_lower ci_upper``; a pair
     is ``~~``). Correlations are model-implied, so they exist for factors without a covariance
     parameter too (e.g. under a second-order factor); for the exogenous factors of a CFA they
-    are lavaan's std.all of the factor covariance."""
+    are lavaan's std.all of the factor covariance. An ordinal fit's are lavaan's
+    ``standardizedSolution()`` rows of its loadings and factor covariances."""
+    if isinstance(cfa, OrdinalResults):
+        return _ordinal_solution(cfa, list(cfa.partable.latent) if factors is None else factors)
     compiled = cfa.compiled
     position = {v: k for k, v in enumerate(compiled.names)}
     factors = list(compiled.table.latent) if factors is None else factors

@@ -30,7 +30,9 @@ from semtrust.assessment.reliability import (
     standardized_solution,
     verdict,
 )
+from semtrust.assessment.ordinal_reliability import ordinal_alpha, ordinal_omega
 from semtrust.estimation.ml import SEMResults
+from semtrust.estimation.ordinal import OrdinalResults
 
 # Rönkkö & Cho (2022): the CI limit of a factor correlation farthest from 0
 CORRELATION_BANDS = ((0.80, "no problem"), (0.90, "marginal"), (1.00, "moderate"))
@@ -251,12 +253,27 @@ def _verdicts(table: pd.DataFrame, fl: pd.DataFrame | None) -> pd.DataFrame:
     return table
 
 
+def _ordinal_reliability(table: pd.DataFrame, fit: OrdinalResults, groups: dict[str, list[str]]) -> pd.DataFrame:
+    """Reliability of ordinal items: ordinal alpha (of the polychoric matrix; no Feldt CI) and
+    omega for categorical indicators, in place of the continuous ones."""
+    omega = ordinal_omega(fit)
+    for construct, items in groups.items():
+        if len(items) >= 2:
+            table.loc[construct, ["alpha", "alpha_ci_lower", "alpha_ci_upper"]] = (
+                ordinal_alpha(fit.statistics.correlation, items), math.nan, math.nan)
+        table.loc[construct, "omega"] = omega.get(construct, math.nan)
+    return table
+
+
 def assess_measurement(data: pd.DataFrame | None, groups: dict[str, list[str]], cfa: SEMResults | None, *,
                        draws: int = 0, seed: int = 0, workers: int | None = None,
                        progress=lambda message: None, progress_bar=lambda done, total: None) -> MeasurementQuality:
     """The measurement battery: reliability and convergent validity, discriminant validity,
     normality, and (``draws`` > 0, raw data) bootstrap CIs of CR, AVE, HTMT and HTMT2."""
     table = reliability_table(data, groups, cfa).astype(object)
+    ordinal = isinstance(cfa, OrdinalResults)
+    if ordinal:
+        table = _ordinal_reliability(table, cfa, groups)
     items = item_statistics(data, groups, cfa)
     correlations = latent_correlations(cfa, list(groups)) if cfa is not None else pd.DataFrame()
     fl = ratio = ratio2 = intervals = None
@@ -266,8 +283,12 @@ def assess_measurement(data: pd.DataFrame | None, groups: dict[str, list[str]], 
             table.loc[c, "msv"] = max(r2) if r2 else math.nan
             table.loc[c, "asv"] = float(np.mean(r2)) if r2 else math.nan
         fl = fornell_larcker(table, correlations)
-        sd = np.sqrt(np.diag(cfa.sample_cov))
-        r = pd.DataFrame(cfa.sample_cov / np.outer(sd, sd), index=cfa.compiled.observed, columns=cfa.compiled.observed)
+        if ordinal:   # HTMT of the latent responses: the polychoric matrix
+            r = cfa.statistics.correlation
+        else:
+            sd = np.sqrt(np.diag(cfa.sample_cov))
+            r = pd.DataFrame(cfa.sample_cov / np.outer(sd, sd), index=cfa.compiled.observed,
+                             columns=cfa.compiled.observed)
         ratio, ratio2 = htmt(r, groups), htmt(r, groups, geometric=True)
         if draws > 0 and cfa.data is not None:
             progress(f"bootstrapping CR, AVE and HTMT ({draws} resamples)")
