@@ -224,12 +224,14 @@ def _summary(results: dict, paths: dict) -> None:
     from semtrust.report.format import apa
 
     def line(label, fit):
+        kind = "robust" if "cfi_robust" in fit else "scaled"   # WLSMV with continuous variables: scaled only
         return (f"{label}: χ²({fit['df']}) = {fit['chisq']:.2f}, CFI = {apa(fit['cfi'], 3, True)}, "
                 f"TLI = {apa(fit['tli'], 3, True)}, RMSEA = {apa(fit['rmsea'], 3, True)} "
                 f"[{apa(fit['rmsea_ci_lower'], 3, True)}, {apa(fit['rmsea_ci_upper'], 3, True)}], "
                 f"SRMR = {apa(fit['srmr'], 3, True)}"
-                + (f"; MLR: scaled χ² = {fit['chisq_scaled']:.2f}, robust CFI = {apa(fit['cfi_robust'], 3, True)}, "
-                   f"robust RMSEA = {apa(fit['rmsea_robust'], 3, True)}" if "chisq_scaled" in fit else ""))
+                + (f"; {results['estimator']}: scaled χ² = {fit['chisq_scaled']:.2f}, {kind} CFI = "
+                   f"{apa(fit[f'cfi_{kind}'], 3, True)}, {kind} RMSEA = {apa(fit[f'rmsea_{kind}'], 3, True)}"
+                   if "chisq_scaled" in fit else ""))
 
     print(f"n = {results['n']} (of {results['input']['rows']} responses)")
     if results.get("screening"):

@@ -21,7 +21,6 @@ from scipy import stats
 
 from semtrust.estimation.ml import SEM, SEMResults
 from semtrust.estimation.ordinal import OrdinalResults
-from semtrust.estimation.ordinal import standardized_solution as ordinal_standardized_solution
 from semtrust.model.syntax import ModelSyntax
 
 # Hair et al. (2019); Fornell & Larcker (1981); Nunnally (1978); McDonald (1999)
@@ -142,21 +141,6 @@ def omega_total(cfa: SEMResults, construct: str, items: list[str]) -> float:
     return float(common / cfa.sample_cov[np.ix_(cols, cols)].sum())
 
 
-def _ordinal_solution(fit: OrdinalResults, factors: list[str]) -> pd.DataFrame:
-    """The loadings and the correlations of the ``factors`` (pairs in their order) of an
-    ordinal fit, from its standardized solution."""
-    solution = ordinal_standardized_solution(fit)
-    loadings = solution[solution.op == "=~"]
-    position = {f: k for k, f in enumerate(factors)}
-    pairs = solution[(solution.op == "~~") & solution.lhs.isin(factors) & solution.rhs.isin(factors)
-                     & (solution.lhs != solution.rhs)].copy()
-    swap = [position[a] > position[b] for a, b in zip(pairs.lhs, pairs.rhs)]
-    pairs.loc[swap, ["lhs", "rhs"]] = pairs.loc[swap, ["rhs", "lhs"]].to_numpy()
-    pairs = pairs.assign(order=[(position[a], position[b]) for a, b in zip(pairs.lhs, pairs.rhs)])
-    frame = pd.concat([loadings, pairs.sort_values("order").drop(columns="order")], ignore_index=True)
-    return frame[["lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci_lower", "ci_upper"]]
-
-
 def _jacobian(function, theta: np.ndarray) -> np.ndarray:
     """Central-difference Jacobian of a vector function (steps as estimation.ml.delta_method)."""
     columns = []
@@ -175,11 +159,11 @@ def standardized_solution(cfa: SEMResults, factors: list[str] | None = None) -> 
     ``standardizedSolution()`` (rows ``lhs op rhs est se z pvalue ci_lower ci_upper``; a pair
     is ``~~``). Correlations are model-implied, so they exist for factors without a covariance
     parameter too (e.g. under a second-order factor); for the exogenous factors of a CFA they
-    are lavaan's std.all of the factor covariance. An ordinal fit's are lavaan's
-    ``standardizedSolution()`` rows of its loadings and factor covariances."""
-    if isinstance(cfa, OrdinalResults):
-        return _ordinal_solution(cfa, list(cfa.partable.latent) if factors is None else factors)
+    are lavaan's std.all of the factor covariance. An ordinal fit's items are latent responses
+    of SD 1 under the delta parameterization, at every parameter vector (its thresholds, last in
+    ``theta``, do not enter)."""
     compiled = cfa.compiled
+    ordinal = isinstance(cfa, OrdinalResults)
     position = {v: k for k, v in enumerate(compiled.names)}
     factors = list(compiled.table.latent) if factors is None else factors
     loadings = [(i, j) for row, (_, i, j) in zip(compiled.table.rows, compiled.row_positions) if row.op == "=~"]
@@ -194,12 +178,13 @@ def standardized_solution(cfa: SEMResults, factors: list[str] | None = None) -> 
         A, S = compiled.matrices(theta)
         E = np.linalg.inv(np.eye(compiled.n_vars) - A)
         total = E @ S @ E.T
-        sd = np.sqrt(np.clip(np.diag(total), 0, None))
+        sd = cfa.total_sd(theta) if ordinal else np.sqrt(np.clip(np.diag(total), 0, None))
         return np.concatenate([A[li, lj] * sd[lj] / sd[li], total[ci, cj] / (sd[ci] * sd[cj])])
 
-    est = values(cfa.theta)
-    jac = _jacobian(values, cfa.theta)
-    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, cfa.vcov, jac), 0, None))
+    theta, vcov = cfa.theta[: compiled.n_free], cfa.vcov[: compiled.n_free, : compiled.n_free]
+    est = values(theta)
+    jac = _jacobian(values, theta)
+    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None))
     frame = pd.DataFrame(labels, columns=["lhs", "op", "rhs"]).assign(est=est, se=se)
     frame["z"] = np.where(se > 0, est / np.where(se > 0, se, 1), np.nan)
     frame["pvalue"] = np.where(se > 0, 2 * stats.norm.sf(np.abs(frame.z)), np.nan)

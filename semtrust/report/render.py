@@ -60,14 +60,18 @@ def report_context(results: dict) -> dict:
     for label, key in (("Measurement model (CFA)", "measurement"), ("Structural model", "structural")):
         fit = results["fit"].get(key)
         if fit:
-            fit_rows.append({"model": label, **fit,
+            estimator = results.get("estimator", "ML")
+            fit = {"aic": None, "bic": None, **fit}   # no likelihood under WLSMV: no AIC/BIC
+            # under WLSMV the first row is the DWLS statistic
+            fit_rows.append({"model": label if estimator in ("ML", "MLR") else f"{label}, DWLS", **fit,
                              "chisq_df": fit["chisq"] / fit["df"] if fit["df"] else None})
-            if "chisq_scaled" in fit:  # MLR: the scaled statistic and the robust indices
-                fit_rows.append({**fit, "model": f"{label}, robust (MLR)", "chisq": fit["chisq_scaled"],
+            if "chisq_scaled" in fit:  # the scaled statistic and the robust (else scaled) indices
+                kind = "robust" if "cfi_robust" in fit else "scaled"
+                fit_rows.append({**fit, "model": f"{label}, robust ({estimator})", "chisq": fit["chisq_scaled"],
                                  "pvalue": fit["pvalue_scaled"],
                                  "chisq_df": fit["chisq_scaled"] / fit["df"] if fit["df"] else None,
-                                 **{k: fit[f"{k}_robust"] for k in ("cfi", "tli", "rmsea", "rmsea_ci_lower",
-                                                                    "rmsea_ci_upper")}})
+                                 **{k: fit.get(f"{k}_{kind}") for k in ("cfi", "tli", "rmsea", "rmsea_ci_lower",
+                                                                        "rmsea_ci_upper")}})
     figure = layout(results) if results["paths"] else None
     return {"r": results, "fit_rows": fit_rows, "name": name, "config_rows": config_rows(results.get("config")),
             "figure_svg": to_svg(figure) if figure else None, "figure_tikz": to_tikz(figure) if figure else None}
