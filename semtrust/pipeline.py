@@ -18,7 +18,7 @@ from semtrust.config import CATEGORICAL_ESTIMATORS, RunConfig
 from semtrust.errors import InputError, SemtrustError
 from semtrust.estimation.base import FittedModel
 from semtrust.estimation.ordinal import likert_note
-from semtrust.estimation.select import fit_model
+from semtrust.estimation.select import fit_model, refuse_summary_data
 from semtrust.io.mapping import find_column, map_items, read_mapping
 from semtrust.io.survey import code_items, input_hash, read_summary_matrix, read_survey
 from semtrust.model.instrument import load_instrument
@@ -103,6 +103,8 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
     ordered = ordered_items(config, items, inst)
     if ordered and group:
         raise InputError(f"--group {group}: ordinal invariance is not yet available; run --estimator MLR")
+    if ordered and summary_n is not None:
+        refuse_summary_data(estimator)
     warnings: list[str] = []
     if summary_n is not None:
         if group:

@@ -39,7 +39,12 @@ def fit_model(model: str | ModelSyntax, data: pd.DataFrame | None = None, *, est
             return SEM(model).fit(cov=cov, n=n, estimator=estimator, missing=missing)
         return SEM(model).fit(data, estimator=estimator, missing=missing)
     if cov is not None:
-        raise InputError(f"--estimator {estimator} needs the raw answers (thresholds and polychoric "
-                         "correlations); a summary matrix takes --estimator ML or MLR")
+        refuse_summary_data(estimator)
     source = model.source if isinstance(model, ModelSyntax) else "<model>"
     return fit_ordinal(data, model, ordered=ordered, estimator=estimator, source=source, missing=missing)
+
+
+def refuse_summary_data(estimator: str) -> None:
+    """The one-line refusal of an ordinal estimator on a covariance or correlation matrix."""
+    raise InputError(f"--estimator {estimator} needs the raw answers (thresholds and polychoric correlations); "
+                     "a summary matrix takes --estimator ML or MLR")
