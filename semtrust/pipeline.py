@@ -15,7 +15,7 @@ import pandas as pd
 from semtrust.assessment.reliability import item_groups, loadings_table, measurement_model
 from semtrust.assessment.validity import MeasurementQuality, assess_measurement, bootstrap_intervals
 from semtrust.config import CATEGORICAL_ESTIMATORS, RunConfig
-from semtrust.errors import InputError, SemtrustError
+from semtrust.errors import EstimationError, InputError, SemtrustError
 from semtrust.estimation.base import FittedModel
 from semtrust.estimation.ordinal import likert_note
 from semtrust.estimation.select import fit_model, refuse_summary_data
@@ -24,7 +24,7 @@ from semtrust.io.survey import code_items, input_hash, read_summary_matrix, read
 from semtrust.model.instrument import load_instrument
 from semtrust.model.partable import build_parameter_table
 from semtrust.model.syntax import parse_model
-from semtrust.results import Study
+from semtrust.results import Study, score_tests
 from semtrust.screening.careless import ScreeningRules, screen_survey
 from semtrust.screening.missing_data import missing_data_report
 from semtrust.structural.paths import effects_table, hypothesis_table, model_comparison
@@ -243,18 +243,24 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
     # (6) groups
     invariance_result = group_paths = None
     if group:
-        if (estimator, missing) != ("ML", "listwise"):
-            warnings.append(f"the invariance ladder and group path tests use ML on the {len(complete)} complete "
-                            "responses (multi-group MLR and FIML are not available yet)")
+        if missing != "listwise":
+            warnings.append(f"the invariance ladder and group path tests use {estimator} on the {len(complete)} "
+                            "complete responses (multi-group FIML is not available yet)")
         warnings += _check_group_sizes(table_frame.loc[complete.index], group, len(items),
                                        (measurement or structural).fit_measures.npar + len(items), data_path)
         invariance_result, group_paths = _groups(spec, cfa_spec, complete, table_frame.loc[complete.index],
-                                                 group, progress)
+                                                 group, progress, estimator)
+    tests = None
+    if pool.refitting and (estimator, missing) == ("ML", "listwise"):
+        try:   # results.json's modification indices, while the workers refit
+            tests = score_tests(measurement or structural)
+        except EstimationError:
+            pass   # Study.to_dict tries again and says why they are missing
     # the resampling, last: the workers refitted while the stages above ran
     if measurement_draws is not None:
         progress(f"bootstrapping CR, AVE and HTMT ({config.measurement_bootstrap} resamples)")
         quality.intervals = bootstrap_intervals(measurement, groups, config.measurement_bootstrap, seed,
-                                                sample=measurement_draws.result(progress_bar))
+                                                progress=progress_bar, pending=measurement_draws)
     effects, resampling = _effects(structural, effect_draws, bootstrap, ci, seed, progress, progress_bar)
     for fitted in (measurement, structural):
         if fitted is not None:
@@ -275,7 +281,8 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
                        group_paths=group_paths, efa=efa_result, cmb=cmb_result, warnings=warnings,
                        estimator=estimator, missing=missing,
                        screening=screening, cleaned=None if screening is None else table.frame.loc[screening.kept],
-                       missing_data=missing_data, config=config.echo(), input_files=config.input_files())
+                       missing_data=missing_data, config=config.echo(), input_files=config.input_files(),
+                       score_tests=tests)
 
 
 def _data_file(config: RunConfig, frame: pd.DataFrame | None) -> dict:
@@ -366,7 +373,7 @@ def _check_group_sizes(table_frame, group, variables: int, npar: int, data_path)
             "its estimates are imprecise" for g, n in counts.items() if n < npar]
 
 
-def _groups(spec, cfa_spec, complete, table_frame, group, progress):
+def _groups(spec, cfa_spec, complete, table_frame, group, progress, estimator="ML"):
     """Invariance ladder of the measurement model, then each structural path compared across
     groups on the (partially) metric-invariant structural model."""
     from semtrust.structural.multigroup import (
@@ -381,15 +388,15 @@ def _groups(spec, cfa_spec, complete, table_frame, group, progress):
     data = complete.assign(**{group: table_frame[column].astype(str).str.strip()})
     data = data[(data[group] != "") & (data[group].str.casefold() != "nan")]
     progress(f"testing measurement invariance across {group} (configural, metric, scalar, strict)")
-    ladder = invariance(cfa_spec or spec, data, group)
+    ladder = invariance(cfa_spec or spec, data, group, estimator=estimator)
     metric = next(s for s in ladder["steps"] if s["model"].endswith("metric"))
     released = tuple(tuple(r.split(" ", 2)) for r in metric["released"])
     result = {k: v for k, v in ladder.items() if k != "fits"}
     if not any(s.op == "~" for s in spec.statements):
         return result, pd.DataFrame()
     progress(f"comparing each structural path across {group}")
-    base = fit_multigroup(spec, data, group, ("loadings",), group_partial=released)
-    return result, group_path_tests(spec, data, group, base)
+    base = fit_multigroup(spec, data, group, ("loadings",), group_partial=released, estimator=estimator)
+    return result, group_path_tests(spec, data, group, base, estimator)
 
 
 def _start_effects(pool, structural: FittedModel, draws: int, ci: str, seed: int):
@@ -465,14 +472,16 @@ def ordered_items(config: RunConfig, items: list[str], instrument) -> list[str]:
 
 def missing_treatment(responses: pd.DataFrame, spec) -> tuple[str, list[str]]:
     """``--missing auto``: full-information ML when any analysed answer is missing (what Mplus and
-    AMOS users expect), listwise deletion when none is; a model with observed exogenous
-    covariates, which FIML does not fit yet, keeps listwise deletion and says so."""
+    AMOS users expect), listwise deletion when none is. With observed exogenous covariates FIML
+    conditions on them (fixed.x), so a respondent without a covariate value is left out, as lavaan
+    does, and the note says how many."""
     if not responses.isna().to_numpy().any():
         return "listwise", []
-    covariates = build_parameter_table(spec).covariates
-    if covariates:
-        return "listwise", [f"answers are missing, but FIML does not yet fit models with observed exogenous "
-                            f"predictors ({', '.join(covariates)}): incomplete responses are dropped (listwise)"]
+    covariates = [v for v in build_parameter_table(spec).covariates if v in responses.columns]
+    lacking = int(responses[covariates].isna().any(axis=1).sum()) if covariates else 0
+    if lacking:
+        return "fiml", [f"{lacking} respondents lack a value of an observed exogenous predictor "
+                        f"({', '.join(covariates)}) and are left out, as lavaan does with fixed.x"]
     return "fiml", []
 
 

@@ -72,6 +72,7 @@ class Study:
     screening: ScreeningResult | None = None   # None with --no-screen or summary data
     cleaned: pd.DataFrame | None = None        # the input rows that passed screening, cells as read
     missing_data: dict | None = None
+    score_tests: pd.DataFrame | None = None    # modification_indices() of the CFA, when the run computed them
     input_files: dict = field(default_factory=dict)   # the run's input files, which no output may replace
 
     @property
@@ -204,12 +205,11 @@ class Study:
     def _modification_indices(self, top: int = 10) -> list[dict]:
         """The largest score tests of the CFA (or of the model when it has no factors); they are
         checked against lavaan for ML with complete data only."""
-        from semtrust.estimation.modindices import modification_indices
-
         if (self.estimator, self.missing) != ("ML", "listwise"):
             return []
         try:
-            table = modification_indices(self.measurement or self.structural)
+            table = self.score_tests if self.score_tests is not None else score_tests(self.measurement or
+                                                                                         self.structural)
         except EstimationError as error:   # too large to score every candidate: the rest of the run stands
             note = f"modification indices skipped: {error}"
             self.warnings += [note] if note not in self.warnings else []
@@ -265,6 +265,18 @@ class Study:
             "warnings": self.warnings,
             "config": self.config,
         })
+
+
+def score_tests(fitted: FittedModel) -> pd.DataFrame:
+    """:func:`~semtrust.estimation.modindices.modification_indices` on one BLAS thread, as the
+    run computes everything else: threaded sums would make their last bits depend on the
+    number of cores."""
+    from threadpoolctl import threadpool_limits
+
+    from semtrust.estimation.modindices import modification_indices
+
+    with threadpool_limits(1):
+        return modification_indices(fitted)
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:

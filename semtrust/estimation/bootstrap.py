@@ -30,7 +30,7 @@ from scipy import stats
 from semtrust.estimation.base import FittedModel, Resampler
 
 CI_METHODS = ("percentile", "bc", "bca")
-CHUNK = 100
+CHUNK = 50     # draws per task: small enough that the workers finish together
 
 
 @dataclass
@@ -183,6 +183,11 @@ class ResamplingPool:
                                                  initializer=_init_worker_process, initargs=(os.getpid(),))
             self._before = before
         return self._executor
+
+    @property
+    def refitting(self) -> bool:
+        """Whether bootstraps went to worker processes (the caller is free meanwhile)."""
+        return self._executor is not None
 
     def submit(self, results: FittedModel, draws: int, seed: int, *, jackknife: bool = False) -> PendingDraws:
         """Start the nonparametric bootstrap of ``results`` (see :func:`bootstrap`)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from semtrust.estimation.base import FittedModel
+from semtrust.estimation.fit_measures import scaled_chisq_difference
 from semtrust.model.instrument import Instrument
 
 ALPHA = 0.05
@@ -162,8 +163,8 @@ def _nested(row: dict, reference: dict, fits: tuple[FittedModel, FittedModel] | 
                 "delta_df": delta_df, "pvalue": test["pvalue"]}
     if "scaling_factor" in row and delta_df > 0:
         # Satorra & Bentler (2001), lavaan's lavTestLRT() default for scaled statistics
-        scaling = (restricted["df"] * restricted["scaling_factor"] - free["df"] * free["scaling_factor"]) / delta_df
-        delta_chisq = (restricted["chisq_ml"] - free["chisq_ml"]) / scaling
+        delta_chisq = scaled_chisq_difference(restricted["chisq_ml"], restricted["df"], restricted["scaling_factor"],
+                                              free["chisq_ml"], free["df"], free["scaling_factor"])
     else:
         delta_chisq = restricted["chisq"] - free["chisq"]
     return {**row, "compared_with": reference["model"], "delta_chisq": delta_chisq, "delta_df": delta_df,
