@@ -152,3 +152,16 @@ def test_model_run_without_ordered_asks_for_it(tmp_path, capsys):
                  "--out", str(tmp_path / "out"), "--quiet"])
     error = capsys.readouterr().err
     assert code == 2 and "name the ordinal items with --ordered all" in error and error.count("\n") == 1
+
+
+def test_effects_bootstrap_refits_wlsmv():
+    study = st.fit(pd.read_csv(DATA), instrument=str(INSTRUMENT), estimator="WLSMV", screen=False, bootstrap=60,
+                   measurement_bootstrap=0, workers=1)
+    results = study.to_dict()
+    assert results["bootstrap"]["successful"] + results["bootstrap"]["failed"] == 60
+    assert results["bootstrap"]["successful"] >= 50
+    indirect = [e for e in results["indirect_effects"] if e["kind"] == "indirect"][0]
+    reference = next(p for p in FIXTURE["structural"]["parameters"] if p["op"] == ":=")
+    assert indirect["ci_method"] == "percentile"
+    assert indirect["ci_lower"] < reference["est"] < indirect["ci_upper"]
+    assert indirect["se"] == pytest.approx(reference["se"], rel=0.35)
