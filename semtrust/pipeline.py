@@ -169,8 +169,9 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
             dropped = len(screened) - len(analysed)
             if len(analysed) > len(complete):
                 warnings.append(f"{len(analysed) - len(complete)} of {len(analysed)} responses have missing item "
-                                f"answers; the models use all their answers ({missing.upper()}), alpha the complete "
-                                "responses")
+                                f"answers; the models use all their answers "
+                                f"({'FIML' if missing == 'fiml' else 'pairwise polychoric correlations'}), alpha the "
+                                "complete responses")
         else:
             analysed = complete
             if dropped:
