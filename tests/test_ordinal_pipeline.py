@@ -66,6 +66,10 @@ def test_ordinal_reliability_and_comparison_match_semtools_and_lavaan(wlsmv_run)
         lam = loadings[loadings.lhs == construct]["est.std"].to_numpy()
         assert row["cr"] == pytest.approx(lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam ** 2).sum()), abs=1e-4)
         assert row["ave"] == pytest.approx(np.mean(lam ** 2), abs=1e-4)
+    items = {(r["construct"], r["item"]): r for r in results["item_statistics"]}
+    for ref in reference["loadings"]:
+        ours = items[(ref["lhs"], ref["rhs"])]
+        assert (ours["std_loading"], ours["se"]) == pytest.approx((ref["est.std"], ref["se"]), abs=1e-4)
     hypothesised, partial = results["model_comparison"]
     assert hypothesised["aic"] is None and hypothesised["chisq"] == pytest.approx(
         FIXTURE["structural"]["fit"]["chisq_scaled"], abs=1e-4)

@@ -299,5 +299,7 @@ def assess_measurement(data: pd.DataFrame | None, groups: dict[str, list[str]], 
     table = _verdicts(table, fl)
     observed = [i for items_ in groups.values() for i in items_]
     checks = normality(data, list(dict.fromkeys(observed))) if data is not None and observed else None
+    if checks and ordinal:   # WLSMV assumes normal latent responses, not normal answers
+        checks["recommendation"] = None
     return MeasurementQuality(reliability=table, items=items, latent_correlations=correlations, fornell_larcker=fl,
                               htmt=ratio, htmt2=ratio2, intervals=intervals, normality=checks)
