@@ -119,6 +119,9 @@ def test_api_with_a_model_and_ordered_items():
     study = st.fit(pd.read_csv(DATA), model=model, estimator="WLSMV", ordered=ITEMS, screen=False, bootstrap=0,
                    measurement_bootstrap=0)
     assert study.estimator == "WLSMV"
+    summary = str(study.summary())
+    assert "Scaled test statistic (WLSMV)" in summary and "Thresholds:" in summary and "IA1|t4" in summary
+    assert "AIC" not in summary
     assert study.fit_measures.loc["chisq_scaled", "structural"] == pytest.approx(
         FIXTURE["structural"]["fit"]["chisq_scaled"], abs=1e-4)
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 
 SECTIONS = (("=~", "Latent Variables"), ("~", "Regressions"), ("~~", "Covariances and variances"),
-            ("~1", "Intercepts"), (":=", "Defined Parameters"))
+            ("~1", "Intercepts"), ("|", "Thresholds"), (":=", "Defined Parameters"))
 
 
 def _number(value, width: int = 9, digits: int = 3) -> str:
@@ -80,7 +80,8 @@ def summary_text(results: dict) -> str:
             if op in ("=~", "~") and r["lhs"] != current:
                 current = r["lhs"]
                 lines.append(f"  {current} {op}")
-            name = r["rhs"] if op in ("=~", "~") else (r["lhs"] if op in ("~1", ":=") else f"{r['lhs']} ~~ {r['rhs']}")
+            name = (r["rhs"] if op in ("=~", "~") else r["lhs"] if op in ("~1", ":=")
+                    else f"{r['lhs']}|{r['rhs']}" if op == "|" else f"{r['lhs']} ~~ {r['rhs']}")
             se = r["se"] if r["se"] else None
             lines.append(f"    {name:<13}{_number(r['est'])}{_number(se)}{_number(r['z'], 9, 2)}"
                          f"{_number(r['pvalue'])} {_number(r['std_all'])}")
