@@ -206,9 +206,7 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
     cfa_spec = measurement_model(spec)
     measurement = None if cfa_spec is None else fit(cfa_spec)
     measurement_draws = None
-    if config.measurement_bootstrap > 0 and measurement is not None and ordered:
-        warnings.append(f"the bootstrap CIs of CR, AVE and HTMT are not yet available for {estimator}")
-    elif config.measurement_bootstrap > 0 and measurement is not None and measurement.data is not None:
+    if config.measurement_bootstrap > 0 and measurement is not None and (ordered or measurement.data is not None):
         measurement_draws = pool.submit(measurement, config.measurement_bootstrap, seed)
     if markers and complete is None:
         raise InputError("--marker needs raw data: the EFA and common-method-bias tests are skipped for a summary matrix")

@@ -161,9 +161,9 @@ def test_model_run_without_ordered_asks_for_it(tmp_path, capsys):
     assert code == 2 and "name the ordinal items with --ordered all" in error and error.count("\n") == 1
 
 
-def test_effects_bootstrap_refits_wlsmv():
+def test_effects_and_measurement_bootstrap_refit_wlsmv():
     study = st.fit(pd.read_csv(DATA), instrument=str(INSTRUMENT), estimator="WLSMV", screen=False, bootstrap=60,
-                   measurement_bootstrap=0, workers=1)
+                   measurement_bootstrap=60, workers=1)
     results = study.to_dict()
     assert results["bootstrap"]["successful"] + results["bootstrap"]["failed"] == 60
     assert results["bootstrap"]["successful"] >= 50
@@ -172,3 +172,8 @@ def test_effects_bootstrap_refits_wlsmv():
     assert indirect["ci_method"] == "percentile"
     assert indirect["ci_lower"] < reference["est"] < indirect["ci_upper"]
     assert indirect["se"] == pytest.approx(reference["se"], rel=0.35)
+    assert results["measurement_bootstrap"]["successful"] >= 50
+    for construct, row in results["reliability"].items():
+        assert row["cr_ci"][0] < row["cr"] < row["cr_ci"][1] and row["ave_ci"][0] < row["ave"] < row["ave_ci"][1]
+    assert results["htmt_ci"]["IA"]["TR"][0] < results["htmt"]["IA"]["TR"] < results["htmt_ci"]["IA"]["TR"][1]
+    assert not any("not yet available" in w for w in results["warnings"])

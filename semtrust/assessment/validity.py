@@ -130,17 +130,21 @@ def bootstrap_intervals(cfa: SEMResults, groups: dict[str, list[str]], draws: in
     HTMT2 from each resample's correlations; percentile CIs. ``pending``: the CFA's bootstrap
     (``draws``, ``seed``) already submitted to a
     :class:`~semtrust.estimation.bootstrap.ResamplingPool`, collected after the HTMT draws
-    (which need no refit)."""
+    (which need no refit). An ordinal fit's HTMT draws are of each resample's polychorics."""
     from semtrust.estimation import bootstrap as resampling
 
     compiled = cfa.compiled
     indicator = _indicator(compiled.observed, groups)
-    n = len(cfa.data)
+    ordinal = isinstance(cfa, OrdinalResults)
+    n = len(cfa.frame if ordinal else cfa.data)
     htmt_draws, htmt2_draws = [], []
     for b in range(draws):
-        resample = cfa.data[resampling.resample_rows(seed, b, n)]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            abs_r = np.abs(np.corrcoef(resample.T))
+        rows = resampling.resample_rows(seed, b, n)
+        if ordinal:
+            abs_r = np.abs(_resample_polychorics(cfa, rows))
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                abs_r = np.abs(np.corrcoef(cfa.data[rows].T))
         htmt_draws.append(_htmt_matrix(abs_r, indicator, geometric=False))
         htmt2_draws.append(_htmt_matrix(abs_r, indicator, geometric=True))
     if pending is not None:
@@ -254,6 +258,18 @@ def _verdicts(table: pd.DataFrame, fl: pd.DataFrame | None) -> pd.DataFrame:
         for key, value in checks.items():
             table.loc[c, f"verdict_{key}"] = value
     return table
+
+
+def _resample_polychorics(fit: OrdinalResults, rows: np.ndarray) -> np.ndarray:
+    """The polychoric (polyserial, Pearson) matrix of the resample ``rows`` of an ordinal fit's
+    answers, in the model's order of observed variables."""
+    from semtrust.estimation.polychoric import polychoric
+
+    sample = fit.frame.iloc[rows]
+    statistics = polychoric(sample, numeric=fit.statistics.numeric, pairwise=fit.missing == "pairwise",
+                            full_gamma=False)
+    observed = fit.compiled.observed
+    return statistics.correlation.loc[observed, observed].to_numpy()
 
 
 def _ordinal_reliability(table: pd.DataFrame, fit: OrdinalResults, groups: dict[str, list[str]]) -> pd.DataFrame:
