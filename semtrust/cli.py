@@ -96,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="rules that only flag (logged, not excluded); default: evenodd")
     fit.add_argument("--screen-set", nargs="+", default=[], metavar="KEY=VALUE",
                      help="screening thresholds, e.g. speed_fraction=0.5 mahalanobis_alpha=0.001 (see README)")
+    fit.add_argument("--lang", choices=("en", "zh"),
+                     help="language of the reports (default: the instrument's report_language, else en)")
+    fit.add_argument("--sections", nargs="+", metavar="SECTION",
+                     help="write only these report sections: summary sample measurement fit structural mediation "
+                          "cmb invariance screening missing items correlations contrasts models mi efa warnings "
+                          "reproducibility (default: all)")
     fit.add_argument("--quiet", action="store_true", help="print only the summary")
 
     inst = sub.add_parser("instrument", help="list or show the bundled instruments")
@@ -104,7 +110,11 @@ def _parser() -> argparse.ArgumentParser:
     show = inst_sub.add_parser("show", help="show an instrument or render it as a questionnaire")
     show.add_argument("id", help="instrument id or YAML path")
     show.add_argument("--lang", choices=("zh", "en"), default="zh")
-    show.add_argument("--format", choices=("text", "json", "md", "html"), default="text")
+    show.add_argument("--format", choices=("text", "json", "md", "html", "docx", "wjx"), default="text",
+                      help="md/html: item codes shown (for piloting and export mapping); docx/wjx: the questionnaire "
+                           "respondents see (consent, screening question, demographics, no codes); wjx is the text "
+                           "Wenjuanxing's batch question import reads")
+    show.add_argument("--out", metavar="FILE", help="file to write (required for --format docx)")
 
     sim = sub.add_parser("simulate", help="simulate Likert data from an instrument's hypotheses")
     sim.add_argument("--instrument", required=True, help="instrument id or YAML path")
@@ -266,16 +276,21 @@ def _summary(results: dict, paths: dict) -> None:
 
 
 def _measurement_summary(results: dict) -> None:
-    """One line: constructs meeting every reliability/validity criterion, and the largest HTMT."""
+    """One line: constructs meeting the reliability and convergent-validity criteria (loadings
+    of .40-.70 flagged for review, as the report does), and the largest HTMT."""
     from semtrust.report.format import apa
+    from semtrust.report.verdicts import construct_verdicts
 
-    reliability = results.get("reliability") or {}
-    if not reliability:
+    verdicts = construct_verdicts(results)
+    if not verdicts:
         return
-    missed = [c for c, v in reliability.items() if any(x not in ("ok", None) for x in v["verdicts"].values())]
-    text = f"Reliability and validity criteria met by {len(reliability) - len(missed)} of {len(reliability)} constructs"
+    missed = [c for c, v in verdicts.items() if not (v["reliable"] and v["convergent"] and v["fornell_larcker"])]
+    review = sorted(i for v in verdicts.values() for i in v["review_items"])
+    text = f"Reliability and validity criteria met by {len(verdicts) - len(missed)} of {len(verdicts)} constructs"
     if missed:
         text += f" (not: {', '.join(missed)})"
+    if review:
+        text += f"; loadings .40-.70 to review: {', '.join(review)}"
     pairs = [(value, a, b) for a, row in (results.get("htmt") or {}).items() for b, value in row.items()
              if value is not None and a < b]
     if pairs:
@@ -299,6 +314,19 @@ def _instrument(args) -> int:
     inst = load_instrument(args.id)
     if args.format == "json":
         print(json.dumps(inst.to_dict(), ensure_ascii=False, indent=2))
+    elif args.format in ("docx", "wjx"):
+        from semtrust.report.questionnaire import to_docx, to_wjx
+        if args.format == "docx":
+            if not args.out:
+                raise InputError("instrument show --format docx: give the Word file to write with --out FILE.docx")
+            Path(args.out).write_bytes(to_docx(inst, args.lang))
+            print(f"Wrote {args.out}")
+        else:
+            text = to_wjx(inst, args.lang)
+            if args.out:
+                Path(args.out).write_text(text, encoding="utf-8")
+            else:
+                print(text, end="")
     elif args.format in ("md", "html"):
         from semtrust.report.render import render
         data = inst.to_dict()

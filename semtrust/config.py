@@ -25,13 +25,18 @@ from semtrust.io.formats import FORMATS
 
 DEFAULT_SEED = 20261123
 CI_METHODS = ("percentile", "bc", "bca", "mc")
+REPORT_LANGUAGES = ("en", "zh")
+# the report's sections in order (semtrust.report.sections builds them): main part, then appendix
+REPORT_SECTIONS = ("summary", "sample", "measurement", "fit", "structural", "mediation", "cmb", "invariance",
+                   "screening", "missing", "items", "correlations", "contrasts", "models", "mi", "efa", "warnings",
+                   "reproducibility")
 ESTIMATORS = ("ML", "MLR", "WLSMV", "ULSMV", "DWLS")
 CATEGORICAL_ESTIMATORS = ("WLSMV", "ULSMV", "DWLS")   # the items are ordinal (see ``ordered``)
 MISSING = ("auto", "listwise", "fiml", "pairwise")
 EFA_EXTRACTIONS = ("minres", "ml")
 EFA_ROTATIONS = ("oblimin", "promax", "varimax", "none")
 CHOICES = {"format": FORMATS, "ci": CI_METHODS, "estimator": ESTIMATORS, "missing": MISSING,
-           "efa_extraction": EFA_EXTRACTIONS, "efa_rotation": EFA_ROTATIONS}
+           "efa_extraction": EFA_EXTRACTIONS, "efa_rotation": EFA_ROTATIONS, "lang": REPORT_LANGUAGES}
 PATH_KEYS = ("data", "mapping", "model", "out")
 NOT_ECHOED = ("out", "workers")   # where and how fast a run goes does not change its results
 INPUT_KEYS = ("data", "study", "mapping", "model", "instrument")   # the keys that can name input files
@@ -69,6 +74,8 @@ class RunConfig:
     ci: str = "percentile"
     workers: int | None = None
     seed: int = DEFAULT_SEED
+    lang: str | None = None           # report language; None: the instrument's report_language, else en
+    sections: list = field(default_factory=list)   # report sections to write (ids); empty: all
     study: str | None = None
 
     @classmethod
@@ -136,6 +143,8 @@ def check_value(key: str, value, where: str):
         raise InputError(f"{where}: '{key}' lists column or item ids, e.g. [AT1, AT2]")
     if key == "ordered" and isinstance(value, str) and value != "all":
         raise InputError(f"{where}: 'ordered: {value[:60]}' must be all or a list of items, e.g. [AT1, AT2]")
+    if key == "sections" and not set(value) <= set(REPORT_SECTIONS):
+        raise InputError(f"{where}: 'sections' lists report sections: {', '.join(REPORT_SECTIONS)}")
     if (key in ("bootstrap", "workers", "measurement_bootstrap") and value < 0 or key == "scale_points"
             and not 2 <= value <= 11 or key == "seed" and not 0 <= value < 2 ** 63 or key == "summary" and value < 2):
         raise InputError(f"{where}: '{key}: {shown(value)}' is out of range; use {_RANGES[key]}")
@@ -153,4 +162,5 @@ _KINDS = {"data": str, "format": str, "mapping": (str, dict), "instrument": str,
           "reverse": list, "scale_points": int, "na": list, "screen": bool, "screening": dict, "id": str,
           "duration": str, "group": str, "summary": int, "marker": list, "efa_extraction": str,
           "efa_rotation": str, "measurement_bootstrap": int, "estimator": str, "missing": str,
-          "bootstrap": int, "ci": str, "workers": int, "seed": int, "ordered": (str, list)}
+          "bootstrap": int, "ci": str, "workers": int, "seed": int, "lang": str, "sections": list,
+          "ordered": (str, list)}

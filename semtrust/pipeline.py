@@ -7,6 +7,8 @@ groups). Every stage reads the fitted models through :class:`~semtrust.estimatio
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pathlib import Path
 from typing import Callable
 
@@ -15,7 +17,7 @@ import pandas as pd
 from semtrust.assessment.reliability import item_groups, loadings_table, measurement_model
 from semtrust.assessment.validity import MeasurementQuality, assess_measurement, bootstrap_intervals
 from semtrust.config import CATEGORICAL_ESTIMATORS, RunConfig
-from semtrust.errors import EstimationError, InputError, SemtrustError
+from semtrust.errors import DataError, EstimationError, InputError, SemtrustError
 from semtrust.estimation.base import FittedModel
 from semtrust.estimation.ordinal import likert_note
 from semtrust.estimation.select import fit_model, refuse_summary_data
@@ -32,8 +34,12 @@ from semtrust.structural.paths import effects_table, hypothesis_table, model_com
 MAX_CATEGORIES = 12   # a non-item column with at most this many values is described in the sample table
 
 
-def describe_sample(frame: pd.DataFrame, exclude: set[str]) -> dict:
-    """Counts and percentages of every categorical non-item column (platform, gender, ...)."""
+def describe_sample(frame: pd.DataFrame, exclude: set[str], demographics=()) -> dict:
+    """Counts and percentages of the instrument's declared demographics, in its order and with
+    its labels; without declarations, of every categorical non-item column (platform, gender, ...)."""
+    if demographics:
+        return {d.column: _declared_levels(frame[d.column], d, len(frame)) for d in demographics
+                if d.column in frame.columns}
     sample = {}
     for column in frame.columns:
         if column in exclude or not str(column).strip():
@@ -46,6 +52,19 @@ def describe_sample(frame: pd.DataFrame, exclude: set[str]) -> dict:
             sample[str(column)] = [{"category": v, "n": int(levels[v]),
                                     "percent": 100.0 * levels[v] / len(frame)} for v in order]
     return sample
+
+
+def _declared_levels(column: pd.Series, declared, total: int) -> list[dict]:
+    """The declared categories in their order (zero counts included), then any undeclared value."""
+    values = column.astype(str).str.strip()
+    counts = values[(values != "") & (values.str.casefold() != "nan")].value_counts()
+    known = [value for value, _ in declared.categories]
+    rows = [{"category": value, "n": int(counts.get(value, 0)), "percent": 100.0 * counts.get(value, 0) / total,
+             "label": declared.label, "category_label": label} for value, label in declared.categories]
+    rows += [{"category": value, "n": int(counts[value]), "percent": 100.0 * counts[value] / total,
+              "label": declared.label, "category_label": {"zh": value, "en": value}}
+             for value in sorted(counts.index) if value not in known]
+    return rows
 
 
 def _normality_warning(quality: MeasurementQuality, fitted: FittedModel) -> list[str]:
@@ -190,8 +209,8 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
         try:
             return fit_model(syntax, analysed if cov is None else None, estimator=estimator, missing=missing,
                              ordered=ordered, cov=cov, n=summary_n)
-        except InputError as error:   # the data's problems name the data file
-            raise InputError(f"{data_path}: {error}" if str(data_path) not in str(error) else str(error)) from None
+        except DataError as error:   # the data's problems name the data file
+            raise DataError(f"{data_path}: {error}") from None
 
     if cov is None and len(analysed) <= len(items) and screening is not None and len(screening.exclusions):
         removed = [f"{s.rule} {s.excluded}" for s in screening.steps.itertuples() if s.excluded]
@@ -271,7 +290,7 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
                                 {i.casefold() for i in named}}
         used_columns |= set(item_map.columns.values()) | set(table.metadata) | {table.id_column,
                                                                                  table.duration_column}
-        sample = describe_sample(table_frame, used_columns)
+        sample = describe_sample(table_frame, used_columns, inst.demographics if inst is not None else ())
     return Study(seed=seed, input=input_info, instrument=inst, model_syntax=model_text, items=items,
                        data=complete, sample=sample, measurement=measurement, structural=structural,
                        quality=quality, loadings=loadings, hypothesis_tests=hypotheses,
@@ -280,8 +299,8 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
                        group_paths=group_paths, efa=efa_result, cmb=cmb_result, warnings=warnings,
                        estimator=estimator, missing=missing,
                        screening=screening, cleaned=None if screening is None else table.frame.loc[screening.kept],
-                       missing_data=missing_data, config=config.echo(), input_files=config.input_files(),
-                       score_tests=tests)
+                       missing_data=missing_data, input_files=config.input_files(), score_tests=tests,
+                       config=replace(config, lang=config.lang or (inst and inst.report_language) or "en").echo())
 
 
 def _data_file(config: RunConfig, frame: pd.DataFrame | None) -> dict:
@@ -388,7 +407,7 @@ def _groups(spec, cfa_spec, complete, table_frame, group, progress, estimator="M
     data = data[(data[group] != "") & (data[group].str.casefold() != "nan")]
     progress(f"testing measurement invariance across {group} (configural, metric, scalar, strict)")
     ladder = invariance(cfa_spec or spec, data, group, estimator=estimator)
-    metric = next(s for s in ladder["steps"] if s["model"].endswith("metric"))
+    metric = [s for s in ladder["steps"] if s["model"].endswith("metric")][-1]   # partial metric when it was needed
     released = tuple(tuple(r.split(" ", 2)) for r in metric["released"])
     result = {k: v for k, v in ladder.items() if k != "fits"}
     if not any(s.op == "~" for s in spec.statements):

@@ -173,8 +173,17 @@ class Study:
         from semtrust.report.render import render_report
         return _written(render_report(self.results, "tex"), path)
 
+    def to_docx(self, path: str | Path) -> Path:
+        """The Word report (report.docx), written to ``path``."""
+        from semtrust.report.docx import docx_bytes
+        from semtrust.report.render import report_document
+
+        Path(path).write_bytes(docx_bytes(report_document(self.results)))
+        return Path(path)
+
     def output_files(self) -> dict[str, bytes]:
-        """The run's output files, rendered in memory: results.json, report.html and report.tex,
+        """The run's output files, rendered in memory: results.json, report.html, report.tex,
+        report.docx and tables.xlsx,
         with the screening files (cleaned_data.csv, exclusions.csv) and the column mapping
         (column_mapping.csv) when the run has them."""
         from semtrust.io.mapping import mapping_report

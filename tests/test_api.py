@@ -73,6 +73,10 @@ def test_outputs_match_the_command_line(tmp_path, survey, study):
     for key in ("fit", "parameters", "reliability", "htmt", "indirect_effects", "hypotheses", "screening"):
         assert api[key] == cli[key], key
     assert study.to_html().startswith("<!DOCTYPE html>") and "\\begin{document}" in study.to_latex()
+    import docx   # the run configuration echoed in the report differs (the CLI names its flags), the tables not
+    tables = docx.Document(study.to_docx(tmp_path / "r.docx")).tables
+    assert [t.rows[0].cells[0].text for t in tables] == \
+        [t.rows[0].cells[0].text for t in docx.Document(tmp_path / "out" / "report.docx").tables]
 
 
 def test_summary_matrix_dataframe(survey):

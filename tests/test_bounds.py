@@ -119,6 +119,7 @@ def test_defined_parameter_error_through_the_cli(tmp_path, capsys):
     model = "A =~ a1 + a2 + a3\nB =~ b1 + b2 + b3\nB ~ x*A\nbig := 9^9^9^9\n"
     code, err = _run(tmp_path, capsys, _survey(), model)
     _one_line_error(code, err, 2, "m.lav, line 4", "overflows")
+    assert "d.csv" not in err   # a model error is not blamed on the data
 
 
 def test_yaml_billion_laughs_refused_before_expansion(tmp_path, capsys):

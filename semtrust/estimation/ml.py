@@ -29,7 +29,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from semtrust.errors import EstimationError, InputError
+from semtrust.errors import DataError, EstimationError, InputError
 from semtrust.estimation.base import FittedModel, Resampler
 from semtrust.estimation.compiled import CompiledModel, fisher_scoring, start_values
 from semtrust.estimation.constraints import ConstraintSet, constrained_scoring, projected_inverse
@@ -116,9 +116,9 @@ class SEM:
             values = data[self.observed].astype(float).dropna().to_numpy()
             n = len(values)
             if n <= len(self.observed):
-                raise InputError(f"{self.source}: only {n} complete rows for {len(self.observed)} variables "
-                                 "(the sample covariance matrix would be singular); the model needs more "
-                                 "complete responses than variables")
+                raise DataError(f"only {n} complete rows for the {len(self.observed)} variables of {self.source} "
+                                "(the sample covariance matrix would be singular); the model needs more "
+                                "complete responses than variables")
             centered = values - values.mean(axis=0)
             cov = pd.DataFrame(centered.T @ centered / n, index=self.observed, columns=self.observed)
         elif cov is None or n is None:
@@ -167,8 +167,8 @@ class SEM:
         no_covariates = np.isnan(values[:, covariates]).any(axis=1)
         values = values[~no_covariates]
         if len(values) <= len(self.observed):
-            raise InputError(f"{self.source}: only {len(values)} cases answered any of the {len(self.observed)} "
-                             "variables; the model needs more cases than variables")
+            raise DataError(f"only {len(values)} cases answered any of the {len(self.observed)} variables of "
+                            f"{self.source}; the model needs more cases than variables")
         patterns = missing_patterns(values)
         mean, cov = em_estimates(patterns, ", ".join(self.observed))
         check_nonsingular(cov, self.observed)
@@ -254,7 +254,7 @@ def check_nonsingular(sample: np.ndarray, names: list[str] | None = None) -> Non
     variances = np.diag(sample)
     constant = [n for n, v in zip(names, variances) if not v > 0]
     if constant:
-        raise InputError(f"the item{'s' if len(constant) > 1 else ''} {', '.join(constant[:8])} "
+        raise DataError(f"the item{'s' if len(constant) > 1 else ''} {', '.join(constant[:8])} "
                          f"{'are' if len(constant) > 1 else 'is'} constant (no variance); drop or fix "
                          f"{'them' if len(constant) > 1 else 'it'}")
     sd = np.sqrt(variances)
@@ -262,12 +262,12 @@ def check_nonsingular(sample: np.ndarray, names: list[str] | None = None) -> Non
     if values[0] <= 1e-10:
         weights = np.abs(vectors[:, 0])
         involved = [names[k] for k in np.argsort(-weights) if weights[k] > 0.1][:8]
-        raise InputError(f"the sample covariance matrix is singular: the items {', '.join(involved)} are "
+        raise DataError(f"the sample covariance matrix is singular: the items {', '.join(involved)} are "
                          "linearly dependent (one is a combination of "
                          "the others, e.g. a total score or a duplicated column); drop or merge one of them")
     if sd.max() / sd.min() > 1e6:
         big, small = names[int(np.argmax(sd))], names[int(np.argmin(sd))]
-        raise InputError(f"the SD of {big} is {sd.max() / sd.min():.0e} times that of {small}; "
+        raise DataError(f"the SD of {big} is {sd.max() / sd.min():.0e} times that of {small}; "
                          "rescale it (e.g. divide by 1000) so the variables have comparable units")
 
 

@@ -1,6 +1,6 @@
 """Output stage: the run's output folder, written all at once or not at all.
 
-A run's files (results.json, report.html, report.tex, cleaned_data.csv, exclusions.csv,
+A run's files (results.json, report.html, report.tex, report.docx, tables.xlsx, cleaned_data.csv, exclusions.csv,
 column_mapping.csv) are first written in full to a hidden staging folder inside the output
 folder, then renamed into place together (results.json last, with SIGINT/SIGTERM held back
 meanwhile), so a crash, a full disk or Ctrl-C leaves the previous run's files as they were and
@@ -30,7 +30,7 @@ from pathlib import Path
 from semtrust.errors import InputError, OutputError
 
 OUTPUT_NAMES = ("results.json", "report.html", "report.tex", "cleaned_data.csv", "exclusions.csv",
-                "column_mapping.csv")
+                "column_mapping.csv", "report.docx", "tables.xlsx")
 MANIFEST = ".semtrust-outputs.json"
 LOCK = ".semtrust.lock"
 STAGING_PREFIX = ".semtrust-partial-"

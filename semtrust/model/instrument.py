@@ -78,6 +78,15 @@ class ResponseScale:
 
 
 @dataclass(frozen=True)
+class Demographic:
+    """A respondent characteristic to profile: its data column, label and categories in the
+    order a table lists them (data value, label {zh, en})."""
+    column: str
+    label: dict
+    categories: tuple[tuple[str, dict], ...]
+
+
+@dataclass(frozen=True)
 class Instrument:
     id: str
     version: int
@@ -91,6 +100,8 @@ class Instrument:
     path: str = ""
     marker_items: tuple[str, ...] = ()   # data columns theoretically unrelated to the constructs (CFA marker technique)
     attention_checks: tuple[AttentionCheck, ...] = ()
+    demographics: tuple[Demographic, ...] = ()
+    report_language: str | None = None     # the reports' default language (en or zh)
     _by_id: dict = field(default_factory=dict, repr=False, compare=False)
 
     def construct(self, construct_id: str) -> Construct:
@@ -274,7 +285,33 @@ def _parse(data, path: str) -> Instrument:
         translation_note=r.get(data, "translation_note", "", str),
         scale=ResponseScale(points, anchors), constructs=tuple(constructs),
         hypotheses=tuple(hypotheses), path=path, marker_items=tuple(m.strip() for m in markers),
-        attention_checks=attention_checks)
+        attention_checks=attention_checks, demographics=_demographics(data, r, seen_items),
+        report_language=_report_language(data, r))
+
+
+def _report_language(data: dict, r: _Reader) -> str | None:
+    language = r.get(data, "report_language", "", str, required=False)
+    if language is not None and language not in LANGUAGES:
+        raise r.fail("report_language", f"'{language}' must be one of {', '.join(LANGUAGES)}")
+    return language
+
+
+def _demographics(data: dict, r: _Reader, item_ids: set[str]) -> tuple[Demographic, ...]:
+    """The optional ``demographics`` list: column, label {zh, en}, categories [{value, zh, en}]
+    in display order; only these columns are profiled in the reports."""
+    out = []
+    for di, raw in enumerate(r.get(data, "demographics", "", list, required=False) or []):
+        where = f"demographics[{di}]"
+        column = r.get(raw, "column", where, str)
+        if column in item_ids or any(d.column == column for d in out):
+            raise r.fail(f"{where}.column", f"'{column}' is an item or listed twice")
+        categories = []
+        for ci, category in enumerate(r.get(raw, "categories", where, list)):
+            value = r.get(category, "value", f"{where}.categories[{ci}]", (str, int))
+            categories.append((str(value), r.text({"text": {k: category.get(k) for k in ("zh", "en")}}, "text",
+                                                  f"{where}.categories[{ci}]")))
+        out.append(Demographic(column, r.text(raw, "label", where), tuple(categories)))
+    return tuple(out)
 
 
 def _attention_checks(data: dict, r: _Reader, item_ids: set[str], points: int) -> tuple[AttentionCheck, ...]:

@@ -318,9 +318,9 @@ def invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, max_release: i
         if previous_name is None:
             row["decision"] = _configural_decision(fit.fit_measures)
         else:
-            change = compare(fit.fit_measures, fits[previous_name].fit_measures)
+            change = _difference_columns(compare(fit.fit_measures, fits[previous_name].fit_measures))
             cfi_ok, chen_ok = _step_holds(name, change)
-            row.update(change, cheung_rensvold=cfi_ok, chen=chen_ok)
+            row.update(change, cheung_rensvold=cfi_ok, chen=chen_ok, decision=_step_decision(cfi_ok, chen_ok))
             newly = []
             while not (cfi_ok and chen_ok) and len(newly) < max_release:
                 options = _candidates(types, previous_types, fit, released + tuple(newly))
@@ -330,20 +330,29 @@ def invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, max_release: i
                                           warm=fit, estimator=estimator), o) for o in options]
                 fit, best = min(trials, key=lambda t: t[0].fit_measures.chisq)
                 newly.append(best)
-                change = compare(fit.fit_measures, fits[previous_name].fit_measures)
+                change = _difference_columns(compare(fit.fit_measures, fits[previous_name].fit_measures))
                 cfi_ok, chen_ok = _step_holds(name, change)
             if newly:
+                steps.append(row)   # the full step as tried: reviewers must see the test that failed
                 row = {"model": f"partial {name}", "group_equal": list(types),
                        "released": [" ".join(k).strip() for k in newly], **_fit_row(fit.fit_measures), **change,
-                       "cheung_rensvold": cfi_ok, "chen": chen_ok}
+                       "cheung_rensvold": cfi_ok, "chen": chen_ok, "decision": _step_decision(cfi_ok, chen_ok)}
                 released = released + tuple(newly)
-            row["decision"] = ("supported" if cfi_ok and chen_ok else
-                               "supported by ΔCFI only" if cfi_ok else "not supported")
         steps.append(row)
         fits[name] = fit
         previous_name, previous_types = name, types
     return {"group": group, "groups": fits["configural"].labels,
             "n": {d.label: d.n for d in fits["configural"].data}, "steps": steps, "fits": fits}
+
+
+def _difference_columns(change: dict) -> dict:
+    """The comparison with the previous step; its Δχ² p value as ``pvalue_difference``, so that
+    ``pvalue`` stays the model's own χ² test."""
+    return {("pvalue_difference" if k == "pvalue" else k): v for k, v in change.items()}
+
+
+def _step_decision(cfi_ok: bool, chen_ok: bool) -> str:
+    return "supported" if cfi_ok and chen_ok else "supported by ΔCFI only" if cfi_ok else "not supported"
 
 
 def _fit_row(fit: FitMeasures) -> dict:
