@@ -77,6 +77,18 @@ def _parser() -> argparse.ArgumentParser:
                      help="auto (default): full-information ML when any analysed answer is missing, else "
                           "listwise (WLSMV: listwise); listwise: drop incomplete responses; fiml: every answer, "
                           "as lavaan's missing = \"ml\"; pairwise (WLSMV): polychorics from each pair's answers")
+    fit.add_argument("--method", choices=("cb", "pls"),
+                     help="cb (default): covariance-based SEM; pls: PLS-SEM with the Hair et al. (2019) report "
+                          "(the run's --bootstrap and --ci percentile|bca; SmartPLS recommends --bootstrap 10000)")
+    fit.add_argument("--weighting", dest="pls_weighting", choices=("path", "factorial", "centroid"),
+                     help="PLS inner weighting scheme (default path, as SmartPLS)")
+    fit.add_argument("--consistent", dest="pls_consistent", action="store_const", const=True,
+                     help="PLS: consistent PLS (PLSc) for the reflective constructs")
+    fit.add_argument("--higher-order", choices=("repeated", "two_stage"),
+                     help="PLS: estimate constructs measured by constructs with repeated indicators (default) "
+                          "or the two-stage approach")
+    fit.add_argument("--no-plspredict", dest="plspredict", action="store_const", const=False,
+                     help="PLS: skip PLSpredict (10 folds x 10 repetitions) and CVPAT")
     fit.add_argument("--efa-extraction", choices=("minres", "ml"),
                      help="EFA extraction: minimum residuals (default, as SPSS/JASP/psych) or maximum likelihood")
     fit.add_argument("--efa-rotation", choices=("oblimin", "promax", "varimax", "none"),
@@ -250,10 +262,13 @@ def _summary(results: dict, paths: dict) -> None:
         print(f"Screening: {screening['n_excluded']} of {screening['n_screened']} responses excluded"
               + (f" ({', '.join(excluded)})" if excluded else "")
               + (f", {len(screening['flagged'])} flagged" if screening["flagged"] else ""))
-    if results["fit"]["measurement"]:
-        print(line("Measurement model", results["fit"]["measurement"]))
-    print(line("Structural model ", results["fit"]["structural"]))
-    _measurement_summary(results)
+    if results.get("method") == "pls":
+        _pls_summary(results)
+    else:
+        if results["fit"]["measurement"]:
+            print(line("Measurement model", results["fit"]["measurement"]))
+        print(line("Structural model ", results["fit"]["structural"]))
+        _measurement_summary(results)
     if results["hypotheses"]:
         supported = [h["id"] for h in results["hypotheses"] if h["result"] == "supported"]
         print(f"Hypotheses supported: {len(supported)} of {len(results['hypotheses'])}"
@@ -273,6 +288,22 @@ def _summary(results: dict, paths: dict) -> None:
     for warning in results["warnings"]:
         print(f"warning: {warning}")
     print("Wrote " + ", ".join(str(p) for p in paths.values()))
+
+
+def _pls_summary(results: dict) -> None:
+    """PLS-SEM in three lines: the estimator and bootstrap, reliability and validity, R²."""
+    from semtrust.report.format import apa
+
+    pls = results["pls"]
+    how = results["bootstrap"]
+    print(f"PLS-SEM ({results['estimator']}, {pls['settings']['weighting']} weighting"
+          + (f", {how['successful']} {how['ci']} bootstrap resamples)" if how else ", no bootstrap)"))
+    weak = [r["construct"] for r in pls["reliability"] if r["rho_c"] < 0.7 or r["ave"] < 0.5]
+    htmt = max((r for r in pls["htmt"] if r["htmt"] is not None), key=lambda r: r["htmt"], default=None)
+    print(f"Reliability (ρ_C ≥ .70) and convergent validity (AVE ≥ .50) met by {len(pls['reliability']) - len(weak)} "
+          f"of {len(pls['reliability'])} constructs" + (f" (not: {', '.join(weak)})" if weak else "")
+          + (f"; largest HTMT {htmt['construct_2']}–{htmt['construct_1']} = {apa(htmt['htmt'], 3, True)}" if htmt else ""))
+    print("R²: " + ", ".join(f"{r['construct']} {apa(r['r2'], 3, True)}" for r in pls["r2"]))
 
 
 def _measurement_summary(results: dict) -> None:

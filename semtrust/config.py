@@ -35,10 +35,15 @@ CATEGORICAL_ESTIMATORS = ("WLSMV", "ULSMV", "DWLS")   # the items are ordinal (s
 MISSING = ("auto", "listwise", "fiml", "pairwise")
 EFA_EXTRACTIONS = ("minres", "ml")
 EFA_ROTATIONS = ("oblimin", "promax", "varimax", "none")
+METHODS = ("cb", "pls")                           # covariance-based SEM (ML/MLR) or PLS-SEM
+PLS_WEIGHTINGS = ("path", "factorial", "centroid")
+HIGHER_ORDER = ("repeated", "two_stage")
 CHOICES = {"format": FORMATS, "ci": CI_METHODS, "estimator": ESTIMATORS, "missing": MISSING,
-           "efa_extraction": EFA_EXTRACTIONS, "efa_rotation": EFA_ROTATIONS, "lang": REPORT_LANGUAGES}
+           "efa_extraction": EFA_EXTRACTIONS, "efa_rotation": EFA_ROTATIONS, "lang": REPORT_LANGUAGES,
+           "method": METHODS, "pls_weighting": PLS_WEIGHTINGS, "higher_order": HIGHER_ORDER}
 PATH_KEYS = ("data", "mapping", "model", "out")
 NOT_ECHOED = ("out", "workers")   # where and how fast a run goes does not change its results
+PLS_KEYS = ("method", "pls_weighting", "pls_consistent", "higher_order", "plspredict")   # echoed by PLS runs only
 INPUT_KEYS = ("data", "study", "mapping", "model", "instrument")   # the keys that can name input files
 _TYPE_NAMES = {"int": "a whole number", "str": "a text", "list": "a list", "dict": "a mapping",
                "bool": "true or false"}
@@ -76,6 +81,11 @@ class RunConfig:
     seed: int = DEFAULT_SEED
     lang: str | None = None           # report language; None: the instrument's report_language, else en
     sections: list = field(default_factory=list)   # report sections to write (ids); empty: all
+    method: str = "cb"                 # "pls": PLS-SEM (Hair et al. 2019 report) instead of CB-SEM
+    pls_weighting: str = "path"        # PLS inner weighting scheme (SmartPLS's default is path)
+    pls_consistent: bool = False       # PLSc (Dijkstra & Henseler 2015) for the reflective constructs
+    higher_order: str = "repeated"     # constructs measured by constructs: repeated indicators or two-stage
+    plspredict: bool = True            # PLSpredict (10 folds x 10 repetitions) and CVPAT in PLS runs
     study: str | None = None
 
     @classmethod
@@ -105,7 +115,8 @@ class RunConfig:
     def echo(self) -> dict:
         """The configuration as results.json records it (``config``); input files by their
         :meth:`relative` path, so moving a project does not change it."""
-        echoed = {k: v for k, v in asdict(self).items() if k not in NOT_ECHOED
+        hidden = NOT_ECHOED + (PLS_KEYS if self.method == "cb" else ())   # CB runs' config as before PLS
+        echoed = {k: v for k, v in asdict(self).items() if k not in hidden
                   and not (k == "ordered" and v is None)}   # only a categorical run has ordinal items
         return {**echoed, **{key: self.relative(path) for key, path in self.input_files().items()}}
 
@@ -163,4 +174,5 @@ _KINDS = {"data": str, "format": str, "mapping": (str, dict), "instrument": str,
           "duration": str, "group": str, "summary": int, "marker": list, "efa_extraction": str,
           "efa_rotation": str, "measurement_bootstrap": int, "estimator": str, "missing": str,
           "bootstrap": int, "ci": str, "workers": int, "seed": int, "lang": str, "sections": list,
+          "method": str, "pls_weighting": str, "pls_consistent": bool, "higher_order": str, "plspredict": bool,
           "ordered": (str, list)}

@@ -7,7 +7,7 @@ groups). Every stage reads the fitted models through :class:`~semtrust.estimatio
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from pathlib import Path
 from typing import Callable
@@ -27,11 +27,13 @@ from semtrust.model.instrument import load_instrument
 from semtrust.model.partable import build_parameter_table
 from semtrust.model.syntax import parse_model
 from semtrust.results import Study, score_tests
-from semtrust.screening.careless import ScreeningRules, screen_survey
+from semtrust.screening.careless import ScreeningResult, ScreeningRules, screen_survey
 from semtrust.screening.missing_data import missing_data_report
 from semtrust.structural.paths import effects_table, hypothesis_table, model_comparison
 
 MAX_CATEGORIES = 12   # a non-item column with at most this many values is described in the sample table
+MISSING_LABELS = {"fiml": "full-information ML (FIML)", "listwise": "listwise deletion",
+                  "mean": "mean replacement (PLS)", "pairwise": "pairwise deletion (polychoric correlations)"}
 
 
 def describe_sample(frame: pd.DataFrame, exclude: set[str], demographics=()) -> dict:
@@ -88,21 +90,57 @@ def run(config: RunConfig, data: pd.DataFrame | None = None, *,
     from semtrust.estimation.bootstrap import ResamplingPool
 
     config = config.resolved()
+    if config.method == "pls":
+        _refuse_cb_options(config)
     with threadpool_limits(1), ResamplingPool(config.workers) as pool:
         return _run(config, data, progress, progress_bar, pool)
 
 
 def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, pool) -> Study:
-    """The fitting steps, in order: (1) the model, (2) the data (read, map, code, screen,
-    missing data), (3) the measurement model and its assessment, (4) EFA and common-method
-    bias, (5) the structural model, effects and competing models, (6) groups. Both bootstraps
-    go to the worker ``pool`` as soon as their model is fitted, and are collected last."""
+    """The shared steps (the model and the data, :func:`_prepare`), then the method's fit:
+    :func:`_fit_cb` (CB-SEM) or :func:`_fit_pls` (PLS-SEM)."""
+    prepared = _prepare(config, frame, progress)
+    if config.method == "pls":
+        return _fit_pls(config, prepared, progress)   # the PLS bootstrap runs as stacked matrices, no bar
+    return _fit_cb(config, prepared, progress, progress_bar, pool)
+
+
+@dataclass
+class Prepared:
+    """What the shared steps hand to either method: the model, the analysed data and what was
+    done to them (reading, mapping, screening, missing data), and the warnings so far."""
+
+    inst: object                 # the Instrument, or None for a --model run
+    model_text: str
+    spec: object                 # the parsed model (ModelSpec)
+    items: list
+    warnings: list
+    input_info: dict
+    data_path: str
+    missing: str
+    ci: str
+    cov: pd.DataFrame | None = None            # summary-matrix input
+    complete: pd.DataFrame | None = None       # complete responses
+    analysed: pd.DataFrame | None = None       # the rows the models use
+    table: object = None                       # the SurveyTable read
+    table_frame: pd.DataFrame | None = None    # its rows of the analysed responses
+    item_map: object = None
+    screening: ScreeningResult | None = None
+    missing_data: dict | None = None
+    group: str | None = None
+    points: int | None = None
+    labels: dict = field(default_factory=dict)
+
+
+def _prepare(config: RunConfig, frame: pd.DataFrame | None, progress) -> Prepared:
+    """The steps both methods share: (1) the model, (2) the data (read, map, code, screen,
+    missing data: FIML or listwise for CB-SEM, mean replacement or listwise for PLS)."""
     data_source = frame if frame is not None else config.data
     data_path = "<DataFrame>" if frame is not None else config.data
     instrument, model_path, reverse = config.instrument, config.model, config.reverse
-    scale_points, missing_codes, seed = config.scale_points, config.na, config.seed
-    bootstrap, ci, group, summary_n = config.bootstrap, config.ci, config.group, config.summary
-    estimator, missing, markers, mapping = config.estimator, config.missing, config.marker, config.mapping
+    scale_points, missing_codes = config.scale_points, config.na
+    ci, group, summary_n = config.ci, config.group, config.summary
+    missing, mapping = config.missing, config.mapping
     rules = screening_rules(config)
     screen = config.screen
     # (1) the model
@@ -111,7 +149,8 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
     inst = load_instrument(instrument) if instrument is not None and model_path is None else None
     if model_path is not None:
         model_text, source = read_model(model_path)
-        spec = parse_model(model_text, source)
+        # PLS's formative blocks (<~) name their items as reflective ones do; the PLS parser reads the rest
+        spec = parse_model(model_text.replace("<~", "=~") if config.method == "pls" else model_text, source)
     else:
         model_text = inst.model_syntax()
         spec = parse_model(model_text, f"instrument {inst.id}")
@@ -168,9 +207,11 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
             if screened.empty:
                 raise InputError(f"{data_path}: screening excluded all {len(coded.frame)} responses; see the "
                                  "rules with --screen-flag/--screen-skip, or skip screening with --no-screen")
-        if missing == "auto" and ordered:
+        if config.method == "pls":
+            missing = _pls_missing_treatment(missing)
+        elif missing == "auto" and ordered:
             missing = "listwise"   # lavaan's default for ordinal items
-        if missing == "auto":
+        elif missing == "auto":
             missing, note = missing_treatment(screened, spec)
             warnings += note
         if ordered and missing == "fiml":
@@ -178,19 +219,19 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
         if not ordered and missing == "pairwise":
             raise InputError(f"--missing pairwise is for WLSMV, ULSMV and DWLS; {estimator} takes --missing "
                              "listwise or fiml")
-        missing_data = missing_data_report(screened, "full-information ML (FIML)" if missing == "fiml"
-                                           else "listwise deletion")
+        missing_data = missing_data_report(screened, MISSING_LABELS[missing])
         complete = screened.dropna()
         dropped = len(screened) - len(complete)
-        if missing in ("fiml", "pairwise"):
-            # every response with at least one answer enters the likelihood (or the pairwise polychorics)
+        if missing in ("fiml", "mean", "pairwise"):
+            # every response with at least one answer enters the likelihood (the PLS model, the pairwise polychorics)
             analysed = screened[screened.notna().any(axis=1)]
             dropped = len(screened) - len(analysed)
             if len(analysed) > len(complete):
+                how = ("FIML), alpha the complete responses" if missing == "fiml"
+                       else "pairwise polychoric correlations), alpha the complete responses" if missing == "pairwise"
+                       else "PLS replaces each missing answer by the item's mean)")
                 warnings.append(f"{len(analysed) - len(complete)} of {len(analysed)} responses have missing item "
-                                f"answers; the models use all their answers "
-                                f"({'FIML' if missing == 'fiml' else 'pairwise polychoric correlations'}), alpha the "
-                                "complete responses")
+                                f"answers; the models use all their answers ({how}")
         else:
             analysed = complete
             if dropped:
@@ -204,6 +245,33 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
                       **_export_info(table, item_map, config)}
         table_frame = table.frame.loc[analysed.index]
         cov = None
+    prepared = Prepared(inst=inst, model_text=model_text, spec=spec, items=items, warnings=warnings,
+                        input_info=input_info, data_path=data_path, missing=missing, ci=ci, cov=cov,
+                        complete=complete, table_frame=table_frame, screening=screening, missing_data=missing_data)
+    if cov is None:
+        prepared.analysed, prepared.table, prepared.item_map = analysed, table, item_map
+        prepared.group, prepared.points, prepared.labels = group, points, labels
+    if cov is None and len(analysed) <= len(items) and screening is not None and len(screening.exclusions):
+        removed = [f"{s.rule} {s.excluded}" for s in screening.steps.itertuples() if s.excluded]
+        raise InputError(f"{data_path}: screening excluded {len(screening.exclusions)} of {screening.n_screened} "
+                         f"responses ({', '.join(removed)}), leaving {len(analysed)} for {len(items)} items; check "
+                         "those rules (e.g. --id names a column whose values repeat) or switch one off with "
+                         "--screen-skip RULE")
+
+    return prepared
+
+
+def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool) -> Study:
+    """CB-SEM, in order: (3) the measurement model and its assessment, (4) EFA and common-method
+    bias, (5) the structural model, effects and competing models, (6) groups. Both bootstraps
+    go to the worker ``pool`` as soon as their model is fitted, and are collected last."""
+    p = prepared
+    inst, model_text, spec, items, warnings, input_info = p.inst, p.model_text, p.spec, p.items, p.warnings, p.input_info
+    data_path, missing, ci, cov, complete, analysed = p.data_path, p.missing, p.ci, p.cov, p.complete, p.analysed
+    table, table_frame, screening, missing_data = p.table, p.table_frame, p.screening, p.missing_data
+    group, points, labels = p.group, p.points, p.labels
+    model_path, missing_codes, seed, bootstrap = config.model, config.na, config.seed, config.bootstrap
+    summary_n, estimator, markers = config.summary, config.estimator, config.marker
 
     def fit(syntax):
         try:
@@ -211,13 +279,6 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
                              ordered=ordered, cov=cov, n=summary_n)
         except DataError as error:   # the data's problems name the data file
             raise DataError(f"{data_path}: {error}") from None
-
-    if cov is None and len(analysed) <= len(items) and screening is not None and len(screening.exclusions):
-        removed = [f"{s.rule} {s.excluded}" for s in screening.steps.itertuples() if s.excluded]
-        raise InputError(f"{data_path}: screening excluded {len(screening.exclusions)} of {screening.n_screened} "
-                         f"responses ({', '.join(removed)}), leaving {len(analysed)} for {len(items)} items; check "
-                         "those rules (e.g. --id names a column whose values repeat) or switch one off with "
-                         "--screen-skip RULE")
 
     groups = item_groups(spec)
     n = summary_n or len(analysed)
@@ -283,14 +344,7 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
     for fitted in (measurement, structural):
         if fitted is not None:
             warnings += [w for w in fitted.warnings if w not in warnings]
-    sample = {}
-    if table_frame is not None:
-        named = set(items) | set(screening.columns.get("attention", []) if screening else [])
-        used_columns = named | {c for c in table_frame.columns if str(c).strip().casefold() in
-                                {i.casefold() for i in named}}
-        used_columns |= set(item_map.columns.values()) | set(table.metadata) | {table.id_column,
-                                                                                 table.duration_column}
-        sample = describe_sample(table_frame, used_columns, inst.demographics if inst is not None else ())
+    sample = _sample(prepared)
     return Study(seed=seed, input=input_info, instrument=inst, model_syntax=model_text, items=items,
                        data=complete, sample=sample, measurement=measurement, structural=structural,
                        quality=quality, loadings=loadings, hypothesis_tests=hypotheses,
@@ -301,6 +355,96 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
                        screening=screening, cleaned=None if screening is None else table.frame.loc[screening.kept],
                        missing_data=missing_data, input_files=config.input_files(), score_tests=tests,
                        config=replace(config, lang=config.lang or (inst and inst.report_language) or "en").echo())
+
+
+def _fit_pls(config: RunConfig, prepared: Prepared, progress) -> Study:
+    """PLS-SEM (Hair et al. 2019): the model with the run's bootstrap (``--bootstrap``, ``--ci``
+    percentile or bca), PLSpredict (10 folds × 10 repetitions) and CVPAT of the endogenous
+    constructs, IPMA of the final outcome(s), MICOM + MGA with ``--group``, and the
+    instrument's hypotheses tested on the bootstrapped paths."""
+    from semtrust.estimation.pls import PLSAnalysis, estimate_pls
+    from semtrust.structural.paths import pls_hypothesis_table
+
+    p = prepared
+    model_text = p.model_text
+    progress(f"estimating the PLS path model ({config.pls_weighting} weighting"
+             f"{', PLSc' if config.pls_consistent else ''}, n = {len(p.analysed)}"
+             + (f", {config.bootstrap} bootstrap resamples)" if config.bootstrap else ")"))
+    try:
+        results = estimate_pls(p.analysed, model_text, weighting=config.pls_weighting,
+                               consistent=config.pls_consistent, missing=p.missing, bootstrap=config.bootstrap,
+                               seed=config.seed, ci=p.ci, workers=config.workers, higher_order=config.higher_order)
+    except InputError as error:   # the data's problems name the data file
+        raise InputError(f"{p.data_path}: {error}" if str(p.data_path) not in str(error) else str(error)) from None
+    analysis = PLSAnalysis(results, scale=_answer_scale(p.points))
+    warnings = list(p.warnings)
+    if config.plspredict:
+        progress("PLSpredict (10 folds x 10 repetitions) and CVPAT")
+        warnings += analysis.predict(seed=config.seed)
+    warnings += analysis.importance()
+    if p.group:
+        progress(f"MICOM and PLS-MGA across {p.group}")
+        warnings += analysis.compare(_group_labels(p.table_frame, p.group), draws=config.bootstrap or 1000,
+                                     seed=config.seed, workers=config.workers)
+    hypotheses = (pls_hypothesis_table(results, p.inst) if p.inst is not None and config.model is None
+                  and results.draws is not None else None)
+    return Study(seed=config.seed, input=p.input_info, instrument=p.inst, model_syntax=model_text, items=p.items,
+                 data=p.complete, sample=_sample(p), measurement=None, structural=None, quality=None,
+                 loadings=pd.DataFrame(), hypothesis_tests=hypotheses, warnings=warnings,
+                 estimator="PLSc" if config.pls_consistent else "PLS", missing=p.missing,
+                 screening=p.screening, cleaned=None if p.screening is None else p.table.frame.loc[p.screening.kept],
+                 missing_data=p.missing_data, config=config.echo(), input_files=config.input_files(), pls=analysis)
+
+
+def _refuse_cb_options(config: RunConfig) -> None:
+    """CB-SEM settings that PLS cannot honour stop the run (one line, before reading the data)
+    rather than being ignored."""
+    if config.estimator != "ML":
+        raise InputError(f"--estimator {config.estimator} is a CB-SEM estimator; PLS-SEM has none: drop "
+                         "--estimator, or use --method cb")
+    if config.ci not in ("percentile", "bca"):
+        raise InputError(f"--ci {config.ci}: PLS-SEM bootstrap intervals are percentile or bca")
+    if config.missing == "fiml":
+        raise InputError("--missing fiml is a CB-SEM (likelihood) treatment; PLS-SEM uses auto (mean "
+                         "replacement) or listwise")
+    if config.marker:
+        raise InputError("--marker: the marker-variable test is part of the CB-SEM report; use --method cb")
+    if config.summary is not None:
+        raise InputError("--summary: PLS-SEM needs raw data (a summary matrix has no construct scores); "
+                         "use --method cb")
+
+
+def _pls_missing_treatment(missing: str) -> str:
+    """``--missing`` for PLS: auto replaces each missing answer by its item's mean (SmartPLS's and
+    seminr's default), listwise drops incomplete responses."""
+    return "listwise" if missing == "listwise" else "mean"
+
+
+def _answer_scale(points: int | None) -> tuple[int, int] | None:
+    """The answer scale's ends (1..K) for IPMA's 0–100 rescaling; None: the observed range."""
+    return None if points is None else (1, points)
+
+
+def _group_labels(table_frame: pd.DataFrame, group: str) -> pd.Series:
+    """The grouping column's labels (text, stripped) for the analysed rows; empty labels dropped."""
+    column = next((c for c in table_frame.columns if str(c).strip() == group), None)
+    if column is None:
+        raise InputError(f"--group {group}: the data have no such column")
+    labels = table_frame[column].astype(str).str.strip().rename(group)
+    return labels[(labels != "") & (labels.str.casefold() != "nan")]
+
+
+def _sample(prepared: Prepared) -> dict:
+    """The sample table of the analysed responses: every categorical column the model does not use."""
+    p = prepared
+    if p.table_frame is None:
+        return {}
+    named = set(p.items) | set(p.screening.columns.get("attention", []) if p.screening else [])
+    used_columns = named | {c for c in p.table_frame.columns if str(c).strip().casefold() in
+                            {i.casefold() for i in named}}
+    used_columns |= set(p.item_map.columns.values()) | set(p.table.metadata) | {p.table.id_column,
+                                                                                 p.table.duration_column}
+    return describe_sample(p.table_frame, used_columns, p.inst.demographics if p.inst is not None else ())
 
 
 def _data_file(config: RunConfig, frame: pd.DataFrame | None) -> dict:
@@ -400,11 +544,8 @@ def _groups(spec, cfa_spec, complete, table_frame, group, progress, estimator="M
         invariance,
     )
 
-    column = next((c for c in table_frame.columns if str(c).strip() == group), None)
-    if column is None:
-        raise InputError(f"--group {group}: the data have no such column")
-    data = complete.assign(**{group: table_frame[column].astype(str).str.strip()})
-    data = data[(data[group] != "") & (data[group].str.casefold() != "nan")]
+    data = complete.assign(**{group: _group_labels(table_frame, group)})
+    data = data[data[group].notna()]
     progress(f"testing measurement invariance across {group} (configural, metric, scalar, strict)")
     ladder = invariance(cfa_spec or spec, data, group, estimator=estimator)
     metric = [s for s in ladder["steps"] if s["model"].endswith("metric")][-1]   # partial metric when it was needed
@@ -458,7 +599,7 @@ def read_model(model: str) -> tuple[str, str]:
     the syntax itself (text with an operator such as ``=~`` or ``~`` that names no file)."""
     path = Path(model)
     looks_like_syntax = "~" in model and ("\n" in model or not path.suffix)
-    if looks_like_syntax and not path.is_file():
+    if looks_like_syntax and ("\n" in model or not path.is_file()):   # long text is no file name (is_file raises)
         return model, "model"
     if not path.is_file():
         raise InputError(f"{model}: no such model file")

@@ -6,11 +6,11 @@ analysis), ``predict`` (PLSpredict, CVPAT), ``groups`` (MICOM, MGA), ``ipma``, `
 results.json block). Each public function's docstring has a runnable example.
 """
 from semtrust.estimation.pls.estimate import PLSResults, estimate_pls, redundancy_analysis
-from semtrust.estimation.pls.export import pls_block
+from semtrust.estimation.pls.export import PLSAnalysis, pls_block
 from semtrust.estimation.pls.groups import GroupComparison, compare_groups
 from semtrust.estimation.pls.ipma import ipma, ipma_items
 from semtrust.estimation.pls.model import PLSModel, parse_pls_model
 from semtrust.estimation.pls.predict import cvpat, pls_predict
 
-__all__ = ["GroupComparison", "PLSModel", "PLSResults", "compare_groups", "cvpat", "estimate_pls", "ipma", "ipma_items",
+__all__ = ["GroupComparison", "PLSAnalysis", "PLSModel", "PLSResults", "compare_groups", "cvpat", "estimate_pls", "ipma", "ipma_items",
            "parse_pls_model", "pls_block", "pls_predict", "redundancy_analysis"]

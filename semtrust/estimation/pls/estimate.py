@@ -271,7 +271,10 @@ class PLSResults:
             layout = Layout.of(reduced)
         except InputError:
             return math.nan
-        fit = solve_stack(self.correlation, layout, weighting=self.weighting, consistent=self.consistent)
+        # a source left without any path (its only one removed) gets no inner proxy and NaN weights;
+        # the target's R² does not use it
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fit = solve_stack(self.correlation, layout, weighting=self.weighting, consistent=self.consistent)
         return float(fit.r2[0, self.model.constructs.index(target)])
 
     @property
