@@ -130,6 +130,7 @@ class Prepared:
     group: str | None = None
     points: int | None = None
     labels: dict = field(default_factory=dict)
+    ordered: list = field(default_factory=list)   # the ordinal items (WLSMV, ULSMV, DWLS)
 
 
 def _prepare(config: RunConfig, frame: pd.DataFrame | None, progress) -> Prepared:
@@ -162,7 +163,7 @@ def _prepare(config: RunConfig, frame: pd.DataFrame | None, progress) -> Prepare
     if ordered and group:
         raise InputError(f"--group {group}: ordinal invariance is not yet available; run --estimator MLR")
     if ordered and summary_n is not None:
-        refuse_summary_data(estimator)
+        refuse_summary_data(config.estimator)
     warnings: list[str] = []
     if summary_n is not None:
         if group:
@@ -215,9 +216,9 @@ def _prepare(config: RunConfig, frame: pd.DataFrame | None, progress) -> Prepare
             missing, note = missing_treatment(screened, spec)
             warnings += note
         if ordered and missing == "fiml":
-            raise InputError(f"--missing fiml is for ML and MLR; {estimator} takes --missing listwise or pairwise")
+            raise InputError(f"--missing fiml is for ML and MLR; {config.estimator} takes --missing listwise or pairwise")
         if not ordered and missing == "pairwise":
-            raise InputError(f"--missing pairwise is for WLSMV, ULSMV and DWLS; {estimator} takes --missing "
+            raise InputError(f"--missing pairwise is for WLSMV, ULSMV and DWLS; {config.estimator} takes --missing "
                              "listwise or fiml")
         missing_data = missing_data_report(screened, MISSING_LABELS[missing])
         complete = screened.dropna()
@@ -247,7 +248,8 @@ def _prepare(config: RunConfig, frame: pd.DataFrame | None, progress) -> Prepare
         cov = None
     prepared = Prepared(inst=inst, model_text=model_text, spec=spec, items=items, warnings=warnings,
                         input_info=input_info, data_path=data_path, missing=missing, ci=ci, cov=cov,
-                        complete=complete, table_frame=table_frame, screening=screening, missing_data=missing_data)
+                        complete=complete, table_frame=table_frame, screening=screening, missing_data=missing_data,
+                        ordered=ordered)
     if cov is None:
         prepared.analysed, prepared.table, prepared.item_map = analysed, table, item_map
         prepared.group, prepared.points, prepared.labels = group, points, labels
@@ -269,7 +271,7 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     inst, model_text, spec, items, warnings, input_info = p.inst, p.model_text, p.spec, p.items, p.warnings, p.input_info
     data_path, missing, ci, cov, complete, analysed = p.data_path, p.missing, p.ci, p.cov, p.complete, p.analysed
     table, table_frame, screening, missing_data = p.table, p.table_frame, p.screening, p.missing_data
-    group, points, labels = p.group, p.points, p.labels
+    group, points, labels, ordered = p.group, p.points, p.labels, p.ordered
     model_path, missing_codes, seed, bootstrap = config.model, config.na, config.seed, config.bootstrap
     summary_n, estimator, markers = config.summary, config.estimator, config.marker
 

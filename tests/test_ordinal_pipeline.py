@@ -83,7 +83,8 @@ def test_reports_name_the_estimator(wlsmv_run):
     html = (out / "report.html").read_text(encoding="utf-8")
     tex = (out / "report.tex").read_text(encoding="utf-8")
     assert "Structural model, robust (WLSMV)" in html and "Structural model, DWLS" in html
-    assert 'estimator = "WLSMV"' in html and "polychoric" in html and "polychoric" in tex
+    assert "sem(ordered = TRUE, estimator = &#34;WLSMV&#34;" in html and "Parameters were estimated by WLSMV" in html
+    assert "Parameters were estimated by WLSMV" in tex
     assert not any("WLSMV is recommended" in w for w in results["warnings"])
 
 
