@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="bootstrap resamples for the CIs of CR, AVE, HTMT and HTMT2 (default 1000; 0 = off)")
     fit.add_argument("--group", metavar="COLUMN",
                      help="compare groups (e.g. platform): invariance ladder and per-path differences")
+    fit.add_argument("--moderator", nargs="+", metavar="ID",
+                     help="run the instrument's moderation hypotheses of these moderators (e.g. INV) as "
+                          "PROCESS models on scale scores, bootstrap B and seed from the run")
     fit.add_argument("--summary", type=int, metavar="N",
                      help="DATA is a published correlation/covariance matrix (optional 'sd' row) from N cases")
     fit.add_argument("--estimator", choices=ESTIMATORS,
@@ -132,6 +135,9 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--instrument", required=True, help="instrument id or YAML path")
     sim.add_argument("--n", type=int, required=True, help="number of respondents")
     sim.add_argument("--seed", type=int, required=True)
+    sim.add_argument("--moderators", action="store_true",
+                     help="also draw the instrument's moderator items, with a true interaction per moderation "
+                          "hypothesis (columns appended after the items)")
     sim.add_argument("--out", required=True, help="CSV file to write; the truth goes to FILE.truth.json")
 
     proc = sub.add_parser("process", help="a PROCESS conditional process model (Hayes) on observed columns")
@@ -280,6 +286,8 @@ def _summary(results: dict, paths: dict) -> None:
         how = results["bootstrap"]
         method = f"{how['ci']} {how['method']} CI, {how['successful']} draws" if how else "delta-method CI"
         print(f"Specific indirect effects: {len(significant)} of {len(specific)} significant ({method})")
+    for test in results.get("moderation") or []:
+        print(f"Moderation {test['line']}")
     if results.get("cmb"):
         print(f"Common-method bias: {results['cmb']['decision']}")
     if results["invariance"]:
@@ -340,7 +348,9 @@ def _instrument(args) -> int:
         for instrument_id in bundled_instruments():
             inst = load_instrument(instrument_id)
             print(f"{inst.id:22s} {len(inst.constructs):2d} constructs, {len(inst.items):2d} items, "
-                  f"{len(inst.hypotheses):2d} hypotheses  {inst.title['en']} / {inst.title['zh']}")
+                  f"{len(inst.hypotheses):2d} hypotheses"
+                  + (f", moderators {', '.join(c.id for c in inst.moderators)}" if inst.moderators else "")
+                  + f"  {inst.title['en']} / {inst.title['zh']}")
         return 0
     inst = load_instrument(args.id)
     if args.format == "json":
@@ -376,6 +386,15 @@ def _instrument(args) -> int:
         print("\nHypotheses:")
         for h in inst.hypotheses:
             print(f"  {h.id}: {h.source} -> {h.target} ({h.sign})")
+        if inst.moderators:
+            print("\nModerators (outside the model; semtrust fit --moderator ID):")
+            for c in inst.moderators:
+                print(f"\n{c.id}  {c.name[lang]} ({c.role})")
+                for item in c.items:
+                    print(f"  {item.id}  {item.text[lang]}\n        source: {item.source}")
+            print("\nModeration hypotheses (sign of the interaction):")
+            for h in inst.moderation_hypotheses:
+                print(f"  {h.id}: {h.describe()} ({h.sign}), PROCESS model {h.process_model}")
         if inst.attention_checks:
             print("\nAttention checks:")
             for a in inst.attention_checks:
@@ -389,7 +408,11 @@ def _simulate(args) -> int:
 
     if args.n < 10:
         raise InputError(f"--n {args.n}: simulate at least 10 respondents")
-    csv_path, truth_path = write_simulation(load_instrument(args.instrument), args.n, args.seed, args.out)
+    instrument = load_instrument(args.instrument)
+    if args.moderators and not instrument.moderators:
+        raise InputError(f"--moderators: the instrument {instrument.id} declares no moderators (add a "
+                         "moderators: block to its YAML)")
+    csv_path, truth_path = write_simulation(instrument, args.n, args.seed, args.out, args.moderators)
     print(f"Wrote {csv_path} and {truth_path}")
     return 0
 

@@ -27,7 +27,8 @@ DEFAULT_SEED = 20261123
 CI_METHODS = ("percentile", "bc", "bca", "mc")
 REPORT_LANGUAGES = ("en", "zh")
 # the report's sections in order (semtrust.report.sections builds them): main part, then appendix
-REPORT_SECTIONS = ("summary", "sample", "measurement", "fit", "structural", "mediation", "cmb", "invariance",
+REPORT_SECTIONS = ("summary", "sample", "measurement", "fit", "structural", "mediation", "moderation", "cmb",
+                   "invariance",
                    "screening", "missing", "items", "correlations", "contrasts", "models", "mi", "efa", "warnings",
                    "reproducibility")
 ESTIMATORS = ("ML", "MLR", "WLSMV", "ULSMV", "DWLS")
@@ -67,6 +68,7 @@ class RunConfig:
     id: str | None = None
     duration: str | None = None
     group: str | None = None
+    moderator: list = field(default_factory=list)   # moderator construct ids: run their moderation hypotheses
     summary: int | None = None
     marker: list = field(default_factory=list)
     efa_extraction: str = "minres"
@@ -150,7 +152,8 @@ def check_value(key: str, value, where: str):
         raise InputError(f"{where}: '{key}: {value[:60]}' must be one of {', '.join(CHOICES[key])}")
     if key == "na" and not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
         raise InputError(f"{where}: 'na' lists numeric missing-value codes, e.g. [-99, 999]")
-    if key in ("marker", "reverse", "ordered") and isinstance(value, list) and not all(isinstance(v, str) for v in value):
+    if key in ("marker", "reverse", "moderator", "ordered") and isinstance(value, list) \
+            and not all(isinstance(v, str) for v in value):
         raise InputError(f"{where}: '{key}' lists column or item ids, e.g. [AT1, AT2]")
     if key == "ordered" and isinstance(value, str) and value != "all":
         raise InputError(f"{where}: 'ordered: {value[:60]}' must be all or a list of items, e.g. [AT1, AT2]")
@@ -171,7 +174,7 @@ _RANGES = {"bootstrap": "0 or more", "workers": "0 or more", "measurement_bootst
            "scale_points": "2 to 11", "seed": "a whole number from 0 to 2^63 - 1", "summary": "2 or more cases"}
 _KINDS = {"data": str, "format": str, "mapping": (str, dict), "instrument": str, "model": str, "out": str,
           "reverse": list, "scale_points": int, "na": list, "screen": bool, "screening": dict, "id": str,
-          "duration": str, "group": str, "summary": int, "marker": list, "efa_extraction": str,
+          "duration": str, "group": str, "moderator": list, "summary": int, "marker": list, "efa_extraction": str,
           "efa_rotation": str, "measurement_bootstrap": int, "estimator": str, "missing": str,
           "bootstrap": int, "ci": str, "workers": int, "seed": int, "lang": str, "sections": list,
           "method": str, "pls_weighting": str, "pls_consistent": bool, "higher_order": str, "plspredict": bool,

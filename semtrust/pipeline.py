@@ -29,6 +29,7 @@ from semtrust.model.syntax import parse_model
 from semtrust.results import Study, score_tests
 from semtrust.screening.careless import ScreeningResult, ScreeningRules, screen_survey
 from semtrust.screening.missing_data import missing_data_report
+from semtrust.structural.moderation_hypotheses import run_moderation_hypotheses, scale_scores, selected_hypotheses
 from semtrust.structural.paths import effects_table, hypothesis_table, model_comparison
 
 MAX_CATEGORIES = 12   # a non-item column with at most this many values is described in the sample table
@@ -131,6 +132,7 @@ class Prepared:
     points: int | None = None
     labels: dict = field(default_factory=dict)
     ordered: list = field(default_factory=list)   # the ordinal items (WLSMV, ULSMV, DWLS)
+    moderators: list = field(default_factory=list)   # moderator constructs of --moderator
 
 
 def _prepare(config: RunConfig, frame: pd.DataFrame | None, progress) -> Prepared:
@@ -155,6 +157,7 @@ def _prepare(config: RunConfig, frame: pd.DataFrame | None, progress) -> Prepare
     else:
         model_text = inst.model_syntax()
         spec = parse_model(model_text, f"instrument {inst.id}")
+    moderated = _moderation_plan(config, inst if model_path is None else None)
 
     # (2) the data
     progress(f"reading {data_path}")
@@ -180,6 +183,7 @@ def _prepare(config: RunConfig, frame: pd.DataFrame | None, progress) -> Prepare
     else:
         table = read_survey(data_source, config.format if config.format != "auto" else None)
         item_map = _map_columns(table, items, inst, mapping)
+        _check_moderator_columns(table, moderated)
         if isinstance(mapping, str):
             item_map.source = config.relative(mapping)
         for line in table.log + item_map.log_lines():
@@ -253,6 +257,7 @@ def _prepare(config: RunConfig, frame: pd.DataFrame | None, progress) -> Prepare
     if cov is None:
         prepared.analysed, prepared.table, prepared.item_map = analysed, table, item_map
         prepared.group, prepared.points, prepared.labels = group, points, labels
+        prepared.moderators = moderated
     if cov is None and len(analysed) <= len(items) and screening is not None and len(screening.exclusions):
         removed = [f"{s.rule} {s.excluded}" for s in screening.steps.itertuples() if s.excluded]
         raise InputError(f"{data_path}: screening excluded {len(screening.exclusions)} of {screening.n_screened} "
@@ -337,6 +342,10 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
             tests = score_tests(measurement or structural)
         except EstimationError:
             pass   # Study.to_dict tries again and says why they are missing
+    moderation = []
+    if p.moderators:
+        moderation = _moderation(config, inst, p.moderators, p.table, complete, (points, labels, missing_codes),
+                                 progress)
     # the resampling, last: the workers refitted while the stages above ran
     if measurement_draws is not None:
         progress(f"bootstrapping CR, AVE and HTMT ({config.measurement_bootstrap} resamples)")
@@ -356,6 +365,7 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
                        estimator=estimator, missing=missing,
                        screening=screening, cleaned=None if screening is None else table.frame.loc[screening.kept],
                        missing_data=missing_data, input_files=config.input_files(), score_tests=tests,
+                       moderation=moderation,
                        config=replace(config, lang=config.lang or (inst and inst.report_language) or "en").echo())
 
 
@@ -411,6 +421,8 @@ def _refuse_cb_options(config: RunConfig) -> None:
                          "replacement) or listwise")
     if config.marker:
         raise InputError("--marker: the marker-variable test is part of the CB-SEM report; use --method cb")
+    if config.moderator:
+        raise InputError("--moderator: the moderation hypotheses run with CB-SEM runs; use --method cb")
     if config.summary is not None:
         raise InputError("--summary: PLS-SEM needs raw data (a summary matrix has no construct scores); "
                          "use --method cb")
@@ -442,11 +454,49 @@ def _sample(prepared: Prepared) -> dict:
     if p.table_frame is None:
         return {}
     named = set(p.items) | set(p.screening.columns.get("attention", []) if p.screening else [])
+    named |= {i.id for c in getattr(p.inst, "moderators", ()) for i in c.items}   # items, not demographics
     used_columns = named | {c for c in p.table_frame.columns if str(c).strip().casefold() in
                             {i.casefold() for i in named}}
     used_columns |= set(p.item_map.columns.values()) | set(p.table.metadata) | {p.table.id_column,
                                                                                  p.table.duration_column}
     return describe_sample(p.table_frame, used_columns, p.inst.demographics if p.inst is not None else ())
+
+
+def _moderation_plan(config: RunConfig, inst) -> list:
+    """The moderator constructs ``config.moderator`` names (checked before any fitting)."""
+    if not config.moderator:
+        return []
+    if inst is None:
+        raise InputError(f"--moderator {' '.join(config.moderator)}: moderation hypotheses come from an "
+                         "instrument; drop --model (or use semtrust process for a model of your own)")
+    if config.summary is not None:
+        raise InputError("--moderator needs raw data: a summary matrix has no scale scores")
+    chosen = selected_hypotheses(inst, list(config.moderator))
+    return [inst.construct(m) for m in dict.fromkeys(h.moderator for h in chosen)]
+
+
+def _check_moderator_columns(table, moderators: list) -> None:
+    present = {str(c).strip().casefold() for c in table.frame.columns}
+    absent = [i.id for c in moderators for i in c.items if i.id.casefold() not in present]
+    if absent:
+        raise InputError(f"{table.path}: no column for the moderator item(s) {', '.join(absent)}; the data need "
+                         f"the items of {', '.join(c.id for c in moderators)} (see semtrust instrument show)")
+
+
+def _moderation(config: RunConfig, inst, moderators: list, table, complete: pd.DataFrame, coding: tuple,
+                progress) -> list:
+    """The instrument's moderation hypotheses of ``config.moderator`` on scale scores of the
+    analysed responses: the model's constructs from their coded items, the ``moderators``' items
+    coded like them (``coding`` = points, labels, missing codes)."""
+    points, labels, missing_codes = coding
+    items = [i.id for c in moderators for i in c.items]
+    coded = code_items(table, items, points=points, labels=labels, missing_codes=list(missing_codes),
+                       reverse=[i.id for c in moderators for i in c.items if i.reverse]).frame.loc[complete.index]
+    scores = scale_scores(complete.join(coded), {c.id: [i.id for i in c.items] for c in inst.constructs + tuple(moderators)})
+    progress(f"testing the moderation hypotheses of {', '.join(config.moderator)} on scale scores (PROCESS, "
+             f"{config.bootstrap} resamples)")
+    return run_moderation_hypotheses(inst, scores, list(config.moderator), bootstrap=config.bootstrap,
+                                     seed=config.seed)
 
 
 def _data_file(config: RunConfig, frame: pd.DataFrame | None) -> dict:

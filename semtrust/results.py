@@ -77,6 +77,7 @@ class Study:
     score_tests: pd.DataFrame | None = None    # modification_indices() of the CFA, when the run computed them
     input_files: dict = field(default_factory=dict)   # the run's input files, which no output may replace
     pls: "PLSAnalysis | None" = None         # a PLS-SEM run (--method pls): the model and its analyses
+    moderation: list = field(default_factory=list)    # ModerationTest per moderation hypothesis (--moderator)
 
     @property
     def n(self) -> int:
@@ -196,12 +197,27 @@ class Study:
         from semtrust.io.mapping import mapping_report
         from semtrust.report.render import report_files, screening_files
 
+        figures = self.moderation_figures()
         files = report_files(self.results)
+        files.update({f"moderation_{hid}_{kind}.svg": (svg + "\n").encode()
+                      for hid, pair in figures.items() for kind, svg in pair.items()})
         if self.screening is not None:
             files.update(screening_files(self.screening, self.cleaned))
         if self.results["input"].get("mapping"):
             files["column_mapping.csv"] = mapping_report(self.results["input"]["mapping"])
         return files
+
+    def moderation_figures(self, language: str = "en") -> dict[str, dict[str, str]]:
+        """The simple-slopes and Johnson–Neyman SVGs of each moderation hypothesis
+        (``{id: {"simple_slopes": svg, "johnson_neyman": svg}}``, those the model has)."""
+        from semtrust.report.moderation_plots import johnson_neyman_svg, simple_slopes_svg
+
+        figures = {}
+        for test in self.moderation:
+            pair = {"simple_slopes": simple_slopes_svg(test.result, language),
+                    "johnson_neyman": johnson_neyman_svg(test.result, language)}
+            figures[test.hypothesis.id] = {kind: svg for kind, svg in pair.items() if svg is not None}
+        return figures
 
     def save(self, out_dir: str | Path) -> dict[str, Path]:
         """Write :meth:`output_files` into ``out_dir``, all of them or none (see
@@ -275,6 +291,7 @@ class Study:
             "cmb": None if self.cmb is None else self.cmb.to_dict(),
             "r2": {v: r2 for v, r2 in self.structural.r_squared().items()
                    if v in {r.lhs for r in self.structural.partable.rows if r.op == "~"}},
+            "moderation": [test.to_dict() for test in self.moderation] or None,
             "screening": None if self.screening is None else self.screening.to_dict(),
             "missing_data": self.missing_data,
             "warnings": self.warnings,

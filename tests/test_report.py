@@ -260,7 +260,8 @@ def test_questionnaire_respondents_can_answer(lang, tmp_path):
     inst = load_instrument("trust_mechanism")
     text = to_wjx(inst, lang)
     stems = re.findall(r"^(\d+)\. (.*)\[单选题\]$", text, re.M)
-    assert [int(n) for n, _ in stems] == list(range(1, 1 + 1 + 51 + 2 + 6))
+    moderator_items = sum(len(c.items) for c in inst.moderators)
+    assert [int(n) for n, _ in stems] == list(range(1, 1 + 1 + 51 + moderator_items + 2 + 6))
     assert text.count("[段落说明]") == 4 and not re.search(r"\b(?:[A-Z]{2}\d|AC\d|H\d+)\b", text)
     assert stems[1][1] == inst.items[0].text[lang] and stems[-1][1] == inst.demographics[-1].label[lang]
     assert (("这位主播" in text) if lang == "zh" else ("the streamer" in text))

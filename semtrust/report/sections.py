@@ -527,6 +527,34 @@ def mediation(b: Builder) -> Section | None:
     return Section("mediation", m("sections.mediation"), blocks)
 
 
+def moderation(b: Builder) -> Section | None:
+    """The instrument's moderation hypotheses (``--moderator``): the interaction's test and, for a
+    moderated stage of a mediation, the index of moderated mediation with its bootstrap CI."""
+    m, tests = b.m, b.r.get("moderation") or []
+    if not tests:
+        return None
+    rows = []
+    for t in tests:
+        through = f" → {t['through']}" if t.get("through") else ""
+        index = (t["analysis"].get("index_of_moderated_mediation") or [None])[0]
+        rows.append([Cell(t["id"]), Cell(f"{t['from']}{through} → {t['to']} × {t['moderator']} ({t['stage']}, "
+                                         f"{t['expected_sign']})"),
+                     integer(t["process_model"]), num(t["interaction"]["b"], 3), num(t["interaction"]["se"], 3),
+                     num(t["interaction"]["t"], 2), pval(t["interaction"]["p"]),
+                     ci(t["interaction"]["llci"], t["interaction"]["ulci"]),
+                     Cell("—") if index is None else Cell(f"{apa(index['effect'], 3)} "
+                                                          f"[{apa(index['boot_llci'], 3)}, {apa(index['boot_ulci'], 3)}]"),
+                     verdict(t["verdict"] == "supported", m(f"moderation.{t['verdict'].replace(' ', '_')}"))])
+    draws = (b.r.get("config") or {}).get("bootstrap")
+    table = Table("tab-moderation", m("moderation.title"),
+                  [Column(m("moderation.hypothesis"), "l"), Column(m("moderation.path"), "l", True),
+                   Column(m("moderation.model")), Column(m("moderation.interaction")), Column("SE"), Column("t"),
+                   Column("p"), Column(m("columns.ci95")), Column(m("moderation.index")),
+                   Column(m("moderation.result"), "l")],
+                  rows, [m("moderation.note", draws=draws)], wide=True)
+    return Section("moderation", m("moderation.section"), [table])
+
+
 def contrasts(b: Builder) -> Section | None:
     m, r = b.m, b.r
     rows = [e for e in r.get("indirect_effects") or [] if e["kind"] == "contrast"]
@@ -822,7 +850,7 @@ def reproducibility(b: Builder) -> Section:
     return Section("reproducibility", m("sections.reproducibility"), blocks, APPENDIX)
 
 
-BUILDERS = (summary, sample, measurement, model_fit, structural, mediation, method_bias, invariance,
+BUILDERS = (summary, sample, measurement, model_fit, structural, mediation, moderation, method_bias, invariance,
             screening, missing_data, item_descriptives, correlations, contrasts, competing_models,
             modification_indices, efa, warnings, reproducibility)
 
