@@ -28,6 +28,7 @@ import pandas as pd
 from semtrust.config import RunConfig
 from semtrust.estimation.base import FittedModel
 from semtrust.estimation.ml import SEM
+from semtrust.estimation.select import fit_model
 from semtrust.model.syntax import parse_model
 from semtrust.results import Study
 
@@ -57,9 +58,12 @@ def fit(data: pd.DataFrame | str | Path, model: str | Path | None = None, instru
     return pipeline.run(config, frame, **({"progress": progress} if progress else {}))
 
 
-def sem(data: pd.DataFrame, model: str, *, estimator: str = "ML", missing: str = "listwise") -> FittedModel:
+def sem(data: pd.DataFrame, model: str, *, estimator: str = "ML", missing: str = "listwise",
+        ordered: list[str] | None = None) -> FittedModel:
     """Fit a lavaan-syntax model by ML (``estimator="MLR"`` for robust SEs and scaled tests,
-    ``missing="fiml"`` for full-information ML), with lavaan's ``sem()`` defaults.
+    ``missing="fiml"`` for full-information ML), with lavaan's ``sem()`` defaults; with
+    ``estimator="WLSMV"`` (``ULSMV``, ``DWLS``) the items ``ordered`` (None: all observed
+    variables) are ordinal, as lavaan's ``ordered =``.
 
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(0)
@@ -68,10 +72,11 @@ def sem(data: pd.DataFrame, model: str, *, estimator: str = "ML", missing: str =
     >>> fit.parameters.query("op == ':='")[["lhs", "est"]].round(3).to_dict("records")
     [{'lhs': 'ab', 'est': 0.197}]
     """
-    return SEM(model).fit(data, estimator=estimator, missing=missing)
+    return fit_model(model, data, estimator=estimator, missing=missing, ordered=ordered)
 
 
-def cfa(data: pd.DataFrame, model: str, *, estimator: str = "ML", missing: str = "listwise") -> FittedModel:
+def cfa(data: pd.DataFrame, model: str, *, estimator: str = "ML", missing: str = "listwise",
+        ordered: list[str] | None = None) -> FittedModel:
     """Fit a measurement model (lavaan's ``cfa()`` and ``sem()`` share their defaults here).
 
     >>> import numpy as np, pandas as pd
@@ -82,7 +87,7 @@ def cfa(data: pd.DataFrame, model: str, *, estimator: str = "ML", missing: str =
     >>> fit.fit_measures[["df", "npar"]].tolist(), "chisq_scaled" in fit.fit_measures
     ([2, 8], True)
     """
-    return sem(data, model, estimator=estimator, missing=missing)
+    return sem(data, model, estimator=estimator, missing=missing, ordered=ordered)
 
 
 def reliability(data: pd.DataFrame, model: str) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from semtrust.version import __version__
 from semtrust.errors import InputError, SemtrustError
+from semtrust.config import ESTIMATORS, MISSING
 from semtrust.io.formats import FORMATS
 
 INTRO = {
@@ -68,13 +69,17 @@ def _parser() -> argparse.ArgumentParser:
                           "PROCESS models on scale scores, bootstrap B and seed from the run")
     fit.add_argument("--summary", type=int, metavar="N",
                      help="DATA is a published correlation/covariance matrix (optional 'sd' row) from N cases")
-    fit.add_argument("--estimator", choices=("ML", "MLR"),
-                     help="ML (default) or MLR: robust (Huber-White) SEs, Yuan-Bentler scaled chi-square "
-                          "and robust CFI/TLI/RMSEA, as lavaan's estimator = \"MLR\"")
-    fit.add_argument("--missing", choices=("auto", "listwise", "fiml"),
+    fit.add_argument("--estimator", choices=ESTIMATORS,
+                     help="ML (default); MLR: robust (Huber-White) SEs, Yuan-Bentler scaled chi-square "
+                          "and robust CFI/TLI/RMSEA, as lavaan's estimator = \"MLR\"; WLSMV (ULSMV, DWLS): "
+                          "the items as ordinal (thresholds, polychoric correlations), as lavaan's ordered =")
+    fit.add_argument("--ordered", nargs="+", metavar="ITEM",
+                     help="with --estimator WLSMV/ULSMV/DWLS: 'all' or the ordinal items (default: all, when "
+                          "an instrument declares the response scale)")
+    fit.add_argument("--missing", choices=MISSING,
                      help="auto (default): full-information ML when any analysed answer is missing, else "
-                          "listwise; listwise: drop incomplete responses; fiml: every answer, as lavaan's "
-                          "missing = \"ml\"")
+                          "listwise (WLSMV: listwise); listwise: drop incomplete responses; fiml: every answer, "
+                          "as lavaan's missing = \"ml\"; pairwise (WLSMV): polychorics from each pair's answers")
     fit.add_argument("--method", choices=("cb", "pls"),
                      help="cb (default): covariance-based SEM; pls: PLS-SEM with the Hair et al. (2019) report "
                           "(the run's --bootstrap and --ci percentile|bca; SmartPLS recommends --bootstrap 10000)")
@@ -192,7 +197,7 @@ def _fit(args) -> int:
 
     study_path = args.data if is_study_file(args.data) else None
     flags = dict(vars(args), data=None if study_path else args.data, screen=False if args.no_screen else None,
-                 screening=None)
+                 screening=None, ordered="all" if args.ordered == ["all"] else args.ordered)
     config = resolve_config(study_path, flags)
     if settings := _screening_settings(args):
         config = replace(config, screening={**(config.screening or {}), **settings})
@@ -247,12 +252,14 @@ def _summary(results: dict, paths: dict) -> None:
     from semtrust.report.format import apa
 
     def line(label, fit):
+        kind = "robust" if "cfi_robust" in fit else "scaled"   # WLSMV with continuous variables: scaled only
         return (f"{label}: χ²({fit['df']}) = {fit['chisq']:.2f}, CFI = {apa(fit['cfi'], 3, True)}, "
                 f"TLI = {apa(fit['tli'], 3, True)}, RMSEA = {apa(fit['rmsea'], 3, True)} "
                 f"[{apa(fit['rmsea_ci_lower'], 3, True)}, {apa(fit['rmsea_ci_upper'], 3, True)}], "
                 f"SRMR = {apa(fit['srmr'], 3, True)}"
-                + (f"; MLR: scaled χ² = {fit['chisq_scaled']:.2f}, robust CFI = {apa(fit['cfi_robust'], 3, True)}, "
-                   f"robust RMSEA = {apa(fit['rmsea_robust'], 3, True)}" if "chisq_scaled" in fit else ""))
+                + (f"; {results['estimator']}: scaled χ² = {fit['chisq_scaled']:.2f}, {kind} CFI = "
+                   f"{apa(fit[f'cfi_{kind}'], 3, True)}, {kind} RMSEA = {apa(fit[f'rmsea_{kind}'], 3, True)}"
+                   if "chisq_scaled" in fit else ""))
 
     print(f"n = {results['n']} (of {results['input']['rows']} responses)")
     if results.get("screening"):

@@ -31,8 +31,9 @@ REPORT_SECTIONS = ("summary", "sample", "measurement", "fit", "structural", "med
                    "invariance",
                    "screening", "missing", "items", "correlations", "contrasts", "models", "mi", "efa", "warnings",
                    "reproducibility")
-ESTIMATORS = ("ML", "MLR")
-MISSING = ("auto", "listwise", "fiml")
+ESTIMATORS = ("ML", "MLR", "WLSMV", "ULSMV", "DWLS")
+CATEGORICAL_ESTIMATORS = ("WLSMV", "ULSMV", "DWLS")   # the items are ordinal (see ``ordered``)
+MISSING = ("auto", "listwise", "fiml", "pairwise")
 EFA_EXTRACTIONS = ("minres", "ml")
 EFA_ROTATIONS = ("oblimin", "promax", "varimax", "none")
 METHODS = ("cb", "pls")                           # covariance-based SEM (ML/MLR) or PLS-SEM
@@ -74,6 +75,7 @@ class RunConfig:
     efa_rotation: str = "oblimin"
     measurement_bootstrap: int = 1000
     estimator: str = "ML"
+    ordered: str | list | None = None   # "all" or items; default all under WLSMV/ULSMV/DWLS with an instrument
     missing: str = "auto"          # FIML when any analysed answer is missing, else listwise
     bootstrap: int = 5000
     ci: str = "percentile"
@@ -116,7 +118,8 @@ class RunConfig:
         """The configuration as results.json records it (``config``); input files by their
         :meth:`relative` path, so moving a project does not change it."""
         hidden = NOT_ECHOED + (PLS_KEYS if self.method == "cb" else ())   # CB runs' config as before PLS
-        echoed = {k: v for k, v in asdict(self).items() if k not in hidden}
+        echoed = {k: v for k, v in asdict(self).items() if k not in hidden
+                  and not (k == "ordered" and v is None)}   # only a categorical run has ordinal items
         return {**echoed, **{key: self.relative(path) for key, path in self.input_files().items()}}
 
     def input_files(self) -> dict[str, str]:
@@ -149,8 +152,11 @@ def check_value(key: str, value, where: str):
         raise InputError(f"{where}: '{key}: {value[:60]}' must be one of {', '.join(CHOICES[key])}")
     if key == "na" and not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
         raise InputError(f"{where}: 'na' lists numeric missing-value codes, e.g. [-99, 999]")
-    if key in ("marker", "reverse", "moderator") and not all(isinstance(v, str) for v in value):
+    if key in ("marker", "reverse", "moderator", "ordered") and isinstance(value, list) \
+            and not all(isinstance(v, str) for v in value):
         raise InputError(f"{where}: '{key}' lists column or item ids, e.g. [AT1, AT2]")
+    if key == "ordered" and isinstance(value, str) and value != "all":
+        raise InputError(f"{where}: 'ordered: {value[:60]}' must be all or a list of items, e.g. [AT1, AT2]")
     if key == "sections" and not set(value) <= set(REPORT_SECTIONS):
         raise InputError(f"{where}: 'sections' lists report sections: {', '.join(REPORT_SECTIONS)}")
     if (key in ("bootstrap", "workers", "measurement_bootstrap") and value < 0 or key == "scale_points"
@@ -171,4 +177,5 @@ _KINDS = {"data": str, "format": str, "mapping": (str, dict), "instrument": str,
           "duration": str, "group": str, "moderator": list, "summary": int, "marker": list, "efa_extraction": str,
           "efa_rotation": str, "measurement_bootstrap": int, "estimator": str, "missing": str,
           "bootstrap": int, "ci": str, "workers": int, "seed": int, "lang": str, "sections": list,
-          "method": str, "pls_weighting": str, "pls_consistent": bool, "higher_order": str, "plspredict": bool}
+          "method": str, "pls_weighting": str, "pls_consistent": bool, "higher_order": str, "plspredict": bool,
+          "ordered": (str, list)}

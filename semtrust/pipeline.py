@@ -16,10 +16,11 @@ import pandas as pd
 
 from semtrust.assessment.reliability import item_groups, loadings_table, measurement_model
 from semtrust.assessment.validity import MeasurementQuality, assess_measurement, bootstrap_intervals
-from semtrust.config import RunConfig
+from semtrust.config import CATEGORICAL_ESTIMATORS, RunConfig
 from semtrust.errors import DataError, EstimationError, InputError, SemtrustError
 from semtrust.estimation.base import FittedModel
-from semtrust.estimation.ml import SEM
+from semtrust.estimation.ordinal import likert_note
+from semtrust.estimation.select import fit_model, refuse_summary_data
 from semtrust.io.mapping import find_column, map_items, read_mapping
 from semtrust.io.survey import code_items, input_hash, read_summary_matrix, read_survey
 from semtrust.model.instrument import load_instrument
@@ -33,7 +34,7 @@ from semtrust.structural.paths import effects_table, hypothesis_table, model_com
 
 MAX_CATEGORIES = 12   # a non-item column with at most this many values is described in the sample table
 MISSING_LABELS = {"fiml": "full-information ML (FIML)", "listwise": "listwise deletion",
-                  "mean": "mean replacement (PLS)"}
+                  "mean": "mean replacement (PLS)", "pairwise": "pairwise deletion (polychoric correlations)"}
 
 
 def describe_sample(frame: pd.DataFrame, exclude: set[str], demographics=()) -> dict:
@@ -72,7 +73,7 @@ def _declared_levels(column: pd.Series, declared, total: int) -> list[dict]:
 def _normality_warning(quality: MeasurementQuality, fitted: FittedModel) -> list[str]:
     """Recommend robust ML when the items are not normal and the fit is normal-theory ML."""
     checks = quality.normality
-    if not checks or not checks["violated"] or getattr(fitted, "estimator", "ML") != "ML":
+    if not checks or not checks["violated"] or fitted.estimator != "ML":
         return []
     return ["the items are not normally distributed (see the normality section); "
             "robust ML is recommended: rerun with --estimator MLR"]
@@ -130,6 +131,7 @@ class Prepared:
     group: str | None = None
     points: int | None = None
     labels: dict = field(default_factory=dict)
+    ordered: list = field(default_factory=list)   # the ordinal items (WLSMV, ULSMV, DWLS)
     moderators: list = field(default_factory=list)   # moderator constructs of --moderator
 
 
@@ -160,6 +162,11 @@ def _prepare(config: RunConfig, frame: pd.DataFrame | None, progress) -> Prepare
     # (2) the data
     progress(f"reading {data_path}")
     items = spec.observed
+    ordered = ordered_items(config, items, inst)
+    if ordered and group:
+        raise InputError(f"--group {group}: ordinal invariance is not yet available; run --estimator MLR")
+    if ordered and summary_n is not None:
+        refuse_summary_data(config.estimator)
     warnings: list[str] = []
     if summary_n is not None:
         if group:
@@ -207,18 +214,26 @@ def _prepare(config: RunConfig, frame: pd.DataFrame | None, progress) -> Prepare
                                  "rules with --screen-flag/--screen-skip, or skip screening with --no-screen")
         if config.method == "pls":
             missing = _pls_missing_treatment(missing)
+        elif missing == "auto" and ordered:
+            missing = "listwise"   # lavaan's default for ordinal items
         elif missing == "auto":
             missing, note = missing_treatment(screened, spec)
             warnings += note
+        if ordered and missing == "fiml":
+            raise InputError(f"--missing fiml is for ML and MLR; {config.estimator} takes --missing listwise or pairwise")
+        if not ordered and missing == "pairwise":
+            raise InputError(f"--missing pairwise is for WLSMV, ULSMV and DWLS; {config.estimator} takes --missing "
+                             "listwise or fiml")
         missing_data = missing_data_report(screened, MISSING_LABELS[missing])
         complete = screened.dropna()
         dropped = len(screened) - len(complete)
-        if missing in ("fiml", "mean"):
-            # every response with at least one answer enters the likelihood (or the PLS model)
+        if missing in ("fiml", "mean", "pairwise"):
+            # every response with at least one answer enters the likelihood (the PLS model, the pairwise polychorics)
             analysed = screened[screened.notna().any(axis=1)]
             dropped = len(screened) - len(analysed)
             if len(analysed) > len(complete):
                 how = ("FIML), alpha the complete responses" if missing == "fiml"
+                       else "pairwise polychoric correlations), alpha the complete responses" if missing == "pairwise"
                        else "PLS replaces each missing answer by the item's mean)")
                 warnings.append(f"{len(analysed) - len(complete)} of {len(analysed)} responses have missing item "
                                 f"answers; the models use all their answers ({how}")
@@ -237,7 +252,8 @@ def _prepare(config: RunConfig, frame: pd.DataFrame | None, progress) -> Prepare
         cov = None
     prepared = Prepared(inst=inst, model_text=model_text, spec=spec, items=items, warnings=warnings,
                         input_info=input_info, data_path=data_path, missing=missing, ci=ci, cov=cov,
-                        complete=complete, table_frame=table_frame, screening=screening, missing_data=missing_data)
+                        complete=complete, table_frame=table_frame, screening=screening, missing_data=missing_data,
+                        ordered=ordered)
     if cov is None:
         prepared.analysed, prepared.table, prepared.item_map = analysed, table, item_map
         prepared.group, prepared.points, prepared.labels = group, points, labels
@@ -260,15 +276,14 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     inst, model_text, spec, items, warnings, input_info = p.inst, p.model_text, p.spec, p.items, p.warnings, p.input_info
     data_path, missing, ci, cov, complete, analysed = p.data_path, p.missing, p.ci, p.cov, p.complete, p.analysed
     table, table_frame, screening, missing_data = p.table, p.table_frame, p.screening, p.missing_data
-    group, points, labels = p.group, p.points, p.labels
+    group, points, labels, ordered = p.group, p.points, p.labels, p.ordered
     model_path, missing_codes, seed, bootstrap = config.model, config.na, config.seed, config.bootstrap
     summary_n, estimator, markers = config.summary, config.estimator, config.marker
 
     def fit(syntax):
         try:
-            if cov is not None:
-                return SEM(syntax).fit(cov=cov, n=summary_n, estimator=estimator, missing=missing)
-            return SEM(syntax).fit(analysed, estimator=estimator, missing=missing)
+            return fit_model(syntax, analysed if cov is None else None, estimator=estimator, missing=missing,
+                             ordered=ordered, cov=cov, n=summary_n)
         except DataError as error:   # the data's problems name the data file
             raise DataError(f"{data_path}: {error}") from None
 
@@ -278,7 +293,7 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     cfa_spec = measurement_model(spec)
     measurement = None if cfa_spec is None else fit(cfa_spec)
     measurement_draws = None
-    if config.measurement_bootstrap > 0 and measurement is not None and measurement.data is not None:
+    if config.measurement_bootstrap > 0 and measurement is not None and (ordered or measurement.data is not None):
         measurement_draws = pool.submit(measurement, config.measurement_bootstrap, seed)
     if markers and complete is None:
         raise InputError("--marker needs raw data: the EFA and common-method-bias tests are skipped for a summary matrix")
@@ -291,6 +306,8 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     progress("assessing the measurement model (reliability, validity, normality)")
     quality = assess_measurement(complete, groups, measurement, progress=progress)
     warnings += _normality_warning(quality, measurement)
+    if complete is not None and (points or 0) <= 5:
+        warnings += likert_note(complete[items], estimator)
     loadings = loadings_table(measurement, groups) if measurement is not None else pd.DataFrame()
     efa_result = cmb_result = None
     if complete is not None and measurement is not None:
@@ -647,6 +664,26 @@ def read_model(model: str) -> tuple[str, str]:
         return path.read_text(encoding="utf-8-sig"), str(path)
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text; save the model file as UTF-8") from None
+
+
+def ordered_items(config: RunConfig, items: list[str], instrument) -> list[str]:
+    """The ordinal items of a run (lavaan's ``ordered =``): none under ML/MLR; under WLSMV, ULSMV
+    or DWLS the items ``ordered`` names ("all": every observed variable of the model), by default
+    all of them when an instrument declares their (Likert) response scale."""
+    if config.estimator not in CATEGORICAL_ESTIMATORS:
+        if config.ordered:
+            raise InputError(f"--ordered needs a categorical estimator; add --estimator WLSMV (not {config.estimator})")
+        return []
+    if config.ordered is None and instrument is None:
+        raise InputError(f"--estimator {config.estimator}: name the ordinal items with --ordered all (or "
+                         "--ordered ITEM ...); the model declares no response scale")
+    if config.ordered is None or config.ordered == "all":
+        return list(items)
+    unknown = [i for i in config.ordered if i not in items]
+    if unknown:
+        raise InputError(f"--ordered {' '.join(unknown)}: not an observed variable of the model; "
+                         f"the model's are {', '.join(items)}")
+    return list(config.ordered)
 
 
 def missing_treatment(responses: pd.DataFrame, spec) -> tuple[str, list[str]]:

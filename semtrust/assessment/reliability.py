@@ -20,6 +20,7 @@ import pandas as pd
 
 from semtrust.estimation.constraints import numerical_jacobian
 from semtrust.estimation.ml import SEM, SEMResults, Z975
+from semtrust.estimation.ordinal import OrdinalResults
 from semtrust.model.syntax import ModelSyntax
 
 # Hair et al. (2019); Fornell & Larcker (1981); Nunnally (1978); McDonald (1999)
@@ -113,7 +114,8 @@ def reliability_table(data: pd.DataFrame | None, groups: dict[str, list[str]],
             row["alpha"], row["alpha_ci_lower"], row["alpha_ci_upper"] = cronbach_alpha(data[items])
         if loadings is not None:
             lam = loadings.loc[loadings.construct == construct, "std_all"].to_numpy()
-            row["omega"] = omega_total(cfa, construct, items)
+            # an ordinal fit's omega is on the category scale (assessment.ordinal_reliability)
+            row["omega"] = omega_total(cfa, construct, items) if isinstance(cfa, SEMResults) else math.nan
             row["cr"] = composite_reliability(lam)
             row["ave"] = average_variance_extracted(lam)
             row["min_loading"] = float(lam.min())
@@ -146,10 +148,13 @@ def standardized_solution(cfa: SEMResults, factors: list[str] | None = None) -> 
     ``standardizedSolution()`` (rows ``lhs op rhs est se z pvalue ci_lower ci_upper``; a pair
     is ``~~``). Correlations are model-implied, so they exist for factors without a covariance
     parameter too (e.g. under a second-order factor); for the exogenous factors of a CFA they
-    are lavaan's std.all of the factor covariance."""
+    are lavaan's std.all of the factor covariance. An ordinal fit's items are latent responses
+    of SD 1 under the delta parameterization, at every parameter vector (its thresholds, last in
+    ``theta``, do not enter)."""
     from scipy import stats
 
     compiled = cfa.compiled
+    ordinal = isinstance(cfa, OrdinalResults)
     position = {v: k for k, v in enumerate(compiled.names)}
     factors = list(compiled.table.latent) if factors is None else factors
     loadings = [(i, j) for row, (_, i, j) in zip(compiled.table.rows, compiled.row_positions) if row.op == "=~"]
@@ -164,12 +169,13 @@ def standardized_solution(cfa: SEMResults, factors: list[str] | None = None) -> 
         A, S = compiled.matrices(theta)
         E = np.linalg.inv(np.eye(compiled.n_vars) - A)
         total = E @ S @ E.T
-        sd = np.sqrt(np.clip(np.diag(total), 0, None))
+        sd = cfa.total_sd(theta) if ordinal else np.sqrt(np.clip(np.diag(total), 0, None))
         return np.concatenate([A[li, lj] * sd[lj] / sd[li], total[ci, cj] / (sd[ci] * sd[cj])])
 
-    est = values(cfa.theta)
-    jac = numerical_jacobian(values, cfa.theta)
-    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, cfa.vcov, jac), 0, None))
+    theta, vcov = cfa.theta[: compiled.n_free], cfa.vcov[: compiled.n_free, : compiled.n_free]
+    est = values(theta)
+    jac = numerical_jacobian(values, theta)
+    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None))
     frame = pd.DataFrame(labels, columns=["lhs", "op", "rhs"]).assign(est=est, se=se)
     frame["z"] = np.where(se > 0, est / np.where(se > 0, se, 1), np.nan)
     frame["pvalue"] = np.where(se > 0, 2 * stats.norm.sf(np.abs(frame.z)), np.nan)

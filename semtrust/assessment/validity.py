@@ -30,7 +30,9 @@ from semtrust.assessment.reliability import (
     standardized_solution,
     verdict,
 )
+from semtrust.assessment.ordinal_reliability import ordinal_alpha, ordinal_omega
 from semtrust.estimation.ml import SEMResults
+from semtrust.estimation.ordinal import OrdinalResults
 
 # Rönkkö & Cho (2022): the CI limit of a factor correlation farthest from 0
 CORRELATION_BANDS = ((0.80, "no problem"), (0.90, "marginal"), (1.00, "moderate"))
@@ -128,17 +130,21 @@ def bootstrap_intervals(cfa: SEMResults, groups: dict[str, list[str]], draws: in
     HTMT2 from each resample's correlations; percentile CIs. ``pending``: the CFA's bootstrap
     (``draws``, ``seed``) already submitted to a
     :class:`~semtrust.estimation.bootstrap.ResamplingPool`, collected after the HTMT draws
-    (which need no refit)."""
+    (which need no refit). An ordinal fit's HTMT draws are of each resample's polychorics."""
     from semtrust.estimation import bootstrap as resampling
 
     compiled = cfa.compiled
     indicator = _indicator(compiled.observed, groups)
-    n = len(cfa.data)
+    ordinal = isinstance(cfa, OrdinalResults)
+    n = len(cfa.frame if ordinal else cfa.data)
     htmt_draws, htmt2_draws = [], []
     for b in range(draws):
-        resample = cfa.data[resampling.resample_rows(seed, b, n)]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            abs_r = np.abs(np.corrcoef(resample.T))
+        rows = resampling.resample_rows(seed, b, n)
+        if ordinal:
+            abs_r = np.abs(_resample_polychorics(cfa, rows))
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                abs_r = np.abs(np.corrcoef(cfa.data[rows].T))
         htmt_draws.append(_htmt_matrix(abs_r, indicator, geometric=False))
         htmt2_draws.append(_htmt_matrix(abs_r, indicator, geometric=True))
     if pending is not None:
@@ -254,12 +260,39 @@ def _verdicts(table: pd.DataFrame, fl: pd.DataFrame | None) -> pd.DataFrame:
     return table
 
 
+def _resample_polychorics(fit: OrdinalResults, rows: np.ndarray) -> np.ndarray:
+    """The polychoric (polyserial, Pearson) matrix of the resample ``rows`` of an ordinal fit's
+    answers, in the model's order of observed variables."""
+    from semtrust.estimation.polychoric import polychoric
+
+    sample = fit.frame.iloc[rows]
+    statistics = polychoric(sample, numeric=fit.statistics.numeric, pairwise=fit.missing == "pairwise",
+                            full_gamma=False)
+    observed = fit.compiled.observed
+    return statistics.correlation.loc[observed, observed].to_numpy()
+
+
+def _ordinal_reliability(table: pd.DataFrame, fit: OrdinalResults, groups: dict[str, list[str]]) -> pd.DataFrame:
+    """Reliability of ordinal items: ordinal alpha (of the polychoric matrix; no Feldt CI) and
+    omega for categorical indicators, in place of the continuous ones."""
+    omega = ordinal_omega(fit)
+    for construct, items in groups.items():
+        if len(items) >= 2:
+            table.loc[construct, ["alpha", "alpha_ci_lower", "alpha_ci_upper"]] = (
+                ordinal_alpha(fit.statistics.correlation, items), math.nan, math.nan)
+        table.loc[construct, "omega"] = omega.get(construct, math.nan)
+    return table
+
+
 def assess_measurement(data: pd.DataFrame | None, groups: dict[str, list[str]], cfa: SEMResults | None, *,
                        draws: int = 0, seed: int = 0, workers: int | None = None,
                        progress=lambda message: None, progress_bar=lambda done, total: None) -> MeasurementQuality:
     """The measurement battery: reliability and convergent validity, discriminant validity,
     normality, and (``draws`` > 0, raw data) bootstrap CIs of CR, AVE, HTMT and HTMT2."""
     table = reliability_table(data, groups, cfa).astype(object)
+    ordinal = isinstance(cfa, OrdinalResults)
+    if ordinal:
+        table = _ordinal_reliability(table, cfa, groups)
     items = item_statistics(data, groups, cfa)
     correlations = latent_correlations(cfa, list(groups)) if cfa is not None else pd.DataFrame()
     fl = ratio = ratio2 = intervals = None
@@ -269,8 +302,12 @@ def assess_measurement(data: pd.DataFrame | None, groups: dict[str, list[str]], 
             table.loc[c, "msv"] = max(r2) if r2 else math.nan
             table.loc[c, "asv"] = float(np.mean(r2)) if r2 else math.nan
         fl = fornell_larcker(table, correlations)
-        sd = np.sqrt(np.diag(cfa.sample_cov))
-        r = pd.DataFrame(cfa.sample_cov / np.outer(sd, sd), index=cfa.compiled.observed, columns=cfa.compiled.observed)
+        if ordinal:   # HTMT of the latent responses: the polychoric matrix
+            r = cfa.statistics.correlation
+        else:
+            sd = np.sqrt(np.diag(cfa.sample_cov))
+            r = pd.DataFrame(cfa.sample_cov / np.outer(sd, sd), index=cfa.compiled.observed,
+                             columns=cfa.compiled.observed)
         ratio, ratio2 = htmt(r, groups), htmt(r, groups, geometric=True)
         if draws > 0 and cfa.data is not None:
             progress(f"bootstrapping CR, AVE and HTMT ({draws} resamples)")
@@ -278,5 +315,7 @@ def assess_measurement(data: pd.DataFrame | None, groups: dict[str, list[str]], 
     table = _verdicts(table, fl)
     observed = [i for items_ in groups.values() for i in items_]
     checks = normality(data, list(dict.fromkeys(observed))) if data is not None and observed else None
+    if checks and ordinal:   # WLSMV assumes normal latent responses, not normal answers
+        checks["recommendation"] = None
     return MeasurementQuality(reliability=table, items=items, latent_correlations=correlations, fornell_larcker=fl,
                               htmt=ratio, htmt2=ratio2, intervals=intervals, normality=checks)

@@ -105,7 +105,7 @@ class OrdinalResults(FittedModel):
         self.theta = theta
         self.vcov = vcov
         self.parameters = parameters
-        self.fit_measures = pd.Series(fit_measures)
+        self.fit_measures = pd.Series(fit_measures, dtype=object, name="fit_measures")   # counts stay integers
         self.iterations = iterations
         self.source = source
         self.n = statistics.n

@@ -437,9 +437,11 @@ def model_fit(b: Builder) -> Section | None:
         fit = (r.get("fit") or {}).get(key)
         if not fit:
             continue
-        variants = [(m(f"fit.{key}"), fit)]
+        # under WLSMV the first row is the DWLS statistic (lavaan's "Standard" column)
+        ordinal = r.get("estimator") in ("WLSMV", "ULSMV", "DWLS")
+        variants = [(m(f"fit.{key}") + (m("fit.dwls") if ordinal else ""), fit)]
         if "chisq_scaled" in fit:
-            variants.append((m(f"fit.{key}") + m("fit.robust"), {
+            variants.append((m(f"fit.{key}") + m("fit.robust", estimator=r.get("estimator", "MLR")), {
                 **robust_fit(fit), "chisq": fit["chisq_scaled"], "pvalue": fit["pvalue_scaled"],
                 "rmsea_ci_lower": fit.get("rmsea_ci_lower_robust"), "rmsea_ci_upper": fit.get("rmsea_ci_upper_robust")}))
         for label, f in variants:
@@ -852,8 +854,10 @@ def reproducibility(b: Builder) -> Section:
         blocks.append(Table("tab-config", m("titles.config"), [Column(m("columns.setting"), "l"),
                                                                  Column(m("columns.value"), "l", True)], rows,
                             [m("notes.config")]))
-    blocks.append(Paragraph(m("reproducibility.lavaan", estimator=r.get("estimator", "ML"),
-                              missing="ml" if r.get("missing") == "fiml" else "listwise")))
+    ordinal = r.get("estimator") in ("WLSMV", "ULSMV", "DWLS")
+    blocks.append(Paragraph(m("reproducibility.lavaan_ordinal" if ordinal else "reproducibility.lavaan",
+                              estimator=r.get("estimator", "ML"),
+                              missing="ml" if r.get("missing") == "fiml" else r.get("missing") if ordinal else "listwise")))
     software = ", ".join(f"{k} {v}" for k, v in (r.get("software") or {}).items())
     blocks.append(Paragraph(m("reproducibility.text", software=software, sha=(r["input"].get("sha256") or "")[:16],
                               seed=r.get("seed"))))

@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 
 SECTIONS = (("=~", "Latent Variables"), ("~", "Regressions"), ("~~", "Covariances and variances"),
-            ("~1", "Intercepts"), (":=", "Defined Parameters"))
+            ("~1", "Intercepts"), ("|", "Thresholds"), (":=", "Defined Parameters"))
 
 
 def _number(value, width: int = 9, digits: int = 3) -> str:
@@ -61,13 +61,15 @@ def summary_text(results: dict) -> str:
                   _line("P-value (Chi-square)", _number(fit["pvalue"], 0)),
                   *[_line(label, f"{fit[key]:.3f}") for label, key in (("CFI", "cfi"), ("TLI", "tli"), ("RMSEA", "rmsea"))],
                   f"  {'90 Percent confidence interval':<34}{fit['rmsea_ci_lower']:>8.3f} {fit['rmsea_ci_upper']:>8.3f}",
-                  *[_line(label, f"{fit[key]:.3f}") for label, key in (("SRMR", "srmr"), ("AIC", "aic"), ("BIC", "bic"))],
+                  *[_line(label, f"{fit[key]:.3f}") for label, key in (("SRMR", "srmr"), ("AIC", "aic"), ("BIC", "bic"))
+                    if key in fit],   # no AIC/BIC without a likelihood (WLSMV)
                   ""]
         if "chisq_scaled" in fit:
-            lines[-1:-1] = [_line("Scaled test statistic (MLR)", f"{fit['chisq_scaled']:.3f}"),
+            kind = "robust" if "cfi_robust" in fit else "scaled"
+            lines[-1:-1] = [_line(f"Scaled test statistic ({results['estimator']})", f"{fit['chisq_scaled']:.3f}"),
                             _line("Scaling correction factor", f"{fit['chisq_scaling_factor']:.3f}"),
-                            _line("Robust CFI", f"{fit['cfi_robust']:.3f}"),
-                            _line("Robust RMSEA", f"{fit['rmsea_robust']:.3f}")]
+                            _line(f"{kind.capitalize()} CFI", f"{fit[f'cfi_{kind}']:.3f}"),
+                            _line(f"{kind.capitalize()} RMSEA", f"{fit[f'rmsea_{kind}']:.3f}")]
     for op, title in SECTIONS:
         rows = [r for r in results["parameters"] if r["op"] == op]
         if not rows:
@@ -78,7 +80,8 @@ def summary_text(results: dict) -> str:
             if op in ("=~", "~") and r["lhs"] != current:
                 current = r["lhs"]
                 lines.append(f"  {current} {op}")
-            name = r["rhs"] if op in ("=~", "~") else (r["lhs"] if op in ("~1", ":=") else f"{r['lhs']} ~~ {r['rhs']}")
+            name = (r["rhs"] if op in ("=~", "~") else r["lhs"] if op in ("~1", ":=")
+                    else f"{r['lhs']}|{r['rhs']}" if op == "|" else f"{r['lhs']} ~~ {r['rhs']}")
             se = r["se"] if r["se"] else None
             lines.append(f"    {name:<13}{_number(r['est'])}{_number(se)}{_number(r['z'], 9, 2)}"
                          f"{_number(r['pvalue'])} {_number(r['std_all'])}")

@@ -72,7 +72,10 @@ def fit_level(fit: dict) -> str:
 
 
 def robust_fit(fit: dict) -> dict:
-    """The indices a verdict reads: the robust ones under MLR."""
+    """The indices a verdict reads: the robust ones under MLR and WLSMV (the scaled ones when
+    WLSMV has no robust indices: continuous variables or constrained thresholds)."""
     if "cfi_robust" in fit:
         return {**fit, **{k: fit[f"{k}_robust"] for k in ("cfi", "tli", "rmsea")}}
+    if "cfi_scaled" in fit and "chisq_shift_parameter" in fit:
+        return {**fit, **{k: fit[f"{k}_scaled"] for k in ("cfi", "tli", "rmsea")}}
     return fit

@@ -161,18 +161,30 @@ def effects_table(results: FittedModel, draws=None, ci_method: str = "percentile
 def _comparison_row(name: str, fit: FittedModel) -> dict:
     f = fit.fit_measures
     row = {"model": name, "chisq": f.chisq, "df": f.df, "cfi": f.cfi, "tli": f.tli, "rmsea": f.rmsea,
-           "srmr": f.srmr, "aic": f.aic, "bic": f.bic}
-    if "chisq_scaling_factor" in f:  # MLR: robust indices, scaled difference test
+           "srmr": f.srmr, "aic": f.get("aic"), "bic": f.get("bic")}   # no likelihood (WLSMV): null
+    if "chisq_shift_parameter" in f:  # WLSMV: the scaled-shifted statistic, robust (else scaled) indices
+        kind = "robust" if "cfi_robust" in f else "scaled"
+        row.update(chisq=f.chisq_scaled, chisq_dwls=f.chisq, cfi=f[f"cfi_{kind}"], tli=f[f"tli_{kind}"],
+                   rmsea=f[f"rmsea_{kind}"])
+    elif "chisq_scaling_factor" in f:  # MLR: robust indices, scaled difference test
         row.update(chisq=f.chisq_scaled, chisq_ml=f.chisq, scaling_factor=f.chisq_scaling_factor,
                    cfi=f.cfi_robust, tli=f.tli_robust, rmsea=f.rmsea_robust)
     return row
 
 
-def _nested(row: dict, reference: dict) -> dict:
+def _nested(row: dict, reference: dict, fits: tuple[FittedModel, FittedModel] | None = None) -> dict:
+    """``row`` against ``reference`` (``fits``: the two fitted models, needed for WLSMV)."""
     from scipy import stats
+
+    from semtrust.estimation.ordinal import scaled_difference_test
 
     restricted, free = (row, reference) if row["df"] > reference["df"] else (reference, row)
     delta_df = restricted["df"] - free["df"]
+    if "chisq_dwls" in row and delta_df > 0:  # lavTestLRT's scaled-shifted difference of WLSMV fits
+        fit_restricted, fit_free = fits if row is restricted else fits[::-1]
+        test = scaled_difference_test(fit_restricted, fit_free)
+        return {**row, "compared_with": reference["model"], "delta_chisq": test["chisq_diff"],
+                "delta_df": delta_df, "pvalue": test["pvalue"]}
     if "scaling_factor" in row and delta_df > 0:
         # Satorra & Bentler (2001), lavaan's lavTestLRT() default for scaled statistics
         delta_chisq = scaled_chisq_difference(restricted["chisq_ml"], restricted["df"], restricted["scaling_factor"],
@@ -188,8 +200,9 @@ def model_comparison(spec, structural: FittedModel, measurement: FittedModel | N
     """Competing models (Anderson & Gerbing 1988): the hypothesised model against partial
     mediation (a direct path for every X -> Y that is only mediated), and, when the instrument
     has several trust dimensions, the first-order CFA against a second-order trust factor.
-    ``fit`` fits lavaan syntax on the same data. Nested pairs get a chi-square difference test;
-    AIC and BIC compare any pair."""
+    ``fit`` fits lavaan syntax on the same data. Nested pairs get a chi-square difference test
+    (for WLSMV fits lavaan's scaled-shifted one); AIC and BIC (likelihood fits only) compare any pair."""
+    from semtrust.assessment.reliability import measurement_model
     from semtrust.model.syntax import ModelSyntax, Statement
     from semtrust.structural.effects import enumerate_effects
 
@@ -201,13 +214,16 @@ def model_comparison(spec, structural: FittedModel, measurement: FittedModel | N
     if direct:
         partial = ModelSyntax(spec.statements + [Statement(y, "~", x) for x, y in direct],
                               spec.definitions, spec.source + " + direct paths")
-        row = _comparison_row(f"partial mediation (+{len(direct)} direct path{'s' if len(direct) > 1 else ''})", fit(partial))
-        rows.append(_nested(row, hypothesised))
+        partial_fit = fit(partial)
+        row = _comparison_row(f"partial mediation (+{len(direct)} direct path{'s' if len(direct) > 1 else ''})",
+                              partial_fit)
+        rows.append(_nested(row, hypothesised, (partial_fit, structural)))
     trust = [c.id for c in instrument.constructs if c.role == "trust"] if instrument is not None else []
     if measurement is not None and len(trust) >= 3:
         first = _comparison_row("first-order CFA", measurement)
-        second_spec = ModelSyntax(measurement.model.spec.statements + [Statement("TRUST", "=~", t) for t in trust],
+        second_spec = ModelSyntax(measurement_model(spec).statements + [Statement("TRUST", "=~", t) for t in trust],
                                   [], spec.source + " second-order trust")
-        second = _comparison_row("second-order trust CFA (TRUST =~ " + " + ".join(trust) + ")", fit(second_spec))
-        rows += [first, _nested(second, first)]
+        second_fit = fit(second_spec)
+        second = _comparison_row("second-order trust CFA (TRUST =~ " + " + ".join(trust) + ")", second_fit)
+        rows += [first, _nested(second, first, (second_fit, measurement))]
     return pd.DataFrame(rows)
