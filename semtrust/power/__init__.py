@@ -1,0 +1,13 @@
+"""Monte Carlo power analysis: how many respondents a study needs to detect its paths and indirect effects.
+
+Stages: :mod:`~semtrust.power.population` (the standardized population model),
+:mod:`~semtrust.power.replicate` (one replication: sample, fit, tests),
+:mod:`~semtrust.power.execute` (batches on Dask), :mod:`~semtrust.power.results` (power,
+bias, coverage, required n, power.json and the power-curve figure),
+:mod:`~semtrust.power.analytic` (closed-form power for checks and planning), and
+:func:`~semtrust.power.api.power`, the entry point.
+"""
+from semtrust.power.api import power
+from semtrust.power.results import PowerResult
+
+__all__ = ["power", "PowerResult"]

@@ -168,10 +168,11 @@ class Population:
                 {v: [round(float(t), 4) for t in row] for v, row in zip(self.observed, self.thresholds)}}
 
 
-def canonical_syntax(statements) -> str:
-    """One statement per line with its value, the way the population was read."""
+def canonical_syntax(statements, values: bool = True) -> str:
+    """One statement per line, with its value (the population as read) or without (the same
+    model with every value free: the analysis model of a population)."""
     def term(s):
-        return f"{s.fixed:g}*{s.rhs}" if s.fixed is not None else s.rhs
+        return f"{s.fixed:g}*{s.rhs}" if values and s.fixed is not None else s.rhs
     return "".join(f"{s.lhs} {s.op} {term(s)}\n" for s in statements)
 
 

@@ -55,6 +55,7 @@ class Design:
     effect_labels: list[str]
     effect_params: np.ndarray       # free indices the effects depend on
     df: int
+    analysis_syntax: str
     seed: int
     alpha: float = 0.05
     ci: str = "mc"
@@ -110,7 +111,7 @@ def build_design(population: Population, analysis_syntax: str, *, seed: int, alp
         path_labels=[label for label, _ in paths], path_params=np.array([k for _, k in paths], int),
         effects=effects, effect_labels=[e.label for e in effects.effects],
         effect_params=np.unique(effects.edge_free[effects.edge_free >= 0]).astype(int),
-        df=p * (p + 1) // 2 - compiled.n_free - q * (q + 1) // 2,
+        df=p * (p + 1) // 2 - compiled.n_free - q * (q + 1) // 2, analysis_syntax=analysis_syntax,
         seed=seed, alpha=alpha, ci=ci, mc_draws=mc_draws, bootstrap=bootstrap if ci == "bootstrap" else 0)
 
 

@@ -1,0 +1,94 @@
+"""Power analysis, stage 3: run the batches of replications on Dask.
+
+By default an embedded :class:`distributed.LocalCluster` with one single-threaded worker
+process per core (no setup); ``scheduler="tcp://HOST:8786"`` sends the same tasks to an
+existing Dask cluster (``dask scheduler`` plus workers, dask-jobqueue on an HPC, Kubernetes);
+``scheduler="synchronous"`` runs them in this process (tests, debugging). The design is sent
+to every worker once (``scatter``); each task is a batch of replications large enough that
+scheduling costs little; a task whose worker dies is rerun elsewhere and a task that raises is
+retried, and since a replication's numbers depend only on (seed, n, r) the results are the
+same.
+
+>>> from semtrust.power.population import Population
+>>> from semtrust.power.replicate import build_design
+>>> design = build_design(Population.from_syntax("y ~ 0.3*x"), "y ~ x", seed=3)
+>>> parts = run_batches(design, [(50, 0, 2), (50, 2, 2)], scheduler="synchronous")
+>>> [part["first"] for part in parts]
+[0, 2]
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from contextlib import contextmanager
+
+from semtrust.errors import InputError
+from semtrust.power.replicate import Design, run_batch
+
+RETRIES = 3                 # reruns of a task that raised (a worker's death is handled by the scheduler)
+TASK_SECONDS = 1.0          # target work per task: scheduling overhead (~ms) stays well under 5 %
+SYNCHRONOUS = "synchronous"
+
+
+def batch_jobs(ns: list[int], reps: int, batch: int) -> list[tuple[int, int, int]]:
+    """(n, first replication, count) per task, largest n first so the longest tasks start early."""
+    return [(n, first, min(batch, reps - first)) for n in sorted(ns, reverse=True)
+            for first in range(0, reps, batch)]
+
+
+def choose_batch(design: Design, ns: list[int], reps: int) -> int:
+    """Replications per task from the time of one replication at the middle sample size."""
+    start = time.perf_counter()
+    run_batch(design, sorted(ns)[len(ns) // 2], 0, 1)
+    seconds = max(time.perf_counter() - start, 1e-4)
+    return max(1, min(reps, math.ceil(TASK_SECONDS / seconds)))
+
+
+@contextmanager
+def dask_client(scheduler: str | None, workers: int | None):
+    """A distributed Client: on an embedded LocalCluster, or connected to ``scheduler``."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is None:
+        count = workers or os.cpu_count() or 1
+        with LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None,
+                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+            yield client
+        return
+    if not scheduler.startswith(("tcp://", "tls://", "ws://", "wss://", "inproc://")):
+        raise InputError(f"--scheduler {scheduler}: give the Dask scheduler's address, e.g. tcp://HOST:8786")
+    try:
+        client = Client(scheduler, timeout=30)
+    except (OSError, TimeoutError) as error:
+        raise InputError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({error}); "
+                         "start one with `dask scheduler` and workers with `dask worker ADDRESS`") from None
+    with client:
+        yield client
+
+
+def run_batches(design: Design, jobs: list[tuple[int, int, int]], *, scheduler: str | None = None,
+                workers: int | None = None, progress=lambda done, total: None) -> list[dict]:
+    """Run every job; results in the order of ``jobs`` whatever order they finish in."""
+    total = sum(count for _, _, count in jobs)
+    results: list[dict | None] = [None] * len(jobs)
+    done = 0
+    if scheduler == SYNCHRONOUS:
+        for k, job in enumerate(jobs):
+            results[k] = run_batch(design, *job)
+            done += job[2]
+            progress(done, total)
+        return results
+    from distributed import as_completed
+
+    with dask_client(scheduler, workers) as client:
+        remote = client.scatter(design, broadcast=True)
+        futures = {client.submit(run_batch, remote, *job, retries=RETRIES, pure=False): k
+                   for k, job in enumerate(jobs)}
+        for future in as_completed(futures):
+            k = futures[future]
+            results[k] = future.result()
+            done += jobs[k][2]
+            progress(done, total)
+    return results
