@@ -69,7 +69,7 @@ class PowerResult:
                         needed = int(group.n.iloc[k])
                         break
             rows.append({"effect": effect, "kind": kind, "hypothesis": group.hypothesis.iloc[0], "n": needed})
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows).astype({"n": "Int64"})
 
     @property
     def required_n_all(self) -> int | None:
@@ -82,6 +82,31 @@ class PowerResult:
         if needed.isna().any() or needed.empty:
             return None
         return int(needed.max())
+
+    def console_summary(self) -> str:
+        """Power per path and n with each path's required n; the indirect effects in one line."""
+        target = self.settings["target"]
+        required = self.required_n.set_index("effect").n
+        table = self.power_table
+        kinds = self.summary.drop_duplicates("effect").set_index("effect").kind
+        hypotheses = self.summary.drop_duplicates("effect").set_index("effect").hypothesis
+        shown = table.loc[[e for e in table.index if kinds[e] in ("path", "fit")]].round(3)
+        shown[f"n for {target:.2f}"] = [("—" if kinds[e] == "fit" else
+                                         "not reached" if pd.isna(required[e]) else str(required[e]))
+                                        for e in shown.index]
+        shown.index = [f"{hypotheses[e]}: {e}" if isinstance(hypotheses[e], str) else e for e in shown.index]
+        lines = [shown.to_string()]
+        indirect = [e for e in table.index if kinds[e] in ("indirect", "total indirect")]
+        if indirect:
+            reached = required[indirect].dropna()
+            lines.append(f"Indirect effects: {len(reached)} of {len(indirect)} reach power {target:.2f} "
+                         f"within the grid" + (f" (all by n = {int(reached.max())})" if len(reached) else ""))
+        every = self.required_n_all
+        lines.append(f"n for power {target:.2f} on every path and indirect effect: "
+                     + (str(every) if every else "not reached in the grid"))
+        rates = ", ".join(f"{r.n}: {r.convergence_rate:.3f}" for r in self.convergence.itertuples())
+        lines.append(f"Convergence rate by n: {rates}")
+        return "\n".join(lines)
 
     def to_dict(self) -> dict:
         return _clean({
@@ -106,6 +131,8 @@ class PowerResult:
 
 
 def _clean(obj):
+    if obj is pd.NA:
+        return None
     if isinstance(obj, dict):
         return {str(k): _clean(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
