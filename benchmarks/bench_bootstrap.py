@@ -30,8 +30,8 @@ cat(one, boot, "\n")
 
 
 def trust_13(n: int, seed: int, folder: Path) -> tuple[Path, Path]:
-    from semtrust.instrument import load_instrument
-    from semtrust.simulate import simulate
+    from semtrust.model.instrument import load_instrument
+    from semtrust.model.simulate import simulate
 
     inst = load_instrument("trust_mechanism")
     data, _ = simulate(inst, n, seed)
@@ -57,9 +57,9 @@ def main() -> None:
     import pandas as pd
     from threadpoolctl import threadpool_limits
 
-    from semtrust.bootstrap import bootstrap, default_workers
-    from semtrust.engine import SEM
-    from semtrust.structural import effects_table
+    from semtrust.estimation.bootstrap import bootstrap, default_workers
+    from semtrust.estimation.ml import SEM
+    from semtrust.structural.paths import effects_table
 
     with tempfile.TemporaryDirectory() as tmp:
         csv, model = trust_13(840, 20261123, Path(tmp))

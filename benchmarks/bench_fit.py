@@ -31,8 +31,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    from semtrust.engine import SEM
-    from semtrust.instrument import load_instrument
+    from semtrust.estimation.ml import SEM
+    from semtrust.model.instrument import load_instrument
 
     inst = load_instrument("trust_mechanism")
     data = example_data(inst)

@@ -22,10 +22,10 @@ def main() -> None:
 
     from threadpoolctl import threadpool_limits
 
-    from semtrust.instrument import load_instrument
-    from semtrust.measurement import fit_measurement, item_groups
-    from semtrust.syntax import parse_model
-    from semtrust.validity import assess_measurement
+    from semtrust.model.instrument import load_instrument
+    from semtrust.assessment.reliability import fit_measurement, item_groups
+    from semtrust.model.syntax import parse_model
+    from semtrust.assessment.validity import assess_measurement
 
     inst = load_instrument("trust_mechanism")
     data = example_data(inst)

@@ -44,15 +44,15 @@ def main() -> None:
 
     from threadpoolctl import threadpool_limits
 
-    from semtrust import efa
-    from semtrust.engine import SEM
-    from semtrust.measurement import item_groups
-    from semtrust.method_bias import harman_single_factor, method_bias, one_factor_model, ulmc_comparison
-    from semtrust.syntax import parse_model
+    from semtrust.assessment import efa
+    from semtrust.estimation.ml import SEM
+    from semtrust.assessment.reliability import item_groups
+    from semtrust.assessment.method_bias import harman_single_factor, method_bias, one_factor_model, ulmc_comparison
+    from semtrust.model.syntax import parse_model
 
     spec = parse_model(MODEL.read_text(encoding="utf-8"), str(MODEL))
     groups = item_groups(spec)
-    from semtrust.instrument import load_instrument
+    from semtrust.model.instrument import load_instrument
 
     data = example_data(load_instrument("trust_mechanism"))[spec.observed]
     with threadpool_limits(1):

@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from careless import careless_survey  # noqa: E402  (the tests' generator)
-from semtrust.data import SurveyTable, code_items  # noqa: E402
-from semtrust.instrument import load_instrument  # noqa: E402
-from semtrust.screening import screen_survey  # noqa: E402
+from semtrust.io.survey import SurveyTable, code_items  # noqa: E402
+from semtrust.model.instrument import load_instrument  # noqa: E402
+from semtrust.screening.careless import screen_survey  # noqa: E402
 
 
 def main() -> None:

@@ -1,7 +1,25 @@
 """semtrust: survey SEM for trust in short-video and live-streaming commerce.
 
-The pipeline runs instrument -> data -> measurement -> structural -> report; each stage is
-a module with a small pandas-in, pandas-out API, and :func:`semtrust.pipeline.run_fit`
-chains them the way ``semtrust fit`` does.
+``import semtrust as st`` gives the Python API (:mod:`semtrust.api`): ``st.fit`` runs a whole
+study and returns a :class:`~semtrust.results.Study`; ``st.sem``, ``st.cfa``, ``st.reliability``,
+``st.htmt``, ``st.read_survey`` and ``st.screen`` run one stage each. The sub-packages are the
+pipeline's stages: ``io`` → ``screening`` → ``model`` → ``estimation`` → ``assessment`` →
+``structural`` → ``report``. The API is imported on first use, so the command line starts fast.
 """
 __version__ = "0.1.0"
+
+API = ("fit", "sem", "cfa", "reliability", "htmt", "read_survey", "screen")
+__all__ = [*API, "Study", "RunConfig", "__version__"]
+
+
+def __getattr__(name: str):
+    if name in API:
+        from semtrust import api
+        return getattr(api, name)
+    if name == "Study":
+        from semtrust.results import Study
+        return Study
+    if name == "RunConfig":
+        from semtrust.config import RunConfig
+        return RunConfig
+    raise AttributeError(f"module 'semtrust' has no attribute {name!r}")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from semtrust import __version__
 from semtrust.errors import InputError, SemtrustError
-from semtrust.study import FORMATS
+from semtrust.config import FORMATS
 
 INTRO = {
     "zh": "请根据您最近一次在短视频或直播间购物的经历，判断您对以下说法的同意程度。答案无对错之分，所有回答仅用于学术研究并严格保密。",
@@ -128,35 +128,28 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _fit(args) -> int:
+    from dataclasses import replace
+
     from semtrust import pipeline
-    from semtrust.bootstrap import console_progress
-    from semtrust.report import write_reports, write_screening_files
-    from semtrust.study import is_study_file, resolve_config, run_fit_arguments
+    from semtrust.estimation.bootstrap import console_progress
+    from semtrust.io.study import is_study_file, resolve_config
 
     study_path = args.data if is_study_file(args.data) else None
     flags = dict(vars(args), data=None if study_path else args.data, screen=False if args.no_screen else None,
                  screening=None)
     config = resolve_config(study_path, flags)
     if settings := _screening_settings(args):
-        config["screening"] = {**(config["screening"] or {}), **settings}
-    out = Path(config["out"])
+        config = replace(config, screening={**(config.screening or {}), **settings})
+    out = Path(config.out)
     _refuse_overwriting_inputs(out, config)
     say = (lambda m: None) if args.quiet else (lambda m: print(f"· {m}", file=sys.stderr))
     if study_path:
         say(f"study file {study_path}")
-    arguments = run_fit_arguments(config)
-    echo = {k: v for k, v in config.items() if k not in ("out", "workers")}   # results do not depend on them
-    result = pipeline.run_fit(config["data"], **arguments, config=echo, progress=say,
-                              progress_bar=(lambda d, t: None) if args.quiet else console_progress("bootstrap"))
+    study = pipeline.run(config, progress=say,
+                         progress_bar=(lambda d, t: None) if args.quiet else console_progress("bootstrap"))
     say("writing results.json, report.html and report.tex")
-    results = result.to_dict()
-    paths = write_reports(results, out)
-    if result.screening is not None:
-        paths.update(write_screening_files(result.screening, result.cleaned, out))
-    if results["input"].get("mapping"):
-        from semtrust.mapping import write_mapping
-        paths["mapping"] = write_mapping(results["input"]["mapping"], out / "column_mapping.csv")
-    _summary(results, paths)
+    paths = study.save(out)
+    _summary(study.results, paths)
     return 0
 
 
@@ -181,7 +174,7 @@ def _screening_settings(args) -> dict:
 def _refuse_overwriting_inputs(out: Path, config: dict) -> None:
     """The reports never replace the data, the study file, the mapping or the model."""
     inputs = {Path(p).resolve(): key for key in ("data", "study", "mapping", "model", "instrument")
-              if isinstance(p := config.get(key), str) and Path(p).is_file()}
+              if isinstance(p := getattr(config, key), str) and Path(p).is_file()}
     if out.resolve() in inputs:
         raise InputError(f"--out {out} is the {inputs[out.resolve()]} file; choose a directory for the reports")
     for name in ("results.json", "report.html", "report.tex", "column_mapping.csv"):
@@ -191,7 +184,7 @@ def _refuse_overwriting_inputs(out: Path, config: dict) -> None:
 
 
 def _summary(results: dict, paths: dict) -> None:
-    from semtrust.report import apa
+    from semtrust.report.format import apa
 
     def line(label, fit):
         return (f"{label}: χ²({fit['df']}) = {fit['chisq']:.2f}, CFI = {apa(fit['cfi'], 3, True)}, "
@@ -235,7 +228,7 @@ def _summary(results: dict, paths: dict) -> None:
 
 def _measurement_summary(results: dict) -> None:
     """One line: constructs meeting every reliability/validity criterion, and the largest HTMT."""
-    from semtrust.report import apa
+    from semtrust.report.format import apa
 
     reliability = results.get("reliability") or {}
     if not reliability:
@@ -256,7 +249,7 @@ def _measurement_summary(results: dict) -> None:
 
 
 def _instrument(args) -> int:
-    from semtrust.instrument import bundled_instruments, load_instrument
+    from semtrust.model.instrument import bundled_instruments, load_instrument
 
     if args.action == "list":
         for instrument_id in bundled_instruments():
@@ -268,7 +261,7 @@ def _instrument(args) -> int:
     if args.format == "json":
         print(json.dumps(inst.to_dict(), ensure_ascii=False, indent=2))
     elif args.format in ("md", "html"):
-        from semtrust.report import render
+        from semtrust.report.render import render
         data = inst.to_dict()
         items = inst.questionnaire_items()
         print(render(f"questionnaire.{args.format}.j2",
@@ -293,8 +286,8 @@ def _instrument(args) -> int:
 
 
 def _simulate(args) -> int:
-    from semtrust.instrument import load_instrument
-    from semtrust.simulate import write_simulation
+    from semtrust.model.instrument import load_instrument
+    from semtrust.model.simulate import write_simulation
 
     if args.n < 10:
         raise InputError(f"--n {args.n}: simulate at least 10 respondents")

@@ -1,173 +1,33 @@
-"""``semtrust fit`` as a function: data -> measurement -> structural -> one result object.
+"""The pipeline: one :class:`~semtrust.config.RunConfig` in, one :class:`~semtrust.results.Study` out.
 
-:class:`StudyResult` is plain data. ``to_dict()`` is the results.json contract and the only
-thing the report templates read, so the console, the JSON and both reports always show the
-same numbers.
+``semtrust fit`` and ``st.fit`` both call :func:`run`, which takes the stages in order: model
+(syntax or instrument) -> io (read, map, code) -> screening -> estimation -> assessment
+(reliability, validity, EFA, common-method bias) -> structural (effects, competing models,
+groups). Every stage reads the fitted models through :class:`~semtrust.estimation.base.FittedModel`.
 """
 from __future__ import annotations
 
-import hashlib
-import math
-import platform as _platform
-from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
-import numpy as np
 import pandas as pd
 
-import semtrust
-from semtrust.data import code_items, read_summary_matrix, read_survey
-from semtrust.mapping import find_column, map_items, read_mapping
-from semtrust.study import DEFAULT_SEED
-from semtrust.engine import SEM, SEMResults
+from semtrust.assessment.reliability import item_groups, loadings_table, measurement_model
+from semtrust.assessment.validity import MeasurementQuality, assess_measurement
+from semtrust.config import RunConfig
 from semtrust.errors import InputError, SemtrustError
-from semtrust.instrument import Instrument, load_instrument
-from semtrust.measurement import NORMALITY, THRESHOLDS, item_groups, loadings_table, measurement_model
-from semtrust.missing_report import missing_data_report
-from semtrust.screening import ScreeningResult, ScreeningRules, screen_survey
-from semtrust.structural import effects_table, hypothesis_table, model_comparison, path_table
-from semtrust.syntax import parse_model
-from semtrust.validity import HTMT_THRESHOLDS, MeasurementQuality, assess_measurement
+from semtrust.estimation.base import FittedModel
+from semtrust.estimation.ml import SEM
+from semtrust.io.mapping import find_column, map_items, read_mapping
+from semtrust.io.survey import code_items, input_hash, read_summary_matrix, read_survey
+from semtrust.model.instrument import load_instrument
+from semtrust.model.syntax import parse_model
+from semtrust.results import Study
+from semtrust.screening.careless import ScreeningRules, screen_survey
+from semtrust.screening.missing_data import missing_data_report
+from semtrust.structural.paths import effects_table, hypothesis_table, model_comparison
 
-if TYPE_CHECKING:   # imported lazily where they run
-    from semtrust.efa import EFAResult
-    from semtrust.method_bias import MethodBiasResult
-
-SOFTWARE = ("numpy", "scipy", "pandas", "semopy", "pingouin", "statsmodels", "jinja2")
 MAX_CATEGORIES = 12   # a non-item column with at most this many values is described in the sample table
-
-
-@dataclass
-class StudyResult:
-    seed: int
-    input: dict
-    instrument: Instrument | None
-    model_syntax: str
-    items: list[str]
-    data: pd.DataFrame                       # analysed item scores (complete cases)
-    sample: dict                             # column -> [{category, n, percent}]
-    measurement: SEMResults | None
-    structural: SEMResults
-    reliability: pd.DataFrame
-    quality: MeasurementQuality              # reliability, discriminant validity, normality
-    loadings: pd.DataFrame
-    hypotheses: pd.DataFrame | None
-    effects: pd.DataFrame = field(default_factory=pd.DataFrame)
-    resampling: dict | None = None           # how the effect CIs were obtained
-    comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
-    invariance: dict | None = None
-    group_paths: pd.DataFrame | None = None
-    efa: "EFAResult | None" = None                   # exploratory factor analysis (raw data only)
-    cmb: "MethodBiasResult | None" = None            # common-method bias tests (raw data only)
-    warnings: list[str] = field(default_factory=list)
-    config: dict | None = None               # the resolved run configuration (study file + flags)
-    estimator: str = "ML"
-    missing: str = "listwise"
-    screening: ScreeningResult | None = None   # None with --no-screen or summary data
-    cleaned: pd.DataFrame | None = None        # the input rows that passed screening, cells as read
-    missing_data: dict | None = None
-
-    @property
-    def n(self) -> int:
-        return self.structural.n
-
-    def constructs(self) -> dict:
-        if self.instrument is not None:
-            return {c.id: {"name": c.name, "role": c.role} for c in self.instrument.constructs}
-        return {lv: {"name": {"zh": lv, "en": lv}, "role": None} for lv in self.structural.model.table.latent}
-
-    def _modification_indices(self, top: int = 10) -> list[dict]:
-        """The largest score tests of the CFA (or of the model when it has no factors); they are
-        checked against lavaan for ML with complete data only."""
-        from semtrust.engine import modification_indices
-
-        if (self.estimator, self.missing) != ("ML", "listwise"):
-            return []
-        table = modification_indices(self.measurement or self.structural)
-        return _records(table.sort_values("mi", ascending=False, kind="stable").head(top))
-
-    def _effects(self, *kinds: str) -> list[dict]:
-        if self.effects.empty:
-            return []
-        return _records(self.effects[self.effects.kind.isin(kinds)])
-
-    def to_dict(self) -> dict:
-        """The results.json contract (documented in README.md)."""
-        return _clean({
-            "semtrust_version": semtrust.__version__,
-            "software": software_versions(),
-            "seed": self.seed,
-            "estimator": self.estimator,
-            "missing": self.missing,
-            "input": self.input,
-            "instrument": None if self.instrument is None else {
-                "id": self.instrument.id, "version": self.instrument.version,
-                "title": self.instrument.title, "reference": self.instrument.reference,
-                "items": {i.id: {"text": i.text, "reverse": i.reverse, "source": i.source}
-                          for i in self.instrument.items}},
-            "model": {"syntax": self.model_syntax},
-            "constructs": self.constructs(),
-            "n": self.n,
-            "sample": self.sample,
-            "fit": {"measurement": None if self.measurement is None else self.measurement.fit_measures.to_dict(),
-                    "structural": self.structural.fit_measures.to_dict()},
-            "parameters": _records(self.structural.parameters),
-            "measurement_parameters": [] if self.measurement is None else _records(self.measurement.parameters),
-            **self.quality.to_dict(),
-            "item_loadings": _records(self.loadings),
-            "thresholds": {**THRESHOLDS, "htmt": HTMT_THRESHOLDS, "normality": NORMALITY},
-            "paths": _records(path_table(self.structural)),
-            "hypotheses": None if self.hypotheses is None else _records(self.hypotheses),
-            "bootstrap": self.resampling,
-            "indirect_effects": self._effects("indirect", "total_indirect", "contrast", "defined"),
-            "total_effects": self._effects("direct", "total"),
-            "model_comparison": _records(self.comparison),
-            "modification_indices": self._modification_indices(),
-            "invariance": self.invariance,
-            "group_paths": None if self.group_paths is None else _records(self.group_paths),
-            "efa": None if self.efa is None else self.efa.to_dict(),
-            "cmb": None if self.cmb is None else self.cmb.to_dict(),
-            "r2": {v: r2 for v, r2 in self.structural.r_squared().items()
-                   if v in {r.lhs for r in self.structural.model.table.rows if r.op == "~"}},
-            "screening": None if self.screening is None else self.screening.to_dict(),
-            "missing_data": self.missing_data,
-            "warnings": self.warnings,
-            "config": self.config,
-        })
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return [{k: _scalar(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
-
-
-def _scalar(value):
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        return None if math.isnan(value) or math.isinf(value) else float(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
-
-
-def _clean(obj):
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    return _scalar(obj)
-
-
-def software_versions() -> dict:
-    versions = {"python": _platform.python_version(), "semtrust": semtrust.__version__}
-    for name in SOFTWARE:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
 
 
 def describe_sample(frame: pd.DataFrame, exclude: set[str]) -> dict:
@@ -186,7 +46,7 @@ def describe_sample(frame: pd.DataFrame, exclude: set[str]) -> dict:
     return sample
 
 
-def _normality_warning(quality: MeasurementQuality, fitted: SEMResults) -> list[str]:
+def _normality_warning(quality: MeasurementQuality, fitted: FittedModel) -> list[str]:
     """Recommend robust ML when the items are not normal and the fit is normal-theory ML."""
     checks = quality.normality
     if not checks or not checks["violated"] or getattr(fitted, "estimator", "ML") != "ML":
@@ -195,64 +55,51 @@ def _normality_warning(quality: MeasurementQuality, fitted: SEMResults) -> list[
             "robust ML is recommended: rerun with --estimator MLR"]
 
 
-def run_fit(*args, **kwargs) -> StudyResult:
-    """Read, code, fit the measurement and structural models, and assemble the result
-    (arguments as :func:`_run_fit`). BLAS runs on one thread: the matrices are small, and
-    threaded reductions would make the last bits of the results depend on the machine load."""
+def run(config: RunConfig, data: pd.DataFrame | None = None, *,
+        progress: Callable[[str], None] = lambda message: None,
+        progress_bar: Callable[[int, int], None] = lambda done, total: None) -> Study:
+    """Run a study as ``config`` says; ``data``, when given, is the survey (or, with
+    ``config.summary``, the covariance/correlation matrix) instead of ``config.data``.
+    BLAS runs on one thread: the matrices are small, and threaded reductions would make the
+    last bits of the results depend on the machine load."""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):
-        return _run_fit(*args, **kwargs)
+        return _run(config.resolved(), data, progress, progress_bar)
 
 
-def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = None,
-            model_path: str | Path | None = None, reverse: list[str] = (),
-            scale_points: int | None = None, missing_codes: list[float] = (), seed: int = DEFAULT_SEED,
-            measurement_bootstrap: int = 1000,
-            bootstrap: int = 5000, ci: str = "percentile", workers: int | None = None,
-            group: str | None = None, summary_n: int | None = None, markers: list[str] = (),
-            efa_extraction: str = "minres", efa_rotation: str = "oblimin",
-            format: str | None = None, mapping: str | Path | dict | None = None, config: dict | None = None,
-            estimator: str = "ML", missing: str = "listwise",
-            screen: bool = True, screening_rules: ScreeningRules | None = None,
-            id_column: str | None = None, duration_column: str | None = None,
-            progress: Callable[[str], None] = lambda message: None,
-            progress_bar: Callable[[int, int], None] = lambda done, total: None) -> StudyResult:
-    """``format`` forces a platform reader (:data:`semtrust.exports.FORMATS`); ``mapping`` is a
-    mapping file or a ``{column: item}`` dict; ``config`` is echoed into results.json as the
-    run's configuration (by default, these arguments)."""
-    if config is None:
-        config = {"data": str(data_path), "format": format or "auto",
-                  "mapping": mapping if isinstance(mapping, dict) or mapping is None else str(mapping),
-                  "instrument": instrument if isinstance(instrument, (str, type(None))) else str(instrument),
-                  "model": None if model_path is None else str(model_path), "reverse": list(reverse),
-                  "scale_points": scale_points, "na": list(missing_codes), "bootstrap": bootstrap, "ci": ci,
-                  "group": group, "summary": summary_n, "estimator": estimator, "missing": missing,
-                  "seed": seed}
+def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) -> Study:
+    """The fitting steps, in order: (1) the model, (2) the data (read, map, code, screen,
+    missing data), (3) the measurement model and its assessment, (4) EFA and common-method
+    bias, (5) the structural model, effects and competing models, (6) groups."""
+    data_source = frame if frame is not None else config.data
+    data_path = "<DataFrame>" if frame is not None else config.data
+    instrument, model_path, reverse = config.instrument, config.model, config.reverse
+    scale_points, missing_codes, seed = config.scale_points, config.na, config.seed
+    bootstrap, ci, workers, group, summary_n = config.bootstrap, config.ci, config.workers, config.group, config.summary
+    estimator, missing, markers, mapping = config.estimator, config.missing, config.marker, config.mapping
+    rules = screening_rules(config)
+    screen = config.screen
+    # (1) the model
     if instrument is None and model_path is None:
         instrument = "trust_mechanism"
-    inst = load_instrument(instrument) if isinstance(instrument, (str, Path)) else instrument
+    inst = load_instrument(instrument) if instrument is not None and model_path is None else None
     if model_path is not None:
-        model_path = Path(model_path)
-        if not model_path.is_file():
-            raise InputError(f"{model_path}: no such model file")
-        try:
-            model_text = model_path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            raise InputError(f"{model_path}: not UTF-8 text; save the model file as UTF-8") from None
-        spec = parse_model(model_text, str(model_path))
+        model_text, source = read_model(model_path)
+        spec = parse_model(model_text, source)
     else:
         model_text = inst.model_syntax()
         spec = parse_model(model_text, f"instrument {inst.id}")
 
+    # (2) the data
     progress(f"reading {data_path}")
     items = spec.observed
     warnings: list[str] = []
     if summary_n is not None:
         if group:
             raise InputError("--group needs raw data; a summary matrix holds one group")
-        cov, info = read_summary_matrix(data_path, items, summary_n)
-        input_info = {"data": str(data_path), "sha256": hashlib.sha256(Path(data_path).read_bytes()).hexdigest(),
+        cov, info = read_summary_matrix(data_source, items, summary_n)
+        input_info = {"data": str(data_path), "sha256": input_hash(data_source),
                       **info, "rows": summary_n, "complete_rows": summary_n, "dropped_incomplete": 0,
                       "reversed_items": []}
         complete, table_frame, screening, missing_data = None, None, None, None
@@ -260,7 +107,7 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
                         "effect CIs are Monte Carlo")
         ci = "mc"
     else:
-        table = read_survey(data_path, format)
+        table = read_survey(data_source, config.format if config.format != "auto" else None)
         item_map = _map_columns(table, items, inst, mapping)
         for line in table.log + item_map.log_lines():
             progress(line)
@@ -275,15 +122,15 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
         coded = code_items(table, items, points=points, labels=labels, reverse=list(reverse),
                            missing_codes=list(missing_codes))
         screening, screened = None, coded.frame
-        screen = screen and (screening_rules is None or screening_rules.enabled)
+        screen = screen and (rules is None or rules.enabled)
         if screen and points is None:   # e.g. a --model run on continuous indicators
             warnings.append("careless-responding screening skipped: the items have no response scale "
                             "(give --scale-points K to screen Likert items)")
         elif screen:
             progress("screening for careless responding")
-            screening = screen_survey(table, coded.frame, rules=screening_rules, groups=item_groups(spec),
+            screening = screen_survey(table, coded.frame, rules=rules, groups=item_groups(spec),
                                       reversed_items=coded.reversed, points=points, instrument=inst,
-                                      id_column=id_column, duration_column=duration_column)
+                                      id_column=config.id, duration_column=config.duration)
             screened = coded.frame.loc[screening.kept]
             if screened.empty:
                 raise InputError(f"{data_path}: screening excluded all {len(coded.frame)} responses; see the "
@@ -304,7 +151,7 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
             if dropped:
                 warnings.append(f"{dropped} of {len(screened)} responses have missing item answers and were "
                                 "dropped (listwise deletion)")
-        input_info = {"data": str(data_path), "sha256": hashlib.sha256(Path(data_path).read_bytes()).hexdigest(),
+        input_info = {"data": str(data_path), "sha256": input_hash(data_source),
                       "format": table.format, "encoding": table.encoding, "rows": len(coded.frame),
                       "complete_rows": len(complete), "analysed_rows": len(analysed), "dropped_incomplete": dropped,
                       "reversed_items": list(coded.reversed), "labels_decoded": coded.labels_decoded,
@@ -324,7 +171,7 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
     cfa_spec = measurement_model(spec)
     measurement = None if cfa_spec is None else fit(cfa_spec)
     progress("assessing the measurement model (reliability, validity, normality)")
-    quality = assess_measurement(complete, groups, measurement, draws=measurement_bootstrap, seed=seed,
+    quality = assess_measurement(complete, groups, measurement, draws=config.measurement_bootstrap, seed=seed,
                                  workers=workers, progress=progress, progress_bar=progress_bar)
     warnings += _normality_warning(quality, measurement)
     loadings = loadings_table(measurement, groups) if measurement is not None else pd.DataFrame()
@@ -335,12 +182,13 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
         # the CMB models are ML fits to the complete responses: compare them with the same CFA
         same_cfa = measurement if (estimator, missing) == ("ML", "listwise") else None
         efa_result, cmb_result, extra_warnings = _efa_and_method_bias(
-            complete, groups, cfa_spec, same_cfa, seed, (efa_extraction, efa_rotation), progress,
+            complete, groups, cfa_spec, same_cfa, seed, (config.efa_extraction, config.efa_rotation), progress,
             _marker_scores(table, list(markers) or list(getattr(inst, "marker_items", ())), complete,
                            points, labels, missing_codes))
         warnings += extra_warnings
         if same_cfa is None:
             warnings.append(f"the EFA and common-method-bias tests use ML on the {len(complete)} complete responses")
+    # (5) the structural model, its effects and the competing models
     progress("fitting the structural model")
     structural = fit(spec)
     hypotheses = hypothesis_table(structural, inst) if inst is not None and model_path is None else None
@@ -350,6 +198,7 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
     effects, resampling = _effects(structural, bootstrap, ci, seed, workers, progress, progress_bar)
     progress("comparing alternative models")
     comparison = model_comparison(spec, structural, measurement, inst if model_path is None else None, fit)
+    # (6) groups
     invariance_result = group_paths = None
     if group:
         if (estimator, missing) != ("ML", "listwise"):
@@ -370,15 +219,15 @@ def _run_fit(data_path: str | Path, *, instrument: str | Instrument | None = Non
         used_columns |= set(item_map.columns.values()) | set(table.metadata) | {table.id_column,
                                                                                  table.duration_column}
         sample = describe_sample(table_frame, used_columns)
-    return StudyResult(seed=seed, input=input_info, instrument=inst, model_syntax=model_text, items=items,
+    return Study(seed=seed, input=input_info, instrument=inst, model_syntax=model_text, items=items,
                        data=complete, sample=sample, measurement=measurement, structural=structural,
-                       reliability=quality.reliability, quality=quality, loadings=loadings, hypotheses=hypotheses,
+                       quality=quality, loadings=loadings, hypothesis_tests=hypotheses,
                        effects=effects,
                        resampling=resampling, comparison=comparison, invariance=invariance_result,
                        group_paths=group_paths, efa=efa_result, cmb=cmb_result, warnings=warnings,
                        estimator=estimator, missing=missing,
                        screening=screening, cleaned=None if screening is None else table.frame.loc[screening.kept],
-                       missing_data=missing_data, config=config)
+                       missing_data=missing_data, config=config.echo())
 
 
 def _marker_scores(table, markers: list[str], complete: pd.DataFrame, points, labels,
@@ -401,8 +250,8 @@ def _marker_scores(table, markers: list[str], complete: pd.DataFrame, points, la
 def _efa_and_method_bias(complete, groups, cfa_spec, measurement, seed, efa_options, progress, marker_scores):
     """EFA (as many factors as constructs; ``efa_options`` = (extraction, rotation)) and the
     CMB tests of the CFA."""
-    from semtrust.efa import METHODS, ROTATIONS, exploratory_factor_analysis
-    from semtrust.method_bias import method_bias
+    from semtrust.assessment.efa import METHODS, ROTATIONS, exploratory_factor_analysis
+    from semtrust.assessment.method_bias import method_bias
 
     extraction, rotation = efa_options
     if extraction not in METHODS or rotation not in ROTATIONS:
@@ -462,7 +311,11 @@ def _check_group_sizes(table_frame, group, variables: int, npar: int, data_path)
 def _groups(spec, cfa_spec, complete, table_frame, group, progress):
     """Invariance ladder of the measurement model, then each structural path compared across
     groups on the (partially) metric-invariant structural model."""
-    from semtrust.multigroup import fit_multigroup, group_path_tests, invariance
+    from semtrust.structural.multigroup import (
+        fit_multigroup,
+        group_path_tests,
+        invariance,
+    )
 
     column = next((c for c in table_frame.columns if str(c).strip() == group), None)
     if column is None:
@@ -481,15 +334,15 @@ def _groups(spec, cfa_spec, complete, table_frame, group, progress):
     return result, group_path_tests(spec, data, group, base)
 
 
-def _effects(structural: SEMResults, draws: int, ci: str, seed: int, workers: int | None,
+def _effects(structural: FittedModel, draws: int, ci: str, seed: int, workers: int | None,
              progress, progress_bar) -> tuple[pd.DataFrame, dict | None]:
     """Indirect and total effects with bootstrap (or Monte Carlo) intervals."""
-    from semtrust import bootstrap as resampling
-    from semtrust.effects import enumerate_effects
+    from semtrust.estimation import bootstrap as resampling
+    from semtrust.structural.effects import enumerate_effects
 
     if ci not in resampling.CI_METHODS + ("mc",):
         raise InputError(f"--ci {ci}: use percentile, bc, bca or mc")
-    if not (enumerate_effects(structural, contrasts=False) or structural.model.table.definitions) or draws <= 0:
+    if not (enumerate_effects(structural, contrasts=False) or structural.partable.definitions) or draws <= 0:
         return effects_table(structural), None
     if ci == "mc":
         progress(f"Monte Carlo CIs of the effects ({draws} draws)")
@@ -501,3 +354,29 @@ def _effects(structural: SEMResults, draws: int, ci: str, seed: int, workers: in
     info = {"method": sample.method, "draws": draws, "successful": len(sample.theta), "failed": sample.failed,
             "seed": seed, "ci": "percentile" if ci == "mc" else ci, "level": 0.95}
     return effects_table(structural, sample, "percentile" if ci == "mc" else ci), info
+
+
+def read_model(model: str) -> tuple[str, str]:
+    """(syntax, source) of a model given as a lavaan-syntax file or, from the Python API, as
+    the syntax itself (text with an operator such as ``=~`` or ``~`` that names no file)."""
+    path = Path(model)
+    looks_like_syntax = "~" in model and ("\n" in model or not path.suffix)
+    if looks_like_syntax and not path.is_file():
+        return model, "model"
+    if not path.is_file():
+        raise InputError(f"{model}: no such model file")
+    try:
+        return path.read_text(encoding="utf-8-sig"), str(path)
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text; save the model file as UTF-8") from None
+
+
+def screening_rules(config: RunConfig) -> ScreeningRules | None:
+    """The screening settings of a study file or ``--screen-set`` (the screening stage owns its keys)."""
+    if config.screening is None:
+        return None
+    where = f"{config.study or 'command line'}: screening"
+    try:
+        return ScreeningRules.from_dict(config.screening, where)
+    except (TypeError, ValueError) as error:
+        raise InputError(f"{where}: {error}") from None

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from semtrust.instrument import Instrument
-from semtrust.simulate import simulate
+from semtrust.model.instrument import Instrument
+from semtrust.model.simulate import simulate
 
 MEDIAN_SECONDS = 420.0
 KINDS = ("random", "straightline", "speeder", "duplicate")

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from semtrust.instrument import load_instrument
+from semtrust.model.instrument import load_instrument
 
 TRUST = load_instrument("trust_mechanism")
 STEM_ZH = "请根据您最近一次在短视频或直播间购物的经历，判断您对以下说法的同意程度。"

@@ -55,7 +55,7 @@ def test_fit_writes_contract(example_run):
     assert all({"alpha", "cr", "ave"} <= set(v) for v in results["reliability"].values())
     assert len(results["hypotheses"]) == 25
     assert results["input"]["reversed_items"] == ["HT4", "PV4", "RI3"]
-    assert results["seed"] == 20261123 and results["software"]["semopy"]
+    assert results["seed"] == 20261123 and results["software"]["pingouin"] and "semopy" not in results["software"]
     assert results["sample"]["platform"][0]["category"] == "Douyin"
     specific = [e for e in results["indirect_effects"] if e["kind"] == "indirect"]
     assert len(specific) == 72 and "CA -> HT -> EA -> PI" in {e["path"] for e in specific}

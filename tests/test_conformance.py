@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from semtrust.engine import SEM
+from semtrust.estimation.ml import SEM
 from conftest import CONFORMANCE
 
 TOL = 1e-3
@@ -91,8 +91,8 @@ RELIABILITY = [p for p in FIXTURES if "reliability" in json.loads(p.read_text())
 @pytest.mark.parametrize("path", RELIABILITY, ids=lambda p: p.stem)
 def test_reliability_matches_psych_and_lavaan(path):
     """alpha and its Feldt CI as psych::alpha; CR and AVE from lavaan's std.all loadings."""
-    from semtrust.measurement import fit_measurement, item_groups, reliability_table
-    from semtrust.syntax import parse_model
+    from semtrust.assessment.reliability import fit_measurement, item_groups, reliability_table
+    from semtrust.model.syntax import parse_model
 
     fixture, data, model = load_case(path)
     spec = parse_model(model)
@@ -111,7 +111,7 @@ def test_reliability_matches_psych_and_lavaan(path):
 
 @pytest.mark.parametrize("case", ["holzinger_cfa", "political_democracy"])
 def test_modification_indices_match_lavaan(case):
-    from semtrust.engine import modification_indices
+    from semtrust.estimation.modindices import modification_indices
 
     fixture, data, model = load_case(CONFORMANCE / "fixtures" / f"{case}.json")
     ours = modification_indices(SEM(model).fit(data)).set_index(["lhs", "op", "rhs"])

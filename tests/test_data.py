@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from semtrust.data import code_items, read_survey
+from semtrust.io.survey import code_items, read_survey
 from semtrust.errors import InputError
 
 LABELS = {"非常同意": 7, "Strongly agree": 7, "非常不同意": 1, "Strongly disagree": 1, "一般": 4}

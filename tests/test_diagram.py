@@ -5,10 +5,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from semtrust.diagram import label_size, layout, to_svg, to_tikz
-from semtrust.instrument import load_instrument
-from semtrust.pipeline import run_fit
-from semtrust.report import render, report_context
+from semtrust.report.diagram import label_size, layout, to_svg, to_tikz
+from semtrust.model.instrument import load_instrument
+from semtrust.api import fit as run_study
+from semtrust.report.render import render, report_context
 from conftest import ROOT
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -43,7 +43,7 @@ def chain(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("chain")
     (tmp / "m.lav").write_text("HT =~ HT1 + HT2 + HT3\nPR =~ PR1 + PR2 + PR3\nPI =~ PI1 + PI2 + PI3\n"
                                "PR ~ HT + CA1\nPI ~ PR + HT\n")
-    return run_fit(ROOT / "example_data" / "trust_survey.csv", model_path=tmp / "m.lav", measurement_bootstrap=0).to_dict()
+    return run_study(ROOT / "example_data" / "trust_survey.csv", model=tmp / "m.lav", measurement_bootstrap=0).to_dict()
 
 
 def test_trust_layers_follow_roles(trust):

@@ -8,13 +8,13 @@ import pytest
 from scipy.optimize import linear_sum_assignment
 
 from conftest import CONFORMANCE
-from semtrust import efa
-from semtrust.engine import SEM
+from semtrust.assessment import efa
+from semtrust.estimation.ml import SEM
 from semtrust.errors import InputError
-from semtrust.instrument import load_instrument
-from semtrust.measurement import item_groups
-from semtrust.method_bias import decision_line, method_bias, ulmc_model
-from semtrust.syntax import parse_model
+from semtrust.model.instrument import BUNDLED, load_instrument
+from semtrust.assessment.reliability import item_groups
+from semtrust.assessment.method_bias import decision_line, method_bias, ulmc_model
+from semtrust.model.syntax import parse_model
 
 TOL = 1e-3
 ROTATION_TOL = 1e-2   # the brief's tolerance for rotated loadings
@@ -211,7 +211,7 @@ def test_decision_line_states_the_evidence():
 
 def test_instrument_marker_items(tmp_path):
     text = (load_instrument("trust_mechanism").path and
-            open(load_instrument("trust_mechanism").path, encoding="utf-8").read())
+            open(BUNDLED / "trust_mechanism.yaml", encoding="utf-8").read())
     path = tmp_path / "trust_mechanism.yaml"
     path.write_text(text + "\nmarker_items: [MK1, MK2]\n", encoding="utf-8")
     assert load_instrument(str(path)).marker_items == ("MK1", "MK2")
@@ -274,25 +274,25 @@ def test_ulmc_on_a_second_order_model_flags_the_improper_solution():
 
 
 def test_summary_matrix_runs_have_no_efa_or_cmb(tmp_path):
-    from semtrust.pipeline import run_fit
+    from semtrust.api import fit as run_study
 
     _, data, _ = load("holzinger")
     matrix = tmp_path / "cov.csv"
     data.cov().to_csv(matrix)
     model = CONFORMANCE / "models" / "holzinger_cfa.lav"
-    result = run_fit(matrix, model_path=model, summary_n=len(data), bootstrap=0)
+    result = run_study(matrix, model=model, summary=len(data), bootstrap=0)
     assert result.efa is None and result.cmb is None
     assert result.to_dict()["efa"] is None and result.to_dict()["cmb"] is None
     with pytest.raises(InputError, match="--marker needs raw data"):
-        run_fit(matrix, model_path=model, summary_n=len(data), bootstrap=0, markers=["x1"])
+        run_study(matrix, model=model, summary=len(data), bootstrap=0, marker=["x1"])
 
 
 def test_cmb_under_mlr_compares_ml_fits():
     """The one-factor and ULMC models are ML fits, so the CFA beside them is ML too."""
-    from semtrust.pipeline import run_fit
+    from semtrust.api import fit as run_study
 
     fixture, *_ = load("holzinger")
-    result = run_fit(CONFORMANCE / fixture["data"], model_path=CONFORMANCE / fixture["model"], bootstrap=0,
+    result = run_study(CONFORMANCE / fixture["data"], model=CONFORMANCE / fixture["model"], bootstrap=0,
                      estimator="MLR")
     models = result.cmb.models.set_index("model")
     assert models.loc["Hypothesized CFA", "chisq"] == pytest.approx(fixture["cfa"]["chisq"], abs=TOL)

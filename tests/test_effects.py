@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from semtrust.bootstrap import bootstrap, interval, monte_carlo
-from semtrust.effects import EffectSet
-from semtrust.engine import SEM
-from semtrust.structural import effects_table, zhao_classification
+from semtrust.estimation.bootstrap import bootstrap, interval, monte_carlo
+from semtrust.structural.effects import EffectSet
+from semtrust.estimation.ml import SEM
+from semtrust.structural.paths import effects_table, zhao_classification
 from conftest import CONFORMANCE
 
 DRAWS = 2000

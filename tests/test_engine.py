@@ -6,10 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from semtrust.engine import SEM, build_parameter_table, rmsea_with_interval
+from semtrust.estimation.ml import SEM
+
+from semtrust.model.partable import build_parameter_table
+
+from semtrust.estimation.fit_measures import rmsea_with_interval
 from semtrust.errors import EstimationError, InputError
-from semtrust.instrument import load_instrument
-from semtrust.syntax import parse_model
+from semtrust.model.instrument import load_instrument
+from semtrust.model.syntax import parse_model
 from conftest import ROOT
 
 
@@ -101,7 +105,7 @@ def test_summary_covariance_input_equals_raw_data(trust):
 
 
 def test_measurement_part_keeps_scale_setting_statements():
-    from semtrust.measurement import measurement_model
+    from semtrust.assessment.reliability import measurement_model
     spec = parse_model("PC =~ NA*p1 + p2 + p3\nTR =~ t1 + t2 + t3\nPC ~~ 1*PC\nTR ~ PC\nt1 ~~ t2")
     kept = {(s.lhs, s.op, s.rhs) for s in measurement_model(spec).statements}
     assert ("PC", "~~", "PC") in kept and ("t1", "~~", "t2") in kept and ("TR", "~", "PC") not in kept

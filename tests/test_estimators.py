@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 
 from conftest import CONFORMANCE
-from semtrust.engine import SEM
+from semtrust.estimation.ml import SEM
 from semtrust.errors import InputError
-from semtrust.missing import em_moments
-from semtrust.structural import _comparison_row, _nested
+from semtrust.estimation.missing import em_moments
+from semtrust.structural.paths import _comparison_row, _nested
 
 CASES = sorted(p.stem.removeprefix("estimator_") for p in (CONFORMANCE / "fixtures").glob("estimator_*.json"))
 # lavaan's robust CFI/TLI/RMSEA under ML + FIML (no scaled test) use the Zhang & Savalei (2022)

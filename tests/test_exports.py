@@ -7,11 +7,11 @@ import pytest
 
 import export_fixtures as fx
 from conftest import ROOT
-from semtrust.data import code_items, match_columns, read_survey
+from semtrust.io.survey import code_items, match_columns, read_survey
 from semtrust.errors import InputError
-from semtrust.exports import detect_platform, parse_duration
-from semtrust.mapping import find_column, map_items, normalize_wording, read_mapping
-from semtrust.pipeline import run_fit
+from semtrust.io.exports import detect_platform, parse_duration
+from semtrust.io.mapping import find_column, map_items, normalize_wording, read_mapping
+from semtrust.api import fit as run_study
 
 ITEMS = fx.TRUST.item_ids
 LABELS = fx.TRUST.scale.label_scores()
@@ -70,7 +70,7 @@ def test_group_smaller_than_the_variables(tmp_path):
     (tmp_path / "m.lav").write_text("F =~ x1 + x2 + x3\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"column 'g': group 'b' has 3 complete responses, not more than the 3 "
                                          r"observed variables .* merge it with another group"):
-        run_fit(tmp_path / "d.csv", model_path=tmp_path / "m.lav", group="g", bootstrap=0, measurement_bootstrap=0)
+        run_study(tmp_path / "d.csv", model=tmp_path / "m.lav", group="g", bootstrap=0, measurement_bootstrap=0)
 
 
 def test_wjx_text_xlsx_same_estimates_as_clean_csv(tmp_path, clean):
@@ -81,8 +81,8 @@ def test_wjx_text_xlsx_same_estimates_as_clean_csv(tmp_path, clean):
     fx.wjx_text(clean, skipped, attention).to_excel(wjx, index=False)
     csv = tmp_path / "clean.csv"
     fx.with_blanks(clean, skipped, attention).to_csv(csv, index=False)
-    a = run_fit(wjx, bootstrap=0, measurement_bootstrap=0).to_dict()
-    b = run_fit(csv, bootstrap=0, measurement_bootstrap=0).to_dict()
+    a = run_study(wjx, bootstrap=0, measurement_bootstrap=0).to_dict()
+    b = run_study(csv, bootstrap=0, measurement_bootstrap=0).to_dict()
     assert a["n"] == b["n"] and a["input"]["rows"] == b["input"]["rows"] == 600
     assert a["input"]["mapping"]["columns"]["AC1"] == fx.TRUST.attention_checks[0].text["zh"]
     for results in (a, b):   # the attention checks found (by wording in the WJX file) and scored alike

@@ -11,11 +11,11 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from semtrust.data import code_items, read_survey
+from semtrust.io.survey import code_items, read_survey
 from semtrust.errors import InputError
-from semtrust.instrument import load_instrument
-from semtrust.mapping import map_items, read_mapping
-from semtrust.study import load_study
+from semtrust.model.instrument import BUNDLED, load_instrument
+from semtrust.io.mapping import map_items, read_mapping
+from semtrust.io.study import load_study
 
 TRUST = load_instrument("trust_mechanism")
 EXAMPLES = int(os.environ.get("SEMTRUST_FUZZ_EXAMPLES", "40"))
@@ -167,7 +167,7 @@ def _paths(node, prefix=()):
             yield from _paths(value, prefix + (index,))
 
 
-with open(TRUST.path if os.path.isabs(TRUST.path) else os.path.join(os.path.dirname(__file__), "..", TRUST.path),
+with open(BUNDLED / "trust_mechanism.yaml",
           encoding="utf-8") as handle:
     INSTRUMENT = yaml.safe_load(handle)
 INSTRUMENT_PATHS = list(_paths(INSTRUMENT))

@@ -2,7 +2,7 @@ import pytest
 import yaml
 
 from semtrust.errors import InputError
-from semtrust.instrument import bundled_instruments, load_instrument
+from semtrust.model.instrument import bundled_instruments, load_instrument
 
 TRUST_ROLES = {"driver": ["CA", "ID", "AG", "SR", "AT"], "trust": ["HT", "CT", "PT", "ST"],
                "mediator": ["PR", "PV", "EA"], "outcome": ["PI", "RI", "RC"]}

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from conftest import CONFORMANCE
-from semtrust.measurement import fit_measurement, item_groups
-from semtrust.syntax import parse_model
-from semtrust.validity import assess_measurement, correlation_band
+from semtrust.assessment.reliability import fit_measurement, item_groups
+from semtrust.model.syntax import parse_model
+from semtrust.assessment.validity import assess_measurement, correlation_band
 
 TOL = 1e-3
 CASES = [p for p in sorted((CONFORMANCE / "fixtures").glob("measurement_*.json"))
@@ -133,7 +133,7 @@ def test_normality_flags_heavy_tails():
     rng = np.random.default_rng(3)
     frame = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400),
                           "c": rng.standard_t(2.5, size=400) ** 3})
-    from semtrust.measurement import normality
+    from semtrust.assessment.reliability import normality
     checks = normality(frame, ["a", "b", "c"])
     assert checks["violated"] and checks["recommendation"] == "MLR"
     assert checks["kurtotic_items"] == ["c"]
@@ -207,7 +207,7 @@ def test_bootstrap_agrees_with_lavaan_within_monte_carlo_error(holzinger):
 def test_measurement_bootstrap_from_study_file_or_flag(tmp_path):
     """The study file's count holds unless the flag is given (the flag has no default of its own)."""
     from semtrust.cli import _parser
-    from semtrust.study import resolve_config, run_fit_arguments
+    from semtrust.io.study import resolve_config
 
     study = tmp_path / "study.yaml"
     study.write_text("data: survey.csv\nmeasurement_bootstrap: 250\n", encoding="utf-8")
@@ -216,4 +216,4 @@ def test_measurement_bootstrap_from_study_file_or_flag(tmp_path):
         args = vars(_parser().parse_args(flags))
         path = args["data"] if args["data"].endswith(".yaml") else None
         config = resolve_config(path, dict(args, data=None if path else args["data"]))
-        assert run_fit_arguments(config)["measurement_bootstrap"] == expected, flags
+        assert config.measurement_bootstrap == expected, flags

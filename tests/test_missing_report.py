@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from conftest import CONFORMANCE
-from semtrust.missing_report import little_mcar, missing_data_report
+from semtrust.screening.missing_data import little_mcar, missing_data_report
 
 FIXTURE = json.loads((CONFORMANCE / "fixtures" / "missing_bfi.json").read_text())
 BFI = pd.read_csv(CONFORMANCE / FIXTURE["data"])

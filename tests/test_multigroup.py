@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from semtrust.errors import InputError
-from semtrust.multigroup import LADDER, fit_multigroup, group_path_tests, invariance
-from semtrust.syntax import parse_model
+from semtrust.structural.multigroup import LADDER, fit_multigroup, group_path_tests, invariance
+from semtrust.model.syntax import parse_model
 from conftest import CONFORMANCE
 
 TOL = 1e-3

@@ -3,8 +3,9 @@ import subprocess
 
 import pytest
 
-from semtrust.pipeline import run_fit
-from semtrust.report import apa, apa_p, render, report_context, stars, tex_escape, write_reports
+from semtrust.api import fit as run_study
+from semtrust.report.format import apa, apa_p, stars, tex_escape
+from semtrust.report.render import render, report_context, write_reports
 from conftest import ROOT
 
 NASTY = "<script>alert('x')</script> & 50% $_{#}^~\\ 信任"
@@ -34,7 +35,7 @@ def results(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("nasty")
     frame.to_csv(tmp / "data.csv", index=False)
     (tmp / "m.lav").write_text("HT =~ HT1 + HT2 + HT3\nPR =~ PR1 + PR2 + PR3\nPR ~ HT\n")
-    return run_fit(tmp / "data.csv", model_path=tmp / "m.lav", bootstrap=0, measurement_bootstrap=0).to_dict()
+    return run_study(tmp / "data.csv", model=tmp / "m.lav", bootstrap=0, measurement_bootstrap=0).to_dict()
 
 
 def test_user_strings_escaped(results):
@@ -47,7 +48,7 @@ def test_user_strings_escaped(results):
 
 @pytest.mark.skipif(shutil.which("xelatex") is None, reason="xelatex not installed (.ci/run installs it)")
 def test_latex_compiles_with_chinese(tmp_path):
-    results = run_fit(ROOT / "example_data" / "trust_survey.csv", bootstrap=100, measurement_bootstrap=100).to_dict()
+    results = run_study(ROOT / "example_data" / "trust_survey.csv", bootstrap=100, measurement_bootstrap=100).to_dict()
     paths = write_reports(results, tmp_path)
     done = subprocess.run(["xelatex", "-interaction=nonstopmode", "-halt-on-error", paths["tex"].name],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
@@ -58,7 +59,7 @@ def test_latex_compiles_with_chinese(tmp_path):
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed")
 def test_html_renders_in_chromium(tmp_path):
-    results = run_fit(ROOT / "example_data" / "trust_survey.csv", bootstrap=100, measurement_bootstrap=100).to_dict()
+    results = run_study(ROOT / "example_data" / "trust_survey.csv", bootstrap=100, measurement_bootstrap=100).to_dict()
     paths = write_reports(results, tmp_path)
     done = subprocess.run(
         ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

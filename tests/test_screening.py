@@ -7,10 +7,10 @@ import pytest
 
 from careless import KINDS, careless_survey
 from conftest import CONFORMANCE
-from semtrust.data import SurveyTable, code_items
+from semtrust.io.survey import SurveyTable, code_items
 from semtrust.errors import InputError
-from semtrust.instrument import load_instrument
-from semtrust.screening import (RULE_ORDER, ScreeningRules, evenodd, irv, longstring, mahalanobis, screen,
+from semtrust.model.instrument import load_instrument
+from semtrust.screening.careless import (RULE_ORDER, ScreeningRules, evenodd, irv, longstring, mahalanobis, screen,
                                 screen_survey)
 
 TOL = 1e-3
@@ -200,9 +200,9 @@ def test_attention_checks_in_instrument_and_questionnaire():
 def test_malformed_attention_checks(tmp_path, check, message):
     import yaml
 
-    from semtrust._paths import bundled_dir
+    from semtrust.model.instrument import BUNDLED
 
-    data = yaml.safe_load((bundled_dir("instruments") / "trust_mechanism.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((BUNDLED / "trust_mechanism.yaml").read_text(encoding="utf-8"))
     data["attention_checks"] = [{"text": {"zh": "请选择", "en": "Select"}, **check}]
     path = tmp_path / "trust_mechanism.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

@@ -11,7 +11,7 @@ import pytest
 
 from careless import careless_survey
 from conftest import ROOT
-from semtrust.instrument import load_instrument
+from semtrust.model.instrument import load_instrument
 
 
 def semtrust(*args):

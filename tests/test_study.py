@@ -7,7 +7,7 @@ import pytest
 
 from conftest import ROOT
 from semtrust.errors import InputError
-from semtrust.study import load_study, resolve_config, run_fit_arguments
+from semtrust.io.study import load_study, resolve_config
 
 
 def semtrust(*args, cwd=ROOT):
@@ -21,12 +21,12 @@ def test_paths_are_relative_to_the_study_file(tmp_path):
     study.write_text("data: data/export.xlsx\nmapping: {题1: CA1}\nformat: wjx\nbootstrap: 100\n"
                      "screening: {attention_checks: [{column: Q10, expect: 4}]}\nseed: 5\n", encoding="utf-8")
     settings = load_study(study)
-    assert settings["data"] == str(study.parent.resolve() / "data" / "export.xlsx")
-    assert settings["mapping"] == {"题1": "CA1"} and settings["format"] == "wjx"
+    assert settings.data == str(study.parent.resolve() / "data" / "export.xlsx")
+    assert settings.mapping == {"题1": "CA1"} and settings.format == "wjx"
     config = resolve_config(str(study), {"bootstrap": 0, "seed": None, "out": None})
-    assert (config["bootstrap"], config["seed"], config["out"]) == (0, 5, "semtrust_output")
-    assert config["instrument"] == "trust_mechanism" and config["study"] == str(study)
-    assert config["screening"] == {"attention_checks": [{"column": "Q10", "expect": 4}]}
+    assert (config.bootstrap, config.seed, config.out) == (0, 5, "semtrust_output")
+    assert config.instrument == "trust_mechanism" and config.study == str(study)
+    assert config.screening == {"attention_checks": [{"column": "Q10", "expect": 4}]}
 
 
 @pytest.mark.parametrize("text, message", [
@@ -49,19 +49,23 @@ def test_bad_study_files(tmp_path, text, message):
     assert str(study) in str(error.value) and "\n" not in str(error.value)
 
 
-def test_every_setting_reaches_run_fit():
+def test_every_setting_reaches_the_pipeline():
+    """Every RunConfig field is read by the pipeline (or is where and how fast it runs)."""
     import inspect
+    from dataclasses import replace
 
-    from semtrust.pipeline import _run_fit
+    from semtrust import pipeline
+    from semtrust.config import RunConfig
 
+    source = inspect.getsource(pipeline)
+    unread = [key for key in RunConfig.keys() if f"config.{key}" not in source]
+    assert unread == ["out"]   # the CLI and Study.save decide where the files go
     config = resolve_config(None, {"data": "a.csv", "estimator": "MLR", "missing": "fiml", "marker": ["AT1"],
                                    "screening": {"speed_fraction": 0.5}})
-    arguments = run_fit_arguments(config)
-    assert set(arguments) <= set(inspect.signature(_run_fit).parameters)
-    assert (arguments["estimator"], arguments["missing"], arguments["markers"]) == ("MLR", "fiml", ["AT1"])
-    assert arguments["screening_rules"].speed_fraction == 0.5
+    assert (config.estimator, config.missing, config.marker) == ("MLR", "fiml", ["AT1"])
+    assert pipeline.screening_rules(config).speed_fraction == 0.5
     with pytest.raises(InputError, match="screening: unknown setting speed"):
-        run_fit_arguments(dict(config, screening={"speed": 1}))
+        pipeline.screening_rules(replace(config, screening={"speed": 1}))
 
 
 def test_cli_study_file_flags_override_and_config_echoed(tmp_path, example_csv):
@@ -84,7 +88,7 @@ def test_cli_study_file_flags_override_and_config_echoed(tmp_path, example_csv):
     report = tmp_path / "out" / "column_mapping.csv"   # the mapping report reads back as --mapping
     lines = report.read_text(encoding="utf-8-sig").splitlines()
     assert lines[:3] == ["column,item,matched_by", "CA1,CA1,file", "CA2,CA2,id"] and len(lines) == 7
-    from semtrust.mapping import read_mapping
+    from semtrust.io.mapping import read_mapping
     assert read_mapping(report)["ID3"] == "ID3"
 
 
@@ -127,15 +131,16 @@ def test_study_estimator_and_missing_reach_the_fit(tmp_path):
 def test_example_study_file_declares_the_default_run():
     """example_data/study.yaml spells out the defaults: it reproduces `semtrust fit trust_survey.csv
     --group platform`."""
-    from semtrust.screening import ScreeningRules
+    from semtrust.screening.careless import ScreeningRules
+
+    from semtrust.pipeline import screening_rules
 
     config = resolve_config(str(ROOT / "example_data" / "study.yaml"), {})
-    arguments = run_fit_arguments(config)
-    assert config["data"] == str(ROOT / "example_data" / "trust_survey.csv")
-    assert arguments["screening_rules"] == ScreeningRules()
-    default = run_fit_arguments(resolve_config(None, {"data": config["data"], "group": "platform"}))
-    assert {k: v for k, v in arguments.items() if k != "screening_rules"} == \
-           {k: v for k, v in default.items() if k != "data"}
+    assert config.data == str(ROOT / "example_data" / "trust_survey.csv")
+    assert screening_rules(config) == ScreeningRules()
+    default = resolve_config(None, {"data": config.data, "group": "platform"})
+    assert {k: v for k, v in config.echo().items() if k not in ("screening", "study")} == \
+           {k: v for k, v in default.echo().items() if k not in ("screening", "study")}
 
 
 def test_unset_flags_leave_the_study_files_settings(tmp_path):
@@ -146,7 +151,7 @@ def test_unset_flags_leave_the_study_files_settings(tmp_path):
                      "measurement_bootstrap: 0\n", encoding="utf-8")
     flags = vars(_parser().parse_args(["fit", str(study)]))
     config = resolve_config(str(study), dict(flags, data=None))
-    assert (config["efa_rotation"], config["efa_extraction"], config["marker"]) == ("promax", "ml", ["AT1"])
-    assert config["measurement_bootstrap"] == 0
+    assert (config.efa_rotation, config.efa_extraction, config.marker) == ("promax", "ml", ["AT1"])
+    assert config.measurement_bootstrap == 0
     flags = vars(_parser().parse_args(["fit", str(study), "--efa-rotation", "varimax"]))
-    assert resolve_config(str(study), dict(flags, data=None))["efa_rotation"] == "varimax"
+    assert resolve_config(str(study), dict(flags, data=None)).efa_rotation == "varimax"

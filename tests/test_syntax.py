@@ -1,7 +1,7 @@
 import pytest
 
 from semtrust.errors import InputError
-from semtrust.syntax import parse_model
+from semtrust.model.syntax import parse_model
 
 
 def test_operators_modifiers_and_comments():

@@ -1,0 +1,129 @@
+"""The public Python API: pandas in, pandas out. ``import semtrust as st``.
+
+``st.fit`` runs the whole study, exactly as ``semtrust fit`` does; the stage functions run one
+stage each, for a notebook that wants only that.
+
+>>> import numpy as np, pandas as pd
+>>> import semtrust as st
+>>> rng = np.random.default_rng(7)
+>>> f = rng.normal(size=(400, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+>>> df = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=400) for i in range(6)})
+>>> model = "F1 =~ x1 + x2 + x3\\nF2 =~ x4 + x5 + x6"
+>>> fit = st.cfa(df, model)
+>>> fit.fit_measures["df"], round(float(fit.fit_measures["cfi"]), 3)
+(8, 1.0)
+>>> st.reliability(df, model)[["alpha", "cr", "ave"]].round(3)
+    alpha     cr    ave
+F1  0.826  0.827  0.614
+F2  0.848  0.848  0.650
+>>> round(float(st.htmt(df, model).loc["F1", "F2"]), 3)
+0.515
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from semtrust.config import RunConfig
+from semtrust.estimation.base import FittedModel
+from semtrust.estimation.ml import SEM
+from semtrust.model.syntax import parse_model
+from semtrust.results import Study
+
+
+def fit(data: pd.DataFrame | str | Path, model: str | Path | None = None, instrument: str | None = None,
+        *, progress=None, **options) -> Study:
+    """Run a whole study: screening, measurement model, structural model, effects, reports.
+
+    ``data`` is a DataFrame (one row per respondent, or with ``summary=N`` a covariance or
+    correlation matrix), or the path of a survey export. ``model`` is lavaan syntax (text or a
+    ``.lav`` file); without it the ``instrument`` (default ``trust_mechanism``) supplies the model.
+    ``options`` are the study-file keys (``bootstrap=5000``, ``estimator="MLR"``, ``missing="fiml"``,
+    ``group="platform"``, ``screen=False``, ``seed=...``; see :class:`semtrust.config.RunConfig`).
+
+    >>> import semtrust as st
+    >>> s = st.fit("example_data/trust_survey.csv", bootstrap=0, measurement_bootstrap=0)  # doctest: +SKIP
+    >>> s.fit_measures.loc[["cfi", "rmsea"]]                                               # doctest: +SKIP
+    """
+    from semtrust import pipeline
+
+    frame = data if isinstance(data, pd.DataFrame) else None
+    settings = dict(options, model=None if model is None else str(model), instrument=instrument,
+                    data=None if frame is not None else str(data))
+    config = RunConfig.from_options(settings)
+    return pipeline.run(config, frame, **({"progress": progress} if progress else {}))
+
+
+def sem(data: pd.DataFrame, model: str, *, estimator: str = "ML", missing: str = "listwise") -> FittedModel:
+    """Fit a lavaan-syntax model by ML (``estimator="MLR"`` for robust SEs and scaled tests,
+    ``missing="fiml"`` for full-information ML), with lavaan's ``sem()`` defaults.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=500); m = 0.5 * x + rng.normal(size=500); y = 0.4 * m + rng.normal(size=500)
+    >>> fit = sem(pd.DataFrame({"x": x, "m": m, "y": y}), "m ~ a*x\\ny ~ b*m\\nab := a*b")
+    >>> fit.parameters.query("op == ':='")[["lhs", "est"]].round(3).to_dict("records")
+    [{'lhs': 'ab', 'est': 0.197}]
+    """
+    return SEM(model).fit(data, estimator=estimator, missing=missing)
+
+
+def cfa(data: pd.DataFrame, model: str, *, estimator: str = "ML", missing: str = "listwise") -> FittedModel:
+    """Fit a measurement model (lavaan's ``cfa()`` and ``sem()`` share their defaults here)."""
+    return sem(data, model, estimator=estimator, missing=missing)
+
+
+def reliability(data: pd.DataFrame, model: str) -> pd.DataFrame:
+    """Per construct of ``model``'s ``=~`` part: α with its CI, ω, CR, AVE, MSV, ASV and the
+    verdicts, from the CFA of the complete responses (columns as results.json ``reliability``)."""
+    from semtrust.assessment.reliability import item_groups, measurement_model
+    from semtrust.assessment.validity import assess_measurement
+
+    spec = parse_model(model, "model")
+    cfa_spec = measurement_model(spec)
+    complete = data[spec.observed].astype(float).dropna()
+    fitted = SEM(cfa_spec).fit(complete)
+    quality = assess_measurement(complete, item_groups(spec), fitted)
+    return pd.DataFrame.from_dict(quality.to_dict()["reliability"], orient="index")
+
+
+def htmt(data: pd.DataFrame, model: str, *, htmt2: bool = False) -> pd.DataFrame:
+    """The heterotrait–monotrait ratio matrix of ``model``'s constructs (semTools ``htmt``);
+    ``htmt2=True`` gives the geometric-mean version."""
+    from semtrust.assessment.reliability import item_groups
+    from semtrust.assessment.validity import htmt as htmt_matrix
+
+    spec = parse_model(model, "model")
+    complete = data[spec.observed].astype(float).dropna()
+    return htmt_matrix(complete.corr(), item_groups(spec), geometric=htmt2)
+
+
+def read_survey(path: str | Path, format: str | None = None) -> pd.DataFrame:
+    """A survey export (WJX, Tencent, Qualtrics, SurveyMonkey, Google Forms, SPSS or a plain
+    table) as a DataFrame of its cells; the platform, id and duration columns the reader found
+    are in ``frame.attrs``. The file is never modified."""
+    from semtrust.io.survey import read_survey as read
+
+    table = read(path, format)
+    frame = table.frame.copy()
+    frame.attrs.update(platform=table.platform, id_column=table.id_column,
+                       duration_column=table.duration_column, encoding=table.encoding)
+    return frame
+
+
+def screen(data: pd.DataFrame, items: list[str], *, points: int, **rules) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Careless-responding screening of Likert answers (the seven rules of ``semtrust fit``;
+    ``rules`` are :class:`semtrust.screening.careless.ScreeningRules` settings): returns the
+    kept rows and the log of excluded and flagged respondents (``row respondent_id step rule
+    action reason``)."""
+    from semtrust.io.survey import code_items, read_survey as read
+    from semtrust.screening.careless import ScreeningRules, screen_survey
+
+    table = read(data)
+    coded = code_items(table, items, points=points)
+    result = screen_survey(table, coded.frame, rules=ScreeningRules.from_dict(rules, "screen()"),
+                           groups={"items": list(items)}, reversed_items=[], points=points)
+    log = pd.concat([result.exclusions.assign(action="excluded"), result.flags.assign(action="flagged")],
+                    ignore_index=True)
+    return data.iloc[list(result.kept)], log

@@ -1,0 +1,125 @@
+"""One run configuration: every choice of a ``semtrust fit`` run, validated once.
+
+Study files, command-line flags and the Python API (``st.fit(df, **options)``) all produce a
+:class:`RunConfig`; the pipeline reads nothing else, and ``RunConfig.echo()`` is what
+results.json records as ``config``, so a run can be repeated exactly. The keys are the study
+file's keys and the ``semtrust fit`` flags. This module imports nothing heavy, so the CLI can
+use its choices at start-up.
+
+>>> config = RunConfig.from_options({"data": "survey.csv", "bootstrap": 0, "estimator": "MLR"}).resolved()
+>>> config.bootstrap, config.estimator, config.instrument
+(0, 'MLR', 'trust_mechanism')
+>>> RunConfig.from_options({"data": "survey.csv", "ci": "wald"})
+Traceback (most recent call last):
+...
+semtrust.errors.InputError: options: 'ci: wald' must be one of percentile, bc, bca, mc
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+
+from semtrust.errors import InputError
+
+DEFAULT_SEED = 20261123
+FORMATS = ("auto", "wjx", "tencent", "qualtrics", "surveymonkey", "google", "sav", "generic")
+CI_METHODS = ("percentile", "bc", "bca", "mc")
+ESTIMATORS = ("ML", "MLR")
+MISSING = ("listwise", "fiml")
+EFA_EXTRACTIONS = ("minres", "ml")
+EFA_ROTATIONS = ("oblimin", "promax", "varimax", "none")
+CHOICES = {"format": FORMATS, "ci": CI_METHODS, "estimator": ESTIMATORS, "missing": MISSING,
+           "efa_extraction": EFA_EXTRACTIONS, "efa_rotation": EFA_ROTATIONS}
+PATH_KEYS = ("data", "mapping", "model", "out")
+NOT_ECHOED = ("out", "workers")   # where and how fast a run goes does not change its results
+_TYPE_NAMES = {"int": "a whole number", "str": "a text", "list": "a list", "dict": "a mapping",
+               "bool": "true or false"}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Every setting of a run (the study-file keys; see README "Study files")."""
+
+    data: str | None = None
+    format: str = "auto"
+    mapping: str | dict | None = None
+    instrument: str | None = None
+    model: str | None = None          # a lavaan-syntax file, or (from the Python API) syntax text
+    out: str = "semtrust_output"
+    reverse: list = field(default_factory=list)
+    scale_points: int | None = None
+    na: list = field(default_factory=list)
+    screen: bool = True
+    screening: dict | None = None
+    id: str | None = None
+    duration: str | None = None
+    group: str | None = None
+    summary: int | None = None
+    marker: list = field(default_factory=list)
+    efa_extraction: str = "minres"
+    efa_rotation: str = "oblimin"
+    measurement_bootstrap: int = 1000
+    estimator: str = "ML"
+    missing: str = "listwise"
+    bootstrap: int = 5000
+    ci: str = "percentile"
+    workers: int | None = None
+    seed: int = DEFAULT_SEED
+    study: str | None = None
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        """The keys a study file (and ``st.fit(**options)``) may set."""
+        return [f.name for f in fields(cls) if f.name != "study"]
+
+    @classmethod
+    def from_options(cls, options: dict, where: str = "options", base: "RunConfig | None" = None) -> "RunConfig":
+        """``base`` (the defaults) updated by ``options``, each value checked; None keeps the base."""
+        known = cls.keys()
+        values = {}
+        for key, value in options.items():
+            if not isinstance(key, str) or key not in known:
+                raise InputError(f"{where}: unknown key '{key}'; the keys are {', '.join(known)}")
+            if value is not None:
+                values[key] = check_value(key, value, where)
+        return replace(base or cls(), **values)
+
+    def resolved(self) -> "RunConfig":
+        """The configuration a run uses: the bundled trust instrument when neither an
+        instrument nor a model is given."""
+        if self.instrument is None and self.model is None:
+            return replace(self, instrument="trust_mechanism")
+        return self
+
+    def echo(self) -> dict:
+        """The configuration as results.json records it (``config``)."""
+        return {k: v for k, v in asdict(self).items() if k not in NOT_ECHOED}
+
+
+def check_value(key: str, value, where: str):
+    """A study-file, flag or API value of the right type and, for choices, one of the choices."""
+    kind = _KINDS[key]
+    if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
+        wanted = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        raise InputError(f"{where}: '{key}' must be {_TYPE_NAMES.get(wanted, wanted)}, not {shown}")
+    if key in CHOICES and value not in CHOICES[key]:
+        raise InputError(f"{where}: '{key}: {value}' must be one of {', '.join(CHOICES[key])}")
+    if key == "na" and not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        raise InputError(f"{where}: 'na' lists numeric missing-value codes, e.g. [-99, 999]")
+    if key in ("marker", "reverse") and not all(isinstance(v, str) for v in value):
+        raise InputError(f"{where}: '{key}' lists column or item ids, e.g. [AT1, AT2]")
+    if key in ("bootstrap", "workers", "measurement_bootstrap") and value < 0 or key == "scale_points" and not 2 <= value <= 11:
+        raise InputError(f"{where}: '{key}: {value}' is out of range")
+    if key == "mapping" and isinstance(value, dict):
+        from semtrust.io.mapping import check_mapping   # the mapping reader owns its rules
+        return check_mapping(value, f"{where}: mapping")
+    if key == "screening" and not all(isinstance(k, str) for k in value):
+        raise InputError(f"{where}: 'screening' keys are rule names (texts)")
+    return list(value) if isinstance(value, list) else value
+
+
+_KINDS = {"data": str, "format": str, "mapping": (str, dict), "instrument": str, "model": str, "out": str,
+          "reverse": list, "scale_points": int, "na": list, "screen": bool, "screening": dict, "id": str,
+          "duration": str, "group": str, "summary": int, "marker": list, "efa_extraction": str,
+          "efa_rotation": str, "measurement_bootstrap": int, "estimator": str, "missing": str,
+          "bootstrap": int, "ci": str, "workers": int, "seed": int}

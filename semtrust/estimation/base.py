@@ -1,0 +1,77 @@
+"""Estimation stage: what every estimator returns, so later stages never ask which one ran.
+
+A fitted model (ML, MLR and FIML today; ordinal WLSMV and PLS plug in the same way) is
+
+- ``parameters``: lavaan's ``parameterEstimates()`` table (``lhs op rhs label est se z pvalue
+  ci_lower ci_upper std_all``), the one tidy table the effects, hypotheses and reports read;
+- ``fit_measures``: a :class:`pandas.Series` with lavaan's ``fitMeasures()`` names (``.`` as ``_``);
+- ``partable``: the parameter table the estimates belong to (which rows are free, and where in
+  the parameter vector ``theta`` each free one sits), with ``vcov`` the covariance of ``theta``;
+- ``variables`` and :meth:`FittedModel.total_sd`: the variables' model-implied SDs at any
+  parameter vector, which turn unstandardized effects into ``std.all`` ones, draw by draw;
+- :meth:`FittedModel.resampler`: a picklable object that refits the model to a resample of the
+  cases, which is all the bootstrap needs.
+
+>>> import numpy as np, pandas as pd
+>>> from semtrust.estimation.ml import SEM
+>>> rng = np.random.default_rng(3)
+>>> x = rng.normal(size=300); y = 0.5 * x + rng.normal(size=300)
+>>> fit = SEM("y ~ x").fit(pd.DataFrame({"x": x, "y": y}))
+>>> isinstance(fit, FittedModel), list(fit.fit_measures.index[:4])
+(True, ['npar', 'ntotal', 'chisq', 'df'])
+>>> refit = fit.resampler().refit(np.arange(300))
+>>> bool(np.allclose(refit, fit.theta, atol=1e-6))
+True
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+import pandas as pd
+
+from semtrust.model.partable import ParameterTable
+
+
+class Resampler(ABC):
+    """Refits one fitted model to resamples of its cases (rows of the analysed data)."""
+
+    n: int   # cases a resample draws from
+
+    @abstractmethod
+    def refit(self, rows: np.ndarray) -> np.ndarray | None:
+        """The parameter vector fitted to the cases ``rows`` (indices, repeats allowed), or
+        None when that resample cannot be fitted."""
+
+    @abstractmethod
+    def total_sd(self, theta: np.ndarray) -> np.ndarray:
+        """Model-implied SDs of :attr:`FittedModel.variables` at ``theta``."""
+
+
+class FittedModel(ABC):
+    """The interface every estimator's result implements (see the module docstring)."""
+
+    estimator: str
+    missing: str
+    n: int
+    parameters: pd.DataFrame
+    fit_measures: pd.Series
+    partable: ParameterTable
+    theta: np.ndarray
+    vcov: np.ndarray
+    variables: list[str]
+    warnings: list[str]
+    source: str          # where the model came from (a file, an instrument), for messages
+
+    @abstractmethod
+    def total_sd(self, theta: np.ndarray) -> np.ndarray:
+        """Model-implied SDs of :attr:`variables` at ``theta`` (latent variables included)."""
+
+    @abstractmethod
+    def resampler(self) -> Resampler:
+        """A picklable refitter over the analysed cases; raises EstimationError when the
+        fit has no raw cases to resample (summary data, FIML)."""
+
+    @abstractmethod
+    def r_squared(self) -> dict[str, float]:
+        """R² of every variable the model regresses or measures."""

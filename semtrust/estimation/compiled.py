@@ -1,0 +1,345 @@
+"""Estimation stage: the parameter table compiled into RAM matrices, with the ML discrepancy,
+its analytic gradient and expected information, and the optimisers that use them.
+
+    Sigma = F (I - A)^-1 S (I - A)^-T F'
+
+Fisher scoring (with step halving, finishing by BFGS) fits a model; warm-started BFGS refits a
+bootstrap resample.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from semtrust.errors import EstimationError
+from semtrust.model.partable import ParameterTable, Row
+
+
+class CompiledModel:
+    """The parameter table written into RAM matrices, with ML objective and derivatives."""
+
+    def __init__(self, table: ParameterTable, observed_order: list[str]):
+        self.table = table
+        self.observed = list(observed_order)
+        self.names = self.observed + table.latent
+        self.p = len(self.observed)
+        self.n_vars = len(self.names)
+        self.n_free = table.n_free
+        index = {v: i for i, v in enumerate(self.names)}
+        self.row_positions: list[tuple[str, int, int]] = []
+        for r in table.rows:
+            if r.op == "=~":
+                self.row_positions.append(("A", index[r.rhs], index[r.lhs]))
+            elif r.op == "~":
+                self.row_positions.append(("A", index[r.lhs], index[r.rhs]))
+            elif r.op == "~1":
+                self.row_positions.append(("M", index[r.lhs], 0))
+            else:
+                self.row_positions.append(("S", index[r.lhs], index[r.rhs]))
+        self.A0 = np.zeros((self.n_vars, self.n_vars))
+        self.S0 = np.zeros((self.n_vars, self.n_vars))
+        self.alpha0 = np.zeros(self.n_vars)
+        self.has_means = any(r.op == "~1" for r in table.rows)
+        free = {"A": [], "S": [], "M": []}
+        for r, (m, i, j) in zip(table.rows, self.row_positions):
+            if r.free < 0:
+                self._set(m, i, j, r.value)
+            else:
+                free[m].append((i, j, r.free))
+        self.a_idx, self.s_idx, self.m_idx = (
+            tuple(np.array(x, dtype=int) for x in zip(*free[m])) if free[m] else None for m in "ASM")
+        # the free parameters this table uses: in a multi-group model each group uses a subset
+        self.used = np.unique([k for m in "ASM" for *_, k in free[m]]).astype(int)
+
+    def _set(self, m, i, j, value):
+        if m == "A":
+            self.A0[i, j] = value
+        elif m == "M":
+            self.alpha0[i] = value
+        else:
+            self.S0[i, j] = self.S0[j, i] = value
+
+    def alpha(self, theta: np.ndarray) -> np.ndarray:
+        """Intercepts of observed and means of latent variables (mean structure)."""
+        alpha = self.alpha0.copy()
+        if self.m_idx is not None:
+            i, _, k = self.m_idx
+            alpha[i] = theta[k]
+        return alpha
+
+    def implied_mean(self, theta: np.ndarray) -> np.ndarray:
+        A, _ = self.matrices(theta)
+        E = np.linalg.inv(np.eye(self.n_vars) - A)
+        return E[: self.p] @ self.alpha(theta)
+
+    def matrices(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        A, S = self.A0.copy(), self.S0.copy()
+        if self.a_idx is not None:
+            i, j, k = self.a_idx
+            A[i, j] = theta[k]
+        if self.s_idx is not None:
+            i, j, k = self.s_idx
+            S[i, j] = theta[k]
+            S[j, i] = theta[k]
+        return A, S
+
+    def implied(self, theta: np.ndarray):
+        """Return (Sigma, E, S) with E = (I - A)^-1."""
+        A, S = self.matrices(theta)
+        E = np.linalg.inv(np.eye(self.n_vars) - A)
+        Fe = E[: self.p]
+        return Fe @ S @ Fe.T, E, S
+
+    def objective(self, theta: np.ndarray, sample_cov: np.ndarray, logdet_s: float,
+                  sample_mean: np.ndarray | None = None) -> float:
+        """F_ML = ln|Sigma| + tr(S Sigma^-1) - ln|S| - p [+ (m - mu)' Sigma^-1 (m - mu)],
+        or inf where Sigma is not positive definite."""
+        sigma, E, _ = self.implied(theta)
+        try:
+            chol = np.linalg.cholesky(sigma)
+        except np.linalg.LinAlgError:
+            return math.inf
+        logdet = 2.0 * np.log(np.diag(chol)).sum()
+        inv_chol = np.linalg.inv(chol)
+        trace = np.einsum("ij,ij->", inv_chol @ sample_cov, inv_chol)
+        value = logdet + trace - logdet_s - self.p
+        if sample_mean is not None:
+            residual = inv_chol @ (sample_mean - E[: self.p] @ self.alpha(theta))
+            value += residual @ residual
+        return float(value)
+
+    def gradient(self, theta: np.ndarray, sample_cov: np.ndarray,
+                 sample_mean: np.ndarray | None = None) -> np.ndarray:
+        sigma, E, S = self.implied(theta)
+        W = np.linalg.inv(sigma)
+        G = W - W @ sample_cov @ W
+        if sample_mean is None:
+            return self.contract(theta, G, E=E, S=S)
+        wd = W @ (sample_mean - E[: self.p] @ self.alpha(theta))
+        return self.contract(theta, G - np.outer(wd, wd), -2.0 * wd, E=E, S=S)
+
+    def contract(self, theta: np.ndarray, G: np.ndarray, g_mean: np.ndarray | None = None, *,
+                 E: np.ndarray | None = None, S: np.ndarray | None = None) -> np.ndarray:
+        """sum_ab G_ab dSigma_ab/dtheta [+ sum_a g_a dmu_a/dtheta] for a symmetric G, without
+        forming the Jacobians: the chain rule of any discrepancy whose derivatives with respect
+        to the implied moments are G (and g_mean). ``E`` = (I - A)^-1 and ``S`` when the caller
+        has them already."""
+        if E is None:
+            _, E, S = self.implied(theta)
+        Fe = E[: self.p]
+        H = Fe.T @ G @ Fe
+        dA = 2.0 * H @ S @ E.T
+        if g_mean is not None:
+            v = Fe.T @ g_mean
+            dA = dA + np.outer(v, E @ self.alpha(theta))
+        grad = np.zeros(self.n_free)
+        if self.a_idx is not None:
+            i, j, k = self.a_idx
+            np.add.at(grad, k, dA[i, j])
+        if self.s_idx is not None:
+            i, j, k = self.s_idx
+            np.add.at(grad, k, np.where(i == j, H[i, j], 2.0 * H[i, j]))
+        if g_mean is not None and self.m_idx is not None:
+            i, _, k = self.m_idx
+            np.add.at(grad, k, v[i])
+        return grad
+
+    def _local(self, k: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.used, k)
+
+    def jacobian(self, theta: np.ndarray) -> np.ndarray:
+        """d Sigma / d theta for the parameters in ``self.used``: shape (len(used), p, p)."""
+        sigma, E, S = self.implied(theta)
+        Fe = E[: self.p]
+        Q = E @ S @ Fe.T
+        jac = np.zeros((len(self.used), self.p, self.p))
+        if self.a_idx is not None:
+            i, j, k = self.a_idx
+            d = Fe[:, i].T[:, :, None] * Q[j][:, None, :]
+            np.add.at(jac, self._local(k), d + d.transpose(0, 2, 1))
+        if self.s_idx is not None:
+            i, j, k = self.s_idx
+            d = Fe[:, i].T[:, :, None] * Fe[:, j].T[:, None, :]
+            off = (i != j)[:, None, None]
+            np.add.at(jac, self._local(k), d + off * d.transpose(0, 2, 1))
+        return jac
+
+    def mean_jacobian(self, theta: np.ndarray) -> np.ndarray:
+        """d mu / d theta for the parameters in ``self.used``: shape (len(used), p)."""
+        A, _ = self.matrices(theta)
+        E = np.linalg.inv(np.eye(self.n_vars) - A)
+        Fe, e_alpha = E[: self.p], E @ self.alpha(theta)
+        jac = np.zeros((len(self.used), self.p))
+        if self.a_idx is not None:
+            i, j, k = self.a_idx
+            np.add.at(jac, self._local(k), Fe[:, i].T * e_alpha[j][:, None])
+        if self.m_idx is not None:
+            i, _, k = self.m_idx
+            np.add.at(jac, self._local(k), Fe[:, i].T)
+        return jac
+
+    def information(self, theta: np.ndarray) -> np.ndarray:
+        """Expected (Fisher) information per observation: 1/2 tr(W dS_a W dS_b) [+ dmu_a' W dmu_b]."""
+        sigma, _, _ = self.implied(theta)
+        W = np.linalg.inv(sigma)
+        T = W @ self.jacobian(theta)           # W dSigma_k
+        flat = T.reshape(len(T), -1)
+        local = 0.5 * flat @ T.transpose(0, 2, 1).reshape(len(T), -1).T
+        if self.has_means:
+            mu = self.mean_jacobian(theta)
+            local += mu @ W @ mu.T
+        if len(self.used) == self.n_free:
+            return local
+        info = np.zeros((self.n_free, self.n_free))
+        info[np.ix_(self.used, self.used)] = local
+        return info
+
+    def total_sd(self, theta: np.ndarray) -> np.ndarray:
+        """Model-implied SDs of every variable, latent ones included (for std.all)."""
+        A, S = self.matrices(theta)
+        E = np.linalg.inv(np.eye(self.n_vars) - A)
+        return np.sqrt(np.clip(((E @ S) * E).sum(axis=1), 0, None))
+
+    def refit(self, sample_cov: np.ndarray, start: np.ndarray, metric_inv: np.ndarray, *,
+              tol: float = 1e-6, max_iter: int = 60) -> tuple[np.ndarray, bool]:
+        """BFGS from ``start`` with ``metric_inv`` (the inverse of twice the information at the
+        full-sample estimates) as the initial inverse Hessian. A bootstrap resample changes only
+        the sample covariance, so a dozen gradient evaluations reach the optimum, where Fisher
+        scoring would recompute the information every step; returns (theta, converged)."""
+        theta, inverse = start.copy(), metric_inv.copy()
+        try:
+            grad = self.gradient(theta, sample_cov)
+            for _ in range(max_iter):
+                step = -inverse @ grad
+                theta = theta + step
+                new_grad = self.gradient(theta, sample_cov)
+                if not np.all(np.isfinite(new_grad)):
+                    return theta, False
+                if np.max(np.abs(step)) < tol:
+                    return theta, True
+                bfgs_update(inverse, step, new_grad - grad, 1e-12)
+                grad = new_grad
+        except np.linalg.LinAlgError:
+            pass
+        return theta, False
+
+    def estimate(self, sample_cov: np.ndarray, start: np.ndarray, *, tol: float = 1e-10,
+                 max_iter: int = 500) -> tuple[np.ndarray, int]:
+        """Fisher scoring with step halving; returns (theta, iterations)."""
+        logdet_s = np.linalg.slogdet(sample_cov)[1]
+        return fisher_scoring(lambda t: self.objective(t, sample_cov, logdet_s),
+                              lambda t: self.gradient(t, sample_cov), self.information, start,
+                              tol=tol, max_iter=max_iter)
+
+
+
+def bfgs_update(inverse: np.ndarray, step: np.ndarray, change: np.ndarray, min_curvature: float) -> None:
+    """BFGS update, in place, of an inverse Hessian after ``step`` changed the gradient by
+    ``change``; skipped where the curvature is not positive."""
+    curvature = step @ change
+    if curvature > min_curvature:
+        hy = inverse @ change
+        rho = 1.0 / curvature
+        inverse += (rho * rho * (change @ hy) + rho) * np.outer(step, step) \
+            - rho * (np.outer(hy, step) + np.outer(step, hy))
+
+
+def fisher_scoring(objective, gradient, information, start: np.ndarray, *, tol: float = 1e-10,
+                   max_iter: int = 500, switch: float = 1e-3) -> tuple[np.ndarray, int]:
+    """Minimise an ML discrepancy whose expected Hessian is twice ``information``.
+
+    Fisher scoring with step halving until the steps are small (< ``switch``), then BFGS
+    started from the last information: near the optimum BFGS converges superlinearly with
+    gradients only, where Fisher scoring would keep recomputing the costly information and
+    still converge linearly when the model misfits. Warm starts (refits) go straight to BFGS.
+    """
+    theta = start.copy()
+    value = objective(theta)
+    if not math.isfinite(value):
+        raise EstimationError("the starting values give a non-positive-definite implied covariance matrix")
+    inverse = None
+    grad = gradient(theta)
+    for iteration in range(1, max_iter + 1):
+        if inverse is None:
+            hessian = 2.0 * information(theta)
+            try:
+                step = -np.linalg.solve(hessian, grad)
+            except np.linalg.LinAlgError:
+                step = -np.linalg.lstsq(hessian, grad, rcond=None)[0]
+        else:
+            step = -inverse @ grad
+        scale = 1.0
+        for _ in range(30):
+            candidate = theta + scale * step
+            new_value = objective(candidate)
+            if new_value <= value + 1e-14 * max(1.0, abs(value)):
+                break
+            scale /= 2.0
+        else:
+            if inverse is not None:  # BFGS lost its way: back to Fisher scoring
+                inverse = None
+                continue
+            break
+        new_grad = gradient(candidate)
+        taken = scale * step
+        if inverse is None and np.max(np.abs(taken)) < switch:
+            try:
+                inverse = np.linalg.inv(hessian)
+            except np.linalg.LinAlgError:
+                inverse = None
+        elif inverse is not None:
+            bfgs_update(inverse, taken, new_grad - grad, 1e-14)
+        theta, improvement, value, grad = candidate, value - new_value, new_value, new_grad
+        if np.max(np.abs(taken)) < tol or (improvement < 1e-15 and scale < 1):
+            return theta, iteration
+    if np.max(np.abs(grad)) > 1e-6:
+        raise EstimationError(f"the model did not converge in {max_iter} iterations "
+                              f"(largest gradient {np.max(np.abs(grad)):.2g}); check that it is identified")
+    return theta, max_iter
+
+
+
+def start_values(table: ParameterTable, cm: CompiledModel, sample_cov: pd.DataFrame) -> np.ndarray:
+    """Simple, data-based starts: reference-indicator ratios for loadings, half the observed
+    variance for residuals, the reference indicator's common variance for factors."""
+    cov = sample_cov
+    theta = np.zeros(cm.n_free)
+    loadings: dict[tuple[str, str], float] = {}
+    by_factor: dict[str, list[Row]] = {}
+    for r in table.rows:
+        if r.op == "=~":
+            by_factor.setdefault(r.lhs, []).append(r)
+    factor_var: dict[str, float] = {}
+    for lat, rows in by_factor.items():
+        obs_rows = [r for r in rows if r.rhs in cov.index]
+        ref = obs_rows[0].rhs if obs_rows else None
+        for r in obs_rows[1:]:
+            others = [o.rhs for o in obs_rows if o.rhs not in (ref, r.rhs)]
+            ratios = [cov.loc[r.rhs, o] / cov.loc[ref, o] for o in others if abs(cov.loc[ref, o]) > 1e-8]
+            loadings[(lat, r.rhs)] = float(np.median(ratios)) if ratios else 1.0
+        if ref is not None:
+            common = [cov.loc[ref, r.rhs] / loadings[(lat, r.rhs)] for r in obs_rows[1:]
+                      if abs(loadings[(lat, r.rhs)]) > 1e-8]
+            factor_var[lat] = float(max(np.mean(common), 0.05 * cov.loc[ref, ref])) if common else 0.5 * cov.loc[ref, ref]
+    endogenous = {r.lhs for r in table.rows if r.op == "~"} | {r.rhs for r in table.rows if r.op == "=~"}
+    for r in table.rows:
+        if r.free < 0 or theta[r.free] != 0:
+            continue
+        if r.start is not None:
+            value = r.start
+        elif r.op == "=~":
+            value = loadings.get((r.lhs, r.rhs), 1.0)
+        elif r.op == "~~" and r.lhs == r.rhs:
+            if r.lhs in cov.index:
+                value = cov.loc[r.lhs, r.lhs] * (0.5 if r.lhs in endogenous else 1.0)
+            else:
+                value = factor_var.get(r.lhs, 0.05) * (0.5 if r.lhs in endogenous else 1.0)
+        elif r.op == "~~" and r.lhs in cov.index and r.rhs in cov.index and r.lhs not in endogenous:
+            value = cov.loc[r.lhs, r.rhs]
+        else:
+            value = 0.0
+        theta[r.free] = value
+    return theta
+

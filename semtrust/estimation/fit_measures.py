@@ -1,0 +1,183 @@
+"""Estimation stage: lavaan's ``fitMeasures()`` from the model and baseline statistics.
+
+chi-square, CFI, TLI, RMSEA with its 90 % CI and PCLOSE (lavaan's N convention), SRMR,
+log-likelihoods, AIC/BIC, and under MLR the scaled statistics and robust indices. Every
+estimator reports its fit through :class:`FitMeasures`.
+
+>>> round(fit_measures(chisq=85.3, df=24, npar=21, n=301, baseline_chisq=918.9, baseline_df=36,
+...                    unrestricted_logl=-3421.0, srmr=0.065).cfi, 3)
+0.931
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+
+@dataclass
+class FitMeasures:
+    """lavaan's ``fitMeasures()`` names with '.' written as '_'."""
+
+    npar: int
+    ntotal: int
+    chisq: float
+    df: int
+    pvalue: float
+    baseline_chisq: float
+    baseline_df: int
+    baseline_pvalue: float
+    cfi: float
+    tli: float
+    logl: float
+    unrestricted_logl: float
+    aic: float
+    bic: float
+    bic2: float
+    rmsea: float
+    rmsea_ci_lower: float
+    rmsea_ci_upper: float
+    rmsea_pvalue: float
+    srmr: float
+    # MLR: the Yuan-Bentler (Mplus) scaled statistics and the robust indices
+    chisq_scaled: float | None = None
+    pvalue_scaled: float | None = None
+    chisq_scaling_factor: float | None = None
+    baseline_chisq_scaled: float | None = None
+    baseline_chisq_scaling_factor: float | None = None
+    cfi_scaled: float | None = None
+    tli_scaled: float | None = None
+    cfi_robust: float | None = None
+    tli_robust: float | None = None
+    rmsea_scaled: float | None = None
+    rmsea_ci_lower_scaled: float | None = None
+    rmsea_ci_upper_scaled: float | None = None
+    rmsea_pvalue_scaled: float | None = None
+    rmsea_robust: float | None = None
+    rmsea_ci_lower_robust: float | None = None
+    rmsea_ci_upper_robust: float | None = None
+    rmsea_pvalue_robust: float | None = None
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    def to_series(self) -> pd.Series:
+        """The measures this fit has, as lavaan's ``fitMeasures()`` vector (object dtype, so
+        counts stay integers)."""
+        return pd.Series(self.to_dict(), dtype=object, name="fit_measures")
+
+
+
+def robust_fit_measures(measures: FitMeasures, scaling: float, baseline_scaling: float) -> FitMeasures:
+    """Add lavaan's scaled statistics (the chi-squares divided by their scaling factors) and
+    the robust CFI, TLI and RMSEA (Brosseau-Liard & Savalei 2014; Brosseau-Liard, Savalei &
+    Li 2012), which correct the noncentrality instead of the statistic."""
+    df, base_df, n = measures.df, measures.baseline_df, measures.ntotal
+    chisq_scaled = measures.chisq / scaling
+    base_scaled = measures.baseline_chisq / baseline_scaling
+    scaled = fit_measures(chisq=chisq_scaled, df=df, npar=measures.npar, n=n, baseline_chisq=base_scaled,
+                          baseline_df=base_df, unrestricted_logl=measures.unrestricted_logl, srmr=measures.srmr)
+    t1 = max(measures.chisq - scaling * df, 0.0)
+    t2 = max(t1, measures.baseline_chisq - baseline_scaling * base_df)
+    cfi_robust = 1.0 if t2 == 0 else 1.0 - t1 / t2
+    tli_robust = 1.0 - ((measures.chisq - scaling * df) * base_df) / ((measures.baseline_chisq - baseline_scaling * base_df) * df)
+    rmsea, lower, upper, pclose = rmsea_with_interval(chisq_scaled, df, n, c_hat=scaling)
+    # lavaan's scaled RMSEA refers the unscaled statistic to a chi-square with tr(U Gamma) = c df
+    # degrees of freedom (the same point estimate as the scaled statistic on df, another interval)
+    scaled_rmsea = rmsea_with_interval(measures.chisq, scaling * df, n)
+    return replace(measures, chisq_scaled=chisq_scaled, pvalue_scaled=scaled.pvalue, chisq_scaling_factor=scaling,
+                   baseline_chisq_scaled=base_scaled, baseline_chisq_scaling_factor=baseline_scaling,
+                   cfi_scaled=scaled.cfi, tli_scaled=scaled.tli, cfi_robust=cfi_robust, tli_robust=tli_robust,
+                   rmsea_scaled=scaled_rmsea[0], rmsea_ci_lower_scaled=scaled_rmsea[1],
+                   rmsea_ci_upper_scaled=scaled_rmsea[2], rmsea_pvalue_scaled=scaled_rmsea[3],
+                   rmsea_robust=rmsea, rmsea_ci_lower_robust=lower, rmsea_ci_upper_robust=upper,
+                   rmsea_pvalue_robust=pclose)
+
+
+def baseline_model(sample: np.ndarray, n: int, covariates: list[int]) -> tuple[float, int]:
+    """Chi-square and df of lavaan's independence model: free variances, with
+    covariate moments kept at their sample values under fixed.x."""
+    p = len(sample)
+    baseline = np.diag(np.diag(sample))
+    for i in covariates:
+        for j in covariates:
+            baseline[i, j] = sample[i, j]
+    logdet_s = np.linalg.slogdet(sample)[1]
+    chisq = n * (np.linalg.slogdet(baseline)[1] + np.trace(sample @ np.linalg.inv(baseline)) - logdet_s - p)
+    df = p * (p + 1) // 2 - p - len(covariates) * (len(covariates) - 1) // 2
+    return float(chisq), df
+
+
+def unrestricted_loglik(sample: np.ndarray, n: int, covariates: list[int]) -> float:
+    """Saturated-model log-likelihood; conditional on the covariates under fixed.x, as lavaan."""
+    p = len(sample)
+    value = -n / 2 * (p * math.log(2 * math.pi) + np.linalg.slogdet(sample)[1] + p)
+    if covariates:
+        q = len(covariates)
+        logdet_x = np.linalg.slogdet(sample[np.ix_(covariates, covariates)])[1]
+        value += n / 2 * (q * math.log(2 * math.pi) + logdet_x + q)
+    return float(value)
+
+
+def srmr(sample: np.ndarray, implied: np.ndarray, sample_mean: np.ndarray | None = None,
+         implied_mean: np.ndarray | None = None) -> float:
+    """Bentler's SRMR: residuals scaled by the observed SDs, lower triangle with the diagonal
+    (and the means when the model has a mean structure)."""
+    sd = np.sqrt(np.diag(sample))
+    residuals = ((sample - implied) / np.outer(sd, sd))[np.tril_indices(len(sample))]
+    if sample_mean is not None:
+        residuals = np.concatenate([residuals, (sample_mean - implied_mean) / sd])
+    return float(np.sqrt(np.mean(residuals ** 2)))
+
+
+def fit_measures(*, chisq: float, df: int, npar: int, n: int, baseline_chisq: float, baseline_df: int,
+                 unrestricted_logl: float, srmr: float, groups: int = 1) -> FitMeasures:
+    """lavaan's fitMeasures() from the model and baseline chi-squares (ML, N convention)."""
+    t1 = max(chisq - df, 0.0)
+    t2 = max(chisq - df, baseline_chisq - baseline_df, 0.0)
+    cfi = 1.0 if t1 == 0 and t2 == 0 else 1.0 - t1 / t2
+    if df > 0:
+        a, b = baseline_chisq / baseline_df - chisq / df, baseline_chisq / baseline_df - 1.0
+        tli = 1.0 if (a < 0 and b < 0) else a / b
+    else:
+        tli = 1.0
+    logl = unrestricted_logl - chisq / 2
+    rmsea, lower, upper, pclose = rmsea_with_interval(chisq, df, n, groups)
+    return FitMeasures(
+        npar=npar, ntotal=n, chisq=chisq, df=df,
+        pvalue=float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
+        baseline_chisq=baseline_chisq, baseline_df=baseline_df,
+        baseline_pvalue=float(stats.chi2.sf(baseline_chisq, baseline_df)),
+        cfi=cfi, tli=tli, logl=logl, unrestricted_logl=unrestricted_logl,
+        aic=-2 * logl + 2 * npar, bic=-2 * logl + npar * math.log(n),
+        bic2=-2 * logl + npar * math.log((n + 2) / 24),
+        rmsea=rmsea, rmsea_ci_lower=lower, rmsea_ci_upper=upper, rmsea_pvalue=pclose, srmr=srmr)
+
+
+def rmsea_with_interval(chisq: float, df: float, n: int, groups: int = 1,
+                        c_hat: float = 1.0) -> tuple[float, float, float, float]:
+    """RMSEA with lavaan's N convention, its 90% CI from the noncentral chi-square, and PCLOSE;
+    with several groups lavaan multiplies by sqrt(groups) (Steiger 1998). Given a scaled
+    chi-square and its scaling factor ``c_hat``, the robust RMSEA (noncentrality times c_hat)."""
+    if df <= 0:
+        return 0.0, 0.0, 0.0, math.nan
+
+    def cdf(lam):
+        return stats.chi2.cdf(chisq, df) if lam <= 0 else stats.ncx2.cdf(chisq, df, lam)
+
+    from scipy.optimize import brentq
+    rmsea = math.sqrt(max(chisq - df, 0.0) / (df * n))
+    lam_lower = 0.0 if cdf(0.0) < 0.95 else brentq(lambda l: cdf(l) - 0.95, 0.0, chisq)
+    top = max(n, chisq * 4)
+    if cdf(top) > 0.05 or cdf(0.0) < 0.05:
+        lam_upper = 0.0
+    else:
+        lam_upper = brentq(lambda l: cdf(l) - 0.05, 0.0, top)
+    pclose = float(stats.ncx2.sf(chisq, df, n * df * 0.05 ** 2 / (groups * c_hat)))
+    scale = math.sqrt(groups * c_hat)
+    return (rmsea * scale, math.sqrt(lam_lower / (n * df)) * scale, math.sqrt(lam_upper / (n * df)) * scale,
+            pclose)
+

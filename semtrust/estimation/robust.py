@@ -1,0 +1,158 @@
+"""FIML estimation and the robust (MLR) corrections, on top of a compiled RAM model.
+
+* FIML: the casewise normal likelihood over the missing-data patterns (Arbuckle 1996), with
+  expected information for Fisher scoring and observed information for the standard errors,
+  as lavaan's ``missing = "ml"``.
+* MLR: Huber-White sandwich standard errors ``A^-1 B A^-1 / n`` (A observed information, B the
+  cross-product of the casewise scores) and the Yuan-Bentler scaling factor in its Mplus form,
+  ``c = [tr(A1^-1 B1) - tr(A0^-1 B0)] / df`` with the unstructured saturated model as h1 (lavaan's
+  ``test = "yuan.bentler.mplus"``).
+
+All information matrices are per case.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from semtrust.estimation.missing import (
+    LOG_2PI,
+    Patterns,
+    casewise_scores,
+    loglik,
+    loglik_derivatives,
+)
+
+
+def numerical_hessian(gradient, theta: np.ndarray) -> np.ndarray:
+    """Symmetrized central-difference Jacobian of an analytic gradient (lavaan also
+    differentiates its gradient numerically for the observed information)."""
+    k = len(theta)
+    hessian = np.empty((k, k))
+    for j in range(k):
+        h = 1e-5 * max(1.0, abs(theta[j]))
+        up, down = theta.copy(), theta.copy()
+        up[j] += h
+        down[j] -= h
+        hessian[:, j] = (gradient(up) - gradient(down)) / (2 * h)
+    return (hessian + hessian.T) / 2
+
+
+class CaseLikelihood:
+    """-2/n times the casewise log-likelihood of a model with a mean structure, as a function
+    of the free parameters, for :func:`semtrust.estimation.compiled.fisher_scoring`."""
+
+    def __init__(self, compiled, patterns: Patterns, n: int):
+        self.compiled, self.patterns, self.n = compiled, patterns, n
+
+    def moments(self, theta):
+        sigma, _, _ = self.compiled.implied(theta)
+        return self.compiled.implied_mean(theta), sigma
+
+    def loglik(self, theta) -> float:
+        return loglik(self.patterns, *self.moments(theta))
+
+    def objective(self, theta) -> float:
+        return -2.0 / self.n * self.loglik(theta)
+
+    def gradient(self, theta) -> np.ndarray:
+        try:
+            d_mean, G = loglik_derivatives(self.patterns, *self.moments(theta))
+        except np.linalg.LinAlgError:
+            return np.full(self.compiled.n_free, np.nan)
+        return -2.0 / self.n * self.compiled.contract(theta, G, d_mean)
+
+    def information(self, theta) -> np.ndarray:
+        """The complete-data expected information: it guides Fisher scoring (BFGS finishes the
+        optimisation), at a fraction of the cost of the pattern-wise information; the standard
+        errors use the observed information."""
+        return self.compiled.information(theta)
+
+
+def saturated_information(patterns: Patterns, n: int, mean: np.ndarray, cov: np.ndarray, *,
+                          observed: bool) -> np.ndarray:
+    """Information per case of the saturated normal model in the coordinates (mean, vech Sigma),
+    summed over the missing-data patterns: expected, or observed (the negative Hessian of the
+    casewise log-likelihood, which differs from the expected one away from the estimates or
+    with incomplete data).
+
+    Each pattern contributes products of entries of its (zero-padded) inverse block W and of
+    V = W (sum d d') W; summed over patterns these are entries of the p^2 x p^2 matrices
+    sum_k n_k vec(W_k) vec(W_k)' and sum_k vec(W_k) vec(V_k)', one matrix product each."""
+    p = len(mean)
+    a, b = np.tril_indices(p)
+    s = np.where(a == b, 1.0, 2.0)
+    ss = np.outer(s, s) / 4
+    W, _ = patterns.inverses(cov)
+    weights, inverses = patterns.counts, W.reshape(len(W), -1)
+    M = (inverses.T * weights) @ inverses
+
+    def entries(matrix, x, y, z, w):
+        """sum_k X_k[x_i, y_j] Y_k[z_i, w_j] for the vech pairs i = (a_i, b_i), j = (a_j, b_j)."""
+        return matrix[(x[:, None] * p + y[None, :]), (z[:, None] * p + w[None, :])]
+
+    # sum_k n_k 1/2 tr(W E_i W E_j) with the symmetric unit matrices E of the vech elements
+    block = ss * (entries(M, a, a, b, b) + entries(M, a, b, b, a))
+    info = np.zeros((p + len(a), p + len(a)))
+    info[:p, :p] = (inverses.T @ weights).reshape(p, p)
+    if observed:
+        totals, cross = patterns.deviations(mean)
+        M2 = inverses.T @ (W @ cross @ W).reshape(len(W), -1)
+        block = ss * (entries(M2, b, a, a, b) + entries(M2, b, b, a, a)
+                      + entries(M2, a, a, b, b) + entries(M2, a, b, b, a)) - block
+        # d^2 loglik / d mean_e d sigma_ab = -(W E_ab W sum(d))_e, summed over patterns
+        N = (inverses.T @ np.einsum("kij,kj->ki", W, totals)).reshape(p, p, p)   # N[e, x, y] = sum_k W_k[e, x] (W_k d_k)[y]
+        mixed = s / 2 * (N[:, a, b] + N[:, b, a])
+        info[:p, p:] = mixed
+        info[p:, :p] = mixed.T
+    info[p:, p:] = block
+    return info / n
+
+
+def model_scores(compiled, theta: np.ndarray, patterns: Patterns, n: int,
+                 sample_mean: np.ndarray | None = None) -> np.ndarray:
+    """Casewise scores (n, free parameters). Without a mean structure the means are the sample
+    means (``sample_mean``) and only the covariance part enters, as in lavaan."""
+    sigma, _, _ = compiled.implied(theta)
+    mean = sample_mean if not compiled.has_means else compiled.implied_mean(theta)
+    d_mean, G = casewise_scores(patterns, n, mean, sigma)
+    scores = G.reshape(n, -1) @ compiled.jacobian(theta).reshape(len(compiled.used), -1).T
+    if compiled.has_means:
+        scores += d_mean @ compiled.mean_jacobian(theta).T
+    full = np.zeros((n, compiled.n_free))
+    full[:, compiled.used] = scores
+    return full
+
+
+def h1_information(patterns: Patterns, n: int, mean: np.ndarray, cov: np.ndarray,
+                   meanstructure: bool, complete: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(A1, B1) of the unrestricted model at its estimates, in the coordinates (mean, vech
+    Sigma): A1 the observed information per case (equal to the expected one for complete
+    data), B1 the mean cross-product of the casewise scores."""
+    p = len(mean)
+    rows, cols = np.tril_indices(p)
+    d_mean, G = casewise_scores(patterns, n, mean, cov)
+    # d loglik / d sigma_ab: G_aa on the diagonal, 2 G_ab off it (sigma_ab appears twice)
+    vech_scores = G[:, rows, cols] * np.where(rows == cols, 1.0, 2.0)
+    scores = np.hstack([d_mean, vech_scores]) if meanstructure else vech_scores
+    B1 = scores.T @ scores / n
+    A1 = saturated_information(patterns, n, mean, cov, observed=not complete)
+    return (A1 if meanstructure else A1[p:, p:]), B1
+
+
+def scaling_factor(A1: np.ndarray, B1: np.ndarray, A0: np.ndarray, B0: np.ndarray, df: int) -> float:
+    """Yuan-Bentler (Mplus) scaling factor of the chi-square."""
+    if df <= 0:
+        return math.nan
+    trace_h1 = np.sum(B1 * np.linalg.inv(A1).T)
+    trace_h0 = np.sum(B0 * np.linalg.inv(A0).T)
+    value = (trace_h1 - trace_h0) / df
+    return value if value > 0 else math.nan
+
+
+def independence_loglik(patterns: Patterns) -> float:
+    """FIML log-likelihood of the independence model: it factors into one normal per variable,
+    each estimated from that variable's observed values."""
+    counts, _, variance = patterns.marginal_moments()
+    return float(-0.5 * counts @ (LOG_2PI + np.log(variance) + 1))

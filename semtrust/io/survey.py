@@ -1,0 +1,342 @@
+"""Read survey exports and turn item columns into scale scores.
+
+CSV (UTF-8 with or without BOM, UTF-16 with BOM, GB18030/GBK), XLSX and SPSS ``.sav`` are
+read without modifying the file. Item cells may hold numbers or the response labels of
+the instrument's scale in Chinese or English (``非常同意``, ``Strongly agree``, ``4分``);
+anything else stops the run with one line naming the file, row, column and the fix.
+
+>>> import pandas as pd
+>>> table = SurveyTable(pd.DataFrame({"A1": ["非常同意", "2", ""]}), "demo.csv", "csv", "utf-8")
+>>> code_items(table, ["A1"], points=7, labels={"非常同意": 7}).frame["A1"].tolist()
+[7.0, 2.0, nan]
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from semtrust.errors import InputError
+from semtrust.io import exports
+from semtrust.io.table import SurveyTable, is_missing
+
+_OPTION_LETTER = re.compile(r"^[A-Za-z]\s*[.．、)）]\s*(\S.*)$")
+_LEADING_SCORE = re.compile(r"^\s*([+-]?\d+)\s*(?:分|[=:：.、)）\-–—]\s*\S.*)?\s*$")
+
+
+@dataclass
+class CodedItems:
+    frame: pd.DataFrame                 # float scores, NaN where missing
+    reversed: list[str] = field(default_factory=list)
+    labels_decoded: int = 0             # cells given as text labels
+
+
+def detect_encoding(raw: bytes, path: str) -> str:
+    """BOM, then strict UTF-8, then GB18030 (a superset of GBK); never latin-1."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        candidates = ("utf-8-sig",)
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ("utf-16",)
+    else:
+        candidates = ("utf-8", "gb18030")
+    for encoding in candidates:
+        try:
+            raw.decode(encoding)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"{path}: the file is neither UTF-8 nor GBK/GB18030 text; "
+                     "re-export it as UTF-8 CSV or as .xlsx")
+
+
+def read_survey(path: str | Path | pd.DataFrame, format: str | None = None) -> SurveyTable:
+    """Read a survey export as it is; the file itself is never written. A DataFrame is read as
+    a plain table would be (its index too, when it is named: a summary matrix's row names).
+
+    The single entry point: CSV/TSV, XLSX (XLS with xlrd) and SPSS ``.sav`` files are read cell
+    by cell, the platform that produced them (Wenjuanxing, Tencent Survey, Qualtrics,
+    SurveyMonkey, Google Forms, or a plain table) is detected from the header, or forced
+    with ``format``, and :mod:`semtrust.exports` turns its layout into a :class:`SurveyTable`.
+    """
+    if isinstance(path, pd.DataFrame):
+        return exports.parse_rows(frame_rows(path), "<DataFrame>", "DataFrame", None,
+                                  exports.check_format(format, "<DataFrame>"))
+    path = Path(path)
+    name = str(path)
+    if not path.is_file():
+        raise InputError(f"{name}: no such file")
+    platform = exports.check_format(format, name)
+    suffix = path.suffix.lower()
+    if suffix == ".sav":
+        return exports.read_sav(path, platform)
+    if platform == "sav":
+        raise InputError(f"{name}: --format sav needs an SPSS .sav file; drop --format or give the .sav export")
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        rows, kind, encoding = _workbook_rows(path, suffix), "xls" if suffix == ".xls" else "xlsx", None
+    elif suffix in (".csv", ".txt", ".tsv"):
+        (rows, encoding), kind = _text_rows(path, "\t" if suffix == ".tsv" else ","), "csv"
+    else:
+        raise InputError(f"{name}: unknown file type '{suffix}'; give a .csv, .xlsx or .sav file")
+    return exports.parse_rows(rows, name, kind, encoding, platform)
+
+
+def frame_rows(frame: pd.DataFrame) -> list[list]:
+    """A DataFrame as the rows of a file: the header, then the cells (missing cells as None)."""
+    if frame.index.name is not None or not isinstance(frame.index, pd.RangeIndex):
+        frame = frame.reset_index()
+    cells = frame.astype(object).where(frame.notna(), None)
+    return [[str(c) for c in frame.columns]] + cells.values.tolist()
+
+
+def input_hash(source: str | Path | pd.DataFrame) -> str:
+    """SHA-256 of the input file's bytes, or of a DataFrame's CSV text."""
+    import hashlib
+
+    if isinstance(source, pd.DataFrame):
+        raw = source.to_csv(index=not isinstance(source.index, pd.RangeIndex), lineterminator="\n").encode()
+    else:
+        raw = Path(source).read_bytes()
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _workbook_rows(path: Path, suffix: str) -> list[list]:
+    """The first sheet's cells, header rows included, every row as a list."""
+    name = str(path)
+    engine = "xlrd" if suffix == ".xls" else "openpyxl"
+    if engine == "xlrd":
+        try:
+            import xlrd  # noqa: F401  (optional: only old .xls workbooks need it)
+        except ImportError:
+            raise InputError(f"{name}: reading .xls needs the xlrd package (pip install xlrd); "
+                             "or open it in Excel/WPS and save it as .xlsx") from None
+    try:
+        frame = pd.read_excel(path, dtype=object, header=None, engine=engine)
+    except Exception as exc:  # the engines raise many types for damaged files
+        raise InputError(f"{name}: cannot read the workbook ({type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else 'damaged'}); save it again as .xlsx") from None
+    rows = [[None if is_missing(v) else v for v in row] for row in frame.itertuples(index=False)]
+    rows = [r for r in rows if any(v is not None and str(v).strip() for v in r)]
+    if not rows:
+        raise InputError(f"{name}: the first sheet is empty; put the data on the first sheet")
+    return rows
+
+
+def _text_rows(path: Path, delimiter: str) -> tuple[list[list[str]], str]:
+    """Non-blank CSV rows as lists of strings, and the encoding detected."""
+    name = str(path)
+    raw = path.read_bytes()
+    if not raw.strip(b"\xef\xbb\xbf \r\n\t,;\x00"):
+        raise InputError(f"{name}: the file is empty; export the responses again")
+    encoding = detect_encoding(raw, name)
+    text = raw.decode(encoding)
+    if "\x00" in text:
+        raise InputError(f"{name}: the file holds binary data (NUL bytes), not CSV text; "
+                         "export the responses as CSV or .xlsx")
+    if encoding == "utf-16" and delimiter == "," and "\t" in text.split("\n", 1)[0]:
+        delimiter = "\t"   # UTF-16 text exports (Qualtrics TSV) are tab-separated
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise InputError(f"{name}: not a readable CSV file ({exc}); export it again as CSV") from None
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    if not rows:
+        raise InputError(f"{name}: the file is empty; export the responses again")
+    return rows, encoding
+
+
+def match_columns(table: SurveyTable, names: list[str], what: str) -> dict[str, str]:
+    """Map each required name to a column: as the item mapping assigned it, exactly, or case-
+    and space-insensitively."""
+    columns = list(table.frame.columns)
+    folded: dict[str, list[str]] = {}
+    for c in columns:
+        folded.setdefault(str(c).strip().casefold(), []).append(c)
+    mapping, missing = {}, []
+    for name in names:
+        if table.item_columns.get(name) in columns:
+            mapping[name] = table.item_columns[name]
+        elif name in columns:
+            mapping[name] = name
+        elif len(folded.get(name.casefold(), [])) == 1:
+            mapping[name] = folded[name.casefold()][0]
+        else:
+            missing.append(name)
+    if missing:
+        shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+        raise InputError(f"{table.path}: no column for {shown} ({what}); rename the columns to these "
+                         "ids or fix the model")
+    return mapping
+
+
+def score_answer(value, labels: dict[str, int]) -> tuple[float, bool] | None:
+    """(score, was_label) for one cell, or None when the cell cannot be read."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return np.nan, False
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return float(value), False
+    text = str(value).strip()
+    if text == "" or text.casefold() in ("na", "nan", "(跳过)", "(空)"):
+        return np.nan, False
+    if text.casefold() in labels:
+        return float(labels[text.casefold()]), True
+    lettered = _OPTION_LETTER.match(text)   # Tencent numbers options: A.非常同意
+    if lettered and lettered.group(1).strip().casefold() in labels:
+        return float(labels[lettered.group(1).strip().casefold()]), True
+    try:
+        return float(text), False
+    except ValueError:
+        pass
+    match = _LEADING_SCORE.match(text)
+    if match:
+        return float(match.group(1)), True
+    return None
+
+
+def _refuse_missing_code(scores: np.ndarray, table: SurveyTable, column: str, values) -> None:
+    """Without a scale, a negative code among positive answers (-99, -9) is almost surely a
+    missing-value code: analysing it as a score would be silently wrong."""
+    observed = scores[~np.isnan(scores)]
+    negative = observed[observed < 0]
+    if len(negative) and len(negative) <= 0.25 * len(observed) and np.all(observed[observed >= 0] > 0):
+        code = negative[0]
+        row = int(np.flatnonzero(scores == code)[0])
+        shown = int(code) if code == int(code) else code
+        raise InputError(f"{table.path}: row {row + table.first_data_row}, column '{column}': {shown} looks "
+                         f"like a missing-value code; pass --na {shown} to treat it as missing, or "
+                         "--scale-points K to check the range")
+
+
+def code_items(table: SurveyTable, items: list[str], *, points: int | None = None,
+               labels: dict[str, int] | None = None, reverse: list[str] = (),
+               missing_codes: list[float] = ()) -> CodedItems:
+    """Scores for ``items`` (ids), reverse-keyed items recoded as ``points + 1 - x``.
+
+    ``points`` enables the range check; without it any number is accepted, so numeric
+    missing-value codes (-99, 999) must be named in ``missing_codes``. Items are read from the
+    columns :func:`semtrust.mapping.map_items` assigned, else from the columns named by their
+    ids. SPSS codes whose value labels are all response labels of the
+    scale are scored by their label (an option code is not necessarily the score).
+    """
+    labels = {k.strip().casefold(): v for k, v in (labels or {}).items()}
+    mapping = match_columns(table, list(items), "item columns")
+    unknown = [r for r in reverse if r not in items]
+    if unknown:
+        raise InputError(f"--reverse names {', '.join(unknown)}, which the model does not use")
+    if reverse and points is None:
+        raise InputError("reverse-keying needs the scale length: add --scale-points K (e.g. 7)")
+    scores = {}
+    decoded = 0
+    for item in items:
+        column = mapping[item]
+        values = _decode_value_labels(table.frame[column], table.value_labels.get(column), labels)
+        out = np.empty(len(values))
+        bad = []
+        for row, value in enumerate(values):
+            scored = score_answer(value, labels)
+            if scored is None:
+                bad.append((row, value, "text"))
+                continue
+            score, was_label = scored
+            if score in missing_codes:
+                score, was_label = np.nan, False
+            decoded += was_label
+            if points is not None and not np.isnan(score) and (score != int(score) or not 1 <= score <= points):
+                bad.append((row, value, "range"))
+            out[row] = score
+        given = sum(not is_missing(v) and str(v).strip() != "" for v in values)
+        if len(bad) >= 3 and len(bad) > 0.5 * given:
+            shown = ", ".join(repr(str(v)) for _, v, _ in bad[:3])
+            raise InputError(f"{table.path}: column '{column}' (mapped to item {item}) does not hold answers on "
+                             f"the {f'1-{points} ' if points else ''}scale ({shown}, ...); check the mapping "
+                             "(--mapping) or the export")
+        if bad:
+            row, value, kind = bad[0]
+            where = f"{table.path}: row {row + table.first_data_row}, column '{column}'"
+            more = f" ({len(bad) - 1} more cells in this column are like it)" if len(bad) > 1 else ""
+            if kind == "text":
+                hint = (f"use 1-{points} or a label of the scale" if points else "use numbers")
+                raise InputError(f"{where}: '{value}' is not a number or a response label; {hint}, "
+                                 f"or leave the cell empty for a missing answer{more}")
+            code = f" (a missing-value code? pass --na {value})" if str(value).strip().startswith("-") else ""
+            raise InputError(f"{where}: {value} is outside the 1-{points} response scale{code}; correct it "
+                             f"or leave it empty for a missing answer{more}")
+        if np.all(np.isnan(out)):
+            raise InputError(f"{table.path}: column '{column}' has no answers; check the export")
+        if points is None:
+            _refuse_missing_code(out, table, column, values)
+        scores[item] = out
+    frame = pd.DataFrame(scores)
+    for item in reverse:
+        frame[item] = points + 1 - frame[item]
+    return CodedItems(frame, list(reverse), decoded)
+
+
+def _decode_value_labels(values: pd.Series, value_labels: dict | None, labels: dict[str, int]) -> pd.Series:
+    """Codes replaced by their value label when every label is a response label of the scale
+    (so codes 0-6 labelled 非常不同意…非常同意 score 1-7); otherwise the codes as they are."""
+    if not value_labels:
+        return values
+    scored = {code: score_answer(label, labels) for code, label in value_labels.items()}
+    if not all(s is not None and s[1] and not np.isnan(s[0]) for s in scored.values()):
+        return values
+    return values.map(lambda v: value_labels.get(v, v) if not is_missing(v) else v)
+
+
+def read_summary_matrix(path: str | Path | pd.DataFrame, variables: list[str], n: int) -> tuple[pd.DataFrame, dict]:
+    """A published correlation or covariance matrix as a covariance matrix for ML.
+
+    The CSV has variable names in the header and the first column, a full or lower-triangular
+    matrix, and optionally a row named ``sd`` (turning correlations into covariances) and a row
+    ``mean`` (ignored). As lavaan's ``sample.cov``, the matrix is taken as unbiased (divisor
+    N - 1) and rescaled by (N - 1) / N.
+    """
+    name = "<DataFrame>" if isinstance(path, pd.DataFrame) else path
+    if n is None or n < 3:
+        raise InputError(f"{name}: summary-data input needs the sample size (e.g. --summary 300)")
+    table = read_survey(path)
+    frame = table.frame.set_index(table.frame.columns[0])
+    frame.index = [str(i).strip() for i in frame.index]
+    extra = {i.casefold(): i for i in frame.index if i.casefold() in ("sd", "mean")}
+    names = [i for i in frame.index if i.casefold() not in ("sd", "mean")]
+    if names != [str(c).strip() for c in frame.columns[: len(names)]]:
+        raise InputError(f"{name}: the row names must repeat the column names in the same order "
+                         "(a square matrix with a first column of variable names)")
+
+    def number(value, row, column):
+        text = str(value).strip()
+        if text in ("", "nan", "None"):
+            return np.nan
+        try:
+            return float(text)
+        except ValueError:
+            raise InputError(f"{name}: row '{row}', column '{column}': '{text}' is not a number") from None
+
+    matrix = np.array([[number(frame.iloc[i, j], names[i], names[j]) for j in range(len(names))]
+                       for i in range(len(names))])
+    upper = np.triu_indices(len(names), 1)
+    lower_only = np.all(np.isnan(matrix[upper]))
+    if lower_only:
+        matrix[upper] = matrix.T[upper]
+    if np.isnan(matrix).any():
+        i, j = map(int, np.argwhere(np.isnan(matrix))[0])
+        raise InputError(f"{name}: row '{names[i]}', column '{names[j]}' is empty; give the full or the "
+                         "lower-triangular matrix")
+    if not np.allclose(matrix, matrix.T, atol=1e-8):
+        raise InputError(f"{name}: the matrix is not symmetric; check the transcription")
+    kind = "correlation" if np.allclose(np.diag(matrix), 1.0) else "covariance"
+    if "sd" in extra:
+        sd = np.array([number(frame.loc[extra["sd"]].iloc[j], "sd", names[j]) for j in range(len(names))])
+        if kind == "covariance":
+            raise InputError(f"{name}: an 'sd' row goes with a correlation matrix, not a covariance matrix")
+        matrix = matrix * np.outer(sd, sd)
+        kind = "correlation + SDs"
+    cov = pd.DataFrame(matrix * (n - 1) / n, index=names, columns=names)
+    missing = [v for v in variables if v not in names]
+    if missing:
+        raise InputError(f"{name}: the matrix has no row for {', '.join(missing)} (used in the model)")
+    return cov, {"format": f"summary {kind} matrix", "encoding": table.encoding, "summary_n": n}

@@ -1,0 +1,32 @@
+"""Input stage: the survey table every reader produces, cells as the file holds them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass
+class SurveyTable:
+    """Cells as the file holds them (strings, or numbers for xlsx/sav), plus provenance."""
+
+    frame: pd.DataFrame
+    path: str
+    format: str
+    encoding: str | None = None
+    first_data_row: int = 2   # file row number of frame.iloc[0] (the header is row 1)
+    id_column: str | None = None         # respondent id, when the export has one
+    duration_column: str | None = None   # completion time in seconds (numeric), when the export has one
+    platform: str = "generic"            # wjx, tencent, qualtrics, surveymonkey, google, sav or generic
+    download: str | None = None          # how the answers are coded: "text", "option index", "codes"
+    questions: dict = field(default_factory=dict)        # column -> question wordings (for item mapping)
+    metadata: list = field(default_factory=list)         # platform metadata columns, never items
+    value_labels: dict = field(default_factory=dict)     # column -> {code: label} (SPSS value labels)
+    missing_reasons: dict = field(default_factory=dict)  # column -> {reason: cells set to missing}
+    log: list = field(default_factory=list)              # what the reader detected and recoded
+    item_columns: dict = field(default_factory=dict)     # item id -> column, once the items are mapped
+
+
+def is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT

@@ -1,0 +1,154 @@
+"""Model stage: lavaan's parameter table (``parTable``) built from parsed syntax.
+
+One row per parameter, free or fixed, with lavaan's ``sem()`` defaults added (first loading
+fixed, variances, exogenous covariances, ``fixed.x`` covariate moments); every estimator
+writes its estimates against these rows, and every later stage reads them.
+
+>>> from semtrust.model.syntax import parse_model
+>>> table = build_parameter_table(parse_model("F =~ a + b + c"))
+>>> [(r.lhs, r.op, r.rhs, r.free) for r in table.rows][:3]
+[('F', '=~', 'a', -1), ('F', '=~', 'b', 0), ('F', '=~', 'c', 1)]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+from semtrust.errors import InputError
+from semtrust.model.syntax import ModelSyntax
+
+PARAMETER_COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue",
+                     "ci_lower", "ci_upper", "std_all"]
+
+
+@dataclass
+class Row:
+    """One row of the parameter table (lavaan's ``parTable``)."""
+
+    lhs: str
+    op: str
+    rhs: str
+    label: str = ""
+    free: int = -1          # index into the free-parameter vector, -1 when fixed
+    value: float = 0.0      # fixed value, or the start value of a free parameter
+    user: bool = True       # written by the user (False: added by lavaan's defaults)
+    fixed_x: bool = False   # exogenous covariate moment fixed at its sample value
+    start: float | None = None
+
+
+@dataclass
+class ParameterTable:
+    rows: list[Row]
+    observed: list[str]
+    latent: list[str]
+    covariates: list[str]          # observed exogenous variables (fixed.x)
+    definitions: list             # syntax.Definition
+
+    @property
+    def n_free(self) -> int:
+        return max((r.free for r in self.rows), default=-1) + 1
+
+
+
+
+def parameter_key(lhs: str, op: str, rhs: str) -> tuple:
+    """Rows are the same parameter when this key is equal (``a ~~ b`` is ``b ~~ a``)."""
+    return (op, *sorted((lhs, rhs))) if op == "~~" else (op, lhs, rhs)
+
+
+
+def build_parameter_table(spec: ModelSyntax, fixed_x: bool = True) -> ParameterTable:
+    """lavaan's ``sem()`` defaults: first loading fixed to 1, residual and latent variances
+    free, exogenous latent covariances free, residual covariances among observed outcomes
+    free, exogenous observed covariates fixed at their sample moments."""
+    latent = spec.latent
+    lv = set(latent)
+    statements = spec.statements
+    indicators = {s.rhs for s in statements if s.op == "=~"}
+    regressed = {s.lhs for s in statements if s.op == "~"}
+    predictors = {s.rhs for s in statements if s.op == "~"}
+    observed = [v for v in spec.variables if v not in lv]
+    for s in statements:
+        if s.op == "=~" and s.rhs == s.lhs:
+            raise InputError(f"{spec.source}, line {s.line}: '{s.lhs}' cannot measure itself")
+        if s.op == "~" and s.lhs == s.rhs:
+            raise InputError(f"{spec.source}, line {s.line}: '{s.lhs}' cannot predict itself")
+    covariates = [v for v in observed if fixed_x and v in predictors
+                  and v not in regressed and v not in indicators]
+    exogenous_latent = [v for v in latent if v not in regressed and v not in indicators]
+    # lavaan's auto.cov.y: disturbances of pure outcomes (regressed, predicting nothing) covary
+    outcomes = [v for v in spec.variables if v in regressed and v not in predictors and v not in indicators]
+
+    rows: list[Row] = []
+    seen: dict[tuple, int] = {}
+    first_indicator: dict[str, str] = {}
+    for s in statements:
+        key = parameter_key(s.lhs, s.op, s.rhs)
+        if key in seen:
+            raise InputError(f"{spec.source}, line {s.line}: '{s.lhs} {s.op} {s.rhs}' is specified twice")
+        if s.op == "~~" and {s.lhs, s.rhs} <= set(covariates) and s.fixed is None:
+            continue  # lavaan: covariate moments stay fixed at their sample values
+        seen[key] = len(rows)
+        fixed = s.fixed
+        if s.op == "=~" and s.lhs not in first_indicator:
+            first_indicator[s.lhs] = s.rhs
+            if fixed is None and not s.free:
+                fixed = 1.0
+        rows.append(Row(s.lhs, s.op, s.rhs, label=s.label or "",
+                        free=-1 if fixed is not None else 0,
+                        value=fixed if fixed is not None else 0.0, start=s.start))
+
+    def add(lhs, rhs, *, value=0.0, free=True, fixed_x=False):
+        if parameter_key(lhs, "~~", rhs) not in seen:
+            seen[parameter_key(lhs, "~~", rhs)] = len(rows)
+            rows.append(Row(lhs, "~~", rhs, free=0 if free else -1, value=value,
+                            user=False, fixed_x=fixed_x))
+
+    single = {lat: [s.rhs for s in statements if s.op == "=~" and s.lhs == lat] for lat in latent}
+    single_ind = {inds[0] for inds in single.values() if len(inds) == 1 and inds[0] not in lv}
+    for v in observed:
+        if v not in covariates:
+            add(v, v, free=v not in single_ind)  # lavaan's auto.fix.single
+    for v in latent:
+        add(v, v)
+    for a, b in combinations(exogenous_latent, 2):
+        add(a, b)
+    for a, b in combinations(outcomes, 2):
+        add(a, b)
+    for i, a in enumerate(covariates):
+        for b in covariates[i:]:
+            add(a, b, free=False, fixed_x=True)
+
+    labels: dict[str, int] = {}
+    n_free = 0
+    for r in rows:
+        if r.free < 0:
+            continue
+        if r.label and r.label in labels:
+            r.free = labels[r.label]
+            continue
+        r.free = n_free
+        if r.label:
+            labels[r.label] = n_free
+        n_free += 1
+    known = {r.label for r in rows if r.label}
+    for d in spec.definitions:
+        if d.name in known:
+            raise InputError(f"{spec.source}, line {d.line}: '{d.name}' is already a parameter label")
+        known.add(d.name)
+    return ParameterTable(rows, observed, latent, covariates, list(spec.definitions))
+
+
+def mean_rows(table: ParameterTable) -> list[Row]:
+    """lavaan's mean structure, numbered after the table's free parameters: a free intercept per
+    observed variable (a covariate's mean fixed at its sample value under fixed.x) and latent
+    means fixed at 0."""
+    free = [v for v in table.observed if v not in table.covariates]
+    rows = [Row(v, "~1", "", free=table.n_free + free.index(v), user=False) if v in free
+            else Row(v, "~1", "", user=False, fixed_x=True) for v in table.observed]
+    return rows + [Row(v, "~1", "", value=0.0, user=False) for v in table.latent]
+
+
+def independence_model(observed: list[str]) -> str:
+    """lavaan's baseline model in syntax: every observed variable's variance, nothing else."""
+    return "\n".join(f"{v} ~~ {v}" for v in observed)

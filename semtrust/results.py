@@ -1,0 +1,294 @@
+"""The result of a study: every stage's output, the results.json contract, and the reports.
+
+:class:`Study` is what ``st.fit`` returns and what ``semtrust fit`` writes. ``to_dict()`` is
+results.json and the only thing the report templates read, so the console, the JSON, the
+reports and the DataFrame accessors (``study.parameters``, ``study.reliability``, ...) always
+show the same numbers under the same names.
+"""
+from __future__ import annotations
+
+import json
+import math
+import platform as _platform
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+import semtrust
+from semtrust.assessment.reliability import NORMALITY, THRESHOLDS
+from semtrust.assessment.validity import HTMT_THRESHOLDS, MeasurementQuality
+from semtrust.estimation.base import FittedModel
+from semtrust.model.instrument import Instrument
+from semtrust.screening.careless import ScreeningResult
+from semtrust.structural.paths import path_table
+
+if TYPE_CHECKING:   # imported lazily where they run
+    from semtrust.assessment.efa import EFAResult
+    from semtrust.assessment.method_bias import MethodBiasResult
+
+# the packages whose code computes a run's numbers and reports (results.json "software")
+SOFTWARE = ("numpy", "scipy", "pandas", "pingouin", "factor_analyzer", "jinja2")
+
+
+@dataclass
+class Study:
+    """A fitted study: the analysed data, the fitted models and every assessment.
+
+    The tables are DataFrames whose columns are exactly results.json's (``study.parameters``,
+    ``study.fit_measures``, ``study.reliability``, ``study.htmt``, ``study.indirect_effects``,
+    ...); ``summary()`` prints a lavaan-like text summary and ``to_json()``, ``to_html()``,
+    ``to_latex()`` write the outputs.
+    """
+
+    seed: int
+    input: dict
+    instrument: Instrument | None
+    model_syntax: str
+    items: list[str]
+    data: pd.DataFrame                       # analysed item scores (complete cases)
+    sample: dict                             # column -> [{category, n, percent}]
+    measurement: FittedModel | None
+    structural: FittedModel
+    quality: MeasurementQuality              # reliability, discriminant validity, normality
+    loadings: pd.DataFrame
+    hypothesis_tests: pd.DataFrame | None
+    effects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    resampling: dict | None = None           # how the effect CIs were obtained
+    comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
+    invariance: dict | None = None
+    group_paths: pd.DataFrame | None = None
+    efa: "EFAResult | None" = None                   # exploratory factor analysis (raw data only)
+    cmb: "MethodBiasResult | None" = None            # common-method bias tests (raw data only)
+    warnings: list[str] = field(default_factory=list)
+    config: dict | None = None               # the resolved run configuration (study file + flags)
+    estimator: str = "ML"
+    missing: str = "listwise"
+    screening: ScreeningResult | None = None   # None with --no-screen or summary data
+    cleaned: pd.DataFrame | None = None        # the input rows that passed screening, cells as read
+    missing_data: dict | None = None
+
+    @property
+    def n(self) -> int:
+        return self.structural.n
+
+    def __repr__(self) -> str:
+        fit = self.structural.fit_measures
+        return (f"<Study: {len(self.items)} indicators, n = {self.n}, {self.estimator}"
+                f"{' + FIML' if self.missing == 'fiml' else ''}; chi2({fit['df']}) = {fit['chisq']:.3f}, "
+                f"CFI = {fit['cfi']:.3f}, RMSEA = {fit['rmsea']:.3f}>")
+
+    # -- the tables, as DataFrames with results.json's names ----------------
+    @cached_property
+    def results(self) -> dict:
+        """results.json as a dictionary (computed once)."""
+        return self.to_dict()
+
+    @property
+    def parameters(self) -> pd.DataFrame:
+        """The structural model's ``parameterEstimates(standardized = TRUE)``."""
+        return self.structural.parameters.copy()
+
+    @property
+    def measurement_parameters(self) -> pd.DataFrame | None:
+        return None if self.measurement is None else self.measurement.parameters.copy()
+
+    @property
+    def fit_measures(self) -> pd.DataFrame:
+        """lavaan's ``fitMeasures()`` of the CFA and the structural model, one column each."""
+        fits = self.results["fit"]
+        return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in fits.items() if v is not None})
+
+    @property
+    def reliability(self) -> pd.DataFrame:
+        """One row per construct: α, ω, CR, AVE, their CIs, MSV, ASV and the verdicts."""
+        return pd.DataFrame.from_dict(self.results.get("reliability") or {}, orient="index")
+
+    @property
+    def item_statistics(self) -> pd.DataFrame:
+        return pd.DataFrame(self.results.get("item_statistics") or [])
+
+    @property
+    def htmt(self) -> pd.DataFrame:
+        """HTMT matrix (constructs × constructs; the diagonal is empty)."""
+        return _matrix(self.results.get("htmt"))
+
+    @property
+    def fornell_larcker(self) -> pd.DataFrame:
+        return _matrix(self.results.get("fornell_larcker"))
+
+    @property
+    def latent_correlations(self) -> pd.DataFrame:
+        return pd.DataFrame(self.results.get("latent_correlations") or [])
+
+    @property
+    def hypotheses(self) -> pd.DataFrame | None:
+        rows = self.results.get("hypotheses")
+        return None if rows is None else pd.DataFrame(rows)
+
+    @property
+    def indirect_effects(self) -> pd.DataFrame:
+        return pd.DataFrame(self.results["indirect_effects"])
+
+    @property
+    def total_effects(self) -> pd.DataFrame:
+        return pd.DataFrame(self.results["total_effects"])
+
+    @property
+    def model_comparison(self) -> pd.DataFrame:
+        return pd.DataFrame(self.results["model_comparison"])
+
+    @property
+    def r2(self) -> pd.Series:
+        return pd.Series(self.results["r2"], name="r2", dtype=float)
+
+    # -- outputs --------------------------------------------------------------
+    def summary(self) -> str:
+        """A lavaan-like text summary: the fit, then the parameter estimates by operator."""
+        from semtrust.report.text import summary_text
+        return summary_text(self.results)
+
+    def to_json(self, path: str | Path | None = None) -> str:
+        """results.json as text; written to ``path`` when one is given."""
+        text = json.dumps(self.results, indent=2, ensure_ascii=False) + "\n"
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    def to_html(self, path: str | Path | None = None) -> str:
+        """The self-contained HTML report; written to ``path`` when one is given."""
+        from semtrust.report.render import render_report
+        return _written(render_report(self.results, "html"), path)
+
+    def to_latex(self, path: str | Path | None = None) -> str:
+        """The XeLaTeX report; written to ``path`` when one is given."""
+        from semtrust.report.render import render_report
+        return _written(render_report(self.results, "tex"), path)
+
+    def save(self, out_dir: str | Path) -> dict[str, Path]:
+        """Write results.json, report.html and report.tex into ``out_dir``, with the screening
+        files (cleaned_data.csv, exclusions.csv) and the column mapping when the run has them."""
+        from semtrust.io.mapping import write_mapping
+        from semtrust.report.render import write_reports, write_screening_files
+
+        out_dir = Path(out_dir)
+        paths = write_reports(self.results, out_dir)
+        if self.screening is not None:
+            paths.update(write_screening_files(self.screening, self.cleaned, out_dir))
+        if self.results["input"].get("mapping"):
+            paths["mapping"] = write_mapping(self.results["input"]["mapping"], out_dir / "column_mapping.csv")
+        return paths
+
+    def constructs(self) -> dict:
+        if self.instrument is not None:
+            return {c.id: {"name": c.name, "role": c.role} for c in self.instrument.constructs}
+        return {lv: {"name": {"zh": lv, "en": lv}, "role": None} for lv in self.structural.partable.latent}
+
+    def _modification_indices(self, top: int = 10) -> list[dict]:
+        """The largest score tests of the CFA (or of the model when it has no factors); they are
+        checked against lavaan for ML with complete data only."""
+        from semtrust.estimation.modindices import modification_indices
+
+        if (self.estimator, self.missing) != ("ML", "listwise"):
+            return []
+        table = modification_indices(self.measurement or self.structural)
+        return _records(table.sort_values("mi", ascending=False, kind="stable").head(top))
+
+    def _effects(self, *kinds: str) -> list[dict]:
+        if self.effects.empty:
+            return []
+        return _records(self.effects[self.effects.kind.isin(kinds)])
+
+    def to_dict(self) -> dict:
+        """The results.json contract (documented in README.md)."""
+        return _clean({
+            "semtrust_version": semtrust.__version__,
+            "software": software_versions(),
+            "seed": self.seed,
+            "estimator": self.estimator,
+            "missing": self.missing,
+            "input": self.input,
+            "instrument": None if self.instrument is None else {
+                "id": self.instrument.id, "version": self.instrument.version,
+                "title": self.instrument.title, "reference": self.instrument.reference,
+                "items": {i.id: {"text": i.text, "reverse": i.reverse, "source": i.source}
+                          for i in self.instrument.items}},
+            "model": {"syntax": self.model_syntax},
+            "constructs": self.constructs(),
+            "n": self.n,
+            "sample": self.sample,
+            "fit": {"measurement": None if self.measurement is None else self.measurement.fit_measures.to_dict(),
+                    "structural": self.structural.fit_measures.to_dict()},
+            "parameters": _records(self.structural.parameters),
+            "measurement_parameters": [] if self.measurement is None else _records(self.measurement.parameters),
+            **self.quality.to_dict(),
+            "item_loadings": _records(self.loadings),
+            "thresholds": {**THRESHOLDS, "htmt": HTMT_THRESHOLDS, "normality": NORMALITY},
+            "paths": _records(path_table(self.structural)),
+            "hypotheses": None if self.hypothesis_tests is None else _records(self.hypothesis_tests),
+            "bootstrap": self.resampling,
+            "indirect_effects": self._effects("indirect", "total_indirect", "contrast", "defined"),
+            "total_effects": self._effects("direct", "total"),
+            "model_comparison": _records(self.comparison),
+            "modification_indices": self._modification_indices(),
+            "invariance": self.invariance,
+            "group_paths": None if self.group_paths is None else _records(self.group_paths),
+            "efa": None if self.efa is None else self.efa.to_dict(),
+            "cmb": None if self.cmb is None else self.cmb.to_dict(),
+            "r2": {v: r2 for v, r2 in self.structural.r_squared().items()
+                   if v in {r.lhs for r in self.structural.partable.rows if r.op == "~"}},
+            "screening": None if self.screening is None else self.screening.to_dict(),
+            "missing_data": self.missing_data,
+            "warnings": self.warnings,
+            "config": self.config,
+        })
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: _scalar(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def _scalar(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return None if math.isnan(value) or math.isinf(value) else float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def _clean(obj):
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    return _scalar(obj)
+
+
+def software_versions() -> dict:
+    versions = {"python": _platform.python_version(), "semtrust": semtrust.__version__}
+    for name in SOFTWARE:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def _matrix(nested: dict | None) -> pd.DataFrame:
+    """``{a: {b: value}}`` as a square DataFrame in the constructs' order."""
+    if not nested:
+        return pd.DataFrame()
+    names = list(nested)
+    return pd.DataFrame([[nested[a].get(b) for b in names] for a in names], index=names, columns=names, dtype=float)
+
+
+def _written(text: str, path: str | Path | None) -> str:
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    return text

@@ -1,0 +1,315 @@
+"""Multi-group models with shared parameters, the invariance ladder and group path tests.
+
+One parameter vector serves all groups: a parameter is shared when it carries the same
+label, when its type is listed in ``group_equal`` (lavaan's ``group.equal``), or when the
+path is listed in ``equal_paths``. The discrepancy is sum_g (n_g / N) F_g with a mean
+structure (observed intercepts free, latent means fixed at 0; with equal intercepts the
+latent means of all groups after the first are freed), so chi-square, df, CFI, RMSEA and
+SRMR follow lavaan's ``sem(..., group = , group.equal = )``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from semtrust.errors import EstimationError, InputError
+from semtrust.estimation.compiled import CompiledModel, fisher_scoring, start_values
+from semtrust.estimation.fit_measures import (
+    FitMeasures,
+    baseline_model,
+    fit_measures,
+    srmr,
+    unrestricted_loglik,
+)
+from semtrust.estimation.ml import add_inference, estimate_rows
+from semtrust.model.partable import (
+    PARAMETER_COLUMNS,
+    Row,
+    build_parameter_table,
+    mean_rows,
+)
+from semtrust.model.syntax import ModelSyntax
+
+EQUALITY_TYPES = ("loadings", "intercepts", "means", "residuals", "residual.covariances",
+                  "lv.variances", "lv.covariances", "regressions")
+# (name, group.equal) of the invariance ladder
+LADDER = (("configural", ()), ("metric", ("loadings",)), ("scalar", ("loadings", "intercepts")),
+          ("strict", ("loadings", "intercepts", "residuals")))
+
+
+def _row_type(row: Row, latent: set[str]) -> str:
+    if row.op == "=~":
+        return "loadings"
+    if row.op == "~":
+        return "regressions"
+    if row.op == "~1":
+        return "means" if row.lhs in latent else "intercepts"
+    both_latent = row.lhs in latent
+    if row.lhs == row.rhs:
+        return "lv.variances" if both_latent else "residuals"
+    return "lv.covariances" if both_latent else "residual.covariances"
+
+
+def group_tables(spec: ModelSyntax, n_groups: int, group_equal=(), equal_paths=(),
+                 group_partial=()) -> tuple[list[list[Row]], list, int]:
+    """Per-group rows with global free indices; returns (rows per group, base table, n_free)."""
+    unknown = set(group_equal) - set(EQUALITY_TYPES)
+    if unknown:
+        raise InputError(f"unknown equality type(s) {', '.join(sorted(unknown))}; use {', '.join(EQUALITY_TYPES)}")
+    if spec.definitions:
+        raise InputError(f"{spec.source}: defined parameters (:=) are not supported in multi-group runs yet")
+    base = build_parameter_table(spec)
+    latent = set(base.latent)
+    shared: dict[tuple, int] = {}
+    n_free = 0
+    groups = []
+    for g in range(n_groups):
+        rows = [replace(r) for r in base.rows] + mean_rows(base)
+        if "intercepts" in group_equal and "means" not in group_equal and g > 0:
+            for r in rows:
+                if r.op == "~1" and r.lhs in latent:
+                    r.free = 0   # latent means identified by the equal intercepts
+        for r in rows:
+            if r.free < 0:
+                continue
+            kind = _row_type(r, latent)
+            if r.label:
+                key = ("label", r.label)
+            elif ((kind in group_equal and (r.lhs, r.op, r.rhs) not in group_partial)
+                  or (r.lhs, r.op, r.rhs) in equal_paths):
+                key = (r.op, r.lhs, r.rhs)
+            else:
+                key = (g, r.op, r.lhs, r.rhs)
+            if key not in shared:
+                shared[key] = n_free
+                n_free += 1
+            r.free = shared[key]
+        groups.append(rows)
+    return groups, base, n_free
+
+
+@dataclass
+class GroupData:
+    label: str
+    n: int
+    cov: np.ndarray
+    mean: np.ndarray
+
+
+class MultiGroupResults:
+    """Fitted multi-group model: per-group parameter table (with a ``group`` column) and fit."""
+
+    def __init__(self, spec, labels, compiled, data, theta, vcov, group_equal, equal_paths):
+        self.spec, self.labels, self.compiled, self.data = spec, labels, compiled, data
+        self.theta, self.vcov = theta, vcov
+        self.group_equal, self.equal_paths = tuple(group_equal), tuple(equal_paths)
+        self.n = sum(d.n for d in data)
+        frames = []
+        for label, cm, d in zip(labels, compiled, data):
+            frame = add_inference(estimate_rows(cm.table.rows, cm, theta, vcov))
+            frame.insert(3, "group", label)
+            frames.append(frame)
+        self.parameters = pd.concat(frames, ignore_index=True)[PARAMETER_COLUMNS[:3] + ["group"] + PARAMETER_COLUMNS[3:]]
+        self.fit_measures = self._fit_measures()
+
+    def _fit_measures(self) -> FitMeasures:
+        chisq = base_chisq = unrestricted = 0.0
+        df = base_df = 0
+        srmr_weighted = 0.0
+        for cm, d in zip(self.compiled, self.data):
+            p = cm.p
+            covariates = [cm.observed.index(v) for v in cm.table.covariates]
+            q = len(covariates)
+            chisq += d.n * cm.objective(self.theta, d.cov, np.linalg.slogdet(d.cov)[1], d.mean)
+            df += p * (p + 1) // 2 + p - q * (q + 1) // 2 - q
+            b_chisq, b_df = baseline_model(d.cov, d.n, covariates)
+            base_chisq += b_chisq
+            base_df += b_df
+            unrestricted += unrestricted_loglik(d.cov, d.n, covariates)
+            sigma, _, _ = cm.implied(self.theta)
+            srmr_weighted += d.n * srmr(d.cov, sigma, d.mean, cm.implied_mean(self.theta))
+        n_free = len(self.theta)
+        return fit_measures(chisq=chisq, df=df - n_free, npar=n_free, n=self.n, baseline_chisq=base_chisq,
+                            baseline_df=base_df, unrestricted_logl=unrestricted, srmr=srmr_weighted / self.n,
+                            groups=len(self.data))
+
+
+def split_groups(data: pd.DataFrame, group: str, observed: list[str], where: str = "data") -> tuple[list, list]:
+    """(labels, GroupData) in order of first appearance, as lavaan orders groups."""
+    if group not in data.columns:
+        raise InputError(f"{where}: no column '{group}' to form groups; name an existing column with --group")
+    labels = list(dict.fromkeys(data[group].dropna().astype(str)))
+    if len(labels) < 2:
+        raise InputError(f"{where}: column '{group}' has {len(labels)} group(s); a comparison needs at least 2")
+    out = []
+    for label in labels:
+        rows = data.loc[data[group].astype(str) == label, observed].to_numpy(dtype=float)
+        if len(rows) <= len(observed):
+            raise InputError(f"{where}: group '{label}' of '{group}' has {len(rows)} complete cases for "
+                             f"{len(observed)} variables; merge it with another group or drop it")
+        centered = rows - rows.mean(axis=0)
+        out.append(GroupData(label, len(rows), centered.T @ centered / len(rows), rows.mean(axis=0)))
+    return labels, out
+
+
+def fit_multigroup(spec: ModelSyntax, data: pd.DataFrame, group: str, group_equal=(),
+                   equal_paths=(), group_partial=(), warm: "MultiGroupResults | None" = None) -> MultiGroupResults:
+    """lavaan's ``sem(model, data, group = group, group.equal = group_equal,
+    group.partial = group_partial)``; ``warm`` starts from a related fit's estimates."""
+    observed = build_parameter_table(spec).observed
+    labels, group_data = split_groups(data, group, observed, spec.source)
+    groups_rows, base, n_free = group_tables(spec, len(labels), group_equal, equal_paths, group_partial)
+    compiled = []
+    for rows, d in zip(groups_rows, group_data):
+        for r in rows:
+            if r.fixed_x:  # covariate moments are fixed at each group's own sample values
+                i = observed.index(r.lhs)
+                r.value = float(d.mean[i]) if r.op == "~1" else float(d.cov[i, observed.index(r.rhs)])
+        cm = CompiledModel(replace(base, rows=rows), observed)
+        cm.n_free = n_free
+        compiled.append(cm)
+    weights = np.array([d.n for d in group_data], dtype=float) / sum(d.n for d in group_data)
+    logdets = [np.linalg.slogdet(d.cov)[1] for d in group_data]
+
+    def objective(theta):
+        return sum(w * cm.objective(theta, d.cov, ld, d.mean)
+                   for w, cm, d, ld in zip(weights, compiled, group_data, logdets))
+
+    def gradient(theta):
+        return sum(w * cm.gradient(theta, d.cov, d.mean) for w, cm, d in zip(weights, compiled, group_data))
+
+    def information(theta):
+        return sum(w * cm.information(theta) for w, cm in zip(weights, compiled))
+
+    start = np.zeros(n_free)
+    filled = np.zeros(n_free, bool)
+    previous = None if warm is None else warm.parameters.set_index(["lhs", "op", "rhs", "group"]).est
+    for label, cm, d in zip(labels, compiled, group_data):
+        cov = pd.DataFrame(d.cov, index=observed, columns=observed)
+        own = start_values(cm.table, cm, cov)
+        for r in cm.table.rows:
+            if r.free < 0 or filled[r.free]:
+                continue
+            if previous is not None:
+                value = previous[(r.lhs, r.op, r.rhs, label)]
+            elif r.op == "~1" and r.lhs in observed:
+                value = d.mean[observed.index(r.lhs)]
+            else:
+                value = own[r.free]
+            start[r.free], filled[r.free] = value, True
+    theta, _ = fisher_scoring(objective, gradient, information, start)
+    info = information(theta)
+    eigen = np.linalg.eigvalsh(info)
+    if eigen.min() < 1e-10 * max(eigen.max(), 1.0):
+        raise EstimationError(f"{spec.source}: the multi-group model is not identified")
+    vcov = np.linalg.inv(info) / sum(d.n for d in group_data)
+    return MultiGroupResults(spec, labels, compiled, group_data, theta, vcov, group_equal, equal_paths)
+
+
+def compare(constrained: FitMeasures, free: FitMeasures) -> dict:
+    """Chi-square difference test and changes in CFI, RMSEA and SRMR (constrained - free)."""
+    delta_chisq = constrained.chisq - free.chisq
+    delta_df = constrained.df - free.df
+    return {"delta_chisq": delta_chisq, "delta_df": delta_df,
+            "pvalue": float(stats.chi2.sf(delta_chisq, delta_df)) if delta_df > 0 else math.nan,
+            "delta_cfi": constrained.cfi - free.cfi, "delta_rmsea": constrained.rmsea - free.rmsea,
+            "delta_srmr": constrained.srmr - free.srmr}
+
+
+# Cheung & Rensvold (2002) for CFI; Chen (2007) for RMSEA and SRMR (.030 for loadings,
+# .010 for intercepts and residuals); reporting-standards.md §2.7
+DELTA_CFI = -0.010
+DELTA_RMSEA = 0.015
+DELTA_SRMR = {"metric": 0.030, "scalar": 0.010, "strict": 0.010}
+
+
+def _configural_decision(fit: FitMeasures) -> str:
+    """Acceptable absolute fit of the configural model (CFI >= .90, RMSEA <= .08, SRMR <= .08)."""
+    misses = [f"{name} {value:.3f}".replace("0.", ".") for name, value, ok in (
+        ("CFI", fit.cfi, fit.cfi >= 0.90), ("RMSEA", fit.rmsea, fit.rmsea <= 0.08),
+        ("SRMR", fit.srmr, fit.srmr <= 0.08)) if not ok]
+    return "acceptable fit" if not misses else "fit below the usual cut-offs (" + ", ".join(misses) + ")"
+
+
+def _step_holds(step: str, change: dict) -> tuple[bool, bool]:
+    """(Cheung & Rensvold's ΔCFI rule, Chen's ΔRMSEA and ΔSRMR rule)."""
+    return (change["delta_cfi"] >= DELTA_CFI,
+            change["delta_rmsea"] <= DELTA_RMSEA and change["delta_srmr"] <= DELTA_SRMR[step])
+
+
+def _candidates(step_types: tuple, previous_types: tuple, fit: MultiGroupResults, released) -> list:
+    """Parameters the step newly equates, as (lhs, op, rhs), minus marker loadings."""
+    new = set(step_types) - set(previous_types)
+    rows = fit.compiled[0].table.rows
+    latent = set(fit.compiled[0].table.latent)
+    return [(r.lhs, r.op, r.rhs) for r in rows
+            if r.free >= 0 and _row_type(r, latent) in new and (r.lhs, r.op, r.rhs) not in released]
+
+
+def invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, max_release: int = 3) -> dict:
+    """configural -> metric -> scalar -> strict, each compared with the step before; when a
+    step fails, equality constraints are released one at a time (the one whose release lowers
+    chi-square most) until the step holds: partial invariance (Byrne, Shavelson & Muthen 1989)."""
+    steps, fits = [], {}
+    previous_name, previous_types, released = None, (), ()
+    for name, types in LADDER:
+        fit = fit_multigroup(spec, data, group, types, group_partial=released,
+                             warm=fits.get(previous_name))
+        row = {"model": name, "group_equal": list(types), "released": [], **_fit_row(fit.fit_measures)}
+        if previous_name is None:
+            row["decision"] = _configural_decision(fit.fit_measures)
+        else:
+            change = compare(fit.fit_measures, fits[previous_name].fit_measures)
+            cfi_ok, chen_ok = _step_holds(name, change)
+            row.update(change, cheung_rensvold=cfi_ok, chen=chen_ok)
+            newly = []
+            while not (cfi_ok and chen_ok) and len(newly) < max_release:
+                options = _candidates(types, previous_types, fit, released + tuple(newly))
+                if not options:
+                    break
+                trials = [(fit_multigroup(spec, data, group, types, group_partial=released + tuple(newly) + (o,),
+                                          warm=fit), o) for o in options]
+                fit, best = min(trials, key=lambda t: t[0].fit_measures.chisq)
+                newly.append(best)
+                change = compare(fit.fit_measures, fits[previous_name].fit_measures)
+                cfi_ok, chen_ok = _step_holds(name, change)
+            if newly:
+                row = {"model": f"partial {name}", "group_equal": list(types),
+                       "released": [" ".join(k).strip() for k in newly], **_fit_row(fit.fit_measures), **change,
+                       "cheung_rensvold": cfi_ok, "chen": chen_ok}
+                released = released + tuple(newly)
+            row["decision"] = ("supported" if cfi_ok and chen_ok else
+                               "supported by ΔCFI only" if cfi_ok else "not supported")
+        steps.append(row)
+        fits[name] = fit
+        previous_name, previous_types = name, types
+    return {"group": group, "groups": fits["configural"].labels,
+            "n": {d.label: d.n for d in fits["configural"].data}, "steps": steps, "fits": fits}
+
+
+def _fit_row(fit: FitMeasures) -> dict:
+    return {k: getattr(fit, k) for k in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower",
+                                         "rmsea_ci_upper", "srmr", "aic", "bic")}
+
+
+def group_path_tests(spec: ModelSyntax, data: pd.DataFrame, group: str, base: MultiGroupResults) -> pd.DataFrame:
+    """Each regression constrained equal across groups in turn, tested against ``base``
+    (normally the metric model): Δχ²(G-1), with the standardized β of every group."""
+    records = []
+    params = base.parameters[base.parameters.op == "~"]
+    for (lhs, rhs), rows in params.groupby(["lhs", "rhs"], sort=False):
+        constrained = fit_multigroup(spec, data, group, base.group_equal, equal_paths=((lhs, "~", rhs),),
+                                     warm=base)
+        change = compare(constrained.fit_measures, base.fit_measures)
+        record = {"path": f"{rhs} -> {lhs}", "lhs": lhs, "rhs": rhs,
+                  **{f"beta_{g}": b for g, b in zip(rows.group, rows.std_all)},
+                  **{f"b_{g}": b for g, b in zip(rows.group, rows.est)},
+                  "chisq": constrained.fit_measures.chisq, "df": constrained.fit_measures.df,
+                  "delta_chisq": change["delta_chisq"], "delta_df": change["delta_df"], "pvalue": change["pvalue"]}
+        record["result"] = "differs across groups" if change["pvalue"] < 0.05 else "no significant difference"
+        records.append(record)
+    return pd.DataFrame(records)

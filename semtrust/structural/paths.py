@@ -1,0 +1,187 @@
+"""Structural stage: the hypothesised paths, R² and the hypothesis verdicts.
+
+>>> import pandas as pd
+>>> paths = pd.DataFrame({"lhs": ["PR"], "rhs": ["HT"], "est": [-0.4], "se": [0.1],
+...     "z": [-4.0], "pvalue": [6e-5], "ci_lower": [-0.6], "ci_upper": [-0.2], "std_all": [-0.35]})
+>>> verdict(paths.iloc[0], "-")
+'supported'
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from semtrust.estimation.base import FittedModel
+from semtrust.model.instrument import Instrument
+
+ALPHA = 0.05
+
+
+def path_table(results: FittedModel) -> pd.DataFrame:
+    params = results.parameters
+    return params[params.op == "~"].drop(columns=["op", "label"]).reset_index(drop=True)
+
+
+def verdict(path: pd.Series, expected_sign: str) -> str:
+    """Supported when significant at .05 in the expected direction."""
+    if path.pvalue >= ALPHA:
+        return "not supported"
+    right_way = (path.est > 0) == (expected_sign == "+")
+    return "supported" if right_way else "not supported (opposite sign)"
+
+
+def hypothesis_table(results: FittedModel, instrument: Instrument) -> pd.DataFrame:
+    paths = path_table(results).set_index(["lhs", "rhs"])
+    records = []
+    for h in instrument.hypotheses:
+        p = paths.loc[(h.target, h.source)]
+        records.append(dict(id=h.id, path=f"{h.source} -> {h.target}", source=h.source, target=h.target,
+                            expected_sign=h.sign, est=p.est, se=p.se, z=p.z, pvalue=p.pvalue,
+                            ci_lower=p.ci_lower, ci_upper=p.ci_upper, std_all=p.std_all,
+                            result=verdict(p, h.sign)))
+    return pd.DataFrame(records)
+
+
+# Zhao, Lynch & Chen (2010), Table in reporting-standards.md §2.6
+def zhao_classification(indirect_significant: bool, direct_significant: bool, same_sign: bool) -> str:
+    if indirect_significant:
+        if not direct_significant:
+            return "indirect-only mediation"
+        return "complementary mediation" if same_sign else "competitive mediation"
+    return "direct-only non-mediation" if direct_significant else "no-effect non-mediation"
+
+
+def _excludes_zero(lower: float, upper: float) -> bool:
+    return bool(lower > 0 or upper < 0)
+
+
+def effects_table(results: FittedModel, draws=None, ci_method: str = "percentile",
+                  level: float = 0.95) -> pd.DataFrame:
+    """Every specific indirect, total indirect, direct and total effect, every contrast, and
+    the user's defined parameters (``:=``).
+
+    ``draws`` (bootstrap or Monte Carlo :class:`~semtrust.bootstrap.Draws`) give the SEs and
+    CIs of both the unstandardized and the standardized effects; without draws the SEs are
+    delta-method ones and the CIs Wald intervals (unstandardized only).
+    """
+    import numpy as np
+    from scipy import stats
+
+    from semtrust.estimation.bootstrap import interval
+    from semtrust.structural.effects import DefinedSet, EffectSet
+
+    sets = [s for s in (EffectSet(results), DefinedSet(results)) if s.effects]
+    if not sets:
+        return pd.DataFrame()
+    effects = [e for s in sets for e in s.effects]
+
+    def values(thetas):
+        return np.hstack([s.values(thetas) for s in sets])
+
+    def standardized(thetas, sds):
+        return np.hstack([s.standardized_values(thetas, sds) for s in sets])
+
+    theta = results.theta
+    est = values(theta)[0]
+    std = standardized(theta, results.total_sd(theta))[0]
+    jacobian = np.zeros((len(est), len(theta)))
+    for k in range(len(theta)):
+        h = 1e-6 * max(1.0, abs(theta[k]))
+        up, down = theta.copy(), theta.copy()
+        up[k] += h
+        down[k] -= h
+        jacobian[:, k] = (values(up)[0] - values(down)[0]) / (2 * h)
+    delta_se = np.sqrt(np.clip(np.einsum("ek,kl,el->e", jacobian, results.vcov, jacobian), 0, None))
+    pvalue = np.where(delta_se > 0, 2 * stats.norm.sf(np.abs(est / np.where(delta_se > 0, delta_se, 1))), np.nan)
+    z = stats.norm.ppf(0.5 + level / 2)
+    if draws is not None:
+        draw_values = values(draws.theta)
+        draw_std = standardized(draws.theta, draws.sd)
+        jack = jack_std = None
+        if ci_method == "bca":
+            jack = values(draws.jackknife_theta)
+            jack_std = standardized(draws.jackknife_theta, draws.jackknife_sd)
+        method = "monte carlo" if draws.method == "monte carlo" else ci_method
+        if draws.method == "monte carlo":
+            ci_method = "percentile"
+    records = []
+    for i, effect in enumerate(effects):
+        row = dict(path=effect.label, kind=effect.kind, source=effect.source, target=effect.target,
+                   est=est[i], std=std[i])
+        if effect.fixed_zero:
+            row.update(se=0.0, pvalue=float("nan"), ci_lower=0.0, ci_upper=0.0, std_ci_lower=0.0,
+                       std_ci_upper=0.0, ci_method="fixed at 0")
+        elif draws is not None:
+            lower, upper = interval(draw_values[:, i], est[i], ci_method, level, None if jack is None else jack[:, i])
+            slower, supper = interval(draw_std[:, i], std[i], ci_method, level,
+                                      None if jack_std is None else jack_std[:, i])
+            row.update(se=float(np.std(draw_values[:, i], ddof=1)), pvalue=pvalue[i], ci_lower=lower,
+                       ci_upper=upper, std_ci_lower=slower, std_ci_upper=supper, ci_method=method)
+        else:
+            row.update(se=delta_se[i], pvalue=pvalue[i], ci_lower=est[i] - z * delta_se[i],
+                       ci_upper=est[i] + z * delta_se[i], std_ci_lower=float("nan"),
+                       std_ci_upper=float("nan"), ci_method="delta (Wald)")
+        records.append(row)
+    table = pd.DataFrame(records)
+    table["classification"] = ""
+    direct = table[table.kind == "direct"].set_index(["source", "target"])
+    for idx, row in table[table.kind == "indirect"].iterrows():
+        d = direct.loc[(row.source, row.target)]
+        direct_sig = d.ci_method != "fixed at 0" and _excludes_zero(d.ci_lower, d.ci_upper)
+        table.loc[idx, "classification"] = zhao_classification(
+            _excludes_zero(row.ci_lower, row.ci_upper), direct_sig, (row.est > 0) == (d.est > 0))
+    return table
+
+
+def _comparison_row(name: str, fit: FittedModel) -> dict:
+    f = fit.fit_measures
+    row = {"model": name, "chisq": f.chisq, "df": f.df, "cfi": f.cfi, "tli": f.tli, "rmsea": f.rmsea,
+           "srmr": f.srmr, "aic": f.aic, "bic": f.bic}
+    if "chisq_scaling_factor" in f:  # MLR: robust indices, scaled difference test
+        row.update(chisq=f.chisq_scaled, chisq_ml=f.chisq, scaling_factor=f.chisq_scaling_factor,
+                   cfi=f.cfi_robust, tli=f.tli_robust, rmsea=f.rmsea_robust)
+    return row
+
+
+def _nested(row: dict, reference: dict) -> dict:
+    from scipy import stats
+
+    restricted, free = (row, reference) if row["df"] > reference["df"] else (reference, row)
+    delta_df = restricted["df"] - free["df"]
+    if "scaling_factor" in row and delta_df > 0:
+        # Satorra & Bentler (2001), lavaan's lavTestLRT() default for scaled statistics
+        scaling = (restricted["df"] * restricted["scaling_factor"] - free["df"] * free["scaling_factor"]) / delta_df
+        delta_chisq = (restricted["chisq_ml"] - free["chisq_ml"]) / scaling
+    else:
+        delta_chisq = restricted["chisq"] - free["chisq"]
+    return {**row, "compared_with": reference["model"], "delta_chisq": delta_chisq, "delta_df": delta_df,
+            "pvalue": float(stats.chi2.sf(delta_chisq, delta_df)) if delta_df > 0 else float("nan")}
+
+
+def model_comparison(spec, structural: FittedModel, measurement: FittedModel | None,
+                     instrument: Instrument | None, fit) -> pd.DataFrame:
+    """Competing models (Anderson & Gerbing 1988): the hypothesised model against partial
+    mediation (a direct path for every X -> Y that is only mediated), and, when the instrument
+    has several trust dimensions, the first-order CFA against a second-order trust factor.
+    ``fit`` fits lavaan syntax on the same data. Nested pairs get a chi-square difference test;
+    AIC and BIC compare any pair."""
+    from semtrust.model.syntax import ModelSyntax, Statement
+    from semtrust.structural.effects import enumerate_effects
+
+    rows = []
+    hypothesised = _comparison_row("hypothesised model", structural)
+    rows.append(hypothesised)
+    direct = [(e.source, e.target) for e in enumerate_effects(structural, contrasts=False)
+              if e.kind == "direct" and not e.paths]
+    if direct:
+        partial = ModelSyntax(spec.statements + [Statement(y, "~", x) for x, y in direct],
+                              spec.definitions, spec.source + " + direct paths")
+        row = _comparison_row(f"partial mediation (+{len(direct)} direct path{'s' if len(direct) > 1 else ''})", fit(partial))
+        rows.append(_nested(row, hypothesised))
+    trust = [c.id for c in instrument.constructs if c.role == "trust"] if instrument is not None else []
+    if measurement is not None and len(trust) >= 3:
+        first = _comparison_row("first-order CFA", measurement)
+        second_spec = ModelSyntax(measurement.model.spec.statements + [Statement("TRUST", "=~", t) for t in trust],
+                                  [], spec.source + " second-order trust")
+        second = _comparison_row("second-order trust CFA (TRUST =~ " + " + ".join(trust) + ")", fit(second_spec))
+        rows += [first, _nested(second, first)]
+    return pd.DataFrame(rows)
