@@ -297,7 +297,7 @@ def _simulate(args) -> int:
 
 
 def _power(args) -> int:
-    from semtrust.bootstrap import console_progress
+    from semtrust.estimation.bootstrap import console_progress
     from semtrust.power import power
 
     try:

@@ -7,7 +7,7 @@ the test of not-close fit (e0 = .05 against e_a = .01) for small ones. These giv
 values for model fit and a check on the Monte Carlo rejection rates of :mod:`semtrust.power`.
 
 >>> round(rmsea_power(200, 40), 3)
-0.69
+0.688
 >>> rmsea_sample_size(10)
 782
 """

@@ -15,12 +15,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from semtrust.errors import InputError
-from semtrust.instrument import Instrument, load_instrument
+from semtrust.model.instrument import Instrument, load_instrument
 from semtrust.power.execute import batch_jobs, choose_batch, run_batches
 from semtrust.power.population import Population, canonical_syntax
 from semtrust.power.replicate import build_design
 from semtrust.power.results import PowerResult, summarise
-from semtrust.syntax import parse_model
+from semtrust.model.syntax import parse_model
 
 DEFAULT_SEED = 20261123
 RESPONSES = ("continuous", "likert")

@@ -6,7 +6,7 @@ or observed, has unit variance and each residual variance is whatever makes it s
 on ``~~`` between two variables is their correlation when both are exogenous and the
 correlation of their residuals otherwise; anything not given is zero. A population comes from
 one of three places: written by hand (:meth:`Population.from_syntax`), drawn from an
-instrument's hypotheses exactly as :mod:`semtrust.simulate` draws them
+instrument's hypotheses exactly as :mod:`semtrust.model.simulate` draws them
 (:meth:`Population.from_instrument`), or the standardized estimates of a pilot study's
 ``results.json`` (:meth:`Population.from_results`).
 
@@ -34,10 +34,10 @@ import numpy as np
 from scipy import stats
 
 from semtrust.errors import InputError
-from semtrust.instrument import Instrument
-from semtrust.simulate import population as simulated_population
-from semtrust.simulate import response_cuts
-from semtrust.syntax import parse_model
+from semtrust.model.instrument import Instrument
+from semtrust.model.simulate import population as simulated_population
+from semtrust.model.simulate import response_cuts
+from semtrust.model.syntax import parse_model
 
 GAUSS_NODES = 64   # Gauss-Legendre nodes for the Plackett integral (exact to ~1e-14 for |r| <= .95)
 
@@ -89,7 +89,7 @@ class Population:
 
     @classmethod
     def from_instrument(cls, instrument: Instrument, seed: int) -> "Population":
-        """The population :func:`semtrust.simulate.population` draws for ``instrument`` with
+        """The population :func:`semtrust.model.simulate.population` draws for ``instrument`` with
         ``seed``: paths of .25 to .45 with the hypothesised signs, loadings of .70 to .90,
         exogenous correlations of .2 to .4, R² at most .75; and Likert items on the instrument's
         scale, each item's thresholds shifted by a seeded amount in [-.3, .3]."""
@@ -140,7 +140,7 @@ class Population:
 
     def with_likert(self, points: int, shifts: dict[str, float] | None = None) -> "Population":
         """The same population answered on a ``points``-category scale: the continuous response
-        cut at :func:`semtrust.simulate.response_cuts` plus the variable's shift."""
+        cut at :func:`semtrust.model.simulate.response_cuts` plus the variable's shift."""
         if not 2 <= points <= 11:
             raise InputError(f"{points} response categories: use 2 to 11")
         cuts = response_cuts(points)

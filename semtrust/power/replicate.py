@@ -28,8 +28,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from semtrust.effects import EffectSet, enumerate_effects
-from semtrust.engine import SEM, CompiledModel, EstimationError
+from semtrust.structural.effects import EffectSet, enumerate_effects
+from semtrust.errors import EstimationError
+from semtrust.estimation.compiled import CompiledModel
+from semtrust.estimation.ml import SEM
 from semtrust.errors import InputError
 from semtrust.power.population import Population
 
