@@ -8,7 +8,9 @@ correlation of their residuals otherwise; anything not given is zero. A populati
 one of three places: written by hand (:meth:`Population.from_syntax`), drawn from an
 instrument's hypotheses exactly as :mod:`semtrust.model.simulate` draws them
 (:meth:`Population.from_instrument`), or the standardized estimates of a pilot study's
-``results.json`` (:meth:`Population.from_results`).
+``results.json`` (:meth:`Population.from_results`). (lavaan sets latent residual variances in
+one pass, so in its populations a latent variable two regressions downstream has a variance
+above 1; here the residual variances are iterated until every variance is exactly 1.)
 
 Responses are continuous, or Likert items: the continuous response cut at fixed thresholds
 (:meth:`Population.with_likert`). The covariance matrix of Likert items is computed exactly,

@@ -68,9 +68,13 @@ class Design:
     def path_truth(self) -> np.ndarray:
         return self.truth[self.path_params]
 
+    def effect_values(self, theta: np.ndarray) -> np.ndarray:
+        """The tested effects at ``theta`` (none when the model has no indirect paths)."""
+        return self.effects.values(theta)[0] if self.effect_labels else np.zeros(0)
+
     @property
     def effect_truth(self) -> np.ndarray:
-        return self.effects.values(self.truth)[0]
+        return self.effect_values(self.truth)
 
 
 def build_design(population: Population, analysis_syntax: str, *, seed: int, alpha: float = 0.05,
@@ -188,7 +192,7 @@ def replicate(design: Design, n: int, r: int) -> dict | None:
     if not np.all(np.isfinite(se)) or np.any(se <= 0):
         return None
     chisq = n * compiled.objective(theta, cov, np.linalg.slogdet(cov)[1])
-    effect_values = design.effects.values(theta)[0]
+    effect_values = design.effect_values(theta)
     if not design.effect_labels:
         lower = upper = effect_values
     elif design.ci == "bootstrap":

@@ -2,6 +2,11 @@
 # 1. power_population.json: the population covariance lavaan's simulateData(standardized = TRUE)
 #    implies for a latent mediation model (empirical = TRUE makes the sample moments, N
 #    denominator, equal the population moments), for semtrust's standardized population.
+#    lavaan sets the latent residual variances in one pass from the variances they would have
+#    with all residual variances zero, so a latent variable two or more regressions downstream
+#    of an exogenous one ends up with a variance above 1 (observed variables are exactly 1);
+#    semtrust gives every variable unit variance. The model here has one level of latent
+#    regressions, where the two agree.
 # 2. power_rmsea.json: power of the RMSEA tests of MacCallum, Browne & Sugawara (1996), computed
 #    with R's noncentral chi-square as in their appendix, and their Table 4 (minimum N for
 #    power .80, alpha .05; close fit e0 = .05 vs ea = .08, not-close fit e0 = .05 vs ea = .01)
@@ -16,7 +21,7 @@ model <- paste(
   "F3 =~ 0.8*z1 + 0.7*z2 + 0.6*z3",
   "F1 ~~ 0.3*F0",
   "F2 ~ 0.4*F1 + 0.2*F0",
-  "F3 ~ 0.3*F2 + 0.2*F1", sep = "\n")
+  "F3 ~ 0.3*F1 + 0.2*F0", sep = "\n")
 n <- 1000
 d <- simulateData(model, sample.nobs = n, standardized = TRUE, empirical = TRUE, seed = 1)
 sigma <- cov(d) * (n - 1) / n
