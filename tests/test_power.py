@@ -3,12 +3,7 @@ values, and the same numbers whatever executes the replications (in process, a L
 or a real Dask scheduler that loses a worker mid-run)."""
 import json
 import math
-import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 
 import numpy as np
 import pandas as pd
@@ -20,9 +15,10 @@ from semtrust.errors import InputError
 from semtrust.estimation.ml import SEM
 from semtrust.power import power
 from semtrust.power.analytic import rmsea_power, rmsea_sample_size
+from semtrust.power.execute import localhost_cluster
 from semtrust.power.population import Population
 
-from conftest import CONFORMANCE, ROOT
+from conftest import CONFORMANCE
 
 # Fritz & MacKinnon (2007): X ~ N(0, 1), M = aX + e, Y = bM + e with unit error variances;
 # a = b = .39 ("medium") needs N = 78 for power .80 with the percentile bootstrap (their Table 3).
@@ -154,7 +150,7 @@ def test_mediation_power_at_fritz_mackinnon_n_monte_carlo_ci():
 
 @pytest.mark.slow
 def test_mediation_percentile_bootstrap_reproduces_fritz_mackinnon():
-    result = power(population=FM_POPULATION, n=[FM_N], reps=200, seed=5, ci="bootstrap", bootstrap=500, workers=2)
+    result = power(population=FM_POPULATION, n=[FM_N], reps=150, seed=5, ci="bootstrap", bootstrap=500, workers=2)
     indirect = result.summary.set_index("effect").loc["x -> m -> y"]
     assert indirect.power == pytest.approx(0.80, abs=_tolerance(indirect.power_se))
 
@@ -177,55 +173,18 @@ def test_local_cluster_gives_the_synchronous_numbers():
     assert json.dumps(cluster.to_dict()) == json.dumps(inline.to_dict())
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_dask_scheduler_survives_a_killed_worker():
     """A real `dask scheduler` and two `dask worker` processes on 127.0.0.1; one worker is
     killed as soon as the first batch is back; the lost batches rerun on the other worker."""
-    from distributed import Client
-
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
-    processes = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                                   "--port", str(port), "--no-dashboard"], **quiet)]
-    try:
-        for _ in range(2):
-            processes.append(subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address,
-                                               "--nthreads", "1", "--no-nanny", "--host", "127.0.0.1",
-                                               "--no-dashboard"], **quiet))
-        deadline = time.time() + 30
-        while True:
-            try:
-                with Client(address, timeout=5) as client:
-                    client.wait_for_workers(2, timeout=30)
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.5)
-        victim = processes[1]
+    with localhost_cluster(workers=2) as (address, workers):
+        victim = workers[0]
 
         def kill_after_first_batch(done, total):
             if victim.poll() is None:
                 victim.send_signal(signal.SIGKILL)
 
         remote = power(**SMALL, scheduler=address, batch=2, progress=kill_after_first_batch)
-        assert victim.poll() is not None
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        assert victim.poll() is not None and workers[1].poll() is None
     inline = power(**SMALL, scheduler="synchronous", batch=5)
     assert json.dumps(remote.to_dict()) == json.dumps(inline.to_dict())
 

@@ -2,7 +2,8 @@
 
 By default an embedded :class:`distributed.LocalCluster` with one single-threaded worker
 process per core (no setup); ``scheduler="tcp://HOST:8786"`` sends the same tasks to an
-existing Dask cluster (``dask scheduler`` plus workers, dask-jobqueue on an HPC, Kubernetes);
+existing Dask cluster (``dask scheduler`` plus workers, dask-jobqueue on an HPC, Kubernetes), and a
+:class:`distributed.Client` is used as it is;
 ``scheduler="synchronous"`` runs them in this process (tests, debugging). The design is sent
 to every worker once (``scatter``); each task is a batch of replications large enough that
 scheduling costs little; a task whose worker dies is rerun elsewhere and a task that raises is
@@ -21,8 +22,12 @@ from __future__ import annotations
 import logging
 import math
 import os
+import socket
+import subprocess
+import sys
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 from semtrust.errors import InputError
 from semtrust.power.replicate import Design, run_batch
@@ -48,9 +53,13 @@ def choose_batch(design: Design, ns: list[int], reps: int) -> int:
 
 @contextmanager
 def dask_client(scheduler: str | None, workers: int | None):
-    """A distributed Client: on an embedded LocalCluster, or connected to ``scheduler``."""
+    """A distributed Client: on an embedded LocalCluster, connected to the address ``scheduler``,
+    or ``scheduler`` itself when it is a Client already (e.g. on a dask-jobqueue cluster)."""
     from distributed import Client, LocalCluster
 
+    if isinstance(scheduler, Client):
+        yield scheduler
+        return
     if scheduler is None:
         count = workers or os.cpu_count() or 1
         with LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=":0",
@@ -68,7 +77,7 @@ def dask_client(scheduler: str | None, workers: int | None):
         yield client
 
 
-def run_batches(design: Design, jobs: list[tuple[int, int, int]], *, scheduler: str | None = None,
+def run_batches(design: Design, jobs: list[tuple[int, int, int]], *, scheduler=None,
                 workers: int | None = None, progress=lambda done, total: None) -> list[dict]:
     """Run every job; results in the order of ``jobs`` whatever order they finish in."""
     total = sum(count for _, _, count in jobs)
@@ -92,3 +101,47 @@ def run_batches(design: Design, jobs: list[tuple[int, int, int]], *, scheduler: 
             done += jobs[k][2]
             progress(done, total)
     return results
+
+
+@contextmanager
+def localhost_cluster(workers: int = 2, timeout: float = 60.0):
+    """A real Dask cluster on 127.0.0.1 as separate processes (``dask scheduler`` and
+    ``workers`` single-threaded ``dask worker`` processes, no nanny), as on an HPC or in
+    Kubernetes; yields (scheduler address, worker processes) and stops them all on exit. For
+    tests and benchmarks of the ``scheduler=`` path; workers import this checkout of semtrust."""
+    from distributed import Client
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=root)
+    processes = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                   "--port", str(port), "--no-dashboard"], **quiet)]
+    try:
+        processes += [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+                                        "--no-nanny", "--host", "127.0.0.1", "--no-dashboard"], **quiet)
+                      for _ in range(workers)]
+        deadline = time.time() + timeout
+        while True:
+            try:
+                with Client(address, timeout=5) as client:
+                    client.wait_for_workers(workers, timeout=timeout)
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.5)
+        yield address, processes[1:]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
