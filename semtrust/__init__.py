@@ -6,7 +6,7 @@ study and returns a :class:`~semtrust.results.Study`; ``st.sem``, ``st.cfa``, ``
 pipeline's stages: ``io`` → ``screening`` → ``model`` → ``estimation`` → ``assessment`` →
 ``structural`` → ``report``. The API is imported on first use, so the command line starts fast.
 """
-__version__ = "0.1.0"
+from semtrust.version import __version__
 
 API = ("fit", "sem", "cfa", "reliability", "htmt", "read_survey", "screen")
 __all__ = [*API, "Study", "RunConfig", "__version__"]

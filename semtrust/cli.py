@@ -11,9 +11,9 @@ import os
 import sys
 from pathlib import Path
 
-from semtrust import __version__
+from semtrust.version import __version__
 from semtrust.errors import InputError, SemtrustError
-from semtrust.config import FORMATS
+from semtrust.io.formats import FORMATS
 
 INTRO = {
     "zh": "请根据您最近一次在短视频或直播间购物的经历，判断您对以下说法的同意程度。答案无对错之分，所有回答仅用于学术研究并严格保密。",

@@ -19,9 +19,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 
 from semtrust.errors import InputError
+from semtrust.io.formats import FORMATS
 
 DEFAULT_SEED = 20261123
-FORMATS = ("auto", "wjx", "tencent", "qualtrics", "surveymonkey", "google", "sav", "generic")
 CI_METHODS = ("percentile", "bc", "bca", "mc")
 ESTIMATORS = ("ML", "MLR")
 MISSING = ("listwise", "fiml")

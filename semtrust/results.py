@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-import semtrust
 from semtrust.assessment.reliability import NORMALITY, THRESHOLDS
 from semtrust.assessment.validity import HTMT_THRESHOLDS, MeasurementQuality
 from semtrust.estimation.base import FittedModel
 from semtrust.model.instrument import Instrument
 from semtrust.screening.careless import ScreeningResult
 from semtrust.structural.paths import path_table
+from semtrust.version import __version__
 
 if TYPE_CHECKING:   # imported lazily where they run
     from semtrust.assessment.efa import EFAResult
@@ -147,10 +147,11 @@ class Study:
         return pd.Series(self.results["r2"], name="r2", dtype=float)
 
     # -- outputs --------------------------------------------------------------
-    def summary(self) -> str:
-        """A lavaan-like text summary: the fit, then the parameter estimates by operator."""
+    def summary(self) -> "SummaryText":
+        """A lavaan-like text summary: the fit, then the parameter estimates by operator (a
+        string that a notebook shows as text)."""
         from semtrust.report.text import summary_text
-        return summary_text(self.results)
+        return SummaryText(summary_text(self.results))
 
     def to_json(self, path: str | Path | None = None) -> str:
         """results.json as text; written to ``path`` when one is given."""
@@ -206,7 +207,7 @@ class Study:
     def to_dict(self) -> dict:
         """The results.json contract (documented in README.md)."""
         return _clean({
-            "semtrust_version": semtrust.__version__,
+            "semtrust_version": __version__,
             "software": software_versions(),
             "seed": self.seed,
             "estimator": self.estimator,
@@ -271,13 +272,20 @@ def _clean(obj):
 
 
 def software_versions() -> dict:
-    versions = {"python": _platform.python_version(), "semtrust": semtrust.__version__}
+    versions = {"python": _platform.python_version(), "semtrust": __version__}
     for name in SOFTWARE:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
     return versions
+
+
+class SummaryText(str):
+    """Text that displays as itself, as statsmodels' summaries do in a notebook."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def _matrix(nested: dict | None) -> pd.DataFrame:

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from semtrust.errors import InputError
-from semtrust.config import FORMATS
+from semtrust.io.formats import FORMATS
 from semtrust.io.table import SurveyTable, is_missing
 
 PLATFORMS = FORMATS[1:]

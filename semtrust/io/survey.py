@@ -105,25 +105,35 @@ def input_hash(source: str | Path | pd.DataFrame) -> str:
 
 
 def _workbook_rows(path: Path, suffix: str) -> list[list]:
-    """The first sheet's cells, header rows included, every row as a list."""
+    """The first sheet's cells, header rows included, every row as a list (cached values of
+    formulas, as Excel last computed them)."""
     name = str(path)
-    engine = "xlrd" if suffix == ".xls" else "openpyxl"
-    if engine == "xlrd":
-        try:
-            import xlrd  # noqa: F401  (optional: only old .xls workbooks need it)
-        except ImportError:
-            raise InputError(f"{name}: reading .xls needs the xlrd package (pip install xlrd); "
-                             "or open it in Excel/WPS and save it as .xlsx") from None
     try:
-        frame = pd.read_excel(path, dtype=object, header=None, engine=engine)
+        if suffix == ".xls":
+            try:
+                import xlrd  # noqa: F401  (optional: only old .xls workbooks need it)
+            except ImportError:
+                raise InputError(f"{name}: reading .xls needs the xlrd package (pip install xlrd); "
+                                 "or open it in Excel/WPS and save it as .xlsx") from None
+            frame = pd.read_excel(path, dtype=object, header=None, engine="xlrd")
+            cells = frame.itertuples(index=False)
+        else:
+            from openpyxl import load_workbook
+
+            workbook = load_workbook(path, read_only=True, data_only=True)
+            cells = list(workbook.worksheets[0].iter_rows(values_only=True))
+            workbook.close()
+    except InputError:
+        raise
     except Exception as exc:  # the engines raise many types for damaged files
         raise InputError(f"{name}: cannot read the workbook ({type(exc).__name__}: "
                          f"{str(exc).splitlines()[0] if str(exc) else 'damaged'}); save it again as .xlsx") from None
-    rows = [[None if is_missing(v) else v for v in row] for row in frame.itertuples(index=False)]
+    rows = [[None if is_missing(v) else v for v in row] for row in cells]
     rows = [r for r in rows if any(v is not None and str(v).strip() for v in r)]
     if not rows:
         raise InputError(f"{name}: the first sheet is empty; put the data on the first sheet")
-    return rows
+    width = max(len(r) for r in rows)
+    return [r + [None] * (width - len(r)) for r in rows]
 
 
 def _text_rows(path: Path, delimiter: str) -> tuple[list[list[str]], str]:

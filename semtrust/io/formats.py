@@ -1,0 +1,4 @@
+"""Input stage: the survey platforms whose exports semtrust reads (``--format``); no imports, so
+the command line can offer them at start-up."""
+
+FORMATS = ("auto", "wjx", "tencent", "qualtrics", "surveymonkey", "google", "sav", "generic")
