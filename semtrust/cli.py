@@ -121,7 +121,8 @@ def _parser() -> argparse.ArgumentParser:
     pw.add_argument("--target", type=float, default=0.80, help="wanted power (default .80)")
     pw.add_argument("--seed", type=int, default=20261123)
     pw.add_argument("--scheduler", metavar="tcp://HOST:8786",
-                    help="run on this Dask cluster (default: an embedded local cluster on all cores)")
+                    help="run on this Dask cluster (default: an embedded local cluster on all cores; "
+                         "'synchronous': in this process)")
     pw.add_argument("--workers", type=int, help="local worker processes (default: all cores); results do not depend on it")
     pw.add_argument("--out", default="semtrust_power", help="output directory for power.json and power_curves.svg")
     return parser

@@ -144,7 +144,7 @@ def test_mediation_power_at_fritz_mackinnon_n_monte_carlo_ci():
     joint = np.prod([stats.nct.sf(t_crit, FM_N - 3, 0.39 * math.sqrt(FM_N)) for _ in "ab"])
     assert 0.80 - 2 * indirect.power_se <= indirect.power <= joint + 2 * indirect.power_se
     assert indirect.coverage == pytest.approx(0.95, abs=0.03)
-    assert table.loc["y ~ x"].power == pytest.approx(0.025, abs=0.02)   # c' = 0: a type I error rate, one-sided
+    assert table.loc["y ~ x"].power == pytest.approx(0.05, abs=0.02)   # c' = 0: the type I error rate
     assert result.required_n.set_index("effect").n["y ~ x"] is pd.NA
 
 
@@ -187,6 +187,13 @@ def test_dask_scheduler_survives_a_killed_worker():
         assert victim.poll() is not None and workers[1].poll() is None
     inline = power(**SMALL, scheduler="synchronous", batch=5)
     assert json.dumps(remote.to_dict()) == json.dumps(inline.to_dict())
+
+
+def test_package_exposes_power():
+    import semtrust as st
+
+    result = st.power(model="y ~ 0.3*x", n=[40], reps=4, seed=1, scheduler="synchronous")
+    assert result.to_dict() == power(model="y ~ 0.3*x", n=[40], reps=4, seed=1, scheduler="synchronous").to_dict()
 
 
 def test_unreachable_scheduler_is_an_input_error():

@@ -23,10 +23,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-import semtrust
 from semtrust.power.replicate import Design
+from semtrust.version import __version__
 
 CLOSE_FIT_RMSEA = 0.05
+ZERO = 1e-8   # population values this small are zero (fitted to the population moments, not set)
 FIT_TESTS = ("exact fit (χ² test)", "close fit (RMSEA ≤ .05)")
 KIND_COLOURS = {"path": "#1f6fb4", "indirect": "#d9731a", "total indirect": "#7a4fa0", "fit": "#777777"}
 
@@ -62,7 +63,7 @@ class PowerResult:
         for effect, group in self.summary.groupby("effect", sort=False):
             kind, true = group.kind.iloc[0], group.true.iloc[0]
             needed = None
-            if kind != "fit" and true != 0:
+            if kind != "fit" and abs(true) > ZERO:
                 reached = group.power.to_numpy() >= target
                 for k in range(len(reached)):
                     if reached[k:].all():
@@ -77,7 +78,7 @@ class PowerResult:
         required = self.required_n
         required = required[required.kind != "fit"]
         targets = [e for e, group in self.summary[self.summary.kind != "fit"].groupby("effect")
-                   if group.true.iloc[0] != 0]
+                   if abs(group.true.iloc[0]) > ZERO]
         needed = required[required.effect.isin(targets)].n
         if needed.isna().any() or needed.empty:
             return None
@@ -110,7 +111,7 @@ class PowerResult:
 
     def to_dict(self) -> dict:
         return _clean({
-            "semtrust_version": semtrust.__version__,
+            "semtrust_version": __version__,
             "settings": self.settings,
             "population": self.population,
             "analysis_model": self.analysis_syntax,
@@ -163,11 +164,14 @@ def summarise(design: Design, parts: list[dict], ns: list[int], reps: int, *, ta
     hypotheses = hypotheses or {}
     est, se = data["estimates"], data["se"]
     path_truth = design.path_truth
-    detected_paths = (np.abs(est) > z * se) & (np.sign(est) == np.sign(path_truth))
+    # a non-zero effect is detected in its own direction; for a zero one any rejection counts
+    # (its "power" is the type I error rate)
+    path_sign = np.where(np.abs(path_truth) > ZERO, np.sign(path_truth), 0)
+    detected_paths = (np.abs(est) > z * se) & ((path_sign == 0) | (np.sign(est) == path_sign))
     covered_paths = np.abs(est - path_truth) <= z * se
     eff, lower, upper = data["effects"], data["lower"], data["upper"]
     effect_truth = design.effect_truth
-    detected_effects = ((lower > 0) & (effect_truth > 0)) | ((upper < 0) & (effect_truth < 0))
+    detected_effects = ((lower > 0) & (effect_truth > -ZERO)) | ((upper < 0) & (effect_truth < ZERO))
     covered_effects = (lower <= effect_truth) & (effect_truth <= upper)
     kinds = ["path"] * len(design.path_labels) + [
         "total indirect" if e.kind == "total_indirect" else "indirect" for e in design.effects.effects]
@@ -243,7 +247,7 @@ def power_curves_svg(result: PowerResult, width: int = 760, height: int = 440) -
         return (f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="{stroke_width}" '
                 f'stroke-opacity="0.8"><title>{escape(title)}</title></polyline>')
 
-    targets = table[table.true != 0]
+    targets = table[table.true.abs() > ZERO]
     for effect, group in table.groupby("effect", sort=False):
         out.append(polyline(zip(group.n, group.power), KIND_COLOURS[group.kind.iloc[0]], 1.2, effect))
     if not targets.empty:
