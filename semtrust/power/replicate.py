@@ -36,7 +36,7 @@ from semtrust.errors import InputError
 from semtrust.power.population import Population
 
 CI_METHODS = ("mc", "bootstrap")
-POPULATION_N = 100_000     # the population fit's n only scales its (unused) standard errors
+POPULATION_N = 1000   # the population fit's n only scales its (unused) standard errors and fit measures
 
 
 @dataclass
