@@ -248,7 +248,9 @@ def power_curves_svg(result: PowerResult, width: int = 760, height: int = 440) -
                 f'stroke-opacity="0.8"><title>{escape(title)}</title></polyline>')
 
     targets = table[table.true.abs() > ZERO]
-    for effect, group in table.groupby("effect", sort=False):
+    drawing_order = {"total indirect": 0, "indirect": 1, "path": 2}   # the (fewer) paths on top
+    groups = sorted(table.groupby("effect", sort=False), key=lambda item: drawing_order[item[1].kind.iloc[0]])
+    for effect, group in groups:
         out.append(polyline(zip(group.n, group.power), KIND_COLOURS[group.kind.iloc[0]], 1.2, effect))
     if not targets.empty:
         weakest = targets.groupby("n").power.min()
