@@ -167,12 +167,14 @@ def test_batching_does_not_change_the_numbers():
     assert one.summary.power.between(0, 1).all()
 
 
+@pytest.mark.cluster
 def test_local_cluster_gives_the_synchronous_numbers():
     inline = power(**SMALL, scheduler="synchronous", batch=5)
     cluster = power(**SMALL, workers=2, batch=5)
     assert json.dumps(cluster.to_dict()) == json.dumps(inline.to_dict())
 
 
+@pytest.mark.cluster
 def test_dask_scheduler_survives_a_killed_worker():
     """A real `dask scheduler` and two `dask worker` processes on 127.0.0.1; one worker is
     killed as soon as the first batch is back; the lost batches rerun on the other worker."""
