@@ -10,6 +10,16 @@ intervals containing it. The required n of an effect is the smallest sample size
 from which on its power stays at or above the target. The model-fit rows are the rejection
 rates of the chi-square test of exact fit and of MacCallum, Browne & Sugawara's (1996) test of
 close fit (H0: RMSEA <= .05).
+
+>>> from semtrust.power.population import Population
+>>> from semtrust.power.replicate import build_design, run_batch
+>>> design = build_design(Population.from_syntax("y ~ 0.5*x"), "y ~ x", seed=2)
+>>> result = summarise(design, [run_batch(design, 40, 0, 30)], [40], 30, target=0.8)
+>>> row = result.summary.iloc[0]
+>>> row.effect, round(float(row.power), 3), round(float(row.coverage), 3)
+('y ~ x', 0.933, 0.933)
+>>> int(result.required_n.n[0]), power_curves_svg(result).startswith("<svg")
+(40, True)
 """
 from __future__ import annotations
 
