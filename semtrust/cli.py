@@ -1,14 +1,18 @@
 """The ``semtrust`` command. Thin: it parses arguments and calls the Python API.
 
 The statistics stack is imported inside the subcommands, so ``semtrust --help`` stays fast.
-Every :class:`~semtrust.errors.SemtrustError` becomes one line on stderr and its exit code.
+Every :class:`~semtrust.errors.SemtrustError` becomes one line on stderr and its exit code;
+SIGINT (Ctrl-C) and SIGTERM end a run with one line and exit 130/143, after stopping the bootstrap
+workers. ``fit`` checks and locks the output folder before fitting (:mod:`semtrust.io.output_folder`).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from semtrust.version import __version__
@@ -64,9 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--estimator", choices=("ML", "MLR"),
                      help="ML (default) or MLR: robust (Huber-White) SEs, Yuan-Bentler scaled chi-square "
                           "and robust CFI/TLI/RMSEA, as lavaan's estimator = \"MLR\"")
-    fit.add_argument("--missing", choices=("listwise", "fiml"),
-                     help="listwise deletion (default) or fiml: full-information ML on every answer, "
-                          "as lavaan's missing = \"ml\"")
+    fit.add_argument("--missing", choices=("auto", "listwise", "fiml"),
+                     help="auto (default): full-information ML when any analysed answer is missing, else "
+                          "listwise; listwise: drop incomplete responses; fiml: every answer, as lavaan's "
+                          "missing = \"ml\"")
     fit.add_argument("--efa-extraction", choices=("minres", "ml"),
                      help="EFA extraction: minimum residuals (default, as SPSS/JASP/psych) or maximum likelihood")
     fit.add_argument("--efa-rotation", choices=("oblimin", "promax", "varimax", "none"),
@@ -133,6 +138,7 @@ def _fit(args) -> int:
 
     from semtrust import pipeline
     from semtrust.estimation.bootstrap import console_progress
+    from semtrust.io.output_folder import OutputFolder
     from semtrust.io.study import is_study_file, resolve_config
 
     study_path = args.data if is_study_file(args.data) else None
@@ -142,14 +148,16 @@ def _fit(args) -> int:
     if settings := _screening_settings(args):
         config = replace(config, screening={**(config.screening or {}), **settings})
     out = Path(config.out)
-    _refuse_overwriting_inputs(out, config)
+    _refuse_input_in_default_folder(out, config)
     say = (lambda m: None) if args.quiet else (lambda m: print(f"· {m}", file=sys.stderr))
     if study_path:
         say(f"study file {study_path}")
-    study = pipeline.run(config, progress=say,
-                         progress_bar=(lambda d, t: None) if args.quiet else console_progress("bootstrap"))
-    say("writing results.json, report.html and report.tex")
-    paths = study.save(out)
+    with OutputFolder(out, config.input_files()) as folder:   # checked and locked before the fit
+        study = pipeline.run(config, progress=say,
+                             progress_bar=(lambda d, t: None) if args.quiet else console_progress("bootstrap"))
+        files = study.output_files()
+        say(f"writing {', '.join(files)}")
+        paths = folder.commit(files)
     _summary(study.results, paths)
     return 0
 
@@ -172,16 +180,17 @@ def _screening_settings(args) -> dict:
     return settings
 
 
-def _refuse_overwriting_inputs(out: Path, config: dict) -> None:
-    """The reports never replace the data, the study file, the mapping or the model."""
-    inputs = {Path(p).resolve(): key for key in ("data", "study", "mapping", "model", "instrument")
-              if isinstance(p := getattr(config, key), str) and Path(p).is_file()}
-    if out.resolve() in inputs:
-        raise InputError(f"--out {out} is the {inputs[out.resolve()]} file; choose a directory for the reports")
-    for name in ("results.json", "report.html", "report.tex", "column_mapping.csv"):
-        if (out / name).resolve() in inputs:
-            raise InputError(f"{out / name} is the input {inputs[(out / name).resolve()]} file; "
-                             "choose another --out directory")
+def _refuse_input_in_default_folder(out: Path, config) -> None:
+    """The default output folder is rewritten by every run, so it may not hold the run's input
+    (refitting semtrust_output/cleaned_data.csv would otherwise replace the file being read)."""
+    from semtrust.config import RunConfig
+
+    if config.out != RunConfig.out:
+        return
+    for key, path in config.input_files().items():
+        if out.resolve() in Path(path).resolve().parents:
+            raise InputError(f"{path}: the {key} file is inside the default output folder {out}, which this run "
+                             "rewrites; give --out another folder (or move the file out first)")
 
 
 def _summary(results: dict, paths: dict) -> None:
@@ -320,14 +329,47 @@ def _power(args) -> int:
     return 0
 
 
+class Stopped(BaseException):
+    """SIGINT or SIGTERM arrived: unwinds the run, which stops the bootstrap workers and leaves
+    the output folder as it was (a BaseException, so no ``except Exception`` swallows it)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _stop(signum, frame):
+    for each in STOP_SIGNALS:   # a second Ctrl-C does not interrupt the clean-up
+        signal.signal(each, signal.SIG_IGN)
+    raise Stopped(signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = {each: signal.signal(each, _stop) for each in STOP_SIGNALS} if in_main_thread else {}
+    try:
+        return _run(args)
+    finally:
+        for each, handler in previous.items():
+            signal.signal(each, handler)
+
+
+def _run(args) -> int:
     handlers = {"fit": _fit, "instrument": _instrument, "simulate": _simulate, "power": _power}
     try:
         return handlers[args.command](args)
     except SemtrustError as error:
         print(f"semtrust: error: {error}", file=sys.stderr)
         return error.exit_code
+    except (Stopped, KeyboardInterrupt) as stop:
+        signum = getattr(stop, "signum", signal.SIGINT)
+        print(f"semtrust: stopped by {signal.Signals(signum).name}; outputs are written only when a run "
+              "completes", file=sys.stderr)
+        return 128 + signum
     except (OSError, MemoryError) as error:
         print(f"semtrust: error: {error}", file=sys.stderr)
         return 1

@@ -16,7 +16,9 @@ semtrust.errors.InputError: options: 'ci: wald' must be one of percentile, bc, b
 """
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
 
 from semtrust.errors import InputError
 from semtrust.io.formats import FORMATS
@@ -24,13 +26,14 @@ from semtrust.io.formats import FORMATS
 DEFAULT_SEED = 20261123
 CI_METHODS = ("percentile", "bc", "bca", "mc")
 ESTIMATORS = ("ML", "MLR")
-MISSING = ("listwise", "fiml")
+MISSING = ("auto", "listwise", "fiml")
 EFA_EXTRACTIONS = ("minres", "ml")
 EFA_ROTATIONS = ("oblimin", "promax", "varimax", "none")
 CHOICES = {"format": FORMATS, "ci": CI_METHODS, "estimator": ESTIMATORS, "missing": MISSING,
            "efa_extraction": EFA_EXTRACTIONS, "efa_rotation": EFA_ROTATIONS}
 PATH_KEYS = ("data", "mapping", "model", "out")
 NOT_ECHOED = ("out", "workers")   # where and how fast a run goes does not change its results
+INPUT_KEYS = ("data", "study", "mapping", "model", "instrument")   # the keys that can name input files
 _TYPE_NAMES = {"int": "a whole number", "str": "a text", "list": "a list", "dict": "a mapping",
                "bool": "true or false"}
 
@@ -59,7 +62,7 @@ class RunConfig:
     efa_rotation: str = "oblimin"
     measurement_bootstrap: int = 1000
     estimator: str = "ML"
-    missing: str = "listwise"
+    missing: str = "auto"          # FIML when any analysed answer is missing, else listwise
     bootstrap: int = 5000
     ci: str = "percentile"
     workers: int | None = None
@@ -91,8 +94,29 @@ class RunConfig:
         return self
 
     def echo(self) -> dict:
-        """The configuration as results.json records it (``config``)."""
-        return {k: v for k, v in asdict(self).items() if k not in NOT_ECHOED}
+        """The configuration as results.json records it (``config``); input files by their
+        :meth:`relative` path, so moving a project does not change it."""
+        echoed = {k: v for k, v in asdict(self).items() if k not in NOT_ECHOED}
+        return {**echoed, **{key: self.relative(path) for key, path in self.input_files().items()}}
+
+    def input_files(self) -> dict[str, str]:
+        """The run's input files (``{key: path}``): the data, study, mapping, model and
+        instrument files that exist (a model may also be syntax text, an instrument a bundled id)."""
+        return {key: value for key in INPUT_KEYS
+                if isinstance(value := getattr(self, key), str) and os.path.isfile(value)}
+
+    def relative(self, path: str) -> str:
+        """``path`` relative to the study file's folder (to the working folder without a study
+        file), with ``/`` separators: what results.json records instead of an absolute path.
+
+        >>> RunConfig(study="/home/ana/project/study.yaml").relative("/home/ana/project/data/wjx.xlsx")
+        'data/wjx.xlsx'
+        """
+        base = Path(self.study).resolve().parent if self.study else os.getcwd()
+        try:
+            return Path(os.path.relpath(os.path.abspath(path), base)).as_posix()
+        except ValueError:   # another drive (Windows): the file name
+            return Path(path).name
 
 
 def check_value(key: str, value, where: str):

@@ -17,3 +17,9 @@ class EstimationError(SemtrustError):
     """The model could not be estimated (not identified, did not converge)."""
 
     exit_code = 3
+
+
+class OutputError(SemtrustError):
+    """The outputs could not be written (full disk, I/O error); the output folder was left as it was."""
+
+    exit_code = 1

@@ -21,6 +21,7 @@ from semtrust.estimation.ml import SEM
 from semtrust.io.mapping import find_column, map_items, read_mapping
 from semtrust.io.survey import code_items, input_hash, read_summary_matrix, read_survey
 from semtrust.model.instrument import load_instrument
+from semtrust.model.partable import build_parameter_table
 from semtrust.model.syntax import parse_model
 from semtrust.results import Study
 from semtrust.screening.careless import ScreeningRules, screen_survey
@@ -99,16 +100,19 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) 
         if group:
             raise InputError("--group needs raw data; a summary matrix holds one group")
         cov, info = read_summary_matrix(data_source, items, summary_n)
-        input_info = {"data": str(data_path), "sha256": input_hash(data_source),
+        input_info = {**_data_file(config, frame), "sha256": input_hash(data_source),
                       **info, "rows": summary_n, "complete_rows": summary_n, "dropped_incomplete": 0,
                       "reversed_items": []}
         complete, table_frame, screening, missing_data = None, None, None, None
         warnings.append("summary-data input: Cronbach's alpha and the bootstrap need raw data; "
                         "effect CIs are Monte Carlo")
         ci = "mc"
+        missing = "listwise" if missing == "auto" else missing
     else:
         table = read_survey(data_source, config.format if config.format != "auto" else None)
         item_map = _map_columns(table, items, inst, mapping)
+        if isinstance(mapping, str):
+            item_map.source = config.relative(mapping)
         for line in table.log + item_map.log_lines():
             progress(line)
         if group:
@@ -135,6 +139,9 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) 
             if screened.empty:
                 raise InputError(f"{data_path}: screening excluded all {len(coded.frame)} responses; see the "
                                  "rules with --screen-flag/--screen-skip, or skip screening with --no-screen")
+        if missing == "auto":
+            missing, note = missing_treatment(screened, spec)
+            warnings += note
         missing_data = missing_data_report(screened, "full-information ML (FIML)" if missing == "fiml"
                                            else "listwise deletion")
         complete = screened.dropna()
@@ -151,12 +158,12 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) 
             if dropped:
                 warnings.append(f"{dropped} of {len(screened)} responses have missing item answers and were "
                                 "dropped (listwise deletion)")
-        input_info = {"data": str(data_path), "sha256": input_hash(data_source),
+        input_info = {**_data_file(config, frame), "sha256": input_hash(data_source),
                       "format": table.format, "encoding": table.encoding, "rows": len(coded.frame),
                       "complete_rows": len(complete), "analysed_rows": len(analysed), "dropped_incomplete": dropped,
                       "reversed_items": list(coded.reversed), "labels_decoded": coded.labels_decoded,
                       "scale_points": points, "missing_codes": list(missing_codes),
-                      **_export_info(table, item_map)}
+                      **_export_info(table, item_map, config)}
         table_frame = table.frame.loc[analysed.index]
         cov = None
 
@@ -227,7 +234,15 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) 
                        group_paths=group_paths, efa=efa_result, cmb=cmb_result, warnings=warnings,
                        estimator=estimator, missing=missing,
                        screening=screening, cleaned=None if screening is None else table.frame.loc[screening.kept],
-                       missing_data=missing_data, config=config.echo())
+                       missing_data=missing_data, config=config.echo(), input_files=config.input_files())
+
+
+def _data_file(config: RunConfig, frame: pd.DataFrame | None) -> dict:
+    """results.json ``input``: the data file's name and its path relative to the study file
+    (to the working folder without one), never an absolute path."""
+    if frame is not None:
+        return {"data": "<DataFrame>", "path": None}
+    return {"data": Path(config.data).name, "path": config.relative(config.data)}
 
 
 def _marker_scores(table, markers: list[str], complete: pd.DataFrame, points, labels,
@@ -281,13 +296,15 @@ def _map_columns(table, items, inst, mapping):
     return map_items(table, items, inst, read_mapping(mapping), str(mapping), checks)
 
 
-def _export_info(table, item_map) -> dict:
-    """What the reader and the item mapping did, for results.json ``input``."""
+def _export_info(table, item_map, config: RunConfig) -> dict:
+    """What the reader and the item mapping did, for results.json ``input`` (naming the data
+    file by its relative path, as ``input.path`` does)."""
+    shown = config.relative(table.path) if config.data is not None else table.path
     return {"platform": table.platform, "download": table.download, "id_column": table.id_column,
             "duration_column": table.duration_column, "mapping": item_map.to_dict(),
             "missing_reasons": {item: table.missing_reasons[column] for item, column in item_map.columns.items()
                                 if column in table.missing_reasons},
-            "reader_log": list(table.log)}
+            "reader_log": [line.replace(table.path, shown) for line in table.log]}
 
 
 def _check_group_sizes(table_frame, group, variables: int, npar: int, data_path) -> list[str]:
@@ -369,6 +386,19 @@ def read_model(model: str) -> tuple[str, str]:
         return path.read_text(encoding="utf-8-sig"), str(path)
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text; save the model file as UTF-8") from None
+
+
+def missing_treatment(responses: pd.DataFrame, spec) -> tuple[str, list[str]]:
+    """``--missing auto``: full-information ML when any analysed answer is missing (what Mplus and
+    AMOS users expect), listwise deletion when none is; a model with observed exogenous
+    covariates, which FIML does not fit yet, keeps listwise deletion and says so."""
+    if not responses.isna().to_numpy().any():
+        return "listwise", []
+    covariates = build_parameter_table(spec).covariates
+    if covariates:
+        return "listwise", [f"answers are missing, but FIML does not yet fit models with observed exogenous "
+                            f"predictors ({', '.join(covariates)}): incomplete responses are dropped (listwise)"]
+    return "fiml", []
 
 
 def screening_rules(config: RunConfig) -> ScreeningRules | None:

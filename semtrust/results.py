@@ -71,6 +71,7 @@ class Study:
     screening: ScreeningResult | None = None   # None with --no-screen or summary data
     cleaned: pd.DataFrame | None = None        # the input rows that passed screening, cells as read
     missing_data: dict | None = None
+    input_files: dict = field(default_factory=dict)   # the run's input files, which no output may replace
 
     @property
     def n(self) -> int:
@@ -170,19 +171,29 @@ class Study:
         from semtrust.report.render import render_report
         return _written(render_report(self.results, "tex"), path)
 
-    def save(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write results.json, report.html and report.tex into ``out_dir``, with the screening
-        files (cleaned_data.csv, exclusions.csv) and the column mapping when the run has them."""
-        from semtrust.io.mapping import write_mapping
-        from semtrust.report.render import write_reports, write_screening_files
+    def output_files(self) -> dict[str, bytes]:
+        """The run's output files, rendered in memory: results.json, report.html and report.tex,
+        with the screening files (cleaned_data.csv, exclusions.csv) and the column mapping
+        (column_mapping.csv) when the run has them."""
+        from semtrust.io.mapping import mapping_report
+        from semtrust.report.render import report_files, screening_files
 
-        out_dir = Path(out_dir)
-        paths = write_reports(self.results, out_dir)
+        files = report_files(self.results)
         if self.screening is not None:
-            paths.update(write_screening_files(self.screening, self.cleaned, out_dir))
+            files.update(screening_files(self.screening, self.cleaned))
         if self.results["input"].get("mapping"):
-            paths["mapping"] = write_mapping(self.results["input"]["mapping"], out_dir / "column_mapping.csv")
-        return paths
+            files["column_mapping.csv"] = mapping_report(self.results["input"]["mapping"])
+        return files
+
+    def save(self, out_dir: str | Path) -> dict[str, Path]:
+        """Write :meth:`output_files` into ``out_dir``, all of them or none (see
+        :mod:`semtrust.io.output_folder`); returns ``{file name: path}``. No output replaces one
+        of the run's input files or a file semtrust did not write."""
+        from semtrust.io.output_folder import OutputFolder
+
+        files = self.output_files()
+        with OutputFolder(out_dir, self.input_files) as folder:
+            return folder.commit(files)
 
     def constructs(self) -> dict:
         if self.instrument is not None:

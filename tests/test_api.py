@@ -102,3 +102,16 @@ def test_stage_functions(tmp_path, survey):
     assert set(log.columns) >= {"row", "respondent_id", "rule", "reason", "action"}
     reliability = st.reliability(survey, MODEL)
     assert reliability.loc["PI", "alpha"] == pytest.approx(0.88, abs=0.05)
+
+
+def test_missing_auto_chooses_fiml_only_when_answers_are_missing():
+    from semtrust.model.syntax import parse_model
+    from semtrust.pipeline import missing_treatment
+
+    complete = pd.DataFrame({"x": [1.0, 2.0, 3.0], "m": [2.0, 1.0, 3.0], "y": [1.0, 3.0, 2.0]})
+    gaps = complete.mask(complete == 3.0)
+    latent = parse_model("F =~ x + m + y")
+    assert missing_treatment(complete, latent) == ("listwise", [])
+    assert missing_treatment(gaps, latent) == ("fiml", [])
+    treatment, note = missing_treatment(gaps, parse_model("m ~ x\ny ~ m"))
+    assert treatment == "listwise" and "observed exogenous predictors (x)" in note[0]

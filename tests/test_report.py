@@ -50,7 +50,7 @@ def test_user_strings_escaped(results):
 def test_latex_compiles_with_chinese(tmp_path):
     results = run_study(ROOT / "example_data" / "trust_survey.csv", bootstrap=100, measurement_bootstrap=100).to_dict()
     paths = write_reports(results, tmp_path)
-    done = subprocess.run(["xelatex", "-interaction=nonstopmode", "-halt-on-error", paths["tex"].name],
+    done = subprocess.run(["xelatex", "-interaction=nonstopmode", "-halt-on-error", paths["report.tex"].name],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:]
     assert (tmp_path / "report.pdf").stat().st_size > 10_000
@@ -64,7 +64,7 @@ def test_html_renders_in_chromium(tmp_path):
     done = subprocess.run(
         ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-         "--enable-logging=stderr", "--v=0", "--dump-dom", paths["html"].as_uri()],
+         "--enable-logging=stderr", "--v=0", "--dump-dom", paths["report.html"].as_uri()],
         capture_output=True, text=True, timeout=120)
     assert done.returncode == 0
     assert "Hypothesis tests" in done.stdout and "主播信任" in done.stdout

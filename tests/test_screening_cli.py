@@ -72,7 +72,7 @@ def test_missing_data_in_results_and_reports(screened_run):
     assert missing["n"] == results["screening"]["n_kept"] and missing["items"] == 51
     assert 0.5 < missing["cells_percent_missing"] < 1.5
     assert missing["little_mcar"]["df"] > 0 and 0 <= missing["little_mcar"]["pvalue"] <= 1
-    assert missing["treatment"] == "listwise deletion"
+    assert missing["treatment"] == "full-information ML (FIML)"   # --missing auto: answers are missing
     html = (out / "report.html").read_text(encoding="utf-8")
     tex = (out / "report.tex").read_text(encoding="utf-8")
     for pattern in (r"Table \d+\. Exclusion flow", r"Table \d+\. Missing answers per item and per respondent",

@@ -34,7 +34,7 @@ def test_paths_are_relative_to_the_study_file(tmp_path):
     ("instrument: trust_mechanism\n", r"'data' is missing"),
     ("data: a.csv\nbootstrap: many\n", r"'bootstrap' must be a whole number, not 'many'"),
     ("data: a.csv\nestimator: WLSMV\n", r"'estimator: WLSMV' must be one of ML, MLR"),
-    ("data: a.csv\nmissing: pairwise\n", r"'missing: pairwise' must be one of listwise, fiml"),
+    ("data: a.csv\nmissing: pairwise\n", r"'missing: pairwise' must be one of auto, listwise, fiml"),
     ("data: a.csv\nseed: true\n", r"'seed' must be a whole number"),
     ("data: a.csv\nreverse: HT4\n", r"'reverse' must be a list"),
     ("data: [a.csv\n", r"line 2, column 1: not valid YAML"),
@@ -80,7 +80,7 @@ def test_cli_study_file_flags_override_and_config_echoed(tmp_path, example_csv):
     assert result.returncode == 0, result.stderr
     results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     assert results["config"]["bootstrap"] == 0 and results["config"]["seed"] == 11 == results["seed"]
-    assert results["config"]["study"] == str(study) and results["config"]["mapping"] == str(mapping)
+    assert results["config"]["study"] == "study.yaml" and results["config"]["mapping"] == "columns.csv"
     assert results["input"]["mapping"]["matched_by"] == {"file": 1, "id": 5}
     assert results["bootstrap"] is None
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
@@ -125,7 +125,7 @@ def test_study_estimator_and_missing_reach_the_fit(tmp_path):
     assert main(["fit", str(study), "--missing", "listwise", "--quiet"]) == 0
     results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     assert (results["estimator"], results["missing"]) == ("MLR", "listwise")   # the flag overrides the file
-    assert results["config"]["model"] == str(tmp_path / "cfa.lav") and results["n"] == 301
+    assert results["config"]["model"] == "cfa.lav" and results["n"] == 301   # relative to the study file
 
 
 def test_example_study_file_declares_the_default_run():
@@ -139,8 +139,9 @@ def test_example_study_file_declares_the_default_run():
     assert config.data == str(ROOT / "example_data" / "trust_survey.csv")
     assert screening_rules(config) == ScreeningRules()
     default = resolve_config(None, {"data": config.data, "group": "platform"})
-    assert {k: v for k, v in config.echo().items() if k not in ("screening", "study")} == \
-           {k: v for k, v in default.echo().items() if k not in ("screening", "study")}
+    assert {k: v for k, v in config.echo().items() if k not in ("screening", "study", "data")} == \
+           {k: v for k, v in default.echo().items() if k not in ("screening", "study", "data")}
+    assert config.echo()["data"] == "trust_survey.csv"   # relative to the study file
 
 
 def test_unset_flags_leave_the_study_files_settings(tmp_path):

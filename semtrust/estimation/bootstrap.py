@@ -3,7 +3,9 @@
 The fitted model's :meth:`~semtrust.estimation.base.FittedModel.resampler` does the refits
 (for ML, warm-started quasi-Newton steps from the full-sample estimates), whatever the
 estimator; resamples are spread over worker processes with one BLAS thread each. Resample ``b`` draws its rows from its own generator seeded with
-``(seed, b)``, so the draws are identical whatever the number of workers.
+``(seed, b)``, so the draws are identical whatever the number of workers. When the run fails or
+is interrupted (Ctrl-C, SIGTERM) the workers are stopped at once, and on Linux they also end when
+their parent is killed, so none outlives the run.
 
 Confidence intervals: percentile (default), bias-corrected (BC) and BCa (jackknife
 acceleration), following Efron & Tibshirani (1993).
@@ -11,9 +13,12 @@ acceleration), following Efron & Tibshirani (1993).
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
+import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import get_context
 
@@ -47,6 +52,20 @@ def _init_worker(resampler: Resampler, seed: int) -> None:
     from threadpoolctl import threadpool_limits
 
     _WORKER.update(resampler=resampler, seed=seed, limits=threadpool_limits(1))
+
+
+def _init_worker_process(resampler: Resampler, seed: int, parent: int) -> None:
+    """A worker process leaves Ctrl-C and SIGTERM to its parent (which stops the pool) and
+    ends with it even when the parent is killed outright (Linux: PR_SET_PDEATHSIG)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)   # not the CLI's handler, inherited by fork
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)   # 1 = PR_SET_PDEATHSIG
+        if os.getppid() != parent:   # the parent died before prctl
+            os._exit(1)
+    _init_worker(resampler, seed)
 
 
 def resample_rows(seed: int, b: int, n: int) -> np.ndarray:
@@ -93,13 +112,32 @@ def _run(job, total: int, workers: int, args: tuple, progress) -> list:
             _WORKER.pop("limits").restore_original_limits()
             _WORKER.clear()
         return results
-    with ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_init_worker,
-                             initargs=args) as pool:
+    with _worker_pool(workers, args) as pool:
         for result in pool.map(job, *zip(*chunks)):
             results.append(result)
             done += len(result[3])
             progress(done, total)
     return results
+
+
+@contextmanager
+def _worker_pool(workers: int, args: tuple):
+    """A pool of forked workers that, when the run fails or is interrupted (Ctrl-C, SIGTERM),
+    is stopped at once instead of finishing the queued resamples: no worker outlives the run."""
+    before = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_init_worker_process,
+                               initargs=(*args, os.getpid()))
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        ours = set(multiprocessing.active_children()) - before
+        for process in ours:
+            process.terminate()
+        for process in ours:
+            process.join()
+        raise
+    pool.shutdown()
 
 
 def default_workers() -> int:

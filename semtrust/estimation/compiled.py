@@ -301,9 +301,13 @@ def fisher_scoring(objective, gradient, information, start: np.ndarray, *, tol: 
 
 
 
-def start_values(table: ParameterTable, cm: CompiledModel, sample_cov: pd.DataFrame) -> np.ndarray:
-    """Simple, data-based starts: reference-indicator ratios for loadings, half the observed
-    variance for residuals, the reference indicator's common variance for factors."""
+def start_values(table: ParameterTable, cm: CompiledModel, sample_cov: pd.DataFrame, *,
+                 scaled: bool = False) -> np.ndarray:
+    """Simple, data-based starts: reference-indicator ratios for loadings (the ratio of SDs, signed
+    by the covariance, when a factor has two indicators), half the observed variance for
+    residuals, the reference indicator's common variance for factors, half the mean variance of
+    its factors for a higher-order factor. ``scaled`` takes every loading as the SD ratio, the
+    second start set tried when the first does not converge."""
     cov = sample_cov
     theta = np.zeros(cm.n_free)
     loadings: dict[tuple[str, str], float] = {}
@@ -318,11 +322,16 @@ def start_values(table: ParameterTable, cm: CompiledModel, sample_cov: pd.DataFr
         for r in obs_rows[1:]:
             others = [o.rhs for o in obs_rows if o.rhs not in (ref, r.rhs)]
             ratios = [cov.loc[r.rhs, o] / cov.loc[ref, o] for o in others if abs(cov.loc[ref, o]) > 1e-8]
-            loadings[(lat, r.rhs)] = float(np.median(ratios)) if ratios else 1.0
+            sd_ratio = math.copysign(math.sqrt(cov.loc[r.rhs, r.rhs] / cov.loc[ref, ref]), cov.loc[ref, r.rhs])
+            loadings[(lat, r.rhs)] = float(np.median(ratios)) if ratios and not scaled else sd_ratio
         if ref is not None:
             common = [cov.loc[ref, r.rhs] / loadings[(lat, r.rhs)] for r in obs_rows[1:]
                       if abs(loadings[(lat, r.rhs)]) > 1e-8]
             factor_var[lat] = float(max(np.mean(common), 0.05 * cov.loc[ref, ref])) if common else 0.5 * cov.loc[ref, ref]
+    for lat, rows in by_factor.items():   # higher-order factors measured by factors
+        below = [factor_var[r.rhs] for r in rows if r.rhs in factor_var]
+        if lat not in factor_var and below:
+            factor_var[lat] = 0.5 * float(np.mean(below))
     endogenous = {r.lhs for r in table.rows if r.op == "~"} | {r.rhs for r in table.rows if r.op == "=~"}
     for r in table.rows:
         if r.free < 0 or theta[r.free] != 0:
@@ -342,4 +351,3 @@ def start_values(table: ParameterTable, cm: CompiledModel, sample_cov: pd.DataFr
             value = 0.0
         theta[r.free] = value
     return theta
-

@@ -118,8 +118,10 @@ class SEM:
             if r.fixed_x:
                 r.value = float(cov.loc[r.lhs, r.rhs])
         compiled = CompiledModel(self.table, self.observed)
-        start = start_values(self.table, compiled, cov)
-        theta, iterations = compiled.estimate(sample, start)
+        try:
+            theta, iterations = compiled.estimate(sample, start_values(self.table, compiled, cov))
+        except EstimationError:   # a second start set before giving up: every loading as its SD ratio
+            theta, iterations = compiled.estimate(sample, start_values(self.table, compiled, cov, scaled=True))
         cases = None
         if estimator == "MLR":
             self._no_covariates(estimator)
@@ -247,8 +249,10 @@ class SEMResults(FittedModel):
         self.likelihood = likelihood
         self.warnings: list[str] = []
         info = compiled.information(theta) if likelihood is None else likelihood.information(theta)
-        eigen = np.linalg.eigvalsh(info)
-        if eigen.min() < 1e-10 * max(eigen.max(), 1.0):
+        # judged on the information's correlation form, so that a variable measured in thousands
+        # (variances of 1e6) does not look like a non-identified model
+        scale = np.sqrt(np.clip(np.diag(info), 0, None))
+        if scale.min() <= 0 or np.linalg.eigvalsh(info / np.outer(scale, scale)).min() < 1e-10:
             raise EstimationError(f"{model.source}: the model is not identified (the information "
                                   "matrix is singular); fix a loading or a variance per factor")
         self.vcov = np.linalg.inv(info) / n

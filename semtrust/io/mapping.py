@@ -104,17 +104,21 @@ def read_mapping(path: str | Path) -> dict[str, str]:
     return check_mapping(pairs, name)
 
 
-def write_mapping(mapping: dict, path: Path) -> Path:
-    """The column-mapping report (列映射报告) of results.json ``input.mapping`` as a CSV that
-    ``--mapping`` reads back: ``column,item,matched_by``, edit it and rerun to correct a match."""
+def mapping_report(mapping: dict) -> bytes:
+    """The column-mapping report (列映射报告, ``column_mapping.csv``) of results.json
+    ``input.mapping`` as CSV bytes that ``--mapping`` reads back: ``column,item,matched_by``;
+    edit it and rerun to correct a match. UTF-8 with a BOM, so Excel/WPS open it as UTF-8.
+
+    >>> mapping_report({"columns": {"CA1": "Q1"}, "matched_by_item": {"CA1": "id"}}).decode("utf-8-sig")
+    'column,item,matched_by\\nQ1,CA1,id\\n'
+    """
     how = mapping.get("matched_by_item", {})
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["column", "item", "matched_by"])
     for item, column in mapping["columns"].items():
         writer.writerow([column, item, how.get(item, "")])
-    path.write_text(buffer.getvalue(), encoding="utf-8-sig")   # BOM: Excel/WPS open it as UTF-8
-    return path
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def check_mapping(data, name: str) -> dict[str, str]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from semtrust.io.output_folder import OutputFolder
 from semtrust.report.diagram import layout, to_svg, to_tikz
 from semtrust.report.format import apa, apa_p, arrows, stars, tex_escape, tex_path
 
@@ -90,27 +91,30 @@ def render_report(results: dict, kind: str, context: dict | None = None) -> str:
     return render(f"report.{kind}.j2", context or report_context(results))
 
 
-def write_reports(results: dict, out_dir: Path) -> dict[str, Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
+def report_files(results: dict) -> dict[str, bytes]:
+    """results.json, report.html and report.tex of a result dictionary, as the bytes to write."""
     context = report_context(results)
-    paths = {"json": out_dir / "results.json", "html": out_dir / "report.html", "tex": out_dir / "report.tex"}
-    paths["json"].write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    paths["html"].write_text(render_report(results, "html", context), encoding="utf-8")
-    paths["tex"].write_text(render_report(results, "tex", context), encoding="utf-8")
-    return paths
+    return {"results.json": (json.dumps(results, indent=2, ensure_ascii=False) + "\n").encode(),
+            "report.html": render_report(results, "html", context).encode(),
+            "report.tex": render_report(results, "tex", context).encode()}
 
 
-def write_screening_files(screening, cleaned, out_dir: Path) -> dict[str, Path]:
+def write_reports(results: dict, out_dir: str | Path) -> dict[str, Path]:
+    """Write :func:`report_files` into the output folder ``out_dir`` (all or none; see
+    :mod:`semtrust.io.output_folder`); returns ``{file name: path}``."""
+    files = report_files(results)
+    with OutputFolder(out_dir) as folder:
+        return folder.commit(files)
+
+
+def screening_files(screening, cleaned) -> dict[str, bytes]:
     """``cleaned_data.csv`` (the input rows that passed screening, cells as read) and
     ``exclusions.csv`` (one line per excluded or flagged respondent, with the rule and reason),
     UTF-8 with a BOM so spreadsheet programs show Chinese text."""
     import pandas as pd
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"cleaned": out_dir / "cleaned_data.csv", "exclusions": out_dir / "exclusions.csv"}
-    cleaned.to_csv(paths["cleaned"], index=False, encoding="utf-8-sig", lineterminator="\n")
     log = pd.concat([screening.exclusions.assign(action="excluded"), screening.flags.assign(action="flagged")],
                     ignore_index=True)
     log = log[["row", "respondent_id", "step", "rule", "action", "reason"]].sort_values(["row", "step"], kind="stable")
-    log.to_csv(paths["exclusions"], index=False, encoding="utf-8-sig", lineterminator="\n")
-    return paths
+    return {name: frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+            for name, frame in (("cleaned_data.csv", cleaned), ("exclusions.csv", log))}
