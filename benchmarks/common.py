@@ -28,3 +28,23 @@ def example_data(instrument):
     for item in instrument.reverse_items:
         data[item] = instrument.scale.points + 1 - data[item]
     return data
+
+
+def timed_process(command: list[str], cwd: Path = ROOT) -> tuple[float, float]:
+    """(wall, CPU) seconds of one run of ``command`` as a child process; CPU is user + system
+    time of the child and everything it waited for (worker processes included)."""
+    import resource
+    import subprocess
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def median_process_time(command: list[str], repeat: int, cwd: Path = ROOT) -> tuple[float, float]:
+    """Median wall and median CPU seconds of ``repeat`` runs of ``command`` (see :func:`timed_process`)."""
+    runs = [timed_process(command, cwd) for _ in range(repeat)]
+    return statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)

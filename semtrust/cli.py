@@ -165,14 +165,15 @@ def _fit(args) -> int:
 def _screening_settings(args) -> dict:
     """Screening settings from --screen-skip, --screen-flag and --screen-set KEY=VALUE; they
     override the study file's ``screening:`` block key by key."""
-    import yaml
+    from semtrust.model.instrument import parse_yaml
 
     settings = {}
     for pair in args.screen_set:
         key, sep, value = pair.partition("=")
         if not sep:
-            raise InputError(f"--screen-set {pair}: write KEY=VALUE, e.g. speed_fraction=0.5")
-        settings[key.strip()] = yaml.safe_load(value)
+            raise InputError(f"--screen-set {pair[:60]}: write KEY=VALUE, e.g. speed_fraction=0.5")
+        settings[key.strip()] = parse_yaml(value, f"--screen-set {key.strip()[:60]}", "value",
+                                           "write KEY=VALUE with a plain number, word or list")
     if args.screen_skip:
         settings["skip"] = args.screen_skip
     if args.screen_flag is not None:

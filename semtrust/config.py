@@ -20,7 +20,7 @@ import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
-from semtrust.errors import InputError
+from semtrust.errors import InputError, shown
 from semtrust.io.formats import FORMATS
 
 DEFAULT_SEED = 20261123
@@ -81,7 +81,7 @@ class RunConfig:
         values = {}
         for key, value in options.items():
             if not isinstance(key, str) or key not in known:
-                raise InputError(f"{where}: unknown key '{key}'; the keys are {', '.join(known)}")
+                raise InputError(f"{where}: unknown key {shown(key)}; the keys are {', '.join(known)}")
             if value is not None:
                 values[key] = check_value(key, value, where)
         return replace(base or cls(), **values)
@@ -124,16 +124,16 @@ def check_value(key: str, value, where: str):
     kind = _KINDS[key]
     if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
         wanted = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-        raise InputError(f"{where}: '{key}' must be {_TYPE_NAMES.get(wanted, wanted)}, not {shown}")
+        raise InputError(f"{where}: '{key}' must be {_TYPE_NAMES.get(wanted, wanted)}, not {shown(value)}")
     if key in CHOICES and value not in CHOICES[key]:
-        raise InputError(f"{where}: '{key}: {value}' must be one of {', '.join(CHOICES[key])}")
+        raise InputError(f"{where}: '{key}: {value[:60]}' must be one of {', '.join(CHOICES[key])}")
     if key == "na" and not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
         raise InputError(f"{where}: 'na' lists numeric missing-value codes, e.g. [-99, 999]")
     if key in ("marker", "reverse") and not all(isinstance(v, str) for v in value):
         raise InputError(f"{where}: '{key}' lists column or item ids, e.g. [AT1, AT2]")
-    if key in ("bootstrap", "workers", "measurement_bootstrap") and value < 0 or key == "scale_points" and not 2 <= value <= 11:
-        raise InputError(f"{where}: '{key}: {value}' is out of range")
+    if (key in ("bootstrap", "workers", "measurement_bootstrap") and value < 0 or key == "scale_points"
+            and not 2 <= value <= 11 or key == "seed" and not 0 <= value < 2 ** 63 or key == "summary" and value < 2):
+        raise InputError(f"{where}: '{key}: {shown(value)}' is out of range; use {_RANGES[key]}")
     if key == "mapping" and isinstance(value, dict):
         from semtrust.io.mapping import check_mapping   # the mapping reader owns its rules
         return check_mapping(value, f"{where}: mapping")
@@ -142,6 +142,8 @@ def check_value(key: str, value, where: str):
     return list(value) if isinstance(value, list) else value
 
 
+_RANGES = {"bootstrap": "0 or more", "workers": "0 or more", "measurement_bootstrap": "0 or more",
+           "scale_points": "2 to 11", "seed": "a whole number from 0 to 2^63 - 1", "summary": "2 or more cases"}
 _KINDS = {"data": str, "format": str, "mapping": (str, dict), "instrument": str, "model": str, "out": str,
           "reverse": list, "scale_points": int, "na": list, "screen": bool, "screening": dict, "id": str,
           "duration": str, "group": str, "summary": int, "marker": list, "efa_extraction": str,

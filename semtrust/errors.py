@@ -2,9 +2,24 @@
 
 
 class SemtrustError(Exception):
-    """Base class: the CLI prints ``str(error)`` and exits with :attr:`exit_code`."""
+    r"""Base class: the CLI prints ``str(error)`` and exits with :attr:`exit_code`.
+
+    The message is one line of bounded length whatever user text went into it: line breaks
+    become spaces, and the middle of a message over 400 characters is cut (its start names
+    the file and place, its end the fix).
+
+    >>> str(InputError("data.csv: column 'a\nb' " + "x" * 1000 + " ; rename it"))[-40:]
+    'xxxxxxxxxxxxxxxxxxxxxxxxxxxx ; rename it'
+    """
 
     exit_code = 1
+    MAX_LENGTH = 400
+
+    def __init__(self, message: str = "", *args):
+        text = " ".join(str(message).splitlines())
+        if len(text) > self.MAX_LENGTH:
+            text = text[: self.MAX_LENGTH // 2] + " [...] " + text[-self.MAX_LENGTH // 2 + 7:]
+        super().__init__(text, *args)
 
 
 class InputError(SemtrustError):
@@ -23,3 +38,19 @@ class OutputError(SemtrustError):
     """The outputs could not be written (full disk, I/O error); the output folder was left as it was."""
 
     exit_code = 1
+
+
+def shown(value, limit: int = 60) -> str:
+    """A user value as a message quotes it: a repr that looks at a few elements of a few levels
+    and is cut to ``limit`` characters, so a huge or deeply nested value (a YAML "billion
+    laughs", a pasted file) costs no time or memory and never floods a message.
+
+    >>> shown("no"), shown("x" * 100)[-5:], shown([[[[1]]], list(range(1000))])
+    ("'no'", "xxxx'", '[[[[...]]], [0, 1, 2, 3, 4, 5, ...]]')
+    """
+    import reprlib
+
+    bounded = reprlib.Repr()
+    bounded.maxlevel, bounded.maxstring, bounded.maxother = 3, limit, limit
+    text = bounded.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -13,7 +13,7 @@ from typing import Callable
 import pandas as pd
 
 from semtrust.assessment.reliability import item_groups, loadings_table, measurement_model
-from semtrust.assessment.validity import MeasurementQuality, assess_measurement
+from semtrust.assessment.validity import MeasurementQuality, assess_measurement, bootstrap_intervals
 from semtrust.config import RunConfig
 from semtrust.errors import InputError, SemtrustError
 from semtrust.estimation.base import FittedModel
@@ -65,19 +65,23 @@ def run(config: RunConfig, data: pd.DataFrame | None = None, *,
     last bits of the results depend on the machine load."""
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(1):
-        return _run(config.resolved(), data, progress, progress_bar)
+    from semtrust.estimation.bootstrap import ResamplingPool
+
+    config = config.resolved()
+    with threadpool_limits(1), ResamplingPool(config.workers) as pool:
+        return _run(config, data, progress, progress_bar, pool)
 
 
-def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) -> Study:
+def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, pool) -> Study:
     """The fitting steps, in order: (1) the model, (2) the data (read, map, code, screen,
     missing data), (3) the measurement model and its assessment, (4) EFA and common-method
-    bias, (5) the structural model, effects and competing models, (6) groups."""
+    bias, (5) the structural model, effects and competing models, (6) groups. Both bootstraps
+    go to the worker ``pool`` as soon as their model is fitted, and are collected last."""
     data_source = frame if frame is not None else config.data
     data_path = "<DataFrame>" if frame is not None else config.data
     instrument, model_path, reverse = config.instrument, config.model, config.reverse
     scale_points, missing_codes, seed = config.scale_points, config.na, config.seed
-    bootstrap, ci, workers, group, summary_n = config.bootstrap, config.ci, config.workers, config.group, config.summary
+    bootstrap, ci, group, summary_n = config.bootstrap, config.ci, config.group, config.summary
     estimator, missing, markers, mapping = config.estimator, config.missing, config.marker, config.mapping
     rules = screening_rules(config)
     screen = config.screen
@@ -168,23 +172,41 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) 
         cov = None
 
     def fit(syntax):
-        if cov is not None:
-            return SEM(syntax).fit(cov=cov, n=summary_n, estimator=estimator, missing=missing)
-        return SEM(syntax).fit(analysed, estimator=estimator, missing=missing)
+        try:
+            if cov is not None:
+                return SEM(syntax).fit(cov=cov, n=summary_n, estimator=estimator, missing=missing)
+            return SEM(syntax).fit(analysed, estimator=estimator, missing=missing)
+        except InputError as error:   # the data's problems name the data file
+            raise InputError(f"{data_path}: {error}" if str(data_path) not in str(error) else str(error)) from None
+
+    if cov is None and len(analysed) <= len(items) and screening is not None and len(screening.exclusions):
+        removed = [f"{s.rule} {s.excluded}" for s in screening.steps.itertuples() if s.excluded]
+        raise InputError(f"{data_path}: screening excluded {len(screening.exclusions)} of {screening.n_screened} "
+                         f"responses ({', '.join(removed)}), leaving {len(analysed)} for {len(items)} items; check "
+                         "those rules (e.g. --id names a column whose values repeat) or switch one off with "
+                         "--screen-skip RULE")
 
     groups = item_groups(spec)
     n = summary_n or len(analysed)
     progress(f"fitting the measurement model ({len(groups)} factors, {len(items)} indicators, n = {n})")
     cfa_spec = measurement_model(spec)
     measurement = None if cfa_spec is None else fit(cfa_spec)
+    measurement_draws = None
+    if config.measurement_bootstrap > 0 and measurement is not None and measurement.data is not None:
+        measurement_draws = pool.submit(measurement, config.measurement_bootstrap, seed)
+    if markers and complete is None:
+        raise InputError("--marker needs raw data: the EFA and common-method-bias tests are skipped for a summary matrix")
+    progress("fitting the structural model")
+    structural = fit(spec)
+    fiml_effects = missing == "fiml" and ci != "mc" and bootstrap > 0
+    if fiml_effects:
+        ci = "mc"
+    effect_draws = _start_effects(pool, structural, bootstrap, ci, seed)
     progress("assessing the measurement model (reliability, validity, normality)")
-    quality = assess_measurement(complete, groups, measurement, draws=config.measurement_bootstrap, seed=seed,
-                                 workers=workers, progress=progress, progress_bar=progress_bar)
+    quality = assess_measurement(complete, groups, measurement, progress=progress)
     warnings += _normality_warning(quality, measurement)
     loadings = loadings_table(measurement, groups) if measurement is not None else pd.DataFrame()
     efa_result = cmb_result = None
-    if markers and complete is None:
-        raise InputError("--marker needs raw data: the EFA and common-method-bias tests are skipped for a summary matrix")
     if complete is not None and measurement is not None:
         # the CMB models are ML fits to the complete responses: compare them with the same CFA
         same_cfa = measurement if (estimator, missing) == ("ML", "listwise") else None
@@ -195,14 +217,10 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) 
         warnings += extra_warnings
         if same_cfa is None:
             warnings.append(f"the EFA and common-method-bias tests use ML on the {len(complete)} complete responses")
-    # (5) the structural model, its effects and the competing models
-    progress("fitting the structural model")
-    structural = fit(spec)
+    # (5) the structural model (fitted above), its effects and the competing models
     hypotheses = hypothesis_table(structural, inst) if inst is not None and model_path is None else None
-    if missing == "fiml" and ci != "mc" and bootstrap > 0:
+    if fiml_effects:
         warnings.append("FIML: the effect CIs are Monte Carlo (the bootstrap refits complete data only)")
-        ci = "mc"
-    effects, resampling = _effects(structural, bootstrap, ci, seed, workers, progress, progress_bar)
     progress("comparing alternative models")
     comparison = model_comparison(spec, structural, measurement, inst if model_path is None else None, fit)
     # (6) groups
@@ -215,6 +233,12 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar) 
                                        (measurement or structural).fit_measures.npar + len(items), data_path)
         invariance_result, group_paths = _groups(spec, cfa_spec, complete, table_frame.loc[complete.index],
                                                  group, progress)
+    # the resampling, last: the workers refitted while the stages above ran
+    if measurement_draws is not None:
+        progress(f"bootstrapping CR, AVE and HTMT ({config.measurement_bootstrap} resamples)")
+        quality.intervals = bootstrap_intervals(measurement, groups, config.measurement_bootstrap, seed,
+                                                sample=measurement_draws.result(progress_bar))
+    effects, resampling = _effects(structural, effect_draws, bootstrap, ci, seed, progress, progress_bar)
     for fitted in (measurement, structural):
         if fitted is not None:
             warnings += [w for w in fitted.warnings if w not in warnings]
@@ -351,23 +375,37 @@ def _groups(spec, cfa_spec, complete, table_frame, group, progress):
     return result, group_path_tests(spec, data, group, base)
 
 
-def _effects(structural: FittedModel, draws: int, ci: str, seed: int, workers: int | None,
-             progress, progress_bar) -> tuple[pd.DataFrame, dict | None]:
-    """Indirect and total effects with bootstrap (or Monte Carlo) intervals."""
+def _start_effects(pool, structural: FittedModel, draws: int, ci: str, seed: int):
+    """Start the resampling of the effects: None when there is none (no effects, no draws),
+    else the function ``(progress, progress_bar) -> Draws`` that collects it (the bootstrap
+    goes to the workers now; Monte Carlo draws are made when collected)."""
     from semtrust.estimation import bootstrap as resampling
     from semtrust.structural.effects import enumerate_effects
 
     if ci not in resampling.CI_METHODS + ("mc",):
         raise InputError(f"--ci {ci}: use percentile, bc, bca or mc")
     if not (enumerate_effects(structural, contrasts=False) or structural.partable.definitions) or draws <= 0:
-        return effects_table(structural), None
+        return None
     if ci == "mc":
-        progress(f"Monte Carlo CIs of the effects ({draws} draws)")
-        sample = resampling.monte_carlo(structural, draws, seed)
-    else:
+        def monte_carlo(progress, progress_bar):
+            progress(f"Monte Carlo CIs of the effects ({draws} draws)")
+            return resampling.monte_carlo(structural, draws, seed)
+        return monte_carlo
+    pending = pool.submit(structural, draws, seed, jackknife=ci == "bca")
+
+    def bootstrapped(progress, progress_bar):
         progress(f"bootstrapping the effects ({draws} resamples{', with jackknife for BCa' if ci == 'bca' else ''})")
-        sample = resampling.bootstrap(structural, draws, seed, workers=workers, jackknife=ci == "bca",
-                                      progress=progress_bar)
+        return pending.result(progress_bar)
+    return bootstrapped
+
+
+def _effects(structural: FittedModel, collect, draws: int, ci: str, seed: int,
+             progress, progress_bar) -> tuple[pd.DataFrame, dict | None]:
+    """Indirect and total effects with the bootstrap (or Monte Carlo) intervals that
+    ``collect`` (from :func:`_start_effects`) returns, or delta-method ones without it."""
+    if collect is None:
+        return effects_table(structural), None
+    sample = collect(progress, progress_bar)
     info = {"method": sample.method, "draws": draws, "successful": len(sample.theta), "failed": sample.failed,
             "seed": seed, "ci": "percentile" if ci == "mc" else ci, "level": 0.95}
     return effects_table(structural, sample, "percentile" if ci == "mc" else ci), info

@@ -21,6 +21,7 @@ import pandas as pd
 
 from semtrust.assessment.reliability import NORMALITY, THRESHOLDS
 from semtrust.assessment.validity import HTMT_THRESHOLDS, MeasurementQuality
+from semtrust.errors import EstimationError
 from semtrust.estimation.base import FittedModel
 from semtrust.model.instrument import Instrument
 from semtrust.screening.careless import ScreeningResult
@@ -207,8 +208,14 @@ class Study:
 
         if (self.estimator, self.missing) != ("ML", "listwise"):
             return []
-        table = modification_indices(self.measurement or self.structural)
-        return _records(table.sort_values("mi", ascending=False, kind="stable").head(top))
+        try:
+            table = modification_indices(self.measurement or self.structural)
+        except EstimationError as error:   # too large to score every candidate: the rest of the run stands
+            note = f"modification indices skipped: {error}"
+            self.warnings += [note] if note not in self.warnings else []
+            return []
+        # an MI lavaan reports as NA (not identified when freed) suggests no modification
+        return _records(table.dropna(subset=["mi"]).sort_values("mi", ascending=False, kind="stable").head(top))
 
     def _effects(self, *kinds: str) -> list[dict]:
         if self.effects.empty:

@@ -51,3 +51,26 @@ def test_fits_from_default_starts(model_id):
         assert est == pytest.approx(row["est"], rel=1e-3, abs=1e-3), key
         if row.get("se") not in (None, "NA") and isinstance(row["se"], (int, float)) and not math.isnan(row["se"]):
             assert ours.loc[key, "se"] == pytest.approx(row["se"], rel=1e-3, abs=1e-3), key
+
+
+@pytest.mark.parametrize("model_id", MODELS)
+def test_whole_run_on_every_model(model_id, tmp_path):
+    """Every fixture model through the whole pipeline, reports included: a result, or one line
+    saying what to change (exit 2/3), never an internal error."""
+    from semtrust.api import fit
+    from semtrust.errors import SemtrustError
+
+    case = MODELS[model_id]
+    source = data_for(case["data"])
+    if "cov" in source:
+        data, options = source["cov"].rename_axis("variable"), {"summary": source["n"]}
+    else:
+        data, options = source["data"], {}
+    try:
+        study = fit(data, model=case["model"], bootstrap=0, measurement_bootstrap=0, **options)
+    except SemtrustError as error:
+        assert "\n" not in str(error) and error.exit_code in (2, 3)
+        return
+    assert study.fit_measures.loc["chisq", "structural"] == pytest.approx(case["fit"]["chisq"], rel=1e-5, abs=1e-4)
+    study.save(tmp_path / "out")
+    assert (tmp_path / "out" / "report.tex").stat().st_size > 1000

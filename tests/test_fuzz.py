@@ -4,7 +4,9 @@ line). Bounded and derandomized for CI; SEMTRUST_FUZZ_EXAMPLES=2000 explores fur
 import io
 import os
 import string
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -17,6 +19,7 @@ from semtrust.model.instrument import BUNDLED, load_instrument
 from semtrust.io.mapping import map_items, read_mapping
 from semtrust.io.study import load_study
 
+ROOT = Path(__file__).resolve().parent.parent
 TRUST = load_instrument("trust_mechanism")
 EXAMPLES = int(os.environ.get("SEMTRUST_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 40,
@@ -216,3 +219,74 @@ def test_whole_run_exits_cleanly(tmp_path_factory, body, header):
     code = main(["fit", str(folder / "d.csv"), "--model", str(folder / "m.lav"), "--scale-points", "5",
                  "--bootstrap", "0", "--quiet", "--out", str(folder / "out")])
     assert code in (0, 2, 3)
+
+
+# -- issue 17: whole runs with arbitrary cell values, models and flags ------------------------
+
+WILD_CELLS = ["inf", "-inf", "1e999", "1e300", "-1e308", "=1/0", "#DIV/0!", "=SUM(A1:A2)", "nan", "", "3", "4",
+              "5", "2", "99999999999999999999", "0x10", "1_000", "四"]
+MODELS = ["F =~ x1 + x2 + x3\n", "x2 ~ x1\nx3 ~ x2\n", "x1 ~ x2\nx2 ~ x3\nx3 ~ x1\n", "x1 ~ x2\nx2 ~ x1\n",
+          "F =~ x1 + x2 + x3\nd := 9^9^9^9\n", "F =~ a*x1 + b*x2 + x3\nl := log(a - b - 100)\nq := a/(b-b)\n",
+          "F =~ x1 + x2\nG =~ x3\n", "F =~ x1 + x2 + x3\nx1 ~~ x1\nF ~~ 0*F\n", "root:x:0:0:/bin/bash\n"]
+FLAGS = [[], ["--seed", "-1"], ["--seed", "0"], ["--scale-points", "5"], ["--estimator", "MLR"],
+         ["--missing", "fiml"], ["--screen-set", "duplicate_min_items=many"], ["--screen-set", "irv_min=.inf"],
+         ["--screen-set", "k=!!python/name:os.system"], ["--summary", "1"], ["--na", "-99"]]
+
+
+@settings(max_examples=max(8, EXAMPLES // 4), deadline=None, derandomize=EXAMPLES <= 40,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(body=st.lists(st.lists(st.one_of(st.sampled_from(WILD_CELLS), st.integers(1, 5).map(str)),
+                              min_size=3, max_size=3), min_size=0, max_size=30),
+       model=st.sampled_from(MODELS), flags=st.sampled_from(FLAGS))
+def test_whole_run_wild_cells_models_flags(tmp_path_factory, body, model, flags):
+    """Any cell value, model and flag: exit 0, 2 or 3 with at most one error line."""
+    import contextlib
+
+    from semtrust.cli import main
+
+    folder = tmp_path_factory.mktemp("wild")
+    (folder / "d.csv").write_text("x1,x2,x3\n" + "\n".join(",".join(r) for r in body) + "\n", encoding="utf-8")
+    (folder / "m.lav").write_text(model, encoding="utf-8")
+    errors = io.StringIO()
+    with contextlib.redirect_stderr(errors):
+        code = main(["fit", str(folder / "d.csv"), "--model", str(folder / "m.lav"), "--bootstrap", "0",
+                     "--measurement-bootstrap", "0", "--quiet", "--out", str(folder / "out"), *flags])
+    assert code in (0, 2, 3), errors.getvalue()
+    assert "internal error" not in errors.getvalue()
+
+
+BOUNDED_RUNS = {
+    "feedback loop": ("F =~ x1 + x2 + x3\n", "x1 ~ x2\nx2 ~ x3\nx3 ~ x1\n"),
+    "power tower": ("", "F =~ x1 + x2 + x3\nbig := 9^9^9^9^9\n"),
+    "billion laughs": ("study", "F =~ x1 + x2 + x3\n"),
+}
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, marks=[] if c == "feedback loop" else pytest.mark.slow)
+                                  for c in BOUNDED_RUNS])   # the slow ones are also covered in-process
+def test_tiny_inputs_bounded_in_time_and_memory(tmp_path, case):
+    """A subprocess limited to 2 GB of address space and 60 s: a tiny adversarial input ends
+    with exit 0, 2 or 3 (it used to hang or be killed at 23 GB)."""
+    import resource
+    import subprocess
+    import sys
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (2 * 2 ** 30, 2 * 2 ** 30))
+
+    rng = np.random.default_rng(0)
+    f = rng.normal(size=200)
+    pd.DataFrame({f"x{j}": f + rng.normal(size=200) for j in (1, 2, 3)}).to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / "m.lav").write_text(BOUNDED_RUNS[case][1], encoding="utf-8")
+    target = [str(tmp_path / "d.csv"), "--model", str(tmp_path / "m.lav")]
+    if case == "billion laughs":
+        lines = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+        lines += [f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]"
+                  for p, c in zip("abcdefgh", "bcdefghi")]
+        (tmp_path / "s.yaml").write_text("\n".join(lines + ["data: d.csv", "model: m.lav", "seed: *i"]) + "\n")
+        target = [str(tmp_path / "s.yaml")]
+    done = subprocess.run([sys.executable, "-m", "semtrust.cli", "fit", *target, "--bootstrap", "20", "--workers", "1",
+                           "--measurement-bootstrap", "0", "--quiet", "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=60, preexec_fn=limit, cwd=ROOT)
+    assert done.returncode in (0, 2, 3), done.stderr[-500:]
+    assert "internal error" not in done.stderr and len(done.stderr.strip().splitlines()) <= 1, done.stderr[-500:]

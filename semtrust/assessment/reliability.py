@@ -117,7 +117,7 @@ def reliability_table(data: pd.DataFrame | None, groups: dict[str, list[str]],
             row["ave"] = average_variance_extracted(lam)
             row["min_loading"] = float(lam.min())
         records.append(row)
-    return pd.DataFrame(records).set_index("construct")
+    return pd.DataFrame(records, columns=None if records else ["construct", "n_items"]).set_index("construct")
 
 
 def coefficient_alpha(cov: np.ndarray) -> float:
@@ -225,9 +225,10 @@ def mardia(data: pd.DataFrame) -> dict:
     x = data.to_numpy(dtype=float)
     n, p = x.shape
     centered = x - x.mean(axis=0)
-    d = centered @ np.linalg.solve(np.cov(x.T), centered.T)
-    b1p = float((d ** 3).sum() / n ** 2)
-    b2p = float((np.diag(d) ** 2).sum() / n)
+    # whitened cases w_i (w_i.w_j = z_i' S^-1 z_j) without the n x n matrix of those products
+    white = np.linalg.solve(np.linalg.cholesky(np.cov(x.T)), centered.T).T
+    b1p = _sum_of_cubed_products(white) / n ** 2
+    b2p = float(((white ** 2).sum(axis=1) ** 2).sum() / n)
     df = p * (p + 1) * (p + 2) / 6
     k = (p + 1) * (n + 1) * (n + 3) / (n * ((n + 1) * (p + 1) - 6))
     skew, small = n * b1p / 6, n * k * b1p / 6
@@ -235,6 +236,22 @@ def mardia(data: pd.DataFrame) -> dict:
     return dict(n=n, p=p, b1p=b1p, b2p=b2p, skew=skew, skew_df=df, p_skew=float(stats.chi2.sf(skew, df)),
                 small_skew=small, p_small=float(stats.chi2.sf(small, df)), kurtosis=kurtosis,
                 p_kurt=float(2 * stats.norm.sf(abs(kurtosis))))
+
+
+def _sum_of_cubed_products(white: np.ndarray, chunk_cells: int = 2 ** 22) -> float:
+    """sum over all pairs of cases (w_i . w_j)^3 in O(n p^2) memory: blocks of the n x n
+    products when n < p^2, else the p x p x p third-moment tensor sum_i w_i (x) w_i (x) w_i,
+    whose squared entries sum to the same number."""
+    n, p = white.shape
+    if n < p * p:
+        step = max(1, chunk_cells // n)
+        return float(sum(((white[i:i + step] @ white.T) ** 3).sum() for i in range(0, n, step)))
+    step = max(1, chunk_cells // (p * p))
+    tensor = np.zeros((p * p, p))
+    for i in range(0, n, step):
+        block = white[i:i + step]
+        tensor += (block[:, :, None] * block[:, None, :]).reshape(len(block), p * p).T @ block
+    return float((tensor ** 2).sum())
 
 
 def normality(data: pd.DataFrame, items: list[str]) -> dict:

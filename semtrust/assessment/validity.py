@@ -122,14 +122,17 @@ class BootstrapIntervals:
 
 def bootstrap_intervals(cfa: SEMResults, groups: dict[str, list[str]], draws: int, seed: int, *,
                         workers: int | None = None, level: float = 0.95,
-                        progress=lambda done, total: None) -> BootstrapIntervals:
+                        progress=lambda done, total: None, sample=None) -> BootstrapIntervals:
     """Resample the rows (resample ``b`` seeded with ``(seed, b)``, as the effects bootstrap),
     refit the CFA warm from the full-sample estimates for CR and AVE, and recompute HTMT and
-    HTMT2 from each resample's correlations; percentile CIs."""
+    HTMT2 from each resample's correlations; percentile CIs. ``sample``: the CFA's bootstrap
+    :class:`~semtrust.estimation.bootstrap.Draws` (``draws``, ``seed``) when the caller has
+    them already (the pipeline submits the refits to its worker pool early)."""
     from semtrust.estimation import bootstrap as resampling
 
     compiled = cfa.compiled
-    sample = resampling.bootstrap(cfa, draws, seed, workers=workers, progress=progress)
+    if sample is None:
+        sample = resampling.bootstrap(cfa, draws, seed, workers=workers, progress=progress)
     names = compiled.names
     loading_index = {c: (names.index(c), np.array([names.index(i) for i in items])) for c, items in groups.items()}
     cr_draws = {c: [] for c in groups}

@@ -3,9 +3,11 @@
 The fitted model's :meth:`~semtrust.estimation.base.FittedModel.resampler` does the refits
 (for ML, warm-started quasi-Newton steps from the full-sample estimates), whatever the
 estimator; resamples are spread over worker processes with one BLAS thread each. Resample ``b`` draws its rows from its own generator seeded with
-``(seed, b)``, so the draws are identical whatever the number of workers. When the run fails or
-is interrupted (Ctrl-C, SIGTERM) the workers are stopped at once, and on Linux they also end when
-their parent is killed, so none outlives the run.
+``(seed, b)``, so the draws are identical whatever the number of workers. A run's bootstraps
+share one :class:`ResamplingPool`: each is submitted as soon as its model is fitted and
+collected when its intervals are needed, so the workers refit while the run goes on. When the
+run fails or is interrupted (Ctrl-C, SIGTERM) the workers are stopped at once, and on Linux they
+also end when their parent is killed, so none outlives the run.
 
 Confidence intervals: percentile (default), bias-corrected (BC) and BCa (jackknife
 acceleration), following Efron & Tibshirani (1993).
@@ -15,10 +17,10 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import get_context
 
@@ -48,13 +50,13 @@ class Draws:
 _WORKER: dict = {}
 
 
-def _init_worker(resampler: Resampler, seed: int) -> None:
+def _init_worker() -> None:
     from threadpoolctl import threadpool_limits
 
-    _WORKER.update(resampler=resampler, seed=seed, limits=threadpool_limits(1))
+    _WORKER.update(limits=threadpool_limits(1), resamplers={})
 
 
-def _init_worker_process(resampler: Resampler, seed: int, parent: int) -> None:
+def _init_worker_process(parent: int) -> None:
     """A worker process leaves Ctrl-C and SIGTERM to its parent (which stops the pool) and
     ends with it even when the parent is killed outright (Linux: PR_SET_PDEATHSIG)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -65,7 +67,7 @@ def _init_worker_process(resampler: Resampler, seed: int, parent: int) -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)   # 1 = PR_SET_PDEATHSIG
         if os.getppid() != parent:   # the parent died before prctl
             os._exit(1)
-    _init_worker(resampler, seed)
+    _init_worker()
 
 
 def resample_rows(seed: int, b: int, n: int) -> np.ndarray:
@@ -74,9 +76,18 @@ def resample_rows(seed: int, b: int, n: int) -> np.ndarray:
     return np.random.default_rng([seed, b]).integers(0, n, size=n)
 
 
-def _chunk(first: int, count: int, rows_of) -> tuple:
-    """Refits of draws ``first .. first + count - 1``; ``rows_of(k)`` gives draw k's cases."""
-    resampler = _WORKER["resampler"]
+def _refit_chunk(job: int, payload: bytes, kind: str, seed: int, first: int, count: int) -> tuple:
+    """Refits of draws ``first .. first + count - 1`` of job ``job`` (its resampler pickled in
+    ``payload``, unpickled once per process): bootstrap resamples, or leave-one-out fits."""
+    resamplers = _WORKER["resamplers"]
+    if job not in resamplers:
+        resamplers[job] = pickle.loads(payload)
+    resampler = resamplers[job]
+    if kind == "bootstrap":
+        rows_of = lambda b: resample_rows(seed, b, resampler.n)   # noqa: E731
+    else:
+        everyone = np.arange(resampler.n)
+        rows_of = lambda i: np.delete(everyone, i)   # noqa: E731
     thetas, sds, ok = [], [], []
     for k in range(first, first + count):
         estimate = resampler.refit(rows_of(k))
@@ -88,56 +99,116 @@ def _chunk(first: int, count: int, rows_of) -> tuple:
     return first, np.array(thetas).reshape(len(thetas), width), np.array(sds).reshape(len(thetas), -1), np.array(ok)
 
 
-def _bootstrap_chunk(first: int, count: int):
-    n, seed = _WORKER["resampler"].n, _WORKER["seed"]
-    return _chunk(first, count, lambda b: resample_rows(seed, b, n))
+class _Refits:
+    """The chunks of one job's refits, submitted to the pool's workers (or run here, when they
+    are collected, without workers); :meth:`parts` returns them in draw order."""
 
+    def __init__(self, pool: "ResamplingPool", resampler: Resampler, kind: str, seed: int, total: int):
+        self.pool, self.total = pool, total
+        self.args = (len(pool.jobs), pickle.dumps(resampler), kind, seed)
+        self.chunks = [(start, min(CHUNK, total - start)) for start in range(0, total, CHUNK)]
+        pool.jobs.append(self)
+        executor = pool.executor()
+        self.futures = None if executor is None else [executor.submit(_refit_chunk, *self.args, *c)
+                                                      for c in self.chunks]
 
-def _jackknife_chunk(first: int, count: int):
-    everyone = np.arange(_WORKER["resampler"].n)
-    return _chunk(first, count, lambda i: np.delete(everyone, i))
-
-
-def _run(job, total: int, workers: int, args: tuple, progress) -> list:
-    chunks = [(start, min(CHUNK, total - start)) for start in range(0, total, CHUNK)]
-    done, results = 0, []
-    if workers <= 1:
-        _init_worker(*args)
-        try:
-            for chunk in chunks:
-                results.append(job(*chunk))
-                done += chunk[1]
-                progress(done, total)
-        finally:
-            _WORKER.pop("limits").restore_original_limits()
-            _WORKER.clear()
+    def parts(self, progress) -> list:
+        done, results = 0, []
+        if self.futures is None:
+            _init_worker()
+            try:
+                for chunk in self.chunks:
+                    results.append(_refit_chunk(*self.args, *chunk))
+                    done += chunk[1]
+                    progress(done, self.total)
+            finally:
+                _WORKER.pop("limits").restore_original_limits()
+                _WORKER.clear()
+            return results
+        for future in self.futures:
+            results.append(future.result())
+            done += len(results[-1][3])
+            progress(done, self.total)
         return results
-    with _worker_pool(workers, args) as pool:
-        for result in pool.map(job, *zip(*chunks)):
-            results.append(result)
-            done += len(result[3])
-            progress(done, total)
-    return results
 
 
-@contextmanager
-def _worker_pool(workers: int, args: tuple):
-    """A pool of forked workers that, when the run fails or is interrupted (Ctrl-C, SIGTERM),
-    is stopped at once instead of finishing the queued resamples: no worker outlives the run."""
-    before = set(multiprocessing.active_children())
-    pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_init_worker_process,
-                               initargs=(*args, os.getpid()))
-    try:
-        yield pool
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        ours = set(multiprocessing.active_children()) - before
-        for process in ours:
-            process.terminate()
-        for process in ours:
-            process.join()
-        raise
-    pool.shutdown()
+class PendingDraws:
+    """A bootstrap submitted to a :class:`ResamplingPool`; :meth:`result` waits for its draws."""
+
+    def __init__(self, pool: "ResamplingPool", results: FittedModel, draws: int, seed: int, jackknife: bool):
+        self.results, self.draws, self.seed = results, draws, seed
+        resampler = results.resampler()
+        self.resamples = _Refits(pool, resampler, "bootstrap", seed, draws)
+        self.jackknife = _Refits(pool, resampler, "jackknife", seed, results.n) if jackknife else None
+        self._draws: Draws | None = None
+
+    def result(self, progress=lambda done, total: None) -> Draws:
+        if self._draws is not None:
+            return self._draws
+        parts = self.resamples.parts(progress)
+        theta = np.vstack([p[1] for p in parts])
+        sd = np.vstack([p[2] for p in parts])
+        failed = int(sum((~p[3]).sum() for p in parts))
+        out = Draws(theta, sd, self.draws, failed, self.seed, "bootstrap")
+        if self.jackknife is not None:
+            results, thetas, sds = self.results, [], []
+            for first, theta_part, sd_part, ok in self.jackknife.parts(lambda d, t: None):
+                fill_theta = np.tile(results.theta, (len(ok), 1))
+                fill_sd = np.tile(results.total_sd(results.theta), (len(ok), 1))
+                fill_theta[ok], fill_sd[ok] = theta_part, sd_part
+                thetas.append(fill_theta)
+                sds.append(fill_sd)
+            out.jackknife_theta, out.jackknife_sd = np.vstack(thetas), np.vstack(sds)
+        self._draws = out
+        return out
+
+
+class ResamplingPool:
+    """One set of worker processes for every bootstrap of a run. A bootstrap is submitted when
+    its model is fitted (:meth:`submit`) and collected when its intervals are needed, so the
+    workers refit while the main process runs the other stages, and the run starts its
+    processes once. With ``workers`` <= 1 the refits run in this process when collected. Use as
+    a context manager (the workers stop at its end)."""
+
+    def __init__(self, workers: int | None = None):
+        self.workers = default_workers() if workers is None else workers
+        self.jobs: list[_Refits] = []
+        self._executor = None
+        self._before: set = set()
+
+    def executor(self) -> ProcessPoolExecutor | None:
+        if self.workers > 1 and self._executor is None:
+            before = set(multiprocessing.active_children())
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=get_context("fork"),
+                                                 initializer=_init_worker_process, initargs=(os.getpid(),))
+            self._before = before
+        return self._executor
+
+    def submit(self, results: FittedModel, draws: int, seed: int, *, jackknife: bool = False) -> PendingDraws:
+        """Start the nonparametric bootstrap of ``results`` (see :func:`bootstrap`)."""
+        return PendingDraws(self, results, draws, seed, jackknife)
+
+    def close(self, interrupted: bool = False) -> None:
+        """Stop the workers; when the run failed or was interrupted, at once, without finishing
+        the queued resamples."""
+        if self._executor is None:
+            return
+        if not interrupted:
+            self._executor.shutdown(cancel_futures=True)
+        else:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            ours = set(multiprocessing.active_children()) - self._before
+            for process in ours:
+                process.terminate()
+            for process in ours:
+                process.join()
+        self._executor = None
+
+    def __enter__(self) -> "ResamplingPool":
+        return self
+
+    def __exit__(self, exc_type, *exc) -> None:
+        self.close(interrupted=exc_type is not None)
 
 
 def default_workers() -> int:
@@ -148,24 +219,8 @@ def bootstrap(results: FittedModel, draws: int, seed: int, *, workers: int | Non
               jackknife: bool = False, progress=lambda done, total: None) -> Draws:
     """Nonparametric bootstrap of the fitted model (raw data required); with ``jackknife``,
     the leave-one-out refits BCa intervals need (a failed one keeps the full-sample estimate)."""
-    workers = default_workers() if workers is None else workers
-    args = (results.resampler(), seed)
-    parts = sorted(_run(_bootstrap_chunk, draws, workers, args, progress), key=lambda r: r[0])
-    theta = np.vstack([p[1] for p in parts])
-    sd = np.vstack([p[2] for p in parts])
-    failed = int(sum((~p[3]).sum() for p in parts))
-    out = Draws(theta, sd, draws, failed, seed, "bootstrap")
-    if jackknife:
-        parts = sorted(_run(_jackknife_chunk, results.n, workers, args, lambda d, t: None), key=lambda r: r[0])
-        thetas, sds = [], []
-        for first, theta_part, sd_part, ok in parts:
-            fill_theta = np.tile(results.theta, (len(ok), 1))
-            fill_sd = np.tile(results.total_sd(results.theta), (len(ok), 1))
-            fill_theta[ok], fill_sd[ok] = theta_part, sd_part
-            thetas.append(fill_theta)
-            sds.append(fill_sd)
-        out.jackknife_theta, out.jackknife_sd = np.vstack(thetas), np.vstack(sds)
-    return out
+    with ResamplingPool(workers) as pool:
+        return pool.submit(results, draws, seed, jackknife=jackknife).result(progress)
 
 
 def monte_carlo(results: FittedModel, draws: int, seed: int) -> Draws:

@@ -9,12 +9,24 @@ bootstrap resample.
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pandas as pd
 
 from semtrust.errors import EstimationError
 from semtrust.model.partable import ParameterTable, Row
+
+MEMORY_LIMIT = float(os.environ.get("SEMTRUST_MAX_MEMORY_GB", "2")) * 2 ** 30
+
+
+def check_memory(needed: float, what: str) -> None:
+    """Refuse, in one line naming the size, an allocation beyond SEMTRUST_MAX_MEMORY_GB (2 GB
+    by default) before it is attempted, instead of swapping or being killed."""
+    if needed > MEMORY_LIMIT:
+        raise EstimationError(f"{what} would need {needed / 2 ** 30:.1f} GB of memory (limit "
+                              f"{MEMORY_LIMIT / 2 ** 30:.1f} GB); fit fewer variables at once (e.g. each construct "
+                              "group separately) or raise SEMTRUST_MAX_MEMORY_GB")
 
 
 class CompiledModel:
@@ -52,6 +64,12 @@ class CompiledModel:
             tuple(np.array(x, dtype=int) for x in zip(*free[m])) if free[m] else None for m in "ASM")
         # the free parameters this table uses: in a multi-group model each group uses a subset
         self.used = np.unique([k for m in "ASM" for *_, k in free[m]]).astype(int)
+        # the gradient sums each matrix's terms into theta in one bincount (A, S, then M terms,
+        # in table order: the same additions, in the same order, as one np.add.at per matrix)
+        self._grad_index = np.concatenate([idx[2] for idx in (self.a_idx, self.s_idx) if idx is not None]
+                                          + [np.zeros(0, int)])
+        self._grad_index_means = np.concatenate([self._grad_index] + ([self.m_idx[2]] if self.m_idx else []))
+        self._s_weight = None if self.s_idx is None else np.where(self.s_idx[0] == self.s_idx[1], 1.0, 2.0)
 
     def _set(self, m, i, j, value):
         if m == "A":
@@ -110,10 +128,17 @@ class CompiledModel:
             value += residual @ residual
         return float(value)
 
-    def gradient(self, theta: np.ndarray, sample_cov: np.ndarray,
-                 sample_mean: np.ndarray | None = None) -> np.ndarray:
+    def moments(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(W, E, S) at ``theta``: the inverse implied covariance, (I - A)^-1 and S, all the
+        gradient needs besides the data."""
         sigma, E, S = self.implied(theta)
-        W = np.linalg.inv(sigma)
+        return np.linalg.inv(sigma), E, S
+
+    def gradient(self, theta: np.ndarray, sample_cov: np.ndarray,
+                 sample_mean: np.ndarray | None = None, *, at: tuple | None = None) -> np.ndarray:
+        """The ML discrepancy's gradient; ``at`` = :meth:`moments` of ``theta`` when the caller
+        has them already (every bootstrap refit starts from the same estimates)."""
+        W, E, S = self.moments(theta) if at is None else at
         G = W - W @ sample_cov @ W
         if sample_mean is None:
             return self.contract(theta, G, E=E, S=S)
@@ -134,20 +159,32 @@ class CompiledModel:
         if g_mean is not None:
             v = Fe.T @ g_mean
             dA = dA + np.outer(v, E @ self.alpha(theta))
-        grad = np.zeros(self.n_free)
+        terms = []
         if self.a_idx is not None:
-            i, j, k = self.a_idx
-            np.add.at(grad, k, dA[i, j])
+            i, j, _ = self.a_idx
+            terms.append(dA[i, j])
         if self.s_idx is not None:
-            i, j, k = self.s_idx
-            np.add.at(grad, k, np.where(i == j, H[i, j], 2.0 * H[i, j]))
+            i, j, _ = self.s_idx
+            terms.append(self._s_weight * H[i, j])
+        index = self._grad_index
         if g_mean is not None and self.m_idx is not None:
-            i, _, k = self.m_idx
-            np.add.at(grad, k, v[i])
-        return grad
+            terms.append(v[self.m_idx[0]])
+            index = self._grad_index_means
+        if not terms:
+            return np.zeros(self.n_free)
+        return np.bincount(index, np.concatenate(terms), minlength=self.n_free)
 
     def _local(self, k: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.used, k)
+
+    @staticmethod
+    def _accumulate(target: np.ndarray, index: np.ndarray, values: np.ndarray) -> None:
+        """``np.add.at(target, index, values)``; with distinct indices (no equality constraint)
+        the buffered ``+=``, which adds the same numbers without ufunc.at's per-element cost."""
+        if len(np.unique(index)) == len(index):
+            target[index] += values
+        else:
+            np.add.at(target, index, values)
 
     def jacobian(self, theta: np.ndarray) -> np.ndarray:
         """d Sigma / d theta for the parameters in ``self.used``: shape (len(used), p, p)."""
@@ -158,12 +195,12 @@ class CompiledModel:
         if self.a_idx is not None:
             i, j, k = self.a_idx
             d = Fe[:, i].T[:, :, None] * Q[j][:, None, :]
-            np.add.at(jac, self._local(k), d + d.transpose(0, 2, 1))
+            self._accumulate(jac, self._local(k), d + d.transpose(0, 2, 1))
         if self.s_idx is not None:
             i, j, k = self.s_idx
             d = Fe[:, i].T[:, :, None] * Fe[:, j].T[:, None, :]
             off = (i != j)[:, None, None]
-            np.add.at(jac, self._local(k), d + off * d.transpose(0, 2, 1))
+            self._accumulate(jac, self._local(k), d + off * d.transpose(0, 2, 1))
         return jac
 
     def mean_jacobian(self, theta: np.ndarray) -> np.ndarray:
@@ -174,14 +211,21 @@ class CompiledModel:
         jac = np.zeros((len(self.used), self.p))
         if self.a_idx is not None:
             i, j, k = self.a_idx
-            np.add.at(jac, self._local(k), Fe[:, i].T * e_alpha[j][:, None])
+            self._accumulate(jac, self._local(k), Fe[:, i].T * e_alpha[j][:, None])
         if self.m_idx is not None:
             i, _, k = self.m_idx
-            np.add.at(jac, self._local(k), Fe[:, i].T)
+            self._accumulate(jac, self._local(k), Fe[:, i].T)
         return jac
+
+    def derivative_bytes(self) -> float:
+        """Peak memory of :meth:`information`: the (parameters, p, p) derivative of Sigma, its
+        pieces, W times it and a transposed copy."""
+        return 5.0 * 8 * len(self.used) * self.p * self.p
 
     def information(self, theta: np.ndarray) -> np.ndarray:
         """Expected (Fisher) information per observation: 1/2 tr(W dS_a W dS_b) [+ dmu_a' W dmu_b]."""
+        check_memory(self.derivative_bytes(), f"the information matrix of {len(self.used)} parameters over "
+                     f"{self.p} variables")
         sigma, _, _ = self.implied(theta)
         W = np.linalg.inv(sigma)
         T = W @ self.jacobian(theta)           # W dSigma_k
@@ -203,16 +247,17 @@ class CompiledModel:
         return np.sqrt(np.clip(((E @ S) * E).sum(axis=1), 0, None))
 
     def refit(self, sample_cov: np.ndarray, start: np.ndarray, metric_inv: np.ndarray, *,
-              tol: float = 1e-6, max_iter: int = 60) -> tuple[np.ndarray, bool]:
+              tol: float = 1e-6, max_iter: int = 60, start_moments: tuple | None = None) -> tuple[np.ndarray, bool]:
         """BFGS from ``start`` with ``metric_inv`` (the inverse of twice the information at the
         full-sample estimates) as the initial inverse Hessian. A bootstrap resample changes only
         the sample covariance, so a dozen gradient evaluations reach the optimum, where Fisher
-        scoring would recompute the information every step; returns (theta, converged)."""
+        scoring would recompute the information every step; returns (theta, converged).
+        ``start_moments`` are :meth:`moments` of ``start``, shared by all the refits."""
         theta, inverse = start.copy(), metric_inv.copy()
         try:
-            grad = self.gradient(theta, sample_cov)
+            grad = self.gradient(theta, sample_cov, at=start_moments)
             for _ in range(max_iter):
-                step = -inverse @ grad
+                step = -(inverse @ grad)   # = (-inverse) @ grad, without negating the matrix
                 theta = theta + step
                 new_grad = self.gradient(theta, sample_cov)
                 if not np.all(np.isfinite(new_grad)):
@@ -242,8 +287,14 @@ def bfgs_update(inverse: np.ndarray, step: np.ndarray, change: np.ndarray, min_c
     if curvature > min_curvature:
         hy = inverse @ change
         rho = 1.0 / curvature
-        inverse += (rho * rho * (change @ hy) + rho) * np.outer(step, step) \
-            - rho * (np.outer(hy, step) + np.outer(step, hy))
+        # (rho^2 y'Hy + rho) s s' - rho (Hy s' + s (Hy)'), in place: the same products and sums
+        update = np.outer(step, step)
+        update *= rho * rho * (change @ hy) + rho
+        cross = np.outer(hy, step)
+        cross = cross + cross.T
+        cross *= rho
+        update -= cross
+        inverse += update
 
 
 def fisher_scoring(objective, gradient, information, start: np.ndarray, *, tol: float = 1e-10,
@@ -258,7 +309,8 @@ def fisher_scoring(objective, gradient, information, start: np.ndarray, *, tol: 
     theta = start.copy()
     value = objective(theta)
     if not math.isfinite(value):
-        raise EstimationError("the starting values give a non-positive-definite implied covariance matrix")
+        raise EstimationError("the starting values give a non-positive-definite implied covariance matrix; "
+                              "give start values (e.g. start(0.7)*x1) or check the model's fixed values")
     inverse = None
     grad = gradient(theta)
     for iteration in range(1, max_iter + 1):
@@ -308,7 +360,12 @@ def start_values(table: ParameterTable, cm: CompiledModel, sample_cov: pd.DataFr
     residuals, the reference indicator's common variance for factors, half the mean variance of
     its factors for a higher-order factor. ``scaled`` takes every loading as the SD ratio, the
     second start set tried when the first does not converge."""
-    cov = sample_cov
+    position = {v: i for i, v in enumerate(sample_cov.index)}
+    values = sample_cov.to_numpy()
+
+    def cov(a: str, b: str) -> float:   # scalar lookups in numpy: DataFrame.loc costs ~10 µs each
+        return values[position[a], position[b]]
+
     theta = np.zeros(cm.n_free)
     loadings: dict[tuple[str, str], float] = {}
     by_factor: dict[str, list[Row]] = {}
@@ -317,17 +374,17 @@ def start_values(table: ParameterTable, cm: CompiledModel, sample_cov: pd.DataFr
             by_factor.setdefault(r.lhs, []).append(r)
     factor_var: dict[str, float] = {}
     for lat, rows in by_factor.items():
-        obs_rows = [r for r in rows if r.rhs in cov.index]
+        obs_rows = [r for r in rows if r.rhs in position]
         ref = obs_rows[0].rhs if obs_rows else None
         for r in obs_rows[1:]:
             others = [o.rhs for o in obs_rows if o.rhs not in (ref, r.rhs)]
-            ratios = [cov.loc[r.rhs, o] / cov.loc[ref, o] for o in others if abs(cov.loc[ref, o]) > 1e-8]
-            sd_ratio = math.copysign(math.sqrt(cov.loc[r.rhs, r.rhs] / cov.loc[ref, ref]), cov.loc[ref, r.rhs])
+            ratios = [cov(r.rhs, o) / cov(ref, o) for o in others if abs(cov(ref, o)) > 1e-8]
+            sd_ratio = math.copysign(math.sqrt(cov(r.rhs, r.rhs) / cov(ref, ref)), cov(ref, r.rhs))
             loadings[(lat, r.rhs)] = float(np.median(ratios)) if ratios and not scaled else sd_ratio
         if ref is not None:
-            common = [cov.loc[ref, r.rhs] / loadings[(lat, r.rhs)] for r in obs_rows[1:]
+            common = [cov(ref, r.rhs) / loadings[(lat, r.rhs)] for r in obs_rows[1:]
                       if abs(loadings[(lat, r.rhs)]) > 1e-8]
-            factor_var[lat] = float(max(np.mean(common), 0.05 * cov.loc[ref, ref])) if common else 0.5 * cov.loc[ref, ref]
+            factor_var[lat] = float(max(np.mean(common), 0.05 * cov(ref, ref))) if common else 0.5 * cov(ref, ref)
     for lat, rows in by_factor.items():   # higher-order factors measured by factors
         below = [factor_var[r.rhs] for r in rows if r.rhs in factor_var]
         if lat not in factor_var and below:
@@ -341,12 +398,12 @@ def start_values(table: ParameterTable, cm: CompiledModel, sample_cov: pd.DataFr
         elif r.op == "=~":
             value = loadings.get((r.lhs, r.rhs), 1.0)
         elif r.op == "~~" and r.lhs == r.rhs:
-            if r.lhs in cov.index:
-                value = cov.loc[r.lhs, r.lhs] * (0.5 if r.lhs in endogenous else 1.0)
+            if r.lhs in position:
+                value = cov(r.lhs, r.lhs) * (0.5 if r.lhs in endogenous else 1.0)
             else:
                 value = factor_var.get(r.lhs, 0.05) * (0.5 if r.lhs in endogenous else 1.0)
-        elif r.op == "~~" and r.lhs in cov.index and r.rhs in cov.index and r.lhs not in endogenous:
-            value = cov.loc[r.lhs, r.rhs]
+        elif r.op == "~~" and r.lhs in position and r.rhs in position and r.lhs not in endogenous:
+            value = cov(r.lhs, r.rhs)
         else:
             value = 0.0
         theta[r.free] = value

@@ -100,8 +100,9 @@ class SEM:
             values = data[self.observed].astype(float).dropna().to_numpy()
             n = len(values)
             if n <= len(self.observed):
-                raise InputError(f"only {n} complete rows for {len(self.observed)} variables: "
-                                 "the sample covariance matrix would be singular")
+                raise InputError(f"{self.source}: only {n} complete rows for {len(self.observed)} variables "
+                                 "(the sample covariance matrix would be singular); the model needs more "
+                                 "complete responses than variables")
             centered = values - values.mean(axis=0)
             cov = pd.DataFrame(centered.T @ centered / n, index=self.observed, columns=self.observed)
         elif cov is None or n is None:
@@ -113,7 +114,7 @@ class SEM:
             values = None
         cov = cov.loc[self.observed, self.observed]
         sample = cov.to_numpy(dtype=float)
-        check_nonsingular(sample)
+        check_nonsingular(sample, self.observed)
         for r in self.table.rows:
             if r.fixed_x:
                 r.value = float(cov.loc[r.lhs, r.rhs])
@@ -121,13 +122,22 @@ class SEM:
         try:
             theta, iterations = compiled.estimate(sample, start_values(self.table, compiled, cov))
         except EstimationError:   # a second start set before giving up: every loading as its SD ratio
-            theta, iterations = compiled.estimate(sample, start_values(self.table, compiled, cov, scaled=True))
+            theta, iterations = self._named(compiled.estimate, sample,
+                                            start_values(self.table, compiled, cov, scaled=True))
         cases = None
         if estimator == "MLR":
             self._no_covariates(estimator)
             cases = CaseData(missing_patterns(values), n, values.mean(axis=0), sample, complete=True)
         return SEMResults(self, compiled, theta, sample, int(n), iterations, data=values,
                           estimator=estimator, cases=cases)
+
+    def _named(self, optimise, *args):
+        """An optimiser's failure names the model it was fitting."""
+        try:
+            return optimise(*args)
+        except EstimationError as error:
+            message = str(error)
+            raise EstimationError(message if message.startswith(self.source) else f"{self.source}: {message}") from None
 
     def _no_covariates(self, what: str) -> None:
         if self.table.covariates:
@@ -140,10 +150,11 @@ class SEM:
         values = frame.to_numpy()
         values = values[~np.isnan(values).all(axis=1)]
         if len(values) <= len(self.observed):
-            raise InputError(f"only {len(values)} cases answered any of the {len(self.observed)} variables")
+            raise InputError(f"{self.source}: only {len(values)} cases answered any of the {len(self.observed)} "
+                             "variables; the model needs more cases than variables")
         patterns = missing_patterns(values)
         mean, cov = em_estimates(patterns, ", ".join(self.observed))
-        check_nonsingular(cov)
+        check_nonsingular(cov, self.observed)
         return self.fit_cases(CaseData(patterns, len(values), mean, cov, complete=False), estimator)
 
     def fit_cases(self, cases: CaseData, estimator: str = "ML") -> "SEMResults":
@@ -158,15 +169,35 @@ class SEM:
             if r.op == "~1" and r.free >= 0:
                 start[r.free] = cases.mean[self.observed.index(r.lhs)]
         likelihood = CaseLikelihood(compiled, cases.patterns, cases.n)
-        theta, iterations = fisher_scoring(likelihood.objective, likelihood.gradient, likelihood.information, start)
+        theta, iterations = self._named(fisher_scoring, likelihood.objective, likelihood.gradient,
+                                        likelihood.information, start)
         return SEMResults(self, compiled, theta, cases.cov, cases.n, iterations, data=None, estimator=estimator,
                           cases=cases, likelihood=likelihood)
 
 
-def check_nonsingular(sample: np.ndarray) -> None:
-    if np.linalg.eigvalsh(sample).min() <= 1e-12 * max(1.0, np.abs(sample).max()):
-        raise InputError("the sample covariance matrix is singular: an item is constant or a "
-                         "linear combination of others; drop or merge it")
+def check_nonsingular(sample: np.ndarray, names: list[str] | None = None) -> None:
+    """Refuse a singular covariance matrix naming the items: a constant one, or the items of
+    the (near-)exact linear combination; a matrix that is only badly scaled (one column in
+    different units, e.g. income in yuan beside 1-7 answers) is told to rescale instead."""
+    names = names or [f"variable {k + 1}" for k in range(len(sample))]
+    variances = np.diag(sample)
+    constant = [n for n, v in zip(names, variances) if not v > 0]
+    if constant:
+        raise InputError(f"the item{'s' if len(constant) > 1 else ''} {', '.join(constant[:8])} "
+                         f"{'are' if len(constant) > 1 else 'is'} constant (no variance); drop or fix "
+                         f"{'them' if len(constant) > 1 else 'it'}")
+    sd = np.sqrt(variances)
+    values, vectors = np.linalg.eigh(sample / np.outer(sd, sd))   # the correlations: free of units
+    if values[0] <= 1e-10:
+        weights = np.abs(vectors[:, 0])
+        involved = [names[k] for k in np.argsort(-weights) if weights[k] > 0.1][:8]
+        raise InputError(f"the sample covariance matrix is singular: the items {', '.join(involved)} are "
+                         "linearly dependent (one is a combination of "
+                         "the others, e.g. a total score or a duplicated column); drop or merge one of them")
+    if sd.max() / sd.min() > 1e6:
+        big, small = names[int(np.argmax(sd))], names[int(np.argmin(sd))]
+        raise InputError(f"the SD of {big} is {sd.max() / sd.min():.0e} times that of {small}; "
+                         "rescale it (e.g. divide by 1000) so the variables have comparable units")
 
 
 @dataclass
@@ -438,12 +469,13 @@ class MLResampler(Resampler):
     def __init__(self, compiled: CompiledModel, data: np.ndarray, theta: np.ndarray, metric_inv: np.ndarray):
         self.compiled, self.data, self.theta, self.metric_inv = compiled, data, theta, metric_inv
         self.n = len(data)
+        self.start_moments = compiled.moments(theta)
 
     def refit(self, rows: np.ndarray) -> np.ndarray | None:
         sample = self.data[rows]
         centered = sample - sample.mean(axis=0)
         cov = centered.T @ centered / len(sample)
-        estimate, ok = self.compiled.refit(cov, self.theta, self.metric_inv)
+        estimate, ok = self.compiled.refit(cov, self.theta, self.metric_inv, start_moments=self.start_moments)
         if not ok:
             try:
                 estimate, _ = self.compiled.estimate(cov, self.theta)

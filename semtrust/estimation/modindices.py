@@ -36,15 +36,20 @@ def modification_indices(results: SEMResults) -> pd.DataFrame:
     grad = extended.gradient(theta, results.sample_cov)[k:]
     info = extended.information(theta)
     schur = info[k:, k:] - info[k:, :k] @ np.linalg.solve(info[:k, :k], info[:k, k:])
-    variance = np.diag(schur)
+    # lavaan: a parameter whose score has (almost) no variance is not identified when freed
+    # (e.g. the residual covariance of a two-indicator factor's items): its MI is NA, not infinite
+    variance = np.diag(schur).copy()
+    variance[~(variance >= np.finfo(float).eps ** (1 / 3))] = np.nan
     mi = results.n * grad ** 2 / (4 * variance)
     epc = -grad / (2 * variance)
     names = results.compiled.names
-    sd = np.sqrt(np.diag(results.total_cov))
+    sd = np.sqrt(np.clip(np.diag(results.total_cov), 0, None))
     _, S = results.compiled.matrices(results.theta)
     records = []
     for row, m, e in zip(candidates, mi, epc):
         i, j = names.index(row.lhs), names.index(row.rhs)
-        scale = sd[i] / sd[j] if row.op == "=~" else 1 / math.sqrt(S[i, i] * S[j, j])
+        # a Heywood case (negative residual variance) has no standardized EPC: NaN, as lavaan
+        scale = sd[i] / sd[j] if row.op == "=~" else 1 / math.sqrt(S[i, i] * S[j, j]) if S[i, i] * S[j, j] > 0 \
+            else math.nan
         records.append(dict(lhs=row.lhs, op=row.op, rhs=row.rhs, mi=float(m), epc=float(e), sepc_all=float(e * scale)))
     return pd.DataFrame(records)

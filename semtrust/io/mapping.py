@@ -20,9 +20,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from semtrust.errors import InputError
+from semtrust.errors import InputError, shown
+from semtrust.model.instrument import parse_yaml
 
 _NUMBERING = re.compile(r"^\s*(?:第\s*\d+\s*题|(?:q\d+(?:[_.]\d+)*|\d+(?:[._]\d+)*)\s*(?:[、.:)\]\-]|\s))\s*", re.I)
 _TAGS = re.compile(r"[(\[【][^()\[\]【】]*(?:题|必答|选填|反向|reverse|required|\bR\b)[^()\[\]【】]*[)\]】]", re.I)
@@ -57,8 +56,8 @@ class ItemMapping:
         counts = self.to_dict()["matched_by"]
         lines = ["items mapped to columns: " + ", ".join(f"{n} by {how}" for how, n in counts.items())]
         if self.unmapped:
-            shown = "; ".join(self.unmapped[:6]) + (f"; and {len(self.unmapped) - 6} more" if len(self.unmapped) > 6 else "")
-            lines.append(f"{len(self.unmapped)} columns map to no item: {shown}")
+            listed = "; ".join(self.unmapped[:6]) + (f"; and {len(self.unmapped) - 6} more" if len(self.unmapped) > 6 else "")
+            lines.append(f"{len(self.unmapped)} columns map to no item: {listed}")
         for key, candidates in self.ambiguous.items():
             lines.append(f"ambiguous: {key} matches {' / '.join(candidates)}")
         return lines
@@ -76,12 +75,7 @@ def read_mapping(path: str | Path) -> dict[str, str]:
     raw = path.read_bytes()
     text = raw.decode(detect_encoding(raw, name))
     if path.suffix.lower() in (".yaml", ".yml"):
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
-            raise InputError(f"{name}: {where}: not valid YAML; write one 'column: item' pair per line") from None
+        data = parse_yaml(text, name, "mapping", "write one 'column: item' pair per line")
         if isinstance(data, dict) and set(data) == {"mapping"}:
             data = data["mapping"]
         return check_mapping(data, name)
@@ -128,7 +122,7 @@ def check_mapping(data, name: str) -> dict[str, str]:
     mapping = {}
     for column, item in data.items():
         if not isinstance(item, (str, int)) or isinstance(item, bool) or not str(item).strip():
-            raise InputError(f"{name}: '{column}': the item id must be a text such as CA1, not {item!r}")
+            raise InputError(f"{name}: {shown(column)}: the item id must be a text such as CA1, not {shown(item)}")
         mapping[str(column).strip()] = str(item).strip()
     return mapping
 
@@ -198,9 +192,9 @@ def map_items(table, items: list[str], instrument=None, mapping: dict | None = N
         raise InputError(f"{table.path}: row 1 holds numbers ({', '.join(numbers[:3])}, ...), not column names; "
                          "add a header row with the item ids (e.g. CA1, CA2, ...) or give --mapping FILE")
     if missing:
-        shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+        listed = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
         doubt = [f"{k} ~ {' / '.join(v)}" for k, v in result.ambiguous.items()][:2]
-        raise InputError(f"{table.path}: no column for {shown} (item columns); name the columns by item id, "
+        raise InputError(f"{table.path}: no column for {listed} (item columns); name the columns by item id, "
                          f"or give --mapping FILE (CSV 'column,item' per line)"
                          + (f"; ambiguous: {'; '.join(doubt)}" if doubt else ""))
     table.item_columns = dict(result.columns)

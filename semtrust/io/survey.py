@@ -21,12 +21,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from semtrust.errors import InputError
+from semtrust.errors import InputError, shown
 from semtrust.io import exports
 from semtrust.io.table import SurveyTable, is_missing
 
 _OPTION_LETTER = re.compile(r"^[A-Za-z]\s*[.．、)）]\s*(\S.*)$")
 _LEADING_SCORE = re.compile(r"^\s*([+-]?\d+)\s*(?:分|[=:：.、)）\-–—]\s*\S.*)?\s*$")
+MAX_ANSWER = 1e12   # larger is no answer on any scale, and its square would swamp a covariance
 
 
 @dataclass
@@ -177,8 +178,8 @@ def match_columns(table: SurveyTable, names: list[str], what: str) -> dict[str, 
         else:
             missing.append(name)
     if missing:
-        shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
-        raise InputError(f"{table.path}: no column for {shown} ({what}); rename the columns to these "
+        listed = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+        raise InputError(f"{table.path}: no column for {listed} ({what}); rename the columns to these "
                          "ids or fix the model")
     return mapping
 
@@ -215,9 +216,9 @@ def _refuse_missing_code(scores: np.ndarray, table: SurveyTable, column: str, va
     if len(negative) and len(negative) <= 0.25 * len(observed) and np.all(observed[observed >= 0] > 0):
         code = negative[0]
         row = int(np.flatnonzero(scores == code)[0])
-        shown = int(code) if code == int(code) else code
-        raise InputError(f"{table.path}: row {row + table.first_data_row}, column '{column}': {shown} looks "
-                         f"like a missing-value code; pass --na {shown} to treat it as missing, or "
+        listed = int(code) if code == int(code) else code
+        raise InputError(f"{table.path}: row {row + table.first_data_row}, column '{column}': {listed} looks "
+                         f"like a missing-value code; pass --na {listed} to treat it as missing, or "
                          "--scale-points K to check the range")
 
 
@@ -255,14 +256,16 @@ def code_items(table: SurveyTable, items: list[str], *, points: int | None = Non
             if score in missing_codes:
                 score, was_label = np.nan, False
             decoded += was_label
-            if points is not None and not np.isnan(score) and (score != int(score) or not 1 <= score <= points):
+            if not np.isnan(score) and not abs(score) <= MAX_ANSWER:
+                bad.append((row, value, "huge"))
+            elif points is not None and not np.isnan(score) and (score != int(score) or not 1 <= score <= points):
                 bad.append((row, value, "range"))
             out[row] = score
         given = sum(not is_missing(v) and str(v).strip() != "" for v in values)
         if len(bad) >= 3 and len(bad) > 0.5 * given:
-            shown = ", ".join(repr(str(v)) for _, v, _ in bad[:3])
+            examples = ", ".join(shown(str(v), 20) for _, v, _ in bad[:3])
             raise InputError(f"{table.path}: column '{column}' (mapped to item {item}) does not hold answers on "
-                             f"the {f'1-{points} ' if points else ''}scale ({shown}, ...); check the mapping "
+                             f"the {f'1-{points} ' if points else ''}scale ({examples}, ...); check the mapping "
                              "(--mapping) or the export")
         if bad:
             row, value, kind = bad[0]
@@ -270,10 +273,13 @@ def code_items(table: SurveyTable, items: list[str], *, points: int | None = Non
             more = f" ({len(bad) - 1} more cells in this column are like it)" if len(bad) > 1 else ""
             if kind == "text":
                 hint = (f"use 1-{points} or a label of the scale" if points else "use numbers")
-                raise InputError(f"{where}: '{value}' is not a number or a response label; {hint}, "
+                raise InputError(f"{where}: {shown(str(value))} is not a number or a response label; {hint}, "
                                  f"or leave the cell empty for a missing answer{more}")
+            if kind == "huge":
+                raise InputError(f"{where}: {shown(str(value))} is not a finite answer (beyond ±{MAX_ANSWER:g}); "
+                                 f"correct it or leave the cell empty for a missing answer{more}")
             code = f" (a missing-value code? pass --na {value})" if str(value).strip().startswith("-") else ""
-            raise InputError(f"{where}: {value} is outside the 1-{points} response scale{code}; correct it "
+            raise InputError(f"{where}: {shown(str(value))[1:-1]} is outside the 1-{points} response scale{code}; correct it "
                              f"or leave it empty for a missing answer{more}")
         if np.all(np.isnan(out)):
             raise InputError(f"{table.path}: column '{column}' has no answers; check the export")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from semtrust.errors import InputError
+from semtrust.errors import InputError, shown
 
 BUNDLED = Path(__file__).resolve().parent.parent / "instruments"   # the YAML files shipped with semtrust
 
@@ -172,7 +172,7 @@ class _Reader:
         if kind is not None and not isinstance(value, kind):
             names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
             raise self.fail(f"{where}.{key}" if where else key,
-                            f"expected {names}, got {type(value).__name__} {value!r}")
+                            f"expected {names}, got {type(value).__name__} {shown(value)}")
         return value
 
     def text(self, mapping, key, where) -> dict:
@@ -265,7 +265,7 @@ def _parse(data, path: str) -> Instrument:
     _check_acyclic(hypotheses, r)
     markers = r.get(data, "marker_items", "", list, required=False) or []
     if not all(isinstance(m, str) and m.strip() for m in markers):
-        raise r.fail("marker_items", f"expected a list of data column names, got {markers!r}")
+        raise r.fail("marker_items", f"expected a list of data column names, got {shown(markers)}")
     attention_checks = _attention_checks(data, r, seen_items, points)
 
     return Instrument(
@@ -292,7 +292,7 @@ def _attention_checks(data: dict, r: _Reader, item_ids: set[str], points: int) -
         correct = [correct] if isinstance(correct, int) else correct
         if not correct or not all(isinstance(c, int) and not isinstance(c, bool) and 1 <= c <= points
                                   for c in correct):
-            raise r.fail(f"{where}.correct", f"{correct!r}: give the accepted score(s) on the 1-{points} scale")
+            raise r.fail(f"{where}.correct", f"{shown(correct)}: give the accepted score(s) on the 1-{points} scale")
         after = r.get(raw, "after", where, str)
         if after not in item_ids:
             raise r.fail(f"{where}.after", f"'{after}' is not an item id; name the item it follows")
@@ -342,13 +342,72 @@ def load_instrument(id_or_path: str | Path) -> Instrument:
     return _parse(parse_yaml(raw, name, "instrument"), name)
 
 
-def parse_yaml(raw: bytes, name: str, what: str):
-    """A YAML file's content, or one line naming the file, the line and column, and the fix."""
+MAX_YAML_NODES = 200_000   # far above any study, mapping or instrument; far below a "billion laughs"
+
+
+def parse_yaml(raw: bytes | str, name: str, what: str, fix: str | None = None):
+    """A YAML file's content, or one line naming the file, the line and column, and the fix.
+
+    Aliases are counted as expanded before anything is built, so nested anchors (``&a [*b, *b,
+    ...]``, the "billion laughs") and self-referencing anchors are refused in microseconds
+    instead of filling memory when the value is later walked or printed.
+
+    >>> parse_yaml(b"{a: &x [1, 2], b: *x}", "s.yaml", "study")
+    {'a': [1, 2], 'b': [1, 2]}
+    >>> laughs = "{a: &a [x, x], " + ", ".join(f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}]" for p, c in zip("abcdefghijk", "bcdefghijkl")) + "}"
+    >>> parse_yaml(laughs, "s.yaml", "study")
+    Traceback (most recent call last):
+    semtrust.errors.InputError: s.yaml: its anchors and aliases expand to more than 200000 values; write the values out (or use fewer nested aliases)
+    """
     try:
-        return yaml.safe_load(raw.decode("utf-8-sig"))
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
         raise InputError(f"{name}: not UTF-8 text; save the {what} file as UTF-8") from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node, name)
+        return loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
-        raise InputError(f"{name}: {where}: not valid YAML ({getattr(exc, 'problem', None) or 'syntax'})") from None
+        problem = str(getattr(exc, "problem", None) or "syntax")
+        if isinstance(exc, yaml.constructor.ConstructorError):
+            problem = "a tag such as !!python/... is not allowed; write plain values"
+        problem = problem if len(problem) <= 80 else problem[:77] + "..."
+        raise InputError(f"{name}: {where}: not valid YAML ({problem})" + (f"; {fix}" if fix else "")) from None
+    except RecursionError:
+        raise InputError(f"{name}: nested too deeply to be a {what} file") from None
+    finally:
+        loader.dispose()
+
+
+def _check_expansion(root: yaml.Node, name: str) -> None:
+    """Refuse a node graph whose expansion (aliases copied out) exceeds MAX_YAML_NODES values,
+    or that contains itself; sizes are memoized per node, so the check is linear in the text."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    active: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if isinstance(node, yaml.ScalarNode):
+            sizes[key] = 1
+            continue
+        children = [c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode) else node.value
+        if done:
+            active.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            if sizes[key] > MAX_YAML_NODES:
+                raise InputError(f"{name}: its anchors and aliases expand to more than {MAX_YAML_NODES} values; "
+                                 "write the values out (or use fewer nested aliases)")
+            continue
+        if key in sizes:
+            continue
+        if key in active:
+            raise InputError(f"{name}: an anchor refers to itself (a recursive alias); write the values out")
+        active.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)

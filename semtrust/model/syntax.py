@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from semtrust.errors import InputError
+from semtrust.errors import InputError, shown
 
 OPERATORS = ("=~", "~~", ":=", "~")
 _UNSUPPORTED = {
@@ -162,10 +162,15 @@ def _parse_modifiers(term: str, source: str, number: int) -> dict:
 def parse_model(text: str, source: str = "<model>") -> ModelSyntax:
     """Parse lavaan syntax; raise :class:`InputError` naming the line on any problem."""
     spec = ModelSyntax(source=source)
-    for number, line in _logical_lines(text):
+    lines = list(_logical_lines(text))
+    if lines and "~" not in text and ":=" not in text:
+        # not a model at all (a data file, /etc/passwd): say so without quoting it
+        raise _error(source, lines[0][0], "no operator (=~, ~, ~~, :=) anywhere: not a lavaan model; give a "
+                                          "model file with lines such as 'F =~ x1 + x2 + x3'")
+    for number, line in lines:
         op = _find_operator(line)
         if op is None:
-            raise _error(source, number, f"no operator (=~, ~, ~~, :=) in '{line}'")
+            raise _error(source, number, f"no operator (=~, ~, ~~, :=) in {shown(line, 40)}")
         if op in _UNSUPPORTED:
             raise _error(source, number, f"'{op}' ({_UNSUPPORTED[op]}) is not supported")
         lhs_text, rhs_text = (s.strip() for s in line.split(op, 1))

@@ -14,7 +14,9 @@ import re
 MINUS = "−"  # U+2212, the typographic minus APA asks for
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                 "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-                "<": r"\textless{}", ">": r"\textgreater{}", MINUS: r"\textminus{}", "−": r"\textminus{}"}
+                "<": r"\textless{}", ">": r"\textgreater{}", MINUS: r"\textminus{}", "−": r"\textminus{}",
+                # braced, so a cell starting with [ after a row's \\ is not read as \\[<length>]
+                "[": "{[}", "]": "{]}"}
 _TEX_PATTERN = re.compile("|".join(re.escape(k) for k in _TEX_SPECIAL))
 
 
@@ -42,7 +44,11 @@ def stars(p) -> str:
 
 
 def tex_escape(value) -> str:
-    """Escape any string (item wording, names, file paths) for LaTeX."""
+    r"""Escape any string (item wording, names, file paths) for LaTeX.
+
+    >>> tex_escape("[Q5] Monthly income & 50%")
+    '{[}Q5{]} Monthly income \\& 50\\%'
+    """
     return _TEX_PATTERN.sub(lambda m: _TEX_SPECIAL[m.group(0)], str(value))
 
 

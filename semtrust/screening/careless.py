@@ -110,13 +110,40 @@ class ScreeningRules:
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(settings) - names)
         if unknown:
-            raise InputError(f"{where}: unknown setting {', '.join(unknown)}; use {', '.join(sorted(names))}")
-        return cls(**settings)
+            raise InputError(f"{where}: unknown setting {', '.join(str(u)[:40] for u in unknown)}; "
+                             f"use {', '.join(sorted(names))}")
+        return cls(**{key: _checked_setting(key, value, getattr(cls, key), where) for key, value in settings.items()})
 
     def to_dict(self) -> dict:
         settings = asdict(self)
         settings["flag_only"], settings["skip"] = list(self.flag_only), list(self.skip)
         return settings
+
+
+def _checked_setting(key: str, value, default, where: str):
+    """A screening setting of the type its default has: YAML's true/false for switches (the
+    string 'no' is not false), whole numbers for counts, finite numbers for thresholds, rule
+    names for lists; anything else is one line naming the setting.
+
+    >>> _checked_setting("duplicate_ids", "no", True, "study.yaml: screening")
+    Traceback (most recent call last):
+    semtrust.errors.InputError: study.yaml: screening: duplicate_ids = 'no' must be true or false (unquoted)
+    """
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise InputError(f"{where}: {key} = {shown} must be true or false (unquoted)")
+    elif isinstance(default, int) or key == "attention_max_failures":
+        if not (isinstance(value, int) and not isinstance(value, bool)) and not (value is None and default is None):
+            raise InputError(f"{where}: {key} = {shown} must be a whole number")
+    elif isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise InputError(f"{where}: {key} = {shown} must be a number")
+    elif isinstance(default, tuple):
+        value = [value] if isinstance(value, str) else value
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise InputError(f"{where}: {key} = {shown} must be a list of rule names, e.g. [evenodd]")
+    return value
 
 
 @dataclass

@@ -4,6 +4,9 @@ Every directed path from a predictor to a pure outcome (a variable that predicts
 through one or more mediators is a *specific indirect effect*, the product of its
 coefficients; their sum is the total indirect effect, and adding the direct path gives the
 total effect (Bollen 1987). Contrasts compare specific indirect effects of the same X -> Y.
+A model with a feedback loop (``y1 ~ y2``, ``y2 ~ y1``) has infinitely many paths: there each
+total effect is an element of (I - B)^-1 - I, which converges when the spectral radius of the
+path matrix B is below 1 (Bollen 1989, ch. 8); no path is enumerated.
 Effects are functions of the parameter vector, so one :class:`EffectSet` evaluates them at
 the estimates, at every bootstrap draw, or at Monte Carlo draws.
 
@@ -23,6 +26,7 @@ from itertools import combinations
 
 import numpy as np
 
+from semtrust.errors import InputError
 from semtrust.estimation.base import FittedModel
 from semtrust.model.expressions import Expression
 
@@ -33,11 +37,12 @@ class Effect:
     source: str
     target: str
     paths: tuple[tuple[str, ...], ...]   # node sequences summed (a contrast: first minus second)
+    feedback: bool = False          # a total effect in a model with a loop: from (I - B)^-1 - I
 
     @property
     def fixed_zero(self) -> bool:
         """A direct effect the model does not estimate (no X -> Y path)."""
-        return not self.paths
+        return not self.paths and not self.feedback
 
     @property
     def label(self) -> str:
@@ -46,6 +51,8 @@ class Effect:
         if self.kind == "contrast":
             return f"({' -> '.join(self.paths[0])}) - ({' -> '.join(self.paths[1])})"
         name = {"total_indirect": "total indirect", "direct": "direct", "total": "total"}[self.kind]
+        if self.feedback:
+            name += ", feedback model"
         return f"{self.source} => {self.target} ({name})"
 
 
@@ -54,10 +61,45 @@ def structural_edges(results: FittedModel) -> dict[tuple[str, str], int]:
     return {(r.rhs, r.lhs): i for i, r in enumerate(results.partable.rows) if r.op == "~"}
 
 
-def _paths(edges: set[tuple[str, str]], start: str) -> list[tuple[str, ...]]:
+def _children(edges: set[tuple[str, str]]) -> dict[str, list[str]]:
     children: dict[str, list[str]] = {}
     for a, b in sorted(edges):
         children.setdefault(a, []).append(b)
+    return children
+
+
+def feedback_loop(edges: set[tuple[str, str]]) -> tuple[str, ...] | None:
+    """A directed cycle of the path diagram (first variable repeated at the end), or None.
+
+    >>> feedback_loop({("y1", "y2"), ("y2", "y3"), ("y3", "y1")})
+    ('y1', 'y2', 'y3', 'y1')
+    >>> feedback_loop({("x", "m"), ("m", "y")}) is None
+    True
+    """
+    children = _children(edges)
+    state: dict[str, int] = {}            # 1 = on the current path, 2 = finished
+    for root in sorted(children):
+        if state.get(root):
+            continue
+        trail, stack = [root], [iter(children.get(root, []))]
+        state[root] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[trail.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                return tuple(trail[trail.index(nxt):]) + (nxt,)
+            elif not state.get(nxt):
+                state[nxt] = 1
+                trail.append(nxt)
+                stack.append(iter(children.get(nxt, [])))
+    return None
+
+
+def _paths(edges: set[tuple[str, str]], start: str) -> list[tuple[str, ...]]:
+    """Every directed path from ``start``; the graph must be acyclic (see :func:`feedback_loop`)."""
+    children = _children(edges)
     out, stack = [], [(start,)]
     while stack:
         path = stack.pop()
@@ -68,11 +110,26 @@ def _paths(edges: set[tuple[str, str]], start: str) -> list[tuple[str, ...]]:
     return out
 
 
+def _reachable(edges: set[tuple[str, str]], start: str) -> set[str]:
+    children, seen, todo = _children(edges), set(), [start]
+    while todo:
+        for nxt in children.get(todo.pop(), []):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
 def enumerate_effects(results: FittedModel, contrasts: bool = True) -> list[Effect]:
     edges = set(structural_edges(results))
     predictors = {a for a, _ in edges}
     outcomes = sorted({b for _, b in edges} - predictors)
     order = list(dict.fromkeys(v for r in results.partable.rows if r.op == "~" for v in (r.rhs, r.lhs)))
+    if feedback_loop(edges):
+        # every variable reachable from X gets X's total effect; no path enumeration
+        return [Effect("total", source, target, (), feedback=True)
+                for source in order if source in predictors
+                for target in order if target in _reachable(edges, source) and target != source]
     effects: list[Effect] = []
     for source in [v for v in order if v in predictors]:
         by_target: dict[str, list[tuple[str, ...]]] = {}
@@ -99,22 +156,35 @@ class EffectSet:
 
     def __init__(self, results: FittedModel, effects: list[Effect] | None = None):
         self.results = results
-        self.effects = enumerate_effects(results) if effects is None else effects
+        effects = enumerate_effects(results) if effects is None else effects
         rows = results.partable.rows
         edge_rows = structural_edges(results)
         self.edges = list(edge_rows)
         self.edge_free = np.array([rows[edge_rows[e]].free for e in self.edges])
         self.edge_fixed = np.array([rows[edge_rows[e]].value for e in self.edges])
+        nodes = list(dict.fromkeys(v for e in self.edges for v in e))
+        self.nodes = len(nodes)
+        self.edge_cells = (np.array([nodes.index(b) for _, b in self.edges], dtype=int),
+                           np.array([nodes.index(a) for a, _ in self.edges], dtype=int))
+        if any(e.feedback for e in effects) and (radius := self.spectral_radius(results.theta)) >= 1:
+            note = (f"{results.source}: the feedback loop {' -> '.join(feedback_loop(set(self.edges)))} has a "
+                    f"path matrix with spectral radius {radius:.3g} >= 1, so its total effects do not converge "
+                    "and are not reported; check the loop's paths")
+            if note not in results.warnings:
+                results.warnings.append(note)
+            effects = [e for e in effects if not e.feedback]
+        self.effects = effects
+        self.feedback = [k for k, e in enumerate(effects) if e.feedback]
+        self.feedback_cells = (np.array([nodes.index(effects[k].target) for k in self.feedback], dtype=int),
+                               np.array([nodes.index(effects[k].source) for k in self.feedback], dtype=int))
         names = results.variables
-        self.source_index = np.array([names.index(e.source) for e in self.effects], dtype=int)
-        self.target_index = np.array([names.index(e.target) for e in self.effects], dtype=int)
+        self.source_index = np.array([names.index(e.source) for e in effects], dtype=int)
+        self.target_index = np.array([names.index(e.target) for e in effects], dtype=int)
         position = {e: i for i, e in enumerate(self.edges)}
         # each effect is a signed sum of path products: (effect, sign, edge ids)
-        self.terms = []
-        for k, effect in enumerate(self.effects):
-            for j, path in enumerate(effect.paths):
-                sign = -1.0 if effect.kind == "contrast" and j == 1 else 1.0
-                self.terms.append((k, sign, [position[(a, b)] for a, b in zip(path, path[1:])]))
+        self.terms = [(k, -1.0 if effect.kind == "contrast" and j == 1 else 1.0,
+                       [position[(a, b)] for a, b in zip(path, path[1:])])
+                      for k, effect in enumerate(effects) for j, path in enumerate(effect.paths)]
 
     def coefficients(self, thetas: np.ndarray) -> np.ndarray:
         thetas = np.atleast_2d(thetas)
@@ -129,7 +199,29 @@ class EffectSet:
         out = np.zeros((len(coefs), len(self.effects)))
         for k, sign, edge_ids in self.terms:
             out[:, k] += sign * np.prod(coefs[:, edge_ids], axis=1)
+        if self.feedback:
+            out[:, self.feedback] = self._loop_totals(coefs)
         return out
+
+    def _loop_totals(self, coefs: np.ndarray) -> np.ndarray:
+        """(I - B)^-1 - I per draw, NaN where the spectral radius of B is 1 or more (the
+        effects of a loop then grow without bound)."""
+        B = np.zeros((len(coefs), self.nodes, self.nodes))
+        B[:, self.edge_cells[0], self.edge_cells[1]] = coefs
+        radius = np.abs(np.linalg.eigvals(B)).max(axis=1)
+        stable = radius < 1
+        totals = np.full((len(coefs), len(self.feedback)), np.nan)
+        if stable.any():
+            eye = np.eye(self.nodes)
+            inverse = np.linalg.inv(eye - B[stable]) - eye
+            totals[stable] = inverse[:, self.feedback_cells[0], self.feedback_cells[1]]
+        return totals
+
+    def spectral_radius(self, theta: np.ndarray) -> float:
+        """Largest modulus of an eigenvalue of the path matrix B at ``theta``."""
+        B = np.zeros((self.nodes, self.nodes))
+        B[self.edge_cells] = self.coefficients(theta)[0]
+        return float(np.abs(np.linalg.eigvals(B)).max()) if self.nodes else 0.0
 
     def standardized(self, values: np.ndarray, sds: np.ndarray) -> np.ndarray:
         """std.all scaling: times SD(source) / SD(target), each draw with its own SDs."""
@@ -189,7 +281,10 @@ class DefinedSet:
                     value = value * sds[b, scale[0]] / sds[b, scale[1]] if scale else np.nan
                 values[label] = value
             for k, (name, expression) in enumerate(self.expressions):
-                values[name] = out[b, k] = expression(values)
+                try:
+                    values[name] = out[b, k] = expression(values)
+                except InputError:   # undefined at this draw only (the estimates were checked by the fit)
+                    values[name] = out[b, k] = np.nan
         return out
 
     def values(self, thetas: np.ndarray) -> np.ndarray:
