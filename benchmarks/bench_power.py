@@ -24,12 +24,11 @@ from distributed import Client
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from semtrust.model.instrument import load_instrument  # noqa: E402
-from semtrust.power.execute import (batch_jobs, choose_batch, dask_client, localhost_cluster,  # noqa: E402
-                                    run_batches)
-from semtrust.power.population import Population  # noqa: E402
-from semtrust.power.replicate import build_design  # noqa: E402
-from semtrust.power.results import summarise  # noqa: E402
+from semtrust.model.instrument import load_instrument
+from semtrust.power.execute import batch_jobs, choose_batch, dask_client, localhost_cluster, run_batches
+from semtrust.power.population import Population
+from semtrust.power.replicate import build_design
+from semtrust.power.results import summarise
 
 SEED = 20261123
 

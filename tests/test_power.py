@@ -8,6 +8,7 @@ import signal
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import CONFORMANCE
 from scipy import stats
 
 from semtrust.cli import main
@@ -17,8 +18,6 @@ from semtrust.power import power
 from semtrust.power.analytic import rmsea_power, rmsea_sample_size
 from semtrust.power.execute import localhost_cluster
 from semtrust.power.population import Population
-
-from conftest import CONFORMANCE
 
 # Fritz & MacKinnon (2007): X ~ N(0, 1), M = aX + e, Y = bM + e with unit error variances;
 # a = b = .39 ("medium") needs N = 78 for power .80 with the percentile bootstrap (their Table 3).
@@ -157,7 +156,7 @@ def test_mediation_percentile_bootstrap_reproduces_fritz_mackinnon():
 
 # -- execution: same numbers whatever runs them ---------------------------------------------------
 
-SMALL = dict(population="m ~ 0.3*x\ny ~ 0.3*m", n=[50, 90], reps=24, seed=9)
+SMALL = {"population": "m ~ 0.3*x\ny ~ 0.3*m", "n": [50, 90], "reps": 24, "seed": 9}
 
 
 def test_batching_does_not_change_the_numbers():

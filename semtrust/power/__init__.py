@@ -14,7 +14,7 @@ import types
 from semtrust.power.api import power
 from semtrust.power.results import PowerResult
 
-__all__ = ["power", "PowerResult"]
+__all__ = ["PowerResult", "power"]
 
 
 class _CallableModule(types.ModuleType):

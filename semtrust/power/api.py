@@ -16,11 +16,11 @@ from pathlib import Path
 
 from semtrust.errors import InputError
 from semtrust.model.instrument import Instrument, load_instrument
+from semtrust.model.syntax import parse_model
 from semtrust.power.execute import batch_jobs, choose_batch, run_batches
 from semtrust.power.population import Population, canonical_syntax
 from semtrust.power.replicate import build_design
 from semtrust.power.results import PowerResult, summarise
-from semtrust.model.syntax import parse_model
 
 DEFAULT_SEED = 20261123
 RESPONSES = ("continuous", "likert")
@@ -89,7 +89,9 @@ def power(instrument: str | Instrument | None = None, model: str | os.PathLike |
     ``bootstrap`` resamples (``ci="bootstrap"``). ``scheduler``: None runs an embedded Dask
     LocalCluster with ``workers`` processes (default: all cores), ``"tcp://HOST:8786"`` an
     existing Dask cluster, ``"synchronous"`` this process. The numbers depend on the seed
-    only, never on ``workers``, ``scheduler`` or ``batch`` (replications per task).
+    only, never on ``workers``, ``scheduler`` or ``batch`` (replications per task). A script
+    that uses the embedded cluster needs the usual ``if __name__ == "__main__":`` guard, since
+    the worker processes are spawned and import it.
     """
     ns = [int(v) for v in n]
     if not ns or len(set(ns)) != len(ns):

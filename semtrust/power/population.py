@@ -56,7 +56,7 @@ class Population:
     thresholds: np.ndarray | None = None    # (variables, categories - 1), ascending
 
     @classmethod
-    def from_syntax(cls, text: str, source: str = "<population>") -> "Population":
+    def from_syntax(cls, text: str, source: str = "<population>") -> Population:
         """Read a standardized population model written in lavaan syntax."""
         spec = parse_model(text, source)
         if spec.definitions:
@@ -90,7 +90,7 @@ class Population:
         return cls(canonical_syntax(spec.statements), observed, total[:k, :k], source)
 
     @classmethod
-    def from_instrument(cls, instrument: Instrument, seed: int) -> "Population":
+    def from_instrument(cls, instrument: Instrument, seed: int) -> Population:
         """The population :func:`semtrust.model.simulate.population` draws for ``instrument`` with
         ``seed``: paths of .25 to .45 with the hypothesised signs, loadings of .70 to .90,
         exogenous correlations of .2 to .4, R² at most .75; and Likert items on the instrument's
@@ -121,7 +121,7 @@ class Population:
         return pop.with_likert(instrument.scale.points, shifts)
 
     @classmethod
-    def from_results(cls, path: str | Path) -> tuple["Population", str]:
+    def from_results(cls, path: str | Path) -> tuple[Population, str]:
         """(population, analysis syntax) from a pilot study's ``results.json``: the structural
         model's standardized loadings, paths and (residual) correlations."""
         path = Path(path)
@@ -140,7 +140,7 @@ class Population:
                 lines.append(f"{row['lhs']} {row['op']} {value:.6g}*{row['rhs']}")
         return cls.from_syntax("\n".join(lines) + "\n", str(path)), syntax
 
-    def with_likert(self, points: int, shifts: dict[str, float] | None = None) -> "Population":
+    def with_likert(self, points: int, shifts: dict[str, float] | None = None) -> Population:
         """The same population answered on a ``points``-category scale: the continuous response
         cut at :func:`semtrust.model.simulate.response_cuts` plus the variable's shift."""
         if not 2 <= points <= 11:

@@ -28,12 +28,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from semtrust.structural.effects import EffectSet, enumerate_effects
-from semtrust.errors import EstimationError
+from semtrust.errors import EstimationError, InputError
 from semtrust.estimation.compiled import CompiledModel
 from semtrust.estimation.ml import SEM
-from semtrust.errors import InputError
 from semtrust.power.population import Population
+from semtrust.structural.effects import EffectSet, enumerate_effects
 
 CI_METHODS = ("mc", "bootstrap")
 POPULATION_N = 1000   # the population fit's n only scales its (unused) standard errors and fit measures

@@ -237,8 +237,8 @@ def power_curves_svg(result: PowerResult, width: int = 760, height: int = 440) -
     def y(p):
         return top + (1 - p) * plot_h
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" font-family="Arial, sans-serif" font-size="12">',
+    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="Arial, sans-serif" font-size="12">'),
            f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#999"/>']
     for p in np.linspace(0, 1, 6):
         out.append(f'<line x1="{left - 4}" y1="{y(p):.1f}" x2="{left + plot_w}" y2="{y(p):.1f}" stroke="#e5e5e5"/>')
