@@ -2,13 +2,14 @@
 
 ``import semtrust as st`` gives the Python API (:mod:`semtrust.api`): ``st.fit`` runs a whole
 study and returns a :class:`~semtrust.results.Study`; ``st.sem``, ``st.cfa``, ``st.reliability``,
-``st.htmt``, ``st.read_survey`` and ``st.screen`` run one stage each. The sub-packages are the
-pipeline's stages: ``io`` → ``screening`` → ``model`` → ``estimation`` → ``assessment`` →
+``st.htmt``, ``st.read_survey`` and ``st.screen`` run one stage each; ``st.process`` and
+``st.compare_groups`` run PROCESS models and group path comparisons on observed columns. The
+sub-packages are the pipeline's stages: ``io`` → ``screening`` → ``model`` → ``estimation`` → ``assessment`` →
 ``structural`` → ``report``. The API is imported on first use, so the command line starts fast.
 """
 from semtrust.version import __version__
 
-API = ("fit", "sem", "cfa", "reliability", "htmt", "read_survey", "screen")
+API = ("fit", "sem", "cfa", "reliability", "htmt", "read_survey", "screen", "process", "compare_groups")
 __all__ = [*API, "Study", "RunConfig", "power", "__version__"]
 
 

@@ -70,7 +70,16 @@ def sem(data: pd.DataFrame, model: str, *, estimator: str = "ML", missing: str =
 
 
 def cfa(data: pd.DataFrame, model: str, *, estimator: str = "ML", missing: str = "listwise") -> FittedModel:
-    """Fit a measurement model (lavaan's ``cfa()`` and ``sem()`` share their defaults here)."""
+    """Fit a measurement model (lavaan's ``cfa()`` and ``sem()`` share their defaults here).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=300)
+    >>> df = pd.DataFrame({f"y{i}": f + rng.normal(scale=0.8, size=300) for i in (1, 2, 3, 4)})
+    >>> fit = cfa(df, "F =~ y1 + y2 + y3 + y4", estimator="MLR")
+    >>> fit.fit_measures[["df", "npar"]].tolist(), "chisq_scaled" in fit.fit_measures
+    ([2, 8], True)
+    """
     return sem(data, model, estimator=estimator, missing=missing)
 
 
@@ -102,7 +111,15 @@ def htmt(data: pd.DataFrame, model: str, *, htmt2: bool = False) -> pd.DataFrame
 def read_survey(path: str | Path, format: str | None = None) -> pd.DataFrame:
     """A survey export (WJX, Tencent, Qualtrics, SurveyMonkey, Google Forms, SPSS or a plain
     table) as a DataFrame of its cells; the platform, id and duration columns the reader found
-    are in ``frame.attrs``. The file is never modified."""
+    are in ``frame.attrs``. The file is never modified.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "export.csv"
+    >>> _ = path.write_text("respondent_id,duration,CA1,CA2\\n1,300,5,6\\n2,280,4,4\\n", encoding="utf-8")
+    >>> frame = read_survey(path)
+    >>> frame.shape, frame.attrs["id_column"], frame.attrs["duration_column"]
+    ((2, 4), 'respondent_id', 'duration')
+    """
     from semtrust.io.survey import read_survey as read
 
     table = read(path, format)
@@ -116,7 +133,16 @@ def screen(data: pd.DataFrame, items: list[str], *, points: int, **rules) -> tup
     """Careless-responding screening of Likert answers (the seven rules of ``semtrust fit``;
     ``rules`` are :class:`semtrust.screening.careless.ScreeningRules` settings): returns the
     kept rows and the log of excluded and flagged respondents (``row respondent_id step rule
-    action reason``)."""
+    action reason``).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(5)
+    >>> answers = pd.DataFrame(rng.integers(1, 8, size=(30, 10)), columns=[f"Q{i}" for i in range(1, 11)])
+    >>> answers.loc[3] = 1    # one straight-liner among thirty respondents
+    >>> kept, log = screen(answers, [f"Q{i}" for i in range(1, 11)], points=7, skip=["mahalanobis"])
+    >>> len(kept), log.loc[log.action == "excluded", "rule"].tolist()
+    (29, ['longstring'])
+    """
     from semtrust.io.survey import code_items, read_survey as read
     from semtrust.screening.careless import ScreeningRules, screen_survey
 
@@ -127,3 +153,41 @@ def screen(data: pd.DataFrame, items: list[str], *, points: int, **rules) -> tup
     log = pd.concat([result.exclusions.assign(action="excluded"), result.flags.assign(action="flagged")],
                     ignore_index=True)
     return data.iloc[list(result.kept)], log
+
+
+def process(data: pd.DataFrame, model: int | str, x: str, y: str | None = None, m=None, w: str | None = None,
+            z: str | None = None, covariates=(), **options):
+    """Hayes's PROCESS model ``model`` (1, 2, 3, 4, 5, 7, 8, 14, 15, 21, 58, 59) on observed columns,
+    with PROCESS's names, or a model written as lavaan regressions with product terms
+    (``model="m ~ x + w + x:w\\ny ~ m + x"``, only ``x`` needed); ``options``: ``center``, ``hc``
+    ("HC0"-"HC4"), ``bootstrap`` (5000), ``seed``, ``conf`` (95), ``workers``. Returns a
+    :class:`~semtrust.structural.moderation.ProcessResult` (``.coefficients``,
+    ``.direct_effects``, ``.indirect_effects``, ``.index_of_moderated_mediation``, ``.jn``,
+    ``.summary()``, ``.to_dict()``).
+
+    >>> import numpy as np, pandas as pd
+    >>> import semtrust as st
+    >>> rng = np.random.default_rng(1)
+    >>> df = pd.DataFrame(rng.normal(size=(200, 3)), columns=["trust", "involvement", "purchase"])
+    >>> df["purchase"] += 0.5 * df.trust * df.involvement
+    >>> r = st.process(df, model=1, x="trust", w="involvement", y="purchase")
+    >>> r.coefficients.set_index("term").loc["trust:involvement", ["b", "p"]].round(3).tolist()
+    [0.507, 0.0]
+    """
+    from semtrust.errors import InputError
+    from semtrust.structural.moderation import process as estimate
+    from semtrust.structural.moderation import process_syntax
+
+    if isinstance(model, str):
+        if y or m or w or z or covariates:
+            raise InputError("a model written as regressions names its variables itself; give only x")
+        return process_syntax(data, model, x, **options)
+    return estimate(data, model, x, y, m, w, z, covariates, **options)
+
+
+def compare_groups(data: pd.DataFrame, group: str, x: str, y: str, m=None, covariates=(), **options):
+    """A categorical moderator: the X (→ M) → Y paths by group with b, SE, p and β, and pairwise
+    group contrasts with Holm-adjusted p (:func:`semtrust.structural.group_paths.compare_groups`)."""
+    from semtrust.structural.group_paths import compare_groups as compare
+
+    return compare(data, group, x, y, m, covariates, **options)

@@ -130,7 +130,52 @@ def _parser() -> argparse.ArgumentParser:
                          "'synchronous': in this process)")
     pw.add_argument("--workers", type=int, help="local worker processes (default: all cores); results do not depend on it")
     pw.add_argument("--out", default="semtrust_power", help="output directory for power.json and power_curves.svg")
+
+    proc = sub.add_parser("process", help="a PROCESS conditional process model (Hayes) on observed columns")
+    proc.add_argument("data", help="data file (.csv, .xlsx, .sav) with the model's columns")
+    proc.add_argument("--model", type=int, required=True, help="PROCESS model: 1 2 3 4 5 7 8 14 15 21 58 59")
+    proc.add_argument("--x", required=True, help="the focal predictor X")
+    proc.add_argument("--m", nargs="+", metavar="M", help="mediator(s), in parallel")
+    proc.add_argument("--w", help="the first moderator W")
+    proc.add_argument("--z", help="the second moderator Z (models 2, 3, 21)")
+    proc.add_argument("--y", required=True, help="the outcome Y")
+    proc.add_argument("--cov", nargs="+", default=[], metavar="C", help="covariates (in every equation)")
+    proc.add_argument("--bootstrap", type=int, default=5000, metavar="B", help="resamples (default 5000)")
+    proc.add_argument("--seed", type=int, default=20240101)
+    proc.add_argument("--hc", choices=("HC0", "HC1", "HC2", "HC3", "HC4"), help="heteroskedasticity-consistent SEs")
+    proc.add_argument("--center", action="store_true", help="mean-centre the variables that form products")
+    proc.add_argument("--conf", type=float, default=95, help="confidence level in percent (default 95)")
+    proc.add_argument("--group", metavar="COLUMN", help="a categorical moderator (e.g. platform): the X (-> M) -> Y "
+                      "paths by group with pairwise contrasts, Holm-adjusted")
+    proc.add_argument("--out", default="semtrust_output", help="folder for moderation.json and the plots")
     return parser
+
+
+def _process(args) -> int:
+    from semtrust.io.survey import read_survey
+    from semtrust.report.moderation_plots import write_plots
+    from semtrust.structural.group_paths import compare_groups
+    from semtrust.structural.moderation import process
+
+    table = read_survey(args.data)
+    result = process(table.frame, args.model, x=args.x, y=args.y, m=args.m, w=args.w, z=args.z,
+                     covariates=args.cov, center=args.center, hc=args.hc, bootstrap=args.bootstrap,
+                     seed=args.seed, conf=args.conf)
+    block = result.to_dict()
+    if args.group:
+        groups = compare_groups(table.frame, args.group, x=args.x, y=args.y, m=args.m, covariates=args.cov,
+                                hc=args.hc)
+        block["groups"] = groups.to_dict()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "moderation.json").write_text(json.dumps({"moderation": block}, indent=1, allow_nan=False) + "\n",
+                                         encoding="utf-8")
+    plots = write_plots(result, out)
+    print(result.summary())
+    if args.group:
+        print(groups.summary())
+    print(f"Wrote {out / 'moderation.json'}" + "".join(f", {p}" for p in plots))
+    return 0
 
 
 def _fit(args) -> int:
@@ -360,7 +405,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args) -> int:
-    handlers = {"fit": _fit, "instrument": _instrument, "simulate": _simulate, "power": _power}
+    handlers = {"fit": _fit, "instrument": _instrument, "simulate": _simulate, "process": _process,
+                "power": _power}
     try:
         return handlers[args.command](args)
     except SemtrustError as error:

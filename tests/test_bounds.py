@@ -231,6 +231,61 @@ def test_infinite_mi_not_reported_as_dash(tmp_path, capsys):
     assert indices and all(isinstance(m["mi"], float) for m in indices)
 
 
+def test_big5_csv_decoded_not_mojibake(tmp_path):
+    from semtrust.io.survey import read_survey
+
+    header = "序號,請評價您對主播的信任程度,我相信這位主播推薦的產品品質可靠,性別"
+    path = tmp_path / "big5.csv"
+    path.write_bytes((header + "\n1,5,6,男\n2,4,4,女\n").encode("cp950"))
+    table = read_survey(path)
+    assert list(table.frame.columns) == header.split(",") and table.encoding == "cp950"
+    assert "cp950 encoding" in table.log[0]
+
+
+def test_xlsx_formula_without_value_and_error_cells_refused(tmp_path):
+    from openpyxl import Workbook
+
+    from semtrust.io.survey import code_items, read_survey
+
+    book = Workbook()
+    sheet = book.active
+    for row in (["id", "a1", "a2"], ["R1", 1, 2], ["R2", "=1/0", 3], ["R3", 2, "#DIV/0!"], ["R4", 3, 3]):
+        sheet.append(row)
+    book.save(tmp_path / "d.xlsx")   # written by a program: the formula has no cached value
+    table = read_survey(tmp_path / "d.xlsx")
+    with pytest.raises(InputError, match=r"row 3, column 'a1': holds the formula '=1/0' without a computed value"):
+        code_items(table, ["a1", "a2"], points=7)
+    with pytest.raises(InputError, match=r"row 4, column 'a2': holds the spreadsheet error #DIV/0!"):
+        code_items(table, ["a2"], points=7)
+
+
+@pytest.mark.parametrize("platform", ["qualtrics", "surveymonkey"])
+def test_forced_platform_on_plain_csv_keeps_first_respondent(tmp_path, platform):
+    from semtrust.io.survey import read_survey
+
+    path = tmp_path / "plain.csv"
+    path.write_text("id,a1,a2,a3\nR1,1,2,3\nR2,2,2,3\nR3,2,2,2\n", encoding="utf-8")
+    with pytest.raises(InputError, match=f"row 2 holds answers.*drop --format {platform}"):
+        read_survey(path, platform)
+
+
+def test_blank_lines_keep_file_row_numbers(tmp_path):
+    from semtrust.io.survey import code_items, read_survey
+
+    path = tmp_path / "blank.csv"
+    path.write_text("id,a1,a2\n\nR1,1,2\n\n\nR2,2,3\n\nR3,9,3\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 8, column 'a1': 9 is outside the 1-7"):
+        code_items(read_survey(path), ["a1", "a2"], points=7)
+
+
+def test_strict_screening_booleans():
+    from semtrust.screening.careless import ScreeningRules
+
+    with pytest.raises(InputError, match="duplicate_ids = 'no' must be true or false"):
+        ScreeningRules.from_dict({"duplicate_ids": "no"}, "study.yaml: screening")
+    assert ScreeningRules.from_dict({"duplicate_ids": False}).duplicate_ids is False
+
+
 # -- item 7: LaTeX --------------------------------------------------------------------------
 
 def test_tex_escape_brackets_at_row_start():

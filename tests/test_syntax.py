@@ -38,8 +38,17 @@ def test_multiple_lhs_and_unicode_names():
     ("just words", "no operator"),
     ("", "no statements"),
     ("f =~ c(a,b)*x1 + x2", "multi-group"),
-    ("y ~ x | t", "not supported"),
+    ("y ~ x | t", "not a valid variable name"),
+    ("f =~ x1 + x2\nx1 | a1", "line 2: thresholds are named t1"),
+    ("f =~ x1 + x2\nx1 < x2", "not supported"),
 ])
 def test_errors_name_the_line(text, message):
     with pytest.raises(InputError, match=message):
         parse_model(text, "m.lav")
+
+
+def test_thresholds_are_statements_not_variables():
+    spec = parse_model("f =~ x1 + x2 + x3\nx1 | a*t1 + 0.5*t2 +\n t3")
+    assert [(s.lhs, s.op, s.rhs, s.label, s.fixed) for s in spec.statements if s.op == "|"] == [
+        ("x1", "|", "t1", "a", None), ("x1", "|", "t2", None, 0.5), ("x1", "|", "t3", None, None)]
+    assert spec.observed == ["x1", "x2", "x3"]

@@ -323,43 +323,8 @@ class SEMResults(FittedModel):
         frame = estimate_rows(self.compiled.table.rows, self.compiled, self.theta, self.vcov)
         return add_inference(pd.concat([frame, self._defined(frame)], ignore_index=True))[PARAMETER_COLUMNS]
 
-    def _label_values(self, theta: np.ndarray, column: str, frame: pd.DataFrame) -> dict:
-        labelled = frame[frame.label != ""]
-        if column == "est":
-            return {lab: (theta[f] if f >= 0 else e) for lab, f, e in
-                    zip(labelled.label, labelled.free, labelled.est)}
-        return dict(zip(labelled.label, labelled[column]))
-
     def _defined(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Defined parameters (``:=``) with delta-method SEs, as lavaan computes them."""
-        records = []
-        defined_values: dict[str, float] = {}
-        defined_std: dict[str, float] = {}
-        expressions = []
-        for d in self.model.table.definitions:
-            expr = Expression(d.expression, f"{self.model.source}, line {d.line}")
-            known = set(frame.label[frame.label != ""]) | set(defined_values)
-            unknown = expr.names - known
-            if unknown:
-                raise InputError(f"{self.model.source}, line {d.line}: '{d.name}' uses "
-                                 f"{', '.join(sorted(unknown))}, which no parameter is labelled")
-            expressions.append((d, expr))
-
-            def value_at(theta, _expr=expr, _d=d):
-                values = self._label_values(theta, "est", frame)
-                for prev_d, prev_expr in expressions:
-                    if prev_d is _d:
-                        break
-                    values[prev_d.name] = prev_expr(values)
-                return _expr(values)
-
-            est, se = delta_method(value_at, self.theta, self.vcov)
-            defined_values[d.name] = est
-            std_values = {**self._label_values(self.theta, "std_all", frame), **defined_std}
-            defined_std[d.name] = expr(std_values)
-            records.append(dict(lhs=d.name, op=":=", rhs="".join(d.expression.split()), label=d.name, est=est,
-                                se=se, std_all=defined_std[d.name], free=-1))
-        return pd.DataFrame(records)
+        return defined_parameters(self.model.table.definitions, frame, self.theta, self.vcov, self.model.source)
 
     # -- fit measures ----------------------------------------------------
     def _observed_vcov(self) -> np.ndarray:
@@ -485,6 +450,49 @@ class MLResampler(Resampler):
 
     def total_sd(self, theta: np.ndarray) -> np.ndarray:
         return self.compiled.total_sd(theta)
+
+
+def _label_values(theta: np.ndarray, column: str, frame: pd.DataFrame) -> dict:
+    labelled = frame[frame.label != ""]
+    if column == "est":
+        return {lab: (theta[f] if f >= 0 else e) for lab, f, e in
+                zip(labelled.label, labelled.free, labelled.est)}
+    return dict(zip(labelled.label, labelled[column]))
+
+
+def defined_parameters(definitions: list, frame: pd.DataFrame, theta: np.ndarray, vcov: np.ndarray | None,
+                       source: str) -> pd.DataFrame:
+    """Defined parameters (``:=``) with delta-method SEs, as lavaan computes them, from the rows
+    of :func:`estimate_rows` (``frame``, whose ``free`` column indexes ``theta``) of any estimator;
+    without ``vcov`` only their values."""
+    records = []
+    defined_values: dict[str, float] = {}
+    defined_std: dict[str, float] = {}
+    expressions = []
+    for d in definitions:
+        expr = Expression(d.expression, f"{source}, line {d.line}")
+        known = set(frame.label[frame.label != ""]) | set(defined_values)
+        unknown = expr.names - known
+        if unknown:
+            raise InputError(f"{source}, line {d.line}: '{d.name}' uses "
+                             f"{', '.join(sorted(unknown))}, which no parameter is labelled")
+        expressions.append((d, expr))
+
+        def value_at(theta, _expr=expr, _d=d):
+            values = _label_values(theta, "est", frame)
+            for prev_d, prev_expr in expressions:
+                if prev_d is _d:
+                    break
+                values[prev_d.name] = prev_expr(values)
+            return _expr(values)
+
+        est, se = delta_method(value_at, theta, vcov) if vcov is not None else (value_at(theta), math.nan)
+        defined_values[d.name] = est
+        std_values = {**_label_values(theta, "std_all", frame), **defined_std}
+        defined_std[d.name] = expr(std_values)
+        records.append(dict(lhs=d.name, op=":=", rhs="".join(d.expression.split()), label=d.name, est=est,
+                            se=se, std_all=defined_std[d.name], free=-1))
+    return pd.DataFrame(records)
 
 
 def delta_method(function, theta: np.ndarray, vcov: np.ndarray) -> tuple[float, float]:

@@ -154,12 +154,13 @@ def detect_platform(rows: list[list]) -> str:
 
 
 def parse_rows(rows: list[list], path: str, kind: str, encoding: str | None,
-               platform: str | None = None) -> SurveyTable:
-    """A SurveyTable from the raw rows of a CSV or workbook (header rows included)."""
+               platform: str | None = None, lines: list[int] | None = None) -> SurveyTable:
+    """A SurveyTable from the raw rows of a CSV or workbook (header rows included); ``lines``
+    are their row numbers in the file when blank rows were left out."""
     detected = detect_platform(rows)
     platform = platform or detected
     layout = READERS[platform](rows, path)
-    table = _build(rows, layout, path, kind, encoding, platform)
+    table = _build(rows, layout, path, kind, encoding, platform, lines)
     how = "forced with --format" if platform != detected else "detected"
     table.log.insert(0, f"read {path} as {kind}" + (f" ({encoding} encoding)" if encoding else "")
                      + f"; layout: {PLATFORM_NAMES[platform]} ({how})"
@@ -265,8 +266,21 @@ def _tencent(rows: list[list], path: str) -> Layout:
     return _answer_kind(rows, layout)
 
 
+def _header_row_not_answers(rows: list[list], path: str, platform: str, what: str) -> None:
+    """A forced platform reads row 2 as a header row: refuse when it holds answers (mostly
+    numbers), which would silently drop the first respondent of a plain table."""
+    cells = [cell_text(c) for c in rows[1]] if len(rows) > 1 else []
+    filled = [c for c in cells if c]
+    numeric = sum(bool(re.fullmatch(r"[+-]?\d+(?:\.\d+)?", c)) for c in filled)
+    if filled and numeric > len(filled) / 2:
+        raise InputError(f"{path}: row 2 holds answers, not the {what} a {PLATFORM_NAMES[platform]} export has "
+                         f"there; drop --format {platform} (the file reads as a plain table) or export the file "
+                         "again from the platform")
+
+
 def _qualtrics(rows: list[list], path: str) -> Layout:
     """Qualtrics: names, question text, ImportId JSON (legacy exports: names and text only)."""
+    _header_row_not_answers(rows, path, "qualtrics", "question texts")
     names, texts = _header(rows, 0), _header(rows, 1)
     imports = _header(rows, 2)
     json_row = any(c.startswith("{") and "ImportId" in c for c in imports)
@@ -292,6 +306,7 @@ def _qualtrics(rows: list[list], path: str) -> Layout:
 
 def _surveymonkey(rows: list[list], path: str) -> Layout:
     """SurveyMonkey: question text over the first column of each question, sub-labels in row 2."""
+    _header_row_not_answers(rows, path, "surveymonkey", "answer-option labels")
     top, sub = _header(rows, 0), _header(rows, 1)
     names, questions, metadata, stem = [], {}, set(), ""
     for position, heading in enumerate(top):
@@ -330,7 +345,7 @@ READERS = {"wjx": _wjx, "tencent": _tencent, "qualtrics": _qualtrics, "surveymon
 
 
 def _build(rows: list[list], layout: Layout, path: str, kind: str, encoding: str | None,
-           platform: str) -> SurveyTable:
+           platform: str, lines: list[int] | None = None) -> SurveyTable:
     """Frame, unique names, platform missing codes and durations from a Layout."""
     names = list(layout.names)
     body = rows[layout.header_rows:]
@@ -338,8 +353,9 @@ def _build(rows: list[list], layout: Layout, path: str, kind: str, encoding: str
         raise InputError(f"{path}: the file has a header but no responses")
     width = len(names)
     first_data_row = layout.header_rows + 1
-    for line, row in enumerate(body, start=first_data_row):
+    for position, row in enumerate(body):
         if len(row) > width and any(cell_text(c) for c in row[width:]):
+            line = lines[layout.header_rows + position] if lines else position + first_data_row
             raise InputError(f"{path}: row {line} has {len(row)} cells but the header has {width}; "
                              "check for unquoted commas in that row")
     cells = [list(row[:width]) + [None] * (width - len(row)) for row in body]
@@ -362,6 +378,7 @@ def _build(rows: list[list], layout: Layout, path: str, kind: str, encoding: str
         seen[names[p]] = p
     frame = pd.DataFrame([[r[p] for p in keep] for r in cells], columns=[names[p] for p in keep], dtype=object)
     table = SurveyTable(frame, path, kind, encoding, first_data_row=first_data_row, platform=platform,
+                        lines=list(lines[layout.header_rows:]) if lines else None,
                         download=layout.download, log=log,
                         questions={names[p]: [q for q in layout.questions[p] if q] for p in keep
                                    if p in layout.questions},

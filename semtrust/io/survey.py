@@ -23,7 +23,7 @@ import pandas as pd
 
 from semtrust.errors import InputError, shown
 from semtrust.io import exports
-from semtrust.io.table import SurveyTable, is_missing
+from semtrust.io.table import EXCEL_ERRORS, Formula, SurveyTable, is_missing
 
 _OPTION_LETTER = re.compile(r"^[A-Za-z]\s*[.．、)）]\s*(\S.*)$")
 _LEADING_SCORE = re.compile(r"^\s*([+-]?\d+)\s*(?:分|[=:：.、)）\-–—]\s*\S.*)?\s*$")
@@ -38,7 +38,13 @@ class CodedItems:
 
 
 def detect_encoding(raw: bytes, path: str) -> str:
-    """BOM, then strict UTF-8, then GB18030 (a superset of GBK); never latin-1."""
+    """BOM, then strict UTF-8, then GB18030 (a superset of GBK) or Big5 (traditional Chinese,
+    Taiwan/Hong Kong exports), whichever reads as common Chinese characters; never latin-1.
+
+    >>> text = "序號,請評價您對主播的信任程度,我相信這位主播推薦的產品品質可靠"
+    >>> detect_encoding(text.encode("cp950"), "d.csv"), detect_encoding(text.encode("gb18030"), "d.csv")
+    ('cp950', 'gb18030')
+    """
     if raw.startswith(b"\xef\xbb\xbf"):
         candidates = ("utf-8-sig",)
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -48,11 +54,41 @@ def detect_encoding(raw: bytes, path: str) -> str:
     for encoding in candidates:
         try:
             raw.decode(encoding)
-            return encoding
         except UnicodeDecodeError:
             continue
+        if encoding == "gb18030" and _is_big5(raw):
+            return "cp950"
+        return encoding
     raise InputError(f"{path}: the file is neither UTF-8 nor GBK/GB18030 text; "
                      "re-export it as UTF-8 CSV or as .xlsx")
+
+
+def _common_chinese_share(text: str) -> float:
+    """Share of the non-ASCII characters that are among the most frequent Chinese characters
+    (level 1 of GB2312 or of Big5): near 1 for real text, far lower for mojibake."""
+    wide = [c for c in text if ord(c) > 0x7F and not c.isspace()]
+    common = 0
+    for char in wide:
+        for encoding, low, high in (("gb2312", 0xB0, 0xD7), ("cp950", 0xA4, 0xC6)):
+            try:
+                lead = char.encode(encoding)[0]
+            except UnicodeEncodeError:
+                continue
+            if low <= lead <= high and len(char.encode(encoding)) == 2:
+                common += 1
+                break
+    return common / len(wide) if wide else 1.0
+
+
+def _is_big5(raw: bytes) -> bool:
+    """Big5 bytes also decode as GB18030, into mojibake: prefer Big5 when it decodes and reads
+    as clearly more common characters (judged on the first 64 KB)."""
+    sample = raw[:65536]
+    try:
+        as_big5 = sample.decode("cp950", errors="strict" if len(raw) <= 65536 else "ignore")
+    except UnicodeDecodeError:
+        return False
+    return _common_chinese_share(as_big5) > _common_chinese_share(sample.decode("gb18030", errors="ignore")) + 0.2
 
 
 def read_survey(path: str | Path | pd.DataFrame, format: str | None = None) -> SurveyTable:
@@ -78,12 +114,12 @@ def read_survey(path: str | Path | pd.DataFrame, format: str | None = None) -> S
     if platform == "sav":
         raise InputError(f"{name}: --format sav needs an SPSS .sav file; drop --format or give the .sav export")
     if suffix in (".xlsx", ".xlsm", ".xls"):
-        rows, kind, encoding = _workbook_rows(path, suffix), "xls" if suffix == ".xls" else "xlsx", None
+        (rows, lines), kind, encoding = _workbook_rows(path, suffix), "xls" if suffix == ".xls" else "xlsx", None
     elif suffix in (".csv", ".txt", ".tsv"):
-        (rows, encoding), kind = _text_rows(path, "\t" if suffix == ".tsv" else ","), "csv"
+        (rows, lines, encoding), kind = _text_rows(path, "\t" if suffix == ".tsv" else ","), "csv"
     else:
         raise InputError(f"{name}: unknown file type '{suffix}'; give a .csv, .xlsx or .sav file")
-    return exports.parse_rows(rows, name, kind, encoding, platform)
+    return exports.parse_rows(rows, name, kind, encoding, platform, lines)
 
 
 def frame_rows(frame: pd.DataFrame) -> list[list]:
@@ -124,21 +160,37 @@ def _workbook_rows(path: Path, suffix: str) -> list[list]:
             workbook = load_workbook(path, read_only=True, data_only=True)
             cells = list(workbook.worksheets[0].iter_rows(values_only=True))
             workbook.close()
+            cells = _uncomputed_formulas(path, cells)
     except InputError:
         raise
     except Exception as exc:  # the engines raise many types for damaged files
         raise InputError(f"{name}: cannot read the workbook ({type(exc).__name__}: "
                          f"{str(exc).splitlines()[0] if str(exc) else 'damaged'}); save it again as .xlsx") from None
-    rows = [[None if is_missing(v) else v for v in row] for row in cells]
-    rows = [r for r in rows if any(v is not None and str(v).strip() for v in r)]
-    if not rows:
+    numbered = [(line, [None if is_missing(v) else v for v in row]) for line, row in enumerate(cells, start=1)]
+    numbered = [(line, r) for line, r in numbered if any(v is not None and str(v).strip() for v in r)]
+    if not numbered:
         raise InputError(f"{name}: the first sheet is empty; put the data on the first sheet")
-    width = max(len(r) for r in rows)
-    return [r + [None] * (width - len(r)) for r in rows]
+    width = max(len(r) for _, r in numbered)
+    return [r + [None] * (width - len(r)) for _, r in numbered], [line for line, _ in numbered]
 
 
-def _text_rows(path: Path, delimiter: str) -> tuple[list[list[str]], str]:
-    """Non-blank CSV rows as lists of strings, and the encoding detected."""
+def _uncomputed_formulas(path: Path, cells: list[tuple]) -> list[tuple]:
+    """Cells whose formula has no cached value (empty when read for values) as :class:`Formula`,
+    so they are refused by name instead of read as missing answers."""
+    from openpyxl import load_workbook
+
+    if not any(v is None for row in cells for v in row):
+        return cells
+    workbook = load_workbook(path, read_only=True, data_only=False)
+    formulas = list(workbook.worksheets[0].iter_rows(values_only=True))
+    workbook.close()
+    return [tuple(Formula(f) if v is None and isinstance(f, str) and f.startswith("=") else v
+                  for v, f in zip(row, formula_row)) for row, formula_row in zip(cells, formulas)]
+
+
+def _text_rows(path: Path, delimiter: str) -> tuple[list[list[str]], list[int], str]:
+    """Non-blank CSV rows as lists of strings, the file line each starts on, and the encoding
+    detected."""
     name = str(path)
     raw = path.read_bytes()
     if not raw.strip(b"\xef\xbb\xbf \r\n\t,;\x00"):
@@ -150,14 +202,19 @@ def _text_rows(path: Path, delimiter: str) -> tuple[list[list[str]], str]:
                          "export the responses as CSV or .xlsx")
     if encoding == "utf-16" and delimiter == "," and "\t" in text.split("\n", 1)[0]:
         delimiter = "\t"   # UTF-16 text exports (Qualtrics TSV) are tab-separated
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, lines, last = [], [], 0
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append(row)
+                lines.append(last + 1)
+            last = reader.line_num
     except csv.Error as exc:
         raise InputError(f"{name}: not a readable CSV file ({exc}); export it again as CSV") from None
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
     if not rows:
         raise InputError(f"{name}: the file is empty; export the responses again")
-    return rows, encoding
+    return rows, lines, encoding
 
 
 def match_columns(table: SurveyTable, names: list[str], what: str) -> dict[str, str]:
@@ -217,7 +274,7 @@ def _refuse_missing_code(scores: np.ndarray, table: SurveyTable, column: str, va
         code = negative[0]
         row = int(np.flatnonzero(scores == code)[0])
         listed = int(code) if code == int(code) else code
-        raise InputError(f"{table.path}: row {row + table.first_data_row}, column '{column}': {listed} looks "
+        raise InputError(f"{table.path}: row {table.row_number(row)}, column '{column}': {listed} looks "
                          f"like a missing-value code; pass --na {listed} to treat it as missing, or "
                          "--scale-points K to check the range")
 
@@ -248,6 +305,9 @@ def code_items(table: SurveyTable, items: list[str], *, points: int | None = Non
         out = np.empty(len(values))
         bad = []
         for row, value in enumerate(values):
+            if isinstance(value, Formula) or str(value).strip().upper() in EXCEL_ERRORS:
+                bad.append((row, value, "formula"))
+                continue
             scored = score_answer(value, labels)
             if scored is None:
                 bad.append((row, value, "text"))
@@ -269,12 +329,17 @@ def code_items(table: SurveyTable, items: list[str], *, points: int | None = Non
                              "(--mapping) or the export")
         if bad:
             row, value, kind = bad[0]
-            where = f"{table.path}: row {row + table.first_data_row}, column '{column}'"
+            where = f"{table.path}: row {table.row_number(row)}, column '{column}'"
             more = f" ({len(bad) - 1} more cells in this column are like it)" if len(bad) > 1 else ""
             if kind == "text":
                 hint = (f"use 1-{points} or a label of the scale" if points else "use numbers")
                 raise InputError(f"{where}: {shown(str(value))} is not a number or a response label; {hint}, "
                                  f"or leave the cell empty for a missing answer{more}")
+            if kind == "formula":
+                what = (f"the formula {shown(str(value), 30)} without a computed value" if isinstance(value, Formula)
+                        else f"the spreadsheet error {str(value).strip()}")
+                raise InputError(f"{where}: holds {what}, not an answer; open the file in Excel/WPS (it "
+                                 f"recalculates), fix the cell and save, or type the answer{more}")
             if kind == "huge":
                 raise InputError(f"{where}: {shown(str(value))} is not a finite answer (beyond ±{MAX_ANSWER:g}); "
                                  f"correct it or leave the cell empty for a missing answer{more}")

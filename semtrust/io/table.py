@@ -26,6 +26,23 @@ class SurveyTable:
     missing_reasons: dict = field(default_factory=dict)  # column -> {reason: cells set to missing}
     log: list = field(default_factory=list)              # what the reader detected and recoded
     item_columns: dict = field(default_factory=dict)     # item id -> column, once the items are mapped
+    lines: list | None = None            # file row of each frame row, when blank rows were skipped
+
+    def row_number(self, position: int) -> int:
+        """The file's row number (as a spreadsheet or editor shows it) of frame row ``position``.
+
+        >>> SurveyTable(pd.DataFrame({"a": [1, 2]}), "d.csv", "csv", lines=[2, 5]).row_number(1)
+        5
+        """
+        return self.lines[position] if self.lines else position + self.first_data_row
+
+
+EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"})
+
+
+class Formula(str):
+    """A workbook cell holding a formula that was never computed (no cached value: the file
+    was written by a program, not saved by Excel/WPS): its text, never a missing answer."""
 
 
 def is_missing(value) -> bool:

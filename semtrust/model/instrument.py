@@ -363,8 +363,9 @@ def parse_yaml(raw: bytes | str, name: str, what: str, fix: str | None = None):
         text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
         raise InputError(f"{name}: not UTF-8 text; save the {what} file as UTF-8") from None
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)   # its reader already refuses control characters
         node = loader.get_single_node()
         if node is None:
             return None
@@ -374,14 +375,17 @@ def parse_yaml(raw: bytes | str, name: str, what: str, fix: str | None = None):
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
         problem = str(getattr(exc, "problem", None) or "syntax")
-        if isinstance(exc, yaml.constructor.ConstructorError):
+        if isinstance(exc, yaml.reader.ReaderError):
+            problem = "a control character, not text"
+        elif isinstance(exc, yaml.constructor.ConstructorError):
             problem = "a tag such as !!python/... is not allowed; write plain values"
         problem = problem if len(problem) <= 80 else problem[:77] + "..."
         raise InputError(f"{name}: {where}: not valid YAML ({problem})" + (f"; {fix}" if fix else "")) from None
     except RecursionError:
         raise InputError(f"{name}: nested too deeply to be a {what} file") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _check_expansion(root: yaml.Node, name: str) -> None:

@@ -73,6 +73,9 @@ def build_parameter_table(spec: ModelSyntax, fixed_x: bool = True) -> ParameterT
             raise InputError(f"{spec.source}, line {s.line}: '{s.lhs}' cannot measure itself")
         if s.op == "~" and s.lhs == s.rhs:
             raise InputError(f"{spec.source}, line {s.line}: '{s.lhs}' cannot predict itself")
+        if s.op == "|":
+            raise InputError(f"{spec.source}, line {s.line}: thresholds ('{s.lhs} | {s.rhs}') belong to ordinal "
+                             "items: fit with estimator WLSMV and the items declared ordered")
     covariates = [v for v in observed if fixed_x and v in predictors
                   and v not in regressed and v not in indicators]
     exogenous_latent = [v for v in latent if v not in regressed and v not in indicators]

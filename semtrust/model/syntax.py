@@ -1,7 +1,7 @@
 """Parse lavaan model syntax into plain statements.
 
 Supported: ``=~`` (measurement), ``~`` (regression), ``~~`` (variance/covariance),
-``:=`` (defined parameter), with the modifiers ``1*x`` (fix), ``NA*x`` (free),
+``:=`` (defined parameter), ``|`` (thresholds of an ordinal item: ``x1 | a*t1 + t2``), with the modifiers ``1*x`` (fix), ``NA*x`` (free),
 ``a*x`` / ``label("a")*x`` (label; shared labels mean equality) and ``start(0.5)*x``.
 Comments start with ``#`` or ``!``; statements end at a newline or ``;`` and continue
 onto the next line when they end with ``+`` or an operator, as in lavaan.
@@ -17,17 +17,17 @@ from dataclasses import dataclass, field
 
 from semtrust.errors import InputError, shown
 
-OPERATORS = ("=~", "~~", ":=", "~")
+OPERATORS = ("=~", "~~", ":=", "~", "|")
 _UNSUPPORTED = {
     "==": "equality constraints (use a shared label instead: a*x1 + a*x2)",
     "<": "inequality constraints",
     ">": "inequality constraints",
-    "|": "thresholds (ordinal models are not supported; items are treated as continuous under ML)",
     "~*~": "scaling factors",
     "<~": "formative (composite) constructs",
 }
 _NAME = re.compile(r"^[^\W\d][\w.]*$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_THRESHOLD = re.compile(r"^t[1-9]\d*$")
 _CALL = re.compile(r"^(start|label|equal)\((.*)\)$")
 
 
@@ -70,7 +70,7 @@ class ModelSyntax:
         """All variable names in order of appearance."""
         names = []
         for s in self.statements:
-            names += [s.lhs, s.rhs]
+            names += [s.lhs] if s.op == "|" else [s.lhs, s.rhs]  # "x1 | t1": t1 names a threshold
         return list(dict.fromkeys(names))
 
     @property
@@ -95,7 +95,7 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
     lines: list[tuple[int, str]] = []
     for number, part in pieces:
         continues = lines and (
-            lines[-1][1].endswith(("+", "*", "=~", "~", ":=", "("))
+            lines[-1][1].endswith(("+", "*", "=~", "~", ":=", "(", "|"))
             or part.startswith(("+", "*"))
             or not any(op in part for op in OPERATORS + tuple(_UNSUPPORTED))
         )
@@ -121,7 +121,7 @@ def _split_top_level(text: str, sep: str) -> list[str]:
 
 
 def _find_operator(line: str) -> str | None:
-    # unsupported operators first: "y ~ x | t" must read as a threshold, not a regression
+    # "|" and unsupported operators first: "y ~ x | t" must read as a threshold, not a regression
     for op in ("==", "<~", "~*~", "|", "<", ">", "=~", "~~", ":=", "~"):
         if op in line:
             return op
@@ -190,6 +190,8 @@ def parse_model(text: str, source: str = "<model>") -> ModelSyntax:
                 if op == "~" and _NUMBER.match(_split_top_level(term, "*")[-1]):
                     raise _error(source, number, "intercepts (~ 1) need a mean structure, which is not supported yet")
                 mods = _parse_modifiers(term, source, number)
+                if op == "|" and not _THRESHOLD.match(mods["var"]):
+                    raise _error(source, number, f"thresholds are named t1, t2, ... ('{lhs} | t1 + t2'), got '{mods['var']}'")
                 spec.statements.append(Statement(
                     lhs=lhs, op=op, rhs=mods["var"], fixed=mods.get("fixed"),
                     label=mods.get("label"), start=mods.get("start"),

@@ -472,7 +472,7 @@ def _durations(table, column: str) -> pd.Series:
     bad = values.isna() & ~(table.frame[column].isna() | text.isin(["", "nan", "None"]))
     if bad.any():
         position = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"{table.path}: row {position + table.first_data_row}, column '{column}': "
+        raise InputError(f"{table.path}: row {table.row_number(position)}, column '{column}': "
                          f"'{table.frame[column].iloc[position]}' is not a number of seconds; give the "
                          "completion time in seconds or leave the cell empty")
     return values
@@ -514,6 +514,6 @@ def screen_survey(table, scores: pd.DataFrame, *, rules: ScreeningRules | None =
                   durations=None if time_at is None else _durations(table, time_at).reset_index(drop=True).set_axis(index),
                   attention=pd.DataFrame(attention, index=index) if attention else None,
                   attention_correct=checks,
-                  rows=pd.Series(np.arange(len(index)) + table.first_data_row, index=index))
+                  rows=pd.Series([table.row_number(k) for k in range(len(index))], index=index))
     result.columns = {"respondent_id": ids_at, "duration": time_at, "attention": list(attention)}
     return result
