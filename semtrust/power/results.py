@@ -191,9 +191,11 @@ def summarise(design: Design, parts: list[dict], ns: list[int], reps: int, *, ta
     detected = np.hstack([detected_paths, detected_effects])
     covered = np.hstack([covered_paths, covered_effects])
     n_rep = data["n"]
-    close = stats.ncx2.sf(data["chisq"], design.df, n_rep * design.df * CLOSE_FIT_RMSEA ** 2) < design.alpha \
-        if design.df > 0 else np.zeros(len(n_rep), bool)
-    exact = stats.chi2.sf(data["chisq"], design.df) < design.alpha if design.df > 0 else close
+    fit_tests = {}   # none for a saturated model
+    if design.df > 0:
+        fit_tests = dict(zip(FIT_TESTS, (
+            stats.chi2.sf(data["chisq"], design.df) < design.alpha,
+            stats.ncx2.sf(data["chisq"], design.df, n_rep * design.df * CLOSE_FIT_RMSEA ** 2) < design.alpha)))
     rows, convergence = [], []
     for n in ns:
         here = (n_rep == n) & data["converged"]
@@ -209,8 +211,8 @@ def summarise(design: Design, parts: list[dict], ns: list[int], reps: int, *, ta
                          "mean_estimate": mean, "bias": mean - truth[j],
                          "relative_bias": (mean - truth[j]) / truth[j] if truth[j] != 0 else math.nan,
                          "coverage": float(covered[here, j].mean()) if m else math.nan, "converged": m})
-        for label, rejected in zip(FIT_TESTS, (exact, close)):
-            rate = float(rejected[here].mean()) if m and design.df > 0 else math.nan
+        for label, rejected in fit_tests.items():
+            rate = float(rejected[here].mean()) if m else math.nan
             rows.append({"effect": label, "kind": "fit", "hypothesis": None, "n": n, "true": math.nan,
                          "power": rate, "power_se": math.sqrt(rate * (1 - rate) / m) if m else math.nan,
                          "mean_estimate": math.nan, "bias": math.nan, "relative_bias": math.nan,
