@@ -124,11 +124,14 @@ def test_single_path_power_matches_statsmodels():
     result = power(model=f"y ~ {beta}*x", n=[40, 80, 120], reps=1000, seed=4, scheduler="synchronous")
     rows = result.summary[result.summary.effect == "y ~ x"]
     for row in rows.itertuples():
-        # t test of a slope: noncentrality beta / sqrt(1 - beta²) * sqrt(n), df n - 2
-        expected = TTestPower().power(effect_size=beta / math.sqrt(1 - beta ** 2), nobs=row.n, alpha=0.05,
+        # t test of a slope: noncentrality beta / sqrt(1 - beta²) * sqrt(n), df n - 2. The Wald z
+        # uses the ML residual variance (divisor n, as lavaan): z = t sqrt(n / (n - 2)), so it rejects
+        # when |t| > 1.96 sqrt((n - 2) / n), the t test at the level of that critical value.
+        level = 2 * stats.t.sf(stats.norm.ppf(0.975) * math.sqrt((row.n - 2) / row.n), row.n - 2)
+        expected = TTestPower().power(effect_size=beta / math.sqrt(1 - beta ** 2), nobs=row.n, alpha=level,
                                       df=row.n - 2)
         assert row.power == pytest.approx(expected, abs=_tolerance(row.power_se))
-        assert row.coverage == pytest.approx(0.95, abs=0.025)
+        assert row.coverage == pytest.approx(1 - level, abs=0.02)
     assert result.convergence.convergence_rate.tolist() == [1.0, 1.0, 1.0]
 
 
