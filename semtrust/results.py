@@ -31,6 +31,7 @@ from semtrust.version import __version__
 if TYPE_CHECKING:   # imported lazily where they run
     from semtrust.assessment.efa import EFAResult
     from semtrust.assessment.method_bias import MethodBiasResult
+    from semtrust.estimation.pls import PLSAnalysis
 
 # the packages whose code computes a run's numbers and reports (results.json "software")
 SOFTWARE = ("numpy", "scipy", "pandas", "pingouin", "factor_analyzer", "jinja2")
@@ -43,7 +44,8 @@ class Study:
     The tables are DataFrames whose columns are exactly results.json's (``study.parameters``,
     ``study.fit_measures``, ``study.reliability``, ``study.htmt``, ``study.indirect_effects``,
     ...); ``summary()`` prints a lavaan-like text summary and ``to_json()``, ``to_html()``,
-    ``to_latex()`` write the outputs.
+    ``to_latex()`` write the outputs. A PLS-SEM run (``method="pls"``) has ``pls`` (the fitted
+    model and its analyses) instead of ``measurement``, ``structural`` and ``quality``.
     """
 
     seed: int
@@ -54,8 +56,8 @@ class Study:
     data: pd.DataFrame                       # analysed item scores (complete cases)
     sample: dict                             # column -> [{category, n, percent}]
     measurement: FittedModel | None
-    structural: FittedModel
-    quality: MeasurementQuality              # reliability, discriminant validity, normality
+    structural: FittedModel | None           # None in a PLS run (see ``pls``)
+    quality: MeasurementQuality | None       # reliability, discriminant validity, normality (CB-SEM)
     loadings: pd.DataFrame
     hypothesis_tests: pd.DataFrame | None
     effects: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -72,13 +74,19 @@ class Study:
     screening: ScreeningResult | None = None   # None with --no-screen or summary data
     cleaned: pd.DataFrame | None = None        # the input rows that passed screening, cells as read
     missing_data: dict | None = None
+    score_tests: pd.DataFrame | None = None    # modification_indices() of the CFA, when the run computed them
     input_files: dict = field(default_factory=dict)   # the run's input files, which no output may replace
+    pls: "PLSAnalysis | None" = None         # a PLS-SEM run (--method pls): the model and its analyses
+    moderation: list = field(default_factory=list)    # ModerationTest per moderation hypothesis (--moderator)
 
     @property
     def n(self) -> int:
-        return self.structural.n
+        return self.pls.results.n if self.pls is not None else self.structural.n
 
     def __repr__(self) -> str:
+        if self.pls is not None:
+            r2 = ", ".join(f"R²({c}) = {v:.3f}" for c, v in self.pls.results.r_squared["r2"].items())
+            return f"<Study: {len(self.items)} indicators, n = {self.n}, {self.estimator}; {r2}>"
         fit = self.structural.fit_measures
         return (f"<Study: {len(self.items)} indicators, n = {self.n}, {self.estimator}"
                 f"{' + FIML' if self.missing == 'fiml' else ''}; chi2({fit['df']}) = {fit['chisq']:.3f}, "
@@ -92,8 +100,9 @@ class Study:
 
     @property
     def parameters(self) -> pd.DataFrame:
-        """The structural model's ``parameterEstimates(standardized = TRUE)``."""
-        return self.structural.parameters.copy()
+        """The structural model's ``parameterEstimates(standardized = TRUE)`` (a PLS run: its
+        loadings, weights and paths with the bootstrap columns)."""
+        return (self.pls.results if self.pls is not None else self.structural).parameters.copy()
 
     @property
     def measurement_parameters(self) -> pd.DataFrame | None:
@@ -172,19 +181,43 @@ class Study:
         from semtrust.report.render import render_report
         return _written(render_report(self.results, "tex"), path)
 
+    def to_docx(self, path: str | Path) -> Path:
+        """The Word report (report.docx), written to ``path``."""
+        from semtrust.report.docx import docx_bytes
+        from semtrust.report.render import report_document
+
+        Path(path).write_bytes(docx_bytes(report_document(self.results)))
+        return Path(path)
+
     def output_files(self) -> dict[str, bytes]:
-        """The run's output files, rendered in memory: results.json, report.html and report.tex,
+        """The run's output files, rendered in memory: results.json, report.html, report.tex,
+        report.docx and tables.xlsx,
         with the screening files (cleaned_data.csv, exclusions.csv) and the column mapping
         (column_mapping.csv) when the run has them."""
         from semtrust.io.mapping import mapping_report
         from semtrust.report.render import report_files, screening_files
 
+        figures = self.moderation_figures()
         files = report_files(self.results)
+        files.update({f"moderation_{hid}_{kind}.svg": (svg + "\n").encode()
+                      for hid, pair in figures.items() for kind, svg in pair.items()})
         if self.screening is not None:
             files.update(screening_files(self.screening, self.cleaned))
         if self.results["input"].get("mapping"):
             files["column_mapping.csv"] = mapping_report(self.results["input"]["mapping"])
         return files
+
+    def moderation_figures(self, language: str = "en") -> dict[str, dict[str, str]]:
+        """The simple-slopes and Johnson–Neyman SVGs of each moderation hypothesis
+        (``{id: {"simple_slopes": svg, "johnson_neyman": svg}}``, those the model has)."""
+        from semtrust.report.moderation_plots import johnson_neyman_svg, simple_slopes_svg
+
+        figures = {}
+        for test in self.moderation:
+            pair = {"simple_slopes": simple_slopes_svg(test.result, language),
+                    "johnson_neyman": johnson_neyman_svg(test.result, language)}
+            figures[test.hypothesis.id] = {kind: svg for kind, svg in pair.items() if svg is not None}
+        return figures
 
     def save(self, out_dir: str | Path) -> dict[str, Path]:
         """Write :meth:`output_files` into ``out_dir``, all of them or none (see
@@ -199,17 +232,17 @@ class Study:
     def constructs(self) -> dict:
         if self.instrument is not None:
             return {c.id: {"name": c.name, "role": c.role} for c in self.instrument.constructs}
-        return {lv: {"name": {"zh": lv, "en": lv}, "role": None} for lv in self.structural.partable.latent}
+        latent = self.pls.results.model.constructs if self.pls is not None else self.structural.partable.latent
+        return {lv: {"name": {"zh": lv, "en": lv}, "role": None} for lv in latent}
 
     def _modification_indices(self, top: int = 10) -> list[dict]:
         """The largest score tests of the CFA (or of the model when it has no factors); they are
         checked against lavaan for ML with complete data only."""
-        from semtrust.estimation.modindices import modification_indices
-
         if (self.estimator, self.missing) != ("ML", "listwise"):
             return []
         try:
-            table = modification_indices(self.measurement or self.structural)
+            table = self.score_tests if self.score_tests is not None else score_tests(self.measurement or
+                                                                                         self.structural)
         except EstimationError as error:   # too large to score every candidate: the rest of the run stands
             note = f"modification indices skipped: {error}"
             self.warnings += [note] if note not in self.warnings else []
@@ -224,6 +257,8 @@ class Study:
 
     def to_dict(self) -> dict:
         """The results.json contract (documented in README.md)."""
+        if self.pls is not None:
+            return self._pls_dict()
         return _clean({
             "semtrust_version": __version__,
             "software": software_versions(),
@@ -231,11 +266,7 @@ class Study:
             "estimator": self.estimator,
             "missing": self.missing,
             "input": self.input,
-            "instrument": None if self.instrument is None else {
-                "id": self.instrument.id, "version": self.instrument.version,
-                "title": self.instrument.title, "reference": self.instrument.reference,
-                "items": {i.id: {"text": i.text, "reverse": i.reverse, "source": i.source}
-                          for i in self.instrument.items}},
+            "instrument": self._instrument_dict(),
             "model": {"syntax": self.model_syntax},
             "constructs": self.constructs(),
             "n": self.n,
@@ -260,11 +291,63 @@ class Study:
             "cmb": None if self.cmb is None else self.cmb.to_dict(),
             "r2": {v: r2 for v, r2 in self.structural.r_squared().items()
                    if v in {r.lhs for r in self.structural.partable.rows if r.op == "~"}},
+            "moderation": [test.to_dict() for test in self.moderation] or None,
             "screening": None if self.screening is None else self.screening.to_dict(),
             "missing_data": self.missing_data,
             "warnings": self.warnings,
             "config": self.config,
         })
+
+
+    def _pls_dict(self) -> dict:
+        """results.json of a PLS run: the CB-SEM keys, null (or empty) where a CB-SEM analysis
+        does not apply, then ``method`` and the ``pls`` block (README.md, "results.json")."""
+        fitted = self.pls.results
+        parameters = fitted.parameters
+        draws = fitted.draws
+        common = {
+            "semtrust_version": __version__, "software": software_versions(), "seed": self.seed,
+            "estimator": self.estimator, "missing": self.missing, "input": self.input,
+            "instrument": self._instrument_dict(), "model": {"syntax": self.model_syntax},
+            "constructs": self.constructs(), "n": self.n, "sample": self.sample,
+            "fit": {"measurement": None, "structural": None},
+            "parameters": _records(parameters), "measurement_parameters": [],
+            **dict.fromkeys(("reliability", "item_statistics", "latent_correlations", "fornell_larcker", "htmt",
+                             "htmt_ci", "htmt2", "htmt2_ci", "normality", "measurement_bootstrap")),
+            "item_loadings": [], "thresholds": {**THRESHOLDS, "htmt": HTMT_THRESHOLDS, "normality": NORMALITY},
+            "paths": _records(path_table(fitted)),
+            "hypotheses": None if self.hypothesis_tests is None else _records(self.hypothesis_tests),
+            "bootstrap": None if draws is None else {
+                "method": "bootstrap", "draws": draws.requested, "successful": len(draws.values),
+                "failed": draws.failed,
+                "seed": draws.seed, "ci": fitted.ci, "level": fitted.level},
+            "indirect_effects": [], "total_effects": [], "model_comparison": [], "modification_indices": [],
+            "invariance": None, "group_paths": None, "efa": None, "cmb": None,
+            "r2": fitted.r_squared["r2"].to_dict(),
+            "screening": None if self.screening is None else self.screening.to_dict(),
+            "missing_data": self.missing_data, "warnings": self.warnings, "config": self.config,
+        }
+        return _clean({**common, "method": "pls", "pls": self.pls.block()})
+
+    def _instrument_dict(self) -> dict | None:
+        if self.instrument is None:
+            return None
+        return {"id": self.instrument.id, "version": self.instrument.version, "title": self.instrument.title,
+                "reference": self.instrument.reference,
+                "items": {i.id: {"text": i.text, "reverse": i.reverse, "source": i.source}
+                          for i in self.instrument.items}}
+
+
+def score_tests(fitted: FittedModel) -> pd.DataFrame:
+    """:func:`~semtrust.estimation.modindices.modification_indices` on one BLAS thread, as the
+    run computes everything else: threaded sums would make their last bits depend on the
+    number of cores."""
+    from threadpoolctl import threadpool_limits
+
+    from semtrust.estimation.modindices import modification_indices
+
+    with threadpool_limits(1):
+        return modification_indices(fitted)
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:

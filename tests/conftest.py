@@ -9,3 +9,16 @@ CONFORMANCE = ROOT / "tests" / "conformance"
 @pytest.fixture(scope="session")
 def example_csv() -> Path:
     return ROOT / "example_data" / "trust_survey.csv"
+
+
+def html_captions(html: str) -> list[tuple[int, str]]:
+    """(number, title) of every table caption of a report.html, in order."""
+    import re
+    return [(int(n), title) for n, title in re.findall(
+        r'<div class="table[^"]*" id="tab-[^"]*">\s*<p class="caption"><strong>\D*(\d+)</strong><br><em>(.*?)</em>', html)]
+
+
+def tex_captions(tex: str) -> list[str]:
+    """The titles of every table of a report.tex, in order (LaTeX numbers them)."""
+    import re
+    return re.findall(r"\\caption\{(.*?)\}\\label\{tab-", tex)

@@ -73,6 +73,10 @@ def test_outputs_match_the_command_line(tmp_path, survey, study):
     for key in ("fit", "parameters", "reliability", "htmt", "indirect_effects", "hypotheses", "screening"):
         assert api[key] == cli[key], key
     assert study.to_html().startswith("<!DOCTYPE html>") and "\\begin{document}" in study.to_latex()
+    import docx   # the run configuration echoed in the report differs (the CLI names its flags), the tables not
+    tables = docx.Document(study.to_docx(tmp_path / "r.docx")).tables
+    assert [t.rows[0].cells[0].text for t in tables] == \
+        [t.rows[0].cells[0].text for t in docx.Document(tmp_path / "out" / "report.docx").tables]
 
 
 def test_summary_matrix_dataframe(survey):
@@ -114,4 +118,4 @@ def test_missing_auto_chooses_fiml_only_when_answers_are_missing():
     assert missing_treatment(complete, latent) == ("listwise", [])
     assert missing_treatment(gaps, latent) == ("fiml", [])
     treatment, note = missing_treatment(gaps, parse_model("m ~ x\ny ~ m"))
-    assert treatment == "listwise" and "observed exogenous predictors (x)" in note[0]
+    assert treatment == "fiml" and note[0].startswith("1 respondents lack a value of an observed exogenous predictor (x)")

@@ -97,7 +97,7 @@ def test_the_graph_sees_lazy_imports():
 
 def test_every_runtime_dependency_is_imported():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    import_names = {"pyyaml": "yaml", "factor-analyzer": "factor_analyzer"}
+    import_names = {"pyyaml": "yaml", "factor-analyzer": "factor_analyzer", "python-docx": "docx"}
     source = "\n".join(p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py"))
     unused = []
     for requirement in project["dependencies"]:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from semtrust.cli import main
-from semtrust.errors import EstimationError, InputError, shown
+from semtrust.errors import EstimationError, InputError
 from semtrust.estimation.ml import SEM
 
 def _survey(seed=1, n=300) -> pd.DataFrame:
@@ -119,6 +119,7 @@ def test_defined_parameter_error_through_the_cli(tmp_path, capsys):
     model = "A =~ a1 + a2 + a3\nB =~ b1 + b2 + b3\nB ~ x*A\nbig := 9^9^9^9\n"
     code, err = _run(tmp_path, capsys, _survey(), model)
     _one_line_error(code, err, 2, "m.lav, line 4", "overflows")
+    assert "d.csv" not in err   # a model error is not blamed on the data
 
 
 def test_yaml_billion_laughs_refused_before_expansion(tmp_path, capsys):
@@ -148,6 +149,8 @@ def test_yaml_recursive_alias_refused(tmp_path, loader):
 
 
 def test_messages_bound_user_values():
+    from semtrust.errors import shown
+
     huge = {"k": ["x" * 10_000] * 10_000}
     assert len(shown(huge)) <= 60
     error = InputError("data.csv: 'a\nb' " + "y" * 100_000 + " ; the fix")
@@ -222,13 +225,17 @@ def test_single_factor_and_path_models_run(tmp_path, capsys, model):
 
 # -- item 6: silently wrong output ----------------------------------------------------------
 
-def test_infinite_mi_not_reported_as_dash(tmp_path, capsys):
+def test_infinite_mi_not_reported_as_dash(tmp_path, capsys, example_csv):
+    """Two two-indicator factors: the residual covariance of AG1 and AG2 had an infinite MI,
+    listed first and printed as a dash, with RuntimeWarnings even under --quiet."""
     import json
 
-    code, err = _run(tmp_path, capsys, _survey(), "A =~ a1 + a2\nB =~ b1 + b2 + b3\n", "--scale-points", "7")
-    assert code == 0, err
+    model = "CA =~ CA1 + CA2\nID =~ ID1 + ID2 + ID3\nAG =~ AG1 + AG2\nID ~ CA\nAG ~ ID\n"
+    code, err = _run(tmp_path, capsys, pd.read_csv(example_csv), model, "--scale-points", "7")
+    assert code == 0 and "RuntimeWarning" not in err, err
     indices = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))["modification_indices"]
-    assert indices and all(isinstance(m["mi"], float) for m in indices)
+    assert indices and all(isinstance(m["mi"], float) and m["mi"] < 1e6 for m in indices)
+    assert ("AG1", "~~", "AG2") not in [(m["lhs"], m["op"], m["rhs"]) for m in indices]
 
 
 def test_big5_csv_decoded_not_mojibake(tmp_path):

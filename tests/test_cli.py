@@ -6,6 +6,9 @@ import sys
 import pandas as pd
 import pytest
 
+from semtrust.report.format import apa_p
+from semtrust.report.render import report_document
+
 from conftest import CONFORMANCE, ROOT
 
 CONTRACT_FIT = ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper",
@@ -71,7 +74,7 @@ def test_fit_writes_contract(example_run):
 
 def test_fit_reports_measurement_quality(example_run):
     out, result = example_run
-    assert "Reliability and validity criteria met by 12 of 15 constructs (not: CA, HT, RC); largest HTMT" in result.stdout
+    assert "Reliability and validity criteria met by 15 of 15 constructs; loadings .40-.70 to review: CA2, HT3, RC2; largest HTMT" in result.stdout
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     host = results["reliability"]["HT"]
     assert host["cr_ci"][0] < host["cr"] < host["cr_ci"][1] and host["ave_ci"][0] < host["ave"] < host["ave_ci"][1]
@@ -85,17 +88,15 @@ def test_fit_reports_measurement_quality(example_run):
     assert results["normality"]["violated"] is False and results["normality"]["recommendation"] is None
     html = (out / "report.html").read_text(encoding="utf-8")
     tex = (out / "report.tex").read_text(encoding="utf-8")
-    for text in ("Fornell–Larcker criterion", "heterotrait–monotrait", "Mardia"):
-        assert text in html
-    for text in ("Fornell--Larcker criterion", "heterotrait--monotrait", "Mardia"):
-        assert text in tex
+    for text in ("Fornell–Larcker criterion", "Heterotrait–monotrait", "Mardia"):
+        assert text in html and text in tex
 
 
 def test_same_input_same_bytes(example_run, tmp_path):
     out, _ = example_run
     assert semtrust("fit", "example_data/trust_survey.csv", "--out", tmp_path, "--quiet", "--bootstrap", "300",
                     "--measurement-bootstrap", "200", "--workers", "1").returncode == 0
-    for name in ("results.json", "report.html", "report.tex"):
+    for name in ("results.json", "report.html", "report.tex", "report.docx", "tables.xlsx"):
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
 
 
@@ -131,7 +132,7 @@ def test_mlr_fiml_run_matches_lavaan(tmp_path):
         assert results["fit"]["structural"][key] == pytest.approx(fixture["fit"][key], rel=1e-4, abs=1e-3), key
     assert results["modification_indices"] == []
     html = (tmp_path / "report.html").read_text()
-    assert "Structural model, robust (MLR)" in html and "missing = \"ml\"" in html
+    assert "Structural model, robust (MLR)" in html and 'missing = &#34;ml&#34;' in html
 
 
 def _item_data(tmp_path, edit):
@@ -240,5 +241,12 @@ def test_group_comparison_end_to_end(tmp_path):
         assert paths[(row["lhs"], row["rhs"])]["delta_chisq"] == pytest.approx(row["delta_chisq"], abs=1e-3)
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Measurement invariance" in html and "β WeChat Channels" in html
+    # the model's own χ² p and the Δχ² p side by side, in named columns
+    table = next(t for t in report_document(results).tables() if t.id == "tab-invariance")
+    headers = table.header_texts()
+    metric = table.body_texts()[1]
+    assert metric[headers.index("p (model χ²)")] == apa_p(steps["metric"]["pvalue"])
+    assert metric[headers.index("p (Δχ²)")] == apa_p(steps["metric"]["pvalue_difference"])
+    assert metric[headers.index("Δdf")] == str(int(steps["metric"]["delta_df"]))
     assert [m["model"] for m in results["model_comparison"]][:2] == ["hypothesised model",
                                                                       "partial mediation (+1 direct path)"]

@@ -8,7 +8,7 @@ import pytest
 from semtrust.report.diagram import label_size, layout, to_svg, to_tikz
 from semtrust.model.instrument import load_instrument
 from semtrust.api import fit as run_study
-from semtrust.report.render import render, report_context
+from semtrust.report.render import render_report
 from conftest import ROOT
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -139,14 +139,13 @@ def test_output_is_deterministic(trust):
 
 
 def test_report_carries_figure_only_with_paths(chain):
-    context = report_context(chain)
-    html = render("report.html.j2", context)
-    assert "Figure 1. Structural model" in html and html.count("<svg") == 1
+    html = render_report(chain, "html")
+    assert "<strong>Figure 1</strong><br><em>Structural model</em>" in html and html.count("<svg") == 1
     assert "&lt;svg" not in html                      # inserted as markup, not escaped text
-    assert r"\begin{tikzpicture}" in render("report.tex.j2", context)
-    bare = report_context(dict(chain, paths=[], r2={}))
-    assert bare["figure_svg"] is None and "Figure 1" not in render("report.html.j2", bare)
-    assert "tikzpicture" not in render("report.tex.j2", bare)
+    assert r"\begin{tikzpicture}" in render_report(chain, "tex")
+    bare = dict(chain, paths=[], r2={})
+    assert "Figure 1" not in render_report(bare, "html")
+    assert "tikzpicture" not in render_report(bare, "tex")
 
 
 def test_cycle_is_drawn_backwards():

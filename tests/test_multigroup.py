@@ -3,6 +3,7 @@ import json
 
 import pandas as pd
 import pytest
+from scipy import stats
 
 from semtrust.errors import InputError
 from semtrust.structural.multigroup import LADDER, fit_multigroup, group_path_tests, invariance
@@ -76,6 +77,14 @@ def test_invariance_ladder_decisions_and_partial_release():
     scalar = steps["partial scalar"]
     assert scalar["released"] == ["x3 ~1", "x7 ~1"] and scalar["decision"] == "supported"
     assert steps["strict"]["released"] == []
+    # every step tried is kept: the failed full scalar step precedes its partial version
+    assert [s["model"] for s in result["steps"]] == ["configural", "metric", "scalar", "partial scalar", "strict"]
+    assert steps["scalar"]["decision"] == "not supported" and steps["scalar"]["delta_cfi"] == pytest.approx(-0.038, abs=5e-4)
+    # the model's own χ² p and the Δχ² p are separate columns
+    metric = fixture["steps"]["metric"]["fit"]
+    assert steps["metric"]["pvalue"] == pytest.approx(metric["pvalue"], abs=TOL)
+    assert steps["metric"]["pvalue_difference"] == pytest.approx(
+        stats.chi2.sf(steps["metric"]["delta_chisq"], steps["metric"]["delta_df"]), abs=1e-12)
 
 
 def test_group_errors():

@@ -77,8 +77,8 @@ def test_run_changes_nothing_outside_its_output_folder_and_a_moved_project_gives
     out = tmp_path / "project" / "out"
     assert fingerprint(tmp_path, skip=out) == before
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [MANIFEST, "results.json", "report.html", "report.tex", "cleaned_data.csv", "exclusions.csv",
-         "column_mapping.csv"])
+        [MANIFEST, "results.json", "report.html", "report.tex", "report.docx", "tables.xlsx", "cleaned_data.csv",
+         "exclusions.csv", "column_mapping.csv"])
     text = (out / "results.json").read_text(encoding="utf-8")
     results = json.loads(text)
     assert results["input"]["data"] == "survey.csv" and results["input"]["path"] == "data/survey.csv"
@@ -233,12 +233,12 @@ def test_a_crash_while_rendering_leaves_the_previous_run_whole(tmp_path, monkeyp
                        "exclusions.csv": b"old\n"})
     before = fingerprint(tmp_path)
 
-    def crash(results, kind, context=None):
+    def crash(doc, kind):
         if kind == "tex":
             raise RuntimeError("template bug")
         return "<html></html>"
 
-    monkeypatch.setattr("semtrust.report.render.render_report", crash)
+    monkeypatch.setattr("semtrust.report.render.render_document", crash)
     assert main(["fit", str(study), "--quiet"]) == 1
     assert "internal error: RuntimeError: template bug" in one_error_line(capsys.readouterr().err)
     assert fingerprint(tmp_path) == before and sorted(p.name for p in out.iterdir()) == [

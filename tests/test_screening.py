@@ -182,7 +182,9 @@ def test_attention_checks_in_instrument_and_questionnaire():
     assert "同意" in inst.attention_checks[0].text["zh"] and "Agree" in inst.attention_checks[0].text["en"]
     order = [row["id"] for row in inst.questionnaire_items()]
     assert order[order.index("PT4") + 1] == "AC1" and order[order.index("EA3") + 1] == "AC2"
-    assert len(order) == len(inst.item_ids) + 2 and "AC1" not in inst.model_syntax()
+    moderator_items = [i.id for c in inst.moderators for i in c.items]   # fielded last, outside the model
+    assert len(order) == len(inst.item_ids) + 2 + 7 and order[-7:] == moderator_items
+    assert "AC1" not in inst.model_syntax()
     md = subprocess.run([sys.executable, "-m", "semtrust.cli", "instrument", "show", "trust_mechanism",
                          "--format", "md"], capture_output=True, text=True, check=True).stdout
     assert "| AC1 | 为确认您在认真作答，本题请选择“同意”。 |" in md

@@ -59,7 +59,8 @@ def test_every_setting_reaches_the_pipeline():
 
     source = inspect.getsource(pipeline)
     unread = [key for key in RunConfig.keys() if f"config.{key}" not in source]
-    assert unread == ["out"]   # the CLI and Study.save decide where the files go
+    # the CLI and Study.save decide where the files go; the report reads its sections from results.json
+    assert unread == ["out", "sections"]
     config = resolve_config(None, {"data": "a.csv", "estimator": "MLR", "missing": "fiml", "marker": ["AT1"],
                                    "screening": {"speed_fraction": 0.5}})
     assert (config.estimator, config.missing, config.marker) == ("MLR", "fiml", ["AT1"])

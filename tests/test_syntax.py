@@ -31,8 +31,8 @@ def test_multiple_lhs_and_unicode_names():
 
 
 @pytest.mark.parametrize("text, message", [
-    ("f =~ x1 + x2\nx1 == x2", "line 2"),
-    ("y ~ 1", "intercepts"),
+    ("f =~ x1 + x2\nx1 ~ 2", "line 2: an intercept is written 'x1 ~ 1'"),
+    ('efa("b")*f1 + efa("b")*f2 =~ x1 + x2 + x3', "efa\\(\\) blocks .* not supported"),
     ("f =~ x1 + 2x", "not a valid variable name"),
     ("f =~", "needs a left and a right side"),
     ("just words", "no operator"),
@@ -40,11 +40,25 @@ def test_multiple_lhs_and_unicode_names():
     ("f =~ c(a,b)*x1 + x2", "multi-group"),
     ("y ~ x | t", "not a valid variable name"),
     ("f =~ x1 + x2\nx1 | a1", "line 2: thresholds are named t1"),
-    ("f =~ x1 + x2\nx1 < x2", "not supported"),
+    ("f <~ x1 + x2", "not supported"),
 ])
 def test_errors_name_the_line(text, message):
     with pytest.raises(InputError, match=message):
         parse_model(text, "m.lav")
+
+
+def test_intercepts_and_constraints():
+    spec = parse_model("f =~ x1 + a*x2 + b*x3\nx1 ~ 0*1\nf ~ 1\ny ~ c*1 + f\na + b == 1.2\nb > 0.1")
+    intercepts = [(s.lhs, s.fixed, s.label) for s in spec.statements if s.op == "~1"]
+    assert intercepts == [("x1", 0.0, None), ("f", None, None), ("y", None, "c")]
+    assert [(c.lhs, c.op, c.rhs, c.line) for c in spec.constraints] == [("a + b", "==", "1.2", 5), ("b", ">", "0.1", 6)]
+    assert spec.observed == ["x1", "x2", "x3", "y"]
+
+
+def test_a_constraint_must_name_labels():
+    from semtrust.model.partable import build_parameter_table
+    with pytest.raises(InputError, match="line 2: the constraint uses x1, which no parameter is labelled"):
+        build_parameter_table(parse_model("f =~ x1 + a*x2 + x3\nx1 == a", "m.lav"))
 
 
 def test_thresholds_are_statements_not_variables():

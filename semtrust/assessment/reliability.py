@@ -17,16 +17,15 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from semtrust.estimation.ml import SEM, SEMResults
+from semtrust.estimation.constraints import numerical_jacobian
+from semtrust.estimation.ml import SEM, SEMResults, Z975
 from semtrust.model.syntax import ModelSyntax
 
 # Hair et al. (2019); Fornell & Larcker (1981); Nunnally (1978); McDonald (1999)
 THRESHOLDS = {"loading": 0.70, "alpha": 0.70, "cr": 0.70, "omega": 0.70, "ave": 0.50, "upper": 0.95}
 # Curran, West & Finch (1996) per item; Mardia's kurtosis critical ratio (Bentler 2006; Byrne 2010)
 NORMALITY = {"skew": 2.0, "kurtosis": 7.0, "mardia_kurtosis_z": 5.0}
-Z975 = stats.norm.ppf(0.975)
 
 
 def measurement_model(spec: ModelSyntax) -> ModelSyntax | None:
@@ -139,18 +138,6 @@ def omega_total(cfa: SEMResults, construct: str, items: list[str]) -> float:
     return float(common / cfa.sample_cov[np.ix_(cols, cols)].sum())
 
 
-def _jacobian(function, theta: np.ndarray) -> np.ndarray:
-    """Central-difference Jacobian of a vector function (steps as estimation.ml.delta_method)."""
-    columns = []
-    for k in range(len(theta)):
-        h = 1e-6 * max(1.0, abs(theta[k]))
-        up, down = theta.copy(), theta.copy()
-        up[k] += h
-        down[k] -= h
-        columns.append((function(up) - function(down)) / (2 * h))
-    return np.column_stack(columns)
-
-
 def standardized_solution(cfa: SEMResults, factors: list[str] | None = None) -> pd.DataFrame:
     """std.all of every loading and the correlation of every pair of ``factors`` (default: all
     latent variables) with delta-method SE, z, p and Wald 95% CI, as lavaan's
@@ -158,6 +145,8 @@ def standardized_solution(cfa: SEMResults, factors: list[str] | None = None) -> 
     is ``~~``). Correlations are model-implied, so they exist for factors without a covariance
     parameter too (e.g. under a second-order factor); for the exogenous factors of a CFA they
     are lavaan's std.all of the factor covariance."""
+    from scipy import stats
+
     compiled = cfa.compiled
     position = {v: k for k, v in enumerate(compiled.names)}
     factors = list(compiled.table.latent) if factors is None else factors
@@ -177,7 +166,7 @@ def standardized_solution(cfa: SEMResults, factors: list[str] | None = None) -> 
         return np.concatenate([A[li, lj] * sd[lj] / sd[li], total[ci, cj] / (sd[ci] * sd[cj])])
 
     est = values(cfa.theta)
-    jac = _jacobian(values, cfa.theta)
+    jac = numerical_jacobian(values, cfa.theta)
     se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, cfa.vcov, jac), 0, None))
     frame = pd.DataFrame(labels, columns=["lhs", "op", "rhs"]).assign(est=est, se=se)
     frame["z"] = np.where(se > 0, est / np.where(se > 0, se, 1), np.nan)
@@ -222,6 +211,8 @@ def mardia(data: pd.DataFrame) -> dict:
     """Mardia's multivariate skewness and kurtosis tests, as psych::mardia (covariance with
     divisor n - 1): b1p, b2p, skew = n b1p / 6 ~ chi2(p(p+1)(p+2)/6) with its small-sample
     version, kurtosis = (b2p - p(p+2)) / sqrt(8p(p+2)/n) ~ N(0, 1), the critical ratio."""
+    from scipy import stats
+
     x = data.to_numpy(dtype=float)
     n, p = x.shape
     centered = x - x.mean(axis=0)

@@ -122,16 +122,28 @@ class BootstrapIntervals:
 
 def bootstrap_intervals(cfa: SEMResults, groups: dict[str, list[str]], draws: int, seed: int, *,
                         workers: int | None = None, level: float = 0.95,
-                        progress=lambda done, total: None, sample=None) -> BootstrapIntervals:
+                        progress=lambda done, total: None, pending=None) -> BootstrapIntervals:
     """Resample the rows (resample ``b`` seeded with ``(seed, b)``, as the effects bootstrap),
     refit the CFA warm from the full-sample estimates for CR and AVE, and recompute HTMT and
-    HTMT2 from each resample's correlations; percentile CIs. ``sample``: the CFA's bootstrap
-    :class:`~semtrust.estimation.bootstrap.Draws` (``draws``, ``seed``) when the caller has
-    them already (the pipeline submits the refits to its worker pool early)."""
+    HTMT2 from each resample's correlations; percentile CIs. ``pending``: the CFA's bootstrap
+    (``draws``, ``seed``) already submitted to a
+    :class:`~semtrust.estimation.bootstrap.ResamplingPool`, collected after the HTMT draws
+    (which need no refit)."""
     from semtrust.estimation import bootstrap as resampling
 
     compiled = cfa.compiled
-    if sample is None:
+    indicator = _indicator(compiled.observed, groups)
+    n = len(cfa.data)
+    htmt_draws, htmt2_draws = [], []
+    for b in range(draws):
+        resample = cfa.data[resampling.resample_rows(seed, b, n)]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            abs_r = np.abs(np.corrcoef(resample.T))
+        htmt_draws.append(_htmt_matrix(abs_r, indicator, geometric=False))
+        htmt2_draws.append(_htmt_matrix(abs_r, indicator, geometric=True))
+    if pending is not None:
+        sample = pending.result(progress)
+    else:
         sample = resampling.bootstrap(cfa, draws, seed, workers=workers, progress=progress)
     names = compiled.names
     loading_index = {c: (names.index(c), np.array([names.index(i) for i in items])) for c, items in groups.items()}
@@ -143,15 +155,6 @@ def bootstrap_intervals(cfa: SEMResults, groups: dict[str, list[str]], draws: in
             std_loadings = A[idx, f] * sd[f] / sd[idx]
             cr_draws[c].append(composite_reliability(std_loadings))
             ave_draws[c].append(average_variance_extracted(std_loadings))
-    indicator = _indicator(compiled.observed, groups)
-    n = len(cfa.data)
-    htmt_draws, htmt2_draws = [], []
-    for b in range(draws):
-        resample = cfa.data[resampling.resample_rows(seed, b, n)]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            abs_r = np.abs(np.corrcoef(resample.T))
-        htmt_draws.append(_htmt_matrix(abs_r, indicator, geometric=False))
-        htmt2_draws.append(_htmt_matrix(abs_r, indicator, geometric=True))
 
     def ci(values):
         return resampling.interval(np.asarray(values, dtype=float), math.nan, "percentile", level)

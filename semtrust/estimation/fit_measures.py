@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 
 @dataclass
@@ -71,7 +70,8 @@ class FitMeasures:
 
 
 
-def robust_fit_measures(measures: FitMeasures, scaling: float, baseline_scaling: float) -> FitMeasures:
+def robust_fit_measures(measures: FitMeasures, scaling: float, baseline_scaling: float,
+                        groups: int = 1) -> FitMeasures:
     """Add lavaan's scaled statistics (the chi-squares divided by their scaling factors) and
     the robust CFI, TLI and RMSEA (Brosseau-Liard & Savalei 2014; Brosseau-Liard, Savalei &
     Li 2012), which correct the noncentrality instead of the statistic."""
@@ -79,22 +79,45 @@ def robust_fit_measures(measures: FitMeasures, scaling: float, baseline_scaling:
     chisq_scaled = measures.chisq / scaling
     base_scaled = measures.baseline_chisq / baseline_scaling
     scaled = fit_measures(chisq=chisq_scaled, df=df, npar=measures.npar, n=n, baseline_chisq=base_scaled,
-                          baseline_df=base_df, unrestricted_logl=measures.unrestricted_logl, srmr=measures.srmr)
-    t1 = max(measures.chisq - scaling * df, 0.0)
-    t2 = max(t1, measures.baseline_chisq - baseline_scaling * base_df)
-    cfi_robust = 1.0 if t2 == 0 else 1.0 - t1 / t2
-    tli_robust = 1.0 - ((measures.chisq - scaling * df) * base_df) / ((measures.baseline_chisq - baseline_scaling * base_df) * df)
-    rmsea, lower, upper, pclose = rmsea_with_interval(chisq_scaled, df, n, c_hat=scaling)
+                          baseline_df=base_df, unrestricted_logl=measures.unrestricted_logl, srmr=measures.srmr,
+                          groups=groups)
     # lavaan's scaled RMSEA refers the unscaled statistic to a chi-square with tr(U Gamma) = c df
     # degrees of freedom (the same point estimate as the scaled statistic on df, another interval)
-    scaled_rmsea = rmsea_with_interval(measures.chisq, scaling * df, n)
-    return replace(measures, chisq_scaled=chisq_scaled, pvalue_scaled=scaled.pvalue, chisq_scaling_factor=scaling,
-                   baseline_chisq_scaled=base_scaled, baseline_chisq_scaling_factor=baseline_scaling,
-                   cfi_scaled=scaled.cfi, tli_scaled=scaled.tli, cfi_robust=cfi_robust, tli_robust=tli_robust,
-                   rmsea_scaled=scaled_rmsea[0], rmsea_ci_lower_scaled=scaled_rmsea[1],
-                   rmsea_ci_upper_scaled=scaled_rmsea[2], rmsea_pvalue_scaled=scaled_rmsea[3],
-                   rmsea_robust=rmsea, rmsea_ci_lower_robust=lower, rmsea_ci_upper_robust=upper,
-                   rmsea_pvalue_robust=pclose)
+    scaled_rmsea = rmsea_with_interval(measures.chisq, scaling * df, n, groups)
+    measures = replace(measures, chisq_scaled=chisq_scaled, pvalue_scaled=scaled.pvalue, chisq_scaling_factor=scaling,
+                       baseline_chisq_scaled=base_scaled, baseline_chisq_scaling_factor=baseline_scaling,
+                       cfi_scaled=scaled.cfi, tli_scaled=scaled.tli,
+                       rmsea_scaled=scaled_rmsea[0], rmsea_ci_lower_scaled=scaled_rmsea[1],
+                       rmsea_ci_upper_scaled=scaled_rmsea[2], rmsea_pvalue_scaled=scaled_rmsea[3])
+    return robust_indices(measures, measures.chisq, scaling, measures.baseline_chisq, baseline_scaling, groups)
+
+
+def robust_indices(measures: FitMeasures, chisq: float, scaling: float, baseline_chisq: float,
+                   baseline_scaling: float, groups: int = 1) -> FitMeasures:
+    """The robust CFI, TLI and RMSEA from a model and baseline statistic with their scaling
+    factors: the ML chi-squares with complete data; with incomplete data (FIML) lavaan's
+    corrected statistics of Savalei (2018) and Zhang & Savalei (2022)
+    (:func:`semtrust.estimation.robust.fiml_corrected`)."""
+    df, base_df, n = measures.df, measures.baseline_df, measures.ntotal
+    t1 = max(chisq - scaling * df, 0.0)
+    t2 = max(t1, baseline_chisq - baseline_scaling * base_df)
+    cfi_robust = 1.0 if t2 == 0 else 1.0 - t1 / t2
+    tli_robust = 1.0 - ((chisq - scaling * df) * base_df) / ((baseline_chisq - baseline_scaling * base_df) * df)
+    rmsea, lower, upper, pclose = rmsea_with_interval(chisq / scaling, df, n, groups, c_hat=scaling)
+    return replace(measures, cfi_robust=cfi_robust, tli_robust=tli_robust, rmsea_robust=rmsea,
+                   rmsea_ci_lower_robust=lower, rmsea_ci_upper_robust=upper, rmsea_pvalue_robust=pclose)
+
+
+def scaled_chisq_difference(chisq_restricted: float, df_restricted: int, scaling_restricted: float,
+                            chisq_free: float, df_free: int, scaling_free: float) -> float:
+    """Satorra & Bentler's (2001) scaled chi-square difference of two nested models from their
+    ML chi-squares and scaling factors (lavaan's ``lavTestLRT()`` default under MLR).
+
+    >>> round(scaled_chisq_difference(120.0, 26, 1.1, 100.0, 24, 1.05), 3)
+    11.765
+    """
+    scaling = (df_restricted * scaling_restricted - df_free * scaling_free) / (df_restricted - df_free)
+    return (chisq_restricted - chisq_free) / scaling
 
 
 def baseline_model(sample: np.ndarray, n: int, covariates: list[int]) -> tuple[float, int]:
@@ -116,10 +139,17 @@ def unrestricted_loglik(sample: np.ndarray, n: int, covariates: list[int]) -> fl
     p = len(sample)
     value = -n / 2 * (p * math.log(2 * math.pi) + np.linalg.slogdet(sample)[1] + p)
     if covariates:
-        q = len(covariates)
-        logdet_x = np.linalg.slogdet(sample[np.ix_(covariates, covariates)])[1]
-        value += n / 2 * (q * math.log(2 * math.pi) + logdet_x + q)
+        value -= covariate_loglik(sample, n, covariates)
     return float(value)
+
+
+def covariate_loglik(sample: np.ndarray, n: int, covariates: list[int]) -> float:
+    """The covariates' own normal log-likelihood at their sample moments (0 without covariates)."""
+    if not covariates:
+        return 0.0
+    q = len(covariates)
+    logdet_x = np.linalg.slogdet(sample[np.ix_(covariates, covariates)])[1]
+    return -n / 2 * (q * math.log(2 * math.pi) + logdet_x + q)
 
 
 def srmr(sample: np.ndarray, implied: np.ndarray, sample_mean: np.ndarray | None = None,
@@ -136,6 +166,8 @@ def srmr(sample: np.ndarray, implied: np.ndarray, sample_mean: np.ndarray | None
 def fit_measures(*, chisq: float, df: int, npar: int, n: int, baseline_chisq: float, baseline_df: int,
                  unrestricted_logl: float, srmr: float, groups: int = 1) -> FitMeasures:
     """lavaan's fitMeasures() from the model and baseline chi-squares (ML, N convention)."""
+    from scipy import stats
+
     t1 = max(chisq - df, 0.0)
     t2 = max(chisq - df, baseline_chisq - baseline_df, 0.0)
     cfi = 1.0 if t1 == 0 and t2 == 0 else 1.0 - t1 / t2
@@ -162,6 +194,8 @@ def rmsea_with_interval(chisq: float, df: float, n: int, groups: int = 1,
     """RMSEA with lavaan's N convention, its 90% CI from the noncentral chi-square, and PCLOSE;
     with several groups lavaan multiplies by sqrt(groups) (Steiger 1998). Given a scaled
     chi-square and its scaling factor ``c_hat``, the robust RMSEA (noncentrality times c_hat)."""
+    from scipy import stats
+
     if df <= 0:
         return 0.0, 0.0, 0.0, math.nan
 

@@ -24,25 +24,30 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from semtrust.errors import EstimationError, InputError
+from semtrust.errors import DataError, EstimationError, InputError
 from semtrust.estimation.base import FittedModel, Resampler
 from semtrust.estimation.compiled import CompiledModel, fisher_scoring, start_values
+from semtrust.estimation.constraints import ConstraintSet, constrained_scoring, projected_inverse
 from semtrust.estimation.fit_measures import (
     FitMeasures,
     baseline_model,
+    covariate_loglik,
     fit_measures,
     robust_fit_measures,
+    robust_indices,
     srmr,
     unrestricted_loglik,
 )
 from semtrust.estimation.missing import em_estimates, loglik, missing_patterns
 from semtrust.estimation.robust import (
     CaseLikelihood,
+    covariate_moments,
+    fiml_corrected,
     h1_information,
     independence_loglik,
     model_scores,
@@ -56,11 +61,12 @@ from semtrust.model.partable import (
     Row,
     build_parameter_table,
     independence_model,
-    mean_rows,
+    independence_table,
+    with_means,
 )
 from semtrust.model.syntax import ModelSyntax, parse_model
 
-Z975 = stats.norm.ppf(0.975)
+Z975 = 1.959963984540054   # scipy.stats.norm.ppf(0.975), written out: importing the engine loads no scipy.stats
 ESTIMATORS = ("ML", "MLR")
 MISSING = ("listwise", "fiml")
 
@@ -72,10 +78,20 @@ class SEM:
     fits summary data the way lavaan's ``sample.cov`` does.
     """
 
-    def __init__(self, syntax: str | ModelSyntax, source: str = "<model>"):
+    def __init__(self, syntax: str | ModelSyntax, source: str = "<model>", meanstructure: bool = False):
         self.spec = syntax if isinstance(syntax, ModelSyntax) else parse_model(syntax, source)
         self.table = build_parameter_table(self.spec)
         self.source = self.spec.source
+        # lavaan's meanstructure: on request, or whenever the model writes an intercept (~ 1)
+        self.meanstructure = meanstructure or self.table.meanstructure
+
+    @classmethod
+    def independence(cls, observed: list[str], covariates: list[str], source: str,
+                     meanstructure: bool = False) -> "SEM":
+        """lavaan's baseline model of ``observed`` (covariate moments fixed under fixed.x)."""
+        model = cls(independence_model(observed), f"{source} (baseline)", meanstructure=meanstructure)
+        model.table = independence_table(observed, covariates)
+        return model
 
     @property
     def observed(self) -> list[str]:
@@ -100,9 +116,9 @@ class SEM:
             values = data[self.observed].astype(float).dropna().to_numpy()
             n = len(values)
             if n <= len(self.observed):
-                raise InputError(f"{self.source}: only {n} complete rows for {len(self.observed)} variables "
-                                 "(the sample covariance matrix would be singular); the model needs more "
-                                 "complete responses than variables")
+                raise DataError(f"only {n} complete rows for the {len(self.observed)} variables of {self.source} "
+                                "(the sample covariance matrix would be singular); the model needs more "
+                                "complete responses than variables")
             centered = values - values.mean(axis=0)
             cov = pd.DataFrame(centered.T @ centered / n, index=self.observed, columns=self.observed)
         elif cov is None or n is None:
@@ -110,26 +126,30 @@ class SEM:
         elif estimator != "ML" or missing != "listwise":
             raise InputError("summary data (a covariance matrix) allow only estimator ML with complete data; "
                              "MLR and FIML need the raw responses")
+        elif self.meanstructure:
+            raise InputError(f"{self.source}: intercepts and means (~ 1) need the raw responses, "
+                             "not a covariance matrix")
         else:
             values = None
         cov = cov.loc[self.observed, self.observed]
         sample = cov.to_numpy(dtype=float)
         check_nonsingular(sample, self.observed)
-        for r in self.table.rows:
+        sample_mean = values.mean(axis=0) if self.meanstructure else None
+        table = with_means(self.table) if self.meanstructure else self.table
+        for r in table.rows:
             if r.fixed_x:
-                r.value = float(cov.loc[r.lhs, r.rhs])
-        compiled = CompiledModel(self.table, self.observed)
-        try:
-            theta, iterations = compiled.estimate(sample, start_values(self.table, compiled, cov))
-        except EstimationError:   # a second start set before giving up: every loading as its SD ratio
-            theta, iterations = self._named(compiled.estimate, sample,
-                                            start_values(self.table, compiled, cov, scaled=True))
+                r.value = float(cov.loc[r.lhs, r.rhs] if r.op == "~~" else sample_mean[self.observed.index(r.lhs)])
+        compiled = CompiledModel(table, self.observed)
+        logdet_s = np.linalg.slogdet(sample)[1]
+        theta, iterations, active = self._named(
+            estimate, compiled, lambda t: compiled.objective(t, sample, logdet_s, sample_mean),
+            lambda t: compiled.gradient(t, sample, sample_mean), compiled.information,
+            lambda scaled: mean_starts(compiled, start_values(table, compiled, cov, scaled=scaled), sample_mean))
         cases = None
         if estimator == "MLR":
-            self._no_covariates(estimator)
             cases = CaseData(missing_patterns(values), n, values.mean(axis=0), sample, complete=True)
         return SEMResults(self, compiled, theta, sample, int(n), iterations, data=values,
-                          estimator=estimator, cases=cases)
+                          estimator=estimator, cases=cases, sample_mean=sample_mean, active=active)
 
     def _named(self, optimise, *args):
         """An optimiser's failure names the model it was fitting."""
@@ -139,40 +159,91 @@ class SEM:
             message = str(error)
             raise EstimationError(message if message.startswith(self.source) else f"{self.source}: {message}") from None
 
-    def _no_covariates(self, what: str) -> None:
-        if self.table.covariates:
-            raise InputError(f"{self.source}: {what} with observed exogenous predictors "
-                             f"({', '.join(self.table.covariates)}) is not supported yet; "
-                             "use --estimator ML --missing listwise or model them as single-indicator factors")
-
     def _fit_fiml(self, frame: pd.DataFrame, estimator: str) -> "SEMResults":
-        self._no_covariates("FIML")
         values = frame.to_numpy()
         values = values[~np.isnan(values).all(axis=1)]
+        # lavaan (fixed.x): the model is conditional on the covariates, so a case without them is deleted
+        covariates = [self.observed.index(v) for v in self.table.covariates]
+        no_covariates = np.isnan(values[:, covariates]).any(axis=1)
+        values = values[~no_covariates]
         if len(values) <= len(self.observed):
-            raise InputError(f"{self.source}: only {len(values)} cases answered any of the {len(self.observed)} "
-                             "variables; the model needs more cases than variables")
+            raise DataError(f"only {len(values)} cases answered any of the {len(self.observed)} variables of "
+                            f"{self.source}; the model needs more cases than variables")
         patterns = missing_patterns(values)
         mean, cov = em_estimates(patterns, ", ".join(self.observed))
         check_nonsingular(cov, self.observed)
-        return self.fit_cases(CaseData(patterns, len(values), mean, cov, complete=False), estimator)
+        fit = self.fit_cases(CaseData(patterns, len(values), mean, cov, complete=False), estimator)
+        if no_covariates.any():
+            fit.warnings.append(f"{no_covariates.sum()} cases were deleted because they lack a value of an exogenous "
+                                f"covariate ({', '.join(self.table.covariates)}), as lavaan does with fixed.x")
+        return fit
 
     def fit_cases(self, cases: CaseData, estimator: str = "ML") -> "SEMResults":
         """FIML: casewise maximum likelihood over the missing-data patterns, with a mean
         structure, started from the ML fit to the EM moments."""
         cov = pd.DataFrame(cases.cov, index=self.observed, columns=self.observed)
-        table = ParameterTable(self.table.rows + mean_rows(self.table), self.table.observed,
-                               self.table.latent, self.table.covariates, self.table.definitions)
-        compiled = CompiledModel(table, self.observed)
-        start = start_values(table, compiled, cov)
+        table = with_means(self.table)
         for r in table.rows:
-            if r.op == "~1" and r.free >= 0:
-                start[r.free] = cases.mean[self.observed.index(r.lhs)]
+            if r.fixed_x:   # the EM moments of complete covariates are their sample moments
+                i = self.observed.index(r.lhs)
+                r.value = float(cases.cov[i, self.observed.index(r.rhs)] if r.op == "~~" else cases.mean[i])
+        compiled = CompiledModel(table, self.observed)
         likelihood = CaseLikelihood(compiled, cases.patterns, cases.n)
-        theta, iterations = self._named(fisher_scoring, likelihood.objective, likelihood.gradient,
-                                        likelihood.information, start)
+        theta, iterations, active = self._named(
+            partial(estimate, retry=False), compiled, likelihood.objective, likelihood.gradient,
+            likelihood.information,
+            lambda scaled: mean_starts(compiled, start_values(table, compiled, cov, scaled=scaled), cases.mean))
         return SEMResults(self, compiled, theta, cases.cov, cases.n, iterations, data=None, estimator=estimator,
-                          cases=cases, likelihood=likelihood)
+                          cases=cases, likelihood=likelihood, active=active)
+
+
+def mean_starts(compiled: CompiledModel, start: np.ndarray, mean: np.ndarray | None) -> np.ndarray:
+    """Starts for the mean structure: a free latent mean reproduces the mean of an indicator
+    whose intercept is fixed (the marker), and a free intercept the rest of its variable's
+    (sample or EM) mean."""
+    if mean is None:
+        return start
+    table = compiled.table
+    rows = [r for r in table.rows if r.op == "~1" and r.free >= 0 and r.start is None]
+    fixed_intercepts = {r.lhs: r.value for r in table.rows if r.op == "~1" and r.free < 0}
+    for r in rows:
+        if r.lhs in table.latent:
+            markers = [m for m in table.rows if m.op == "=~" and m.lhs == r.lhs and m.rhs in fixed_intercepts
+                       and m.rhs in table.observed]
+            if markers:
+                loading = start[markers[0].free] if markers[0].free >= 0 else markers[0].value
+                marker_mean = mean[table.observed.index(markers[0].rhs)] - fixed_intercepts[markers[0].rhs]
+                start[r.free] = marker_mean / loading if loading else 0.0
+    for r in rows:
+        if r.lhs in table.observed:
+            start[r.free] = 0.0
+    without_intercepts = compiled.implied_mean(start)
+    for r in rows:
+        if r.lhs in table.observed:
+            i = table.observed.index(r.lhs)
+            start[r.free] = mean[i] - without_intercepts[i]
+    return start
+
+
+def estimate(compiled: CompiledModel, objective, gradient, information, starts, *,
+             retry: bool = True) -> tuple[np.ndarray, int, list[int]]:
+    """Minimise a discrepancy from ``starts(scaled=False)``, trying the second start set
+    ``starts(scaled=True)`` before giving up (when ``retry``); under the table's constraints by
+    :func:`constrained_scoring`. Returns (theta, iterations, active inequality constraints)."""
+    table = compiled.table
+    constraints = ConstraintSet(table) if table.constraints else None
+
+    def run(start):
+        if constraints is not None:
+            return constrained_scoring(objective, gradient, information, start, constraints)
+        return (*fisher_scoring(objective, gradient, information, start), [])
+
+    try:
+        return run(starts(False))
+    except EstimationError:
+        if not retry:
+            raise
+        return run(starts(True))   # every loading as its SD ratio
 
 
 def check_nonsingular(sample: np.ndarray, names: list[str] | None = None) -> None:
@@ -183,7 +254,7 @@ def check_nonsingular(sample: np.ndarray, names: list[str] | None = None) -> Non
     variances = np.diag(sample)
     constant = [n for n, v in zip(names, variances) if not v > 0]
     if constant:
-        raise InputError(f"the item{'s' if len(constant) > 1 else ''} {', '.join(constant[:8])} "
+        raise DataError(f"the item{'s' if len(constant) > 1 else ''} {', '.join(constant[:8])} "
                          f"{'are' if len(constant) > 1 else 'is'} constant (no variance); drop or fix "
                          f"{'them' if len(constant) > 1 else 'it'}")
     sd = np.sqrt(variances)
@@ -191,12 +262,12 @@ def check_nonsingular(sample: np.ndarray, names: list[str] | None = None) -> Non
     if values[0] <= 1e-10:
         weights = np.abs(vectors[:, 0])
         involved = [names[k] for k in np.argsort(-weights) if weights[k] > 0.1][:8]
-        raise InputError(f"the sample covariance matrix is singular: the items {', '.join(involved)} are "
+        raise DataError(f"the sample covariance matrix is singular: the items {', '.join(involved)} are "
                          "linearly dependent (one is a combination of "
                          "the others, e.g. a total score or a duplicated column); drop or merge one of them")
     if sd.max() / sd.min() > 1e6:
         big, small = names[int(np.argmax(sd))], names[int(np.argmin(sd))]
-        raise InputError(f"the SD of {big} is {sd.max() / sd.min():.0e} times that of {small}; "
+        raise DataError(f"the SD of {big} is {sd.max() / sd.min():.0e} times that of {small}; "
                          "rescale it (e.g. divide by 1000) so the variables have comparable units")
 
 
@@ -253,6 +324,8 @@ def estimate_rows(rows: list[Row], compiled: CompiledModel, theta: np.ndarray, v
 
 def add_inference(frame: pd.DataFrame) -> pd.DataFrame:
     """z, two-sided p and the Wald 95% CI; fixed parameters (se 0) get no z or p."""
+    from scipy import stats
+
     has_se = frame.se > 0
     frame["z"] = np.where(has_se, frame.est / frame.se.where(has_se, 1.0), np.nan)
     frame["pvalue"] = np.where(has_se, 2 * stats.norm.sf(np.abs(frame.z)), np.nan)
@@ -266,7 +339,8 @@ class SEMResults(FittedModel):
 
     def __init__(self, model: SEM, compiled: CompiledModel, theta: np.ndarray,
                  sample_cov: np.ndarray, n: int, iterations: int, data: np.ndarray | None = None,
-                 estimator: str = "ML", cases: CaseData | None = None, likelihood=None):
+                 estimator: str = "ML", cases: CaseData | None = None, likelihood=None,
+                 sample_mean: np.ndarray | None = None, active: list[int] = ()):
         self.model = model
         self.data = data  # complete cases, columns in compiled.observed order (None for summary data / FIML)
         self.compiled = compiled
@@ -278,15 +352,27 @@ class SEMResults(FittedModel):
         self.missing = "listwise" if likelihood is None else "fiml"
         self.cases = cases
         self.likelihood = likelihood
+        self.sample_mean = sample_mean   # complete data with a mean structure
         self.warnings: list[str] = []
+        self.constraints = ConstraintSet(compiled.table) if compiled.table.constraints else None
+        # the Jacobian of the equality and active inequality constraints (lavaan's con.jac)
+        self.constraint_jacobian = (self.constraints.jacobian(theta, list(active)) if self.constraints
+                                    else np.zeros((0, len(theta))))
         info = compiled.information(theta) if likelihood is None else likelihood.information(theta)
+        if self.constraints:
+            from scipy.linalg import null_space
+            free_directions = null_space(self.constraint_jacobian)
+        else:
+            free_directions = np.eye(len(theta))
+        reduced = free_directions.T @ info @ free_directions
         # judged on the information's correlation form, so that a variable measured in thousands
         # (variances of 1e6) does not look like a non-identified model
-        scale = np.sqrt(np.clip(np.diag(info), 0, None))
-        if scale.min() <= 0 or np.linalg.eigvalsh(info / np.outer(scale, scale)).min() < 1e-10:
+        scale = np.sqrt(np.clip(np.diag(reduced), 0, None))
+        if scale.min() <= 0 or np.linalg.eigvalsh(reduced / np.outer(scale, scale)).min() < 1e-10:
             raise EstimationError(f"{model.source}: the model is not identified (the information "
                                   "matrix is singular); fix a loading or a variance per factor")
-        self.vcov = np.linalg.inv(info) / n
+        self.vcov = (np.linalg.inv(info) if self.constraints is None
+                     else projected_inverse(info, self.constraint_jacobian)) / n
         if estimator == "MLR" or likelihood is not None:
             self.vcov = self._observed_vcov()
         self.implied_cov, E, S = compiled.implied(theta)
@@ -316,7 +402,7 @@ class SEMResults(FittedModel):
                                   "Monte Carlo CIs only")
         # BFGS starts from the inverse expected Hessian of the ML discrepancy (not from an MLR sandwich)
         metric_inv = np.linalg.inv(self.compiled.information(self.theta)) / 2.0
-        return MLResampler(self.compiled, self.data, self.theta, metric_inv)
+        return MLResampler(self.compiled, self.data, self.theta, metric_inv, self.sample_mean is not None)
 
     # -- parameter table -------------------------------------------------
     def _parameter_table(self) -> pd.DataFrame:
@@ -334,13 +420,14 @@ class SEMResults(FittedModel):
         if self.likelihood is not None:
             gradient = self.likelihood.gradient
         else:
-            gradient = lambda t: self.compiled.gradient(t, self.sample_cov)  # noqa: E731
+            gradient = lambda t: self.compiled.gradient(t, self.sample_cov, self.sample_mean)  # noqa: E731
         self._observed_information = numerical_hessian(lambda t: gradient(t) / 2, self.theta)
         try:
-            inverse = np.linalg.inv(self._observed_information)
+            inverse = projected_inverse(self._observed_information, self.constraint_jacobian)
         except np.linalg.LinAlgError:
             raise EstimationError(f"{self.model.source}: the observed information matrix is singular; "
                                   "the model is not identified at the estimates") from None
+        self._observed_inverse = inverse
         if self.estimator != "MLR":
             return inverse / self.n
         scores = model_scores(self.compiled, self.theta, self.cases.patterns, self.n, self.cases.mean)
@@ -351,46 +438,74 @@ class SEMResults(FittedModel):
         n, p = self.n, self.compiled.p
         sample = self.sample_cov
         covariates = [self.compiled.observed.index(v) for v in self.model.table.covariates]
+        n_equal = len(self.constraints.equalities) if self.constraints else 0
+        npar = self.compiled.n_free - n_equal   # lavaan: each equality constraint removes a parameter
         if self.likelihood is None:
-            f_ml = self.compiled.objective(self.theta, sample, np.linalg.slogdet(sample)[1])
-            df = p * (p + 1) // 2 - self.compiled.n_free - len(covariates) * (len(covariates) + 1) // 2
+            f_ml = self.compiled.objective(self.theta, sample, np.linalg.slogdet(sample)[1], self.sample_mean)
+            q = len(covariates)
+            moments = p * (p + 1) // 2 - q * (q + 1) // 2 + (p - q if self.sample_mean is not None else 0)
+            df = moments - npar
             chisq, unrestricted = n * f_ml, unrestricted_loglik(sample, n, covariates)
             base_chisq, base_df = baseline_model(sample, n, covariates)
-            fit_srmr = srmr(sample, self.implied_cov)
+            if self.sample_mean is None:
+                fit_srmr = srmr(sample, self.implied_cov)
+            else:
+                fit_srmr = srmr(sample, self.implied_cov, self.sample_mean, self.compiled.implied_mean(self.theta))
         else:
-            unrestricted = loglik(self.cases.patterns, self.cases.mean, self.cases.cov)
-            chisq = 2 * (unrestricted - self.likelihood.loglik(self.theta))
-            df = p * (p + 3) // 2 - self.compiled.n_free
+            # lavaan (fixed.x): conditional on the covariates, whose own likelihood is left out
+            x_loglik = covariate_loglik(self.cases.cov, n, covariates)
+            unrestricted = loglik(self.cases.patterns, self.cases.mean, self.cases.cov) - x_loglik
+            chisq = 2 * (unrestricted - self.likelihood.loglik(self.theta) + x_loglik)
+            q = len(covariates)
+            df = p * (p + 3) // 2 - q * (q + 3) // 2 - npar
             base_chisq = 2 * (unrestricted - independence_loglik(self.cases.patterns))
-            base_df = p * (p - 1) // 2
+            base_df = p * (p - 1) // 2 - q * (q - 1) // 2
             fit_srmr = srmr(sample, self.implied_cov, self.cases.mean, self.compiled.implied_mean(self.theta))
         baseline = None
-        if self.estimator == "MLR":
-            if self._is_independence_model():
-                baseline, base_chisq = self, chisq
-            else:
-                independence = SEM(independence_model(self.compiled.observed), f"{self.model.source} (baseline)")
-                if self.likelihood is None:
-                    baseline = independence.fit(pd.DataFrame(self.data, columns=self.compiled.observed),
-                                                estimator="MLR")
-                else:
-                    baseline = independence.fit_cases(self.cases, "MLR")
-                base_chisq = baseline.fit_measures.chisq
-        measures = fit_measures(chisq=chisq, df=df, npar=self.compiled.n_free, n=n,
+        if self.estimator == "MLR" or self.likelihood is not None:
+            baseline = self._baseline_fit()
+            if self.estimator == "MLR" or covariates:
+                base_chisq = chisq if baseline is self else baseline.fit_measures.chisq
+        measures = fit_measures(chisq=chisq, df=df, npar=npar, n=n,
                                 baseline_chisq=base_chisq, baseline_df=base_df,
                                 unrestricted_logl=unrestricted, srmr=fit_srmr)
         if self.estimator == "MLR":
             measures = robust_fit_measures(measures, self.scaling_factor(df),
                                            baseline.scaling_factor(base_df))
+        if self.likelihood is not None:   # lavaan's missing-data corrected robust indices
+            scaled = self.estimator == "MLR"
+            measures = robust_indices(measures, *self.fiml_corrected(df, scaled),
+                                      *baseline.fiml_corrected(base_df, scaled))
         return measures
 
+    def fiml_corrected(self, df: int, scaled: bool) -> tuple[float, float]:
+        """The FIML-corrected statistic and scaling factor of this FIML fit (robust indices)."""
+        return fiml_corrected(self.compiled, self.theta, self.n, self.cases.mean, self.cases.cov,
+                              self.cases.h1_information(True), df, scaled=scaled,
+                              inverse=lambda info: projected_inverse(info, self.constraint_jacobian),
+                              covariates=[self.compiled.observed.index(v) for v in self.model.table.covariates])
+
     def _is_independence_model(self) -> bool:
-        return all(r.op == "~1" or (r.op == "~~" and r.lhs == r.rhs) for r in self.compiled.table.rows)
+        return all(r.op == "~1" or (r.op == "~~" and (r.lhs == r.rhs or r.fixed_x)) for r in self.compiled.table.rows)
+
+    def _baseline_fit(self) -> "SEMResults":
+        """lavaan's independence model, fitted as this model was (estimator, missing data)."""
+        if self._is_independence_model():
+            return self
+        independence = SEM.independence(self.compiled.observed, self.model.table.covariates, self.model.source,
+                                        self.model.meanstructure)
+        if self.likelihood is None:
+            return independence.fit(pd.DataFrame(self.data, columns=self.compiled.observed), estimator=self.estimator)
+        return independence.fit_cases(self.cases, self.estimator)
 
     def scaling_factor(self, df: int) -> float:
         """Yuan-Bentler (Mplus) scaling factor of this model's chi-square (MLR fits)."""
         A1, B1 = self.cases.h1_information(self.compiled.has_means)
-        return scaling_factor(A1, B1, self._observed_information, self._first_order, df)
+        covariates = [self.compiled.observed.index(v) for v in self.model.table.covariates]
+        if covariates:   # lavaan: the covariates' own moments are no part of the h1 model under fixed.x
+            keep = ~covariate_moments(self.compiled.p, covariates, self.compiled.has_means)
+            A1, B1 = A1[np.ix_(keep, keep)], B1[np.ix_(keep, keep)]
+        return scaling_factor(A1, B1, self._observed_inverse, self._first_order, df)
 
     def _check_solution(self) -> None:
         params = self.parameters
@@ -429,27 +544,47 @@ class SEMResults(FittedModel):
 class MLResampler(Resampler):
     """Warm-started ML refits: a resample changes only the sample covariance, so BFGS from the
     full-sample estimates, with the full-sample information as its metric, takes a dozen
-    gradient steps (:meth:`CompiledModel.refit`); Fisher scoring is the fallback."""
+    gradient steps (:meth:`CompiledModel.refit`); Fisher scoring is the fallback. A model with a
+    mean structure refits the resample's means too, and one with constraints (==, <, >) is
+    refitted under them by :func:`constrained_scoring`."""
 
-    def __init__(self, compiled: CompiledModel, data: np.ndarray, theta: np.ndarray, metric_inv: np.ndarray):
+    def __init__(self, compiled: CompiledModel, data: np.ndarray, theta: np.ndarray, metric_inv: np.ndarray,
+                 meanstructure: bool = False):
         self.compiled, self.data, self.theta, self.metric_inv = compiled, data, theta, metric_inv
         self.n = len(data)
         self.start_moments = compiled.moments(theta)
+        self._last: tuple = (None, None)   # the last refit's estimate and its moments
+        self.meanstructure = meanstructure
+        self.constraints = ConstraintSet(compiled.table) if compiled.table.constraints else None
 
     def refit(self, rows: np.ndarray) -> np.ndarray | None:
         sample = self.data[rows]
-        centered = sample - sample.mean(axis=0)
+        mean = sample.mean(axis=0)
+        centered = sample - mean
         cov = centered.T @ centered / len(sample)
-        estimate, ok = self.compiled.refit(cov, self.theta, self.metric_inv, start_moments=self.start_moments)
-        if not ok:
-            try:
-                estimate, _ = self.compiled.estimate(cov, self.theta)
-            except (EstimationError, np.linalg.LinAlgError, ValueError):
-                return None
+        mean = mean if self.meanstructure else None
+        at = None
+        try:
+            if self.constraints is not None:
+                logdet = np.linalg.slogdet(cov)[1]
+                estimate = constrained_scoring(lambda t: self.compiled.objective(t, cov, logdet, mean),
+                                               lambda t: self.compiled.gradient(t, cov, mean), self.compiled.information,
+                                               self.theta, self.constraints)[0]
+            else:
+                estimate, ok, at = self.compiled.refit(cov, self.theta, self.metric_inv,
+                                                       start_moments=self.start_moments, sample_mean=mean)
+                if not ok:
+                    estimate, _ = self.compiled.estimate(cov, self.theta, sample_mean=mean)
+                    at = None
+        except (EstimationError, np.linalg.LinAlgError, ValueError):
+            return None
+        self._last = (estimate, at)
         return estimate
 
     def total_sd(self, theta: np.ndarray) -> np.ndarray:
-        return self.compiled.total_sd(theta)
+        # the refit's last gradient computed (I - A)^-1 at its estimate already
+        estimate, at = self._last
+        return self.compiled.total_sd(theta, at=at if theta is estimate else None)
 
 
 def _label_values(theta: np.ndarray, column: str, frame: pd.DataFrame) -> dict:

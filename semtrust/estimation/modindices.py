@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from semtrust.estimation.compiled import CompiledModel
+from semtrust.estimation.constraints import projected_inverse
 from semtrust.estimation.ml import SEMResults
 from semtrust.model.partable import ParameterTable, Row, parameter_key
 
@@ -16,7 +17,7 @@ def modification_indices(results: SEMResults) -> pd.DataFrame:
     residual covariances among observed variables not in the model. ``mi`` is the expected drop
     in chi-square when the parameter is freed, ``epc`` its expected value, ``sepc_all`` that
     value standardized (Sorbom 1989; Saris, Satorra & van der Veen 2009)."""
-    table = results.model.table
+    table = results.compiled.table   # with the mean structure, when the model has one
     present = {parameter_key(r.lhs, r.op, r.rhs) for r in table.rows}
     loads = {(r.lhs, r.rhs) for r in table.rows if r.op == "=~"}
     indicators = [v for v in table.observed if any(v == rhs for _, rhs in loads)]
@@ -33,9 +34,13 @@ def modification_indices(results: SEMResults) -> pd.DataFrame:
     extended = CompiledModel(ParameterTable(table.rows + candidates, table.observed, table.latent,
                                             table.covariates, []), results.compiled.observed)
     theta = np.concatenate([results.theta, np.zeros(len(candidates))])
-    grad = extended.gradient(theta, results.sample_cov)[k:]
+    grad = extended.gradient(theta, results.sample_cov, results.sample_mean)[k:]
     info = extended.information(theta)
-    schur = info[k:, k:] - info[k:, :k] @ np.linalg.solve(info[:k, :k], info[:k, k:])
+    if results.constraints is None:
+        solved = np.linalg.solve(info[:k, :k], info[:k, k:])
+    else:   # the model's parameters move only as its constraints allow
+        solved = projected_inverse(info[:k, :k], results.constraint_jacobian) @ info[:k, k:]
+    schur = info[k:, k:] - info[k:, :k] @ solved
     # lavaan: a parameter whose score has (almost) no variance is not identified when freed
     # (e.g. the residual covariance of a two-indicator factor's items): its MI is NA, not infinite
     variance = np.diag(schur).copy()

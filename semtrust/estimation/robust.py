@@ -141,12 +141,13 @@ def h1_information(patterns: Patterns, n: int, mean: np.ndarray, cov: np.ndarray
     return (A1 if meanstructure else A1[p:, p:]), B1
 
 
-def scaling_factor(A1: np.ndarray, B1: np.ndarray, A0: np.ndarray, B0: np.ndarray, df: int) -> float:
-    """Yuan-Bentler (Mplus) scaling factor of the chi-square."""
+def scaling_factor(A1: np.ndarray, B1: np.ndarray, A0_inverse: np.ndarray, B0: np.ndarray, df: int) -> float:
+    """Yuan-Bentler (Mplus) scaling factor of the chi-square; ``A0_inverse`` is the model's
+    (constrained) inverse observed information."""
     if df <= 0:
         return math.nan
     trace_h1 = np.sum(B1 * np.linalg.inv(A1).T)
-    trace_h0 = np.sum(B0 * np.linalg.inv(A0).T)
+    trace_h0 = np.sum(B0 * A0_inverse.T)
     value = (trace_h1 - trace_h0) / df
     return value if value > 0 else math.nan
 
@@ -156,3 +157,55 @@ def independence_loglik(patterns: Patterns) -> float:
     each estimated from that variable's observed values."""
     counts, _, variance = patterns.marginal_moments()
     return float(-0.5 * counts @ (LOG_2PI + np.log(variance) + 1))
+
+
+def moment_jacobian(compiled, theta: np.ndarray) -> np.ndarray:
+    """d (mean, vech Sigma) / d theta, shape (free parameters, p + p(p+1)/2): lavaan's Delta in
+    the coordinates of :func:`saturated_information`."""
+    rows, cols = np.tril_indices(compiled.p)
+    local = np.hstack([compiled.mean_jacobian(theta), compiled.jacobian(theta)[:, rows, cols]])
+    delta = np.zeros((compiled.n_free, local.shape[1]))
+    delta[compiled.used] = local
+    return delta
+
+
+def fiml_corrected(compiled, theta: np.ndarray, n: int, mean: np.ndarray, cov: np.ndarray,
+                   h1: tuple[np.ndarray, np.ndarray], df: int, *, scaled: bool,
+                   inverse=np.linalg.inv, covariates: list[int] = ()) -> tuple[float, float]:
+    """lavaan's missing-data corrected statistic behind the robust RMSEA, CFI and TLI under FIML
+    (Savalei 2018, lavaan's FIML-C): the complete-data ML chi-square of the FIML estimates
+    against the EM (h1) moments, and its scaling factor, the trace of the h1 information as if
+    the data were complete (Wc) against the incomplete-data one (Wm, with first-order
+    information Jm in ``h1``) over df; with a scaled test (MLR) lavaan's version 3, else
+    version 6. ``inverse`` inverts the model's information (the constrained inverse under
+    constraints). The covariates' own moments (fixed.x) take no part, as in lavaan. Returns
+    (statistic, scaling factor)."""
+    if df <= 0:
+        return math.nan, math.nan
+    keep = ~covariate_moments(len(mean), list(covariates), True)
+    Wm, Jm = (h[np.ix_(keep, keep)] for h in h1)
+    Wc = saturated_information(Patterns(np.zeros((1, len(mean)))), 1, mean, cov, observed=False)[np.ix_(keep, keep)]
+    delta = moment_jacobian(compiled, theta)[:, keep]
+    weighted = Wm @ delta.T
+    U = Wm - weighted @ inverse(delta @ weighted) @ weighted.T
+    Wm_inv = np.linalg.inv(Wm)
+    if scaled:
+        gamma = Wm_inv @ Jm @ Wm_inv
+        trace = np.trace(U @ Wm_inv @ Wc @ Wm_inv @ U @ gamma)
+    else:
+        trace = np.trace(Wc @ Wm_inv @ U @ Wm_inv)
+    statistic = n * compiled.objective(theta, cov, np.linalg.slogdet(cov)[1], mean)
+    return statistic, trace / df
+
+
+def covariate_moments(p: int, covariates: list[int], meanstructure: bool) -> np.ndarray:
+    """Mask of the saturated model's moments (mean, vech Sigma) that belong to the covariates
+    alone: their means, variances and covariances, fixed at the sample values under fixed.x.
+
+    >>> covariate_moments(2, [1], True).tolist()
+    [False, True, False, False, True]
+    """
+    rows, cols = np.tril_indices(p)
+    in_x = np.isin(np.arange(p), covariates)
+    vech = in_x[rows] & in_x[cols]
+    return np.concatenate([in_x, vech]) if meanstructure else vech

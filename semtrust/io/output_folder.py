@@ -1,7 +1,8 @@
 """Output stage: the run's output folder, written all at once or not at all.
 
-A run's files (results.json, report.html, report.tex, cleaned_data.csv, exclusions.csv,
-column_mapping.csv) are first written in full to a hidden staging folder inside the output
+A run's files (results.json, report.html, report.tex, report.docx, tables.xlsx, cleaned_data.csv, exclusions.csv,
+column_mapping.csv, and the moderation figures moderation_<id>_simple_slopes.svg and
+moderation_<id>_johnson_neyman.svg) are first written in full to a hidden staging folder inside the output
 folder, then renamed into place together (results.json last, with SIGINT/SIGTERM held back
 meanwhile), so a crash, a full disk or Ctrl-C leaves the previous run's files as they were and
 never a new results.json beside old reports. A manifest (``.semtrust-outputs.json``) records
@@ -22,6 +23,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import threading
@@ -30,10 +32,21 @@ from pathlib import Path
 from semtrust.errors import InputError, OutputError
 
 OUTPUT_NAMES = ("results.json", "report.html", "report.tex", "cleaned_data.csv", "exclusions.csv",
-                "column_mapping.csv")
+                "column_mapping.csv", "report.docx", "tables.xlsx")
+# the figures of the moderation hypotheses (fit --moderator), one pair per hypothesis id
+PLOT_NAME = re.compile(r"moderation_[A-Za-z][A-Za-z0-9_]*_(simple_slopes|johnson_neyman)\.svg")
 MANIFEST = ".semtrust-outputs.json"
 LOCK = ".semtrust.lock"
 STAGING_PREFIX = ".semtrust-partial-"
+
+
+def is_output_name(name: str) -> bool:
+    """A file name a run may write (the fixed names, or a moderation figure).
+
+    >>> is_output_name("report.html"), is_output_name("moderation_MH1_simple_slopes.svg"), is_output_name("../x.svg")
+    (True, True, False)
+    """
+    return name in OUTPUT_NAMES or PLOT_NAME.fullmatch(name) is not None
 
 
 def sha256_of(path: Path) -> str:
@@ -144,7 +157,7 @@ class OutputFolder:
     def commit(self, files: dict[str, bytes]) -> dict[str, Path]:
         """Write ``files`` (``{name: content}``) and replace the previous run's files by them
         together; the previous run's files this run does not write are removed."""
-        unknown = set(files) - set(OUTPUT_NAMES)
+        unknown = {name for name in files if not is_output_name(name)}
         if unknown:
             raise ValueError(f"not an output name: {', '.join(sorted(unknown))}")
         staging = self.path / f"{STAGING_PREFIX}{os.getpid()}"
@@ -159,12 +172,13 @@ class OutputFolder:
             for name in order:
                 _write_fully(staging / name, files[name], self.path / name)
             _write_fully(staging / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode(), self.path / MANIFEST)
-            self._check_outputs(OUTPUT_NAMES)   # nothing was planted while the run was fitting
             previous = self._manifest()
+            # nothing was planted while the run was fitting, and the previous figures are semtrust's own
+            self._check_outputs(dict.fromkeys([*OUTPUT_NAMES, *files, *filter(is_output_name, previous)]))
             with _signals_held():
                 for name in order:
                     os.replace(staging / name, self.path / name)
-                for name in set(previous) & set(OUTPUT_NAMES) - set(files):   # checked above: semtrust's own
+                for name in {n for n in previous if is_output_name(n)} - set(files):   # checked above: semtrust's own
                     if (self.path / name).is_file() and not (self.path / name).is_symlink():
                         (self.path / name).unlink()
                 os.replace(staging / MANIFEST, self.path / MANIFEST)

@@ -9,6 +9,13 @@ report together.
 'Host trust'
 >>> print(trust.structural_syntax().splitlines()[0])
 HT ~ CA + ID
+
+Moderator constructs (``moderators:``, role ``moderator``) and the moderation hypotheses
+(``moderation_hypotheses:``) are kept apart: they never enter the lavaan model, the item list or
+the reliability groups, and are used only by ``semtrust fit --moderator``.
+
+>>> [c.id for c in trust.moderators], trust.moderation_hypothesis("MH2").process_model
+(['INV', 'FAM'], 7)
 """
 from __future__ import annotations
 
@@ -24,8 +31,11 @@ BUNDLED = Path(__file__).resolve().parent.parent / "instruments"   # the YAML fi
 
 LANGUAGES = ("zh", "en")
 ROLES = ("driver", "trust", "mediator", "outcome", "stimulus", "organism", "response")
+MODERATOR_ROLE = "moderator"
+STAGES = {"direct": 1, "first": 7, "second": 14}   # moderated path -> PROCESS model
 _ID = re.compile(r"^[A-Z]+$")
 _ITEM_ID = re.compile(r"^[A-Z]+[0-9]+$")
+_HYPOTHESIS_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,40 @@ class Hypothesis:
 
 
 @dataclass(frozen=True)
+class ModerationHypothesis:
+    """``moderator`` changes the path ``source`` -> ``target`` (stage "direct", PROCESS model 1)
+    or, with a mediator ``through``, the first (model 7) or second (model 14) stage of the
+    indirect effect; ``sign`` is the expected sign of the interaction coefficient."""
+
+    id: str
+    source: str
+    target: str
+    moderator: str
+    stage: str
+    sign: str
+    rationale: dict
+    through: str | None = None
+
+    @property
+    def process_model(self) -> int:
+        return STAGES[self.stage]
+
+    @property
+    def moderated_path(self) -> tuple[str, str]:
+        """The (predictor, outcome) pair whose coefficient the moderator changes."""
+        if self.stage == "first":
+            return self.source, self.through
+        if self.stage == "second":
+            return self.through, self.target
+        return self.source, self.target
+
+    def describe(self) -> str:
+        """E.g. ``HT -> PV -> PI, first stage x FAM``."""
+        chain = " -> ".join(c for c in (self.source, self.through, self.target) if c)
+        return f"{chain}, {self.stage + ' stage' if self.through else 'path'} x {self.moderator}"
+
+
+@dataclass(frozen=True)
 class AttentionCheck:
     """An instructed-response item ("本题请选择'同意'"), shown after the item ``after`` and
     scored on the instrument's response scale; ``correct`` lists the accepted scores."""
@@ -78,6 +122,15 @@ class ResponseScale:
 
 
 @dataclass(frozen=True)
+class Demographic:
+    """A respondent characteristic to profile: its data column, label and categories in the
+    order a table lists them (data value, label {zh, en})."""
+    column: str
+    label: dict
+    categories: tuple[tuple[str, dict], ...]
+
+
+@dataclass(frozen=True)
 class Instrument:
     id: str
     version: int
@@ -91,10 +144,17 @@ class Instrument:
     path: str = ""
     marker_items: tuple[str, ...] = ()   # data columns theoretically unrelated to the constructs (CFA marker technique)
     attention_checks: tuple[AttentionCheck, ...] = ()
+    demographics: tuple[Demographic, ...] = ()
+    report_language: str | None = None     # the reports' default language (en or zh)
+    moderators: tuple[Construct, ...] = ()          # role "moderator": outside the model
+    moderation_hypotheses: tuple[ModerationHypothesis, ...] = ()
     _by_id: dict = field(default_factory=dict, repr=False, compare=False)
 
     def construct(self, construct_id: str) -> Construct:
-        return next(c for c in self.constructs if c.id == construct_id)
+        return next(c for c in self.constructs + self.moderators if c.id == construct_id)
+
+    def moderation_hypothesis(self, hypothesis_id: str) -> ModerationHypothesis:
+        return next(h for h in self.moderation_hypotheses if h.id == hypothesis_id)
 
     @property
     def items(self) -> list[Item]:
@@ -126,26 +186,32 @@ class Instrument:
                 f"# hypotheses\n{self.structural_syntax()}\n")
 
     def to_dict(self) -> dict:
+        def construct_dict(c: Construct) -> dict:
+            return {"id": c.id, "name": c.name, "definition": c.definition, "role": c.role,
+                    "items": [{"id": i.id, "text": i.text, "reverse": i.reverse,
+                               "source": i.source, "facet": i.facet} for i in c.items]}
         return {
             "id": self.id, "version": self.version, "title": self.title,
             "description": self.description, "reference": self.reference,
             "translation_note": self.translation_note,
             "response_scale": {"points": self.scale.points,
                                "anchors": {str(k): v for k, v in self.scale.anchors.items()}},
-            "constructs": [{"id": c.id, "name": c.name, "definition": c.definition, "role": c.role,
-                            "items": [{"id": i.id, "text": i.text, "reverse": i.reverse,
-                                       "source": i.source, "facet": i.facet} for i in c.items]}
-                           for c in self.constructs],
+            "constructs": [construct_dict(c) for c in self.constructs],
             "hypotheses": [{"id": h.id, "from": h.source, "to": h.target, "sign": h.sign,
                             "rationale": h.rationale} for h in self.hypotheses],
             "attention_checks": [{"id": a.id, "text": a.text, "correct": list(a.correct), "after": a.after}
                                  for a in self.attention_checks],
+            "moderators": [construct_dict(c) for c in self.moderators],
+            "moderation_hypotheses": [{"id": h.id, "from": h.source, "through": h.through, "to": h.target,
+                                       "moderator": h.moderator, "stage": h.stage, "sign": h.sign,
+                                       "rationale": h.rationale} for h in self.moderation_hypotheses],
         }
 
     def questionnaire_items(self) -> list[dict]:
-        """Items in display order (id, text, reverse), each attention check after its item."""
+        """Items in display order (id, text, reverse), each attention check after its item,
+        the moderators' items last."""
         rows = []
-        for item in self.items:
+        for item in self.items + [item for c in self.moderators for item in c.items]:
             rows.append({"id": item.id, "text": item.text, "reverse": item.reverse})
             rows += [{"id": a.id, "text": a.text, "reverse": False}
                      for a in self.attention_checks if a.after == item.id]
@@ -207,41 +273,13 @@ def _parse(data, path: str) -> Instrument:
     if extra:
         raise r.fail("response_scale.anchors", f"labels for points outside 1..{points}: {sorted(extra, key=str)}")
 
-    constructs, seen_items = [], set()
+    seen_items: set[str] = set()
     raw_constructs = r.get(data, "constructs", "", list)
     if not raw_constructs:
         raise r.fail("constructs", "the instrument has no constructs")
-    for ci, raw in enumerate(raw_constructs):
-        where = f"constructs[{ci}]"
-        cid = r.get(raw, "id", where, str)
-        where = f"constructs[{ci}] ({cid})"
-        if not _ID.match(cid):
-            raise r.fail(f"{where}.id", "construct ids are upper-case letters only, e.g. HT")
-        if any(c.id == cid for c in constructs):
-            raise r.fail(f"{where}.id", f"'{cid}' is used by two constructs")
-        role = r.get(raw, "role", where, str)
-        if role not in ROLES:
-            raise r.fail(f"{where}.role", f"'{role}' is not one of {', '.join(ROLES)}")
-        raw_items = r.get(raw, "items", where, list)
-        if not 2 <= len(raw_items) <= 10:
-            raise r.fail(f"{where}.items", f"{len(raw_items)} items; a construct needs 2 to 10 (3-5 recommended)")
-        items = []
-        for ii, raw_item in enumerate(raw_items):
-            iwhere = f"{where}.items[{ii}]"
-            iid = r.get(raw_item, "id", iwhere, str)
-            iwhere = f"{where}.items[{ii}] ({iid})"
-            if not _ITEM_ID.match(iid):
-                raise r.fail(f"{iwhere}.id", "item ids are upper-case letters then digits, e.g. HT1")
-            if iid in seen_items:
-                raise r.fail(f"{iwhere}.id", f"'{iid}' is used twice; item ids name data columns and must be unique")
-            seen_items.add(iid)
-            reverse = r.get(raw_item, "reverse", iwhere, bool)
-            source = r.get(raw_item, "source", iwhere, str)
-            facet = r.get(raw_item, "facet", iwhere, str, required=False)
-            items.append(Item(iid, r.text(raw_item, "text", iwhere), reverse, source.strip(), facet))
-        constructs.append(Construct(cid, r.text(raw, "name", where), r.text(raw, "definition", where),
-                                    role, tuple(items)))
-
+    constructs = _constructs(raw_constructs, "constructs", ROLES, r, seen_items, [])
+    moderators = _constructs(r.get(data, "moderators", "", list, required=False) or [], "moderators",
+                             (MODERATOR_ROLE,), r, seen_items, constructs)
     ids = {c.id for c in constructs}
     hypotheses = []
     for hi, raw in enumerate(r.get(data, "hypotheses", "", list)):
@@ -267,6 +305,7 @@ def _parse(data, path: str) -> Instrument:
     if not all(isinstance(m, str) and m.strip() for m in markers):
         raise r.fail("marker_items", f"expected a list of data column names, got {shown(markers)}")
     attention_checks = _attention_checks(data, r, seen_items, points)
+    moderation = _moderation_hypotheses(data, r, constructs, moderators, hypotheses)
 
     return Instrument(
         id=instrument_id, version=r.get(data, "version", "", int), title=r.text(data, "title", ""),
@@ -274,7 +313,113 @@ def _parse(data, path: str) -> Instrument:
         translation_note=r.get(data, "translation_note", "", str),
         scale=ResponseScale(points, anchors), constructs=tuple(constructs),
         hypotheses=tuple(hypotheses), path=path, marker_items=tuple(m.strip() for m in markers),
-        attention_checks=attention_checks)
+        attention_checks=attention_checks, demographics=_demographics(data, r, seen_items),
+        report_language=_report_language(data, r), moderators=tuple(moderators),
+        moderation_hypotheses=moderation)
+
+
+def _report_language(data: dict, r: _Reader) -> str | None:
+    language = r.get(data, "report_language", "", str, required=False)
+    if language is not None and language not in LANGUAGES:
+        raise r.fail("report_language", f"'{language}' must be one of {', '.join(LANGUAGES)}")
+    return language
+
+
+def _demographics(data: dict, r: _Reader, item_ids: set[str]) -> tuple[Demographic, ...]:
+    """The optional ``demographics`` list: column, label {zh, en}, categories [{value, zh, en}]
+    in display order; only these columns are profiled in the reports."""
+    out = []
+    for di, raw in enumerate(r.get(data, "demographics", "", list, required=False) or []):
+        where = f"demographics[{di}]"
+        column = r.get(raw, "column", where, str)
+        if column in item_ids or any(d.column == column for d in out):
+            raise r.fail(f"{where}.column", f"'{column}' is an item or listed twice")
+        categories = []
+        for ci, category in enumerate(r.get(raw, "categories", where, list)):
+            value = r.get(category, "value", f"{where}.categories[{ci}]", (str, int))
+            categories.append((str(value), r.text({"text": {k: category.get(k) for k in ("zh", "en")}}, "text",
+                                                  f"{where}.categories[{ci}]")))
+        out.append(Demographic(column, r.text(raw, "label", where), tuple(categories)))
+    return tuple(out)
+
+
+def _constructs(raw_constructs: list, key: str, roles: tuple[str, ...], r: _Reader, seen_items: set[str],
+                earlier: list[Construct]) -> list[Construct]:
+    """The constructs of the list ``key`` (``constructs`` or ``moderators``); ids unique across
+    ``earlier`` constructs, item ids across ``seen_items`` (updated)."""
+    constructs: list[Construct] = []
+    for ci, raw in enumerate(raw_constructs):
+        where = f"{key}[{ci}]"
+        cid = r.get(raw, "id", where, str)
+        where = f"{key}[{ci}] ({cid})"
+        if not _ID.match(cid):
+            raise r.fail(f"{where}.id", "construct ids are upper-case letters only, e.g. HT")
+        if any(c.id == cid for c in earlier + constructs):
+            raise r.fail(f"{where}.id", f"'{cid}' is used by two constructs")
+        role = r.get(raw, "role", where, str)
+        if role not in roles:
+            raise r.fail(f"{where}.role", f"'{role}' is not one of {', '.join(roles)}")
+        raw_items = r.get(raw, "items", where, list)
+        if not 2 <= len(raw_items) <= 10:
+            raise r.fail(f"{where}.items", f"{len(raw_items)} items; a construct needs 2 to 10 (3-5 recommended)")
+        items = []
+        for ii, raw_item in enumerate(raw_items):
+            iwhere = f"{where}.items[{ii}]"
+            iid = r.get(raw_item, "id", iwhere, str)
+            iwhere = f"{where}.items[{ii}] ({iid})"
+            if not _ITEM_ID.match(iid):
+                raise r.fail(f"{iwhere}.id", "item ids are upper-case letters then digits, e.g. HT1")
+            if iid in seen_items:
+                raise r.fail(f"{iwhere}.id", f"'{iid}' is used twice; item ids name data columns and must be unique")
+            seen_items.add(iid)
+            reverse = r.get(raw_item, "reverse", iwhere, bool)
+            source = r.get(raw_item, "source", iwhere, str)
+            facet = r.get(raw_item, "facet", iwhere, str, required=False)
+            items.append(Item(iid, r.text(raw_item, "text", iwhere), reverse, source.strip(), facet))
+        constructs.append(Construct(cid, r.text(raw, "name", where), r.text(raw, "definition", where),
+                                    role, tuple(items)))
+    return constructs
+
+
+def _moderation_hypotheses(data: dict, r: _Reader, constructs: list[Construct], moderators: list[Construct],
+                           hypotheses: list[Hypothesis]) -> tuple[ModerationHypothesis, ...]:
+    """The optional ``moderation_hypotheses`` list; each moderates a hypothesised path of the
+    main model (or a stage of an indirect effect made of two hypothesised paths)."""
+    ids = {c.id for c in constructs}
+    moderator_ids = [c.id for c in moderators]
+    paths = {(h.source, h.target) for h in hypotheses}
+    parsed: list[ModerationHypothesis] = []
+    for hi, raw in enumerate(r.get(data, "moderation_hypotheses", "", list, required=False) or []):
+        where = f"moderation_hypotheses[{hi}]"
+        hid = r.get(raw, "id", where, str)
+        where = f"moderation_hypotheses[{hi}] ({hid})"
+        if not _HYPOTHESIS_ID.match(hid):
+            raise r.fail(f"{where}.id", "ids are a letter then letters, digits or _, e.g. MH1 (they name figure files)")
+        if any(h.id == hid for h in parsed + hypotheses):
+            raise r.fail(f"{where}.id", f"'{hid}' is used twice")
+        ends = {key: r.get(raw, key, where, str, required=key != "through") for key in ("from", "through", "to")}
+        for key, value in ends.items():
+            if value is not None and value not in ids:
+                raise r.fail(f"{where}.{key}", f"'{value}' is not a construct of the model ({', '.join(sorted(ids))})")
+        moderator = r.get(raw, "moderator", where, str)
+        if moderator not in moderator_ids:
+            raise r.fail(f"{where}.moderator", f"'{moderator}' is not a declared moderator "
+                         f"({', '.join(moderator_ids) or 'the instrument has no moderators: block'})")
+        stage = r.get(raw, "stage", where, str)
+        if stage not in STAGES or (stage == "direct") != (ends["through"] is None):
+            raise r.fail(f"{where}.stage", f"'{stage}': use direct (no 'through'), or first / second with a "
+                         "mediator in 'through'")
+        sign = r.get(raw, "sign", where, str)
+        if sign not in ("+", "-"):
+            raise r.fail(f"{where}.sign", f"'{sign}' must be '+' or '-'")
+        chain = [c for c in (ends["from"], ends["through"], ends["to"]) if c]
+        missing = [f"{a} -> {b}" for a, b in zip(chain, chain[1:]) if (a, b) not in paths]
+        if missing:
+            raise r.fail(where, f"the path {', '.join(missing)} is not a hypothesis of the model; moderate a "
+                         "hypothesised path")
+        parsed.append(ModerationHypothesis(hid, ends["from"], ends["to"], moderator, stage, sign,
+                                           r.text(raw, "rationale", where), ends["through"]))
+    return tuple(parsed)
 
 
 def _attention_checks(data: dict, r: _Reader, item_ids: set[str], points: int) -> tuple[AttentionCheck, ...]:

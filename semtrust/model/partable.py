@@ -11,10 +11,11 @@ writes its estimates against these rows, and every later stage reads them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 
 from semtrust.errors import InputError
+from semtrust.model.expressions import Expression
 from semtrust.model.syntax import ModelSyntax
 
 PARAMETER_COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue",
@@ -43,10 +44,16 @@ class ParameterTable:
     latent: list[str]
     covariates: list[str]          # observed exogenous variables (fixed.x)
     definitions: list             # syntax.Definition
+    constraints: list = field(default_factory=list)   # syntax.Constraint (==, <, >)
 
     @property
     def n_free(self) -> int:
         return max((r.free for r in self.rows), default=-1) + 1
+
+    @property
+    def meanstructure(self) -> bool:
+        """True when the model writes an intercept or mean (``~ 1``): lavaan then fits the means."""
+        return any(r.op == "~1" for r in self.rows)
 
 
 
@@ -139,17 +146,48 @@ def build_parameter_table(spec: ModelSyntax, fixed_x: bool = True) -> ParameterT
         if d.name in known:
             raise InputError(f"{spec.source}, line {d.line}: '{d.name}' is already a parameter label")
         known.add(d.name)
-    return ParameterTable(rows, observed, latent, covariates, list(spec.definitions))
+    for c in spec.constraints:
+        _check_constraint_labels(c, known, spec.source)
+    return ParameterTable(rows, observed, latent, covariates, list(spec.definitions), list(spec.constraints))
+
+
+def _check_constraint_labels(constraint, known: set[str], source: str) -> None:
+    where = f"{source}, line {constraint.line}"
+    names = Expression(constraint.lhs, where).names | Expression(constraint.rhs, where).names
+    if not names:
+        raise InputError(f"{where}: the constraint '{constraint.lhs} {constraint.op} {constraint.rhs}' "
+                         "names no parameter label")
+    unknown = names - known
+    if unknown:
+        raise InputError(f"{where}: the constraint uses {', '.join(sorted(unknown))}, which no parameter "
+                         "is labelled (label it: a*x1)")
 
 
 def mean_rows(table: ParameterTable) -> list[Row]:
     """lavaan's mean structure, numbered after the table's free parameters: a free intercept per
     observed variable (a covariate's mean fixed at its sample value under fixed.x) and latent
-    means fixed at 0."""
-    free = [v for v in table.observed if v not in table.covariates]
+    means fixed at 0, for every variable whose intercept the model does not write itself."""
+    written = {r.lhs for r in table.rows if r.op == "~1"}
+    free = [v for v in table.observed if v not in table.covariates and v not in written]
     rows = [Row(v, "~1", "", free=table.n_free + free.index(v), user=False) if v in free
-            else Row(v, "~1", "", user=False, fixed_x=True) for v in table.observed]
-    return rows + [Row(v, "~1", "", value=0.0, user=False) for v in table.latent]
+            else Row(v, "~1", "", user=False, fixed_x=True) for v in table.observed
+            if v not in written]
+    return rows + [Row(v, "~1", "", value=0.0, user=False) for v in table.latent if v not in written]
+
+
+def with_means(table: ParameterTable) -> ParameterTable:
+    """The table with lavaan's mean structure added (:func:`mean_rows`)."""
+    return ParameterTable(table.rows + mean_rows(table), table.observed, table.latent, table.covariates,
+                          table.definitions, table.constraints)
+
+
+def independence_table(observed: list[str], covariates: list[str]) -> ParameterTable:
+    """lavaan's baseline model as a table: a free variance per observed variable, the moments of
+    the covariates fixed at their sample values (fixed.x) instead."""
+    outcomes = [v for v in observed if v not in covariates]
+    rows = [Row(v, "~~", v, free=k, user=False) for k, v in enumerate(outcomes)]
+    rows += [Row(a, "~~", b, user=False, fixed_x=True) for i, a in enumerate(covariates) for b in covariates[i:]]
+    return ParameterTable(rows, list(observed), [], list(covariates), [])
 
 
 def independence_model(observed: list[str]) -> str:

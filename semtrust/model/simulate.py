@@ -6,6 +6,12 @@ Reverse-keyed items are answered the way a respondent reads them (low when the c
 is high), so the data need recoding exactly as real data do. The same instrument, n and
 seed give byte-identical files.
 
+With ``moderators=True`` the instrument's moderator constructs are drawn too (standard normal,
+independent of the model's constructs, from a random stream of their own, so the other columns'
+noise is unchanged) and each moderation hypothesis adds a true interaction, ``INTERACTION`` times
+the product of the moderated path's predictor and the moderator, to the latent outcome of that
+path (passed on downstream along the model's paths); the moderator items are appended last.
+
 >>> from semtrust.model.instrument import load_instrument
 >>> data, truth = simulate(load_instrument("sor_live_commerce"), n=50, seed=7)
 >>> data.shape[0], truth["seed"]
@@ -22,6 +28,7 @@ import pandas as pd
 from semtrust.model.instrument import Instrument
 
 GENERATOR_VERSION = 1
+INTERACTION = 0.2   # size of each simulated latent interaction (standardized units), signed as hypothesised
 # Cut points of the standard-normal item response for a 7-point scale, skewed towards
 # agreement as live-commerce surveys are; other scale lengths use evenly spaced quantiles.
 SEVEN_POINT_CUTS = (-2.0, -1.4, -0.8, -0.2, 0.45, 1.2)
@@ -111,8 +118,33 @@ def response_cuts(points: int) -> np.ndarray:
     return norm.ppf(np.arange(1, points) / points) - 0.3
 
 
-def simulate(instrument: Instrument, n: int, seed: int) -> tuple[pd.DataFrame, dict]:
-    """Return (data, truth): demographic columns then one integer column per item."""
+def _add_interactions(instrument: Instrument, pop: dict, scores: dict, n: int, seed: int) -> dict:
+    """Draw the moderators' latent scores and add each moderation hypothesis's interaction to
+    ``scores`` (in place, in causal order, so effects reach the constructs downstream); returns
+    the truth's ``moderation`` block."""
+    rng = np.random.default_rng([seed, 1])   # a stream of its own: the main draws stay as they are
+    for construct in instrument.moderators:
+        scores[construct.id] = rng.standard_normal(n)
+    added = {cid: np.zeros(n) for cid in pop["order"]}
+    effects = []
+    for h in instrument.moderation_hypotheses:
+        predictor, outcome = h.moderated_path
+        gamma = INTERACTION if h.sign == "+" else -INTERACTION
+        added[outcome] += gamma * scores[predictor] * scores[h.moderator]
+        effects.append({"id": h.id, "path": [predictor, outcome], "moderator": h.moderator, "interaction": gamma})
+    for cid in pop["order"]:   # causal order: a construct's parents are final before it
+        added[cid] += sum(pop["paths"][h.id] * added[h.source] for h in instrument.hypotheses if h.target == cid)
+        scores[cid] = scores[cid] + added[cid]
+    return {"note": ("Moderators are standard normal and independent of the model's constructs; each "
+                     "interaction adds interaction * predictor * moderator to the latent outcome of the "
+                     "moderated path (and, through the paths, downstream), so those constructs' variances "
+                     "exceed 1 slightly."),
+            "interactions": effects}
+
+
+def simulate(instrument: Instrument, n: int, seed: int, moderators: bool = False) -> tuple[pd.DataFrame, dict]:
+    """Return (data, truth): demographic columns then one integer column per item (and, with
+    ``moderators``, the moderator items last and a true interaction per moderation hypothesis)."""
     if n < 1:
         raise ValueError("n must be positive")
     rng = np.random.default_rng(seed)
@@ -120,6 +152,7 @@ def simulate(instrument: Instrument, n: int, seed: int) -> tuple[pd.DataFrame, d
     order = pop["order"]
     latent = rng.multivariate_normal(np.zeros(len(order)), pop["latent_cov"], size=n, method="cholesky")
     scores = dict(zip(order, latent.T))
+    moderation = _add_interactions(instrument, pop, scores, n, seed) if moderators else None
     cuts = response_cuts(instrument.scale.points)
     columns = {"respondent_id": [f"R{i:04d}" for i in range(1, n + 1)]}
     for name, (levels, probs) in DEMOGRAPHICS.items():
@@ -133,6 +166,8 @@ def simulate(instrument: Instrument, n: int, seed: int) -> tuple[pd.DataFrame, d
             response = lam * scores[construct.id] + np.sqrt(1 - lam ** 2) * rng.standard_normal(n)
             category = np.searchsorted(cuts + shift, response) + 1
             columns[item.id] = (instrument.scale.points + 1 - category) if item.reverse else category
+    if moderators:
+        _moderator_items(instrument, scores, cuts, columns, moderation, np.random.default_rng([seed, 2]))
     data = pd.DataFrame(columns)
     cov = pop["latent_cov"]
     truth = {
@@ -154,14 +189,34 @@ def simulate(instrument: Instrument, n: int, seed: int) -> tuple[pd.DataFrame, d
         "disturbance_variances": {k: round(v, 4) for k, v in pop["disturbance"].items()},
         "demographics": {k: dict(zip(levels, probs)) for k, (levels, probs) in DEMOGRAPHICS.items()},
     }
+    if moderation is not None:
+        truth["moderation"] = moderation
     return data, truth
 
 
-def write_simulation(instrument: Instrument, n: int, seed: int, out: str | Path) -> tuple[Path, Path]:
+def _moderator_items(instrument: Instrument, scores: dict, cuts: np.ndarray, columns: dict, moderation: dict,
+                     rng: np.random.Generator) -> None:
+    """Append the moderator items to ``columns`` (congeneric, as the model's items); their
+    loadings and threshold shifts go to ``moderation``."""
+    n = len(columns["respondent_id"])
+    loadings, shifts = {}, {}
+    for construct in instrument.moderators:
+        for item in construct.items:
+            lam = loadings[item.id] = round(float(rng.uniform(0.70, 0.90)), 2)
+            shift = shifts[item.id] = round(float(rng.uniform(-0.3, 0.3)), 2)
+            response = lam * scores[construct.id] + np.sqrt(1 - lam ** 2) * rng.standard_normal(n)
+            category = np.searchsorted(cuts + shift, response) + 1
+            columns[item.id] = (instrument.scale.points + 1 - category) if item.reverse else category
+    moderation["loadings"], moderation["item_thresholds_shift"] = loadings, shifts
+
+
+def write_simulation(instrument: Instrument, n: int, seed: int, out: str | Path,
+                     moderators: bool = False) -> tuple[Path, Path]:
     """Write ``out`` (CSV, UTF-8) and ``out`` with ``.truth.json`` beside it."""
     out = Path(out)
-    data, truth = simulate(instrument, n, seed)
-    truth["command"] = f"semtrust simulate --instrument {instrument.id} --n {n} --seed {seed} --out {out.as_posix()}"
+    data, truth = simulate(instrument, n, seed, moderators)
+    truth["command"] = (f"semtrust simulate --instrument {instrument.id} --n {n} --seed {seed}"
+                        f"{' --moderators' if moderators else ''} --out {out.as_posix()}")
     out.parent.mkdir(parents=True, exist_ok=True)
     data.to_csv(out, index=False, lineterminator="\n")
     truth_path = out.with_name(out.stem + ".truth.json")

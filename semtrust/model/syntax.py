@@ -1,7 +1,9 @@
 """Parse lavaan model syntax into plain statements.
 
 Supported: ``=~`` (measurement), ``~`` (regression), ``~~`` (variance/covariance),
-``:=`` (defined parameter), ``|`` (thresholds of an ordinal item: ``x1 | a*t1 + t2``), with the modifiers ``1*x`` (fix), ``NA*x`` (free),
+``:=`` (defined parameter), ``|`` (thresholds of an ordinal item: ``x1 | a*t1 + t2``),
+``~ 1`` (intercept or latent mean: ``x1 ~ 1``, ``F ~ 0*1``), ``==``, ``<``, ``>`` (constraints on
+parameter labels: ``a + b == 1``, ``a > 0``), with the modifiers ``1*x`` (fix), ``NA*x`` (free),
 ``a*x`` / ``label("a")*x`` (label; shared labels mean equality) and ``start(0.5)*x``.
 Comments start with ``#`` or ``!``; statements end at a newline or ``;`` and continue
 onto the next line when they end with ``+`` or an operator, as in lavaan.
@@ -54,11 +56,22 @@ class Definition:
     line: int = 0
 
 
+@dataclass(frozen=True)
+class Constraint:
+    """A constraint ``lhs op rhs`` (op ``==``, ``<`` or ``>``) between expressions over labels."""
+
+    lhs: str
+    op: str
+    rhs: str
+    line: int = 0
+
+
 @dataclass
 class ModelSyntax:
     statements: list[Statement] = field(default_factory=list)
     definitions: list[Definition] = field(default_factory=list)
     source: str = "<model>"
+    constraints: list[Constraint] = field(default_factory=list)
 
     @property
     def latent(self) -> list[str]:
@@ -71,7 +84,7 @@ class ModelSyntax:
         names = []
         for s in self.statements:
             names += [s.lhs] if s.op == "|" else [s.lhs, s.rhs]  # "x1 | t1": t1 names a threshold
-        return list(dict.fromkeys(names))
+        return list(dict.fromkeys(n for n in names if n))  # an intercept's rhs is ""
 
     @property
     def observed(self) -> list[str]:
@@ -159,6 +172,23 @@ def _parse_modifiers(term: str, source: str, number: int) -> dict:
     return result
 
 
+def _intercept(lhs: str, term: str, source: str, number: int) -> Statement:
+    """``x ~ 1``, ``x ~ 0*1``, ``x ~ a*1``: the intercept (mean) of ``lhs``, lavaan's op ``~1``."""
+    *modifiers, one = _split_top_level(term, "*")
+    if one != "1":
+        raise _error(source, number, f"an intercept is written '{lhs} ~ 1', got '{lhs} ~ {term}'")
+    mods = _parse_modifiers("*".join([*modifiers, lhs]), source, number)
+    return Statement(lhs=lhs, op="~1", rhs="", fixed=mods.get("fixed"), label=mods.get("label"),
+                     start=mods.get("start"), free=mods.get("free", False), line=number)
+
+
+def _constraint(line: str, op: str, source: str, number: int) -> Constraint:
+    lhs, rhs = (side.strip() for side in line.split(op, 1))
+    if not lhs or not rhs or any(o in rhs for o in ("==", "<", ">")):
+        raise _error(source, number, f"a constraint reads 'a == b', 'a < b' or 'a > b', got '{line}'")
+    return Constraint(lhs, op, rhs, number)
+
+
 def parse_model(text: str, source: str = "<model>") -> ModelSyntax:
     """Parse lavaan syntax; raise :class:`InputError` naming the line on any problem."""
     spec = ModelSyntax(source=source)
@@ -171,6 +201,12 @@ def parse_model(text: str, source: str = "<model>") -> ModelSyntax:
         op = _find_operator(line)
         if op is None:
             raise _error(source, number, f"no operator (=~, ~, ~~, :=) in {shown(line, 40)}")
+        if "efa(" in line.replace(" ", ""):
+            raise _error(source, number, "efa() blocks (exploratory SEM with rotation) are not supported; "
+                         "write the loadings out with =~ or run the EFA step (semtrust efa)")
+        if op in ("==", "<", ">"):
+            spec.constraints.append(_constraint(line, op, source, number))
+            continue
         if op in _UNSUPPORTED:
             raise _error(source, number, f"'{op}' ({_UNSUPPORTED[op]}) is not supported")
         lhs_text, rhs_text = (s.strip() for s in line.split(op, 1))
@@ -188,7 +224,8 @@ def parse_model(text: str, source: str = "<model>") -> ModelSyntax:
                 if not term:
                     raise _error(source, number, f"empty term in '{line}'")
                 if op == "~" and _NUMBER.match(_split_top_level(term, "*")[-1]):
-                    raise _error(source, number, "intercepts (~ 1) need a mean structure, which is not supported yet")
+                    spec.statements.append(_intercept(lhs, term, source, number))
+                    continue
                 mods = _parse_modifiers(term, source, number)
                 if op == "|" and not _THRESHOLD.match(mods["var"]):
                     raise _error(source, number, f"thresholds are named t1, t2, ... ('{lhs} | t1 + t2'), got '{mods['var']}'")

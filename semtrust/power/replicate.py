@@ -130,7 +130,7 @@ def _fit(design: Design, cov: np.ndarray, start: np.ndarray, metric_inv: np.ndar
     compiled = design.compiled
     for i, j, a, b in design.covariate_cells:   # fixed.x: covariate moments are the sample's
         compiled.S0[i, j] = compiled.S0[j, i] = cov[a, b]
-    theta, converged = compiled.refit(cov, start, metric_inv)
+    theta, converged, _ = compiled.refit(cov, start, metric_inv)
     if converged:
         return theta
     try:

@@ -495,11 +495,11 @@ def _pt(value: float) -> str:
     return f"{value * 0.75:.2f}pt"
 
 
-def to_tikz(figure: Layout) -> str:
+def to_tikz(figure: Layout, lang: str = "en") -> str:
     """The same figure as a ``tikzpicture`` for the XeLaTeX report (needs ``tikz`` with the
     ``arrows.meta`` library; xeCJK typesets the Chinese names). Coordinates are the SVG's px,
     y pointing down, so both outputs share every position; names are LaTeX-escaped. Text is in
-    the document's fonts, English name first, as in the rest of the report."""
+    the document's fonts, the name in ``lang`` first, as in the rest of the report."""
     out = [r"\begin{tikzpicture}[x=0.75pt, y=-0.75pt, line join=round,"
            r" arrow/.style={-{Triangle[length=7.5pt, width=6pt]}, line width=0.98pt, draw=black!87},"
            r" dashed path/.style={dash pattern=on 4.5pt off 3pt}]"]
@@ -513,7 +513,7 @@ def to_tikz(figure: Layout) -> str:
         out.append(rf"\draw[{corner}fill=white, line width=1.05pt] "
                    f"({_f(node.x - node.width / 2)},{_f(node.y - node.height / 2)}) rectangle "
                    f"({_f(node.x + node.width / 2)},{_f(node.y + node.height / 2)});")
-        for line in _lines(node.id, node.name, node.r2, "en"):
+        for line in _lines(node.id, node.name, node.r2, lang):
             text = tex_escape(line.text)
             if line.style == "r2":
                 text = r"\textit{R}\textsuperscript{2}" + tex_escape(line.text[2:])

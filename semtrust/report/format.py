@@ -52,11 +52,24 @@ def tex_escape(value) -> str:
     return _TEX_PATTERN.sub(lambda m: _TEX_SPECIAL[m.group(0)], str(value))
 
 
+# symbols the text font may lack, set in math or by a package (\\checkmark: amssymb)
+_TEX_SYMBOLS = {"α": r"$\alpha$", "β": r"$\beta$", "λ": r"$\lambda$", "ω": r"$\omega$", "φ": r"$\varphi$",
+                "χ": r"$\chi$", "Δ": r"$\Delta$", "Σ": r"$\Sigma$", "√": r"$\sqrt{\,}$", "≥": r"$\geq$",
+                "≤": r"$\leq$", "≠": r"$\neq$", "×": r"$\times$", "±": r"$\pm$", "→": r"$\rightarrow$",
+                "⇒": r"$\Rightarrow$", "′": r"$'$", "²": r"\textsuperscript{2}", "✓": r"\checkmark{}",
+                "†": r"\textdagger{}", "‡": r"\textdaggerdbl{}", "…": r"\ldots{}", "·": r"\textperiodcentered{}"}
+_TEX_SYMBOL_PATTERN = re.compile("|".join(map(re.escape, _TEX_SYMBOLS)))
+
+
+def tex_text(value) -> str:
+    r"""Report text for LaTeX: escaped, with Greek letters and symbols set so any font shows them.
+
+    >>> print(tex_text("α ≥ .70 ✓ 50%"))
+    $\alpha$ $\geq$ .70 \checkmark{} 50\%
+    """
+    return _TEX_SYMBOL_PATTERN.sub(lambda m: _TEX_SYMBOLS[m.group(0)], tex_escape(value))
+
+
 def arrows(path: str) -> str:
     """Effect labels use ASCII ``->``/``=>``; print them as arrows."""
     return str(path).replace(" -> ", " → ").replace(" => ", " ⇒ ")
-
-
-def tex_path(path: str) -> str:
-    return tex_escape(path).replace(r" -\textgreater{} ", r" $\rightarrow$ ").replace(
-        r" =\textgreater{} ", r" $\Rightarrow$ ")

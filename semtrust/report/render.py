@@ -1,29 +1,121 @@
-"""Report stage: render a result dictionary (results.json) into HTML and LaTeX.
+"""Report stage: render the report document into HTML, LaTeX, Word and a workbook of its tables.
 
-Templates live in ``templates/`` beside this module and only read the dictionary that
-``Study.to_dict()`` returns (numbers in APA style, :mod:`semtrust.report.format`).
+:func:`semtrust.report.sections.build_document` builds the document once from results.json (the
+only input); the templates in ``templates/`` lay it out as HTML and LaTeX, :mod:`semtrust.report.docx`
+as Word, and :func:`write_tables_xlsx` writes each table to its own sheet.
+
+>>> from semtrust.report.document import Cell, Column, Document, Section, Table
+>>> doc = Document("T", "en", {"table": "Table {n}", "figure": "Figure {n}", "section": "Section {n}"})
+>>> doc.add(Section("s", "S", [Table("tab-a", "A", [Column("x", "l")], [[Cell("1")]])]))
+>>> doc.number()
+>>> "<strong>Table 1</strong>" in render_document(doc, "html")
+True
 """
 from __future__ import annotations
 
+import io
 import json
+import os
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from semtrust.io.output_folder import OutputFolder
-from semtrust.report.diagram import layout, to_svg, to_tikz
-from semtrust.report.format import apa, apa_p, arrows, stars, tex_escape, tex_path
+from semtrust.report.catalogue import Messages
+from semtrust.report.document import CELL_PADDING_CM, LANDSCAPE_CM, PORTRAIT_CM, Document, Table, table_font_size
+from semtrust.report.format import apa, apa_p, arrows, stars, tex_escape, tex_text
+from semtrust.report.office import reproducible_zip
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+REPORT_KINDS = ("html", "tex", "docx")
+
+
+class _TemplateCache(FileSystemBytecodeCache):
+    """The templates compiled to Python bytecode, kept in the user's cache folder: compiling
+    the two reports costs ~0.5 s per run, loading them a few ms. Jinja checks each entry
+    against the template's source; a cache that cannot be written is skipped."""
+
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def _template_cache() -> _TemplateCache | None:
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "semtrust" / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _TemplateCache(str(folder))
 
 
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
+                      bytecode_cache=_template_cache(),
+                      # HTML templates escape, others not: decided per template when it is
+                      # compiled, so a cached template was compiled the way it renders
+                      autoescape=lambda name: (name or "").endswith(".html.j2"),
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                       comment_start_string="{##", comment_end_string="##}")  # LaTeX writes {#1}
-    env.filters.update(apa=apa, apa_p=apa_p, stars=stars, tex=tex_escape, arrows=arrows, texpath=tex_path,
+    env.filters.update(apa=apa, apa_p=apa_p, stars=stars, tex=tex_escape, arrows=arrows,
                        tojson_pretty=lambda v: json.dumps(v, ensure_ascii=False, indent=2))
     return env
+
+
+def render(template: str, context: dict) -> str:
+    """Render one template of ``templates/`` (HTML templates autoescape)."""
+    return _environment().get_template(template).render(**context)
+
+
+def _wrap_width(table: Table) -> float:
+    """Width in cm of each wrapping text column on the LaTeX page (landscape for wide tables)."""
+    widths = table.column_widths(LANDSCAPE_CM if table.wide else PORTRAIT_CM, table_font_size(table))
+    return round(next((w for w, c in zip(widths, table.columns) if c.wrap), 2.5) - CELL_PADDING_CM, 1)
+
+
+def _check_marks(text: str) -> Markup:
+    """Escaped text whose ✓ is set in a sans-serif font: the serif fonts' tick reads as √."""
+    return Markup(str(escape(text)).replace("✓", '<span class="check">✓</span>'))
+
+
+def render_document(doc: Document, kind: str) -> str:
+    """The document as ``html`` or ``tex`` text."""
+    m = Messages(doc.lang)
+    env = _environment()
+    context = {"doc": doc, "note_label": m("note_label"), "continued": m("continued"), "toc_title": m("contents"),
+               "table_name": m("table_name"), "wrap_width": _wrap_width}
+    if kind == "html":
+        env.autoescape = True
+        env.filters["checks"] = _check_marks
+    else:
+        env.filters["tex"] = tex_text
+        # file paths and JSON may break after a slash or an underscore
+        env.filters["tex_breakable"] = lambda value: tex_text(value).replace("/", "/\\allowbreak{}").replace(
+            "\\_", "\\_\\allowbreak{}")
+    return env.get_template(f"report.{kind}.j2").render(**context)
+
+
+def report_document(results: dict, lang: str | None = None, sections: list[str] | None = None) -> Document:
+    """The report document of a result dictionary, in ``lang`` (default: the run's ``lang``
+    setting, else English)."""
+    from semtrust.report.sections import build_document
+    return build_document(results, lang or report_language(results),
+                          sections or (results.get("config") or {}).get("sections"))
+
+
+def report_language(results: dict) -> str:
+    return (results.get("config") or {}).get("lang") or "en"
+
+
+def render_report(results: dict, kind: str, lang: str | None = None) -> str:
+    """The report of a result dictionary as ``html`` or ``tex`` text (a PLS-SEM run's from the
+    ``pls_report`` templates, :mod:`semtrust.report.pls`)."""
+    if results.get("method") == "pls":
+        return render(f"pls_report.{kind}.j2", pls_report_context(results))
+    return render_document(report_document(results, lang), kind)
 
 
 class Counter:
@@ -40,69 +132,71 @@ class Counter:
     __html__ = __str__
 
 
-def render(template: str, context: dict) -> str:
-    env = _environment()
-    if template.endswith(".html.j2"):
-        env.autoescape = True
-    return env.get_template(template).render(**context, table_no=Counter(), section_no=Counter())
+def pls_report_context(results: dict) -> dict:
+    """The PLS report's sections (Hair et al. 2019 order), the run configuration and the path diagram."""
+    from semtrust.report.diagram import layout, to_svg, to_tikz
+    from semtrust.report.pls import pls_document, tex_cell
 
-
-def report_context(results: dict) -> dict:
-    """What the templates need beyond results.json: display names, a fit-table layout and the
-    path diagram (SVG for HTML, TikZ for LaTeX; None without structural paths)."""
-    constructs = results.get("constructs") or {}
-
-    def name(cid, lang="en"):
-        entry = constructs.get(cid)
-        return entry["name"][lang] if entry else cid
-
-    fit_rows = []
-    for label, key in (("Measurement model (CFA)", "measurement"), ("Structural model", "structural")):
-        fit = results["fit"].get(key)
-        if fit:
-            fit_rows.append({"model": label, **fit,
-                             "chisq_df": fit["chisq"] / fit["df"] if fit["df"] else None})
-            if "chisq_scaled" in fit:  # MLR: the scaled statistic and the robust indices
-                fit_rows.append({**fit, "model": f"{label}, robust (MLR)", "chisq": fit["chisq_scaled"],
-                                 "pvalue": fit["pvalue_scaled"],
-                                 "chisq_df": fit["chisq_scaled"] / fit["df"] if fit["df"] else None,
-                                 **{k: fit[f"{k}_robust"] for k in ("cfi", "tli", "rmsea", "rmsea_ci_lower",
-                                                                    "rmsea_ci_upper")}})
-    figure = layout(results) if results["paths"] else None
-    return {"r": results, "fit_rows": fit_rows, "name": name, "config_rows": config_rows(results.get("config")),
-            "figure_svg": to_svg(figure) if figure else None, "figure_tikz": to_tikz(figure) if figure else None}
-
-
-def config_rows(config: dict | None) -> list[tuple[str, str]]:
-    """The run configuration as (key, text) rows; lists and mappings as compact JSON.
-
-    >>> config_rows({"seed": 7, "reverse": ["HT4"], "group": None})
-    [('seed', '7'), ('reverse', '["HT4"]'), ('group', '—')]
-    """
     def text(value):
         if value is None:
             return "—"
         return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return [(key, text(value)) for key, value in (config or {}).items()]
+
+    figure = layout(results) if results["paths"] else None
+    return {"r": results, "sections": pls_document(results), "tex_cell": tex_cell,
+            "config_rows": [(key, text(value)) for key, value in (results.get("config") or {}).items()],
+            "figure_svg": to_svg(figure) if figure else None, "figure_tikz": to_tikz(figure) if figure else None,
+            "table_no": Counter(), "section_no": Counter()}
 
 
-def render_report(results: dict, kind: str, context: dict | None = None) -> str:
-    """The report of a result dictionary as ``html`` or ``tex`` text."""
-    return render(f"report.{kind}.j2", context or report_context(results))
+def tables_xlsx(doc: Document) -> bytes:
+    """Every table of the report on its own sheet (title, header, rows with the raw numbers,
+    notes), so the numbers can be re-formatted for a journal's template."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for table in doc.tables():
+        sheet = book.create_sheet(table.label.replace(" ", "")[:31])
+        sheet.append([table.label])
+        sheet.append([table.title])
+        sheet["B1"].font = sheet["A2"].font = Font(italic=True)
+        sheet.append(table.header_texts())
+        for row in table.rows:
+            values = []
+            for cell in row:
+                plain = cell.value if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool) \
+                    and cell.kind in ("number", "p") else cell.text
+                values += [plain] + [None] * (cell.span - 1)
+            sheet.append(values)
+        for note in table.notes:
+            sheet.append([doc.plain_text(note)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return reproducible_zip(buffer.getvalue())
 
 
-def report_files(results: dict) -> dict[str, bytes]:
-    """results.json, report.html and report.tex of a result dictionary, as the bytes to write."""
-    context = report_context(results)
-    return {"results.json": (json.dumps(results, indent=2, ensure_ascii=False) + "\n").encode(),
-            "report.html": render_report(results, "html", context).encode(),
-            "report.tex": render_report(results, "tex", context).encode()}
+def report_files(results: dict, lang: str | None = None) -> dict[str, bytes]:
+    """results.json, report.html, report.tex, report.docx and tables.xlsx of a result
+    dictionary, as the bytes to write (the report in ``lang``, default the run's)."""
+    from semtrust.report.docx import docx_bytes
+
+    results_json = (json.dumps(results, indent=2, ensure_ascii=False) + "\n").encode()
+    if results.get("method") == "pls":   # the PLS report has no document model yet: HTML and LaTeX
+        return {"results.json": results_json, "report.html": render_report(results, "html").encode(),
+                "report.tex": render_report(results, "tex").encode()}
+    doc = report_document(results, lang)
+    return {"results.json": results_json,
+            "report.html": render_document(doc, "html").encode(),
+            "report.tex": render_document(doc, "tex").encode(),
+            "report.docx": docx_bytes(doc), "tables.xlsx": tables_xlsx(doc)}
 
 
-def write_reports(results: dict, out_dir: str | Path) -> dict[str, Path]:
+def write_reports(results: dict, out_dir: str | Path, lang: str | None = None) -> dict[str, Path]:
     """Write :func:`report_files` into the output folder ``out_dir`` (all or none; see
     :mod:`semtrust.io.output_folder`); returns ``{file name: path}``."""
-    files = report_files(results)
+    files = report_files(results, lang)
     with OutputFolder(out_dir) as folder:
         return folder.commit(files)
 

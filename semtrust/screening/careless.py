@@ -31,7 +31,6 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from semtrust.errors import InputError
 
@@ -229,6 +228,8 @@ def mahalanobis(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     chi-square with df = the items the row answered. Mean and covariance (n − 1) come from the
     complete rows, as ``careless::mahad`` on complete data; a row with missing answers is
     measured on the items it answered."""
+    from scipy import stats
+
     from semtrust.estimation.missing import missing_patterns
 
     scores = np.asarray(scores, dtype=float)

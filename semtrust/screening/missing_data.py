@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from semtrust.errors import InputError
 from semtrust.estimation.missing import em_estimates, missing_patterns
@@ -28,6 +27,8 @@ from semtrust.estimation.missing import em_estimates, missing_patterns
 def little_mcar(frame: pd.DataFrame) -> dict:
     """Little's MCAR test: ``{chisq, df, pvalue, n, n_patterns}`` (chisq/pvalue None when the
     data have a single pattern, i.e. nothing or everything missing alike)."""
+    from scipy import stats
+
     values = frame.to_numpy(dtype=float)
     values = values[~np.isnan(values).all(axis=1)]
     patterns = missing_patterns(values)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.linalg import block_diag
 
 from semtrust.errors import EstimationError, InputError
 from semtrust.estimation.compiled import CompiledModel, fisher_scoring, start_values
@@ -22,10 +23,14 @@ from semtrust.estimation.fit_measures import (
     FitMeasures,
     baseline_model,
     fit_measures,
+    robust_fit_measures,
+    scaled_chisq_difference,
     srmr,
     unrestricted_loglik,
 )
-from semtrust.estimation.ml import add_inference, estimate_rows
+from semtrust.estimation.missing import missing_patterns
+from semtrust.estimation.ml import SEM, add_inference, estimate_rows
+from semtrust.estimation.robust import h1_information, model_scores, numerical_hessian, scaling_factor
 from semtrust.model.partable import (
     PARAMETER_COLUMNS,
     Row,
@@ -62,6 +67,8 @@ def group_tables(spec: ModelSyntax, n_groups: int, group_equal=(), equal_paths=(
         raise InputError(f"unknown equality type(s) {', '.join(sorted(unknown))}; use {', '.join(EQUALITY_TYPES)}")
     if spec.definitions:
         raise InputError(f"{spec.source}: defined parameters (:=) are not supported in multi-group runs yet")
+    if spec.constraints:
+        raise InputError(f"{spec.source}: constraints (==, <, >) are not supported in multi-group runs yet")
     base = build_parameter_table(spec)
     latent = set(base.latent)
     shared: dict[tuple, int] = {}
@@ -98,14 +105,17 @@ class GroupData:
     n: int
     cov: np.ndarray
     mean: np.ndarray
+    values: np.ndarray | None = None   # the group's complete responses (MLR)
 
 
 class MultiGroupResults:
     """Fitted multi-group model: per-group parameter table (with a ``group`` column) and fit."""
 
-    def __init__(self, spec, labels, compiled, data, theta, vcov, group_equal, equal_paths):
+    def __init__(self, spec, labels, compiled, data, theta, vcov, group_equal, equal_paths,
+                 scaling: tuple[float, float] | None = None):
         self.spec, self.labels, self.compiled, self.data = spec, labels, compiled, data
         self.theta, self.vcov = theta, vcov
+        self.scaling = scaling   # MLR: the scaling factors of the model's and the baseline's chi-square
         self.group_equal, self.equal_paths = tuple(group_equal), tuple(equal_paths)
         self.n = sum(d.n for d in data)
         frames = []
@@ -133,9 +143,12 @@ class MultiGroupResults:
             sigma, _, _ = cm.implied(self.theta)
             srmr_weighted += d.n * srmr(d.cov, sigma, d.mean, cm.implied_mean(self.theta))
         n_free = len(self.theta)
-        return fit_measures(chisq=chisq, df=df - n_free, npar=n_free, n=self.n, baseline_chisq=base_chisq,
-                            baseline_df=base_df, unrestricted_logl=unrestricted, srmr=srmr_weighted / self.n,
-                            groups=len(self.data))
+        measures = fit_measures(chisq=chisq, df=df - n_free, npar=n_free, n=self.n, baseline_chisq=base_chisq,
+                                baseline_df=base_df, unrestricted_logl=unrestricted, srmr=srmr_weighted / self.n,
+                                groups=len(self.data))
+        if self.scaling is None:
+            return measures
+        return robust_fit_measures(measures, *self.scaling, groups=len(self.data))
 
 
 def split_groups(data: pd.DataFrame, group: str, observed: list[str], where: str = "data") -> tuple[list, list]:
@@ -152,14 +165,16 @@ def split_groups(data: pd.DataFrame, group: str, observed: list[str], where: str
             raise InputError(f"{where}: group '{label}' of '{group}' has {len(rows)} complete cases for "
                              f"{len(observed)} variables; merge it with another group or drop it")
         centered = rows - rows.mean(axis=0)
-        out.append(GroupData(label, len(rows), centered.T @ centered / len(rows), rows.mean(axis=0)))
+        out.append(GroupData(label, len(rows), centered.T @ centered / len(rows), rows.mean(axis=0), rows))
     return labels, out
 
 
 def fit_multigroup(spec: ModelSyntax, data: pd.DataFrame, group: str, group_equal=(),
-                   equal_paths=(), group_partial=(), warm: "MultiGroupResults | None" = None) -> MultiGroupResults:
+                   equal_paths=(), group_partial=(), warm: "MultiGroupResults | None" = None,
+                   estimator: str = "ML") -> MultiGroupResults:
     """lavaan's ``sem(model, data, group = group, group.equal = group_equal,
-    group.partial = group_partial)``; ``warm`` starts from a related fit's estimates."""
+    group.partial = group_partial, estimator = estimator)`` (ML or MLR, complete responses);
+    ``warm`` starts from a related fit's estimates."""
     observed = build_parameter_table(spec).observed
     labels, group_data = split_groups(data, group, observed, spec.source)
     groups_rows, base, n_free = group_tables(spec, len(labels), group_equal, equal_paths, group_partial)
@@ -207,17 +222,55 @@ def fit_multigroup(spec: ModelSyntax, data: pd.DataFrame, group: str, group_equa
     if eigen.min() < 1e-10 * max(eigen.max(), 1.0):
         raise EstimationError(f"{spec.source}: the multi-group model is not identified")
     vcov = np.linalg.inv(info) / sum(d.n for d in group_data)
-    return MultiGroupResults(spec, labels, compiled, group_data, theta, vcov, group_equal, equal_paths)
+    scaling = None
+    if estimator == "MLR":
+        vcov, scaling = _robust(spec, compiled, group_data, theta, gradient, n_free)
+    return MultiGroupResults(spec, labels, compiled, group_data, theta, vcov, group_equal, equal_paths, scaling)
+
+
+def _robust(spec, compiled, group_data, theta, gradient, n_free) -> tuple[np.ndarray, tuple[float, float]]:
+    """MLR across groups as lavaan: the sandwich around the observed information of the pooled
+    discrepancy, with every case's scores; the scaling factor from the groups' saturated
+    informations (each group its own h1) and the baseline's from the groups' independence fits."""
+    n = sum(d.n for d in group_data)
+    observed = numerical_hessian(lambda t: gradient(t) / 2, theta)
+    observed_inverse = np.linalg.inv(observed)
+    patterns = [missing_patterns(d.values) for d in group_data]
+    scores = np.vstack([model_scores(cm, theta, pt, d.n, d.mean) for cm, pt, d in zip(compiled, patterns, group_data)])
+    first_order = scores.T @ scores / n
+    vcov = observed_inverse @ first_order @ observed_inverse / n
+    h1 = [h1_information(pt, d.n, d.mean, d.cov, True, True) for pt, d in zip(patterns, group_data)]
+    moments = sum(len(A1) for A1, _ in h1)
+    covariates = compiled[0].table.covariates
+    q = len(covariates)
+    df = moments - len(group_data) * (q * (q + 3) // 2) - n_free
+    scaling = scaling_factor(block_diag(*(A1 for A1, _ in h1)), block_diag(*(B1 for _, B1 in h1)),
+                             observed_inverse, first_order, df)
+    observed_names = compiled[0].observed
+    baseline_traces, baseline_df = 0.0, 0
+    for d in group_data:
+        independence = SEM.independence(observed_names, covariates, spec.source, meanstructure=True)
+        fit = independence.fit(pd.DataFrame(d.values, columns=observed_names), estimator="MLR")
+        df_g = fit.fit_measures["df"]
+        baseline_traces += fit.scaling_factor(df_g) * df_g
+        baseline_df += df_g
+    return vcov, (scaling, baseline_traces / baseline_df)
 
 
 def compare(constrained: FitMeasures, free: FitMeasures) -> dict:
-    """Chi-square difference test and changes in CFI, RMSEA and SRMR (constrained - free)."""
-    delta_chisq = constrained.chisq - free.chisq
+    """Chi-square difference test and changes in CFI, RMSEA and SRMR (constrained - free); under
+    MLR the Satorra-Bentler scaled difference and the changes in the robust CFI and RMSEA."""
     delta_df = constrained.df - free.df
+    if constrained.chisq_scaling_factor is not None and delta_df > 0:
+        delta_chisq = scaled_chisq_difference(constrained.chisq, constrained.df, constrained.chisq_scaling_factor,
+                                              free.chisq, free.df, free.chisq_scaling_factor)
+        delta_cfi, delta_rmsea = constrained.cfi_robust - free.cfi_robust, constrained.rmsea_robust - free.rmsea_robust
+    else:
+        delta_chisq = constrained.chisq - free.chisq
+        delta_cfi, delta_rmsea = constrained.cfi - free.cfi, constrained.rmsea - free.rmsea
     return {"delta_chisq": delta_chisq, "delta_df": delta_df,
             "pvalue": float(stats.chi2.sf(delta_chisq, delta_df)) if delta_df > 0 else math.nan,
-            "delta_cfi": constrained.cfi - free.cfi, "delta_rmsea": constrained.rmsea - free.rmsea,
-            "delta_srmr": constrained.srmr - free.srmr}
+            "delta_cfi": delta_cfi, "delta_rmsea": delta_rmsea, "delta_srmr": constrained.srmr - free.srmr}
 
 
 # Cheung & Rensvold (2002) for CFI; Chen (2007) for RMSEA and SRMR (.030 for loadings,
@@ -250,40 +303,41 @@ def _candidates(step_types: tuple, previous_types: tuple, fit: MultiGroupResults
             if r.free >= 0 and _row_type(r, latent) in new and (r.lhs, r.op, r.rhs) not in released]
 
 
-def invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, max_release: int = 3) -> dict:
+def invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, max_release: int = 3,
+               estimator: str = "ML") -> dict:
     """configural -> metric -> scalar -> strict, each compared with the step before; when a
     step fails, equality constraints are released one at a time (the one whose release lowers
-    chi-square most) until the step holds: partial invariance (Byrne, Shavelson & Muthen 1989)."""
+    chi-square most) until the step holds: partial invariance (Byrne, Shavelson & Muthen 1989).
+    Under MLR each step's test is the scaled difference and the changes are in the robust indices."""
     steps, fits = [], {}
     previous_name, previous_types, released = None, (), ()
     for name, types in LADDER:
         fit = fit_multigroup(spec, data, group, types, group_partial=released,
-                             warm=fits.get(previous_name))
+                             warm=fits.get(previous_name), estimator=estimator)
         row = {"model": name, "group_equal": list(types), "released": [], **_fit_row(fit.fit_measures)}
         if previous_name is None:
             row["decision"] = _configural_decision(fit.fit_measures)
         else:
-            change = compare(fit.fit_measures, fits[previous_name].fit_measures)
+            change = _difference_columns(compare(fit.fit_measures, fits[previous_name].fit_measures))
             cfi_ok, chen_ok = _step_holds(name, change)
-            row.update(change, cheung_rensvold=cfi_ok, chen=chen_ok)
+            row.update(change, cheung_rensvold=cfi_ok, chen=chen_ok, decision=_step_decision(cfi_ok, chen_ok))
             newly = []
             while not (cfi_ok and chen_ok) and len(newly) < max_release:
                 options = _candidates(types, previous_types, fit, released + tuple(newly))
                 if not options:
                     break
                 trials = [(fit_multigroup(spec, data, group, types, group_partial=released + tuple(newly) + (o,),
-                                          warm=fit), o) for o in options]
+                                          warm=fit, estimator=estimator), o) for o in options]
                 fit, best = min(trials, key=lambda t: t[0].fit_measures.chisq)
                 newly.append(best)
-                change = compare(fit.fit_measures, fits[previous_name].fit_measures)
+                change = _difference_columns(compare(fit.fit_measures, fits[previous_name].fit_measures))
                 cfi_ok, chen_ok = _step_holds(name, change)
             if newly:
+                steps.append(row)   # the full step as tried: reviewers must see the test that failed
                 row = {"model": f"partial {name}", "group_equal": list(types),
                        "released": [" ".join(k).strip() for k in newly], **_fit_row(fit.fit_measures), **change,
-                       "cheung_rensvold": cfi_ok, "chen": chen_ok}
+                       "cheung_rensvold": cfi_ok, "chen": chen_ok, "decision": _step_decision(cfi_ok, chen_ok)}
                 released = released + tuple(newly)
-            row["decision"] = ("supported" if cfi_ok and chen_ok else
-                               "supported by ΔCFI only" if cfi_ok else "not supported")
         steps.append(row)
         fits[name] = fit
         previous_name, previous_types = name, types
@@ -291,19 +345,34 @@ def invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, max_release: i
             "n": {d.label: d.n for d in fits["configural"].data}, "steps": steps, "fits": fits}
 
 
+def _difference_columns(change: dict) -> dict:
+    """The comparison with the previous step; its Δχ² p value as ``pvalue_difference``, so that
+    ``pvalue`` stays the model's own χ² test."""
+    return {("pvalue_difference" if k == "pvalue" else k): v for k, v in change.items()}
+
+
+def _step_decision(cfi_ok: bool, chen_ok: bool) -> str:
+    return "supported" if cfi_ok and chen_ok else "supported by ΔCFI only" if cfi_ok else "not supported"
+
+
 def _fit_row(fit: FitMeasures) -> dict:
-    return {k: getattr(fit, k) for k in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower",
-                                         "rmsea_ci_upper", "srmr", "aic", "bic")}
+    row = {k: getattr(fit, k) for k in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower",
+                                        "rmsea_ci_upper", "srmr", "aic", "bic")}
+    if fit.chisq_scaling_factor is not None:   # MLR
+        row.update({k: getattr(fit, k) for k in ("chisq_scaled", "pvalue_scaled", "chisq_scaling_factor",
+                                                 "cfi_robust", "tli_robust", "rmsea_robust")})
+    return row
 
 
-def group_path_tests(spec: ModelSyntax, data: pd.DataFrame, group: str, base: MultiGroupResults) -> pd.DataFrame:
+def group_path_tests(spec: ModelSyntax, data: pd.DataFrame, group: str, base: MultiGroupResults,
+                     estimator: str = "ML") -> pd.DataFrame:
     """Each regression constrained equal across groups in turn, tested against ``base``
     (normally the metric model): Δχ²(G-1), with the standardized β of every group."""
     records = []
     params = base.parameters[base.parameters.op == "~"]
     for (lhs, rhs), rows in params.groupby(["lhs", "rhs"], sort=False):
         constrained = fit_multigroup(spec, data, group, base.group_equal, equal_paths=((lhs, "~", rhs),),
-                                     warm=base)
+                                     warm=base, estimator=estimator)
         change = compare(constrained.fit_measures, base.fit_measures)
         record = {"path": f"{rhs} -> {lhs}", "lhs": lhs, "rhs": rhs,
                   **{f"beta_{g}": b for g, b in zip(rows.group, rows.std_all)},

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from semtrust.estimation.base import FittedModel
+from semtrust.estimation.fit_measures import scaled_chisq_difference
 from semtrust.model.instrument import Instrument
 
 ALPHA = 0.05
@@ -29,15 +30,34 @@ def verdict(path: pd.Series, expected_sign: str) -> str:
     return "supported" if right_way else "not supported (opposite sign)"
 
 
+def interval_verdict(path: pd.Series, expected_sign: str) -> str:
+    """Supported when the bootstrap CI excludes 0 on the expected side (PLS-SEM; Hair et al. 2022)."""
+    if not _excludes_zero(path.ci_lower, path.ci_upper):
+        return "not supported"
+    right_way = (path.est > 0) == (expected_sign == "+")
+    return "supported" if right_way else "not supported (opposite sign)"
+
+
 def hypothesis_table(results: FittedModel, instrument: Instrument) -> pd.DataFrame:
-    paths = path_table(results).set_index(["lhs", "rhs"])
+    return _hypotheses(path_table(results), instrument, verdict)
+
+
+def pls_hypothesis_table(results, instrument: Instrument) -> pd.DataFrame:
+    """The instrument's hypotheses on the bootstrapped paths of a
+    :class:`~semtrust.estimation.pls.PLSResults`, judged by :func:`interval_verdict`; the columns
+    of :func:`hypothesis_table` (``z`` is the bootstrap t value)."""
+    return _hypotheses(results.parameters.query("op == '~'"), instrument, interval_verdict)
+
+
+def _hypotheses(paths: pd.DataFrame, instrument: Instrument, judge) -> pd.DataFrame:
+    paths = paths.set_index(["lhs", "rhs"])
     records = []
     for h in instrument.hypotheses:
         p = paths.loc[(h.target, h.source)]
         records.append(dict(id=h.id, path=f"{h.source} -> {h.target}", source=h.source, target=h.target,
                             expected_sign=h.sign, est=p.est, se=p.se, z=p.z, pvalue=p.pvalue,
                             ci_lower=p.ci_lower, ci_upper=p.ci_upper, std_all=p.std_all,
-                            result=verdict(p, h.sign)))
+                            result=judge(p, h.sign)))
     return pd.DataFrame(records)
 
 
@@ -150,8 +170,8 @@ def _nested(row: dict, reference: dict) -> dict:
     delta_df = restricted["df"] - free["df"]
     if "scaling_factor" in row and delta_df > 0:
         # Satorra & Bentler (2001), lavaan's lavTestLRT() default for scaled statistics
-        scaling = (restricted["df"] * restricted["scaling_factor"] - free["df"] * free["scaling_factor"]) / delta_df
-        delta_chisq = (restricted["chisq_ml"] - free["chisq_ml"]) / scaling
+        delta_chisq = scaled_chisq_difference(restricted["chisq_ml"], restricted["df"], restricted["scaling_factor"],
+                                              free["chisq_ml"], free["df"], free["scaling_factor"])
     else:
         delta_chisq = restricted["chisq"] - free["chisq"]
     return {**row, "compared_with": reference["model"], "delta_chisq": delta_chisq, "delta_df": delta_df,
