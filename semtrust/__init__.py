@@ -10,7 +10,7 @@ sub-packages are the pipeline's stages: ``io`` → ``screening`` → ``model`` �
 from semtrust.version import __version__
 
 API = ("fit", "sem", "cfa", "reliability", "htmt", "read_survey", "screen", "process", "compare_groups")
-__all__ = [*API, "Study", "RunConfig", "__version__"]
+__all__ = [*API, "Study", "RunConfig", "power", "__version__"]
 
 
 def __getattr__(name: str):
@@ -20,6 +20,9 @@ def __getattr__(name: str):
     if name == "Study":
         from semtrust.results import Study
         return Study
+    if name == "power":   # the sub-package, callable as st.power(...) (Monte Carlo power analysis)
+        import semtrust.power
+        return semtrust.power
     if name == "RunConfig":
         from semtrust.config import RunConfig
         return RunConfig

@@ -140,6 +140,30 @@ def _parser() -> argparse.ArgumentParser:
                           "hypothesis (columns appended after the items)")
     sim.add_argument("--out", required=True, help="CSV file to write; the truth goes to FILE.truth.json")
 
+    pw = sub.add_parser("power", help="Monte Carlo power of every path and indirect effect per sample size")
+    pw.add_argument("--instrument", help="bundled instrument id or YAML: population drawn from its hypotheses "
+                    "(seeded), analysed with its model, responses on its Likert scale")
+    pw.add_argument("--model", metavar="FILE.lav", help="analysis model (lavaan syntax); without --population "
+                    "its fixed values are the standardized population")
+    pw.add_argument("--population", metavar="FILE", help="standardized population model (.lav) or a pilot "
+                    "study's results.json")
+    pw.add_argument("--n", required=True, metavar="FROM:TO:STEP", help="sample sizes, e.g. 200:1000:100 or 150,300,600")
+    pw.add_argument("--reps", type=int, default=1000, help="replications per sample size (default 1000)")
+    pw.add_argument("--ci", choices=("mc", "bootstrap"), default="mc",
+                    help="indirect-effect CI: mc = Monte Carlo (default) or percentile bootstrap")
+    pw.add_argument("--bootstrap", type=int, default=0, metavar="B", help="bootstrap resamples per replication")
+    pw.add_argument("--mc-draws", type=int, default=1000, metavar="D", help="Monte Carlo draws per replication")
+    pw.add_argument("--response", choices=("likert", "continuous"),
+                    help="simulated responses (default: likert for --instrument, else continuous)")
+    pw.add_argument("--alpha", type=float, default=0.05, help="significance level (default .05)")
+    pw.add_argument("--target", type=float, default=0.80, help="wanted power (default .80)")
+    pw.add_argument("--seed", type=int, default=20261123)
+    pw.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                    help="run on this Dask cluster (default: an embedded local cluster on all cores; "
+                         "'synchronous': in this process)")
+    pw.add_argument("--workers", type=int, help="local worker processes (default: all cores); results do not depend on it")
+    pw.add_argument("--out", default="semtrust_power", help="output directory for power.json and power_curves.svg")
+
     proc = sub.add_parser("process", help="a PROCESS conditional process model (Hayes) on observed columns")
     proc.add_argument("data", help="data file (.csv, .xlsx, .sav) with the model's columns")
     proc.add_argument("--model", type=int, required=True, help="PROCESS model: 1 2 3 4 5 7 8 14 15 21 58 59")
@@ -417,6 +441,29 @@ def _simulate(args) -> int:
     return 0
 
 
+def _power(args) -> int:
+    from semtrust.estimation.bootstrap import console_progress
+    from semtrust.power import power
+
+    try:
+        if ":" in args.n:
+            first, last, step = (int(v) for v in args.n.split(":"))
+            sizes = list(range(first, last + 1, step))
+        else:
+            sizes = [int(v) for v in args.n.split(",")]
+    except ValueError:
+        raise InputError(f"--n {args.n}: write FROM:TO:STEP (e.g. 200:1000:100) or a list (150,300,600)") from None
+    result = power(instrument=args.instrument, model=Path(args.model) if args.model else None,
+                   population=Path(args.population) if args.population else None, n=sizes, reps=args.reps,
+                   ci=args.ci, bootstrap=args.bootstrap, mc_draws=args.mc_draws, alpha=args.alpha,
+                   target=args.target, seed=args.seed, scheduler=args.scheduler, workers=args.workers,
+                   response=args.response, progress=console_progress("power"))
+    print(result.console_summary())
+    paths = result.write(args.out)
+    print("Wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
 class Stopped(BaseException):
     """SIGINT or SIGTERM arrived: unwinds the run, which stops the bootstrap workers and leaves
     the output folder as it was (a BaseException, so no ``except Exception`` swallows it)."""
@@ -449,7 +496,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args) -> int:
-    handlers = {"fit": _fit, "instrument": _instrument, "simulate": _simulate, "process": _process}
+    handlers = {"fit": _fit, "instrument": _instrument, "simulate": _simulate, "process": _process,
+                "power": _power}
     try:
         return handlers[args.command](args)
     except SemtrustError as error:

@@ -210,7 +210,10 @@ def rmsea_with_interval(chisq: float, df: float, n: int, groups: int = 1,
         lam_upper = 0.0
     else:
         lam_upper = brentq(lambda l: cdf(l) - 0.05, 0.0, top)
-    pclose = float(stats.ncx2.sf(chisq, df, n * df * 0.05 ** 2 / (groups * c_hat)))
+    try:
+        pclose = float(stats.ncx2.sf(chisq, df, n * df * 0.05 ** 2 / (groups * c_hat)))
+    except OverflowError:   # scipy (boost) for a near-zero chi-square with many df: the tail is 1
+        pclose = 1.0
     scale = math.sqrt(groups * c_hat)
     return (rmsea * scale, math.sqrt(lam_lower / (n * df)) * scale, math.sqrt(lam_upper / (n * df)) * scale,
             pclose)

@@ -110,7 +110,8 @@ def population(instrument: Instrument, rng: np.random.Generator) -> dict:
             "disturbance": disturbance, "exogenous": exogenous}
 
 
-def _cuts(points: int) -> np.ndarray:
+def response_cuts(points: int) -> np.ndarray:
+    """Standard-normal cut points of a ``points``-category item (the categories of ``1 + #cuts exceeded``)."""
     if points == 7:
         return np.array(SEVEN_POINT_CUTS)
     from scipy.stats import norm
@@ -152,7 +153,7 @@ def simulate(instrument: Instrument, n: int, seed: int, moderators: bool = False
     latent = rng.multivariate_normal(np.zeros(len(order)), pop["latent_cov"], size=n, method="cholesky")
     scores = dict(zip(order, latent.T))
     moderation = _add_interactions(instrument, pop, scores, n, seed) if moderators else None
-    cuts = _cuts(instrument.scale.points)
+    cuts = response_cuts(instrument.scale.points)
     columns = {"respondent_id": [f"R{i:04d}" for i in range(1, n + 1)]}
     for name, (levels, probs) in DEMOGRAPHICS.items():
         columns[name] = list(np.array(levels)[rng.choice(len(levels), size=n, p=probs)])

@@ -1,0 +1,279 @@
+"""Power analysis, stage 4: the replications summarised, as DataFrames, power.json and a figure.
+
+An effect counts as detected in a replication when its test rejects zero in the direction of
+its population value: a path when its Wald 1 - alpha interval excludes zero, an indirect effect
+when its Monte Carlo (or bootstrap) percentile interval does. Power is the share of converged
+replications that detect it, with its Monte Carlo standard error sqrt(p(1 - p) / R). Bias is
+the mean estimate minus the population value (the analysis model fitted to the population
+moments, so for Likert items the value of the category scores); coverage is the share of
+intervals containing it. The required n of an effect is the smallest sample size in the grid
+from which on its power stays at or above the target. The model-fit rows are the rejection
+rates of the chi-square test of exact fit and of MacCallum, Browne & Sugawara's (1996) test of
+close fit (H0: RMSEA <= .05).
+
+>>> from semtrust.power.population import Population
+>>> from semtrust.power.replicate import build_design, run_batch
+>>> design = build_design(Population.from_syntax("y ~ 0.5*x"), "y ~ x", seed=2)
+>>> result = summarise(design, [run_batch(design, 40, 0, 30)], [40], 30, target=0.8)
+>>> row = result.summary.iloc[0]
+>>> row.effect, round(float(row.power), 3), round(float(row.coverage), 3)
+('y ~ x', 0.933, 0.933)
+>>> int(result.required_n.n[0]), power_curves_svg(result).startswith("<svg")
+(40, True)
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from semtrust.power.replicate import Design
+from semtrust.version import __version__
+
+CLOSE_FIT_RMSEA = 0.05
+ZERO = 1e-8   # population values this small are zero (fitted to the population moments, not set)
+FIT_TESTS = ("exact fit (χ² test)", "close fit (RMSEA ≤ .05)")
+KIND_COLOURS = {"path": "#1f6fb4", "indirect": "#d9731a", "total indirect": "#7a4fa0", "fit": "#777777"}
+
+
+@dataclass
+class PowerResult:
+    """Summary of a Monte Carlo power analysis.
+
+    ``summary`` has one row per effect and sample size (columns ``effect``, ``kind``,
+    ``hypothesis``, ``n``, ``true``, ``power``, ``power_se``, ``mean_estimate``, ``bias``,
+    ``relative_bias``, ``coverage``, ``converged``); ``convergence`` one row per sample size.
+    """
+
+    summary: pd.DataFrame
+    convergence: pd.DataFrame
+    settings: dict
+    population: dict
+    analysis_syntax: str
+    replications: dict = field(repr=False, default_factory=dict)
+
+    @property
+    def power_table(self) -> pd.DataFrame:
+        """Power, one row per effect (in model order) and one column per sample size."""
+        table = self.summary.pivot(index="effect", columns="n", values="power")
+        return table.loc[list(dict.fromkeys(self.summary.effect))]
+
+    @property
+    def required_n(self) -> pd.DataFrame:
+        """Smallest n in the grid from which on each effect's power stays >= the target
+        (missing when never; effects whose population value is zero are not targets)."""
+        target = self.settings["target"]
+        rows = []
+        for effect, group in self.summary.groupby("effect", sort=False):
+            kind, true = group.kind.iloc[0], group.true.iloc[0]
+            needed = None
+            if kind != "fit" and abs(true) > ZERO:
+                reached = group.power.to_numpy() >= target
+                for k in range(len(reached)):
+                    if reached[k:].all():
+                        needed = int(group.n.iloc[k])
+                        break
+            rows.append({"effect": effect, "kind": kind, "hypothesis": group.hypothesis.iloc[0], "n": needed})
+        return pd.DataFrame(rows).astype({"n": "Int64"})
+
+    @property
+    def required_n_all(self) -> int | None:
+        """Smallest n at which every (non-zero) path and indirect effect reaches the target."""
+        required = self.required_n
+        required = required[required.kind != "fit"]
+        targets = [e for e, group in self.summary[self.summary.kind != "fit"].groupby("effect")
+                   if abs(group.true.iloc[0]) > ZERO]
+        needed = required[required.effect.isin(targets)].n
+        if needed.isna().any() or needed.empty:
+            return None
+        return int(needed.max())
+
+    def console_summary(self) -> str:
+        """Power per path and n with each path's required n; the indirect effects in one line."""
+        target = self.settings["target"]
+        required = self.required_n.set_index("effect").n
+        table = self.power_table
+        kinds = self.summary.drop_duplicates("effect").set_index("effect").kind
+        hypotheses = self.summary.drop_duplicates("effect").set_index("effect").hypothesis
+        shown = table.loc[[e for e in table.index if kinds[e] in ("path", "fit")]].round(3)
+        shown[f"n for {target:.2f}"] = [("—" if kinds[e] == "fit" else
+                                         "not reached" if pd.isna(required[e]) else str(required[e]))
+                                        for e in shown.index]
+        shown.index = [f"{hypotheses[e]}: {e}" if isinstance(hypotheses[e], str) else e for e in shown.index]
+        lines = [shown.to_string()]
+        indirect = [e for e in table.index if kinds[e] in ("indirect", "total indirect")]
+        if indirect:
+            reached = required[indirect].dropna()
+            lines.append(f"Indirect effects: {len(reached)} of {len(indirect)} reach power {target:.2f} "
+                         f"within the grid" + (f" (all by n = {int(reached.max())})" if len(reached) else ""))
+        every = self.required_n_all
+        lines.append(f"n for power {target:.2f} on every path and indirect effect: "
+                     + (str(every) if every else "not reached in the grid"))
+        rates = ", ".join(f"{r.n}: {r.convergence_rate:.3f}" for r in self.convergence.itertuples())
+        lines.append(f"Convergence rate by n: {rates}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return _clean({
+            "semtrust_version": __version__,
+            "settings": self.settings,
+            "population": self.population,
+            "analysis_model": self.analysis_syntax,
+            "convergence": self.convergence.to_dict(orient="records"),
+            "required_n": self.required_n.to_dict(orient="records"),
+            "required_n_all": self.required_n_all,
+            "summary": self.summary.to_dict(orient="records"),
+        })
+
+    def write(self, out: str | Path) -> dict[str, Path]:
+        """Write ``power.json`` and ``power_curves.svg`` into ``out``."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {"json": out / "power.json", "figure": out / "power_curves.svg"}
+        paths["json"].write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        paths["figure"].write_text(power_curves_svg(self), encoding="utf-8")
+        return paths
+
+
+def _clean(obj):
+    if obj is pd.NA:
+        return None
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return None if not math.isfinite(obj) else float(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def combine(parts: list[dict], ns: list[int], reps: int) -> dict:
+    """Batches joined into arrays ordered by (n as given, replication)."""
+    order = sorted(range(len(parts)), key=lambda k: (ns.index(parts[k]["n"]), parts[k]["first"]))
+    keys = [k for k in parts[0] if k not in ("n", "first")]
+    joined = {key: np.concatenate([parts[k][key] for k in order]) for key in keys}
+    joined["n"] = np.repeat(ns, reps)
+    return joined
+
+
+def summarise(design: Design, parts: list[dict], ns: list[int], reps: int, *, target: float,
+              hypotheses: dict[str, str] | None = None, settings: dict | None = None) -> PowerResult:
+    """Power, bias and coverage per effect and n from the batches' arrays."""
+    data = combine(parts, ns, reps)
+    z = stats.norm.ppf(1 - design.alpha / 2)
+    hypotheses = hypotheses or {}
+    est, se = data["estimates"], data["se"]
+    path_truth = design.path_truth
+    # a non-zero effect is detected in its own direction; for a zero one any rejection counts
+    # (its "power" is the type I error rate)
+    path_sign = np.where(np.abs(path_truth) > ZERO, np.sign(path_truth), 0)
+    detected_paths = (np.abs(est) > z * se) & ((path_sign == 0) | (np.sign(est) == path_sign))
+    covered_paths = np.abs(est - path_truth) <= z * se
+    eff, lower, upper = data["effects"], data["lower"], data["upper"]
+    effect_truth = design.effect_truth
+    detected_effects = ((lower > 0) & (effect_truth > -ZERO)) | ((upper < 0) & (effect_truth < ZERO))
+    covered_effects = (lower <= effect_truth) & (effect_truth <= upper)
+    kinds = ["path"] * len(design.path_labels) + [
+        "total indirect" if e.kind == "total_indirect" else "indirect" for e in design.effects.effects]
+    labels = design.path_labels + design.effect_labels
+    truth = np.concatenate([path_truth, effect_truth])
+    estimates = np.hstack([est, eff])
+    detected = np.hstack([detected_paths, detected_effects])
+    covered = np.hstack([covered_paths, covered_effects])
+    n_rep = data["n"]
+    fit_tests = {}   # none for a saturated model
+    if design.df > 0:
+        fit_tests = dict(zip(FIT_TESTS, (
+            stats.chi2.sf(data["chisq"], design.df) < design.alpha,
+            stats.ncx2.sf(data["chisq"], design.df, n_rep * design.df * CLOSE_FIT_RMSEA ** 2) < design.alpha)))
+    rows, convergence = [], []
+    for n in ns:
+        here = (n_rep == n) & data["converged"]
+        m = int(here.sum())
+        convergence.append({"n": n, "replications": reps, "converged": m, "convergence_rate": m / reps,
+                            "admissible_rate": float(data["admissible"][n_rep == n].mean())})
+        for j, label in enumerate(labels):
+            power = float(detected[here, j].mean()) if m else math.nan
+            mean = float(estimates[here, j].mean()) if m else math.nan
+            rows.append({"effect": label, "kind": kinds[j], "hypothesis": hypotheses.get(label), "n": n,
+                         "true": float(truth[j]), "power": power,
+                         "power_se": math.sqrt(power * (1 - power) / m) if m else math.nan,
+                         "mean_estimate": mean, "bias": mean - truth[j],
+                         "relative_bias": (mean - truth[j]) / truth[j] if truth[j] != 0 else math.nan,
+                         "coverage": float(covered[here, j].mean()) if m else math.nan, "converged": m})
+        for label, rejected in fit_tests.items():
+            rate = float(rejected[here].mean()) if m else math.nan
+            rows.append({"effect": label, "kind": "fit", "hypothesis": None, "n": n, "true": math.nan,
+                         "power": rate, "power_se": math.sqrt(rate * (1 - rate) / m) if m else math.nan,
+                         "mean_estimate": math.nan, "bias": math.nan, "relative_bias": math.nan,
+                         "coverage": math.nan, "converged": m})
+    order = {label: k for k, label in enumerate(labels + list(FIT_TESTS))}
+    summary = pd.DataFrame(rows).sort_values(["effect", "n"], key=lambda c: c.map(order) if c.name == "effect" else c,
+                                             kind="stable").reset_index(drop=True)
+    return PowerResult(summary, pd.DataFrame(convergence), {**(settings or {}), "target": target},
+                       design.population.to_dict(), design.analysis_syntax, data)
+
+
+def power_curves_svg(result: PowerResult, width: int = 760, height: int = 440) -> str:
+    """Power against n: one thin curve per path and indirect effect (coloured by kind), the
+    weakest effect's curve in bold, and the target as a dashed line."""
+    left, right, top, bottom = 58, 190, 20, 48
+    plot_w, plot_h = width - left - right, height - top - bottom
+    table = result.summary[result.summary.kind != "fit"]
+    ns = sorted(table.n.unique())
+    lo, hi = ns[0], ns[-1] if ns[-1] > ns[0] else ns[0] + 1
+
+    def x(n):
+        return left + (n - lo) / (hi - lo) * plot_w
+
+    def y(p):
+        return top + (1 - p) * plot_h
+
+    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="Arial, sans-serif" font-size="12">'),
+           f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#999"/>']
+    for p in np.linspace(0, 1, 6):
+        out.append(f'<line x1="{left - 4}" y1="{y(p):.1f}" x2="{left + plot_w}" y2="{y(p):.1f}" stroke="#e5e5e5"/>')
+        out.append(f'<text x="{left - 8}" y="{y(p) + 4:.1f}" text-anchor="end">{p:.1f}</text>')
+    for n in ns:
+        out.append(f'<line x1="{x(n):.1f}" y1="{top + plot_h}" x2="{x(n):.1f}" y2="{top + plot_h + 4}" stroke="#999"/>')
+        out.append(f'<text x="{x(n):.1f}" y="{top + plot_h + 18}" text-anchor="middle">{n}</text>')
+    out.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 8}" text-anchor="middle">sample size n</text>')
+    out.append(f'<text transform="translate(16 {top + plot_h / 2:.1f}) rotate(-90)" text-anchor="middle">power</text>')
+    target = result.settings["target"]
+    out.append(f'<line x1="{left}" y1="{y(target):.1f}" x2="{left + plot_w}" y2="{y(target):.1f}" '
+               'stroke="#c0392b" stroke-dasharray="6 4"/>')
+
+    def polyline(points, colour, stroke_width, title):
+        coords = " ".join(f"{x(n):.1f},{y(p):.1f}" for n, p in points if math.isfinite(p))
+        return (f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="{stroke_width}" '
+                f'stroke-opacity="0.8"><title>{escape(title)}</title></polyline>')
+
+    targets = table[table.true.abs() > ZERO]
+    drawing_order = {"total indirect": 0, "indirect": 1, "path": 2}   # the (fewer) paths on top
+    groups = sorted(table.groupby("effect", sort=False), key=lambda item: drawing_order[item[1].kind.iloc[0]])
+    for effect, group in groups:
+        out.append(polyline(zip(group.n, group.power), KIND_COLOURS[group.kind.iloc[0]], 1.2, effect))
+    if not targets.empty:
+        weakest = targets.groupby("n").power.min()
+        out.append(polyline(zip(weakest.index, weakest.to_numpy()), "#000000", 2.5, "weakest effect"))
+    legend = [(KIND_COLOURS[k], 1.2, k) for k in ("path", "indirect", "total indirect") if k in set(table.kind)]
+    legend += [("#000000", 2.5, "weakest effect"), ("#c0392b", 1.2, f"target {target:.2f}")]
+    for k, (colour, stroke_width, text) in enumerate(legend):
+        ly = top + 12 + 20 * k
+        dash = ' stroke-dasharray="6 4"' if text.startswith("target") else ""
+        out.append(f'<line x1="{left + plot_w + 14}" y1="{ly}" x2="{left + plot_w + 40}" y2="{ly}" '
+                   f'stroke="{colour}" stroke-width="{stroke_width}"{dash}/>')
+        out.append(f'<text x="{left + plot_w + 46}" y="{ly + 4}">{escape(text)}</text>')
+    out.append("</svg>\n")
+    return "\n".join(out)
