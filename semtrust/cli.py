@@ -519,5 +519,17 @@ def _run(args) -> int:
         return 1
 
 
+def console() -> None:
+    """The ``semtrust`` executable: :func:`main`, then exit with its code. A run stopped by a
+    signal exits at once: the worker pool's threads may still wait on workers that were just
+    terminated (a result half written), and the interpreter would join them forever."""
+    code = main()
+    if code in (128 + signal.SIGINT, 128 + signal.SIGTERM):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()
