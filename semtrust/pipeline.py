@@ -29,7 +29,6 @@ from semtrust.model.syntax import parse_model
 from semtrust.results import Study, score_tests
 from semtrust.screening.careless import ScreeningResult, ScreeningRules, screen_survey
 from semtrust.screening.missing_data import missing_data_report
-from semtrust.structural.moderation_hypotheses import run_moderation_hypotheses, scale_scores, selected_hypotheses
 from semtrust.structural.paths import effects_table, hypothesis_table, model_comparison
 
 MAX_CATEGORIES = 12   # a non-item column with at most this many values is described in the sample table
@@ -470,6 +469,9 @@ def _moderation_plan(config: RunConfig, inst) -> list:
     """The moderator constructs ``config.moderator`` names (checked before any fitting)."""
     if not config.moderator:
         return []
+    # imported only for moderation runs: statsmodels costs a third of a second at start-up
+    from semtrust.structural.moderation_hypotheses import selected_hypotheses
+
     if inst is None:
         raise InputError(f"--moderator {' '.join(config.moderator)}: moderation hypotheses come from an "
                          "instrument; drop --model (or use semtrust process for a model of your own)")
@@ -492,6 +494,8 @@ def _moderation(config: RunConfig, inst, moderators: list, table, complete: pd.D
     """The instrument's moderation hypotheses of ``config.moderator`` on scale scores of the
     analysed responses: the model's constructs from their coded items, the ``moderators``' items
     coded like them (``coding`` = points, labels, missing codes)."""
+    from semtrust.structural.moderation_hypotheses import run_moderation_hypotheses, scale_scores
+
     points, labels, missing_codes = coding
     items = [i.id for c in moderators for i in c.items]
     coded = code_items(table, items, points=points, labels=labels, missing_codes=list(missing_codes),
