@@ -157,9 +157,7 @@ def screen(data: pd.DataFrame, items: list[str], *, points: int, **rules) -> tup
     coded = code_items(table, items, points=points)
     result = screen_survey(table, coded.frame, rules=ScreeningRules.from_dict(rules, "screen()"),
                            groups={"items": list(items)}, reversed_items=[], points=points)
-    log = pd.concat([result.exclusions.assign(action="excluded"), result.flags.assign(action="flagged")],
-                    ignore_index=True)
-    return data.iloc[list(result.kept)], log
+    return data.iloc[list(result.kept)], result.log()
 
 
 def process(data: pd.DataFrame, model: int | str, x: str, y: str | None = None, m=None, w: str | None = None,

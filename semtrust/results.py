@@ -7,7 +7,6 @@ show the same numbers under the same names.
 """
 from __future__ import annotations
 
-import json
 import math
 import platform as _platform
 from dataclasses import dataclass, field
@@ -166,7 +165,9 @@ class Study:
 
     def to_json(self, path: str | Path | None = None) -> str:
         """results.json as text; written to ``path`` when one is given."""
-        text = json.dumps(self.results, indent=2, ensure_ascii=False) + "\n"
+        from semtrust.report.render import results_text
+
+        text = results_text(self.results)
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
         return text

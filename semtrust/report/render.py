@@ -178,12 +178,17 @@ def tables_xlsx(doc: Document) -> bytes:
     return reproducible_zip(buffer.getvalue())
 
 
+def results_text(results: dict) -> str:
+    """results.json's text: the result dictionary as indented UTF-8 JSON with a final newline."""
+    return json.dumps(results, indent=2, ensure_ascii=False) + "\n"
+
+
 def report_files(results: dict, lang: str | None = None) -> dict[str, bytes]:
     """results.json, report.html, report.tex, report.docx and tables.xlsx of a result
     dictionary, as the bytes to write (the report in ``lang``, default the run's)."""
     from semtrust.report.docx import docx_bytes
 
-    results_json = (json.dumps(results, indent=2, ensure_ascii=False) + "\n").encode()
+    results_json = results_text(results).encode()
     if results.get("method") == "pls":   # the PLS report has no document model yet: HTML and LaTeX
         return {"results.json": results_json, "report.html": render_report(results, "html").encode(),
                 "report.tex": render_report(results, "tex").encode()}
@@ -206,10 +211,6 @@ def screening_files(screening, cleaned) -> dict[str, bytes]:
     """``cleaned_data.csv`` (the input rows that passed screening, cells as read) and
     ``exclusions.csv`` (one line per excluded or flagged respondent, with the rule and reason),
     UTF-8 with a BOM so spreadsheet programs show Chinese text."""
-    import pandas as pd
-
-    log = pd.concat([screening.exclusions.assign(action="excluded"), screening.flags.assign(action="flagged")],
-                    ignore_index=True)
-    log = log[["row", "respondent_id", "step", "rule", "action", "reason"]].sort_values(["row", "step"], kind="stable")
+    log = screening.log()
     return {name: frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
             for name, frame in (("cleaned_data.csv", cleaned), ("exclusions.csv", log))}

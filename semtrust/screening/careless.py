@@ -166,6 +166,14 @@ class ScreeningResult:
                 "excluded": self.exclusions.to_dict(orient="records"),
                 "flagged": self.flags.to_dict(orient="records")}
 
+    def log(self) -> pd.DataFrame:
+        """One line per excluded or flagged respondent (``row respondent_id step rule action
+        reason``, by row): exclusions.csv and ``st.screen``'s log."""
+        log = pd.concat([self.exclusions.assign(action="excluded"), self.flags.assign(action="flagged")],
+                        ignore_index=True)
+        return log[["row", "respondent_id", "step", "rule", "action", "reason"]].sort_values(
+            ["row", "step"], kind="stable")
+
 
 # --------------------------------------------------------------------------- indices
 
