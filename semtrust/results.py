@@ -211,6 +211,8 @@ class Study:
     def moderation_figures(self, language: str = "en") -> dict[str, dict[str, str]]:
         """The simple-slopes and Johnson–Neyman SVGs of each moderation hypothesis
         (``{id: {"simple_slopes": svg, "johnson_neyman": svg}}``, those the model has)."""
+        if not self.moderation:   # the plots import the moderation stage (statsmodels): only for moderation runs
+            return {}
         from semtrust.report.moderation_plots import johnson_neyman_svg, simple_slopes_svg
 
         figures = {}
