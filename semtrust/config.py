@@ -27,10 +27,11 @@ DEFAULT_SEED = 20261123
 CI_METHODS = ("percentile", "bc", "bca", "mc")
 REPORT_LANGUAGES = ("en", "zh")
 # the report's sections in order (semtrust.report.sections builds them): main part, then appendix
-REPORT_SECTIONS = ("summary", "sample", "measurement", "fit", "structural", "mediation", "moderation", "cmb",
-                   "invariance",
-                   "screening", "missing", "items", "correlations", "contrasts", "models", "mi", "efa", "warnings",
-                   "reproducibility")
+REPORT_SECTIONS = ("summary", "sample", "measurement", "pls_measurement", "fit", "structural", "pls_structural",
+                   "mediation", "moderation", "cmb",
+                   "invariance", "ipma", "pls_groups",
+                   "screening", "missing", "items", "correlations", "contrasts", "models", "mi", "efa", "pls_details",
+                   "warnings", "reproducibility")   # pls_*, ipma: a PLS-SEM run's (report.pls_sections)
 ESTIMATORS = ("ML", "MLR", "WLSMV", "ULSMV", "DWLS")
 CATEGORICAL_ESTIMATORS = ("WLSMV", "ULSMV", "DWLS")   # the items are ordinal (see ``ordered``)
 MISSING = ("auto", "listwise", "fiml", "pairwise")

@@ -35,6 +35,7 @@ OUTPUT_NAMES = ("results.json", "report.html", "report.tex", "cleaned_data.csv",
                 "column_mapping.csv", "report.docx", "tables.xlsx")
 # the figures of the moderation hypotheses (fit --moderator), one pair per hypothesis id
 PLOT_NAME = re.compile(r"moderation_[A-Za-z][A-Za-z0-9_]*_(simple_slopes|johnson_neyman)\.svg")
+IMAGE_NAME = re.compile(r"ipma_[^\W\d][\w.]*\.png")   # the PLS report's IPMA plot of each outcome, for report.tex
 MANIFEST = ".semtrust-outputs.json"
 LOCK = ".semtrust.lock"
 STAGING_PREFIX = ".semtrust-partial-"
@@ -46,7 +47,7 @@ def is_output_name(name: str) -> bool:
     >>> is_output_name("report.html"), is_output_name("moderation_MH1_simple_slopes.svg"), is_output_name("../x.svg")
     (True, True, False)
     """
-    return name in OUTPUT_NAMES or PLOT_NAME.fullmatch(name) is not None
+    return name in OUTPUT_NAMES or PLOT_NAME.fullmatch(name) is not None or IMAGE_NAME.fullmatch(name) is not None
 
 
 def sha256_of(path: Path) -> str:

@@ -156,13 +156,15 @@ class Table:
 
 @dataclass
 class Figure:
-    """A figure of the document: the same drawing as SVG (HTML, DOCX) and TikZ (LaTeX)."""
+    """A figure of the document: the same drawing as SVG (HTML, DOCX) and TikZ (LaTeX), or with
+    ``image`` the name of the PNG (rendered from the SVG, written beside report.tex) LaTeX includes."""
     id: str
     title: str
     svg: str
     tikz: str
     notes: list[str] = field(default_factory=list)
     label: str = ""
+    image: str | None = None
 
 
 @dataclass

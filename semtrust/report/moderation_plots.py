@@ -56,7 +56,7 @@ def _fmt(value: float) -> str:
     return f"{value:.3g}".replace("-", "−")
 
 
-class _Canvas:
+class Canvas:
     """Maps data coordinates onto the plot area and collects SVG elements."""
 
     def __init__(self, xs: tuple[float, float], ys: tuple[float, float], title: str, xlabel: str, ylabel: str):
@@ -141,7 +141,7 @@ def simple_slopes_svg(result: ProcessResult, language: str = "en") -> str | None
                                             for b, t in zip(equation.coef[1:], equation.terms)) for s in span]
         lines.append(predicted)
     flat = [p for line in lines for p in line]
-    canvas = _Canvas((span[0], span[1]), (min(flat), max(flat)),
+    canvas = Canvas((span[0], span[1]), (min(flat), max(flat)),
                      text["slopes"].format(focal=focal, outcome=equation.outcome, moderator=moderator),
                      focal, equation.outcome)
     for line, dash, name, level in zip(lines, DASHES, names, levels):
@@ -161,7 +161,7 @@ def johnson_neyman_svg(result: ProcessResult, language: str = "en", steps: int =
     rows = [effect.at(value, level) for value in grid]
     est, low, high = (np.array([r[k] for r in rows]) for k in ("effect", "llci", "ulci"))
     title = text["jn"].format(label=effect.label, moderator=effect.moderator)
-    canvas = _Canvas((grid[0], grid[-1]), (min(low.min(), 0.0), max(high.max(), 0.0)), title,
+    canvas = Canvas((grid[0], grid[-1]), (min(low.min(), 0.0), max(high.max(), 0.0)), title,
                      effect.moderator, text["effect"])
     significant = (low > 0) | (high < 0)
     for start, stop in _runs(significant):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from semtrust.config import REPORT_SECTIONS
+from semtrust.report import pls_sections as pls
 from semtrust.report.catalogue import Messages
 from semtrust.report.diagram import layout, to_svg, to_tikz
 from semtrust.report.document import (
@@ -32,7 +33,7 @@ from semtrust.report.document import (
     pval,
     verdict,
 )
-from semtrust.report.format import apa, apa_p, arrows, stars
+from semtrust.report.format import apa, apa_p, apa_range, arrows, stars
 from semtrust.report.verdicts import construct_verdicts, fit_level, htmt_pairs, robust_fit
 
 MAIN, APPENDIX = False, True
@@ -102,6 +103,7 @@ def summary(b: Builder) -> Section:
 
     def row(aspect, criterion, result, met, target, review=False):
         rows.append([Cell(aspect), Cell(criterion), Cell(result),
+                     Cell("—") if met is None else   # descriptive (R² of a PLS model)
                      verdict(met, m("verdict.met") if met and not review else
                              m("verdict.review") if met else m("verdict.not_met"), review and met),
                      Cell(f"[[{target}]]", target, "ref")])
@@ -152,10 +154,12 @@ def summary(b: Builder) -> Section:
         level = held[-1]["model"] if held else "configural"
         result = m("summary.invariance_result", level=b.m.get(f"invariance.level.{level}", level))
         row(m("summary.invariance"), m("criteria.invariance"), result, bool(held), "tab-invariance")
+    for pls_row in pls.verdict_rows(b):   # a PLS-SEM run: Hair et al.'s (2019) criteria
+        row(*pls_row)
     hyps = r.get("hypotheses")
     if hyps:
         supported = [h for h in hyps if h["result"] == "supported"]
-        row(m("summary.hypotheses"), m("criteria.hypotheses"), m("summary.n_of", n=len(supported), k=len(hyps)),
+        row(m("summary.hypotheses"), m("pls.criteria.hypotheses" if r.get("pls") else "criteria.hypotheses"), m("summary.n_of", n=len(supported), k=len(hyps)),
             len(supported) == len(hyps), "tab-hypotheses", review=0 < len(supported) < len(hyps))
     table = Table("tab-verdicts", m("titles.verdicts"),
                   [Column(m("columns.aspect"), "l", True), Column(m("columns.criterion"), "l", True),
@@ -184,8 +188,7 @@ def results_paragraph(b: Builder, verdicts: dict) -> str:
     rel = r.get("reliability") or {}
     if rel:
         def span(key):
-            values = [v[key] for v in rel.values() if v.get(key) is not None]
-            return f"{apa(min(values), 2, True)}–{apa(max(values), 2, True)}" if values else "—"
+            return apa_range(v.get(key) for v in rel.values())
         ok = all(v["reliable"] and v["convergent"] for v in verdicts.values())
         parts.append(b.cite(m("draft.reliability_ok" if ok else "draft.reliability_mixed", alpha=span("alpha"),
                        cr=span("cr"), ave=span("ave"),
@@ -199,6 +202,7 @@ def results_paragraph(b: Builder, verdicts: dict) -> str:
             fl_ok = all(v["fornell_larcker"] for v in verdicts.values())
             parts.append(b.cite(m("draft.discriminant_ok" if fl_ok and worst["level"] != "fail" else "draft.discriminant_mixed",
                            value=apa(worst["htmt"], 2, True), a=worst["a"], b=worst["b"]), "tab-htmt"))
+    parts += pls.results_sentences(b)
     hyps = r.get("hypotheses")
     if hyps:
         supported = [h["id"] for h in hyps if h["result"] == "supported"]
@@ -218,7 +222,7 @@ def results_paragraph(b: Builder, verdicts: dict) -> str:
 def method_paragraph(b: Builder) -> str:
     """A draft Method paragraph: software, estimator, missing data, bootstrap and screening."""
     m, r = b.m, b.r
-    parts = [m("draft.software", version=r["semtrust_version"], python=(r.get("software") or {}).get("python", "3"))]
+    parts = [m("pls.draft.software" if r.get("pls") else "draft.software", version=r["semtrust_version"], python=(r.get("software") or {}).get("python", "3"))]
     scr = r.get("screening")
     if scr:
         parts.append(m("draft.screening", screened=scr["n_screened"], excluded=scr["n_excluded"], kept=scr["n_kept"]))
@@ -435,7 +439,7 @@ def model_fit(b: Builder) -> Section | None:
     rows = []
     for key in ("measurement", "structural"):
         fit = (r.get("fit") or {}).get(key)
-        if not fit:
+        if not fit or "chisq" not in fit:   # PLS-SEM has no χ² test (its SRMR is in pls_structural)
             continue
         # under WLSMV the first row is the DWLS statistic (lavaan's "Standard" column)
         ordinal = r.get("estimator") in ("WLSMV", "ULSMV", "DWLS")
@@ -463,7 +467,7 @@ def model_fit(b: Builder) -> Section | None:
 def structural(b: Builder) -> Section | None:
     """The structural section of the report (None when the run has nothing to show there)."""
     m, r = b.m, b.r
-    if not r.get("paths"):
+    if not r.get("paths") or r.get("pls"):   # PLS-SEM: pls_structural, with bootstrap inference
         return None
     hyps = r.get("hypotheses")
     rows = []
@@ -855,7 +859,8 @@ def reproducibility(b: Builder) -> Section:
                                                                  Column(m("columns.value"), "l", True)], rows,
                             [m("notes.config")]))
     ordinal = r.get("estimator") in ("WLSMV", "ULSMV", "DWLS")
-    blocks.append(Paragraph(m("reproducibility.lavaan_ordinal" if ordinal else "reproducibility.lavaan",
+    blocks.append(Paragraph(m("pls.reproducibility") if r.get("pls") else
+                            m("reproducibility.lavaan_ordinal" if ordinal else "reproducibility.lavaan",
                               estimator=r.get("estimator", "ML"),
                               missing="ml" if r.get("missing") == "fiml" else r.get("missing") if ordinal else "listwise")))
     software = ", ".join(f"{k} {v}" for k, v in (r.get("software") or {}).items())
@@ -868,9 +873,10 @@ def reproducibility(b: Builder) -> Section:
     return Section("reproducibility", m("sections.reproducibility"), blocks, APPENDIX)
 
 
-BUILDERS = (summary, sample, measurement, model_fit, structural, mediation, moderation, method_bias, invariance,
+BUILDERS = (summary, sample, measurement, pls.measurement, model_fit, structural, pls.structural, mediation, moderation,
+            method_bias, invariance, pls.ipma, pls.groups,
             screening, missing_data, item_descriptives, correlations, contrasts, competing_models,
-            modification_indices, efa, warnings, reproducibility)
+            modification_indices, efa, pls.details, warnings, reproducibility)
 
 
 def build_document(results: dict, lang: str = "en", sections: list[str] | None = None) -> Document:
