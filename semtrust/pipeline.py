@@ -329,16 +329,10 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     invariance_result = group_paths = None
     if group:
         # the multi-group models use the run's estimator and missing-data treatment
-        group_missing, group_rows = missing, analysed
-        if missing == "fiml" and build_parameter_table(spec).covariates:
-            group_missing, group_rows = "listwise", complete
-            warnings.append(f"the invariance ladder and group path tests use {estimator} on the {len(complete)} "
-                            "complete responses (multi-group FIML with observed exogenous predictors is not "
-                            "available yet)")
-        warnings += _check_group_sizes(table_frame.loc[group_rows.index], group, len(items),
+        warnings += _check_group_sizes(table_frame, group, len(items),
                                        (measurement or structural).fit_measures.npar + len(items), data_path)
-        invariance_result, group_paths = _groups(spec, cfa_spec, group_rows, table_frame.loc[group_rows.index],
-                                                 group, progress, estimator, group_missing)
+        invariance_result, group_paths = _groups(spec, cfa_spec, analysed, table_frame, group, progress, estimator,
+                                                 missing)
     tests = None
     if pool.refitting and (estimator, missing) == ("ML", "listwise"):
         try:   # results.json's modification indices, while the workers refit
