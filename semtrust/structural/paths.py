@@ -169,6 +169,8 @@ def _comparison_row(name: str, fit: FittedModel) -> dict:
     elif "chisq_scaling_factor" in f:  # MLR: robust indices, scaled difference test
         row.update(chisq=f.chisq_scaled, chisq_ml=f.chisq, scaling_factor=f.chisq_scaling_factor,
                    cfi=f.cfi_robust, tli=f.tli_robust, rmsea=f.rmsea_robust)
+    elif "cfi_robust" in f:  # ML + FIML: lavaan's missing-data corrected indices (Savalei 2018), as the verdicts
+        row.update(cfi=f.cfi_robust, tli=f.tli_robust, rmsea=f.rmsea_robust)
     return row
 
 
