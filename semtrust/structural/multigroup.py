@@ -35,6 +35,7 @@ from semtrust.estimation.fit_measures import (
 from semtrust.estimation.missing import em_estimates, loglik, missing_patterns
 from semtrust.estimation.ml import SEM, CaseData, add_inference, delta_method, estimate_rows
 from semtrust.estimation import robust
+from semtrust.estimation.base import FittedModel
 from semtrust.model.expressions import Expression
 from semtrust.model.partable import (
     PARAMETER_COLUMNS,
@@ -87,7 +88,7 @@ def group_tables(spec: ModelSyntax, n_groups: int, group_equal=(), equal_paths=(
     n_free = 0
     groups = []
     for g in range(n_groups):
-        rows = [_in_group(r, g) for r in base.rows] + mean_rows(base)
+        rows = [replace(r, group=g) for r in [_in_group(r, g) for r in base.rows] + mean_rows(base)]
         if "intercepts" in group_equal and "means" not in group_equal and g > 0:
             for r in rows:
                 if r.op == "~1" and r.lhs in latent:
@@ -245,6 +246,56 @@ def group_labels(data: pd.DataFrame, group: str, where: str = "data") -> list[st
     if len(labels) < 2:
         raise InputError(f"{where}: column '{group}' has {len(labels)} group(s); a comparison needs at least 2")
     return labels
+
+
+class GroupedModel(FittedModel):
+    """A multi-group model as a run's main model, as lavaan's ``sem(model, group = )``: the
+    parameter table with lavaan's ``group`` column (defined parameters last, over the labels of
+    every group), the fit of the multi-group model, and the per-group variables for the effects
+    (:attr:`variables` lists every group's variables, group after group)."""
+
+    def __init__(self, fit: MultiGroupResults, estimator: str, missing: str):
+        self.fit = fit
+        self.estimator, self.missing, self.n = estimator, missing, fit.n
+        self.groups = tuple(fit.labels)
+        self.parameters = fit.parameters
+        self.fit_measures = fit.fit_measures.to_series()
+        first = fit.compiled[0].table
+        self.partable = ParameterTable([r for cm in fit.compiled for r in cm.table.rows], first.observed, first.latent,
+                                       first.covariates, list(fit.spec.definitions), list(fit.spec.constraints))
+        self.theta, self.vcov = fit.theta, fit.vcov
+        self._names = fit.compiled[0].names
+        self.variables = [v for _ in self.groups for v in self._names]
+        self.warnings: list[str] = []
+        self.source = fit.spec.source
+
+    def variable_index(self, name: str, group: int = 0) -> int:
+        return group * len(self._names) + self._names.index(name)
+
+    def total_sd(self, theta: np.ndarray) -> np.ndarray:
+        return np.concatenate([cm.total_sd(theta) for cm in self.fit.compiled])
+
+    def resampler(self):
+        raise EstimationError("the bootstrap of a multi-group model is not available; its effect CIs are Monte Carlo")
+
+    def r_squared(self) -> dict[str, float]:
+        """R² of every endogenous variable per group, keyed ``"variable (group)"``."""
+        result = {}
+        for label, cm in zip(self.groups, self.fit.compiled):
+            A, S = cm.matrices(self.theta)
+            E = np.linalg.inv(np.eye(cm.n_vars) - A)
+            total = E @ S @ E.T
+            result.update({f"{v} ({label})": float(1 - S[i, i] / total[i, i])
+                           for i, v in enumerate(cm.names) if np.any(A[i] != 0)})
+        return result
+
+
+def fit_grouped(spec: ModelSyntax, data: pd.DataFrame, group: str, estimator: str = "ML",
+                missing: str = "listwise") -> GroupedModel:
+    """lavaan's ``sem(model, data, group = group, estimator = estimator, missing = missing)`` as a
+    :class:`GroupedModel`: what a run fits as its main model when the model writes ``c(...)``
+    modifiers."""
+    return GroupedModel(fit_multigroup(spec, data, group, estimator=estimator, missing=missing), estimator, missing)
 
 
 def split_groups(data: pd.DataFrame, group: str, observed: list[str], where: str = "data",
@@ -505,7 +556,11 @@ def group_path_tests(spec: ModelSyntax, data: pd.DataFrame, group: str, base: Mu
     (normally the metric model): Δχ²(G-1), with the standardized β of every group."""
     records = []
     params = base.parameters[base.parameters.op == "~"]
+    # a path with c(...) modifiers is already group-specific: there is no equality to test
+    written = {(s.lhs, s.rhs) for s in spec.statements if s.op == "~" and s.per_group}
     for (lhs, rhs), rows in params.groupby(["lhs", "rhs"], sort=False):
+        if (lhs, rhs) in written:
+            continue
         constrained = fit_multigroup(spec, data, group, base.group_equal, equal_paths=((lhs, "~", rhs),),
                                      warm=base, estimator=estimator, missing=missing)
         change = compare(constrained.fit_measures, base.fit_measures)
