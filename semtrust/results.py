@@ -239,8 +239,8 @@ class Study:
     def _modification_indices(self, top: int = 10) -> list[dict]:
         """The largest score tests of the CFA (or of the model when it has no factors); they are
         checked against lavaan for ML with complete data only."""
-        if (self.estimator, self.missing) != ("ML", "listwise"):
-            return []
+        if (self.estimator, self.missing) != ("ML", "listwise") or (self.measurement is None and self.structural.groups):
+            return []   # checked for ML with complete data, one group
         try:
             table = self.score_tests if self.score_tests is not None else score_tests(self.measurement or
                                                                                          self.structural)
@@ -290,8 +290,7 @@ class Study:
             "group_paths": None if self.group_paths is None else _records(self.group_paths),
             "efa": None if self.efa is None else self.efa.to_dict(),
             "cmb": None if self.cmb is None else self.cmb.to_dict(),
-            "r2": {v: r2 for v, r2 in self.structural.r_squared().items()
-                   if v in {r.lhs for r in self.structural.partable.rows if r.op == "~"}},
+            "r2": _regression_r2(self.structural),
             "moderation": [test.to_dict() for test in self.moderation] or None,
             "screening": None if self.screening is None else self.screening.to_dict(),
             "missing_data": self.missing_data,
@@ -337,6 +336,13 @@ class Study:
                 "reference": self.instrument.reference,
                 "items": {i.id: {"text": i.text, "reverse": i.reverse, "source": i.source}
                           for i in self.instrument.items}}
+
+
+def _regression_r2(fitted: FittedModel) -> dict[str, float]:
+    """R² of the variables the model regresses (a multi-group model's keyed "variable (group)")."""
+    regressed = {r.lhs for r in fitted.partable.rows if r.op == "~"}
+    keys = {f"{v} ({g})" for v in regressed for g in fitted.groups} if fitted.groups else regressed
+    return {v: r2 for v, r2 in fitted.r_squared().items() if v in keys}
 
 
 def score_tests(fitted: FittedModel) -> pd.DataFrame:
