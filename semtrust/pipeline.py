@@ -409,12 +409,16 @@ def _fit_pls(config: RunConfig, prepared: Prepared, progress) -> Study:
                                      seed=config.seed, workers=config.workers)
     hypotheses = (pls_hypothesis_table(results, p.inst) if p.inst is not None and config.model is None
                   and results.draws is not None else None)
+    # the effects read the PLS fit as any FittedModel, with the parameter draws of its bootstrap
+    collect = None if results.draws is None else (lambda progress, progress_bar: results.parameter_draws())
+    effects, resampling = _effects(results, collect, config.bootstrap, p.ci, config.seed, progress, lambda *_: None)
     return Study(seed=config.seed, input=p.input_info, instrument=p.inst, model_syntax=model_text, items=p.items,
-                 data=p.complete, sample=_sample(p), measurement=None, structural=None, quality=None,
-                 loadings=pd.DataFrame(), hypothesis_tests=hypotheses, warnings=warnings,
-                 estimator="PLSc" if config.pls_consistent else "PLS", missing=p.missing,
+                 data=p.complete, sample=_sample(p), measurement=None, structural=results, quality=None,
+                 loadings=pd.DataFrame(), hypothesis_tests=hypotheses, effects=effects, resampling=resampling,
+                 warnings=warnings, estimator=results.estimator, missing=p.missing,
                  screening=p.screening, cleaned=None if p.screening is None else p.table.frame.loc[p.screening.kept],
-                 missing_data=p.missing_data, config=config.echo(), input_files=config.input_files(), pls=analysis)
+                 missing_data=p.missing_data, input_files=config.input_files(), pls=analysis,
+                 config=replace(config, lang=config.lang or (p.inst and p.inst.report_language) or "en").echo())
 
 
 def _refuse_cb_options(config: RunConfig) -> None:

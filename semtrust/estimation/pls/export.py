@@ -47,7 +47,7 @@ def pls_block(results: PLSResults, *, prediction: pd.DataFrame | None = None, cv
                      "seed": None if results.draws is None else results.draws.seed},
         "fit_measures": json.loads(results.fit_measures.to_json()),
         "parameters": records(results.parameters),
-        "r2": records(results.r_squared.reset_index()),
+        "r2": records(results.r_squared_table.reset_index()),
         "reliability": records(results.reliability.rename_axis("construct").reset_index()),
         "htmt": _long(results.htmt, "construct_1", "construct_2", "htmt"),
         "htmt2": _long(results.htmt2, "construct_1", "construct_2", "htmt2"),
