@@ -381,7 +381,7 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
 def _fit_pls(config: RunConfig, prepared: Prepared, progress) -> Study:
     """PLS-SEM (Hair et al. 2019): the model with the run's bootstrap (``--bootstrap``, ``--ci``
     percentile or bca), PLSpredict (10 folds × 10 repetitions) and CVPAT of the endogenous
-    constructs, IPMA of the final outcome(s), MICOM + MGA with ``--group``, and the
+    constructs, Q² by blindfolding (D = 7), IPMA of the final outcome(s), MICOM + MGA with ``--group``, and the
     instrument's hypotheses tested on the bootstrapped paths."""
     from semtrust.estimation.pls import PLSAnalysis, estimate_pls
     from semtrust.structural.paths import pls_hypothesis_table
@@ -402,6 +402,7 @@ def _fit_pls(config: RunConfig, prepared: Prepared, progress) -> Study:
     if config.plspredict:
         progress("PLSpredict (10 folds x 10 repetitions) and CVPAT")
         warnings += analysis.predict(seed=config.seed)
+    warnings += analysis.blindfold()
     warnings += analysis.importance()
     if p.group:
         progress(f"MICOM and PLS-MGA across {p.group}")
