@@ -186,7 +186,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _process(args) -> int:
     from semtrust.io.survey import read_survey
-    from semtrust.report.moderation_plots import write_plots
+    from semtrust.report.moderation_plots import plot_svgs
     from semtrust.structural.group_paths import compare_groups
     from semtrust.structural.moderation import process
 
@@ -203,7 +203,10 @@ def _process(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / "moderation.json").write_text(json.dumps({"moderation": block}, indent=1, allow_nan=False) + "\n",
                                          encoding="utf-8")
-    plots = write_plots(result, out)
+    plots = []
+    for kind, svg in plot_svgs(block["plots"]).items():
+        plots.append(out / f"{kind}.svg")
+        plots[-1].write_text(svg + "\n", encoding="utf-8")
     print(result.summary())
     if args.group:
         print(groups.summary())
