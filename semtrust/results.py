@@ -358,11 +358,11 @@ def _clean(obj):
     return _scalar(obj)
 
 
-def software_versions() -> dict:
-    """The versions of Python, semtrust and the packages that computed the results (results.json
+def software_versions(packages: tuple[str, ...] = SOFTWARE) -> dict:
+    """The versions of Python, semtrust and the ``packages`` that computed the results (results.json
     ``software``)."""
     versions = {"python": _platform.python_version(), "semtrust": __version__}
-    for name in SOFTWARE:
+    for name in packages:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -198,23 +198,29 @@ def test_cli_process_writes_json_and_plots(tmp_path, capsys):
     code = main(["process", str(HERE / "data" / "moderation_sim.csv"), "--model", "1", "--x", "x", "--w", "w",
                  "--y", "y", "--cov", "c1", "--out", str(out)])
     assert code == 0
-    block = json.loads((out / "moderation.json").read_text())["moderation"]
+    results = json.loads((out / "results.json").read_text())
+    block = results["moderation"]
     expected = FIXTURES["cases"]["model1"]
     assert block["johnson_neyman"][0]["value"] == pytest.approx(expected["jn"][0], abs=TOL)
     x_w = next(r for r in block["coefficients"] if r["term"] == "x:w")
     assert x_w["b"] == pytest.approx(next(r["effect"] for r in expected["coefficients"] if r["term"] == ["w", "x"]),
                                      abs=TOL)
+    assert results["method"] == "process" and results["command"] == (
+        "semtrust process moderation_sim.csv --model 1 --x x --w w --y y --cov c1 --bootstrap 0 --seed 20240101 "
+        "--conf 95 --lang en")
     for name in ("simple_slopes.svg", "johnson_neyman.svg"):
         ElementTree.fromstring((out / name).read_text())
+    manifest = json.loads((out / ".semtrust-outputs.json").read_text())["files"]
+    assert {"results.json", "report.html", "report.tex", "report.docx", "tables.xlsx", "simple_slopes.pdf"} <= set(manifest)
     printed = capsys.readouterr().out
-    assert "Johnson-Neyman point(s) of significance" in printed and "moderation.json" in printed
+    assert "Johnson-Neyman point(s) of significance" in printed and "results.json" in printed
 
 
 def test_cli_process_with_a_group_column(tmp_path, capsys):
     code = main(["process", str(HERE / "data" / "moderation_sim.csv"), "--model", "4", "--x", "x", "--m", "m1",
                  "--y", "y", "--cov", "c1", "--group", "platform", "--bootstrap", "200", "--out", str(tmp_path)])
     assert code == 0
-    groups = json.loads((tmp_path / "moderation.json").read_text())["moderation"]["groups"]
+    groups = json.loads((tmp_path / "results.json").read_text())["moderation"]["groups"]
     expected = FIXTURES["groups"][0]
     mine = {(r["path"], r["group_1"], r["group_2"]): r["p_holm"] for r in groups["contrasts"]}
     for row in expected["contrasts"]:

@@ -103,6 +103,9 @@ def report_document(results: dict, lang: str | None = None, sections: list[str] 
     """The report document of a result dictionary, in ``lang`` (default: the run's ``lang``
     setting, else English)."""
     from semtrust.report.sections import build_document
+    if results.get("method") == "process":
+        from semtrust.report.process_sections import build_process_document
+        return build_process_document(results, lang or report_language(results))
     return build_document(results, lang or report_language(results),
                           sections or (results.get("config") or {}).get("sections"))
 

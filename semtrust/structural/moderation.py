@@ -328,6 +328,14 @@ class ProcessResult:
         level = self.options["conf"] / 100
         return pd.DataFrame([{"value": v, **effect.at(v, level)} for v in values])
 
+    def save(self, out_dir, lang: str = "en") -> dict:
+        """Write results.json and the reports (HTML, LaTeX, Word, tables.xlsx, the plots) in
+        ``lang`` into ``out_dir`` through the atomic output folder (:mod:`semtrust.process_run`);
+        returns ``{file name: path}``."""
+        from semtrust.process_run import save_process
+
+        return save_process(self, out_dir, lang=lang)
+
     def summary(self) -> str:
         """A PROCESS-like text summary."""
         from semtrust.report.moderation_text import summary_text
