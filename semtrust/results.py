@@ -196,33 +196,18 @@ class Study:
 
     def output_files(self) -> dict[str, bytes]:
         """The run's output files, rendered in memory: results.json, report.html, report.tex,
-        report.docx and tables.xlsx,
+        report.docx, tables.xlsx and the moderation figures (SVG, and PDF for the LaTeX report),
         with the screening files (cleaned_data.csv, exclusions.csv) and the column mapping
         (column_mapping.csv) when the run has them."""
         from semtrust.io.mapping import mapping_report
         from semtrust.report.render import report_files, screening_files
 
-        figures = self.moderation_figures()
         files = report_files(self.results)
-        files.update({f"moderation_{hid}_{kind}.svg": (svg + "\n").encode()
-                      for hid, pair in figures.items() for kind, svg in pair.items()})
         if self.screening is not None:
             files.update(screening_files(self.screening, self.cleaned))
         if self.results["input"].get("mapping"):
             files["column_mapping.csv"] = mapping_report(self.results["input"]["mapping"])
         return files
-
-    def moderation_figures(self, language: str = "en") -> dict[str, dict[str, str]]:
-        """The simple-slopes and Johnson–Neyman SVGs of each moderation hypothesis
-        (``{id: {"simple_slopes": svg, "johnson_neyman": svg}}``, those the model has)."""
-        from semtrust.report.moderation_plots import johnson_neyman_svg, simple_slopes_svg
-
-        figures = {}
-        for test in self.moderation:
-            pair = {"simple_slopes": simple_slopes_svg(test.result, language),
-                    "johnson_neyman": johnson_neyman_svg(test.result, language)}
-            figures[test.hypothesis.id] = {kind: svg for kind, svg in pair.items() if svg is not None}
-        return figures
 
     def save(self, out_dir: str | Path) -> dict[str, Path]:
         """Write :meth:`output_files` into ``out_dir``, all of them or none (see
@@ -352,11 +337,11 @@ def _clean(obj):
     return _scalar(obj)
 
 
-def software_versions() -> dict:
-    """The versions of Python, semtrust and the packages that computed the results (results.json
+def software_versions(packages: tuple[str, ...] = SOFTWARE) -> dict:
+    """The versions of Python, semtrust and the ``packages`` that computed the results (results.json
     ``software``)."""
     versions = {"python": _platform.python_version(), "semtrust": __version__}
-    for name in SOFTWARE:
+    for name in packages:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

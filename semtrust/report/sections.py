@@ -568,7 +568,26 @@ def moderation(b: Builder) -> Section | None:
                    Column("p"), Column(m("columns.ci95")), Column(m("moderation.index")),
                    Column(m("moderation.result"), "l")],
                   rows, [m("moderation.note", draws=draws)], wide=True)
-    return Section("moderation", m("moderation.section"), [table])
+    blocks = [table]
+    for t in tests:
+        blocks += moderation_figures(b, t["analysis"]["plots"], f"moderation_{t['id']}_", t["id"])
+    return Section("moderation", m("moderation.section"), blocks)
+
+
+def moderation_figures(b: Builder, plots: dict, stem: str, hypothesis: str | None = None) -> list[Figure]:
+    """The simple-slopes and Johnson–Neyman figures of a PROCESS analysis (those it has), in the
+    report's language, drawn into ``<stem>simple_slopes.svg/.pdf`` beside the report."""
+    from semtrust.report.moderation_plots import plot_svgs, plot_title
+
+    figures = []
+    for kind, svg in plot_svgs(plots, b.lang).items():
+        spec = plots[kind]
+        note = b.m("moderation_plots.slopes_note", **spec) if kind == "simple_slopes" else \
+            b.m("moderation_plots.jn_note", conf=apa(spec["conf"], 0))
+        title = plot_title(plots, kind, b.lang)
+        figures.append(Figure(f"fig-{stem}{kind}".replace("_", "-"), f"{hypothesis}: {title}" if hypothesis else title,
+                              svg, "", [note], image=f"{stem}{kind}"))
+    return figures
 
 
 def contrasts(b: Builder) -> Section | None:
