@@ -196,33 +196,18 @@ class Study:
 
     def output_files(self) -> dict[str, bytes]:
         """The run's output files, rendered in memory: results.json, report.html, report.tex,
-        report.docx and tables.xlsx,
+        report.docx, tables.xlsx and the moderation figures (SVG, and PDF for the LaTeX report),
         with the screening files (cleaned_data.csv, exclusions.csv) and the column mapping
         (column_mapping.csv) when the run has them."""
         from semtrust.io.mapping import mapping_report
         from semtrust.report.render import report_files, screening_files
 
-        figures = self.moderation_figures()
         files = report_files(self.results)
-        files.update({f"moderation_{hid}_{kind}.svg": (svg + "\n").encode()
-                      for hid, pair in figures.items() for kind, svg in pair.items()})
         if self.screening is not None:
             files.update(screening_files(self.screening, self.cleaned))
         if self.results["input"].get("mapping"):
             files["column_mapping.csv"] = mapping_report(self.results["input"]["mapping"])
         return files
-
-    def moderation_figures(self, language: str = "en") -> dict[str, dict[str, str]]:
-        """The simple-slopes and Johnson–Neyman SVGs of each moderation hypothesis
-        (``{id: {"simple_slopes": svg, "johnson_neyman": svg}}``, those the model has)."""
-        from semtrust.report.moderation_plots import johnson_neyman_svg, simple_slopes_svg
-
-        figures = {}
-        for test in self.moderation:
-            pair = {"simple_slopes": simple_slopes_svg(test.result, language),
-                    "johnson_neyman": johnson_neyman_svg(test.result, language)}
-            figures[test.hypothesis.id] = {kind: svg for kind, svg in pair.items() if svg is not None}
-        return figures
 
     def save(self, out_dir: str | Path) -> dict[str, Path]:
         """Write :meth:`output_files` into ``out_dir``, all of them or none (see
@@ -242,8 +227,8 @@ class Study:
     def _modification_indices(self, top: int = 10) -> list[dict]:
         """The largest score tests of the CFA (or of the model when it has no factors); they are
         checked against lavaan for ML with complete data only."""
-        if (self.estimator, self.missing) != ("ML", "listwise"):
-            return []
+        if (self.estimator, self.missing) != ("ML", "listwise") or (self.measurement is None and self.structural.groups):
+            return []   # checked for ML with complete data, one group
         try:
             table = self.score_tests if self.score_tests is not None else score_tests(self.measurement or
                                                                                          self.structural)
@@ -293,8 +278,7 @@ class Study:
             "group_paths": None if self.group_paths is None else _records(self.group_paths),
             "efa": None if self.efa is None else self.efa.to_dict(),
             "cmb": None if self.cmb is None else self.cmb.to_dict(),
-            "r2": {v: r2 for v, r2 in self.structural.r_squared().items()
-                   if v in {r.lhs for r in self.structural.partable.rows if r.op == "~"}},
+            "r2": _regression_r2(self.structural),
             "moderation": [test.to_dict() for test in self.moderation] or None,
             "screening": None if self.screening is None else self.screening.to_dict(),
             "missing_data": self.missing_data,
@@ -310,6 +294,13 @@ class Study:
                 "reference": self.instrument.reference,
                 "items": {i.id: {"text": i.text, "reverse": i.reverse, "source": i.source}
                           for i in self.instrument.items}}
+
+
+def _regression_r2(fitted: FittedModel) -> dict[str, float]:
+    """R² of the variables the model regresses (a multi-group model's keyed "variable (group)")."""
+    regressed = {r.lhs for r in fitted.partable.rows if r.op == "~"}
+    keys = {f"{v} ({g})" for v in regressed for g in fitted.groups} if fitted.groups else regressed
+    return {v: r2 for v, r2 in fitted.r_squared().items() if v in keys}
 
 
 def score_tests(fitted: FittedModel) -> pd.DataFrame:
@@ -346,11 +337,11 @@ def _clean(obj):
     return _scalar(obj)
 
 
-def software_versions() -> dict:
-    """The versions of Python, semtrust and the packages that computed the results (results.json
+def software_versions(packages: tuple[str, ...] = SOFTWARE) -> dict:
+    """The versions of Python, semtrust and the ``packages`` that computed the results (results.json
     ``software``)."""
     versions = {"python": _platform.python_version(), "semtrust": __version__}
-    for name in SOFTWARE:
+    for name in packages:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

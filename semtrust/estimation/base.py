@@ -67,6 +67,12 @@ class FittedModel(ABC):
     variables: list[str]
     warnings: list[str]
     source: str          # where the model came from (a file, an instrument), for messages
+    groups: tuple = ()   # a multi-group model's group labels (lavaan's group.label); () for one group
+
+    def variable_index(self, name: str, group: int = 0) -> int:
+        """Position of variable ``name`` (in group ``group`` of a multi-group model) in
+        :attr:`variables` and in the SDs :meth:`total_sd` returns."""
+        return self.variables.index(name)
 
     @abstractmethod
     def total_sd(self, theta: np.ndarray) -> np.ndarray:

@@ -4,8 +4,8 @@ Each predecessor of the target is a point at its importance (unstandardized tota
 target) and performance (mean score on 0–100); dashed lines at the mean importance and mean
 performance divide the map into the four quadrants the IPMA is read by (high importance with low
 performance: the priority). Drawn on the moderation plots' canvas, so no plotting library is
-needed; title and axis labels come in the report's language. The Word and LaTeX reports show the
-same drawing as a PNG (:func:`semtrust.report.docx.svg_to_png`).
+needed; title and axis labels come in the report's language. The Word report shows the same
+drawing as a PNG, the LaTeX report as the PDF written beside it (``ipma_<target>.pdf``).
 
 >>> svg = ipma_svg([("QUAL", 0.31, 64.2), ("COMP", 0.14, 58.0)], "IPMA of CUSL", "Importance", "Performance")
 >>> svg.startswith("<svg") and svg.count("<circle") == 2 and "QUAL" in svg

@@ -483,7 +483,7 @@ def ipma(b) -> Section | None:
         points = [(i["construct"], i["importance"], i["performance"]) for i in pls["ipma"] if i["target"] == target]
         svg = ipma_svg(points, m("pls.ipma.title", target=target), m("pls.ipma.importance"), m("pls.ipma.performance"))
         blocks.append(Figure(f"fig-ipma-{target}", m("pls.ipma.title", target=target), svg, "",
-                             [m("pls.ipma.note")], image=f"ipma_{target}.png"))
+                             [m("pls.ipma.note")], image=f"ipma_{target}"))
     return Section("ipma", m("pls.sections.ipma"), blocks)
 
 

@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 
 from semtrust.io.output_folder import OutputFolder
 from semtrust.report.catalogue import Messages
-from semtrust.report.document import CELL_PADDING_CM, LANDSCAPE_CM, PORTRAIT_CM, Document, Figure, Table, table_font_size
+from semtrust.report.document import CELL_PADDING_CM, LANDSCAPE_CM, PORTRAIT_CM, Document, Table, table_font_size
 from semtrust.report.format import apa, apa_p, arrows, stars, tex_escape, tex_text
 from semtrust.report.office import reproducible_zip
 
@@ -87,7 +87,7 @@ def render_document(doc: Document, kind: str) -> str:
     env = _environment()
     context = {"doc": doc, "note_label": m("note_label"), "continued": m("continued"), "toc_title": m("contents"),
                "table_name": m("table_name"), "wrap_width": _wrap_width,
-               "missing_figure": m("image_missing")}
+               "missing_image": m.raw("moderation_plots.missing")}
     if kind == "html":
         env.autoescape = True
         env.filters["checks"] = _check_marks
@@ -103,6 +103,9 @@ def report_document(results: dict, lang: str | None = None, sections: list[str] 
     """The report document of a result dictionary, in ``lang`` (default: the run's ``lang``
     setting, else English)."""
     from semtrust.report.sections import build_document
+    if results.get("method") == "process":
+        from semtrust.report.process_sections import build_process_document
+        return build_process_document(results, lang or report_language(results))
     return build_document(results, lang or report_language(results),
                           sections or (results.get("config") or {}).get("sections"))
 
@@ -115,21 +118,6 @@ def report_language(results: dict) -> str:
 def render_report(results: dict, kind: str, lang: str | None = None) -> str:
     """The report of a result dictionary as ``html`` or ``tex`` text."""
     return render_document(report_document(results, lang), kind)
-
-
-def figure_images(doc: Document) -> dict[str, bytes]:
-    """The PNG files the LaTeX report includes (figures with an ``image``), rendered from their
-    SVG; none where the Cairo library is missing (the LaTeX report then says so)."""
-    from semtrust.report.docx import svg_to_png
-
-    images = {}
-    for section in doc.sections:
-        for block in section.blocks:
-            if isinstance(block, Figure) and block.image:
-                png = svg_to_png(block.svg)
-                if png is not None:
-                    images[block.image] = png
-    return images
 
 
 def tables_xlsx(doc: Document) -> bytes:
@@ -166,8 +154,8 @@ def results_text(results: dict) -> str:
 
 
 def report_files(results: dict, lang: str | None = None) -> dict[str, bytes]:
-    """results.json, report.html, report.tex, report.docx, tables.xlsx and the PNG figures
-    report.tex includes, of a result dictionary, as the bytes to write (the report in ``lang``,
+    """results.json, report.html, report.tex, report.docx, tables.xlsx and the figure files
+    (:func:`image_files`) of a result dictionary, as the bytes to write (the report in ``lang``,
     default the run's)."""
     from semtrust.report.docx import docx_bytes
 
@@ -176,7 +164,22 @@ def report_files(results: dict, lang: str | None = None) -> dict[str, bytes]:
     return {"results.json": results_json,
             "report.html": render_document(doc, "html").encode(),
             "report.tex": render_document(doc, "tex").encode(),
-            "report.docx": docx_bytes(doc), "tables.xlsx": tables_xlsx(doc), **figure_images(doc)}
+            "report.docx": docx_bytes(doc), "tables.xlsx": tables_xlsx(doc), **image_files(doc)}
+
+
+def image_files(doc: Document) -> dict[str, bytes]:
+    """The files of the figures drawn beside the report: ``<image>.svg`` and the ``<image>.pdf``
+    the LaTeX report includes (no PDF where the Cairo library is missing; the LaTeX report then
+    names the SVG instead)."""
+    from semtrust.report.moderation_plots import figure_pdf
+
+    files = {}
+    for figure in doc.images():
+        files[f"{figure.image}.svg"] = (figure.svg + "\n").encode()
+        pdf = figure_pdf(figure.svg)
+        if pdf is not None:
+            files[f"{figure.image}.pdf"] = pdf
+    return files
 
 
 def write_reports(results: dict, out_dir: str | Path, lang: str | None = None) -> dict[str, Path]:

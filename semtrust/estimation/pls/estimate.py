@@ -314,18 +314,36 @@ class PLSResults(FittedModel):
 
     @property
     def information_criteria(self) -> pd.DataFrame:
-        """AIC and BIC per endogenous construct (Sharma et al. 2019, as seminr): from the regression
-        of its composite scores on its predictors' scores, n·ln(SSE/n) + 2(k+1) or + (k+1)·ln n."""
-        cor = self.construct_scores.corr().to_numpy()
-        names = self.model.constructs
+        """AIC, BIC and the Geweke–Meese criterion GM per endogenous construct (Sharma et al. 2019,
+        Table B1): from the regression of its composite scores on its predictors' scores,
+        SSE = (1 − R²)(n − 1); AIC = n·ln(SSE/n) + 2p, BIC = n·ln(SSE/n) + p·ln n (as seminr), and
+        GM = SSE / MSE + p·ln n with MSE = 1 − R² of the same regression in the saturated model
+        (a path from every construct to every later one in causal order, re-estimated; as cSEM),
+        where p = predictors + 1. Lower is better when the same target is compared across models."""
+        saturated = self._score_r2(self.model.saturated())
         rows = []
-        for target in self.model.endogenous:
-            preds = [names.index(p) for p in self.model.predecessors(target)]
-            j = names.index(target)
-            r2 = cor[j, preds] @ np.linalg.solve(cor[np.ix_(preds, preds)], cor[preds, j])
-            log_mse = self.n * math.log((1 - r2) * (self.n - 1) / self.n)
-            rows.append((target, log_mse + 2 * (len(preds) + 1), log_mse + (len(preds) + 1) * math.log(self.n)))
-        return pd.DataFrame(rows, columns=["construct", "aic", "bic"])
+        for target, r2 in self._score_r2(self.model).items():
+            sse, p = (1 - r2) * (self.n - 1), len(self.model.predecessors(target)) + 1
+            log_mse = self.n * math.log(sse / self.n)
+            rows.append((target, log_mse + 2 * p, log_mse + p * math.log(self.n),
+                         sse / (1 - saturated[target]) + p * math.log(self.n)))
+        return pd.DataFrame(rows, columns=["construct", "aic", "bic", "gm"])
+
+    def _score_r2(self, model: PLSModel) -> dict[str, float]:
+        """R² of each endogenous construct's scores regressed on its predictors' scores, with the
+        model estimated as ``model`` (this model, or its saturated variant) on the same data."""
+        if model.paths == self.model.paths:
+            weights = self.fit.weights[0]
+        else:
+            weights = solve_stack(self.correlation, Layout.of(model), weighting=self.weighting,
+                                  consistent=self.consistent).weights[0]
+        cor = np.corrcoef(self.standardized @ weights, rowvar=False)
+        names = model.constructs
+        out = {}
+        for target in model.endogenous:
+            preds, j = [names.index(p) for p in model.predecessors(target)], names.index(target)
+            out[target] = float(cor[j, preds] @ np.linalg.solve(cor[np.ix_(preds, preds)], cor[preds, j]))
+        return out
 
     @property
     def mediation(self) -> pd.DataFrame:
