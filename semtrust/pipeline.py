@@ -414,9 +414,12 @@ def _fit_pls(config: RunConfig, prepared: Prepared, progress) -> Study:
                                      seed=config.seed, workers=config.workers)
     hypotheses = (pls_hypothesis_table(results, p.inst) if p.inst is not None and config.model is None
                   and results.draws is not None else None)
-    # the effects read the PLS fit as any FittedModel, with the parameter draws of its bootstrap
-    collect = None if results.draws is None else (lambda progress, progress_bar: results.parameter_draws())
-    effects, resampling = _effects(results, collect, config.bootstrap, p.ci, config.seed, progress, lambda *_: None)
+    # the effects read the PLS fit as any FittedModel, with the parameter draws of its bootstrap (PLS has
+    # no SEs without one: then the direct, indirect and total effects are only in the pls block)
+    effects, resampling = pd.DataFrame(), None
+    if results.draws is not None:
+        effects, resampling = _effects(results, lambda progress, progress_bar: results.parameter_draws(),
+                                       config.bootstrap, p.ci, config.seed, progress, lambda *_: None)
     return Study(seed=config.seed, input=p.input_info, instrument=p.inst, model_syntax=model_text, items=p.items,
                  data=p.complete, sample=_sample(p), measurement=None, structural=results, quality=None,
                  loadings=pd.DataFrame(), hypothesis_tests=hypotheses, effects=effects, resampling=resampling,

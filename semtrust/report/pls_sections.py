@@ -431,6 +431,12 @@ def structural(b) -> Section | None:
                         [Column(m("columns.construct"), "l"), Column("R²"), Column(m("pls.columns.r2_adj")),
                          Column(m("columns.ci95")), Column(m("pls.columns.explanatory"), "l")],
                         rows, [m("pls.notes.r2")] + _inference(b)))
+    if pls.get("q2"):
+        blocks.append(Table("tab-pls-q2", m("pls.titles.q2"),
+                            [Column(m("columns.construct"), "l"), Column(m("pls.columns.q2_redundancy")),
+                             Column(m("pls.columns.q2_communality"))],
+                            [[Cell(b.named(q["construct"])), num(q["q2_redundancy"], 3, True),
+                              num(q["q2_communality"], 3, True)] for q in pls["q2"]], [m("pls.notes.q2")]))
     fit = pls["fit_measures"]
     if fit.get("SRMR") is not None:
         blocks.append(Table("tab-pls-fit", m("pls.titles.fit"),
@@ -561,8 +567,16 @@ def details(b) -> Section | None:
                               verdict(h["below_90"], m("verdict.significant") if h["below_90"] else m("verdict.not_significant"))]
                              for h in pls["htmt_inference"]], [m("pls.notes.htmt_bounds")]))
     blocks.append(Table("tab-pls-criteria", m("pls.titles.criteria"),
-                        [Column(m("columns.construct"), "l"), Column("AIC"), Column("BIC")],
-                        [[Cell(c["construct"]), num(c["aic"], 2), num(c["bic"], 2)] for c in pls["information_criteria"]],
-                        [m("pls.notes.criteria")]))
+                        [Column(m("columns.construct"), "l"), Column("AIC"), Column("BIC"), Column("GM")],
+                        [[Cell(c["construct"]), num(c["aic"], 2), num(c["bic"], 2), num(c.get("gm"), 2)]
+                         for c in pls["information_criteria"]], [m("pls.notes.criteria")]))
+    if pls.get("model_selection"):
+        blocks.append(Table("tab-pls-selection", m("pls.titles.selection"),
+                            [Column(m("columns.model"), "l"), Column(m("columns.construct"), "l"), Column("R²"),
+                             Column("BIC"), Column(m("pls.columns.bic_weight")), Column("GM")],
+                            [[Cell(x["model"], bold=x["bic_best"]), Cell(x["construct"]), num(x["r2"], 3, True),
+                              num(x["bic"], 2, bold=x["bic_best"]), num(x["bic_weight"], 3, True),
+                              num(x["gm"], 2, bold=x["gm_best"])] for x in pls["model_selection"]],
+                            [m("pls.notes.selection")]))
     return Section("pls_details", m("pls.sections.details"), blocks, APPENDIX)
 
