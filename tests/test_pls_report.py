@@ -14,7 +14,7 @@ import subprocess
 import pandas as pd
 import pytest
 from conftest import CONFORMANCE, ROOT
-from test_report import ALLOWED, ENGLISH_RUN, _Tables, _tables_agree, _word_tables
+from test_report import _english_left, _tables_agree, _word_tables_equal_html
 
 import semtrust as st
 from semtrust.report.format import tex_text
@@ -107,13 +107,7 @@ def test_one_inference_per_table(primer, example):
 def test_docx_and_xlsx_have_the_tables_of_the_html(which, request, tmp_path):
     results = request.getfixturevalue(which)
     paths = write_reports(results, tmp_path)
-    parser = _Tables()
-    parser.feed(paths["report.html"].read_text(encoding="utf-8"))
-    word = _word_tables(paths["report.docx"])
-    assert len(word) == len(parser.tables) == len(report_document(results).tables())
-    for html_rows, word_rows in zip(parser.tables, word):
-        assert [[t.replace(" ", "") for t in r] for r in html_rows] == \
-            [[t.replace(" ", "") for t in r] for r in word_rows]
+    _word_tables_equal_html(results, paths)
     import docx
     targets = sorted({i["target"] for i in results["pls"]["ipma"]})
     assert len(docx.Document(paths["report.docx"]).inline_shapes) == 1 + len(targets)   # path diagram, IPMA maps
@@ -129,22 +123,11 @@ def test_docx_and_xlsx_have_the_tables_of_the_html(which, request, tmp_path):
 
 def test_chinese_report_has_no_english_sentence(primer, example):
     for results in (primer, example):
-        doc = report_document(results, "zh")
-        texts = [doc.title]
-        for section in doc.sections:
-            if section.id == "reproducibility":
-                continue
-            texts.append(section.title)
-            for block in section.blocks:
-                texts += [block.title] + list(block.notes) if hasattr(block, "notes") else [block.text]
-                if hasattr(block, "columns"):
-                    texts += [c.header for c in block.columns]
-                    if block.id != "tab-profile":
-                        texts += [c.text for row in block.rows for c in row]
-        left = [run for text in texts for run in ENGLISH_RUN.findall(ALLOWED.sub(" ", text))]
+        left = _english_left(results)
         assert left == [], left
     svg = next(f for f in report_document(primer, "zh").images() if f.id == "fig-ipma-CUSL").svg
     assert "重要性（总效应）" in svg and "绩效（0–100）" in svg
+    assert svg.split("font-family='")[1].startswith('"Noto Sans CJK SC"')   # Cairo's PNG/PDF needs a CJK font first
 
 
 @pytest.mark.skipif(shutil.which("xelatex") is None, reason="xelatex not installed (.ci/run installs it)")
@@ -166,3 +149,12 @@ def test_latex_compiles_with_the_ipma_plot(which, lang, request, tmp_path):
     assert all(x <= 1.0 for x in overfull), overfull
     assert tex_captions(tex) == [tex_text(html.unescape(t)) for _, t in
                                  html_captions(paths["report.html"].read_text(encoding="utf-8"))]
+
+
+def test_text_summary_of_a_pls_run(primer):
+    from semtrust.report.text import summary_text
+
+    text = summary_text(primer)
+    assert "Model Fit (structural, saturated model):" in text and "Std.all" in text
+    srmr = next(line for line in text.splitlines() if line.strip().startswith("SRMR"))
+    assert srmr.split()[-1] == f"{primer['fit']['structural']['SRMR']:.3f}"
