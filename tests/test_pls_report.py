@@ -158,3 +158,14 @@ def test_text_summary_of_a_pls_run(primer):
     assert "Model Fit (structural, saturated model):" in text and "Std.all" in text
     srmr = next(line for line in text.splitlines() if line.strip().startswith("SRMR"))
     assert srmr.split()[-1] == f"{primer['fit']['structural']['SRMR']:.3f}"
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed")
+def test_html_fits_1400_and_420_px_in_chromium(primer, tmp_path):
+    from test_report import _layout_tool
+
+    paths = write_reports(primer, tmp_path)
+    tool = _layout_tool()
+    for width in (1400, 420):
+        window, document, sticking_out = tool.layout(paths["report.html"], width, tmp_path)
+        assert window == width and document <= width and sticking_out == [], (width, document, sticking_out)
