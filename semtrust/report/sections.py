@@ -4,6 +4,8 @@ One small builder per section; each reads the result dictionary, formats every n
 the shared APA style and takes every word from the language's message catalogue. The HTML,
 LaTeX, DOCX and XLSX renderers lay out what these builders produce; nothing here knows a format.
 Each table draws its p values, stars and CIs from one inference method and its note names it.
+A PLS-SEM run's sections (measurement, structural, IPMA, groups, details) are built by
+:mod:`semtrust.report.pls_sections`; its summary rows and draft sentences join the shared summary.
 
 >>> import json, pathlib
 >>> doc = build_document({"semtrust_version": "0.1", "n": 3, "input": {"rows": 3}, "fit": {}})
