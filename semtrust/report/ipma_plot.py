@@ -15,12 +15,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from semtrust.report.diagram import FONT_FAMILY
 from semtrust.report.moderation_plots import HEIGHT, BOTTOM, LEFT, RIGHT, TOP, WIDTH, Canvas
-
-# Cairo (the PNG and PDF of the figure) sets all text in the first family it finds: with Chinese
-# labels that must be a CJK font, or the characters come out as boxes
-CJK_FONT_FAMILY = '"Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "Microsoft YaHei", SimSun, sans-serif'
 
 
 def ipma_svg(points: list[tuple[str, float, float]], title: str, importance: str, performance: str) -> str:
@@ -40,5 +35,4 @@ def ipma_svg(points: list[tuple[str, float, float]], title: str, importance: str
         canvas.parts.append(f'<circle cx="{canvas.px(x):.1f}" cy="{canvas.py(y):.1f}" r="4.5" fill="#1f3b73"/>'
                             f'<text x="{canvas.px(x) + 7:.1f}" y="{canvas.py(y) - 6:.1f}" font-size="11">'
                             f'{escape(name)}</text>')
-    svg = canvas.svg(title)
-    return svg.replace(FONT_FAMILY, CJK_FONT_FAMILY, 1) if any(ord(ch) > 0x2E80 for ch in svg) else svg
+    return canvas.svg(title)

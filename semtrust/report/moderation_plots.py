@@ -26,7 +26,7 @@ import re
 from xml.sax.saxutils import escape
 
 from semtrust.report.catalogue import Messages
-from semtrust.report.diagram import FONT_FAMILY
+from semtrust.report.diagram import FONT_FAMILY, cairo_fonts
 
 WIDTH, HEIGHT = 600.0, 380.0
 LEFT, RIGHT, TOP, BOTTOM = 64.0, 185.0, 44.0, 52.0   # plot margins; the legend sits on the right
@@ -190,5 +190,5 @@ def figure_pdf(svg: str) -> bytes | None:
         import cairosvg
     except (ImportError, OSError):      # cairosvg imports but needs the system's libcairo
         return None
-    pdf = cairosvg.svg2pdf(bytestring=svg.encode("utf-8"))
+    pdf = cairosvg.svg2pdf(bytestring=cairo_fonts(svg).encode("utf-8"))   # Chinese labels need a CJK font
     return re.sub(rb"/CreationDate \(D:[^)]*\)", b"/CreationDate (D:20000101000000Z)", pdf)
