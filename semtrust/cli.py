@@ -65,8 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--group", metavar="COLUMN",
                      help="compare groups (e.g. platform): invariance ladder and per-path differences")
     fit.add_argument("--moderator", nargs="+", metavar="ID",
-                     help="run the instrument's moderation hypotheses of these moderators (e.g. INV) as "
-                          "PROCESS models on scale scores, bootstrap B and seed from the run")
+                     help="run the instrument's moderation hypotheses of these moderators (e.g. INV), "
+                          "as --moderation says")
+    fit.add_argument("--moderation", choices=("latent", "scores"),
+                     help="how --moderator tests its hypotheses: latent (default) = latent interactions with "
+                          "double-mean-centred product indicators, as lavaan + semTools indProd/probe2WayMC; "
+                          "scores = PROCESS models on scale scores (bootstrap B and seed from the run)")
     fit.add_argument("--summary", type=int, metavar="N",
                      help="DATA is a published correlation/covariance matrix (optional 'sd' row) from N cases")
     fit.add_argument("--estimator", choices=ESTIMATORS,

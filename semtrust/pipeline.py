@@ -470,7 +470,7 @@ def _moderation_plan(config: RunConfig, inst) -> list:
     if not config.moderator:
         return []
     # imported only for moderation runs: statsmodels costs a third of a second at start-up
-    from semtrust.structural.moderation_hypotheses import selected_hypotheses
+    from semtrust.structural.moderation_hypotheses import check_latent_stages, selected_hypotheses
 
     if inst is None:
         raise InputError(f"--moderator {' '.join(config.moderator)}: moderation hypotheses come from an "
@@ -478,6 +478,8 @@ def _moderation_plan(config: RunConfig, inst) -> list:
     if config.summary is not None:
         raise InputError("--moderator needs raw data: a summary matrix has no scale scores")
     chosen = selected_hypotheses(inst, list(config.moderator))
+    if config.moderation == "latent":
+        check_latent_stages(chosen)
     return [inst.construct(m) for m in dict.fromkeys(h.moderator for h in chosen)]
 
 
@@ -491,15 +493,24 @@ def _check_moderator_columns(table, moderators: list) -> None:
 
 def _moderation(config: RunConfig, inst, moderators: list, table, complete: pd.DataFrame, coding: tuple,
                 progress) -> list:
-    """The instrument's moderation hypotheses of ``config.moderator`` on scale scores of the
-    analysed responses: the model's constructs from their coded items, the ``moderators``' items
-    coded like them (``coding`` = points, labels, missing codes)."""
-    from semtrust.structural.moderation_hypotheses import run_moderation_hypotheses, scale_scores
+    """The instrument's moderation hypotheses of ``config.moderator`` on the analysed responses:
+    the model's constructs from their coded items, the ``moderators``' items coded like them
+    (``coding`` = points, labels, missing codes); as latent interactions (``moderation: latent``)
+    or PROCESS models on scale scores (``scores``)."""
+    from semtrust.structural.moderation_hypotheses import (
+        run_latent_moderation_hypotheses,
+        run_moderation_hypotheses,
+        scale_scores,
+    )
 
     points, labels, missing_codes = coding
     items = [i.id for c in moderators for i in c.items]
     coded = code_items(table, items, points=points, labels=labels, missing_codes=list(missing_codes),
                        reverse=[i.id for c in moderators for i in c.items if i.reverse]).frame.loc[complete.index]
+    if config.moderation == "latent":
+        progress(f"testing the moderation hypotheses of {', '.join(config.moderator)} as latent interactions "
+                 "(double-mean-centred product indicators, ML)")
+        return run_latent_moderation_hypotheses(inst, complete.join(coded), list(config.moderator))
     scores = scale_scores(complete.join(coded), {c.id: [i.id for i in c.items] for c in inst.constructs + tuple(moderators)})
     progress(f"testing the moderation hypotheses of {', '.join(config.moderator)} on scale scores (PROCESS, "
              f"{config.bootstrap} resamples)")

@@ -25,10 +25,10 @@ def semtrust(*args, cwd=ROOT):
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """One whole run from a study file naming the moderators (the study-file key)."""
+    """One whole run from a study file naming the moderators (the study-file key), on scale scores."""
     folder = tmp_path_factory.mktemp("moderation")
     (folder / "study.yaml").write_text(
-        f"data: {EXAMPLE.as_posix()}\nmoderator: [INV, FAM]\nbootstrap: 300\nmeasurement_bootstrap: 0\n"
+        f"data: {EXAMPLE.as_posix()}\nmoderator: [INV, FAM]\nmoderation: scores\nbootstrap: 300\nmeasurement_bootstrap: 0\n"
         "seed: 11\nout: out\n", encoding="utf-8")
     done = semtrust("fit", folder / "study.yaml", "--quiet", cwd=folder)
     assert done.returncode == 0, done.stderr

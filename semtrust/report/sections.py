@@ -537,29 +537,33 @@ def mediation(b: Builder) -> Section | None:
 
 def moderation(b: Builder) -> Section | None:
     """The instrument's moderation hypotheses (``--moderator``): the interaction's test and, for a
-    moderated stage of a mediation, the index of moderated mediation with its bootstrap CI."""
+    moderated stage of a mediation, the index of moderated mediation with its CI; as PROCESS
+    models on scale scores or as latent interactions (``moderation`` setting); then the plots."""
     m, tests = b.m, b.r.get("moderation") or []
     if not tests:
         return None
+    latent = tests[0].get("method") == "latent"
     rows = []
     for t in tests:
         through = f" → {t['through']}" if t.get("through") else ""
-        index = (t["analysis"].get("index_of_moderated_mediation") or [None])[0]
+        test, index = t["interaction"], t.get("index")
+        model = m(f"moderation.pairs_{t['analysis']['pairs']}") if latent else str(t["process_model"])
+        shown = "supported_interaction_only" if t["verdict"].startswith("supported (") else t["verdict"].replace(" ", "_")
         rows.append([Cell(t["id"]), Cell(f"{t['from']}{through} → {t['to']} × {t['moderator']} ({t['stage']}, "
                                          f"{t['expected_sign']})"),
-                     integer(t["process_model"]), num(t["interaction"]["b"], 3), num(t["interaction"]["se"], 3),
-                     num(t["interaction"]["t"], 2), pval(t["interaction"]["p"]),
-                     ci(t["interaction"]["llci"], t["interaction"]["ulci"]),
-                     Cell("—") if index is None else Cell(f"{apa(index['effect'], 3)} "
-                                                          f"[{apa(index['boot_llci'], 3)}, {apa(index['boot_ulci'], 3)}]"),
-                     verdict(t["verdict"] == "supported", m(f"moderation.{t['verdict'].replace(' ', '_')}"))])
+                     Cell(model), num(test["b"], 3), num(test["se"], 3), num(test["z" if latent else "t"], 2),
+                     pval(test["p"]), ci(test["llci"], test["ulci"]),
+                     Cell("—") if index is None or index["llci"] is None else
+                     Cell(f"{apa(index['est'], 3)} [{apa(index['llci'], 3)}, {apa(index['ulci'], 3)}]"),
+                     verdict(t["verdict"] == "supported", m(f"moderation.{shown}"))])
     draws = (b.r.get("config") or {}).get("bootstrap")
-    table = Table("tab-moderation", m("moderation.title"),
+    kind = "_latent" if latent else ""
+    table = Table("tab-moderation", m(f"moderation.title{kind}"),
                   [Column(m("moderation.hypothesis"), "l"), Column(m("moderation.path"), "l", True),
-                   Column(m("moderation.model")), Column(m("moderation.interaction")), Column("SE"), Column("t"),
-                   Column("p"), Column(m("columns.ci95")), Column(m("moderation.index")),
-                   Column(m("moderation.result"), "l")],
-                  rows, [m("moderation.note", draws=draws)], wide=True)
+                   Column(m(f"moderation.model{kind}"), "r" if not latent else "l"), Column(m("moderation.interaction")),
+                   Column("SE"), Column("z" if latent else "t"), Column("p"), Column(m("columns.ci95")),
+                   Column(m(f"moderation.index{kind}")), Column(m("moderation.result"), "l")],
+                  rows, [m(f"moderation.note{kind}", draws=draws)], wide=True)
     blocks = [table]
     for t in tests:
         blocks += moderation_figures(b, t["analysis"]["plots"], f"moderation_{t['id']}_", t["id"])
@@ -574,8 +578,11 @@ def moderation_figures(b: Builder, plots: dict, stem: str, hypothesis: str | Non
     figures = []
     for kind, svg in plot_svgs(plots, b.lang).items():
         spec = plots[kind]
-        note = b.m("moderation_plots.slopes_note", **spec) if kind == "simple_slopes" else \
-            b.m("moderation_plots.jn_note", conf=apa(spec["conf"], 0))
+        if kind == "simple_slopes":
+            latent = spec["lines"][0].get("sd") is not None
+            note = b.m(f"moderation_plots.slopes_note{'_latent' if latent else ''}", **spec)
+        else:
+            note = b.m("moderation_plots.jn_note", conf=apa(spec["conf"], 0))
         title = plot_title(plots, kind, b.lang)
         figures.append(Figure(f"fig-{stem}{kind}".replace("_", "-"), f"{hypothesis}: {title}" if hypothesis else title,
                               svg, "", [note], image=f"{stem}{kind}"))

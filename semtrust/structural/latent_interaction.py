@@ -69,13 +69,18 @@ class LatentInteraction:
     simple_slopes: pd.DataFrame
     indirect_effects: pd.DataFrame | None = None
     index_of_moderated_mediation: dict | None = None
+    matched: bool = True
+    plots: dict | None = None      # what the simple-slopes (and, for a direct path, J-N) plots draw
 
     def to_dict(self) -> dict:
-        out = {"syntax": self.syntax, "products": self.products, "paths": self.paths.to_dict("records"),
-               "simple_slopes": self.simple_slopes.to_dict("records")}
+        out = {"syntax": self.syntax, "products": self.products, "pairs": "matched" if self.matched else "all",
+               "fit": {k: float(self.fit.fit_measures[k]) for k in ("chisq", "df", "pvalue", "cfi", "rmsea", "srmr")},
+               "paths": self.paths.to_dict("records"), "simple_slopes": self.simple_slopes.to_dict("records")}
         if self.indirect_effects is not None:
             out.update(indirect_effects=self.indirect_effects.to_dict("records"),
                        index_of_moderated_mediation=self.index_of_moderated_mediation)
+        if self.plots is not None:
+            out["plots"] = self.plots
         return out
 
 
@@ -138,8 +143,13 @@ def latent_interaction(data: pd.DataFrame, x: tuple[str, list[str]], w: tuple[st
     a1, a3 = theta[0], theta[1]
     slopes = [{w_name: float(v), **_delta(float(a1 + a3 * v), np.array([1.0, v, 0.0][:len(theta)]), vcov)}
               for v in values]
+    variances = {name: float(params[(params.op == "~~") & (params.lhs == name) & (params.rhs == name)].est.iloc[0])
+                 for name in (x_name, w_name)}
+    structural = {r.rhs: float(r.est) for r in paths.itertuples() if r.lhs == moderated}
     result = LatentInteraction(syntax.replace(factor, interaction), list(products.columns), fit, paths,
-                               pd.DataFrame(slopes))
+                               pd.DataFrame(slopes), matched=match,
+                               plots=_plot_data(x_name, w_name, moderated, interaction, structural, variances,
+                                                vcov[:2, :2], direct=m_name is None))
     if m_name:
         b = theta[2]
         result.indirect_effects = pd.DataFrame(
@@ -147,3 +157,33 @@ def latent_interaction(data: pd.DataFrame, x: tuple[str, list[str]], w: tuple[st
              for v in values])
         result.index_of_moderated_mediation = _delta(float(a3 * b), np.array([0.0, b, a3]), vcov)
     return result
+
+
+def _plot_data(x: str, w: str, outcome: str, interaction: str, coef: dict, variances: dict, vcov: np.ndarray,
+               *, direct: bool, steps: int = 61) -> dict:
+    """The plots of a latent interaction in the format of
+    :meth:`ProcessResult.plot_data <semtrust.structural.moderation.ProcessResult.plot_data>`: the
+    predicted (mean-centred) outcome across X's mean ± 2 SD at W one SD below, at and above its mean;
+    for a moderated direct path also the slope of X along W's mean ± 2 SD with its Wald CI and the
+    Johnson–Neyman points (z tests, as probe2WayMC)."""
+    from semtrust.structural.moderation import johnson_neyman
+
+    x_sd, w_sd = np.sqrt(variances[x]), np.sqrt(variances[w])
+    ends = [-2 * x_sd, 2 * x_sd]
+    b_x, b_w, b_xw = coef[x], coef[w], coef[interaction]
+    lines = [{"value": float(k * w_sd), "percentile": None, "sd": k,
+              "predicted": [float(b_x * e + b_w * k * w_sd + b_xw * e * k * w_sd) for e in ends]} for k in (-1, 0, 1)]
+    plots = {"simple_slopes": {"focal": x, "moderator": w, "outcome": outcome, "focal_range": [float(e) for e in ends],
+                               "lines": lines}, "johnson_neyman": None}
+    if direct:
+        crit = stats.norm.ppf(0.975)
+        slope = np.array([b_x, b_xw])
+        curve = []
+        for value in np.linspace(-2 * w_sd, 2 * w_sd, steps):
+            g = np.array([1.0, value])
+            est, se = float(slope @ g), float(np.sqrt(g @ vcov @ g))
+            curve.append({"value": float(value), "effect": est, "llci": est - crit * se, "ulci": est + crit * se})
+        points = johnson_neyman(slope, vcov, np.inf, 0.95, (-2 * w_sd, 2 * w_sd))
+        plots["johnson_neyman"] = {"label": f"{x} → {outcome}", "moderator": w, "conf": 95, "curve": curve,
+                                   "points": points}
+    return plots
