@@ -170,9 +170,10 @@ def _parser() -> argparse.ArgumentParser:
 
     proc = sub.add_parser("process", help="a PROCESS conditional process model (Hayes) on observed columns")
     proc.add_argument("data", help="data file (.csv, .xlsx, .sav) with the model's columns")
-    proc.add_argument("--model", type=int, required=True, help="PROCESS model: 1 2 3 4 5 7 8 14 15 21 58 59")
+    proc.add_argument("--model", type=int, required=True, help="PROCESS model: 1 2 3 4 5 6 7 8 14 15 21 58 59")
     proc.add_argument("--x", required=True, help="the focal predictor X")
-    proc.add_argument("--m", nargs="+", metavar="M", help="mediator(s), in parallel")
+    proc.add_argument("--m", nargs="+", metavar="M", help="mediator(s): in parallel, or in causal order for "
+                      "model 6 (serial mediation)")
     proc.add_argument("--w", help="the first moderator W")
     proc.add_argument("--z", help="the second moderator Z (models 2, 3, 21)")
     proc.add_argument("--y", required=True, help="the outcome Y")

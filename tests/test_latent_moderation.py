@@ -5,8 +5,8 @@ import json
 from dataclasses import replace
 
 import pytest
-
 from conftest import CONFORMANCE, ROOT
+
 from semtrust.cli import main
 from semtrust.errors import InputError
 from semtrust.model.instrument import load_instrument

@@ -149,7 +149,7 @@ def test_to_dict_is_json():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(model=6, x="x", m="m1", y="y"), "model 6 is not available"),
+    (dict(model=9, x="x", m="m1", y="y"), "model 9 is not available"),
     (dict(model=7, x="x", m="m1", y="y"), "needs a moderator W"),
     (dict(model=1, x="x", w="w", y="nope"), "'nope' is not in the data"),
     (dict(model=1, x="x", w="platform", y="y"), "'platform' has non-numeric values"),
@@ -256,3 +256,24 @@ def test_plots_follow_the_fit():
     assert len(curve) == 61 and curve[0]["value"] == pytest.approx(DATA.w.min())
     assert johnson_neyman_svg(process(DATA, 7, x="x", m="m1", w="w", y="y", bootstrap=0).to_dict()["plots"]) is None
     assert simple_slopes_svg(process(DATA, 4, x="x", m="m1", y="y", bootstrap=0).to_dict()["plots"]) is None
+
+
+def test_serial_mediation_model6_matches_pyprocessmacro():
+    """PROCESS model 6 with two serial mediators (fixture: make_process_model6_fixture.py)."""
+    expected = json.loads((HERE / "fixtures" / "process_model6.json").read_text())
+    case = dict(expected["case"])
+    result = process(DATA, case.pop("model"), bootstrap=expected["bootstrap"], seed=7, **case)
+    table = result.coefficients.assign(factors=[":".join(sorted(t.split(":"))) for t in result.coefficients.term])
+    assert len(table) == len(expected["coefficients"]) == 12     # 3 + 4 + 5 terms
+    for row in expected["coefficients"]:
+        _close(_matching(table, {}, outcome=row["outcome"], factors=":".join(row["term"])).rename({"b": "effect"}), row)
+    _close(result.direct_effects.iloc[0], expected["direct"][0])
+    assert sorted(result.indirect_effects.mediator) == sorted(r["mediator"] for r in expected["indirect"])
+    for row in expected["indirect"]:
+        _boot_close(_matching(result.indirect_effects, {}, mediator=row["mediator"]), row)
+    assert "Indirect effect(s) of x on y" in result.summary()
+
+
+def test_model6_needs_two_to_four_mediators():
+    with pytest.raises(InputError, match="model 6 \\(serial mediation\\) takes two to four mediators"):
+        process(DATA, 6, x="x", m="m1", y="y")
