@@ -82,3 +82,17 @@ def test_second_stage_hypotheses_need_scale_scores():
     [h] = [h for h in trust.moderation_hypotheses if h.id == "MH2"]
     with pytest.raises(InputError, match="MH2 moderates a second stage.*--moderation scores"):
         check_latent_stages([replace(h, stage="second")])
+
+
+def test_latent_conditional_effects_table(run):
+    from semtrust.report.render import report_document
+
+    _, results = run
+    doc = report_document(results, "zh")
+    [table] = [t for t in doc.tables() if t.id.startswith("tab-moderation-") and t.id != "tab-moderation"]
+    rows = table.body_texts()
+    assert len(rows) == 9 and table.inference == "wald"     # MH1 slopes, MH2 first-stage slopes and indirect effects
+    slope = EXPECTED["MH1"]["simple_slopes"][0]
+    assert rows[0][:5] == ["MH1", "PV → PI", f"INV = −{abs(slope['INV']):.2f} (均值 − 1 SD)", f"{slope['est']:.3f}",
+                           f"{slope['se']:.3f}"]
+    assert rows[6][1] == "HT → PV → PI" and rows[6][3] == f"{EXPECTED['MH2']['defined'][0]['est']:.3f}"

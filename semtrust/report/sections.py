@@ -572,10 +572,55 @@ def moderation(b: Builder) -> Section | None:
                    Column("SE"), Column("z" if latent else "t"), Column("p"), Column(m("columns.ci95")),
                    Column(m(f"moderation.index{kind}")), Column(m("moderation.result"), "l")],
                   rows, [m(f"moderation.note{kind}", draws=draws)], wide=True)
-    blocks = [table]
+    blocks = [table, *moderation_effects(b, tests, latent)]
     for t in tests:
         blocks += moderation_figures(b, t["analysis"]["plots"], f"moderation_{t['id']}_", t["id"])
     return Section("moderation", m("moderation.section"), blocks)
+
+
+def moderation_effects(b: Builder, tests: list[dict], latent: bool) -> list[Table]:
+    """The conditional effects of each moderation hypothesis at three values of its moderator, one
+    table per inference: latent, the simple slopes (probe2WayMC) and, for a moderated stage, the
+    conditional indirect effects at one SD below, at and above the mean (z tests, delta-method
+    CIs); on scale scores, the conditional direct effects (t tests) and the conditional indirect
+    effects (percentile bootstrap CIs) at the 16th, 50th and 84th percentiles."""
+    m = b.m
+    wald, boot = [], []
+    for t in tests:
+        w, analysis = t["moderator"], t["analysis"]
+        chain = f"{t['from']} → {t['through']} → {t['to']}" if t["through"] else None
+        if latent:
+            predictor, outcome = (t["from"], t["through"]) if chain else (t["from"], t["to"])
+            labels = m.raw("moderation_plots.sd_labels")
+            for label, effects in [(f"{predictor} → {outcome}", analysis["simple_slopes"])] + \
+                    ([(chain, analysis["indirect_effects"])] if chain else []):
+                wald += [[Cell(t["id"]), Cell(label), Cell(f"{w} = {apa(e[w], 2)} ({labels[k]})"), num(e["est"], 3),
+                          num(e["se"], 3), pval(e["pvalue"]), ci(e["ci_lower"], e["ci_upper"])]
+                         for k, e in enumerate(effects)]
+            continue
+        effects = [e for e in analysis["indirect_effects" if chain else "direct_effects"] if e["probe"] == "percentiles"]
+        names = [f" ({m('moderation_plots.percentile', p=q)})" for q in (16, 50, 84)] if len(effects) == 3 \
+            else [""] * len(effects)
+        for name, e in zip(names, effects):
+            at = Cell(f"{w} = {apa(e[w], 2)}{name}")
+            if chain:
+                boot.append([Cell(t["id"]), Cell(chain), at, num(e["effect"], 3), num(e["boot_se"], 3),
+                             ci(e["boot_llci"], e["boot_ulci"])])
+            else:
+                wald.append([Cell(t["id"]), Cell(f"{t['from']} → {t['to']}"), at, num(e["effect"], 3), num(e["se"], 3),
+                             pval(e["p"]), ci(e["llci"], e["ulci"])])
+    head = [Column(m("moderation.hypothesis"), "l"), Column(m("moderation.effect"), "l", True),
+            Column(m("moderation.at"), "l"), Column(m("process.effect"))]
+    tables = []
+    if wald:
+        tables.append(Table("tab-moderation-effects", m("moderation.effects_title"),
+                            head + [Column("SE"), Column("p"), Column(m("columns.ci95"))], wald,
+                            [m(f"moderation.effects_note{'_latent' if latent else ''}")], inference="wald"))
+    if boot:
+        tables.append(Table("tab-moderation-indirect", m("moderation.indirect_title"),
+                            head + [Column(m("columns.boot_se")), Column(m("columns.ci95"))], boot,
+                            [m("moderation.indirect_note")], inference="bootstrap"))
+    return tables
 
 
 def moderation_figures(b: Builder, plots: dict, stem: str, hypothesis: str | None = None) -> list[Figure]:

@@ -20,7 +20,7 @@ slopes of X at values of W with their SEs from the parameters' covariance, as se
 ...                             w=("W", ["w1", "w2", "w3"]), y=("Y", ["y1", "y2", "y3"]))
 >>> result.products
 ['x1.w1', 'x2.w2', 'x3.w3']
->>> result.simple_slopes.round(2).to_dict("list")
+>>> result.simple_slopes[["W", "est", "se", "z", "pvalue"]].round(2).to_dict("list")
 {'W': [-1.04, 0.0, 1.04], 'est': [0.16, 0.37, 0.58], 'se': [0.07, 0.05, 0.06], 'z': [2.12, 7.94, 9.53], 'pvalue': [0.03, 0.0, 0.0]}
 """
 from __future__ import annotations
@@ -90,9 +90,11 @@ def _shared_indicator_covariances(pairs: list[tuple[str, str]]) -> list[str]:
 
 
 def _delta(estimate: float, gradient: np.ndarray, vcov: np.ndarray) -> dict:
-    """Estimate, delta-method SE, z and two-sided p (lavaan's ``:=`` rows)."""
+    """Estimate, delta-method SE, z, two-sided p and 95% Wald CI (lavaan's ``:=`` rows)."""
     se = float(np.sqrt(gradient @ vcov @ gradient))
-    return {"est": estimate, "se": se, "z": estimate / se, "pvalue": float(2 * stats.norm.sf(abs(estimate / se)))}
+    half = float(stats.norm.ppf(0.975)) * se
+    return {"est": estimate, "se": se, "z": estimate / se, "pvalue": float(2 * stats.norm.sf(abs(estimate / se))),
+            "ci_lower": estimate - half, "ci_upper": estimate + half}
 
 
 def latent_interaction(data: pd.DataFrame, x: tuple[str, list[str]], w: tuple[str, list[str]],

@@ -33,7 +33,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from scipy import stats
 
 from semtrust.errors import InputError
 from semtrust.model.instrument import Instrument, ModerationHypothesis
@@ -159,8 +158,7 @@ class LatentModerationTest(HypothesisVerdict):
         index = self.result.index_of_moderated_mediation
         if index is None:
             return None
-        half = stats.norm.ppf(0.975) * index["se"]
-        return {"est": index["est"], "se": index["se"], "llci": index["est"] - half, "ulci": index["est"] + half,
+        return {"est": index["est"], "se": index["se"], "llci": index["ci_lower"], "ulci": index["ci_upper"],
                 "ci": "delta method"}
 
     def line(self) -> str:
