@@ -359,6 +359,9 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     if p.moderators:
         moderation = _moderation(config, inst, p.moderators, p.table, complete, (points, labels, missing_codes),
                                  progress)
+        if config.moderation == "latent" and (estimator, missing) != ("ML", "listwise"):
+            warnings.append(f"the latent interactions of the moderation hypotheses are ML fits on the complete "
+                            f"rows, not {estimator} with missing = {missing} as the main model")
     # the resampling, last: the workers refitted while the stages above ran
     if measurement_draws is not None:
         progress(f"bootstrapping CR, AVE and HTMT ({config.measurement_bootstrap} resamples)")
