@@ -494,7 +494,7 @@ def _moderation_plan(config: RunConfig, inst) -> list:
     if not config.moderator:
         return []
     # imported only for moderation runs: statsmodels costs a third of a second at start-up
-    from semtrust.structural.moderation_hypotheses import check_latent_stages, selected_hypotheses
+    from semtrust.structural.moderation_hypotheses import selected_hypotheses
 
     if inst is None:
         raise InputError(f"--moderator {' '.join(config.moderator)}: moderation hypotheses come from an "
@@ -502,8 +502,6 @@ def _moderation_plan(config: RunConfig, inst) -> list:
     if config.summary is not None:
         raise InputError("--moderator needs raw data: a summary matrix has no scale scores")
     chosen = selected_hypotheses(inst, list(config.moderator))
-    if config.moderation == "latent":
-        check_latent_stages(chosen)
     return [inst.construct(m) for m in dict.fromkeys(h.moderator for h in chosen)]
 
 

@@ -4,13 +4,14 @@ moderation example, against lavaan + semTools (tests/conformance/make_latent_mod
 import json
 from dataclasses import replace
 
+import pandas as pd
 import pytest
 from conftest import CONFORMANCE, ROOT
 
 from semtrust.cli import main
-from semtrust.errors import InputError
 from semtrust.model.instrument import load_instrument
-from semtrust.structural.moderation_hypotheses import check_latent_stages
+from semtrust.structural.latent_interaction import latent_interaction
+from semtrust.structural.moderation_hypotheses import LatentModerationTest
 
 EXAMPLE = ROOT / "example_data" / "trust_survey_moderation.csv"
 EXPECTED = json.loads((CONFORMANCE / "fixtures" / "latent_moderation_example.json").read_text())
@@ -77,11 +78,19 @@ def test_latent_report_and_plots(run):
     assert all(row["llci"] > 0 for row in jn["curve"])
 
 
-def test_second_stage_hypotheses_need_scale_scores():
+def test_second_stage_hypothesis_as_a_latent_interaction():
+    """A second-stage hypothesis (MH2 moved to PV -> PI) fits M ~ X; Y ~ M + W + M:W + X."""
     trust = load_instrument("trust_mechanism")
     [h] = [h for h in trust.moderation_hypotheses if h.id == "MH2"]
-    with pytest.raises(InputError, match="MH2 moderates a second stage.*--moderation scores"):
-        check_latent_stages([replace(h, stage="second")])
+    items = pd.read_csv(EXAMPLE)
+    items[trust.reverse_items] = 8 - items[trust.reverse_items]
+    test = LatentModerationTest(replace(h, stage="second"), latent_interaction(
+        items, ("HT", [f"HT{i}" for i in range(1, 6)]), ("FAM", ["FAM1", "FAM2", "FAM3"]), ("PI", ["PI1", "PI2", "PI3"]),
+        m=("PV", [f"PV{i}" for i in range(1, 5)]), stage="second", match=False))
+    assert test.interaction_test()["b"] == pytest.approx(
+        test.result.paths.set_index(["lhs", "rhs"]).loc[("PI", "PV:FAM"), "est"], abs=1e-12)
+    assert "PV.FAM1" not in test.result.products and "PV1.FAM1" in test.result.products
+    assert test.to_dict()["analysis"]["plots"]["simple_slopes"]["focal"] == "PV"
 
 
 def test_latent_conditional_effects_table(run):

@@ -590,7 +590,8 @@ def moderation_effects(b: Builder, tests: list[dict], latent: bool) -> list[Tabl
         w, analysis = t["moderator"], t["analysis"]
         chain = f"{t['from']} → {t['through']} → {t['to']}" if t["through"] else None
         if latent:
-            predictor, outcome = (t["from"], t["through"]) if chain else (t["from"], t["to"])
+            predictor, outcome = {"first": (t["from"], t["through"]), "second": (t["through"], t["to"])}.get(
+                t["stage"], (t["from"], t["to"]))
             labels = m.raw("moderation_plots.sd_labels")
             for label, effects in [(f"{predictor} → {outcome}", analysis["simple_slopes"])] + \
                     ([(chain, analysis["indirect_effects"])] if chain else []):

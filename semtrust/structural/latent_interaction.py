@@ -99,36 +99,44 @@ def _delta(estimate: float, gradient: np.ndarray, vcov: np.ndarray) -> dict:
 
 def latent_interaction(data: pd.DataFrame, x: tuple[str, list[str]], w: tuple[str, list[str]],
                        y: tuple[str, list[str]] | str, *, m: tuple[str, list[str]] | None = None,
-                       match: bool = True, values=None) -> LatentInteraction:
+                       stage: str = "first", match: bool = True, values=None) -> LatentInteraction:
     """Fit the latent interaction of ``x`` and ``w`` (each ``(name, items)``) on ``y`` (a factor
     ``(name, items)`` or an observed column) and probe the slope of X at ``values`` of W (default:
     0 and one estimated SD of W either side).
 
-    With a mediator ``m`` (``(name, items)``), W moderates the first stage, as in PROCESS model 7
-    with latent variables: ``M ~ X + W + X:W`` and ``Y ~ M + X``; the simple slopes are then those
-    of X on M, and the result adds the conditional indirect effects ``(a1 + a3 w) b`` at the same
-    values of W and the index of moderated mediation ``a3 b``, with delta-method SEs as lavaan's
-    ``:=`` gives them. The product factor is reported as ``X:W``. Rows with a missing answer in
-    any indicator are dropped.
+    With a mediator ``m`` (``(name, items)``), W moderates the ``stage`` of the indirect effect:
+    the ``first``, as PROCESS model 7 with latent variables (``M ~ X + W + X:W``, ``Y ~ M + X``; the
+    simple slopes are those of X on M), or the ``second``, as model 14 (``M ~ X``,
+    ``Y ~ M + W + M:W + X``; the products are M's and W's items and the simple slopes those of M on
+    Y). The result adds the conditional indirect effects (``(a1 + a3 w) b`` or ``a (b1 + b3 w)``)
+    at the same values of W and the index of moderated mediation (``a3 b`` or ``a b3``), with
+    delta-method SEs as lavaan's ``:=`` gives them. The product factor is reported as ``X:W`` (or
+    ``M:W``). Rows with a missing answer in any indicator are dropped.
     """
     (x_name, x_items), (w_name, w_items) = x, w
     y_name, y_items = (y, []) if isinstance(y, str) else y
     m_name, m_items = m or (None, [])
+    if stage not in ("first", "second"):
+        raise InputError(f"stage {stage!r}: the moderated stage is first or second")
     items = list(dict.fromkeys(x_items + w_items + m_items + (y_items or [y_name])))
     missing = [c for c in items if c not in data.columns]
     if missing:
         raise InputError(f"column {missing[0]!r} is not in the data")
     complete = data[items].astype(float).dropna()
-    products = product_indicators(complete, x_items, w_items, match=match)
-    interaction = f"{x_name}:{w_name}"
-    factor = f"{x_name}_x_{w_name}"   # a factor name the syntax accepts; reported as X:W
+    second = m_name is not None and stage == "second"
+    focal, focal_items = (m_name, m_items) if second else (x_name, x_items)
+    products = product_indicators(complete, focal_items, w_items, match=match)
+    interaction = f"{focal}:{w_name}"
+    factor = f"{focal}_x_{w_name}"   # a factor name the syntax accepts; reported as X:W
     measured = [(x_name, x_items), (w_name, w_items), (factor, list(products.columns)), (m_name, m_items),
                 (y_name, y_items)]
     lines = [f"{name} =~ {' + '.join(indicators)}" for name, indicators in measured if indicators]
-    moderated = m_name or y_name
-    lines.append(f"{moderated} ~ {x_name} + {w_name} + {factor}")
-    if m_name:
-        lines.append(f"{y_name} ~ {m_name} + {x_name}")
+    moderated = y_name if second or not m_name else m_name
+    if second:
+        lines += [f"{m_name} ~ {x_name}", f"{y_name} ~ {m_name} + {w_name} + {factor} + {x_name}"]
+    else:
+        lines.append(f"{moderated} ~ {x_name} + {w_name} + {factor}")
+        lines += [f"{y_name} ~ {m_name} + {x_name}"] if m_name else []
     pairs = [tuple(name.split(".", 1)) for name in products.columns]
     lines += _shared_indicator_covariances(pairs) if not match else []
     syntax = "\n".join(lines)
@@ -136,28 +144,34 @@ def latent_interaction(data: pd.DataFrame, x: tuple[str, list[str]], w: tuple[st
     params = fit.parameters
     paths = params[params.op == "~"].replace({factor: interaction}).reset_index(drop=True)
     free = {(r.op, r.lhs, r.rhs): r.free for r in fit.partable.rows if r.free >= 0}
-    keys = [(moderated, x_name), (moderated, factor)] + ([(y_name, m_name)] if m_name else [])
+    # the moderated slope (its two coefficients), then the other stage of the indirect effect
+    keys = [(moderated, focal), (moderated, factor)]
+    keys += [(m_name, x_name)] if second else [(y_name, m_name)] if m_name else []
     index = [free[parameter_key(lhs, "~", rhs)] for lhs, rhs in keys]
     theta, vcov = fit.theta[index], fit.vcov[np.ix_(index, index)]
+
+    def variance(name: str) -> float:
+        return float(params[(params.op == "~~") & (params.lhs == name) & (params.rhs == name)].est.iloc[0])
+
     if values is None:
-        variance = params[(params.op == "~~") & (params.lhs == w_name) & (params.rhs == w_name)].est.iloc[0]
-        values = [-np.sqrt(variance), 0.0, np.sqrt(variance)]
+        values = [-np.sqrt(variance(w_name)), 0.0, np.sqrt(variance(w_name))]
     a1, a3 = theta[0], theta[1]
     slopes = [{w_name: float(v), **_delta(float(a1 + a3 * v), np.array([1.0, v, 0.0][:len(theta)]), vcov)}
               for v in values]
-    variances = {name: float(params[(params.op == "~~") & (params.lhs == name) & (params.rhs == name)].est.iloc[0])
-                 for name in (x_name, w_name)}
+    # an endogenous focal M's variance is the one its regression on X implies
+    variances = {w_name: variance(w_name),
+                 focal: theta[2] ** 2 * variance(x_name) + variance(m_name) if second else variance(x_name)}
     structural = {r.rhs: float(r.est) for r in paths.itertuples() if r.lhs == moderated}
     result = LatentInteraction(syntax.replace(factor, interaction), list(products.columns), fit, paths,
                                pd.DataFrame(slopes), matched=match,
-                               plots=_plot_data(x_name, w_name, moderated, interaction, structural, variances,
+                               plots=_plot_data(focal, w_name, moderated, interaction, structural, variances,
                                                 vcov[:2, :2], direct=m_name is None))
     if m_name:
-        b = theta[2]
+        other = theta[2]     # b of the first-stage model, a of the second-stage model
         result.indirect_effects = pd.DataFrame(
-            [{w_name: float(v), **_delta(float((a1 + a3 * v) * b), np.array([b, v * b, a1 + a3 * v]), vcov)}
-             for v in values])
-        result.index_of_moderated_mediation = _delta(float(a3 * b), np.array([0.0, b, a3]), vcov)
+            [{w_name: float(v), **_delta(float((a1 + a3 * v) * other), np.array([other, v * other, a1 + a3 * v]),
+                                         vcov)} for v in values])
+        result.index_of_moderated_mediation = _delta(float(a3 * other), np.array([0.0, other, a3]), vcov)
     return result
 
 

@@ -7,8 +7,9 @@ moderator is INV (:class:`~semtrust.model.instrument.ModerationHypothesis`) in o
 
 - ``latent`` (the default, what lavaan users write with semTools): a latent interaction with
   double-mean-centred product indicators (:mod:`semtrust.structural.latent_interaction`) on the
-  coded items, ``Y ~ X + W + X:W`` for a moderated path and ``M ~ X + W + X:W, Y ~ M + X`` for a
-  moderated first stage, with the index of moderated mediation's delta-method CI;
+  coded items, ``Y ~ X + W + X:W`` for a moderated path, ``M ~ X + W + X:W, Y ~ M + X`` for a
+  moderated first stage and ``M ~ X, Y ~ M + W + M:W + X`` for a moderated second stage, with the
+  index of moderated mediation's delta-method CI;
 - ``scores``: a PROCESS model (:func:`semtrust.structural.moderation.process`) on scale scores,
   the mean of each construct's items after reverse-keying: model 1 for a moderated path, model 7
   for a moderated first stage and model 14 for a moderated second stage, with bootstrap CIs.
@@ -202,15 +203,6 @@ def run_moderation_hypotheses(instrument: Instrument, scores: pd.DataFrame, mode
     return tests
 
 
-def check_latent_stages(hypotheses: list[ModerationHypothesis]) -> list[ModerationHypothesis]:
-    """``hypotheses``, or one line naming one that moderates a second stage (not yet a latent model)."""
-    for h in hypotheses:
-        if h.stage == "second":
-            raise InputError(f"{h.id} moderates a second stage; latent interactions cover moderated paths and first "
-                             "stages: test it on scale scores with --moderation scores")
-    return hypotheses
-
-
 def run_latent_moderation_hypotheses(instrument: Instrument, items: pd.DataFrame,
                                      moderators: list[str]) -> list[LatentModerationTest]:
     """Run the moderation hypotheses of ``moderators`` as latent interactions on the coded item
@@ -218,10 +210,12 @@ def run_latent_moderation_hypotheses(instrument: Instrument, items: pd.DataFrame
     have as many items, else all pairs (with the residual covariances of products sharing an item)."""
     tests = []
     factors = {c.id: (c.id, [i.id for i in c.items]) for c in instrument.constructs + instrument.moderators}
-    for h in check_latent_stages(selected_hypotheses(instrument, moderators)):
-        x, w = factors[h.source], factors[h.moderator]
-        result = latent_interaction(items, x, w, factors[h.target], m=factors[h.through] if h.through else None,
-                                    match=len(x[1]) == len(w[1]))
+    for h in selected_hypotheses(instrument, moderators):
+        w = factors[h.moderator]
+        focal = factors[h.moderated_path[0]]      # X, or M for a moderated second stage
+        result = latent_interaction(items, factors[h.source], w, factors[h.target],
+                                    m=factors[h.through] if h.through else None,
+                                    stage=h.stage if h.through else "first", match=len(focal[1]) == len(w[1]))
         tests.append(LatentModerationTest(h, result))
     return tests
 
