@@ -14,19 +14,8 @@ d <- read.csv("../../example_data/trust_survey_moderation.csv")
 d$HT4 <- 8 - d$HT4
 d$PV4 <- 8 - d$PV4
 items <- function(prefix, k) paste0(prefix, seq_len(k))
-products <- function(x, w) {
-  match <- length(x) == length(w)
-  dd <- indProd(d, var1 = x, var2 = w, match = match, meanC = TRUE, residualC = FALSE, doubleMC = TRUE)
-  prods <- setdiff(names(dd), names(d))
-  covs <- ""
-  if (!match) {
-    pairs <- strsplit(prods, ".", fixed = TRUE)
-    for (i in seq_along(pairs)) for (j in seq_along(pairs)) if (i < j &&
-        (pairs[[i]][1] == pairs[[j]][1] || pairs[[i]][2] == pairs[[j]][2]))
-      covs <- paste0(covs, prods[i], " ~~ ", prods[j], "\n")
-  }
-  list(data = dd, prods = prods, covs = covs)
-}
+source("dmc_products.R")
+products <- function(x, w) dmc_products(d, x, w)
 paths <- function(pe) pe[pe$op == "~", c("lhs", "rhs", "est", "se", "z", "pvalue", "ci.lower", "ci.upper")]
 
 p1 <- products(items("PV", 4), items("INV", 4))
