@@ -168,7 +168,7 @@ def process(data: pd.DataFrame, model: int | str, x: str, y: str | None = None, 
     ("HC0"-"HC4"), ``bootstrap`` (5000), ``seed``, ``conf`` (95), ``workers``. Returns a
     :class:`~semtrust.structural.moderation.ProcessResult` (``.coefficients``,
     ``.direct_effects``, ``.indirect_effects``, ``.index_of_moderated_mediation``, ``.jn``,
-    ``.summary()``, ``.to_dict()``).
+    ``.summary()``, ``.to_dict()``, and ``.save(dir, lang="en")`` for results.json and the reports).
 
     >>> import numpy as np, pandas as pd
     >>> import semtrust as st
