@@ -65,8 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--group", metavar="COLUMN",
                      help="compare groups (e.g. platform): invariance ladder and per-path differences")
     fit.add_argument("--moderator", nargs="+", metavar="ID",
-                     help="run the instrument's moderation hypotheses of these moderators (e.g. INV) as "
-                          "PROCESS models on scale scores, bootstrap B and seed from the run")
+                     help="run the instrument's moderation hypotheses of these moderators (e.g. INV), "
+                          "as --moderation says")
+    fit.add_argument("--moderation", choices=("latent", "scores"),
+                     help="how --moderator tests its hypotheses: latent (default) = latent interactions with "
+                          "double-mean-centred product indicators, as lavaan + semTools indProd/probe2WayMC; "
+                          "scores = PROCESS models on scale scores (bootstrap B and seed from the run)")
     fit.add_argument("--summary", type=int, metavar="N",
                      help="DATA is a published correlation/covariance matrix (optional 'sd' row) from N cases")
     fit.add_argument("--estimator", choices=ESTIMATORS,
@@ -166,9 +170,10 @@ def _parser() -> argparse.ArgumentParser:
 
     proc = sub.add_parser("process", help="a PROCESS conditional process model (Hayes) on observed columns")
     proc.add_argument("data", help="data file (.csv, .xlsx, .sav) with the model's columns")
-    proc.add_argument("--model", type=int, required=True, help="PROCESS model: 1 2 3 4 5 7 8 14 15 21 58 59")
+    proc.add_argument("--model", type=int, required=True, help="PROCESS model: 1 2 3 4 5 6 7 8 14 15 21 58 59")
     proc.add_argument("--x", required=True, help="the focal predictor X")
-    proc.add_argument("--m", nargs="+", metavar="M", help="mediator(s), in parallel")
+    proc.add_argument("--m", nargs="+", metavar="M", help="mediator(s): in parallel, or in causal order for "
+                      "model 6 (serial mediation)")
     proc.add_argument("--w", help="the first moderator W")
     proc.add_argument("--z", help="the second moderator Z (models 2, 3, 21)")
     proc.add_argument("--y", required=True, help="the outcome Y")

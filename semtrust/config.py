@@ -40,9 +40,11 @@ EFA_ROTATIONS = ("oblimin", "promax", "varimax", "none")
 METHODS = ("cb", "pls")                           # covariance-based SEM (ML/MLR) or PLS-SEM
 PLS_WEIGHTINGS = ("path", "factorial", "centroid")
 HIGHER_ORDER = ("repeated", "two_stage")
+MODERATION = ("latent", "scores")   # moderation hypotheses: latent interactions (lavaan + semTools) or PROCESS on scale scores
 CHOICES = {"format": FORMATS, "ci": CI_METHODS, "estimator": ESTIMATORS, "missing": MISSING,
            "efa_extraction": EFA_EXTRACTIONS, "efa_rotation": EFA_ROTATIONS, "lang": REPORT_LANGUAGES,
-           "method": METHODS, "pls_weighting": PLS_WEIGHTINGS, "higher_order": HIGHER_ORDER}
+           "method": METHODS, "pls_weighting": PLS_WEIGHTINGS, "higher_order": HIGHER_ORDER,
+           "moderation": MODERATION}
 PATH_KEYS = ("data", "mapping", "model", "out")
 NOT_ECHOED = ("out", "workers")   # where and how fast a run goes does not change its results
 PLS_KEYS = ("method", "pls_weighting", "pls_consistent", "higher_order", "plspredict")   # echoed by PLS runs only
@@ -70,6 +72,7 @@ class RunConfig:
     duration: str | None = None
     group: str | None = None
     moderator: list = field(default_factory=list)   # moderator construct ids: run their moderation hypotheses
+    moderation: str = "latent"        # how: latent interactions (double-mean-centred products) or scale scores
     summary: int | None = None
     marker: list = field(default_factory=list)
     efa_extraction: str = "minres"
@@ -120,7 +123,8 @@ class RunConfig:
         :meth:`relative` path, so moving a project does not change it."""
         hidden = NOT_ECHOED + (PLS_KEYS if self.method == "cb" else ())   # CB runs' config as before PLS
         echoed = {k: v for k, v in asdict(self).items() if k not in hidden
-                  and not (k == "ordered" and v is None)}   # only a categorical run has ordinal items
+                  and not (k == "ordered" and v is None)     # only a categorical run has ordinal items
+                  and not (k == "moderation" and not self.moderator)}   # nor a run without moderators how
         return {**echoed, **{key: self.relative(path) for key, path in self.input_files().items()}}
 
     def input_files(self) -> dict[str, str]:
@@ -179,4 +183,4 @@ _KINDS = {"data": str, "format": str, "mapping": (str, dict), "instrument": str,
           "efa_rotation": str, "measurement_bootstrap": int, "estimator": str, "missing": str,
           "bootstrap": int, "ci": str, "workers": int, "seed": int, "lang": str, "sections": list,
           "method": str, "pls_weighting": str, "pls_consistent": bool, "higher_order": str, "plspredict": bool,
-          "ordered": (str, list)}
+          "ordered": (str, list), "moderation": str}

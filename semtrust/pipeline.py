@@ -359,6 +359,9 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     if p.moderators:
         moderation = _moderation(config, inst, p.moderators, p.table, complete, (points, labels, missing_codes),
                                  progress)
+        if config.moderation == "latent" and (estimator, missing) != ("ML", "listwise"):
+            warnings.append(f"the latent interactions of the moderation hypotheses are ML fits on the complete "
+                            f"rows, not {estimator} with missing = {missing} as the main model")
     # the resampling, last: the workers refitted while the stages above ran
     if measurement_draws is not None:
         progress(f"bootstrapping CR, AVE and HTMT ({config.measurement_bootstrap} resamples)")
@@ -515,15 +518,24 @@ def _check_moderator_columns(table, moderators: list) -> None:
 
 def _moderation(config: RunConfig, inst, moderators: list, table, complete: pd.DataFrame, coding: tuple,
                 progress) -> list:
-    """The instrument's moderation hypotheses of ``config.moderator`` on scale scores of the
-    analysed responses: the model's constructs from their coded items, the ``moderators``' items
-    coded like them (``coding`` = points, labels, missing codes)."""
-    from semtrust.structural.moderation_hypotheses import run_moderation_hypotheses, scale_scores
+    """The instrument's moderation hypotheses of ``config.moderator`` on the analysed responses:
+    the model's constructs from their coded items, the ``moderators``' items coded like them
+    (``coding`` = points, labels, missing codes); as latent interactions (``moderation: latent``)
+    or PROCESS models on scale scores (``scores``)."""
+    from semtrust.structural.moderation_hypotheses import (
+        run_latent_moderation_hypotheses,
+        run_moderation_hypotheses,
+        scale_scores,
+    )
 
     points, labels, missing_codes = coding
     items = [i.id for c in moderators for i in c.items]
     coded = code_items(table, items, points=points, labels=labels, missing_codes=list(missing_codes),
                        reverse=[i.id for c in moderators for i in c.items if i.reverse]).frame.loc[complete.index]
+    if config.moderation == "latent":
+        progress(f"testing the moderation hypotheses of {', '.join(config.moderator)} as latent interactions "
+                 "(double-mean-centred product indicators, ML)")
+        return run_latent_moderation_hypotheses(inst, complete.join(coded), list(config.moderator))
     scores = scale_scores(complete.join(coded), {c.id: [i.id for i in c.items] for c in inst.constructs + tuple(moderators)})
     progress(f"testing the moderation hypotheses of {', '.join(config.moderator)} on scale scores (PROCESS, "
              f"{config.bootstrap} resamples)")

@@ -123,6 +123,8 @@ def simple_slopes_svg(plots: dict, language: str = "en") -> str | None:
         name = f"{moderator} = {_fmt(line['value'])}"
         if line["percentile"] is not None:
             name += f" ({m('moderation_plots.percentile', p=line['percentile'])})"
+        elif line.get("sd") is not None:    # a latent moderator: one SD below, at and above its mean
+            name += f" ({m.raw('moderation_plots.sd_labels')[line['sd'] + 1]})"
         canvas.legend(name, style)
     return canvas.svg(title)
 

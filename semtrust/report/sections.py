@@ -551,33 +551,83 @@ def effect_name(effect: dict) -> str:
 
 def moderation(b: Builder) -> Section | None:
     """The instrument's moderation hypotheses (``--moderator``): the interaction's test and, for a
-    moderated stage of a mediation, the index of moderated mediation with its bootstrap CI."""
+    moderated stage of a mediation, the index of moderated mediation with its CI; as PROCESS
+    models on scale scores or as latent interactions (``moderation`` setting); then the plots."""
     m, tests = b.m, b.r.get("moderation") or []
     if not tests:
         return None
+    latent = tests[0].get("method") == "latent"
     rows = []
     for t in tests:
         through = f" → {t['through']}" if t.get("through") else ""
-        index = (t["analysis"].get("index_of_moderated_mediation") or [None])[0]
+        test, index = t["interaction"], t.get("index")
+        model = m(f"moderation.pairs_{t['analysis']['pairs']}") if latent else str(t["process_model"])
+        shown = "supported_interaction_only" if t["verdict"].startswith("supported (") else t["verdict"].replace(" ", "_")
         rows.append([Cell(t["id"]), Cell(f"{t['from']}{through} → {t['to']} × {t['moderator']} ({t['stage']}, "
                                          f"{t['expected_sign']})"),
-                     integer(t["process_model"]), num(t["interaction"]["b"], 3), num(t["interaction"]["se"], 3),
-                     num(t["interaction"]["t"], 2), pval(t["interaction"]["p"]),
-                     ci(t["interaction"]["llci"], t["interaction"]["ulci"]),
-                     Cell("—") if index is None else Cell(f"{apa(index['effect'], 3)} "
-                                                          f"[{apa(index['boot_llci'], 3)}, {apa(index['boot_ulci'], 3)}]"),
-                     verdict(t["verdict"] == "supported", m(f"moderation.{t['verdict'].replace(' ', '_')}"))])
+                     Cell(model), num(test["b"], 3), num(test["se"], 3), num(test["z" if latent else "t"], 2),
+                     pval(test["p"]), ci(test["llci"], test["ulci"]),
+                     Cell("—") if index is None or index["llci"] is None else
+                     Cell(f"{apa(index['est'], 3)} [{apa(index['llci'], 3)}, {apa(index['ulci'], 3)}]"),
+                     verdict(t["verdict"] == "supported", m(f"moderation.{shown}"))])
     draws = (b.r.get("config") or {}).get("bootstrap")
-    table = Table("tab-moderation", m("moderation.title"),
+    kind = "_latent" if latent else ""
+    table = Table("tab-moderation", m(f"moderation.title{kind}"),
                   [Column(m("moderation.hypothesis"), "l"), Column(m("moderation.path"), "l", True),
-                   Column(m("moderation.model")), Column(m("moderation.interaction")), Column("SE"), Column("t"),
-                   Column("p"), Column(m("columns.ci95")), Column(m("moderation.index")),
-                   Column(m("moderation.result"), "l")],
-                  rows, [m("moderation.note", draws=draws)], wide=True)
-    blocks = [table]
+                   Column(m(f"moderation.model{kind}"), "r" if not latent else "l"), Column(m("moderation.interaction")),
+                   Column("SE"), Column("z" if latent else "t"), Column("p"), Column(m("columns.ci95")),
+                   Column(m(f"moderation.index{kind}")), Column(m("moderation.result"), "l")],
+                  rows, [m(f"moderation.note{kind}", draws=draws)], wide=True)
+    blocks = [table, *moderation_effects(b, tests, latent)]
     for t in tests:
         blocks += moderation_figures(b, t["analysis"]["plots"], f"moderation_{t['id']}_", t["id"])
     return Section("moderation", m("moderation.section"), blocks)
+
+
+def moderation_effects(b: Builder, tests: list[dict], latent: bool) -> list[Table]:
+    """The conditional effects of each moderation hypothesis at three values of its moderator, one
+    table per inference: latent, the simple slopes (probe2WayMC) and, for a moderated stage, the
+    conditional indirect effects at one SD below, at and above the mean (z tests, delta-method
+    CIs); on scale scores, the conditional direct effects (t tests) and the conditional indirect
+    effects (percentile bootstrap CIs) at the 16th, 50th and 84th percentiles."""
+    m = b.m
+    wald, boot = [], []
+    for t in tests:
+        w, analysis = t["moderator"], t["analysis"]
+        chain = f"{t['from']} → {t['through']} → {t['to']}" if t["through"] else None
+        if latent:
+            predictor, outcome = {"first": (t["from"], t["through"]), "second": (t["through"], t["to"])}.get(
+                t["stage"], (t["from"], t["to"]))
+            labels = m.raw("moderation_plots.sd_labels")
+            for label, effects in [(f"{predictor} → {outcome}", analysis["simple_slopes"])] + \
+                    ([(chain, analysis["indirect_effects"])] if chain else []):
+                wald += [[Cell(t["id"]), Cell(label), Cell(f"{w} = {apa(e[w], 2)} ({labels[k]})"), num(e["est"], 3),
+                          num(e["se"], 3), pval(e["pvalue"]), ci(e["ci_lower"], e["ci_upper"])]
+                         for k, e in enumerate(effects)]
+            continue
+        effects = [e for e in analysis["indirect_effects" if chain else "direct_effects"] if e["probe"] == "percentiles"]
+        names = [f" ({m('moderation_plots.percentile', p=q)})" for q in (16, 50, 84)] if len(effects) == 3 \
+            else [""] * len(effects)
+        for name, e in zip(names, effects):
+            at = Cell(f"{w} = {apa(e[w], 2)}{name}")
+            if chain:
+                boot.append([Cell(t["id"]), Cell(chain), at, num(e["effect"], 3), num(e["boot_se"], 3),
+                             ci(e["boot_llci"], e["boot_ulci"])])
+            else:
+                wald.append([Cell(t["id"]), Cell(f"{t['from']} → {t['to']}"), at, num(e["effect"], 3), num(e["se"], 3),
+                             pval(e["p"]), ci(e["llci"], e["ulci"])])
+    head = [Column(m("moderation.hypothesis"), "l"), Column(m("moderation.effect"), "l", True),
+            Column(m("moderation.at"), "l"), Column(m("process.effect"))]
+    tables = []
+    if wald:
+        tables.append(Table("tab-moderation-effects", m("moderation.effects_title"),
+                            head + [Column("SE"), Column("p"), Column(m("columns.ci95"))], wald,
+                            [m(f"moderation.effects_note{'_latent' if latent else ''}")], inference="wald"))
+    if boot:
+        tables.append(Table("tab-moderation-indirect", m("moderation.indirect_title"),
+                            head + [Column(m("columns.boot_se")), Column(m("columns.ci95"))], boot,
+                            [m("moderation.indirect_note")], inference="bootstrap"))
+    return tables
 
 
 def moderation_figures(b: Builder, plots: dict, stem: str, hypothesis: str | None = None) -> list[Figure]:
@@ -588,8 +638,11 @@ def moderation_figures(b: Builder, plots: dict, stem: str, hypothesis: str | Non
     figures = []
     for kind, svg in plot_svgs(plots, b.lang).items():
         spec = plots[kind]
-        note = b.m("moderation_plots.slopes_note", **spec) if kind == "simple_slopes" else \
-            b.m("moderation_plots.jn_note", conf=apa(spec["conf"], 0))
+        if kind == "simple_slopes":
+            latent = spec["lines"][0].get("sd") is not None
+            note = b.m(f"moderation_plots.slopes_note{'_latent' if latent else ''}", **spec)
+        else:
+            note = b.m("moderation_plots.jn_note", conf=apa(spec["conf"], 0))
         title = plot_title(plots, kind, b.lang)
         figures.append(Figure(f"fig-{stem}{kind}".replace("_", "-"), f"{hypothesis}: {title}" if hypothesis else title,
                               svg, "", [note], image=f"{stem}{kind}"))
