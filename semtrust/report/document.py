@@ -156,13 +156,15 @@ class Table:
 
 @dataclass
 class Figure:
-    """A figure of the document: the same drawing as SVG (HTML, DOCX) and TikZ (LaTeX)."""
+    """A figure of the document: the same drawing as SVG (HTML, DOCX) and TikZ (LaTeX), or for
+    LaTeX an image file written beside the report (``graphic``, e.g. a PNG of the SVG)."""
     id: str
     title: str
     svg: str
     tikz: str
     notes: list[str] = field(default_factory=list)
     label: str = ""
+    graphic: str | None = None
 
 
 @dataclass
