@@ -26,3 +26,21 @@ def tex_captions(tex: str) -> list[str]:
 # the fixture scripts import the reference packages (seminr, plspm, pyprocessmacro), which CI does
 # not install: they are run by hand to regenerate the fixtures, never collected as tests
 collect_ignore_glob = ["conformance/*.py"]
+
+
+def compile_latex(folder, name: str) -> str:
+    """Compile ``folder/name`` with xelatex twice (the second run fills in the contents and the
+    references) and return its log; fails with the end of the output when xelatex does."""
+    import re
+    import subprocess
+    from pathlib import Path
+
+    for _ in range(2):
+        done = subprocess.run(["xelatex", "-interaction=nonstopmode", "-halt-on-error", name],
+                              cwd=folder, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout[-2000:]
+    log = (Path(folder) / name).with_suffix(".log").read_text(errors="replace")
+    assert "Missing character" not in log
+    overfull = [float(x) for x in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)]
+    assert all(x <= 1.0 for x in overfull), overfull
+    return log
