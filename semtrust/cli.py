@@ -60,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
                           "(B draws from the estimates' sampling distribution; fast)")
     fit.add_argument("--workers", type=int, help="processes for the bootstrap (default: all cores); "
                      "results do not depend on it")
+    fit.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                     help="run the bootstrap refits on this Dask cluster (as semtrust power does) instead of "
+                          "local processes; results do not depend on it")
     fit.add_argument("--measurement-bootstrap", type=int, metavar="B",
                      help="bootstrap resamples for the CIs of CR, AVE, HTMT and HTMT2 (default 1000; 0 = off)")
     fit.add_argument("--group", metavar="COLUMN",

@@ -92,7 +92,7 @@ def run(config: RunConfig, data: pd.DataFrame | None = None, *,
     config = config.resolved()
     if config.method == "pls":
         _refuse_cb_options(config)
-    with threadpool_limits(1), ResamplingPool(config.workers) as pool:
+    with threadpool_limits(1), ResamplingPool(config.workers, config.scheduler) as pool:
         return _run(config, data, progress, progress_bar, pool)
 
 

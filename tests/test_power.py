@@ -16,7 +16,7 @@ from semtrust.errors import InputError
 from semtrust.estimation.ml import SEM
 from semtrust.power import power
 from semtrust.power.analytic import rmsea_power, rmsea_sample_size
-from semtrust.power.execute import localhost_cluster
+from semtrust.cluster import localhost_cluster
 from semtrust.power.population import Population
 
 # Fritz & MacKinnon (2007): X ~ N(0, 1), M = aX + e, Y = bM + e with unit error variances;
