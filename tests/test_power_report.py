@@ -2,6 +2,7 @@
 from the one document model (HTML, LaTeX, Word in English and Chinese)."""
 import html
 import json
+import re
 import shutil
 
 import pandas as pd
@@ -67,8 +68,8 @@ def test_docx_tables_are_the_html_tables(written):
     assert len(docx.Document(paths["power_report.docx"]).inline_shapes) == 1      # the power curves, as PNG
     page = paths["power_report.html"].read_text(encoding="utf-8")
     assert page.count("<svg") == 1 and "ind := a*b" in page
-    assert r"\includegraphics[width=\linewidth]{power_curves.png}" in paths["power_report.tex"].read_text(encoding="utf-8")
-    assert paths["power_curves.png"].read_bytes().startswith(b"\x89PNG")
+    assert r"\includegraphics[width=.9\linewidth]{power_curves.pdf}" in paths["power_report.tex"].read_text(encoding="utf-8")
+    assert paths["power_curves.pdf"].read_bytes().startswith(b"%PDF")
 
 
 def test_chinese_power_report_has_no_english_sentence(result):
@@ -91,7 +92,10 @@ def test_chinese_power_report_has_no_english_sentence(result):
 @pytest.mark.skipif(shutil.which("xelatex") is None, reason="xelatex not installed (.ci/run installs it)")
 def test_power_latex_compiles(written):
     lang, paths = written
-    compile_latex(paths["power_report.tex"].parent, "power_report.tex")
+    log = compile_latex(paths["power_report.tex"].parent, "power_report.tex")
+    overfull = [float(x) for x in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)]
+    assert all(x <= 1.0 for x in overfull), overfull
+    assert "power_curves.pdf" in log                      # the figure was included
     assert tex_captions(paths["power_report.tex"].read_text(encoding="utf-8")) == \
         [tex_text(html.unescape(t)) for _, t in html_captions(paths["power_report.html"].read_text(encoding="utf-8"))]
 
@@ -134,7 +138,7 @@ def test_cli_power_writes_the_report_in_chinese(tmp_path, capsys):
     assert main(["power", "--model", str(model), "--n", "60,90", "--reps", "4", "--scheduler", "synchronous",
                  "--out", str(tmp_path / "out"), "--lang", "zh"]) == 0
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert names == [MANIFEST, "power.json", "power_curves.png", "power_curves.svg", "power_report.docx",
+    assert names == [MANIFEST, "power.json", "power_curves.pdf", "power_curves.svg", "power_report.docx",
                      "power_report.html", "power_report.tex", "power_tables.xlsx"]
     assert "统计功效" in (tmp_path / "out" / "power_report.html").read_text(encoding="utf-8")
     assert "ind := a*b" in json.dumps(json.loads((tmp_path / "out" / "power.json").read_text())["required_n"])

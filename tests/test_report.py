@@ -12,7 +12,7 @@ from semtrust.api import fit as run_study
 from semtrust.report.document import excludes_zero
 from semtrust.report.format import apa, apa_p, stars, tex_escape, tex_text
 from semtrust.report.render import render_report, report_document, write_reports
-from conftest import ROOT, compile_latex, html_captions, tex_captions
+from conftest import ROOT, html_captions, tex_captions
 
 NASTY = "<script>alert('x')</script> & 50% $_{#}^~\\ 信任"
 MODEL = "HT =~ HT1 + HT2 + HT3\nPR =~ PR1 + PR2 + PR3\nPI =~ PI1 + PI2 + PI3\nPR ~ HT\nPI ~ PR + HT\n"
@@ -194,7 +194,14 @@ def test_docx_converts_with_libreoffice(example, tmp_path):
 @pytest.mark.parametrize("which, lang", [("example", "en"), ("model_run", "zh")])
 def test_latex_compiles_without_overfull_boxes(which, lang, request, tmp_path):
     paths = write_reports(request.getfixturevalue(which), tmp_path, lang=lang)
-    compile_latex(tmp_path, paths["report.tex"].name)
+    for _ in range(2):     # the second run fills in the contents and the references
+        done = subprocess.run(["xelatex", "-interaction=nonstopmode", "-halt-on-error", paths["report.tex"].name],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout[-2000:]
+    log = (tmp_path / "report.log").read_text(errors="replace")
+    assert "Missing character" not in log
+    overfull = [float(x) for x in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)]
+    assert all(x <= 1.0 for x in overfull), overfull
     assert (tmp_path / "report.pdf").stat().st_size > 30_000
     assert tex_captions(paths["report.tex"].read_text(encoding="utf-8")) == \
         [tex_text(html.unescape(t)) for _, t in html_captions(paths["report.html"].read_text(encoding="utf-8"))]

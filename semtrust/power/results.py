@@ -132,7 +132,7 @@ class PowerResult:
 
     def output_files(self, lang: str = "en") -> dict[str, bytes]:
         """power.json, the report in ``lang`` (power_report.html, .tex, .docx, power_tables.xlsx)
-        and the power curves (power_curves.svg, and .png for the LaTeX and Word reports)."""
+        and the power curves (power_curves.svg, and .pdf for the LaTeX report)."""
         from semtrust.report.power_report import power_files
 
         return power_files(self.to_dict(), lang)

@@ -27,16 +27,16 @@ from __future__ import annotations
 import json
 
 from semtrust.report.catalogue import Messages
-from semtrust.report.docx import docx_bytes, svg_to_png
+from semtrust.report.docx import docx_bytes
 from semtrust.report.document import Cell, Column, Document, Figure, Paragraph, Section, Table, integer, num, verdict
 from semtrust.report.format import apa, arrows
 from semtrust.report.power_figure import ZERO, power_curves_svg
-from semtrust.report.render import render_document, results_text, tables_xlsx
+from semtrust.report.render import image_files, render_document, results_text, tables_xlsx
 
 CONVERGENCE_CRITERION = 0.95      # replications that converge, at every n
 COVERAGE_RANGE = (0.91, 0.98)     # acceptable 95% CI coverage (Muthén & Muthén, 2002)
 RELATIVE_BIAS = 0.10              # acceptable |relative bias| of an estimate (Muthén & Muthén, 2002)
-FIGURE_PNG = "power_curves.png"   # the LaTeX report includes it from beside the report
+FIGURE = "power_curves"          # power_curves.svg, and power_curves.pdf the LaTeX report includes
 
 
 def effect_name(effect: str) -> str:
@@ -167,8 +167,10 @@ def _grid(b: _Power) -> Section:
     words.update({kind: b.p(f"kind.{kind.replace(' ', '_')}") for kind in ("path", "indirect", "total indirect",
                                                                            "defined")})
     svg = power_curves_svg(b.rows, b.target, words)
+    if b.lang != "en":
+        svg = _with_installed_font(svg, b.lang)
     figure = Figure("fig-power", b.p("titles.figure"), svg, "", [b.p("notes.figure", target=apa(b.target, 2, True))],
-                    graphic=FIGURE_PNG)
+                    image=FIGURE)
     convergence = Table("tab-power-convergence", b.p("titles.convergence"),
                         [Column("n"), Column(b.p("columns.replications")), Column(b.p("columns.converged")),
                          Column(b.p("columns.rate")), Column(b.p("columns.admissible"))],
@@ -227,8 +229,8 @@ def power_document(data: dict, lang: str = "en") -> Document:
 
 
 def _with_installed_font(svg: str, lang: str) -> str:
-    """The SVG with an installed font of ``lang`` first: Cairo draws with the first family of the
-    list only, so Chinese text would otherwise come out as empty boxes."""
+    """The SVG with an installed font of ``lang`` first: Cairo (the PDF and the Word report's PNG)
+    draws with the first family of the list only, so Chinese text would otherwise be empty boxes."""
     import shutil
     import subprocess
 
@@ -243,18 +245,9 @@ def _with_installed_font(svg: str, lang: str) -> str:
 
 
 def power_files(data: dict, lang: str = "en") -> dict[str, bytes]:
-    """power.json, power_report.html/.tex/.docx, power_tables.xlsx and the power curves as SVG and
-    (when Cairo is installed) PNG, the bytes to write."""
+    """power.json, power_report.html/.tex/.docx, power_tables.xlsx and the power curves
+    (power_curves.svg, and .pdf where Cairo is installed), the bytes to write."""
     doc = power_document(data, lang)
-    figure = next(block for section in doc.sections for block in section.blocks if isinstance(block, Figure))
-    files = {"power.json": results_text(data).encode(), "power_curves.svg": figure.svg.encode()}
-    png = svg_to_png(figure.svg if lang == "en" else _with_installed_font(figure.svg, lang))
-    if png is not None:
-        files[FIGURE_PNG] = png
-    else:                            # no Cairo: the LaTeX report points to the SVG
-        figure.graphic = None
-        figure.notes.append(Messages(lang)("power.notes.figure_file"))
-    files.update({"power_report.html": render_document(doc, "html").encode(),
-                  "power_report.tex": render_document(doc, "tex").encode(),
-                  "power_report.docx": docx_bytes(doc), "power_tables.xlsx": tables_xlsx(doc)})
-    return files
+    return {"power.json": results_text(data).encode(), "power_report.html": render_document(doc, "html").encode(),
+            "power_report.tex": render_document(doc, "tex").encode(), "power_report.docx": docx_bytes(doc),
+            "power_tables.xlsx": tables_xlsx(doc), **image_files(doc)}
