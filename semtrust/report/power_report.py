@@ -40,15 +40,18 @@ FIGURE = "power_curves"          # power_curves.svg, and power_curves.pdf the La
 
 
 def effect_name(effect: str) -> str:
-    """A path ``m ~ x`` as ``x → m``; indirect effects with arrows; defined effects as written.
+    """A path ``m ~ x`` as ``x → m``; indirect effects with arrows (a total indirect effect's
+    ``⇒`` marks it, its kind is in its own column); defined effects as written.
 
-    >>> effect_name("m ~ x"), effect_name("x -> m -> y"), effect_name("ind := a*b")
-    ('x → m', 'x → m → y', 'ind := a*b')
+    >>> effect_name("m ~ x"), effect_name("x -> m -> y"), effect_name("x => y (total indirect)")
+    ('x → m', 'x → m → y', 'x ⇒ y')
     """
-    if " := " not in effect and " ~ " in effect:
+    if " := " in effect:
+        return effect
+    if " ~ " in effect:
         outcome, predictor = effect.split(" ~ ", 1)
         return f"{predictor} → {outcome}"
-    return arrows(effect)
+    return arrows(effect.removesuffix(" (total indirect)"))
 
 
 class _Power:
