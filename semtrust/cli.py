@@ -3,7 +3,7 @@
 The statistics stack is imported inside the subcommands, so ``semtrust --help`` stays fast.
 Every :class:`~semtrust.errors.SemtrustError` becomes one line on stderr and its exit code;
 SIGINT (Ctrl-C) and SIGTERM end a run with one line and exit 130/143, after stopping the bootstrap
-workers. ``fit`` checks and locks the output folder before fitting (:mod:`semtrust.io.output_folder`).
+workers. ``fit`` and ``power`` check and lock the output folder before fitting (:mod:`semtrust.io.output_folder`).
 """
 from __future__ import annotations
 
@@ -167,7 +167,8 @@ def _parser() -> argparse.ArgumentParser:
     pw.add_argument("--workers", type=int, help="local worker processes (default: all cores); results do not depend on it")
     pw.add_argument("--out", default="semtrust_power", help="output folder for power.json, the report "
                     "(power_report.html/.tex/.docx, power_tables.xlsx) and the power curves (power_curves.svg/.png)")
-    pw.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the report (default en)")
+    pw.add_argument("--lang", choices=("en", "zh"),
+                    help="language of the report (default: the instrument's report_language, else en)")
 
     proc = sub.add_parser("process", help="a PROCESS conditional process model (Hayes) on observed columns")
     proc.add_argument("data", help="data file (.csv, .xlsx, .sav) with the model's columns")

@@ -39,7 +39,7 @@ def _text(value: str | os.PathLike, what: str) -> tuple[str, str]:
 
 def _resolve(instrument, model, population, seed: int, response: str | None):
     """(population, analysis syntax, analysis source, hypotheses by path label, where the
-    population came from: instrument, pilot, population, model or given)."""
+    population came from: instrument, pilot, population, model or given; the instrument)."""
     inst = load_instrument(instrument) if isinstance(instrument, (str, os.PathLike)) else instrument
     hypotheses = {} if inst is None else {f"{h.target} ~ {h.source}": h.id for h in inst.hypotheses}
     analysis = _text(model, "model") if model is not None else None
@@ -73,7 +73,7 @@ def _resolve(instrument, model, population, seed: int, response: str | None):
         pop = replace(pop, thresholds=None)
     elif pop.thresholds is None:
         pop = pop.with_likert(inst.scale.points if inst is not None else GENERIC_POINTS)
-    return pop, analysis[0], analysis[1], hypotheses, origin
+    return pop, analysis[0], analysis[1], hypotheses, origin, inst
 
 
 def power(instrument: str | Instrument | None = None, model: str | os.PathLike | None = None,
@@ -104,7 +104,7 @@ def power(instrument: str | Instrument | None = None, model: str | os.PathLike |
         raise InputError(f"--reps {reps}: run at least one replication (1000 advised)")
     if not 0 < target < 1:
         raise InputError(f"--target {target}: give the wanted power as a proportion, e.g. .80")
-    pop, syntax, source, hypotheses, origin = _resolve(instrument, model, population, seed, response)
+    pop, syntax, source, hypotheses, origin, inst = _resolve(instrument, model, population, seed, response)
     design = build_design(pop, syntax, seed=seed, alpha=alpha, ci=ci, mc_draws=mc_draws,
                           bootstrap=bootstrap, source=source)
     smallest = len(design.compiled.observed) + 2
@@ -117,5 +117,6 @@ def power(instrument: str | Instrument | None = None, model: str | os.PathLike |
     settings = {"n": ns, "reps": reps, "ci": ci, "bootstrap": design.bootstrap,
                 "mc_draws": mc_draws if ci == "mc" else None, "alpha": alpha, "seed": seed,
                 "response": "likert" if pop.thresholds is not None else "continuous", "population_from": origin,
-                "analysis_source": source, "instrument": getattr(instrument, "id", None if instrument is None else str(instrument))}
+                "analysis_source": source, "instrument": getattr(instrument, "id", None if instrument is None else str(instrument)),
+                "report_language": getattr(inst, "report_language", None)}
     return summarise(design, parts, ns, reps, target=target, hypotheses=hypotheses, settings=settings)

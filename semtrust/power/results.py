@@ -130,14 +130,15 @@ class PowerResult:
             "summary": self.summary.to_dict(orient="records"),
         })
 
-    def output_files(self, lang: str = "en") -> dict[str, bytes]:
-        """power.json, the report in ``lang`` (power_report.html, .tex, .docx, power_tables.xlsx)
+    def output_files(self, lang: str | None = None) -> dict[str, bytes]:
+        """power.json, the report in ``lang`` (default: the instrument's report language, else
+        English; power_report.html, .tex, .docx, power_tables.xlsx)
         and the power curves (power_curves.svg, and .pdf for the LaTeX report)."""
         from semtrust.report.power_report import power_files
 
-        return power_files(self.to_dict(), lang)
+        return power_files(self.to_dict(), lang or self.settings.get("report_language") or "en")
 
-    def write(self, out: str | Path, lang: str = "en", inputs: dict | None = None) -> dict[str, Path]:
+    def write(self, out: str | Path, lang: str | None = None, inputs: dict | None = None) -> dict[str, Path]:
         """Write :meth:`output_files` into the output folder ``out``, all or none, power.json last
         (:class:`~semtrust.io.output_folder.OutputFolder`, never over ``inputs`` or files semtrust
         did not write); returns ``{file name: path}``."""
