@@ -56,7 +56,7 @@ def test_report_verdicts_come_first_and_follow_the_numbers(result):
 
 
 def test_docx_tables_are_the_html_tables(written):
-    lang, paths = written
+    _, paths = written
     parser = _Tables()
     parser.feed(paths["power_report.html"].read_text(encoding="utf-8"))
     word = _word_tables(paths["power_report.docx"])
@@ -97,7 +97,7 @@ def _no_english(doc):
 
 @pytest.mark.skipif(shutil.which("xelatex") is None, reason="xelatex not installed (.ci/run installs it)")
 def test_power_latex_compiles(written):
-    lang, paths = written
+    _, paths = written
     log = compile_latex(paths["power_report.tex"].parent, "power_report.tex")
     overfull = [float(x) for x in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)]
     assert all(x <= 1.0 for x in overfull), overfull

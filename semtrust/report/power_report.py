@@ -27,8 +27,8 @@ from __future__ import annotations
 import json
 
 from semtrust.report.catalogue import Messages
-from semtrust.report.docx import docx_bytes
 from semtrust.report.document import Cell, Column, Document, Figure, Paragraph, Section, Table, integer, num, verdict
+from semtrust.report.docx import docx_bytes
 from semtrust.report.format import apa, arrows
 from semtrust.report.power_figure import ZERO, power_curves_svg
 from semtrust.report.render import image_files, render_document, results_text, tables_xlsx
@@ -239,7 +239,7 @@ def _with_installed_font(svg: str, lang: str) -> str:
 
     if shutil.which("fc-list") is None:
         return svg
-    listed = subprocess.run(["fc-list", f":lang={lang}", "family"], capture_output=True, text=True).stdout
+    listed = subprocess.run(["fc-list", f":lang={lang}", "family"], capture_output=True, text=True, check=False).stdout
     families = sorted({line.split(",")[0].strip() for line in listed.splitlines() if line.strip()},
                       key=lambda name: ("Sans" not in name, not name.endswith(" SC"), name))
     if not families:
