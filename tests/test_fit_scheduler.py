@@ -11,11 +11,10 @@ from semtrust.cluster import localhost_cluster
 from semtrust.errors import InputError
 
 MODEL = "HT =~ HT1 + HT2 + HT3\nPR =~ PR1 + PR2 + PR3\nPI =~ PI1 + PI2 + PI3\nPR ~ HT\nPI ~ PR + HT\n"
-OPTIONS = {"bootstrap": 120, "measurement_bootstrap": 60, "ci": "bca", "seed": 5, "screen": False}
+OPTIONS = {"bootstrap": 100, "measurement_bootstrap": 50, "ci": "bca", "seed": 5, "screen": False}
 
 
-@pytest.mark.cluster
-@pytest.mark.slow          # ~25 s on an idle 2-core machine, most of it starting the cluster: `pytest -m cluster`
+@pytest.mark.cluster      # most of its time is starting the cluster
 def test_bootstrap_on_a_dask_scheduler_gives_the_local_numbers(example_csv, tmp_path):
     """A real `dask scheduler` with two `dask worker` processes on 127.0.0.1: the effects'
     BCa bootstrap (resamples and jackknife) and the CR/AVE/HTMT bootstrap run there, and
@@ -23,17 +22,17 @@ def test_bootstrap_on_a_dask_scheduler_gives_the_local_numbers(example_csv, tmp_
     import pandas as pd
 
     data = tmp_path / "survey.csv"
-    pd.read_csv(example_csv).head(200).to_csv(data, index=False)   # 200 jackknife refits, not 600
+    pd.read_csv(example_csv).head(150).to_csv(data, index=False)   # 150 jackknife refits, not 600
     model = tmp_path / "m.lav"
     model.write_text(MODEL)
     local = st.fit(data, model=model, workers=2, **OPTIONS)
     out = tmp_path / "out"
     with localhost_cluster(workers=2) as (address, _):
-        assert main(["fit", str(data), "--model", str(model), "--bootstrap", "120", "--measurement-bootstrap", "60",
+        assert main(["fit", str(data), "--model", str(model), "--bootstrap", "100", "--measurement-bootstrap", "50",
                      "--ci", "bca", "--seed", "5", "--no-screen", "--scheduler", address, "--out", str(out),
                      "--quiet"]) == 0
     written = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    assert written["bootstrap"]["successful"] == 120 and written["measurement_bootstrap"]["successful"] == 60
+    assert written["bootstrap"]["successful"] == 100 and written["measurement_bootstrap"]["successful"] == 50
     assert "scheduler" not in written["config"]        # where a run goes is not part of its results
     expected = json.loads(local.to_json())
     for key in ("parameters", "indirect_effects", "reliability", "htmt_ci", "bootstrap", "measurement_bootstrap"):
