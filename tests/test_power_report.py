@@ -49,6 +49,7 @@ def test_report_verdicts_come_first_and_follow_the_numbers(result):
     row = next(r for r in power_table.rows if r[0].text == "ind := a*b")
     expected = result.power_table.loc["ind := a*b"].tolist()
     assert [c.value for c in row[2:]] == expected and row[1].text == "defined"
+    assert "model-fit rows" not in power_table.notes[0]     # a saturated model: no fit tests to report
     method = next(b for b in doc.sections[0].blocks if getattr(b, "heading", None) == "Draft Method paragraph")
     for fact in ("40 samples of each size n = 60, 100, 140", "Monte Carlo confidence intervals (1000 draws",
                  "random seed was 3", f"semtrust {result.to_dict()['semtrust_version']}", "indirect and defined effects"):

@@ -136,8 +136,8 @@ def _results_paragraph(b: _Power) -> str:
         missing = [b.label(e) for e in b.targets() if b.required.get(e) is None]
         text = b.p("draft.not_reached", target=target, n=max(b.ns), effects=b.m.join(missing))
     rates = [c["convergence_rate"] for c in b.d["convergence"]]
-    text += b.m("sentence_separator") + b.p("draft.convergence", low=apa(min(rates), 3, True),
-                                          high=apa(max(rates), 3, True))
+    text += b.m("sentence_separator") + b.p("draft.convergence_same" if min(rates) == max(rates) else
+                                          "draft.convergence", low=apa(min(rates), 3, True), high=apa(max(rates), 3, True))
     return text
 
 
@@ -160,11 +160,13 @@ def _grid(b: _Power) -> Section:
             reached = row["power"] is not None and row["power"] >= b.target and b.first[effect]["kind"] != "fit"
             cells.append(num(row["power"], 2, True, bold=reached))
         rows.append(cells)
+    notes = [b.p("notes.power", target=apa(b.target, 2, True), reps=b.settings["reps"], ci=b.ci_method(),
+                 alpha=apa(b.settings["alpha"], 2, True))]
+    if any(b.first[e]["kind"] == "fit" for e in b.effects):
+        notes[0] += b.m("sentence_separator") + b.p("notes.power_fit")
     table = Table("tab-power", b.p("titles.power"),
                   [Column(b.p("columns.effect"), "l"), Column(b.p("columns.kind"), "l")] +
-                  [Column(f"n = {n}") for n in b.ns], rows,
-                  [b.p("notes.power", target=apa(b.target, 2, True), reps=b.settings["reps"], ci=b.ci_method(),
-                       alpha=apa(b.settings["alpha"], 2, True))],
+                  [Column(f"n = {n}") for n in b.ns], rows, notes,
                   groups=[("", 2), (b.p("columns.power_at"), len(b.ns))], wide=len(b.ns) + 2 > 9)
     words = {key: b.m.raw(f"power.figure.{key}") for key in ("n", "power", "weakest", "target")}
     words.update({kind: b.p(f"kind.{kind.replace(' ', '_')}") for kind in ("path", "indirect", "total indirect",
