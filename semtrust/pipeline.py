@@ -444,6 +444,9 @@ def _refuse_cb_options(config: RunConfig) -> None:
     if config.summary is not None:
         raise InputError("--summary: PLS-SEM needs raw data (a summary matrix has no construct scores); "
                          "use --method cb")
+    if config.scheduler is not None:
+        raise InputError("--scheduler: the PLS-SEM bootstrap runs on local processes (--workers); drop "
+                         "--scheduler, or use --method cb")
 
 
 def _pls_missing_treatment(missing: str) -> str:

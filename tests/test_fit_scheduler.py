@@ -44,6 +44,8 @@ def test_bootstrap_on_a_dask_scheduler_gives_the_local_numbers(example_csv, tmp_
 def test_scheduler_must_be_an_address(example_csv, tmp_path, capsys):
     with pytest.raises(InputError, match="'scheduler: localhost:8786' must be a Dask scheduler's address"):
         st.fit(example_csv, scheduler="localhost:8786", bootstrap=10)
+    with pytest.raises(InputError, match="--scheduler: the PLS-SEM bootstrap runs on local processes"):
+        st.fit(example_csv, method="pls", scheduler="tcp://127.0.0.1:9", bootstrap=10)
     study = tmp_path / "study.yaml"
     study.write_text(f"data: {example_csv}\nscheduler: 8786\n")
     assert main(["fit", str(study), "--out", str(tmp_path / "out")]) == 2
