@@ -52,7 +52,8 @@ def test_report_verdicts_come_first_and_follow_the_numbers(result):
     assert "model-fit rows" not in power_table.notes[0]     # a saturated model: no fit tests to report
     method = next(b for b in doc.sections[0].blocks if getattr(b, "heading", None) == "Draft Method paragraph")
     for fact in ("40 samples of each size n = 60, 100, 140", "Monte Carlo confidence intervals (1000 draws",
-                 "random seed was 3", f"semtrust {result.to_dict()['semtrust_version']}", "indirect and defined effects"):
+                 "random seed was 3", f"semtrust {result.to_dict()['semtrust_version']}",
+                 "indirect and defined effects"):
         assert fact in method.text, fact
 
 
@@ -69,7 +70,8 @@ def test_docx_tables_are_the_html_tables(written):
     assert len(docx.Document(paths["power_report.docx"]).inline_shapes) == 1      # the power curves, as PNG
     page = paths["power_report.html"].read_text(encoding="utf-8")
     assert page.count("<svg") == 1 and "ind := a*b" in page
-    assert r"\includegraphics[width=.9\linewidth]{power_curves.pdf}" in paths["power_report.tex"].read_text(encoding="utf-8")
+    tex = paths["power_report.tex"].read_text(encoding="utf-8")
+    assert r"\includegraphics[width=.9\linewidth]{power_curves.pdf}" in tex
     assert paths["power_curves.pdf"].read_bytes().startswith(b"%PDF")
 
 

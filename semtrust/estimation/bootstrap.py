@@ -4,9 +4,10 @@ The fitted model's :meth:`~semtrust.estimation.base.FittedModel.resampler` does 
 (for ML, warm-started quasi-Newton steps from the full-sample estimates), whatever the
 estimator; resamples are spread over worker processes with one BLAS thread each, or with
 ``scheduler`` (``tcp://HOST:8786`` or a :class:`distributed.Client`) over the workers of a Dask
-cluster through :mod:`semtrust.cluster`, the executor of the power analysis. Resample ``b`` draws its rows from its own generator seeded with
-``(seed, b)``, so the draws are identical whatever the number of workers and wherever they run. A run's bootstraps
-share one :class:`ResamplingPool`: each is submitted as soon as its model is fitted and
+cluster through :mod:`semtrust.cluster`, the executor of the power analysis. Resample ``b``
+draws its rows from its own generator seeded with ``(seed, b)``, so the draws are identical
+whatever the number of workers and wherever they run. A run's bootstraps share one
+:class:`ResamplingPool`: each is submitted as soon as its model is fitted and
 collected when its intervals are needed, so the workers refit while the run goes on. When the
 run fails or is interrupted (Ctrl-C, SIGTERM) the workers are stopped at once, and on Linux they
 also end when their parent is killed, so none outlives the run.

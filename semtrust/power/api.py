@@ -117,6 +117,7 @@ def power(instrument: str | Instrument | None = None, model: str | os.PathLike |
     settings = {"n": ns, "reps": reps, "ci": ci, "bootstrap": design.bootstrap,
                 "mc_draws": mc_draws if ci == "mc" else None, "alpha": alpha, "seed": seed,
                 "response": "likert" if pop.thresholds is not None else "continuous", "population_from": origin,
-                "analysis_source": source, "instrument": getattr(instrument, "id", None if instrument is None else str(instrument)),
+                "analysis_source": source,
+                "instrument": getattr(instrument, "id", None if instrument is None else str(instrument)),
                 "report_language": getattr(inst, "report_language", None)}
     return summarise(design, parts, ns, reps, target=target, hypotheses=hypotheses, settings=settings)

@@ -1,4 +1,5 @@
-"""Power analysis, stage 4: the replications summarised, as DataFrames and power.json (the report and its power curves: :mod:`semtrust.report.power_report`).
+"""Power analysis, stage 4: the replications summarised, as DataFrames and power.json (the report
+and its power curves: :mod:`semtrust.report.power_report`).
 
 An effect counts as detected in a replication when its test rejects zero in the direction of
 its population value: a path when its Wald 1 - alpha interval excludes zero, an indirect effect

@@ -136,8 +136,8 @@ def _results_paragraph(b: _Power) -> str:
         missing = [b.label(e) for e in b.targets() if b.required.get(e) is None]
         text = b.p("draft.not_reached", target=target, n=max(b.ns), effects=b.m.join(missing))
     rates = [c["convergence_rate"] for c in b.d["convergence"]]
-    text += b.m("sentence_separator") + b.p("draft.convergence_same" if min(rates) == max(rates) else
-                                          "draft.convergence", low=apa(min(rates), 3, True), high=apa(max(rates), 3, True))
+    key = "draft.convergence_same" if min(rates) == max(rates) else "draft.convergence"
+    text += b.m("sentence_separator") + b.p(key, low=apa(min(rates), 3, True), high=apa(max(rates), 3, True))
     return text
 
 
@@ -224,7 +224,8 @@ def _settings(b: _Power) -> Section:
 def power_document(data: dict, lang: str = "en") -> Document:
     """The power report of power.json's dictionary ``data`` in ``lang``."""
     b = _Power(data, lang)
-    doc = Document(title=b.p("title"), lang=lang, labels={k: b.m.raw(f"label.{k}") for k in ("table", "figure", "section")},
+    doc = Document(title=b.p("title"), lang=lang,
+                   labels={k: b.m.raw(f"label.{k}") for k in ("table", "figure", "section")},
                    subtitle=b.p("subtitle", version=data["semtrust_version"], reps=b.settings["reps"], grid=b.grid()),
                    appendix_title=b.m("sections.appendix"), note=b.m("notes.general"))
     for build in (_summary, _grid, _accuracy, _settings):
