@@ -92,7 +92,7 @@ def run(config: RunConfig, data: pd.DataFrame | None = None, *,
     config = config.resolved()
     if config.method == "pls":
         _refuse_cb_options(config)
-    with threadpool_limits(1), ResamplingPool(config.workers) as pool:
+    with threadpool_limits(1), ResamplingPool(config.workers, config.scheduler) as pool:
         return _run(config, data, progress, progress_bar, pool)
 
 
@@ -450,6 +450,9 @@ def _refuse_cb_options(config: RunConfig) -> None:
     if config.summary is not None:
         raise InputError("--summary: PLS-SEM needs raw data (a summary matrix has no construct scores); "
                          "use --method cb")
+    if config.scheduler is not None:
+        raise InputError("--scheduler: the PLS-SEM bootstrap runs on local processes (--workers); drop "
+                         "--scheduler, or use --method cb")
 
 
 def _pls_missing_treatment(missing: str) -> str:
