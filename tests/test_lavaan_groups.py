@@ -143,6 +143,21 @@ def test_group_modifiers_through_the_api():
     assert study.group_paths.empty   # the paths with c(...) modifiers are group-specific already
 
 
+def test_group_modifiers_under_mlr_fiml_with_a_covariate():
+    """The main multi-group model under MLR + FIML with a fixed.x covariate (the run's fit of
+    its main model, without the ladder the whole run adds)."""
+    from semtrust.model.syntax import parse_model
+    from semtrust.structural.multigroup import fit_grouped
+
+    fixture = load("groups_mediation_fiml")
+    data = pd.read_csv(CONFORMANCE / fixture["data"])
+    fitted = fit_grouped(parse_model(fixture["model_syntax"]), data, "school", "MLR", "fiml")
+    assert fitted.n == fixture["n"] == 286   # 15 without the covariate ageyr
+    parameters = fitted.parameters.astype(object).where(fitted.parameters.notna(), None)
+    assert_matches_lavaan({"fit": {"structural": fitted.fit_measures.to_dict()},
+                           "parameters": parameters.to_dict(orient="records")}, fixture)
+
+
 def test_group_modifiers_without_groups_are_refused_in_one_line():
     import semtrust as st
     from semtrust.errors import InputError

@@ -69,14 +69,19 @@ groups <- list(
        "textual ~ c(a1, a2)*visual\nspeed ~ c(b1, b2)*textual + visual\nind1 := a1*b1\nind2 := a2*b2\nind_diff := ind1 - ind2",
        sep = "\n")),
   list(name = "groups_mediation_observed", estimator = "MLR", model =
-       "x4 ~ c(a1, a2)*x1\nx7 ~ c(b1, b2)*x4 + c(0, NA)*x1\nind_diff := a1*b1 - a2*b2")
+       "x4 ~ c(a1, a2)*x1\nx7 ~ c(b1, b2)*x4 + c(0, NA)*x1\nind_diff := a1*b1 - a2*b2"),
+  list(name = "groups_mediation_fiml", estimator = "MLR", data = missing_file, missing = "ml", model = paste(cfa,
+       "textual ~ c(a1, a2)*visual + ageyr\nspeed ~ c(b1, b2)*textual\nind_diff := a1*b1 - a2*b2", sep = "\n"))
 )
-hs <- read.csv(hs_file)
 for (cs in groups) {
-  fit <- sem(cs$model, data = hs, group = "school", estimator = cs$estimator)
-  save(list(call = sprintf('sem(model, data = <%s>, group = "school", estimator = "%s")', hs_file, cs$estimator),
-            lavaan_version = as.character(packageVersion("lavaan")), data = hs_file, model_syntax = cs$model,
-            estimator = cs$estimator, group = "school", groups = lavInspect(fit, "group.label"),
+  data_file <- if (is.null(cs$data)) hs_file else cs$data
+  missing <- if (is.null(cs$missing)) "listwise" else cs$missing
+  fit <- sem(cs$model, data = read.csv(data_file), group = "school", estimator = cs$estimator, missing = missing)
+  save(list(call = sprintf('sem(model, data = <%s>, group = "school", estimator = "%s", missing = "%s")', data_file,
+                           cs$estimator, missing),
+            lavaan_version = as.character(packageVersion("lavaan")), data = data_file, model_syntax = cs$model,
+            estimator = cs$estimator, missing = if (missing == "ml") "fiml" else "listwise",
+            group = "school", groups = lavInspect(fit, "group.label"),
             n = lavInspect(fit, "ntotal"), fit = measures(fit), parameters = parameters(fit, TRUE)), cs$name)
 }
 
