@@ -307,8 +307,7 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     progress(f"fitting the structural model{f' across the groups of {group}' if grouped else ''}")
     structural = fit(spec)
     fiml_effects = missing == "fiml" and ci != "mc" and bootstrap > 0
-    monte_carlo_effects = (fiml_effects or grouped) and ci != "mc" and bootstrap > 0
-    if monte_carlo_effects:
+    if fiml_effects:
         ci = "mc"
     effect_draws = _start_effects(pool, structural, bootstrap, ci, seed)
     progress("assessing the measurement model (reliability, validity, normality)")
@@ -332,9 +331,6 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     hypotheses = hypothesis_table(structural, inst) if inst is not None and model_path is None else None
     if fiml_effects:
         warnings.append("FIML: the effect CIs are Monte Carlo (the bootstrap refits complete data only)")
-    elif monte_carlo_effects:
-        warnings.append("multi-group model: the effect CIs are Monte Carlo (the bootstrap does not resample "
-                        "within groups yet)")
     progress("comparing alternative models")
     comparison = model_comparison(spec, structural, measurement, inst if model_path is None else None, fit)
     # (6) groups
