@@ -162,8 +162,9 @@ def _prepare(config: RunConfig, frame: pd.DataFrame | None, progress) -> Prepare
     progress(f"reading {data_path}")
     items = spec.observed
     ordered = ordered_items(config, items, inst)
-    if ordered and group:
-        raise InputError(f"--group {group}: ordinal invariance is not yet available; run --estimator MLR")
+    if ordered and group and set(ordered) != set(items):
+        raise InputError(f"--group {group}: the ordinal invariance ladder needs every indicator ordered; give "
+                         "--ordered all, or run --estimator MLR")
     if ordered and summary_n is not None:
         refuse_summary_data(config.estimator)
     warnings: list[str] = []
@@ -340,7 +341,10 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
         warnings += _check_group_sizes(table_frame, group, len(items),
                                        (measurement or structural).fit_measures.npar + len(items), data_path)
         invariance_result, group_paths = _groups(spec, cfa_spec, analysed, table_frame, group, progress, estimator,
-                                                 missing)
+                                                 missing, bool(ordered))
+        if ordered and any(s.op == "~" for s in spec.statements):
+            warnings.append(f"the structural paths are not compared across {group} under {estimator} (multi-group "
+                            "WLSMV path tests are not available yet); the invariance ladder is")
     tests = None
     if pool.refitting and (estimator, missing) == ("ML", "listwise"):
         try:   # results.json's modification indices, while the workers refit
@@ -377,7 +381,7 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
 def _fit_pls(config: RunConfig, prepared: Prepared, progress) -> Study:
     """PLS-SEM (Hair et al. 2019): the model with the run's bootstrap (``--bootstrap``, ``--ci``
     percentile or bca), PLSpredict (10 folds × 10 repetitions) and CVPAT of the endogenous
-    constructs, IPMA of the final outcome(s), MICOM + MGA with ``--group``, and the
+    constructs, Q² by blindfolding (D = 7), IPMA of the final outcome(s), MICOM + MGA with ``--group``, and the
     instrument's hypotheses tested on the bootstrapped paths."""
     from semtrust.estimation.pls import PLSAnalysis, estimate_pls
     from semtrust.structural.paths import pls_hypothesis_table
@@ -398,6 +402,7 @@ def _fit_pls(config: RunConfig, prepared: Prepared, progress) -> Study:
     if config.plspredict:
         progress("PLSpredict (10 folds x 10 repetitions) and CVPAT")
         warnings += analysis.predict(seed=config.seed)
+    warnings += analysis.blindfold()
     warnings += analysis.importance()
     if p.group:
         progress(f"MICOM and PLS-MGA across {p.group}")
@@ -405,12 +410,16 @@ def _fit_pls(config: RunConfig, prepared: Prepared, progress) -> Study:
                                      seed=config.seed, workers=config.workers)
     hypotheses = (pls_hypothesis_table(results, p.inst) if p.inst is not None and config.model is None
                   and results.draws is not None else None)
+    # the effects read the PLS fit as any FittedModel, with the parameter draws of its bootstrap
+    collect = None if results.draws is None else (lambda progress, progress_bar: results.parameter_draws())
+    effects, resampling = _effects(results, collect, config.bootstrap, p.ci, config.seed, progress, lambda *_: None)
     return Study(seed=config.seed, input=p.input_info, instrument=p.inst, model_syntax=model_text, items=p.items,
-                 data=p.complete, sample=_sample(p), measurement=None, structural=None, quality=None,
-                 loadings=pd.DataFrame(), hypothesis_tests=hypotheses, warnings=warnings,
-                 estimator="PLSc" if config.pls_consistent else "PLS", missing=p.missing,
+                 data=p.complete, sample=_sample(p), measurement=None, structural=results, quality=None,
+                 loadings=pd.DataFrame(), hypothesis_tests=hypotheses, effects=effects, resampling=resampling,
+                 warnings=warnings, estimator=results.estimator, missing=p.missing,
                  screening=p.screening, cleaned=None if p.screening is None else p.table.frame.loc[p.screening.kept],
-                 missing_data=p.missing_data, config=config.echo(), input_files=config.input_files(), pls=analysis)
+                 missing_data=p.missing_data, input_files=config.input_files(), pls=analysis,
+                 config=replace(config, lang=config.lang or (p.inst and p.inst.report_language) or "en").echo())
 
 
 def _refuse_cb_options(config: RunConfig) -> None:
@@ -603,16 +612,23 @@ def _check_group_sizes(table_frame, group, variables: int, npar: int, data_path)
             "its estimates are imprecise" for g, n in counts.items() if n < npar]
 
 
-def _groups(spec, cfa_spec, complete, table_frame, group, progress, estimator="ML", missing="listwise"):
+def _groups(spec, cfa_spec, complete, table_frame, group, progress, estimator="ML", missing="listwise",
+            ordinal=False):
     """Invariance ladder of the measurement model, then each structural path compared across
-    groups on the (partially) metric-invariant structural model."""
+    groups on the (partially) metric-invariant structural model. Ordinal items climb Wu &
+    Estabrook's ladder (configural, thresholds, loadings, intercepts) by multi-group WLSMV."""
     from semtrust.structural.multigroup import (
         fit_multigroup,
         group_path_tests,
         invariance,
+        ordinal_invariance,
     )
 
     data = _with_group_column(complete, table_frame, group)
+    if ordinal:
+        progress(f"testing measurement invariance across {group} by {estimator} (configural, thresholds, "
+                 "loadings, intercepts; Wu & Estabrook 2016)")
+        return ordinal_invariance(cfa_spec or spec, data, group, estimator, missing), pd.DataFrame()
     progress(f"testing measurement invariance across {group} (configural, metric, scalar, strict)")
     ladder = invariance(cfa_spec or spec, data, group, estimator=estimator, missing=missing)
     metric = [s for s in ladder["steps"] if s["model"].endswith("metric")][-1]   # partial metric when it was needed

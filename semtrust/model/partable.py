@@ -18,13 +18,20 @@ from semtrust.errors import InputError
 from semtrust.model.expressions import Expression
 from semtrust.model.syntax import ModelSyntax
 
+__all__ = ["ParameterTable", "Row", "build_parameter_table", "parameter_key", "mean_rows", "with_means",
+           "independence_table", "independence_model"]
+
 PARAMETER_COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue",
                      "ci_lower", "ci_upper", "std_all"]
 
 
 @dataclass
 class Row:
-    """One row of the parameter table (lavaan's ``parTable``)."""
+    """One row of the parameter table (lavaan's ``parTable``).
+
+    >>> Row("F", "=~", "x2", free=0, value=1.0)
+    Row(lhs='F', op='=~', rhs='x2', label='', free=0, value=1.0, user=True, fixed_x=False, start=None, per_group=())
+    """
 
     lhs: str
     op: str
@@ -42,7 +49,13 @@ class Row:
 @dataclass
 class ParameterTable:
     """lavaan's parameter table: the rows, the observed and latent variables, the fixed.x
-    covariates, the defined parameters and the constraints."""
+    covariates, the defined parameters and the constraints.
+
+    >>> from semtrust.model.syntax import parse_model
+    >>> table = build_parameter_table(parse_model("F =~ x1 + x2 + x3\\ny ~ F"))
+    >>> table.observed, table.latent, sum(r.free >= 0 for r in table.rows)
+    (['x1', 'x2', 'x3', 'y'], ['F'], 8)
+    """
     rows: list[Row]
     observed: list[str]
     latent: list[str]
@@ -63,7 +76,11 @@ class ParameterTable:
 
 
 def parameter_key(lhs: str, op: str, rhs: str) -> tuple:
-    """Rows are the same parameter when this key is equal (``a ~~ b`` is ``b ~~ a``)."""
+    """Rows are the same parameter when this key is equal (``a ~~ b`` is ``b ~~ a``).
+
+    >>> parameter_key("y1", "~~", "y2") == parameter_key("y2", "~~", "y1"), parameter_key("F", "=~", "x1")
+    (True, ('=~', 'F', 'x1'))
+    """
     return (op, *sorted((lhs, rhs))) if op == "~~" else (op, lhs, rhs)
 
 
@@ -110,7 +127,13 @@ def observed_covariates(spec: ModelSyntax) -> list[str]:
 def build_parameter_table(spec: ModelSyntax, fixed_x: bool = True, groups: int = 1) -> ParameterTable:
     """lavaan's ``sem()`` defaults: first loading fixed to 1, residual and latent variances
     free, exogenous latent covariances free, residual covariances among observed outcomes
-    free, exogenous observed covariates fixed at their sample moments."""
+    free, exogenous observed covariates fixed at their sample moments.
+
+    >>> from semtrust.model.syntax import parse_model
+    >>> table = build_parameter_table(parse_model("F =~ x1 + x2 + x3\\ny ~ F + z"))
+    >>> [(r.lhs, r.op, r.rhs, r.free, r.fixed_x) for r in table.rows if r.free < 0]
+    [('F', '=~', 'x1', -1, False), ('z', '~~', 'z', -1, True)]
+    """
     latent = spec.latent
     lv = set(latent)
     statements = spec.statements
@@ -214,7 +237,13 @@ def _check_constraint_labels(constraint, known: set[str], source: str) -> None:
 def mean_rows(table: ParameterTable) -> list[Row]:
     """lavaan's mean structure, numbered after the table's free parameters: a free intercept per
     observed variable (a covariate's mean fixed at its sample value under fixed.x) and latent
-    means fixed at 0, for every variable whose intercept the model does not write itself."""
+    means fixed at 0, for every variable whose intercept the model does not write itself.
+
+    >>> from semtrust.model.syntax import parse_model
+    >>> table = build_parameter_table(parse_model("F =~ x1 + x2 + x3"))
+    >>> [(r.lhs, r.op, r.free, r.value) for r in mean_rows(table)]
+    [('x1', '~1', 6, 0.0), ('x2', '~1', 7, 0.0), ('x3', '~1', 8, 0.0), ('F', '~1', -1, 0.0)]
+    """
     written = {r.lhs for r in table.rows if r.op == "~1"}
     free = [v for v in table.observed if v not in table.covariates and v not in written]
     rows = [Row(v, "~1", "", free=table.n_free + free.index(v), user=False) if v in free
@@ -224,14 +253,25 @@ def mean_rows(table: ParameterTable) -> list[Row]:
 
 
 def with_means(table: ParameterTable) -> ParameterTable:
-    """The table with lavaan's mean structure added (:func:`mean_rows`)."""
+    """The table with lavaan's mean structure added (:func:`mean_rows`).
+
+    >>> from semtrust.model.syntax import parse_model
+    >>> table = build_parameter_table(parse_model("F =~ x1 + x2 + x3"))
+    >>> len(table.rows), len(with_means(table).rows)
+    (7, 11)
+    """
     return ParameterTable(table.rows + mean_rows(table), table.observed, table.latent, table.covariates,
                           table.definitions, table.constraints)
 
 
 def independence_table(observed: list[str], covariates: list[str]) -> ParameterTable:
     """lavaan's baseline model as a table: a free variance per observed variable, the moments of
-    the covariates fixed at their sample values (fixed.x) instead."""
+    the covariates fixed at their sample values (fixed.x) instead.
+
+    >>> table = independence_table(["x1", "x2", "z"], ["z"])
+    >>> [(r.lhs, r.op, r.rhs, r.free) for r in table.rows]
+    [('x1', '~~', 'x1', 0), ('x2', '~~', 'x2', 1), ('z', '~~', 'z', -1)]
+    """
     outcomes = [v for v in observed if v not in covariates]
     rows = [Row(v, "~~", v, free=k, user=False) for k, v in enumerate(outcomes)]
     rows += [Row(a, "~~", b, user=False, fixed_x=True) for i, a in enumerate(covariates) for b in covariates[i:]]
@@ -239,5 +279,11 @@ def independence_table(observed: list[str], covariates: list[str]) -> ParameterT
 
 
 def independence_model(observed: list[str]) -> str:
-    """lavaan's baseline model in syntax: every observed variable's variance, nothing else."""
+    """lavaan's baseline model in syntax: every observed variable's variance, nothing else.
+
+    >>> print(independence_model(["x1", "x2", "x3"]))
+    x1 ~~ x1
+    x2 ~~ x2
+    x3 ~~ x3
+    """
     return "\n".join(f"{v} ~~ {v}" for v in observed)
