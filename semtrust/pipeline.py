@@ -319,15 +319,19 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     loadings = loadings_table(measurement, groups) if measurement is not None else pd.DataFrame()
     efa_result = cmb_result = None
     if complete is not None and measurement is not None:
-        # the CMB models are ML fits to the complete responses: compare them with the same CFA
-        same_cfa = measurement if (estimator, missing) == ("ML", "listwise") else None
+        # the CMB models are fitted as the run's CFA (ML or MLR, complete data or FIML), so that their
+        # rows read like its fit; with ordinal items they are ML fits to the complete responses
+        cmb_fit = None if ordered else (lambda syntax: fit(syntax, pooled=True))
         efa_result, cmb_result, extra_warnings = _efa_and_method_bias(
-            complete, groups, cfa_spec, same_cfa, seed, (config.efa_extraction, config.efa_rotation), progress,
+            complete, groups, cfa_spec, None if ordered else measurement, seed,
+            (config.efa_extraction, config.efa_rotation), progress,
             _marker_scores(table, list(markers) or list(getattr(inst, "marker_items", ())), complete,
-                           points, labels, missing_codes))
+                           points, labels, missing_codes), cmb_fit)
         warnings += extra_warnings
-        if same_cfa is None:
+        if ordered:
             warnings.append(f"the EFA and common-method-bias tests use ML on the {len(complete)} complete responses")
+        elif len(complete) < len(analysed):
+            warnings.append(f"the EFA and Harman's test use the {len(complete)} complete responses")
     # (5) the structural model (fitted above), its effects and the competing models
     hypotheses = hypothesis_table(structural, inst) if inst is not None and model_path is None else None
     if fiml_effects:
@@ -549,9 +553,10 @@ def _marker_scores(table, markers: list[str], complete: pd.DataFrame, points, la
     return inside if coded is None else inside.join(coded)
 
 
-def _efa_and_method_bias(complete, groups, cfa_spec, measurement, seed, efa_options, progress, marker_scores):
+def _efa_and_method_bias(complete, groups, cfa_spec, measurement, seed, efa_options, progress, marker_scores,
+                         cmb_fit=None):
     """EFA (as many factors as constructs; ``efa_options`` = (extraction, rotation)) and the
-    CMB tests of the CFA."""
+    CMB tests of the CFA (its models fitted by ``cmb_fit``, else by ML to ``complete``)."""
     from semtrust.assessment.efa import METHODS, ROTATIONS, exploratory_factor_analysis
     from semtrust.assessment.method_bias import method_bias
 
@@ -569,7 +574,8 @@ def _efa_and_method_bias(complete, groups, cfa_spec, measurement, seed, efa_opti
         warnings.append(f"EFA skipped: {error}")
     markers = [] if marker_scores is None else list(marker_scores.columns)
     progress("common-method bias (Harman, one-factor CFA, ULMC" + (", marker)" if markers else ")"))
-    cmb_result = method_bias(complete, cfa_spec, measurement, markers=markers, marker_data=marker_scores)
+    cmb_result = method_bias(complete, cfa_spec, measurement, markers=markers, marker_data=marker_scores,
+                             fit=cmb_fit)
     return efa_result, cmb_result, warnings + cmb_result.warnings
 
 

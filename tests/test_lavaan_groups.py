@@ -52,7 +52,7 @@ def test_competing_models_use_the_main_models_fit_flavour(name):
     table = model_comparison(spec, fit(spec), None, None, fit)
     assert list(table.model) == ["hypothesised model", "partial mediation (+1 direct path)"]
     scaled = fixture["estimator"] == "MLR"
-    for row, lavaan in zip(table.itertuples(), (fixture["fit_hypothesised"], fixture["fit_partial"])):
+    for row, lavaan in zip(table.itertuples(), (fixture["fit_hypothesised"], fixture["fit_alternative"])):
         assert row.chisq == pytest.approx(lavaan["chisq_scaled" if scaled else "chisq"], abs=TOL)
         assert row.df == lavaan["df"]
         for index in ("cfi", "tli", "rmsea"):
@@ -195,3 +195,35 @@ def test_group_modifiers_without_groups_are_refused_in_one_line():
     data = pd.read_csv(CONFORMANCE / fixture["data"])
     with pytest.raises(InputError, match=r"c\(\.\.\.\) need a multi-group run \(--group\)"):
         st.fit(data, model=fixture["model_syntax"], bootstrap=0)
+
+
+@pytest.mark.parametrize("name", ["cmb_fiml", "cmb_mlr", "cmb_mlr_fiml"])
+def test_one_factor_cfa_rows_use_the_main_models_fit_flavour(name):
+    """The common-method-bias table's CFA and one-factor CFA rows, fitted as the run's main model
+    (the fitting function the pipeline passes), against lavaan: robust (FIML-corrected) indices,
+    the scaled χ² under MLR and lavTestLRT's difference test."""
+    from semtrust.assessment.method_bias import method_bias
+    from semtrust.estimation.select import fit_model
+    from semtrust.model.syntax import parse_model
+
+    fixture = load(name)
+    data = pd.read_csv(CONFORMANCE / fixture["data"])
+
+    def fit(syntax):
+        return fit_model(syntax, data, estimator=fixture["estimator"], missing=fixture["missing"])
+
+    spec = parse_model(fixture["hypothesised"])
+    result = method_bias(data.dropna(), spec, fit(spec), fit=fit)
+    hypothesised, one_factor = (row for _, row in result.models.iloc[:2].iterrows())
+    assert one_factor.model == "One-factor CFA (Harman)"
+    scaled = fixture["estimator"] == "MLR"
+    for row, lavaan in ((hypothesised, fixture["fit_hypothesised"]), (one_factor, fixture["fit_alternative"])):
+        assert row.chisq == pytest.approx(lavaan["chisq_scaled" if scaled else "chisq"], abs=TOL)
+        assert row.pvalue == pytest.approx(lavaan["pvalue_scaled" if scaled else "pvalue"], abs=TOL)
+        for index in ("cfi", "tli", "rmsea"):
+            assert row[index] == pytest.approx(lavaan[f"{index}_robust"], abs=TOL), index
+    # the scaled difference amplifies the scaling factors' last digits (they agree to 1e-5): relative 1e-4
+    assert one_factor.delta_chisq == pytest.approx(fixture["delta_chisq"], rel=1e-4, abs=TOL)
+    assert one_factor.delta_df == fixture["delta_df"]
+    assert one_factor.pvalue_difference == pytest.approx(fixture["pvalue"], abs=TOL)
+    assert result.n == fixture["fit_hypothesised"]["ntotal"]

@@ -5,7 +5,8 @@
 #                           `semtrust fit --group school` run must report as its main model;
 #   comparison_<case>.json  the hypothesised mediation model and the partial-mediation model
 #                           (+ speed ~ visual) under FIML (ML), MLR and MLR + FIML, with
-#                           lavTestLRT(): the competing-models table in the main model's flavour.
+#                           lavTestLRT(): the competing-models table in the main model's flavour;
+#   cmb_<case>.json         the same for the CFA against the one-factor CFA (common-method bias).
 #
 # How to run:  cd tests/conformance && Rscript make_lavaan_groups_fixtures.R
 # Needs r-cran-lavaan and r-cran-jsonlite (committed fixtures: lavaan 0.6-14, R 4.2.2). Reads
@@ -93,17 +94,23 @@ comparisons <- list(
   list(name = "comparison_mlr", data = hs_file, estimator = "MLR", missing = "listwise"),
   list(name = "comparison_mlr_fiml", data = missing_file, estimator = "MLR", missing = "ml")
 )
+# the common-method-bias pair too: the CFA against all items on one factor (Harman's test as a CFA)
+one_factor <- "CMB =~ x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9"
+pairs <- list(comparison = list(hypothesised, partial), cmb = list(cfa, one_factor))
 for (cs in comparisons) {
   dat <- read.csv(cs$data)
-  h <- sem(hypothesised, data = dat, estimator = cs$estimator, missing = cs$missing)
-  p <- sem(partial, data = dat, estimator = cs$estimator, missing = cs$missing)
-  lrt <- lavTestLRT(p, h)
-  save(list(call = sprintf('lavTestLRT(sem(partial, ...), sem(hypothesised, data = <%s>, estimator = "%s", missing = "%s"))',
-                           cs$data, cs$estimator, cs$missing),
-            lavaan_version = as.character(packageVersion("lavaan")), data = cs$data,
-            estimator = cs$estimator, missing = if (cs$missing == "ml") "fiml" else "listwise",
-            hypothesised = hypothesised, partial = partial,
-            fit_hypothesised = measures(h), fit_partial = measures(p),
-            delta_chisq = lrt[["Chisq diff"]][2], delta_df = lrt[["Df diff"]][2], pvalue = lrt[["Pr(>Chisq)"]][2]),
-       cs$name)
+  for (kind in names(pairs)) {
+    h <- sem(pairs[[kind]][[1]], data = dat, estimator = cs$estimator, missing = cs$missing)
+    p <- sem(pairs[[kind]][[2]], data = dat, estimator = cs$estimator, missing = cs$missing)
+    lrt <- lavTestLRT(p, h)
+    save(list(call = sprintf('lavTestLRT(sem(%s, ...), sem(%s, data = <%s>, estimator = "%s", missing = "%s"))',
+                             if (kind == "cmb") "one_factor" else "partial", if (kind == "cmb") "cfa" else "hypothesised",
+                             cs$data, cs$estimator, cs$missing),
+              lavaan_version = as.character(packageVersion("lavaan")), data = cs$data,
+              estimator = cs$estimator, missing = if (cs$missing == "ml") "fiml" else "listwise",
+              hypothesised = pairs[[kind]][[1]], alternative = pairs[[kind]][[2]],
+              fit_hypothesised = measures(h), fit_alternative = measures(p),
+              delta_chisq = lrt[["Chisq diff"]][2], delta_df = lrt[["Df diff"]][2], pvalue = lrt[["Pr(>Chisq)"]][2]),
+         sub("comparison", kind, cs$name))
+  }
 }
