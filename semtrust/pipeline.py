@@ -283,6 +283,9 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     # a model with c(...) modifiers is one multi-group model (lavaan's sem(model, group = )); its
     # measurement model for reliability and validity is the CFA of the pooled sample
     grouped = bool(group) and group_specific(spec)
+    if grouped and ordered:
+        raise InputError(f"--group {group}: a model with group-specific c(...) modifiers is fitted as one multi-group "
+                         f"model by ML or MLR, not {estimator}; rerun with --estimator MLR")
     grouped_rows = _with_group_column(analysed, table_frame, group) if grouped else None
 
     def fit(syntax, pooled=False):

@@ -18,10 +18,11 @@ def load(name):
 
 def test_group_comparisons_use_fiml_with_covariates():
     """The invariance ladder and the path tests keep FIML when the model has fixed.x covariates
-    (lavaan deletes, per group, the cases without them), instead of falling back to listwise."""
+    (lavaan deletes, per group, the cases without them), instead of falling back to listwise:
+    the path test of visual ~ ageyr against lavaan's lavTestLRT on the metric model."""
     import semtrust as st
 
-    fixture = load("feature_multigroup_fixedx_fiml")
+    fixture = load("group_path_fiml_fixedx")
     data = pd.read_csv(CONFORMANCE / fixture["data"])
     study = st.fit(data, model=fixture["model_syntax"], group="school", missing="fiml", bootstrap=0,
                    measurement_bootstrap=0)
@@ -30,7 +31,14 @@ def test_group_comparisons_use_fiml_with_covariates():
     assert sum(study.invariance["n"].values()) == 301
     paths = study.group_paths.set_index("path")
     assert list(paths.index) == ["ageyr -> visual", "sex -> visual", "ageyr -> textual"]
-    assert (paths.delta_df == 1).all() and paths.pvalue.between(0, 1).all()
+    path = paths.loc["ageyr -> visual"]
+    for group in fixture["groups"]:
+        assert path[f"b_{group}"] == pytest.approx(fixture["b"][group], abs=TOL)
+        assert path[f"beta_{group}"] == pytest.approx(fixture["beta"][group], abs=TOL)
+    assert path.chisq == pytest.approx(fixture["chisq"], abs=TOL) and path.df == fixture["df"]
+    assert path.delta_chisq == pytest.approx(fixture["delta_chisq"], abs=TOL)
+    assert path.delta_df == fixture["delta_df"]
+    assert path.pvalue == pytest.approx(fixture["pvalue"], abs=TOL)
 
 
 @pytest.mark.parametrize("name", ["comparison_fiml", "comparison_mlr", "comparison_mlr_fiml"])
@@ -187,7 +195,7 @@ def test_group_modifiers_under_mlr_fiml_with_a_covariate():
                            "parameters": parameters.to_dict(orient="records")}, fixture)
 
 
-def test_group_modifiers_without_groups_are_refused_in_one_line():
+def test_group_modifiers_without_groups_or_with_ordinal_items_are_refused_in_one_line():
     import semtrust as st
     from semtrust.errors import InputError
 
@@ -195,6 +203,10 @@ def test_group_modifiers_without_groups_are_refused_in_one_line():
     data = pd.read_csv(CONFORMANCE / fixture["data"])
     with pytest.raises(InputError, match=r"c\(\.\.\.\) need a multi-group run \(--group\)"):
         st.fit(data, model=fixture["model_syntax"], bootstrap=0)
+    ordinal = data.assign(**{v: pd.cut(data[v], 4, labels=False) + 1 for v in ("x1", "x4", "x7")})
+    with pytest.raises(InputError, match=r"^--group school: a model with group-specific c\(\.\.\.\) modifiers .* "
+                                         r"not WLSMV; rerun with --estimator MLR$"):
+        st.fit(ordinal, model=fixture["model_syntax"], group="school", estimator="WLSMV", ordered="all", bootstrap=0)
 
 
 @pytest.mark.parametrize("name", ["cmb_fiml", "cmb_mlr", "cmb_mlr_fiml"])

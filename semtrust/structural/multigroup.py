@@ -290,6 +290,8 @@ def fit_grouped(spec: ModelSyntax, data: pd.DataFrame, group: str, estimator: st
     """lavaan's ``sem(model, data, group = group, estimator = estimator, missing = missing)`` as a
     :class:`GroupedModel`: what a run fits as its main model when the model writes ``c(...)``
     modifiers."""
+    if estimator not in ("ML", "MLR"):
+        raise InputError(f"a multi-group model with c(...) modifiers is fitted by ML or MLR, not {estimator}")
     return GroupedModel(fit_multigroup(spec, data, group, estimator=estimator, missing=missing), estimator, missing)
 
 

@@ -86,6 +86,25 @@ for (cs in groups) {
             n = lavInspect(fit, "ntotal"), fit = measures(fit), parameters = parameters(fit, TRUE)), cs$name)
 }
 
+# -- the pipeline's group path test under FIML with fixed.x covariates: visual ~ ageyr constrained
+# equal across the groups on the metric (equal loadings) model, against that model
+mimic <- paste(cfa, "visual  ~ ageyr + sex\ntextual ~ ageyr", sep = "\n")
+equal_path <- paste(cfa, "visual  ~ c(b, b)*ageyr + sex\ntextual ~ ageyr", sep = "\n")
+dat <- read.csv(missing_file)
+metric <- sem(mimic, data = dat, group = "school", group.equal = "loadings", missing = "ml")
+constrained <- sem(equal_path, data = dat, group = "school", group.equal = "loadings", missing = "ml")
+lrt <- lavTestLRT(constrained, metric)
+pe <- parameterEstimates(metric, standardized = TRUE)
+path <- pe[pe$lhs == "visual" & pe$op == "~" & pe$rhs == "ageyr", ]
+save(list(call = 'lavTestLRT(sem(equal_path, ...), sem(mimic, data = <planned missing>, group = "school", group.equal = "loadings", missing = "ml"))',
+          lavaan_version = as.character(packageVersion("lavaan")), data = missing_file, model_syntax = mimic,
+          group = "school", groups = lavInspect(metric, "group.label"),
+          b = setNames(as.list(path$est), lavInspect(metric, "group.label")[path$group]),
+          beta = setNames(as.list(path$std.all), lavInspect(metric, "group.label")[path$group]),
+          chisq = fitMeasures(constrained, "chisq")[[1]], df = fitMeasures(constrained, "df")[[1]],
+          delta_chisq = lrt[["Chisq diff"]][2], delta_df = lrt[["Df diff"]][2], pvalue = lrt[["Pr(>Chisq)"]][2]),
+     "group_path_fiml_fixedx")
+
 # -- competing models in the main model's flavour -----------------------------------------------
 hypothesised <- paste(cfa, "textual ~ visual\nspeed ~ textual", sep = "\n")
 partial <- paste(hypothesised, "speed ~ visual", sep = "\n")
