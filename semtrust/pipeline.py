@@ -283,6 +283,9 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     # a model with c(...) modifiers is one multi-group model (lavaan's sem(model, group = )); its
     # measurement model for reliability and validity is the CFA of the pooled sample
     grouped = bool(group) and group_specific(spec)
+    if grouped and ordered:
+        raise InputError(f"--group {group}: a model with group-specific c(...) modifiers is fitted as one multi-group "
+                         f"model by ML or MLR, not {estimator}; rerun with --estimator MLR")
     grouped_rows = _with_group_column(analysed, table_frame, group) if grouped else None
 
     def fit(syntax, pooled=False):
@@ -308,8 +311,7 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     progress(f"fitting the structural model{f' across the groups of {group}' if grouped else ''}")
     structural = fit(spec)
     fiml_effects = missing == "fiml" and ci != "mc" and bootstrap > 0
-    monte_carlo_effects = (fiml_effects or grouped) and ci != "mc" and bootstrap > 0
-    if monte_carlo_effects:
+    if fiml_effects:
         ci = "mc"
     effect_draws = _start_effects(pool, structural, bootstrap, ci, seed)
     progress("assessing the measurement model (reliability, validity, normality)")
@@ -320,22 +322,23 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     loadings = loadings_table(measurement, groups) if measurement is not None else pd.DataFrame()
     efa_result = cmb_result = None
     if complete is not None and measurement is not None:
-        # the CMB models are ML fits to the complete responses: compare them with the same CFA
-        same_cfa = measurement if (estimator, missing) == ("ML", "listwise") else None
+        # the CMB models are fitted as the run's CFA (ML or MLR, complete data or FIML), so that their
+        # rows read like its fit; with ordinal items they are ML fits to the complete responses
+        cmb_fit = None if ordered else (lambda syntax: fit(syntax, pooled=True))
         efa_result, cmb_result, extra_warnings = _efa_and_method_bias(
-            complete, groups, cfa_spec, same_cfa, seed, (config.efa_extraction, config.efa_rotation), progress,
+            complete, groups, cfa_spec, None if ordered else measurement, seed,
+            (config.efa_extraction, config.efa_rotation), progress,
             _marker_scores(table, list(markers) or list(getattr(inst, "marker_items", ())), complete,
-                           points, labels, missing_codes))
+                           points, labels, missing_codes), cmb_fit)
         warnings += extra_warnings
-        if same_cfa is None:
+        if ordered:
             warnings.append(f"the EFA and common-method-bias tests use ML on the {len(complete)} complete responses")
+        elif len(complete) < len(analysed):
+            warnings.append(f"the EFA and Harman's test use the {len(complete)} complete responses")
     # (5) the structural model (fitted above), its effects and the competing models
     hypotheses = hypothesis_table(structural, inst) if inst is not None and model_path is None else None
     if fiml_effects:
         warnings.append("FIML: the effect CIs are Monte Carlo (the bootstrap refits complete data only)")
-    elif monte_carlo_effects:
-        warnings.append("multi-group model: the effect CIs are Monte Carlo (the bootstrap does not resample "
-                        "within groups yet)")
     progress("comparing alternative models")
     comparison = model_comparison(spec, structural, measurement, inst if model_path is None else None, fit)
     # (6) groups
@@ -571,9 +574,10 @@ def _marker_scores(table, markers: list[str], complete: pd.DataFrame, points, la
     return inside if coded is None else inside.join(coded)
 
 
-def _efa_and_method_bias(complete, groups, cfa_spec, measurement, seed, efa_options, progress, marker_scores):
+def _efa_and_method_bias(complete, groups, cfa_spec, measurement, seed, efa_options, progress, marker_scores,
+                         cmb_fit=None):
     """EFA (as many factors as constructs; ``efa_options`` = (extraction, rotation)) and the
-    CMB tests of the CFA."""
+    CMB tests of the CFA (its models fitted by ``cmb_fit``, else by ML to ``complete``)."""
     from semtrust.assessment.efa import METHODS, ROTATIONS, exploratory_factor_analysis
     from semtrust.assessment.method_bias import method_bias
 
@@ -591,7 +595,8 @@ def _efa_and_method_bias(complete, groups, cfa_spec, measurement, seed, efa_opti
         warnings.append(f"EFA skipped: {error}")
     markers = [] if marker_scores is None else list(marker_scores.columns)
     progress("common-method bias (Harman, one-factor CFA, ULMC" + (", marker)" if markers else ")"))
-    cmb_result = method_bias(complete, cfa_spec, measurement, markers=markers, marker_data=marker_scores)
+    cmb_result = method_bias(complete, cfa_spec, measurement, markers=markers, marker_data=marker_scores,
+                             fit=cmb_fit)
     return efa_result, cmb_result, warnings + cmb_result.warnings
 
 

@@ -75,10 +75,20 @@ def _init_worker_process(parent: int) -> None:
     _init_worker()
 
 
-def resample_rows(seed: int, b: int, n: int) -> np.ndarray:
+def resample_rows(seed: int, b: int, n: int, strata: tuple | None = None) -> np.ndarray:
     """Row indices of bootstrap resample ``b``: its own generator, seeded with ``(seed, b)``, so
-    any statistic of resample ``b`` (a refit, an HTMT) sees the same rows in every process."""
-    return np.random.default_rng([seed, b]).integers(0, n, size=n)
+    any statistic of resample ``b`` (a refit, an HTMT) sees the same rows in every process. With
+    ``strata`` (group sizes, the rows stacked group after group) each group's rows are drawn from
+    that group, as lavaan's bootstrap of a multi-group model.
+
+    >>> resample_rows(1, 0, 5, strata=(2, 3)).tolist()[:2] in ([0, 0], [0, 1], [1, 0], [1, 1])
+    True
+    """
+    generator = np.random.default_rng([seed, b])
+    if strata is None:
+        return generator.integers(0, n, size=n)
+    starts = np.cumsum((0,) + tuple(strata))[:-1]
+    return np.concatenate([start + generator.integers(0, size, size=size) for start, size in zip(starts, strata)])
 
 
 def _refit_chunk(job: int, payload: bytes, kind: str, seed: int, first: int, count: int) -> tuple:
@@ -102,7 +112,7 @@ def _refit_chunk_on_cluster(resampler: Resampler, kind: str, seed: int, first: i
 def _refits(resampler: Resampler, kind: str, seed: int, first: int, count: int) -> tuple:
     """(first, estimates, total SDs, which draws succeeded) of draws ``first .. first + count - 1``."""
     if kind == "bootstrap":
-        rows_of = lambda b: resample_rows(seed, b, resampler.n)   # noqa: E731
+        rows_of = lambda b: resample_rows(seed, b, resampler.n, resampler.strata)   # noqa: E731
     else:
         everyone = np.arange(resampler.n)
         rows_of = lambda i: np.delete(everyone, i)   # noqa: E731
