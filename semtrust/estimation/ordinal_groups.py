@@ -308,7 +308,7 @@ def fit_ordinal_groups(data: pd.DataFrame, model: str | ModelSyntax, group: str,
                                _fit_measures(estimation, theta), group_equal)
 
 
-def group_labels(data: pd.DataFrame, group: str, where: str) -> list[str]:
+def group_labels(data: pd.DataFrame, group: str, where: str = "data") -> list[str]:
     """The groups of column ``group`` in order of first appearance (lavaan's order), as text.
 
     >>> group_labels(pd.DataFrame({"sex": ["m", "f", "m"]}), "sex", "data")

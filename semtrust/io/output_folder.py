@@ -1,8 +1,8 @@
 """Output stage: the run's output folder, written all at once or not at all.
 
 A run's files (results.json, report.html, report.tex, report.docx, tables.xlsx, cleaned_data.csv, exclusions.csv,
-column_mapping.csv, and the moderation figures moderation_<id>_simple_slopes.svg and
-moderation_<id>_johnson_neyman.svg) are first written in full to a hidden staging folder inside the output
+column_mapping.csv, and the moderation figures moderation_<id>_simple_slopes.svg/.pdf and
+moderation_<id>_johnson_neyman.svg/.pdf) are first written in full to a hidden staging folder inside the output
 folder, then renamed into place together (results.json last, with SIGINT/SIGTERM held back
 meanwhile), so a crash, a full disk or Ctrl-C leaves the previous run's files as they were and
 never a new results.json beside old reports. A manifest (``.semtrust-outputs.json``) records
@@ -31,25 +31,28 @@ from pathlib import Path
 
 from semtrust.errors import InputError, OutputError
 
+__all__ = ["OutputFolder"]
+
 OUTPUT_NAMES = ("results.json", "report.html", "report.tex", "cleaned_data.csv", "exclusions.csv",
                 "column_mapping.csv", "report.docx", "tables.xlsx")
-# the figures of the moderation hypotheses (fit --moderator), one pair per hypothesis id
-PLOT_NAME = re.compile(r"moderation_[A-Za-z][A-Za-z0-9_]*_(simple_slopes|johnson_neyman)\.svg")
+# the moderation figures, as SVG and as the PDF the LaTeX report includes: one pair per hypothesis
+# id of fit --moderator (moderation_<id>_...), one of a PROCESS model (process)
+PLOT_NAME = re.compile(r"(moderation_[A-Za-z][A-Za-z0-9_]*_)?(simple_slopes|johnson_neyman)\.(svg|pdf)")
 MANIFEST = ".semtrust-outputs.json"
 LOCK = ".semtrust.lock"
 STAGING_PREFIX = ".semtrust-partial-"
 
 
-def is_output_name(name: str) -> bool:
+def _is_output_name(name: str) -> bool:
     """A file name a run may write (the fixed names, or a moderation figure).
 
-    >>> is_output_name("report.html"), is_output_name("moderation_MH1_simple_slopes.svg"), is_output_name("../x.svg")
+    >>> _is_output_name("report.html"), _is_output_name("moderation_MH1_simple_slopes.svg"), _is_output_name("../x.svg")
     (True, True, False)
     """
     return name in OUTPUT_NAMES or PLOT_NAME.fullmatch(name) is not None
 
 
-def sha256_of(path: Path) -> str:
+def _sha256_of(path: Path) -> str:
     """SHA-256 (hex) of a file's bytes."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -65,6 +68,13 @@ class OutputFolder:
     Opening checks everything that could stop the writing (the folder is a folder, writable,
     not locked by another run; no output name holds a file semtrust did not write), so a run
     fails before its fit, not after.
+
+    >>> import tempfile, pathlib
+    >>> folder = OutputFolder(pathlib.Path(tempfile.mkdtemp()) / "out").open()
+    >>> written = folder.commit({"results.json": b"{}"})
+    >>> folder.close()
+    >>> sorted(p.name for p in written.values()), written["results.json"].read_bytes()
+    (['results.json'], b'{}')
     """
 
     def __init__(self, path: str | Path, inputs: dict[str, str | Path] | None = None):
@@ -150,7 +160,7 @@ class OutputFolder:
                 continue
             if not target.is_file():
                 raise InputError(f"{target} is not a file semtrust wrote; move it away or choose another --out")
-            if written.get(name) != sha256_of(target):
+            if written.get(name) != _sha256_of(target):
                 raise InputError(f"{target} was not written by semtrust (or was changed since); move it away "
                                  "or choose another --out, so it is not overwritten")
 
@@ -158,7 +168,7 @@ class OutputFolder:
     def commit(self, files: dict[str, bytes]) -> dict[str, Path]:
         """Write ``files`` (``{name: content}``) and replace the previous run's files by them
         together; the previous run's files this run does not write are removed."""
-        unknown = {name for name in files if not is_output_name(name)}
+        unknown = {name for name in files if not _is_output_name(name)}
         if unknown:
             raise ValueError(f"not an output name: {', '.join(sorted(unknown))}")
         staging = self.path / f"{STAGING_PREFIX}{os.getpid()}"
@@ -175,11 +185,11 @@ class OutputFolder:
             _write_fully(staging / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode(), self.path / MANIFEST)
             previous = self._manifest()
             # nothing was planted while the run was fitting, and the previous figures are semtrust's own
-            self._check_outputs(dict.fromkeys([*OUTPUT_NAMES, *files, *filter(is_output_name, previous)]))
+            self._check_outputs(dict.fromkeys([*OUTPUT_NAMES, *files, *filter(_is_output_name, previous)]))
             with _signals_held():
                 for name in order:
                     os.replace(staging / name, self.path / name)
-                for name in {n for n in previous if is_output_name(n)} - set(files):   # checked above: semtrust's own
+                for name in {n for n in previous if _is_output_name(n)} - set(files):   # checked above: semtrust's own
                     if (self.path / name).is_file() and not (self.path / name).is_symlink():
                         (self.path / name).unlink()
                 os.replace(staging / MANIFEST, self.path / MANIFEST)
