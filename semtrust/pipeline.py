@@ -156,6 +156,10 @@ def _prepare(config: RunConfig, frame: pd.DataFrame | None, progress) -> Prepare
     else:
         model_text = inst.model_syntax()
         spec = parse_model(model_text, f"instrument {inst.id}")
+    if any(s.efa for s in spec.statements):
+        raise InputError(f"{spec.source}: efa() blocks (exploratory SEM) are fitted with lavaan's geomin rotation by "
+                         "st.sem(data, model); the report pipeline does not take them yet (write the loadings out "
+                         "with =~)")
     moderated = _moderation_plan(config, inst if model_path is None else None)
 
     # (2) the data

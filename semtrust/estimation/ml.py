@@ -43,6 +43,7 @@ from semtrust.estimation.fit_measures import (
     srmr,
     unrestricted_loglik,
 )
+from semtrust.estimation.esem import RotationConstraints, efa_blocks, rotated_syntax, rotated_theta, unrotated_syntax
 from semtrust.estimation.missing import em_estimates, loglik, missing_patterns
 from semtrust.estimation.robust import (
     CaseLikelihood,
@@ -81,7 +82,8 @@ class SEM:
 
     def __init__(self, syntax: str | ModelSyntax, source: str = "<model>", meanstructure: bool = False):
         self.spec = syntax if isinstance(syntax, ModelSyntax) else parse_model(syntax, source)
-        self.table = build_parameter_table(self.spec)
+        self.blocks = efa_blocks(self.spec)   # exploratory (rotated) blocks: efa("b")*F1 + efa("b")*F2 =~ ...
+        self.table = build_parameter_table(rotated_syntax(self.spec) if self.blocks else self.spec)
         self.source = self.spec.source
         # lavaan's meanstructure: on request, or whenever the model writes an intercept (~ 1)
         self.meanstructure = meanstructure or self.table.meanstructure
@@ -107,6 +109,9 @@ class SEM:
             raise InputError(f"estimator '{estimator}' is not available; use one of {', '.join(ESTIMATORS)}")
         if missing not in MISSING:
             raise InputError(f"missing-data treatment '{missing}' is not available; use one of {', '.join(MISSING)}")
+        if self.blocks and (estimator, missing, self.meanstructure) != ("ML", "listwise", False):
+            raise InputError(f"{self.source}: efa() blocks are fitted by ML with complete data and no mean "
+                             "structure (estimator ML, missing listwise)")
         if data is not None:
             absent = [v for v in self.observed if v not in data.columns]
             if absent:
@@ -141,6 +146,11 @@ class SEM:
             if r.fixed_x:
                 r.value = float(cov.loc[r.lhs, r.rhs] if r.op == "~~" else sample_mean[self.observed.index(r.lhs)])
         compiled = CompiledModel(table, self.observed)
+        if self.blocks:   # fitted identified by echelon patterns, then rotated (lavaan's geomin)
+            unrotated = SEM(unrotated_syntax(self.spec), self.source).fit(cov=cov, n=n)
+            theta = rotated_theta(unrotated.compiled, unrotated.theta, compiled, self.blocks)
+            return SEMResults(self, compiled, theta, sample, int(n), unrotated.iterations, data=values,
+                              rotation=RotationConstraints(compiled, self.blocks))
         logdet_s = np.linalg.slogdet(sample)[1]
         theta, iterations, active = self._named(
             estimate, compiled, lambda t: compiled.objective(t, sample, logdet_s, sample_mean),
@@ -341,7 +351,8 @@ class SEMResults(FittedModel):
     def __init__(self, model: SEM, compiled: CompiledModel, theta: np.ndarray,
                  sample_cov: np.ndarray, n: int, iterations: int, data: np.ndarray | None = None,
                  estimator: str = "ML", cases: CaseData | None = None, likelihood=None,
-                 sample_mean: np.ndarray | None = None, active: list[int] = ()):
+                 sample_mean: np.ndarray | None = None, active: list[int] = (),
+                 rotation: RotationConstraints | None = None):
         self.model = model
         self.data = data  # complete cases, columns in compiled.observed order (None for summary data / FIML)
         self.compiled = compiled
@@ -355,7 +366,9 @@ class SEMResults(FittedModel):
         self.likelihood = likelihood
         self.sample_mean = sample_mean   # complete data with a mean structure
         self.warnings: list[str] = []
-        self.constraints = ConstraintSet(compiled.table) if compiled.table.constraints else None
+        # the table's constraints, or an exploratory block's rotation conditions (lavaan's bordered SEs)
+        self.rotation = rotation
+        self.constraints = rotation or (ConstraintSet(compiled.table) if compiled.table.constraints else None)
         # the Jacobian of the equality and active inequality constraints (lavaan's con.jac)
         self.constraint_jacobian = (self.constraints.jacobian(theta, list(active)) if self.constraints
                                     else np.zeros((0, len(theta))))
@@ -398,6 +411,8 @@ class SEMResults(FittedModel):
         return self.compiled.total_sd(theta)
 
     def resampler(self) -> "MLResampler":
+        if self.rotation is not None:
+            raise EstimationError(f"{self.source}: the bootstrap of a model with efa() blocks is not available")
         if self.data is None:
             raise EstimationError("the bootstrap needs raw data; summary (covariance) input and FIML allow "
                                   "Monte Carlo CIs only")
