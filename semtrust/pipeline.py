@@ -92,7 +92,7 @@ def run(config: RunConfig, data: pd.DataFrame | None = None, *,
     config = config.resolved()
     if config.method == "pls":
         _refuse_cb_options(config)
-    with threadpool_limits(1), ResamplingPool(config.workers) as pool:
+    with threadpool_limits(1), ResamplingPool(config.workers, config.scheduler) as pool:
         return _run(config, data, progress, progress_bar, pool)
 
 
@@ -366,6 +366,9 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     if p.moderators:
         moderation = _moderation(config, inst, p.moderators, p.table, complete, (points, labels, missing_codes),
                                  progress)
+        if config.moderation == "latent" and (estimator, missing) != ("ML", "listwise"):
+            warnings.append(f"the latent interactions of the moderation hypotheses are ML fits on the complete "
+                            f"rows, not {estimator} with missing = {missing} as the main model")
     # the resampling, last: the workers refitted while the stages above ran
     if measurement_draws is not None:
         progress(f"bootstrapping CR, AVE and HTMT ({config.measurement_bootstrap} resamples)")
@@ -421,9 +424,12 @@ def _fit_pls(config: RunConfig, prepared: Prepared, progress) -> Study:
                                      seed=config.seed, workers=config.workers)
     hypotheses = (pls_hypothesis_table(results, p.inst) if p.inst is not None and config.model is None
                   and results.draws is not None else None)
-    # the effects read the PLS fit as any FittedModel, with the parameter draws of its bootstrap
-    collect = None if results.draws is None else (lambda progress, progress_bar: results.parameter_draws())
-    effects, resampling = _effects(results, collect, config.bootstrap, p.ci, config.seed, progress, lambda *_: None)
+    # the effects read the PLS fit as any FittedModel, with the parameter draws of its bootstrap (PLS has
+    # no SEs without one: then the direct, indirect and total effects are only in the pls block)
+    effects, resampling = pd.DataFrame(), None
+    if results.draws is not None:
+        effects, resampling = _effects(results, lambda progress, progress_bar: results.parameter_draws(),
+                                       config.bootstrap, p.ci, config.seed, progress, lambda *_: None)
     return Study(seed=config.seed, input=p.input_info, instrument=p.inst, model_syntax=model_text, items=p.items,
                  data=p.complete, sample=_sample(p), measurement=None, structural=results, quality=None,
                  loadings=pd.DataFrame(), hypothesis_tests=hypotheses, effects=effects, resampling=resampling,
@@ -451,6 +457,9 @@ def _refuse_cb_options(config: RunConfig) -> None:
     if config.summary is not None:
         raise InputError("--summary: PLS-SEM needs raw data (a summary matrix has no construct scores); "
                          "use --method cb")
+    if config.scheduler is not None:
+        raise InputError("--scheduler: the PLS-SEM bootstrap runs on local processes (--workers); drop "
+                         "--scheduler, or use --method cb")
 
 
 def _pls_missing_treatment(missing: str) -> str:
@@ -519,15 +528,24 @@ def _check_moderator_columns(table, moderators: list) -> None:
 
 def _moderation(config: RunConfig, inst, moderators: list, table, complete: pd.DataFrame, coding: tuple,
                 progress) -> list:
-    """The instrument's moderation hypotheses of ``config.moderator`` on scale scores of the
-    analysed responses: the model's constructs from their coded items, the ``moderators``' items
-    coded like them (``coding`` = points, labels, missing codes)."""
-    from semtrust.structural.moderation_hypotheses import run_moderation_hypotheses, scale_scores
+    """The instrument's moderation hypotheses of ``config.moderator`` on the analysed responses:
+    the model's constructs from their coded items, the ``moderators``' items coded like them
+    (``coding`` = points, labels, missing codes); as latent interactions (``moderation: latent``)
+    or PROCESS models on scale scores (``scores``)."""
+    from semtrust.structural.moderation_hypotheses import (
+        run_latent_moderation_hypotheses,
+        run_moderation_hypotheses,
+        scale_scores,
+    )
 
     points, labels, missing_codes = coding
     items = [i.id for c in moderators for i in c.items]
     coded = code_items(table, items, points=points, labels=labels, missing_codes=list(missing_codes),
                        reverse=[i.id for c in moderators for i in c.items if i.reverse]).frame.loc[complete.index]
+    if config.moderation == "latent":
+        progress(f"testing the moderation hypotheses of {', '.join(config.moderator)} as latent interactions "
+                 "(double-mean-centred product indicators, ML)")
+        return run_latent_moderation_hypotheses(inst, complete.join(coded), list(config.moderator))
     scores = scale_scores(complete.join(coded), {c.id: [i.id for i in c.items] for c in inst.constructs + tuple(moderators)})
     progress(f"testing the moderation hypotheses of {', '.join(config.moderator)} on scale scores (PROCESS, "
              f"{config.bootstrap} resamples)")
