@@ -10,7 +10,7 @@ from conftest import CONFORMANCE
 from semtrust.errors import EstimationError, InputError
 
 TOL = 1e-3
-CASES = ["three_factors", "block_and_cfa"]
+CASES = ["three_factors", "block_and_cfa", "block_predicts"]
 
 
 def load(name):
@@ -73,7 +73,7 @@ def test_what_efa_blocks_do_not_take_is_refused_in_one_line():
         SEM(fixture["model_syntax"]).fit(data).resampler()
     with pytest.raises(InputError, match="^model: efa\\(\\) blocks \\(exploratory SEM\\) are fitted .* st.sem"):
         st.fit(data, model=fixture["model_syntax"], bootstrap=0)
-    with pytest.raises(InputError, match="efa\\(\\) factors in regressions"):
-        SEM(fixture["model_syntax"] + "\nspeed ~ visual")
+    with pytest.raises(InputError, match="an efa\\(\\) factor as an outcome"):
+        SEM(fixture["model_syntax"] + "\nvisual ~ speed")
     with pytest.raises(InputError, match="loadings of an efa\\(\\) block are all free"):
         SEM('efa("b")*f1 + efa("b")*f2 =~ 1*x1 + x2 + x3 + x4')

@@ -46,9 +46,9 @@ def efa_blocks(spec: ModelSyntax) -> dict[str, list[str]]:
             blocks[s.efa].append(s.lhs)
     factors = {f for fs in blocks.values() for f in fs}
     for s in spec.statements:
-        if s.op == "~" and factors & {s.lhs, s.rhs}:
-            raise InputError(f"{spec.source}, line {s.line}: efa() factors in regressions ('{s.lhs} ~ {s.rhs}') "
-                             "are not supported yet; regress on a confirmatory factor or on scale scores")
+        if s.op == "~" and s.lhs in factors:
+            raise InputError(f"{spec.source}, line {s.line}: an efa() factor as an outcome ('{s.lhs} ~ {s.rhs}') is "
+                             "not supported yet; efa() factors can predict other variables")
         if s.efa and (s.fixed is not None or s.label or s.per_group):
             raise InputError(f"{spec.source}, line {s.line}: the loadings of an efa() block are all free; drop the "
                              f"modifier on '{s.lhs} =~ {s.rhs}'")

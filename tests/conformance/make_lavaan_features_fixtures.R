@@ -153,7 +153,10 @@ esem_cases <- list(
   list(name = "three_factors", model = sprintf('efa("efa")*f1 + efa("efa")*f2 + efa("efa")*f3 =~ %s', items)),
   list(name = "block_and_cfa", model = paste(
        'efa("b1")*visual + efa("b1")*textual =~ x1 + x2 + x3 + x4 + x5 + x6',
-       "speed =~ x7 + x8 + x9", sep = "\n"))
+       "speed =~ x7 + x8 + x9", sep = "\n")),
+  list(name = "block_predicts", model = paste(
+       'efa("b1")*visual + efa("b1")*textual =~ x1 + x2 + x3 + x4 + x5 + x6',
+       "speed =~ x7 + x8 + x9\nspeed ~ visual + textual", sep = "\n"))
 )
 esem_fits <- c("npar", "ntotal", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df", "cfi", "tli",
                "logl", "unrestricted.logl", "aic", "bic", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "srmr")
