@@ -118,7 +118,7 @@ def test_results_json_gets_q2_and_model_selection(results):
     analysis = PLSAnalysis(results)
     assert analysis.blindfold() == []
     competing = FIXTURE["model_selection"]["models"]["no_comp_cusl"]["syntax"]
-    assert analysis.select({"no_comp_cusl": competing}, target="CUSL") == []
+    assert analysis.select({"no_comp_cusl": competing}) == []   # the final outcome, CUSL
     block = json.loads(json.dumps(analysis.block(), allow_nan=False))
     assert [row["construct"] for row in block["q2"]] == ["COMP", "LIKE", "CUSA", "CUSL"]
     assert block["q2"][0]["q2_redundancy"] == pytest.approx(FIXTURE["blindfolding"]["q2"]["COMP"]["q2_redundancy"])
@@ -136,3 +136,21 @@ def test_micom_step_3_matches_openpls(comparison):
         assert micom.loc[construct, "mean_difference"] * np.sqrt(n / (n - 1)) == pytest.approx(values["mean_diff"],
                                                                                              abs=TOL)
         assert micom.loc[construct, "log_variance_difference"] == pytest.approx(values["log_var_ratio"], abs=TOL)
+
+
+def test_a_pls_run_reports_q2_and_bic_gm_of_competing_models(tmp_path):
+    import semtrust as st
+
+    reference = FIXTURE["model_selection"]["models"]
+    competing = tmp_path / "without_comp_cusl.lav"
+    competing.write_text(reference["no_comp_cusl"]["syntax"])
+    data = pd.read_csv(CONFORMANCE / FIXTURE["data"])
+    study = st.fit(data, model=FIXTURE["model"], method="pls", na=[-99], bootstrap=0, plspredict=False,
+                   compare_models=[str(competing)], workers=1)
+    block = json.loads(json.dumps(study.to_dict()["pls"], allow_nan=False))
+    q2 = {row["construct"]: row["q2_redundancy"] for row in block["q2"]}
+    assert q2["CUSL"] == pytest.approx(FIXTURE["blindfolding"]["q2"]["CUSL"]["q2_redundancy"], abs=TOL)
+    rows = {row["model"]: row for row in block["model_selection"]}
+    assert set(rows) == {"estimated", "without_comp_cusl"} and rows["estimated"]["construct"] == "CUSL"
+    assert rows["without_comp_cusl"]["gm"] == pytest.approx(reference["no_comp_cusl"]["gm"], abs=TOL)
+    assert study.to_dict()["config"]["compare_models"] == [str(competing)]

@@ -118,26 +118,33 @@ class PLSAnalysis:
             return [f"Q² (blindfolding) skipped: {error}"]
         return []
 
-    def select(self, competing: dict[str, str], *, target: str) -> list[str]:
-        """BIC and GM of ``target`` in this model ("estimated") and each competing model (name → syntax)."""
+    def select(self, competing: dict[str, str], targets: list[str] | None = None) -> list[str]:
+        """BIC and GM of each target (default: the final outcomes) in this model ("estimated") and
+        each competing model (name → syntax)."""
         if self.results.first_stage is not None:
             return ["model selection skipped: not available for two-stage higher-order models; "
                     "use --higher-order repeated"]
         models = {"estimated": self.results.model, **competing}
         try:
-            self.model_selection = compare_models(self.results.items, models, target=target,
-                                                  weighting=self.results.weighting, consistent=self.results.consistent)
+            self.model_selection = pd.concat(
+                [compare_models(self.results.items, models, target=target, weighting=self.results.weighting,
+                                consistent=self.results.consistent)
+                 for target in targets or self._final_outcomes()], ignore_index=True)
         except InputError as error:
             return [f"model selection skipped: {error}"]
         return []
 
-    def importance(self) -> list[str]:
-        """IPMA of every final outcome (an endogenous construct that predicts none)."""
+    def _final_outcomes(self) -> list[str]:
+        """Endogenous constructs that predict no other construct."""
         model = self.results.model
         sources = {source for source, _ in model.paths}
+        return [target for target in model.endogenous if target not in sources]
+
+    def importance(self) -> list[str]:
+        """IPMA of every final outcome (an endogenous construct that predicts none)."""
         scale = self.scale if self.results.first_stage is None else None   # stage-2 scores have no answer scale
         tables = [importance_performance(self.results, target, scale=scale).assign(target=target)
-                  for target in model.endogenous if target not in sources]
+                  for target in self._final_outcomes()]
         self.ipma = pd.concat(tables, ignore_index=True)[["target", "construct", "importance", "performance",
                                                           "negative_weight"]]
         return []
