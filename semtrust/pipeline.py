@@ -24,7 +24,7 @@ from semtrust.estimation.select import fit_model, refuse_summary_data
 from semtrust.io.mapping import find_column, map_items, read_mapping
 from semtrust.io.survey import code_items, input_hash, read_summary_matrix, read_survey
 from semtrust.model.instrument import load_instrument
-from semtrust.model.partable import build_parameter_table
+from semtrust.model.partable import group_specific, observed_covariates, pooled_model
 from semtrust.model.syntax import parse_model
 from semtrust.results import Study, score_tests
 from semtrust.screening.careless import ScreeningResult, ScreeningRules, screen_survey
@@ -92,7 +92,7 @@ def run(config: RunConfig, data: pd.DataFrame | None = None, *,
     config = config.resolved()
     if config.method == "pls":
         _refuse_cb_options(config)
-    with threadpool_limits(1), ResamplingPool(config.workers) as pool:
+    with threadpool_limits(1), ResamplingPool(config.workers, config.scheduler) as pool:
         return _run(config, data, progress, progress_bar, pool)
 
 
@@ -162,8 +162,9 @@ def _prepare(config: RunConfig, frame: pd.DataFrame | None, progress) -> Prepare
     progress(f"reading {data_path}")
     items = spec.observed
     ordered = ordered_items(config, items, inst)
-    if ordered and group:
-        raise InputError(f"--group {group}: ordinal invariance is not yet available; run --estimator MLR")
+    if ordered and group and set(ordered) != set(items):
+        raise InputError(f"--group {group}: the ordinal invariance ladder needs every indicator ordered; give "
+                         "--ordered all, or run --estimator MLR")
     if ordered and summary_n is not None:
         refuse_summary_data(config.estimator)
     warnings: list[str] = []
@@ -279,10 +280,21 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     model_path, missing_codes, seed, bootstrap = config.model, config.na, config.seed, config.bootstrap
     summary_n, estimator, markers = config.summary, config.estimator, config.marker
 
-    def fit(syntax):
+    # a model with c(...) modifiers is one multi-group model (lavaan's sem(model, group = )); its
+    # measurement model for reliability and validity is the CFA of the pooled sample
+    grouped = bool(group) and group_specific(spec)
+    if grouped and ordered:
+        raise InputError(f"--group {group}: a model with group-specific c(...) modifiers is fitted as one multi-group "
+                         f"model by ML or MLR, not {estimator}; rerun with --estimator MLR")
+    grouped_rows = _with_group_column(analysed, table_frame, group) if grouped else None
+
+    def fit(syntax, pooled=False):
         try:
-            return fit_model(syntax, analysed if cov is None else None, estimator=estimator, missing=missing,
-                             ordered=ordered, cov=cov, n=summary_n)
+            if grouped and not pooled:
+                from semtrust.structural.multigroup import fit_grouped
+                return fit_grouped(syntax, grouped_rows, group, estimator, missing)
+            return fit_model(pooled_model(syntax) if grouped else syntax, analysed if cov is None else None,
+                             estimator=estimator, missing=missing, ordered=ordered, cov=cov, n=summary_n)
         except DataError as error:   # the data's problems name the data file
             raise DataError(f"{data_path}: {error}") from None
 
@@ -290,13 +302,13 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     n = summary_n or len(analysed)
     progress(f"fitting the measurement model ({len(groups)} factors, {len(items)} indicators, n = {n})")
     cfa_spec = measurement_model(spec)
-    measurement = None if cfa_spec is None else fit(cfa_spec)
+    measurement = None if cfa_spec is None else fit(cfa_spec, pooled=True)
     measurement_draws = None
     if config.measurement_bootstrap > 0 and measurement is not None and (ordered or measurement.data is not None):
         measurement_draws = pool.submit(measurement, config.measurement_bootstrap, seed)
     if markers and complete is None:
         raise InputError("--marker needs raw data: the EFA and common-method-bias tests are skipped for a summary matrix")
-    progress("fitting the structural model")
+    progress(f"fitting the structural model{f' across the groups of {group}' if grouped else ''}")
     structural = fit(spec)
     fiml_effects = missing == "fiml" and ci != "mc" and bootstrap > 0
     if fiml_effects:
@@ -310,15 +322,19 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     loadings = loadings_table(measurement, groups) if measurement is not None else pd.DataFrame()
     efa_result = cmb_result = None
     if complete is not None and measurement is not None:
-        # the CMB models are ML fits to the complete responses: compare them with the same CFA
-        same_cfa = measurement if (estimator, missing) == ("ML", "listwise") else None
+        # the CMB models are fitted as the run's CFA (ML or MLR, complete data or FIML), so that their
+        # rows read like its fit; with ordinal items they are ML fits to the complete responses
+        cmb_fit = None if ordered else (lambda syntax: fit(syntax, pooled=True))
         efa_result, cmb_result, extra_warnings = _efa_and_method_bias(
-            complete, groups, cfa_spec, same_cfa, seed, (config.efa_extraction, config.efa_rotation), progress,
+            complete, groups, cfa_spec, None if ordered else measurement, seed,
+            (config.efa_extraction, config.efa_rotation), progress,
             _marker_scores(table, list(markers) or list(getattr(inst, "marker_items", ())), complete,
-                           points, labels, missing_codes))
+                           points, labels, missing_codes), cmb_fit)
         warnings += extra_warnings
-        if same_cfa is None:
+        if ordered:
             warnings.append(f"the EFA and common-method-bias tests use ML on the {len(complete)} complete responses")
+        elif len(complete) < len(analysed):
+            warnings.append(f"the EFA and Harman's test use the {len(complete)} complete responses")
     # (5) the structural model (fitted above), its effects and the competing models
     hypotheses = hypothesis_table(structural, inst) if inst is not None and model_path is None else None
     if fiml_effects:
@@ -329,26 +345,26 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     invariance_result = group_paths = None
     if group:
         # the multi-group models use the run's estimator and missing-data treatment
-        group_missing, group_rows = missing, analysed
-        if missing == "fiml" and build_parameter_table(spec).covariates:
-            group_missing, group_rows = "listwise", complete
-            warnings.append(f"the invariance ladder and group path tests use {estimator} on the {len(complete)} "
-                            "complete responses (multi-group FIML with observed exogenous predictors is not "
-                            "available yet)")
-        warnings += _check_group_sizes(table_frame.loc[group_rows.index], group, len(items),
+        warnings += _check_group_sizes(table_frame, group, len(items),
                                        (measurement or structural).fit_measures.npar + len(items), data_path)
-        invariance_result, group_paths = _groups(spec, cfa_spec, group_rows, table_frame.loc[group_rows.index],
-                                                 group, progress, estimator, group_missing)
+        invariance_result, group_paths = _groups(spec, cfa_spec, analysed, table_frame, group, progress, estimator,
+                                                 missing, bool(ordered))
+        if ordered and any(s.op == "~" for s in spec.statements):
+            warnings.append(f"the structural paths are not compared across {group} under {estimator} (multi-group "
+                            "WLSMV path tests are not available yet); the invariance ladder is")
     tests = None
     if pool.refitting and (estimator, missing) == ("ML", "listwise"):
         try:   # results.json's modification indices, while the workers refit
-            tests = score_tests(measurement or structural)
+            tests = score_tests(measurement or structural) if measurement or not grouped else None
         except EstimationError:
             pass   # Study.to_dict tries again and says why they are missing
     moderation = []
     if p.moderators:
         moderation = _moderation(config, inst, p.moderators, p.table, complete, (points, labels, missing_codes),
                                  progress)
+        if config.moderation == "latent" and (estimator, missing) != ("ML", "listwise"):
+            warnings.append(f"the latent interactions of the moderation hypotheses are ML fits on the complete "
+                            f"rows, not {estimator} with missing = {missing} as the main model")
     # the resampling, last: the workers refitted while the stages above ran
     if measurement_draws is not None:
         progress(f"bootstrapping CR, AVE and HTMT ({config.measurement_bootstrap} resamples)")
@@ -409,12 +425,19 @@ def _fit_pls(config: RunConfig, prepared: Prepared, progress) -> Study:
                                      seed=config.seed, workers=config.workers)
     hypotheses = (pls_hypothesis_table(results, p.inst) if p.inst is not None and config.model is None
                   and results.draws is not None else None)
+    # the effects read the PLS fit as any FittedModel, with the parameter draws of its bootstrap (PLS has
+    # no SEs without one: then the direct, indirect and total effects are only in the pls block)
+    effects, resampling = pd.DataFrame(), None
+    if results.draws is not None:
+        effects, resampling = _effects(results, lambda progress, progress_bar: results.parameter_draws(),
+                                       config.bootstrap, p.ci, config.seed, progress, lambda *_: None)
     return Study(seed=config.seed, input=p.input_info, instrument=p.inst, model_syntax=model_text, items=p.items,
-                 data=p.complete, sample=_sample(p), measurement=None, structural=None, quality=None,
-                 loadings=pd.DataFrame(), hypothesis_tests=hypotheses, warnings=warnings,
-                 estimator="PLSc" if config.pls_consistent else "PLS", missing=p.missing,
+                 data=p.complete, sample=_sample(p), measurement=None, structural=results, quality=None,
+                 loadings=pd.DataFrame(), hypothesis_tests=hypotheses, effects=effects, resampling=resampling,
+                 warnings=warnings, estimator=results.estimator, missing=p.missing,
                  screening=p.screening, cleaned=None if p.screening is None else p.table.frame.loc[p.screening.kept],
-                 missing_data=p.missing_data, config=config.echo(), input_files=config.input_files(), pls=analysis)
+                 missing_data=p.missing_data, input_files=config.input_files(), pls=analysis,
+                 config=replace(config, lang=config.lang or (p.inst and p.inst.report_language) or "en").echo())
 
 
 def _refuse_cb_options(config: RunConfig) -> None:
@@ -435,6 +458,9 @@ def _refuse_cb_options(config: RunConfig) -> None:
     if config.summary is not None:
         raise InputError("--summary: PLS-SEM needs raw data (a summary matrix has no construct scores); "
                          "use --method cb")
+    if config.scheduler is not None:
+        raise InputError("--scheduler: the PLS-SEM bootstrap runs on local processes (--workers); drop "
+                         "--scheduler, or use --method cb")
 
 
 def _pls_missing_treatment(missing: str) -> str:
@@ -446,6 +472,12 @@ def _pls_missing_treatment(missing: str) -> str:
 def _answer_scale(points: int | None) -> tuple[int, int] | None:
     """The answer scale's ends (1..K) for IPMA's 0–100 rescaling; None: the observed range."""
     return None if points is None else (1, points)
+
+
+def _with_group_column(analysed: pd.DataFrame, table_frame: pd.DataFrame, group: str) -> pd.DataFrame:
+    """The analysed responses with the grouping column, those without a group label left out."""
+    data = analysed.assign(**{group: _group_labels(table_frame, group)})
+    return data[data[group].notna()]
 
 
 def _group_labels(table_frame: pd.DataFrame, group: str) -> pd.Series:
@@ -497,15 +529,24 @@ def _check_moderator_columns(table, moderators: list) -> None:
 
 def _moderation(config: RunConfig, inst, moderators: list, table, complete: pd.DataFrame, coding: tuple,
                 progress) -> list:
-    """The instrument's moderation hypotheses of ``config.moderator`` on scale scores of the
-    analysed responses: the model's constructs from their coded items, the ``moderators``' items
-    coded like them (``coding`` = points, labels, missing codes)."""
-    from semtrust.structural.moderation_hypotheses import run_moderation_hypotheses, scale_scores
+    """The instrument's moderation hypotheses of ``config.moderator`` on the analysed responses:
+    the model's constructs from their coded items, the ``moderators``' items coded like them
+    (``coding`` = points, labels, missing codes); as latent interactions (``moderation: latent``)
+    or PROCESS models on scale scores (``scores``)."""
+    from semtrust.structural.moderation_hypotheses import (
+        run_latent_moderation_hypotheses,
+        run_moderation_hypotheses,
+        scale_scores,
+    )
 
     points, labels, missing_codes = coding
     items = [i.id for c in moderators for i in c.items]
     coded = code_items(table, items, points=points, labels=labels, missing_codes=list(missing_codes),
                        reverse=[i.id for c in moderators for i in c.items if i.reverse]).frame.loc[complete.index]
+    if config.moderation == "latent":
+        progress(f"testing the moderation hypotheses of {', '.join(config.moderator)} as latent interactions "
+                 "(double-mean-centred product indicators, ML)")
+        return run_latent_moderation_hypotheses(inst, complete.join(coded), list(config.moderator))
     scores = scale_scores(complete.join(coded), {c.id: [i.id for i in c.items] for c in inst.constructs + tuple(moderators)})
     progress(f"testing the moderation hypotheses of {', '.join(config.moderator)} on scale scores (PROCESS, "
              f"{config.bootstrap} resamples)")
@@ -538,9 +579,10 @@ def _marker_scores(table, markers: list[str], complete: pd.DataFrame, points, la
     return inside if coded is None else inside.join(coded)
 
 
-def _efa_and_method_bias(complete, groups, cfa_spec, measurement, seed, efa_options, progress, marker_scores):
+def _efa_and_method_bias(complete, groups, cfa_spec, measurement, seed, efa_options, progress, marker_scores,
+                         cmb_fit=None):
     """EFA (as many factors as constructs; ``efa_options`` = (extraction, rotation)) and the
-    CMB tests of the CFA."""
+    CMB tests of the CFA (its models fitted by ``cmb_fit``, else by ML to ``complete``)."""
     from semtrust.assessment.efa import METHODS, ROTATIONS, exploratory_factor_analysis
     from semtrust.assessment.method_bias import method_bias
 
@@ -558,7 +600,8 @@ def _efa_and_method_bias(complete, groups, cfa_spec, measurement, seed, efa_opti
         warnings.append(f"EFA skipped: {error}")
     markers = [] if marker_scores is None else list(marker_scores.columns)
     progress("common-method bias (Harman, one-factor CFA, ULMC" + (", marker)" if markers else ")"))
-    cmb_result = method_bias(complete, cfa_spec, measurement, markers=markers, marker_data=marker_scores)
+    cmb_result = method_bias(complete, cfa_spec, measurement, markers=markers, marker_data=marker_scores,
+                             fit=cmb_fit)
     return efa_result, cmb_result, warnings + cmb_result.warnings
 
 
@@ -601,17 +644,23 @@ def _check_group_sizes(table_frame, group, variables: int, npar: int, data_path)
             "its estimates are imprecise" for g, n in counts.items() if n < npar]
 
 
-def _groups(spec, cfa_spec, complete, table_frame, group, progress, estimator="ML", missing="listwise"):
+def _groups(spec, cfa_spec, complete, table_frame, group, progress, estimator="ML", missing="listwise",
+            ordinal=False):
     """Invariance ladder of the measurement model, then each structural path compared across
-    groups on the (partially) metric-invariant structural model."""
+    groups on the (partially) metric-invariant structural model. Ordinal items climb Wu &
+    Estabrook's ladder (configural, thresholds, loadings, intercepts) by multi-group WLSMV."""
     from semtrust.structural.multigroup import (
         fit_multigroup,
         group_path_tests,
         invariance,
+        ordinal_invariance,
     )
 
-    data = complete.assign(**{group: _group_labels(table_frame, group)})
-    data = data[data[group].notna()]
+    data = _with_group_column(complete, table_frame, group)
+    if ordinal:
+        progress(f"testing measurement invariance across {group} by {estimator} (configural, thresholds, "
+                 "loadings, intercepts; Wu & Estabrook 2016)")
+        return ordinal_invariance(cfa_spec or spec, data, group, estimator, missing), pd.DataFrame()
     progress(f"testing measurement invariance across {group} (configural, metric, scalar, strict)")
     ladder = invariance(cfa_spec or spec, data, group, estimator=estimator, missing=missing)
     metric = [s for s in ladder["steps"] if s["model"].endswith("metric")][-1]   # partial metric when it was needed
@@ -703,7 +752,7 @@ def missing_treatment(responses: pd.DataFrame, spec) -> tuple[str, list[str]]:
     does, and the note says how many."""
     if not responses.isna().to_numpy().any():
         return "listwise", []
-    covariates = [v for v in build_parameter_table(spec).covariates if v in responses.columns]
+    covariates = [v for v in observed_covariates(spec) if v in responses.columns]
     lacking = int(responses[covariates].isna().any(axis=1).sum()) if covariates else 0
     if lacking:
         return "fiml", [f"{lacking} respondents lack a value of an observed exogenous predictor "

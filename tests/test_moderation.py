@@ -149,7 +149,7 @@ def test_to_dict_is_json():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(model=6, x="x", m="m1", y="y"), "model 6 is not available"),
+    (dict(model=9, x="x", m="m1", y="y"), "model 9 is not available"),
     (dict(model=7, x="x", m="m1", y="y"), "needs a moderator W"),
     (dict(model=1, x="x", w="w", y="nope"), "'nope' is not in the data"),
     (dict(model=1, x="x", w="platform", y="y"), "'platform' has non-numeric values"),
@@ -198,23 +198,29 @@ def test_cli_process_writes_json_and_plots(tmp_path, capsys):
     code = main(["process", str(HERE / "data" / "moderation_sim.csv"), "--model", "1", "--x", "x", "--w", "w",
                  "--y", "y", "--cov", "c1", "--out", str(out)])
     assert code == 0
-    block = json.loads((out / "moderation.json").read_text())["moderation"]
+    results = json.loads((out / "results.json").read_text())
+    block = results["moderation"]
     expected = FIXTURES["cases"]["model1"]
     assert block["johnson_neyman"][0]["value"] == pytest.approx(expected["jn"][0], abs=TOL)
     x_w = next(r for r in block["coefficients"] if r["term"] == "x:w")
     assert x_w["b"] == pytest.approx(next(r["effect"] for r in expected["coefficients"] if r["term"] == ["w", "x"]),
                                      abs=TOL)
+    assert results["method"] == "process" and results["command"] == (
+        "semtrust process moderation_sim.csv --model 1 --x x --w w --y y --cov c1 --bootstrap 0 --seed 20240101 "
+        "--conf 95 --lang en")
     for name in ("simple_slopes.svg", "johnson_neyman.svg"):
         ElementTree.fromstring((out / name).read_text())
+    manifest = json.loads((out / ".semtrust-outputs.json").read_text())["files"]
+    assert {"results.json", "report.html", "report.tex", "report.docx", "tables.xlsx", "simple_slopes.pdf"} <= set(manifest)
     printed = capsys.readouterr().out
-    assert "Johnson-Neyman point(s) of significance" in printed and "moderation.json" in printed
+    assert "Johnson-Neyman point(s) of significance" in printed and "results.json" in printed
 
 
 def test_cli_process_with_a_group_column(tmp_path, capsys):
     code = main(["process", str(HERE / "data" / "moderation_sim.csv"), "--model", "4", "--x", "x", "--m", "m1",
                  "--y", "y", "--cov", "c1", "--group", "platform", "--bootstrap", "200", "--out", str(tmp_path)])
     assert code == 0
-    groups = json.loads((tmp_path / "moderation.json").read_text())["moderation"]["groups"]
+    groups = json.loads((tmp_path / "results.json").read_text())["moderation"]["groups"]
     expected = FIXTURES["groups"][0]
     mine = {(r["path"], r["group_1"], r["group_2"]): r["p_holm"] for r in groups["contrasts"]}
     for row in expected["contrasts"]:
@@ -232,16 +238,24 @@ def test_cli_process_bad_column_exits_2(tmp_path, capsys):
 
 def test_plots_follow_the_fit():
     fit = process(DATA, 1, x="x", w="w", y="y", covariates=["c1"])
-    slopes = ElementTree.fromstring(simple_slopes_svg(fit, language="zh"))
+    plots = json.loads(json.dumps(fit.to_dict()))["plots"]     # drawn from results.json alone
+    slopes = ElementTree.fromstring(simple_slopes_svg(plots, language="zh"))
     lines = [e for e in slopes.iter() if e.tag.endswith("polyline")]
     assert len(lines) == 3                      # the 16th, 50th and 84th percentiles of W
-    assert "简单斜率" in simple_slopes_svg(fit, language="zh")
-    jn = johnson_neyman_svg(fit)
+    assert "简单斜率" in simple_slopes_svg(plots, language="zh") and "第16百分位" in simple_slopes_svg(plots, "zh")
+    spec = plots["simple_slopes"]
+    w16, y = spec["lines"][0]["value"], spec["lines"][0]["predicted"]
+    coef = fit.coefficients.set_index("term").b
+    slope = coef["x"] + coef["x:w"] * w16       # the line's slope is the conditional effect at W's 16th percentile
+    assert (y[1] - y[0]) / (spec["focal_range"][1] - spec["focal_range"][0]) == pytest.approx(slope, abs=1e-9)
+    assert slope == pytest.approx(fit.direct_effects.query("probe == 'percentiles'").effect.iloc[0], abs=1e-9)
+    jn = johnson_neyman_svg(plots)
     marker = f">{fit.jn.value[0]:.3g}<"
     assert marker in jn                          # the J-N point is labelled on the plot
-    assert johnson_neyman_svg(process(DATA, 7, x="x", m="m1", w="w", y="y", bootstrap=0)) is None
-    assert simple_slopes_svg(process(DATA, 4, x="x", m="m1", y="y", bootstrap=0)) is None
-
+    curve = plots["johnson_neyman"]["curve"]
+    assert len(curve) == 61 and curve[0]["value"] == pytest.approx(DATA.w.min())
+    assert johnson_neyman_svg(process(DATA, 7, x="x", m="m1", w="w", y="y", bootstrap=0).to_dict()["plots"]) is None
+    assert simple_slopes_svg(process(DATA, 4, x="x", m="m1", y="y", bootstrap=0).to_dict()["plots"]) is None
 
 def test_draws_do_not_depend_on_the_worker_count():
     kwargs = dict(x="x", m=["m1", "m2"], w="w", y="y", covariates=["c1"], bootstrap=2500, seed=5)
@@ -333,3 +347,24 @@ def test_api_takes_a_process_number_or_regressions():
     pd.testing.assert_frame_equal(by_number.coefficients, by_syntax.coefficients)
     with pytest.raises(InputError, match="give only x"):
         st.process(DATA, "y ~ x + w + x:w", x="x", w="w")
+
+
+def test_serial_mediation_model6_matches_pyprocessmacro():
+    """PROCESS model 6 with two serial mediators (fixture: make_process_model6_fixture.py)."""
+    expected = json.loads((HERE / "fixtures" / "process_model6.json").read_text())
+    case = dict(expected["case"])
+    result = process(DATA, case.pop("model"), bootstrap=expected["bootstrap"], seed=7, **case)
+    table = result.coefficients.assign(factors=[":".join(sorted(t.split(":"))) for t in result.coefficients.term])
+    assert len(table) == len(expected["coefficients"]) == 12     # 3 + 4 + 5 terms
+    for row in expected["coefficients"]:
+        _close(_matching(table, {}, outcome=row["outcome"], factors=":".join(row["term"])).rename({"b": "effect"}), row)
+    _close(result.direct_effects.iloc[0], expected["direct"][0])
+    assert sorted(result.indirect_effects.mediator) == sorted(r["mediator"] for r in expected["indirect"])
+    for row in expected["indirect"]:
+        _boot_close(_matching(result.indirect_effects, {}, mediator=row["mediator"]), row)
+    assert "Indirect effect(s) of x on y" in result.summary()
+
+
+def test_model6_needs_two_to_four_mediators():
+    with pytest.raises(InputError, match="model 6 \\(serial mediation\\) takes two to four mediators"):
+        process(DATA, 6, x="x", m="m1", y="y")

@@ -38,6 +38,8 @@ from semtrust.errors import InputError
 from semtrust.io.formats import FORMATS
 from semtrust.io.table import SurveyTable, is_missing
 
+__all__ = ["detect_platform", "parse_duration"]
+
 PLATFORMS = FORMATS[1:]
 PLATFORM_NAMES = {"wjx": "Wenjuanxing (问卷星)", "tencent": "Tencent Survey (腾讯问卷)", "qualtrics": "Qualtrics",
                   "surveymonkey": "SurveyMonkey", "google": "Google Forms", "sav": "SPSS .sav",
@@ -80,7 +82,7 @@ def check_format(format: str | None, path: str) -> str | None:
     return format
 
 
-def cell_text(value) -> str:
+def _cell_text(value) -> str:
     """A cell as text: '' for empty cells, integers without '.0' (xlsx gives floats)."""
     if is_missing(value):
         return ""
@@ -91,7 +93,11 @@ def cell_text(value) -> str:
 
 def parse_duration(value) -> float:
     """Seconds from ``136``, ``136秒``, ``2分3秒``, ``1小时2分``, ``02:16``, ``0:02:16`` or an Excel
-    time/duration cell; NaN when the cell is empty or not a duration."""
+    time/duration cell; NaN when the cell is empty or not a duration.
+
+    >>> parse_duration("2分3秒"), parse_duration("0:02:16"), parse_duration("")
+    (123.0, 136.0, nan)
+    """
     if is_missing(value):
         return np.nan
     if isinstance(value, _dt.timedelta):
@@ -133,14 +139,20 @@ class Layout:
 
 
 def detect_platform(rows: list[list]) -> str:
-    """The platform whose header signature the first rows carry; 'generic' when none does."""
-    header = [cell_text(c) for c in rows[0]]
+    """The platform whose header signature the first rows carry; 'generic' when none does.
+
+    >>> detect_platform([["序号", "提交答卷时间", "所用时间", "1、我信任这位主播"], ["1", "2024/5/1 10:00", "136秒", "5"]])
+    'wjx'
+    >>> detect_platform([["id", "CA1", "CA2"], ["1", "5", "6"]])
+    'generic'
+    """
+    header = [_cell_text(c) for c in rows[0]]
     names = set(header)
-    third = [cell_text(c) for c in rows[2]] if len(rows) > 2 else []
+    third = [_cell_text(c) for c in rows[2]] if len(rows) > 2 else []
     if any(c.startswith('{"ImportId"') for c in third) or ({"ResponseId", "ResponseID"} & names
                                                           and {"Finished", "Progress"} & names):
         return "qualtrics"
-    second = [cell_text(c) for c in rows[1]] if len(rows) > 1 else []
+    second = [_cell_text(c) for c in rows[1]] if len(rows) > 1 else []
     if "Respondent ID" in names and {"Response", "Open-Ended Response"} & set(second):
         return "surveymonkey"
     if ("序号" in names and {"提交答卷时间", "所用时间"} & names) or \
@@ -169,7 +181,7 @@ def parse_rows(rows: list[list], path: str, kind: str, encoding: str | None,
 
 
 def _header(rows: list[list], index: int) -> list[str]:
-    return [cell_text(c) for c in rows[index]] if index < len(rows) else []
+    return [_cell_text(c) for c in rows[index]] if index < len(rows) else []
 
 
 def _found(names: list[str], wanted) -> str | None:
@@ -239,7 +251,7 @@ def _wjx(rows: list[list], path: str) -> Layout:
 
 def _numeric_answers(rows: list[list], layout: Layout, skip=()) -> bool:
     """Whether the question cells hold whole numbers (codes), not option text."""
-    answers = [cell_text(row[p]) for row in rows[layout.header_rows:] for p in layout.questions if p < len(row)]
+    answers = [_cell_text(row[p]) for row in rows[layout.header_rows:] for p in layout.questions if p < len(row)]
     answers = [a for a in answers if a and a not in skip]
     return bool(answers) and np.mean([bool(re.fullmatch(r"-?\d+", a)) for a in answers]) >= 0.95
 
@@ -269,7 +281,7 @@ def _tencent(rows: list[list], path: str) -> Layout:
 def _header_row_not_answers(rows: list[list], path: str, platform: str, what: str) -> None:
     """A forced platform reads row 2 as a header row: refuse when it holds answers (mostly
     numbers), which would silently drop the first respondent of a plain table."""
-    cells = [cell_text(c) for c in rows[1]] if len(rows) > 1 else []
+    cells = [_cell_text(c) for c in rows[1]] if len(rows) > 1 else []
     filled = [c for c in cells if c]
     numeric = sum(bool(re.fullmatch(r"[+-]?\d+(?:\.\d+)?", c)) for c in filled)
     if filled and numeric > len(filled) / 2:
@@ -354,12 +366,12 @@ def _build(rows: list[list], layout: Layout, path: str, kind: str, encoding: str
     width = len(names)
     first_data_row = layout.header_rows + 1
     for position, row in enumerate(body):
-        if len(row) > width and any(cell_text(c) for c in row[width:]):
+        if len(row) > width and any(_cell_text(c) for c in row[width:]):
             line = lines[layout.header_rows + position] if lines else position + first_data_row
             raise InputError(f"{path}: row {line} has {len(row)} cells but the header has {width}; "
                              "check for unquoted commas in that row")
     cells = [list(row[:width]) + [None] * (width - len(row)) for row in body]
-    keep = [p for p in range(width) if names[p] or any(cell_text(r[p]) for r in cells)]   # trailing comma
+    keep = [p for p in range(width) if names[p] or any(_cell_text(r[p]) for r in cells)]   # trailing comma
     log = list(layout.notes)
     seen: dict[str, int] = {}
     for p in keep:
@@ -395,7 +407,7 @@ def _build(rows: list[list], layout: Layout, path: str, kind: str, encoding: str
 def _duration_from_times(table: SurveyTable, start: str, end: str) -> str | None:
     """A ``duration_seconds`` column (end - start) when the export has timestamps but no duration."""
     def stamps(column):
-        return pd.to_datetime(table.frame[column].map(cell_text), errors="coerce", format="mixed")
+        return pd.to_datetime(table.frame[column].map(_cell_text), errors="coerce", format="mixed")
     seconds = (stamps(end) - stamps(start)).dt.total_seconds()
     if seconds.notna().mean() < 0.9 or (seconds < 0).any():
         return None
@@ -410,7 +422,7 @@ def _set_missing_codes(table: SurveyTable, codes: dict) -> None:
     if not codes:
         return
     for column in table.questions:
-        texts = table.frame[column].map(cell_text)
+        texts = table.frame[column].map(_cell_text)
         for code, reason in codes.items():
             hits = texts == code
             if hits.any():
@@ -431,7 +443,7 @@ def _set_duration(table: SurveyTable, column: str | None) -> None:
         return
     raw = table.frame[column]
     seconds = raw.map(parse_duration).astype(float)
-    given = raw.map(cell_text) != ""
+    given = raw.map(_cell_text) != ""
     if given.sum() == 0 or seconds[given].notna().mean() < 0.9:
         table.log.append(f"column '{column}' is not a completion time in seconds; no duration used")
         return
@@ -477,7 +489,7 @@ def read_sav(path: Path, platform: str | None) -> SurveyTable:
             if isinstance(lo, (int, float)) and isinstance(hi, (int, float)):
                 hits |= ((values >= lo) & (values <= hi)).to_numpy()
             else:
-                hits |= (frame[column].map(cell_text) == cell_text(lo)).to_numpy()
+                hits |= (frame[column].map(_cell_text) == _cell_text(lo)).to_numpy()
         if hits.any():
             table.frame.loc[hits, column] = None
             table.missing_reasons[column] = {"user-missing code": int(hits.sum())}

@@ -23,6 +23,8 @@ from pathlib import Path
 from semtrust.errors import InputError, shown
 from semtrust.model.instrument import parse_yaml
 
+__all__ = ["normalize_wording", "read_mapping", "check_mapping", "find_column", "map_items", "mapping_report"]
+
 _NUMBERING = re.compile(r"^\s*(?:第\s*\d+\s*题|(?:q\d+(?:[_.]\d+)*|\d+(?:[._]\d+)*)\s*(?:[、.:)\]\-]|\s))\s*", re.I)
 _TAGS = re.compile(r"[(\[【][^()\[\]【】]*(?:题|必答|选填|反向|reverse|required|\bR\b)[^()\[\]【】]*[)\]】]", re.I)
 _MIN_CONTAINED = 6   # shortest normalized item wording matched inside a longer header
@@ -30,7 +32,11 @@ _MIN_CONTAINED = 6   # shortest normalized item wording matched inside a longer 
 
 def normalize_wording(text) -> str:
     """Question wording reduced for matching: width-folded, lower-case, numbering, type tags,
-    punctuation and spaces removed."""
+    punctuation and spaces removed.
+
+    >>> normalize_wording("Q3. I trust this streamer (required)")
+    'itrustthisstreamer'
+    """
     text = unicodedata.normalize("NFKC", str(text)).casefold().strip()
     text = _NUMBERING.sub("", text, count=1)
     text = _TAGS.sub("", text)
@@ -67,7 +73,14 @@ class ItemMapping:
 
 def read_mapping(path: str | Path) -> dict[str, str]:
     """A mapping file: CSV with columns ``column,item`` (a header row is optional) or YAML
-    ``{column: item}`` (optionally under a ``mapping:`` key)."""
+    ``{column: item}`` (optionally under a ``mapping:`` key).
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "mapping.csv"
+    >>> _ = path.write_text("column,item\\nQ1,CA1\\nQ2,CA2\\n", encoding="utf-8")
+    >>> read_mapping(path)
+    {'Q1': 'CA1', 'Q2': 'CA2'}
+    """
     from semtrust.io.survey import detect_encoding
 
     path = Path(path)
@@ -118,7 +131,14 @@ def mapping_report(mapping: dict) -> bytes:
 
 
 def check_mapping(data, name: str) -> dict[str, str]:
-    """A column -> item dictionary of strings, or one line saying what is wrong."""
+    """A column -> item dictionary of strings, or one line saying what is wrong.
+
+    >>> check_mapping({"Q1": "CA1"}, "mapping.yaml")
+    {'Q1': 'CA1'}
+    >>> check_mapping(["Q1"], "mapping.yaml")
+    Traceback (most recent call last):
+    semtrust.errors.InputError: mapping.yaml: a mapping is a list of 'column: item' pairs (column name -> item id)
+    """
     if not isinstance(data, dict) or not data:
         raise InputError(f"{name}: a mapping is a list of 'column: item' pairs (column name -> item id)")
     mapping = {}
@@ -139,7 +159,14 @@ def _find(table, name: str) -> str | None:
 
 
 def find_column(table, name: str) -> str | None:
-    """A column named by the user (``--group``): its name, or its question wording."""
+    """A column named by the user (``--group``): its name, or its question wording.
+
+    >>> import pandas as pd
+    >>> from semtrust.io.table import SurveyTable
+    >>> table = SurveyTable(pd.DataFrame({"Platform ": ["Douyin"], "Q1": [5]}), "d.csv", "csv")
+    >>> find_column(table, "platform"), find_column(table, "income")
+    ('Platform ', None)
+    """
     found = _find(table, name)
     if found is not None:
         return found
@@ -153,7 +180,15 @@ def map_items(table, items: list[str], instrument=None, mapping: dict | None = N
               mapping_source: str | None = None, optional: list[str] = ()) -> ItemMapping:
     """Assign a column to every item id (see the module docstring for the order), and to the
     ``optional`` ids (e.g. attention checks) that have one; the assignment is recorded on the
-    table (``table.item_columns``), where :func:`semtrust.data.match_columns` finds it."""
+    table (``table.item_columns``), where :func:`semtrust.data.match_columns` finds it.
+
+    >>> import pandas as pd
+    >>> from semtrust.io.table import SurveyTable
+    >>> table = SurveyTable(pd.DataFrame({"q1": [5, 6], "q2": [4, 4]}), "d.csv", "csv")
+    >>> result = map_items(table, ["CA1", "CA2"], mapping={"q1": "CA1", "q2": "CA2"}, mapping_source="mapping.csv")
+    >>> table.item_columns
+    {'CA1': 'q1', 'CA2': 'q2'}
+    """
     result = ItemMapping({}, {}, source=mapping_source)
     where = mapping_source or "--mapping"
     wanted = list(items) + [i for i in optional if i not in items]

@@ -1,8 +1,8 @@
 """Output stage: the run's output folder, written all at once or not at all.
 
 A run's files (results.json, report.html, report.tex, report.docx, tables.xlsx, cleaned_data.csv, exclusions.csv,
-column_mapping.csv, and the moderation figures moderation_<id>_simple_slopes.svg and
-moderation_<id>_johnson_neyman.svg) are first written in full to a hidden staging folder inside the output
+column_mapping.csv, and the moderation figures moderation_<id>_simple_slopes.svg/.pdf and
+moderation_<id>_johnson_neyman.svg/.pdf) are first written in full to a hidden staging folder inside the output
 folder, then renamed into place together (results.json last, with SIGINT/SIGTERM held back
 meanwhile), so a crash, a full disk or Ctrl-C leaves the previous run's files as they were and
 never a new results.json beside old reports. A manifest (``.semtrust-outputs.json``) records
@@ -10,6 +10,10 @@ the SHA-256 of every file semtrust wrote; an existing file at an output name tha
 manifest, was changed since, is a symbolic link, or is one of the run's inputs is never
 replaced: the run stops with one line before any fitting. A lock file (``.semtrust.lock``,
 held with ``flock``, so a dead run's lock is free again) keeps two runs out of one folder.
+
+A power analysis (``semtrust power``) writes its own family of names (power.json last, the
+power_report.* files, power_curves.svg/.pdf) through the same folder; a run replaces and removes only
+its own family's files, so a fit's and a power analysis's outputs can share one folder.
 
 >>> import tempfile
 >>> with tempfile.TemporaryDirectory() as tmp, OutputFolder(f"{tmp}/out") as folder:
@@ -31,25 +35,43 @@ from pathlib import Path
 
 from semtrust.errors import InputError, OutputError
 
+__all__ = ["OutputFolder"]
+
 OUTPUT_NAMES = ("results.json", "report.html", "report.tex", "cleaned_data.csv", "exclusions.csv",
                 "column_mapping.csv", "report.docx", "tables.xlsx")
-# the figures of the moderation hypotheses (fit --moderator), one pair per hypothesis id
-PLOT_NAME = re.compile(r"moderation_[A-Za-z][A-Za-z0-9_]*_(simple_slopes|johnson_neyman)\.svg")
+# the moderation figures, as SVG and as the PDF the LaTeX report includes: one pair per hypothesis
+# id of fit --moderator (moderation_<id>_...), one of a PROCESS model (process)
+PLOT_NAME = re.compile(r"(moderation_[A-Za-z][A-Za-z0-9_]*_)?(simple_slopes|johnson_neyman)\.(svg|pdf)")
+IPMA_NAME = re.compile(r"ipma_[^\W\d][\w.]*\.(svg|pdf)")   # the PLS report's IPMA plot of each final outcome
+# the files of a power analysis (semtrust power), a family of their own
+POWER_NAMES = ("power.json", "power_report.html", "power_report.tex", "power_report.docx", "power_tables.xlsx",
+               "power_curves.svg", "power_curves.pdf")
+RESULTS_NAMES = ("results.json", "power.json")   # each family's results file, renamed into place last
 MANIFEST = ".semtrust-outputs.json"
 LOCK = ".semtrust.lock"
 STAGING_PREFIX = ".semtrust-partial-"
 
 
-def is_output_name(name: str) -> bool:
-    """A file name a run may write (the fixed names, or a moderation figure).
+def _is_output_name(name: str) -> bool:
+    """A file name a run may write (the fixed names, a power analysis's, or a moderation or IPMA figure).
 
-    >>> is_output_name("report.html"), is_output_name("moderation_MH1_simple_slopes.svg"), is_output_name("../x.svg")
+    >>> _is_output_name("report.html"), _is_output_name("moderation_MH1_simple_slopes.svg"), _is_output_name("../x.svg")
     (True, True, False)
     """
-    return name in OUTPUT_NAMES or PLOT_NAME.fullmatch(name) is not None
+    return (name in OUTPUT_NAMES or name in POWER_NAMES or PLOT_NAME.fullmatch(name) is not None
+            or IPMA_NAME.fullmatch(name) is not None)
 
 
-def sha256_of(path: Path) -> str:
+def _family(name: str) -> str | None:
+    """Which kind of run writes ``name``: "fit", "power", or None (not semtrust's).
+
+    >>> _family("power.json"), _family("report.docx"), _family("notes.txt")
+    ('power', 'fit', None)
+    """
+    return None if not _is_output_name(name) else "power" if name in POWER_NAMES else "fit"
+
+
+def _sha256_of(path: Path) -> str:
     """SHA-256 (hex) of a file's bytes."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -65,10 +87,19 @@ class OutputFolder:
     Opening checks everything that could stop the writing (the folder is a folder, writable,
     not locked by another run; no output name holds a file semtrust did not write), so a run
     fails before its fit, not after.
+
+    >>> import tempfile, pathlib
+    >>> folder = OutputFolder(pathlib.Path(tempfile.mkdtemp()) / "out").open()
+    >>> written = folder.commit({"results.json": b"{}"})
+    >>> folder.close()
+    >>> sorted(p.name for p in written.values()), written["results.json"].read_bytes()
+    (['results.json'], b'{}')
     """
 
-    def __init__(self, path: str | Path, inputs: dict[str, str | Path] | None = None):
+    def __init__(self, path: str | Path, inputs: dict[str, str | Path] | None = None, family: str = "fit"):
         self.path = Path(path)
+        self.family = family      # "fit" or "power": the names this run may write
+        self.names = POWER_NAMES if family == "power" else OUTPUT_NAMES
         self.inputs = {Path(p).resolve(): role for role, p in (inputs or {}).items()}
         self._lock_fd: int | None = None
         self._created: list[Path] = []
@@ -83,7 +114,7 @@ class OutputFolder:
         self._make_folder(where)
         self._lock(where)
         try:
-            self._check_outputs(OUTPUT_NAMES)
+            self._check_outputs(self.names)
         except BaseException:
             self.close()
             raise
@@ -150,7 +181,7 @@ class OutputFolder:
                 continue
             if not target.is_file():
                 raise InputError(f"{target} is not a file semtrust wrote; move it away or choose another --out")
-            if written.get(name) != sha256_of(target):
+            if written.get(name) != _sha256_of(target):
                 raise InputError(f"{target} was not written by semtrust (or was changed since); move it away "
                                  "or choose another --out, so it is not overwritten")
 
@@ -158,12 +189,17 @@ class OutputFolder:
     def commit(self, files: dict[str, bytes]) -> dict[str, Path]:
         """Write ``files`` (``{name: content}``) and replace the previous run's files by them
         together; the previous run's files this run does not write are removed."""
-        unknown = {name for name in files if not is_output_name(name)}
+        unknown = {name for name in files if _family(name) != self.family}
         if unknown:
             raise ValueError(f"not an output name: {', '.join(sorted(unknown))}")
         staging = self.path / f"{STAGING_PREFIX}{os.getpid()}"
-        order = sorted(files, key=lambda name: name == "results.json")   # results.json last
-        manifest = {"files": {name: hashlib.sha256(files[name]).hexdigest() for name in order}}
+        order = sorted(files, key=lambda name: name in RESULTS_NAMES)   # results.json (power.json) last
+        previous = self._manifest()
+        # the other family's files stay, and so do their manifest entries
+        others = {name: digest for name, digest in previous.items()
+                  if _family(name) not in (None, self.family) and (self.path / name).is_file()}
+        manifest = {"files": {**others, **{name: hashlib.sha256(files[name]).hexdigest() for name in order}}}
+        previous = {name: digest for name, digest in previous.items() if _family(name) == self.family}
         try:
             try:
                 staging.mkdir()
@@ -173,13 +209,12 @@ class OutputFolder:
             for name in order:
                 _write_fully(staging / name, files[name], self.path / name)
             _write_fully(staging / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode(), self.path / MANIFEST)
-            previous = self._manifest()
             # nothing was planted while the run was fitting, and the previous figures are semtrust's own
-            self._check_outputs(dict.fromkeys([*OUTPUT_NAMES, *files, *filter(is_output_name, previous)]))
+            self._check_outputs(dict.fromkeys([*self.names, *files, *previous]))
             with _signals_held():
                 for name in order:
                     os.replace(staging / name, self.path / name)
-                for name in {n for n in previous if is_output_name(n)} - set(files):   # checked above: semtrust's own
+                for name in set(previous) - set(files):   # checked above: semtrust's own, this family's
                     if (self.path / name).is_file() and not (self.path / name).is_symlink():
                         (self.path / name).unlink()
                 os.replace(staging / MANIFEST, self.path / MANIFEST)

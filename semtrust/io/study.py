@@ -39,14 +39,28 @@ from semtrust.config import PATH_KEYS, RunConfig
 from semtrust.errors import InputError
 from semtrust.model.instrument import parse_yaml
 
+__all__ = ["is_study_file", "load_study", "resolve_config"]
+
 
 def is_study_file(path: str) -> bool:
-    """Whether ``path`` names a study file (``.yaml``/``.yml``) rather than data."""
+    """Whether ``path`` names a study file (``.yaml``/``.yml``) rather than data.
+
+    >>> is_study_file("study.yaml"), is_study_file("survey.csv")
+    (True, False)
+    """
     return Path(path).suffix.lower() in (".yaml", ".yml")
 
 
 def load_study(path: str | Path) -> RunConfig:
-    """The settings a study file declares, validated, with paths made relative to the file."""
+    """The settings a study file declares, validated, with paths made relative to the file.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "study.yaml").write_text("data: survey.csv\\nbootstrap: 500\\nseed: 7\\n", encoding="utf-8")
+    >>> config = load_study(folder / "study.yaml")
+    >>> config.bootstrap, config.seed, pathlib.Path(config.data) == folder / "survey.csv"
+    (500, 7, True)
+    """
     path = Path(path)
     name = str(path)
     if not path.is_file():
@@ -69,7 +83,12 @@ def load_study(path: str | Path) -> RunConfig:
 
 
 def resolve_config(study_path: str | None, flags: dict) -> RunConfig:
-    """Defaults, then the study file, then the flags the user gave (those not None)."""
+    """Defaults, then the study file, then the flags the user gave (those not None).
+
+    >>> config = resolve_config(None, {"data": "survey.csv", "bootstrap": 0, "seed": None})
+    >>> config.data, config.bootstrap, config.estimator
+    ('survey.csv', 0, 'ML')
+    """
     base = load_study(study_path) if study_path is not None else None
     flags = {key: value for key, value in flags.items() if key in RunConfig.keys()}
     config = RunConfig.from_options(flags, "command line", base).resolved()

@@ -25,6 +25,8 @@ from semtrust.errors import InputError, shown
 from semtrust.io import exports
 from semtrust.io.table import EXCEL_ERRORS, Formula, SurveyTable, is_missing
 
+__all__ = ["read_survey", "code_items", "read_summary_matrix", "match_columns", "score_answer", "input_hash"]
+
 _OPTION_LETTER = re.compile(r"^[A-Za-z]\s*[.．、)）]\s*(\S.*)$")
 _LEADING_SCORE = re.compile(r"^\s*([+-]?\d+)\s*(?:分|[=:：.、)）\-–—]\s*\S.*)?\s*$")
 MAX_ANSWER = 1e12   # larger is no answer on any scale, and its square would swamp a covariance
@@ -101,9 +103,14 @@ def read_survey(path: str | Path | pd.DataFrame, format: str | None = None) -> S
     by cell, the platform that produced them (Wenjuanxing, Tencent Survey, Qualtrics,
     SurveyMonkey, Google Forms, or a plain table) is detected from the header, or forced
     with ``format``, and :mod:`semtrust.exports` turns its layout into a :class:`SurveyTable`.
+
+    >>> import pandas as pd
+    >>> table = read_survey(pd.DataFrame({"respondent_id": [1, 2], "CA1": ["5", "6"]}))
+    >>> table.platform, table.id_column, table.frame.shape
+    ('generic', 'respondent_id', (2, 2))
     """
     if isinstance(path, pd.DataFrame):
-        return exports.parse_rows(frame_rows(path), "<DataFrame>", "DataFrame", None,
+        return exports.parse_rows(_frame_rows(path), "<DataFrame>", "DataFrame", None,
                                   exports.check_format(format, "<DataFrame>"))
     path = Path(path)
     name = str(path)
@@ -124,7 +131,7 @@ def read_survey(path: str | Path | pd.DataFrame, format: str | None = None) -> S
     return exports.parse_rows(rows, name, kind, encoding, platform, lines)
 
 
-def frame_rows(frame: pd.DataFrame) -> list[list]:
+def _frame_rows(frame: pd.DataFrame) -> list[list]:
     """A DataFrame as the rows of a file: the header, then the cells (missing cells as None)."""
     if frame.index.name is not None or not isinstance(frame.index, pd.RangeIndex):
         frame = frame.reset_index()
@@ -133,7 +140,12 @@ def frame_rows(frame: pd.DataFrame) -> list[list]:
 
 
 def input_hash(source: str | Path | pd.DataFrame) -> str:
-    """SHA-256 of the input file's bytes, or of a DataFrame's CSV text."""
+    """SHA-256 of the input file's bytes, or of a DataFrame's CSV text.
+
+    >>> import pandas as pd
+    >>> input_hash(pd.DataFrame({"x": [1, 2]}))[:16]
+    'aea284871ddeeeba'
+    """
     import hashlib
 
     if isinstance(source, pd.DataFrame):
@@ -221,7 +233,14 @@ def _text_rows(path: Path, delimiter: str) -> tuple[list[list[str]], list[int], 
 
 def match_columns(table: SurveyTable, names: list[str], what: str) -> dict[str, str]:
     """Map each required name to a column: as the item mapping assigned it, exactly, or case-
-    and space-insensitively."""
+    and space-insensitively.
+
+    >>> import pandas as pd
+    >>> from semtrust.io.table import SurveyTable
+    >>> table = SurveyTable(pd.DataFrame({"ca1 ": [5], "CA2": [6]}), "d.csv", "csv")
+    >>> match_columns(table, ["CA1", "CA2"], "item")
+    {'CA1': 'ca1 ', 'CA2': 'CA2'}
+    """
     columns = list(table.frame.columns)
     folded: dict[str, list[str]] = {}
     for c in columns:
@@ -244,7 +263,11 @@ def match_columns(table: SurveyTable, names: list[str], what: str) -> dict[str, 
 
 
 def score_answer(value, labels: dict[str, int]) -> tuple[float, bool] | None:
-    """(score, was_label) for one cell, or None when the cell cannot be read."""
+    """(score, was_label) for one cell, or None when the cell cannot be read.
+
+    >>> score_answer("非常同意", {"非常同意": 7}), score_answer("5分", {}), score_answer("maybe", {})
+    ((7.0, True), (5.0, True), None)
+    """
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return np.nan, False
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
@@ -291,6 +314,16 @@ def code_items(table: SurveyTable, items: list[str], *, points: int | None = Non
     columns :func:`semtrust.mapping.map_items` assigned, else from the columns named by their
     ids. SPSS codes whose value labels are all response labels of the
     scale are scored by their label (an option code is not necessarily the score).
+
+    >>> import pandas as pd
+    >>> from semtrust.io.table import SurveyTable
+    >>> table = SurveyTable(pd.DataFrame({"A1": ["1", "7", "4"], "A2": ["2", "6", ""]}), "d.csv", "csv")
+    >>> coded = code_items(table, ["A1", "A2"], points=7, reverse=["A2"])
+    >>> coded.frame
+        A1   A2
+    0  1.0  6.0
+    1  7.0  2.0
+    2  4.0  NaN
     """
     labels = {k.strip().casefold(): v for k, v in (labels or {}).items()}
     mapping = match_columns(table, list(items), "item columns")
@@ -377,6 +410,14 @@ def read_summary_matrix(path: str | Path | pd.DataFrame, variables: list[str], n
     matrix, and optionally a row named ``sd`` (turning correlations into covariances) and a row
     ``mean`` (ignored). As lavaan's ``sample.cov``, the matrix is taken as unbiased (divisor
     N - 1) and rescaled by (N - 1) / N.
+
+    >>> import pandas as pd
+    >>> matrix = pd.DataFrame([[1.0, 0.5], [0.5, 1.0], [2.0, 1.0]], columns=["x", "y"], index=pd.Index(["x", "y", "sd"], name="variable"))
+    >>> cov, info = read_summary_matrix(matrix, ["x", "y"], n=101)
+    >>> cov.round(3)
+          x     y
+    x  3.96  0.99
+    y  0.99  0.99
     """
     name = "<DataFrame>" if isinstance(path, pd.DataFrame) else path
     if n is None or n < 3:

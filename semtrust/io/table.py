@@ -6,10 +6,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+__all__ = ["SurveyTable"]
+
 
 @dataclass
 class SurveyTable:
-    """Cells as the file holds them (strings, or numbers for xlsx/sav), plus provenance."""
+    """Cells as the file holds them (strings, or numbers for xlsx/sav), plus provenance.
+
+    >>> table = SurveyTable(pd.DataFrame({"CA1": ["5", "6"]}), "survey.csv", "csv", "utf-8")
+    >>> table.platform, table.first_data_row, table.row_number(1)
+    ('generic', 2, 3)
+    """
 
     frame: pd.DataFrame
     path: str

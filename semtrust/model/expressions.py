@@ -20,6 +20,8 @@ import operator
 
 from semtrust.errors import InputError
 
+__all__ = ["Expression"]
+
 MAX_NODES = 200   # a definition longer than this is not a parameter function someone means
 
 
@@ -43,7 +45,12 @@ def _power(x: float, y: float) -> float:
 
 
 class Expression:
-    """A defined parameter's expression, evaluated safely over label values."""
+    """A defined parameter's expression, evaluated safely over label values.
+
+    >>> ab = Expression("a*b + exp(0)", "ab := a*b + exp(0)")
+    >>> round(ab({"a": 0.5, "b": 0.4}), 3)
+    1.2
+    """
 
     _ops = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
             ast.Div: operator.truediv, ast.Pow: _power, ast.USub: operator.neg,

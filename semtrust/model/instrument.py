@@ -27,6 +27,8 @@ import yaml
 
 from semtrust.errors import InputError, shown
 
+__all__ = ["Instrument", "ModerationHypothesis", "load_instrument", "bundled_instruments", "parse_yaml"]
+
 BUNDLED = Path(__file__).resolve().parent.parent / "instruments"   # the YAML files shipped with semtrust
 
 LANGUAGES = ("zh", "en")
@@ -73,7 +75,12 @@ class Hypothesis:
 class ModerationHypothesis:
     """``moderator`` changes the path ``source`` -> ``target`` (stage "direct", PROCESS model 1)
     or, with a mediator ``through``, the first (model 7) or second (model 14) stage of the
-    indirect effect; ``sign`` is the expected sign of the interaction coefficient."""
+    indirect effect; ``sign`` is the expected sign of the interaction coefficient.
+
+    >>> mh = load_instrument("trust_mechanism").moderation_hypotheses[0]
+    >>> mh.id, f"{mh.source} -> {mh.target}", mh.moderator, mh.stage, mh.sign
+    ('MH1', 'PV -> PI', 'INV', 'direct', '+')
+    """
 
     id: str
     source: str
@@ -138,7 +145,14 @@ class Demographic:
 @dataclass(frozen=True)
 class Instrument:
     """A questionnaire as data: constructs, items, hypotheses, attention checks, moderators and
-    demographics; ``model_syntax()`` is its lavaan model."""
+    demographics; ``model_syntax()`` is its lavaan model.
+
+    >>> inst = load_instrument("trust_mechanism")
+    >>> inst.id, len(inst.constructs), len(inst.hypotheses), inst.scale.points
+    ('trust_mechanism', 15, 25, 7)
+    >>> print(inst.model_syntax().splitlines()[1])
+    CA =~ CA1 + CA2 + CA3
+    """
     id: str
     version: int
     title: dict
@@ -474,12 +488,21 @@ def _check_acyclic(hypotheses, reader: _Reader) -> None:
 
 
 def bundled_instruments() -> list[str]:
-    """The ids of the instruments shipped with semtrust."""
+    """The ids of the instruments shipped with semtrust.
+
+    >>> bundled_instruments()
+    ['sor_live_commerce', 'trust_mechanism']
+    """
     return sorted(path.stem for path in BUNDLED.glob("*.yaml"))
 
 
 def load_instrument(id_or_path: str | Path) -> Instrument:
-    """Load a bundled instrument by id, or any instrument YAML file by path."""
+    """Load a bundled instrument by id, or any instrument YAML file by path.
+
+    >>> inst = load_instrument("sor_live_commerce")
+    >>> [c.id for c in inst.constructs][:4], inst.constructs[0].items[0].id
+    (['IA', 'IF', 'EN', 'TR'], 'IA1')
+    """
     text_path = str(id_or_path)
     path = Path(text_path)
     if path.suffix.lower() in (".yaml", ".yml") or path.exists():

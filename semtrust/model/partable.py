@@ -11,12 +11,15 @@ writes its estimates against these rows, and every later stage reads them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 from semtrust.errors import InputError
 from semtrust.model.expressions import Expression
 from semtrust.model.syntax import ModelSyntax
+
+__all__ = ["ParameterTable", "Row", "build_parameter_table", "parameter_key", "mean_rows", "with_means",
+           "independence_table", "independence_model"]
 
 PARAMETER_COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue",
                      "ci_lower", "ci_upper", "std_all"]
@@ -24,7 +27,11 @@ PARAMETER_COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue",
 
 @dataclass
 class Row:
-    """One row of the parameter table (lavaan's ``parTable``)."""
+    """One row of the parameter table (lavaan's ``parTable``).
+
+    >>> Row("F", "=~", "x2", free=0, value=1.0)
+    Row(lhs='F', op='=~', rhs='x2', label='', free=0, value=1.0, user=True, fixed_x=False, start=None, per_group=())
+    """
 
     lhs: str
     op: str
@@ -36,12 +43,19 @@ class Row:
     fixed_x: bool = False   # exogenous covariate moment fixed at its sample value
     start: float | None = None
     per_group: tuple = ()   # c(...) modifier: a label, fixed value or None (free) per group
+    group: int = 0          # the group (0, 1, ...) whose row this is in a multi-group model
 
 
 @dataclass
 class ParameterTable:
     """lavaan's parameter table: the rows, the observed and latent variables, the fixed.x
-    covariates, the defined parameters and the constraints."""
+    covariates, the defined parameters and the constraints.
+
+    >>> from semtrust.model.syntax import parse_model
+    >>> table = build_parameter_table(parse_model("F =~ x1 + x2 + x3\\ny ~ F"))
+    >>> table.observed, table.latent, sum(r.free >= 0 for r in table.rows)
+    (['x1', 'x2', 'x3', 'y'], ['F'], 8)
+    """
     rows: list[Row]
     observed: list[str]
     latent: list[str]
@@ -62,15 +76,64 @@ class ParameterTable:
 
 
 def parameter_key(lhs: str, op: str, rhs: str) -> tuple:
-    """Rows are the same parameter when this key is equal (``a ~~ b`` is ``b ~~ a``)."""
+    """Rows are the same parameter when this key is equal (``a ~~ b`` is ``b ~~ a``).
+
+    >>> parameter_key("y1", "~~", "y2") == parameter_key("y2", "~~", "y1"), parameter_key("F", "=~", "x1")
+    (True, ('=~', 'F', 'x1'))
+    """
     return (op, *sorted((lhs, rhs))) if op == "~~" else (op, lhs, rhs)
 
+
+
+def group_specific(spec: ModelSyntax) -> bool:
+    """Whether the model writes group-specific modifiers (``c(a1, a2)*x``): lavaan fits it only
+    as one multi-group model.
+
+    >>> from semtrust.model.syntax import parse_model
+    >>> group_specific(parse_model("y ~ c(a1, a2)*x")), group_specific(parse_model("y ~ a*x"))
+    (True, False)
+    """
+    return any(s.per_group for s in spec.statements)
+
+
+def pooled_model(spec: ModelSyntax) -> ModelSyntax:
+    """The model without its group-specific modifiers (each ``c(...)*x`` a free ``x``): the
+    single-group model of the pooled sample.
+
+    >>> from semtrust.model.syntax import parse_model
+    >>> pooled_model(parse_model("y ~ c(a1, a2)*x")).statements[0].per_group
+    ()
+    """
+    return ModelSyntax([replace(s, per_group=()) for s in spec.statements], [], spec.source + " (pooled)")
+
+
+def observed_covariates(spec: ModelSyntax) -> list[str]:
+    """The observed exogenous variables (fixed.x covariates): predictors that are neither
+    regressed nor indicators.
+
+    >>> from semtrust.model.syntax import parse_model
+    >>> observed_covariates(parse_model("F =~ a + b + c\\nF ~ x\\ny ~ F + z"))
+    ['x', 'z']
+    """
+    latent = set(spec.latent)
+    statements = spec.statements
+    indicators = {s.rhs for s in statements if s.op == "=~"}
+    regressed = {s.lhs for s in statements if s.op == "~"}
+    predictors = {s.rhs for s in statements if s.op == "~"}
+    return [v for v in spec.variables if v not in latent and v in predictors
+            and v not in regressed and v not in indicators]
 
 
 def build_parameter_table(spec: ModelSyntax, fixed_x: bool = True, groups: int = 1) -> ParameterTable:
     """lavaan's ``sem()`` defaults: first loading fixed to 1, residual and latent variances
     free, exogenous latent covariances free, residual covariances among observed outcomes
-    free, exogenous observed covariates fixed at their sample moments."""
+    free, exogenous observed covariates fixed at their sample moments.
+
+    >>> from semtrust.model.syntax import parse_model
+    >>> table = build_parameter_table(parse_model("F =~ x1 + x2 + x3\\ny ~ F + z"))
+    >>> [(r.lhs, r.op, r.rhs, r.free, r.fixed_x) for r in table.rows if r.free < 0]
+    [('F', '=~', 'x1', -1, False), ('z', '~~', 'z', -1, True)]
+    """
     latent = spec.latent
     lv = set(latent)
     statements = spec.statements
@@ -86,8 +149,7 @@ def build_parameter_table(spec: ModelSyntax, fixed_x: bool = True, groups: int =
         if s.op == "|":
             raise InputError(f"{spec.source}, line {s.line}: thresholds ('{s.lhs} | {s.rhs}') belong to ordinal "
                              "items: fit with estimator WLSMV and the items declared ordered")
-    covariates = [v for v in observed if fixed_x and v in predictors
-                  and v not in regressed and v not in indicators]
+    covariates = observed_covariates(spec) if fixed_x else []
     exogenous_latent = [v for v in latent if v not in regressed and v not in indicators]
     # lavaan's auto.cov.y: disturbances of pure outcomes (regressed, predicting nothing) covary
     outcomes = [v for v in spec.variables if v in regressed and v not in predictors and v not in indicators]
@@ -175,7 +237,13 @@ def _check_constraint_labels(constraint, known: set[str], source: str) -> None:
 def mean_rows(table: ParameterTable) -> list[Row]:
     """lavaan's mean structure, numbered after the table's free parameters: a free intercept per
     observed variable (a covariate's mean fixed at its sample value under fixed.x) and latent
-    means fixed at 0, for every variable whose intercept the model does not write itself."""
+    means fixed at 0, for every variable whose intercept the model does not write itself.
+
+    >>> from semtrust.model.syntax import parse_model
+    >>> table = build_parameter_table(parse_model("F =~ x1 + x2 + x3"))
+    >>> [(r.lhs, r.op, r.free, r.value) for r in mean_rows(table)]
+    [('x1', '~1', 6, 0.0), ('x2', '~1', 7, 0.0), ('x3', '~1', 8, 0.0), ('F', '~1', -1, 0.0)]
+    """
     written = {r.lhs for r in table.rows if r.op == "~1"}
     free = [v for v in table.observed if v not in table.covariates and v not in written]
     rows = [Row(v, "~1", "", free=table.n_free + free.index(v), user=False) if v in free
@@ -185,14 +253,25 @@ def mean_rows(table: ParameterTable) -> list[Row]:
 
 
 def with_means(table: ParameterTable) -> ParameterTable:
-    """The table with lavaan's mean structure added (:func:`mean_rows`)."""
+    """The table with lavaan's mean structure added (:func:`mean_rows`).
+
+    >>> from semtrust.model.syntax import parse_model
+    >>> table = build_parameter_table(parse_model("F =~ x1 + x2 + x3"))
+    >>> len(table.rows), len(with_means(table).rows)
+    (7, 11)
+    """
     return ParameterTable(table.rows + mean_rows(table), table.observed, table.latent, table.covariates,
                           table.definitions, table.constraints)
 
 
 def independence_table(observed: list[str], covariates: list[str]) -> ParameterTable:
     """lavaan's baseline model as a table: a free variance per observed variable, the moments of
-    the covariates fixed at their sample values (fixed.x) instead."""
+    the covariates fixed at their sample values (fixed.x) instead.
+
+    >>> table = independence_table(["x1", "x2", "z"], ["z"])
+    >>> [(r.lhs, r.op, r.rhs, r.free) for r in table.rows]
+    [('x1', '~~', 'x1', 0), ('x2', '~~', 'x2', 1), ('z', '~~', 'z', -1)]
+    """
     outcomes = [v for v in observed if v not in covariates]
     rows = [Row(v, "~~", v, free=k, user=False) for k, v in enumerate(outcomes)]
     rows += [Row(a, "~~", b, user=False, fixed_x=True) for i, a in enumerate(covariates) for b in covariates[i:]]
@@ -200,5 +279,11 @@ def independence_table(observed: list[str], covariates: list[str]) -> ParameterT
 
 
 def independence_model(observed: list[str]) -> str:
-    """lavaan's baseline model in syntax: every observed variable's variance, nothing else."""
+    """lavaan's baseline model in syntax: every observed variable's variance, nothing else.
+
+    >>> print(independence_model(["x1", "x2", "x3"]))
+    x1 ~~ x1
+    x2 ~~ x2
+    x3 ~~ x3
+    """
     return "\n".join(f"{v} ~~ {v}" for v in observed)

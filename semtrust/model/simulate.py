@@ -27,6 +27,8 @@ import pandas as pd
 
 from semtrust.model.instrument import Instrument
 
+__all__ = ["simulate", "write_simulation", "population", "response_cuts"]
+
 GENERATOR_VERSION = 1
 INTERACTION = 0.2   # size of each simulated latent interaction (standardized units), signed as hypothesised
 # Cut points of the standard-normal item response for a 7-point scale, skewed towards
@@ -57,7 +59,14 @@ def _topological(instrument: Instrument) -> list[str]:
 
 
 def population(instrument: Instrument, rng: np.random.Generator) -> dict:
-    """Draw standardized population parameters: paths, exogenous correlations, loadings."""
+    """Draw standardized population parameters: paths, exogenous correlations, loadings.
+
+    >>> import numpy as np
+    >>> from semtrust.model.instrument import load_instrument
+    >>> pop = population(load_instrument("sor_live_commerce"), np.random.default_rng(1))
+    >>> sorted(pop)
+    ['disturbance', 'exogenous', 'latent_cov', 'loadings', 'order', 'paths']
+    """
     order = _topological(instrument)
     targets = {h.target for h in instrument.hypotheses}
     exogenous = [c for c in order if c not in targets]
@@ -111,7 +120,11 @@ def population(instrument: Instrument, rng: np.random.Generator) -> dict:
 
 
 def response_cuts(points: int) -> np.ndarray:
-    """Standard-normal cut points of a ``points``-category item (the categories of ``1 + #cuts exceeded``)."""
+    """Standard-normal cut points of a ``points``-category item (the categories of ``1 + #cuts exceeded``).
+
+    >>> response_cuts(7).tolist(), response_cuts(5).round(3).tolist()
+    ([-2.0, -1.4, -0.8, -0.2, 0.45, 1.2], [-1.142, -0.553, -0.047, 0.542])
+    """
     if points == 7:
         return np.array(SEVEN_POINT_CUTS)
     from scipy.stats import norm
@@ -144,7 +157,13 @@ def _add_interactions(instrument: Instrument, pop: dict, scores: dict, n: int, s
 
 def simulate(instrument: Instrument, n: int, seed: int, moderators: bool = False) -> tuple[pd.DataFrame, dict]:
     """Return (data, truth): demographic columns then one integer column per item (and, with
-    ``moderators``, the moderator items last and a true interaction per moderation hypothesis)."""
+    ``moderators``, the moderator items last and a true interaction per moderation hypothesis).
+
+    >>> from semtrust.model.instrument import load_instrument
+    >>> data, truth = simulate(load_instrument("trust_mechanism"), n=100, seed=3)
+    >>> data.shape, bool(data["CA1"].between(1, 7).all()), sorted(truth)[:4]
+    ((100, 58), True, ['cuts', 'demographics', 'disturbance_variances', 'generator'])
+    """
     if n < 1:
         raise ValueError("n must be positive")
     rng = np.random.default_rng(seed)
@@ -212,7 +231,15 @@ def _moderator_items(instrument: Instrument, scores: dict, cuts: np.ndarray, col
 
 def write_simulation(instrument: Instrument, n: int, seed: int, out: str | Path,
                      moderators: bool = False) -> tuple[Path, Path]:
-    """Write ``out`` (CSV, UTF-8) and ``out`` with ``.truth.json`` beside it."""
+    """Write ``out`` (CSV, UTF-8) and ``out`` with ``.truth.json`` beside it.
+
+    >>> import tempfile, pathlib
+    >>> from semtrust.model.instrument import load_instrument
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "survey.csv"
+    >>> data_path, truth_path = write_simulation(load_instrument("sor_live_commerce"), n=20, seed=1, out=out)
+    >>> data_path.name, truth_path.name, len(data_path.read_text(encoding="utf-8").splitlines())
+    ('survey.csv', 'survey.truth.json', 21)
+    """
     out = Path(out)
     data, truth = simulate(instrument, n, seed, moderators)
     truth["command"] = (f"semtrust simulate --instrument {instrument.id} --n {n} --seed {seed}"

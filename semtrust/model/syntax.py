@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 from semtrust.errors import InputError, shown
 
+__all__ = ["parse_model", "ModelSyntax", "Statement"]
+
 OPERATORS = ("=~", "~~", ":=", "~", "|")
 _UNSUPPORTED = {
     "==": "equality constraints (use a shared label instead: a*x1 + a*x2)",
@@ -35,7 +37,11 @@ _CALL = re.compile(r"^(start|label|equal)\((.*)\)$")
 
 @dataclass(frozen=True)
 class Statement:
-    """One parameter statement, e.g. ``visual =~ 0.5*x2`` or ``y1 ~~ y5``."""
+    """One parameter statement, e.g. ``visual =~ 0.5*x2`` or ``y1 ~~ y5``.
+
+    >>> [(s.lhs, s.op, s.rhs, s.fixed, s.label) for s in parse_model("F =~ 0.5*x1 + a*x2").statements]
+    [('F', '=~', 'x1', 0.5, None), ('F', '=~', 'x2', None, 'a')]
+    """
 
     lhs: str
     op: str
@@ -70,7 +76,12 @@ class Constraint:
 
 @dataclass
 class ModelSyntax:
-    """A parsed lavaan model: its statements, defined parameters and the variables they name."""
+    """A parsed lavaan model: its statements, defined parameters and the variables they name.
+
+    >>> spec = parse_model("F =~ x1 + x2 + x3\\ny ~ b*F\\nhalf := b/2")
+    >>> spec.latent, spec.observed, [d.name for d in spec.definitions]
+    (['F'], ['x1', 'x2', 'x3', 'y'], ['half'])
+    """
     statements: list[Statement] = field(default_factory=list)
     definitions: list[Definition] = field(default_factory=list)
     source: str = "<model>"
@@ -205,7 +216,14 @@ def _constraint(line: str, op: str, source: str, number: int) -> Constraint:
 
 
 def parse_model(text: str, source: str = "<model>") -> ModelSyntax:
-    """Parse lavaan syntax; raise :class:`InputError` naming the line on any problem."""
+    """Parse lavaan syntax; raise :class:`InputError` naming the line on any problem.
+
+    >>> len(parse_model("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6").statements)
+    6
+    >>> parse_model("F =~ x1 +", "model.lav")
+    Traceback (most recent call last):
+    semtrust.errors.InputError: model.lav, line 1: empty term in 'F =~ x1 +'
+    """
     spec = ModelSyntax(source=source)
     lines = list(_logical_lines(text))
     if lines and "~" not in text and ":=" not in text:

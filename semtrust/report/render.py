@@ -86,7 +86,8 @@ def render_document(doc: Document, kind: str) -> str:
     m = Messages(doc.lang)
     env = _environment()
     context = {"doc": doc, "note_label": m("note_label"), "continued": m("continued"), "toc_title": m("contents"),
-               "table_name": m("table_name"), "wrap_width": _wrap_width}
+               "table_name": m("table_name"), "wrap_width": _wrap_width,
+               "missing_image": m.raw("moderation_plots.missing")}
     if kind == "html":
         env.autoescape = True
         env.filters["checks"] = _check_marks
@@ -102,6 +103,9 @@ def report_document(results: dict, lang: str | None = None, sections: list[str] 
     """The report document of a result dictionary, in ``lang`` (default: the run's ``lang``
     setting, else English)."""
     from semtrust.report.sections import build_document
+    if results.get("method") == "process":
+        from semtrust.report.process_sections import build_process_document
+        return build_process_document(results, lang or report_language(results))
     return build_document(results, lang or report_language(results),
                           sections or (results.get("config") or {}).get("sections"))
 
@@ -112,42 +116,8 @@ def report_language(results: dict) -> str:
 
 
 def render_report(results: dict, kind: str, lang: str | None = None) -> str:
-    """The report of a result dictionary as ``html`` or ``tex`` text (a PLS-SEM run's from the
-    ``pls_report`` templates, :mod:`semtrust.report.pls`)."""
-    if results.get("method") == "pls":
-        return render(f"pls_report.{kind}.j2", pls_report_context(results))
+    """The report of a result dictionary as ``html`` or ``tex`` text."""
     return render_document(report_document(results, lang), kind)
-
-
-class Counter:
-    """Numbers sections and tables in the order a template renders them: each ``{{ table_no }}``
-    prints the next number, so optional sections never leave gaps."""
-
-    def __init__(self):
-        self.value = 0
-
-    def __str__(self) -> str:
-        self.value += 1
-        return str(self.value)
-
-    __html__ = __str__
-
-
-def pls_report_context(results: dict) -> dict:
-    """The PLS report's sections (Hair et al. 2019 order), the run configuration and the path diagram."""
-    from semtrust.report.diagram import layout, to_svg, to_tikz
-    from semtrust.report.pls import pls_document, tex_cell
-
-    def text(value):
-        if value is None:
-            return "—"
-        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-    figure = layout(results) if results["paths"] else None
-    return {"r": results, "sections": pls_document(results), "tex_cell": tex_cell,
-            "config_rows": [(key, text(value)) for key, value in (results.get("config") or {}).items()],
-            "figure_svg": to_svg(figure) if figure else None, "figure_tikz": to_tikz(figure) if figure else None,
-            "table_no": Counter(), "section_no": Counter()}
 
 
 def tables_xlsx(doc: Document) -> bytes:
@@ -184,19 +154,32 @@ def results_text(results: dict) -> str:
 
 
 def report_files(results: dict, lang: str | None = None) -> dict[str, bytes]:
-    """results.json, report.html, report.tex, report.docx and tables.xlsx of a result
-    dictionary, as the bytes to write (the report in ``lang``, default the run's)."""
+    """results.json, report.html, report.tex, report.docx, tables.xlsx and the figure files
+    (:func:`image_files`) of a result dictionary, as the bytes to write (the report in ``lang``,
+    default the run's)."""
     from semtrust.report.docx import docx_bytes
 
     results_json = results_text(results).encode()
-    if results.get("method") == "pls":   # the PLS report has no document model yet: HTML and LaTeX
-        return {"results.json": results_json, "report.html": render_report(results, "html").encode(),
-                "report.tex": render_report(results, "tex").encode()}
     doc = report_document(results, lang)
     return {"results.json": results_json,
             "report.html": render_document(doc, "html").encode(),
             "report.tex": render_document(doc, "tex").encode(),
-            "report.docx": docx_bytes(doc), "tables.xlsx": tables_xlsx(doc)}
+            "report.docx": docx_bytes(doc), "tables.xlsx": tables_xlsx(doc), **image_files(doc)}
+
+
+def image_files(doc: Document) -> dict[str, bytes]:
+    """The files of the figures drawn beside the report: ``<image>.svg`` and the ``<image>.pdf``
+    the LaTeX report includes (no PDF where the Cairo library is missing; the LaTeX report then
+    names the SVG instead)."""
+    from semtrust.report.moderation_plots import figure_pdf
+
+    files = {}
+    for figure in doc.images():
+        files[f"{figure.image}.svg"] = (figure.svg + "\n").encode()
+        pdf = figure_pdf(figure.svg)
+        if pdf is not None:
+            files[f"{figure.image}.pdf"] = pdf
+    return files
 
 
 def write_reports(results: dict, out_dir: str | Path, lang: str | None = None) -> dict[str, Path]:

@@ -34,6 +34,9 @@ import pandas as pd
 
 from semtrust.errors import InputError
 
+__all__ = ["screen", "screen_survey", "ScreeningRules", "ScreeningResult", "longstring", "irv", "evenodd",
+           "mahalanobis"]
+
 RULE_ORDER = ("duplicates", "attention", "speed", "longstring", "irv", "evenodd", "mahalanobis")
 RULE_LABELS = {
     "duplicates": "Duplicate submissions",
@@ -52,6 +55,10 @@ class ScreeningRules:
     """Settings of every screening rule (study.yaml ``screening:`` maps onto these fields).
 
     Defaults follow the published recommendations collected in survey-exports.md §11.
+
+    >>> rules = ScreeningRules.from_dict({"irv_min": 0.3, "skip": ["mahalanobis"]}, "study.yaml")
+    >>> rules.irv_min, rules.skip, rules.flag_only
+    (0.3, ('mahalanobis',), ('evenodd',))
     """
 
     enabled: bool = True
@@ -147,7 +154,16 @@ def _checked_setting(key: str, value, default, where: str):
 
 @dataclass
 class ScreeningResult:
-    """The CONSORT-style flow and everything the report layer writes from it."""
+    """The CONSORT-style flow and everything the report layer writes from it.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> scores = pd.DataFrame(rng.integers(1, 6, size=(20, 6)).astype(float), columns=list("abcdef"))
+    >>> scores.loc[4] = 3.0
+    >>> result = screen(scores, points=5)
+    >>> result.n_screened, len(result.kept), result.exclusions[["row", "rule"]].to_dict("records")
+    (20, 19, [{'row': 4, 'rule': 'longstring'}])
+    """
 
     rules: ScreeningRules
     steps: pd.DataFrame        # step rule label criterion n_before flagged excluded n_after applied note
@@ -179,7 +195,12 @@ class ScreeningResult:
 
 def longstring(answers: np.ndarray) -> np.ndarray:
     """Longest run of identical consecutive answers per row (``careless::longstring``); a
-    missing answer ends a run."""
+    missing answer ends a run.
+
+    >>> import numpy as np
+    >>> longstring(np.array([[1, 1, 2, 2, 2, 3], [4, 4, 4, np.nan, 4, 4]])).tolist()
+    [3, 3]
+    """
     answers = np.asarray(answers, dtype=float)
     n, p = answers.shape
     if p == 0:
@@ -195,7 +216,12 @@ def longstring(answers: np.ndarray) -> np.ndarray:
 
 def irv(answers: np.ndarray) -> np.ndarray:
     """Intra-individual response variability: the SD (n − 1) of each row's answered items
-    (``careless::irv``; Dunn et al. 2018); NaN with fewer than two answers."""
+    (``careless::irv``; Dunn et al. 2018); NaN with fewer than two answers.
+
+    >>> import numpy as np
+    >>> irv(np.array([[1, 2, 3, 4, 5], [3, 3, 3, 3, np.nan]])).round(3).tolist()
+    [1.581, 0.0]
+    """
     answers = np.asarray(answers, dtype=float)
     counts = (~np.isnan(answers)).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -208,7 +234,14 @@ def evenodd(scores: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
     """Even-odd consistency (Johnson 2005; ``careless::evenodd`` before its sign flip): per row,
     the correlation across constructs of the mean of the odd-numbered items (1st, 3rd, ...) with
     the mean of the even-numbered ones, Spearman-Brown corrected (2r / (1 + r)). NaN when fewer
-    than three constructs have both halves answered or a half does not vary."""
+    than three constructs have both halves answered or a half does not vary.
+
+    >>> import numpy as np
+    >>> scores = np.array([[1, 2, 4, 4, 6, 7], [4, 4, 4, 4, 4, 4.]])   # the second does not vary
+    >>> groups = [np.array([0, 1]), np.array([2, 3]), np.array([4, 5])]
+    >>> evenodd(scores, groups).round(3).tolist()
+    [0.987, nan]
+    """
     scores = np.asarray(scores, dtype=float)
     usable = [g for g in groups if len(g) >= 2]
     odd = np.column_stack([_row_means(scores[:, g[0::2]]) for g in usable] or [np.empty((len(scores), 0))])
@@ -235,7 +268,15 @@ def mahalanobis(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Squared Mahalanobis distance of each row from the sample centroid, and its p value on
     chi-square with df = the items the row answered. Mean and covariance (n − 1) come from the
     complete rows, as ``careless::mahad`` on complete data; a row with missing answers is
-    measured on the items it answered."""
+    measured on the items it answered.
+
+    >>> import numpy as np
+    >>> scores = np.random.default_rng(0).normal(size=(50, 3))
+    >>> scores[0] = [4, -4, 4]
+    >>> d2, p = mahalanobis(scores)
+    >>> round(float(d2[0]), 2), bool(p[0] < 0.001), int(np.argmax(d2))
+    (24.78, True, 0)
+    """
     from scipy import stats
 
     from semtrust.estimation.missing import missing_patterns
@@ -274,6 +315,21 @@ def screen(scores: pd.DataFrame, rules: ScreeningRules | None = None, *,
     their accepted scores) share the index of ``scores``; ``rows`` gives the file row
     numbers used in the log (default: the index). A rule whose input is absent is reported as
     not applied.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> scores = pd.DataFrame(rng.integers(1, 8, size=(40, 8)).astype(float), columns=[f"Q{i}" for i in range(1, 9)])
+    >>> scores.loc[7] = 7.0
+    >>> result = screen(scores, ScreeningRules(skip=("mahalanobis",)), points=7)
+    >>> result.steps[["rule", "excluded", "n_after"]]
+              rule  excluded  n_after
+    0   duplicates         0       40
+    1    attention         0       40
+    2        speed         0       40
+    3   longstring         1       39
+    4          irv         0       39
+    5      evenodd         0       39
+    6  mahalanobis         0       39
     """
     rules = rules or ScreeningRules()
     rows = pd.Series(scores.index, index=scores.index) if rows is None else rows
@@ -497,6 +553,17 @@ def screen_survey(table, scores: pd.DataFrame, *, rules: ScreeningRules | None =
     ``--duration``), the ones the export reader found (``table.id_column``,
     ``table.duration_column``), or a column called ``respondent_id`` / ``duration``. The
     instrument's attention items are read from the columns carrying their ids, scored like items.
+
+    >>> import numpy as np, pandas as pd
+    >>> from semtrust.io.survey import code_items, read_survey
+    >>> rng = np.random.default_rng(2)
+    >>> frame = pd.DataFrame(rng.integers(1, 6, size=(30, 12)), columns=[f"A{i}" for i in range(1, 13)])
+    >>> frame.insert(0, "duration", [20] + [300] * 29)
+    >>> table = read_survey(frame)
+    >>> coded = code_items(table, [f"A{i}" for i in range(1, 13)], points=5)
+    >>> result = screen_survey(table, coded.frame, points=5)
+    >>> result.columns, result.exclusions[["row", "rule"]].to_dict("records")
+    ({'respondent_id': None, 'duration': 'duration', 'attention': []}, [{'row': 2, 'rule': 'speed'}])
     """
     from semtrust.io.survey import match_columns, score_answer
 

@@ -23,10 +23,21 @@ import pandas as pd
 from semtrust.errors import InputError
 from semtrust.estimation.missing import em_estimates, missing_patterns
 
+__all__ = ["little_mcar", "missing_data_report"]
+
 
 def little_mcar(frame: pd.DataFrame) -> dict:
     """Little's MCAR test: ``{chisq, df, pvalue, n, n_patterns}`` (chisq/pvalue None when the
-    data have a single pattern, i.e. nothing or everything missing alike)."""
+    data have a single pattern, i.e. nothing or everything missing alike).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(4)
+    >>> frame = pd.DataFrame(rng.normal(size=(200, 3)), columns=["a", "b", "c"])
+    >>> frame.loc[rng.random(200) < 0.2, "b"] = np.nan
+    >>> test = little_mcar(frame)
+    >>> test["df"], test["n_patterns"], round(test["pvalue"], 3)
+    (2, 2, 0.892)
+    """
     from scipy import stats
 
     values = frame.to_numpy(dtype=float)
@@ -49,7 +60,14 @@ def little_mcar(frame: pd.DataFrame) -> dict:
 def missing_data_report(frame: pd.DataFrame, treatment: str) -> dict:
     """Percent missing per item, respondents by number of missing items, and Little's test on
     the item scores ``frame`` (NaN = missing); ``treatment`` names how the analysis handles
-    the missing answers (e.g. "listwise deletion")."""
+    the missing answers (e.g. "listwise deletion").
+
+    >>> import numpy as np, pandas as pd
+    >>> frame = pd.DataFrame({"a": [1, 2, np.nan, 4, 5, 3], "b": [2, np.nan, np.nan, 1, 3, 2]})
+    >>> report = missing_data_report(frame, "FIML")
+    >>> sorted(report)
+    ['cells_percent_missing', 'complete_respondents', 'items', 'little_mcar', 'n', 'note', 'per_item', 'per_respondent', 'treatment']
+    """
     n, p = frame.shape
     missing = frame.isna()
     per_item = missing.sum(axis=0)

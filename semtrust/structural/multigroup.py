@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ from semtrust.estimation.constraints import ConstraintSet, constrained_scoring, 
 from semtrust.estimation.fit_measures import (
     FitMeasures,
     baseline_model,
+    covariate_loglik,
     fit_measures,
     robust_fit_measures,
     robust_indices,
@@ -32,7 +34,11 @@ from semtrust.estimation.fit_measures import (
 )
 from semtrust.estimation.missing import em_estimates, loglik, missing_patterns
 from semtrust.estimation.ml import SEM, CaseData, add_inference, delta_method, estimate_rows
+from semtrust.estimation.ordinal import scaled_difference_test
+from semtrust.estimation.ordinal_groups import IDENTIFICATION, group_labels, fit_ordinal_groups
+from semtrust.estimation.ordinal_groups import LADDER as ORDINAL_LADDER
 from semtrust.estimation import robust
+from semtrust.estimation.base import FittedModel, Resampler
 from semtrust.model.expressions import Expression
 from semtrust.model.partable import (
     PARAMETER_COLUMNS,
@@ -85,7 +91,7 @@ def group_tables(spec: ModelSyntax, n_groups: int, group_equal=(), equal_paths=(
     n_free = 0
     groups = []
     for g in range(n_groups):
-        rows = [_in_group(r, g) for r in base.rows] + mean_rows(base)
+        rows = [replace(r, group=g) for r in [_in_group(r, g) for r in base.rows] + mean_rows(base)]
         if "intercepts" in group_equal and "means" not in group_equal and g > 0:
             for r in rows:
                 if r.op == "~1" and r.lhs in latent:
@@ -186,9 +192,15 @@ class MultiGroupResults:
                 b_chisq, b_df = baseline_model(d.cov, d.n, covariates)
                 group_unrestricted = unrestricted_loglik(d.cov, d.n, covariates)
             else:   # FIML: likelihood-ratio statistics against each group's EM (h1) moments
-                group_unrestricted = loglik(d.patterns, d.mean, d.cov)
-                chisq += 2 * (group_unrestricted - self.likelihoods[g].loglik(self.theta))
-                b_chisq, b_df = 2 * (group_unrestricted - robust.independence_loglik(d.patterns)), p * (p - 1) // 2
+                # (fixed.x: conditional on the covariates, whose own likelihood is left out)
+                x_loglik = covariate_loglik(d.cov, d.n, covariates)
+                group_unrestricted = loglik(d.patterns, d.mean, d.cov) - x_loglik
+                chisq += 2 * (group_unrestricted + x_loglik - self.likelihoods[g].loglik(self.theta))
+                b_df = p * (p - 1) // 2 - q * (q - 1) // 2
+                if covariates:
+                    b_chisq = self._baselines[g].fit_measures.chisq
+                else:
+                    b_chisq = 2 * (group_unrestricted - robust.independence_loglik(d.patterns))
             base_chisq += b_chisq
             base_df += b_df
             unrestricted += group_unrestricted
@@ -209,32 +221,92 @@ class MultiGroupResults:
         baseline is each group's own independence model."""
         h1 = [robust.h1_information(d.patterns, d.n, d.mean, d.cov, True, False) for d in self.data]
         parts = [robust.fiml_part(cm, self.theta, d.n, d.mean, d.cov, h) for cm, d, h in zip(self.compiled, self.data, h1)]
-        observed = self.compiled[0].observed
-        baselines = [SEM.independence(observed, [], self.spec.source, meanstructure=True)
-                     .fit_cases(CaseData(d.patterns, d.n, d.mean, d.cov, complete=False)) for d in self.data]
+        baselines = self._baselines
         widths = [b.compiled.n_free for b in baselines]
         offsets = np.cumsum([0] + widths[:-1])
         base_parts = [robust.fiml_part(b.compiled, b.theta, d.n, d.mean, d.cov, h, sum(widths), int(offset))
                       for b, d, h, offset in zip(baselines, self.data, h1, offsets)]
         scaled = self.scaling is not None
-        return robust_indices(measures, *robust.fiml_corrected(parts, measures.df, scaled=scaled),
-                              *robust.fiml_corrected(base_parts, measures.baseline_df, scaled=scaled), groups=len(self.data))
+        covariates = [self.compiled[0].observed.index(v) for v in self.compiled[0].table.covariates]
+        return robust_indices(measures, *robust.fiml_corrected(parts, measures.df, scaled=scaled, covariates=covariates),
+                              *robust.fiml_corrected(base_parts, measures.baseline_df, scaled=scaled,
+                                                     covariates=covariates), groups=len(self.data))
+
+    @cached_property
+    def _baselines(self) -> list:
+        """FIML: each group's independence model (covariate moments fixed under fixed.x), fitted
+        to the group's cases."""
+        observed = self.compiled[0].observed
+        return [SEM.independence(observed, self.compiled[0].table.covariates, self.spec.source, meanstructure=True)
+                .fit_cases(CaseData(d.patterns, d.n, d.mean, d.cov, complete=False)) for d in self.data]
+
+
+class GroupedModel(FittedModel):
+    """A multi-group model as a run's main model, as lavaan's ``sem(model, group = )``: the
+    parameter table with lavaan's ``group`` column (defined parameters last, over the labels of
+    every group), the fit of the multi-group model, and the per-group variables for the effects
+    (:attr:`variables` lists every group's variables, group after group)."""
+
+    def __init__(self, fit: MultiGroupResults, estimator: str, missing: str):
+        self.fit = fit
+        self.estimator, self.missing, self.n = estimator, missing, fit.n
+        self.groups = tuple(fit.labels)
+        self.parameters = fit.parameters
+        self.fit_measures = fit.fit_measures.to_series()
+        first = fit.compiled[0].table
+        self.partable = ParameterTable([r for cm in fit.compiled for r in cm.table.rows], first.observed, first.latent,
+                                       first.covariates, list(fit.spec.definitions), list(fit.spec.constraints))
+        self.theta, self.vcov = fit.theta, fit.vcov
+        self._names = fit.compiled[0].names
+        self.variables = [v for _ in self.groups for v in self._names]
+        self.warnings: list[str] = []
+        self.source = fit.spec.source
+
+    def variable_index(self, name: str, group: int = 0) -> int:
+        return group * len(self._names) + self._names.index(name)
+
+    def total_sd(self, theta: np.ndarray) -> np.ndarray:
+        return np.concatenate([cm.total_sd(theta) for cm in self.fit.compiled])
+
+    def resampler(self) -> GroupedResampler:
+        if self.missing == "fiml":
+            raise EstimationError("the bootstrap needs complete data; FIML allows Monte Carlo CIs only")
+        return GroupedResampler(self.fit)
+
+    def r_squared(self) -> dict[str, float]:
+        """R² of every endogenous variable per group, keyed ``"variable (group)"``."""
+        result = {}
+        for label, cm in zip(self.groups, self.fit.compiled):
+            A, S = cm.matrices(self.theta)
+            E = np.linalg.inv(np.eye(cm.n_vars) - A)
+            total = E @ S @ E.T
+            result.update({f"{v} ({label})": float(1 - S[i, i] / total[i, i])
+                           for i, v in enumerate(cm.names) if np.any(A[i] != 0)})
+        return result
+
+
+def fit_grouped(spec: ModelSyntax, data: pd.DataFrame, group: str, estimator: str = "ML",
+                missing: str = "listwise") -> GroupedModel:
+    """lavaan's ``sem(model, data, group = group, estimator = estimator, missing = missing)`` as a
+    :class:`GroupedModel`: what a run fits as its main model when the model writes ``c(...)``
+    modifiers."""
+    if estimator not in ("ML", "MLR"):
+        raise InputError(f"a multi-group model with c(...) modifiers is fitted by ML or MLR, not {estimator}")
+    return GroupedModel(fit_multigroup(spec, data, group, estimator=estimator, missing=missing), estimator, missing)
 
 
 def split_groups(data: pd.DataFrame, group: str, observed: list[str], where: str = "data",
-                 missing: str = "listwise") -> tuple[list, list]:
+                 missing: str = "listwise", covariates=()) -> tuple[list, list]:
     """(labels, GroupData) in order of first appearance, as lavaan orders groups; under FIML
-    every case that answered anything, with the group's EM moments."""
-    if group not in data.columns:
-        raise InputError(f"{where}: no column '{group}' to form groups; name an existing column with --group")
-    labels = list(dict.fromkeys(data[group].dropna().astype(str)))
-    if len(labels) < 2:
-        raise InputError(f"{where}: column '{group}' has {len(labels)} group(s); a comparison needs at least 2")
+    every case that answered anything, with the group's EM moments, except (fixed.x) the cases
+    lacking a value of an observed exogenous ``covariates``, which lavaan deletes."""
+    labels = group_labels(data, group, where)
     out = []
     for label in labels:
         rows = data.loc[data[group].astype(str) == label, observed].to_numpy(dtype=float)
         if missing == "fiml":
             rows = rows[~np.isnan(rows).all(axis=1)]
+            rows = rows[~np.isnan(rows[:, [observed.index(v) for v in covariates]]).any(axis=1)]
         if len(rows) <= len(observed):
             raise InputError(f"{where}: group '{label}' of '{group}' has {len(rows)} complete cases for "
                              f"{len(observed)} variables; merge it with another group or drop it")
@@ -256,62 +328,21 @@ def fit_multigroup(spec: ModelSyntax, data: pd.DataFrame, group: str, group_equa
     complete responses, or FIML: ``missing="fiml"``); ``warm`` starts from a related fit's
     estimates."""
     observed = spec.observed
-    labels, group_data = split_groups(data, group, observed, spec.source, missing)
-    groups_rows, base, n_free = group_tables(spec, len(labels), group_equal, equal_paths, group_partial)
-    if missing == "fiml" and base.covariates:
-        raise InputError(f"{spec.source}: multi-group FIML with observed exogenous predictors "
-                         f"({', '.join(base.covariates)}) is not supported yet; use --missing listwise")
-    compiled = []
-    for rows, d in zip(groups_rows, group_data):
-        for r in rows:
-            if r.fixed_x:  # covariate moments are fixed at each group's own sample values
-                i = observed.index(r.lhs)
-                r.value = float(d.mean[i]) if r.op == "~1" else float(d.cov[i, observed.index(r.rhs)])
-        cm = CompiledModel(replace(base, rows=rows), observed)
-        cm.n_free = n_free
-        compiled.append(cm)
-    weights = np.array([d.n for d in group_data], dtype=float) / sum(d.n for d in group_data)
-    logdets = [np.linalg.slogdet(d.cov)[1] for d in group_data]
-
+    groups_rows, base, n_free = group_tables(spec, len(group_labels(data, group, spec.source)), group_equal,
+                                             equal_paths, group_partial)
+    covariates = base.covariates if missing == "fiml" else ()
+    labels, group_data = split_groups(data, group, observed, spec.source, missing, covariates)
+    compiled = compile_groups(base, groups_rows, group_data, n_free)
     likelihoods = None
     if missing == "fiml":
         likelihoods = [robust.CaseLikelihood(cm, d.patterns, d.n) for cm, d in zip(compiled, group_data)]
+    objective, gradient, information = pooled_discrepancy(compiled, group_data, likelihoods)
 
-    def objective(theta):
-        if likelihoods is not None:
-            return sum(w * likelihood.objective(theta) for w, likelihood in zip(weights, likelihoods))
-        return sum(w * cm.objective(theta, d.cov, ld, d.mean)
-                   for w, cm, d, ld in zip(weights, compiled, group_data, logdets))
-
-    def gradient(theta):
-        if likelihoods is not None:
-            return sum(w * likelihood.gradient(theta) for w, likelihood in zip(weights, likelihoods))
-        return sum(w * cm.gradient(theta, d.cov, d.mean) for w, cm, d in zip(weights, compiled, group_data))
-
-    def information(theta):
-        return sum(w * cm.information(theta) for w, cm in zip(weights, compiled))
-
-    start = np.zeros(n_free)
-    filled = np.zeros(n_free, bool)
     previous = None if warm is None else warm.parameters.set_index(["lhs", "op", "rhs", "group"]).est
-    for label, cm, d in zip(labels, compiled, group_data):
-        cov = pd.DataFrame(d.cov, index=observed, columns=observed)
-        own = start_values(cm.table, cm, cov)
-        for r in cm.table.rows:
-            if r.free < 0 or filled[r.free]:
-                continue
-            if previous is not None:
-                value = previous[(r.lhs, r.op, r.rhs, label)]
-            elif r.op == "~1" and r.lhs in observed:
-                value = d.mean[observed.index(r.lhs)]
-            else:
-                value = own[r.free]
-            start[r.free], filled[r.free] = value, True
+    start = group_starts(compiled, group_data, n_free, labels, previous)
+    constraints = group_constraints(compiled, spec)
     jacobian = np.zeros((0, n_free))
-    if spec.constraints:   # ==, <, > over the labels of any group
-        table = ParameterTable([r for rows in groups_rows for r in rows], observed, base.latent, base.covariates,
-                               [], list(spec.constraints))
-        constraints = ConstraintSet(table)
+    if constraints is not None:   # ==, <, > over the labels of any group
         theta, _, active = constrained_scoring(objective, gradient, information, start, constraints)
         jacobian = constraints.jacobian(theta, active)
     else:
@@ -327,6 +358,124 @@ def fit_multigroup(spec: ModelSyntax, data: pd.DataFrame, group: str, group_equa
         vcov, scaling = _robust(spec, compiled, group_data, theta, gradient, n_free, estimator, missing, jacobian)
     return MultiGroupResults(spec, labels, compiled, group_data, theta, vcov, group_equal, equal_paths, scaling,
                              likelihoods, n_equal=sum(c.op == "==" for c in spec.constraints))
+
+
+def compile_groups(base: ParameterTable, groups_rows: list[list[Row]], group_data: list[GroupData],
+                   n_free: int) -> list[CompiledModel]:
+    """Each group's rows compiled over the shared parameter vector, the covariate moments
+    (fixed.x) at the group's own sample values."""
+    observed = base.observed
+    compiled = []
+    for rows, d in zip(groups_rows, group_data):
+        rows = [replace(r) for r in rows]
+        for r in rows:
+            if r.fixed_x:
+                i = observed.index(r.lhs)
+                r.value = float(d.mean[i]) if r.op == "~1" else float(d.cov[i, observed.index(r.rhs)])
+        cm = CompiledModel(replace(base, rows=rows), observed)
+        cm.n_free = n_free
+        compiled.append(cm)
+    return compiled
+
+
+def group_starts(compiled: list[CompiledModel], group_data: list[GroupData], n_free: int, labels=(),
+                 previous: pd.Series | None = None) -> np.ndarray:
+    """Start values: a related fit's estimates (``previous``, by lhs, op, rhs and group label),
+    else each group's simple starts (intercepts at the group's means), a shared parameter taking
+    its first group's."""
+    observed = compiled[0].observed
+    start = np.zeros(n_free)
+    filled = np.zeros(n_free, bool)
+    for g, (cm, d) in enumerate(zip(compiled, group_data)):
+        own = start_values(cm.table, cm, pd.DataFrame(d.cov, index=observed, columns=observed))
+        for r in cm.table.rows:
+            if r.free < 0 or filled[r.free]:
+                continue
+            if previous is not None:
+                value = previous[(r.lhs, r.op, r.rhs, labels[g])]
+            elif r.op == "~1" and r.lhs in observed:
+                value = d.mean[observed.index(r.lhs)]
+            else:
+                value = own[r.free]
+            start[r.free], filled[r.free] = value, True
+    return start
+
+
+def pooled_discrepancy(compiled: list[CompiledModel], group_data: list[GroupData], likelihoods=None) -> tuple:
+    """(objective, gradient, information) of sum_g (n_g / N) F_g: the ML discrepancy of each
+    group's moments, or its casewise (FIML) likelihoods."""
+    weights = np.array([d.n for d in group_data], dtype=float) / sum(d.n for d in group_data)
+    logdets = [np.linalg.slogdet(d.cov)[1] for d in group_data]
+
+    def objective(theta):
+        if likelihoods is not None:
+            return sum(w * likelihood.objective(theta) for w, likelihood in zip(weights, likelihoods))
+        return sum(w * cm.objective(theta, d.cov, ld, d.mean)
+                   for w, cm, d, ld in zip(weights, compiled, group_data, logdets))
+
+    def gradient(theta):
+        if likelihoods is not None:
+            return sum(w * likelihood.gradient(theta) for w, likelihood in zip(weights, likelihoods))
+        return sum(w * cm.gradient(theta, d.cov, d.mean) for w, cm, d in zip(weights, compiled, group_data))
+
+    def information(theta):
+        return sum(w * cm.information(theta) for w, cm in zip(weights, compiled))
+
+    return objective, gradient, information
+
+
+def group_constraints(compiled: list[CompiledModel], spec: ModelSyntax) -> ConstraintSet | None:
+    """The model's ==, <, > constraints over the labels of any group, or None."""
+    if not spec.constraints:
+        return None
+    first = compiled[0].table
+    return ConstraintSet(ParameterTable([r for cm in compiled for r in cm.table.rows], first.observed, first.latent,
+                                        first.covariates, [], list(spec.constraints)))
+
+
+class GroupedResampler(Resampler):
+    """Refits of a multi-group model to bootstrap resamples drawn within each group (lavaan's
+    bootstrap keeps the group sizes): :attr:`strata` are the group sizes, the cases stacked group
+    after group; each resample's covariate moments (fixed.x) are its own."""
+
+    def __init__(self, fit: MultiGroupResults):
+        self.spec, self.theta = fit.spec, fit.theta
+        self.tables = [cm.table for cm in fit.compiled]
+        self.values = np.vstack([d.values for d in fit.data])
+        self.strata = tuple(d.n for d in fit.data)
+        self.n = len(self.values)
+        self._last: tuple = (None, fit.compiled)   # the last refit's estimate and compiled groups
+
+    def refit(self, rows: np.ndarray) -> np.ndarray | None:
+        bounds = np.cumsum((0,) + self.strata)
+        group_data = []
+        for g, (low, high) in enumerate(zip(bounds[:-1], bounds[1:])):
+            values = self.values[rows[(rows >= low) & (rows < high)]]
+            centered = values - values.mean(axis=0)
+            group_data.append(GroupData(str(g), len(values), centered.T @ centered / len(values), values.mean(axis=0)))
+        compiled = compile_groups(self.tables[0], [t.rows for t in self.tables], group_data, len(self.theta))
+        objective, gradient, information = pooled_discrepancy(compiled, group_data)
+        constraints = group_constraints(compiled, self.spec)
+        estimate = None
+        # from the full-sample estimates; where that loses its way, from the resample's own starts
+        for start in (self.theta, None):
+            if start is None:
+                start = group_starts(compiled, group_data, len(self.theta))
+            try:
+                if constraints is not None:
+                    estimate = constrained_scoring(objective, gradient, information, start, constraints)[0]
+                else:
+                    estimate, _ = fisher_scoring(objective, gradient, information, start)
+                break
+            except (EstimationError, np.linalg.LinAlgError, ValueError):
+                continue
+        if estimate is None:
+            return None
+        self._last = (estimate, compiled)
+        return estimate
+
+    def total_sd(self, theta: np.ndarray) -> np.ndarray:
+        return np.concatenate([cm.total_sd(theta) for cm in self._last[1]])
 
 
 def _robust(spec, compiled, group_data, theta, gradient, n_free, estimator,
@@ -345,11 +494,14 @@ def _robust(spec, compiled, group_data, theta, gradient, n_free, estimator,
     scores = np.vstack([robust.model_scores(cm, theta, pt, d.n, d.mean) for cm, pt, d in zip(compiled, patterns, group_data)])
     first_order = scores.T @ scores / n
     vcov = observed_inverse @ first_order @ observed_inverse / n
-    h1 = [robust.h1_information(pt, d.n, d.mean, d.cov, True, not fiml) for pt, d in zip(patterns, group_data)]
-    moments = sum(len(A1) for A1, _ in h1)
     covariates = compiled[0].table.covariates
-    q = len(covariates)
-    df = moments - len(group_data) * (q * (q + 3) // 2) - (n_free - sum(c.op == "==" for c in spec.constraints))
+    # lavaan (fixed.x): the covariates' own moments are no part of the h1 model
+    keep = ~robust.covariate_moments(len(compiled[0].observed), [compiled[0].observed.index(v) for v in covariates],
+                                     True)
+    h1 = [tuple(h[np.ix_(keep, keep)] for h in robust.h1_information(pt, d.n, d.mean, d.cov, True, not fiml))
+          for pt, d in zip(patterns, group_data)]
+    moments = sum(len(A1) for A1, _ in h1)
+    df = moments - (n_free - sum(c.op == "==" for c in spec.constraints))
     scaling = robust.scaling_factor(block_diag(*(A1 for A1, _ in h1)), block_diag(*(B1 for _, B1 in h1)),
                              observed_inverse, first_order, df)
     observed_names = compiled[0].observed
@@ -386,7 +538,9 @@ def compare(constrained: FitMeasures, free: FitMeasures) -> dict:
 # .010 for intercepts and residuals); reporting-standards.md §2.7
 DELTA_CFI = -0.010
 DELTA_RMSEA = 0.015
-DELTA_SRMR = {"metric": 0.030, "scalar": 0.010, "strict": 0.010}
+DELTA_SRMR = {"metric": 0.030, "scalar": 0.010, "strict": 0.010,
+              # Wu & Estabrook's ordinal steps: thresholds and intercepts locate the items (as intercepts)
+              "thresholds": 0.010, "loadings": 0.030, "intercepts": 0.010}
 
 
 def _configural_decision(fit: FitMeasures) -> str:
@@ -454,6 +608,65 @@ def invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, max_release: i
             "n": {d.label: d.n for d in fits["configural"].data}, "steps": steps, "fits": fits}
 
 
+def ordinal_invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, estimator: str = "WLSMV",
+                       missing: str = "listwise") -> dict:
+    """The invariance ladder of ordinal items (Wu & Estabrook 2016, as semTools'
+    ``measEq.syntax(..., parameterization = "delta", ID.fac = "std.lv", ID.cat =
+    "Wu.Estabrook.2016")``): configural, thresholds, thresholds + loadings, thresholds +
+    loadings + intercepts, each fitted by multi-group WLSMV and compared with the step before by
+    lavaan's scaled-shifted difference test (Satorra 2000, ``lavTestLRT``). The rows carry the
+    same columns as :func:`invariance`'s (lavaan's standard chi-square, CFI, TLI, RMSEA) plus the
+    scaled ones and the robust ones where lavaan has them (the configural model); the changes are
+    in the scaled CFI and RMSEA. No constraint is released (partial ordinal invariance is not tried)."""
+    steps, previous = [], None
+    for name, types in ORDINAL_LADDER:
+        fit = fit_ordinal_groups(data, spec, group, types, estimator=estimator, missing=missing, warm=previous)
+        measures = fit.fit_measures
+        row = {"model": name, "group_equal": list(types), "released": [], **_ordinal_fit_row(measures)}
+        if previous is None:
+            row["decision"] = _configural_decision(_scaled_view(measures))
+        elif estimator == "DWLS":   # no scaled statistics: the plain difference
+            change = compare(_scaled_view(measures), _scaled_view(previous.fit_measures))
+            cfi_ok, chen_ok = _step_holds(name, change)
+            row.update(_difference_columns(change), cheung_rensvold=cfi_ok, chen=chen_ok,
+                       decision=_step_decision(cfi_ok, chen_ok))
+        else:
+            test = scaled_difference_test(fit, previous)
+            before = previous.fit_measures
+            change = {"delta_chisq": test["chisq_diff"], "delta_df": test["df_diff"], "pvalue": test["pvalue"],
+                      "delta_cfi": measures["cfi_scaled"] - before["cfi_scaled"],
+                      "delta_rmsea": measures["rmsea_scaled"] - before["rmsea_scaled"],
+                      "delta_srmr": measures["srmr"] - before["srmr"]}
+            cfi_ok, chen_ok = _step_holds(name, change)
+            row.update(_difference_columns(change), cheung_rensvold=cfi_ok, chen=chen_ok,
+                       decision=_step_decision(cfi_ok, chen_ok))
+        steps.append(row)
+        previous = fit
+    return {"group": group, "groups": previous.labels, "n": dict(previous.n), "steps": steps,
+            "estimator": estimator, "identification": IDENTIFICATION, "parameterization": "delta"}
+
+
+def _scaled_view(measures: pd.Series) -> FitMeasures:
+    """The fit measures a decision reads (chi-square, CFI, RMSEA, SRMR), the scaled ones where
+    the estimator has them."""
+    def pick(key):
+        return float(measures.get(f"{key}_scaled", measures[key]))
+    return FitMeasures(npar=int(measures["npar"]), ntotal=int(measures["ntotal"]), chisq=pick("chisq"),
+                       df=int(measures["df"]), pvalue=math.nan, baseline_chisq=math.nan, baseline_df=0,
+                       baseline_pvalue=math.nan, cfi=pick("cfi"), tli=pick("tli"), logl=math.nan,
+                       unrestricted_logl=math.nan, aic=math.nan, bic=math.nan, bic2=math.nan,
+                       rmsea=pick("rmsea"), rmsea_ci_lower=math.nan, rmsea_ci_upper=math.nan,
+                       rmsea_pvalue=math.nan, srmr=float(measures["srmr"]))
+
+
+def _ordinal_fit_row(measures: pd.Series) -> dict:
+    keys = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr",
+            "chisq_scaled", "pvalue_scaled", "chisq_scaling_factor", "chisq_shift_parameter", "cfi_scaled",
+            "tli_scaled", "rmsea_scaled", "rmsea_ci_lower_scaled", "rmsea_ci_upper_scaled",
+            "cfi_robust", "tli_robust", "rmsea_robust")
+    return {k: (float(measures[k]) if k in measures.index else None) for k in keys}
+
+
 def _difference_columns(change: dict) -> dict:
     """The comparison with the previous step; its Δχ² p value as ``pvalue_difference``, so that
     ``pvalue`` stays the model's own χ² test."""
@@ -479,7 +692,11 @@ def group_path_tests(spec: ModelSyntax, data: pd.DataFrame, group: str, base: Mu
     (normally the metric model): Δχ²(G-1), with the standardized β of every group."""
     records = []
     params = base.parameters[base.parameters.op == "~"]
+    # a path with c(...) modifiers is already group-specific: there is no equality to test
+    written = {(s.lhs, s.rhs) for s in spec.statements if s.op == "~" and s.per_group}
     for (lhs, rhs), rows in params.groupby(["lhs", "rhs"], sort=False):
+        if (lhs, rhs) in written:
+            continue
         constrained = fit_multigroup(spec, data, group, base.group_equal, equal_paths=((lhs, "~", rhs),),
                                      warm=base, estimator=estimator, missing=missing)
         change = compare(constrained.fit_measures, base.fit_measures)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from semtrust.estimation.base import FittedModel
-from semtrust.estimation.fit_measures import scaled_chisq_difference
+from semtrust.estimation.fit_measures import nested_chisq_difference, reported_fit
 from semtrust.model.instrument import Instrument
 
 ALPHA = 0.05
@@ -94,10 +94,14 @@ def effects_table(results: FittedModel, draws=None, ci_method: str = "percentile
     from semtrust.estimation.bootstrap import interval
     from semtrust.structural.effects import DefinedSet, EffectSet
 
-    sets = [s for s in (EffectSet(results), DefinedSet(results)) if s.effects]
+    # a multi-group model: each group's effects, then the defined parameters over all groups' labels
+    path_sets = [EffectSet(results, group=g) for g in range(max(len(results.groups), 1))]
+    sets = [s for s in path_sets + [DefinedSet(results)] if s.effects]
     if not sets:
         return pd.DataFrame()
     effects = [e for s in sets for e in s.effects]
+    groups = [results.groups[s.group] if results.groups and isinstance(s, EffectSet) else ""
+              for s in sets for _ in s.effects]
 
     def values(thetas):
         return np.hstack([s.values(thetas) for s in sets])
@@ -132,7 +136,7 @@ def effects_table(results: FittedModel, draws=None, ci_method: str = "percentile
     records = []
     for i, effect in enumerate(effects):
         row = dict(path=effect.label, kind=effect.kind, source=effect.source, target=effect.target,
-                   est=est[i], std=std[i])
+                   **({"group": groups[i]} if results.groups else {}), est=est[i], std=std[i])
         if effect.fixed_zero:
             row.update(se=0.0, pvalue=float("nan"), ci_lower=0.0, ci_upper=0.0, std_ci_lower=0.0,
                        std_ci_upper=0.0, ci_method="fixed at 0")
@@ -149,9 +153,10 @@ def effects_table(results: FittedModel, draws=None, ci_method: str = "percentile
         records.append(row)
     table = pd.DataFrame(records)
     table["classification"] = ""
-    direct = table[table.kind == "direct"].set_index(["source", "target"])
+    keys = ["source", "target"] + (["group"] if results.groups else [])
+    direct = table[table.kind == "direct"].set_index(keys)
     for idx, row in table[table.kind == "indirect"].iterrows():
-        d = direct.loc[(row.source, row.target)]
+        d = direct.loc[tuple(row[keys])]
         direct_sig = d.ci_method != "fixed at 0" and _excludes_zero(d.ci_lower, d.ci_upper)
         table.loc[idx, "classification"] = zhao_classification(
             _excludes_zero(row.ci_lower, row.ci_upper), direct_sig, (row.est > 0) == (d.est > 0))
@@ -159,16 +164,9 @@ def effects_table(results: FittedModel, draws=None, ci_method: str = "percentile
 
 
 def _comparison_row(name: str, fit: FittedModel) -> dict:
-    f = fit.fit_measures
-    row = {"model": name, "chisq": f.chisq, "df": f.df, "cfi": f.cfi, "tli": f.tli, "rmsea": f.rmsea,
-           "srmr": f.srmr, "aic": f.get("aic"), "bic": f.get("bic")}   # no likelihood (WLSMV): null
-    if "chisq_shift_parameter" in f:  # WLSMV: the scaled-shifted statistic, robust (else scaled) indices
-        kind = "robust" if "cfi_robust" in f else "scaled"
-        row.update(chisq=f.chisq_scaled, chisq_dwls=f.chisq, cfi=f[f"cfi_{kind}"], tli=f[f"tli_{kind}"],
-                   rmsea=f[f"rmsea_{kind}"])
-    elif "chisq_scaling_factor" in f:  # MLR: robust indices, scaled difference test
-        row.update(chisq=f.chisq_scaled, chisq_ml=f.chisq, scaling_factor=f.chisq_scaling_factor,
-                   cfi=f.cfi_robust, tli=f.tli_robust, rmsea=f.rmsea_robust)
+    """The model's fit in the flavour its verdicts read (no likelihood under WLSMV: AIC, BIC null)."""
+    row = {"model": name, **reported_fit(fit.fit_measures)}
+    del row["pvalue"]
     return row
 
 
@@ -185,12 +183,7 @@ def _nested(row: dict, reference: dict, fits: tuple[FittedModel, FittedModel] | 
         test = scaled_difference_test(fit_restricted, fit_free)
         return {**row, "compared_with": reference["model"], "delta_chisq": test["chisq_diff"],
                 "delta_df": delta_df, "pvalue": test["pvalue"]}
-    if "scaling_factor" in row and delta_df > 0:
-        # Satorra & Bentler (2001), lavaan's lavTestLRT() default for scaled statistics
-        delta_chisq = scaled_chisq_difference(restricted["chisq_ml"], restricted["df"], restricted["scaling_factor"],
-                                              free["chisq_ml"], free["df"], free["scaling_factor"])
-    else:
-        delta_chisq = restricted["chisq"] - free["chisq"]
+    delta_chisq = nested_chisq_difference(restricted, free) if delta_df > 0 else restricted["chisq"] - free["chisq"]
     return {**row, "compared_with": reference["model"], "delta_chisq": delta_chisq, "delta_df": delta_df,
             "pvalue": float(stats.chi2.sf(delta_chisq, delta_df)) if delta_df > 0 else float("nan")}
 
