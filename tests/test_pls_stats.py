@@ -154,3 +154,14 @@ def test_a_pls_run_reports_q2_and_bic_gm_of_competing_models(tmp_path):
     assert set(rows) == {"estimated", "without_comp_cusl"} and rows["estimated"]["construct"] == "CUSL"
     assert rows["without_comp_cusl"]["gm"] == pytest.approx(reference["no_comp_cusl"]["gm"], abs=TOL)
     assert study.to_dict()["config"]["compare_models"] == [str(competing)]
+
+
+def test_study_file_competing_models_are_relative_to_it(tmp_path):
+    from semtrust.io.study import resolve_config
+
+    study = tmp_path / "study.yaml"
+    study.write_text("data: survey.csv\nmethod: pls\ncompare_models: [alt.lav, /abs/other.lav]\n", encoding="utf-8")
+    assert resolve_config(str(study), {}).compare_models == [str(tmp_path / "alt.lav"), "/abs/other.lav"]
+    study.write_text("data: survey.csv\nmethod: pls\ncompare_models: [1]\n", encoding="utf-8")
+    with pytest.raises(InputError, match="'compare_models' lists model files"):
+        resolve_config(str(study), {})
