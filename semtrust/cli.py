@@ -99,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
                           "or the two-stage approach")
     fit.add_argument("--compare-model", dest="compare_models", action="append", metavar="FILE",
                      help="PLS: a competing model (lavaan syntax file; repeat for more) compared with the fitted "
-                          "one by BIC and GM for each final outcome (Sharma et al. 2019)")
+                          "one by BIC and GM for each construct endogenous in both (Sharma et al. 2019)")
     fit.add_argument("--no-plspredict", dest="plspredict", action="store_const", const=False,
                      help="PLS: skip PLSpredict (10 folds x 10 repetitions) and CVPAT")
     fit.add_argument("--efa-extraction", choices=("minres", "ml"),

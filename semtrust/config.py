@@ -94,7 +94,7 @@ class RunConfig:
     pls_consistent: bool = False       # PLSc (Dijkstra & Henseler 2015) for the reflective constructs
     higher_order: str = "repeated"     # constructs measured by constructs: repeated indicators or two-stage
     plspredict: bool = True            # PLSpredict (10 folds x 10 repetitions) and CVPAT in PLS runs
-    compare_models: list = field(default_factory=list)   # PLS: competing models (syntax files), BIC/GM of each outcome
+    compare_models: list = field(default_factory=list)   # PLS: competing models (syntax files) compared by BIC/GM
     study: str | None = None
 
     @classmethod

@@ -118,11 +118,16 @@ def test_results_json_gets_q2_and_model_selection(results):
     analysis = PLSAnalysis(results)
     assert analysis.blindfold() == []
     competing = FIXTURE["model_selection"]["models"]["no_comp_cusl"]["syntax"]
-    assert analysis.select({"no_comp_cusl": competing}) == []   # the final outcome, CUSL
+    assert analysis.select({"no_comp_cusl": competing}) == []   # every construct endogenous in both
     block = json.loads(json.dumps(analysis.block(), allow_nan=False))
     assert [row["construct"] for row in block["q2"]] == ["COMP", "LIKE", "CUSA", "CUSL"]
     assert block["q2"][0]["q2_redundancy"] == pytest.approx(FIXTURE["blindfolding"]["q2"]["COMP"]["q2_redundancy"])
-    assert [row["model"] for row in block["model_selection"]] == ["estimated", "no_comp_cusl"]
+    assert [(row["construct"], row["model"]) for row in block["model_selection"]][-2:] == [
+        ("CUSL", "estimated"), ("CUSL", "no_comp_cusl")]
+    assert {row["construct"] for row in block["model_selection"]} == {"COMP", "LIKE", "CUSA", "CUSL"}
+    outcome_only = "CUSL =~ cusl_1 + cusl_2 + cusl_3\nQUAL <~ qual_1 + qual_2\nQUAL ~ CUSL"
+    assert analysis.select({"reversed": outcome_only}) == [
+        "model selection skipped: the competing models share no endogenous construct with the fitted model"]
     assert {"aic", "bic", "gm"} <= set(block["information_criteria"][0])
 
 
@@ -150,7 +155,7 @@ def test_a_pls_run_reports_q2_and_bic_gm_of_competing_models(tmp_path):
     block = json.loads(json.dumps(study.to_dict()["pls"], allow_nan=False))
     q2 = {row["construct"]: row["q2_redundancy"] for row in block["q2"]}
     assert q2["CUSL"] == pytest.approx(FIXTURE["blindfolding"]["q2"]["CUSL"]["q2_redundancy"], abs=TOL)
-    rows = {row["model"]: row for row in block["model_selection"]}
+    rows = {row["model"]: row for row in block["model_selection"] if row["construct"] == "CUSL"}
     assert set(rows) == {"estimated", "without_comp_cusl"} and rows["estimated"]["construct"] == "CUSL"
     assert rows["without_comp_cusl"]["gm"] == pytest.approx(reference["no_comp_cusl"]["gm"], abs=TOL)
     assert study.to_dict()["config"]["compare_models"] == [str(competing)]

@@ -25,6 +25,7 @@ from semtrust.estimation.pls.blindfolding import blindfolding
 from semtrust.estimation.pls.estimate import PLSResults, estimate_pls
 from semtrust.estimation.pls.groups import GroupComparison, compare_groups
 from semtrust.estimation.pls.ipma import ipma as importance_performance
+from semtrust.estimation.pls.model import parse_pls_model
 from semtrust.estimation.pls.predict import cvpat as cross_validated_test
 from semtrust.estimation.pls.predict import pls_predict
 from semtrust.estimation.pls.selection import compare_models
@@ -119,17 +120,21 @@ class PLSAnalysis:
         return []
 
     def select(self, competing: dict[str, str], targets: list[str] | None = None) -> list[str]:
-        """BIC and GM of each target (default: the final outcomes) in this model ("estimated") and
-        each competing model (name → syntax)."""
+        """BIC and GM of each target in this model ("estimated") and each competing model (name →
+        syntax); by default every construct that is endogenous in all of them."""
         if self.results.first_stage is not None:
             return ["model selection skipped: not available for two-stage higher-order models; "
                     "use --higher-order repeated"]
         models = {"estimated": self.results.model, **competing}
         try:
+            if targets is None:
+                endogenous = [set(parse_pls_model(m, name).endogenous) for name, m in competing.items()]
+                targets = [c for c in self.results.model.endogenous if all(c in e for e in endogenous)]
+            if not targets:
+                raise InputError("the competing models share no endogenous construct with the fitted model")
             self.model_selection = pd.concat(
                 [compare_models(self.results.items, models, target=target, weighting=self.results.weighting,
-                                consistent=self.results.consistent)
-                 for target in targets or self._final_outcomes()], ignore_index=True)
+                                consistent=self.results.consistent) for target in targets], ignore_index=True)
         except InputError as error:
             return [f"model selection skipped: {error}"]
         return []
