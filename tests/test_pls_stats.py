@@ -47,8 +47,23 @@ def test_q2_blindfolding_matches_the_r_reference(results):
 def test_omission_pattern_omits_every_point_once():
     masks = np.stack([omission_mask(344, 3, 7, d) for d in range(7)])
     assert (masks.sum(axis=0) == 1).all()
-    assert masks[0, 0, 0] and masks[0, 2, 1] and masks[1, 0, 1]    # points 0, 7, 1: case by case
+    # numbered down the matrix: case 7 of item 1 is point 7, case 0 of item 2 is point 344 = 7·49 + 1
+    assert masks[0, 0, 0] and masks[0, 7, 0] and masks[1, 0, 1]
     assert abs(masks.sum(axis=(1, 2)) - 344 * 3 / 7).max() < 1
+    assert not (masks.all(axis=2)).any()   # never a whole case
+
+
+def test_q2_and_criteria_of_the_mobi_model_match_the_r_reference():
+    reference = FIXTURE["mobi"]
+    results = estimate_pls(pd.read_csv(CONFORMANCE / reference["data"]), reference["model"])
+    table = blindfolding(results).set_index("construct")
+    for construct, values in reference["q2"].items():   # a 7-item block: D = K would omit whole columns
+        for name, value in values.items():
+            assert table.loc[construct, name] == pytest.approx(value, abs=TOL), (construct, name)
+    criteria = results.information_criteria.set_index("construct")
+    for construct, values in reference["information_criteria"].items():
+        for name in ("aic", "bic", "gm"):
+            assert criteria.loc[construct, name] == pytest.approx(values[name], abs=TOL), (construct, name)
 
 
 def test_information_criteria_match_the_r_reference(results):
@@ -106,6 +121,8 @@ def test_mga_matches_the_r_reference_on_the_same_draws(comparison):
 def test_blindfolding_refuses_what_it_does_not_define(results):
     with pytest.raises(InputError, match="omission distance"):
         blindfolding(results, 1)
+    with pytest.raises(InputError, match="does not divide the number of cases"):
+        blindfolding(results, 8)    # 344 = 8 · 43: every round would omit whole cases
     plsc = estimate_pls(DATA, FIXTURE["model"], consistent=True)
     with pytest.raises(InputError, match="not PLSc"):
         blindfolding(plsc)
