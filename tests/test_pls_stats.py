@@ -131,6 +131,13 @@ def test_blindfolding_refuses_what_it_does_not_define(results):
                                     "refit with consistent=False"]
 
 
+def test_a_distance_dividing_n_moves_to_the_next(results):
+    analysis = PLSAnalysis(estimate_pls(DATA.iloc[:343], FIXTURE["model"]))    # 343 = 7 · 49
+    assert analysis.blindfold() == ["Q² (blindfolding) uses the omission distance D = 8: n = 343 is a multiple "
+                                    "of 7, which would omit whole cases"]
+    assert (analysis.q2["omission_distance"] == 8).all()
+
+
 def test_results_json_gets_q2_and_model_selection(results):
     analysis = PLSAnalysis(results)
     assert analysis.blindfold() == []

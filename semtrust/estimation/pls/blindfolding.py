@@ -28,7 +28,7 @@ correlation matrices run through the batched algorithm at once.
 ...                       columns=["a1", "a2", "a3", "b1", "b2", "b3"])
 >>> table = blindfolding(estimate_pls(survey, "A =~ a1 + a2 + a3\\nB =~ b1 + b2 + b3\\nB ~ A"))
 >>> table.round(3).values.tolist()
-[['B', 0.417, 0.658]]
+[['B', 0.417, 0.658, 7]]
 """
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def blindfolding(results: PLSResults, omission_distance: int = 7) -> pd.DataFram
             standardized.append((values - centre) / scale)
             masks.append(omitted)
     if not rounds:
-        return pd.DataFrame(columns=["construct", "q2_redundancy", "q2_communality"])
+        return pd.DataFrame(columns=["construct", "q2_redundancy", "q2_communality", "omission_distance"])
     stack = np.stack([np.corrcoef(z[:, slot_columns], rowvar=False) for z in standardized])
     fits = solve_stack(stack, results.layout, weighting=results.weighting)
     names = model.constructs
@@ -94,5 +94,6 @@ def blindfolding(results: PLSResults, omission_distance: int = 7) -> pd.DataFram
         sums[target] += [((actual - np.outer(predicted, loadings))[omitted] ** 2).sum(),
                          ((actual - np.outer(scores[:, k], loadings))[omitted] ** 2).sum(),
                          (actual[omitted] ** 2).sum()]
-    return pd.DataFrame([(t, 1 - sse_r / sso, 1 - sse_c / sso) for t, (sse_r, sse_c, sso) in sums.items()],
-                        columns=["construct", "q2_redundancy", "q2_communality"])
+    table = pd.DataFrame([(t, 1 - sse_r / sso, 1 - sse_c / sso) for t, (sse_r, sse_c, sso) in sums.items()],
+                         columns=["construct", "q2_redundancy", "q2_communality"])
+    return table.assign(omission_distance=omission_distance)

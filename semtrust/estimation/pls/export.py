@@ -112,12 +112,18 @@ class PLSAnalysis:
         return []
 
     def blindfold(self, omission_distance: int = 7) -> list[str]:
-        """Q² by blindfolding (cross-validated redundancy and communality) of the endogenous constructs."""
+        """Q² by blindfolding (cross-validated redundancy and communality) of the endogenous constructs;
+        when D divides the number of cases the next distance that does not is used (Hair et al. 2017)."""
+        n, notes = self.results.n, []
+        distance = next(d for d in range(omission_distance, n) if n % d) if n > omission_distance else omission_distance
+        if distance != omission_distance:
+            notes.append(f"Q² (blindfolding) uses the omission distance D = {distance}: n = {n} is a multiple of "
+                         f"{omission_distance}, which would omit whole cases")
         try:
-            self.q2 = blindfolding(self.results, omission_distance)
+            self.q2 = blindfolding(self.results, distance)
         except InputError as error:
             return [f"Q² (blindfolding) skipped: {error}"]
-        return []
+        return notes
 
     def select(self, competing: dict[str, str], targets: list[str] | None = None) -> list[str]:
         """BIC and GM of each target in this model ("estimated") and each competing model (name →
