@@ -43,7 +43,8 @@ def fit(data: pd.DataFrame | str | Path, model: str | Path | None = None, instru
     ``options`` are the study-file keys (``bootstrap=5000``, ``estimator="MLR"``, ``missing="fiml"``,
     ``group="platform"``, ``screen=False``, ``seed=...``; see :class:`semtrust.config.RunConfig`).
     ``method="pls"`` estimates the model by PLS-SEM instead (``pls_weighting``, ``pls_consistent``,
-    ``higher_order``, ``plspredict``) and reports it after Hair et al. (2019); see README "PLS-SEM".
+    ``higher_order``, ``plspredict``, ``compare_models``) and reports it after Hair et al. (2019); see README
+    "PLS-SEM".
 
     >>> import semtrust as st
     >>> s = st.fit("example_data/trust_survey.csv", bootstrap=0, measurement_bootstrap=0)  # doctest: +SKIP

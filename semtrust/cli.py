@@ -97,6 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--higher-order", choices=("repeated", "two_stage"),
                      help="PLS: estimate constructs measured by constructs with repeated indicators (default) "
                           "or the two-stage approach")
+    fit.add_argument("--compare-model", dest="compare_models", action="append", metavar="FILE",
+                     help="PLS: a competing model (lavaan syntax file; repeat for more) compared with the fitted "
+                          "one by BIC and GM for each construct endogenous in both (Sharma et al. 2019)")
     fit.add_argument("--no-plspredict", dest="plspredict", action="store_const", const=False,
                      help="PLS: skip PLSpredict (10 folds x 10 repetitions) and CVPAT")
     fit.add_argument("--efa-extraction", choices=("minres", "ml"),

@@ -48,7 +48,7 @@ CHOICES = {"format": FORMATS, "ci": CI_METHODS, "estimator": ESTIMATORS, "missin
            "moderation": MODERATION}
 PATH_KEYS = ("data", "mapping", "model", "out")
 NOT_ECHOED = ("out", "workers", "scheduler")   # where and how fast a run goes does not change its results
-PLS_KEYS = ("method", "pls_weighting", "pls_consistent", "higher_order", "plspredict")   # echoed by PLS runs only
+PLS_KEYS = ("method", "pls_weighting", "pls_consistent", "higher_order", "plspredict", "compare_models")   # echoed by PLS runs only
 INPUT_KEYS = ("data", "study", "mapping", "model", "instrument")   # the keys that can name input files
 _TYPE_NAMES = {"int": "a whole number", "str": "a text", "list": "a list", "dict": "a mapping",
                "bool": "true or false"}
@@ -94,6 +94,7 @@ class RunConfig:
     pls_consistent: bool = False       # PLSc (Dijkstra & Henseler 2015) for the reflective constructs
     higher_order: str = "repeated"     # constructs measured by constructs: repeated indicators or two-stage
     plspredict: bool = True            # PLSpredict (10 folds x 10 repetitions) and CVPAT in PLS runs
+    compare_models: list = field(default_factory=list)   # PLS: competing models (syntax files) compared by BIC/GM
     study: str | None = None
 
     @classmethod
@@ -174,6 +175,8 @@ def check_value(key: str, value, where: str):
     if key == "mapping" and isinstance(value, dict):
         from semtrust.io.mapping import check_mapping   # the mapping reader owns its rules
         return check_mapping(value, f"{where}: mapping")
+    if key == "compare_models" and not all(isinstance(m, str) for m in value):
+        raise InputError(f"{where}: 'compare_models' lists model files (texts)")
     if key == "screening" and not all(isinstance(k, str) for k in value):
         raise InputError(f"{where}: 'screening' keys are rule names (texts)")
     return list(value) if isinstance(value, list) else value
@@ -187,4 +190,5 @@ _KINDS = {"data": str, "format": str, "mapping": (str, dict), "instrument": str,
           "efa_rotation": str, "measurement_bootstrap": int, "estimator": str, "missing": str,
           "bootstrap": int, "ci": str, "workers": int, "seed": int, "lang": str, "sections": list,
           "method": str, "pls_weighting": str, "pls_consistent": bool, "higher_order": str, "plspredict": bool,
+          "compare_models": list,
           "ordered": (str, list), "moderation": str, "scheduler": str}

@@ -417,6 +417,11 @@ def _fit_pls(config: RunConfig, prepared: Prepared, progress) -> Study:
         progress("PLSpredict (10 folds x 10 repetitions) and CVPAT")
         warnings += analysis.predict(seed=config.seed)
     warnings += analysis.blindfold()
+    if config.compare_models:
+        progress(f"BIC and GM against {len(config.compare_models)} competing model(s)")
+        competing = {Path(source).stem if source != "model" else f"model {k + 2}": text
+                     for k, (text, source) in enumerate(map(read_model, config.compare_models))}
+        warnings += analysis.select(competing)
     warnings += analysis.importance()
     if p.group:
         progress(f"MICOM and PLS-MGA across {p.group}")

@@ -25,6 +25,7 @@ from semtrust.estimation.pls.blindfolding import blindfolding
 from semtrust.estimation.pls.estimate import PLSResults, estimate_pls
 from semtrust.estimation.pls.groups import GroupComparison, compare_groups
 from semtrust.estimation.pls.ipma import ipma as importance_performance
+from semtrust.estimation.pls.model import parse_pls_model
 from semtrust.estimation.pls.predict import cvpat as cross_validated_test
 from semtrust.estimation.pls.predict import pls_predict
 from semtrust.estimation.pls.selection import compare_models
@@ -111,33 +112,50 @@ class PLSAnalysis:
         return []
 
     def blindfold(self, omission_distance: int = 7) -> list[str]:
-        """Q² by blindfolding (cross-validated redundancy and communality) of the endogenous constructs."""
+        """Q² by blindfolding (cross-validated redundancy and communality) of the endogenous constructs;
+        when D divides the number of cases the next distance that does not is used (Hair et al. 2017)."""
+        n, notes = self.results.n, []
+        distance = next(d for d in range(omission_distance, n) if n % d) if n > omission_distance else omission_distance
+        if distance != omission_distance:
+            notes.append(f"Q² (blindfolding) uses the omission distance D = {distance}: n = {n} is a multiple of "
+                         f"{omission_distance}, which would omit whole cases")
         try:
-            self.q2 = blindfolding(self.results, omission_distance)
+            self.q2 = blindfolding(self.results, distance)
         except InputError as error:
             return [f"Q² (blindfolding) skipped: {error}"]
-        return []
+        return notes
 
-    def select(self, competing: dict[str, str], *, target: str) -> list[str]:
-        """BIC and GM of ``target`` in this model ("estimated") and each competing model (name → syntax)."""
+    def select(self, competing: dict[str, str], targets: list[str] | None = None) -> list[str]:
+        """BIC and GM of each target in this model ("estimated") and each competing model (name →
+        syntax); by default every construct that is endogenous in all of them."""
         if self.results.first_stage is not None:
             return ["model selection skipped: not available for two-stage higher-order models; "
                     "use --higher-order repeated"]
         models = {"estimated": self.results.model, **competing}
         try:
-            self.model_selection = compare_models(self.results.items, models, target=target,
-                                                  weighting=self.results.weighting, consistent=self.results.consistent)
+            if targets is None:
+                endogenous = [set(parse_pls_model(m, name).endogenous) for name, m in competing.items()]
+                targets = [c for c in self.results.model.endogenous if all(c in e for e in endogenous)]
+            if not targets:
+                raise InputError("the competing models share no endogenous construct with the fitted model")
+            self.model_selection = pd.concat(
+                [compare_models(self.results.items, models, target=target, weighting=self.results.weighting,
+                                consistent=self.results.consistent) for target in targets], ignore_index=True)
         except InputError as error:
             return [f"model selection skipped: {error}"]
         return []
 
-    def importance(self) -> list[str]:
-        """IPMA of every final outcome (an endogenous construct that predicts none)."""
+    def _final_outcomes(self) -> list[str]:
+        """Endogenous constructs that predict no other construct."""
         model = self.results.model
         sources = {source for source, _ in model.paths}
+        return [target for target in model.endogenous if target not in sources]
+
+    def importance(self) -> list[str]:
+        """IPMA of every final outcome (an endogenous construct that predicts none)."""
         scale = self.scale if self.results.first_stage is None else None   # stage-2 scores have no answer scale
         tables = [importance_performance(self.results, target, scale=scale).assign(target=target)
-                  for target in model.endogenous if target not in sources]
+                  for target in self._final_outcomes()]
         self.ipma = pd.concat(tables, ignore_index=True)[["target", "construct", "importance", "performance",
                                                           "negative_weight"]]
         return []
