@@ -99,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
                           "or the two-stage approach")
     fit.add_argument("--no-plspredict", dest="plspredict", action="store_const", const=False,
                      help="PLS: skip PLSpredict (10 folds x 10 repetitions) and CVPAT")
+    fit.add_argument("--global-item", dest="global_items", nargs="+", metavar="CONSTRUCT=COLUMN",
+                     help="PLS: a formative construct's global single item (e.g. CSOR=csor_global), for the "
+                          "redundancy analysis of its convergent validity (Hair et al.: path >= .70)")
     fit.add_argument("--efa-extraction", choices=("minres", "ml"),
                      help="EFA extraction: minimum residuals (default, as SPSS/JASP/psych) or maximum likelihood")
     fit.add_argument("--efa-rotation", choices=("oblimin", "promax", "varimax", "none"),
@@ -231,7 +234,8 @@ def _fit(args) -> int:
 
     study_path = args.data if is_study_file(args.data) else None
     flags = dict(vars(args), data=None if study_path else args.data, screen=False if args.no_screen else None,
-                 screening=None, ordered="all" if args.ordered == ["all"] else args.ordered)
+                 screening=None, ordered="all" if args.ordered == ["all"] else args.ordered,
+                 global_items=_global_items(args.global_items))
     config = resolve_config(study_path, flags)
     if settings := _screening_settings(args):
         config = replace(config, screening={**(config.screening or {}), **settings})
@@ -248,6 +252,24 @@ def _fit(args) -> int:
         paths = folder.commit(files)
     _summary(study.results, paths)
     return 0
+
+
+def _global_items(pairs: list[str] | None) -> dict | None:
+    """--global-item CONSTRUCT=COLUMN ... as {construct: column}; None when not given (the study
+    file's ``global_items`` then stand).
+
+    >>> _global_items(["CSOR=csor_global", "ATTR = attr_global"])
+    {'CSOR': 'csor_global', 'ATTR': 'attr_global'}
+    """
+    if pairs is None:
+        return None
+    declared = {}
+    for pair in pairs:
+        construct, sep, column = (part.strip() for part in pair.partition("="))
+        if not (sep and construct and column):
+            raise InputError(f"--global-item {pair[:60]}: write CONSTRUCT=COLUMN, e.g. CSOR=csor_global")
+        declared[construct] = column
+    return declared
 
 
 def _screening_settings(args) -> dict:
