@@ -492,7 +492,7 @@ def redundancy_analysis(data: pd.DataFrame, results: PLSResults, global_items: d
     ``global_items`` (formative construct → its global single-item column in ``data``) predicts its
     global item in a two-construct model, estimated as ``results`` was (weighting, missing data);
     a path of .70 or more (R² ≥ .49) supports convergent validity. With ``bootstrap`` resamples
-    (seeded by ``seed``) the path gets an SE and ``results``'s interval (percentile or BCa).
+    (seeded by ``seed``) the path gets an SE, t (path / SE) and ``results``'s interval (percentile or BCa).
 
     >>> rng = np.random.default_rng(5)
     >>> cause = rng.normal(size=(300, 3))
@@ -512,9 +512,9 @@ def redundancy_analysis(data: pd.DataFrame, results: PLSResults, global_items: d
         fitted = estimate_pls(data, syntax, weighting=results.weighting, missing=results.missing, bootstrap=bootstrap,
                               seed=seed, ci=results.ci, level=results.level, workers=workers)
         path = fitted.parameters.query("op == '~'").iloc[0]
-        rows.append((construct, item, float(path["est"]), path["se"], path["ci_lower"], path["ci_upper"],
+        rows.append((construct, item, float(path["est"]), path["se"], path["z"], path["ci_lower"], path["ci_upper"],
                      float(fitted.r_squared_table.loc["GLOBAL__", "r2"]), fitted.n, bool(path["est"] >= REDUNDANCY_PATH)))
-    return pd.DataFrame(rows, columns=["construct", "global_item", "path", "se", "ci_lower", "ci_upper", "r2", "n",
+    return pd.DataFrame(rows, columns=["construct", "global_item", "path", "se", "t", "ci_lower", "ci_upper", "r2", "n",
                                        "convergent"])
 
 
