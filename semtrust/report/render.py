@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 from semtrust.io.output_folder import OutputFolder
 from semtrust.report.catalogue import Messages
 from semtrust.report.document import CELL_PADDING_CM, LANDSCAPE_CM, PORTRAIT_CM, Document, Table, table_font_size
-from semtrust.report.format import apa, apa_p, arrows, stars, tex_escape, tex_text
+from semtrust.report.format import apa, apa_p, arrows, stars, subscripts, tex_escape, tex_text
 from semtrust.report.office import reproducible_zip
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -77,8 +77,10 @@ def _wrap_width(table: Table) -> float:
 
 
 def _check_marks(text: str) -> Markup:
-    """Escaped text whose ✓ is set in a sans-serif font: the serif fonts' tick reads as √."""
-    return Markup(str(escape(text)).replace("✓", '<span class="check">✓</span>'))
+    """Escaped text whose ✓ is set in a sans-serif font (the serif fonts' tick reads as √) and
+    whose ρ_A, ρ_C have their letter as a subscript."""
+    html = "".join(f"<sub>{escape(piece)}</sub>" if low else str(escape(piece)) for piece, low in subscripts(str(text)))
+    return Markup(html.replace("✓", '<span class="check">✓</span>'))
 
 
 def render_document(doc: Document, kind: str) -> str:
