@@ -119,6 +119,11 @@ def test_report_shows_the_table_and_the_verdict_in_english_and_chinese(primer, t
         assert all(r[-1].text == met and r[-1].status == "ok" for r in table.rows)
         verdicts = {row[0].text: row for row in doc.tables()[0].rows}
         assert verdicts[aspect][2].text == result and verdicts[aspect][4].value == "tab-pls-redundancy"
+        draft = {"en": "Redundancy analysis supported the convergent validity of every formative construct: the paths "
+                       "to their global items were .80–.87 (≥ .70; Hair et al., 2022) ([[tab-pls-redundancy]]).",
+                 "zh": "冗余分析支持所有形成性构念的聚合效度：各构念与其全局题项的路径系数为 .80–.87（≥ .70；"
+                       "Hair et al., 2022）（见[[tab-pls-redundancy]]）。"}[lang]
+        assert any(draft in getattr(block, "text", "") for block in doc.sections[0].blocks)
     assert _english_left(primer) == []
     paths = write_reports(primer, tmp_path)
     word = _word_tables_equal_html(primer, paths)
@@ -136,6 +141,8 @@ def test_a_weak_global_item_fails_the_verdict():
     verdicts = {row[0].text: row for row in report_document(results).tables()[0].rows}
     row = verdicts["Formative constructs (redundancy analysis)"]
     assert row[2].text == "1 of 2; not met: CSOR" and row[3].status == "bad"
+    lead = " ".join(getattr(block, "text", "") for block in report_document(results).sections[0].blocks)
+    assert "Redundancy analysis did not support the convergent validity of CSOR" in lead
 
 
 def test_rho_a_and_rho_c_are_subscripted_in_html_word_and_latex(primer, tmp_path):

@@ -230,6 +230,11 @@ def results_sentences(b) -> list[str]:
         key = "pls.draft.discriminant_ok" if worst["level"] != "fail" else "pls.draft.discriminant_mixed"
         parts.append(b.cite(m(key, a=worst["a"], b=worst["b"], value=apa(worst["htmt"], 2, True),
                               bound=apa(worst["bound"], 2, True)), "tab-pls-htmt"))
+    if pls.get("redundancy"):
+        failing = [r["construct"] for r in pls["redundancy"] if not r["convergent"]]
+        parts.append(b.cite(m("pls.draft.redundancy_mixed" if failing else "pls.draft.redundancy_ok",
+                              paths=apa_range(r["path"] for r in pls["redundancy"]), failing=m.join(failing)),
+                            "tab-pls-redundancy"))
     if pls["r2"]:
         values = {r["construct"]: r["r2"] for r in pls["r2"]}
         parts.append(b.cite(m("pls.draft.r2", low=apa(min(values.values()), 2, True), high=apa(max(values.values()), 2, True)),
