@@ -8,6 +8,7 @@ the expected paths are seminr's (tests/conformance/make_pls_fixtures.py) and the
 printed values (Hair et al. 2022, chapter 5).
 """
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -161,3 +162,14 @@ def test_rho_a_and_rho_c_are_subscripted_in_html_word_and_latex(primer, tmp_path
     assert [r.text for r in notes[0].runs if r.font.subscript] == ["A", "C", "A", "C"]
     tex = paths["report.tex"].read_text(encoding="utf-8")
     assert r"$\rho_A$" in tex and r"$\rho_C$" in tex and "ρ" not in tex
+
+
+def test_chinese_latex_with_the_table_compiles(primer, tmp_path):
+    from conftest import compile_latex
+
+    paths = write_reports(primer, tmp_path, lang="zh")
+    tex = paths["report.tex"].read_text(encoding="utf-8")
+    assert r"\caption{形成性构念的聚合效度（冗余分析）}\label{tab-pls-redundancy}" in tex
+    log = compile_latex(tmp_path)   # fails on a missing character too
+    overfull = [float(x) for x in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)]
+    assert all(x <= 1.0 for x in overfull), overfull
