@@ -355,7 +355,8 @@ def _summary(results: dict, paths: dict) -> None:
 
 
 def _pls_summary(results: dict) -> None:
-    """PLS-SEM in three lines: the estimator and bootstrap, reliability and validity, R²."""
+    """PLS-SEM in three lines: the estimator and bootstrap, reliability and validity, R²; and the
+    redundancy analysis when global items were declared."""
     from semtrust.report.format import apa
 
     pls = results["pls"]
@@ -368,6 +369,10 @@ def _pls_summary(results: dict) -> None:
           f"of {len(pls['reliability'])} constructs" + (f" (not: {', '.join(weak)})" if weak else "")
           + (f"; largest HTMT {htmt['construct_2']}–{htmt['construct_1']} = {apa(htmt['htmt'], 3, True)}" if htmt else ""))
     print("R²: " + ", ".join(f"{r['construct']} {apa(r['r2'], 3, True)}" for r in pls["r2"]))
+    if pls.get("redundancy"):
+        print("Redundancy analysis (path to the global item ≥ .70): "
+              + ", ".join(f"{r['construct']} {apa(r['path'], 3, True)}{'' if r['convergent'] else ' (not met)'}"
+                          for r in pls["redundancy"]))
 
 
 def _measurement_summary(results: dict) -> None:

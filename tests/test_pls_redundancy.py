@@ -55,7 +55,7 @@ def test_the_interval_is_the_runs_seeded_bootstrap(primer):
     assert [again[0][k] for k in ("se", "ci_lower", "ci_upper")] == [first[k] for k in ("se", "ci_lower", "ci_upper")]
 
 
-def test_cli_and_study_file_declare_global_items(tmp_path):
+def test_cli_and_study_file_declare_global_items(tmp_path, capsys):
     model = tmp_path / "corp_rep.lav"
     model.write_text(FIXTURE["model"])
     out = tmp_path / "cli"
@@ -63,6 +63,7 @@ def test_cli_and_study_file_declare_global_items(tmp_path):
                  "--no-plspredict", "--quiet", "--global-item", "CSOR=csor_global", "ATTR = attr_global",
                  "--out", str(out)])
     assert code == 0
+    assert "Redundancy analysis (path to the global item ≥ .70): CSOR .857, ATTR .874" in capsys.readouterr().out
     rows = json.loads((out / "results.json").read_text())["pls"]["redundancy"]
     assert [(r["construct"], round(r["path"], 4)) for r in rows] == [("CSOR", round(SEMINR["CSOR"], 4)),
                                                                       ("ATTR", round(SEMINR["ATTR"], 4))]
@@ -173,3 +174,20 @@ def test_chinese_latex_with_the_table_compiles(primer, tmp_path):
     log = compile_latex(tmp_path)   # fails on a missing character too
     overfull = [float(x) for x in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)]
     assert all(x <= 1.0 for x in overfull), overfull
+
+
+def test_two_stage_models_check_first_order_constructs_and_refuse_higher_order_ones():
+    import numpy as np
+
+    from semtrust.estimation.pls import estimate_pls, redundancy_analysis
+
+    rng = np.random.default_rng(1)
+    factor = rng.normal(size=300)
+    data = pd.DataFrame({f"{block}{k}": factor + rng.normal(size=300) for block in "abc" for k in (1, 2, 3)})
+    data["a_global"] = factor + rng.normal(scale=0.5, size=300)
+    model = "A <~ a1 + a2 + a3\nB =~ b1 + b2 + b3\nH <~ A + B\nC =~ c1 + c2 + c3\nC ~ H"
+    paths = [redundancy_analysis(data, estimate_pls(data, model, higher_order=how), {"A": "a_global"}).loc[0, "path"]
+             for how in ("repeated", "two_stage")]
+    assert paths[0] == paths[1] and 0.7 < paths[0] < 0.9     # A's own items either way
+    with pytest.raises(InputError, match="^global item of H: a two-stage higher-order construct has no items"):
+        redundancy_analysis(data, estimate_pls(data, model, higher_order="two_stage"), {"H": "a_global"})

@@ -501,13 +501,19 @@ def redundancy_analysis(data: pd.DataFrame, results: PLSResults, global_items: d
     >>> redundancy_analysis(survey, fitted, {"F": "overall"})[["construct", "path", "r2", "convergent"]].round(2).values.tolist()
     [['F', 0.88, 0.77, True]]
     """
-    check_global_items(results.model, global_items)
+    # a two-stage fit's first-order constructs are in its stage-1 model, with their own items
+    model = results.model if results.first_stage is None else results.first_stage.model
+    stage_two = [c for c in global_items if results.first_stage is not None and c in results.model.constructs
+                 and c not in model.constructs]
+    if stage_two:
+        raise InputError(f"global item of {stage_two[0]}: a two-stage higher-order construct has no items of its own; "
+                         "run its redundancy analysis with --higher-order repeated")
+    check_global_items(model, global_items)
     rows = []
     for construct, item in global_items.items():
         if item not in data.columns:
             raise InputError(f"redundancy analysis: the global item column '{item}' of {construct} is not in the data; "
                              "check its spelling")
-        model = results.model
         syntax = f"{construct} <~ {' + '.join(model.items[construct])}\nGLOBAL__ =~ {item}\nGLOBAL__ ~ {construct}"
         fitted = estimate_pls(data, syntax, weighting=results.weighting, missing=results.missing, bootstrap=bootstrap,
                               seed=seed, ci=results.ci, level=results.level, workers=workers)
