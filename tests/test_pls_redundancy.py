@@ -163,6 +163,12 @@ def test_rho_a_and_rho_c_are_subscripted_in_html_word_and_latex(primer, tmp_path
     assert [r.text for r in notes[0].runs if r.font.subscript] == ["A", "C", "A", "C"]
     tex = paths["report.tex"].read_text(encoding="utf-8")
     assert r"$\rho_A$" in tex and r"$\rho_C$" in tex and "ρ" not in tex
+    from openpyxl import load_workbook
+    sheet = next(sheet for sheet in load_workbook(paths["tables.xlsx"], rich_text=True).worksheets
+                 if sheet["A2"].value == "Internal consistency reliability and convergent validity")
+    header = sheet["C3"].value
+    assert [(str(block), getattr(getattr(block, "font", None), "vertAlign", None)) for block in header] == \
+        [("ρ", None), ("A", "subscript")]
 
 
 def test_chinese_latex_with_the_table_compiles(primer, tmp_path):
