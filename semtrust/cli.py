@@ -102,6 +102,9 @@ def _parser() -> argparse.ArgumentParser:
                           "one by BIC and GM for each construct endogenous in both (Sharma et al. 2019)")
     fit.add_argument("--no-plspredict", dest="plspredict", action="store_const", const=False,
                      help="PLS: skip PLSpredict (10 folds x 10 repetitions) and CVPAT")
+    fit.add_argument("--global-item", dest="global_items", nargs="+", metavar="CONSTRUCT=COLUMN",
+                     help="PLS: a formative construct's global single item (e.g. CSOR=csor_global), for the "
+                          "redundancy analysis of its convergent validity (Hair et al.: path >= .70)")
     fit.add_argument("--efa-extraction", choices=("minres", "ml"),
                      help="EFA extraction: minimum residuals (default, as SPSS/JASP/psych) or maximum likelihood")
     fit.add_argument("--efa-rotation", choices=("oblimin", "promax", "varimax", "none"),
@@ -234,7 +237,8 @@ def _fit(args) -> int:
 
     study_path = args.data if is_study_file(args.data) else None
     flags = dict(vars(args), data=None if study_path else args.data, screen=False if args.no_screen else None,
-                 screening=None, ordered="all" if args.ordered == ["all"] else args.ordered)
+                 screening=None, ordered="all" if args.ordered == ["all"] else args.ordered,
+                 global_items=_global_items(args.global_items))
     config = resolve_config(study_path, flags)
     if settings := _screening_settings(args):
         config = replace(config, screening={**(config.screening or {}), **settings})
@@ -251,6 +255,24 @@ def _fit(args) -> int:
         paths = folder.commit(files)
     _summary(study.results, paths)
     return 0
+
+
+def _global_items(pairs: list[str] | None) -> dict | None:
+    """--global-item CONSTRUCT=COLUMN ... as {construct: column}; None when not given (the study
+    file's ``global_items`` then stand).
+
+    >>> _global_items(["CSOR=csor_global", "ATTR = attr_global"])
+    {'CSOR': 'csor_global', 'ATTR': 'attr_global'}
+    """
+    if pairs is None:
+        return None
+    declared = {}
+    for pair in pairs:
+        construct, sep, column = (part.strip() for part in pair.partition("="))
+        if not (sep and construct and column):
+            raise InputError(f"--global-item {pair[:60]}: write CONSTRUCT=COLUMN, e.g. CSOR=csor_global")
+        declared[construct] = column
+    return declared
 
 
 def _screening_settings(args) -> dict:
@@ -336,7 +358,8 @@ def _summary(results: dict, paths: dict) -> None:
 
 
 def _pls_summary(results: dict) -> None:
-    """PLS-SEM in three lines: the estimator and bootstrap, reliability and validity, R²."""
+    """PLS-SEM in three lines: the estimator and bootstrap, reliability and validity, R²; and the
+    redundancy analysis when global items were declared."""
     from semtrust.report.format import apa
 
     pls = results["pls"]
@@ -349,6 +372,10 @@ def _pls_summary(results: dict) -> None:
           f"of {len(pls['reliability'])} constructs" + (f" (not: {', '.join(weak)})" if weak else "")
           + (f"; largest HTMT {htmt['construct_2']}–{htmt['construct_1']} = {apa(htmt['htmt'], 3, True)}" if htmt else ""))
     print("R²: " + ", ".join(f"{r['construct']} {apa(r['r2'], 3, True)}" for r in pls["r2"]))
+    if pls.get("redundancy"):
+        print("Redundancy analysis (path to the global item ≥ .70): "
+              + ", ".join(f"{r['construct']} {apa(r['path'], 3, True)}{'' if r['convergent'] else ' (not met)'}"
+                          for r in pls["redundancy"]))
 
 
 def _measurement_summary(results: dict) -> None:

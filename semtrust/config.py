@@ -48,7 +48,8 @@ CHOICES = {"format": FORMATS, "ci": CI_METHODS, "estimator": ESTIMATORS, "missin
            "moderation": MODERATION}
 PATH_KEYS = ("data", "mapping", "model", "out")
 NOT_ECHOED = ("out", "workers", "scheduler")   # where and how fast a run goes does not change its results
-PLS_KEYS = ("method", "pls_weighting", "pls_consistent", "higher_order", "plspredict", "compare_models")   # echoed by PLS runs only
+PLS_KEYS = ("method", "pls_weighting", "pls_consistent", "higher_order", "plspredict", "compare_models",
+            "global_items")   # echoed by PLS runs only
 INPUT_KEYS = ("data", "study", "mapping", "model", "instrument")   # the keys that can name input files
 _TYPE_NAMES = {"int": "a whole number", "str": "a text", "list": "a list", "dict": "a mapping",
                "bool": "true or false"}
@@ -95,6 +96,7 @@ class RunConfig:
     higher_order: str = "repeated"     # constructs measured by constructs: repeated indicators or two-stage
     plspredict: bool = True            # PLSpredict (10 folds x 10 repetitions) and CVPAT in PLS runs
     compare_models: list = field(default_factory=list)   # PLS: competing models (syntax files) compared by BIC/GM
+    global_items: dict = field(default_factory=dict)   # PLS: formative construct -> its global single item column
     study: str | None = None
 
     @classmethod
@@ -127,7 +129,8 @@ class RunConfig:
         hidden = NOT_ECHOED + (PLS_KEYS if self.method == "cb" else ())   # CB runs' config as before PLS
         echoed = {k: v for k, v in asdict(self).items() if k not in hidden
                   and not (k == "ordered" and v is None)     # only a categorical run has ordinal items
-                  and not (k == "moderation" and not self.moderator)}   # nor a run without moderators how
+                  and not (k == "moderation" and not self.moderator)   # nor a run without moderators how
+                  and not (k == "global_items" and not v)}   # nor a run without redundancy analysis its items
         return {**echoed, **{key: self.relative(path) for key, path in self.input_files().items()}}
 
     def input_files(self) -> dict[str, str]:
@@ -177,6 +180,10 @@ def check_value(key: str, value, where: str):
         return check_mapping(value, f"{where}: mapping")
     if key == "compare_models" and not all(isinstance(m, str) for m in value):
         raise InputError(f"{where}: 'compare_models' lists model files (texts)")
+    if key == "global_items" and not all(isinstance(k, str) and k and isinstance(v, str) and v
+                                         for k, v in value.items()):
+        raise InputError(f"{where}: 'global_items' maps each formative construct to its global item column, "
+                         "e.g. {CSOR: csor_global}")
     if key == "screening" and not all(isinstance(k, str) for k in value):
         raise InputError(f"{where}: 'screening' keys are rule names (texts)")
     return list(value) if isinstance(value, list) else value
@@ -190,5 +197,5 @@ _KINDS = {"data": str, "format": str, "mapping": (str, dict), "instrument": str,
           "efa_rotation": str, "measurement_bootstrap": int, "estimator": str, "missing": str,
           "bootstrap": int, "ci": str, "workers": int, "seed": int, "lang": str, "sections": list,
           "method": str, "pls_weighting": str, "pls_consistent": bool, "higher_order": str, "plspredict": bool,
-          "compare_models": list,
+          "compare_models": list, "global_items": dict,
           "ordered": (str, list), "moderation": str, "scheduler": str}

@@ -92,6 +92,9 @@ def run(config: RunConfig, data: pd.DataFrame | None = None, *,
     config = config.resolved()
     if config.method == "pls":
         _refuse_cb_options(config)
+    elif config.global_items:
+        raise InputError("--global-item: the redundancy analysis of formative constructs is part of PLS-SEM; add "
+                         "--method pls")
     with threadpool_limits(1), ResamplingPool(config.workers, config.scheduler) as pool:
         return _run(config, data, progress, progress_bar, pool)
 
@@ -397,11 +400,14 @@ def _fit_pls(config: RunConfig, prepared: Prepared, progress) -> Study:
     percentile or bca), PLSpredict (10 folds × 10 repetitions) and CVPAT of the endogenous
     constructs, Q² by blindfolding (D = 7), IPMA of the final outcome(s), MICOM + MGA with ``--group``, and the
     instrument's hypotheses tested on the bootstrapped paths."""
-    from semtrust.estimation.pls import PLSAnalysis, estimate_pls
+    from semtrust.estimation.pls import PLSAnalysis, check_global_items, estimate_pls, parse_pls_model
     from semtrust.structural.paths import pls_hypothesis_table
 
     p = prepared
     model_text = p.model_text
+    if config.global_items:   # checked before the estimation, so a misspelt declaration stops the run at once
+        check_global_items(parse_pls_model(model_text), config.global_items)
+        global_scores = _global_item_scores(config, p)
     progress(f"estimating the PLS path model ({config.pls_weighting} weighting"
              f"{', PLSc' if config.pls_consistent else ''}, n = {len(p.analysed)}"
              + (f", {config.bootstrap} bootstrap resamples)" if config.bootstrap else ")"))
@@ -423,6 +429,10 @@ def _fit_pls(config: RunConfig, prepared: Prepared, progress) -> Study:
                      for k, (text, source) in enumerate(map(read_model, config.compare_models))}
         warnings += analysis.select(competing)
     warnings += analysis.importance()
+    if config.global_items:
+        progress(f"redundancy analysis of {', '.join(config.global_items)} against their global items")
+        analysis.check_redundancy(p.analysed.join(global_scores), config.global_items, bootstrap=config.bootstrap,
+                                  seed=config.seed, workers=config.workers)
     if p.group:
         progress(f"MICOM and PLS-MGA across {p.group}")
         warnings += analysis.compare(_group_labels(p.table_frame, p.group), draws=config.bootstrap or 1000,
@@ -465,6 +475,22 @@ def _refuse_cb_options(config: RunConfig) -> None:
     if config.scheduler is not None:
         raise InputError("--scheduler: the PLS-SEM bootstrap runs on local processes (--workers); drop "
                          "--scheduler, or use --method cb")
+
+
+def _global_item_scores(config: RunConfig, p: Prepared) -> pd.DataFrame:
+    """The declared global items (``global_items``: construct → column) of the analysed
+    responses that the model does not already use, coded as the model's items are (answer
+    labels, missing-value codes)."""
+    columns = {}
+    for construct, item in config.global_items.items():
+        column = find_column(p.table, item)
+        if column is None:
+            raise InputError(f"{p.data_path}: the global item '{item}' of {construct} is not a column of the data; "
+                             "check its spelling (global_items / --global-item CONSTRUCT=COLUMN)")
+        if item not in p.analysed.columns:
+            columns[column] = item
+    coded = code_items(p.table, list(columns), points=p.points, labels=p.labels, missing_codes=list(config.na))
+    return coded.frame.rename(columns=columns).loc[p.analysed.index]
 
 
 def _pls_missing_treatment(missing: str) -> str:

@@ -31,6 +31,7 @@ from docx.shared import Cm, Pt, RGBColor
 from semtrust.report.catalogue import Messages
 from semtrust.report.diagram import cairo_fonts
 from semtrust.report.document import LANDSCAPE_CM, PORTRAIT_CM, Document, Figure, Paragraph, Table, table_font_size
+from semtrust.report.format import subscripts
 from semtrust.report.office import reproducible_zip
 
 LATIN_FONT, CHINESE_FONT, CODE_FONT = "Times New Roman", "SimSun", "Courier New"
@@ -89,10 +90,12 @@ def _runs(paragraph, doc: Document, text: str, size: float | None = None, italic
     """Text with its ``[[id]]`` references as internal links to the captions' bookmarks."""
     for piece, target in doc.split_references(text):
         if target is None:
-            run = paragraph.add_run(piece)
-            run.italic = italic or None
-            if size:
-                run.font.size = Pt(size)
+            for part, low in subscripts(piece):
+                run = paragraph.add_run(part)
+                run.italic = italic or None
+                run.font.subscript = low or None
+                if size:
+                    run.font.size = Pt(size)
             continue
         link = OxmlElement("w:hyperlink")
         link.set(qn("w:anchor"), target.replace("-", "_"))
@@ -162,7 +165,7 @@ def _cell_text(cell, text: str, align: str, size: float, bold=False, italic=Fals
     through python-docx's properties (which search the element for each child they set): the
     same markup, ~5x faster over the report's thousands of cells."""
     paragraph = cell._tc.find(_P)
-    if len(paragraph) or not _plain(text):   # not a fresh cell, or tabs and line breaks in the text
+    if len(paragraph) or not _plain(text):   # not a fresh cell, tabs and line breaks, or subscripts in the text
         return _cell_text_python_docx(cell, text, align, size, bold, italic, colour)
     properties = SubElement(paragraph, _PPR)
     SubElement(properties, _SPACING).set(_AFTER, "0")
@@ -183,20 +186,23 @@ def _cell_text(cell, text: str, align: str, size: float, bold=False, italic=Fals
 
 
 def _plain(text: str) -> bool:
-    """Text without the characters python-docx writes as elements of their own (tab, breaks)."""
-    return all(" " <= c for c in text)
+    """Text without the characters python-docx writes as elements of their own (tab, breaks)
+    and without subscripts (runs of their own)."""
+    return all(" " <= c for c in text) and len(subscripts(text)) == 1
 
 
 def _cell_text_python_docx(cell, text: str, align: str, size: float, bold=False, italic=False, colour=None) -> None:
     paragraph = cell.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if align == "r" else WD_ALIGN_PARAGRAPH.LEFT
     paragraph.paragraph_format.space_after = Pt(0)
-    run = paragraph.add_run(text)
-    run.font.size = Pt(size)
-    run.bold = bold or None
-    run.italic = italic or None
-    if colour is not None:
-        run.font.color.rgb = colour
+    for part, low in subscripts(text):
+        run = paragraph.add_run(part)
+        run.font.size = Pt(size)
+        run.font.subscript = low or None
+        run.bold = bold or None
+        run.italic = italic or None
+        if colour is not None:
+            run.font.color.rgb = colour
 
 
 def _orientation(word, landscape: bool) -> None:

@@ -83,6 +83,26 @@ def tex_text(value) -> str:
     return _TEX_SYMBOL_PATTERN.sub(lambda m: _TEX_SYMBOLS[m.group(0)], tex_escape(value))
 
 
+# symbols with a subscript, written "ρ_A" in the catalogue and tables: HTML sets <sub>, Word a
+# subscript run, LaTeX $\rho_A$ (_TEX_SYMBOLS)
+_SUBSCRIPTED = re.compile(r"(ρ)_([AC])(?![A-Za-z])")
+
+
+def subscripts(text: str) -> list[tuple[str, bool]]:
+    """``text`` as pieces (text, is_subscript): ``ρ_A`` and ``ρ_C`` become ρ and a subscript letter.
+
+    >>> subscripts("α, ρ_A and ρ_C ≥ .70")
+    [('α, ρ', False), ('A', True), (' and ρ', False), ('C', True), (' ≥ .70', False)]
+    """
+    pieces, start = [], 0
+    for match in _SUBSCRIPTED.finditer(text):
+        pieces += [(text[start:match.end(1)], False), (match.group(2), True)]
+        start = match.end()
+    if start < len(text) or not pieces:
+        pieces.append((text[start:], False))
+    return pieces
+
+
 def arrows(path: str) -> str:
     """Effect labels use ASCII ``->``/``=>``; print them as arrows."""
     return str(path).replace(" -> ", " → ").replace(" => ", " ⇒ ")

@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 from semtrust.io.output_folder import OutputFolder
 from semtrust.report.catalogue import Messages
 from semtrust.report.document import CELL_PADDING_CM, LANDSCAPE_CM, PORTRAIT_CM, Document, Table, table_font_size
-from semtrust.report.format import apa, apa_p, arrows, stars, tex_escape, tex_text
+from semtrust.report.format import apa, apa_p, arrows, stars, subscripts, tex_escape, tex_text
 from semtrust.report.office import reproducible_zip
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -77,8 +77,10 @@ def _wrap_width(table: Table) -> float:
 
 
 def _check_marks(text: str) -> Markup:
-    """Escaped text whose ✓ is set in a sans-serif font: the serif fonts' tick reads as √."""
-    return Markup(str(escape(text)).replace("✓", '<span class="check">✓</span>'))
+    """Escaped text whose ✓ is set in a sans-serif font (the serif fonts' tick reads as √) and
+    whose ρ_A, ρ_C have their letter as a subscript."""
+    html = "".join(f"<sub>{escape(piece)}</sub>" if low else str(escape(piece)) for piece, low in subscripts(str(text)))
+    return Markup(html.replace("✓", '<span class="check">✓</span>'))
 
 
 def render_document(doc: Document, kind: str) -> str:
@@ -120,6 +122,18 @@ def render_report(results: dict, kind: str, lang: str | None = None) -> str:
     return render_document(report_document(results, lang), kind)
 
 
+def _xlsx_text(text: str):
+    """A spreadsheet cell's text: rich text when it has subscripts (ρ_A, ρ_C), else the string."""
+    pieces = subscripts(text)
+    if len(pieces) == 1:
+        return text
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    return CellRichText([TextBlock(InlineFont(vertAlign="subscript"), piece) if low else piece
+                         for piece, low in pieces])
+
+
 def tables_xlsx(doc: Document) -> bytes:
     """Every table of the report on its own sheet (title, header, rows with the raw numbers,
     notes), so the numbers can be re-formatted for a journal's template."""
@@ -133,16 +147,16 @@ def tables_xlsx(doc: Document) -> bytes:
         sheet.append([table.label])
         sheet.append([table.title])
         sheet["B1"].font = sheet["A2"].font = Font(italic=True)
-        sheet.append(table.header_texts())
+        sheet.append([_xlsx_text(h) for h in table.header_texts()])
         for row in table.rows:
             values = []
             for cell in row:
                 plain = cell.value if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool) \
-                    and cell.kind in ("number", "p") else cell.text
+                    and cell.kind in ("number", "p") else _xlsx_text(cell.text)
                 values += [plain] + [None] * (cell.span - 1)
             sheet.append(values)
         for note in table.notes:
-            sheet.append([doc.plain_text(note)])
+            sheet.append([_xlsx_text(doc.plain_text(note))])
     buffer = io.BytesIO()
     book.save(buffer)
     return reproducible_zip(buffer.getvalue())

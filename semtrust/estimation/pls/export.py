@@ -22,7 +22,7 @@ import pandas as pd
 
 from semtrust.errors import InputError
 from semtrust.estimation.pls.blindfolding import blindfolding
-from semtrust.estimation.pls.estimate import PLSResults, estimate_pls
+from semtrust.estimation.pls.estimate import PLSResults, estimate_pls, redundancy_analysis
 from semtrust.estimation.pls.groups import GroupComparison, compare_groups
 from semtrust.estimation.pls.ipma import ipma as importance_performance
 from semtrust.estimation.pls.model import parse_pls_model
@@ -43,7 +43,8 @@ def _long(matrix: pd.DataFrame, row: str, column: str, value: str) -> list[dict]
 
 def pls_block(results: PLSResults, *, prediction: pd.DataFrame | None = None, cvpat: pd.DataFrame | None = None,
               comparison: GroupComparison | None = None, ipma: pd.DataFrame | None = None,
-              q2: pd.DataFrame | None = None, model_selection: pd.DataFrame | None = None) -> dict:
+              q2: pd.DataFrame | None = None, model_selection: pd.DataFrame | None = None,
+              redundancy: pd.DataFrame | None = None) -> dict:
     """results.json's ``pls`` part for a fitted model and whichever extra analyses were run."""
     block = {
         "settings": {"weighting": results.weighting, "consistent": results.consistent,
@@ -66,7 +67,8 @@ def pls_block(results: PLSResults, *, prediction: pd.DataFrame | None = None, cv
         block["statistics"] = records(results.statistics)
         block["htmt_inference"] = records(results.htmt_inference)
         block["mediation"] = records(results.mediation)
-    extras = {"plspredict": prediction, "cvpat": cvpat, "ipma": ipma, "q2": q2, "model_selection": model_selection}
+    extras = {"plspredict": prediction, "cvpat": cvpat, "ipma": ipma, "q2": q2, "model_selection": model_selection,
+              "redundancy": redundancy}
     block.update({name: records(frame) for name, frame in extras.items() if frame is not None})
     if comparison is not None:
         block["micom"] = records(comparison.micom)
@@ -101,6 +103,14 @@ class PLSAnalysis:
     comparison: GroupComparison | None = None
     q2: pd.DataFrame | None = None
     model_selection: pd.DataFrame | None = None
+    redundancy: pd.DataFrame | None = None
+
+    def check_redundancy(self, data: pd.DataFrame, global_items: dict[str, str], *, bootstrap: int, seed: int,
+                         workers: int | None = None) -> None:
+        """Redundancy analysis of each formative construct against its global item (a column of
+        ``data``, whose index is the model's cases), with the run's bootstrap."""
+        self.redundancy = redundancy_analysis(data.loc[self.results.items.index], self.results, global_items,
+                                              bootstrap=bootstrap, seed=seed, workers=workers)
 
     def predict(self, *, seed: int, folds: int = 10, repetitions: int = 10) -> list[str]:
         """PLSpredict (``folds`` × ``repetitions``) and CVPAT against the LM and indicator-average benchmarks."""
@@ -191,4 +201,4 @@ class PLSAnalysis:
     def block(self) -> dict:
         """results.json's ``pls`` part."""
         return pls_block(self.results, prediction=self.prediction, cvpat=self.cvpat, comparison=self.comparison,
-                         ipma=self.ipma, q2=self.q2, model_selection=self.model_selection)
+                         ipma=self.ipma, q2=self.q2, model_selection=self.model_selection, redundancy=self.redundancy)
