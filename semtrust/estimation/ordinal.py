@@ -53,6 +53,8 @@ from semtrust.estimation.polychoric import OrdinalStatistics, polychoric
 from semtrust.model.partable import PARAMETER_COLUMNS, ParameterTable, Row, build_parameter_table
 from semtrust.model.syntax import ModelSyntax, parse_model
 
+__all__ = ["fit_ordinal", "OrdinalResults", "scaled_difference_test", "standardized_solution", "likert_note"]
+
 ESTIMATORS = ("WLSMV", "ULSMV", "DWLS")
 PARAMETERIZATIONS = ("delta", "theta")
 MISSING = ("listwise", "pairwise")
@@ -90,7 +92,16 @@ class OrdinalResults(FittedModel):
     ``fit_measures`` (lavaan's ``fitMeasures`` names with '.' written as '_'), ``partable`` and
     ``theta`` (the model's free parameters first, then the free thresholds), the sample
     statistics in ``statistics``. Under the delta parameterization the latent responses have
-    unit variance (every item's ``std.all`` SD is 1); under theta their residual variance is 1."""
+    unit variance (every item's ``std.all`` SD is 1); under theta their residual variance is 1.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+    >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+    >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+    >>> fit.estimator, fit.parameters.query("op == '|'").shape[0], round(float(fit.fit_measures["chisq_scaled"]), 3)
+    ('WLSMV', 16, 1.644)
+    """
 
     def __init__(self, *, estimator: str, statistics: OrdinalStatistics, compiled: CompiledModel,
                  thresholds: ThresholdParameters, theta: np.ndarray, vcov: np.ndarray, parameters: pd.DataFrame,
@@ -134,7 +145,7 @@ class OrdinalResults(FittedModel):
                 for v in self.statistics.names if v not in self.statistics.means}
 
     def total_sd(self, theta: np.ndarray) -> np.ndarray:
-        return ordinal_total_sd(self.compiled, theta, self.parameterization, self.statistics.numeric)
+        return _ordinal_total_sd(self.compiled, theta, self.parameterization, self.statistics.numeric)
 
     def r_squared(self) -> dict[str, float]:
         """R² of the items' latent responses and of the regressed factors."""
@@ -153,7 +164,7 @@ class OrdinalResults(FittedModel):
         return pd.DataFrame(sigma / np.outer(sd, sd), index=names, columns=names)
 
 
-def ordinal_total_sd(compiled: CompiledModel, theta: np.ndarray, parameterization: str,
+def _ordinal_total_sd(compiled: CompiledModel, theta: np.ndarray, parameterization: str,
                      numeric: list[str]) -> np.ndarray:
     """Model-implied SDs: the factors' and continuous variables' from the model; the items'
     latent responses have SD 1 under the delta parameterization (whatever theta), under theta
@@ -192,7 +203,7 @@ class OrdinalResampler(Resampler):
         return theta
 
     def total_sd(self, theta: np.ndarray) -> np.ndarray:
-        return ordinal_total_sd(self.compiled, theta, self.parameterization, self.numeric)
+        return _ordinal_total_sd(self.compiled, theta, self.parameterization, self.numeric)
 
 
 def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, estimator: str = "WLSMV",
@@ -208,6 +219,18 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
     ``parameterization="theta"``
     fixes the latent responses' residual variances to 1 instead of their total variances (the
     same fit, other unstandardized estimates).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+    >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+    >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+    >>> fit.parameters.query("op == '=~'")[["rhs", "est", "se", "std_all"]].round(3)
+      rhs    est     se  std_all
+    0  q1  1.000  0.000    0.731
+    1  q2  0.943  0.060    0.689
+    2  q3  1.001  0.062    0.731
+    3  q4  0.987  0.060    0.721
     """
     if estimator not in ESTIMATORS:
         raise InputError(f"estimator '{estimator}' is not available for ordinal items; use one of "
@@ -286,7 +309,7 @@ def _check_model(table: ParameterTable, spec: ModelSyntax, observed: list[str], 
     return continuous
 
 
-def exogenous_observed(rows: list[Row], observed: list[str]) -> list[str]:
+def _exogenous_observed(rows: list[Row], observed: list[str]) -> list[str]:
     """Observed variables that predict and are neither regressed nor measured."""
     regressed = {r.lhs for r in rows if r.op == "~"} | {r.rhs for r in rows if r.op == "=~"}
     return [v for v in observed if v not in regressed and any(r.op == "~" and r.rhs == v for r in rows)]
@@ -298,7 +321,7 @@ def _ordinal_rows(table: ParameterTable, parameterization: str, numeric: list[st
     among the exogenous observed predictors (as lavaan adds under fixed.x = FALSE), and the free
     parameters renumbered (shared labels keep one number)."""
     rows = [replace(r) for r in table.rows]
-    exogenous = exogenous_observed(rows, table.observed)
+    exogenous = _exogenous_observed(rows, table.observed)
     # lavaan lists the predictors' (co)variances last, row by row of their covariance matrix
     moments = {frozenset((r.lhs, r.rhs)): r for r in rows
                if r.op == "~~" and not r.user and r.lhs in exogenous and r.rhs in exogenous}
@@ -549,7 +572,7 @@ class _Estimation:
         # the baseline fits thresholds, means and variances exactly, and no covariance but those
         # among the observed predictors
         names = self.statistics.names
-        exogenous = exogenous_observed(self.compiled.table.rows, names)
+        exogenous = _exogenous_observed(self.compiled.table.rows, names)
         base = n_uni + np.flatnonzero([not (names[i] in exogenous and names[j] in exogenous)
                                        for i, j in self.statistics.pairs])
         pstar = len(base)
@@ -688,7 +711,18 @@ def scaled_difference_test(restricted: OrdinalResults, free: OrdinalResults) -> 
     (from the two models' Delta matrices, lavaan's ``A.method = "delta"``), so fixed paths and
     equality labels are both handled; with P = (D'WD)^-1 of the free model,
     U = W D P A'(A P A')^- A P D' W, a = sqrt(m / tr((U Gamma)^2)) and
-    T = a (T_restricted - T_free) + m - a tr(U Gamma) on m = df difference."""
+    T = a (T_restricted - T_free) + m - a tr(U Gamma) on m = df difference.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+    >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+    >>> free = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+    >>> equal = fit_ordinal(items, "trust =~ q1 + a*q2 + a*q3 + a*q4")
+    >>> test = scaled_difference_test(equal, free)
+    >>> {k: round(float(v), 3) for k, v in test.items()}
+    {'chisq_diff': 1.065, 'df_diff': 2.0, 'pvalue': 0.587, 'scale': 1.339, 'shift': 0.001}
+    """
     m = int(restricted.fit_measures["df"] - free.fit_measures["df"])
     if m <= 0:
         raise InputError("the restricted model must have more degrees of freedom than the free one")
@@ -719,7 +753,20 @@ def scaled_difference_test(restricted: OrdinalResults, free: OrdinalResults) -> 
 def standardized_solution(results: OrdinalResults) -> pd.DataFrame:
     """lavaan's ``standardizedSolution()`` of an ordinal fit: ``std_all`` with delta-method SEs
     (the Jacobian of the std.all column, defined parameters included, by central differences,
-    with the fit's robust ACOV), z, p and the Wald 95% CI."""
+    with the fit's robust ACOV), z, p and the Wald 95% CI.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+    >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+    >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+    >>> standardized_solution(fit).query("op == '=~'")[["rhs", "est", "se", "ci_lower", "ci_upper"]].round(3)
+      rhs    est     se  ci_lower  ci_upper
+    0  q1  0.731  0.033     0.665     0.796
+    1  q2  0.689  0.032     0.625     0.752
+    2  q3  0.731  0.031     0.671     0.792
+    3  q4  0.721  0.031     0.660     0.782
+    """
     theta, vcov = results.theta, results.vcov
 
     def std_all(t: np.ndarray) -> np.ndarray:

@@ -37,6 +37,8 @@ from semtrust.estimation.pls.bootstrap import PLSDraws, Problem, bootstrap_stati
 from semtrust.estimation.pls.model import PLSModel, parse_pls_model, two_stage_models
 from semtrust.estimation.pls.statistics import htmt, reliability, statistic_keys, statistic_values
 
+__all__ = ["estimate_pls", "PLSResults", "redundancy_analysis"]
+
 PARAMETER_COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]
 MISSING = ("mean", "listwise")
 HIGHER_ORDER = ("repeated", "two_stage")
@@ -81,7 +83,21 @@ def _prepare(data: pd.DataFrame, model: PLSModel, missing: str) -> pd.DataFrame:
 
 @dataclass
 class PLSResults:
-    """A fitted PLS path model; every table is a DataFrame (see the module docstring)."""
+    """A fitted PLS path model; every table is a DataFrame (see the module docstring).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(200, 1))
+    >>> df = pd.DataFrame(np.hstack([f + rng.normal(size=(200, 2)), 0.6 * f + rng.normal(size=(200, 2))]), columns=["a1", "a2", "b1", "b2"])
+    >>> res = estimate_pls(df, "A =~ a1 + a2\\nB =~ b1 + b2\\nB ~ A")
+    >>> res.r_squared.round(3).to_dict("index")
+    {'B': {'r2': 0.375, 'r2_adj': 0.371}}
+    >>> res.parameters[["lhs", "op", "rhs", "est"]].round(3).head(3)
+      lhs  op rhs    est
+    0   A  =~  a1  0.800
+    1   A  =~  a2  0.902
+    2   B  =~  b1  0.767
+    """
 
     model: PLSModel
     items: pd.DataFrame                 # the data used (missing answers handled), raw scale
