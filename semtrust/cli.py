@@ -180,34 +180,33 @@ def _parser() -> argparse.ArgumentParser:
     proc.add_argument("--conf", type=float, default=95, help="confidence level in percent (default 95)")
     proc.add_argument("--group", metavar="COLUMN", help="a categorical moderator (e.g. platform): the X (-> M) -> Y "
                       "paths by group with pairwise contrasts, Holm-adjusted")
-    proc.add_argument("--out", default="semtrust_output", help="folder for moderation.json and the plots")
+    proc.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the reports (default en)")
+    proc.add_argument("--out", default="semtrust_output",
+                      help="folder for results.json, the reports (HTML, LaTeX, Word) and the plots")
     return parser
 
 
 def _process(args) -> int:
+    from semtrust.io.output_folder import OutputFolder
     from semtrust.io.survey import read_survey
-    from semtrust.report.moderation_plots import write_plots
+    from semtrust.process_run import commit_process
     from semtrust.structural.group_paths import compare_groups
     from semtrust.structural.moderation import process
 
-    table = read_survey(args.data)
-    result = process(table.frame, args.model, x=args.x, y=args.y, m=args.m, w=args.w, z=args.z,
-                     covariates=args.cov, center=args.center, hc=args.hc, bootstrap=args.bootstrap,
-                     seed=args.seed, conf=args.conf)
-    block = result.to_dict()
-    if args.group:
-        groups = compare_groups(table.frame, args.group, x=args.x, y=args.y, m=args.m, covariates=args.cov,
-                                hc=args.hc)
-        block["groups"] = groups.to_dict()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "moderation.json").write_text(json.dumps({"moderation": block}, indent=1, allow_nan=False) + "\n",
-                                         encoding="utf-8")
-    plots = write_plots(result, out)
+    with OutputFolder(args.out, {"data": args.data}) as folder:   # checked and locked before the fit
+        table = read_survey(args.data)
+        result = process(table.frame, args.model, x=args.x, y=args.y, m=args.m, w=args.w, z=args.z,
+                         covariates=args.cov, center=args.center, hc=args.hc, bootstrap=args.bootstrap,
+                         seed=args.seed, conf=args.conf)
+        groups = None
+        if args.group:
+            groups = compare_groups(table.frame, args.group, x=args.x, y=args.y, m=args.m, covariates=args.cov,
+                                    hc=args.hc)
+        paths = commit_process(folder, result, groups, data=args.data, lang=args.lang)
     print(result.summary())
-    if args.group:
+    if groups is not None:
         print(groups.summary())
-    print(f"Wrote {out / 'moderation.json'}" + "".join(f", {p}" for p in plots))
+    print("Wrote " + ", ".join(str(p) for p in paths.values()))
     return 0
 
 

@@ -24,7 +24,7 @@ from semtrust.estimation.select import fit_model, refuse_summary_data
 from semtrust.io.mapping import find_column, map_items, read_mapping
 from semtrust.io.survey import code_items, input_hash, read_summary_matrix, read_survey
 from semtrust.model.instrument import load_instrument
-from semtrust.model.partable import build_parameter_table
+from semtrust.model.partable import group_specific, observed_covariates, pooled_model
 from semtrust.model.syntax import parse_model
 from semtrust.results import Study, score_tests
 from semtrust.screening.careless import ScreeningResult, ScreeningRules, screen_survey
@@ -279,10 +279,18 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     model_path, missing_codes, seed, bootstrap = config.model, config.na, config.seed, config.bootstrap
     summary_n, estimator, markers = config.summary, config.estimator, config.marker
 
-    def fit(syntax):
+    # a model with c(...) modifiers is one multi-group model (lavaan's sem(model, group = )); its
+    # measurement model for reliability and validity is the CFA of the pooled sample
+    grouped = bool(group) and group_specific(spec)
+    grouped_rows = _with_group_column(analysed, table_frame, group) if grouped else None
+
+    def fit(syntax, pooled=False):
         try:
-            return fit_model(syntax, analysed if cov is None else None, estimator=estimator, missing=missing,
-                             ordered=ordered, cov=cov, n=summary_n)
+            if grouped and not pooled:
+                from semtrust.structural.multigroup import fit_grouped
+                return fit_grouped(syntax, grouped_rows, group, estimator, missing)
+            return fit_model(pooled_model(syntax) if grouped else syntax, analysed if cov is None else None,
+                             estimator=estimator, missing=missing, ordered=ordered, cov=cov, n=summary_n)
         except DataError as error:   # the data's problems name the data file
             raise DataError(f"{data_path}: {error}") from None
 
@@ -290,16 +298,17 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     n = summary_n or len(analysed)
     progress(f"fitting the measurement model ({len(groups)} factors, {len(items)} indicators, n = {n})")
     cfa_spec = measurement_model(spec)
-    measurement = None if cfa_spec is None else fit(cfa_spec)
+    measurement = None if cfa_spec is None else fit(cfa_spec, pooled=True)
     measurement_draws = None
     if config.measurement_bootstrap > 0 and measurement is not None and (ordered or measurement.data is not None):
         measurement_draws = pool.submit(measurement, config.measurement_bootstrap, seed)
     if markers and complete is None:
         raise InputError("--marker needs raw data: the EFA and common-method-bias tests are skipped for a summary matrix")
-    progress("fitting the structural model")
+    progress(f"fitting the structural model{f' across the groups of {group}' if grouped else ''}")
     structural = fit(spec)
     fiml_effects = missing == "fiml" and ci != "mc" and bootstrap > 0
-    if fiml_effects:
+    monte_carlo_effects = (fiml_effects or grouped) and ci != "mc" and bootstrap > 0
+    if monte_carlo_effects:
         ci = "mc"
     effect_draws = _start_effects(pool, structural, bootstrap, ci, seed)
     progress("assessing the measurement model (reliability, validity, normality)")
@@ -323,26 +332,23 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     hypotheses = hypothesis_table(structural, inst) if inst is not None and model_path is None else None
     if fiml_effects:
         warnings.append("FIML: the effect CIs are Monte Carlo (the bootstrap refits complete data only)")
+    elif monte_carlo_effects:
+        warnings.append("multi-group model: the effect CIs are Monte Carlo (the bootstrap does not resample "
+                        "within groups yet)")
     progress("comparing alternative models")
     comparison = model_comparison(spec, structural, measurement, inst if model_path is None else None, fit)
     # (6) groups
     invariance_result = group_paths = None
     if group:
         # the multi-group models use the run's estimator and missing-data treatment
-        group_missing, group_rows = missing, analysed
-        if missing == "fiml" and build_parameter_table(spec).covariates:
-            group_missing, group_rows = "listwise", complete
-            warnings.append(f"the invariance ladder and group path tests use {estimator} on the {len(complete)} "
-                            "complete responses (multi-group FIML with observed exogenous predictors is not "
-                            "available yet)")
-        warnings += _check_group_sizes(table_frame.loc[group_rows.index], group, len(items),
+        warnings += _check_group_sizes(table_frame, group, len(items),
                                        (measurement or structural).fit_measures.npar + len(items), data_path)
-        invariance_result, group_paths = _groups(spec, cfa_spec, group_rows, table_frame.loc[group_rows.index],
-                                                 group, progress, estimator, group_missing)
+        invariance_result, group_paths = _groups(spec, cfa_spec, analysed, table_frame, group, progress, estimator,
+                                                 missing)
     tests = None
     if pool.refitting and (estimator, missing) == ("ML", "listwise"):
         try:   # results.json's modification indices, while the workers refit
-            tests = score_tests(measurement or structural)
+            tests = score_tests(measurement or structural) if measurement or not grouped else None
         except EstimationError:
             pass   # Study.to_dict tries again and says why they are missing
     moderation = []
@@ -375,7 +381,7 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
 def _fit_pls(config: RunConfig, prepared: Prepared, progress) -> Study:
     """PLS-SEM (Hair et al. 2019): the model with the run's bootstrap (``--bootstrap``, ``--ci``
     percentile or bca), PLSpredict (10 folds × 10 repetitions) and CVPAT of the endogenous
-    constructs, IPMA of the final outcome(s), MICOM + MGA with ``--group``, and the
+    constructs, Q² by blindfolding (D = 7), IPMA of the final outcome(s), MICOM + MGA with ``--group``, and the
     instrument's hypotheses tested on the bootstrapped paths."""
     from semtrust.estimation.pls import PLSAnalysis, estimate_pls
     from semtrust.structural.paths import pls_hypothesis_table
@@ -396,6 +402,7 @@ def _fit_pls(config: RunConfig, prepared: Prepared, progress) -> Study:
     if config.plspredict:
         progress("PLSpredict (10 folds x 10 repetitions) and CVPAT")
         warnings += analysis.predict(seed=config.seed)
+    warnings += analysis.blindfold()
     warnings += analysis.importance()
     if p.group:
         progress(f"MICOM and PLS-MGA across {p.group}")
@@ -403,12 +410,16 @@ def _fit_pls(config: RunConfig, prepared: Prepared, progress) -> Study:
                                      seed=config.seed, workers=config.workers)
     hypotheses = (pls_hypothesis_table(results, p.inst) if p.inst is not None and config.model is None
                   and results.draws is not None else None)
+    # the effects read the PLS fit as any FittedModel, with the parameter draws of its bootstrap
+    collect = None if results.draws is None else (lambda progress, progress_bar: results.parameter_draws())
+    effects, resampling = _effects(results, collect, config.bootstrap, p.ci, config.seed, progress, lambda *_: None)
     return Study(seed=config.seed, input=p.input_info, instrument=p.inst, model_syntax=model_text, items=p.items,
-                 data=p.complete, sample=_sample(p), measurement=None, structural=None, quality=None,
-                 loadings=pd.DataFrame(), hypothesis_tests=hypotheses, warnings=warnings,
-                 estimator="PLSc" if config.pls_consistent else "PLS", missing=p.missing,
+                 data=p.complete, sample=_sample(p), measurement=None, structural=results, quality=None,
+                 loadings=pd.DataFrame(), hypothesis_tests=hypotheses, effects=effects, resampling=resampling,
+                 warnings=warnings, estimator=results.estimator, missing=p.missing,
                  screening=p.screening, cleaned=None if p.screening is None else p.table.frame.loc[p.screening.kept],
-                 missing_data=p.missing_data, config=config.echo(), input_files=config.input_files(), pls=analysis)
+                 missing_data=p.missing_data, input_files=config.input_files(), pls=analysis,
+                 config=replace(config, lang=config.lang or (p.inst and p.inst.report_language) or "en").echo())
 
 
 def _refuse_cb_options(config: RunConfig) -> None:
@@ -440,6 +451,12 @@ def _pls_missing_treatment(missing: str) -> str:
 def _answer_scale(points: int | None) -> tuple[int, int] | None:
     """The answer scale's ends (1..K) for IPMA's 0–100 rescaling; None: the observed range."""
     return None if points is None else (1, points)
+
+
+def _with_group_column(analysed: pd.DataFrame, table_frame: pd.DataFrame, group: str) -> pd.DataFrame:
+    """The analysed responses with the grouping column, those without a group label left out."""
+    data = analysed.assign(**{group: _group_labels(table_frame, group)})
+    return data[data[group].notna()]
 
 
 def _group_labels(table_frame: pd.DataFrame, group: str) -> pd.Series:
@@ -604,8 +621,7 @@ def _groups(spec, cfa_spec, complete, table_frame, group, progress, estimator="M
         invariance,
     )
 
-    data = complete.assign(**{group: _group_labels(table_frame, group)})
-    data = data[data[group].notna()]
+    data = _with_group_column(complete, table_frame, group)
     progress(f"testing measurement invariance across {group} (configural, metric, scalar, strict)")
     ladder = invariance(cfa_spec or spec, data, group, estimator=estimator, missing=missing)
     metric = [s for s in ladder["steps"] if s["model"].endswith("metric")][-1]   # partial metric when it was needed
@@ -697,7 +713,7 @@ def missing_treatment(responses: pd.DataFrame, spec) -> tuple[str, list[str]]:
     does, and the note says how many."""
     if not responses.isna().to_numpy().any():
         return "listwise", []
-    covariates = [v for v in build_parameter_table(spec).covariates if v in responses.columns]
+    covariates = [v for v in observed_covariates(spec) if v in responses.columns]
     lacking = int(responses[covariates].isna().any(axis=1).sum()) if covariates else 0
     if lacking:
         return "fiml", [f"{lacking} respondents lack a value of an observed exogenous predictor "

@@ -33,6 +33,9 @@ if TYPE_CHECKING:   # imported lazily where they run
     from semtrust.estimation.pls import PLSAnalysis
 
 # the packages whose code computes a run's numbers and reports (results.json "software")
+# the measurement stage's results.json keys, null in a run without a CFA (PLS-SEM)
+MEASUREMENT_KEYS = ("reliability", "item_statistics", "latent_correlations", "fornell_larcker", "htmt", "htmt_ci",
+                    "htmt2", "htmt2_ci", "normality", "measurement_bootstrap")
 SOFTWARE = ("numpy", "scipy", "pandas", "pingouin", "factor_analyzer", "jinja2")
 
 
@@ -43,8 +46,9 @@ class Study:
     The tables are DataFrames whose columns are exactly results.json's (``study.parameters``,
     ``study.fit_measures``, ``study.reliability``, ``study.htmt``, ``study.indirect_effects``,
     ...); ``summary()`` prints a lavaan-like text summary and ``to_json()``, ``to_html()``,
-    ``to_latex()`` write the outputs. A PLS-SEM run (``method="pls"``) has ``pls`` (the fitted
-    model and its analyses) instead of ``measurement``, ``structural`` and ``quality``.
+    ``to_latex()`` write the outputs. In a PLS-SEM run (``method="pls"``) ``structural`` is the PLS
+    fit (a FittedModel like any other) and ``pls`` holds its Hair et al. analyses; it has no
+    ``measurement`` CFA and no ``quality``.
     """
 
     seed: int
@@ -55,7 +59,7 @@ class Study:
     data: pd.DataFrame                       # analysed item scores (complete cases)
     sample: dict                             # column -> [{category, n, percent}]
     measurement: FittedModel | None
-    structural: FittedModel | None           # None in a PLS run (see ``pls``)
+    structural: FittedModel
     quality: MeasurementQuality | None       # reliability, discriminant validity, normality (CB-SEM)
     loadings: pd.DataFrame
     hypothesis_tests: pd.DataFrame | None
@@ -75,18 +79,18 @@ class Study:
     missing_data: dict | None = None
     score_tests: pd.DataFrame | None = None    # modification_indices() of the CFA, when the run computed them
     input_files: dict = field(default_factory=dict)   # the run's input files, which no output may replace
-    pls: "PLSAnalysis | None" = None         # a PLS-SEM run (--method pls): the model and its analyses
+    pls: "PLSAnalysis | None" = None         # a PLS-SEM run (--method pls): the Hair et al. analyses
     moderation: list = field(default_factory=list)    # ModerationTest per moderation hypothesis (--moderator)
 
     @property
     def n(self) -> int:
-        return self.pls.results.n if self.pls is not None else self.structural.n
+        return self.structural.n
 
     def __repr__(self) -> str:
-        if self.pls is not None:
-            r2 = ", ".join(f"R²({c}) = {v:.3f}" for c, v in self.pls.results.r_squared["r2"].items())
-            return f"<Study: {len(self.items)} indicators, n = {self.n}, {self.estimator}; {r2}>"
         fit = self.structural.fit_measures
+        if "chisq" not in fit:   # PLS-SEM: no likelihood, so no χ² test
+            r2 = ", ".join(f"R²({c}) = {v:.3f}" for c, v in self.structural.r_squared().items())
+            return f"<Study: {len(self.items)} indicators, n = {self.n}, {self.estimator}; {r2}>"
         return (f"<Study: {len(self.items)} indicators, n = {self.n}, {self.estimator}"
                 f"{' + FIML' if self.missing == 'fiml' else ''}; chi2({fit['df']}) = {fit['chisq']:.3f}, "
                 f"CFI = {fit['cfi']:.3f}, RMSEA = {fit['rmsea']:.3f}>")
@@ -101,7 +105,7 @@ class Study:
     def parameters(self) -> pd.DataFrame:
         """The structural model's ``parameterEstimates(standardized = TRUE)`` (a PLS run: its
         loadings, weights and paths with the bootstrap columns)."""
-        return (self.pls.results if self.pls is not None else self.structural).parameters.copy()
+        return self.structural.parameters.copy()
 
     @property
     def measurement_parameters(self) -> pd.DataFrame | None:
@@ -192,33 +196,18 @@ class Study:
 
     def output_files(self) -> dict[str, bytes]:
         """The run's output files, rendered in memory: results.json, report.html, report.tex,
-        report.docx and tables.xlsx,
+        report.docx, tables.xlsx and the moderation figures (SVG, and PDF for the LaTeX report),
         with the screening files (cleaned_data.csv, exclusions.csv) and the column mapping
         (column_mapping.csv) when the run has them."""
         from semtrust.io.mapping import mapping_report
         from semtrust.report.render import report_files, screening_files
 
-        figures = self.moderation_figures()
         files = report_files(self.results)
-        files.update({f"moderation_{hid}_{kind}.svg": (svg + "\n").encode()
-                      for hid, pair in figures.items() for kind, svg in pair.items()})
         if self.screening is not None:
             files.update(screening_files(self.screening, self.cleaned))
         if self.results["input"].get("mapping"):
             files["column_mapping.csv"] = mapping_report(self.results["input"]["mapping"])
         return files
-
-    def moderation_figures(self, language: str = "en") -> dict[str, dict[str, str]]:
-        """The simple-slopes and Johnson–Neyman SVGs of each moderation hypothesis
-        (``{id: {"simple_slopes": svg, "johnson_neyman": svg}}``, those the model has)."""
-        from semtrust.report.moderation_plots import johnson_neyman_svg, simple_slopes_svg
-
-        figures = {}
-        for test in self.moderation:
-            pair = {"simple_slopes": simple_slopes_svg(test.result, language),
-                    "johnson_neyman": johnson_neyman_svg(test.result, language)}
-            figures[test.hypothesis.id] = {kind: svg for kind, svg in pair.items() if svg is not None}
-        return figures
 
     def save(self, out_dir: str | Path) -> dict[str, Path]:
         """Write :meth:`output_files` into ``out_dir``, all of them or none (see
@@ -233,14 +222,13 @@ class Study:
     def constructs(self) -> dict:
         if self.instrument is not None:
             return {c.id: {"name": c.name, "role": c.role} for c in self.instrument.constructs}
-        latent = self.pls.results.model.constructs if self.pls is not None else self.structural.partable.latent
-        return {lv: {"name": {"zh": lv, "en": lv}, "role": None} for lv in latent}
+        return {lv: {"name": {"zh": lv, "en": lv}, "role": None} for lv in self.structural.partable.latent}
 
     def _modification_indices(self, top: int = 10) -> list[dict]:
         """The largest score tests of the CFA (or of the model when it has no factors); they are
         checked against lavaan for ML with complete data only."""
-        if (self.estimator, self.missing) != ("ML", "listwise"):
-            return []
+        if (self.estimator, self.missing) != ("ML", "listwise") or (self.measurement is None and self.structural.groups):
+            return []   # checked for ML with complete data, one group
         try:
             table = self.score_tests if self.score_tests is not None else score_tests(self.measurement or
                                                                                          self.structural)
@@ -257,9 +245,9 @@ class Study:
         return _records(self.effects[self.effects.kind.isin(kinds)])
 
     def to_dict(self) -> dict:
-        """The results.json contract (documented in README.md)."""
-        if self.pls is not None:
-            return self._pls_dict()
+        """The results.json contract (documented in README.md); a PLS-SEM run adds ``method`` and
+        the ``pls`` block of its Hair et al. analyses."""
+        block = {} if self.pls is None else {"method": "pls", "pls": self.pls.block()}
         return _clean({
             "semtrust_version": __version__,
             "software": software_versions(),
@@ -276,7 +264,7 @@ class Study:
                     "structural": self.structural.fit_measures.to_dict()},
             "parameters": _records(self.structural.parameters),
             "measurement_parameters": [] if self.measurement is None else _records(self.measurement.parameters),
-            **self.quality.to_dict(),
+            **(self.quality.to_dict() if self.quality is not None else dict.fromkeys(MEASUREMENT_KEYS)),
             "item_loadings": _records(self.loadings),
             "thresholds": {**THRESHOLDS, "htmt": HTMT_THRESHOLDS, "normality": NORMALITY},
             "paths": _records(path_table(self.structural)),
@@ -290,45 +278,14 @@ class Study:
             "group_paths": None if self.group_paths is None else _records(self.group_paths),
             "efa": None if self.efa is None else self.efa.to_dict(),
             "cmb": None if self.cmb is None else self.cmb.to_dict(),
-            "r2": {v: r2 for v, r2 in self.structural.r_squared().items()
-                   if v in {r.lhs for r in self.structural.partable.rows if r.op == "~"}},
+            "r2": _regression_r2(self.structural),
             "moderation": [test.to_dict() for test in self.moderation] or None,
             "screening": None if self.screening is None else self.screening.to_dict(),
             "missing_data": self.missing_data,
             "warnings": self.warnings,
             "config": self.config,
+            **block,
         })
-
-
-    def _pls_dict(self) -> dict:
-        """results.json of a PLS run: the CB-SEM keys, null (or empty) where a CB-SEM analysis
-        does not apply, then ``method`` and the ``pls`` block (README.md, "results.json")."""
-        fitted = self.pls.results
-        parameters = fitted.parameters
-        draws = fitted.draws
-        common = {
-            "semtrust_version": __version__, "software": software_versions(), "seed": self.seed,
-            "estimator": self.estimator, "missing": self.missing, "input": self.input,
-            "instrument": self._instrument_dict(), "model": {"syntax": self.model_syntax},
-            "constructs": self.constructs(), "n": self.n, "sample": self.sample,
-            "fit": {"measurement": None, "structural": None},
-            "parameters": _records(parameters), "measurement_parameters": [],
-            **dict.fromkeys(("reliability", "item_statistics", "latent_correlations", "fornell_larcker", "htmt",
-                             "htmt_ci", "htmt2", "htmt2_ci", "normality", "measurement_bootstrap")),
-            "item_loadings": [], "thresholds": {**THRESHOLDS, "htmt": HTMT_THRESHOLDS, "normality": NORMALITY},
-            "paths": _records(path_table(fitted)),
-            "hypotheses": None if self.hypothesis_tests is None else _records(self.hypothesis_tests),
-            "bootstrap": None if draws is None else {
-                "method": "bootstrap", "draws": draws.requested, "successful": len(draws.values),
-                "failed": draws.failed,
-                "seed": draws.seed, "ci": fitted.ci, "level": fitted.level},
-            "indirect_effects": [], "total_effects": [], "model_comparison": [], "modification_indices": [],
-            "invariance": None, "group_paths": None, "efa": None, "cmb": None,
-            "r2": fitted.r_squared["r2"].to_dict(),
-            "screening": None if self.screening is None else self.screening.to_dict(),
-            "missing_data": self.missing_data, "warnings": self.warnings, "config": self.config,
-        }
-        return _clean({**common, "method": "pls", "pls": self.pls.block()})
 
     def _instrument_dict(self) -> dict | None:
         if self.instrument is None:
@@ -337,6 +294,13 @@ class Study:
                 "reference": self.instrument.reference,
                 "items": {i.id: {"text": i.text, "reverse": i.reverse, "source": i.source}
                           for i in self.instrument.items}}
+
+
+def _regression_r2(fitted: FittedModel) -> dict[str, float]:
+    """R² of the variables the model regresses (a multi-group model's keyed "variable (group)")."""
+    regressed = {r.lhs for r in fitted.partable.rows if r.op == "~"}
+    keys = {f"{v} ({g})" for v in regressed for g in fitted.groups} if fitted.groups else regressed
+    return {v: r2 for v, r2 in fitted.r_squared().items() if v in keys}
 
 
 def score_tests(fitted: FittedModel) -> pd.DataFrame:
@@ -373,11 +337,11 @@ def _clean(obj):
     return _scalar(obj)
 
 
-def software_versions() -> dict:
-    """The versions of Python, semtrust and the packages that computed the results (results.json
+def software_versions(packages: tuple[str, ...] = SOFTWARE) -> dict:
+    """The versions of Python, semtrust and the ``packages`` that computed the results (results.json
     ``software``)."""
     versions = {"python": _platform.python_version(), "semtrust": __version__}
-    for name in SOFTWARE:
+    for name in packages:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -198,23 +198,29 @@ def test_cli_process_writes_json_and_plots(tmp_path, capsys):
     code = main(["process", str(HERE / "data" / "moderation_sim.csv"), "--model", "1", "--x", "x", "--w", "w",
                  "--y", "y", "--cov", "c1", "--out", str(out)])
     assert code == 0
-    block = json.loads((out / "moderation.json").read_text())["moderation"]
+    results = json.loads((out / "results.json").read_text())
+    block = results["moderation"]
     expected = FIXTURES["cases"]["model1"]
     assert block["johnson_neyman"][0]["value"] == pytest.approx(expected["jn"][0], abs=TOL)
     x_w = next(r for r in block["coefficients"] if r["term"] == "x:w")
     assert x_w["b"] == pytest.approx(next(r["effect"] for r in expected["coefficients"] if r["term"] == ["w", "x"]),
                                      abs=TOL)
+    assert results["method"] == "process" and results["command"] == (
+        "semtrust process moderation_sim.csv --model 1 --x x --w w --y y --cov c1 --bootstrap 0 --seed 20240101 "
+        "--conf 95 --lang en")
     for name in ("simple_slopes.svg", "johnson_neyman.svg"):
         ElementTree.fromstring((out / name).read_text())
+    manifest = json.loads((out / ".semtrust-outputs.json").read_text())["files"]
+    assert {"results.json", "report.html", "report.tex", "report.docx", "tables.xlsx", "simple_slopes.pdf"} <= set(manifest)
     printed = capsys.readouterr().out
-    assert "Johnson-Neyman point(s) of significance" in printed and "moderation.json" in printed
+    assert "Johnson-Neyman point(s) of significance" in printed and "results.json" in printed
 
 
 def test_cli_process_with_a_group_column(tmp_path, capsys):
     code = main(["process", str(HERE / "data" / "moderation_sim.csv"), "--model", "4", "--x", "x", "--m", "m1",
                  "--y", "y", "--cov", "c1", "--group", "platform", "--bootstrap", "200", "--out", str(tmp_path)])
     assert code == 0
-    groups = json.loads((tmp_path / "moderation.json").read_text())["moderation"]["groups"]
+    groups = json.loads((tmp_path / "results.json").read_text())["moderation"]["groups"]
     expected = FIXTURES["groups"][0]
     mine = {(r["path"], r["group_1"], r["group_2"]): r["p_holm"] for r in groups["contrasts"]}
     for row in expected["contrasts"]:
@@ -232,104 +238,21 @@ def test_cli_process_bad_column_exits_2(tmp_path, capsys):
 
 def test_plots_follow_the_fit():
     fit = process(DATA, 1, x="x", w="w", y="y", covariates=["c1"])
-    slopes = ElementTree.fromstring(simple_slopes_svg(fit, language="zh"))
+    plots = json.loads(json.dumps(fit.to_dict()))["plots"]     # drawn from results.json alone
+    slopes = ElementTree.fromstring(simple_slopes_svg(plots, language="zh"))
     lines = [e for e in slopes.iter() if e.tag.endswith("polyline")]
     assert len(lines) == 3                      # the 16th, 50th and 84th percentiles of W
-    assert "简单斜率" in simple_slopes_svg(fit, language="zh")
-    jn = johnson_neyman_svg(fit)
+    assert "简单斜率" in simple_slopes_svg(plots, language="zh") and "第16百分位" in simple_slopes_svg(plots, "zh")
+    spec = plots["simple_slopes"]
+    w16, y = spec["lines"][0]["value"], spec["lines"][0]["predicted"]
+    coef = fit.coefficients.set_index("term").b
+    slope = coef["x"] + coef["x:w"] * w16       # the line's slope is the conditional effect at W's 16th percentile
+    assert (y[1] - y[0]) / (spec["focal_range"][1] - spec["focal_range"][0]) == pytest.approx(slope, abs=1e-9)
+    assert slope == pytest.approx(fit.direct_effects.query("probe == 'percentiles'").effect.iloc[0], abs=1e-9)
+    jn = johnson_neyman_svg(plots)
     marker = f">{fit.jn.value[0]:.3g}<"
     assert marker in jn                          # the J-N point is labelled on the plot
-    assert johnson_neyman_svg(process(DATA, 7, x="x", m="m1", w="w", y="y", bootstrap=0)) is None
-    assert simple_slopes_svg(process(DATA, 4, x="x", m="m1", y="y", bootstrap=0)) is None
-
-
-def test_draws_do_not_depend_on_the_worker_count():
-    kwargs = dict(x="x", m=["m1", "m2"], w="w", y="y", covariates=["c1"], bootstrap=2500, seed=5)
-    one = process(DATA, 7, workers=1, **kwargs)
-    two = process(DATA, 7, workers=2, **kwargs)
-    for key in one.equations:
-        assert np.array_equal(one.equations[key].draws, two.equations[key].draws)
-    pd.testing.assert_frame_equal(one.indirect_effects, two.indirect_effects)
-
-
-def test_model3_conditional_interaction_at_z(fits):
-    expected = FIXTURES["cases"]["model3"]["conditional_interactions"]
-    table = fits("model3").conditional_interactions
-    assert len(table) == len(expected) == 6
-    for row in expected:
-        _close(_matching(table, row["at"], probe=row["probe"]), row)
-
-
-def test_johnson_neyman_table_crosses_significance_at_the_jn_points(fits):
-    result = fits("model1")
-    table = result.johnson_neyman_table()
-    assert len(table) == 21 + len(result.jn) == 22
-    at_point = table[np.isclose(table.value, result.jn.value[0])].iloc[0]
-    assert at_point.p == pytest.approx(0.05, abs=1e-9)
-    below, above = table[table.value < at_point.value], table[table.value > at_point.value]
-    assert (below.p > 0.05).all() and (above.p < 0.05).all()   # the effect is significant above 1.161
-    assert len(json.loads(json.dumps(result.to_dict()))["johnson_neyman_table"]) == 22
-
-
-def test_singular_resamples_are_dropped_and_counted():
-    rare = DATA.assign(flag=np.r_[np.ones(2), np.zeros(len(DATA) - 2)])   # absent from ~13 % of resamples
-    result = process(rare, 4, x="x", m="m1", y="y", covariates=["flag"], bootstrap=400, seed=2)
-    assert 20 < result.bootstrap_failed < 100
-    draws = result.equations["y"].draws
-    assert np.isnan(draws).any(axis=1).sum() == result.bootstrap_failed
-    row = result.indirect_effects.iloc[0]
-    assert row.boot_llci < row.effect < row.boot_ulci
-    assert f"({result.bootstrap_failed} singular resamples dropped)" in result.summary()
-
-
-@pytest.mark.parametrize("name", CASES)
-def test_every_model_serialises_without_nan(fits, name):
-    block = json.loads(json.dumps(fits(name).to_dict(), allow_nan=False))
-    assert block["model"] == FIXTURES["cases"][name]["case"]["model"]
-    assert len(block["coefficients"]) == len(FIXTURES["cases"][name]["coefficients"])
-
-
-def test_syntax_model_reproduces_process_model_59():
-    kwargs = dict(bootstrap=1000, seed=4, hc="HC3")
-    template = process(DATA, 59, x="x", m="m1", w="w", y="y", covariates=["c1"], **kwargs)
-    written = process_syntax(DATA, """
-        m1 ~ x + w + x:w + c1
-        y ~ x + m1 + w + x:w + m1:w + c1   # PROCESS model 59
-    """, x="x", **kwargs)
-    pd.testing.assert_frame_equal(template.coefficients, written.coefficients)
-    for table in ("direct_effects", "indirect_effects", "interactions", "jn", "model_summary"):
-        pd.testing.assert_frame_equal(getattr(template, table), getattr(written, table), check_exact=False,
-                                      rtol=1e-12, atol=1e-12)
-    assert written.model is None and "PROCESS model 59" in written.summary()
-
-
-def test_syntax_model_with_two_moderators_on_two_stages(fits):
-    """W on the first stage and Z on the second is PROCESS model 21, whatever the term order."""
-    written = process_syntax(DATA, "y ~ z:m1 + m1 + z + x; m1 ~ w:x + x + w", x="x",
-                             bootstrap=FIXTURES["bootstrap"], seed=7)
-    expected = FIXTURES["cases"]["model21"]
-    for row in expected["indirect"]:
-        _boot_close(_matching(written.indirect_effects, row["at"], mediator="m1", probe=row["probe"]), row)
-    kinds = set(written.index_of_moderated_mediation["index"])
-    assert kinds == {"moderated moderated mediation", "conditional moderated mediation"}
-
-
-@pytest.mark.parametrize("syntax, message", [
-    ("m1 ~ x\ny ~ m1\nm2 ~ x", "exactly one final outcome"),
-    ("m1 ~ x\nm2 ~ x + m1\ny ~ m1 + m2", "serial mediation is not supported"),
-    ("y ~ b*x + w", "write regressions as"),
-    ("m1 ~ w\ny ~ m1 + x", "m1 must be regressed on x"),
-])
-def test_syntax_errors_are_one_line(syntax, message):
-    with pytest.raises(InputError, match=message):
-        process_syntax(DATA, syntax, x="x")
-
-
-def test_api_takes_a_process_number_or_regressions():
-    import semtrust as st
-
-    by_number = st.process(DATA, 1, x="x", w="w", y="y")
-    by_syntax = st.process(DATA, "y ~ x + w + x:w", x="x")
-    pd.testing.assert_frame_equal(by_number.coefficients, by_syntax.coefficients)
-    with pytest.raises(InputError, match="give only x"):
-        st.process(DATA, "y ~ x + w + x:w", x="x", w="w")
+    curve = plots["johnson_neyman"]["curve"]
+    assert len(curve) == 61 and curve[0]["value"] == pytest.approx(DATA.w.min())
+    assert johnson_neyman_svg(process(DATA, 7, x="x", m="m1", w="w", y="y", bootstrap=0).to_dict()["plots"]) is None
+    assert simple_slopes_svg(process(DATA, 4, x="x", m="m1", y="y", bootstrap=0).to_dict()["plots"]) is None

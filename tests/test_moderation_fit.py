@@ -9,7 +9,7 @@ import sys
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, compile_latex
 from semtrust.errors import InputError
 from semtrust.model.instrument import load_instrument
 from semtrust.model.simulate import simulate
@@ -175,3 +175,27 @@ def test_output_folder_owns_the_moderation_figures(tmp_path):
     assert (tmp_path / "out" / figure).read_bytes() == b"mine"
     with OutputFolder(tmp_path / "out2") as folder, pytest.raises(ValueError, match="not an output name"):
         folder.commit({"moderation_../x_simple_slopes.svg": b""})
+
+
+def test_reports_embed_the_moderation_plots(run, tmp_path):
+    """The simple-slopes and J–N plots are in every report: inline SVG in HTML, PDF files the LaTeX
+    report includes, PNG pictures in Word; titled in the report's language."""
+    from docx import Document as WordDocument
+
+    from semtrust.report.render import write_reports
+
+    out, _, results = run
+    html = (out / "report.html").read_text()
+    assert html.count("<svg") == 4 and "<title>Simple slopes of PV on PI at values of INV</title>" in html
+    assert "Johnson–Neyman plot: conditional effect of PV → PI along INV" in html
+    tex = (out / "report.tex").read_text()
+    assert tex.count("\\includegraphics") == 3 and "{moderation_MH2_simple_slopes.pdf}" in tex
+    assert (out / "moderation_MH1_johnson_neyman.pdf").read_bytes().startswith(b"%PDF")
+    paths = write_reports(results, tmp_path, lang="zh")
+    word = WordDocument(paths["report.docx"])
+    assert len(word.inline_shapes) == 4                    # the path diagram and the three plots
+    captions = [p.text for p in word.paragraphs]
+    assert any(c.startswith("MH1: INV 不同取值下 PV 对 PI 的简单斜率") for c in captions)
+    assert any("Johnson–Neyman 图：PV → PI 随 INV 变化的条件效应" in c for c in captions)
+    assert "第16百分位" in (tmp_path / "moderation_MH1_simple_slopes.svg").read_text()
+    assert "moderation_MH1_johnson_neyman.pdf" in compile_latex(tmp_path)

@@ -76,8 +76,8 @@ def test_structural_model_matches_seminr(case):
     for source, target, value in pairs(reference["paths"]):
         assert results.path_coefficients.loc[source, target] == pytest.approx(value, abs=TOL)
     for construct, value in reference["r2"].items():
-        assert results.r_squared.loc[construct, "r2"] == pytest.approx(value, abs=TOL)
-        assert results.r_squared.loc[construct, "r2_adj"] == pytest.approx(reference["r2_adj"][construct], abs=TOL)
+        assert results.r_squared_table.loc[construct, "r2"] == pytest.approx(value, abs=TOL)
+        assert results.r_squared_table.loc[construct, "r2_adj"] == pytest.approx(reference["r2_adj"][construct], abs=TOL)
     f2 = results.f_squared.set_index(["source", "target"])["f2"]
     for source, target, value in pairs(reference["f2"]):
         assert f2[(source, target)] == pytest.approx(value, abs=TOL), (source, target)
@@ -116,7 +116,7 @@ def test_estimates_match_plspm(case):
     for source, target, value in pairs(reference["paths"]):
         assert results.path_coefficients.loc[source, target] == pytest.approx(value, abs=TOL)
     for construct, value in reference["r2"].items():
-        assert results.r_squared.loc[construct, "r2"] == pytest.approx(value, abs=TOL)
+        assert results.r_squared_table.loc[construct, "r2"] == pytest.approx(value, abs=TOL)
     effects = results.effects.set_index(["source", "target"])
     for part in ("total", "indirect"):
         for source, target, value in pairs(reference[part]):
@@ -142,7 +142,7 @@ def test_primer_published_numbers():
     for (source, target), value in PRIMER_PATHS.items():
         assert results.path_coefficients.loc[source, target] == pytest.approx(value, abs=5e-4)
     for construct, value in PRIMER_R2.items():
-        assert results.r_squared.loc[construct, "r2"] == pytest.approx(value, abs=5e-4)
+        assert results.r_squared_table.loc[construct, "r2"] == pytest.approx(value, abs=5e-4)
 
 
 def test_bootstrap_matches_seminr_on_the_same_resamples():
@@ -342,7 +342,7 @@ def test_two_stage_higher_order_matches_seminr():
     for source, target, value in pairs(reference["paths"]):
         assert results.path_coefficients.loc[source, target] == pytest.approx(value, abs=TOL)
     for construct, value in reference["r2"].items():
-        assert results.r_squared.loc[construct, "r2"] == pytest.approx(value, abs=TOL)
+        assert results.r_squared_table.loc[construct, "r2"] == pytest.approx(value, abs=TOL)
     for table, part in ((results.outer_weights, "weights"), (results.outer_loadings, "loadings")):
         for item, value in reference[part]["REP"].items():
             assert table.loc[item, "REP"] == pytest.approx(value, abs=TOL)

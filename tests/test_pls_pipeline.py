@@ -52,8 +52,16 @@ def primer_study():
 def test_cli_pls_run_on_the_bundled_example(example_run):
     out, results, stdout = example_run
     assert results["method"] == "pls" and results["estimator"] == "PLS" and results["missing"] == "mean"
-    assert results["fit"] == {"measurement": None, "structural": None}
-    assert results["reliability"] is None and results["cmb"] is None and results["indirect_effects"] == []
+    # the PLS fit is the structural FittedModel: its fit measures and its effects take the CB-SEM keys
+    assert results["fit"]["measurement"] is None and 0 < results["fit"]["structural"]["SRMR"] < 0.08
+    assert results["reliability"] is None and results["cmb"] is None
+    specific = {m["chain"]: m for m in results["pls"]["mediation"]}
+    indirect = [e for e in results["indirect_effects"] if e["kind"] == "indirect"]
+    assert 0 < len(indirect) <= len(specific)   # the effects stage's routes start at exogenous constructs
+    for effect in indirect:   # the generic effects on the PLS bootstrap draws = the PLS statistics
+        same = specific[effect["path"]]
+        assert (effect["est"], effect["se"], effect["ci_lower"], effect["ci_upper"]) == pytest.approx(
+            (same["indirect"], same["se"], same["ci_lower"], same["ci_upper"]), abs=1e-12)
     assert results["config"]["method"] == "pls" and results["config"]["pls_weighting"] == "path"
     assert results["bootstrap"]["successful"] == 500 and results["bootstrap"]["seed"] == 20261123
     hypotheses = results["hypotheses"]

@@ -1,6 +1,6 @@
 """Estimation stage: what every estimator returns, so later stages never ask which one ran.
 
-A fitted model (ML, MLR and FIML today; ordinal WLSMV and PLS plug in the same way) is
+A fitted model (ML, MLR, FIML, ordinal WLSMV and PLS) is
 
 - ``parameters``: lavaan's ``parameterEstimates()`` table (``lhs op rhs label est se z pvalue
   ci_lower ci_upper std_all``), the one tidy table the effects, hypotheses and reports read;
@@ -67,6 +67,11 @@ class Resampler(ABC):
         True
         """
 
+    def refit_many(self, rows: np.ndarray) -> list[np.ndarray | None]:
+        """:meth:`refit` of each row set of the stack ``rows`` (resamples × cases); an estimator
+        that can refit a stack at once (PLS) overrides it."""
+        return [self.refit(r) for r in rows]
+
     @abstractmethod
     def total_sd(self, theta: np.ndarray) -> np.ndarray:
         """Model-implied SDs of :attr:`FittedModel.variables` at ``theta``.
@@ -110,6 +115,12 @@ class FittedModel(ABC):
     variables: list[str]
     warnings: list[str]
     source: str          # where the model came from (a file, an instrument), for messages
+    groups: tuple = ()   # a multi-group model's group labels (lavaan's group.label); () for one group
+
+    def variable_index(self, name: str, group: int = 0) -> int:
+        """Position of variable ``name`` (in group ``group`` of a multi-group model) in
+        :attr:`variables` and in the SDs :meth:`total_sd` returns."""
+        return self.variables.index(name)
 
     @abstractmethod
     def total_sd(self, theta: np.ndarray) -> np.ndarray:

@@ -108,8 +108,7 @@ def _refit_chunk(job: int, payload: bytes, kind: str, seed: int, first: int, cou
         everyone = np.arange(resampler.n)
         rows_of = lambda i: np.delete(everyone, i)   # noqa: E731
     thetas, sds, ok = [], [], []
-    for k in range(first, first + count):
-        estimate = resampler.refit(rows_of(k))
+    for estimate in resampler.refit_many(np.stack([rows_of(k) for k in range(first, first + count)])):
         ok.append(estimate is not None)
         if estimate is not None:
             thetas.append(estimate)

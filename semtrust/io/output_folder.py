@@ -1,8 +1,8 @@
 """Output stage: the run's output folder, written all at once or not at all.
 
 A run's files (results.json, report.html, report.tex, report.docx, tables.xlsx, cleaned_data.csv, exclusions.csv,
-column_mapping.csv, and the moderation figures moderation_<id>_simple_slopes.svg and
-moderation_<id>_johnson_neyman.svg) are first written in full to a hidden staging folder inside the output
+column_mapping.csv, and the moderation figures moderation_<id>_simple_slopes.svg/.pdf and
+moderation_<id>_johnson_neyman.svg/.pdf) are first written in full to a hidden staging folder inside the output
 folder, then renamed into place together (results.json last, with SIGINT/SIGTERM held back
 meanwhile), so a crash, a full disk or Ctrl-C leaves the previous run's files as they were and
 never a new results.json beside old reports. A manifest (``.semtrust-outputs.json``) records
@@ -35,8 +35,9 @@ __all__ = ["OutputFolder"]
 
 OUTPUT_NAMES = ("results.json", "report.html", "report.tex", "cleaned_data.csv", "exclusions.csv",
                 "column_mapping.csv", "report.docx", "tables.xlsx")
-# the figures of the moderation hypotheses (fit --moderator), one pair per hypothesis id
-PLOT_NAME = re.compile(r"moderation_[A-Za-z][A-Za-z0-9_]*_(simple_slopes|johnson_neyman)\.svg")
+# the moderation figures, as SVG and as the PDF the LaTeX report includes: one pair per hypothesis
+# id of fit --moderator (moderation_<id>_...), one of a PROCESS model (process)
+PLOT_NAME = re.compile(r"(moderation_[A-Za-z][A-Za-z0-9_]*_)?(simple_slopes|johnson_neyman)\.(svg|pdf)")
 MANIFEST = ".semtrust-outputs.json"
 LOCK = ".semtrust.lock"
 STAGING_PREFIX = ".semtrust-partial-"

@@ -11,7 +11,7 @@ writes its estimates against these rows, and every later stage reads them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 from semtrust.errors import InputError
@@ -43,6 +43,7 @@ class Row:
     fixed_x: bool = False   # exogenous covariate moment fixed at its sample value
     start: float | None = None
     per_group: tuple = ()   # c(...) modifier: a label, fixed value or None (free) per group
+    group: int = 0          # the group (0, 1, ...) whose row this is in a multi-group model
 
 
 @dataclass
@@ -84,6 +85,45 @@ def parameter_key(lhs: str, op: str, rhs: str) -> tuple:
 
 
 
+def group_specific(spec: ModelSyntax) -> bool:
+    """Whether the model writes group-specific modifiers (``c(a1, a2)*x``): lavaan fits it only
+    as one multi-group model.
+
+    >>> from semtrust.model.syntax import parse_model
+    >>> group_specific(parse_model("y ~ c(a1, a2)*x")), group_specific(parse_model("y ~ a*x"))
+    (True, False)
+    """
+    return any(s.per_group for s in spec.statements)
+
+
+def pooled_model(spec: ModelSyntax) -> ModelSyntax:
+    """The model without its group-specific modifiers (each ``c(...)*x`` a free ``x``): the
+    single-group model of the pooled sample.
+
+    >>> from semtrust.model.syntax import parse_model
+    >>> pooled_model(parse_model("y ~ c(a1, a2)*x")).statements[0].per_group
+    ()
+    """
+    return ModelSyntax([replace(s, per_group=()) for s in spec.statements], [], spec.source + " (pooled)")
+
+
+def observed_covariates(spec: ModelSyntax) -> list[str]:
+    """The observed exogenous variables (fixed.x covariates): predictors that are neither
+    regressed nor indicators.
+
+    >>> from semtrust.model.syntax import parse_model
+    >>> observed_covariates(parse_model("F =~ a + b + c\\nF ~ x\\ny ~ F + z"))
+    ['x', 'z']
+    """
+    latent = set(spec.latent)
+    statements = spec.statements
+    indicators = {s.rhs for s in statements if s.op == "=~"}
+    regressed = {s.lhs for s in statements if s.op == "~"}
+    predictors = {s.rhs for s in statements if s.op == "~"}
+    return [v for v in spec.variables if v not in latent and v in predictors
+            and v not in regressed and v not in indicators]
+
+
 def build_parameter_table(spec: ModelSyntax, fixed_x: bool = True, groups: int = 1) -> ParameterTable:
     """lavaan's ``sem()`` defaults: first loading fixed to 1, residual and latent variances
     free, exogenous latent covariances free, residual covariances among observed outcomes
@@ -109,8 +149,7 @@ def build_parameter_table(spec: ModelSyntax, fixed_x: bool = True, groups: int =
         if s.op == "|":
             raise InputError(f"{spec.source}, line {s.line}: thresholds ('{s.lhs} | {s.rhs}') belong to ordinal "
                              "items: fit with estimator WLSMV and the items declared ordered")
-    covariates = [v for v in observed if fixed_x and v in predictors
-                  and v not in regressed and v not in indicators]
+    covariates = observed_covariates(spec) if fixed_x else []
     exogenous_latent = [v for v in latent if v not in regressed and v not in indicators]
     # lavaan's auto.cov.y: disturbances of pure outcomes (regressed, predicting nothing) covary
     outcomes = [v for v in spec.variables if v in regressed and v not in predictors and v not in indicators]

@@ -156,13 +156,16 @@ class Table:
 
 @dataclass
 class Figure:
-    """A figure of the document: the same drawing as SVG (HTML, DOCX) and TikZ (LaTeX)."""
+    """A figure of the document: the same drawing as SVG (HTML, DOCX) and TikZ (LaTeX), or, for a
+    figure without TikZ, an ``image``: the stem of the files written beside the report
+    (``<image>.svg``, and ``<image>.pdf`` that the LaTeX report includes)."""
     id: str
     title: str
     svg: str
     tikz: str
     notes: list[str] = field(default_factory=list)
     label: str = ""
+    image: str = ""
 
 
 @dataclass
@@ -228,6 +231,10 @@ class Document:
 
     def tables(self) -> list[Table]:
         return [t for s in self.sections for t in s.tables()]
+
+    def images(self) -> list[Figure]:
+        """The figures drawn into files beside the report (those with an ``image``)."""
+        return [b for s in self.sections for b in s.blocks if isinstance(b, Figure) and b.image]
 
     def targets(self) -> dict[str, str]:
         """Every id a paragraph may cite, with the text the reference prints."""

@@ -1,46 +1,37 @@
 """Report stage, figures of a PROCESS model as SVG text: the simple-slopes plot (predicted outcome
 against the focal predictor at the moderator's 16th, 50th and 84th percentiles, other predictors
 at their means) and the Johnson–Neyman plot (the conditional effect along the moderator with
-its confidence band, the region of significance shaded and the J–N points marked). Written by
-hand like :mod:`semtrust.diagram`, so no plotting library is needed; titles and axis labels come
-in the report's language.
+its confidence band, the region of significance shaded and the J–N points marked). Drawn from
+results.json alone (a PROCESS analysis's ``plots``, :meth:`ProcessResult.plot_data
+<semtrust.structural.moderation.ProcessResult.plot_data>`), by hand like :mod:`semtrust.report.diagram`,
+so no plotting library is needed; titles, legends and axis labels come from the report
+language's message catalogue. :func:`figure_pdf` converts a figure for the LaTeX report.
 
 >>> import numpy as np, pandas as pd
 >>> from semtrust.structural.moderation import process
 >>> rng = np.random.default_rng(2)
 >>> x, w = rng.normal(size=120), rng.normal(size=120)
 >>> data = pd.DataFrame({"x": x, "w": w, "y": 0.5 * x * w + rng.normal(size=120)})
->>> fit = process(data, 1, x="x", w="w", y="y")
->>> svg = simple_slopes_svg(fit)
+>>> plots = process(data, 1, x="x", w="w", y="y").to_dict()["plots"]
+>>> svg = simple_slopes_svg(plots)
 >>> svg.startswith("<svg") and svg.count("<polyline") == 3 and "Simple slopes" in svg
 True
->>> "Johnson" in johnson_neyman_svg(fit, language="en")
+>>> "条件效应" in johnson_neyman_svg(plots, language="zh")
 True
 """
 from __future__ import annotations
 
 import math
-from pathlib import Path
+import re
 from xml.sax.saxutils import escape
 
-import numpy as np
-
+from semtrust.report.catalogue import Messages
 from semtrust.report.diagram import FONT_FAMILY
-from semtrust.structural.moderation import ProcessResult, probe_values
 
 WIDTH, HEIGHT = 600.0, 380.0
 LEFT, RIGHT, TOP, BOTTOM = 64.0, 185.0, 44.0, 52.0   # plot margins; the legend sits on the right
 DASHES = ("", "7 4", "2 3")
-TEXT = {
-    "en": {"slopes": "Simple slopes of {focal} on {outcome} at values of {moderator}",
-           "jn": "Johnson–Neyman plot: conditional effect of {label} along {moderator}",
-           "effect": "Conditional effect", "band": "{conf}% CI", "region": "significant (p < {alpha})",
-           "percentiles": ("16th", "50th", "84th")},
-    "zh": {"slopes": "{moderator} 不同取值下 {focal} 对 {outcome} 的简单斜率",
-           "jn": "Johnson–Neyman 图：{label} 随 {moderator} 变化的条件效应",
-           "effect": "条件效应", "band": "{conf}% 置信区间", "region": "显著（p < {alpha}）",
-           "percentiles": ("第16百分位", "第50百分位", "第84百分位")},
-}
+PLOT_KINDS = ("simple_slopes", "johnson_neyman")
 
 
 def _ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -108,62 +99,46 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "&apos;") + "'"
 
 
-def _probed_equation(result: ProcessResult):
-    """(equation, focal predictor, moderator) of the path the simple slopes show: the direct path
-    when it is moderated, else the moderated first-stage (X -> M) or second-stage (M -> Y) path."""
-    paths = result.paths
-    if paths.direct:
-        return result.equations[paths.y], paths.x, paths.direct[0]
-    for mediator in paths.mediators:
-        if paths.a[mediator]:
-            return result.equations[mediator], paths.x, paths.a[mediator][0]
-        if paths.b[mediator]:
-            return result.equations[paths.y], mediator, paths.b[mediator][0]
-    return None
+def plot_title(plots: dict, kind: str, language: str = "en") -> str:
+    """The title of plot ``kind`` (simple_slopes or johnson_neyman) in ``language``."""
+    m, spec = Messages(language), plots[kind]
+    if kind == "simple_slopes":
+        return m("moderation_plots.slopes", focal=spec["focal"], outcome=spec["outcome"], moderator=spec["moderator"])
+    return m("moderation_plots.jn", label=spec["label"], moderator=spec["moderator"])
 
 
-def simple_slopes_svg(result: ProcessResult, language: str = "en") -> str | None:
+def simple_slopes_svg(plots: dict, language: str = "en") -> str | None:
     """The simple-slopes plot, or None for a model without a moderator (model 4)."""
-    probed = _probed_equation(result)
-    if probed is None:
+    spec = plots.get("simple_slopes")
+    if spec is None:
         return None
-    equation, focal, moderator = probed
-    text = TEXT[language]
-    columns = {t[0]: equation.design[:, i + 1] for i, t in enumerate(equation.terms) if len(t) == 1}
-    means = {name: float(col.mean()) for name, col in columns.items()}
-    span = np.linspace(columns[focal].min(), columns[focal].max(), 2)
-    levels = probe_values(columns[moderator], "percentiles")
-    names = text["percentiles"] if len(levels) == 3 else [_fmt(v) for v in levels]
-    lines = []
-    for level in levels:
-        at = {**means, moderator: float(level)}
-        predicted = [equation.coef[0] + sum(b * math.prod({**at, focal: s}[f] for f in t)
-                                            for b, t in zip(equation.coef[1:], equation.terms)) for s in span]
-        lines.append(predicted)
-    flat = [p for line in lines for p in line]
-    canvas = _Canvas((span[0], span[1]), (min(flat), max(flat)),
-                     text["slopes"].format(focal=focal, outcome=equation.outcome, moderator=moderator),
-                     focal, equation.outcome)
-    for line, dash, name, level in zip(lines, DASHES, names, levels):
+    m = Messages(language)
+    focal, moderator, span = spec["focal"], spec["moderator"], spec["focal_range"]
+    flat = [p for line in spec["lines"] for p in line["predicted"]]
+    title = plot_title(plots, "simple_slopes", language)
+    canvas = _Canvas((span[0], span[1]), (min(flat), max(flat)), title, focal, spec["outcome"])
+    for line, dash in zip(spec["lines"], DASHES):
         style = 'stroke="#1f3b73" stroke-width="2" fill="none"' + (f' stroke-dasharray="{dash}"' if dash else "")
-        canvas.parts.append(f'<polyline points="{canvas.points(span, line)}" {style}/>')
-        canvas.legend(f"{moderator} = {_fmt(level)} ({name})" if len(levels) == 3 else f"{moderator} = {name}", style)
-    return canvas.svg(text["slopes"].format(focal=focal, outcome=equation.outcome, moderator=moderator))
+        canvas.parts.append(f'<polyline points="{canvas.points(span, line["predicted"])}" {style}/>')
+        name = f"{moderator} = {_fmt(line['value'])}"
+        if line["percentile"] is not None:
+            name += f" ({m('moderation_plots.percentile', p=line['percentile'])})"
+        canvas.legend(name, style)
+    return canvas.svg(title)
 
 
-def johnson_neyman_svg(result: ProcessResult, language: str = "en", steps: int = 120) -> str | None:
+def johnson_neyman_svg(plots: dict, language: str = "en") -> str | None:
     """The Johnson–Neyman plot, or None when no effect is linear in a continuous moderator."""
-    effect = result.linear_effect
-    if effect is None or len(np.unique(effect.observed)) <= 2:
+    spec = plots.get("johnson_neyman")
+    if spec is None:
         return None
-    text, level = TEXT[language], result.options["conf"] / 100
-    grid = np.linspace(effect.observed.min(), effect.observed.max(), steps)
-    rows = [effect.at(value, level) for value in grid]
-    est, low, high = (np.array([r[k] for r in rows]) for k in ("effect", "llci", "ulci"))
-    title = text["jn"].format(label=effect.label, moderator=effect.moderator)
-    canvas = _Canvas((grid[0], grid[-1]), (min(low.min(), 0.0), max(high.max(), 0.0)), title,
-                     effect.moderator, text["effect"])
-    significant = (low > 0) | (high < 0)
+    m = Messages(language)
+    grid = [row["value"] for row in spec["curve"]]
+    est, low, high = ([row[k] for row in spec["curve"]] for k in ("effect", "llci", "ulci"))
+    title = plot_title(plots, "johnson_neyman", language)
+    canvas = _Canvas((grid[0], grid[-1]), (min(min(low), 0.0), max(max(high), 0.0)), title,
+                     spec["moderator"], m("moderation_plots.effect"))
+    significant = [lo > 0 or hi < 0 for lo, hi in zip(low, high)]
     for start, stop in _runs(significant):
         x0, x1 = canvas.px(grid[start]), canvas.px(grid[stop])
         canvas.parts.append(f'<rect x="{x0:.1f}" y="{TOP}" width="{max(x1 - x0, 1.0):.1f}" '
@@ -174,30 +149,46 @@ def johnson_neyman_svg(result: ProcessResult, language: str = "en", steps: int =
                         'stroke="#888" stroke-dasharray="3 3"/>')
     solid = 'stroke="#1f3b73" stroke-width="2" fill="none"'
     canvas.parts.append(f'<polyline points="{canvas.points(grid, est)}" {solid}/>')
-    for point in result.jn.value:
+    for point in spec["points"]:
         x = canvas.px(point)
         canvas.parts.append(f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{HEIGHT - BOTTOM}" stroke="#b22222" '
                             f'stroke-dasharray="5 3"/><text x="{x + 3:.1f}" y="{TOP + 12}" font-size="11" '
                             f'fill="#b22222">{_fmt(point)}</text>')
-    canvas.legend(text["effect"], solid)
-    canvas.legend(text["band"].format(conf=_fmt(result.options["conf"])),
+    canvas.legend(m("moderation_plots.effect"), solid)
+    canvas.legend(m("moderation_plots.band", conf=_fmt(spec["conf"])),
                   'stroke="#1f3b73" stroke-opacity="0.3" stroke-width="8"')
-    canvas.legend(text["region"].format(alpha=_fmt(1 - level)), 'stroke="#e3ecf7" stroke-width="8"')
+    canvas.legend(m("moderation_plots.region", alpha=_fmt(1 - spec["conf"] / 100)), 'stroke="#e3ecf7" stroke-width="8"')
     return canvas.svg(title)
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """(first, last) index of each run of True values."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(int), [0]])))
-    return [(int(a), int(b) - 1) for a, b in zip(edges[::2], edges[1::2])]
+def _runs(mask: list[bool]) -> list[tuple[int, int]]:
+    """(first, last) index of each run of True values.
+
+    >>> _runs([False, True, True, False, True])
+    [(1, 2), (4, 4)]
+    """
+    runs, start = [], None
+    for i, flag in enumerate(list(mask) + [False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            runs.append((start, i - 1))
+            start = None
+    return runs
 
 
-def write_plots(result: ProcessResult, out: Path, language: str = "en") -> list[Path]:
-    """Write simple_slopes.svg and johnson_neyman.svg (those the model has) into ``out``."""
-    written = []
-    for name, svg in (("simple_slopes.svg", simple_slopes_svg(result, language)),
-                      ("johnson_neyman.svg", johnson_neyman_svg(result, language))):
-        if svg is not None:
-            (out / name).write_text(svg + "\n", encoding="utf-8")
-            written.append(out / name)
-    return written
+def plot_svgs(plots: dict, language: str = "en") -> dict[str, str]:
+    """``{kind: svg}`` of the plots a PROCESS analysis has (simple_slopes, johnson_neyman)."""
+    drawn = {"simple_slopes": simple_slopes_svg(plots, language), "johnson_neyman": johnson_neyman_svg(plots, language)}
+    return {kind: svg for kind, svg in drawn.items() if svg is not None}
+
+
+def figure_pdf(svg: str) -> bytes | None:
+    """A figure as PDF for the LaTeX report's ``\\includegraphics`` (cairosvg); None where the
+    Cairo library is missing. Byte-identical for the same figure (no creation date)."""
+    try:
+        import cairosvg
+    except (ImportError, OSError):      # cairosvg imports but needs the system's libcairo
+        return None
+    pdf = cairosvg.svg2pdf(bytestring=svg.encode("utf-8"))
+    return re.sub(rb"/CreationDate \(D:[^)]*\)", b"/CreationDate (D:20000101000000Z)", pdf)

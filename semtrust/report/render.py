@@ -86,7 +86,8 @@ def render_document(doc: Document, kind: str) -> str:
     m = Messages(doc.lang)
     env = _environment()
     context = {"doc": doc, "note_label": m("note_label"), "continued": m("continued"), "toc_title": m("contents"),
-               "table_name": m("table_name"), "wrap_width": _wrap_width}
+               "table_name": m("table_name"), "wrap_width": _wrap_width,
+               "missing_image": m.raw("moderation_plots.missing")}
     if kind == "html":
         env.autoescape = True
         env.filters["checks"] = _check_marks
@@ -102,6 +103,9 @@ def report_document(results: dict, lang: str | None = None, sections: list[str] 
     """The report document of a result dictionary, in ``lang`` (default: the run's ``lang``
     setting, else English)."""
     from semtrust.report.sections import build_document
+    if results.get("method") == "process":
+        from semtrust.report.process_sections import build_process_document
+        return build_process_document(results, lang or report_language(results))
     return build_document(results, lang or report_language(results),
                           sections or (results.get("config") or {}).get("sections"))
 
@@ -184,8 +188,9 @@ def results_text(results: dict) -> str:
 
 
 def report_files(results: dict, lang: str | None = None) -> dict[str, bytes]:
-    """results.json, report.html, report.tex, report.docx and tables.xlsx of a result
-    dictionary, as the bytes to write (the report in ``lang``, default the run's)."""
+    """results.json, report.html, report.tex, report.docx, tables.xlsx and the figure files
+    (:func:`image_files`) of a result dictionary, as the bytes to write (the report in ``lang``,
+    default the run's)."""
     from semtrust.report.docx import docx_bytes
 
     results_json = results_text(results).encode()
@@ -196,7 +201,22 @@ def report_files(results: dict, lang: str | None = None) -> dict[str, bytes]:
     return {"results.json": results_json,
             "report.html": render_document(doc, "html").encode(),
             "report.tex": render_document(doc, "tex").encode(),
-            "report.docx": docx_bytes(doc), "tables.xlsx": tables_xlsx(doc)}
+            "report.docx": docx_bytes(doc), "tables.xlsx": tables_xlsx(doc), **image_files(doc)}
+
+
+def image_files(doc: Document) -> dict[str, bytes]:
+    """The files of the figures drawn beside the report: ``<image>.svg`` and the ``<image>.pdf``
+    the LaTeX report includes (no PDF where the Cairo library is missing; the LaTeX report then
+    names the SVG instead)."""
+    from semtrust.report.moderation_plots import figure_pdf
+
+    files = {}
+    for figure in doc.images():
+        files[f"{figure.image}.svg"] = (figure.svg + "\n").encode()
+        pdf = figure_pdf(figure.svg)
+        if pdf is not None:
+            files[f"{figure.image}.pdf"] = pdf
+    return files
 
 
 def write_reports(results: dict, out_dir: str | Path, lang: str | None = None) -> dict[str, Path]:

@@ -466,10 +466,12 @@ def structural(b: Builder) -> Section | None:
     if not r.get("paths"):
         return None
     hyps = r.get("hypotheses")
+    grouped = any(p.get("group") for p in r["paths"])   # a multi-group model: each group's paths
     rows = []
     for h in hyps or r["paths"]:
         path = arrows(h["path"]) if hyps else f"{h['rhs']} → {h['lhs']}"
-        row = ([Cell(h["id"])] if hyps else []) + [Cell(path)] + ([Cell(h["expected_sign"])] if hyps else []) + [
+        row = ([Cell(h["id"])] if hyps else []) + [Cell(path)] + ([Cell(h["group"])] if grouped else []) + \
+            ([Cell(h["expected_sign"])] if hyps else []) + [
             Cell(apa(h["std_all"], 3, True) + stars(h["pvalue"]), h["std_all"], "number"), num(h["est"], 3),
             num(h["se"], 3), num(h["z"], 2), pval(h["pvalue"]), ci(h["ci_lower"], h["ci_upper"])]
         if hyps:
@@ -477,15 +479,16 @@ def structural(b: Builder) -> Section | None:
             row.append(verdict(result == "supported", m.get(f"hypothesis.{result.replace(' ', '_')}", result)))
         rows.append(row)
     columns = ([Column("H", "l")] if hyps else []) + [Column(m("columns.path"), "l")] + \
-        ([Column(m("columns.sign"))] if hyps else []) + \
+        ([Column(m("columns.group"), "l")] if grouped else []) + ([Column(m("columns.sign"))] if hyps else []) + \
         [Column("β"), Column("B"), Column("SE"), Column("z"), Column("p"), Column(m("columns.ci95_b"))] + \
         ([Column(m("columns.result"), "l")] if hyps else [])
     table = Table("tab-hypotheses", m("titles.hypotheses" if hyps else "titles.paths"), columns, rows,
                   [m("notes.hypotheses"), b.inference_note(None), b.stars_note()], inference="wald")
     blocks = [table]
-    figure = layout(r)
-    blocks.append(Figure("fig-model", m("titles.figure"), to_svg(figure, b.lang), to_tikz(figure, b.lang),
-                         [m("notes.figure"), b.stars_note()]))
+    if not grouped:   # one diagram shows one set of coefficients
+        figure = layout(r)
+        blocks.append(Figure("fig-model", m("titles.figure"), to_svg(figure, b.lang), to_tikz(figure, b.lang),
+                             [m("notes.figure"), b.stars_note()]))
     if r.get("r2"):
         blocks.append(Table("tab-r2", m("titles.r2"), [Column(m("columns.construct"), "l"), Column("R²")],
                             [[Cell(b.named(c)), num(v, 3, True)] for c, v in r["r2"].items()], []))
@@ -504,7 +507,7 @@ def mediation(b: Builder) -> Section | None:
     for e in effects:
         interval = (e["ci_lower"], e["ci_upper"])
         sig = excludes_zero(interval)
-        rows.append([Cell(arrows(e["path"]), italic=e["kind"] == "total_indirect"), num(e["est"], 3), num(e["std"], 3),
+        rows.append([Cell(effect_name(e), italic=e["kind"] == "total_indirect"), num(e["est"], 3), num(e["std"], 3),
                      num(e["se"], 3), ci(*interval), ci(e.get("std_ci_lower"), e.get("std_ci_upper")),
                      verdict(sig, m("verdict.significant") if sig else m("verdict.not_significant")),
                      Cell(m.get(f"zhao.{e.get('classification', '').replace(' ', '_').replace('-', '_')}",
@@ -520,7 +523,7 @@ def mediation(b: Builder) -> Section | None:
     for e in r.get("total_effects") or []:
         fixed = e.get("ci_method") == "fixed at 0"
         interval = (e["ci_lower"], e["ci_upper"])
-        rows.append([Cell(arrows(e["path"])), num(e["est"], 3), num(e["std"], 3),
+        rows.append([Cell(effect_name(e)), num(e["est"], 3), num(e["std"], 3),
                      Cell(m("mediation.fixed")) if fixed else num(e["se"], 3),
                      Cell("—") if fixed else ci(*interval),
                      Cell("—") if fixed else ci(e.get("std_ci_lower"), e.get("std_ci_upper")),
@@ -533,6 +536,11 @@ def mediation(b: Builder) -> Section | None:
                              Column(m("columns.significance"), "l")],
                             rows, [b.inference_note(how), m("notes.total")], inference=(how or {}).get("ci", "wald")))
     return Section("mediation", m("sections.mediation"), blocks)
+
+
+def effect_name(effect: dict) -> str:
+    """An effect's path with arrows, and its group in a multi-group model: 'x → m → y [A]'."""
+    return arrows(effect["path"]) + (f" [{effect['group']}]" if effect.get("group") else "")
 
 
 def moderation(b: Builder) -> Section | None:
@@ -560,7 +568,26 @@ def moderation(b: Builder) -> Section | None:
                    Column("p"), Column(m("columns.ci95")), Column(m("moderation.index")),
                    Column(m("moderation.result"), "l")],
                   rows, [m("moderation.note", draws=draws)], wide=True)
-    return Section("moderation", m("moderation.section"), [table])
+    blocks = [table]
+    for t in tests:
+        blocks += moderation_figures(b, t["analysis"]["plots"], f"moderation_{t['id']}_", t["id"])
+    return Section("moderation", m("moderation.section"), blocks)
+
+
+def moderation_figures(b: Builder, plots: dict, stem: str, hypothesis: str | None = None) -> list[Figure]:
+    """The simple-slopes and Johnson–Neyman figures of a PROCESS analysis (those it has), in the
+    report's language, drawn into ``<stem>simple_slopes.svg/.pdf`` beside the report."""
+    from semtrust.report.moderation_plots import plot_svgs, plot_title
+
+    figures = []
+    for kind, svg in plot_svgs(plots, b.lang).items():
+        spec = plots[kind]
+        note = b.m("moderation_plots.slopes_note", **spec) if kind == "simple_slopes" else \
+            b.m("moderation_plots.jn_note", conf=apa(spec["conf"], 0))
+        title = plot_title(plots, kind, b.lang)
+        figures.append(Figure(f"fig-{stem}{kind}".replace("_", "-"), f"{hypothesis}: {title}" if hypothesis else title,
+                              svg, "", [note], image=f"{stem}{kind}"))
+    return figures
 
 
 def contrasts(b: Builder) -> Section | None:

@@ -70,8 +70,21 @@ def summary_text(results: dict) -> str:
                             _line("Scaling correction factor", f"{fit['chisq_scaling_factor']:.3f}"),
                             _line(f"{kind.capitalize()} CFI", f"{fit[f'cfi_{kind}']:.3f}"),
                             _line(f"{kind.capitalize()} RMSEA", f"{fit[f'rmsea_{kind}']:.3f}")]
+    parameters = results["parameters"]
+    # a multi-group model, as lavaan: each group's parameters under its label, the defined ones last
+    groups = list(dict.fromkeys(r["group"] for r in parameters if r.get("group")))
+    for k, group in enumerate(groups):
+        lines += [f"Group {k + 1} [{group}]:", ""]
+        lines += _parameter_lines([r for r in parameters if r.get("group") == group])
+    lines += _parameter_lines([r for r in parameters if not r.get("group")])
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _parameter_lines(parameters: list[dict]) -> list[str]:
+    """The parameters grouped by operator, lavaan's columns."""
+    lines = []
     for op, title in SECTIONS:
-        rows = [r for r in results["parameters"] if r["op"] == op]
+        rows = [r for r in parameters if r["op"] == op]
         if not rows:
             continue
         lines += [f"{title}:", f"{'':17}{'Estimate':>9}{'Std.Err':>9}{'z-value':>9}{'P(>|z|)':>9}{'Std.all':>10}"]
@@ -86,4 +99,4 @@ def summary_text(results: dict) -> str:
             lines.append(f"    {name:<13}{_number(r['est'])}{_number(se)}{_number(r['z'], 9, 2)}"
                          f"{_number(r['pvalue'])} {_number(r['std_all'])}")
         lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    return lines

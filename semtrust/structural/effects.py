@@ -58,9 +58,10 @@ class Effect:
         return f"{self.source} => {self.target} ({name})"
 
 
-def structural_edges(results: FittedModel) -> dict[tuple[str, str], int]:
-    """(predictor, outcome) -> row index in the parameter table, for every ``~`` path."""
-    return {(r.rhs, r.lhs): i for i, r in enumerate(results.partable.rows) if r.op == "~"}
+def structural_edges(results: FittedModel, group: int = 0) -> dict[tuple[str, str], int]:
+    """(predictor, outcome) -> row index in the parameter table, for every ``~`` path (of
+    ``group`` in a multi-group model)."""
+    return {(r.rhs, r.lhs): i for i, r in enumerate(results.partable.rows) if r.op == "~" and r.group == group}
 
 
 def _children(edges: set[tuple[str, str]]) -> dict[str, list[str]]:
@@ -122,13 +123,14 @@ def _reachable(edges: set[tuple[str, str]], start: str) -> set[str]:
     return seen
 
 
-def enumerate_effects(results: FittedModel, contrasts: bool = True) -> list[Effect]:
+def enumerate_effects(results: FittedModel, contrasts: bool = True, group: int = 0) -> list[Effect]:
     """Every specific indirect effect from a predictor to a pure outcome, with the total indirect,
-    direct and total effects (and contrasts) of each X → Y."""
-    edges = set(structural_edges(results))
+    direct and total effects (and contrasts) of each X → Y (of ``group`` in a multi-group model)."""
+    edges = set(structural_edges(results, group))
     predictors = {a for a, _ in edges}
     outcomes = sorted({b for _, b in edges} - predictors)
-    order = list(dict.fromkeys(v for r in results.partable.rows if r.op == "~" for v in (r.rhs, r.lhs)))
+    order = list(dict.fromkeys(v for r in results.partable.rows if r.op == "~" and r.group == group
+                               for v in (r.rhs, r.lhs)))
     if feedback_loop(edges):
         # every variable reachable from X gets X's total effect; no path enumeration
         return [Effect("total", source, target, (), feedback=True)
@@ -156,13 +158,14 @@ def enumerate_effects(results: FittedModel, contrasts: bool = True) -> list[Effe
 
 
 class EffectSet:
-    """Vectorised evaluation of a list of effects over many parameter vectors."""
+    """Vectorised evaluation of a list of effects over many parameter vectors (those of
+    ``group`` in a multi-group model)."""
 
-    def __init__(self, results: FittedModel, effects: list[Effect] | None = None):
-        self.results = results
-        effects = enumerate_effects(results) if effects is None else effects
+    def __init__(self, results: FittedModel, effects: list[Effect] | None = None, group: int = 0):
+        self.results, self.group = results, group
+        effects = enumerate_effects(results, group=group) if effects is None else effects
         rows = results.partable.rows
-        edge_rows = structural_edges(results)
+        edge_rows = structural_edges(results, group)
         self.edges = list(edge_rows)
         self.edge_free = np.array([rows[edge_rows[e]].free for e in self.edges])
         self.edge_fixed = np.array([rows[edge_rows[e]].value for e in self.edges])
@@ -181,9 +184,8 @@ class EffectSet:
         self.feedback = [k for k, e in enumerate(effects) if e.feedback]
         self.feedback_cells = (np.array([nodes.index(effects[k].target) for k in self.feedback], dtype=int),
                                np.array([nodes.index(effects[k].source) for k in self.feedback], dtype=int))
-        names = results.variables
-        self.source_index = np.array([names.index(e.source) for e in effects], dtype=int)
-        self.target_index = np.array([names.index(e.target) for e in effects], dtype=int)
+        self.source_index = np.array([results.variable_index(e.source, group) for e in effects], dtype=int)
+        self.target_index = np.array([results.variable_index(e.target, group) for e in effects], dtype=int)
         position = {e: i for i, e in enumerate(self.edges)}
         # each effect is a signed sum of path products: (effect, sign, edge ids)
         self.terms = [(k, -1.0 if effect.kind == "contrast" and j == 1 else 1.0,
@@ -262,16 +264,16 @@ class DefinedSet:
         self.effects = [Defined(d.name, "".join(d.expression.split())) for d in table.definitions]
         self.expressions = [(d.name, Expression(d.expression, f"{results.source}, line {d.line}"))
                             for d in table.definitions]
-        names = results.variables
+        position = results.variable_index
         self.labels = []   # (label, free index or None, fixed value, std scale: (numerator, denominator) or None)
         for r in table.rows:
             if not r.label or any(r.label == lab for lab, *_ in self.labels):
                 continue
             scale = None
             if r.op == "=~":
-                scale = (names.index(r.lhs), names.index(r.rhs))
+                scale = (position(r.lhs, r.group), position(r.rhs, r.group))
             elif r.op == "~":
-                scale = (names.index(r.rhs), names.index(r.lhs))
+                scale = (position(r.rhs, r.group), position(r.lhs, r.group))
             self.labels.append((r.label, r.free if r.free >= 0 else None, r.value, scale))
 
     def _evaluate(self, thetas: np.ndarray, sds: np.ndarray | None) -> np.ndarray:

@@ -261,7 +261,61 @@ class ProcessResult:
                 "indirect_effects": records(self.indirect_effects),
                 "index_of_moderated_mediation": records(self.index_of_moderated_mediation),
                 "johnson_neyman": records(self.jn), "johnson_neyman_table": records(self.johnson_neyman_table()),
-                "conditional_interactions": records(self.conditional_interactions)}
+                "conditional_interactions": records(self.conditional_interactions), "plots": self.plot_data()}
+
+    def plot_data(self, steps: int = 61) -> dict:
+        """What the simple-slopes and Johnson–Neyman plots draw (results.json's ``plots``), so the
+        reports draw them from results.json alone: ``simple_slopes`` (the predicted outcome at the
+        focal predictor's minimum and maximum for each probed moderator value, other predictors at
+        their means) and ``johnson_neyman`` (the probed effect with its CI at ``steps`` values
+        across the moderator's range, and the J–N points); each None when the model has none."""
+        return {"simple_slopes": self._simple_slopes(), "johnson_neyman": self._jn_curve(steps)}
+
+    def _probed_equation(self):
+        """(equation, focal predictor, moderator) of the path the simple slopes show: the direct
+        path when it is moderated, else the moderated first-stage (X -> M) or second-stage (M -> Y) path."""
+        paths = self.paths
+        if paths.direct:
+            return self.equations[paths.y], paths.x, paths.direct[0]
+        for mediator in paths.mediators:
+            if paths.a[mediator]:
+                return self.equations[mediator], paths.x, paths.a[mediator][0]
+            if paths.b[mediator]:
+                return self.equations[paths.y], mediator, paths.b[mediator][0]
+        return None
+
+    def _simple_slopes(self) -> dict | None:
+        probed = self._probed_equation()
+        if probed is None:
+            return None
+        equation, focal, moderator = probed
+        columns = {t[0]: equation.design[:, i + 1] for i, t in enumerate(equation.terms) if len(t) == 1}
+        means = {name: float(col.mean()) for name, col in columns.items()}
+        ends = [float(columns[focal].min()), float(columns[focal].max())]
+        levels = probe_values(columns[moderator], "percentiles")
+        percentiles = [16, 50, 84] if len(levels) == 3 else [None] * len(levels)
+        lines = []
+        for level, percentile in zip(levels, percentiles):
+            predicted = []
+            for end in ends:
+                at = {**means, moderator: float(level), focal: end}
+                predicted.append(float(equation.coef[0] + sum(b * math.prod(at[f] for f in t)
+                                                              for b, t in zip(equation.coef[1:], equation.terms))))
+            lines.append({"value": float(level), "percentile": percentile, "predicted": predicted})
+        return {"focal": focal, "moderator": moderator, "outcome": equation.outcome, "focal_range": ends,
+                "lines": lines}
+
+    def _jn_curve(self, steps: int) -> dict | None:
+        effect = self.linear_effect
+        if effect is None or len(np.unique(effect.observed)) <= 2:
+            return None
+        level = self.options["conf"] / 100
+        curve = []
+        for value in np.linspace(effect.observed.min(), effect.observed.max(), steps):
+            row = effect.at(float(value), level)
+            curve.append({"value": float(value), **{k: float(row[k]) for k in ("effect", "llci", "ulci")}})
+        return {"label": effect.label, "moderator": effect.moderator, "conf": self.options["conf"],
+                "curve": curve, "points": [float(v) for v in self.jn.value]}
 
     def johnson_neyman_table(self, steps: int = 21) -> pd.DataFrame:
         """PROCESS's J–N table: the probed effect at ``steps`` evenly spaced values across the
@@ -273,6 +327,14 @@ class ProcessResult:
         values = np.sort(np.concatenate([grid, self.jn.value.to_numpy(float)]))
         level = self.options["conf"] / 100
         return pd.DataFrame([{"value": v, **effect.at(v, level)} for v in values])
+
+    def save(self, out_dir, lang: str = "en") -> dict:
+        """Write results.json and the reports (HTML, LaTeX, Word, tables.xlsx, the plots) in
+        ``lang`` into ``out_dir`` through the atomic output folder (:mod:`semtrust.process_run`);
+        returns ``{file name: path}``."""
+        from semtrust.process_run import save_process
+
+        return save_process(self, out_dir, lang=lang)
 
     def summary(self) -> str:
         """A PROCESS-like text summary."""

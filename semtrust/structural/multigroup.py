@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ from semtrust.estimation.constraints import ConstraintSet, constrained_scoring, 
 from semtrust.estimation.fit_measures import (
     FitMeasures,
     baseline_model,
+    covariate_loglik,
     fit_measures,
     robust_fit_measures,
     robust_indices,
@@ -33,6 +35,7 @@ from semtrust.estimation.fit_measures import (
 from semtrust.estimation.missing import em_estimates, loglik, missing_patterns
 from semtrust.estimation.ml import SEM, CaseData, add_inference, delta_method, estimate_rows
 from semtrust.estimation import robust
+from semtrust.estimation.base import FittedModel
 from semtrust.model.expressions import Expression
 from semtrust.model.partable import (
     PARAMETER_COLUMNS,
@@ -85,7 +88,7 @@ def group_tables(spec: ModelSyntax, n_groups: int, group_equal=(), equal_paths=(
     n_free = 0
     groups = []
     for g in range(n_groups):
-        rows = [_in_group(r, g) for r in base.rows] + mean_rows(base)
+        rows = [replace(r, group=g) for r in [_in_group(r, g) for r in base.rows] + mean_rows(base)]
         if "intercepts" in group_equal and "means" not in group_equal and g > 0:
             for r in rows:
                 if r.op == "~1" and r.lhs in latent:
@@ -186,9 +189,15 @@ class MultiGroupResults:
                 b_chisq, b_df = baseline_model(d.cov, d.n, covariates)
                 group_unrestricted = unrestricted_loglik(d.cov, d.n, covariates)
             else:   # FIML: likelihood-ratio statistics against each group's EM (h1) moments
-                group_unrestricted = loglik(d.patterns, d.mean, d.cov)
-                chisq += 2 * (group_unrestricted - self.likelihoods[g].loglik(self.theta))
-                b_chisq, b_df = 2 * (group_unrestricted - robust.independence_loglik(d.patterns)), p * (p - 1) // 2
+                # (fixed.x: conditional on the covariates, whose own likelihood is left out)
+                x_loglik = covariate_loglik(d.cov, d.n, covariates)
+                group_unrestricted = loglik(d.patterns, d.mean, d.cov) - x_loglik
+                chisq += 2 * (group_unrestricted + x_loglik - self.likelihoods[g].loglik(self.theta))
+                b_df = p * (p - 1) // 2 - q * (q - 1) // 2
+                if covariates:
+                    b_chisq = self._baselines[g].fit_measures.chisq
+                else:
+                    b_chisq = 2 * (group_unrestricted - robust.independence_loglik(d.patterns))
             base_chisq += b_chisq
             base_df += b_df
             unrestricted += group_unrestricted
@@ -209,32 +218,98 @@ class MultiGroupResults:
         baseline is each group's own independence model."""
         h1 = [robust.h1_information(d.patterns, d.n, d.mean, d.cov, True, False) for d in self.data]
         parts = [robust.fiml_part(cm, self.theta, d.n, d.mean, d.cov, h) for cm, d, h in zip(self.compiled, self.data, h1)]
-        observed = self.compiled[0].observed
-        baselines = [SEM.independence(observed, [], self.spec.source, meanstructure=True)
-                     .fit_cases(CaseData(d.patterns, d.n, d.mean, d.cov, complete=False)) for d in self.data]
+        baselines = self._baselines
         widths = [b.compiled.n_free for b in baselines]
         offsets = np.cumsum([0] + widths[:-1])
         base_parts = [robust.fiml_part(b.compiled, b.theta, d.n, d.mean, d.cov, h, sum(widths), int(offset))
                       for b, d, h, offset in zip(baselines, self.data, h1, offsets)]
         scaled = self.scaling is not None
-        return robust_indices(measures, *robust.fiml_corrected(parts, measures.df, scaled=scaled),
-                              *robust.fiml_corrected(base_parts, measures.baseline_df, scaled=scaled), groups=len(self.data))
+        covariates = [self.compiled[0].observed.index(v) for v in self.compiled[0].table.covariates]
+        return robust_indices(measures, *robust.fiml_corrected(parts, measures.df, scaled=scaled, covariates=covariates),
+                              *robust.fiml_corrected(base_parts, measures.baseline_df, scaled=scaled,
+                                                     covariates=covariates), groups=len(self.data))
+
+    @cached_property
+    def _baselines(self) -> list:
+        """FIML: each group's independence model (covariate moments fixed under fixed.x), fitted
+        to the group's cases."""
+        observed = self.compiled[0].observed
+        return [SEM.independence(observed, self.compiled[0].table.covariates, self.spec.source, meanstructure=True)
+                .fit_cases(CaseData(d.patterns, d.n, d.mean, d.cov, complete=False)) for d in self.data]
 
 
-def split_groups(data: pd.DataFrame, group: str, observed: list[str], where: str = "data",
-                 missing: str = "listwise") -> tuple[list, list]:
-    """(labels, GroupData) in order of first appearance, as lavaan orders groups; under FIML
-    every case that answered anything, with the group's EM moments."""
+def group_labels(data: pd.DataFrame, group: str, where: str = "data") -> list[str]:
+    """The groups of column ``group`` in order of first appearance, as lavaan orders them."""
     if group not in data.columns:
         raise InputError(f"{where}: no column '{group}' to form groups; name an existing column with --group")
     labels = list(dict.fromkeys(data[group].dropna().astype(str)))
     if len(labels) < 2:
         raise InputError(f"{where}: column '{group}' has {len(labels)} group(s); a comparison needs at least 2")
+    return labels
+
+
+class GroupedModel(FittedModel):
+    """A multi-group model as a run's main model, as lavaan's ``sem(model, group = )``: the
+    parameter table with lavaan's ``group`` column (defined parameters last, over the labels of
+    every group), the fit of the multi-group model, and the per-group variables for the effects
+    (:attr:`variables` lists every group's variables, group after group)."""
+
+    def __init__(self, fit: MultiGroupResults, estimator: str, missing: str):
+        self.fit = fit
+        self.estimator, self.missing, self.n = estimator, missing, fit.n
+        self.groups = tuple(fit.labels)
+        self.parameters = fit.parameters
+        self.fit_measures = fit.fit_measures.to_series()
+        first = fit.compiled[0].table
+        self.partable = ParameterTable([r for cm in fit.compiled for r in cm.table.rows], first.observed, first.latent,
+                                       first.covariates, list(fit.spec.definitions), list(fit.spec.constraints))
+        self.theta, self.vcov = fit.theta, fit.vcov
+        self._names = fit.compiled[0].names
+        self.variables = [v for _ in self.groups for v in self._names]
+        self.warnings: list[str] = []
+        self.source = fit.spec.source
+
+    def variable_index(self, name: str, group: int = 0) -> int:
+        return group * len(self._names) + self._names.index(name)
+
+    def total_sd(self, theta: np.ndarray) -> np.ndarray:
+        return np.concatenate([cm.total_sd(theta) for cm in self.fit.compiled])
+
+    def resampler(self):
+        raise EstimationError("the bootstrap of a multi-group model is not available; its effect CIs are Monte Carlo")
+
+    def r_squared(self) -> dict[str, float]:
+        """R² of every endogenous variable per group, keyed ``"variable (group)"``."""
+        result = {}
+        for label, cm in zip(self.groups, self.fit.compiled):
+            A, S = cm.matrices(self.theta)
+            E = np.linalg.inv(np.eye(cm.n_vars) - A)
+            total = E @ S @ E.T
+            result.update({f"{v} ({label})": float(1 - S[i, i] / total[i, i])
+                           for i, v in enumerate(cm.names) if np.any(A[i] != 0)})
+        return result
+
+
+def fit_grouped(spec: ModelSyntax, data: pd.DataFrame, group: str, estimator: str = "ML",
+                missing: str = "listwise") -> GroupedModel:
+    """lavaan's ``sem(model, data, group = group, estimator = estimator, missing = missing)`` as a
+    :class:`GroupedModel`: what a run fits as its main model when the model writes ``c(...)``
+    modifiers."""
+    return GroupedModel(fit_multigroup(spec, data, group, estimator=estimator, missing=missing), estimator, missing)
+
+
+def split_groups(data: pd.DataFrame, group: str, observed: list[str], where: str = "data",
+                 missing: str = "listwise", covariates=()) -> tuple[list, list]:
+    """(labels, GroupData) in order of first appearance, as lavaan orders groups; under FIML
+    every case that answered anything, with the group's EM moments, except (fixed.x) the cases
+    lacking a value of an observed exogenous ``covariates``, which lavaan deletes."""
+    labels = group_labels(data, group, where)
     out = []
     for label in labels:
         rows = data.loc[data[group].astype(str) == label, observed].to_numpy(dtype=float)
         if missing == "fiml":
             rows = rows[~np.isnan(rows).all(axis=1)]
+            rows = rows[~np.isnan(rows[:, [observed.index(v) for v in covariates]]).any(axis=1)]
         if len(rows) <= len(observed):
             raise InputError(f"{where}: group '{label}' of '{group}' has {len(rows)} complete cases for "
                              f"{len(observed)} variables; merge it with another group or drop it")
@@ -256,11 +331,10 @@ def fit_multigroup(spec: ModelSyntax, data: pd.DataFrame, group: str, group_equa
     complete responses, or FIML: ``missing="fiml"``); ``warm`` starts from a related fit's
     estimates."""
     observed = spec.observed
-    labels, group_data = split_groups(data, group, observed, spec.source, missing)
-    groups_rows, base, n_free = group_tables(spec, len(labels), group_equal, equal_paths, group_partial)
-    if missing == "fiml" and base.covariates:
-        raise InputError(f"{spec.source}: multi-group FIML with observed exogenous predictors "
-                         f"({', '.join(base.covariates)}) is not supported yet; use --missing listwise")
+    groups_rows, base, n_free = group_tables(spec, len(group_labels(data, group, spec.source)), group_equal,
+                                             equal_paths, group_partial)
+    covariates = base.covariates if missing == "fiml" else ()
+    labels, group_data = split_groups(data, group, observed, spec.source, missing, covariates)
     compiled = []
     for rows, d in zip(groups_rows, group_data):
         for r in rows:
@@ -345,11 +419,14 @@ def _robust(spec, compiled, group_data, theta, gradient, n_free, estimator,
     scores = np.vstack([robust.model_scores(cm, theta, pt, d.n, d.mean) for cm, pt, d in zip(compiled, patterns, group_data)])
     first_order = scores.T @ scores / n
     vcov = observed_inverse @ first_order @ observed_inverse / n
-    h1 = [robust.h1_information(pt, d.n, d.mean, d.cov, True, not fiml) for pt, d in zip(patterns, group_data)]
-    moments = sum(len(A1) for A1, _ in h1)
     covariates = compiled[0].table.covariates
-    q = len(covariates)
-    df = moments - len(group_data) * (q * (q + 3) // 2) - (n_free - sum(c.op == "==" for c in spec.constraints))
+    # lavaan (fixed.x): the covariates' own moments are no part of the h1 model
+    keep = ~robust.covariate_moments(len(compiled[0].observed), [compiled[0].observed.index(v) for v in covariates],
+                                     True)
+    h1 = [tuple(h[np.ix_(keep, keep)] for h in robust.h1_information(pt, d.n, d.mean, d.cov, True, not fiml))
+          for pt, d in zip(patterns, group_data)]
+    moments = sum(len(A1) for A1, _ in h1)
+    df = moments - (n_free - sum(c.op == "==" for c in spec.constraints))
     scaling = robust.scaling_factor(block_diag(*(A1 for A1, _ in h1)), block_diag(*(B1 for _, B1 in h1)),
                              observed_inverse, first_order, df)
     observed_names = compiled[0].observed
@@ -479,7 +556,11 @@ def group_path_tests(spec: ModelSyntax, data: pd.DataFrame, group: str, base: Mu
     (normally the metric model): Δχ²(G-1), with the standardized β of every group."""
     records = []
     params = base.parameters[base.parameters.op == "~"]
+    # a path with c(...) modifiers is already group-specific: there is no equality to test
+    written = {(s.lhs, s.rhs) for s in spec.statements if s.op == "~" and s.per_group}
     for (lhs, rhs), rows in params.groupby(["lhs", "rhs"], sort=False):
+        if (lhs, rhs) in written:
+            continue
         constrained = fit_multigroup(spec, data, group, base.group_equal, equal_paths=((lhs, "~", rhs),),
                                      warm=base, estimator=estimator, missing=missing)
         change = compare(constrained.fit_measures, base.fit_measures)

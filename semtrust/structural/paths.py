@@ -94,10 +94,14 @@ def effects_table(results: FittedModel, draws=None, ci_method: str = "percentile
     from semtrust.estimation.bootstrap import interval
     from semtrust.structural.effects import DefinedSet, EffectSet
 
-    sets = [s for s in (EffectSet(results), DefinedSet(results)) if s.effects]
+    # a multi-group model: each group's effects, then the defined parameters over all groups' labels
+    path_sets = [EffectSet(results, group=g) for g in range(max(len(results.groups), 1))]
+    sets = [s for s in path_sets + [DefinedSet(results)] if s.effects]
     if not sets:
         return pd.DataFrame()
     effects = [e for s in sets for e in s.effects]
+    groups = [results.groups[s.group] if results.groups and isinstance(s, EffectSet) else ""
+              for s in sets for _ in s.effects]
 
     def values(thetas):
         return np.hstack([s.values(thetas) for s in sets])
@@ -132,7 +136,7 @@ def effects_table(results: FittedModel, draws=None, ci_method: str = "percentile
     records = []
     for i, effect in enumerate(effects):
         row = dict(path=effect.label, kind=effect.kind, source=effect.source, target=effect.target,
-                   est=est[i], std=std[i])
+                   **({"group": groups[i]} if results.groups else {}), est=est[i], std=std[i])
         if effect.fixed_zero:
             row.update(se=0.0, pvalue=float("nan"), ci_lower=0.0, ci_upper=0.0, std_ci_lower=0.0,
                        std_ci_upper=0.0, ci_method="fixed at 0")
@@ -149,9 +153,10 @@ def effects_table(results: FittedModel, draws=None, ci_method: str = "percentile
         records.append(row)
     table = pd.DataFrame(records)
     table["classification"] = ""
-    direct = table[table.kind == "direct"].set_index(["source", "target"])
+    keys = ["source", "target"] + (["group"] if results.groups else [])
+    direct = table[table.kind == "direct"].set_index(keys)
     for idx, row in table[table.kind == "indirect"].iterrows():
-        d = direct.loc[(row.source, row.target)]
+        d = direct.loc[tuple(row[keys])]
         direct_sig = d.ci_method != "fixed at 0" and _excludes_zero(d.ci_lower, d.ci_upper)
         table.loc[idx, "classification"] = zhao_classification(
             _excludes_zero(row.ci_lower, row.ci_upper), direct_sig, (row.est > 0) == (d.est > 0))
@@ -169,6 +174,8 @@ def _comparison_row(name: str, fit: FittedModel) -> dict:
     elif "chisq_scaling_factor" in f:  # MLR: robust indices, scaled difference test
         row.update(chisq=f.chisq_scaled, chisq_ml=f.chisq, scaling_factor=f.chisq_scaling_factor,
                    cfi=f.cfi_robust, tli=f.tli_robust, rmsea=f.rmsea_robust)
+    elif "cfi_robust" in f:  # ML + FIML: lavaan's missing-data corrected indices (Savalei 2018), as the verdicts
+        row.update(cfi=f.cfi_robust, tli=f.tli_robust, rmsea=f.rmsea_robust)
     return row
 
 

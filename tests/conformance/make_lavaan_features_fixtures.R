@@ -1,7 +1,7 @@
 # make_lavaan_features_fixtures.R -- lavaan references for the model features of issue 12:
 # mean structures (~ 1), equality and inequality constraints (==, <, >), MLR and FIML with
 # observed exogenous covariates (fixed.x), and MLR + FIML robust fit indices under heavy
-# (planned) missingness; multi-group MLR.
+# (planned) missingness; multi-group MLR and FIML (with fixed.x covariates too).
 #
 # How to run:  cd tests/conformance && Rscript make_lavaan_features_fixtures.R
 # Needs r-cran-lavaan and r-cran-jsonlite (committed fixtures: lavaan 0.6-14, R 4.2.2).
@@ -70,6 +70,10 @@ cases <- list(
   list(name = "multigroup_fiml", data = missing_file, missing = "ml", model = cfa, group = "school",
        group_equal = "loadings"),
   list(name = "multigroup_mlr_fiml", data = missing_file, estimator = "MLR", missing = "ml", model = cfa,
+       group = "school", group_equal = "loadings"),
+  # multi-group FIML conditional on the covariates (fixed.x): each group's own covariate moments
+  list(name = "multigroup_fixedx_fiml", data = missing_file, missing = "ml", model = mimic, group = "school"),
+  list(name = "multigroup_fixedx_mlr_fiml", data = missing_file, estimator = "MLR", missing = "ml", model = mimic,
        group = "school", group_equal = "loadings")
 )
 

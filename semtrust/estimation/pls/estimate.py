@@ -30,10 +30,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from semtrust.estimation.bootstrap import CI_METHODS, interval
+from semtrust.estimation.base import FittedModel
+from semtrust.estimation.bootstrap import CI_METHODS, Draws, interval
 from semtrust.errors import InputError
 from semtrust.estimation.pls.algorithm import Fit, Layout, solve_stack
 from semtrust.estimation.pls.bootstrap import PLSDraws, Problem, bootstrap_statistics
+from semtrust.estimation.pls.fitted import PLSResampler, model_fit, parameter_mask, parameter_table
 from semtrust.estimation.pls.model import PLSModel, parse_pls_model, two_stage_models
 from semtrust.estimation.pls.statistics import htmt, reliability, statistic_keys, statistic_values
 
@@ -82,16 +84,18 @@ def _prepare(data: pd.DataFrame, model: PLSModel, missing: str) -> pd.DataFrame:
 
 
 @dataclass
-class PLSResults:
-    """A fitted PLS path model; every table is a DataFrame (see the module docstring).
+class PLSResults(FittedModel):
+    """A fitted PLS path model; every table is a DataFrame (see the module docstring). It is a
+    :class:`~semtrust.estimation.base.FittedModel` whose parameters are standardized (``est`` is
+    ``std_all``) with bootstrap SEs and CIs (:mod:`semtrust.estimation.pls.fitted`).
 
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(0)
     >>> f = rng.normal(size=(200, 1))
     >>> df = pd.DataFrame(np.hstack([f + rng.normal(size=(200, 2)), 0.6 * f + rng.normal(size=(200, 2))]), columns=["a1", "a2", "b1", "b2"])
     >>> res = estimate_pls(df, "A =~ a1 + a2\\nB =~ b1 + b2\\nB ~ A")
-    >>> res.r_squared.round(3).to_dict("index")
-    {'B': {'r2': 0.375, 'r2_adj': 0.371}}
+    >>> {k: round(v, 3) for k, v in res.r_squared().items()}
+    {'B': 0.375}
     >>> res.parameters[["lhs", "op", "rhs", "est"]].round(3).head(3)
       lhs  op rhs    est
     0   A  =~  a1  0.800
@@ -107,6 +111,9 @@ class PLSResults:
     ci: str = "percentile"
     level: float = 0.95
     first_stage: "PLSResults | None" = None   # two-stage higher-order models: the stage-1 fit
+    missing: str = "mean"
+    source: str = "model"
+    warnings: list = dataclasses.field(default_factory=list)
 
     @cached_property
     def layout(self) -> Layout:
@@ -243,7 +250,7 @@ class PLSResults:
         return pd.DataFrame(values, index=names, columns=names)
 
     @property
-    def r_squared(self) -> pd.DataFrame:
+    def r_squared_table(self) -> pd.DataFrame:
         """R² and adjusted R² per endogenous construct."""
         rows = []
         for construct in self.model.endogenous:
@@ -323,18 +330,36 @@ class PLSResults:
 
     @property
     def information_criteria(self) -> pd.DataFrame:
-        """AIC and BIC per endogenous construct (Sharma et al. 2019, as seminr): from the regression
-        of its composite scores on its predictors' scores, n·ln(SSE/n) + 2(k+1) or + (k+1)·ln n."""
-        cor = self.construct_scores.corr().to_numpy()
-        names = self.model.constructs
+        """AIC, BIC and the Geweke–Meese criterion GM per endogenous construct (Sharma et al. 2019,
+        Table B1): from the regression of its composite scores on its predictors' scores,
+        SSE = (1 − R²)(n − 1); AIC = n·ln(SSE/n) + 2p, BIC = n·ln(SSE/n) + p·ln n (as seminr), and
+        GM = SSE / MSE + p·ln n with MSE = 1 − R² of the same regression in the saturated model
+        (a path from every construct to every later one in causal order, re-estimated; as cSEM),
+        where p = predictors + 1. Lower is better when the same target is compared across models."""
+        saturated = self._score_r2(self.model.saturated())
         rows = []
-        for target in self.model.endogenous:
-            preds = [names.index(p) for p in self.model.predecessors(target)]
-            j = names.index(target)
-            r2 = cor[j, preds] @ np.linalg.solve(cor[np.ix_(preds, preds)], cor[preds, j])
-            log_mse = self.n * math.log((1 - r2) * (self.n - 1) / self.n)
-            rows.append((target, log_mse + 2 * (len(preds) + 1), log_mse + (len(preds) + 1) * math.log(self.n)))
-        return pd.DataFrame(rows, columns=["construct", "aic", "bic"])
+        for target, r2 in self._score_r2(self.model).items():
+            sse, p = (1 - r2) * (self.n - 1), len(self.model.predecessors(target)) + 1
+            log_mse = self.n * math.log(sse / self.n)
+            rows.append((target, log_mse + 2 * p, log_mse + p * math.log(self.n),
+                         sse / (1 - saturated[target]) + p * math.log(self.n)))
+        return pd.DataFrame(rows, columns=["construct", "aic", "bic", "gm"])
+
+    def _score_r2(self, model: PLSModel) -> dict[str, float]:
+        """R² of each endogenous construct's scores regressed on its predictors' scores, with the
+        model estimated as ``model`` (this model, or its saturated variant) on the same data."""
+        if model.paths == self.model.paths:
+            weights = self.fit.weights[0]
+        else:
+            weights = solve_stack(self.correlation, Layout.of(model), weighting=self.weighting,
+                                  consistent=self.consistent).weights[0]
+        cor = np.corrcoef(self.standardized @ weights, rowvar=False)
+        names = model.constructs
+        out = {}
+        for target in model.endogenous:
+            preds, j = [names.index(p) for p in model.predecessors(target)], names.index(target)
+            out[target] = float(cor[j, preds] @ np.linalg.solve(cor[np.ix_(preds, preds)], cor[preds, j]))
+        return out
 
     @property
     def mediation(self) -> pd.DataFrame:
@@ -396,11 +421,61 @@ class PLSResults:
 
     @property
     def fit_measures(self) -> pd.Series:
-        """Run facts: n, iterations, convergence and bootstrap draws used / failed."""
-        return pd.Series({"n": self.n, "iterations": int(self.fit.iterations[0]),
+        """SRMR, d_ULS and d_G of the saturated model (:func:`~semtrust.estimation.pls.fitted.model_fit`),
+        then the run facts: n, iterations, convergence and bootstrap draws used / failed."""
+        return pd.Series({**model_fit(self.correlation[0], self.fit, self.model),
+                          "n": self.n, "iterations": int(self.fit.iterations[0]),
                           "converged": bool(self.fit.converged[0]),
                           "bootstrap_draws": 0 if self.draws is None else len(self.draws.values),
                           "bootstrap_failed": 0 if self.draws is None else self.draws.failed})
+
+    # ---- the FittedModel interface -----------------------------------------------------
+    @property
+    def estimator(self) -> str:
+        return "PLSc" if self.consistent else "PLS"
+
+    @cached_property
+    def partable(self):
+        return parameter_table(self.model)
+
+    @property
+    def theta(self) -> np.ndarray:
+        return self.estimates[parameter_mask(self.model)]
+
+    @property
+    def vcov(self) -> np.ndarray:
+        """Bootstrap covariance of the parameters (NaN without a bootstrap)."""
+        width = int(parameter_mask(self.model).sum())
+        if self.draws is None or len(self.draws.values) < 2:
+            return np.full((width, width), np.nan)
+        return np.cov(self.draws.values[:, parameter_mask(self.model)], rowvar=False).reshape(width, width)
+
+    @property
+    def variables(self) -> list[str]:
+        return list(self.model.indicators) + list(self.model.constructs)
+
+    def total_sd(self, theta: np.ndarray) -> np.ndarray:
+        return np.ones(len(self.variables))
+
+    def resampler(self) -> PLSResampler:
+        return PLSResampler(self.problem)
+
+    def r_squared(self) -> dict[str, float]:
+        return self.r_squared_table["r2"].to_dict()
+
+    def parameter_draws(self) -> Draws | None:
+        """The bootstrap's parameter draws as :class:`~semtrust.estimation.bootstrap.Draws`, the
+        same the generic bootstrap gets through :meth:`resampler` (same rows per resample)."""
+        if self.draws is None:
+            return None
+        mask = parameter_mask(self.model)
+        ones = np.ones((len(self.draws.values), len(self.variables)))
+        out = Draws(self.draws.values[:, mask], ones, self.draws.requested, self.draws.failed, self.draws.seed,
+                    "bootstrap")
+        if self.draws.jackknife is not None:
+            out.jackknife_theta = self.draws.jackknife[:, mask]
+            out.jackknife_sd = np.ones((len(out.jackknife_theta), len(self.variables)))
+        return out
 
 
 def redundancy_analysis(data: pd.DataFrame, results: PLSResults, global_items: dict[str, str]) -> pd.DataFrame:
@@ -463,7 +538,8 @@ def estimate_pls(data: pd.DataFrame, model: str, *, weighting: str = "path", con
         first_stage = PLSResults(first_model, items, weighting, consistent)
         dimensions = [c for c in first_model.constructs if c in spec.indicators]
         items = pd.concat([items, first_stage.construct_scores[dimensions]], axis=1)
-    results = PLSResults(spec, items, weighting, consistent, ci=ci, level=level, first_stage=first_stage)
+    results = PLSResults(spec, items, weighting, consistent, ci=ci, level=level, first_stage=first_stage,
+                         missing=missing)
     results.fit  # noqa: B018 -- estimate now so bad settings fail before a bootstrap starts
     if bootstrap:
         results.draws = bootstrap_statistics(results.problem, bootstrap, seed, workers=workers,

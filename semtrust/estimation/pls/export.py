@@ -21,11 +21,13 @@ from itertools import combinations
 import pandas as pd
 
 from semtrust.errors import InputError
+from semtrust.estimation.pls.blindfolding import blindfolding
 from semtrust.estimation.pls.estimate import PLSResults, estimate_pls
 from semtrust.estimation.pls.groups import GroupComparison, compare_groups
 from semtrust.estimation.pls.ipma import ipma as importance_performance
 from semtrust.estimation.pls.predict import cvpat as cross_validated_test
 from semtrust.estimation.pls.predict import pls_predict
+from semtrust.estimation.pls.selection import compare_models
 
 __all__ = ["PLSAnalysis", "pls_block"]
 
@@ -41,7 +43,8 @@ def _long(matrix: pd.DataFrame, row: str, column: str, value: str) -> list[dict]
 
 
 def pls_block(results: PLSResults, *, prediction: pd.DataFrame | None = None, cvpat: pd.DataFrame | None = None,
-              comparison: GroupComparison | None = None, ipma: pd.DataFrame | None = None) -> dict:
+              comparison: GroupComparison | None = None, ipma: pd.DataFrame | None = None,
+              q2: pd.DataFrame | None = None, model_selection: pd.DataFrame | None = None) -> dict:
     """results.json's ``pls`` part for a fitted model and whichever extra analyses were run.
 
     >>> import numpy as np, pandas as pd
@@ -60,7 +63,7 @@ def pls_block(results: PLSResults, *, prediction: pd.DataFrame | None = None, cv
                      "seed": None if results.draws is None else results.draws.seed},
         "fit_measures": json.loads(results.fit_measures.to_json()),
         "parameters": records(results.parameters),
-        "r2": records(results.r_squared.reset_index()),
+        "r2": records(results.r_squared_table.reset_index()),
         "reliability": records(results.reliability.rename_axis("construct").reset_index()),
         "htmt": _long(results.htmt, "construct_1", "construct_2", "htmt"),
         "htmt2": _long(results.htmt2, "construct_1", "construct_2", "htmt2"),
@@ -75,7 +78,7 @@ def pls_block(results: PLSResults, *, prediction: pd.DataFrame | None = None, cv
         block["statistics"] = records(results.statistics)
         block["htmt_inference"] = records(results.htmt_inference)
         block["mediation"] = records(results.mediation)
-    extras = {"plspredict": prediction, "cvpat": cvpat, "ipma": ipma}
+    extras = {"plspredict": prediction, "cvpat": cvpat, "ipma": ipma, "q2": q2, "model_selection": model_selection}
     block.update({name: records(frame) for name, frame in extras.items() if frame is not None})
     if comparison is not None:
         block["micom"] = records(comparison.micom)
@@ -108,6 +111,8 @@ class PLSAnalysis:
     cvpat: pd.DataFrame | None = None
     ipma: pd.DataFrame | None = None
     comparison: GroupComparison | None = None
+    q2: pd.DataFrame | None = None
+    model_selection: pd.DataFrame | None = None
 
     def predict(self, *, seed: int, folds: int = 10, repetitions: int = 10) -> list[str]:
         """PLSpredict (``folds`` × ``repetitions``) and CVPAT against the LM and indicator-average benchmarks."""
@@ -116,6 +121,27 @@ class PLSAnalysis:
             self.cvpat = cross_validated_test(self.results, folds=folds, seed=seed)
         except InputError as error:
             return [f"PLSpredict and CVPAT skipped: {error}"]
+        return []
+
+    def blindfold(self, omission_distance: int = 7) -> list[str]:
+        """Q² by blindfolding (cross-validated redundancy and communality) of the endogenous constructs."""
+        try:
+            self.q2 = blindfolding(self.results, omission_distance)
+        except InputError as error:
+            return [f"Q² (blindfolding) skipped: {error}"]
+        return []
+
+    def select(self, competing: dict[str, str], *, target: str) -> list[str]:
+        """BIC and GM of ``target`` in this model ("estimated") and each competing model (name → syntax)."""
+        if self.results.first_stage is not None:
+            return ["model selection skipped: not available for two-stage higher-order models; "
+                    "use --higher-order repeated"]
+        models = {"estimated": self.results.model, **competing}
+        try:
+            self.model_selection = compare_models(self.results.items, models, target=target,
+                                                  weighting=self.results.weighting, consistent=self.results.consistent)
+        except InputError as error:
+            return [f"model selection skipped: {error}"]
         return []
 
     def importance(self) -> list[str]:
@@ -160,4 +186,4 @@ class PLSAnalysis:
     def block(self) -> dict:
         """results.json's ``pls`` part."""
         return pls_block(self.results, prediction=self.prediction, cvpat=self.cvpat, comparison=self.comparison,
-                         ipma=self.ipma)
+                         ipma=self.ipma, q2=self.q2, model_selection=self.model_selection)

