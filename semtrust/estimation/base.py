@@ -119,7 +119,17 @@ class FittedModel(ABC):
 
     def variable_index(self, name: str, group: int = 0) -> int:
         """Position of variable ``name`` (in group ``group`` of a multi-group model) in
-        :attr:`variables` and in the SDs :meth:`total_sd` returns."""
+        :attr:`variables` and in the SDs :meth:`total_sd` returns.
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(1)
+        >>> f = rng.normal(size=(300, 1))
+        >>> data = pd.DataFrame(f @ [[1, 0.8, 0.9, 0.5]] + rng.normal(size=(300, 4)), columns=["x1", "x2", "x3", "y"])
+        >>> from semtrust.estimation.ml import SEM
+        >>> fit = SEM("F =~ x1 + x2 + x3\\ny ~ F").fit(data)
+        >>> fit.variable_index("F"), round(float(fit.total_sd(fit.theta)[fit.variable_index("F")]), 3)
+        (4, 1.038)
+        """
         return self.variables.index(name)
 
     @abstractmethod
