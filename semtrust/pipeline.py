@@ -162,8 +162,9 @@ def _prepare(config: RunConfig, frame: pd.DataFrame | None, progress) -> Prepare
     progress(f"reading {data_path}")
     items = spec.observed
     ordered = ordered_items(config, items, inst)
-    if ordered and group:
-        raise InputError(f"--group {group}: ordinal invariance is not yet available; run --estimator MLR")
+    if ordered and group and set(ordered) != set(items):
+        raise InputError(f"--group {group}: the ordinal invariance ladder needs every indicator ordered; give "
+                         "--ordered all, or run --estimator MLR")
     if ordered and summary_n is not None:
         refuse_summary_data(config.estimator)
     warnings: list[str] = []
@@ -344,7 +345,10 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
         warnings += _check_group_sizes(table_frame, group, len(items),
                                        (measurement or structural).fit_measures.npar + len(items), data_path)
         invariance_result, group_paths = _groups(spec, cfa_spec, analysed, table_frame, group, progress, estimator,
-                                                 missing)
+                                                 missing, bool(ordered))
+        if ordered and any(s.op == "~" for s in spec.statements):
+            warnings.append(f"the structural paths are not compared across {group} under {estimator} (multi-group "
+                            "WLSMV path tests are not available yet); the invariance ladder is")
     tests = None
     if pool.refitting and (estimator, missing) == ("ML", "listwise"):
         try:   # results.json's modification indices, while the workers refit
@@ -612,16 +616,23 @@ def _check_group_sizes(table_frame, group, variables: int, npar: int, data_path)
             "its estimates are imprecise" for g, n in counts.items() if n < npar]
 
 
-def _groups(spec, cfa_spec, complete, table_frame, group, progress, estimator="ML", missing="listwise"):
+def _groups(spec, cfa_spec, complete, table_frame, group, progress, estimator="ML", missing="listwise",
+            ordinal=False):
     """Invariance ladder of the measurement model, then each structural path compared across
-    groups on the (partially) metric-invariant structural model."""
+    groups on the (partially) metric-invariant structural model. Ordinal items climb Wu &
+    Estabrook's ladder (configural, thresholds, loadings, intercepts) by multi-group WLSMV."""
     from semtrust.structural.multigroup import (
         fit_multigroup,
         group_path_tests,
         invariance,
+        ordinal_invariance,
     )
 
     data = _with_group_column(complete, table_frame, group)
+    if ordinal:
+        progress(f"testing measurement invariance across {group} by {estimator} (configural, thresholds, "
+                 "loadings, intercepts; Wu & Estabrook 2016)")
+        return ordinal_invariance(cfa_spec or spec, data, group, estimator, missing), pd.DataFrame()
     progress(f"testing measurement invariance across {group} (configural, metric, scalar, strict)")
     ladder = invariance(cfa_spec or spec, data, group, estimator=estimator, missing=missing)
     metric = [s for s in ladder["steps"] if s["model"].endswith("metric")][-1]   # partial metric when it was needed

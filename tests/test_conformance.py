@@ -12,7 +12,7 @@ TOL = 1e-3
 # model fixtures from make_fixtures.R (ML, listwise); other scripts write effects_*.json,
 # estimator_*.json (MLR, FIML: tests/test_estimators.py), ...
 FIXTURES = [p for p in sorted((CONFORMANCE / "fixtures").glob("*.json"))
-            if {"fit", "parameters"} <= set(json.loads(p.read_text())) and not p.stem.startswith(("estimator_", "feature_", "ordinal_"))]
+            if {"fit", "parameters", "model"} <= set(json.loads(p.read_text())) and not p.stem.startswith(("estimator_", "feature_", "ordinal_"))]
 FIT_KEYS = ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper",
             "rmsea_pvalue", "srmr", "aic", "bic", "bic2", "logl", "unrestricted_logl", "npar",
             "baseline_chisq", "baseline_df", "ntotal"]

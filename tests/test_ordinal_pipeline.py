@@ -141,7 +141,8 @@ def test_study_file_with_wlsmv_and_ordered(tmp_path):
 @pytest.mark.parametrize("flags, message", [
     (["--ordered", "all"], "--ordered needs a categorical estimator; add --estimator WLSMV (not ML)"),
     (["--estimator", "WLSMV", "--ordered", "IA1", "XX9"], "--ordered XX9: not an observed variable of the model"),
-    (["--estimator", "WLSMV", "--group", "platform"], "ordinal invariance is not yet available; run --estimator MLR"),
+    (["--estimator", "WLSMV", "--ordered", "IA1", "--group", "platform"],
+     "the ordinal invariance ladder needs every indicator ordered"),
     (["--estimator", "WLSMV", "--missing", "fiml"], "--missing fiml is for ML and MLR; WLSMV takes --missing"),
     (["--missing", "pairwise"], "--missing pairwise is for WLSMV, ULSMV and DWLS"),
     (["--estimator", "WLSMV", "--summary", "400"], "--estimator WLSMV needs the raw answers"),

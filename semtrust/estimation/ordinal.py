@@ -38,11 +38,12 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.linalg import block_diag
 
 from semtrust.errors import EstimationError, InputError
 from semtrust.estimation.base import FittedModel, Resampler
@@ -525,17 +526,11 @@ class _Estimation:
             except np.linalg.LinAlgError:
                 raise EstimationError("the model is not identified (D'WD is singular); fix a loading or "
                                       "a variance per factor") from None
-            scale = 1.0
-            while scale > 1e-6:
-                candidate = theta + scale * step
-                new_value = self.objective(candidate)
-                if new_value <= value + 1e-15 * max(1.0, value):
-                    break
-                scale /= 2
-            else:
+            moved = halving_step(self.objective, theta, step, value)
+            if moved is None:
                 return theta, iteration
-            theta, value = candidate, new_value
-            if np.max(np.abs(scale * step)) < tol:
+            theta, value, change = moved
+            if change < tol:
                 return theta, iteration
         raise EstimationError(f"DWLS did not converge in {max_iter} iterations; check that the model is identified")
 
@@ -565,109 +560,166 @@ class _Estimation:
         return bread @ (wd.T @ self.gamma @ wd) @ bread / self.n_eff
 
     def fit_measures(self, theta: np.ndarray) -> dict:
-        n, n_uni, weights = self.n_eff, self.n_uni, self.weights
-        npar = len(theta)
-        df = len(self.sample) - npar
-        chisq = n * self.objective(theta)
         # the baseline fits thresholds, means and variances exactly, and no covariance but those
         # among the observed predictors
         names = self.statistics.names
         exogenous = _exogenous_observed(self.compiled.table.rows, names)
-        base = n_uni + np.flatnonzero([not (names[i] in exogenous and names[j] in exogenous)
-                                       for i, j in self.statistics.pairs])
-        pstar = len(base)
-        covariances = self.sample[base]
-        base_chisq = n * float(covariances @ (weights[base] * covariances))
-        standard = fit_measures(chisq=chisq, df=df, npar=npar, n=n, baseline_chisq=base_chisq,
-                                baseline_df=pstar, unrestricted_logl=math.nan, srmr=math.nan)
-        p = len(self.statistics.names)
+        base = self.n_uni + np.flatnonzero([not (names[i] in exogenous and names[j] in exogenous)
+                                            for i, j in self.statistics.pairs])
+        p = len(names)
         # SRMR as lavaan's for categorical data: the residual correlations (covariances over the
         # sample SDs) below the diagonal, over p(p + 1)/2
         sd = np.sqrt(np.diag(self.statistics.covariance))
-        residual = (self.sample[n_uni:] - self.implied(theta)[n_uni:]) / (sd[self.rows] * sd[self.cols])
-        measures = dict(npar=npar, ntotal=self.n, chisq=chisq, df=df, pvalue=standard.pvalue,
-                        baseline_chisq=base_chisq, baseline_df=pstar, baseline_pvalue=standard.baseline_pvalue,
-                        cfi=standard.cfi, tli=standard.tli, rmsea=standard.rmsea,
-                        rmsea_ci_lower=standard.rmsea_ci_lower, rmsea_ci_upper=standard.rmsea_ci_upper,
-                        rmsea_pvalue=standard.rmsea_pvalue,
-                        srmr=math.sqrt(float(residual @ residual) / (p * (p + 1) / 2)),
-                        wrmr=math.sqrt(chisq / len(self.sample)))
-        if self.estimator == "ULSMV":  # the ULS statistic is not chi-square distributed: lavaan gives no p
-            del measures["pvalue"], measures["baseline_pvalue"]
-        if self.estimator == "DWLS" or df <= 0:
-            return measures
-        delta, bread = self.information(theta)
-        a, shift = self._scaled_shifted(delta, bread, df)
-        # the baseline (thresholds only) has U = W on the correlations
-        # the baseline fits the thresholds only: U Gamma = [[0, 0], [X, Y]] with Y = W_c Gamma_cc,
-        # so tr(U Gamma) = tr(Y) (pstar under DWLS) and tr((U Gamma)^2) = tr(Y^2)
-        y = weights[base, None] * self.gamma[np.ix_(base, base)]
-        base_a = math.sqrt(pstar / float(np.sum(y * y.T)))
-        base_shift = pstar - base_a * float(np.trace(y))
-        chisq_scaled = a * chisq + shift
-        base_scaled = base_a * base_chisq + base_shift
-        scaled = fit_measures(chisq=chisq_scaled, df=df, npar=npar, n=n, baseline_chisq=base_scaled,
-                              baseline_df=pstar, unrestricted_logl=math.nan, srmr=math.nan)
-        measures.update(chisq_scaled=chisq_scaled, df_scaled=df, pvalue_scaled=scaled.pvalue,
-                        chisq_scaling_factor=1.0 / a, chisq_shift_parameter=shift,
-                        baseline_chisq_scaled=base_scaled, baseline_df_scaled=pstar,
-                        baseline_pvalue_scaled=scaled.baseline_pvalue,
-                        baseline_chisq_scaling_factor=1.0 / base_a,
-                        cfi_scaled=scaled.cfi, tli_scaled=scaled.tli, rmsea_scaled=scaled.rmsea,
-                        rmsea_ci_lower_scaled=scaled.rmsea_ci_lower, rmsea_ci_upper_scaled=scaled.rmsea_ci_upper,
-                        rmsea_pvalue_scaled=scaled.rmsea_pvalue)
+        residual = (self.sample[self.n_uni:] - self.implied(theta)[self.n_uni:]) / (sd[self.rows] * sd[self.cols])
+        part = GroupFit(n=self.n, sample=self.sample, weights=self.weights, gamma=self.gamma, base=base,
+                        srmr=math.sqrt(float(residual @ residual) / (p * (p + 1) / 2)))
         # lavaan has no catML counterpart (NA) with constrained thresholds or continuous variables
+        catml = None
         if self.thresholds.saturated and not len(self.numeric_index):
-            measures.update(self._robust(theta, delta, bread, pstar - self.n_model))
+            catml = [(self.n, self.statistics.correlation.to_numpy(), self.implied_correlation(theta))]
+        return ordinal_fit_measures(estimator=self.estimator, parts=[part], chisq=self.n_eff * self.objective(theta),
+                                    npar=len(theta), information=lambda: self.information(theta),
+                                    weights=self.weights, gamma=self.gamma,
+                                    correlation_rows=np.arange(self.n_uni, len(self.sample)),
+                                    n_model=self.n_model, catml=catml)
+
+
+@dataclass
+class GroupFit:
+    """One group's part of the fit measures: its size, statistics, DWLS weights (1 / diag
+    Gamma), Gamma, the statistics the baseline model sets to 0 (``base``) and its SRMR."""
+    n: int
+    sample: np.ndarray
+    weights: np.ndarray
+    gamma: np.ndarray
+    base: np.ndarray
+    srmr: float
+
+
+def ordinal_fit_measures(*, estimator: str, parts: list[GroupFit], chisq: float, npar: int, information,
+                         weights: np.ndarray, gamma: np.ndarray, correlation_rows: np.ndarray, n_model: int,
+                         catml: list | None) -> dict:
+    """lavaan's fitMeasures of a (multi-group) DWLS fit. ``weights`` and ``gamma`` are the
+    groups' stacked as lavaan stacks them (f_g W_g and Gamma_g / f_g, f_g = n_g / N; one group:
+    W and Gamma), ``information()`` gives (D, E^-1) at the estimates, ``correlation_rows`` the
+    correlations among the stacked statistics; ``catml`` per group (n_g, polychoric matrix,
+    implied correlations) where lavaan reports Savalei's robust indices, else None. With G groups
+    lavaan's WLS statistics and RMSEA use N - G."""
+    groups = len(parts)
+    n_total = sum(part.n for part in parts)
+    n = n_total - groups
+    n_statistics = sum(len(part.sample) for part in parts)
+    df = n_statistics - npar
+    base_chisq = sum((part.n - 1) * float(part.sample[part.base] @ (part.weights[part.base] * part.sample[part.base]))
+                     for part in parts)
+    pstar = sum(len(part.base) for part in parts)
+    standard = fit_measures(chisq=chisq, df=df, npar=npar, n=n, baseline_chisq=base_chisq, baseline_df=pstar,
+                            unrestricted_logl=math.nan, srmr=math.nan, groups=groups)
+    measures = dict(npar=npar, ntotal=n_total, chisq=chisq, df=df, pvalue=standard.pvalue,
+                    baseline_chisq=base_chisq, baseline_df=pstar, baseline_pvalue=standard.baseline_pvalue,
+                    cfi=standard.cfi, tli=standard.tli, rmsea=standard.rmsea,
+                    rmsea_ci_lower=standard.rmsea_ci_lower, rmsea_ci_upper=standard.rmsea_ci_upper,
+                    rmsea_pvalue=standard.rmsea_pvalue,
+                    srmr=sum(part.n * part.srmr for part in parts) / n_total,
+                    # lavaan divides by the statistics of one group
+                    wrmr=math.sqrt(chisq * groups / n_statistics))
+    if estimator == "ULSMV":  # the ULS statistic is not chi-square distributed: lavaan gives no p
+        del measures["pvalue"], measures["baseline_pvalue"]
+    if estimator == "DWLS" or df <= 0:
         return measures
+    delta, bread = information()
+    trace, trace2 = satterthwaite_traces(delta, bread, weights, gamma)
+    a = math.sqrt(df / trace2)
+    shift = df - a * trace
+    # the baseline fits the thresholds only: per group U Gamma = [[0, 0], [X, Y]] with
+    # Y = W_c Gamma_cc, so tr(U Gamma) = sum tr(Y) (pstar under DWLS) and tr((U Gamma)^2) = sum tr(Y^2)
+    ys = [part.weights[part.base, None] * part.gamma[np.ix_(part.base, part.base)] for part in parts]
+    base_a = math.sqrt(pstar / sum(float(np.sum(y * y.T)) for y in ys))
+    base_shift = pstar - base_a * sum(float(np.trace(y)) for y in ys)
+    chisq_scaled = a * chisq + shift
+    base_scaled = base_a * base_chisq + base_shift
+    scaled = fit_measures(chisq=chisq_scaled, df=df, npar=npar, n=n, baseline_chisq=base_scaled,
+                          baseline_df=pstar, unrestricted_logl=math.nan, srmr=math.nan, groups=groups)
+    measures.update(chisq_scaled=chisq_scaled, df_scaled=df, pvalue_scaled=scaled.pvalue,
+                    chisq_scaling_factor=1.0 / a, chisq_shift_parameter=shift,
+                    baseline_chisq_scaled=base_scaled, baseline_df_scaled=pstar,
+                    baseline_pvalue_scaled=scaled.baseline_pvalue,
+                    baseline_chisq_scaling_factor=1.0 / base_a,
+                    cfi_scaled=scaled.cfi, tli_scaled=scaled.tli, rmsea_scaled=scaled.rmsea,
+                    rmsea_ci_lower_scaled=scaled.rmsea_ci_lower, rmsea_ci_upper_scaled=scaled.rmsea_ci_upper,
+                    rmsea_pvalue_scaled=scaled.rmsea_pvalue)
+    if catml is not None:
+        rows = correlation_rows
+        measures.update(_catml_indices(catml, delta[rows], bread, weights[rows], gamma[np.ix_(rows, rows)],
+                                       pstar - n_model, npar, n))
+    return measures
 
-    def _scaled_shifted(self, delta: np.ndarray, bread: np.ndarray, df: int) -> tuple[float, float]:
-        """lavaan's scaled-shifted test: (a, shift) with T_scaled = a T + shift."""
-        w = self.weights
-        wd = delta * w[:, None]
-        u_gamma = w[:, None] * self.gamma - wd @ (bread @ (wd.T @ self.gamma))
-        trace = float(np.trace(u_gamma))
-        trace2 = float(np.sum(u_gamma * u_gamma.T))
-        a = math.sqrt(df / trace2)
-        return a, df - a * trace
 
-    def _robust(self, theta: np.ndarray, delta: np.ndarray, bread: np.ndarray, df: int) -> dict:
-        """Savalei's (2021) robust CFI/TLI/RMSEA as lavaan's ``lav_fit_catml_dwls``: the ML
-        discrepancy of the polychoric matrix R at the DWLS estimates (XX3), with the scaling
-        c = tr(U' V U Gamma) / df, U = I - D E^-1 D'W and V the normal-theory weight of the
-        correlations at the implied matrix; the baseline is -n ln|R| with c = tr(Gamma) / pstar."""
-        r = self.statistics.correlation.to_numpy()
+def satterthwaite_traces(delta: np.ndarray, bread: np.ndarray, weights: np.ndarray,
+                         gamma: np.ndarray) -> tuple[float, float]:
+    """tr(U Gamma) and tr((U Gamma)^2) with U = W - W D E^-1 D'W (lavaan's scaled-shifted test)."""
+    wd = delta * weights[:, None]
+    u_gamma = weights[:, None] * gamma - wd @ (bread @ (wd.T @ gamma))
+    return float(np.trace(u_gamma)), float(np.sum(u_gamma * u_gamma.T))
+
+
+def _catml_indices(catml: list, delta_c: np.ndarray, bread: np.ndarray, w_c: np.ndarray, gamma_c: np.ndarray,
+                   df: int, npar: int, n: int) -> dict:
+    """Savalei's (2021) robust CFI/TLI/RMSEA as lavaan's ``lav_fit_catml_dwls``: the ML
+    discrepancy of each group's polychoric matrix R at the DWLS estimates (XX3), with the scaling
+    c = tr(U' V U Gamma) / df, U = I - D E^-1 D'W and V the normal-theory weight of the
+    correlations at the implied matrix (groups stacked with f_g); the baseline is -n ln|R| with
+    c = tr(Gamma) / pstar."""
+    n_total = sum(n_g for n_g, _, _ in catml)
+    xx3 = xx3_null = 0.0
+    v_blocks = []
+    for n_g, r, sigma in catml:
         if np.linalg.eigvalsh(r).min() < np.sqrt(np.finfo(float).eps):
             return {}
-        n, n_th, p = self.n_eff, self.n_uni, len(r)
-        sigma = self.implied_correlation(theta)
         sign, logdet_sigma = np.linalg.slogdet(sigma)
         if sign <= 0:  # an improper solution: no ML discrepancy (lavaan reports NA)
             return {}
         inverse = np.linalg.inv(sigma)
         logdet_r = np.linalg.slogdet(r)[1]
-        xx3 = self.n * (logdet_sigma - logdet_r + np.trace(r @ inverse) - p)
-        xx3_null = -self.n * logdet_r
-        rows, cols = self.rows, self.cols
+        p = len(r)
+        xx3 += n_g * (logdet_sigma - logdet_r + np.trace(r @ inverse) - p)
+        xx3_null -= n_g * logdet_r
+        rows, cols = np.tril_indices(p, -1)
+        order = np.lexsort((rows, cols))   # below the diagonal, column by column
+        rows, cols = rows[order], cols[order]
         v = inverse[rows[:, None], rows[None, :]] * inverse[cols[:, None], cols[None, :]] \
             + inverse[rows[:, None], cols[None, :]] * inverse[cols[:, None], rows[None, :]]
-        delta_c = delta[n_th:]
-        w_c = self.weights[n_th:]
-        gamma_c = self.gamma[n_th:, n_th:]
-        # U = I - L R' is a low-rank update of I: tr(U'VU Gamma) = sum(V * (U Gamma U')) in O(pstar^2 q)
-        left, right = delta_c @ bread, delta_c * w_c[:, None]
-        u_gamma = gamma_c - left @ (right.T @ gamma_c)
-        u_gamma_u = u_gamma - (u_gamma @ right) @ left.T
-        c_hat = float(np.sum(v * u_gamma_u)) / df
-        pstar = len(w_c)
-        c_null = float(np.trace(gamma_c)) / pstar
-        base = fit_measures(chisq=xx3, df=df, npar=len(theta), n=n, baseline_chisq=xx3_null, baseline_df=pstar,
-                            unrestricted_logl=math.nan, srmr=math.nan)
-        robust = robust_fit_measures(base, c_hat, c_null)
-        return dict(cfi_robust=robust.cfi_robust, tli_robust=robust.tli_robust, rmsea_robust=robust.rmsea_robust,
-                    rmsea_ci_lower_robust=robust.rmsea_ci_lower_robust,
-                    rmsea_ci_upper_robust=robust.rmsea_ci_upper_robust,
-                    rmsea_pvalue_robust=robust.rmsea_pvalue_robust)
+        v_blocks.append(n_g / n_total * v)
+    v = block_diag(*v_blocks)
+    # U = I - L R' is a low-rank update of I: tr(U'VU Gamma) = sum(V * (U Gamma U')) in O(pstar^2 q)
+    left, right = delta_c @ bread, delta_c * w_c[:, None]
+    u_gamma = gamma_c - left @ (right.T @ gamma_c)
+    u_gamma_u = u_gamma - (u_gamma @ right) @ left.T
+    c_hat = float(np.sum(v * u_gamma_u)) / df
+    pstar = len(w_c)
+    c_null = float(np.trace(gamma_c)) / pstar
+    groups = len(catml)
+    base = fit_measures(chisq=xx3, df=df, npar=npar, n=n, baseline_chisq=xx3_null, baseline_df=pstar,
+                        unrestricted_logl=math.nan, srmr=math.nan, groups=groups)
+    robust = robust_fit_measures(base, c_hat, c_null, groups=groups)
+    return dict(cfi_robust=robust.cfi_robust, tli_robust=robust.tli_robust, rmsea_robust=robust.rmsea_robust,
+                rmsea_ci_lower_robust=robust.rmsea_ci_lower_robust,
+                rmsea_ci_upper_robust=robust.rmsea_ci_upper_robust,
+                rmsea_pvalue_robust=robust.rmsea_pvalue_robust)
+
+
+def halving_step(objective, theta: np.ndarray, step: np.ndarray, value: float):
+    """The Gauss-Newton move: theta + s step for the largest s in 1, 1/2, 1/4, ... (above 1e-6)
+    that does not increase the objective, as (theta, objective, largest change); None when no
+    such s exists (the optimum within rounding)."""
+    scale = 1.0
+    while scale > 1e-6:
+        candidate = theta + scale * step
+        new_value = objective(candidate)
+        if new_value <= value + 1e-15 * max(1.0, value):
+            return candidate, new_value, float(np.max(np.abs(scale * step), initial=0.0))
+        scale /= 2
+    return None
 
 
 def _parameter_table(rows: list[Row], compiled: CompiledModel, thresholds: ThresholdParameters,
@@ -726,11 +778,10 @@ def scaled_difference_test(restricted: OrdinalResults, free: OrdinalResults) -> 
     m = int(restricted.fit_measures["df"] - free.fit_measures["df"])
     if m <= 0:
         raise InputError("the restricted model must have more degrees of freedom than the free one")
-    if restricted.statistics.vector.shape != free.statistics.vector.shape or \
-            not np.allclose(restricted.statistics.vector, free.statistics.vector):
+    est1, est0 = free._estimation, restricted._estimation
+    if est0.sample.shape != est1.sample.shape or not np.allclose(est0.sample, est1.sample):
         raise InputError("the two models are fitted to different data; a difference test needs the same items "
                          "and cases")
-    est1, est0 = free._estimation, restricted._estimation
     delta1, p_inv = est1.information(free.theta)
     delta0, _ = est0.information(restricted.theta)
     h = np.linalg.pinv(delta1) @ delta0

@@ -670,22 +670,27 @@ def invariance(b: Builder) -> Section | None:
     if not inv:
         return None
     rows = []
+    # ordinal items (WLSMV): the scaled chi-square, CFI and RMSEA are the ones to report
+    scaled = "_scaled" if inv.get("estimator") in ("WLSMV", "ULSMV") else ""
     for s in inv["steps"]:
         model = m.get(f"invariance.level.{s['model']}", s["model"])
         if s.get("released"):
             model += " " + m("invariance.released", params=", ".join(s["released"]))
         has = s.get("delta_df") is not None
-        p_model, p_delta = s["pvalue"], s.get("pvalue_difference")
+        p_model, p_delta = s[f"pvalue{scaled}"], s.get("pvalue_difference")
         decision = s.get("decision", "")
-        rows.append([Cell(model), num(s["chisq"], 2), integer(s["df"]), pval(p_model) if p_model is not None else Cell("—"),
-                     num(s["cfi"], 3, True), num(s["rmsea"], 3, True), num(s["srmr"], 3, True),
+        rows.append([Cell(model), num(s[f"chisq{scaled}"], 2), integer(s["df"]),
+                     pval(p_model) if p_model is not None else Cell("—"),
+                     num(s[f"cfi{scaled}"], 3, True), num(s[f"rmsea{scaled}"], 3, True), num(s["srmr"], 3, True),
                      num(s["delta_chisq"], 2) if has else Cell("—"), integer(s["delta_df"]) if has else Cell("—"),
                      pval(p_delta) if has else Cell("—"),
                      num(s["delta_cfi"], 3, True) if has else Cell("—"), num(s["delta_rmsea"], 3, True) if has else Cell("—"),
                      num(s["delta_srmr"], 3, True) if has else Cell("—"),
                      verdict(decision in ("supported", "acceptable fit"), m.get(f"invariance.decision.{decision}", decision))])
+    method = [Paragraph(m("invariance.ordinal", estimator=inv["estimator"], parameterization=inv["parameterization"]))] \
+        if inv.get("identification") else []
     blocks = [Paragraph(m("invariance.groups", group=inv["group"],
-                          groups=m.join(f"{g} (n = {n})" for g, n in inv["n"].items()))),
+                          groups=m.join(f"{g} (n = {n})" for g, n in inv["n"].items()))), *method,
               Table("tab-invariance", m("titles.invariance", group=inv["group"]),
                     [Column(m("columns.model"), "l", True), Column("χ²"), Column("df"), Column(m("columns.p_model")),
                      Column("CFI"), Column("RMSEA"), Column("SRMR"), Column("Δχ²"), Column("Δdf"),

@@ -34,6 +34,9 @@ from semtrust.estimation.fit_measures import (
 )
 from semtrust.estimation.missing import em_estimates, loglik, missing_patterns
 from semtrust.estimation.ml import SEM, CaseData, add_inference, delta_method, estimate_rows
+from semtrust.estimation.ordinal import scaled_difference_test
+from semtrust.estimation.ordinal_groups import IDENTIFICATION, group_labels, fit_ordinal_groups
+from semtrust.estimation.ordinal_groups import LADDER as ORDINAL_LADDER
 from semtrust.estimation import robust
 from semtrust.estimation.base import FittedModel
 from semtrust.model.expressions import Expression
@@ -236,16 +239,6 @@ class MultiGroupResults:
         observed = self.compiled[0].observed
         return [SEM.independence(observed, self.compiled[0].table.covariates, self.spec.source, meanstructure=True)
                 .fit_cases(CaseData(d.patterns, d.n, d.mean, d.cov, complete=False)) for d in self.data]
-
-
-def group_labels(data: pd.DataFrame, group: str, where: str = "data") -> list[str]:
-    """The groups of column ``group`` in order of first appearance, as lavaan orders them."""
-    if group not in data.columns:
-        raise InputError(f"{where}: no column '{group}' to form groups; name an existing column with --group")
-    labels = list(dict.fromkeys(data[group].dropna().astype(str)))
-    if len(labels) < 2:
-        raise InputError(f"{where}: column '{group}' has {len(labels)} group(s); a comparison needs at least 2")
-    return labels
 
 
 class GroupedModel(FittedModel):
@@ -463,7 +456,9 @@ def compare(constrained: FitMeasures, free: FitMeasures) -> dict:
 # .010 for intercepts and residuals); reporting-standards.md §2.7
 DELTA_CFI = -0.010
 DELTA_RMSEA = 0.015
-DELTA_SRMR = {"metric": 0.030, "scalar": 0.010, "strict": 0.010}
+DELTA_SRMR = {"metric": 0.030, "scalar": 0.010, "strict": 0.010,
+              # Wu & Estabrook's ordinal steps: thresholds and intercepts locate the items (as intercepts)
+              "thresholds": 0.010, "loadings": 0.030, "intercepts": 0.010}
 
 
 def _configural_decision(fit: FitMeasures) -> str:
@@ -529,6 +524,65 @@ def invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, max_release: i
         previous_name, previous_types = name, types
     return {"group": group, "groups": fits["configural"].labels,
             "n": {d.label: d.n for d in fits["configural"].data}, "steps": steps, "fits": fits}
+
+
+def ordinal_invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, estimator: str = "WLSMV",
+                       missing: str = "listwise") -> dict:
+    """The invariance ladder of ordinal items (Wu & Estabrook 2016, as semTools'
+    ``measEq.syntax(..., parameterization = "delta", ID.fac = "std.lv", ID.cat =
+    "Wu.Estabrook.2016")``): configural, thresholds, thresholds + loadings, thresholds +
+    loadings + intercepts, each fitted by multi-group WLSMV and compared with the step before by
+    lavaan's scaled-shifted difference test (Satorra 2000, ``lavTestLRT``). The rows carry the
+    same columns as :func:`invariance`'s (lavaan's standard chi-square, CFI, TLI, RMSEA) plus the
+    scaled ones and the robust ones where lavaan has them (the configural model); the changes are
+    in the scaled CFI and RMSEA. No constraint is released (partial ordinal invariance is not tried)."""
+    steps, previous = [], None
+    for name, types in ORDINAL_LADDER:
+        fit = fit_ordinal_groups(data, spec, group, types, estimator=estimator, missing=missing, warm=previous)
+        measures = fit.fit_measures
+        row = {"model": name, "group_equal": list(types), "released": [], **_ordinal_fit_row(measures)}
+        if previous is None:
+            row["decision"] = _configural_decision(_scaled_view(measures))
+        elif estimator == "DWLS":   # no scaled statistics: the plain difference
+            change = compare(_scaled_view(measures), _scaled_view(previous.fit_measures))
+            cfi_ok, chen_ok = _step_holds(name, change)
+            row.update(_difference_columns(change), cheung_rensvold=cfi_ok, chen=chen_ok,
+                       decision=_step_decision(cfi_ok, chen_ok))
+        else:
+            test = scaled_difference_test(fit, previous)
+            before = previous.fit_measures
+            change = {"delta_chisq": test["chisq_diff"], "delta_df": test["df_diff"], "pvalue": test["pvalue"],
+                      "delta_cfi": measures["cfi_scaled"] - before["cfi_scaled"],
+                      "delta_rmsea": measures["rmsea_scaled"] - before["rmsea_scaled"],
+                      "delta_srmr": measures["srmr"] - before["srmr"]}
+            cfi_ok, chen_ok = _step_holds(name, change)
+            row.update(_difference_columns(change), cheung_rensvold=cfi_ok, chen=chen_ok,
+                       decision=_step_decision(cfi_ok, chen_ok))
+        steps.append(row)
+        previous = fit
+    return {"group": group, "groups": previous.labels, "n": dict(previous.n), "steps": steps,
+            "estimator": estimator, "identification": IDENTIFICATION, "parameterization": "delta"}
+
+
+def _scaled_view(measures: pd.Series) -> FitMeasures:
+    """The fit measures a decision reads (chi-square, CFI, RMSEA, SRMR), the scaled ones where
+    the estimator has them."""
+    def pick(key):
+        return float(measures.get(f"{key}_scaled", measures[key]))
+    return FitMeasures(npar=int(measures["npar"]), ntotal=int(measures["ntotal"]), chisq=pick("chisq"),
+                       df=int(measures["df"]), pvalue=math.nan, baseline_chisq=math.nan, baseline_df=0,
+                       baseline_pvalue=math.nan, cfi=pick("cfi"), tli=pick("tli"), logl=math.nan,
+                       unrestricted_logl=math.nan, aic=math.nan, bic=math.nan, bic2=math.nan,
+                       rmsea=pick("rmsea"), rmsea_ci_lower=math.nan, rmsea_ci_upper=math.nan,
+                       rmsea_pvalue=math.nan, srmr=float(measures["srmr"]))
+
+
+def _ordinal_fit_row(measures: pd.Series) -> dict:
+    keys = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr",
+            "chisq_scaled", "pvalue_scaled", "chisq_scaling_factor", "chisq_shift_parameter", "cfi_scaled",
+            "tli_scaled", "rmsea_scaled", "rmsea_ci_lower_scaled", "rmsea_ci_upper_scaled",
+            "cfi_robust", "tli_robust", "rmsea_robust")
+    return {k: (float(measures[k]) if k in measures.index else None) for k in keys}
 
 
 def _difference_columns(change: dict) -> dict:
