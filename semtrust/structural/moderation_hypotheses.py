@@ -31,12 +31,24 @@ from semtrust.model.instrument import Instrument, ModerationHypothesis
 from semtrust.report.format import apa
 from semtrust.structural.moderation import ProcessResult, process, term_name
 
+__all__ = ["run_moderation_hypotheses", "ModerationTest", "selected_hypotheses", "scale_scores"]
+
 ALPHA = 0.05
 
 
 @dataclass
 class ModerationTest:
-    """One moderation hypothesis, its PROCESS analysis and the verdict."""
+    """One moderation hypothesis, its PROCESS analysis and the verdict.
+
+    >>> import numpy as np, pandas as pd
+    >>> from semtrust.model.instrument import load_instrument
+    >>> rng = np.random.default_rng(1)
+    >>> scores = pd.DataFrame(rng.normal(size=(200, 3)), columns=["PV", "PI", "INV"])
+    >>> scores["PI"] += 0.4 * scores.PV + 0.3 * scores.PV * scores.INV
+    >>> test = run_moderation_hypotheses(load_instrument("trust_mechanism"), scores, ["INV"], bootstrap=0, seed=1)[0]
+    >>> test.hypothesis.id, test.verdict
+    ('MH1', 'supported')
+    """
 
     hypothesis: ModerationHypothesis
     result: ProcessResult
@@ -94,7 +106,12 @@ class ModerationTest:
 
 
 def selected_hypotheses(instrument: Instrument, moderators: list[str]) -> list[ModerationHypothesis]:
-    """The moderation hypotheses of ``moderators`` (ids), or one line naming what is wrong."""
+    """The moderation hypotheses of ``moderators`` (ids), or one line naming what is wrong.
+
+    >>> from semtrust.model.instrument import load_instrument
+    >>> [h.id for h in selected_hypotheses(load_instrument("trust_mechanism"), ["INV"])]
+    ['MH1']
+    """
     declared = [c.id for c in instrument.moderators]
     unknown = [m for m in moderators if m not in declared]
     if unknown:
@@ -111,7 +128,17 @@ def selected_hypotheses(instrument: Instrument, moderators: list[str]) -> list[M
 
 def run_moderation_hypotheses(instrument: Instrument, scores: pd.DataFrame, moderators: list[str], *,
                     bootstrap: int, seed: int) -> list[ModerationTest]:
-    """Run the moderation hypotheses of ``moderators`` on ``scores`` (one column per construct)."""
+    """Run the moderation hypotheses of ``moderators`` on ``scores`` (one column per construct).
+
+    >>> import numpy as np, pandas as pd
+    >>> from semtrust.model.instrument import load_instrument
+    >>> rng = np.random.default_rng(1)
+    >>> scores = pd.DataFrame(rng.normal(size=(200, 3)), columns=["PV", "PI", "INV"])
+    >>> scores["PI"] += 0.4 * scores.PV + 0.3 * scores.PV * scores.INV
+    >>> tests = run_moderation_hypotheses(load_instrument("trust_mechanism"), scores, ["INV"], bootstrap=0, seed=1)
+    >>> [(t.hypothesis.id, t.verdict) for t in tests]
+    [('MH1', 'supported')]
+    """
     tests = []
     for h in selected_hypotheses(instrument, moderators):
         result = process(scores, h.process_model, x=h.source, y=h.target, m=h.through, w=h.moderator,
