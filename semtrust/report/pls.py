@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 from semtrust.report.format import apa, apa_p, arrows, stars, tex_escape
 
+__all__ = ["pls_document"]
+
 # the report's symbols that Latin Modern, XeLaTeX's default font, has no glyph for
 _TEX_SYMBOLS = {"ρ\\_A": r"$\rho_A$", "ρ\\_C": r"$\rho_C$", "α": r"$\alpha$", "β": r"$\beta$", "ρ": r"$\rho$",
                 "²": r"\textsuperscript{2}", "×": r"$\times$", "≥": r"$\geq$", "≤": r"$\leq$", "√": r"$\surd$",
@@ -84,7 +86,17 @@ def _statistics(pls: dict) -> dict:
 
 
 def pls_document(results: dict) -> list[Section]:
-    """The report's sections, in Hair et al.'s (2019) order."""
+    """The report's sections, in Hair et al.'s (2019) order.
+
+    >>> import numpy as np, pandas as pd
+    >>> import semtrust as st
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(200, 1))
+    >>> df = pd.DataFrame(np.hstack([f + rng.normal(size=(200, 2)), 0.6 * f + rng.normal(size=(200, 2))]), columns=["a1", "a2", "b1", "b2"])
+    >>> study = st.fit(df, model="A =~ a1 + a2\\nB =~ b1 + b2\\nB ~ A", method="pls", bootstrap=100, screen=False)
+    >>> [section.title for section in pls_document(study.to_dict())][:4]
+    ['Data and estimation', 'Reflective measurement model', 'Structural model']
+    """
     pls = results["pls"]
     stats = _statistics(pls)
     booted = bool(stats)

@@ -233,8 +233,7 @@ class ProcessResult:
     """A fitted PROCESS model: tables as DataFrames, :meth:`to_dict` for results.json.
 
     >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(3)
-    >>> x, w = rng.normal(size=150), rng.normal(size=150)
+    >>> rng = np.random.default_rng(3); x, w = rng.normal(size=(2, 150))
     >>> data = pd.DataFrame({"x": x, "w": w, "y": 0.4 * x + 0.5 * x * w + rng.normal(size=150)})
     >>> fit = process(data, 1, x="x", w="w", y="y")
     >>> fit.coefficients[["outcome", "term", "b", "se", "p"]].round(3)
@@ -266,8 +265,7 @@ class ProcessResult:
         """The ``moderation`` block of results.json (NaN becomes null).
 
         >>> import numpy as np, pandas as pd
-        >>> rng = np.random.default_rng(3)
-        >>> x, w = rng.normal(size=150), rng.normal(size=150)
+        >>> rng = np.random.default_rng(3); x, w = rng.normal(size=(2, 150))
         >>> data = pd.DataFrame({"x": x, "w": w, "y": 0.4 * x + 0.5 * x * w + rng.normal(size=150)})
         >>> fit = process(data, 1, x="x", w="w", y="y")
         >>> sorted(fit.to_dict())
@@ -295,8 +293,7 @@ class ProcessResult:
         across the moderator's range, and the J–N points); each None when the model has none.
 
         >>> import numpy as np, pandas as pd
-        >>> rng = np.random.default_rng(3)
-        >>> x, w = rng.normal(size=150), rng.normal(size=150)
+        >>> rng = np.random.default_rng(3); x, w = rng.normal(size=(2, 150))
         >>> data = pd.DataFrame({"x": x, "w": w, "y": 0.4 * x + 0.5 * x * w + rng.normal(size=150)})
         >>> fit = process(data, 1, x="x", w="w", y="y")
         >>> plots = fit.plot_data(steps=5)
@@ -356,8 +353,7 @@ class ProcessResult:
         moderator's observed range, the J–N points inserted (empty when there is no J–N analysis).
 
         >>> import numpy as np, pandas as pd
-        >>> rng = np.random.default_rng(3)
-        >>> x, w = rng.normal(size=150), rng.normal(size=150)
+        >>> rng = np.random.default_rng(3); x, w = rng.normal(size=(2, 150))
         >>> data = pd.DataFrame({"x": x, "w": w, "y": 0.4 * x + 0.5 * x * w + rng.normal(size=150)})
         >>> fit = process(data, 1, x="x", w="w", y="y")
         >>> fit.johnson_neyman_table(steps=5).round(3)
@@ -384,8 +380,7 @@ class ProcessResult:
         returns ``{file name: path}``.
 
         >>> import numpy as np, pandas as pd
-        >>> rng = np.random.default_rng(3)
-        >>> x, w = rng.normal(size=150), rng.normal(size=150)
+        >>> rng = np.random.default_rng(3); x, w = rng.normal(size=(2, 150))
         >>> data = pd.DataFrame({"x": x, "w": w, "y": 0.4 * x + 0.5 * x * w + rng.normal(size=150)})
         >>> fit = process(data, 1, x="x", w="w", y="y")
         >>> import tempfile
@@ -401,8 +396,7 @@ class ProcessResult:
         """A PROCESS-like text summary.
 
         >>> import numpy as np, pandas as pd
-        >>> rng = np.random.default_rng(3)
-        >>> x, w = rng.normal(size=150), rng.normal(size=150)
+        >>> rng = np.random.default_rng(3); x, w = rng.normal(size=(2, 150))
         >>> data = pd.DataFrame({"x": x, "w": w, "y": 0.4 * x + 0.5 * x * w + rng.normal(size=150)})
         >>> fit = process(data, 1, x="x", w="w", y="y")
         >>> print(fit.summary())  # doctest: +ELLIPSIS
