@@ -18,7 +18,7 @@ close fit (H0: RMSEA <= .05).
 >>> row = result.summary.iloc[0]
 >>> row.effect, round(float(row.power), 3), round(float(row.coverage), 3)
 ('y ~ x', 0.933, 0.933)
->>> int(result.required_n.n[0]), power_curves_svg(result).startswith("<svg")
+>>> int(result.required_n.n[0]), _power_curves_svg(result).startswith("<svg")
 (40, True)
 """
 from __future__ import annotations
@@ -36,6 +36,8 @@ from scipy import stats
 from semtrust.power.replicate import Design
 from semtrust.version import __version__
 
+__all__ = ["PowerResult", "summarise"]
+
 CLOSE_FIT_RMSEA = 0.05
 ZERO = 1e-8   # population values this small are zero (fitted to the population moments, not set)
 FIT_TESTS = ("exact fit (χ² test)", "close fit (RMSEA ≤ .05)")
@@ -49,6 +51,21 @@ class PowerResult:
     ``summary`` has one row per effect and sample size (columns ``effect``, ``kind``,
     ``hypothesis``, ``n``, ``true``, ``power``, ``power_se``, ``mean_estimate``, ``bias``,
     ``relative_bias``, ``coverage``, ``converged``); ``convergence`` one row per sample size.
+
+    >>> from semtrust.power import power
+    >>> result = power(model="m ~ 0.4*x\\ny ~ 0.4*m", n=[60, 120], reps=20, seed=1, scheduler="synchronous")
+    >>> result.summary[["effect", "n", "power", "coverage"]].round(2)
+                        effect    n  power  coverage
+    0                    m ~ x   60   0.95      0.95
+    1                    m ~ x  120   1.00      0.95
+    2                    y ~ m   60   1.00      1.00
+    3                    y ~ m  120   1.00      0.95
+    4              x -> m -> y   60   0.90      1.00
+    5              x -> m -> y  120   1.00      0.95
+    6      exact fit (χ² test)   60   0.10       NaN
+    7      exact fit (χ² test)  120   0.15       NaN
+    8  close fit (RMSEA ≤ .05)   60   0.10       NaN
+    9  close fit (RMSEA ≤ .05)  120   0.10       NaN
     """
 
     summary: pd.DataFrame
@@ -60,14 +77,31 @@ class PowerResult:
 
     @property
     def power_table(self) -> pd.DataFrame:
-        """Power, one row per effect (in model order) and one column per sample size."""
+        """Power, one row per effect (in model order) and one column per sample size.
+
+        >>> from semtrust.power import power
+        >>> result = power(model="m ~ 0.4*x\\ny ~ 0.4*m", n=[60, 120], reps=20, seed=1, scheduler="synchronous")
+        >>> result.power_table.round(2).to_dict("index")
+        {'m ~ x': {60: 0.95, 120: 1.0}, 'y ~ m': {60: 1.0, 120: 1.0}, 'x -> m -> y': {60: 0.9, 120: 1.0}, 'exact fit (χ² test)': {60: 0.1, 120: 0.15}, 'close fit (RMSEA ≤ .05)': {60: 0.1, 120: 0.1}}
+        """
         table = self.summary.pivot(index="effect", columns="n", values="power")
         return table.loc[list(dict.fromkeys(self.summary.effect))]
 
     @property
     def required_n(self) -> pd.DataFrame:
         """Smallest n in the grid from which on each effect's power stays >= the target
-        (missing when never; effects whose population value is zero are not targets)."""
+        (missing when never; effects whose population value is zero are not targets).
+
+        >>> from semtrust.power import power
+        >>> result = power(model="m ~ 0.4*x\\ny ~ 0.4*m", n=[60, 120], reps=20, seed=1, scheduler="synchronous")
+        >>> result.required_n
+                            effect      kind hypothesis     n
+        0                    m ~ x      path       None    60
+        1                    y ~ m      path       None    60
+        2              x -> m -> y  indirect       None    60
+        3      exact fit (χ² test)       fit       None  <NA>
+        4  close fit (RMSEA ≤ .05)       fit       None  <NA>
+        """
         target = self.settings["target"]
         rows = []
         for effect, group in self.summary.groupby("effect", sort=False):
@@ -84,7 +118,13 @@ class PowerResult:
 
     @property
     def required_n_all(self) -> int | None:
-        """Smallest n at which every (non-zero) path and indirect effect reaches the target."""
+        """Smallest n at which every (non-zero) path and indirect effect reaches the target.
+
+        >>> from semtrust.power import power
+        >>> result = power(model="m ~ 0.4*x\\ny ~ 0.4*m", n=[60, 120], reps=20, seed=1, scheduler="synchronous")
+        >>> result.required_n_all
+        60
+        """
         required = self.required_n
         required = required[required.kind != "fit"]
         targets = [e for e, group in self.summary[self.summary.kind != "fit"].groupby("effect")
@@ -95,7 +135,20 @@ class PowerResult:
         return int(needed.max())
 
     def console_summary(self) -> str:
-        """Power per path and n with each path's required n; the indirect effects in one line."""
+        """Power per path and n with each path's required n; the indirect effects in one line.
+
+        >>> from semtrust.power import power
+        >>> result = power(model="m ~ 0.4*x\\ny ~ 0.4*m", n=[60, 120], reps=20, seed=1, scheduler="synchronous")
+        >>> print(result.console_summary())  # doctest: +ELLIPSIS
+        n                          60   120 n for 0.80
+        m ~ x                    0.95  1.00         60
+        y ~ m                    1.00  1.00         60
+        exact fit (χ² test)      0.10  0.15          —
+        close fit (RMSEA ≤ .05)  0.10  0.10          —
+        Indirect effects: 1 of 1 reach power 0.80 within the grid (all by n = 60)
+        n for power 0.80 on every path and indirect effect: 60
+        Convergence rate by n: 60: 1.000, 120: 1.000
+        """
         target = self.settings["target"]
         required = self.required_n.set_index("effect").n
         table = self.power_table
@@ -120,6 +173,13 @@ class PowerResult:
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
+        """results.json of the power analysis (``power.json``).
+
+        >>> from semtrust.power import power
+        >>> result = power(model="m ~ 0.4*x\\ny ~ 0.4*m", n=[60, 120], reps=20, seed=1, scheduler="synchronous")
+        >>> sorted(result.to_dict())
+        ['analysis_model', 'convergence', 'population', 'required_n', 'required_n_all', 'semtrust_version', 'settings', 'summary']
+        """
         return _clean({
             "semtrust_version": __version__,
             "settings": self.settings,
@@ -132,12 +192,19 @@ class PowerResult:
         })
 
     def write(self, out: str | Path) -> dict[str, Path]:
-        """Write ``power.json`` and ``power_curves.svg`` into ``out``."""
+        """Write ``power.json`` and ``power_curves.svg`` into ``out``.
+
+        >>> from semtrust.power import power
+        >>> result = power(model="m ~ 0.4*x\\ny ~ 0.4*m", n=[60, 120], reps=20, seed=1, scheduler="synchronous")
+        >>> import tempfile
+        >>> sorted(path.name for path in result.write(tempfile.mkdtemp()).values())
+        ['power.json', 'power_curves.svg']
+        """
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         paths = {"json": out / "power.json", "figure": out / "power_curves.svg"}
         paths["json"].write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        paths["figure"].write_text(power_curves_svg(self), encoding="utf-8")
+        paths["figure"].write_text(_power_curves_svg(self), encoding="utf-8")
         return paths
 
 
@@ -157,7 +224,7 @@ def _clean(obj):
     return obj
 
 
-def combine(parts: list[dict], ns: list[int], reps: int) -> dict:
+def _combine(parts: list[dict], ns: list[int], reps: int) -> dict:
     """Batches joined into arrays ordered by (n as given, replication)."""
     order = sorted(range(len(parts)), key=lambda k: (ns.index(parts[k]["n"]), parts[k]["first"]))
     keys = [k for k in parts[0] if k not in ("n", "first")]
@@ -168,8 +235,17 @@ def combine(parts: list[dict], ns: list[int], reps: int) -> dict:
 
 def summarise(design: Design, parts: list[dict], ns: list[int], reps: int, *, target: float,
               hypotheses: dict[str, str] | None = None, settings: dict | None = None) -> PowerResult:
-    """Power, bias and coverage per effect and n from the batches' arrays."""
-    data = combine(parts, ns, reps)
+    """Power, bias and coverage per effect and n from the batches' arrays.
+
+    >>> from semtrust.power.population import Population
+    >>> from semtrust.power.replicate import build_design, run_batch
+    >>> design = build_design(Population.from_syntax("y ~ 0.3*x"), "y ~ x", seed=3)
+    >>> result = summarise(design, [run_batch(design, 100, 0, 10)], [100], 10, target=0.8)
+    >>> result.summary[["effect", "n", "power", "bias"]].round(3)
+      effect    n  power   bias
+    0  y ~ x  100    0.9 -0.007
+    """
+    data = _combine(parts, ns, reps)
     z = stats.norm.ppf(1 - design.alpha / 2)
     hypotheses = hypotheses or {}
     est, se = data["estimates"], data["se"]
@@ -224,7 +300,7 @@ def summarise(design: Design, parts: list[dict], ns: list[int], reps: int, *, ta
                        design.population.to_dict(), design.analysis_syntax, data)
 
 
-def power_curves_svg(result: PowerResult, width: int = 760, height: int = 440) -> str:
+def _power_curves_svg(result: PowerResult, width: int = 760, height: int = 440) -> str:
     """Power against n: one thin curve per path and indirect effect (coloured by kind), the
     weakest effect's curve in bold, and the target as a dashed line."""
     left, right, top, bottom = 58, 190, 20, 48
