@@ -206,10 +206,11 @@ def bootstrap_intervals(cfa: SEMResults, groups: dict[str, list[str]], draws: in
     ordinal = isinstance(cfa, OrdinalResults)
     n = len(cfa.frame if ordinal else cfa.data)
     htmt_draws, htmt2_draws = [], []
+    resampler = cfa.resampler() if ordinal else None
     for b in range(draws):
         rows = resampling.resample_rows(seed, b, n)
         if ordinal:
-            abs_r = np.abs(_resample_polychorics(cfa, rows))
+            abs_r = np.abs(resampler.correlation(rows))
         else:
             with np.errstate(invalid="ignore", divide="ignore"):
                 abs_r = np.abs(np.corrcoef(cfa.data[rows].T))
@@ -341,18 +342,6 @@ def _verdicts(table: pd.DataFrame, fl: pd.DataFrame | None) -> pd.DataFrame:
         for key, value in checks.items():
             table.loc[c, f"verdict_{key}"] = value
     return table
-
-
-def _resample_polychorics(fit: OrdinalResults, rows: np.ndarray) -> np.ndarray:
-    """The polychoric (polyserial, Pearson) matrix of the resample ``rows`` of an ordinal fit's
-    answers, in the model's order of observed variables."""
-    from semtrust.estimation.polychoric import polychoric
-
-    sample = fit.frame.iloc[rows]
-    statistics = polychoric(sample, numeric=fit.statistics.numeric, pairwise=fit.missing == "pairwise",
-                            full_gamma=False)
-    observed = fit.compiled.observed
-    return statistics.correlation.loc[observed, observed].to_numpy()
 
 
 def _ordinal_reliability(table: pd.DataFrame, fit: OrdinalResults, groups: dict[str, list[str]]) -> pd.DataFrame:

@@ -51,6 +51,7 @@ class Resampler(ABC):
     """
 
     n: int   # cases a resample draws from
+    strata: tuple | None = None   # group sizes, the cases stacked group after group: resample within each
 
     @abstractmethod
     def refit(self, rows: np.ndarray) -> np.ndarray | None:

@@ -47,10 +47,10 @@ from scipy.linalg import block_diag
 
 from semtrust.errors import EstimationError, InputError
 from semtrust.estimation.base import FittedModel, Resampler
-from semtrust.estimation.compiled import CompiledModel, start_values
+from semtrust.estimation.compiled import CompiledModel, bfgs_update, start_values
 from semtrust.estimation.fit_measures import fit_measures, robust_fit_measures
 from semtrust.estimation.ml import add_inference, defined_parameters, estimate_rows
-from semtrust.estimation.polychoric import OrdinalStatistics, polychoric
+from semtrust.estimation.polychoric import OrdinalStatistics, ResampledStatistics, polychoric
 from semtrust.model.partable import PARAMETER_COLUMNS, ParameterTable, Row, build_parameter_table
 from semtrust.model.syntax import ModelSyntax, parse_model
 
@@ -60,6 +60,9 @@ ESTIMATORS = ("WLSMV", "ULSMV", "DWLS")
 PARAMETERIZATIONS = ("delta", "theta")
 MISSING = ("listwise", "pairwise")
 FEW_CATEGORIES = 5  # at most this many answer categories: ML's continuity assumption fails
+# a bootstrap refit stops when no parameter moves by more than this: far below any SE, and each
+# Gauss-Newton step saved is a Jacobian saved
+REFIT_TOLERANCE = 1e-7
 
 
 def likert_note(frame: pd.DataFrame, estimator: str) -> list[str]:
@@ -155,8 +158,8 @@ class OrdinalResults(FittedModel):
         return {v: float(1 - S[i, i] / total[i]) for i, v in enumerate(self.compiled.names) if np.any(A[i] != 0)}
 
     def resampler(self) -> OrdinalResampler:
-        return OrdinalResampler(self.frame, self.compiled, self.threshold_parameters, self.estimator, self.theta,
-                                self.parameterization, self.missing == "pairwise", self.statistics.numeric)
+        return OrdinalResampler(self.frame, self._estimation, self.theta, self.parameterization,
+                                self.missing == "pairwise", self.statistics.numeric)
 
     def implied_correlation(self) -> pd.DataFrame:
         sigma, _, _ = self.compiled.implied(self.theta[: self.compiled.n_free])
@@ -179,29 +182,51 @@ def _ordinal_total_sd(compiled: CompiledModel, theta: np.ndarray, parameterizati
 class OrdinalResampler(Resampler):
     """DWLS refits to resamples of the answers (the bootstrap lavaan refuses for WLSMV), warm
     started at the full-sample estimates, with the diagonal weights of each resample's own
-    polychorics. A resample in which an answer category is empty has other thresholds, so it
+    polychorics. Complete ordinal answers take the statistics from the resample's category
+    counts (:class:`~semtrust.estimation.polychoric.ResampledStatistics`: no casewise scores,
+    no full Gamma); with continuous variables or pairwise deletion they are recomputed from the
+    resampled rows. A resample in which an answer category is empty has other thresholds, so it
     cannot be fitted (None)."""
 
-    def __init__(self, frame: pd.DataFrame, compiled: CompiledModel, thresholds: ThresholdParameters,
-                 estimator: str, theta: np.ndarray, parameterization: str, pairwise: bool, numeric: list[str]):
-        self.frame, self.compiled, self.thresholds, self.estimator, self.theta = (
-            frame, compiled, thresholds, estimator, theta)
+    def __init__(self, frame: pd.DataFrame, estimation: _Estimation, theta: np.ndarray, parameterization: str,
+                 pairwise: bool, numeric: list[str]):
+        self.frame, self.theta = frame, theta
         self.parameterization, self.pairwise, self.numeric = parameterization, pairwise, numeric
+        self.compiled = estimation.compiled
+        self.estimation = estimation.for_refits(theta)
         self.n = len(frame)
         self.categories = frame.drop(columns=numeric).nunique()
+        self.tables = None if numeric or pairwise else ResampledStatistics(frame, estimation.sample[estimation.n_th:])
 
     def refit(self, rows: np.ndarray) -> np.ndarray | None:
-        sample = self.frame.iloc[rows]
-        if not sample.drop(columns=self.numeric).nunique().equals(self.categories):
-            return None
         try:
-            statistics = polychoric(sample, numeric=self.numeric, pairwise=self.pairwise, full_gamma=False)
-            estimation = _Estimation(self.compiled, statistics, self.thresholds.for_sample(statistics),
-                                     self.estimator, self.parameterization)
-            theta, _ = estimation.run(self.theta)
-        except EstimationError:
+            if self.tables is not None:
+                statistics = self.tables(rows)
+                if statistics is None:
+                    return None
+                estimation = self.estimation.resampled(*statistics)
+            else:
+                sample = self.frame.iloc[rows]
+                if not sample.drop(columns=self.numeric).nunique().equals(self.categories):
+                    return None
+                statistics = polychoric(sample, numeric=self.numeric, pairwise=self.pairwise, full_gamma=False)
+                estimation = self.estimation.resampled(statistics.vector, statistics.gamma_diagonal)
+            return estimation.refit(self.theta)
+        except (EstimationError, np.linalg.LinAlgError):
             return None
-        return theta
+
+    def correlation(self, rows: np.ndarray) -> np.ndarray:
+        """The polychoric (polyserial, Pearson) matrix of the resample ``rows``, in the model's
+        order of observed variables (the HTMT draws of the measurement bootstrap)."""
+        rho = self.tables.correlations(rows) if self.tables is not None else None
+        if rho is None:   # continuous variables, pairwise deletion, or a category empty in the resample
+            statistics = polychoric(self.frame.iloc[rows], numeric=self.numeric, pairwise=self.pairwise,
+                                    full_gamma=False)
+            observed = self.compiled.observed
+            return statistics.correlation.loc[observed, observed].to_numpy()
+        matrix = np.eye(len(self.compiled.observed))
+        matrix[self.tables.rows, self.tables.cols] = matrix[self.tables.cols, self.tables.rows] = rho
+        return matrix
 
     def total_sd(self, theta: np.ndarray) -> np.ndarray:
         return _ordinal_total_sd(self.compiled, theta, self.parameterization, self.numeric)
@@ -401,10 +426,10 @@ class ThresholdParameters:
         """The threshold parameters (0 in the continuous variables' slots)."""
         return np.where(self.index >= 0, theta[np.maximum(self.index, 0)], self.value)
 
-    def for_sample(self, statistics: OrdinalStatistics) -> ThresholdParameters:
-        """The same layout over another sample's thresholds (a bootstrap resample)."""
+    def for_sample(self, vector: np.ndarray) -> ThresholdParameters:
+        """The same layout over another sample's statistics (a bootstrap resample)."""
         other = copy.copy(self)
-        other.sample = statistics.vector[: len(self.names)]
+        other.sample = vector[: len(self.names)]
         return other
 
 
@@ -432,7 +457,74 @@ class _Estimation:
         # lavaan's WLS family divides by, and its test statistics and RMSEA use, n - 1
         self.n_eff = statistics.n - 1
         self._information = None
+        self._refit_jacobian = None   # set by for_refits
         self.item_of = np.array([statistics.names.index(v) for v, _ in statistics.threshold_names], dtype=int)
+
+    def for_refits(self, theta: np.ndarray) -> _Estimation:
+        """A copy for bootstrap refits from the estimates ``theta``, without what only the
+        full-sample fit needs (Gamma, the sample statistics' object: a refit is given its own
+        statistics by :meth:`resampled`), with the correlations' Jacobian at ``theta`` for
+        :meth:`refit`."""
+        lean = copy.copy(self)
+        lean.gamma = lean.statistics = lean._information = None
+        lean._refit_jacobian = self.delta(theta)[self.n_uni:, : self.n_model] if self._correlations_only else None
+        return lean
+
+    @property
+    def _correlations_only(self) -> bool:
+        """Thresholds fitted exactly (one free parameter each, delta, no continuous variable):
+        the model parameters then fit the correlations alone."""
+        return self.thresholds.saturated and not self.scaled and self.n_uni == self.n_th
+
+    def refit(self, theta: np.ndarray) -> np.ndarray:
+        """The DWLS estimates of a resample (:meth:`resampled`) from the full-sample ones. When
+        the model parameters fit the correlations alone, quasi-Newton steps on the gradient
+        D(theta)'W r, contracted through the RAM matrices without forming D, starting from the
+        Gauss-Newton Hessian 2 D'WD at the full-sample estimates (the resample's weights) and
+        updated by BFGS: each step costs an implied matrix, where Gauss-Newton recomputes the
+        Jacobian. Otherwise (or should the steps fail) Gauss-Newton."""
+        if self._refit_jacobian is None:
+            return self.run(theta, tol=REFIT_TOLERANCE)[0]
+        start = theta.copy()
+        free = self.thresholds.index
+        start[free] = self.thresholds.sample            # fitted exactly
+        jacobian, weights = self._refit_jacobian, self.weights[self.n_uni:]
+        inverse = np.linalg.inv(2.0 * (jacobian.T * weights) @ jacobian)
+        current = start.copy()
+        value, gradient = self.objective(current), self._correlation_gradient(current)
+        direction = np.zeros(len(current))
+        for _ in range(100):
+            direction[: self.n_model] = -(inverse @ gradient)
+            moved = halving_step(self.objective, current, direction, value)
+            if moved is None:
+                break
+            step = (moved[0] - current)[: self.n_model]
+            current, value, change = moved
+            if change < REFIT_TOLERANCE:
+                return current
+            new_gradient = self._correlation_gradient(current)
+            bfgs_update(inverse, step, new_gradient - gradient, 1e-12)
+            gradient = new_gradient
+        return self.run(start, tol=REFIT_TOLERANCE)[0]
+
+    def _correlation_gradient(self, theta: np.ndarray) -> np.ndarray:
+        """d/d theta of sum_k w_k (r_k - sigma_k)^2 over the correlations: sum_ab G_ab dSigma_ab
+        with G_ab = G_ba = -w_k (r_k - sigma_k) at each pair's cells."""
+        model = theta[: self.n_model]
+        sigma, E, S = self.compiled.implied(model)
+        r, c = self.rows, self.cols
+        g = np.zeros_like(sigma)
+        g[r, c] = g[c, r] = -self.weights[self.n_uni:] * (self.sample[self.n_uni:] - sigma[r, c])
+        return self.compiled.contract(model, g, E=E, S=S)
+
+    def resampled(self, sample: np.ndarray, gamma_diagonal: np.ndarray) -> _Estimation:
+        """The discrepancy of a resample: its statistics (in ``gamma``'s order) and DWLS weights."""
+        other = copy.copy(self)
+        other.sample = sample
+        other.weights = np.ones(len(sample)) if self.estimator == "ULSMV" else 1.0 / gamma_diagonal
+        other.thresholds = self.thresholds.for_sample(sample)
+        other._information = None
+        return other
 
     def start_values(self) -> np.ndarray:
         """The engine's data-based starts on the polychoric matrix for the model, the sample

@@ -39,6 +39,12 @@ __all__ = ["polychoric", "OrdinalStatistics", "bivariate_normal_cdf"]
 _INFINITY = 40.0
 _RHO_BOUND = 0.999  # lavaan's bounds for a polychoric correlation
 MAX_CATEGORIES = 20
+# the bivariate CDF at a correlation within this distance of the pair's last Owen's T evaluation
+# (both within +-_QUADRATURE_BOUND) comes from integrating the density over the difference
+# (6-point Gauss-Legendre: error below 1e-14 there)
+_ANCHOR_RADIUS = 0.05
+_QUADRATURE_BOUND = 0.9
+_GAUSS_NODES, _GAUSS_WEIGHTS = np.polynomial.legendre.leggauss(6)
 
 
 def bivariate_normal_cdf(h, k, rho):
@@ -289,9 +295,11 @@ class _PairGrid:
         x, y = np.broadcast_arrays(self.x, self.y)
         self.inner = (np.abs(x) < _INFINITY) & (np.abs(y) < _INFINITY)
         self.inner_x, self.inner_y = x[self.inner], y[self.inner]
+        self.inner_squares, self.inner_product = self.inner_x ** 2 + self.inner_y ** 2, self.inner_x * self.inner_y
         self.inner_pair = np.broadcast_to(np.arange(len(tables))[:, None, None], x.shape)[self.inner]
         self.border = np.where((x <= -_INFINITY) | (y <= -_INFINITY), 0.0,
                                np.where(x >= _INFINITY, special.ndtr(y), special.ndtr(x)))
+        self._anchor: tuple[np.ndarray, np.ndarray] | None = None
 
     @staticmethod
     def cells(grid: np.ndarray) -> np.ndarray:
@@ -300,8 +308,36 @@ class _PairGrid:
 
     def probabilities(self, rho: np.ndarray) -> np.ndarray:
         grid = self.border.copy()
-        grid[self.inner] = bivariate_normal_cdf(self.inner_x, self.inner_y, rho[self.inner_pair])
+        grid[self.inner] = self._inner_cdf(rho)
         return self.cells(grid)
+
+    def _inner_cdf(self, rho: np.ndarray) -> np.ndarray:
+        """The bivariate CDF at the finite corners. Owen's T is costly, so each pair keeps an
+        anchor (its last correlation and CDF values); a correlation within ``_ANCHOR_RADIUS``
+        of it, both inside +-``_QUADRATURE_BOUND``, adds the integral of d Phi2 / d rho = phi2
+        from the anchor by Gauss-Legendre quadrature (exact to rounding there: Newton's steps
+        accumulate errors of 1e-15); the other pairs are evaluated afresh by Owen's T."""
+        corner_rho = rho[self.inner_pair]
+        if self._anchor is None:
+            values = bivariate_normal_cdf(self.inner_x, self.inner_y, corner_rho)
+            self._anchor = (corner_rho, values)
+            return values
+        start, anchored = self._anchor
+        near = (np.abs(corner_rho - start) <= _ANCHOR_RADIUS) & (np.abs(corner_rho) <= _QUADRATURE_BOUND) \
+            & (np.abs(start) <= _QUADRATURE_BOUND)
+        values = np.empty_like(anchored)
+        half = (corner_rho[near] - start[near]) / 2
+        nodes = (start[near] + half)[None, :] + half[None, :] * _GAUSS_NODES[:, None]
+        one_minus = 1.0 - nodes * nodes
+        # phi2 at the nodes from the corners' x^2 + y^2 and xy
+        density = np.exp((2.0 * nodes * self.inner_product[near] - self.inner_squares[near]) / (2.0 * one_minus))
+        density /= np.sqrt(one_minus)
+        values[near] = anchored[near] + half * (_GAUSS_WEIGHTS @ density) / (2.0 * np.pi)
+        far = ~near
+        if far.any():
+            values[far] = bivariate_normal_cdf(self.inner_x[far], self.inner_y[far], corner_rho[far])
+        self._anchor = (corner_rho, values)
+        return values
 
     def loglik_derivatives(self, rho: np.ndarray):
         """First and second derivatives of each pair's log-likelihood in its correlation."""
@@ -366,19 +402,126 @@ def _ordinal_scores(codes, bounds, counts, marginal, grid: _PairGrid, rho, rows,
         cases = np.arange(len(codes))
         sc_th[cases[upper], offsets[i] + a[upper]] = density[i, a[upper] + 1] / case_prob[upper, i]
         sc_th[cases[lower], offsets[i] + a[lower] - 1] = -density[i, a[lower]] / case_prob[lower, i]
-    rho_score, d_row, d_col, prob = grid.scores(rho)
+    rho_score, a21_row, a21_col = _cell_scores(grid, rho)
     sc_cor = np.where((codes[:, rows] >= 0) & (codes[:, cols] >= 0),
                       rho_score[np.arange(len(rows))[None, :], codes[:, rows], codes[:, cols]], 0.0)
-    # A21: sum over cells of n_ab s_rho(ab) d log P_ab / d t_u, with
-    # d P_ab / d x_u = [u == a+1] D_row(a+1, b) - [u == a] D_row(a, b)
-    weighted = grid.tables * rho_score / prob                       # (pairs, K, K)
-    a21_row = (d_row[:, 1:-1, :] * (weighted[:, :-1, :] - weighted[:, 1:, :])).sum(axis=2)
-    a21_col = (d_col[:, :, 1:-1] * (weighted[:, :, :-1] - weighted[:, :, 1:])).sum(axis=1)
     a21 = np.zeros((len(rows), n_th))
     for pair, (i, j) in enumerate(zip(rows, cols)):
         a21[pair, offsets[i]:offsets[i + 1]] = a21_row[pair, : counts[i] - 1]
         a21[pair, offsets[j]:offsets[j + 1]] = a21_col[pair, : counts[j] - 1]
     return sc_th, sc_cor, a21
+
+
+def _cell_scores(grid: _PairGrid, rho: np.ndarray):
+    """Per pair and cell, the correlation score d log P_ab / d rho, and A21 split by item: the
+    cross products of the correlation scores with the row and the column item's threshold scores,
+    sum over cells of n_ab s_rho(ab) d log P_ab / d t_u, where
+    d P_ab / d x_u = [u == a+1] D_row(a+1, b) - [u == a] D_row(a, b)."""
+    rho_score, d_row, d_col, prob = grid.scores(rho)
+    weighted = grid.tables * rho_score / prob                       # (pairs, K, K)
+    a21_row = (d_row[:, 1:-1, :] * (weighted[:, :-1, :] - weighted[:, 1:, :])).sum(axis=2)
+    a21_col = (d_col[:, :, 1:-1] * (weighted[:, :, :-1] - weighted[:, :, 1:])).sum(axis=1)
+    return rho_score, a21_row, a21_col
+
+
+class ResampledStatistics:
+    """Thresholds and polychorics of bootstrap resamples of complete ordinal answers, with the
+    diagonal of their asymptotic covariance (the DWLS weights of a refit), computed from the
+    resample's category counts alone: a resample is a weighting of the cases, every pair's
+    table is one product of weighted indicator matrices, and a case's scores depend only on its
+    categories, so the diagonal of lavaan's NACOV is a sum over table cells. Newton starts at the
+    full-sample polychorics and stops once a step is below ``tol`` (Newton converges
+    quadratically: the correlations are then exact to about its square). The same numbers as :func:`polychoric` on the resampled rows
+    (``full_gamma=False``), without the casewise score matrices.
+
+    >>> rng = np.random.default_rng(7)
+    >>> latent = rng.multivariate_normal([0, 0, 0], [[1, .6, .5], [.6, 1, .4], [.5, .4, 1]], size=400)
+    >>> items = pd.DataFrame(np.digitize(latent, [-1, 0, 1]) + 1, columns=["q1", "q2", "q3"])
+    >>> resampled = ResampledStatistics(items, polychoric(items).vector[9:])
+    >>> rows = rng.integers(0, 400, 400)
+    >>> vector, weights = resampled(rows)
+    >>> direct = polychoric(items.iloc[rows], full_gamma=False)
+    >>> bool(np.allclose(vector, direct.vector) and np.allclose(weights, direct.gamma_diagonal))
+    True
+    """
+
+    def __init__(self, frame: pd.DataFrame, rho: np.ndarray, tol: float = 1e-5, max_iter: int = 100):
+        codes, levels = _ordinal_codes(frame)
+        n, p = codes.shape
+        self.n, self.rho, self.tol, self.max_iter = n, np.asarray(rho, dtype=float), tol, max_iter
+        self.names = [str(c) for c in frame.columns]
+        self.counts = np.array([len(levels[v]) for v in self.names])
+        self.k_max = k = int(self.counts.max())
+        self.onehot = np.zeros((n, p * k))
+        self.onehot[np.arange(n)[:, None], np.arange(p) * k + codes] = 1.0
+        self.real = np.arange(k)[None, :] < self.counts[:, None]           # (p, k): categories that exist
+        self.threshold_slots = np.arange(k - 1)[None, :] < self.counts[:, None] - 1
+        pairs = [(i, j) for j in range(p) for i in range(j + 1, p)]
+        self.rows = np.array([i for i, _ in pairs], dtype=int)
+        self.cols = np.array([j for _, j in pairs], dtype=int)
+        self.pair_names = [(self.names[i], self.names[j]) for i, j in pairs]
+
+    def __call__(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """(thresholds and polychorics in ``gamma``'s order, the diagonal of gamma) of the
+        resample ``rows``; None when a category is empty in it (its thresholds differ)."""
+        estimated = self._estimate(rows)
+        if estimated is None:
+            return None
+        marginal, bounds, grid, rho = estimated
+        thresholds = bounds[:, 1:self.k_max][self.threshold_slots]
+        return (np.concatenate([thresholds, rho]),
+                self._gamma_diagonal(len(rows), marginal, marginal / len(rows), bounds, grid, rho))
+
+    def correlations(self, rows: np.ndarray) -> np.ndarray | None:
+        """The polychorics of the resample ``rows`` (the pairs in ``gamma``'s order), None when a
+        category is empty in it."""
+        estimated = self._estimate(rows)
+        return None if estimated is None else estimated[3]
+
+    def _estimate(self, rows: np.ndarray):
+        n, k, p = len(rows), self.k_max, len(self.counts)
+        weight = np.bincount(rows, minlength=self.n).astype(float)
+        drawn = np.flatnonzero(weight)
+        onehot = self.onehot[drawn]
+        marginal = (weight[drawn] @ onehot).reshape(p, k)
+        if np.any(self.real & (marginal == 0)):
+            return None
+        cross = ((onehot * weight[drawn, None]).T @ onehot).reshape(p, k, p, k)
+        tables = cross[self.rows, :, self.cols, :]
+        bounds = np.full((p, k + 1), _INFINITY)
+        bounds[:, 0] = -_INFINITY
+        inner = np.cumsum(marginal / n, axis=1)[:, :-1]
+        bounds[:, 1:k][self.threshold_slots] = stats.norm.ppf(inner[self.threshold_slots])
+        fit_tables = _zero_cell_correction(tables, self.counts[self.rows], self.counts[self.cols], self.pair_names)
+        grid = _PairGrid(bounds[self.rows], bounds[self.cols], tables, fit_tables)
+        return marginal, bounds, grid, grid.estimate(self.rho, self.tol, self.max_iter)
+
+    def _gamma_diagonal(self, n, marginal, proportion, bounds, grid: _PairGrid, rho) -> np.ndarray:
+        """n sum over cells of counts times the squared G of :func:`_assemble`: an item's
+        threshold G rows are its category scores S times (S' N S)^-1; a pair's correlation G is
+        (s_rho - G_i a21_i - G_j a21_j) / a22."""
+        p, k = marginal.shape
+        density = stats.norm.pdf(bounds)
+        safe = np.where(self.real, proportion, 1.0)
+        # category a scores -phi(t_a)/P_a on threshold a-1 and phi(t_(a+1))/P_a on threshold a
+        scores = np.zeros((p, k, k - 1))
+        steps = np.arange(k - 1)
+        scores[:, steps + 1, steps] = -density[:, 1:k] / safe[:, 1:]
+        scores[:, steps, steps] = density[:, 1:k] / safe[:, :-1]
+        scores *= self.threshold_slots[:, None, :] & self.real[:, :, None]
+        info = np.einsum("pat,pa,pau->ptu", scores, marginal, scores)
+        info[~self.threshold_slots] = 0.0
+        info[np.nonzero(~self.threshold_slots)[0], np.nonzero(~self.threshold_slots)[1],
+             np.nonzero(~self.threshold_slots)[1]] = 1.0
+        g_uni = scores @ np.linalg.inv(info)                        # (p, k, k - 1)
+        threshold_diag = n * np.einsum("pa,pat->pt", marginal, g_uni ** 2)[self.threshold_slots]
+        rho_score, a21_row, a21_col = _cell_scores(grid, rho)
+        rho_score = np.where(grid.present, rho_score, 0.0)
+        a22 = (grid.tables * rho_score ** 2).sum(axis=(1, 2))
+        u = np.einsum("qat,qt->qa", g_uni[self.rows], a21_row)
+        v = np.einsum("qbt,qt->qb", g_uni[self.cols], a21_col)
+        g_cor = (rho_score - u[:, :, None] - v[:, None, :]) / a22[:, None, None]
+        return np.concatenate([threshold_diag, n * (grid.tables * g_cor ** 2).sum(axis=(1, 2))])
 
 
 def _assemble(n, uni_scores: list, blocks: list, sc_cor, a21, h22, h21, negate: list) -> np.ndarray:
