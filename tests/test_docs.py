@@ -17,7 +17,8 @@ import pytest
 import semtrust
 
 RESULT_CLASSES = ("semtrust.results:Study", "semtrust.estimation.base:FittedModel",
-                  "semtrust.estimation.ml:SEMResults", "semtrust.structural.moderation:ProcessResult",
+                  "semtrust.estimation.ml:SEMResults", "semtrust.estimation.ordinal:OrdinalResults",
+                  "semtrust.structural.multigroup:GroupedModel", "semtrust.structural.moderation:ProcessResult",
                   "semtrust.power.results:PowerResult")
 
 

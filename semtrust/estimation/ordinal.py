@@ -134,15 +134,41 @@ class OrdinalResults(FittedModel):
 
     @property
     def partable(self) -> ParameterTable:
+        """The model's parameter table (free parameters first; thresholds are in :attr:`thresholds`).
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3); latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+        >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+        >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+        >>> [(r.lhs, r.op, r.rhs, r.free) for r in fit.partable.rows][:2]
+        [('trust', '=~', 'q1', -1), ('trust', '=~', 'q2', 0)]
+        """
         return self.compiled.table
 
     @property
     def variables(self) -> list[str]:
+        """The model's variables (latent responses, then factors): the order of :meth:`total_sd`.
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3); latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+        >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+        >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+        >>> fit.variables
+        ['q1', 'q2', 'q3', 'q4', 'trust']
+        """
         return self.compiled.names
 
     @property
     def thresholds(self) -> dict[str, np.ndarray]:
-        """Model thresholds per item (equal to the sample ones unless constrained)."""
+        """Model thresholds per item (equal to the sample ones unless constrained).
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3); latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+        >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+        >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+        >>> fit.thresholds["q1"].round(3).tolist()
+        [-1.165, -0.44, 0.342, 1.117]
+        """
         tau = self.threshold_parameters.values(self.theta)
         names = self.threshold_parameters.names
         return {v: tau[[k for k, (item, t) in enumerate(names) if item == v and t != "~1"]]
@@ -152,7 +178,15 @@ class OrdinalResults(FittedModel):
         return _ordinal_total_sd(self.compiled, theta, self.parameterization, self.statistics.numeric)
 
     def r_squared(self) -> dict[str, float]:
-        """R² of the items' latent responses and of the regressed factors."""
+        """R² of the items' latent responses and of the regressed factors.
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3); latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+        >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+        >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+        >>> {k: round(v, 3) for k, v in fit.r_squared().items()}
+        {'q1': 0.534, 'q2': 0.475, 'q3': 0.535, 'q4': 0.52}
+        """
         A, S = self.compiled.matrices(self.theta[: self.compiled.n_free])
         total = self.total_sd(self.theta) ** 2
         return {v: float(1 - S[i, i] / total[i]) for i, v in enumerate(self.compiled.names) if np.any(A[i] != 0)}
@@ -162,6 +196,19 @@ class OrdinalResults(FittedModel):
                                 self.missing == "pairwise", self.statistics.numeric)
 
     def implied_correlation(self) -> pd.DataFrame:
+        """The model-implied polychoric correlations of the observed variables.
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3); latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+        >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+        >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+        >>> fit.implied_correlation().round(3)
+               q1     q2     q3     q4
+        q1  1.000  0.504  0.535  0.527
+        q2  0.504  1.000  0.504  0.497
+        q3  0.535  0.504  1.000  0.527
+        q4  0.527  0.497  0.527  1.000
+        """
         sigma, _, _ = self.compiled.implied(self.theta[: self.compiled.n_free])
         sd = np.sqrt(np.diag(sigma))
         names = self.compiled.observed
