@@ -20,6 +20,8 @@ from semtrust.errors import InputError, SemtrustError
 from semtrust.config import ESTIMATORS, MISSING
 from semtrust.io.formats import FORMATS
 
+__all__ = ["main", "console"]
+
 INTRO = {
     "zh": "请根据您最近一次在短视频或直播间购物的经历，判断您对以下说法的同意程度。答案无对错之分，所有回答仅用于学术研究并严格保密。",
     "en": "Thinking of your most recent purchase in a short video or live stream, please indicate how "
@@ -528,7 +530,13 @@ def _stop(signum, frame):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``semtrust`` command with ``argv`` (default: the process's arguments); returns the
-    exit code (0, 2 for bad input, 3 for estimation problems)."""
+    exit code (0, 2 for bad input, 3 for estimation problems).
+
+    >>> main(["instrument", "list"])  # doctest: +ELLIPSIS
+    sor_live_commerce  ...
+    trust_mechanism  ...
+    0
+    """
     args = _parser().parse_args(argv)
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = {each: signal.signal(each, _stop) for each in STOP_SIGNALS} if in_main_thread else {}
@@ -566,7 +574,13 @@ def _run(args) -> int:
 def console() -> None:
     """The ``semtrust`` executable: :func:`main`, then exit with its code. A run stopped by a
     signal exits at once: the worker pool's threads may still wait on workers that were just
-    terminated (a result half written), and the interpreter would join them forever."""
+    terminated (a result half written), and the interpreter would join them forever.
+
+    >>> import subprocess, sys
+    >>> done = subprocess.run([sys.executable, "-c", "from semtrust.cli import console; console()", "--version"], capture_output=True, text=True)
+    >>> done.returncode, done.stdout.startswith("semtrust")
+    (0, True)
+    """
     code = main()
     if code in (128 + signal.SIGINT, 128 + signal.SIGTERM):
         sys.stdout.flush()

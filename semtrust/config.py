@@ -23,6 +23,8 @@ from pathlib import Path
 from semtrust.errors import InputError, shown
 from semtrust.io.formats import FORMATS
 
+__all__ = ["RunConfig"]
+
 DEFAULT_SEED = 20261123
 SCHEDULER_PREFIXES = ("tcp://", "tls://", "ws://", "wss://", "inproc://")   # a Dask scheduler's address
 CI_METHODS = ("percentile", "bc", "bca", "mc")
@@ -57,7 +59,15 @@ _TYPE_NAMES = {"int": "a whole number", "str": "a text", "list": "a list", "dict
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Every setting of a run (the study-file keys; see README "Study files")."""
+    """Every setting of a run (the study-file keys; see README "Study files").
+
+    >>> config = RunConfig.from_options({"data": "survey.csv", "bootstrap": 2000, "estimator": "MLR"})
+    >>> config.bootstrap, config.estimator, config.seed == RunConfig().seed
+    (2000, 'MLR', True)
+    >>> RunConfig.from_options({"data": "survey.csv", "bootstrap": -1})
+    Traceback (most recent call last):
+    semtrust.errors.InputError: options: 'bootstrap: -1' is out of range; use 0 or more
+    """
 
     data: str | None = None
     format: str = "auto"
@@ -113,7 +123,7 @@ class RunConfig:
             if not isinstance(key, str) or key not in known:
                 raise InputError(f"{where}: unknown key {shown(key)}; the keys are {', '.join(known)}")
             if value is not None:
-                values[key] = check_value(key, value, where)
+                values[key] = _check_value(key, value, where)
         return replace(base or cls(), **values)
 
     def resolved(self) -> "RunConfig":
@@ -153,7 +163,7 @@ class RunConfig:
             return Path(path).name
 
 
-def check_value(key: str, value, where: str):
+def _check_value(key: str, value, where: str):
     """A study-file, flag or API value of the right type and, for choices, one of the choices."""
     kind = _KINDS[key]
     if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):

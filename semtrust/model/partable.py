@@ -30,7 +30,7 @@ class Row:
     """One row of the parameter table (lavaan's ``parTable``).
 
     >>> Row("F", "=~", "x2", free=0, value=1.0)
-    Row(lhs='F', op='=~', rhs='x2', label='', free=0, value=1.0, user=True, fixed_x=False, start=None, per_group=())
+    Row(lhs='F', op='=~', rhs='x2', label='', free=0, value=1.0, user=True, fixed_x=False, start=None, per_group=(), group=0)
     """
 
     lhs: str

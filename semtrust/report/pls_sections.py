@@ -30,6 +30,8 @@ from semtrust.report.document import Cell, Column, Figure, Paragraph, Section, T
 from semtrust.report.format import apa, apa_range
 from semtrust.report.ipma_plot import ipma_svg
 
+__all__ = []
+
 MAIN, APPENDIX = False, True
 WIDE_COLUMNS = 9
 LOADING, LOADING_MIN, AVE = 0.708, 0.40, 0.50                     # Hair et al. (2019)

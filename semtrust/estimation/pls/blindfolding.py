@@ -39,6 +39,8 @@ from semtrust.errors import InputError
 from semtrust.estimation.pls.algorithm import solve_stack
 from semtrust.estimation.pls.estimate import PLSResults
 
+__all__ = ["blindfolding"]
+
 
 def omission_mask(n: int, block_size: int, distance: int, round_: int) -> np.ndarray:
     """n × block_size mask of the points omitted in round ``round_``: point j·n + i ≡ round (mod D).
@@ -51,7 +53,18 @@ def omission_mask(n: int, block_size: int, distance: int, round_: int) -> np.nda
 
 
 def blindfolding(results: PLSResults, omission_distance: int = 7) -> pd.DataFrame:
-    """Q² (cross-validated redundancy and communality) of every mode A endogenous construct."""
+    """Q² (cross-validated redundancy and communality) of every mode A endogenous construct.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(200, 1))
+    >>> df = pd.DataFrame(np.hstack([f + rng.normal(size=(200, 2)), 0.6 * f + rng.normal(size=(200, 2))]), columns=["a1", "a2", "b1", "b2"])
+    >>> from semtrust.estimation.pls.estimate import estimate_pls
+    >>> res = estimate_pls(df, "A =~ a1 + a2\\nB =~ b1 + b2\\nB ~ A")
+    >>> blindfolding(res).round(3)
+      construct  q2_redundancy  q2_communality
+    0         B          0.231            0.06
+    """
     model = results.model
     if results.first_stage is not None:
         raise InputError("Q² by blindfolding is not defined here for two-stage higher-order models; "

@@ -39,6 +39,8 @@ from semtrust.estimation.pls.fitted import PLSResampler, model_fit, parameter_ma
 from semtrust.estimation.pls.model import PLSModel, parse_pls_model, two_stage_models
 from semtrust.estimation.pls.statistics import htmt, reliability, statistic_keys, statistic_values
 
+__all__ = ["estimate_pls", "PLSResults", "redundancy_analysis"]
+
 PARAMETER_COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]
 MISSING = ("mean", "listwise")
 HIGHER_ORDER = ("repeated", "two_stage")
@@ -85,7 +87,21 @@ def _prepare(data: pd.DataFrame, model: PLSModel, missing: str) -> pd.DataFrame:
 class PLSResults(FittedModel):
     """A fitted PLS path model; every table is a DataFrame (see the module docstring). It is a
     :class:`~semtrust.estimation.base.FittedModel` whose parameters are standardized (``est`` is
-    ``std_all``) with bootstrap SEs and CIs (:mod:`semtrust.estimation.pls.fitted`)."""
+    ``std_all``) with bootstrap SEs and CIs (:mod:`semtrust.estimation.pls.fitted`).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(200, 1))
+    >>> df = pd.DataFrame(np.hstack([f + rng.normal(size=(200, 2)), 0.6 * f + rng.normal(size=(200, 2))]), columns=["a1", "a2", "b1", "b2"])
+    >>> res = estimate_pls(df, "A =~ a1 + a2\\nB =~ b1 + b2\\nB ~ A")
+    >>> {k: round(v, 3) for k, v in res.r_squared().items()}
+    {'B': 0.375}
+    >>> res.parameters[["lhs", "op", "rhs", "est"]].round(3).head(3)
+      lhs  op rhs    est
+    0   A  =~  a1  0.800
+    1   A  =~  a2  0.902
+    2   B  =~  b1  0.767
+    """
 
     model: PLSModel
     items: pd.DataFrame                 # the data used (missing answers handled), raw scale

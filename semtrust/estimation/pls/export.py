@@ -30,6 +30,8 @@ from semtrust.estimation.pls.predict import cvpat as cross_validated_test
 from semtrust.estimation.pls.predict import pls_predict
 from semtrust.estimation.pls.selection import compare_models
 
+__all__ = ["PLSAnalysis", "pls_block"]
+
 
 def records(frame: pd.DataFrame) -> list[dict]:
     """Row records with plain Python numbers and null for NaN."""
@@ -45,7 +47,18 @@ def pls_block(results: PLSResults, *, prediction: pd.DataFrame | None = None, cv
               comparison: GroupComparison | None = None, ipma: pd.DataFrame | None = None,
               q2: pd.DataFrame | None = None, model_selection: pd.DataFrame | None = None,
               redundancy: pd.DataFrame | None = None) -> dict:
-    """results.json's ``pls`` part for a fitted model and whichever extra analyses were run."""
+    """results.json's ``pls`` part for a fitted model and whichever extra analyses were run.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(200, 1))
+    >>> df = pd.DataFrame(np.hstack([f + rng.normal(size=(200, 2)), 0.6 * f + rng.normal(size=(200, 2))]), columns=["a1", "a2", "b1", "b2"])
+    >>> from semtrust.estimation.pls.estimate import estimate_pls
+    >>> res = estimate_pls(df, "A =~ a1 + a2\\nB =~ b1 + b2\\nB ~ A")
+    >>> block = pls_block(res)
+    >>> sorted(block)[:5]
+    ['cross_loadings', 'effects', 'f2', 'fit_measures', 'fornell_larcker']
+    """
     block = {
         "settings": {"weighting": results.weighting, "consistent": results.consistent,
                      "higher_order": list(results.model.higher_order), "modes": dict(results.model.modes), "ci": results.ci, "level": results.level,
