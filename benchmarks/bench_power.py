@@ -25,7 +25,8 @@ from distributed import Client
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from semtrust.model.instrument import load_instrument
-from semtrust.power.execute import batch_jobs, choose_batch, dask_client, localhost_cluster, run_batches
+from semtrust.cluster import dask_client, localhost_cluster
+from semtrust.power.execute import batch_jobs, choose_batch, run_batches
 from semtrust.power.population import Population
 from semtrust.power.replicate import build_design
 from semtrust.power.results import summarise

@@ -162,13 +162,13 @@ def screen(data: pd.DataFrame, items: list[str], *, points: int, **rules) -> tup
 
 def process(data: pd.DataFrame, model: int | str, x: str, y: str | None = None, m=None, w: str | None = None,
             z: str | None = None, covariates=(), **options):
-    """Hayes's PROCESS model ``model`` (1, 2, 3, 4, 5, 7, 8, 14, 15, 21, 58, 59) on observed columns,
+    """Hayes's PROCESS model ``model`` (1, 2, 3, 4, 5, 6, 7, 8, 14, 15, 21, 58, 59) on observed columns,
     with PROCESS's names, or a model written as lavaan regressions with product terms
     (``model="m ~ x + w + x:w\\ny ~ m + x"``, only ``x`` needed); ``options``: ``center``, ``hc``
     ("HC0"-"HC4"), ``bootstrap`` (5000), ``seed``, ``conf`` (95), ``workers``. Returns a
     :class:`~semtrust.structural.moderation.ProcessResult` (``.coefficients``,
     ``.direct_effects``, ``.indirect_effects``, ``.index_of_moderated_mediation``, ``.jn``,
-    ``.summary()``, ``.to_dict()``).
+    ``.summary()``, ``.to_dict()``, and ``.save(dir, lang="en")`` for results.json and the reports).
 
     >>> import numpy as np, pandas as pd
     >>> import semtrust as st

@@ -3,7 +3,7 @@
 The statistics stack is imported inside the subcommands, so ``semtrust --help`` stays fast.
 Every :class:`~semtrust.errors.SemtrustError` becomes one line on stderr and its exit code;
 SIGINT (Ctrl-C) and SIGTERM end a run with one line and exit 130/143, after stopping the bootstrap
-workers. ``fit`` checks and locks the output folder before fitting (:mod:`semtrust.io.output_folder`).
+workers. ``fit`` and ``power`` check and lock the output folder before fitting (:mod:`semtrust.io.output_folder`).
 """
 from __future__ import annotations
 
@@ -60,13 +60,20 @@ def _parser() -> argparse.ArgumentParser:
                           "(B draws from the estimates' sampling distribution; fast)")
     fit.add_argument("--workers", type=int, help="processes for the bootstrap (default: all cores); "
                      "results do not depend on it")
+    fit.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                     help="run the bootstrap refits on this Dask cluster (as semtrust power does) instead of "
+                          "local processes; results do not depend on it")
     fit.add_argument("--measurement-bootstrap", type=int, metavar="B",
                      help="bootstrap resamples for the CIs of CR, AVE, HTMT and HTMT2 (default 1000; 0 = off)")
     fit.add_argument("--group", metavar="COLUMN",
                      help="compare groups (e.g. platform): invariance ladder and per-path differences")
     fit.add_argument("--moderator", nargs="+", metavar="ID",
-                     help="run the instrument's moderation hypotheses of these moderators (e.g. INV) as "
-                          "PROCESS models on scale scores, bootstrap B and seed from the run")
+                     help="run the instrument's moderation hypotheses of these moderators (e.g. INV), "
+                          "as --moderation says")
+    fit.add_argument("--moderation", choices=("latent", "scores"),
+                     help="how --moderator tests its hypotheses: latent (default) = latent interactions with "
+                          "double-mean-centred product indicators, as lavaan + semTools indProd/probe2WayMC; "
+                          "scores = PROCESS models on scale scores (bootstrap B and seed from the run)")
     fit.add_argument("--summary", type=int, metavar="N",
                      help="DATA is a published correlation/covariance matrix (optional 'sd' row) from N cases")
     fit.add_argument("--estimator", choices=ESTIMATORS,
@@ -162,13 +169,17 @@ def _parser() -> argparse.ArgumentParser:
                     help="run on this Dask cluster (default: an embedded local cluster on all cores; "
                          "'synchronous': in this process)")
     pw.add_argument("--workers", type=int, help="local worker processes (default: all cores); results do not depend on it")
-    pw.add_argument("--out", default="semtrust_power", help="output directory for power.json and power_curves.svg")
+    pw.add_argument("--out", default="semtrust_power", help="output folder for power.json, the report "
+                    "(power_report.html/.tex/.docx, power_tables.xlsx) and the power curves (power_curves.svg/.png)")
+    pw.add_argument("--lang", choices=("en", "zh"),
+                    help="language of the report (default: the instrument's report_language, else en)")
 
     proc = sub.add_parser("process", help="a PROCESS conditional process model (Hayes) on observed columns")
     proc.add_argument("data", help="data file (.csv, .xlsx, .sav) with the model's columns")
-    proc.add_argument("--model", type=int, required=True, help="PROCESS model: 1 2 3 4 5 7 8 14 15 21 58 59")
+    proc.add_argument("--model", type=int, required=True, help="PROCESS model: 1 2 3 4 5 6 7 8 14 15 21 58 59")
     proc.add_argument("--x", required=True, help="the focal predictor X")
-    proc.add_argument("--m", nargs="+", metavar="M", help="mediator(s), in parallel")
+    proc.add_argument("--m", nargs="+", metavar="M", help="mediator(s): in parallel, or in causal order for "
+                      "model 6 (serial mediation)")
     proc.add_argument("--w", help="the first moderator W")
     proc.add_argument("--z", help="the second moderator Z (models 2, 3, 21)")
     proc.add_argument("--y", required=True, help="the outcome Y")
@@ -442,6 +453,7 @@ def _simulate(args) -> int:
 
 def _power(args) -> int:
     from semtrust.estimation.bootstrap import console_progress
+    from semtrust.io.output_folder import OutputFolder
     from semtrust.power import power
 
     try:
@@ -452,13 +464,16 @@ def _power(args) -> int:
             sizes = [int(v) for v in args.n.split(",")]
     except ValueError:
         raise InputError(f"--n {args.n}: write FROM:TO:STEP (e.g. 200:1000:100) or a list (150,300,600)") from None
-    result = power(instrument=args.instrument, model=Path(args.model) if args.model else None,
-                   population=Path(args.population) if args.population else None, n=sizes, reps=args.reps,
-                   ci=args.ci, bootstrap=args.bootstrap, mc_draws=args.mc_draws, alpha=args.alpha,
-                   target=args.target, seed=args.seed, scheduler=args.scheduler, workers=args.workers,
-                   response=args.response, progress=console_progress("power"))
-    print(result.console_summary())
-    paths = result.write(args.out)
+    inputs = {role: path for role, path in (("model", args.model), ("population", args.population),
+                                            ("instrument", args.instrument)) if path and os.path.isfile(path)}
+    with OutputFolder(args.out, inputs, family="power") as folder:   # checked and locked before the replications
+        result = power(instrument=args.instrument, model=Path(args.model) if args.model else None,
+                       population=Path(args.population) if args.population else None, n=sizes, reps=args.reps,
+                       ci=args.ci, bootstrap=args.bootstrap, mc_draws=args.mc_draws, alpha=args.alpha,
+                       target=args.target, seed=args.seed, scheduler=args.scheduler, workers=args.workers,
+                       response=args.response, progress=console_progress("power"))
+        print(result.console_summary())
+        paths = folder.commit(result.output_files(args.lang))
     print("Wrote " + ", ".join(str(p) for p in paths.values()))
     return 0
 

@@ -24,13 +24,15 @@ from semtrust.errors import InputError, shown
 from semtrust.io.formats import FORMATS
 
 DEFAULT_SEED = 20261123
+SCHEDULER_PREFIXES = ("tcp://", "tls://", "ws://", "wss://", "inproc://")   # a Dask scheduler's address
 CI_METHODS = ("percentile", "bc", "bca", "mc")
 REPORT_LANGUAGES = ("en", "zh")
 # the report's sections in order (semtrust.report.sections builds them): main part, then appendix
-REPORT_SECTIONS = ("summary", "sample", "measurement", "fit", "structural", "mediation", "moderation", "cmb",
-                   "invariance",
-                   "screening", "missing", "items", "correlations", "contrasts", "models", "mi", "efa", "warnings",
-                   "reproducibility")
+REPORT_SECTIONS = ("summary", "sample", "measurement", "pls_measurement", "fit", "structural", "pls_structural",
+                   "mediation", "moderation", "cmb",
+                   "invariance", "ipma", "pls_groups",
+                   "screening", "missing", "items", "correlations", "contrasts", "models", "mi", "efa", "pls_details",
+                   "warnings", "reproducibility")   # pls_*, ipma: a PLS-SEM run's (report.pls_sections)
 ESTIMATORS = ("ML", "MLR", "WLSMV", "ULSMV", "DWLS")
 CATEGORICAL_ESTIMATORS = ("WLSMV", "ULSMV", "DWLS")   # the items are ordinal (see ``ordered``)
 MISSING = ("auto", "listwise", "fiml", "pairwise")
@@ -39,11 +41,13 @@ EFA_ROTATIONS = ("oblimin", "promax", "varimax", "none")
 METHODS = ("cb", "pls")                           # covariance-based SEM (ML/MLR) or PLS-SEM
 PLS_WEIGHTINGS = ("path", "factorial", "centroid")
 HIGHER_ORDER = ("repeated", "two_stage")
+MODERATION = ("latent", "scores")   # moderation hypotheses: latent interactions (lavaan + semTools) or PROCESS on scale scores
 CHOICES = {"format": FORMATS, "ci": CI_METHODS, "estimator": ESTIMATORS, "missing": MISSING,
            "efa_extraction": EFA_EXTRACTIONS, "efa_rotation": EFA_ROTATIONS, "lang": REPORT_LANGUAGES,
-           "method": METHODS, "pls_weighting": PLS_WEIGHTINGS, "higher_order": HIGHER_ORDER}
+           "method": METHODS, "pls_weighting": PLS_WEIGHTINGS, "higher_order": HIGHER_ORDER,
+           "moderation": MODERATION}
 PATH_KEYS = ("data", "mapping", "model", "out")
-NOT_ECHOED = ("out", "workers")   # where and how fast a run goes does not change its results
+NOT_ECHOED = ("out", "workers", "scheduler")   # where and how fast a run goes does not change its results
 PLS_KEYS = ("method", "pls_weighting", "pls_consistent", "higher_order", "plspredict")   # echoed by PLS runs only
 INPUT_KEYS = ("data", "study", "mapping", "model", "instrument")   # the keys that can name input files
 _TYPE_NAMES = {"int": "a whole number", "str": "a text", "list": "a list", "dict": "a mapping",
@@ -69,6 +73,7 @@ class RunConfig:
     duration: str | None = None
     group: str | None = None
     moderator: list = field(default_factory=list)   # moderator construct ids: run their moderation hypotheses
+    moderation: str = "latent"        # how: latent interactions (double-mean-centred products) or scale scores
     summary: int | None = None
     marker: list = field(default_factory=list)
     efa_extraction: str = "minres"
@@ -80,6 +85,7 @@ class RunConfig:
     bootstrap: int = 5000
     ci: str = "percentile"
     workers: int | None = None
+    scheduler: str | None = None      # a Dask scheduler (tcp://HOST:8786) for the bootstraps; None: local processes
     seed: int = DEFAULT_SEED
     lang: str | None = None           # report language; None: the instrument's report_language, else en
     sections: list = field(default_factory=list)   # report sections to write (ids); empty: all
@@ -119,7 +125,8 @@ class RunConfig:
         :meth:`relative` path, so moving a project does not change it."""
         hidden = NOT_ECHOED + (PLS_KEYS if self.method == "cb" else ())   # CB runs' config as before PLS
         echoed = {k: v for k, v in asdict(self).items() if k not in hidden
-                  and not (k == "ordered" and v is None)}   # only a categorical run has ordinal items
+                  and not (k == "ordered" and v is None)     # only a categorical run has ordinal items
+                  and not (k == "moderation" and not self.moderator)}   # nor a run without moderators how
         return {**echoed, **{key: self.relative(path) for key, path in self.input_files().items()}}
 
     def input_files(self) -> dict[str, str]:
@@ -162,6 +169,8 @@ def check_value(key: str, value, where: str):
     if (key in ("bootstrap", "workers", "measurement_bootstrap") and value < 0 or key == "scale_points"
             and not 2 <= value <= 11 or key == "seed" and not 0 <= value < 2 ** 63 or key == "summary" and value < 2):
         raise InputError(f"{where}: '{key}: {shown(value)}' is out of range; use {_RANGES[key]}")
+    if key == "scheduler" and not value.startswith(SCHEDULER_PREFIXES):
+        raise InputError(f"{where}: 'scheduler: {value[:60]}' must be a Dask scheduler's address, e.g. tcp://HOST:8786")
     if key == "mapping" and isinstance(value, dict):
         from semtrust.io.mapping import check_mapping   # the mapping reader owns its rules
         return check_mapping(value, f"{where}: mapping")
@@ -178,4 +187,4 @@ _KINDS = {"data": str, "format": str, "mapping": (str, dict), "instrument": str,
           "efa_rotation": str, "measurement_bootstrap": int, "estimator": str, "missing": str,
           "bootstrap": int, "ci": str, "workers": int, "seed": int, "lang": str, "sections": list,
           "method": str, "pls_weighting": str, "pls_consistent": bool, "higher_order": str, "plspredict": bool,
-          "ordered": (str, list)}
+          "ordered": (str, list), "moderation": str, "scheduler": str}

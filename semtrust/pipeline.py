@@ -92,7 +92,7 @@ def run(config: RunConfig, data: pd.DataFrame | None = None, *,
     config = config.resolved()
     if config.method == "pls":
         _refuse_cb_options(config)
-    with threadpool_limits(1), ResamplingPool(config.workers) as pool:
+    with threadpool_limits(1), ResamplingPool(config.workers, config.scheduler) as pool:
         return _run(config, data, progress, progress_bar, pool)
 
 
@@ -283,6 +283,9 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     # a model with c(...) modifiers is one multi-group model (lavaan's sem(model, group = )); its
     # measurement model for reliability and validity is the CFA of the pooled sample
     grouped = bool(group) and group_specific(spec)
+    if grouped and ordered:
+        raise InputError(f"--group {group}: a model with group-specific c(...) modifiers is fitted as one multi-group "
+                         f"model by ML or MLR, not {estimator}; rerun with --estimator MLR")
     grouped_rows = _with_group_column(analysed, table_frame, group) if grouped else None
 
     def fit(syntax, pooled=False):
@@ -308,8 +311,7 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     progress(f"fitting the structural model{f' across the groups of {group}' if grouped else ''}")
     structural = fit(spec)
     fiml_effects = missing == "fiml" and ci != "mc" and bootstrap > 0
-    monte_carlo_effects = (fiml_effects or grouped) and ci != "mc" and bootstrap > 0
-    if monte_carlo_effects:
+    if fiml_effects:
         ci = "mc"
     effect_draws = _start_effects(pool, structural, bootstrap, ci, seed)
     progress("assessing the measurement model (reliability, validity, normality)")
@@ -320,22 +322,23 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     loadings = loadings_table(measurement, groups) if measurement is not None else pd.DataFrame()
     efa_result = cmb_result = None
     if complete is not None and measurement is not None:
-        # the CMB models are ML fits to the complete responses: compare them with the same CFA
-        same_cfa = measurement if (estimator, missing) == ("ML", "listwise") else None
+        # the CMB models are fitted as the run's CFA (ML or MLR, complete data or FIML), so that their
+        # rows read like its fit; with ordinal items they are ML fits to the complete responses
+        cmb_fit = None if ordered else (lambda syntax: fit(syntax, pooled=True))
         efa_result, cmb_result, extra_warnings = _efa_and_method_bias(
-            complete, groups, cfa_spec, same_cfa, seed, (config.efa_extraction, config.efa_rotation), progress,
+            complete, groups, cfa_spec, None if ordered else measurement, seed,
+            (config.efa_extraction, config.efa_rotation), progress,
             _marker_scores(table, list(markers) or list(getattr(inst, "marker_items", ())), complete,
-                           points, labels, missing_codes))
+                           points, labels, missing_codes), cmb_fit)
         warnings += extra_warnings
-        if same_cfa is None:
+        if ordered:
             warnings.append(f"the EFA and common-method-bias tests use ML on the {len(complete)} complete responses")
+        elif len(complete) < len(analysed):
+            warnings.append(f"the EFA and Harman's test use the {len(complete)} complete responses")
     # (5) the structural model (fitted above), its effects and the competing models
     hypotheses = hypothesis_table(structural, inst) if inst is not None and model_path is None else None
     if fiml_effects:
         warnings.append("FIML: the effect CIs are Monte Carlo (the bootstrap refits complete data only)")
-    elif monte_carlo_effects:
-        warnings.append("multi-group model: the effect CIs are Monte Carlo (the bootstrap does not resample "
-                        "within groups yet)")
     progress("comparing alternative models")
     comparison = model_comparison(spec, structural, measurement, inst if model_path is None else None, fit)
     # (6) groups
@@ -359,6 +362,9 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
     if p.moderators:
         moderation = _moderation(config, inst, p.moderators, p.table, complete, (points, labels, missing_codes),
                                  progress)
+        if config.moderation == "latent" and (estimator, missing) != ("ML", "listwise"):
+            warnings.append(f"the latent interactions of the moderation hypotheses are ML fits on the complete "
+                            f"rows, not {estimator} with missing = {missing} as the main model")
     # the resampling, last: the workers refitted while the stages above ran
     if measurement_draws is not None:
         progress(f"bootstrapping CR, AVE and HTMT ({config.measurement_bootstrap} resamples)")
@@ -414,9 +420,12 @@ def _fit_pls(config: RunConfig, prepared: Prepared, progress) -> Study:
                                      seed=config.seed, workers=config.workers)
     hypotheses = (pls_hypothesis_table(results, p.inst) if p.inst is not None and config.model is None
                   and results.draws is not None else None)
-    # the effects read the PLS fit as any FittedModel, with the parameter draws of its bootstrap
-    collect = None if results.draws is None else (lambda progress, progress_bar: results.parameter_draws())
-    effects, resampling = _effects(results, collect, config.bootstrap, p.ci, config.seed, progress, lambda *_: None)
+    # the effects read the PLS fit as any FittedModel, with the parameter draws of its bootstrap (PLS has
+    # no SEs without one: then the direct, indirect and total effects are only in the pls block)
+    effects, resampling = pd.DataFrame(), None
+    if results.draws is not None:
+        effects, resampling = _effects(results, lambda progress, progress_bar: results.parameter_draws(),
+                                       config.bootstrap, p.ci, config.seed, progress, lambda *_: None)
     return Study(seed=config.seed, input=p.input_info, instrument=p.inst, model_syntax=model_text, items=p.items,
                  data=p.complete, sample=_sample(p), measurement=None, structural=results, quality=None,
                  loadings=pd.DataFrame(), hypothesis_tests=hypotheses, effects=effects, resampling=resampling,
@@ -444,6 +453,9 @@ def _refuse_cb_options(config: RunConfig) -> None:
     if config.summary is not None:
         raise InputError("--summary: PLS-SEM needs raw data (a summary matrix has no construct scores); "
                          "use --method cb")
+    if config.scheduler is not None:
+        raise InputError("--scheduler: the PLS-SEM bootstrap runs on local processes (--workers); drop "
+                         "--scheduler, or use --method cb")
 
 
 def _pls_missing_treatment(missing: str) -> str:
@@ -512,15 +524,24 @@ def _check_moderator_columns(table, moderators: list) -> None:
 
 def _moderation(config: RunConfig, inst, moderators: list, table, complete: pd.DataFrame, coding: tuple,
                 progress) -> list:
-    """The instrument's moderation hypotheses of ``config.moderator`` on scale scores of the
-    analysed responses: the model's constructs from their coded items, the ``moderators``' items
-    coded like them (``coding`` = points, labels, missing codes)."""
-    from semtrust.structural.moderation_hypotheses import run_moderation_hypotheses, scale_scores
+    """The instrument's moderation hypotheses of ``config.moderator`` on the analysed responses:
+    the model's constructs from their coded items, the ``moderators``' items coded like them
+    (``coding`` = points, labels, missing codes); as latent interactions (``moderation: latent``)
+    or PROCESS models on scale scores (``scores``)."""
+    from semtrust.structural.moderation_hypotheses import (
+        run_latent_moderation_hypotheses,
+        run_moderation_hypotheses,
+        scale_scores,
+    )
 
     points, labels, missing_codes = coding
     items = [i.id for c in moderators for i in c.items]
     coded = code_items(table, items, points=points, labels=labels, missing_codes=list(missing_codes),
                        reverse=[i.id for c in moderators for i in c.items if i.reverse]).frame.loc[complete.index]
+    if config.moderation == "latent":
+        progress(f"testing the moderation hypotheses of {', '.join(config.moderator)} as latent interactions "
+                 "(double-mean-centred product indicators, ML)")
+        return run_latent_moderation_hypotheses(inst, complete.join(coded), list(config.moderator))
     scores = scale_scores(complete.join(coded), {c.id: [i.id for i in c.items] for c in inst.constructs + tuple(moderators)})
     progress(f"testing the moderation hypotheses of {', '.join(config.moderator)} on scale scores (PROCESS, "
              f"{config.bootstrap} resamples)")
@@ -553,9 +574,10 @@ def _marker_scores(table, markers: list[str], complete: pd.DataFrame, points, la
     return inside if coded is None else inside.join(coded)
 
 
-def _efa_and_method_bias(complete, groups, cfa_spec, measurement, seed, efa_options, progress, marker_scores):
+def _efa_and_method_bias(complete, groups, cfa_spec, measurement, seed, efa_options, progress, marker_scores,
+                         cmb_fit=None):
     """EFA (as many factors as constructs; ``efa_options`` = (extraction, rotation)) and the
-    CMB tests of the CFA."""
+    CMB tests of the CFA (its models fitted by ``cmb_fit``, else by ML to ``complete``)."""
     from semtrust.assessment.efa import METHODS, ROTATIONS, exploratory_factor_analysis
     from semtrust.assessment.method_bias import method_bias
 
@@ -573,7 +595,8 @@ def _efa_and_method_bias(complete, groups, cfa_spec, measurement, seed, efa_opti
         warnings.append(f"EFA skipped: {error}")
     markers = [] if marker_scores is None else list(marker_scores.columns)
     progress("common-method bias (Harman, one-factor CFA, ULMC" + (", marker)" if markers else ")"))
-    cmb_result = method_bias(complete, cfa_spec, measurement, markers=markers, marker_data=marker_scores)
+    cmb_result = method_bias(complete, cfa_spec, measurement, markers=markers, marker_data=marker_scores,
+                             fit=cmb_fit)
     return efa_result, cmb_result, warnings + cmb_result.warnings
 
 

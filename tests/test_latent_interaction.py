@@ -70,3 +70,24 @@ def test_latent_first_stage_moderated_mediation_matches_lavaan():
             assert mine[key] == pytest.approx(defined[name][key], abs=1e-4), (name, key)
     for key in ("est", "se", "z", "pvalue"):
         assert result.index_of_moderated_mediation[key] == pytest.approx(defined["imm"][key], abs=1e-4)
+
+
+def test_latent_second_stage_moderated_mediation_matches_lavaan():
+    expected = FIXTURES["second_stage"]
+    result = latent_interaction(DATA, X, W, ("O", ["o1", "o2", "o3"]), m=("M", ["m1", "m2", "m3"]),
+                                stage="second", values=[-1.0, 0.0, 1.0])
+    assert result.products == ["m1.w1", "m2.w2", "m3.w3"]
+    assert result.fit.fit_measures["chisq"] == pytest.approx(expected["chisq"], abs=1e-3)
+    assert result.fit.fit_measures["df"] == expected["df"]
+    paths = result.paths.set_index(["lhs", "rhs"])
+    for row in expected["paths"]:
+        mine = paths.loc[(row["lhs"], "M:W" if row["rhs"] == "MW" else row["rhs"])]
+        assert (mine.est, mine.se) == pytest.approx((row["est"], row["se"]), abs=1e-4), row["rhs"]
+    for mine, row in zip(result.simple_slopes.to_dict("records"), expected["simple_slopes"]):
+        assert (mine["est"], mine["se"], mine["z"]) == pytest.approx((row["est"], row["se"], row["z"]), abs=1e-4)
+    defined = {row["lhs"]: row for row in expected["defined"]}
+    for mine, name in zip(result.indirect_effects.to_dict("records"), ("ind_minus", "ind_zero", "ind_plus")):
+        for key, theirs in (("est", "est"), ("se", "se"), ("ci_lower", "ci.lower"), ("ci_upper", "ci.upper")):
+            assert mine[key] == pytest.approx(defined[name][theirs], abs=1e-4), (name, key)
+    assert result.index_of_moderated_mediation["est"] == pytest.approx(defined["imm"]["est"], abs=1e-4)
+    assert result.plots["simple_slopes"]["focal"] == "M" and result.plots["johnson_neyman"] is None

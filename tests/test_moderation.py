@@ -149,7 +149,7 @@ def test_to_dict_is_json():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(model=6, x="x", m="m1", y="y"), "model 6 is not available"),
+    (dict(model=9, x="x", m="m1", y="y"), "model 9 is not available"),
     (dict(model=7, x="x", m="m1", y="y"), "needs a moderator W"),
     (dict(model=1, x="x", w="w", y="nope"), "'nope' is not in the data"),
     (dict(model=1, x="x", w="platform", y="y"), "'platform' has non-numeric values"),
@@ -256,3 +256,115 @@ def test_plots_follow_the_fit():
     assert len(curve) == 61 and curve[0]["value"] == pytest.approx(DATA.w.min())
     assert johnson_neyman_svg(process(DATA, 7, x="x", m="m1", w="w", y="y", bootstrap=0).to_dict()["plots"]) is None
     assert simple_slopes_svg(process(DATA, 4, x="x", m="m1", y="y", bootstrap=0).to_dict()["plots"]) is None
+
+def test_draws_do_not_depend_on_the_worker_count():
+    kwargs = dict(x="x", m=["m1", "m2"], w="w", y="y", covariates=["c1"], bootstrap=2500, seed=5)
+    one = process(DATA, 7, workers=1, **kwargs)
+    two = process(DATA, 7, workers=2, **kwargs)
+    for key in one.equations:
+        assert np.array_equal(one.equations[key].draws, two.equations[key].draws)
+    pd.testing.assert_frame_equal(one.indirect_effects, two.indirect_effects)
+
+
+def test_model3_conditional_interaction_at_z(fits):
+    expected = FIXTURES["cases"]["model3"]["conditional_interactions"]
+    table = fits("model3").conditional_interactions
+    assert len(table) == len(expected) == 6
+    for row in expected:
+        _close(_matching(table, row["at"], probe=row["probe"]), row)
+
+
+def test_johnson_neyman_table_crosses_significance_at_the_jn_points(fits):
+    result = fits("model1")
+    table = result.johnson_neyman_table()
+    assert len(table) == 21 + len(result.jn) == 22
+    at_point = table[np.isclose(table.value, result.jn.value[0])].iloc[0]
+    assert at_point.p == pytest.approx(0.05, abs=1e-9)
+    below, above = table[table.value < at_point.value], table[table.value > at_point.value]
+    assert (below.p > 0.05).all() and (above.p < 0.05).all()   # the effect is significant above 1.161
+    assert len(json.loads(json.dumps(result.to_dict()))["johnson_neyman_table"]) == 22
+
+
+def test_singular_resamples_are_dropped_and_counted():
+    rare = DATA.assign(flag=np.r_[np.ones(2), np.zeros(len(DATA) - 2)])   # absent from ~13 % of resamples
+    result = process(rare, 4, x="x", m="m1", y="y", covariates=["flag"], bootstrap=400, seed=2)
+    assert 20 < result.bootstrap_failed < 100
+    draws = result.equations["y"].draws
+    assert np.isnan(draws).any(axis=1).sum() == result.bootstrap_failed
+    row = result.indirect_effects.iloc[0]
+    assert row.boot_llci < row.effect < row.boot_ulci
+    assert f"({result.bootstrap_failed} singular resamples dropped)" in result.summary()
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_every_model_serialises_without_nan(fits, name):
+    block = json.loads(json.dumps(fits(name).to_dict(), allow_nan=False))
+    assert block["model"] == FIXTURES["cases"][name]["case"]["model"]
+    assert len(block["coefficients"]) == len(FIXTURES["cases"][name]["coefficients"])
+
+
+def test_syntax_model_reproduces_process_model_59():
+    kwargs = dict(bootstrap=1000, seed=4, hc="HC3")
+    template = process(DATA, 59, x="x", m="m1", w="w", y="y", covariates=["c1"], **kwargs)
+    written = process_syntax(DATA, """
+        m1 ~ x + w + x:w + c1
+        y ~ x + m1 + w + x:w + m1:w + c1   # PROCESS model 59
+    """, x="x", **kwargs)
+    pd.testing.assert_frame_equal(template.coefficients, written.coefficients)
+    for table in ("direct_effects", "indirect_effects", "interactions", "jn", "model_summary"):
+        pd.testing.assert_frame_equal(getattr(template, table), getattr(written, table), check_exact=False,
+                                      rtol=1e-12, atol=1e-12)
+    assert written.model is None and "PROCESS model 59" in written.summary()
+
+
+def test_syntax_model_with_two_moderators_on_two_stages(fits):
+    """W on the first stage and Z on the second is PROCESS model 21, whatever the term order."""
+    written = process_syntax(DATA, "y ~ z:m1 + m1 + z + x; m1 ~ w:x + x + w", x="x",
+                             bootstrap=FIXTURES["bootstrap"], seed=7)
+    expected = FIXTURES["cases"]["model21"]
+    for row in expected["indirect"]:
+        _boot_close(_matching(written.indirect_effects, row["at"], mediator="m1", probe=row["probe"]), row)
+    kinds = set(written.index_of_moderated_mediation["index"])
+    assert kinds == {"moderated moderated mediation", "conditional moderated mediation"}
+
+
+@pytest.mark.parametrize("syntax, message", [
+    ("m1 ~ x\ny ~ m1\nm2 ~ x", "exactly one final outcome"),
+    ("m1 ~ x\nm2 ~ x + m1\ny ~ m1 + m2", "serial mediation is not supported"),
+    ("y ~ b*x + w", "write regressions as"),
+    ("m1 ~ w\ny ~ m1 + x", "m1 must be regressed on x"),
+])
+def test_syntax_errors_are_one_line(syntax, message):
+    with pytest.raises(InputError, match=message):
+        process_syntax(DATA, syntax, x="x")
+
+
+def test_api_takes_a_process_number_or_regressions():
+    import semtrust as st
+
+    by_number = st.process(DATA, 1, x="x", w="w", y="y")
+    by_syntax = st.process(DATA, "y ~ x + w + x:w", x="x")
+    pd.testing.assert_frame_equal(by_number.coefficients, by_syntax.coefficients)
+    with pytest.raises(InputError, match="give only x"):
+        st.process(DATA, "y ~ x + w + x:w", x="x", w="w")
+
+
+def test_serial_mediation_model6_matches_pyprocessmacro():
+    """PROCESS model 6 with two serial mediators (fixture: make_process_model6_fixture.py)."""
+    expected = json.loads((HERE / "fixtures" / "process_model6.json").read_text())
+    case = dict(expected["case"])
+    result = process(DATA, case.pop("model"), bootstrap=expected["bootstrap"], seed=7, **case)
+    table = result.coefficients.assign(factors=[":".join(sorted(t.split(":"))) for t in result.coefficients.term])
+    assert len(table) == len(expected["coefficients"]) == 12     # 3 + 4 + 5 terms
+    for row in expected["coefficients"]:
+        _close(_matching(table, {}, outcome=row["outcome"], factors=":".join(row["term"])).rename({"b": "effect"}), row)
+    _close(result.direct_effects.iloc[0], expected["direct"][0])
+    assert sorted(result.indirect_effects.mediator) == sorted(r["mediator"] for r in expected["indirect"])
+    for row in expected["indirect"]:
+        _boot_close(_matching(result.indirect_effects, {}, mediator=row["mediator"]), row)
+    assert "Indirect effect(s) of x on y" in result.summary()
+
+
+def test_model6_needs_two_to_four_mediators():
+    with pytest.raises(InputError, match="model 6 \\(serial mediation\\) takes two to four mediators"):
+        process(DATA, 6, x="x", m="m1", y="y")

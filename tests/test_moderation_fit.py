@@ -25,10 +25,10 @@ def semtrust(*args, cwd=ROOT):
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """One whole run from a study file naming the moderators (the study-file key)."""
+    """One whole run from a study file naming the moderators (the study-file key), on scale scores."""
     folder = tmp_path_factory.mktemp("moderation")
     (folder / "study.yaml").write_text(
-        f"data: {EXAMPLE.as_posix()}\nmoderator: [INV, FAM]\nbootstrap: 300\nmeasurement_bootstrap: 0\n"
+        f"data: {EXAMPLE.as_posix()}\nmoderator: [INV, FAM]\nmoderation: scores\nbootstrap: 300\nmeasurement_bootstrap: 0\n"
         "seed: 11\nout: out\n", encoding="utf-8")
     done = semtrust("fit", folder / "study.yaml", "--quiet", cwd=folder)
     assert done.returncode == 0, done.stderr
@@ -199,3 +199,16 @@ def test_reports_embed_the_moderation_plots(run, tmp_path):
     assert any("Johnson–Neyman 图：PV → PI 随 INV 变化的条件效应" in c for c in captions)
     assert "第16百分位" in (tmp_path / "moderation_MH1_simple_slopes.svg").read_text()
     assert "moderation_MH1_johnson_neyman.pdf" in compile_latex(tmp_path)
+
+
+def test_conditional_effects_tables_one_inference_each(run):
+    from semtrust.report.render import report_document
+
+    _, _, results = run
+    tables = {t.id: t for t in report_document(results, "en").tables()}
+    direct, indirect = tables["tab-moderation-effects"], tables["tab-moderation-indirect"]
+    assert (direct.inference, indirect.inference) == ("wald", "bootstrap")
+    mh1 = next(e for e in results["moderation"][0]["analysis"]["direct_effects"] if e["probe"] == "percentiles")
+    assert direct.body_texts()[0] == ["MH1", "PV → PI", f"INV = {mh1['INV']:.2f} (16th)", f"{mh1['effect']:.3f}",
+                                      f"{mh1['se']:.3f}", "< .001", f"[{mh1['llci']:.3f}, {mh1['ulci']:.3f}]"]
+    assert [r[1] for r in indirect.body_texts()] == ["HT → PV → PI"] * 3 and indirect.header_texts()[4] == "Boot SE"

@@ -124,3 +124,15 @@ def test_results_json_gets_q2_and_model_selection(results):
     assert block["q2"][0]["q2_redundancy"] == pytest.approx(FIXTURE["blindfolding"]["q2"]["COMP"]["q2_redundancy"])
     assert [row["model"] for row in block["model_selection"]] == ["estimated", "no_comp_cusl"]
     assert {"aic", "bic", "gm"} <= set(block["information_criteria"][0])
+
+
+def test_micom_step_3_matches_openpls(comparison):
+    """openpls-engine 1.13.0 (make_pls_openpls_fixture.py): same composite mean and log-variance
+    differences; its scores have variance 1 with divisor n, so its means are ours × √(n/(n − 1))."""
+    reference = json.loads((CONFORMANCE / "fixtures" / "pls_openpls.json").read_text())
+    n = reference["n"]
+    micom = comparison.micom.set_index("construct")
+    for construct, values in reference["micom"].items():
+        assert micom.loc[construct, "mean_difference"] * np.sqrt(n / (n - 1)) == pytest.approx(values["mean_diff"],
+                                                                                             abs=TOL)
+        assert micom.loc[construct, "log_variance_difference"] == pytest.approx(values["log_var_ratio"], abs=TOL)

@@ -16,7 +16,7 @@ from semtrust.errors import InputError
 from semtrust.estimation.ml import SEM
 from semtrust.power import power
 from semtrust.power.analytic import rmsea_power, rmsea_sample_size
-from semtrust.power.execute import localhost_cluster
+from semtrust.cluster import localhost_cluster
 from semtrust.power.population import Population
 
 # Fritz & MacKinnon (2007): X ~ N(0, 1), M = aX + e, Y = bM + e with unit error variances;
@@ -214,10 +214,10 @@ def test_instrument_power_writes_json_and_figure(tmp_path):
     assert paths.hypothesis.notna().all() and len(paths.effect.unique()) == 25
     assert result.convergence.convergence_rate.min() > 0.6
     written = result.write(tmp_path)
-    data = json.loads(written["json"].read_text(encoding="utf-8"))
+    data = json.loads(written["power.json"].read_text(encoding="utf-8"))
     assert data["settings"]["reps"] == 3 and data["population"]["response"] == "likert-7"
     assert {"required_n", "required_n_all", "summary", "convergence"} <= set(data)
-    svg = written["figure"].read_text(encoding="utf-8")
+    svg = written["power_curves.svg"].read_text(encoding="utf-8")
     assert svg.startswith("<svg") and svg.count("<polyline") == len(result.summary.query("kind != 'fit'").effect.unique()) + 1
 
 

@@ -10,6 +10,7 @@ from conftest import CONFORMANCE, compile_latex
 from docx import Document as WordDocument
 
 from semtrust.cli import main
+from semtrust.report.format import apa
 from semtrust.structural.moderation import process
 
 DATA_FILE = CONFORMANCE / "data" / "moderation_sim.csv"
@@ -84,3 +85,12 @@ def test_process_never_overwrites_a_file_it_did_not_write(tmp_path, capsys):
     assert code == 2 and (out / "report.html").read_text() == "my notes"
     assert re.search(r"report\.html.*not written by semtrust", capsys.readouterr().err)
     assert not (out / "results.json").exists()
+
+
+def test_serial_mediation_report(tmp_path):
+    fit = process(DATA, 6, x="x", m=["m1", "m2"], y="y", covariates=["c1"], bootstrap=500, seed=2)
+    html = fit.save(tmp_path, lang="zh")["report.html"].read_text()
+    chain = fit.indirect_effects.set_index("mediator").loc["m1 -> m2"]
+    assert f"x 经由 m1 → m2 对 y 的间接效应：{apa(chain.effect, 3)}" in html
+    total = fit.indirect_effects.set_index("mediator").loc["TOTAL"]
+    assert f"x 对 y 的总间接效应：{apa(total.effect, 3)}" in html and "<em>回归系数：m2</em>" in html

@@ -157,10 +157,8 @@ def _word_tables(path):
     return tables
 
 
-@pytest.mark.parametrize("which", ["example", "model_run"])
-def test_docx_has_the_tables_of_the_html(which, request, tmp_path):
-    results = request.getfixturevalue(which)
-    paths = write_reports(results, tmp_path)
+def _word_tables_equal_html(results, paths) -> list:
+    """Assert that report.docx has the tables of report.html (and of the document); its tables."""
     parser = _Tables()
     parser.feed(paths["report.html"].read_text(encoding="utf-8"))
     word = _word_tables(paths["report.docx"])
@@ -168,6 +166,14 @@ def test_docx_has_the_tables_of_the_html(which, request, tmp_path):
     for html_rows, word_rows in zip(parser.tables, word):
         assert [[t.replace(" ", "") for t in r] for r in html_rows] == \
             [[t.replace(" ", "") for t in r] for r in word_rows]
+    return word
+
+
+@pytest.mark.parametrize("which", ["example", "model_run"])
+def test_docx_has_the_tables_of_the_html(which, request, tmp_path):
+    results = request.getfixturevalue(which)
+    paths = write_reports(results, tmp_path)
+    word = _word_tables_equal_html(results, paths)
     import docx
     document = docx.Document(paths["report.docx"])
     assert document.inline_shapes and len(document.inline_shapes) == 1        # the path diagram, as PNG
@@ -230,21 +236,26 @@ ALLOWED = re.compile(r"\([^()]*\d{4}[a-z]?[^()]*\)|（[^（）]*\d{4}[^（）]*�
                      r"describe\(type = 2\)|semTools compRelSEM|Spearman-Brown|--[a-z-]+ [A-Za-z]+")
 
 
+def _english_left(results) -> list[str]:
+    """The runs of English words left in the Chinese report of ``results``."""
+    doc = report_document(results, "zh")
+    texts = [doc.title]
+    for section in doc.sections:
+        if section.id == "reproducibility":        # software names, file paths, model syntax
+            continue
+        texts.append(section.title)
+        for block in section.blocks:
+            texts += [block.title] + list(block.notes) if hasattr(block, "notes") else [block.text]
+            if hasattr(block, "columns"):
+                texts += [c.header for c in block.columns]
+                if block.id != "tab-profile":      # undeclared demographics show the data's own values
+                    texts += [c.text for row in block.rows for c in row]
+    return [run for text in texts for run in ENGLISH_RUN.findall(ALLOWED.sub(" ", text))]
+
+
 def test_chinese_report_has_no_english_sentence(model_run, example):
     for results in (example, model_run):
-        doc = report_document(results, "zh")
-        texts = [doc.title]
-        for section in doc.sections:
-            if section.id == "reproducibility":        # software names, file paths, model syntax
-                continue
-            texts.append(section.title)
-            for block in section.blocks:
-                texts += [block.title] + list(block.notes) if hasattr(block, "notes") else [block.text]
-                if hasattr(block, "columns"):
-                    texts += [c.header for c in block.columns]
-                    if block.id != "tab-profile":      # undeclared demographics show the data's own values
-                        texts += [c.text for row in block.rows for c in row]
-        left = [run for text in texts for run in ENGLISH_RUN.findall(ALLOWED.sub(" ", text))]
+        left = _english_left(results)
         assert left == [], left
 
 

@@ -38,6 +38,8 @@ from scipy.stats import chi2
 from semtrust.assessment.efa import extract_factors
 from semtrust.assessment.reliability import item_groups
 from semtrust.errors import SemtrustError
+from semtrust.estimation.base import FittedModel
+from semtrust.estimation.fit_measures import nested_chisq_difference, reported_fit
 from semtrust.estimation.ml import SEM, SEMResults
 from semtrust.model.syntax import ModelSyntax, Statement
 
@@ -113,30 +115,36 @@ def ulmc_model(cfa: ModelSyntax, equal_loadings: bool = True, name: str = "METHO
     return ModelSyntax(cfa.statements + extra, source="CFA + unmeasured latent method construct")
 
 
-def _fit_row(name: str, fitted: SEMResults | None, error: str | None = None) -> dict:
+def _fit_row(name: str, fitted: FittedModel | None, error: str | None = None) -> dict:
+    """The model's fit in the flavour of the run's main model (MLR: scaled χ², robust indices;
+    FIML: the corrected robust indices)."""
     if fitted is None:
         return {"model": name, **{c: None for c in FIT_COLUMNS}, "error": error}
-    measures = fitted.fit_measures.to_dict()
-    return {"model": name, **{c: measures[c] for c in FIT_COLUMNS}, "error": None}
+    return {"model": name, **reported_fit(fitted.fit_measures), "error": None}
 
 
 def chisq_difference(restricted: dict, general: dict) -> dict:
-    """Δχ², Δdf and p of the restricted model against the general one, and ΔCFI
-    (restricted − general); ``compared_with`` names the other model of the pair."""
+    """Δχ², Δdf and p of the restricted model against the general one (the scaled difference
+    of MLR fits), and ΔCFI (restricted − general); ``compared_with`` names the other model."""
     if restricted["chisq"] is None or general["chisq"] is None:
         return {"delta_chisq": None, "delta_df": None, "pvalue_difference": None, "delta_cfi": None}
-    delta, ddf = restricted["chisq"] - general["chisq"], restricted["df"] - general["df"]
+    delta, ddf = nested_chisq_difference(restricted, general), restricted["df"] - general["df"]
     return {"delta_chisq": delta, "delta_df": ddf,
             "pvalue_difference": float(chi2.sf(delta, ddf)) if ddf > 0 else None,
             "delta_cfi": restricted["cfi"] - general["cfi"]}
 
 
-def _try_fit(syntax: ModelSyntax, data: pd.DataFrame) -> tuple[SEMResults | None, str | None]:
-    """Fit, or the reason it failed: a CMB model that does not converge is a finding, not a crash."""
+def _try_fit(syntax: ModelSyntax, fit) -> tuple[FittedModel | None, str | None]:
+    """``fit(syntax)``, or the reason it failed: a CMB model that does not converge is a finding,
+    not a crash. ``fit`` is a DataFrame (ML on its rows) or a function of the syntax."""
     try:
-        return SEM(syntax).fit(data), None
+        return _fit(syntax, fit), None
     except SemtrustError as error:
         return None, str(error)
+
+
+def _fit(syntax: ModelSyntax, fit) -> FittedModel:
+    return SEM(syntax).fit(fit) if isinstance(fit, pd.DataFrame) else fit(syntax)
 
 
 def _std_loadings(fitted: SEMResults, factors: set[str]) -> pd.DataFrame:
@@ -144,10 +152,11 @@ def _std_loadings(fitted: SEMResults, factors: set[str]) -> pd.DataFrame:
     return p[(p.op == "=~") & p.lhs.isin(factors)][["lhs", "rhs", "est", "se", "pvalue", "std_all"]]
 
 
-def ulmc_comparison(cfa_spec: ModelSyntax, cfa: SEMResults, data: pd.DataFrame,
-                    equal_loadings: bool = True) -> tuple[dict, SEMResults | None, str | None]:
-    """Fit the ULMC model; the method-variance share (mean squared standardized method loading)
-    and each substantive loading's change from the CFA (ULMC − CFA, standardized)."""
+def ulmc_comparison(cfa_spec: ModelSyntax, cfa: FittedModel, data,
+                    equal_loadings: bool = True) -> tuple[dict, FittedModel | None, str | None]:
+    """Fit the ULMC model (``data``: the rows, or the fitting function, of :func:`_try_fit`); the
+    method-variance share (mean squared standardized method loading) and each substantive
+    loading's change from the CFA (ULMC − CFA, standardized)."""
     method = _fresh_name("METHOD", set(cfa_spec.variables))
     syntax = ulmc_model(cfa_spec, equal_loadings, method)
     fitted, error = _try_fit(syntax, data)
@@ -232,23 +241,27 @@ def marker_technique(groups: dict[str, list[str]], markers: list[str], data: pd.
     return result
 
 
-def method_bias(data: pd.DataFrame, cfa_spec: ModelSyntax, cfa: SEMResults | None = None, *,
+def method_bias(data: pd.DataFrame, cfa_spec: ModelSyntax, cfa: FittedModel | None = None, *,
                 markers: list[str] = (), marker_data: pd.DataFrame | None = None,
-                equal_loadings: bool = True) -> MethodBiasResult:
+                equal_loadings: bool = True, fit=None) -> MethodBiasResult:
     """Harman (principal component and minres factor), the one-factor CFA against the
     hypothesized CFA, the ULMC and (with ``markers``) the CFA marker technique. ``cfa`` is the
     fitted ``cfa_spec`` when the caller already has it; ``marker_data`` holds marker columns
     that are not model items (index aligned with ``data``; rows missing a marker are left out
-    of that test). Marker items that are model items leave their construct for the marker test."""
+    of that test). Marker items that are model items leave their construct for the marker test.
+    ``fit`` fits the CFA, one-factor and ULMC models as the run's main model (estimator, missing
+    data), so their rows read like its fit; without it they are ML fits to ``data``. Harman's test
+    and the marker technique use ``data``."""
     items = cfa_spec.observed
     frame = data[items]
-    cfa = cfa if cfa is not None else SEM(cfa_spec).fit(frame)
+    fit = fit if fit is not None else frame
+    cfa = cfa if cfa is not None else _fit(cfa_spec, fit)
     harman = harman_single_factor(frame)
     hypothesized = _fit_row("Hypothesized CFA", cfa)
-    one, one_error = _try_fit(one_factor_model(items, _fresh_name("CMB", set(cfa_spec.variables))), frame)
+    one, one_error = _try_fit(one_factor_model(items, _fresh_name("CMB", set(cfa_spec.variables))), fit)
     one_row = _fit_row("One-factor CFA (Harman)", one, one_error)
     one_row.update(compared_with=hypothesized["model"], **chisq_difference(one_row, hypothesized))
-    ulmc, ulmc_fit, ulmc_error = ulmc_comparison(cfa_spec, cfa, frame, equal_loadings)
+    ulmc, ulmc_fit, ulmc_error = ulmc_comparison(cfa_spec, cfa, fit, equal_loadings)
     ulmc_row = _fit_row("CFA + ULMC", ulmc_fit, ulmc_error)
     ulmc_row.update(compared_with=hypothesized["model"], **chisq_difference(hypothesized, ulmc_row))
     warnings = [] if ulmc_fit is None else [f"ULMC: {w}" for w in ulmc_fit.warnings]
@@ -260,7 +273,7 @@ def method_bias(data: pd.DataFrame, cfa_spec: ModelSyntax, cfa: SEMResults | Non
         joined = frame.join(marker_data[outside]) if outside else frame
         marker = marker_technique(groups, list(markers), joined.dropna())
     models = pd.DataFrame([hypothesized, one_row, ulmc_row])
-    return MethodBiasResult(n=len(frame), harman=harman, models=models, ulmc=ulmc, marker=marker,
+    return MethodBiasResult(n=cfa.n, harman=harman, models=models, ulmc=ulmc, marker=marker,
                             decision=decision_line(harman, one_row, ulmc, marker), warnings=warnings)
 
 

@@ -37,6 +37,7 @@ class Resampler(ABC):
     """Refits one fitted model to resamples of its cases (rows of the analysed data)."""
 
     n: int   # cases a resample draws from
+    strata: tuple | None = None   # group sizes, the cases stacked group after group: resample within each
 
     @abstractmethod
     def refit(self, rows: np.ndarray) -> np.ndarray | None:

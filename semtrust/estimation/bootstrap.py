@@ -2,9 +2,12 @@
 
 The fitted model's :meth:`~semtrust.estimation.base.FittedModel.resampler` does the refits
 (for ML, warm-started quasi-Newton steps from the full-sample estimates), whatever the
-estimator; resamples are spread over worker processes with one BLAS thread each. Resample ``b`` draws its rows from its own generator seeded with
-``(seed, b)``, so the draws are identical whatever the number of workers. A run's bootstraps
-share one :class:`ResamplingPool`: each is submitted as soon as its model is fitted and
+estimator; resamples are spread over worker processes with one BLAS thread each, or with
+``scheduler`` (``tcp://HOST:8786`` or a :class:`distributed.Client`) over the workers of a Dask
+cluster through :mod:`semtrust.cluster`, the executor of the power analysis. Resample ``b``
+draws its rows from its own generator seeded with ``(seed, b)``, so the draws are identical
+whatever the number of workers and wherever they run. A run's bootstraps share one
+:class:`ResamplingPool`: each is submitted as soon as its model is fitted and
 collected when its intervals are needed, so the workers refit while the run goes on. When the
 run fails or is interrupted (Ctrl-C, SIGTERM) the workers are stopped at once, and on Linux they
 also end when their parent is killed, so none outlives the run.
@@ -22,6 +25,7 @@ import pickle
 import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from multiprocessing import get_context
 
@@ -71,10 +75,20 @@ def _init_worker_process(parent: int) -> None:
     _init_worker()
 
 
-def resample_rows(seed: int, b: int, n: int) -> np.ndarray:
+def resample_rows(seed: int, b: int, n: int, strata: tuple | None = None) -> np.ndarray:
     """Row indices of bootstrap resample ``b``: its own generator, seeded with ``(seed, b)``, so
-    any statistic of resample ``b`` (a refit, an HTMT) sees the same rows in every process."""
-    return np.random.default_rng([seed, b]).integers(0, n, size=n)
+    any statistic of resample ``b`` (a refit, an HTMT) sees the same rows in every process. With
+    ``strata`` (group sizes, the rows stacked group after group) each group's rows are drawn from
+    that group, as lavaan's bootstrap of a multi-group model.
+
+    >>> resample_rows(1, 0, 5, strata=(2, 3)).tolist()[:2] in ([0, 0], [0, 1], [1, 0], [1, 1])
+    True
+    """
+    generator = np.random.default_rng([seed, b])
+    if strata is None:
+        return generator.integers(0, n, size=n)
+    starts = np.cumsum((0,) + tuple(strata))[:-1]
+    return np.concatenate([start + generator.integers(0, size, size=size) for start, size in zip(starts, strata)])
 
 
 def _refit_chunk(job: int, payload: bytes, kind: str, seed: int, first: int, count: int) -> tuple:
@@ -83,9 +97,22 @@ def _refit_chunk(job: int, payload: bytes, kind: str, seed: int, first: int, cou
     resamplers = _WORKER["resamplers"]
     if job not in resamplers:
         resamplers[job] = pickle.loads(payload)
-    resampler = resamplers[job]
+    return _refits(resamplers[job], kind, seed, first, count)
+
+
+def _refit_chunk_on_cluster(resampler: Resampler, kind: str, seed: int, first: int, count: int) -> tuple:
+    """:func:`_refit_chunk` on a Dask worker: the resampler arrives once per worker (scattered),
+    the refits run with one BLAS thread, as in the local worker processes."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return _refits(resampler, kind, seed, first, count)
+
+
+def _refits(resampler: Resampler, kind: str, seed: int, first: int, count: int) -> tuple:
+    """(first, estimates, total SDs, which draws succeeded) of draws ``first .. first + count - 1``."""
     if kind == "bootstrap":
-        rows_of = lambda b: resample_rows(seed, b, resampler.n)   # noqa: E731
+        rows_of = lambda b: resample_rows(seed, b, resampler.n, resampler.strata)   # noqa: E731
     else:
         everyone = np.arange(resampler.n)
         rows_of = lambda i: np.delete(everyone, i)   # noqa: E731
@@ -108,9 +135,7 @@ class _Refits:
         self.args = (len(pool.jobs), pickle.dumps(resampler), kind, seed)
         self.chunks = [(start, min(CHUNK, total - start)) for start in range(0, total, CHUNK)]
         pool.jobs.append(self)
-        executor = pool.executor()
-        self.futures = None if executor is None else [executor.submit(_refit_chunk, *self.args, *c)
-                                                      for c in self.chunks]
+        self.futures = pool.start(resampler, self.args, self.chunks)
 
     def parts(self, progress) -> list:
         done, results = 0, []
@@ -167,14 +192,29 @@ class ResamplingPool:
     """One set of worker processes for every bootstrap of a run. A bootstrap is submitted when
     its model is fitted (:meth:`submit`) and collected when its intervals are needed, so the
     workers refit while the main process runs the other stages, and the run starts its
-    processes once. With ``workers`` <= 1 the refits run in this process when collected. Use as
-    a context manager (the workers stop at its end)."""
+    processes once. With ``workers`` <= 1 the refits run in this process when collected; with a
+    ``scheduler`` (``tcp://HOST:8786`` or a Client) on that Dask cluster's workers instead. Use
+    as a context manager (the workers stop at its end)."""
 
-    def __init__(self, workers: int | None = None):
+    def __init__(self, workers: int | None = None, scheduler=None):
         self.workers = default_workers() if workers is None else workers
+        self.scheduler = scheduler
         self.jobs: list[_Refits] = []
         self._executor = None
         self._before: set = set()
+        self._cluster: ExitStack | None = None
+        self._client = None
+
+    def start(self, resampler: Resampler, args: tuple, chunks: list[tuple[int, int]]) -> list | None:
+        """Submit a job's chunks (``args`` as :func:`_refit_chunk` takes them): to the Dask
+        cluster, to the worker processes, or None (run when collected)."""
+        if self.scheduler is not None:
+            from semtrust.cluster import submit_batches
+
+            return submit_batches(self.connect(), _refit_chunk_on_cluster, resampler,
+                                  [(*args[2:], *c) for c in chunks])
+        executor = self.executor()
+        return None if executor is None else [executor.submit(_refit_chunk, *args, *c) for c in chunks]
 
     def executor(self) -> ProcessPoolExecutor | None:
         if self.workers > 1 and self._executor is None:
@@ -187,10 +227,24 @@ class ResamplingPool:
             self._before = before
         return self._executor
 
+    def connect(self):
+        """The Dask client of ``scheduler``, connected once (on entering the pool, so an
+        unreachable scheduler stops a run before its fit)."""
+        from semtrust.cluster import dask_client
+
+        if self._client is None:
+            self._cluster = ExitStack()
+            try:
+                self._client = self._cluster.enter_context(dask_client(self.scheduler, None))
+            except BaseException:
+                self._cluster = None
+                raise
+        return self._client
+
     @property
     def refitting(self) -> bool:
         """Whether bootstraps went to worker processes (the caller is free meanwhile)."""
-        return self._executor is not None
+        return self._executor is not None or self._client is not None
 
     def submit(self, results: FittedModel, draws: int, seed: int, *, jackknife: bool = False) -> PendingDraws:
         """Start the nonparametric bootstrap of ``results`` (see :func:`bootstrap`)."""
@@ -199,6 +253,9 @@ class ResamplingPool:
     def close(self, interrupted: bool = False) -> None:
         """Stop the workers; when the run failed or was interrupted, at once, without finishing
         the queued resamples."""
+        if self._cluster is not None:   # the scheduler forgets the tasks of a client that leaves
+            self._cluster.close()
+            self._cluster = self._client = None
         if self._executor is None:
             return
         if not interrupted:
@@ -214,6 +271,8 @@ class ResamplingPool:
         gc.unfreeze()
 
     def __enter__(self) -> "ResamplingPool":
+        if self.scheduler is not None:
+            self.connect()
         return self
 
     def __exit__(self, exc_type, *exc) -> None:

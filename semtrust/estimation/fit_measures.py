@@ -108,6 +108,41 @@ def robust_indices(measures: FitMeasures, chisq: float, scaling: float, baseline
                    rmsea_ci_lower_robust=lower, rmsea_ci_upper_robust=upper, rmsea_pvalue_robust=pclose)
 
 
+def reported_fit(measures) -> dict:
+    """A model's χ², df, p and indices in the flavour its verdicts read, for tables that set
+    models side by side (competing models, common-method bias): the ML χ² and indices; under MLR
+    the scaled χ² (with ``chisq_ml`` and ``scaling_factor`` for the scaled difference test) and
+    the robust CFI, TLI and RMSEA; under ML + FIML lavaan's missing-data corrected robust indices;
+    under WLSMV the scaled-shifted χ² (``chisq_dwls`` the DWLS one) and the robust (else scaled)
+    indices. ``measures`` is a fit's ``fit_measures`` (a Series or a mapping).
+
+    >>> reported_fit({"chisq": 10.0, "df": 5, "pvalue": 0.08, "cfi": 0.97, "tli": 0.94, "rmsea": 0.05,
+    ...               "srmr": 0.03, "cfi_robust": 0.95, "tli_robust": 0.9, "rmsea_robust": 0.06})["cfi"]
+    0.95
+    """
+    row = {k: measures.get(k) for k in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic")}
+    if "chisq_shift_parameter" in measures:
+        kind = "robust" if "cfi_robust" in measures else "scaled"
+        row.update(chisq=measures["chisq_scaled"], pvalue=measures["pvalue_scaled"], chisq_dwls=measures["chisq"],
+                   **{k: measures[f"{k}_{kind}"] for k in ("cfi", "tli", "rmsea")})
+    elif "chisq_scaling_factor" in measures:
+        row.update(chisq=measures["chisq_scaled"], pvalue=measures["pvalue_scaled"], chisq_ml=measures["chisq"],
+                   scaling_factor=measures["chisq_scaling_factor"],
+                   **{k: measures[f"{k}_robust"] for k in ("cfi", "tli", "rmsea")})
+    elif "cfi_robust" in measures:
+        row.update({k: measures[f"{k}_robust"] for k in ("cfi", "tli", "rmsea")})
+    return row
+
+
+def nested_chisq_difference(restricted: dict, free: dict) -> float:
+    """Δχ² of two nested :func:`reported_fit` rows: Satorra & Bentler's (2001) scaled difference
+    when they are MLR fits (lavaan's ``lavTestLRT()`` default), else the difference of the χ²s."""
+    if "scaling_factor" in restricted and "scaling_factor" in free:
+        return scaled_chisq_difference(restricted["chisq_ml"], restricted["df"], restricted["scaling_factor"],
+                                       free["chisq_ml"], free["df"], free["scaling_factor"])
+    return restricted["chisq"] - free["chisq"]
+
+
 def scaled_chisq_difference(chisq_restricted: float, df_restricted: int, scaling_restricted: float,
                             chisq_free: float, df_free: int, scaling_free: float) -> float:
     """Satorra & Bentler's (2001) scaled chi-square difference of two nested models from their

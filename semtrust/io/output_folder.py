@@ -11,6 +11,10 @@ manifest, was changed since, is a symbolic link, or is one of the run's inputs i
 replaced: the run stops with one line before any fitting. A lock file (``.semtrust.lock``,
 held with ``flock``, so a dead run's lock is free again) keeps two runs out of one folder.
 
+A power analysis (``semtrust power``) writes its own family of names (power.json last, the
+power_report.* files, power_curves.svg/.pdf) through the same folder; a run replaces and removes only
+its own family's files, so a fit's and a power analysis's outputs can share one folder.
+
 >>> import tempfile
 >>> with tempfile.TemporaryDirectory() as tmp, OutputFolder(f"{tmp}/out") as folder:
 ...     paths = folder.commit({"results.json": b"{}"})
@@ -38,18 +42,33 @@ OUTPUT_NAMES = ("results.json", "report.html", "report.tex", "cleaned_data.csv",
 # the moderation figures, as SVG and as the PDF the LaTeX report includes: one pair per hypothesis
 # id of fit --moderator (moderation_<id>_...), one of a PROCESS model (process)
 PLOT_NAME = re.compile(r"(moderation_[A-Za-z][A-Za-z0-9_]*_)?(simple_slopes|johnson_neyman)\.(svg|pdf)")
+IPMA_NAME = re.compile(r"ipma_[^\W\d][\w.]*\.(svg|pdf)")   # the PLS report's IPMA plot of each final outcome
+# the files of a power analysis (semtrust power), a family of their own
+POWER_NAMES = ("power.json", "power_report.html", "power_report.tex", "power_report.docx", "power_tables.xlsx",
+               "power_curves.svg", "power_curves.pdf")
+RESULTS_NAMES = ("results.json", "power.json")   # each family's results file, renamed into place last
 MANIFEST = ".semtrust-outputs.json"
 LOCK = ".semtrust.lock"
 STAGING_PREFIX = ".semtrust-partial-"
 
 
 def _is_output_name(name: str) -> bool:
-    """A file name a run may write (the fixed names, or a moderation figure).
+    """A file name a run may write (the fixed names, a power analysis's, or a moderation or IPMA figure).
 
     >>> _is_output_name("report.html"), _is_output_name("moderation_MH1_simple_slopes.svg"), _is_output_name("../x.svg")
     (True, True, False)
     """
-    return name in OUTPUT_NAMES or PLOT_NAME.fullmatch(name) is not None
+    return (name in OUTPUT_NAMES or name in POWER_NAMES or PLOT_NAME.fullmatch(name) is not None
+            or IPMA_NAME.fullmatch(name) is not None)
+
+
+def _family(name: str) -> str | None:
+    """Which kind of run writes ``name``: "fit", "power", or None (not semtrust's).
+
+    >>> _family("power.json"), _family("report.docx"), _family("notes.txt")
+    ('power', 'fit', None)
+    """
+    return None if not _is_output_name(name) else "power" if name in POWER_NAMES else "fit"
 
 
 def _sha256_of(path: Path) -> str:
@@ -77,8 +96,10 @@ class OutputFolder:
     (['results.json'], b'{}')
     """
 
-    def __init__(self, path: str | Path, inputs: dict[str, str | Path] | None = None):
+    def __init__(self, path: str | Path, inputs: dict[str, str | Path] | None = None, family: str = "fit"):
         self.path = Path(path)
+        self.family = family      # "fit" or "power": the names this run may write
+        self.names = POWER_NAMES if family == "power" else OUTPUT_NAMES
         self.inputs = {Path(p).resolve(): role for role, p in (inputs or {}).items()}
         self._lock_fd: int | None = None
         self._created: list[Path] = []
@@ -93,7 +114,7 @@ class OutputFolder:
         self._make_folder(where)
         self._lock(where)
         try:
-            self._check_outputs(OUTPUT_NAMES)
+            self._check_outputs(self.names)
         except BaseException:
             self.close()
             raise
@@ -168,12 +189,17 @@ class OutputFolder:
     def commit(self, files: dict[str, bytes]) -> dict[str, Path]:
         """Write ``files`` (``{name: content}``) and replace the previous run's files by them
         together; the previous run's files this run does not write are removed."""
-        unknown = {name for name in files if not _is_output_name(name)}
+        unknown = {name for name in files if _family(name) != self.family}
         if unknown:
             raise ValueError(f"not an output name: {', '.join(sorted(unknown))}")
         staging = self.path / f"{STAGING_PREFIX}{os.getpid()}"
-        order = sorted(files, key=lambda name: name == "results.json")   # results.json last
-        manifest = {"files": {name: hashlib.sha256(files[name]).hexdigest() for name in order}}
+        order = sorted(files, key=lambda name: name in RESULTS_NAMES)   # results.json (power.json) last
+        previous = self._manifest()
+        # the other family's files stay, and so do their manifest entries
+        others = {name: digest for name, digest in previous.items()
+                  if _family(name) not in (None, self.family) and (self.path / name).is_file()}
+        manifest = {"files": {**others, **{name: hashlib.sha256(files[name]).hexdigest() for name in order}}}
+        previous = {name: digest for name, digest in previous.items() if _family(name) == self.family}
         try:
             try:
                 staging.mkdir()
@@ -183,13 +209,12 @@ class OutputFolder:
             for name in order:
                 _write_fully(staging / name, files[name], self.path / name)
             _write_fully(staging / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode(), self.path / MANIFEST)
-            previous = self._manifest()
             # nothing was planted while the run was fitting, and the previous figures are semtrust's own
-            self._check_outputs(dict.fromkeys([*OUTPUT_NAMES, *files, *filter(_is_output_name, previous)]))
+            self._check_outputs(dict.fromkeys([*self.names, *files, *previous]))
             with _signals_held():
                 for name in order:
                     os.replace(staging / name, self.path / name)
-                for name in {n for n in previous if _is_output_name(n)} - set(files):   # checked above: semtrust's own
+                for name in set(previous) - set(files):   # checked above: semtrust's own, this family's
                     if (self.path / name).is_file() and not (self.path / name).is_symlink():
                         (self.path / name).unlink()
                 os.replace(staging / MANIFEST, self.path / MANIFEST)

@@ -3,7 +3,8 @@
 Stages: :mod:`~semtrust.power.population` (the standardized population model),
 :mod:`~semtrust.power.replicate` (one replication: sample, fit, tests),
 :mod:`~semtrust.power.execute` (batches on Dask), :mod:`~semtrust.power.results` (power,
-bias, coverage, required n, power.json and the power-curve figure),
+bias, coverage, required n, power.json; the report and the power curves come from
+:mod:`semtrust.report.power_report`),
 :mod:`~semtrust.power.analytic` (closed-form RMSEA power), and :func:`~semtrust.power.api.power`,
 the entry point. ``st.power(...)`` calls it: importing this sub-package makes ``semtrust.power``
 the module, so the module itself is callable.

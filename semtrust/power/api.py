@@ -38,22 +38,26 @@ def _text(value: str | os.PathLike, what: str) -> tuple[str, str]:
 
 
 def _resolve(instrument, model, population, seed: int, response: str | None):
-    """(population, analysis syntax, analysis source, hypotheses by path label)."""
+    """(population, analysis syntax, analysis source, hypotheses by path label, where the
+    population came from: instrument, pilot, population, model or given; the instrument)."""
     inst = load_instrument(instrument) if isinstance(instrument, (str, os.PathLike)) else instrument
     hypotheses = {} if inst is None else {f"{h.target} ~ {h.source}": h.id for h in inst.hypotheses}
     analysis = _text(model, "model") if model is not None else None
     if isinstance(population, Population):
-        pop = population
+        pop, origin = population, "given"
     elif population is not None and Path(str(population)).suffix == ".json":
         pop, pilot_syntax = Population.from_results(population)
-        analysis = analysis or (pilot_syntax, f"{population} (model)")
+        analysis, origin = analysis or (pilot_syntax, f"{population} (model)"), "pilot"
     elif population is not None:
-        pop = Population.from_syntax(*_text(population, "population"))
+        pop, origin = Population.from_syntax(*_text(population, "population")), "population"
     elif inst is not None:
-        pop = Population.from_instrument(inst, seed)
+        pop, origin = Population.from_instrument(inst, seed), "instrument"
     elif analysis is not None:
-        pop = Population.from_syntax(*analysis)
-        analysis = (canonical_syntax(parse_model(*analysis).statements, values=False), analysis[1])
+        origin = "model"
+        # the model's values are the population; its labels and defined effects (ind := a*b) are the analysis's
+        spec = parse_model(*analysis)
+        pop = Population.from_syntax(*analysis, analysis=True)
+        analysis = (canonical_syntax(spec.statements, values=False, definitions=spec.definitions), analysis[1])
     else:
         raise InputError("nothing to analyse: give an instrument, a model with standardized values, "
                          "or a population model (--instrument, --model, --population)")
@@ -69,7 +73,7 @@ def _resolve(instrument, model, population, seed: int, response: str | None):
         pop = replace(pop, thresholds=None)
     elif pop.thresholds is None:
         pop = pop.with_likert(inst.scale.points if inst is not None else GENERIC_POINTS)
-    return pop, analysis[0], analysis[1], hypotheses
+    return pop, analysis[0], analysis[1], hypotheses, origin, inst
 
 
 def power(instrument: str | Instrument | None = None, model: str | os.PathLike | None = None,
@@ -100,7 +104,7 @@ def power(instrument: str | Instrument | None = None, model: str | os.PathLike |
         raise InputError(f"--reps {reps}: run at least one replication (1000 advised)")
     if not 0 < target < 1:
         raise InputError(f"--target {target}: give the wanted power as a proportion, e.g. .80")
-    pop, syntax, source, hypotheses = _resolve(instrument, model, population, seed, response)
+    pop, syntax, source, hypotheses, origin, inst = _resolve(instrument, model, population, seed, response)
     design = build_design(pop, syntax, seed=seed, alpha=alpha, ci=ci, mc_draws=mc_draws,
                           bootstrap=bootstrap, source=source)
     smallest = len(design.compiled.observed) + 2
@@ -112,5 +116,8 @@ def power(instrument: str | Instrument | None = None, model: str | os.PathLike |
                         progress=progress)
     settings = {"n": ns, "reps": reps, "ci": ci, "bootstrap": design.bootstrap,
                 "mc_draws": mc_draws if ci == "mc" else None, "alpha": alpha, "seed": seed,
-                "response": "likert" if pop.thresholds is not None else "continuous"}
+                "response": "likert" if pop.thresholds is not None else "continuous", "population_from": origin,
+                "analysis_source": source,
+                "instrument": getattr(instrument, "id", None if instrument is None else str(instrument)),
+                "report_language": getattr(inst, "report_language", None)}
     return summarise(design, parts, ns, reps, target=target, hypotheses=hypotheses, settings=settings)

@@ -3,7 +3,8 @@
 By default an embedded :class:`distributed.LocalCluster` with one single-threaded worker
 process per core (no setup); ``scheduler="tcp://HOST:8786"`` sends the same tasks to an
 existing Dask cluster (``dask scheduler`` plus workers, dask-jobqueue on an HPC, Kubernetes), and a
-:class:`distributed.Client` is used as it is;
+:class:`distributed.Client` is used as it is (:mod:`semtrust.cluster`, shared with the bootstrap of
+``semtrust fit``);
 ``scheduler="synchronous"`` runs them in this process (tests, debugging). The design is sent
 to every worker once (``scatter``); each task is a batch of replications large enough that
 scheduling costs little; a task whose worker dies is rerun elsewhere and a task that raises is
@@ -19,30 +20,14 @@ same.
 """
 from __future__ import annotations
 
-import logging
 import math
-import os
-import socket
-import subprocess
-import sys
 import time
-from contextlib import contextmanager
-from pathlib import Path
 
-from semtrust.errors import InputError
+from semtrust.cluster import dask_client, submit_batches
 from semtrust.power.replicate import Design, run_batch
 
-RETRIES = 3                 # reruns of a task that raised (a worker's death is handled by the scheduler)
 TASK_SECONDS = 2.0          # target work per task: scheduling overhead (~10 ms a task) stays under 1 %
 SYNCHRONOUS = "synchronous"
-# The nanny's MALLOC_TRIM_THRESHOLD_ also switches off glibc's adaptive mmap threshold, so every
-# array above 128 kB (a replication's data, its Monte Carlo draws) is mapped and zeroed afresh:
-# replications ran 1.6-2.2 times slower than in process. One BLAS thread stays, the profiler
-# (a stack sample every 10 ms) goes.
-LOCAL_WORKER_CONFIG = {
-    "distributed.nanny.pre-spawn-environ": {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1},
-    "distributed.worker.profile.enabled": False,
-}
 
 
 def batch_jobs(ns: list[int], reps: int, batch: int) -> list[tuple[int, int, int]]:
@@ -62,34 +47,6 @@ def choose_batch(design: Design, ns: list[int], reps: int) -> int:
     return max(1, min(reps, math.ceil(TASK_SECONDS / seconds)))
 
 
-@contextmanager
-def dask_client(scheduler: str | None, workers: int | None):
-    """A distributed Client: on an embedded LocalCluster, connected to the address ``scheduler``,
-    or ``scheduler`` itself when it is a Client already (e.g. on a dask-jobqueue cluster)."""
-    import dask
-    from distributed import Client, LocalCluster
-
-    if isinstance(scheduler, Client):
-        yield scheduler
-        return
-    if scheduler is None:
-        count = workers or os.cpu_count() or 1
-        with dask.config.set(LOCAL_WORKER_CONFIG), \
-                LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=":0",
-                             silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
-            yield client
-        return
-    if not scheduler.startswith(("tcp://", "tls://", "ws://", "wss://", "inproc://")):
-        raise InputError(f"--scheduler {scheduler}: give the Dask scheduler's address, e.g. tcp://HOST:8786")
-    try:
-        client = Client(scheduler, timeout=30)
-    except (OSError, TimeoutError) as error:
-        raise InputError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({error}); "
-                         "start one with `dask scheduler` and workers with `dask worker ADDRESS`") from None
-    with client:
-        yield client
-
-
 def run_batches(design: Design, jobs: list[tuple[int, int, int]], *, scheduler=None,
                 workers: int | None = None, progress=lambda done, total: None) -> list[dict]:
     """Run every job; results in the order of ``jobs`` whatever order they finish in."""
@@ -105,56 +62,10 @@ def run_batches(design: Design, jobs: list[tuple[int, int, int]], *, scheduler=N
     from distributed import as_completed
 
     with dask_client(scheduler, workers) as client:
-        remote = client.scatter(design, broadcast=True)
-        futures = {client.submit(run_batch, remote, *job, retries=RETRIES, pure=False): k
-                   for k, job in enumerate(jobs)}
+        futures = {future: k for k, future in enumerate(submit_batches(client, run_batch, design, jobs))}
         for future in as_completed(futures):
             k = futures[future]
             results[k] = future.result()
             done += jobs[k][2]
             progress(done, total)
     return results
-
-
-@contextmanager
-def localhost_cluster(workers: int = 2, timeout: float = 60.0):
-    """A real Dask cluster on 127.0.0.1 as separate processes (``dask scheduler`` and
-    ``workers`` single-threaded ``dask worker`` processes, no nanny), as on an HPC or in
-    Kubernetes; yields (scheduler address, worker processes) and stops them all on exit. For
-    tests and benchmarks of the ``scheduler=`` path; workers import this checkout of semtrust."""
-    from distributed import Client
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    address = f"tcp://127.0.0.1:{port}"
-    root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env, "cwd": root}
-    processes = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                                   "--port", str(port), "--no-dashboard"], **quiet)]
-    try:
-        processes += [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
-                                        "--no-nanny", "--host", "127.0.0.1", "--no-dashboard"], **quiet)
-                      for _ in range(workers)]
-        deadline = time.time() + timeout
-        while True:
-            try:
-                with Client(address, timeout=5) as client:
-                    client.wait_for_workers(workers, timeout=timeout)
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.5)
-        yield address, processes[1:]
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()

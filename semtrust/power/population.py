@@ -56,10 +56,11 @@ class Population:
     thresholds: np.ndarray | None = None    # (variables, categories - 1), ascending
 
     @classmethod
-    def from_syntax(cls, text: str, source: str = "<population>") -> Population:
-        """Read a standardized population model written in lavaan syntax."""
+    def from_syntax(cls, text: str, source: str = "<population>", analysis: bool = False) -> Population:
+        """Read a standardized population model written in lavaan syntax (``analysis``: the
+        analysis model's own values, whose defined parameters are the analysis's)."""
         spec = parse_model(text, source)
-        if spec.definitions:
+        if spec.definitions and not analysis:
             raise InputError(f"{source}, line {spec.definitions[0].line}: a population model has no "
                              "defined parameters (:=); put them in the analysis model")
         latent = spec.latent
@@ -170,12 +171,19 @@ class Population:
                 {v: [round(float(t), 4) for t in row] for v, row in zip(self.observed, self.thresholds)}}
 
 
-def canonical_syntax(statements, values: bool = True) -> str:
+def canonical_syntax(statements, values: bool = True, definitions=()) -> str:
     """One statement per line, with its value (the population as read) or without (the same
-    model with every value free: the analysis model of a population)."""
+    model with every value free: the analysis model of a population); labels are kept, and
+    ``definitions`` (``name := expression``) follow.
+
+    >>> print(canonical_syntax(parse_model("m ~ 0.4*a*x").statements, values=False), end="")
+    m ~ a*x
+    """
     def term(s):
-        return f"{s.fixed:g}*{s.rhs}" if values and s.fixed is not None else s.rhs
-    return "".join(f"{s.lhs} {s.op} {term(s)}\n" for s in statements)
+        label = f"{s.label}*" if s.label else ""
+        return label + (f"{s.fixed:g}*{s.rhs}" if values and s.fixed is not None else s.rhs)
+    return "".join([f"{s.lhs} {s.op} {term(s)}\n" for s in statements]
+                   + [f"{d.name} := {d.expression}\n" for d in definitions])
 
 
 def standardized_covariance(paths: np.ndarray, correlations: np.ndarray, names: list[str],

@@ -32,7 +32,7 @@ from semtrust.errors import EstimationError, InputError
 from semtrust.estimation.compiled import CompiledModel
 from semtrust.estimation.ml import SEM
 from semtrust.power.population import Population
-from semtrust.structural.effects import EffectSet, enumerate_effects
+from semtrust.structural.effects import DefinedSet, EffectSet, enumerate_effects
 
 CI_METHODS = ("mc", "bootstrap")
 POPULATION_N = 1000   # the population fit's n only scales its (unused) standard errors and fit measures
@@ -54,7 +54,7 @@ class Design:
     path_params: np.ndarray
     effects: EffectSet
     effect_labels: list[str]
-    effect_params: np.ndarray       # free indices the effects depend on
+    effect_params: np.ndarray       # free indices the effects (and defined parameters) depend on
     df: int
     analysis_syntax: str
     seed: int
@@ -62,14 +62,25 @@ class Design:
     ci: str = "mc"
     mc_draws: int = 1000
     bootstrap: int = 0
+    defined: DefinedSet | None = None   # the analysis model's defined parameters (ind := a*b), tested as effects
 
     @property
     def path_truth(self) -> np.ndarray:
         return self.truth[self.path_params]
 
+    def effect_draws(self, thetas: np.ndarray) -> np.ndarray:
+        """The tested effects (indirect effects, then defined parameters), one row per parameter vector."""
+        thetas = np.atleast_2d(thetas)
+        parts = [np.zeros((len(thetas), 0))]
+        if self.effects.effects:
+            parts.append(self.effects.values(thetas))
+        if self.defined is not None:
+            parts.append(self.defined.values(thetas))
+        return np.hstack(parts)
+
     def effect_values(self, theta: np.ndarray) -> np.ndarray:
-        """The tested effects at ``theta`` (none when the model has no indirect paths)."""
-        return self.effects.values(theta)[0] if self.effect_labels else np.zeros(0)
+        """The tested effects at ``theta`` (none when the model has no indirect paths or definitions)."""
+        return self.effect_draws(theta)[0]
 
     @property
     def effect_truth(self) -> np.ndarray:
@@ -107,6 +118,8 @@ def build_design(population: Population, analysis_syntax: str, *, seed: int, alp
     # a total indirect effect is tested when it sums several specific ones
     effects = EffectSet(results, [e for e in enumerate_effects(results, contrasts=False)
                                   if e.kind == "indirect" or (e.kind == "total_indirect" and len(e.paths) > 1)])
+    defined = DefinedSet(results) if results.partable.definitions else None
+    labelled = [free for _, free, _, _ in defined.labels if free is not None] if defined else []
     p, q = compiled.p, len(compiled.table.covariates)
     return Design(
         population=population, cholesky=np.linalg.cholesky(population.covariance), columns=columns,
@@ -114,10 +127,12 @@ def build_design(population: Population, analysis_syntax: str, *, seed: int, alp
         covariate_cells=covariate_cells,
         variance_params=np.array([r.free for r in rows if r.op == "~~" and r.lhs == r.rhs and r.free >= 0], int),
         path_labels=[label for label, _ in paths], path_params=np.array([k for _, k in paths], int),
-        effects=effects, effect_labels=[e.label for e in effects.effects],
-        effect_params=np.unique(effects.edge_free[effects.edge_free >= 0]).astype(int),
+        effects=effects,
+        effect_labels=[e.label for e in effects.effects] + [d.label for d in (defined.effects if defined else [])],
+        effect_params=np.unique(np.concatenate([effects.edge_free[effects.edge_free >= 0], labelled])).astype(int),
         df=p * (p + 1) // 2 - compiled.n_free - q * (q + 1) // 2, analysis_syntax=analysis_syntax,
-        seed=seed, alpha=alpha, ci=ci, mc_draws=mc_draws, bootstrap=bootstrap if ci == "bootstrap" else 0)
+        seed=seed, alpha=alpha, ci=ci, mc_draws=mc_draws, bootstrap=bootstrap if ci == "bootstrap" else 0,
+        defined=defined)
 
 
 def _covariance(rows: np.ndarray) -> np.ndarray:
@@ -156,7 +171,7 @@ def _monte_carlo(design: Design, rng: np.random.Generator, theta: np.ndarray, vc
     root = vectors * np.sqrt(np.clip(values, 0, None))
     draws = np.tile(theta, (design.mc_draws, 1))
     draws[:, used] += rng.standard_normal((design.mc_draws, len(used))) @ root.T
-    return _interval(design.effects.values(draws), design.alpha)
+    return _interval(design.effect_draws(draws), design.alpha)
 
 
 def _bootstrap(design: Design, rng: np.random.Generator, data: np.ndarray, theta: np.ndarray,
@@ -167,7 +182,7 @@ def _bootstrap(design: Design, rng: np.random.Generator, data: np.ndarray, theta
         estimate = _fit(design, _covariance(data[rng.integers(0, n, size=n)]), theta, metric_inv)
         if estimate is not None:
             estimates.append(estimate)
-    values = design.effects.values(np.array(estimates)) if estimates else np.zeros((0, len(design.effect_labels)))
+    values = design.effect_draws(np.array(estimates)) if estimates else np.zeros((0, len(design.effect_labels)))
     return _interval(values, design.alpha)
 
 

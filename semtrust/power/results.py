@@ -1,4 +1,5 @@
-"""Power analysis, stage 4: the replications summarised, as DataFrames, power.json and a figure.
+"""Power analysis, stage 4: the replications summarised, as DataFrames and power.json (the report
+and its power curves: :mod:`semtrust.report.power_report`).
 
 An effect counts as detected in a replication when its test rejects zero in the direction of
 its population value: a path when its Wald 1 - alpha interval excludes zero, an indirect effect
@@ -18,28 +19,26 @@ close fit (H0: RMSEA <= .05).
 >>> row = result.summary.iloc[0]
 >>> row.effect, round(float(row.power), 3), round(float(row.coverage), 3)
 ('y ~ x', 0.933, 0.933)
->>> int(result.required_n.n[0]), power_curves_svg(result).startswith("<svg")
-(40, True)
+>>> int(result.required_n.n[0]), result.required_n_all
+(40, 40)
 """
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from semtrust.power.replicate import Design
+from semtrust.results import software_versions
 from semtrust.version import __version__
 
 CLOSE_FIT_RMSEA = 0.05
 ZERO = 1e-8   # population values this small are zero (fitted to the population moments, not set)
 FIT_TESTS = ("exact fit (χ² test)", "close fit (RMSEA ≤ .05)")
-KIND_COLOURS = {"path": "#1f6fb4", "indirect": "#d9731a", "total indirect": "#7a4fa0", "fit": "#777777"}
 
 
 @dataclass
@@ -101,7 +100,7 @@ class PowerResult:
         table = self.power_table
         kinds = self.summary.drop_duplicates("effect").set_index("effect").kind
         hypotheses = self.summary.drop_duplicates("effect").set_index("effect").hypothesis
-        shown = table.loc[[e for e in table.index if kinds[e] in ("path", "fit")]].round(3)
+        shown = table.loc[[e for e in table.index if kinds[e] in ("path", "defined", "fit")]].round(3)
         shown[f"n for {target:.2f}"] = [("—" if kinds[e] == "fit" else
                                          "not reached" if pd.isna(required[e]) else str(required[e]))
                                         for e in shown.index]
@@ -122,6 +121,7 @@ class PowerResult:
     def to_dict(self) -> dict:
         return _clean({
             "semtrust_version": __version__,
+            "software": software_versions(),
             "settings": self.settings,
             "population": self.population,
             "analysis_model": self.analysis_syntax,
@@ -131,14 +131,22 @@ class PowerResult:
             "summary": self.summary.to_dict(orient="records"),
         })
 
-    def write(self, out: str | Path) -> dict[str, Path]:
-        """Write ``power.json`` and ``power_curves.svg`` into ``out``."""
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        paths = {"json": out / "power.json", "figure": out / "power_curves.svg"}
-        paths["json"].write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        paths["figure"].write_text(power_curves_svg(self), encoding="utf-8")
-        return paths
+    def output_files(self, lang: str | None = None) -> dict[str, bytes]:
+        """power.json, the report in ``lang`` (default: the instrument's report language, else
+        English; power_report.html, .tex, .docx, power_tables.xlsx)
+        and the power curves (power_curves.svg, and .pdf for the LaTeX report)."""
+        from semtrust.report.power_report import power_files
+
+        return power_files(self.to_dict(), lang or self.settings.get("report_language") or "en")
+
+    def write(self, out: str | Path, lang: str | None = None, inputs: dict | None = None) -> dict[str, Path]:
+        """Write :meth:`output_files` into the output folder ``out``, all or none, power.json last
+        (:class:`~semtrust.io.output_folder.OutputFolder`, never over ``inputs`` or files semtrust
+        did not write); returns ``{file name: path}``."""
+        from semtrust.io.output_folder import OutputFolder
+
+        with OutputFolder(out, inputs, family="power") as folder:
+            return folder.commit(self.output_files(lang))
 
 
 def _clean(obj):
@@ -184,7 +192,8 @@ def summarise(design: Design, parts: list[dict], ns: list[int], reps: int, *, ta
     detected_effects = ((lower > 0) & (effect_truth > -ZERO)) | ((upper < 0) & (effect_truth < ZERO))
     covered_effects = (lower <= effect_truth) & (effect_truth <= upper)
     kinds = ["path"] * len(design.path_labels) + [
-        "total indirect" if e.kind == "total_indirect" else "indirect" for e in design.effects.effects]
+        "total indirect" if e.kind == "total_indirect" else "indirect" for e in design.effects.effects] + [
+        "defined"] * (len(design.effect_labels) - len(design.effects.effects))
     labels = design.path_labels + design.effect_labels
     truth = np.concatenate([path_truth, effect_truth])
     estimates = np.hstack([est, eff])
@@ -222,58 +231,3 @@ def summarise(design: Design, parts: list[dict], ns: list[int], reps: int, *, ta
                                              kind="stable").reset_index(drop=True)
     return PowerResult(summary, pd.DataFrame(convergence), {**(settings or {}), "target": target},
                        design.population.to_dict(), design.analysis_syntax, data)
-
-
-def power_curves_svg(result: PowerResult, width: int = 760, height: int = 440) -> str:
-    """Power against n: one thin curve per path and indirect effect (coloured by kind), the
-    weakest effect's curve in bold, and the target as a dashed line."""
-    left, right, top, bottom = 58, 190, 20, 48
-    plot_w, plot_h = width - left - right, height - top - bottom
-    table = result.summary[result.summary.kind != "fit"]
-    ns = sorted(table.n.unique())
-    lo, hi = ns[0], ns[-1] if ns[-1] > ns[0] else ns[0] + 1
-
-    def x(n):
-        return left + (n - lo) / (hi - lo) * plot_w
-
-    def y(p):
-        return top + (1 - p) * plot_h
-
-    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" font-family="Arial, sans-serif" font-size="12">'),
-           f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#999"/>']
-    for p in np.linspace(0, 1, 6):
-        out.append(f'<line x1="{left - 4}" y1="{y(p):.1f}" x2="{left + plot_w}" y2="{y(p):.1f}" stroke="#e5e5e5"/>')
-        out.append(f'<text x="{left - 8}" y="{y(p) + 4:.1f}" text-anchor="end">{p:.1f}</text>')
-    for n in ns:
-        out.append(f'<line x1="{x(n):.1f}" y1="{top + plot_h}" x2="{x(n):.1f}" y2="{top + plot_h + 4}" stroke="#999"/>')
-        out.append(f'<text x="{x(n):.1f}" y="{top + plot_h + 18}" text-anchor="middle">{n}</text>')
-    out.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 8}" text-anchor="middle">sample size n</text>')
-    out.append(f'<text transform="translate(16 {top + plot_h / 2:.1f}) rotate(-90)" text-anchor="middle">power</text>')
-    target = result.settings["target"]
-    out.append(f'<line x1="{left}" y1="{y(target):.1f}" x2="{left + plot_w}" y2="{y(target):.1f}" '
-               'stroke="#c0392b" stroke-dasharray="6 4"/>')
-
-    def polyline(points, colour, stroke_width, title):
-        coords = " ".join(f"{x(n):.1f},{y(p):.1f}" for n, p in points if math.isfinite(p))
-        return (f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="{stroke_width}" '
-                f'stroke-opacity="0.8"><title>{escape(title)}</title></polyline>')
-
-    targets = table[table.true.abs() > ZERO]
-    drawing_order = {"total indirect": 0, "indirect": 1, "path": 2}   # the (fewer) paths on top
-    groups = sorted(table.groupby("effect", sort=False), key=lambda item: drawing_order[item[1].kind.iloc[0]])
-    for effect, group in groups:
-        out.append(polyline(zip(group.n, group.power), KIND_COLOURS[group.kind.iloc[0]], 1.2, effect))
-    if not targets.empty:
-        weakest = targets.groupby("n").power.min()
-        out.append(polyline(zip(weakest.index, weakest.to_numpy()), "#000000", 2.5, "weakest effect"))
-    legend = [(KIND_COLOURS[k], 1.2, k) for k in ("path", "indirect", "total indirect") if k in set(table.kind)]
-    legend += [("#000000", 2.5, "weakest effect"), ("#c0392b", 1.2, f"target {target:.2f}")]
-    for k, (colour, stroke_width, text) in enumerate(legend):
-        ly = top + 12 + 20 * k
-        dash = ' stroke-dasharray="6 4"' if text.startswith("target") else ""
-        out.append(f'<line x1="{left + plot_w + 14}" y1="{ly}" x2="{left + plot_w + 40}" y2="{ly}" '
-                   f'stroke="{colour}" stroke-width="{stroke_width}"{dash}/>')
-        out.append(f'<text x="{left + plot_w + 46}" y="{ly + 4}">{escape(text)}</text>')
-    out.append("</svg>\n")
-    return "\n".join(out)

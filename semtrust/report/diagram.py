@@ -33,6 +33,18 @@ Point = tuple[float, float]
 ROLE_RANK = {"driver": 0, "stimulus": 0, "trust": 1, "organism": 1, "mediator": 2, "outcome": 3, "response": 3}
 FONT_FAMILY = ('"Noto Sans", "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", '
                '"PingFang SC", "Helvetica Neue", Arial, sans-serif')
+# Cairo (the PNG and PDF copies of a figure) sets all of a text in the first family it finds, with no
+# fallback per character: a figure with Chinese text needs a CJK family first, or it shows boxes
+CJK_FONT_FAMILY = '"Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "Microsoft YaHei", SimSun, sans-serif'
+
+
+def cairo_fonts(svg: str) -> str:
+    """``svg`` with :data:`CJK_FONT_FAMILY` in place of :data:`FONT_FAMILY` when it has Chinese text.
+
+    >>> CJK_FONT_FAMILY in cairo_fonts(f"<svg font-family='{FONT_FAMILY}'><text>信任</text></svg>")
+    True
+    """
+    return svg.replace(FONT_FAMILY, CJK_FONT_FAMILY) if any(ord(ch) > 0x2E80 for ch in svg) else svg
 
 # Geometry in px (SVG user units; TikZ draws 1 px as 0.75 pt, the CSS ratio).
 NAME_SIZE, SUB_SIZE, LABEL_SIZE = 14.0, 12.5, 12.0

@@ -27,6 +27,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from semtrust.report.catalogue import Messages
+from semtrust.report.diagram import cairo_fonts
 from semtrust.report.document import LANDSCAPE_CM, PORTRAIT_CM, Document, Figure, Paragraph, Table, table_font_size
 from semtrust.report.office import reproducible_zip
 
@@ -257,11 +258,16 @@ def _figure(word, doc: Document, figure: Figure, number: int, note_label: str, m
 
 
 def svg_to_png(svg: str) -> bytes | None:
-    """The figure as PNG (cairosvg); None where the Cairo library is missing."""
+    """The figure as PNG (cairosvg); None where the Cairo library is missing. Two things the
+    browser reads and Cairo does not are dropped first: the path diagram's responsive size
+    (``height:auto`` makes Cairo draw nothing) and the italic R of its R² labels (Cairo sets a
+    ``<tspan>`` without its own x over the rest of the label); Chinese text gets a CJK font."""
     try:
         import cairosvg
     except (ImportError, OSError):      # cairosvg imports but needs the system's libcairo
         return None
+    svg = cairo_fonts(svg.replace(' style="max-width:100%;height:auto"', "", 1)
+                      .replace('<tspan font-style="italic">R</tspan>', "R"))
     return cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=2.0)
 
 

@@ -31,6 +31,16 @@ def apa(value, digits: int = 3, bounded: bool = False) -> str:
     return (MINUS if negative else "") + text
 
 
+def apa_range(values) -> str:
+    """The smallest and largest of bounded ``values`` (None skipped) as an APA range.
+
+    >>> apa_range([0.912, None, 0.78])
+    '.78–.91'
+    """
+    values = [v for v in values if v is not None]
+    return f"{apa(min(values), 2, True)}–{apa(max(values), 2, True)}" if values else "—"
+
+
 def apa_p(p) -> str:
     """A p-value in APA style: ``< .001`` below .001, else three decimals without the leading zero."""
     if p is None or (isinstance(p, float) and math.isnan(p)):
@@ -59,7 +69,8 @@ _TEX_SYMBOLS = {"α": r"$\alpha$", "β": r"$\beta$", "λ": r"$\lambda$", "ω": r
                 "χ": r"$\chi$", "Δ": r"$\Delta$", "Σ": r"$\Sigma$", "√": r"$\sqrt{\,}$", "≥": r"$\geq$",
                 "≤": r"$\leq$", "≠": r"$\neq$", "×": r"$\times$", "±": r"$\pm$", "→": r"$\rightarrow$",
                 "⇒": r"$\Rightarrow$", "′": r"$'$", "²": r"\textsuperscript{2}", "✓": r"\checkmark{}",
-                "†": r"\textdagger{}", "‡": r"\textdaggerdbl{}", "…": r"\ldots{}", "·": r"\textperiodcentered{}"}
+                "†": r"\textdagger{}", "‡": r"\textdaggerdbl{}", "…": r"\ldots{}", "·": r"\textperiodcentered{}",
+                "ρ\\_A": r"$\rho_A$", "ρ\\_C": r"$\rho_C$", "ρ": r"$\rho$"}   # ρ_A, ρ_C: PLS reliabilities
 _TEX_SYMBOL_PATTERN = re.compile("|".join(map(re.escape, _TEX_SYMBOLS)))
 
 

@@ -26,7 +26,7 @@ import re
 from xml.sax.saxutils import escape
 
 from semtrust.report.catalogue import Messages
-from semtrust.report.diagram import FONT_FAMILY
+from semtrust.report.diagram import FONT_FAMILY, cairo_fonts
 
 WIDTH, HEIGHT = 600.0, 380.0
 LEFT, RIGHT, TOP, BOTTOM = 64.0, 185.0, 44.0, 52.0   # plot margins; the legend sits on the right
@@ -47,7 +47,7 @@ def _fmt(value: float) -> str:
     return f"{value:.3g}".replace("-", "−")
 
 
-class _Canvas:
+class Canvas:
     """Maps data coordinates onto the plot area and collects SVG elements."""
 
     def __init__(self, xs: tuple[float, float], ys: tuple[float, float], title: str, xlabel: str, ylabel: str):
@@ -116,13 +116,15 @@ def simple_slopes_svg(plots: dict, language: str = "en") -> str | None:
     focal, moderator, span = spec["focal"], spec["moderator"], spec["focal_range"]
     flat = [p for line in spec["lines"] for p in line["predicted"]]
     title = plot_title(plots, "simple_slopes", language)
-    canvas = _Canvas((span[0], span[1]), (min(flat), max(flat)), title, focal, spec["outcome"])
+    canvas = Canvas((span[0], span[1]), (min(flat), max(flat)), title, focal, spec["outcome"])
     for line, dash in zip(spec["lines"], DASHES):
         style = 'stroke="#1f3b73" stroke-width="2" fill="none"' + (f' stroke-dasharray="{dash}"' if dash else "")
         canvas.parts.append(f'<polyline points="{canvas.points(span, line["predicted"])}" {style}/>')
         name = f"{moderator} = {_fmt(line['value'])}"
         if line["percentile"] is not None:
             name += f" ({m('moderation_plots.percentile', p=line['percentile'])})"
+        elif line.get("sd") is not None:    # a latent moderator: one SD below, at and above its mean
+            name += f" ({m.raw('moderation_plots.sd_labels')[line['sd'] + 1]})"
         canvas.legend(name, style)
     return canvas.svg(title)
 
@@ -136,7 +138,7 @@ def johnson_neyman_svg(plots: dict, language: str = "en") -> str | None:
     grid = [row["value"] for row in spec["curve"]]
     est, low, high = ([row[k] for row in spec["curve"]] for k in ("effect", "llci", "ulci"))
     title = plot_title(plots, "johnson_neyman", language)
-    canvas = _Canvas((grid[0], grid[-1]), (min(min(low), 0.0), max(max(high), 0.0)), title,
+    canvas = Canvas((grid[0], grid[-1]), (min(min(low), 0.0), max(max(high), 0.0)), title,
                      spec["moderator"], m("moderation_plots.effect"))
     significant = [lo > 0 or hi < 0 for lo, hi in zip(low, high)]
     for start, stop in _runs(significant):
@@ -190,5 +192,5 @@ def figure_pdf(svg: str) -> bytes | None:
         import cairosvg
     except (ImportError, OSError):      # cairosvg imports but needs the system's libcairo
         return None
-    pdf = cairosvg.svg2pdf(bytestring=svg.encode("utf-8"))
+    pdf = cairosvg.svg2pdf(bytestring=cairo_fonts(svg).encode("utf-8"))   # Chinese labels need a CJK font
     return re.sub(rb"/CreationDate \(D:[^)]*\)", b"/CreationDate (D:20000101000000Z)", pdf)

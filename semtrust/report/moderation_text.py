@@ -49,7 +49,7 @@ def summary_text(result) -> str:
               "", f"{'Conditional direct' if len(result.direct_effects) > 1 else 'Direct'} effect of {v['x']} on {v['y']}:",
               _table(result.direct_effects, ["probe", *moderators, "effect", "se", "t", "p", "llci", "ulci"])]
     if len(result.indirect_effects):
-        kind = "Conditional indirect" if len(result.indirect_effects) > len(v["m"]) else "Indirect"
+        kind = "Conditional indirect" if result.indirect_effects.probe.notna().any() else "Indirect"
         lines += ["", f"{kind} effect(s) of {v['x']} on {v['y']}:",
                   _table(result.indirect_effects, ["mediator", "probe", *moderators, "effect", "boot_se",
                                                    "boot_llci", "boot_ulci"])]

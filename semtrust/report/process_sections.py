@@ -28,7 +28,7 @@ import json
 from itertools import pairwise
 
 from semtrust.report.document import Cell, Column, Document, Paragraph, Section, Table, ci, integer, num, pval
-from semtrust.report.format import apa, apa_p
+from semtrust.report.format import apa, apa_p, arrows
 from semtrust.report.sections import Builder, moderation_figures
 
 ALPHA = 0.05
@@ -75,8 +75,9 @@ def verdict_lines(b: Builder, block: dict) -> list[str]:
     for row in block["indirect_effects"]:
         if row.get("probe") is None and row["boot_llci"] is not None:     # an unmoderated indirect effect
             excludes = row["boot_llci"] > 0 or row["boot_ulci"] < 0
-            lines.append(m(f"{v}.indirect", x=block["variables"]["x"], y=block["variables"]["y"],
-                           mediator=row["mediator"], est=apa(row["effect"], 3), conf=conf,
+            key = "total_indirect" if row["mediator"] == "TOTAL" else "indirect"
+            lines.append(m(f"{v}.{key}", x=block["variables"]["x"], y=block["variables"]["y"],
+                           mediator=arrows(row["mediator"]), est=apa(row["effect"], 3), conf=conf,
                            low=apa(row["boot_llci"], 3), high=apa(row["boot_ulci"], 3),
                            result=m(f"{v}.{'indirect_yes' if excludes else 'indirect_no'}")))
     groups = block.get("groups")
@@ -191,7 +192,7 @@ def _effects(b: Builder, block: dict) -> Section | None:
                             [Column(m("process.mediator"), "l")] + ([Column(m("process.probe"), "l")] if mods else [])
                             + [Column(v) for v in mods] + [Column(m("process.effect")), Column(m("process.boot_se")),
                                                            Column(m("process.boot_ci", conf=conf))],
-                            [[Cell(r["mediator"])] + ([probe] if mods else [])
+                            [[Cell(arrows(r["mediator"]))] + ([probe] if mods else [])
                              + [num(r.get(v), 3) for v in mods]
                              + [num(r["effect"], 3), num(r["boot_se"], 3), ci(r["boot_llci"], r["boot_ulci"])]
                              for r, probe in zip(indirect, _probes(b, indirect))], boot_note, inference="bootstrap"))

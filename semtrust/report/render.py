@@ -116,42 +116,8 @@ def report_language(results: dict) -> str:
 
 
 def render_report(results: dict, kind: str, lang: str | None = None) -> str:
-    """The report of a result dictionary as ``html`` or ``tex`` text (a PLS-SEM run's from the
-    ``pls_report`` templates, :mod:`semtrust.report.pls`)."""
-    if results.get("method") == "pls":
-        return render(f"pls_report.{kind}.j2", pls_report_context(results))
+    """The report of a result dictionary as ``html`` or ``tex`` text."""
     return render_document(report_document(results, lang), kind)
-
-
-class Counter:
-    """Numbers sections and tables in the order a template renders them: each ``{{ table_no }}``
-    prints the next number, so optional sections never leave gaps."""
-
-    def __init__(self):
-        self.value = 0
-
-    def __str__(self) -> str:
-        self.value += 1
-        return str(self.value)
-
-    __html__ = __str__
-
-
-def pls_report_context(results: dict) -> dict:
-    """The PLS report's sections (Hair et al. 2019 order), the run configuration and the path diagram."""
-    from semtrust.report.diagram import layout, to_svg, to_tikz
-    from semtrust.report.pls import pls_document, tex_cell
-
-    def text(value):
-        if value is None:
-            return "—"
-        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-    figure = layout(results) if results["paths"] else None
-    return {"r": results, "sections": pls_document(results), "tex_cell": tex_cell,
-            "config_rows": [(key, text(value)) for key, value in (results.get("config") or {}).items()],
-            "figure_svg": to_svg(figure) if figure else None, "figure_tikz": to_tikz(figure) if figure else None,
-            "table_no": Counter(), "section_no": Counter()}
 
 
 def tables_xlsx(doc: Document) -> bytes:
@@ -194,9 +160,6 @@ def report_files(results: dict, lang: str | None = None) -> dict[str, bytes]:
     from semtrust.report.docx import docx_bytes
 
     results_json = results_text(results).encode()
-    if results.get("method") == "pls":   # the PLS report has no document model yet: HTML and LaTeX
-        return {"results.json": results_json, "report.html": render_report(results, "html").encode(),
-                "report.tex": render_report(results, "tex").encode()}
     doc = report_document(results, lang)
     return {"results.json": results_json,
             "report.html": render_document(doc, "html").encode(),

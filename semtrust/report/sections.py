@@ -4,6 +4,8 @@ One small builder per section; each reads the result dictionary, formats every n
 the shared APA style and takes every word from the language's message catalogue. The HTML,
 LaTeX, DOCX and XLSX renderers lay out what these builders produce; nothing here knows a format.
 Each table draws its p values, stars and CIs from one inference method and its note names it.
+A PLS-SEM run's sections (measurement, structural, IPMA, groups, details) are built by
+:mod:`semtrust.report.pls_sections`; its summary rows and draft sentences join the shared summary.
 
 >>> import json, pathlib
 >>> doc = build_document({"semtrust_version": "0.1", "n": 3, "input": {"rows": 3}, "fit": {}})
@@ -15,6 +17,7 @@ from __future__ import annotations
 import re
 
 from semtrust.config import REPORT_SECTIONS
+from semtrust.report import pls_sections as pls
 from semtrust.report.catalogue import Messages
 from semtrust.report.diagram import layout, to_svg, to_tikz
 from semtrust.report.document import (
@@ -32,7 +35,7 @@ from semtrust.report.document import (
     pval,
     verdict,
 )
-from semtrust.report.format import apa, apa_p, arrows, stars
+from semtrust.report.format import apa, apa_p, apa_range, arrows, stars
 from semtrust.report.verdicts import construct_verdicts, fit_level, htmt_pairs, robust_fit
 
 MAIN, APPENDIX = False, True
@@ -102,6 +105,7 @@ def summary(b: Builder) -> Section:
 
     def row(aspect, criterion, result, met, target, review=False):
         rows.append([Cell(aspect), Cell(criterion), Cell(result),
+                     Cell("—") if met is None else   # descriptive (R² of a PLS model)
                      verdict(met, m("verdict.met") if met and not review else
                              m("verdict.review") if met else m("verdict.not_met"), review and met),
                      Cell(f"[[{target}]]", target, "ref")])
@@ -152,10 +156,12 @@ def summary(b: Builder) -> Section:
         level = held[-1]["model"] if held else "configural"
         result = m("summary.invariance_result", level=b.m.get(f"invariance.level.{level}", level))
         row(m("summary.invariance"), m("criteria.invariance"), result, bool(held), "tab-invariance")
+    for pls_row in pls.verdict_rows(b):   # a PLS-SEM run: Hair et al.'s (2019) criteria
+        row(*pls_row)
     hyps = r.get("hypotheses")
     if hyps:
         supported = [h for h in hyps if h["result"] == "supported"]
-        row(m("summary.hypotheses"), m("criteria.hypotheses"), m("summary.n_of", n=len(supported), k=len(hyps)),
+        row(m("summary.hypotheses"), m("pls.criteria.hypotheses" if r.get("pls") else "criteria.hypotheses"), m("summary.n_of", n=len(supported), k=len(hyps)),
             len(supported) == len(hyps), "tab-hypotheses", review=0 < len(supported) < len(hyps))
     table = Table("tab-verdicts", m("titles.verdicts"),
                   [Column(m("columns.aspect"), "l", True), Column(m("columns.criterion"), "l", True),
@@ -184,8 +190,7 @@ def results_paragraph(b: Builder, verdicts: dict) -> str:
     rel = r.get("reliability") or {}
     if rel:
         def span(key):
-            values = [v[key] for v in rel.values() if v.get(key) is not None]
-            return f"{apa(min(values), 2, True)}–{apa(max(values), 2, True)}" if values else "—"
+            return apa_range(v.get(key) for v in rel.values())
         ok = all(v["reliable"] and v["convergent"] for v in verdicts.values())
         parts.append(b.cite(m("draft.reliability_ok" if ok else "draft.reliability_mixed", alpha=span("alpha"),
                        cr=span("cr"), ave=span("ave"),
@@ -199,6 +204,7 @@ def results_paragraph(b: Builder, verdicts: dict) -> str:
             fl_ok = all(v["fornell_larcker"] for v in verdicts.values())
             parts.append(b.cite(m("draft.discriminant_ok" if fl_ok and worst["level"] != "fail" else "draft.discriminant_mixed",
                            value=apa(worst["htmt"], 2, True), a=worst["a"], b=worst["b"]), "tab-htmt"))
+    parts += pls.results_sentences(b)
     hyps = r.get("hypotheses")
     if hyps:
         supported = [h["id"] for h in hyps if h["result"] == "supported"]
@@ -218,7 +224,7 @@ def results_paragraph(b: Builder, verdicts: dict) -> str:
 def method_paragraph(b: Builder) -> str:
     """A draft Method paragraph: software, estimator, missing data, bootstrap and screening."""
     m, r = b.m, b.r
-    parts = [m("draft.software", version=r["semtrust_version"], python=(r.get("software") or {}).get("python", "3"))]
+    parts = [m("pls.draft.software" if r.get("pls") else "draft.software", version=r["semtrust_version"], python=(r.get("software") or {}).get("python", "3"))]
     scr = r.get("screening")
     if scr:
         parts.append(m("draft.screening", screened=scr["n_screened"], excluded=scr["n_excluded"], kept=scr["n_kept"]))
@@ -435,7 +441,7 @@ def model_fit(b: Builder) -> Section | None:
     rows = []
     for key in ("measurement", "structural"):
         fit = (r.get("fit") or {}).get(key)
-        if not fit:
+        if not fit or "chisq" not in fit:   # PLS-SEM has no χ² test (its SRMR is in pls_structural)
             continue
         # under WLSMV the first row is the DWLS statistic (lavaan's "Standard" column)
         ordinal = r.get("estimator") in ("WLSMV", "ULSMV", "DWLS")
@@ -463,7 +469,7 @@ def model_fit(b: Builder) -> Section | None:
 def structural(b: Builder) -> Section | None:
     """The structural section of the report (None when the run has nothing to show there)."""
     m, r = b.m, b.r
-    if not r.get("paths"):
+    if not r.get("paths") or r.get("pls"):   # PLS-SEM: pls_structural, with bootstrap inference
         return None
     hyps = r.get("hypotheses")
     grouped = any(p.get("group") for p in r["paths"])   # a multi-group model: each group's paths
@@ -545,33 +551,83 @@ def effect_name(effect: dict) -> str:
 
 def moderation(b: Builder) -> Section | None:
     """The instrument's moderation hypotheses (``--moderator``): the interaction's test and, for a
-    moderated stage of a mediation, the index of moderated mediation with its bootstrap CI."""
+    moderated stage of a mediation, the index of moderated mediation with its CI; as PROCESS
+    models on scale scores or as latent interactions (``moderation`` setting); then the plots."""
     m, tests = b.m, b.r.get("moderation") or []
     if not tests:
         return None
+    latent = tests[0].get("method") == "latent"
     rows = []
     for t in tests:
         through = f" → {t['through']}" if t.get("through") else ""
-        index = (t["analysis"].get("index_of_moderated_mediation") or [None])[0]
+        test, index = t["interaction"], t.get("index")
+        model = m(f"moderation.pairs_{t['analysis']['pairs']}") if latent else str(t["process_model"])
+        shown = "supported_interaction_only" if t["verdict"].startswith("supported (") else t["verdict"].replace(" ", "_")
         rows.append([Cell(t["id"]), Cell(f"{t['from']}{through} → {t['to']} × {t['moderator']} ({t['stage']}, "
                                          f"{t['expected_sign']})"),
-                     integer(t["process_model"]), num(t["interaction"]["b"], 3), num(t["interaction"]["se"], 3),
-                     num(t["interaction"]["t"], 2), pval(t["interaction"]["p"]),
-                     ci(t["interaction"]["llci"], t["interaction"]["ulci"]),
-                     Cell("—") if index is None else Cell(f"{apa(index['effect'], 3)} "
-                                                          f"[{apa(index['boot_llci'], 3)}, {apa(index['boot_ulci'], 3)}]"),
-                     verdict(t["verdict"] == "supported", m(f"moderation.{t['verdict'].replace(' ', '_')}"))])
+                     Cell(model), num(test["b"], 3), num(test["se"], 3), num(test["z" if latent else "t"], 2),
+                     pval(test["p"]), ci(test["llci"], test["ulci"]),
+                     Cell("—") if index is None or index["llci"] is None else
+                     Cell(f"{apa(index['est'], 3)} [{apa(index['llci'], 3)}, {apa(index['ulci'], 3)}]"),
+                     verdict(t["verdict"] == "supported", m(f"moderation.{shown}"))])
     draws = (b.r.get("config") or {}).get("bootstrap")
-    table = Table("tab-moderation", m("moderation.title"),
+    kind = "_latent" if latent else ""
+    table = Table("tab-moderation", m(f"moderation.title{kind}"),
                   [Column(m("moderation.hypothesis"), "l"), Column(m("moderation.path"), "l", True),
-                   Column(m("moderation.model")), Column(m("moderation.interaction")), Column("SE"), Column("t"),
-                   Column("p"), Column(m("columns.ci95")), Column(m("moderation.index")),
-                   Column(m("moderation.result"), "l")],
-                  rows, [m("moderation.note", draws=draws)], wide=True)
-    blocks = [table]
+                   Column(m(f"moderation.model{kind}"), "r" if not latent else "l"), Column(m("moderation.interaction")),
+                   Column("SE"), Column("z" if latent else "t"), Column("p"), Column(m("columns.ci95")),
+                   Column(m(f"moderation.index{kind}")), Column(m("moderation.result"), "l")],
+                  rows, [m(f"moderation.note{kind}", draws=draws)], wide=True)
+    blocks = [table, *moderation_effects(b, tests, latent)]
     for t in tests:
         blocks += moderation_figures(b, t["analysis"]["plots"], f"moderation_{t['id']}_", t["id"])
     return Section("moderation", m("moderation.section"), blocks)
+
+
+def moderation_effects(b: Builder, tests: list[dict], latent: bool) -> list[Table]:
+    """The conditional effects of each moderation hypothesis at three values of its moderator, one
+    table per inference: latent, the simple slopes (probe2WayMC) and, for a moderated stage, the
+    conditional indirect effects at one SD below, at and above the mean (z tests, delta-method
+    CIs); on scale scores, the conditional direct effects (t tests) and the conditional indirect
+    effects (percentile bootstrap CIs) at the 16th, 50th and 84th percentiles."""
+    m = b.m
+    wald, boot = [], []
+    for t in tests:
+        w, analysis = t["moderator"], t["analysis"]
+        chain = f"{t['from']} → {t['through']} → {t['to']}" if t["through"] else None
+        if latent:
+            predictor, outcome = {"first": (t["from"], t["through"]), "second": (t["through"], t["to"])}.get(
+                t["stage"], (t["from"], t["to"]))
+            labels = m.raw("moderation_plots.sd_labels")
+            for label, effects in [(f"{predictor} → {outcome}", analysis["simple_slopes"])] + \
+                    ([(chain, analysis["indirect_effects"])] if chain else []):
+                wald += [[Cell(t["id"]), Cell(label), Cell(f"{w} = {apa(e[w], 2)} ({labels[k]})"), num(e["est"], 3),
+                          num(e["se"], 3), pval(e["pvalue"]), ci(e["ci_lower"], e["ci_upper"])]
+                         for k, e in enumerate(effects)]
+            continue
+        effects = [e for e in analysis["indirect_effects" if chain else "direct_effects"] if e["probe"] == "percentiles"]
+        names = [f" ({m('moderation_plots.percentile', p=q)})" for q in (16, 50, 84)] if len(effects) == 3 \
+            else [""] * len(effects)
+        for name, e in zip(names, effects):
+            at = Cell(f"{w} = {apa(e[w], 2)}{name}")
+            if chain:
+                boot.append([Cell(t["id"]), Cell(chain), at, num(e["effect"], 3), num(e["boot_se"], 3),
+                             ci(e["boot_llci"], e["boot_ulci"])])
+            else:
+                wald.append([Cell(t["id"]), Cell(f"{t['from']} → {t['to']}"), at, num(e["effect"], 3), num(e["se"], 3),
+                             pval(e["p"]), ci(e["llci"], e["ulci"])])
+    head = [Column(m("moderation.hypothesis"), "l"), Column(m("moderation.effect"), "l", True),
+            Column(m("moderation.at"), "l"), Column(m("process.effect"))]
+    tables = []
+    if wald:
+        tables.append(Table("tab-moderation-effects", m("moderation.effects_title"),
+                            head + [Column("SE"), Column("p"), Column(m("columns.ci95"))], wald,
+                            [m(f"moderation.effects_note{'_latent' if latent else ''}")], inference="wald"))
+    if boot:
+        tables.append(Table("tab-moderation-indirect", m("moderation.indirect_title"),
+                            head + [Column(m("columns.boot_se")), Column(m("columns.ci95"))], boot,
+                            [m("moderation.indirect_note")], inference="bootstrap"))
+    return tables
 
 
 def moderation_figures(b: Builder, plots: dict, stem: str, hypothesis: str | None = None) -> list[Figure]:
@@ -582,8 +638,11 @@ def moderation_figures(b: Builder, plots: dict, stem: str, hypothesis: str | Non
     figures = []
     for kind, svg in plot_svgs(plots, b.lang).items():
         spec = plots[kind]
-        note = b.m("moderation_plots.slopes_note", **spec) if kind == "simple_slopes" else \
-            b.m("moderation_plots.jn_note", conf=apa(spec["conf"], 0))
+        if kind == "simple_slopes":
+            latent = spec["lines"][0].get("sd") is not None
+            note = b.m(f"moderation_plots.slopes_note{'_latent' if latent else ''}", **spec)
+        else:
+            note = b.m("moderation_plots.jn_note", conf=apa(spec["conf"], 0))
         title = plot_title(plots, kind, b.lang)
         figures.append(Figure(f"fig-{stem}{kind}".replace("_", "-"), f"{hypothesis}: {title}" if hypothesis else title,
                               svg, "", [note], image=f"{stem}{kind}"))
@@ -887,7 +946,8 @@ def reproducibility(b: Builder) -> Section:
                                                                  Column(m("columns.value"), "l", True)], rows,
                             [m("notes.config")]))
     ordinal = r.get("estimator") in ("WLSMV", "ULSMV", "DWLS")
-    blocks.append(Paragraph(m("reproducibility.lavaan_ordinal" if ordinal else "reproducibility.lavaan",
+    blocks.append(Paragraph(m("pls.reproducibility") if r.get("pls") else
+                            m("reproducibility.lavaan_ordinal" if ordinal else "reproducibility.lavaan",
                               estimator=r.get("estimator", "ML"),
                               missing="ml" if r.get("missing") == "fiml" else r.get("missing") if ordinal else "listwise")))
     software = ", ".join(f"{k} {v}" for k, v in (r.get("software") or {}).items())
@@ -900,9 +960,10 @@ def reproducibility(b: Builder) -> Section:
     return Section("reproducibility", m("sections.reproducibility"), blocks, APPENDIX)
 
 
-BUILDERS = (summary, sample, measurement, model_fit, structural, mediation, moderation, method_bias, invariance,
+BUILDERS = (summary, sample, measurement, pls.measurement, model_fit, structural, pls.structural, mediation, moderation,
+            method_bias, invariance, pls.ipma, pls.groups,
             screening, missing_data, item_descriptives, correlations, contrasts, competing_models,
-            modification_indices, efa, warnings, reproducibility)
+            modification_indices, efa, pls.details, warnings, reproducibility)
 
 
 def build_document(results: dict, lang: str = "en", sections: list[str] | None = None) -> Document:

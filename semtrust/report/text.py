@@ -56,6 +56,10 @@ def summary_text(results: dict) -> str:
     for name, fit in results["fit"].items():
         if not fit:
             continue
+        if "chisq" not in fit:   # PLS-SEM has no χ² test: the saturated model's fit, SmartPLS's names
+            lines += [f"Model Fit ({name}, saturated model):",
+                      *[_line(key, _number(fit.get(key), 0)) for key in ("SRMR", "d_ULS", "d_G")], ""]
+            continue
         lines += [f"Model Test User Model ({name}):",
                   _line("Test statistic", f"{fit['chisq']:.3f}"), _line("Degrees of freedom", str(fit["df"])),
                   _line("P-value (Chi-square)", _number(fit["pvalue"], 0)),

@@ -20,7 +20,7 @@ slopes of X at values of W with their SEs from the parameters' covariance, as se
 ...                             w=("W", ["w1", "w2", "w3"]), y=("Y", ["y1", "y2", "y3"]))
 >>> result.products
 ['x1.w1', 'x2.w2', 'x3.w3']
->>> result.simple_slopes.round(2).to_dict("list")
+>>> result.simple_slopes[["W", "est", "se", "z", "pvalue"]].round(2).to_dict("list")
 {'W': [-1.04, 0.0, 1.04], 'est': [0.16, 0.37, 0.58], 'se': [0.07, 0.05, 0.06], 'z': [2.12, 7.94, 9.53], 'pvalue': [0.03, 0.0, 0.0]}
 """
 from __future__ import annotations
@@ -69,13 +69,18 @@ class LatentInteraction:
     simple_slopes: pd.DataFrame
     indirect_effects: pd.DataFrame | None = None
     index_of_moderated_mediation: dict | None = None
+    matched: bool = True
+    plots: dict | None = None      # what the simple-slopes (and, for a direct path, J-N) plots draw
 
     def to_dict(self) -> dict:
-        out = {"syntax": self.syntax, "products": self.products, "paths": self.paths.to_dict("records"),
-               "simple_slopes": self.simple_slopes.to_dict("records")}
+        out = {"syntax": self.syntax, "products": self.products, "pairs": "matched" if self.matched else "all",
+               "fit": {k: float(self.fit.fit_measures[k]) for k in ("chisq", "df", "pvalue", "cfi", "rmsea", "srmr")},
+               "paths": self.paths.to_dict("records"), "simple_slopes": self.simple_slopes.to_dict("records")}
         if self.indirect_effects is not None:
             out.update(indirect_effects=self.indirect_effects.to_dict("records"),
                        index_of_moderated_mediation=self.index_of_moderated_mediation)
+        if self.plots is not None:
+            out["plots"] = self.plots
         return out
 
 
@@ -85,43 +90,53 @@ def _shared_indicator_covariances(pairs: list[tuple[str, str]]) -> list[str]:
 
 
 def _delta(estimate: float, gradient: np.ndarray, vcov: np.ndarray) -> dict:
-    """Estimate, delta-method SE, z and two-sided p (lavaan's ``:=`` rows)."""
+    """Estimate, delta-method SE, z, two-sided p and 95% Wald CI (lavaan's ``:=`` rows)."""
     se = float(np.sqrt(gradient @ vcov @ gradient))
-    return {"est": estimate, "se": se, "z": estimate / se, "pvalue": float(2 * stats.norm.sf(abs(estimate / se)))}
+    half = float(stats.norm.ppf(0.975)) * se
+    return {"est": estimate, "se": se, "z": estimate / se, "pvalue": float(2 * stats.norm.sf(abs(estimate / se))),
+            "ci_lower": estimate - half, "ci_upper": estimate + half}
 
 
 def latent_interaction(data: pd.DataFrame, x: tuple[str, list[str]], w: tuple[str, list[str]],
                        y: tuple[str, list[str]] | str, *, m: tuple[str, list[str]] | None = None,
-                       match: bool = True, values=None) -> LatentInteraction:
+                       stage: str = "first", match: bool = True, values=None) -> LatentInteraction:
     """Fit the latent interaction of ``x`` and ``w`` (each ``(name, items)``) on ``y`` (a factor
     ``(name, items)`` or an observed column) and probe the slope of X at ``values`` of W (default:
     0 and one estimated SD of W either side).
 
-    With a mediator ``m`` (``(name, items)``), W moderates the first stage, as in PROCESS model 7
-    with latent variables: ``M ~ X + W + X:W`` and ``Y ~ M + X``; the simple slopes are then those
-    of X on M, and the result adds the conditional indirect effects ``(a1 + a3 w) b`` at the same
-    values of W and the index of moderated mediation ``a3 b``, with delta-method SEs as lavaan's
-    ``:=`` gives them. The product factor is reported as ``X:W``. Rows with a missing answer in
-    any indicator are dropped.
+    With a mediator ``m`` (``(name, items)``), W moderates the ``stage`` of the indirect effect:
+    the ``first``, as PROCESS model 7 with latent variables (``M ~ X + W + X:W``, ``Y ~ M + X``; the
+    simple slopes are those of X on M), or the ``second``, as model 14 (``M ~ X``,
+    ``Y ~ M + W + M:W + X``; the products are M's and W's items and the simple slopes those of M on
+    Y). The result adds the conditional indirect effects (``(a1 + a3 w) b`` or ``a (b1 + b3 w)``)
+    at the same values of W and the index of moderated mediation (``a3 b`` or ``a b3``), with
+    delta-method SEs as lavaan's ``:=`` gives them. The product factor is reported as ``X:W`` (or
+    ``M:W``). Rows with a missing answer in any indicator are dropped.
     """
     (x_name, x_items), (w_name, w_items) = x, w
     y_name, y_items = (y, []) if isinstance(y, str) else y
     m_name, m_items = m or (None, [])
+    if stage not in ("first", "second"):
+        raise InputError(f"stage {stage!r}: the moderated stage is first or second")
     items = list(dict.fromkeys(x_items + w_items + m_items + (y_items or [y_name])))
     missing = [c for c in items if c not in data.columns]
     if missing:
         raise InputError(f"column {missing[0]!r} is not in the data")
     complete = data[items].astype(float).dropna()
-    products = product_indicators(complete, x_items, w_items, match=match)
-    interaction = f"{x_name}:{w_name}"
-    factor = f"{x_name}_x_{w_name}"   # a factor name the syntax accepts; reported as X:W
+    second = m_name is not None and stage == "second"
+    focal, focal_items = (m_name, m_items) if second else (x_name, x_items)
+    products = product_indicators(complete, focal_items, w_items, match=match)
+    interaction = f"{focal}:{w_name}"
+    factor = f"{focal}_x_{w_name}"   # a factor name the syntax accepts; reported as X:W
     measured = [(x_name, x_items), (w_name, w_items), (factor, list(products.columns)), (m_name, m_items),
                 (y_name, y_items)]
     lines = [f"{name} =~ {' + '.join(indicators)}" for name, indicators in measured if indicators]
-    moderated = m_name or y_name
-    lines.append(f"{moderated} ~ {x_name} + {w_name} + {factor}")
-    if m_name:
-        lines.append(f"{y_name} ~ {m_name} + {x_name}")
+    moderated = y_name if second or not m_name else m_name
+    if second:
+        lines += [f"{m_name} ~ {x_name}", f"{y_name} ~ {m_name} + {w_name} + {factor} + {x_name}"]
+    else:
+        lines.append(f"{moderated} ~ {x_name} + {w_name} + {factor}")
+        lines += [f"{y_name} ~ {m_name} + {x_name}"] if m_name else []
     pairs = [tuple(name.split(".", 1)) for name in products.columns]
     lines += _shared_indicator_covariances(pairs) if not match else []
     syntax = "\n".join(lines)
@@ -129,21 +144,62 @@ def latent_interaction(data: pd.DataFrame, x: tuple[str, list[str]], w: tuple[st
     params = fit.parameters
     paths = params[params.op == "~"].replace({factor: interaction}).reset_index(drop=True)
     free = {(r.op, r.lhs, r.rhs): r.free for r in fit.partable.rows if r.free >= 0}
-    keys = [(moderated, x_name), (moderated, factor)] + ([(y_name, m_name)] if m_name else [])
+    # the moderated slope (its two coefficients), then the other stage of the indirect effect
+    keys = [(moderated, focal), (moderated, factor)]
+    keys += [(m_name, x_name)] if second else [(y_name, m_name)] if m_name else []
     index = [free[parameter_key(lhs, "~", rhs)] for lhs, rhs in keys]
     theta, vcov = fit.theta[index], fit.vcov[np.ix_(index, index)]
+
+    def variance(name: str) -> float:
+        return float(params[(params.op == "~~") & (params.lhs == name) & (params.rhs == name)].est.iloc[0])
+
     if values is None:
-        variance = params[(params.op == "~~") & (params.lhs == w_name) & (params.rhs == w_name)].est.iloc[0]
-        values = [-np.sqrt(variance), 0.0, np.sqrt(variance)]
+        values = [-np.sqrt(variance(w_name)), 0.0, np.sqrt(variance(w_name))]
     a1, a3 = theta[0], theta[1]
     slopes = [{w_name: float(v), **_delta(float(a1 + a3 * v), np.array([1.0, v, 0.0][:len(theta)]), vcov)}
               for v in values]
+    # an endogenous focal M's variance is the one its regression on X implies
+    variances = {w_name: variance(w_name),
+                 focal: theta[2] ** 2 * variance(x_name) + variance(m_name) if second else variance(x_name)}
+    structural = {r.rhs: float(r.est) for r in paths.itertuples() if r.lhs == moderated}
     result = LatentInteraction(syntax.replace(factor, interaction), list(products.columns), fit, paths,
-                               pd.DataFrame(slopes))
+                               pd.DataFrame(slopes), matched=match,
+                               plots=_plot_data(focal, w_name, moderated, interaction, structural, variances,
+                                                vcov[:2, :2], direct=m_name is None))
     if m_name:
-        b = theta[2]
+        other = theta[2]     # b of the first-stage model, a of the second-stage model
         result.indirect_effects = pd.DataFrame(
-            [{w_name: float(v), **_delta(float((a1 + a3 * v) * b), np.array([b, v * b, a1 + a3 * v]), vcov)}
-             for v in values])
-        result.index_of_moderated_mediation = _delta(float(a3 * b), np.array([0.0, b, a3]), vcov)
+            [{w_name: float(v), **_delta(float((a1 + a3 * v) * other), np.array([other, v * other, a1 + a3 * v]),
+                                         vcov)} for v in values])
+        result.index_of_moderated_mediation = _delta(float(a3 * other), np.array([0.0, other, a3]), vcov)
     return result
+
+
+def _plot_data(x: str, w: str, outcome: str, interaction: str, coef: dict, variances: dict, vcov: np.ndarray,
+               *, direct: bool, steps: int = 61) -> dict:
+    """The plots of a latent interaction in the format of
+    :meth:`ProcessResult.plot_data <semtrust.structural.moderation.ProcessResult.plot_data>`: the
+    predicted (mean-centred) outcome across X's mean ± 2 SD at W one SD below, at and above its mean;
+    for a moderated direct path also the slope of X along W's mean ± 2 SD with its Wald CI and the
+    Johnson–Neyman points (z tests, as probe2WayMC)."""
+    from semtrust.structural.moderation import johnson_neyman
+
+    x_sd, w_sd = np.sqrt(variances[x]), np.sqrt(variances[w])
+    ends = [-2 * x_sd, 2 * x_sd]
+    b_x, b_w, b_xw = coef[x], coef[w], coef[interaction]
+    lines = [{"value": float(k * w_sd), "percentile": None, "sd": k,
+              "predicted": [float(b_x * e + b_w * k * w_sd + b_xw * e * k * w_sd) for e in ends]} for k in (-1, 0, 1)]
+    plots = {"simple_slopes": {"focal": x, "moderator": w, "outcome": outcome, "focal_range": [float(e) for e in ends],
+                               "lines": lines}, "johnson_neyman": None}
+    if direct:
+        crit = stats.norm.ppf(0.975)
+        slope = np.array([b_x, b_xw])
+        curve = []
+        for value in np.linspace(-2 * w_sd, 2 * w_sd, steps):
+            g = np.array([1.0, value])
+            est, se = float(slope @ g), float(np.sqrt(g @ vcov @ g))
+            curve.append({"value": float(value), "effect": est, "llci": est - crit * se, "ulci": est + crit * se})
+        points = johnson_neyman(slope, vcov, np.inf, 0.95, (-2 * w_sd, 2 * w_sd))
+        plots["johnson_neyman"] = {"label": f"{x} → {outcome}", "moderator": w, "conf": 95, "curve": curve,
+                                   "points": points}
+    return plots

@@ -1,8 +1,8 @@
 """Structural stage, observed variables: Hayes's PROCESS conditional process models by OLS.
 
-:func:`process` estimates PROCESS models 1, 2, 3, 4, 5, 7, 8, 14, 15, 21, 58 and 59 on observed
+:func:`process` estimates PROCESS models 1, 2, 3, 4, 5, 6, 7, 8, 14, 15, 21, 58 and 59 on observed
 columns (scale scores or single items) with PROCESS's names: ``x``, one or more parallel
-mediators ``m``, the moderators ``w`` and ``z``, the outcome ``y`` and covariates, which enter
+mediators ``m`` (two to four serial ones in model 6), the moderators ``w`` and ``z``, the outcome ``y`` and covariates, which enter
 every equation as PROCESS puts them by default. Each outcome equation is an OLS regression
 (statsmodels) with the classical or a heteroskedasticity-consistent covariance (PROCESS's ``hc``
 option, HC0 to HC4). From the coefficients come
@@ -11,7 +11,8 @@ option, HC0 to HC4). From the coefficients come
   and later) and at the mean and one SD either side (PROCESS 2), with t tests, and the
   Johnson–Neyman points where its significance changes;
 - the change in R² (with its F test) of the highest-order interactions;
-- the conditional indirect effects through each mediator and the index of moderated mediation
+- the conditional indirect effects through each mediator (model 6: also through each chain of
+  mediators) and the index of moderated mediation
   (for model 21 the indices of moderated moderated and conditional moderated mediation), with
   percentile bootstrap CIs.
 
@@ -55,6 +56,7 @@ class ModelTemplate:
     direct: tuple[str, ...] = ()   # X -> Y
     mediation: bool = True
     three_way: bool = False        # model 3: X*W*Z
+    serial: bool = False           # model 6: each mediator also predicts the later ones
 
     @property
     def moderators(self) -> tuple[str, ...]:
@@ -68,6 +70,7 @@ MODELS = {
     3: ModelTemplate(direct=("w", "z"), mediation=False, three_way=True),
     4: ModelTemplate(),
     5: ModelTemplate(direct=("w",)),
+    6: ModelTemplate(serial=True),
     7: ModelTemplate(a=("w",)),
     8: ModelTemplate(a=("w",), direct=("w",)),
     14: ModelTemplate(b=("w",)),
@@ -165,6 +168,8 @@ def _check_roles(model: int, template: ModelTemplate, m, w, z) -> None:
                          f"{', '.join(map(str, MODELS))}")
     if template.mediation and not m:
         raise InputError(f"model {model} needs a mediator: give m (--m)")
+    if template.serial and not 2 <= len(m) <= 4:
+        raise InputError(f"model {model} (serial mediation) takes two to four mediators in causal order (--m M1 M2)")
     if not template.mediation and m:
         raise InputError(f"model {model} has no mediator; drop m (--m)")
     for role, value in (("w", w), ("z", z)):
@@ -348,7 +353,8 @@ def _template_terms(template: ModelTemplate, names: dict) -> dict[str, list[tupl
     x, y, mediators, covariates = names["x"], names["y"], names["m"], names["covariates"]
     moderator = {role: names[role] for role in template.moderators}
     a_mods = [moderator[r] for r in template.a]
-    specs = {mediator: [(x,)] + [(v,) for v in a_mods] + [(x, v) for v in a_mods] for mediator in mediators}
+    specs = {mediator: [(x,)] + [(earlier,) for earlier in mediators[:i] if template.serial]
+                       + [(v,) for v in a_mods] + [(x, v) for v in a_mods] for i, mediator in enumerate(mediators)}
     y_mods = [moderator[r] for r in template.moderators if r in template.b or r in template.direct]
     terms = [(x,)] + [(mm,) for mm in mediators] + [(v,) for v in y_mods]
     terms += [(x, moderator[r]) for r in template.direct]
@@ -372,9 +378,10 @@ def process(data: pd.DataFrame, model: int, x: str, y: str, m=None, w: str | Non
             z: str | None = None, covariates=(), *, center: bool = False, hc: str | None = None,
             bootstrap: int = 5000, seed: int = 20240101, conf: float = 95,
             workers: int = 1) -> ProcessResult:
-    """Estimate PROCESS model ``model`` (1, 2, 3, 4, 5, 7, 8, 14, 15, 21, 58 or 59).
+    """Estimate PROCESS model ``model`` (1, 2, 3, 4, 5, 6, 7, 8, 14, 15, 21, 58 or 59).
 
-    ``m`` is a column name or a list of parallel mediators; ``center`` mean-centres the variables
+    ``m`` is a column name or a list of parallel mediators (model 6: two to four serial mediators,
+    in causal order); ``center`` mean-centres the variables
     that form products (PROCESS ``center=1``); ``hc`` is None (classical) or "HC0"-"HC4";
     ``bootstrap`` resamples for the indirect effects (0 skips them), spread over ``workers``
     processes (the draws do not depend on it; one process refits 5,000 resamples in about 0.2 s,
@@ -613,7 +620,15 @@ def _effects(equations: dict[str, Equation], paths: Paths, values: dict[str, np.
                 if not mods:
                     unmoderated.append(effect)
         index_rows += _indices(first, outcome, paths, mediator, values, level)
-    if len(unmoderated) > 1:   # parallel mediators of an unmoderated X (model 4): PROCESS's TOTAL row
+    for chain in _serial_chains(equations, paths.mediators):   # model 6: X -> M1 -> M2 (-> ...) -> Y
+        effect = _with_draws(equations[chain[0]], equations[chain[0]].weights(x, {}))
+        for earlier, later in zip(chain, chain[1:]):
+            effect = effect * _with_draws(equations[later], equations[later].weights(earlier, {}))
+        effect = effect * _with_draws(outcome, outcome.weights(chain[-1], {}))
+        indirect_rows.append({"mediator": " -> ".join(chain), "probe": None,
+                              **_boot_row(effect[1:], effect[0], level)})
+        unmoderated.append(effect)
+    if len(unmoderated) > 1:   # several unmoderated indirect effects (models 4 and 6): PROCESS's TOTAL row
         total = np.sum(unmoderated, axis=0)
         indirect_rows.append({"mediator": "TOTAL", "probe": None, **_boot_row(total[1:], total[0], level)})
     linear = _linear_effect(outcome, paths, values)
@@ -625,6 +640,20 @@ def _effects(equations: dict[str, Equation], paths: Paths, values: dict[str, np.
                 conditional_interactions=pd.DataFrame(
                     [{"probe": rule, linear.moderator: value, "interaction": linear.label, **linear.at(value, level)}
                      for rule in PROBES for value in probe_values(linear.observed, rule)] if paths.three_way else []))
+
+
+def _serial_chains(equations: dict[str, Equation], mediators: list[str]) -> list[tuple[str, ...]]:
+    """The chains of two or more mediators each predicting the next (serial mediation, model 6), in
+    PROCESS's order: by first mediator, then shorter chains first.
+
+    >>> eq = lambda *terms: Equation("", [(t,) for t in terms], np.zeros((1, 1)), np.zeros(1))
+    >>> _serial_chains({"m1": eq("x"), "m2": eq("x", "m1"), "m3": eq("x", "m1", "m2")}, ["m1", "m2", "m3"])
+    [('m1', 'm2'), ('m1', 'm2', 'm3'), ('m1', 'm3'), ('m2', 'm3')]
+    """
+    def extend(chain: tuple[str, ...]) -> list[tuple[str, ...]]:
+        later = [m for m in mediators[mediators.index(chain[-1]) + 1:] if (chain[-1],) in equations[m].terms]
+        return [c for m in later for c in [chain + (m,)] + extend(chain + (m,))]
+    return [c for m in mediators for c in extend((m,))]
 
 
 def _with_draws(eq: Equation, weights: np.ndarray) -> np.ndarray:

@@ -38,7 +38,7 @@ from semtrust.estimation.ordinal import scaled_difference_test
 from semtrust.estimation.ordinal_groups import IDENTIFICATION, group_labels, fit_ordinal_groups
 from semtrust.estimation.ordinal_groups import LADDER as ORDINAL_LADDER
 from semtrust.estimation import robust
-from semtrust.estimation.base import FittedModel
+from semtrust.estimation.base import FittedModel, Resampler
 from semtrust.model.expressions import Expression
 from semtrust.model.partable import (
     PARAMETER_COLUMNS,
@@ -268,8 +268,10 @@ class GroupedModel(FittedModel):
     def total_sd(self, theta: np.ndarray) -> np.ndarray:
         return np.concatenate([cm.total_sd(theta) for cm in self.fit.compiled])
 
-    def resampler(self):
-        raise EstimationError("the bootstrap of a multi-group model is not available; its effect CIs are Monte Carlo")
+    def resampler(self) -> GroupedResampler:
+        if self.missing == "fiml":
+            raise EstimationError("the bootstrap needs complete data; FIML allows Monte Carlo CIs only")
+        return GroupedResampler(self.fit)
 
     def r_squared(self) -> dict[str, float]:
         """R² of every endogenous variable per group, keyed ``"variable (group)"``."""
@@ -288,6 +290,8 @@ def fit_grouped(spec: ModelSyntax, data: pd.DataFrame, group: str, estimator: st
     """lavaan's ``sem(model, data, group = group, estimator = estimator, missing = missing)`` as a
     :class:`GroupedModel`: what a run fits as its main model when the model writes ``c(...)``
     modifiers."""
+    if estimator not in ("ML", "MLR"):
+        raise InputError(f"a multi-group model with c(...) modifiers is fitted by ML or MLR, not {estimator}")
     return GroupedModel(fit_multigroup(spec, data, group, estimator=estimator, missing=missing), estimator, missing)
 
 
@@ -328,57 +332,17 @@ def fit_multigroup(spec: ModelSyntax, data: pd.DataFrame, group: str, group_equa
                                              equal_paths, group_partial)
     covariates = base.covariates if missing == "fiml" else ()
     labels, group_data = split_groups(data, group, observed, spec.source, missing, covariates)
-    compiled = []
-    for rows, d in zip(groups_rows, group_data):
-        for r in rows:
-            if r.fixed_x:  # covariate moments are fixed at each group's own sample values
-                i = observed.index(r.lhs)
-                r.value = float(d.mean[i]) if r.op == "~1" else float(d.cov[i, observed.index(r.rhs)])
-        cm = CompiledModel(replace(base, rows=rows), observed)
-        cm.n_free = n_free
-        compiled.append(cm)
-    weights = np.array([d.n for d in group_data], dtype=float) / sum(d.n for d in group_data)
-    logdets = [np.linalg.slogdet(d.cov)[1] for d in group_data]
-
+    compiled = compile_groups(base, groups_rows, group_data, n_free)
     likelihoods = None
     if missing == "fiml":
         likelihoods = [robust.CaseLikelihood(cm, d.patterns, d.n) for cm, d in zip(compiled, group_data)]
+    objective, gradient, information = pooled_discrepancy(compiled, group_data, likelihoods)
 
-    def objective(theta):
-        if likelihoods is not None:
-            return sum(w * likelihood.objective(theta) for w, likelihood in zip(weights, likelihoods))
-        return sum(w * cm.objective(theta, d.cov, ld, d.mean)
-                   for w, cm, d, ld in zip(weights, compiled, group_data, logdets))
-
-    def gradient(theta):
-        if likelihoods is not None:
-            return sum(w * likelihood.gradient(theta) for w, likelihood in zip(weights, likelihoods))
-        return sum(w * cm.gradient(theta, d.cov, d.mean) for w, cm, d in zip(weights, compiled, group_data))
-
-    def information(theta):
-        return sum(w * cm.information(theta) for w, cm in zip(weights, compiled))
-
-    start = np.zeros(n_free)
-    filled = np.zeros(n_free, bool)
     previous = None if warm is None else warm.parameters.set_index(["lhs", "op", "rhs", "group"]).est
-    for label, cm, d in zip(labels, compiled, group_data):
-        cov = pd.DataFrame(d.cov, index=observed, columns=observed)
-        own = start_values(cm.table, cm, cov)
-        for r in cm.table.rows:
-            if r.free < 0 or filled[r.free]:
-                continue
-            if previous is not None:
-                value = previous[(r.lhs, r.op, r.rhs, label)]
-            elif r.op == "~1" and r.lhs in observed:
-                value = d.mean[observed.index(r.lhs)]
-            else:
-                value = own[r.free]
-            start[r.free], filled[r.free] = value, True
+    start = group_starts(compiled, group_data, n_free, labels, previous)
+    constraints = group_constraints(compiled, spec)
     jacobian = np.zeros((0, n_free))
-    if spec.constraints:   # ==, <, > over the labels of any group
-        table = ParameterTable([r for rows in groups_rows for r in rows], observed, base.latent, base.covariates,
-                               [], list(spec.constraints))
-        constraints = ConstraintSet(table)
+    if constraints is not None:   # ==, <, > over the labels of any group
         theta, _, active = constrained_scoring(objective, gradient, information, start, constraints)
         jacobian = constraints.jacobian(theta, active)
     else:
@@ -394,6 +358,124 @@ def fit_multigroup(spec: ModelSyntax, data: pd.DataFrame, group: str, group_equa
         vcov, scaling = _robust(spec, compiled, group_data, theta, gradient, n_free, estimator, missing, jacobian)
     return MultiGroupResults(spec, labels, compiled, group_data, theta, vcov, group_equal, equal_paths, scaling,
                              likelihoods, n_equal=sum(c.op == "==" for c in spec.constraints))
+
+
+def compile_groups(base: ParameterTable, groups_rows: list[list[Row]], group_data: list[GroupData],
+                   n_free: int) -> list[CompiledModel]:
+    """Each group's rows compiled over the shared parameter vector, the covariate moments
+    (fixed.x) at the group's own sample values."""
+    observed = base.observed
+    compiled = []
+    for rows, d in zip(groups_rows, group_data):
+        rows = [replace(r) for r in rows]
+        for r in rows:
+            if r.fixed_x:
+                i = observed.index(r.lhs)
+                r.value = float(d.mean[i]) if r.op == "~1" else float(d.cov[i, observed.index(r.rhs)])
+        cm = CompiledModel(replace(base, rows=rows), observed)
+        cm.n_free = n_free
+        compiled.append(cm)
+    return compiled
+
+
+def group_starts(compiled: list[CompiledModel], group_data: list[GroupData], n_free: int, labels=(),
+                 previous: pd.Series | None = None) -> np.ndarray:
+    """Start values: a related fit's estimates (``previous``, by lhs, op, rhs and group label),
+    else each group's simple starts (intercepts at the group's means), a shared parameter taking
+    its first group's."""
+    observed = compiled[0].observed
+    start = np.zeros(n_free)
+    filled = np.zeros(n_free, bool)
+    for g, (cm, d) in enumerate(zip(compiled, group_data)):
+        own = start_values(cm.table, cm, pd.DataFrame(d.cov, index=observed, columns=observed))
+        for r in cm.table.rows:
+            if r.free < 0 or filled[r.free]:
+                continue
+            if previous is not None:
+                value = previous[(r.lhs, r.op, r.rhs, labels[g])]
+            elif r.op == "~1" and r.lhs in observed:
+                value = d.mean[observed.index(r.lhs)]
+            else:
+                value = own[r.free]
+            start[r.free], filled[r.free] = value, True
+    return start
+
+
+def pooled_discrepancy(compiled: list[CompiledModel], group_data: list[GroupData], likelihoods=None) -> tuple:
+    """(objective, gradient, information) of sum_g (n_g / N) F_g: the ML discrepancy of each
+    group's moments, or its casewise (FIML) likelihoods."""
+    weights = np.array([d.n for d in group_data], dtype=float) / sum(d.n for d in group_data)
+    logdets = [np.linalg.slogdet(d.cov)[1] for d in group_data]
+
+    def objective(theta):
+        if likelihoods is not None:
+            return sum(w * likelihood.objective(theta) for w, likelihood in zip(weights, likelihoods))
+        return sum(w * cm.objective(theta, d.cov, ld, d.mean)
+                   for w, cm, d, ld in zip(weights, compiled, group_data, logdets))
+
+    def gradient(theta):
+        if likelihoods is not None:
+            return sum(w * likelihood.gradient(theta) for w, likelihood in zip(weights, likelihoods))
+        return sum(w * cm.gradient(theta, d.cov, d.mean) for w, cm, d in zip(weights, compiled, group_data))
+
+    def information(theta):
+        return sum(w * cm.information(theta) for w, cm in zip(weights, compiled))
+
+    return objective, gradient, information
+
+
+def group_constraints(compiled: list[CompiledModel], spec: ModelSyntax) -> ConstraintSet | None:
+    """The model's ==, <, > constraints over the labels of any group, or None."""
+    if not spec.constraints:
+        return None
+    first = compiled[0].table
+    return ConstraintSet(ParameterTable([r for cm in compiled for r in cm.table.rows], first.observed, first.latent,
+                                        first.covariates, [], list(spec.constraints)))
+
+
+class GroupedResampler(Resampler):
+    """Refits of a multi-group model to bootstrap resamples drawn within each group (lavaan's
+    bootstrap keeps the group sizes): :attr:`strata` are the group sizes, the cases stacked group
+    after group; each resample's covariate moments (fixed.x) are its own."""
+
+    def __init__(self, fit: MultiGroupResults):
+        self.spec, self.theta = fit.spec, fit.theta
+        self.tables = [cm.table for cm in fit.compiled]
+        self.values = np.vstack([d.values for d in fit.data])
+        self.strata = tuple(d.n for d in fit.data)
+        self.n = len(self.values)
+        self._last: tuple = (None, fit.compiled)   # the last refit's estimate and compiled groups
+
+    def refit(self, rows: np.ndarray) -> np.ndarray | None:
+        bounds = np.cumsum((0,) + self.strata)
+        group_data = []
+        for g, (low, high) in enumerate(zip(bounds[:-1], bounds[1:])):
+            values = self.values[rows[(rows >= low) & (rows < high)]]
+            centered = values - values.mean(axis=0)
+            group_data.append(GroupData(str(g), len(values), centered.T @ centered / len(values), values.mean(axis=0)))
+        compiled = compile_groups(self.tables[0], [t.rows for t in self.tables], group_data, len(self.theta))
+        objective, gradient, information = pooled_discrepancy(compiled, group_data)
+        constraints = group_constraints(compiled, self.spec)
+        estimate = None
+        # from the full-sample estimates; where that loses its way, from the resample's own starts
+        for start in (self.theta, None):
+            if start is None:
+                start = group_starts(compiled, group_data, len(self.theta))
+            try:
+                if constraints is not None:
+                    estimate = constrained_scoring(objective, gradient, information, start, constraints)[0]
+                else:
+                    estimate, _ = fisher_scoring(objective, gradient, information, start)
+                break
+            except (EstimationError, np.linalg.LinAlgError, ValueError):
+                continue
+        if estimate is None:
+            return None
+        self._last = (estimate, compiled)
+        return estimate
+
+    def total_sd(self, theta: np.ndarray) -> np.ndarray:
+        return np.concatenate([cm.total_sd(theta) for cm in self._last[1]])
 
 
 def _robust(spec, compiled, group_data, theta, gradient, n_free, estimator,

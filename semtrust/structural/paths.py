@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from semtrust.estimation.base import FittedModel
-from semtrust.estimation.fit_measures import scaled_chisq_difference
+from semtrust.estimation.fit_measures import nested_chisq_difference, reported_fit
 from semtrust.model.instrument import Instrument
 
 ALPHA = 0.05
@@ -164,18 +164,9 @@ def effects_table(results: FittedModel, draws=None, ci_method: str = "percentile
 
 
 def _comparison_row(name: str, fit: FittedModel) -> dict:
-    f = fit.fit_measures
-    row = {"model": name, "chisq": f.chisq, "df": f.df, "cfi": f.cfi, "tli": f.tli, "rmsea": f.rmsea,
-           "srmr": f.srmr, "aic": f.get("aic"), "bic": f.get("bic")}   # no likelihood (WLSMV): null
-    if "chisq_shift_parameter" in f:  # WLSMV: the scaled-shifted statistic, robust (else scaled) indices
-        kind = "robust" if "cfi_robust" in f else "scaled"
-        row.update(chisq=f.chisq_scaled, chisq_dwls=f.chisq, cfi=f[f"cfi_{kind}"], tli=f[f"tli_{kind}"],
-                   rmsea=f[f"rmsea_{kind}"])
-    elif "chisq_scaling_factor" in f:  # MLR: robust indices, scaled difference test
-        row.update(chisq=f.chisq_scaled, chisq_ml=f.chisq, scaling_factor=f.chisq_scaling_factor,
-                   cfi=f.cfi_robust, tli=f.tli_robust, rmsea=f.rmsea_robust)
-    elif "cfi_robust" in f:  # ML + FIML: lavaan's missing-data corrected indices (Savalei 2018), as the verdicts
-        row.update(cfi=f.cfi_robust, tli=f.tli_robust, rmsea=f.rmsea_robust)
+    """The model's fit in the flavour its verdicts read (no likelihood under WLSMV: AIC, BIC null)."""
+    row = {"model": name, **reported_fit(fit.fit_measures)}
+    del row["pvalue"]
     return row
 
 
@@ -192,12 +183,7 @@ def _nested(row: dict, reference: dict, fits: tuple[FittedModel, FittedModel] | 
         test = scaled_difference_test(fit_restricted, fit_free)
         return {**row, "compared_with": reference["model"], "delta_chisq": test["chisq_diff"],
                 "delta_df": delta_df, "pvalue": test["pvalue"]}
-    if "scaling_factor" in row and delta_df > 0:
-        # Satorra & Bentler (2001), lavaan's lavTestLRT() default for scaled statistics
-        delta_chisq = scaled_chisq_difference(restricted["chisq_ml"], restricted["df"], restricted["scaling_factor"],
-                                              free["chisq_ml"], free["df"], free["scaling_factor"])
-    else:
-        delta_chisq = restricted["chisq"] - free["chisq"]
+    delta_chisq = nested_chisq_difference(restricted, free) if delta_df > 0 else restricted["chisq"] - free["chisq"]
     return {**row, "compared_with": reference["model"], "delta_chisq": delta_chisq, "delta_df": delta_df,
             "pvalue": float(stats.chi2.sf(delta_chisq, delta_df)) if delta_df > 0 else float("nan")}
 

@@ -5,7 +5,8 @@ Reference: R with lavaan and semTools (apt r-cran-lavaan r-cran-semtools r-cran-
 ``sem()`` fits Y ~ X + W + XW (for all pairs with the residual covariances of products sharing an
 indicator), ``probe2WayMC()`` gives the simple slopes of X at W = -1, 0, 1; the latent first-stage
 moderated mediation (M ~ X + W + XW, O ~ M + X) gives the conditional indirect effects at W = -1,
-0, 1 and the index of moderated mediation as ``:=`` parameters (delta method).
+0, 1 and the index of moderated mediation as ``:=`` parameters (delta method); so does the latent
+second-stage moderated mediation (M ~ X, O ~ M + W + MW + X, products of M's and W's indicators).
 
 Run from the repository root: python tests/conformance/make_latent_interaction_fixtures.py
 It writes tests/conformance/data/latent_interaction_sim.csv (seeded, n = 400) and
@@ -61,6 +62,17 @@ probe <- probe2WayMC(fit, nameX = c("X", "W", "XW"), nameY = "M", modVar = "W", 
 out[["mediated"]] <- list(
   paths = pe[pe$op == "~", c("lhs", "rhs", "est", "se", "z", "pvalue")],
   defined = pe[pe$op == ":=", c("lhs", "est", "se", "z", "pvalue")],
+  chisq = fitMeasures(fit, "chisq"), df = fitMeasures(fit, "df"), simple_slopes = probe$SimpleSlope)
+dd <- indProd(d, var1 = c("m1", "m2", "m3"), var2 = c("w1", "w2", "w3"))
+model <- "X =~ x1 + x2 + x3\nW =~ w1 + w2 + w3\nMW =~ m1.w1 + m2.w2 + m3.w3\nM =~ m1 + m2 + m3\nO =~ o1 + o2 + o3
+M ~ a*X\nO ~ b1*M + W + b3*MW + X
+ind_minus := a * (b1 - b3)\nind_zero := a * b1\nind_plus := a * (b1 + b3)\nimm := a * b3\n"
+fit <- sem(model, data = dd)
+pe <- parameterEstimates(fit)
+probe <- probe2WayMC(fit, nameX = c("M", "W", "MW"), nameY = "O", modVar = "W", valProbe = c(-1, 0, 1))
+out[["second_stage"]] <- list(
+  paths = pe[pe$op == "~", c("lhs", "rhs", "est", "se", "z", "pvalue")],
+  defined = pe[pe$op == ":=", c("lhs", "est", "se", "z", "pvalue", "ci.lower", "ci.upper")],
   chisq = fitMeasures(fit, "chisq"), df = fitMeasures(fit, "df"), simple_slopes = probe$SimpleSlope)
 cat(toJSON(out, digits = NA, auto_unbox = TRUE))
 """

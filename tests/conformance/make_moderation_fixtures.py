@@ -102,7 +102,7 @@ def _fit(data: pd.DataFrame, case: dict, spotlight: str, boot: int):
                        total=case["model"] == 4, **roles)
 
 
-def _stat(row) -> dict:
+def stat_row(row) -> dict:
     return {k: float(row[c]) for k, c in (("effect", "estimate"), ("se", "std_error"), ("t", "statistic"),
                                           ("p", "p_value"), ("llci", "conf_low"), ("ulci", "conf_high"))
             if pd.notna(row[c])}
@@ -259,15 +259,15 @@ def case_fixture(data: pd.DataFrame, case: dict) -> dict:
         if probe == "percentiles":
             for _, row in tidy[tidy.component == "outcome"].iterrows():
                 fixture["coefficients"].append({"outcome": row.outcome, "term": factors(row.term, case),
-                                                **_stat(row)})
+                                                **stat_row(row)})
             fixture["interactions"] = _interactions(fit, case)
             fixture["jn"] = _jn(fit, case)
             fixture["n"] = int(fit._n_obs) if hasattr(fit, "_n_obs") else len(data)
         for _, row in tidy[tidy.component == "direct"].iterrows():
-            fixture["direct"].append({"probe": probe, "at": _moderator_values(row, moderators), **_stat(row)})
+            fixture["direct"].append({"probe": probe, "at": _moderator_values(row, moderators), **stat_row(row)})
         for _, row in tidy[tidy.component.isin(["indirect", "total"])].iterrows():
             fixture["indirect"].append({"probe": probe, "mediator": "TOTAL" if row.component == "total" else row.term,
-                                        "at": _moderator_values(row, moderators), **_stat(row)})
+                                        "at": _moderator_values(row, moderators), **stat_row(row)})
         kinds = {"index_mm": "moderated mediation", "index_mmm": "moderated moderated mediation",
                  "index_cmm": "conditional moderated mediation"}
         for _, row in tidy[tidy.component.isin(kinds)].iterrows():
@@ -275,7 +275,7 @@ def case_fixture(data: pd.DataFrame, case: dict) -> dict:
                 continue
             fixture["index"].append({"probe": probe, "index": kinds[row.component], "mediator": row.term,
                                      "moderator": row.moderator if isinstance(row.moderator, str) else None, "at": _moderator_values(row, moderators),
-                                     **_stat(row)})
+                                     **stat_row(row)})
     if case["model"] == 3:
         fixture["conditional_interactions"] = _conditional_interactions(fit_by_probe, case)
     if case.get("hc") == "HC4":

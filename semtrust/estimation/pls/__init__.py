@@ -2,7 +2,8 @@
 
 Modules: ``model`` (syntax), ``algorithm`` (batched PLS/PLSc), ``statistics`` (every bootstrapped
 statistic), ``bootstrap``, ``estimate`` (:func:`estimate_pls`, :class:`PLSResults`, redundancy
-analysis), ``predict`` (PLSpredict, CVPAT), ``blindfolding`` (Q²), ``selection`` (BIC/GM of competing models), ``groups`` (MICOM, MGA), ``ipma``, ``export`` (the
+analysis), ``fitted`` (the FittedModel interface: parameter table, resampler, SRMR/d_ULS/d_G),
+``predict`` (PLSpredict, CVPAT), ``blindfolding`` (Q²), ``selection`` (BIC/GM of competing models), ``groups`` (MICOM, MGA), ``ipma``, ``export`` (the
 results.json block). Each public function's docstring has a runnable example.
 """
 from semtrust.estimation.pls.blindfolding import blindfolding

@@ -48,7 +48,7 @@ def pls_block(results: PLSResults, *, prediction: pd.DataFrame | None = None, cv
         "settings": {"weighting": results.weighting, "consistent": results.consistent,
                      "higher_order": list(results.model.higher_order), "modes": dict(results.model.modes), "ci": results.ci, "level": results.level,
                      "seed": None if results.draws is None else results.draws.seed},
-        "fit_measures": json.loads(results.fit_measures.to_json()),
+        "fit_measures": json.loads(results.fit_measures.to_json(double_precision=15)),
         "parameters": records(results.parameters),
         "r2": records(results.r_squared_table.reset_index()),
         "reliability": records(results.reliability.rename_axis("construct").reset_index()),

@@ -39,7 +39,7 @@ def compare_models(data: pd.DataFrame, models: dict[str, str | PLSModel], *, tar
         criteria = results.information_criteria.set_index("construct")
         if target not in criteria.index:
             raise InputError(f"model '{name}': '{target}' is not an endogenous construct, so it cannot be compared")
-        rows.append((name, target, float(results.r_squared.loc[target, "r2"]), *criteria.loc[target, ["bic", "gm"]]))
+        rows.append((name, target, float(results.r_squared_table.loc[target, "r2"]), *criteria.loc[target, ["bic", "gm"]]))
     table = pd.DataFrame(rows, columns=["model", "construct", "r2", "bic", "gm"])
     for criterion in ("bic", "gm"):
         table[f"{criterion}_best"] = table[criterion] == table[criterion].min()
