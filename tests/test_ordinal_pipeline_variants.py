@@ -1,5 +1,5 @@
 """Whole --estimator WLSMV runs on mixed ordered lists (some items continuous) and with pairwise
-deletion, against lavaan (tests/conformance/make_ordinal_pipeline_variants_fixtures.R)."""
+deletion, against lavaan (tests/conformance/make_ordinal_pipeline_fixtures.R)."""
 import json
 
 import pytest
