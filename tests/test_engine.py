@@ -121,3 +121,23 @@ def test_defined_parameter_rhs_as_lavaan_writes_it():
     assert row.rhs == "c+a*b"
     coef = fit.parameters.set_index("label").est
     assert row.est == pytest.approx(coef["c"] + coef["a"] * coef["b"])
+
+
+def test_measurement_model_effects_are_the_lu_inverse_exactly():
+    """A CFA's (I - A)^-1 is I + A (arrows one step, factor to indicator): the shortcut must give
+    the LU inverse's very numbers, so refits and standard errors do not move in the last bit; a
+    model with paths between factors keeps the LU inverse."""
+    from semtrust.estimation.compiled import CompiledModel
+
+    syntax = "F1 =~ a1 + a2 + a3\nF2 =~ b1 + b2 + b3 + a3\n"
+    cfa = CompiledModel(build_parameter_table(parse_model(syntax)), ["a1", "a2", "a3", "b1", "b2", "b3"])
+    sem = CompiledModel(build_parameter_table(parse_model(syntax + "F2 ~ F1\n")),
+                        ["a1", "a2", "a3", "b1", "b2", "b3"])
+    assert cfa._one_step and not sem._one_step
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        A, _ = cfa.matrices(rng.normal(0, 3, cfa.n_free))
+        lu = np.linalg.inv(np.eye(cfa.n_vars) - A)
+        assert np.array_equal(cfa.effects(A), lu) and np.array_equal(np.signbit(cfa.effects(A)), np.signbit(lu))
+    A, _ = sem.matrices(rng.normal(0, 1, sem.n_free))
+    assert np.array_equal(sem.effects(A), np.linalg.inv(np.eye(sem.n_vars) - A))

@@ -167,7 +167,7 @@ def standardized_solution(cfa: SEMResults, factors: list[str] | None = None) -> 
 
     def values(theta):
         A, S = compiled.matrices(theta)
-        E = np.linalg.inv(np.eye(compiled.n_vars) - A)
+        E = compiled.effects(A)
         total = E @ S @ E.T
         sd = cfa.total_sd(theta) if ordinal else np.sqrt(np.clip(np.diag(total), 0, None))
         return np.concatenate([A[li, lj] * sd[lj] / sd[li], total[ci, cj] / (sd[ci] * sd[cj])])

@@ -73,6 +73,17 @@ class CompiledModel:
         # no free parameter in two cells (no equality constraint): the Jacobians are written, not summed
         self._distinct = {matrices: _distinct([idx[2] for idx in indices if idx is not None])
                           for matrices, indices in (("AS", (self.a_idx, self.s_idx)), ("AM", (self.a_idx, self.m_idx)))}
+        self._one_step = _one_step_paths(self.A0, self.a_idx)
+
+    def effects(self, A: np.ndarray) -> np.ndarray:
+        """E = (I - A)^-1. A measurement model's arrows only go from the factors to their
+        indicators, one step (A^2 = 0, and every arrow points from a later variable to an earlier
+        one, so I - A is unit upper triangular): there E = I + A, the very numbers the LU
+        inverse returns (it eliminates nothing and each entry's back substitution has a single
+        non-zero term), without the O(n^3) factorisation every refit iteration would pay."""
+        if self._one_step:
+            return np.eye(self.n_vars) + A
+        return np.linalg.inv(np.eye(self.n_vars) - A)
 
     def _set(self, m, i, j, value):
         if m == "A":
@@ -92,7 +103,7 @@ class CompiledModel:
 
     def implied_mean(self, theta: np.ndarray) -> np.ndarray:
         A, _ = self.matrices(theta)
-        E = np.linalg.inv(np.eye(self.n_vars) - A)
+        E = self.effects(A)
         return E[: self.p] @ self.alpha(theta)
 
     def matrices(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -109,7 +120,7 @@ class CompiledModel:
     def implied(self, theta: np.ndarray):
         """Return (Sigma, E, S) with E = (I - A)^-1."""
         A, S = self.matrices(theta)
-        E = np.linalg.inv(np.eye(self.n_vars) - A)
+        E = self.effects(A)
         Fe = E[: self.p]
         return Fe @ S @ Fe.T, E, S
 
@@ -210,7 +221,7 @@ class CompiledModel:
     def mean_jacobian(self, theta: np.ndarray) -> np.ndarray:
         """d mu / d theta for the parameters in ``self.used``: shape (len(used), p)."""
         A, _ = self.matrices(theta)
-        E = np.linalg.inv(np.eye(self.n_vars) - A)
+        E = self.effects(A)
         Fe, e_alpha = E[: self.p], E @ self.alpha(theta)
         jac = np.zeros((len(self.used), self.p))
         if self.a_idx is not None:
@@ -249,7 +260,7 @@ class CompiledModel:
         :meth:`moments` of ``theta`` when the caller has them."""
         if at is None:
             A, S = self.matrices(theta)
-            E = np.linalg.inv(np.eye(self.n_vars) - A)
+            E = self.effects(A)
         else:
             _, E, S = at
         return np.sqrt(np.clip(((E @ S) * E).sum(axis=1), 0, None))
@@ -289,6 +300,15 @@ class CompiledModel:
                               lambda t: self.gradient(t, sample_cov, sample_mean), self.information, start,
                               tol=tol, max_iter=max_iter)
 
+
+
+def _one_step_paths(fixed: np.ndarray, free: tuple | None) -> bool:
+    """Whether every arrow of A (fixed non-zero or free) points from a later variable to an
+    earlier one (row < column) and no variable both receives and sends one (so A^2 = 0)."""
+    rows, cols = np.nonzero(fixed)
+    if free is not None:
+        rows, cols = np.concatenate([rows, free[0]]), np.concatenate([cols, free[1]])
+    return bool(np.all(rows < cols)) and not set(rows.tolist()) & set(cols.tolist())
 
 
 def _distinct(indices: list[np.ndarray]) -> bool:

@@ -296,7 +296,7 @@ def estimate_rows(rows: list[Row], compiled: CompiledModel, theta: np.ndarray, v
     """est, se and std.all (lavaan's conventions) for every row of a parameter table."""
     index = {v: i for i, v in enumerate(compiled.names)}
     A, S = compiled.matrices(theta)
-    E = np.linalg.inv(np.eye(compiled.n_vars) - A)
+    E = compiled.effects(A)
     total_var = ((E @ S) * E).sum(axis=1)
     sd = np.sqrt(np.clip(total_var, 0, None))
     se_free = np.sqrt(np.clip(np.diag(vcov), 0, None))

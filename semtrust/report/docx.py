@@ -24,6 +24,8 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.simpletypes import ST_HpsMeasure
+from lxml.etree import SubElement
 from docx.shared import Cm, Pt, RGBColor
 
 from semtrust.report.catalogue import Messages
@@ -33,6 +35,9 @@ from semtrust.report.office import reproducible_zip
 
 LATIN_FONT, CHINESE_FONT, CODE_FONT = "Times New Roman", "SimSun", "Courier New"
 RULE_HEAVY, RULE_LIGHT = 12, 6       # border widths in eighths of a point (1.5 pt, 0.75 pt)
+_P, _PPR, _SPACING, _JC, _R, _RPR, _B, _I, _COLOR, _SZ, _T = (
+    qn(f"w:{tag}") for tag in ("p", "pPr", "spacing", "jc", "r", "rPr", "b", "i", "color", "sz", "t"))
+_VAL, _AFTER, _XML_SPACE = qn("w:val"), qn("w:after"), qn("xml:space")
 STATUS_COLOURS = {"bad": RGBColor(0x8A, 0x3B, 0x00), "review": RGBColor(0x7A, 0x5A, 0x00)}
 
 
@@ -153,6 +158,36 @@ def _keep_row(row) -> None:
 
 
 def _cell_text(cell, text: str, align: str, size: float, bold=False, italic=False, colour=None) -> None:
+    """The cell's (empty) paragraph with one run of ``text``. Written as XML elements, not
+    through python-docx's properties (which search the element for each child they set): the
+    same markup, ~5x faster over the report's thousands of cells."""
+    paragraph = cell._tc.find(_P)
+    if len(paragraph) or not _plain(text):   # not a fresh cell, or tabs and line breaks in the text
+        return _cell_text_python_docx(cell, text, align, size, bold, italic, colour)
+    properties = SubElement(paragraph, _PPR)
+    SubElement(properties, _SPACING).set(_AFTER, "0")
+    SubElement(properties, _JC).set(_VAL, "right" if align == "r" else "left")
+    run = SubElement(paragraph, _R)
+    fonts = SubElement(run, _RPR)
+    if bold:
+        SubElement(fonts, _B)
+    if italic:
+        SubElement(fonts, _I)
+    if colour is not None:
+        SubElement(fonts, _COLOR).set(_VAL, str(colour))
+    SubElement(fonts, _SZ).set(_VAL, ST_HpsMeasure.convert_to_xml(Pt(size)))
+    if text:
+        SubElement(run, _T).text = text
+        if len(text.strip()) < len(text):
+            run[-1].set(_XML_SPACE, "preserve")
+
+
+def _plain(text: str) -> bool:
+    """Text without the characters python-docx writes as elements of their own (tab, breaks)."""
+    return all(" " <= c for c in text)
+
+
+def _cell_text_python_docx(cell, text: str, align: str, size: float, bold=False, italic=False, colour=None) -> None:
     paragraph = cell.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if align == "r" else WD_ALIGN_PARAGRAPH.LEFT
     paragraph.paragraph_format.space_after = Pt(0)
@@ -207,8 +242,9 @@ def _table(word, doc: Document, table: Table, number: int, note_label: str) -> N
     widths = [Cm(w) for w in table.column_widths(LANDSCAPE_CM if table.wide else PORTRAIT_CM, size)]
     for column, width in zip(grid.columns, widths):
         column.width = width
+    rows = list(grid.rows)   # grid.rows[i] would list every row again for each i
     if table.groups:
-        start, cells = 0, grid.rows[0].cells
+        start, cells = 0, rows[0].cells
         for label, span in table.groups:
             merged = cells[start].merge(cells[start + span - 1]) if span > 1 else cells[start]
             _cell_text(merged, label, "l" if not label else "r", size)
@@ -216,18 +252,18 @@ def _table(word, doc: Document, table: Table, number: int, note_label: str) -> N
             if label:
                 _border(merged, "bottom", RULE_LIGHT)
             start += span
-    for cell, column, width in zip(grid.rows[header_rows - 1].cells, table.columns, widths):
+    for cell, column, width in zip(rows[header_rows - 1].cells, table.columns, widths):
         cell.width = width
         _cell_text(cell, column.header, column.align, size)
     for i in range(header_rows):
-        _repeat_header(grid.rows[i])
-        for cell in grid.rows[i].cells:
+        _repeat_header(rows[i])
+        for cell in rows[i].cells:
             if i == 0:
                 _border(cell, "top", RULE_HEAVY)
             if i == header_rows - 1:
                 _border(cell, "bottom", RULE_LIGHT)
     for i, row in enumerate(table.rows):
-        target = grid.rows[header_rows + i]
+        target = rows[header_rows + i]
         _keep_row(target)
         cells, j = target.cells, 0
         for cell in row:
@@ -241,7 +277,7 @@ def _table(word, doc: Document, table: Table, number: int, note_label: str) -> N
         if i in (0, len(table.rows) - 2):
             for cell in cells:
                 cell.paragraphs[0].paragraph_format.keep_with_next = True
-    for cell in grid.rows[-1].cells:
+    for cell in rows[-1].cells:
         _border(cell, "bottom", RULE_HEAVY)
     _notes(word, doc, table.notes, note_label)
 
