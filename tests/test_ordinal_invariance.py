@@ -16,7 +16,8 @@ from semtrust.model.syntax import parse_model
 from semtrust.structural.multigroup import ordinal_invariance
 
 FIXTURE = json.loads((CONFORMANCE / "fixtures" / "ordinal_invariance_bfi_gender.json").read_text())
-PAIRWISE = json.loads((CONFORMANCE / "fixtures" / "ordinal_invariance_bfi_gender_pairwise.json").read_text())
+CASES = {case: json.loads((CONFORMANCE / "fixtures" / f"ordinal_invariance_bfi_gender{suffix}.json").read_text())
+         for case, suffix in (("listwise", ""), ("pairwise", "_pairwise"), ("ulsmv", "_ulsmv"))}
 MODEL_PATH = CONFORMANCE / FIXTURE["model"]
 FIT_KEYS = ["npar", "chisq", "df", "pvalue", "chisq.scaled", "pvalue.scaled", "chisq.scaling.factor",
             "baseline.chisq", "baseline.chisq.scaled", "cfi", "tli", "cfi.scaled", "tli.scaled", "cfi.robust",
@@ -30,19 +31,19 @@ def data():
     return frame.dropna(subset=FIXTURE["ordered"] + [FIXTURE["group"]])
 
 
-@pytest.fixture(scope="module", params=["listwise", "pairwise"])
+@pytest.fixture(scope="module", params=list(CASES))
 def ladder(request, data):
-    """Each step fitted as the fixture's (listwise, or pairwise on every row with an answer)."""
-    fixture = FIXTURE if request.param == "listwise" else PAIRWISE
-    rows = pd.read_csv(CONFORMANCE / fixture["data"])
-    if request.param == "pairwise":
+    """Each step fitted as the fixture's (WLSMV listwise, pairwise on every row with an answer,
+    ULSMV listwise)."""
+    fixture = CASES[request.param]
+    rows = data
+    if fixture["missing"] == "pairwise":
+        rows = pd.read_csv(CONFORMANCE / fixture["data"])
         rows = rows[rows.gender.notna() & rows[fixture["ordered"]].notna().any(axis=1)]
-    else:
-        rows = data
     fits, previous = [], None
     for step in fixture["steps"]:
         previous = fit_ordinal_groups(rows, MODEL_PATH.read_text(), "gender", tuple(step["group_equal"]),
-                                      missing=request.param, warm=previous)
+                                      estimator=fixture["estimator"], missing=fixture["missing"], warm=previous)
         fits.append(previous)
     return fixture, fits
 

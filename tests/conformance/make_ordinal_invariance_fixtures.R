@@ -18,6 +18,8 @@
 #   bfi_gender_pairwise  the same model with missing = "pairwise": every row with gender and at
 #                least one answer; each group's thresholds from each item's answers, polychorics
 #                from each pair's.
+#   bfi_gender_ulsmv  bfi_gender with estimator = "ULSMV" (unweighted least squares, the same
+#                robust corrections).
 #
 # fixtures/ordinal_invariance_<case>.json holds: the calls; n per group; per step its name, its
 # group.equal, the measEq.syntax text, fitMeasures() (NA as null), parameterEstimates() (with the
@@ -46,7 +48,9 @@ steps <- list(list(name = "configural", equal = character(0)),
 cases <- list(list(name = "bfi_gender", data = "data/bfi.csv", model = "bfi_neuro_consc", group = "gender",
                    missing = "listwise"),
               list(name = "bfi_gender_pairwise", data = "data/bfi.csv", model = "bfi_neuro_consc", group = "gender",
-                   missing = "pairwise"))
+                   missing = "pairwise"),
+              list(name = "bfi_gender_ulsmv", data = "data/bfi.csv", model = "bfi_neuro_consc", group = "gender",
+                   missing = "listwise", estimator = "ULSMV"))
 
 for (case in cases) {
   model <- paste(readLines(file.path("models", paste0(case$model, ".lav"))), collapse = "\n")
@@ -56,6 +60,7 @@ for (case in cases) {
           else complete.cases(raw[c(items, case$group)])
   data <- raw[keep, c(items, case$group)]
   data[[case$group]] <- as.character(data[[case$group]])
+  estimator <- if (is.null(case$estimator)) "WLSMV" else case$estimator
   out <- list()
   previous <- NULL
   for (step in steps) {
@@ -64,7 +69,7 @@ for (case in cases) {
                             group.equal = if (length(step$equal)) step$equal else "")
     text <- as.character(syntax)
     started <- Sys.time()
-    fit <- cfa(text, data = data, group = case$group, ordered = items, estimator = "WLSMV",
+    fit <- cfa(text, data = data, group = case$group, ordered = items, estimator = estimator,
                parameterization = "delta", missing = case$missing)
     seconds <- as.numeric(difftime(Sys.time(), started, units = "secs"))
     pe <- parameterEstimates(fit)
@@ -86,9 +91,10 @@ for (case in cases) {
     call = paste0('measEq.syntax(model, data, ordered = items, group = "', case$group,
                   '", parameterization = "delta", ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016", ',
                   'group.equal = <step>); cfa(<syntax>, data, group = "', case$group,
-                  '", ordered = items, estimator = "WLSMV", parameterization = "delta", missing = "', case$missing,
+                  '", ordered = items, estimator = "', estimator, '", parameterization = "delta", missing = "',
+                  case$missing,
                   '"); lavTestLRT(step, previous)'),
-    missing = case$missing,
+    missing = case$missing, estimator = estimator,
     lavaan_version = as.character(packageVersion("lavaan")),
     semtools_version = as.character(packageVersion("semTools")),
     data = case$data, model = paste0("models/", case$model, ".lav"), group = case$group, ordered = items,
