@@ -70,3 +70,21 @@ def test_quasi_newton_refit_reaches_the_dwls_estimates():
         assert theta[n_model:] == pytest.approx(direct.theta[n_model:], abs=1e-8)
         np.testing.assert_allclose(resampler.correlation(rows), direct.statistics.correlation.to_numpy(),
                                    atol=1e-8)
+
+
+@pytest.mark.parametrize("model, parameterization", [
+    ("visual =~ x1 + a*x2 + a*x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\nspeed ~ visual + textual",
+     "delta"),
+    ("visual =~ x1 + a*x2 + a*x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\nspeed ~ visual + textual",
+     "theta"),
+    ((CONFORMANCE / "models" / "holzinger_ordinal_thresholds.lav").read_text(), "delta"),
+], ids=["equal-loadings-delta", "theta", "threshold-constraints"])
+def test_refits_of_constrained_and_theta_models_equal_direct_fits(model, parameterization):
+    """Shared labels go through the contracted gradient; theta and constrained thresholds take
+    Gauss-Newton: either way the refit is the resample's own DWLS fit."""
+    data = pd.read_csv(CONFORMANCE / "data" / "holzinger_ordinal.csv")
+    fit = fit_ordinal(data, model, parameterization=parameterization)
+    resampler = fit.resampler()
+    rows = np.random.default_rng(2).integers(0, fit.n, fit.n)
+    direct = fit_ordinal(data.iloc[rows].reset_index(drop=True), model, parameterization=parameterization)
+    assert resampler.refit(rows) == pytest.approx(direct.theta, abs=1e-6)

@@ -364,9 +364,8 @@ def _start(estimation: _Stacked, table: ParameterTable, warm: OrdinalGroupResult
     indicator's loading positive), the sample thresholds, scaling factors and free variances 1,
     intercepts, means and covariances 0; a warm fit's estimates where it has the parameter."""
     theta = np.zeros(len(estimation.keys))
-    scale_keys = [k for k, key in enumerate(estimation.keys) if key[1] in ("~*~",)]
-    theta[scale_keys] = 1.0
-    for g, group in enumerate(estimation.groups):
+    theta[[k for key, k in estimation.keys.items() if key[1] == "~*~"]] = 1.0
+    for group in estimation.groups:
         corr = group.statistics.correlation
         for r in group.compiled.table.rows:
             if r.free < 0:
@@ -381,8 +380,7 @@ def _start(estimation: _Stacked, table: ParameterTable, warm: OrdinalGroupResult
             values, vectors = np.linalg.eigh(corr.loc[items, items].to_numpy())
             loading = vectors[:, -1] * math.sqrt(values[-1])
             loading *= np.sign(loading[0]) or 1.0
-            for r, value in zip(rows, loading):
-                theta[r.free] = min(value, 0.95) if value > 0 else max(value, -0.95)
+            theta[[r.free for r in rows]] = np.clip(loading, -0.95, 0.95)
         theta[group.threshold_index] = group.statistics.vector[: group.n_th]
     if warm is not None:
         for key, value in warm.estimates_by_key().items():

@@ -68,12 +68,6 @@ def bivariate_normal_cdf(h, k, rho):
     return 0.5 * (special.ndtr(h) + special.ndtr(k)) - special.owens_t(h, a_h) - special.owens_t(k, a_k) - beta
 
 
-def _bivariate_normal_pdf(x, y, rho):
-    """Density of the standard bivariate normal with correlation ``rho``."""
-    one_minus = 1.0 - rho * rho
-    return np.exp(-(x * x - 2 * rho * x * y + y * y) / (2 * one_minus)) / (2 * np.pi * np.sqrt(one_minus))
-
-
 @dataclass
 class OrdinalStatistics:
     """Thresholds and polychoric correlations of ordinal items (and the means, variances and
@@ -280,6 +274,13 @@ def _start(codes: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return np.clip(pearson[rows, cols], -0.9, 0.9)
 
 
+def _bivariate_density(squares, product, rho):
+    """The standard bivariate normal density at (x, y) with correlation ``rho``, from
+    x^2 + y^2 and xy (broadcast)."""
+    one_minus = 1.0 - rho * rho
+    return np.exp((2.0 * rho * product - squares) / (2.0 * one_minus)) / (2.0 * np.pi * np.sqrt(one_minus))
+
+
 class _PairGrid:
     """Every pair's bivariate-normal cell probabilities on its threshold grid, and their
     derivatives, for correlations ``rho`` (one per pair)."""
@@ -295,7 +296,9 @@ class _PairGrid:
         x, y = np.broadcast_arrays(self.x, self.y)
         self.inner = (np.abs(x) < _INFINITY) & (np.abs(y) < _INFINITY)
         self.inner_x, self.inner_y = x[self.inner], y[self.inner]
-        self.inner_squares, self.inner_product = self.inner_x ** 2 + self.inner_y ** 2, self.inner_x * self.inner_y
+        # x^2 + y^2 and xy at every corner: the bivariate density at any rho from them
+        self.squares, self.product = x * x + y * y, x * y
+        self.inner_squares, self.inner_product = self.squares[self.inner], self.product[self.inner]
         self.inner_pair = np.broadcast_to(np.arange(len(tables))[:, None, None], x.shape)[self.inner]
         self.border = np.where((x <= -_INFINITY) | (y <= -_INFINITY), 0.0,
                                np.where(x >= _INFINITY, special.ndtr(y), special.ndtr(x)))
@@ -328,26 +331,27 @@ class _PairGrid:
         values = np.empty_like(anchored)
         half = (corner_rho[near] - start[near]) / 2
         nodes = (start[near] + half)[None, :] + half[None, :] * _GAUSS_NODES[:, None]
-        one_minus = 1.0 - nodes * nodes
-        # phi2 at the nodes from the corners' x^2 + y^2 and xy
-        density = np.exp((2.0 * nodes * self.inner_product[near] - self.inner_squares[near]) / (2.0 * one_minus))
-        density /= np.sqrt(one_minus)
-        values[near] = anchored[near] + half * (_GAUSS_WEIGHTS @ density) / (2.0 * np.pi)
+        density = _bivariate_density(self.inner_squares[near], self.inner_product[near], nodes)
+        values[near] = anchored[near] + half * (_GAUSS_WEIGHTS @ density)
         far = ~near
         if far.any():
             values[far] = bivariate_normal_cdf(self.inner_x[far], self.inner_y[far], corner_rho[far])
         self._anchor = (corner_rho, values)
         return values
 
+    def density(self, rho: np.ndarray) -> np.ndarray:
+        """phi2 at every corner."""
+        return _bivariate_density(self.squares, self.product, rho[:, None, None])
+
     def loglik_derivatives(self, rho: np.ndarray):
         """First and second derivatives of each pair's log-likelihood in its correlation."""
         r = rho[:, None, None]
         prob = np.where(self.present, self.probabilities(rho), 1.0)
-        density = _bivariate_normal_pdf(self.x, self.y, r)
+        density = self.density(rho)
         one_minus = 1.0 - r * r
-        quad = self.x ** 2 - 2 * r * self.x * self.y + self.y ** 2
+        quad = self.squares - 2.0 * r * self.product
         # d phi2 / d rho = phi2 * (rho / (1 - rho^2) + (xy (1 - rho^2) - rho Q) / (1 - rho^2)^2)
-        density_slope = density * (r / one_minus + (self.x * self.y * one_minus - r * quad) / one_minus ** 2)
+        density_slope = density * (r / one_minus + (self.product * one_minus - r * quad) / one_minus ** 2)
         first = self.cells(density) / prob
         second = self.cells(density_slope) / prob
         n = self.fit_tables
@@ -374,7 +378,7 @@ class _PairGrid:
         r = rho[:, None, None]
         root = np.sqrt(1.0 - r * r)
         prob = np.where(self.present, self.probabilities(rho), 1.0)
-        rho_score = self.cells(_bivariate_normal_pdf(self.x, self.y, r)) / prob
+        rho_score = self.cells(self.density(rho)) / prob
         # dF(u, v)/dx_u = phi(x_u) Phi((y_v - rho x_u) / R); differences over v give D_row(u, b)
         g_row = stats.norm.pdf(self.x) * special.ndtr((self.y - r * self.x) / root)
         g_col = stats.norm.pdf(self.y) * special.ndtr((self.x - r * self.y) / root)

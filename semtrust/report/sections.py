@@ -163,7 +163,16 @@ def summary(b: Builder) -> Section:
                 review=level == "acceptable")
     inv = r.get("invariance")
     if inv:
-        held = [s for s in inv["steps"][1:] if s.get("decision") == "supported"]
+        # the highest level reached without a failed step below it (a failed full step counts
+        # through the partial version that follows it)
+        final = {}
+        for s in inv["steps"][1:]:
+            final[s["model"].removeprefix("partial ")] = s
+        held = []
+        for s in final.values():
+            if s.get("decision") != "supported":
+                break
+            held.append(s)
         level = held[-1]["model"] if held else "configural"
         result = m("summary.invariance_result", level=b.m.get(f"invariance.level.{level}", level))
         row(m("summary.invariance"), m("criteria.invariance"), result, bool(held), "tab-invariance")
