@@ -22,7 +22,6 @@ import math
 import multiprocessing
 import os
 import pickle
-import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
@@ -33,6 +32,7 @@ import numpy as np
 from scipy import stats
 
 from semtrust.estimation.base import FittedModel, Resampler
+from semtrust.processes import follow_parent
 
 __all__ = ["bootstrap", "monte_carlo", "interval", "resample_rows", "Draws", "ResamplingPool"]
 
@@ -75,15 +75,8 @@ def _init_worker() -> None:
 
 def _init_worker_process(parent: int) -> None:
     """A worker process leaves Ctrl-C and SIGTERM to its parent (which stops the pool) and
-    ends with it even when the parent is killed outright (Linux: PR_SET_PDEATHSIG)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)   # not the CLI's handler, inherited by fork
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)   # 1 = PR_SET_PDEATHSIG
-        if os.getppid() != parent:   # the parent died before prctl
-            os._exit(1)
+    ends with it even when the parent is killed outright (:func:`semtrust.processes.follow_parent`)."""
+    follow_parent(parent)
     _init_worker()
 
 

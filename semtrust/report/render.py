@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, Stric
 from markupsafe import Markup, escape
 
 from semtrust.io.output_folder import OutputFolder
+from semtrust.processes import in_background
 from semtrust.report.catalogue import Messages
 from semtrust.report.document import CELL_PADDING_CM, LANDSCAPE_CM, PORTRAIT_CM, Document, Table, table_font_size
 from semtrust.report.format import apa, apa_p, arrows, stars, subscripts, tex_escape, tex_text
@@ -238,10 +239,17 @@ def report_files(results: dict, lang: str | None = None) -> dict[str, bytes]:
 
     results_json = results_text(results).encode()
     doc = report_document(results, lang)
-    return {"results.json": results_json,
-            "report.html": render_document(doc, "html").encode(),
-            "report.tex": render_document(doc, "tex").encode(),
-            "report.docx": docx_bytes(doc), "tables.xlsx": tables_xlsx(doc), **image_files(doc)}
+    # the Word report (python-docx, the figure through Cairo) takes about as long as the other
+    # files together: a forked process writes it meanwhile
+    finish_docx = in_background(docx_bytes, doc)
+    try:
+        html, tex = render_document(doc, "html").encode(), render_document(doc, "tex").encode()
+        xlsx, images = tables_xlsx(doc), image_files(doc)
+    except BaseException:
+        finish_docx(cancel=True)
+        raise
+    return {"results.json": results_json, "report.html": html, "report.tex": tex, "report.docx": finish_docx(),
+            "tables.xlsx": xlsx, **images}
 
 
 def image_files(doc: Document) -> dict[str, bytes]:
