@@ -437,7 +437,7 @@ def _fit_pls(config: RunConfig, prepared: Prepared, progress) -> Study:
     if config.compare_models:
         progress(f"BIC and GM against {len(config.compare_models)} competing model(s)")
         competing = {Path(source).stem if source != "model" else f"model {k + 2}": text
-                     for k, (text, source) in enumerate(map(read_model, config.compare_models))}
+                     for k, (text, source) in enumerate(map(_read_model, config.compare_models))}
         warnings += analysis.select(competing)
     warnings += analysis.importance()
     if config.global_items:
