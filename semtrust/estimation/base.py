@@ -118,6 +118,27 @@ class FittedModel(ABC):
     source: str          # where the model came from (a file, an instrument), for messages
     groups: tuple = ()   # a multi-group model's group labels (lavaan's group.label); () for one group
 
+    def __repr__(self) -> str:
+        """One line: the estimator, n and the headline fit, as a notebook shows the object.
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(1)
+        >>> f = rng.normal(size=(300, 1))
+        >>> data = pd.DataFrame(f @ [[1, 0.8, 0.9, 0.5]] + rng.normal(size=(300, 4)), columns=["x1", "x2", "x3", "y"])
+        >>> from semtrust.estimation.select import fit_model
+        >>> fit_model("F =~ x1 + x2 + x3\\ny ~ F", data)
+        <SEMResults ML, n = 300, 8 free parameters: chisq(2) = 4.825, p = 0.090, CFI = 0.985, RMSEA = 0.069, SRMR = 0.027>
+        """
+        fit = self.fit_measures
+        head = (f"<{type(self).__name__} {self.estimator}{' + FIML' if self.missing == 'fiml' else ''}, n = {self.n}"
+                f"{', groups ' + ', '.join(self.groups) if self.groups else ''}")
+        if "chisq" not in fit:   # no likelihood (PLS): the approximate fit it has
+            shown = ", ".join(f"{k} = {float(v):.3f}" for k, v in fit.items() if k in ("SRMR", "d_ULS", "d_G"))
+            return f"{head}: {shown}>"
+        return (f"{head}, {int(fit['npar'])} free parameters: chisq({int(fit['df'])}) = {float(fit['chisq']):.3f}, "
+                f"p = {float(fit['pvalue']):.3f}, CFI = {float(fit['cfi']):.3f}, RMSEA = {float(fit['rmsea']):.3f}, "
+                f"SRMR = {float(fit['srmr']):.3f}>")
+
     def variable_index(self, name: str, group: int = 0) -> int:
         """Position of variable ``name`` (in group ``group`` of a multi-group model) in
         :attr:`variables` and in the SDs :meth:`total_sd` returns.

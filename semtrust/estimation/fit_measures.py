@@ -88,6 +88,14 @@ def robust_fit_measures(measures: FitMeasures, scaling: float, baseline_scaling:
     the robust CFI, TLI and RMSEA (Brosseau-Liard & Savalei 2014; Brosseau-Liard, Savalei &
     Li 2012), which correct the noncentrality instead of the statistic."""
     df, base_df, n = measures.df, measures.baseline_df, measures.ntotal
+    if df == 0:   # a saturated model has no scaling factor: lavaan's values (χ² 0, CFI/TLI 1, robust RMSEA 0)
+        nan = math.nan
+        return replace(measures, chisq_scaled=measures.chisq, pvalue_scaled=nan, chisq_scaling_factor=nan,
+                       baseline_chisq_scaled=measures.baseline_chisq / baseline_scaling,
+                       baseline_chisq_scaling_factor=baseline_scaling, cfi_scaled=1.0, tli_scaled=1.0,
+                       rmsea_scaled=nan, rmsea_ci_lower_scaled=nan, rmsea_ci_upper_scaled=nan,
+                       rmsea_pvalue_scaled=nan, cfi_robust=nan, tli_robust=nan, rmsea_robust=0.0,
+                       rmsea_ci_lower_robust=0.0, rmsea_ci_upper_robust=0.0, rmsea_pvalue_robust=nan)
     chisq_scaled = measures.chisq / scaling
     base_scaled = measures.baseline_chisq / baseline_scaling
     scaled = fit_measures(chisq=chisq_scaled, df=df, npar=measures.npar, n=n, baseline_chisq=base_scaled,
@@ -163,7 +171,11 @@ def scaled_chisq_difference(chisq_restricted: float, df_restricted: int, scaling
     >>> round(scaled_chisq_difference(120.0, 26, 1.1, 100.0, 24, 1.05), 3)
     11.765
     """
-    scaling = (df_restricted * scaling_restricted - df_free * scaling_free) / (df_restricted - df_free)
+    if df_restricted == df_free:   # not nested in the df sense: nothing to test
+        return math.nan
+    # a saturated model (df 0) has no scaling factor; its df × c is 0, as lavaan takes it
+    scaling = ((df_restricted * scaling_restricted if df_restricted else 0.0)
+               - (df_free * scaling_free if df_free else 0.0)) / (df_restricted - df_free)
     return (chisq_restricted - chisq_free) / scaling
 
 
