@@ -116,7 +116,7 @@ def bootstrap_seconds(fit, resamples: int, seed: int) -> tuple[float, float]:
     for rows in draws:
         resampler.refit(rows)
     fast = (time.process_time() - start) * 1000 / resamples
-    resampler.tables = None   # the path of mixed and pairwise data
+    resampler.tables = None   # the path of data with continuous variables
     start = time.process_time()
     for rows in draws:
         resampler.refit(rows)
