@@ -54,6 +54,8 @@ from semtrust.estimation.polychoric import OrdinalStatistics, ResampledStatistic
 from semtrust.model.partable import PARAMETER_COLUMNS, ParameterTable, Row, build_parameter_table
 from semtrust.model.syntax import ModelSyntax, parse_model
 
+__all__ = ["fit_ordinal", "OrdinalResults", "scaled_difference_test", "standardized_solution", "likert_note"]
+
 ESTIMATORS = ("WLSMV", "ULSMV", "DWLS")
 PARAMETERIZATIONS = ("delta", "theta")
 MISSING = ("listwise", "pairwise")
@@ -94,7 +96,16 @@ class OrdinalResults(FittedModel):
     ``fit_measures`` (lavaan's ``fitMeasures`` names with '.' written as '_'), ``partable`` and
     ``theta`` (the model's free parameters first, then the free thresholds), the sample
     statistics in ``statistics``. Under the delta parameterization the latent responses have
-    unit variance (every item's ``std.all`` SD is 1); under theta their residual variance is 1."""
+    unit variance (every item's ``std.all`` SD is 1); under theta their residual variance is 1.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+    >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+    >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+    >>> fit.estimator, fit.parameters.query("op == '|'").shape[0], round(float(fit.fit_measures["chisq_scaled"]), 3)
+    ('WLSMV', 16, 1.644)
+    """
 
     def __init__(self, *, estimator: str, statistics: OrdinalStatistics, compiled: CompiledModel,
                  thresholds: ThresholdParameters, theta: np.ndarray, vcov: np.ndarray, parameters: pd.DataFrame,
@@ -123,25 +134,59 @@ class OrdinalResults(FittedModel):
 
     @property
     def partable(self) -> ParameterTable:
+        """The model's parameter table (free parameters first; thresholds are in :attr:`thresholds`).
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3); latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+        >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+        >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+        >>> [(r.lhs, r.op, r.rhs, r.free) for r in fit.partable.rows][:2]
+        [('trust', '=~', 'q1', -1), ('trust', '=~', 'q2', 0)]
+        """
         return self.compiled.table
 
     @property
     def variables(self) -> list[str]:
+        """The model's variables (latent responses, then factors): the order of :meth:`total_sd`.
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3); latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+        >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+        >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+        >>> fit.variables
+        ['q1', 'q2', 'q3', 'q4', 'trust']
+        """
         return self.compiled.names
 
     @property
     def thresholds(self) -> dict[str, np.ndarray]:
-        """Model thresholds per item (equal to the sample ones unless constrained)."""
+        """Model thresholds per item (equal to the sample ones unless constrained).
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3); latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+        >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+        >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+        >>> fit.thresholds["q1"].round(3).tolist()
+        [-1.165, -0.44, 0.342, 1.117]
+        """
         tau = self.threshold_parameters.values(self.theta)
         names = self.threshold_parameters.names
         return {v: tau[[k for k, (item, t) in enumerate(names) if item == v and t != "~1"]]
                 for v in self.statistics.names if v not in self.statistics.means}
 
     def total_sd(self, theta: np.ndarray) -> np.ndarray:
-        return ordinal_total_sd(self.compiled, theta, self.parameterization, self.statistics.numeric)
+        return _ordinal_total_sd(self.compiled, theta, self.parameterization, self.statistics.numeric)
 
     def r_squared(self) -> dict[str, float]:
-        """R² of the items' latent responses and of the regressed factors."""
+        """R² of the items' latent responses and of the regressed factors.
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3); latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+        >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+        >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+        >>> {k: round(v, 3) for k, v in fit.r_squared().items()}
+        {'q1': 0.534, 'q2': 0.475, 'q3': 0.535, 'q4': 0.52}
+        """
         A, S = self.compiled.matrices(self.theta[: self.compiled.n_free])
         total = self.total_sd(self.theta) ** 2
         return {v: float(1 - S[i, i] / total[i]) for i, v in enumerate(self.compiled.names) if np.any(A[i] != 0)}
@@ -151,13 +196,26 @@ class OrdinalResults(FittedModel):
                                 self.missing == "pairwise", self.statistics.numeric)
 
     def implied_correlation(self) -> pd.DataFrame:
+        """The model-implied polychoric correlations of the observed variables.
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3); latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+        >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+        >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+        >>> fit.implied_correlation().round(3)
+               q1     q2     q3     q4
+        q1  1.000  0.504  0.535  0.527
+        q2  0.504  1.000  0.504  0.497
+        q3  0.535  0.504  1.000  0.527
+        q4  0.527  0.497  0.527  1.000
+        """
         sigma, _, _ = self.compiled.implied(self.theta[: self.compiled.n_free])
         sd = np.sqrt(np.diag(sigma))
         names = self.compiled.observed
         return pd.DataFrame(sigma / np.outer(sd, sd), index=names, columns=names)
 
 
-def ordinal_total_sd(compiled: CompiledModel, theta: np.ndarray, parameterization: str,
+def _ordinal_total_sd(compiled: CompiledModel, theta: np.ndarray, parameterization: str,
                      numeric: list[str]) -> np.ndarray:
     """Model-implied SDs: the factors' and continuous variables' from the model; the items'
     latent responses have SD 1 under the delta parameterization (whatever theta), under theta
@@ -217,7 +275,7 @@ class OrdinalResampler(Resampler):
         return matrix
 
     def total_sd(self, theta: np.ndarray) -> np.ndarray:
-        return ordinal_total_sd(self.compiled, theta, self.parameterization, self.numeric)
+        return _ordinal_total_sd(self.compiled, theta, self.parameterization, self.numeric)
 
 
 def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, estimator: str = "WLSMV",
@@ -233,6 +291,18 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
     ``parameterization="theta"``
     fixes the latent responses' residual variances to 1 instead of their total variances (the
     same fit, other unstandardized estimates).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+    >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+    >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+    >>> fit.parameters.query("op == '=~'")[["rhs", "est", "se", "std_all"]].round(3)
+      rhs    est     se  std_all
+    0  q1  1.000  0.000    0.731
+    1  q2  0.943  0.060    0.689
+    2  q3  1.001  0.062    0.731
+    3  q4  0.987  0.060    0.721
     """
     if estimator not in ESTIMATORS:
         raise InputError(f"estimator '{estimator}' is not available for ordinal items; use one of "
@@ -311,7 +381,7 @@ def _check_model(table: ParameterTable, spec: ModelSyntax, observed: list[str], 
     return continuous
 
 
-def exogenous_observed(rows: list[Row], observed: list[str]) -> list[str]:
+def _exogenous_observed(rows: list[Row], observed: list[str]) -> list[str]:
     """Observed variables that predict and are neither regressed nor measured."""
     regressed = {r.lhs for r in rows if r.op == "~"} | {r.rhs for r in rows if r.op == "=~"}
     return [v for v in observed if v not in regressed and any(r.op == "~" and r.rhs == v for r in rows)]
@@ -323,7 +393,7 @@ def _ordinal_rows(table: ParameterTable, parameterization: str, numeric: list[st
     among the exogenous observed predictors (as lavaan adds under fixed.x = FALSE), and the free
     parameters renumbered (shared labels keep one number)."""
     rows = [replace(r) for r in table.rows]
-    exogenous = exogenous_observed(rows, table.observed)
+    exogenous = _exogenous_observed(rows, table.observed)
     # lavaan lists the predictors' (co)variances last, row by row of their covariance matrix
     moments = {frozenset((r.lhs, r.rhs)): r for r in rows
                if r.op == "~~" and not r.user and r.lhs in exogenous and r.rhs in exogenous}
@@ -631,7 +701,7 @@ class _Estimation:
         # the baseline fits thresholds, means and variances exactly, and no covariance but those
         # among the observed predictors
         names = self.statistics.names
-        exogenous = exogenous_observed(self.compiled.table.rows, names)
+        exogenous = _exogenous_observed(self.compiled.table.rows, names)
         base = self.n_uni + np.flatnonzero([not (names[i] in exogenous and names[j] in exogenous)
                                             for i, j in self.statistics.pairs])
         p = len(names)
@@ -831,7 +901,18 @@ def scaled_difference_test(restricted: OrdinalResults, free: OrdinalResults) -> 
     (from the two models' Delta matrices, lavaan's ``A.method = "delta"``), so fixed paths and
     equality labels are both handled; with P = (D'WD)^-1 of the free model,
     U = W D P A'(A P A')^- A P D' W, a = sqrt(m / tr((U Gamma)^2)) and
-    T = a (T_restricted - T_free) + m - a tr(U Gamma) on m = df difference."""
+    T = a (T_restricted - T_free) + m - a tr(U Gamma) on m = df difference.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+    >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+    >>> free = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+    >>> equal = fit_ordinal(items, "trust =~ q1 + a*q2 + a*q3 + a*q4")
+    >>> test = scaled_difference_test(equal, free)
+    >>> {k: round(float(v), 3) for k, v in test.items()}
+    {'chisq_diff': 1.065, 'df_diff': 2.0, 'pvalue': 0.587, 'scale': 1.339, 'shift': 0.001}
+    """
     m = int(restricted.fit_measures["df"] - free.fit_measures["df"])
     if m <= 0:
         raise InputError("the restricted model must have more degrees of freedom than the free one")
@@ -861,7 +942,20 @@ def scaled_difference_test(restricted: OrdinalResults, free: OrdinalResults) -> 
 def standardized_solution(results: OrdinalResults) -> pd.DataFrame:
     """lavaan's ``standardizedSolution()`` of an ordinal fit: ``std_all`` with delta-method SEs
     (the Jacobian of the std.all column, defined parameters included, by central differences,
-    with the fit's robust ACOV), z, p and the Wald 95% CI."""
+    with the fit's robust ACOV), z, p and the Wald 95% CI.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+    >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+    >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+    >>> standardized_solution(fit).query("op == '=~'")[["rhs", "est", "se", "ci_lower", "ci_upper"]].round(3)
+      rhs    est     se  ci_lower  ci_upper
+    0  q1  0.731  0.033     0.665     0.796
+    1  q2  0.689  0.032     0.625     0.752
+    2  q3  0.731  0.031     0.671     0.792
+    3  q4  0.721  0.031     0.660     0.782
+    """
     theta, vcov = results.theta, results.vcov
 
     def std_all(t: np.ndarray) -> np.ndarray:

@@ -33,6 +33,8 @@ from scipy import special, stats
 
 from semtrust.errors import EstimationError, InputError
 
+__all__ = ["polychoric", "OrdinalStatistics", "bivariate_normal_cdf"]
+
 # a finite stand-in for an infinite threshold: Phi and the bivariate CDF are exact there in doubles
 _INFINITY = 40.0
 _RHO_BOUND = 0.999  # lavaan's bounds for a polychoric correlation
@@ -75,6 +77,14 @@ class OrdinalStatistics:
     variable's minus mean in its place), variable by variable; the continuous variables'
     variances; then the covariances below the diagonal column by column (``pairs``; correlations
     between ordinal items). Var(statistics) = gamma / n.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+    >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+    >>> stats = polychoric(items)
+    >>> stats.n, [int(v) for v in stats.levels["q1"]], stats.thresholds["q1"].round(3).tolist(), stats.gamma.shape
+    (500, [1, 2, 3, 4, 5], [-1.165, -0.44, 0.342, 1.117], (22, 22))
     """
 
     names: list[str]
@@ -114,7 +124,7 @@ class OrdinalStatistics:
                                [cov[i, j] for i, j in self.pairs]])
 
 
-def ordinal_codes(frame: pd.DataFrame) -> tuple[np.ndarray, dict[str, list]]:
+def _ordinal_codes(frame: pd.DataFrame) -> tuple[np.ndarray, dict[str, list]]:
     """Answers as category numbers 0..K-1 (sorted observed values, as R's ``ordered()``), -1
     where missing."""
     codes = np.empty(frame.shape, dtype=np.int64)
@@ -156,7 +166,19 @@ def polychoric(frame: pd.DataFrame, *, numeric=(), pairwise: bool = False, full_
     correlations from each pair's, a missing answer scoring 0. Columns named in ``numeric`` are
     continuous: their means and variances, polyserial correlations with the items and Pearson
     correlations among themselves join the statistics. ``full_gamma=False`` computes only the
-    diagonal (the DWLS weights), as a bootstrap refit needs."""
+    diagonal (the DWLS weights), as a bootstrap refit needs.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+    >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+    >>> polychoric(items).correlation.round(3)
+           q1     q2     q3     q4
+    q1  1.000  0.518  0.517  0.531
+    q2  0.518  1.000  0.508  0.476
+    q3  0.517  0.508  1.000  0.539
+    q4  0.531  0.476  0.539  1.000
+    """
     if not pairwise and frame.isna().any().any():
         raise InputError("polychoric correlations need complete answers: drop the incomplete rows first "
                          "or use pairwise deletion")
@@ -189,7 +211,7 @@ class _OrdinalPart:
 
     def __init__(self, frame: pd.DataFrame, tol: float, max_iter: int):
         names = [str(c) for c in frame.columns]
-        codes, self.levels = ordinal_codes(frame)
+        codes, self.levels = _ordinal_codes(frame)
         self.codes = codes
         n, p = codes.shape
         self.n = n
@@ -430,7 +452,7 @@ class ResampledStatistics:
     """
 
     def __init__(self, frame: pd.DataFrame, rho: np.ndarray, tol: float = 1e-5, max_iter: int = 100):
-        codes, levels = ordinal_codes(frame)
+        codes, levels = _ordinal_codes(frame)
         n, p = codes.shape
         self.n, self.rho, self.tol, self.max_iter = n, np.asarray(rho, dtype=float), tol, max_iter
         self.names = [str(c) for c in frame.columns]
