@@ -23,9 +23,11 @@ def mixed_items(n=300, seed=3) -> pd.DataFrame:
                          for name, c in cuts.items()})
 
 
-@pytest.mark.parametrize("items", [mixed_items(), BFI[ITEMS].dropna().iloc[:600]], ids=["mixed", "bfi"])
-def test_resampled_statistics_equal_the_casewise_ones(items):
-    full = polychoric(items)
+@pytest.mark.parametrize("items, pairwise", [
+    (mixed_items(), False), (BFI[ITEMS].dropna().iloc[:600], False),
+    (BFI[ITEMS].iloc[:800].dropna(how="all").reset_index(drop=True), True)], ids=["mixed", "bfi", "bfi-pairwise"])
+def test_resampled_statistics_equal_the_casewise_ones(items, pairwise):
+    full = polychoric(items, pairwise=pairwise)
     n_th = len(full.threshold_names)
     resampled = ResampledStatistics(items, full.vector[n_th:])
     rng = np.random.default_rng(11)
@@ -33,7 +35,7 @@ def test_resampled_statistics_equal_the_casewise_ones(items):
     for _ in range(8):
         rows = rng.integers(0, len(items), len(items))
         result = resampled(rows)
-        direct = polychoric(items.iloc[rows], full_gamma=False)
+        direct = polychoric(items.iloc[rows], pairwise=pairwise, full_gamma=False)
         if result is None:   # a category is empty: other thresholds
             assert direct.vector.shape != full.vector.shape
             continue
@@ -87,4 +89,13 @@ def test_refits_of_constrained_and_theta_models_equal_direct_fits(model, paramet
     resampler = fit.resampler()
     rows = np.random.default_rng(2).integers(0, fit.n, fit.n)
     direct = fit_ordinal(data.iloc[rows].reset_index(drop=True), model, parameterization=parameterization)
+    assert resampler.refit(rows) == pytest.approx(direct.theta, abs=1e-6)
+
+
+def test_pairwise_refits_equal_direct_pairwise_fits():
+    data = BFI[ITEMS].dropna(how="all").reset_index(drop=True)
+    fit = fit_ordinal(data, MODEL, missing="pairwise")
+    resampler = fit.resampler()
+    rows = np.random.default_rng(8).integers(0, fit.n, fit.n)
+    direct = fit_ordinal(data.iloc[rows].reset_index(drop=True), MODEL, missing="pairwise")
     assert resampler.refit(rows) == pytest.approx(direct.theta, abs=1e-6)

@@ -59,7 +59,7 @@ def test_parameters_hypotheses_and_indirect_effect_match_lavaan(run):
     for h in results["hypotheses"]:
         ref = lavaan[(h["target"], "~", h["source"])]
         assert (h["est"], h["se"], h["std_all"]) == pytest.approx((ref["est"], ref["se"], ref["std.all"]), abs=1e-4)
-    indirect = [e for e in results["indirect_effects"] if e["kind"] == "indirect"][0]
+    indirect = next(e for e in results["indirect_effects"] if e["kind"] == "indirect")
     ref = lavaan[("ind", ":=", "a*b")]
     assert (indirect["est"], indirect["se"]) == pytest.approx((ref["est"], ref["se"]), abs=1e-4)
 

@@ -229,10 +229,9 @@ def _ordinal_total_sd(compiled: CompiledModel, theta: np.ndarray, parameterizati
 class OrdinalResampler(Resampler):
     """DWLS refits to resamples of the answers (the bootstrap lavaan refuses for WLSMV), warm
     started at the full-sample estimates, with the diagonal weights of each resample's own
-    polychorics. Complete ordinal answers take the statistics from the resample's category
-    counts (:class:`~semtrust.estimation.polychoric.ResampledStatistics`: no casewise scores,
-    no full Gamma); with continuous variables or pairwise deletion they are recomputed from the
-    resampled rows. A resample in which an answer category is empty has other thresholds, so it
+    polychorics. Ordinal answers take the statistics from the resample's category counts
+    (:class:`~semtrust.estimation.polychoric.ResampledStatistics`: no casewise scores, no full
+    Gamma); with continuous variables they are recomputed from the resampled rows. A resample in which an answer category is empty has other thresholds, so it
     cannot be fitted (None)."""
 
     def __init__(self, frame: pd.DataFrame, estimation: _Estimation, theta: np.ndarray, parameterization: str,
@@ -243,7 +242,7 @@ class OrdinalResampler(Resampler):
         self.estimation = estimation.for_refits(theta)
         self.n = len(frame)
         self.categories = frame.drop(columns=numeric).nunique()
-        self.tables = None if numeric or pairwise else ResampledStatistics(frame, estimation.sample[estimation.n_th:])
+        self.tables = None if numeric else ResampledStatistics(frame, estimation.sample[estimation.n_th:])
 
     def refit(self, rows: np.ndarray) -> np.ndarray | None:
         try:
@@ -266,7 +265,7 @@ class OrdinalResampler(Resampler):
         """The polychoric (polyserial, Pearson) matrix of the resample ``rows``, in the model's
         order of observed variables (the HTMT draws of the measurement bootstrap)."""
         rho = self.tables.correlations(rows) if self.tables is not None else None
-        if rho is None:   # continuous variables, pairwise deletion, or a category empty in the resample
+        if rho is None:   # continuous variables, or a category empty in the resample
             statistics = polychoric(self.frame.iloc[rows], numeric=self.numeric, pairwise=self.pairwise,
                                     full_gamma=False)
             observed = self.compiled.observed

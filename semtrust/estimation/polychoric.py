@@ -429,14 +429,16 @@ def _cell_scores(grid: _PairGrid, rho: np.ndarray):
 
 
 class ResampledStatistics:
-    """Thresholds and polychorics of bootstrap resamples of complete ordinal answers, with the
-    diagonal of their asymptotic covariance (the DWLS weights of a refit), computed from the
-    resample's category counts alone: a resample is a weighting of the cases, every pair's
-    table is one product of weighted indicator matrices, and a case's scores depend only on its
-    categories, so the diagonal of lavaan's NACOV is a sum over table cells. Newton starts at the
-    full-sample polychorics and stops once a step is below ``tol`` (Newton converges
-    quadratically: the correlations are then exact to about its square). The same numbers as :func:`polychoric` on the resampled rows
-    (``full_gamma=False``), without the casewise score matrices.
+    """Thresholds and polychorics of bootstrap resamples of ordinal answers, with the diagonal
+    of their asymptotic covariance (the DWLS weights of a refit), computed from the resample's
+    category counts alone: a resample is a weighting of the cases, every pair's table is one
+    product of weighted indicator matrices, and a case's scores depend only on its categories,
+    so the diagonal of lavaan's NACOV is a sum over table cells (and, under pairwise deletion,
+    over the categories of the cases that answered one item of a pair only). Newton starts at
+    the full-sample polychorics and stops once a step is below ``tol`` (Newton converges
+    quadratically: the correlations are then exact to about its square). The same numbers as
+    :func:`polychoric` on the resampled rows (``full_gamma=False``, ``pairwise`` alike), without
+    the casewise score matrices.
 
     >>> rng = np.random.default_rng(7)
     >>> latent = rng.multivariate_normal([0, 0, 0], [[1, .6, .5], [.6, 1, .4], [.5, .4, 1]], size=400)
@@ -457,7 +459,8 @@ class ResampledStatistics:
         self.counts = np.array([len(levels[v]) for v in self.names])
         self.k_max = k = int(self.counts.max())
         self.onehot = np.zeros((n, p * k))
-        self.onehot[np.arange(n)[:, None], np.arange(p) * k + codes] = 1.0
+        case, item = np.nonzero(codes >= 0)                               # a missing answer: no category
+        self.onehot[case, item * k + codes[case, item]] = 1.0
         self.real = np.arange(k)[None, :] < self.counts[:, None]           # (p, k): categories that exist
         self.threshold_slots = np.arange(k - 1)[None, :] < self.counts[:, None] - 1
         pairs = [(i, j) for j in range(p) for i in range(j + 1, p)]
@@ -473,8 +476,7 @@ class ResampledStatistics:
             return None
         marginal, bounds, grid, rho = estimated
         thresholds = bounds[:, 1:self.k_max][self.threshold_slots]
-        return (np.concatenate([thresholds, rho]),
-                self._gamma_diagonal(len(rows), marginal, marginal / len(rows), bounds, grid, rho))
+        return np.concatenate([thresholds, rho]), self._gamma_diagonal(len(rows), marginal, bounds, grid, rho)
 
     def correlations(self, rows: np.ndarray) -> np.ndarray | None:
         """The polychorics of the resample ``rows`` (the pairs in ``gamma``'s order), None when a
@@ -483,7 +485,7 @@ class ResampledStatistics:
         return None if estimated is None else estimated[3]
 
     def _estimate(self, rows: np.ndarray):
-        n, k, p = len(rows), self.k_max, len(self.counts)
+        k, p = self.k_max, len(self.counts)
         weight = np.bincount(rows, minlength=self.n).astype(float)
         drawn = np.flatnonzero(weight)
         onehot = self.onehot[drawn]
@@ -494,19 +496,21 @@ class ResampledStatistics:
         tables = cross[self.rows, :, self.cols, :]
         bounds = np.full((p, k + 1), _INFINITY)
         bounds[:, 0] = -_INFINITY
-        inner = np.cumsum(marginal / n, axis=1)[:, :-1]
+        # each item's proportions among the cases that answered it
+        inner = np.cumsum(marginal / marginal.sum(axis=1, keepdims=True), axis=1)[:, :-1]
         bounds[:, 1:k][self.threshold_slots] = stats.norm.ppf(inner[self.threshold_slots])
         fit_tables = _zero_cell_correction(tables, self.counts[self.rows], self.counts[self.cols], self.pair_names)
         grid = _PairGrid(bounds[self.rows], bounds[self.cols], tables, fit_tables)
         return marginal, bounds, grid, grid.estimate(self.rho, self.tol, self.max_iter)
 
-    def _gamma_diagonal(self, n, marginal, proportion, bounds, grid: _PairGrid, rho) -> np.ndarray:
+    def _gamma_diagonal(self, n, marginal, bounds, grid: _PairGrid, rho) -> np.ndarray:
         """n sum over cells of counts times the squared G of :func:`_assemble`: an item's
         threshold G rows are its category scores S times (S' N S)^-1; a pair's correlation G is
-        (s_rho - G_i a21_i - G_j a21_j) / a22."""
+        (s_rho - G_i a21_i - G_j a21_j) / a22 for a case that answered both, -G_i a21_i / a22 for
+        one that answered item i only (its correlation score is 0)."""
         p, k = marginal.shape
         density = stats.norm.pdf(bounds)
-        safe = np.where(self.real, proportion, 1.0)
+        safe = np.where(self.real, marginal / marginal.sum(axis=1, keepdims=True), 1.0)
         # category a scores -phi(t_a)/P_a on threshold a-1 and phi(t_(a+1))/P_a on threshold a
         scores = np.zeros((p, k, k - 1))
         steps = np.arange(k - 1)
@@ -525,7 +529,12 @@ class ResampledStatistics:
         u = np.einsum("qat,qt->qa", g_uni[self.rows], a21_row)
         v = np.einsum("qbt,qt->qb", g_uni[self.cols], a21_col)
         g_cor = (rho_score - u[:, :, None] - v[:, None, :]) / a22[:, None, None]
-        return np.concatenate([threshold_diag, n * (grid.tables * g_cor ** 2).sum(axis=(1, 2))])
+        # the answers to one item of a pair from cases that skipped the other (none when complete)
+        row_only = marginal[self.rows] - grid.tables.sum(axis=2)
+        col_only = marginal[self.cols] - grid.tables.sum(axis=1)
+        one_sided = (row_only * u ** 2).sum(axis=1) + (col_only * v ** 2).sum(axis=1)
+        correlation_diag = (grid.tables * g_cor ** 2).sum(axis=(1, 2)) + one_sided / a22 ** 2
+        return np.concatenate([threshold_diag, n * correlation_diag])
 
 
 def _assemble(n, uni_scores: list, blocks: list, sc_cor, a21, h22, h21, negate: list) -> np.ndarray:
