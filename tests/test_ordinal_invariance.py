@@ -17,7 +17,7 @@ from semtrust.structural.multigroup import ordinal_invariance
 
 FIXTURE = json.loads((CONFORMANCE / "fixtures" / "ordinal_invariance_bfi_gender.json").read_text())
 CASES = {case: json.loads((CONFORMANCE / "fixtures" / f"ordinal_invariance_bfi_gender{suffix}.json").read_text())
-         for case, suffix in (("listwise", ""), ("pairwise", "_pairwise"), ("ulsmv", "_ulsmv"))}
+         for case, suffix in (("listwise", ""), ("pairwise", "_pairwise"), ("ulsmv", "_ulsmv"), ("three", "_three"))}
 MODEL_PATH = CONFORMANCE / FIXTURE["model"]
 FIT_KEYS = ["npar", "chisq", "df", "pvalue", "chisq.scaled", "pvalue.scaled", "chisq.scaling.factor",
             "baseline.chisq", "baseline.chisq.scaled", "cfi", "tli", "cfi.scaled", "tli.scaled", "cfi.robust",
@@ -36,13 +36,14 @@ def ladder(request, data):
     """Each step fitted as the fixture's (WLSMV listwise, pairwise on every row with an answer,
     ULSMV listwise)."""
     fixture = CASES[request.param]
-    rows = data
+    rows = pd.read_csv(CONFORMANCE / fixture["data"])
     if fixture["missing"] == "pairwise":
-        rows = pd.read_csv(CONFORMANCE / fixture["data"])
         rows = rows[rows.gender.notna() & rows[fixture["ordered"]].notna().any(axis=1)]
+    else:
+        rows = rows.dropna(subset=fixture["ordered"] + [fixture["group"]])
     fits, previous = [], None
     for step in fixture["steps"]:
-        previous = fit_ordinal_groups(rows, MODEL_PATH.read_text(), "gender", tuple(step["group_equal"]),
+        previous = fit_ordinal_groups(rows, (CONFORMANCE / fixture["model"]).read_text(), "gender", tuple(step["group_equal"]),
                                       estimator=fixture["estimator"], missing=fixture["missing"], warm=previous)
         fits.append(previous)
     return fixture, fits
@@ -55,8 +56,8 @@ def test_fit_measures_match_lavaan(ladder, step):
     ours = fits[step].fit_measures
     for key in FIT_KEYS:
         name = key.replace(".", "_")
-        if reference[key] is None:   # lavaan has no catML indices once thresholds are constrained
-            assert name not in ours.index, key
+        if reference[key] is None:   # lavaan has no catML indices once thresholds are constrained, no p at df 0
+            assert name not in ours.index or np.isnan(float(ours[name])), key
         else:
             assert ours[name] == pytest.approx(reference[key], abs=1e-3, rel=1e-6), key
     assert ours["ntotal"] == sum(fixture["n"].values())
@@ -132,3 +133,15 @@ def test_whole_run_carries_the_ordinal_ladder(tmp_path):
     assert "equal thresholds and loadings" in report
     # the thresholds step fails (ΔCFI = -.010): the later steps that hold do not raise the level reached
     assert "highest level held: configural" in report
+
+
+def test_ladder_from_a_saturated_configural_model():
+    """One factor of three items: the configural model has df 0 and no scaled indices, and the
+    ladder still compares each step with the one before as lavTestLRT does."""
+    fixture = CASES["three"]
+    rows = pd.read_csv(CONFORMANCE / fixture["data"]).dropna(subset=fixture["ordered"] + [fixture["group"]])
+    ladder = ordinal_invariance(parse_model((CONFORMANCE / fixture["model"]).read_text()), rows, "gender")
+    assert [s["model"] for s in ladder["steps"]] == ["configural", "thresholds", "loadings", "intercepts"]
+    for ours, reference in zip(ladder["steps"][1:], fixture["steps"][1:]):
+        assert ours["delta_chisq"] == pytest.approx(reference["lrt"]["chisq_diff"], abs=1e-3)
+        assert ours["delta_df"] == reference["lrt"]["df_diff"]

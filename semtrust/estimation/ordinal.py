@@ -763,19 +763,30 @@ def ordinal_fit_measures(*, estimator: str, parts: list[GroupFit], chisq: float,
                     wrmr=math.sqrt(chisq * groups / n_statistics))
     if estimator == "ULSMV":  # the ULS statistic is not chi-square distributed: lavaan gives no p
         del measures["pvalue"], measures["baseline_pvalue"]
-    if estimator == "DWLS" or df <= 0:
+    if estimator == "DWLS":
         return measures
-    delta, bread = information()
-    trace, trace2 = satterthwaite_traces(delta, bread, weights, gamma)
-    a = math.sqrt(df / trace2)
-    shift = df - a * trace
     # the baseline fits the thresholds only: per group U Gamma = [[0, 0], [X, Y]] with
     # Y = W_c Gamma_cc, so tr(U Gamma) = sum tr(Y) (pstar under DWLS) and tr((U Gamma)^2) = sum tr(Y^2)
     ys = [part.weights[part.base, None] * part.gamma[np.ix_(part.base, part.base)] for part in parts]
     base_a = math.sqrt(pstar / sum(float(np.sum(y * y.T)) for y in ys))
     base_shift = pstar - base_a * sum(float(np.trace(y)) for y in ys)
-    chisq_scaled = a * chisq + shift
     base_scaled = base_a * base_chisq + base_shift
+    if df <= 0:   # a saturated model: no scaling, lavaan's fixed values (CFI/TLI 1, RMSEA 0)
+        nan = math.nan
+        measures.update(chisq_scaled=chisq, df_scaled=df, pvalue_scaled=nan, chisq_scaling_factor=nan,
+                        baseline_chisq_scaled=base_scaled, baseline_df_scaled=pstar,
+                        baseline_pvalue_scaled=float(stats.chi2.sf(base_scaled, pstar)),
+                        baseline_chisq_scaling_factor=1.0 / base_a, cfi_scaled=1.0, tli_scaled=1.0,
+                        rmsea_scaled=0.0, rmsea_ci_lower_scaled=0.0, rmsea_ci_upper_scaled=0.0, rmsea_pvalue_scaled=nan)
+        if catml is not None:
+            measures.update(cfi_robust=1.0, tli_robust=1.0, rmsea_robust=0.0, rmsea_ci_lower_robust=0.0,
+                            rmsea_ci_upper_robust=0.0, rmsea_pvalue_robust=nan)
+        return measures
+    delta, bread = information()
+    trace, trace2 = satterthwaite_traces(delta, bread, weights, gamma)
+    a = math.sqrt(df / trace2)
+    shift = df - a * trace
+    chisq_scaled = a * chisq + shift
     scaled = fit_measures(chisq=chisq_scaled, df=df, npar=npar, n=n, baseline_chisq=base_scaled,
                           baseline_df=pstar, unrestricted_logl=math.nan, srmr=math.nan, groups=groups)
     measures.update(chisq_scaled=chisq_scaled, df_scaled=df, pvalue_scaled=scaled.pvalue,

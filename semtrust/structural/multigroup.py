@@ -731,11 +731,11 @@ def ordinal_invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, estima
                        decision=_step_decision(cfi_ok, chen_ok))
         else:
             test = scaled_difference_test(fit, previous)
-            before = previous.fit_measures
+            # a saturated configural model (df 0, e.g. one factor of three items) has no scaled indices
+            now, before = _scaled_view(measures), _scaled_view(previous.fit_measures)
             change = {"delta_chisq": test["chisq_diff"], "delta_df": test["df_diff"], "pvalue": test["pvalue"],
-                      "delta_cfi": measures["cfi_scaled"] - before["cfi_scaled"],
-                      "delta_rmsea": measures["rmsea_scaled"] - before["rmsea_scaled"],
-                      "delta_srmr": measures["srmr"] - before["srmr"]}
+                      "delta_cfi": now.cfi - before.cfi, "delta_rmsea": now.rmsea - before.rmsea,
+                      "delta_srmr": now.srmr - before.srmr}
             cfi_ok, chen_ok = _step_holds(name, change)
             row.update(_difference_columns(change), cheung_rensvold=cfi_ok, chen=chen_ok,
                        decision=_step_decision(cfi_ok, chen_ok))

@@ -39,6 +39,9 @@ local({
 writeLines(c("# psych::bfi neuroticism and conscientiousness items (raw, six-point)",
              "neuro =~ N1 + N2 + N3 + N4 + N5",
              "consc =~ C1 + C2 + C3 + C4 + C5"), "models/bfi_neuro_consc.lav")
+# one factor of three items: a saturated configural model (df 0, no scaled statistics)
+writeLines(c("# psych::bfi, three neuroticism items (raw, six-point)", "neuro =~ N1 + N2 + N3"),
+           "models/bfi_neuro3.lav")
 
 steps <- list(list(name = "configural", equal = character(0)),
               list(name = "thresholds", equal = c("thresholds")),
@@ -50,7 +53,9 @@ cases <- list(list(name = "bfi_gender", data = "data/bfi.csv", model = "bfi_neur
               list(name = "bfi_gender_pairwise", data = "data/bfi.csv", model = "bfi_neuro_consc", group = "gender",
                    missing = "pairwise"),
               list(name = "bfi_gender_ulsmv", data = "data/bfi.csv", model = "bfi_neuro_consc", group = "gender",
-                   missing = "listwise", estimator = "ULSMV"))
+                   missing = "listwise", estimator = "ULSMV"),
+              list(name = "bfi_gender_three", data = "data/bfi.csv", model = "bfi_neuro3", group = "gender",
+                   missing = "listwise"))
 
 for (case in cases) {
   model <- paste(readLines(file.path("models", paste0(case$model, ".lav"))), collapse = "\n")
