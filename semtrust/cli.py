@@ -20,6 +20,8 @@ from semtrust.errors import InputError, SemtrustError
 from semtrust.config import ESTIMATORS, MISSING
 from semtrust.io.formats import FORMATS
 
+__all__ = ["main", "console"]
+
 INTRO = {
     "zh": "请根据您最近一次在短视频或直播间购物的经历，判断您对以下说法的同意程度。答案无对错之分，所有回答仅用于学术研究并严格保密。",
     "en": "Thinking of your most recent purchase in a short video or live stream, please indicate how "
@@ -97,8 +99,14 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--higher-order", choices=("repeated", "two_stage"),
                      help="PLS: estimate constructs measured by constructs with repeated indicators (default) "
                           "or the two-stage approach")
+    fit.add_argument("--compare-model", dest="compare_models", action="append", metavar="FILE",
+                     help="PLS: a competing model (lavaan syntax file; repeat for more) compared with the fitted "
+                          "one by BIC and GM for each construct endogenous in both (Sharma et al. 2019)")
     fit.add_argument("--no-plspredict", dest="plspredict", action="store_const", const=False,
                      help="PLS: skip PLSpredict (10 folds x 10 repetitions) and CVPAT")
+    fit.add_argument("--global-item", dest="global_items", nargs="+", metavar="CONSTRUCT=COLUMN",
+                     help="PLS: a formative construct's global single item (e.g. CSOR=csor_global), for the "
+                          "redundancy analysis of its convergent validity (Hair et al.: path >= .70)")
     fit.add_argument("--efa-extraction", choices=("minres", "ml"),
                      help="EFA extraction: minimum residuals (default, as SPSS/JASP/psych) or maximum likelihood")
     fit.add_argument("--efa-rotation", choices=("oblimin", "promax", "varimax", "none"),
@@ -231,7 +239,8 @@ def _fit(args) -> int:
 
     study_path = args.data if is_study_file(args.data) else None
     flags = dict(vars(args), data=None if study_path else args.data, screen=False if args.no_screen else None,
-                 screening=None, ordered="all" if args.ordered == ["all"] else args.ordered)
+                 screening=None, ordered="all" if args.ordered == ["all"] else args.ordered,
+                 global_items=_global_items(args.global_items))
     config = resolve_config(study_path, flags)
     if settings := _screening_settings(args):
         config = replace(config, screening={**(config.screening or {}), **settings})
@@ -248,6 +257,24 @@ def _fit(args) -> int:
         paths = folder.commit(files)
     _summary(study.results, paths)
     return 0
+
+
+def _global_items(pairs: list[str] | None) -> dict | None:
+    """--global-item CONSTRUCT=COLUMN ... as {construct: column}; None when not given (the study
+    file's ``global_items`` then stand).
+
+    >>> _global_items(["CSOR=csor_global", "ATTR = attr_global"])
+    {'CSOR': 'csor_global', 'ATTR': 'attr_global'}
+    """
+    if pairs is None:
+        return None
+    declared = {}
+    for pair in pairs:
+        construct, sep, column = (part.strip() for part in pair.partition("="))
+        if not (sep and construct and column):
+            raise InputError(f"--global-item {pair[:60]}: write CONSTRUCT=COLUMN, e.g. CSOR=csor_global")
+        declared[construct] = column
+    return declared
 
 
 def _screening_settings(args) -> dict:
@@ -333,7 +360,8 @@ def _summary(results: dict, paths: dict) -> None:
 
 
 def _pls_summary(results: dict) -> None:
-    """PLS-SEM in three lines: the estimator and bootstrap, reliability and validity, R²."""
+    """PLS-SEM in three lines: the estimator and bootstrap, reliability and validity, R²; and the
+    redundancy analysis when global items were declared."""
     from semtrust.report.format import apa
 
     pls = results["pls"]
@@ -346,6 +374,10 @@ def _pls_summary(results: dict) -> None:
           f"of {len(pls['reliability'])} constructs" + (f" (not: {', '.join(weak)})" if weak else "")
           + (f"; largest HTMT {htmt['construct_2']}–{htmt['construct_1']} = {apa(htmt['htmt'], 3, True)}" if htmt else ""))
     print("R²: " + ", ".join(f"{r['construct']} {apa(r['r2'], 3, True)}" for r in pls["r2"]))
+    if pls.get("redundancy"):
+        print("Redundancy analysis (path to the global item ≥ .70): "
+              + ", ".join(f"{r['construct']} {apa(r['path'], 3, True)}{'' if r['convergent'] else ' (not met)'}"
+                          for r in pls["redundancy"]))
 
 
 def _measurement_summary(results: dict) -> None:
@@ -498,7 +530,13 @@ def _stop(signum, frame):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``semtrust`` command with ``argv`` (default: the process's arguments); returns the
-    exit code (0, 2 for bad input, 3 for estimation problems)."""
+    exit code (0, 2 for bad input, 3 for estimation problems).
+
+    >>> main(["instrument", "list"])  # doctest: +ELLIPSIS
+    sor_live_commerce  ...
+    trust_mechanism  ...
+    0
+    """
     args = _parser().parse_args(argv)
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = {each: signal.signal(each, _stop) for each in STOP_SIGNALS} if in_main_thread else {}
@@ -536,7 +574,13 @@ def _run(args) -> int:
 def console() -> None:
     """The ``semtrust`` executable: :func:`main`, then exit with its code. A run stopped by a
     signal exits at once: the worker pool's threads may still wait on workers that were just
-    terminated (a result half written), and the interpreter would join them forever."""
+    terminated (a result half written), and the interpreter would join them forever.
+
+    >>> import subprocess, sys
+    >>> done = subprocess.run([sys.executable, "-c", "from semtrust.cli import console; console()", "--version"], capture_output=True, text=True)
+    >>> done.returncode, done.stdout.startswith("semtrust")
+    (0, True)
+    """
     code = main()
     if code in (128 + signal.SIGINT, 128 + signal.SIGTERM):
         sys.stdout.flush()

@@ -30,6 +30,8 @@ from pathlib import Path
 from semtrust.config import SCHEDULER_PREFIXES
 from semtrust.errors import InputError
 
+__all__ = ["dask_client", "submit_batches"]
+
 RETRIES = 3                 # reruns of a task that raised (a worker's death is handled by the scheduler)
 # The nanny's MALLOC_TRIM_THRESHOLD_ also switches off glibc's adaptive mmap threshold, so every
 # array above 128 kB (a replication's data, its Monte Carlo draws) is mapped and zeroed afresh:
@@ -44,7 +46,13 @@ LOCAL_WORKER_CONFIG = {
 @contextmanager
 def dask_client(scheduler: str | None, workers: int | None):
     """A distributed Client: on an embedded LocalCluster, connected to the address ``scheduler``,
-    or ``scheduler`` itself when it is a Client already (e.g. on a dask-jobqueue cluster)."""
+    or ``scheduler`` itself when it is a Client already (e.g. on a dask-jobqueue cluster).
+
+    >>> with dask_client("tcp://127.0.0.1:1", None):   # nothing listens there  # doctest: +ELLIPSIS
+    ...     pass
+    Traceback (most recent call last):
+    semtrust.errors.InputError: --scheduler tcp://127.0.0.1:1: cannot reach the Dask scheduler (...); start one with `dask scheduler` and workers with `dask worker ADDRESS`
+    """
     import dask
     from distributed import Client, LocalCluster
 
@@ -77,7 +85,15 @@ def dask_client(scheduler: str | None, workers: int | None):
 
 def submit_batches(client, function, shared, jobs: list[tuple]) -> list:
     """``function(shared, *job)`` for every job on ``client``'s workers, ``shared`` sent to each
-    worker once; the futures in the order of ``jobs``."""
+    worker once; the futures in the order of ``jobs``.
+
+    >>> import operator
+    >>> from distributed import Client
+    >>> with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=":0") as client:
+    ...     futures = submit_batches(client, operator.add, 10, [(1,), (2,), (3,)])
+    ...     [future.result() for future in futures]
+    [11, 12, 13]
+    """
     remote = client.scatter(shared, broadcast=True)
     return [client.submit(function, remote, *job, retries=RETRIES, pure=False) for job in jobs]
 

@@ -23,6 +23,8 @@ from pathlib import Path
 from semtrust.errors import InputError, shown
 from semtrust.io.formats import FORMATS
 
+__all__ = ["RunConfig"]
+
 DEFAULT_SEED = 20261123
 SCHEDULER_PREFIXES = ("tcp://", "tls://", "ws://", "wss://", "inproc://")   # a Dask scheduler's address
 CI_METHODS = ("percentile", "bc", "bca", "mc")
@@ -48,7 +50,8 @@ CHOICES = {"format": FORMATS, "ci": CI_METHODS, "estimator": ESTIMATORS, "missin
            "moderation": MODERATION}
 PATH_KEYS = ("data", "mapping", "model", "out")
 NOT_ECHOED = ("out", "workers", "scheduler")   # where and how fast a run goes does not change its results
-PLS_KEYS = ("method", "pls_weighting", "pls_consistent", "higher_order", "plspredict")   # echoed by PLS runs only
+PLS_KEYS = ("method", "pls_weighting", "pls_consistent", "higher_order", "plspredict", "compare_models",
+            "global_items")   # echoed by PLS runs only
 INPUT_KEYS = ("data", "study", "mapping", "model", "instrument")   # the keys that can name input files
 _TYPE_NAMES = {"int": "a whole number", "str": "a text", "list": "a list", "dict": "a mapping",
                "bool": "true or false"}
@@ -56,7 +59,15 @@ _TYPE_NAMES = {"int": "a whole number", "str": "a text", "list": "a list", "dict
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Every setting of a run (the study-file keys; see README "Study files")."""
+    """Every setting of a run (the study-file keys; see README "Study files").
+
+    >>> config = RunConfig.from_options({"data": "survey.csv", "bootstrap": 2000, "estimator": "MLR"})
+    >>> config.bootstrap, config.estimator, config.seed == RunConfig().seed
+    (2000, 'MLR', True)
+    >>> RunConfig.from_options({"data": "survey.csv", "bootstrap": -1})
+    Traceback (most recent call last):
+    semtrust.errors.InputError: options: 'bootstrap: -1' is out of range; use 0 or more
+    """
 
     data: str | None = None
     format: str = "auto"
@@ -94,6 +105,8 @@ class RunConfig:
     pls_consistent: bool = False       # PLSc (Dijkstra & Henseler 2015) for the reflective constructs
     higher_order: str = "repeated"     # constructs measured by constructs: repeated indicators or two-stage
     plspredict: bool = True            # PLSpredict (10 folds x 10 repetitions) and CVPAT in PLS runs
+    compare_models: list = field(default_factory=list)   # PLS: competing models (syntax files) compared by BIC/GM
+    global_items: dict = field(default_factory=dict)   # PLS: formative construct -> its global single item column
     study: str | None = None
 
     @classmethod
@@ -110,7 +123,7 @@ class RunConfig:
             if not isinstance(key, str) or key not in known:
                 raise InputError(f"{where}: unknown key {shown(key)}; the keys are {', '.join(known)}")
             if value is not None:
-                values[key] = check_value(key, value, where)
+                values[key] = _check_value(key, value, where)
         return replace(base or cls(), **values)
 
     def resolved(self) -> "RunConfig":
@@ -126,7 +139,8 @@ class RunConfig:
         hidden = NOT_ECHOED + (PLS_KEYS if self.method == "cb" else ())   # CB runs' config as before PLS
         echoed = {k: v for k, v in asdict(self).items() if k not in hidden
                   and not (k == "ordered" and v is None)     # only a categorical run has ordinal items
-                  and not (k == "moderation" and not self.moderator)}   # nor a run without moderators how
+                  and not (k == "moderation" and not self.moderator)   # nor a run without moderators how
+                  and not (k == "global_items" and not v)}   # nor a run without redundancy analysis its items
         return {**echoed, **{key: self.relative(path) for key, path in self.input_files().items()}}
 
     def input_files(self) -> dict[str, str]:
@@ -149,7 +163,7 @@ class RunConfig:
             return Path(path).name
 
 
-def check_value(key: str, value, where: str):
+def _check_value(key: str, value, where: str):
     """A study-file, flag or API value of the right type and, for choices, one of the choices."""
     kind = _KINDS[key]
     if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
@@ -174,6 +188,12 @@ def check_value(key: str, value, where: str):
     if key == "mapping" and isinstance(value, dict):
         from semtrust.io.mapping import check_mapping   # the mapping reader owns its rules
         return check_mapping(value, f"{where}: mapping")
+    if key == "compare_models" and not all(isinstance(m, str) for m in value):
+        raise InputError(f"{where}: 'compare_models' lists model files (texts)")
+    if key == "global_items" and not all(isinstance(k, str) and k and isinstance(v, str) and v
+                                         for k, v in value.items()):
+        raise InputError(f"{where}: 'global_items' maps each formative construct to its global item column, "
+                         "e.g. {CSOR: csor_global}")
     if key == "screening" and not all(isinstance(k, str) for k in value):
         raise InputError(f"{where}: 'screening' keys are rule names (texts)")
     return list(value) if isinstance(value, list) else value
@@ -187,4 +207,5 @@ _KINDS = {"data": str, "format": str, "mapping": (str, dict), "instrument": str,
           "efa_rotation": str, "measurement_bootstrap": int, "estimator": str, "missing": str,
           "bootstrap": int, "ci": str, "workers": int, "seed": int, "lang": str, "sections": list,
           "method": str, "pls_weighting": str, "pls_consistent": bool, "higher_order": str, "plspredict": bool,
+          "compare_models": list, "global_items": dict,
           "ordered": (str, list), "moderation": str, "scheduler": str}

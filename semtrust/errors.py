@@ -1,5 +1,7 @@
 """Errors that reach the user as one line and a non-zero exit code."""
 
+__all__ = ["SemtrustError", "InputError", "DataError", "EstimationError", "OutputError", "shown"]
+
 
 class SemtrustError(Exception):
     r"""Base class: the CLI prints ``str(error)`` and exits with :attr:`exit_code`.
@@ -23,24 +25,41 @@ class SemtrustError(Exception):
 
 
 class InputError(SemtrustError):
-    """Bad input the user can fix: the message names the file, the place and the fix."""
+    """Bad input the user can fix: the message names the file, the place and the fix.
+
+    >>> error = InputError("survey.csv: no column 'CA1'; rename the column or give --mapping")
+    >>> error.exit_code, str(error)
+    (2, "survey.csv: no column 'CA1'; rename the column or give --mapping")
+    """
 
     exit_code = 2
 
 
 class DataError(InputError):
     """Bad data values (too few cases, a constant or dependent item): the stage that knows the
-    data file puts its name in front."""
+    data file puts its name in front.
+
+    >>> issubclass(DataError, InputError), DataError("x").exit_code
+    (True, 2)
+    """
 
 
 class EstimationError(SemtrustError):
-    """The model could not be estimated (not identified, did not converge)."""
+    """The model could not be estimated (not identified, did not converge).
+
+    >>> EstimationError("the model did not converge; simplify it").exit_code
+    3
+    """
 
     exit_code = 3
 
 
 class OutputError(SemtrustError):
-    """The outputs could not be written (full disk, I/O error); the output folder was left as it was."""
+    """The outputs could not be written (full disk, I/O error); the output folder was left as it was.
+
+    >>> issubclass(OutputError, SemtrustError), OutputError("out: not writable").exit_code
+    (True, 1)
+    """
 
     exit_code = 1
 

@@ -31,12 +31,14 @@ from semtrust.screening.careless import ScreeningResult, ScreeningRules, screen_
 from semtrust.screening.missing_data import missing_data_report
 from semtrust.structural.paths import effects_table, hypothesis_table, model_comparison
 
+__all__ = ["run", "missing_treatment", "screening_rules"]
+
 MAX_CATEGORIES = 12   # a non-item column with at most this many values is described in the sample table
 MISSING_LABELS = {"fiml": "full-information ML (FIML)", "listwise": "listwise deletion",
                   "mean": "mean replacement (PLS)", "pairwise": "pairwise deletion (polychoric correlations)"}
 
 
-def describe_sample(frame: pd.DataFrame, exclude: set[str], demographics=()) -> dict:
+def _describe_sample(frame: pd.DataFrame, exclude: set[str], demographics=()) -> dict:
     """Counts and percentages of the instrument's declared demographics, in its order and with
     its labels; without declarations, of every categorical non-item column (platform, gender, ...)."""
     if demographics:
@@ -84,7 +86,16 @@ def run(config: RunConfig, data: pd.DataFrame | None = None, *,
     """Run a study as ``config`` says; ``data``, when given, is the survey (or, with
     ``config.summary``, the covariance/correlation matrix) instead of ``config.data``.
     BLAS runs on one thread: the matrices are small, and threaded reductions would make the
-    last bits of the results depend on the machine load."""
+    last bits of the results depend on the machine load.
+
+    >>> import numpy as np, pandas as pd
+    >>> from semtrust.config import RunConfig
+    >>> rng = np.random.default_rng(7); f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> df = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> config = RunConfig.from_options({"model": "F1 =~ x1 + x2 + x3\\nF2 =~ x4 + x5 + x6\\nF2 ~ F1", "bootstrap": 0, "measurement_bootstrap": 0, "screen": False})
+    >>> run(config, df)
+    <Study: 6 indicators, n = 300, ML; chi2(8) = 3.865, CFI = 1.000, RMSEA = 0.000>
+    """
     from threadpoolctl import threadpool_limits
 
     from semtrust.estimation.bootstrap import ResamplingPool
@@ -92,6 +103,9 @@ def run(config: RunConfig, data: pd.DataFrame | None = None, *,
     config = config.resolved()
     if config.method == "pls":
         _refuse_cb_options(config)
+    elif config.global_items:
+        raise InputError("--global-item: the redundancy analysis of formative constructs is part of PLS-SEM; add "
+                         "--method pls")
     with threadpool_limits(1), ResamplingPool(config.workers, config.scheduler) as pool:
         return _run(config, data, progress, progress_bar, pool)
 
@@ -150,18 +164,22 @@ def _prepare(config: RunConfig, frame: pd.DataFrame | None, progress) -> Prepare
         instrument = "trust_mechanism"
     inst = load_instrument(instrument) if instrument is not None and model_path is None else None
     if model_path is not None:
-        model_text, source = read_model(model_path)
+        model_text, source = _read_model(model_path)
         # PLS's formative blocks (<~) name their items as reflective ones do; the PLS parser reads the rest
         spec = parse_model(model_text.replace("<~", "=~") if config.method == "pls" else model_text, source)
     else:
         model_text = inst.model_syntax()
         spec = parse_model(model_text, f"instrument {inst.id}")
+    if any(s.efa for s in spec.statements):
+        raise InputError(f"{spec.source}: efa() blocks (exploratory SEM) are fitted with lavaan's geomin rotation by "
+                         "st.sem(data, model); the report pipeline does not take them yet (write the loadings out "
+                         "with =~)")
     moderated = _moderation_plan(config, inst if model_path is None else None)
 
     # (2) the data
     progress(f"reading {data_path}")
     items = spec.observed
-    ordered = ordered_items(config, items, inst)
+    ordered = _ordered_items(config, items, inst)
     if ordered and group and set(ordered) != set(items):
         raise InputError(f"--group {group}: the ordinal invariance ladder needs every indicator ordered; give "
                          "--ordered all, or run --estimator MLR")
@@ -393,11 +411,14 @@ def _fit_pls(config: RunConfig, prepared: Prepared, progress) -> Study:
     percentile or bca), PLSpredict (10 folds × 10 repetitions) and CVPAT of the endogenous
     constructs, Q² by blindfolding (D = 7), IPMA of the final outcome(s), MICOM + MGA with ``--group``, and the
     instrument's hypotheses tested on the bootstrapped paths."""
-    from semtrust.estimation.pls import PLSAnalysis, estimate_pls
+    from semtrust.estimation.pls import PLSAnalysis, check_global_items, estimate_pls, parse_pls_model
     from semtrust.structural.paths import pls_hypothesis_table
 
     p = prepared
     model_text = p.model_text
+    if config.global_items:   # checked before the estimation, so a misspelt declaration stops the run at once
+        check_global_items(parse_pls_model(model_text), config.global_items)
+        global_scores = _global_item_scores(config, p)
     progress(f"estimating the PLS path model ({config.pls_weighting} weighting"
              f"{', PLSc' if config.pls_consistent else ''}, n = {len(p.analysed)}"
              + (f", {config.bootstrap} bootstrap resamples)" if config.bootstrap else ")"))
@@ -413,7 +434,16 @@ def _fit_pls(config: RunConfig, prepared: Prepared, progress) -> Study:
         progress("PLSpredict (10 folds x 10 repetitions) and CVPAT")
         warnings += analysis.predict(seed=config.seed)
     warnings += analysis.blindfold()
+    if config.compare_models:
+        progress(f"BIC and GM against {len(config.compare_models)} competing model(s)")
+        competing = {Path(source).stem if source != "model" else f"model {k + 2}": text
+                     for k, (text, source) in enumerate(map(_read_model, config.compare_models))}
+        warnings += analysis.select(competing)
     warnings += analysis.importance()
+    if config.global_items:
+        progress(f"redundancy analysis of {', '.join(config.global_items)} against their global items")
+        analysis.check_redundancy(p.analysed.join(global_scores), config.global_items, bootstrap=config.bootstrap,
+                                  seed=config.seed, workers=config.workers)
     if p.group:
         progress(f"MICOM and PLS-MGA across {p.group}")
         warnings += analysis.compare(_group_labels(p.table_frame, p.group), draws=config.bootstrap or 1000,
@@ -458,6 +488,22 @@ def _refuse_cb_options(config: RunConfig) -> None:
                          "--scheduler, or use --method cb")
 
 
+def _global_item_scores(config: RunConfig, p: Prepared) -> pd.DataFrame:
+    """The declared global items (``global_items``: construct → column) of the analysed
+    responses that the model does not already use, coded as the model's items are (answer
+    labels, missing-value codes)."""
+    columns = {}
+    for construct, item in config.global_items.items():
+        column = find_column(p.table, item)
+        if column is None:
+            raise InputError(f"{p.data_path}: the global item '{item}' of {construct} is not a column of the data; "
+                             "check its spelling (global_items / --global-item CONSTRUCT=COLUMN)")
+        if item not in p.analysed.columns:
+            columns[column] = item
+    coded = code_items(p.table, list(columns), points=p.points, labels=p.labels, missing_codes=list(config.na))
+    return coded.frame.rename(columns=columns).loc[p.analysed.index]
+
+
 def _pls_missing_treatment(missing: str) -> str:
     """``--missing`` for PLS: auto replaces each missing answer by its item's mean (SmartPLS's and
     seminr's default), listwise drops incomplete responses."""
@@ -495,7 +541,7 @@ def _sample(prepared: Prepared) -> dict:
                             {i.casefold() for i in named}}
     used_columns |= set(p.item_map.columns.values()) | set(p.table.metadata) | {p.table.id_column,
                                                                                  p.table.duration_column}
-    return describe_sample(p.table_frame, used_columns, p.inst.demographics if p.inst is not None else ())
+    return _describe_sample(p.table_frame, used_columns, p.inst.demographics if p.inst is not None else ())
 
 
 def _moderation_plan(config: RunConfig, inst) -> list:
@@ -705,7 +751,7 @@ def _effects(structural: FittedModel, collect, draws: int, ci: str, seed: int,
     return effects_table(structural, sample, "percentile" if ci == "mc" else ci), info
 
 
-def read_model(model: str) -> tuple[str, str]:
+def _read_model(model: str) -> tuple[str, str]:
     """(syntax, source) of a model given as a lavaan-syntax file or, from the Python API, as
     the syntax itself (text with an operator such as ``=~`` or ``~`` that names no file)."""
     path = Path(model)
@@ -720,7 +766,7 @@ def read_model(model: str) -> tuple[str, str]:
         raise InputError(f"{path}: not UTF-8 text; save the model file as UTF-8") from None
 
 
-def ordered_items(config: RunConfig, items: list[str], instrument) -> list[str]:
+def _ordered_items(config: RunConfig, items: list[str], instrument) -> list[str]:
     """The ordinal items of a run (lavaan's ``ordered =``): none under ML/MLR; under WLSMV, ULSMV
     or DWLS the items ``ordered`` names ("all": every observed variable of the model), by default
     all of them when an instrument declares their (Likert) response scale."""
@@ -744,7 +790,16 @@ def missing_treatment(responses: pd.DataFrame, spec) -> tuple[str, list[str]]:
     """``--missing auto``: full-information ML when any analysed answer is missing (what Mplus and
     AMOS users expect), listwise deletion when none is. With observed exogenous covariates FIML
     conditions on them (fixed.x), so a respondent without a covariate value is left out, as lavaan
-    does, and the note says how many."""
+    does, and the note says how many.
+
+    >>> import numpy as np, pandas as pd
+    >>> from semtrust.model.syntax import parse_model
+    >>> answers = pd.DataFrame({"x1": [1.0, 2, np.nan, 4], "x2": [2.0, 1, 3, 4], "x3": [1.0, 1, 2, 3]})
+    >>> missing_treatment(answers, parse_model("F =~ x1 + x2 + x3"))
+    ('fiml', [])
+    >>> missing_treatment(answers.fillna(3), parse_model("F =~ x1 + x2 + x3"))
+    ('listwise', [])
+    """
     if not responses.isna().to_numpy().any():
         return "listwise", []
     covariates = [v for v in observed_covariates(spec) if v in responses.columns]
@@ -756,7 +811,14 @@ def missing_treatment(responses: pd.DataFrame, spec) -> tuple[str, list[str]]:
 
 
 def screening_rules(config: RunConfig) -> ScreeningRules | None:
-    """The screening settings of a study file or ``--screen-set`` (the screening stage owns its keys)."""
+    """The screening settings of a study file or ``--screen-set`` (the screening stage owns its keys).
+
+    >>> from semtrust.config import RunConfig
+    >>> screening_rules(RunConfig.from_options({"data": "survey.csv", "screening": {"irv_min": 0.3}})).irv_min
+    0.3
+    >>> screening_rules(RunConfig.from_options({"data": "survey.csv", "screen": False})) is None
+    True
+    """
     if config.screening is None:
         return None
     where = f"{config.study or 'command line'}: screening"

@@ -25,6 +25,8 @@ from semtrust.report.render import report_files
 from semtrust.results import software_versions
 from semtrust.version import __version__
 
+__all__ = ["process_results", "save_process", "commit_process", "process_command"]
+
 SOFTWARE = ("numpy", "scipy", "pandas", "statsmodels", "jinja2")   # what computes and reports a PROCESS model
 OPTIONS = ("model", "x", "m", "w", "z", "y", "cov", "group", "bootstrap", "seed", "hc", "center", "conf", "lang")
 
@@ -49,7 +51,17 @@ def process_command(data: str, config: dict) -> str:
 def process_results(result, groups=None, *, data: str | None = None, sha256: str | None = None,
                     lang: str = "en") -> dict:
     """results.json of a PROCESS run: the fitted model ``result`` (a ProcessResult), the group
-    comparison ``groups`` (or None), the data file's name and SHA-256, the report language."""
+    comparison ``groups`` (or None), the data file's name and SHA-256, the report language.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3); x, w = rng.normal(size=(2, 150))
+    >>> data = pd.DataFrame({"x": x, "w": w, "y": 0.4 * x + 0.5 * x * w + rng.normal(size=150)})
+    >>> from semtrust.structural.moderation import process
+    >>> fit = process(data, 1, x="x", w="w", y="y")
+    >>> results = process_results(fit, data="survey.csv")
+    >>> results["method"], results["config"]["model"], sorted(results["moderation"])[:3]
+    ('process', 1, ['bootstrap_failed', 'coefficients', 'conditional_interactions'])
+    """
     variables, options = result.variables, result.options
     config = {"model": result.model if result.model is not None else variables.get("syntax"), "x": variables["x"],
               "m": variables.get("m") or None, "w": variables.get("w"), "z": variables.get("z"),
@@ -70,14 +82,36 @@ def process_results(result, groups=None, *, data: str | None = None, sha256: str
 def save_process(result, out_dir: str | Path, groups=None, *, data: str | Path | None = None,
                  lang: str = "en") -> dict[str, Path]:
     """Write a PROCESS run's results.json and reports into ``out_dir``, all or none; ``data`` (the
-    input file, never overwritten) is named in results.json. Returns ``{file name: path}``."""
+    input file, never overwritten) is named in results.json. Returns ``{file name: path}``.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3); x, w = rng.normal(size=(2, 150))
+    >>> data = pd.DataFrame({"x": x, "w": w, "y": 0.4 * x + 0.5 * x * w + rng.normal(size=150)})
+    >>> from semtrust.structural.moderation import process
+    >>> fit = process(data, 1, x="x", w="w", y="y")
+    >>> import tempfile
+    >>> sorted(save_process(fit, tempfile.mkdtemp()))
+    ['johnson_neyman.pdf', 'johnson_neyman.svg', 'report.docx', 'report.html', 'report.tex', 'results.json', 'simple_slopes.pdf', 'simple_slopes.svg', 'tables.xlsx']
+    """
     with OutputFolder(out_dir, {"data": data} if data else None) as folder:
         return commit_process(folder, result, groups, data=data, lang=lang)
 
 
 def commit_process(folder: OutputFolder, result, groups=None, *, data: str | Path | None = None,
                    lang: str = "en") -> dict[str, Path]:
-    """Render a PROCESS run's files and commit them to an open output ``folder``."""
+    """Render a PROCESS run's files and commit them to an open output ``folder``.
+
+    >>> import numpy as np, pandas as pd, tempfile
+    >>> from semtrust.io.output_folder import OutputFolder
+    >>> from semtrust.structural.moderation import process
+    >>> rng = np.random.default_rng(3); x, w = rng.normal(size=(2, 150))
+    >>> data = pd.DataFrame({"x": x, "w": w, "y": 0.4 * x + 0.5 * x * w + rng.normal(size=150)})
+    >>> fit = process(data, 1, x="x", w="w", y="y")
+    >>> with OutputFolder(tempfile.mkdtemp()) as folder:
+    ...     written = commit_process(folder, fit)
+    >>> sorted(written)[:3]
+    ['johnson_neyman.pdf', 'johnson_neyman.svg', 'report.docx']
+    """
     from semtrust.io.survey import input_hash
 
     results = process_results(result, groups, data=Path(data).name if data else None,

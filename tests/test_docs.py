@@ -17,7 +17,8 @@ import pytest
 import semtrust
 
 RESULT_CLASSES = ("semtrust.results:Study", "semtrust.estimation.base:FittedModel",
-                  "semtrust.estimation.ml:SEMResults", "semtrust.structural.moderation:ProcessResult",
+                  "semtrust.estimation.ml:SEMResults", "semtrust.estimation.ordinal:OrdinalResults",
+                  "semtrust.structural.multigroup:GroupedModel", "semtrust.structural.moderation:ProcessResult",
                   "semtrust.power.results:PowerResult")
 
 
@@ -57,23 +58,27 @@ def member_doc(value):
 
 
 def test_every_module_declares_all():
-    assert [m.__name__ for m in modules() if not hasattr(m, "__all__")] == []
+    undeclared = [m.__name__ for m in modules() if not hasattr(m, "__all__")]
+    assert not undeclared, "no __all__ in: " + ", ".join(undeclared)
 
 
 def test_every_name_in_all_exists():
-    assert [f"{m.__name__}.{n}" for m in modules() for n in m.__all__ if not hasattr(m, n)] == []
+    unknown = [f"{m.__name__}.{n}" for m in modules() for n in getattr(m, "__all__", ()) if not hasattr(m, n)]
+    assert not unknown, "__all__ names what the module lacks: " + ", ".join(unknown)
 
 
 def test_every_public_name_has_an_example():
-    assert [name for module in modules() for name in missing_examples(module)] == []
+    missing = [name for module in modules() if hasattr(module, "__all__") for name in missing_examples(module)]
+    assert not missing, "no >>> example in the docstring of: " + ", ".join(missing)
 
 
 @pytest.mark.parametrize("path", RESULT_CLASSES)
 def test_every_result_member_has_an_example(path):
     module, name = path.split(":")
     cls = getattr(importlib.import_module(module), name)
-    assert [f"{name}.{member}" for member, value in public_members(cls).items()
-            if not has_example(member_doc(value))] == []
+    missing = [f"{name}.{member}" for member, value in public_members(cls).items()
+               if not has_example(member_doc(value))]
+    assert not missing, "no >>> example in the docstring of: " + ", ".join(missing)
 
 
 def test_the_check_can_fail():

@@ -23,9 +23,11 @@ def mixed_items(n=300, seed=3) -> pd.DataFrame:
                          for name, c in cuts.items()})
 
 
-@pytest.mark.parametrize("items", [mixed_items(), BFI[ITEMS].dropna().iloc[:600]], ids=["mixed", "bfi"])
-def test_resampled_statistics_equal_the_casewise_ones(items):
-    full = polychoric(items)
+@pytest.mark.parametrize("items, pairwise", [
+    (mixed_items(), False), (BFI[ITEMS].dropna().iloc[:600], False),
+    (BFI[ITEMS].iloc[:800].dropna(how="all").reset_index(drop=True), True)], ids=["mixed", "bfi", "bfi-pairwise"])
+def test_resampled_statistics_equal_the_casewise_ones(items, pairwise):
+    full = polychoric(items, pairwise=pairwise)
     n_th = len(full.threshold_names)
     resampled = ResampledStatistics(items, full.vector[n_th:])
     rng = np.random.default_rng(11)
@@ -33,7 +35,7 @@ def test_resampled_statistics_equal_the_casewise_ones(items):
     for _ in range(8):
         rows = rng.integers(0, len(items), len(items))
         result = resampled(rows)
-        direct = polychoric(items.iloc[rows], full_gamma=False)
+        direct = polychoric(items.iloc[rows], pairwise=pairwise, full_gamma=False)
         if result is None:   # a category is empty: other thresholds
             assert direct.vector.shape != full.vector.shape
             continue
@@ -70,3 +72,30 @@ def test_quasi_newton_refit_reaches_the_dwls_estimates():
         assert theta[n_model:] == pytest.approx(direct.theta[n_model:], abs=1e-8)
         np.testing.assert_allclose(resampler.correlation(rows), direct.statistics.correlation.to_numpy(),
                                    atol=1e-8)
+
+
+@pytest.mark.parametrize("model, parameterization", [
+    ("visual =~ x1 + a*x2 + a*x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\nspeed ~ visual + textual",
+     "delta"),
+    ("visual =~ x1 + a*x2 + a*x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\nspeed ~ visual + textual",
+     "theta"),
+    ((CONFORMANCE / "models" / "holzinger_ordinal_thresholds.lav").read_text(), "delta"),
+], ids=["equal-loadings-delta", "theta", "threshold-constraints"])
+def test_refits_of_constrained_and_theta_models_equal_direct_fits(model, parameterization):
+    """Shared labels go through the contracted gradient; theta and constrained thresholds take
+    Gauss-Newton: either way the refit is the resample's own DWLS fit."""
+    data = pd.read_csv(CONFORMANCE / "data" / "holzinger_ordinal.csv")
+    fit = fit_ordinal(data, model, parameterization=parameterization)
+    resampler = fit.resampler()
+    rows = np.random.default_rng(2).integers(0, fit.n, fit.n)
+    direct = fit_ordinal(data.iloc[rows].reset_index(drop=True), model, parameterization=parameterization)
+    assert resampler.refit(rows) == pytest.approx(direct.theta, abs=1e-6)
+
+
+def test_pairwise_refits_equal_direct_pairwise_fits():
+    data = BFI[ITEMS].dropna(how="all").reset_index(drop=True)
+    fit = fit_ordinal(data, MODEL, missing="pairwise")
+    resampler = fit.resampler()
+    rows = np.random.default_rng(8).integers(0, fit.n, fit.n)
+    direct = fit_ordinal(data.iloc[rows].reset_index(drop=True), MODEL, missing="pairwise")
+    assert resampler.refit(rows) == pytest.approx(direct.theta, abs=1e-6)

@@ -32,7 +32,7 @@ def test_multiple_lhs_and_unicode_names():
 
 @pytest.mark.parametrize("text, message", [
     ("f =~ x1 + x2\nx1 ~ 2", "line 2: an intercept is written 'x1 ~ 1'"),
-    ('efa("b")*f1 + efa("b")*f2 =~ x1 + x2 + x3', "efa\\(\\) blocks .* not supported"),
+    ('efa("b")*f1 ~ x1 + x2 + x3', "efa\\(\\) marks the factors of a measurement line"),
     ("f =~ x1 + 2x", "not a valid variable name"),
     ("f =~", "needs a left and a right side"),
     ("just words", "no operator"),

@@ -1,1 +1,3 @@
 """assessment"""
+
+__all__ = []

@@ -25,6 +25,9 @@ from scipy.stats import chi2
 
 from semtrust.errors import InputError
 
+__all__ = ["exploratory_factor_analysis", "EFAResult", "ParallelAnalysis", "kmo", "bartlett_sphericity",
+           "parallel_analysis", "factor_analysis", "extract_factors", "variance_explained"]
+
 METHODS = ("minres", "ml")
 ROTATIONS = ("oblimin", "promax", "varimax", "none")
 # Cross-loading and salience cut-offs of the loading table (Hair et al. 2019; Tabachnick & Fidell 2013)
@@ -39,7 +42,17 @@ PARALLEL_QUANTILE = 0.95      # psych::fa.parallel's quant
 class ParallelAnalysis:
     """Horn's parallel analysis as psych's ``fa.parallel(fa = "both")``: observed eigenvalues of
     the correlation matrix (components) and of the one-factor reduced matrix (factors), against
-    the ``quantile`` of those of ``iterations`` seeded normal data sets of the same size."""
+    the ``quantile`` of those of ``iterations`` seeded normal data sets of the same size.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> pa = parallel_analysis(data, seed=1, iterations=5)
+    >>> pa.factors, pa.components, pa.eigenvalues.round(2).head(2).to_dict("records")
+    (2, 2, [{'position': 1, 'observed_pc': 3.06, 'simulated_pc': 1.23, 'observed_fa': 2.48, 'simulated_fa': 0.88}, {'position': 2, 'observed_pc': 1.36, 'simulated_pc': 1.12, 'observed_fa': 0.77, 'simulated_fa': 0.14}])
+    """
 
     eigenvalues: pd.DataFrame   # position, observed_pc, simulated_pc, observed_fa, simulated_fa
     factors: int
@@ -52,7 +65,17 @@ class ParallelAnalysis:
 @dataclass
 class EFAResult:
     """The exploratory factor analysis of the model's items: KMO, Bartlett, parallel analysis, the
-    rotated solution matched to the constructs; ``to_dict()`` is results.json ``efa``."""
+    rotated solution matched to the constructs; ``to_dict()`` is results.json ``efa``.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> efa = exploratory_factor_analysis(data, groups, seed=1)
+    >>> round(efa.kmo, 3), efa.parallel.factors, efa.factor_constructs
+    (0.778, 2, {'F1': 'F2', 'F2': 'F1'})
+    """
     n: int
     kmo: float
     kmo_items: pd.Series
@@ -89,7 +112,17 @@ class EFAResult:
 
 
 def kmo(data: pd.DataFrame) -> tuple[float, pd.Series]:
-    """Kaiser–Meyer–Olkin measure of sampling adequacy, overall and per item (psych::KMO)."""
+    """Kaiser–Meyer–Olkin measure of sampling adequacy, overall and per item (psych::KMO).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> overall, per_item = kmo(data)
+    >>> round(overall, 3), per_item.round(3).tolist()
+    (0.778, [0.763, 0.745, 0.821, 0.792, 0.789, 0.771])
+    """
     from factor_analyzer.factor_analyzer import calculate_kmo
 
     per_item, overall = calculate_kmo(data)
@@ -97,7 +130,16 @@ def kmo(data: pd.DataFrame) -> tuple[float, pd.Series]:
 
 
 def bartlett_sphericity(data: pd.DataFrame) -> dict:
-    """Bartlett's test that the correlation matrix is an identity (psych::cortest.bartlett)."""
+    """Bartlett's test that the correlation matrix is an identity (psych::cortest.bartlett).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> {k: round(float(v), 3) for k, v in bartlett_sphericity(data).items()}
+    {'chisq': 690.691, 'df': 15.0, 'pvalue': 0.0}
+    """
     n, p = data.shape
     _, logdet = np.linalg.slogdet(np.corrcoef(data.to_numpy(float), rowvar=False))
     statistic = -(n - 1 - (2 * p + 5) / 6) * logdet
@@ -150,7 +192,16 @@ def _ml_gradient(psi, r, k):
 def extract_factors(r: np.ndarray, n_factors: int, method: str = "minres") -> np.ndarray:
     """Unrotated loadings of ``n_factors`` common factors of the correlation matrix ``r``,
     by minimum residuals (psych's default) or maximum likelihood, as psych's ``fa()``:
-    uniquenesses start at 1 − SMC and are bounded to [.005, 1] (L-BFGS-B)."""
+    uniquenesses start at 1 − SMC and are bounded to [.005, 1] (L-BFGS-B).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> extract_factors(data.corr().to_numpy(), 2).shape
+    (6, 2)
+    """
     r = np.asarray(r, float)
     start = np.diag(r) - _smc(r)
     objective, gradient = {"minres": (_minres_objective, _minres_gradient),
@@ -168,7 +219,7 @@ def extract_factors(r: np.ndarray, n_factors: int, method: str = "minres") -> np
     return vectors * np.sqrt(np.maximum(values, 0))
 
 
-def rotate(loadings: np.ndarray, rotation: str = "oblimin") -> tuple[np.ndarray, np.ndarray | None]:
+def _rotate(loadings: np.ndarray, rotation: str = "oblimin") -> tuple[np.ndarray, np.ndarray | None]:
     """Rotated loadings and factor correlations (None for orthogonal rotations).
     ``oblimin`` is GPArotation's (gamma 0, no Kaiser normalization, as psych calls it);
     ``promax`` is psych's ``kaiser(rotate = "Promax")``: power 4 on Kaiser-normalized varimax."""
@@ -181,18 +232,18 @@ def rotate(loadings: np.ndarray, rotation: str = "oblimin") -> tuple[np.ndarray,
     return rotated, rotator.phi_
 
 
-def order_factors(loadings: np.ndarray, phi: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+def _order_factors(loadings: np.ndarray, phi: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
     """psych's convention: reflect each factor so its loadings sum positive, then sort the
     factors by the variance they explain."""
     signs = np.where(loadings.sum(axis=0) < 0, -1.0, 1.0)
     loadings = loadings * signs
     if phi is not None:
         phi = phi * np.outer(signs, signs)
-    order = np.argsort(-sums_of_squares(loadings, phi), kind="stable")
+    order = np.argsort(-_sums_of_squares(loadings, phi), kind="stable")
     return loadings[:, order], None if phi is None else phi[np.ix_(order, order)]
 
 
-def sums_of_squares(loadings: np.ndarray, phi: np.ndarray | None) -> np.ndarray:
+def _sums_of_squares(loadings: np.ndarray, phi: np.ndarray | None) -> np.ndarray:
     """Variance each factor explains: column sums of squared loadings, or with correlated
     factors diag(Φ Λ'Λ) as psych reports it."""
     if phi is None:
@@ -201,8 +252,20 @@ def sums_of_squares(loadings: np.ndarray, phi: np.ndarray | None) -> np.ndarray:
 
 
 def variance_explained(loadings: pd.DataFrame, phi: pd.DataFrame | None) -> pd.DataFrame:
-    """SS loadings, proportion of the total variance and cumulative proportion per factor."""
-    ss = sums_of_squares(loadings.to_numpy(), None if phi is None else phi.to_numpy())
+    """SS loadings, proportion of the total variance and cumulative proportion per factor.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> loadings, phi = factor_analysis(data, 2)
+    >>> variance_explained(loadings, phi).round(3)
+      factor  ss_loadings  proportion  cumulative
+    0     F1        1.875       0.312       0.312
+    1     F2        1.767       0.295       0.607
+    """
+    ss = _sums_of_squares(loadings.to_numpy(), None if phi is None else phi.to_numpy())
     proportion = ss / loadings.shape[0]
     return pd.DataFrame({"factor": loadings.columns, "ss_loadings": ss, "proportion": proportion,
                          "cumulative": np.cumsum(proportion)})
@@ -213,7 +276,16 @@ def parallel_analysis(data: pd.DataFrame, seed: int, iterations: int = PARALLEL_
     """Number of factors and components whose observed eigenvalues exceed the ``quantile`` of
     those from normal data of the same n and p (psych's ``fa.parallel(fm = "minres")``). The
     simulated data come from ``numpy.random.default_rng(seed)``, so the suggestion is
-    reproducible, though not R's draws."""
+    reproducible, though not R's draws.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> parallel_analysis(data, seed=1, iterations=5).factors
+    2
+    """
     n, p = data.shape
     r = np.corrcoef(data.to_numpy(float), rowvar=False)
     observed_pc, observed_fa = _eigenvalues(r)
@@ -241,7 +313,7 @@ def _eigenvalues(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.linalg.eigvalsh(r)[::-1], np.linalg.eigvalsh(reduced)[::-1]
 
 
-def match_factors(loadings: pd.DataFrame, groups: dict[str, list[str]]) -> dict:
+def _match_factors(loadings: pd.DataFrame, groups: dict[str, list[str]]) -> dict:
     """factor -> construct, the one-to-one assignment that maximizes the summed absolute
     loadings of each construct's items on its factor (Hungarian algorithm)."""
     constructs = list(groups)
@@ -252,7 +324,7 @@ def match_factors(loadings: pd.DataFrame, groups: dict[str, list[str]]) -> dict:
     return {factor: matched.get(factor) for factor in loadings.columns}
 
 
-def item_flags(loadings: pd.DataFrame, groups: dict[str, list[str]], factor_constructs: dict,
+def _item_flags(loadings: pd.DataFrame, groups: dict[str, list[str]], factor_constructs: dict,
                cutoff: float = CROSS_LOADING) -> pd.DataFrame:
     """Per item: its highest-loading factor, its loading on its own construct's factor, the
     other factors it loads ≥ ``cutoff`` on, and a flag (``cross-loading``, ``off-factor``
@@ -282,7 +354,27 @@ def item_flags(loadings: pd.DataFrame, groups: dict[str, list[str]], factor_cons
 
 def factor_analysis(data: pd.DataFrame, n_factors: int, method: str = "minres",
                     rotation: str = "oblimin") -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Rotated loadings (items x F1..Fk, psych's reflection and order) and factor correlations."""
+    """Rotated loadings (items x F1..Fk, psych's reflection and order) and factor correlations.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> loadings, phi = factor_analysis(data, 2)
+    >>> loadings.round(2)
+          F1    F2
+    x1 -0.01  0.77
+    x2  0.00  0.84
+    x3  0.01  0.69
+    x4  0.79  0.01
+    x5  0.78 -0.01
+    x6  0.81 -0.00
+    >>> phi.round(2)
+          F1    F2
+    F1  1.00  0.47
+    F2  0.47  1.00
+    """
     if method not in METHODS:
         raise InputError(f"EFA extraction '{method}': use one of {', '.join(METHODS)}")
     if rotation not in ROTATIONS:
@@ -291,7 +383,7 @@ def factor_analysis(data: pd.DataFrame, n_factors: int, method: str = "minres",
         raise InputError(f"EFA with {n_factors} factors needs more than {n_factors} items; "
                          f"the data have {data.shape[1]}")
     r = np.corrcoef(data.to_numpy(float), rowvar=False)
-    loadings, phi = order_factors(*rotate(extract_factors(r, n_factors, method), rotation))
+    loadings, phi = _order_factors(*_rotate(extract_factors(r, n_factors, method), rotation))
     names = [f"F{i + 1}" for i in range(n_factors)]
     return (pd.DataFrame(loadings, index=data.columns, columns=names),
             None if phi is None else pd.DataFrame(phi, index=names, columns=names))
@@ -302,7 +394,20 @@ def exploratory_factor_analysis(data: pd.DataFrame, groups: dict[str, list[str]]
                                 rotation: str = "oblimin", seed: int = 0) -> EFAResult:
     """KMO, Bartlett, parallel analysis and the rotated solution. By default as many factors as
     the model has constructs (``groups``: construct -> items), minres + oblimin as SPSS/JASP
-    users expect; the parallel-analysis suggestion is reported beside it."""
+    users expect; the parallel-analysis suggestion is reported beside it.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> efa = exploratory_factor_analysis(data, groups, seed=1)
+    >>> efa.items[["item", "construct", "factor", "flag"]].head(3)
+      item construct factor  flag
+    0   x1        F1     F2  None
+    1   x2        F1     F2  None
+    2   x3        F1     F2  None
+    """
     if n_factors is None:
         n_factors = len(groups) if groups else None
     parallel = parallel_analysis(data, seed)
@@ -310,12 +415,12 @@ def exploratory_factor_analysis(data: pd.DataFrame, groups: dict[str, list[str]]
         n_factors = max(parallel.factors, 1)
     overall, per_item = kmo(data)
     loadings, phi = factor_analysis(data, n_factors, method, rotation)
-    factor_constructs = match_factors(loadings, groups) if groups else {f: None for f in loadings.columns}
+    factor_constructs = _match_factors(loadings, groups) if groups else {f: None for f in loadings.columns}
     return EFAResult(n=len(data), kmo=overall, kmo_items=per_item, bartlett=bartlett_sphericity(data),
                      parallel=parallel, method=method, rotation=rotation, loadings=loadings, phi=phi,
                      communalities=pd.Series(_communalities(loadings, phi), index=data.columns),
                      variance=variance_explained(loadings, phi), factor_constructs=factor_constructs,
-                     items=item_flags(loadings, groups or {}, factor_constructs))
+                     items=_item_flags(loadings, groups or {}, factor_constructs))
 
 
 def _communalities(loadings: pd.DataFrame, phi: pd.DataFrame | None) -> np.ndarray:

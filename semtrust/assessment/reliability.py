@@ -23,6 +23,10 @@ from semtrust.estimation.ml import SEM, SEMResults, Z975
 from semtrust.estimation.ordinal import OrdinalResults
 from semtrust.model.syntax import ModelSyntax
 
+__all__ = ["measurement_model", "fit_measurement", "item_groups", "loadings_table", "reliability_table",
+           "item_statistics", "cronbach_alpha", "coefficient_alpha", "composite_reliability",
+           "average_variance_extracted", "standardized_solution", "mardia", "normality", "verdict"]
+
 # Hair et al. (2019); Fornell & Larcker (1981); Nunnally (1978); McDonald (1999)
 THRESHOLDS = {"loading": 0.70, "alpha": 0.70, "cr": 0.70, "omega": 0.70, "ave": 0.50, "upper": 0.95}
 # Curran, West & Finch (1996) per item; Mardia's kurtosis critical ratio (Bentler 2006; Byrne 2010)
@@ -32,7 +36,13 @@ NORMALITY = {"skew": 2.0, "kurtosis": 7.0, "mardia_kurtosis_z": 5.0}
 def measurement_model(spec: ModelSyntax) -> ModelSyntax | None:
     """The CFA implied by a full model: its ``=~`` statements and the ``~~`` statements among
     the factors and their indicators (e.g. ``F ~~ 1*F`` that sets a scale, or a residual
-    covariance), with all factors free to covary; regressions dropped. None without factors."""
+    covariance), with all factors free to covary; regressions dropped. None without factors.
+
+    >>> from semtrust.model.syntax import parse_model
+    >>> cfa = measurement_model(parse_model("F1 =~ x1 + x2 + x3\\nF2 =~ x4 + x5 + x6\\nF2 ~ F1"))
+    >>> [(s.lhs, s.op, s.rhs) for s in cfa.statements]
+    [('F1', '=~', 'x1'), ('F1', '=~', 'x2'), ('F1', '=~', 'x3'), ('F2', '=~', 'x4'), ('F2', '=~', 'x5'), ('F2', '=~', 'x6')]
+    """
     if not spec.latent:
         return None
     measured = {v for s in spec.statements if s.op == "=~" for v in (s.lhs, s.rhs)}
@@ -43,26 +53,52 @@ def measurement_model(spec: ModelSyntax) -> ModelSyntax | None:
 
 def fit_measurement(spec: ModelSyntax, data: pd.DataFrame) -> SEMResults | None:
     """The CFA of ``spec``'s measurement part fitted to ``data`` by ML, or None when the model has
-    no factors."""
+    no factors.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> from semtrust.model.syntax import parse_model
+    >>> cfa = fit_measurement(parse_model("F1 =~ x1 + x2 + x3\\nF2 =~ x4 + x5 + x6\\nF2 ~ F1"), data)
+    >>> int(cfa.fit_measures["df"]), round(float(cfa.fit_measures["cfi"]), 3)
+    (8, 1.0)
+    """
     cfa = measurement_model(spec)
     return None if cfa is None else SEM(cfa).fit(data)
 
 
 def composite_reliability(std_loadings: np.ndarray) -> float:
     """Composite reliability (rho_C) from standardized loadings, residuals 1 - lambda^2
-    (= semTools::compRelSEM(obs.var = FALSE) of the CFA of standardized items)."""
+    (= semTools::compRelSEM(obs.var = FALSE) of the CFA of standardized items).
+
+    >>> import numpy as np
+    >>> round(composite_reliability(np.array([0.7, 0.8, 0.75])), 3)
+    0.795
+    """
     total = std_loadings.sum() ** 2
     return float(total / (total + (1 - std_loadings ** 2).sum()))
 
 
 def average_variance_extracted(std_loadings: np.ndarray) -> float:
     """Mean squared standardized loading (= semTools::AVE(obs.var = FALSE) of the CFA of
-    standardized items)."""
+    standardized items).
+
+    >>> import numpy as np
+    >>> round(average_variance_extracted(np.array([0.7, 0.8, 0.75])), 3)
+    0.564
+    """
     return float(np.mean(std_loadings ** 2))
 
 
 def item_groups(spec: ModelSyntax) -> dict[str, list[str]]:
-    """factor -> its observed indicators, in the order of the model."""
+    """factor -> its observed indicators, in the order of the model.
+
+    >>> from semtrust.model.syntax import parse_model
+    >>> item_groups(parse_model("F1 =~ x1 + x2 + x3\\nF2 =~ x4 + x5\\nF2 ~ F1"))
+    {'F1': ['x1', 'x2', 'x3'], 'F2': ['x4', 'x5']}
+    """
     latent = set(spec.latent)
     groups: dict[str, list[str]] = {}
     for s in spec.statements:
@@ -72,7 +108,24 @@ def item_groups(spec: ModelSyntax) -> dict[str, list[str]]:
 
 
 def loadings_table(cfa: SEMResults, groups: dict[str, list[str]]) -> pd.DataFrame:
-    """One row per item: construct, item, unstandardized and standardized loading."""
+    """One row per item: construct, item, unstandardized and standardized loading.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> from semtrust.estimation.ml import SEM
+    >>> cfa = SEM("F1 =~ x1 + x2 + x3\\nF2 =~ x4 + x5 + x6").fit(data)
+    >>> loadings_table(cfa, groups).round(3)
+      construct item    est     se       z  pvalue  std_all
+    0        F1   x1  1.000  0.000     NaN     NaN    0.766
+    1        F1   x2  1.117  0.094  11.928     0.0    0.839
+    2        F1   x3  0.897  0.082  10.983     0.0    0.691
+    3        F2   x4  1.000  0.000     NaN     NaN    0.793
+    4        F2   x5  0.971  0.077  12.660     0.0    0.775
+    5        F2   x6  0.949  0.074  12.897     0.0    0.803
+    """
     params = cfa.parameters
     rows = params[(params.op == "=~")].set_index(["lhs", "rhs"])
     records = []
@@ -85,7 +138,16 @@ def loadings_table(cfa: SEMResults, groups: dict[str, list[str]]) -> pd.DataFram
 
 
 def cronbach_alpha(items: pd.DataFrame, level: float = 0.95) -> tuple[float, float, float]:
-    """Cronbach's alpha (pingouin) with Feldt's CI, unrounded (pingouin rounds it to 3 places)."""
+    """Cronbach's alpha (pingouin) with Feldt's CI, unrounded (pingouin rounds it to 3 places).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> [round(x, 3) for x in cronbach_alpha(data[["x1", "x2", "x3"]])]
+    [0.808, 0.767, 0.843]
+    """
     import pingouin
     from scipy.stats import f
 
@@ -102,7 +164,21 @@ def reliability_table(data: pd.DataFrame | None, groups: dict[str, list[str]],
                       cfa: SEMResults | None) -> pd.DataFrame:
     """Per construct: items, mean and SD of the scale score and alpha with CI (raw data only),
     omega (CFA over the observed item variances), CR and AVE (from the CFA's standardized
-    loadings)."""
+    loadings).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> from semtrust.estimation.ml import SEM
+    >>> cfa = SEM("F1 =~ x1 + x2 + x3\\nF2 =~ x4 + x5 + x6").fit(data)
+    >>> reliability_table(data, groups, cfa)[["alpha", "alpha_ci_lower", "omega", "cr", "ave"]].round(3)  # doctest: +NORMALIZE_WHITESPACE
+               alpha  alpha_ci_lower  omega     cr    ave
+    construct
+    F1         0.808           0.767  0.811  0.810  0.589
+    F2         0.833           0.797  0.833  0.833  0.625
+    """
     loadings = loadings_table(cfa, groups) if cfa is not None else None
     records = []
     for construct, items in groups.items():
@@ -115,7 +191,7 @@ def reliability_table(data: pd.DataFrame | None, groups: dict[str, list[str]],
         if loadings is not None:
             lam = loadings.loc[loadings.construct == construct, "std_all"].to_numpy()
             # an ordinal fit's omega is on the category scale (assessment.ordinal_reliability)
-            row["omega"] = omega_total(cfa, construct, items) if isinstance(cfa, SEMResults) else math.nan
+            row["omega"] = _omega_total(cfa, construct, items) if isinstance(cfa, SEMResults) else math.nan
             row["cr"] = composite_reliability(lam)
             row["ave"] = average_variance_extracted(lam)
             row["min_loading"] = float(lam.min())
@@ -124,12 +200,17 @@ def reliability_table(data: pd.DataFrame | None, groups: dict[str, list[str]],
 
 
 def coefficient_alpha(cov: np.ndarray) -> float:
-    """Cronbach's alpha from the items' covariance matrix: k/(k-1) (1 - tr C / 1'C1)."""
+    """Cronbach's alpha from the items' covariance matrix: k/(k-1) (1 - tr C / 1'C1).
+
+    >>> import numpy as np
+    >>> round(coefficient_alpha(np.array([[1.0, 0.5, 0.5], [0.5, 1.0, 0.5], [0.5, 0.5, 1.0]])), 3)
+    0.75
+    """
     k = len(cov)
     return float(k / (k - 1) * (1 - np.trace(cov) / cov.sum())) if k >= 2 else math.nan
 
 
-def omega_total(cfa: SEMResults, construct: str, items: list[str]) -> float:
+def _omega_total(cfa: SEMResults, construct: str, items: list[str]) -> float:
     """McDonald's omega of the unit-weighted item sum: (sum lambda)^2 phi / 1'S1, with phi the
     factor's model-implied variance and S the items' sample covariance (divisor n), as
     semTools::compRelSEM(fit) (obs.var = TRUE)."""
@@ -150,7 +231,20 @@ def standardized_solution(cfa: SEMResults, factors: list[str] | None = None) -> 
     parameter too (e.g. under a second-order factor); for the exogenous factors of a CFA they
     are lavaan's std.all of the factor covariance. An ordinal fit's items are latent responses
     of SD 1 under the delta parameterization, at every parameter vector (its thresholds, last in
-    ``theta``, do not enter)."""
+    ``theta``, do not enter).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> from semtrust.estimation.ml import SEM
+    >>> cfa = SEM("F1 =~ x1 + x2 + x3\\nF2 =~ x4 + x5 + x6").fit(data)
+    >>> standardized_solution(cfa).round(3).tail(2)
+      lhs  op rhs    est     se       z  pvalue  ci_lower  ci_upper
+    5  F2  =~  x6  0.803  0.031  26.227     0.0     0.743     0.863
+    6  F1  ~~  F2  0.467  0.057   8.125     0.0     0.354     0.580
+    """
     from scipy import stats
 
     compiled = cfa.compiled
@@ -184,7 +278,7 @@ def standardized_solution(cfa: SEMResults, factors: list[str] | None = None) -> 
     return frame
 
 
-def distribution(values: pd.Series) -> dict:
+def _distribution(values: pd.Series) -> dict:
     """Mean, SD (n - 1), skewness G1 and excess kurtosis G2 (SPSS's; psych::describe type 2)."""
     return dict(mean=float(values.mean()), sd=float(values.std()), skew=float(values.skew()),
                 kurtosis=float(values.kurt()))
@@ -195,7 +289,21 @@ def item_statistics(data: pd.DataFrame | None, groups: dict[str, list[str]],
     """One row per item: standardized loading with SE, 95% CI and its verdict against .70 (CFA);
     mean, SD, skewness,
     kurtosis, corrected item-total r and alpha if deleted (raw data, as psych::alpha's
-    ``r.drop`` and ``alpha.drop``)."""
+    ``r.drop`` and ``alpha.drop``).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> from semtrust.estimation.ml import SEM
+    >>> cfa = SEM("F1 =~ x1 + x2 + x3\\nF2 =~ x4 + x5 + x6").fit(data)
+    >>> item_statistics(data, groups, cfa)[["item", "std_loading", "mean", "sd", "item_total", "alpha_if_deleted"]].round(3).head(3)
+      item  std_loading   mean     sd  item_total  alpha_if_deleted
+    0   x1        0.766 -0.085  1.129       0.661             0.732
+    1   x2        0.839 -0.066  1.152       0.698             0.693
+    2   x3        0.691 -0.057  1.122       0.612             0.783
+    """
     solution = standardized_solution(cfa, []).set_index(["lhs", "op", "rhs"]) if cfa is not None else None
     records = []
     for construct, items in groups.items():
@@ -206,7 +314,7 @@ def item_statistics(data: pd.DataFrame | None, groups: dict[str, list[str]],
                 row.update(std_loading=s.est, se=s.se, pvalue=s.pvalue, ci_lower=s.ci_lower, ci_upper=s.ci_upper,
                            loading_verdict=verdict(s.est, THRESHOLDS["loading"]))
             if data is not None:
-                row.update(distribution(data[item]))
+                row.update(_distribution(data[item]))
                 others = [i for i in items if i != item]
                 if others:
                     row["item_total"] = float(np.corrcoef(data[item], data[others].sum(axis=1))[0, 1])
@@ -218,7 +326,16 @@ def item_statistics(data: pd.DataFrame | None, groups: dict[str, list[str]],
 def mardia(data: pd.DataFrame) -> dict:
     """Mardia's multivariate skewness and kurtosis tests, as psych::mardia (covariance with
     divisor n - 1): b1p, b2p, skew = n b1p / 6 ~ chi2(p(p+1)(p+2)/6) with its small-sample
-    version, kurtosis = (b2p - p(p+2)) / sqrt(8p(p+2)/n) ~ N(0, 1), the critical ratio."""
+    version, kurtosis = (b2p - p(p+2)) / sqrt(8p(p+2)/n) ~ N(0, 1), the critical ratio.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> {k: round(float(v), 3) for k, v in mardia(data).items() if k in ("b1p", "b2p", "kurtosis", "kurtosis_pvalue")}
+    {'b1p': 1.117, 'b2p': 46.486, 'kurtosis': -1.338}
+    """
     from scipy import stats
 
     x = data.to_numpy(dtype=float)
@@ -256,8 +373,18 @@ def _sum_of_cubed_products(white: np.ndarray, chunk_cells: int = 2 ** 22) -> flo
 def normality(data: pd.DataFrame, items: list[str]) -> dict:
     """Univariate and multivariate normality of the analysed items, and whether it is violated:
     an item with |skew| >= 2 or |kurtosis| >= 7 (Curran, West & Finch 1996), or a Mardia kurtosis
-    critical ratio > 5; then robust ML (``--estimator MLR``) is recommended."""
-    table = [dict(item=i, **distribution(data[i])) for i in items]
+    critical ratio > 5; then robust ML (``--estimator MLR``) is recommended.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> result = normality(data, list(data.columns))
+    >>> result["violated"], sorted(result)
+    (False, ['criteria', 'items', 'kurtotic_items', 'mardia', 'recommendation', 'skewed_items', 'violated'])
+    """
+    table = [dict(item=i, **_distribution(data[i])) for i in items]
     skewed = [r["item"] for r in table if abs(r["skew"]) >= NORMALITY["skew"]]
     kurtic = [r["item"] for r in table if abs(r["kurtosis"]) >= NORMALITY["kurtosis"]]
     multivariate = mardia(data[items]) if len(data) > len(items) else None
@@ -268,7 +395,11 @@ def normality(data: pd.DataFrame, items: list[str]) -> dict:
 
 
 def verdict(value: float, low: float, high: float | None = None) -> str | None:
-    """'ok' within [low, high], 'low' below, 'high' above; None without a value."""
+    """'ok' within [low, high], 'low' below, 'high' above; None without a value.
+
+    >>> verdict(0.82, 0.70), verdict(0.45, 0.50), verdict(0.95, 0.70, 0.90), verdict(None, 0.7)
+    ('ok', 'low', 'high', None)
+    """
     if value is None or not np.isfinite(value):
         return None
     return "low" if value < low else "high" if high is not None and value > high else "ok"

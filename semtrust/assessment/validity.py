@@ -34,6 +34,9 @@ from semtrust.assessment.ordinal_reliability import ordinal_alpha, ordinal_omega
 from semtrust.estimation.ml import SEMResults
 from semtrust.estimation.ordinal import OrdinalResults
 
+__all__ = ["assess_measurement", "MeasurementQuality", "htmt", "fornell_larcker", "latent_correlations",
+           "correlation_band", "bootstrap_intervals", "BootstrapIntervals"]
+
 # Rönkkö & Cho (2022): the CI limit of a factor correlation farthest from 0
 CORRELATION_BANDS = ((0.80, "no problem"), (0.90, "marginal"), (1.00, "moderate"))
 HTMT_THRESHOLDS = {"distinct": 0.85, "similar": 0.90}  # Henseler, Ringle & Sarstedt (2015)
@@ -41,7 +44,11 @@ HTMT_THRESHOLDS = {"distinct": 0.85, "similar": 0.90}  # Henseler, Ringle & Sars
 
 def correlation_band(lower: float, upper: float) -> str | None:
     """Rönkkö & Cho (2022) CICFA(sys) class of a factor correlation from its 95% CI: the limit
-    farthest from zero < .80 no problem, < .90 marginal, < 1 moderate, otherwise severe."""
+    farthest from zero < .80 no problem, < .90 marginal, < 1 moderate, otherwise severe.
+
+    >>> correlation_band(0.42, 0.61), correlation_band(0.81, 0.88), correlation_band(0.85, 1.02)
+    ('no problem', 'marginal', 'severe')
+    """
     bound = max(abs(lower), abs(upper))
     if not np.isfinite(bound):
         return None
@@ -50,7 +57,19 @@ def correlation_band(lower: float, upper: float) -> str | None:
 
 def latent_correlations(cfa: SEMResults, constructs: list[str]) -> pd.DataFrame:
     """Correlations of every pair of constructs in the CFA (standardizedSolution rows) with
-    their band."""
+    their band.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> from semtrust.estimation.ml import SEM
+    >>> cfa = SEM("F1 =~ x1 + x2 + x3\\nF2 =~ x4 + x5 + x6").fit(data)
+    >>> latent_correlations(cfa, ["F1", "F2"]).round(3)
+      lhs rhs    est     se      z  pvalue  ci_lower  ci_upper        band
+    0  F1  F2  0.467  0.057  8.125     0.0     0.354      0.58  no problem
+    """
     solution = standardized_solution(cfa, constructs)
     rows = solution[solution.op == "~~"].drop(columns="op").reset_index(drop=True)
     rows["band"] = [correlation_band(lo, hi) for lo, hi in zip(rows.ci_lower, rows.ci_upper)]
@@ -92,14 +111,39 @@ def htmt(correlations: pd.DataFrame, groups: dict[str, list[str]], geometric: bo
     """Heterotrait-monotrait ratio of every pair of constructs from the items' correlations,
     as semTools::htmt(absolute = TRUE): arithmetic means (HTMT; ``htmt2 = FALSE``) or
     geometric means (HTMT2; ``htmt2 = TRUE``) of the absolute correlations. Symmetric, with
-    NaN on the diagonal."""
+    NaN on the diagonal.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> htmt(data.corr(), groups).round(3)
+           F1     F2
+    F1    NaN  0.468
+    F2  0.468    NaN
+    """
     indicator = _indicator(list(correlations.columns), groups)
     ratio = _htmt_matrix(np.abs(correlations.to_numpy()), indicator, geometric)
     return pd.DataFrame(ratio, index=list(groups), columns=list(groups))
 
 
 def fornell_larcker(reliability: pd.DataFrame, correlations: pd.DataFrame) -> pd.DataFrame:
-    """√AVE on the diagonal, the factor correlations off it (Fornell & Larcker 1981)."""
+    """√AVE on the diagonal, the factor correlations off it (Fornell & Larcker 1981).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> from semtrust.estimation.ml import SEM
+    >>> cfa = SEM("F1 =~ x1 + x2 + x3\\nF2 =~ x4 + x5 + x6").fit(data)
+    >>> quality = assess_measurement(data, groups, cfa)
+    >>> fornell_larcker(quality.reliability, latent_correlations(cfa, ["F1", "F2"])).round(3)
+           F1     F2
+    F1  0.768  0.467
+    F2  0.467  0.790
+    """
     constructs = list(reliability.index)
     table = pd.DataFrame(np.nan, index=constructs, columns=constructs)
     for row in correlations.itertuples():
@@ -113,7 +157,19 @@ def fornell_larcker(reliability: pd.DataFrame, correlations: pd.DataFrame) -> pd
 @dataclass
 class BootstrapIntervals:
     """Percentile 95% CIs of CR and AVE ({construct: (lo, hi)}) and of HTMT / HTMT2
-    ({(a, b): (lo, hi)}), with how they were drawn."""
+    ({(a, b): (lo, hi)}), with how they were drawn.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> from semtrust.estimation.ml import SEM
+    >>> cfa = SEM("F1 =~ x1 + x2 + x3\\nF2 =~ x4 + x5 + x6").fit(data)
+    >>> intervals = bootstrap_intervals(cfa, groups, draws=50, seed=1, workers=1)
+    >>> intervals.info["draws"], intervals.info["failed"], [round(x, 3) for x in intervals.cr["F1"]]
+    (50, 0, [0.774, 0.844])
+    """
 
     cr: dict
     ave: dict
@@ -130,7 +186,19 @@ def bootstrap_intervals(cfa: SEMResults, groups: dict[str, list[str]], draws: in
     HTMT2 from each resample's correlations; percentile CIs. ``pending``: the CFA's bootstrap
     (``draws``, ``seed``) already submitted to a
     :class:`~semtrust.estimation.bootstrap.ResamplingPool`, collected after the HTMT draws
-    (which need no refit). An ordinal fit's HTMT draws are of each resample's polychorics."""
+    (which need no refit). An ordinal fit's HTMT draws are of each resample's polychorics.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> from semtrust.estimation.ml import SEM
+    >>> cfa = SEM("F1 =~ x1 + x2 + x3\\nF2 =~ x4 + x5 + x6").fit(data)
+    >>> intervals = bootstrap_intervals(cfa, groups, draws=50, seed=1, workers=1)
+    >>> {pair: [round(x, 3) for x in ci] for pair, ci in intervals.htmt.items()}
+    {('F1', 'F2'): [0.357, 0.581]}
+    """
     from semtrust.estimation import bootstrap as resampling
 
     compiled = cfa.compiled
@@ -180,7 +248,22 @@ def bootstrap_intervals(cfa: SEMResults, groups: dict[str, list[str]], draws: in
 
 @dataclass
 class MeasurementQuality:
-    """Everything the reports say about the measurement model, as plain tables."""
+    """Everything the reports say about the measurement model, as plain tables.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> from semtrust.estimation.ml import SEM
+    >>> cfa = SEM("F1 =~ x1 + x2 + x3\\nF2 =~ x4 + x5 + x6").fit(data)
+    >>> quality = assess_measurement(data, groups, cfa)
+    >>> quality.reliability[["alpha", "cr", "ave"]].astype(float).round(3)  # doctest: +NORMALIZE_WHITESPACE
+               alpha     cr    ave
+    construct
+    F1         0.808  0.810  0.589
+    F2         0.833  0.833  0.625
+    """
 
     reliability: pd.DataFrame                 # per construct (index)
     items: pd.DataFrame                       # per item
@@ -277,7 +360,19 @@ def assess_measurement(data: pd.DataFrame | None, groups: dict[str, list[str]], 
                        draws: int = 0, seed: int = 0, workers: int | None = None,
                        progress=lambda message: None, progress_bar=lambda done, total: None) -> MeasurementQuality:
     """The measurement battery: reliability and convergent validity, discriminant validity,
-    normality, and (``draws`` > 0, raw data) bootstrap CIs of CR, AVE, HTMT and HTMT2."""
+    normality, and (``draws`` > 0, raw data) bootstrap CIs of CR, AVE, HTMT and HTMT2.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+    >>> data = pd.DataFrame({f"x{i + 1}": f[:, i // 3] + rng.normal(scale=0.7, size=300) for i in range(6)})
+    >>> groups = {"F1": ["x1", "x2", "x3"], "F2": ["x4", "x5", "x6"]}
+    >>> from semtrust.estimation.ml import SEM
+    >>> cfa = SEM("F1 =~ x1 + x2 + x3\\nF2 =~ x4 + x5 + x6").fit(data)
+    >>> quality = assess_measurement(data, groups, cfa, draws=50, seed=1, workers=1)
+    >>> [round(x, 3) for x in quality.to_dict()["reliability"]["F1"]["cr_ci"]]
+    [0.774, 0.844]
+    """
     table = reliability_table(data, groups, cfa).astype(object)
     ordinal = isinstance(cfa, OrdinalResults)
     if ordinal:

@@ -1,1 +1,3 @@
 """estimation"""
+
+__all__ = []

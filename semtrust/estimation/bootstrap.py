@@ -34,13 +34,25 @@ from scipy import stats
 from semtrust.estimation.base import FittedModel, Resampler
 from semtrust.processes import follow_parent
 
+__all__ = ["bootstrap", "monte_carlo", "interval", "resample_rows", "Draws", "ResamplingPool"]
+
 CI_METHODS = ("percentile", "bc", "bca")
 CHUNK = 50     # draws per task: small enough that the workers finish together
 
 
 @dataclass
 class Draws:
-    """Parameter vectors and total SDs, one row per successful draw."""
+    """Parameter vectors and total SDs, one row per successful draw.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=(300, 1))
+    >>> data = pd.DataFrame(f @ [[1, 0.8, 0.9, 0.5]] + rng.normal(size=(300, 4)), columns=["x1", "x2", "x3", "y"])
+    >>> from semtrust.estimation.ml import SEM
+    >>> draws = monte_carlo(SEM("F =~ x1 + x2 + x3").fit(data), 200, seed=1)
+    >>> draws.method, draws.theta.shape, draws.sd.shape, draws.failed
+    ('monte carlo', (200, 6), (200, 4), 0)
+    """
 
     theta: np.ndarray
     sd: np.ndarray
@@ -75,6 +87,11 @@ def resample_rows(seed: int, b: int, n: int, strata: tuple | None = None) -> np.
     that group, as lavaan's bootstrap of a multi-group model.
 
     >>> resample_rows(1, 0, 5, strata=(2, 3)).tolist()[:2] in ([0, 0], [0, 1], [1, 0], [1, 1])
+    True
+
+    >>> resample_rows(seed=7, b=0, n=10).tolist()
+    [9, 6, 6, 8, 5, 7, 8, 2, 0, 3]
+    >>> bool((resample_rows(7, 3, 10) == resample_rows(7, 3, 10)).all())
     True
     """
     generator = np.random.default_rng([seed, b])
@@ -187,7 +204,20 @@ class ResamplingPool:
     workers refit while the main process runs the other stages, and the run starts its
     processes once. With ``workers`` <= 1 the refits run in this process when collected; with a
     ``scheduler`` (``tcp://HOST:8786`` or a Client) on that Dask cluster's workers instead. Use
-    as a context manager (the workers stop at its end)."""
+    as a context manager (the workers stop at its end).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=(300, 1))
+    >>> data = pd.DataFrame(f @ [[1, 0.8, 0.9, 0.5]] + rng.normal(size=(300, 4)), columns=["x1", "x2", "x3", "y"])
+    >>> from semtrust.estimation.ml import SEM
+    >>> fit = SEM("F =~ x1 + x2 + x3").fit(data)
+    >>> with ResamplingPool(workers=1) as pool:
+    ...     pending = pool.submit(fit, draws=50, seed=3)
+    ...     draws = pending.result()
+    >>> draws.theta.shape, draws.failed
+    ((50, 6), 0)
+    """
 
     def __init__(self, workers: int | None = None, scheduler=None):
         self.workers = default_workers() if workers is None else workers
@@ -280,13 +310,35 @@ def default_workers() -> int:
 def bootstrap(results: FittedModel, draws: int, seed: int, *, workers: int | None = None,
               jackknife: bool = False, progress=lambda done, total: None) -> Draws:
     """Nonparametric bootstrap of the fitted model (raw data required); with ``jackknife``,
-    the leave-one-out refits BCa intervals need (a failed one keeps the full-sample estimate)."""
+    the leave-one-out refits BCa intervals need (a failed one keeps the full-sample estimate).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=(300, 1))
+    >>> data = pd.DataFrame(f @ [[1, 0.8, 0.9, 0.5]] + rng.normal(size=(300, 4)), columns=["x1", "x2", "x3", "y"])
+    >>> from semtrust.estimation.ml import SEM
+    >>> fit = SEM("F =~ x1 + x2 + x3").fit(data)
+    >>> draws = bootstrap(fit, 100, seed=1, workers=1)
+    >>> draws.method, draws.theta.shape, round(float(draws.theta[:, 0].std()), 3)
+    ('bootstrap', (100, 6), 0.107)
+    """
     with ResamplingPool(workers) as pool:
         return pool.submit(results, draws, seed, jackknife=jackknife).result(progress)
 
 
 def monte_carlo(results: FittedModel, draws: int, seed: int) -> Draws:
-    """Parameter vectors from N(estimates, ACOV) (Preacher & Selig 2012)."""
+    """Parameter vectors from N(estimates, ACOV) (Preacher & Selig 2012).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=(300, 1))
+    >>> data = pd.DataFrame(f @ [[1, 0.8, 0.9, 0.5]] + rng.normal(size=(300, 4)), columns=["x1", "x2", "x3", "y"])
+    >>> from semtrust.estimation.ml import SEM
+    >>> fit = SEM("F =~ x1 + x2 + x3").fit(data)
+    >>> draws = monte_carlo(fit, 2000, seed=1)
+    >>> round(float(draws.theta[:, 0].std()), 3), round(float(fit.parameters.se.iloc[1]), 3)
+    (0.109, 0.108)
+    """
     rng = np.random.default_rng(seed)
     theta = rng.multivariate_normal(results.theta, results.vcov, size=draws, method="eigh")
     keep, sds = [], []
@@ -300,7 +352,13 @@ def monte_carlo(results: FittedModel, draws: int, seed: int) -> Draws:
 
 def interval(draws: np.ndarray, estimate: float, method: str = "percentile", level: float = 0.95,
              jackknife: np.ndarray | None = None) -> tuple[float, float]:
-    """Percentile, BC or BCa interval of one statistic from its draws."""
+    """Percentile, BC or BCa interval of one statistic from its draws.
+
+    >>> import numpy as np
+    >>> draws = np.random.default_rng(0).normal(0.5, 0.1, size=2000)
+    >>> [round(x, 3) for x in interval(draws, 0.5)], [round(x, 3) for x in interval(draws, 0.5, "bc")]
+    ([0.306, 0.691], [0.311, 0.698])
+    """
     draws = draws[np.isfinite(draws)]
     if len(draws) == 0:
         return math.nan, math.nan

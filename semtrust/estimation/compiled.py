@@ -17,10 +17,12 @@ import pandas as pd
 from semtrust.errors import EstimationError
 from semtrust.model.partable import ParameterTable, Row
 
+__all__ = ["CompiledModel"]
+
 MEMORY_LIMIT = float(os.environ.get("SEMTRUST_MAX_MEMORY_GB", "2")) * 2 ** 30
 
 
-def check_memory(needed: float, what: str) -> None:
+def _check_memory(needed: float, what: str) -> None:
     """Refuse, in one line naming the size, an allocation beyond SEMTRUST_MAX_MEMORY_GB (2 GB
     by default) before it is attempted, instead of swapping or being killed."""
     if needed > MEMORY_LIMIT:
@@ -30,7 +32,18 @@ def check_memory(needed: float, what: str) -> None:
 
 
 class CompiledModel:
-    """The parameter table written into RAM matrices, with ML objective and derivatives."""
+    """The parameter table written into RAM matrices, with ML objective and derivatives.
+
+    >>> import numpy as np
+    >>> from semtrust.model.partable import build_parameter_table
+    >>> from semtrust.model.syntax import parse_model
+    >>> model = CompiledModel(build_parameter_table(parse_model("F =~ x1 + x2 + x3")), ["x1", "x2", "x3"])
+    >>> theta = np.array([0.8, 0.9, 0.5, 0.5, 0.5, 1.0])    # two loadings, three residual variances, Var(F)
+    >>> model.implied(theta)[0].round(2)        # the implied covariance matrix Sigma
+    array([[1.5 , 0.8 , 0.9 ],
+           [0.8 , 1.14, 0.72],
+           [0.9 , 0.72, 1.31]])
+    """
 
     def __init__(self, table: ParameterTable, observed_order: list[str]):
         self.table = table
@@ -239,7 +252,7 @@ class CompiledModel:
 
     def information(self, theta: np.ndarray) -> np.ndarray:
         """Expected (Fisher) information per observation: 1/2 tr(W dS_a W dS_b) [+ dmu_a' W dmu_b]."""
-        check_memory(self.derivative_bytes(), f"the information matrix of {len(self.used)} parameters over "
+        _check_memory(self.derivative_bytes(), f"the information matrix of {len(self.used)} parameters over "
                      f"{self.p} variables")
         sigma, _, _ = self.implied(theta)
         W = np.linalg.inv(sigma)

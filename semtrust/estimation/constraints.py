@@ -27,6 +27,8 @@ from semtrust.errors import EstimationError
 from semtrust.model.expressions import Expression
 from semtrust.model.partable import ParameterTable
 
+__all__ = ["numerical_jacobian"]
+
 
 class ConstraintSet:
     """The table's constraints as functions of the free-parameter vector: equalities h(theta) = 0

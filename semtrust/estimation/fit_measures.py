@@ -16,10 +16,22 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 import pandas as pd
 
+__all__ = ["fit_measures", "FitMeasures", "srmr", "rmsea_with_interval", "scaled_chisq_difference"]
+
 
 @dataclass
 class FitMeasures:
-    """lavaan's ``fitMeasures()`` names with '.' written as '_'."""
+    """lavaan's ``fitMeasures()`` names with '.' written as '_'.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=(300, 1))
+    >>> data = pd.DataFrame(f @ [[1, 0.8, 0.9, 0.5]] + rng.normal(size=(300, 4)), columns=["x1", "x2", "x3", "y"])
+    >>> from semtrust.estimation.ml import SEM
+    >>> fit = SEM("F =~ x1 + x2 + x3 + y").fit(data)
+    >>> fit.fit_measures[["npar", "chisq", "df", "cfi", "tli", "rmsea", "srmr"]].astype(float).round(3).to_dict()
+    {'npar': 8.0, 'chisq': 4.825, 'df': 2.0, 'cfi': 0.985, 'tli': 0.955, 'rmsea': 0.069, 'srmr': 0.027}
+    """
 
     npar: int
     ntotal: int
@@ -76,6 +88,14 @@ def robust_fit_measures(measures: FitMeasures, scaling: float, baseline_scaling:
     the robust CFI, TLI and RMSEA (Brosseau-Liard & Savalei 2014; Brosseau-Liard, Savalei &
     Li 2012), which correct the noncentrality instead of the statistic."""
     df, base_df, n = measures.df, measures.baseline_df, measures.ntotal
+    if df == 0:   # a saturated model has no scaling factor: lavaan's values (χ² 0, CFI/TLI 1, robust RMSEA 0)
+        nan = math.nan
+        return replace(measures, chisq_scaled=measures.chisq, pvalue_scaled=nan, chisq_scaling_factor=nan,
+                       baseline_chisq_scaled=measures.baseline_chisq / baseline_scaling,
+                       baseline_chisq_scaling_factor=baseline_scaling, cfi_scaled=1.0, tli_scaled=1.0,
+                       rmsea_scaled=nan, rmsea_ci_lower_scaled=nan, rmsea_ci_upper_scaled=nan,
+                       rmsea_pvalue_scaled=nan, cfi_robust=nan, tli_robust=nan, rmsea_robust=0.0,
+                       rmsea_ci_lower_robust=0.0, rmsea_ci_upper_robust=0.0, rmsea_pvalue_robust=nan)
     chisq_scaled = measures.chisq / scaling
     base_scaled = measures.baseline_chisq / baseline_scaling
     scaled = fit_measures(chisq=chisq_scaled, df=df, npar=measures.npar, n=n, baseline_chisq=base_scaled,
@@ -151,7 +171,11 @@ def scaled_chisq_difference(chisq_restricted: float, df_restricted: int, scaling
     >>> round(scaled_chisq_difference(120.0, 26, 1.1, 100.0, 24, 1.05), 3)
     11.765
     """
-    scaling = (df_restricted * scaling_restricted - df_free * scaling_free) / (df_restricted - df_free)
+    if df_restricted == df_free:   # not nested in the df sense: nothing to test
+        return math.nan
+    # a saturated model (df 0) has no scaling factor; its df × c is 0, as lavaan takes it
+    scaling = ((df_restricted * scaling_restricted if df_restricted else 0.0)
+               - (df_free * scaling_free if df_free else 0.0)) / (df_restricted - df_free)
     return (chisq_restricted - chisq_free) / scaling
 
 
@@ -190,7 +214,13 @@ def covariate_loglik(sample: np.ndarray, n: int, covariates: list[int]) -> float
 def srmr(sample: np.ndarray, implied: np.ndarray, sample_mean: np.ndarray | None = None,
          implied_mean: np.ndarray | None = None) -> float:
     """Bentler's SRMR: residuals scaled by the observed SDs, lower triangle with the diagonal
-    (and the means when the model has a mean structure)."""
+    (and the means when the model has a mean structure).
+
+    >>> import numpy as np
+    >>> sample = np.array([[1.0, 0.5], [0.5, 1.0]])
+    >>> round(srmr(sample, np.array([[1.0, 0.4], [0.4, 1.0]])), 4)
+    0.0577
+    """
     sd = np.sqrt(np.diag(sample))
     residuals = ((sample - implied) / np.outer(sd, sd))[np.tril_indices(len(sample))]
     if sample_mean is not None:
@@ -200,7 +230,13 @@ def srmr(sample: np.ndarray, implied: np.ndarray, sample_mean: np.ndarray | None
 
 def fit_measures(*, chisq: float, df: int, npar: int, n: int, baseline_chisq: float, baseline_df: int,
                  unrestricted_logl: float, srmr: float, groups: int = 1) -> FitMeasures:
-    """lavaan's fitMeasures() from the model and baseline chi-squares (ML, N convention)."""
+    """lavaan's fitMeasures() from the model and baseline chi-squares (ML, N convention).
+
+    >>> fm = fit_measures(chisq=12.0, df=8, npar=13, n=300, baseline_chisq=500.0, baseline_df=15,
+    ...                   unrestricted_logl=-2000.0, srmr=0.03)
+    >>> round(fm.cfi, 3), round(fm.tli, 3), round(fm.rmsea, 3), round(fm.pvalue, 3)
+    (0.992, 0.985, 0.041, 0.151)
+    """
     from scipy import stats
 
     t1 = max(chisq - df, 0.0)
@@ -228,7 +264,11 @@ def rmsea_with_interval(chisq: float, df: float, n: int, groups: int = 1,
                         c_hat: float = 1.0) -> tuple[float, float, float, float]:
     """RMSEA with lavaan's N convention, its 90% CI from the noncentral chi-square, and PCLOSE;
     with several groups lavaan multiplies by sqrt(groups) (Steiger 1998). Given a scaled
-    chi-square and its scaling factor ``c_hat``, the robust RMSEA (noncentrality times c_hat)."""
+    chi-square and its scaling factor ``c_hat``, the robust RMSEA (noncentrality times c_hat).
+
+    >>> [round(float(x), 3) for x in rmsea_with_interval(chisq=30.0, df=8, n=300)]
+    [0.096, 0.061, 0.133, 0.018]
+    """
     from scipy import stats
 
     if df <= 0:

@@ -21,6 +21,8 @@ import pandas as pd
 
 from semtrust.errors import InputError
 
+__all__ = ["missing_patterns", "em_moments", "em_estimates"]
+
 LOG_2PI = math.log(2 * math.pi)
 
 
@@ -113,7 +115,14 @@ class Patterns:
 
 def missing_patterns(values: np.ndarray) -> Patterns:
     """Group the rows of ``values`` (NaN = missing) by their pattern of observed variables;
-    rows with nothing observed are left out."""
+    rows with nothing observed are left out.
+
+    >>> import numpy as np
+    >>> values = np.array([[1.0, 2.0], [np.nan, 1.0], [3.0, np.nan], [2.0, 2.0]])
+    >>> patterns = missing_patterns(values)
+    >>> [(p.observed.tolist(), p.rows.tolist()) for p in patterns.items]
+    [([1], [1]), ([0], [2]), ([0, 1], [0, 3])]
+    """
     return Patterns(values)
 
 
@@ -151,7 +160,16 @@ def casewise_scores(patterns: Patterns, n: int, mean: np.ndarray, cov: np.ndarra
 def em_moments(frame: pd.DataFrame, *, tol: float = 1e-10, max_iter: int = 5000) -> tuple[pd.Series, pd.DataFrame]:
     """Maximum-likelihood means and covariance matrix (divisor n) of incomplete normal data by
     EM (Dempster, Laird & Rubin 1977), as lavaan's h1 model under ``missing = "ml"``; rows with
-    no observed value are ignored."""
+    no observed value are ignored.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> frame = pd.DataFrame(rng.multivariate_normal([0, 0], [[1, 0.6], [0.6, 1]], size=400), columns=["a", "b"])
+    >>> frame.loc[frame.a > 1, "b"] = np.nan                # missing at random, given a
+    >>> means, cov = em_moments(frame)
+    >>> means.round(3).tolist(), round(float(cov.loc["a", "b"]), 3), round(float(frame.b.mean()), 3)
+    ([0.055, 0.114], 0.658, -0.075)
+    """
     mean, cov = em_estimates(missing_patterns(frame.to_numpy(dtype=float)), ", ".join(map(str, frame.columns)),
                              tol=tol, max_iter=max_iter)
     return pd.Series(mean, index=frame.columns), pd.DataFrame(cov, index=frame.columns, columns=frame.columns)
@@ -159,7 +177,14 @@ def em_moments(frame: pd.DataFrame, *, tol: float = 1e-10, max_iter: int = 5000)
 
 def em_estimates(patterns: Patterns, where: str, *, tol: float = 1e-10,
                  max_iter: int = 5000) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`em_moments` on data already grouped into patterns; ``where`` names the data in errors."""
+    """:func:`em_moments` on data already grouped into patterns; ``where`` names the data in errors.
+
+    >>> import numpy as np
+    >>> values = np.array([[1.0, 2.0], [2.0, np.nan], [3.0, 3.5], [4.0, 5.0], [2.5, 2.0]])
+    >>> mean, cov = em_estimates(missing_patterns(values), "data")
+    >>> mean.round(3).tolist()
+    [2.5, 3.0]
+    """
     p, n = patterns.width, patterns.counts.sum()
     counts, mean, variance = patterns.marginal_moments()
     if np.any(counts < 2):

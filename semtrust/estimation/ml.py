@@ -43,6 +43,7 @@ from semtrust.estimation.fit_measures import (
     srmr,
     unrestricted_loglik,
 )
+from semtrust.estimation.esem import RotationConstraints, efa_blocks, rotated_syntax, rotated_theta, unrotated_syntax
 from semtrust.estimation.missing import em_estimates, loglik, missing_patterns
 from semtrust.estimation.robust import (
     CaseLikelihood,
@@ -67,6 +68,8 @@ from semtrust.model.partable import (
 )
 from semtrust.model.syntax import ModelSyntax, parse_model
 
+__all__ = ["SEM", "SEMResults", "delta_method"]
+
 Z975 = 1.959963984540054   # scipy.stats.norm.ppf(0.975), written out: importing the engine loads no scipy.stats
 ESTIMATORS = ("ML", "MLR")
 MISSING = ("listwise", "fiml")
@@ -77,11 +80,20 @@ class SEM:
 
     ``SEM(syntax).fit(data)`` returns a :class:`SEMResults`; ``fit(cov=..., n=...)``
     fits summary data the way lavaan's ``sample.cov`` does.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=(300, 1))
+    >>> data = pd.DataFrame(f @ [[1, 0.8, 0.9, 0.5]] + rng.normal(size=(300, 4)), columns=["x1", "x2", "x3", "y"])
+    >>> fit = SEM("F =~ x1 + x2 + x3\\ny ~ F").fit(data)
+    >>> fit.fit_measures[["chisq", "df", "cfi", "rmsea"]].astype(float).round(3).to_dict()
+    {'chisq': 4.825, 'df': 2.0, 'cfi': 0.985, 'rmsea': 0.069}
     """
 
     def __init__(self, syntax: str | ModelSyntax, source: str = "<model>", meanstructure: bool = False):
         self.spec = syntax if isinstance(syntax, ModelSyntax) else parse_model(syntax, source)
-        self.table = build_parameter_table(self.spec)
+        self.blocks = efa_blocks(self.spec)   # exploratory (rotated) blocks: efa("b")*F1 + efa("b")*F2 =~ ...
+        self.table = build_parameter_table(rotated_syntax(self.spec) if self.blocks else self.spec)
         self.source = self.spec.source
         # lavaan's meanstructure: on request, or whenever the model writes an intercept (~ 1)
         self.meanstructure = meanstructure or self.table.meanstructure
@@ -89,24 +101,52 @@ class SEM:
     @classmethod
     def independence(cls, observed: list[str], covariates: list[str], source: str,
                      meanstructure: bool = False) -> "SEM":
-        """lavaan's baseline model of ``observed`` (covariate moments fixed under fixed.x)."""
+        """lavaan's baseline model of ``observed`` (covariate moments fixed under fixed.x).
+
+        >>> SEM.independence(["x1", "x2", "x3"], [], "<model>").observed
+        ['x1', 'x2', 'x3']
+        """
         model = cls(independence_model(observed), f"{source} (baseline)", meanstructure=meanstructure)
         model.table = independence_table(observed, covariates)
         return model
 
     @property
     def observed(self) -> list[str]:
+        """The observed variables of the model, in lavaan's order.
+
+        >>> SEM("F =~ x1 + x2 + x3\\ny ~ F").observed
+        ['x1', 'x2', 'x3', 'y']
+        """
         return self.table.observed
 
     def fit(self, data: pd.DataFrame | None = None, *, cov: pd.DataFrame | None = None,
             n: int | None = None, estimator: str = "ML", missing: str = "listwise") -> "SEMResults":
         """Fit by maximum likelihood. ``estimator="MLR"`` adds robust (sandwich) standard errors
         and the scaled chi-square; ``missing="fiml"`` uses every case's observed values (with a
-        mean structure) instead of the complete cases."""
+        mean structure) instead of the complete cases.
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(1)
+        >>> f = rng.normal(size=(300, 1))
+        >>> data = pd.DataFrame(f @ [[1, 0.8, 0.9, 0.5]] + rng.normal(size=(300, 4)), columns=["x1", "x2", "x3", "y"])
+        >>> fit = SEM("F =~ x1 + x2 + x3 + y").fit(data, estimator="MLR")
+        >>> fit.parameters.loc[fit.parameters.op == "=~", ["rhs", "est", "se", "std_all"]].round(3)
+          rhs    est     se  std_all
+        0  x1  1.000  0.000    0.744
+        1  x2  0.701  0.103    0.596
+        2  x3  0.806  0.105    0.600
+        3   y  0.490  0.081    0.444
+        >>> cov_fit = SEM("F =~ x1 + x2 + x3").fit(cov=data[["x1", "x2", "x3"]].cov(), n=300)
+        >>> int(cov_fit.fit_measures["npar"]), cov_fit.n
+        (6, 300)
+        """
         if estimator not in ESTIMATORS:
             raise InputError(f"estimator '{estimator}' is not available; use one of {', '.join(ESTIMATORS)}")
         if missing not in MISSING:
             raise InputError(f"missing-data treatment '{missing}' is not available; use one of {', '.join(MISSING)}")
+        if self.blocks and (estimator, missing, self.meanstructure) != ("ML", "listwise", False):
+            raise InputError(f"{self.source}: efa() blocks are fitted by ML with complete data and no mean "
+                             "structure (estimator ML, missing listwise)")
         if data is not None:
             absent = [v for v in self.observed if v not in data.columns]
             if absent:
@@ -134,18 +174,23 @@ class SEM:
             values = None
         cov = cov.loc[self.observed, self.observed]
         sample = cov.to_numpy(dtype=float)
-        check_nonsingular(sample, self.observed)
+        _check_nonsingular(sample, self.observed)
         sample_mean = values.mean(axis=0) if self.meanstructure else None
         table = with_means(self.table) if self.meanstructure else self.table
         for r in table.rows:
             if r.fixed_x:
                 r.value = float(cov.loc[r.lhs, r.rhs] if r.op == "~~" else sample_mean[self.observed.index(r.lhs)])
         compiled = CompiledModel(table, self.observed)
+        if self.blocks:   # fitted identified by echelon patterns, then rotated (lavaan's geomin)
+            unrotated = SEM(unrotated_syntax(self.spec), self.source).fit(cov=cov, n=n)
+            theta = rotated_theta(unrotated.compiled, unrotated.theta, compiled, self.blocks)
+            return SEMResults(self, compiled, theta, sample, int(n), unrotated.iterations, data=values,
+                              rotation=RotationConstraints(compiled, self.blocks))
         logdet_s = np.linalg.slogdet(sample)[1]
         theta, iterations, active = self._named(
             estimate, compiled, lambda t: compiled.objective(t, sample, logdet_s, sample_mean),
             lambda t: compiled.gradient(t, sample, sample_mean), compiled.information,
-            lambda scaled: mean_starts(compiled, start_values(table, compiled, cov, scaled=scaled), sample_mean))
+            lambda scaled: _mean_starts(compiled, start_values(table, compiled, cov, scaled=scaled), sample_mean))
         cases = None
         if estimator == "MLR":
             cases = CaseData(missing_patterns(values), n, values.mean(axis=0), sample, complete=True)
@@ -172,7 +217,7 @@ class SEM:
                             f"{self.source}; the model needs more cases than variables")
         patterns = missing_patterns(values)
         mean, cov = em_estimates(patterns, ", ".join(self.observed))
-        check_nonsingular(cov, self.observed)
+        _check_nonsingular(cov, self.observed)
         fit = self.fit_cases(CaseData(patterns, len(values), mean, cov, complete=False), estimator)
         if no_covariates.any():
             fit.warnings.append(f"{no_covariates.sum()} cases were deleted because they lack a value of an exogenous "
@@ -181,7 +226,17 @@ class SEM:
 
     def fit_cases(self, cases: CaseData, estimator: str = "ML") -> "SEMResults":
         """FIML: casewise maximum likelihood over the missing-data patterns, with a mean
-        structure, started from the ML fit to the EM moments."""
+        structure, started from the ML fit to the EM moments.
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(1)
+        >>> f = rng.normal(size=(300, 1))
+        >>> data = pd.DataFrame(f @ [[1, 0.8, 0.9, 0.5]] + rng.normal(size=(300, 4)), columns=["x1", "x2", "x3", "y"])
+        >>> data.iloc[::10, 0] = np.nan
+        >>> fit = SEM("F =~ x1 + x2 + x3").fit(data, missing="fiml")    # fit_cases, via fit()
+        >>> fit.missing, fit.n, fit.parameters.query("op == '~1'")[["lhs", "est"]].round(3).values.tolist()
+        ('fiml', 300, [['x1', -0.161], ['x2', -0.072], ['x3', -0.14], ['F', 0.0]])
+        """
         cov = pd.DataFrame(cases.cov, index=self.observed, columns=self.observed)
         table = with_means(self.table)
         for r in table.rows:
@@ -193,12 +248,12 @@ class SEM:
         theta, iterations, active = self._named(
             partial(estimate, retry=False), compiled, likelihood.objective, likelihood.gradient,
             likelihood.information,
-            lambda scaled: mean_starts(compiled, start_values(table, compiled, cov, scaled=scaled), cases.mean))
+            lambda scaled: _mean_starts(compiled, start_values(table, compiled, cov, scaled=scaled), cases.mean))
         return SEMResults(self, compiled, theta, cases.cov, cases.n, iterations, data=None, estimator=estimator,
                           cases=cases, likelihood=likelihood, active=active)
 
 
-def mean_starts(compiled: CompiledModel, start: np.ndarray, mean: np.ndarray | None) -> np.ndarray:
+def _mean_starts(compiled: CompiledModel, start: np.ndarray, mean: np.ndarray | None) -> np.ndarray:
     """Starts for the mean structure: a free latent mean reproduces the mean of an indicator
     whose intercept is fixed (the marker), and a free intercept the rest of its variable's
     (sample or EM) mean."""
@@ -247,7 +302,7 @@ def estimate(compiled: CompiledModel, objective, gradient, information, starts, 
         return run(starts(True))   # every loading as its SD ratio
 
 
-def check_nonsingular(sample: np.ndarray, names: list[str] | None = None) -> None:
+def _check_nonsingular(sample: np.ndarray, names: list[str] | None = None) -> None:
     """Refuse a singular covariance matrix naming the items: a constant one, or the items of
     the (near-)exact linear combination; a matrix that is only badly scaled (one column in
     different units, e.g. income in yuan beside 1-7 answers) is told to rescale instead."""
@@ -336,12 +391,23 @@ def add_inference(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 class SEMResults(FittedModel):
-    """Fitted model: the tidy parameter table, fit measures and implied moments."""
+    """Fitted model: the tidy parameter table, fit measures and implied moments.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=(300, 1))
+    >>> data = pd.DataFrame(f @ [[1, 0.8, 0.9, 0.5]] + rng.normal(size=(300, 4)), columns=["x1", "x2", "x3", "y"])
+    >>> fit = SEM("F =~ x1 + x2 + x3\\ny ~ F").fit(data)
+    >>> fit.parameters.query("op == '~'")[["lhs", "rhs", "est", "se", "z", "pvalue", "std_all"]].round(3)
+      lhs rhs   est     se      z  pvalue  std_all
+    3   y   F  0.49  0.082  5.943     0.0    0.444
+    """
 
     def __init__(self, model: SEM, compiled: CompiledModel, theta: np.ndarray,
                  sample_cov: np.ndarray, n: int, iterations: int, data: np.ndarray | None = None,
                  estimator: str = "ML", cases: CaseData | None = None, likelihood=None,
-                 sample_mean: np.ndarray | None = None, active: list[int] = ()):
+                 sample_mean: np.ndarray | None = None, active: list[int] = (),
+                 rotation: RotationConstraints | None = None):
         self.model = model
         self.data = data  # complete cases, columns in compiled.observed order (None for summary data / FIML)
         self.compiled = compiled
@@ -355,7 +421,9 @@ class SEMResults(FittedModel):
         self.likelihood = likelihood
         self.sample_mean = sample_mean   # complete data with a mean structure
         self.warnings: list[str] = []
-        self.constraints = ConstraintSet(compiled.table) if compiled.table.constraints else None
+        # the table's constraints, or an exploratory block's rotation conditions (lavaan's bordered SEs)
+        self.rotation = rotation
+        self.constraints = rotation or (ConstraintSet(compiled.table) if compiled.table.constraints else None)
         # the Jacobian of the equality and active inequality constraints (lavaan's con.jac)
         self.constraint_jacobian = (self.constraints.jacobian(theta, list(active)) if self.constraints
                                     else np.zeros((0, len(theta))))
@@ -384,20 +452,69 @@ class SEMResults(FittedModel):
 
     @property
     def source(self) -> str:
+        """Where the model came from (a file, an instrument), for messages.
+
+        >>> import numpy as np, pandas as pd
+        >>> cov = pd.DataFrame(np.eye(3) + 0.5, index=["x1", "x2", "x3"], columns=["x1", "x2", "x3"])
+        >>> SEM("F =~ x1 + x2 + x3", "model.lav").fit(cov=cov, n=100).source
+        'model.lav'
+        """
         return self.model.source
 
     @property
     def partable(self) -> ParameterTable:
+        """lavaan's parameter table of the fitted model.
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(1)
+        >>> f = rng.normal(size=(300, 1))
+        >>> data = pd.DataFrame(f @ [[1, 0.8, 0.9, 0.5]] + rng.normal(size=(300, 4)), columns=["x1", "x2", "x3", "y"])
+        >>> table = SEM("F =~ x1 + x2 + x3").fit(data).partable
+        >>> [(r.lhs, r.op, r.rhs, r.free) for r in table.rows][:3]
+        [('F', '=~', 'x1', -1), ('F', '=~', 'x2', 0), ('F', '=~', 'x3', 1)]
+        """
         return self.model.table
 
     @property
     def variables(self) -> list[str]:
+        """The model's variables, observed then latent (the order of :meth:`total_sd`).
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(1)
+        >>> f = rng.normal(size=(300, 1))
+        >>> data = pd.DataFrame(f @ [[1, 0.8, 0.9, 0.5]] + rng.normal(size=(300, 4)), columns=["x1", "x2", "x3", "y"])
+        >>> SEM("F =~ x1 + x2 + x3\\ny ~ F").fit(data).variables
+        ['x1', 'x2', 'x3', 'y', 'F']
+        """
         return self.compiled.names
 
     def total_sd(self, theta: np.ndarray) -> np.ndarray:
+        """Model-implied SDs of :attr:`variables` at ``theta``.
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(1)
+        >>> f = rng.normal(size=(300, 1))
+        >>> data = pd.DataFrame(f @ [[1, 0.8, 0.9, 0.5]] + rng.normal(size=(300, 4)), columns=["x1", "x2", "x3", "y"])
+        >>> fit = SEM("F =~ x1 + x2 + x3").fit(data)
+        >>> fit.total_sd(fit.theta).round(3)
+        array([1.395, 1.222, 1.395, 1.013])
+        """
         return self.compiled.total_sd(theta)
 
     def resampler(self) -> "MLResampler":
+        """A picklable refitter over the analysed cases (raw data, complete cases).
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(1)
+        >>> f = rng.normal(size=(300, 1))
+        >>> data = pd.DataFrame(f @ [[1, 0.8, 0.9, 0.5]] + rng.normal(size=(300, 4)), columns=["x1", "x2", "x3", "y"])
+        >>> fit = SEM("F =~ x1 + x2 + x3").fit(data)
+        >>> theta = fit.resampler().refit(np.arange(300))
+        >>> bool(np.allclose(theta, fit.theta, atol=1e-6))
+        True
+        """
+        if self.rotation is not None:
+            raise EstimationError(f"{self.source}: the bootstrap of a model with efa() blocks is not available")
         if self.data is None:
             raise EstimationError("the bootstrap needs raw data; summary (covariance) input and FIML allow "
                                   "Monte Carlo CIs only")
@@ -480,7 +597,17 @@ class SEMResults(FittedModel):
         return measures
 
     def fiml_corrected(self, df: int, scaled: bool) -> tuple[float, float]:
-        """The FIML-corrected statistic and scaling factor of this FIML fit (robust indices)."""
+        """The FIML-corrected statistic and scaling factor of this FIML fit (robust indices).
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(1)
+        >>> f = rng.normal(size=(300, 1))
+        >>> data = pd.DataFrame(f @ [[1, 0.8, 0.9, 0.5]] + rng.normal(size=(300, 4)), columns=["x1", "x2", "x3", "y"])
+        >>> data.iloc[::5, 1] = np.nan
+        >>> fit = SEM("F =~ x1 + x2 + x3\\ny ~ F").fit(data, missing="fiml", estimator="MLR")
+        >>> [round(float(v), 3) for v in fit.fiml_corrected(int(fit.fit_measures["df"]), scaled=True)]
+        [2.089, 1.217]
+        """
         part = fiml_part(self.compiled, self.theta, self.n, self.cases.mean, self.cases.cov,
                          self.cases.h1_information(True))
         return fiml_corrected([part], df, scaled=scaled,
@@ -501,7 +628,16 @@ class SEMResults(FittedModel):
         return independence.fit_cases(self.cases, self.estimator)
 
     def scaling_factor(self, df: int) -> float:
-        """Yuan-Bentler (Mplus) scaling factor of this model's chi-square (MLR fits)."""
+        """Yuan-Bentler (Mplus) scaling factor of this model's chi-square (MLR fits).
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(1)
+        >>> f = rng.normal(size=(300, 1))
+        >>> data = pd.DataFrame(f @ [[1, 0.8, 0.9, 0.5]] + rng.normal(size=(300, 4)), columns=["x1", "x2", "x3", "y"])
+        >>> fit = SEM("F =~ x1 + x2 + x3\\ny ~ F").fit(data, estimator="MLR")
+        >>> round(float(fit.scaling_factor(int(fit.fit_measures["df"]))), 3), round(float(fit.fit_measures["chisq_scaling_factor"]), 3)
+        (1.057, 1.057)
+        """
         A1, B1 = self.cases.h1_information(self.compiled.has_means)
         covariates = [self.compiled.observed.index(v) for v in self.model.table.covariates]
         if covariates:   # lavaan: the covariates' own moments are no part of the h1 model under fixed.x
@@ -526,14 +662,33 @@ class SEMResults(FittedModel):
                                   "degrees of freedom and is not identified")
 
     def correlation(self, names: list[str]) -> pd.DataFrame:
-        """Model-implied correlations among any variables (latent or observed)."""
+        """Model-implied correlations among any variables (latent or observed).
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(1)
+        >>> f = rng.normal(size=(300, 1))
+        >>> data = pd.DataFrame(f @ [[1, 0.8, 0.9, 0.5]] + rng.normal(size=(300, 4)), columns=["x1", "x2", "x3", "y"])
+        >>> SEM("F =~ x1 + x2 + x3\\ny ~ F").fit(data).correlation(["F", "y", "x1"]).round(3)
+                F      y     x1
+        F   1.000  0.444  0.744
+        y   0.444  1.000  0.330
+        x1  0.744  0.330  1.000
+        """
         index = [self.compiled.names.index(v) for v in names]
         cov = self.total_cov[np.ix_(index, index)]
         sd = np.sqrt(np.diag(cov))
         return pd.DataFrame(cov / np.outer(sd, sd), index=names, columns=names)
 
     def r_squared(self) -> dict[str, float]:
-        """R² of every endogenous variable (1 - residual variance / total variance)."""
+        """R² of every endogenous variable (1 - residual variance / total variance).
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(1)
+        >>> f = rng.normal(size=(300, 1))
+        >>> data = pd.DataFrame(f @ [[1, 0.8, 0.9, 0.5]] + rng.normal(size=(300, 4)), columns=["x1", "x2", "x3", "y"])
+        >>> {k: round(v, 3) for k, v in SEM("F =~ x1 + x2 + x3\\ny ~ F").fit(data).r_squared().items()}
+        {'x1': 0.553, 'x2': 0.355, 'x3': 0.36, 'y': 0.197}
+        """
         A, S = self.compiled.matrices(self.theta)
         names = self.compiled.names
         result = {}
@@ -634,7 +789,13 @@ def defined_parameters(definitions: list, frame: pd.DataFrame, theta: np.ndarray
 
 def delta_method(function, theta: np.ndarray, vcov: np.ndarray) -> tuple[float, float]:
     """Value and delta-method SE of ``function(theta)``, with a central-difference gradient
-    (lavaan differentiates defined parameters numerically too)."""
+    (lavaan differentiates defined parameters numerically too).
+
+    >>> import numpy as np
+    >>> value, se = delta_method(lambda t: t[0] * t[1], np.array([0.5, 0.4]), np.diag([0.01, 0.04]))
+    >>> round(float(value), 3), round(float(se), 4)
+    (0.2, 0.1077)
+    """
     grad = np.zeros(len(theta))
     for k in range(len(theta)):
         h = 1e-6 * max(1.0, abs(theta[k]))

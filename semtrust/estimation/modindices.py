@@ -11,12 +11,27 @@ from semtrust.estimation.constraints import projected_inverse
 from semtrust.estimation.ml import SEMResults
 from semtrust.model.partable import ParameterTable, Row, parameter_key
 
+__all__ = ["modification_indices"]
+
 
 def modification_indices(results: SEMResults) -> pd.DataFrame:
     """Score tests for the parameters lavaan's ``modindices()`` considers: cross-loadings and
     residual covariances among observed variables not in the model. ``mi`` is the expected drop
     in chi-square when the parameter is freed, ``epc`` its expected value, ``sepc_all`` that
-    value standardized (Sorbom 1989; Saris, Satorra & van der Veen 2009)."""
+    value standardized (Sorbom 1989; Saris, Satorra & van der Veen 2009).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=(300, 1))
+    >>> data = pd.DataFrame(f @ [[1, 0.8, 0.9, 0.5]] + rng.normal(size=(300, 4)), columns=["x1", "x2", "x3", "y"])
+    >>> from semtrust.estimation.ml import SEM
+    >>> data["x4"] = data.x3 + rng.normal(size=300)     # shares x3's unique part
+    >>> fit = SEM("F =~ x1 + x2 + x3 + x4").fit(data)
+    >>> modification_indices(fit).sort_values("mi", ascending=False).head(2)[["lhs", "op", "rhs", "mi", "epc"]].round(3)
+      lhs  op rhs      mi    epc
+    5  x3  ~~  x4  26.145  2.383
+    0  x1  ~~  x2  26.145  0.416
+    """
     table = results.compiled.table   # with the mean structure, when the model has one
     present = {parameter_key(r.lhs, r.op, r.rhs) for r in table.rows}
     loads = {(r.lhs, r.rhs) for r in table.rows if r.op == "=~"}

@@ -26,6 +26,8 @@ import numpy as np
 
 from semtrust.estimation.bootstrap import resample_rows
 
+__all__ = ["ols_draws"]
+
 CHUNK = 500            # resamples per task: bounds the (chunk x n) count matrix
 SINGULAR = 1e12        # condition number above which a resample's X'X counts as singular
 PARALLEL_MIN = 2000    # fewer resamples are not worth starting worker processes
@@ -67,7 +69,16 @@ def _resampled_sums(products: np.ndarray, draws: int, seed: int, workers: int) -
 def ols_draws(equations: list[tuple[np.ndarray, np.ndarray]], draws: int, seed: int,
               workers: int) -> tuple[list[np.ndarray], np.ndarray]:
     """OLS coefficients of each ``(design, response)`` on ``draws`` resamples of the rows, and a
-    mask of the resamples whose design was singular in any equation (their rows are NaN)."""
+    mask of the resamples whose design was singular in any equation (their rows are NaN).
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(2)
+    >>> x = rng.normal(size=100)
+    >>> design = np.column_stack([np.ones(100), x])
+    >>> coefficients, singular = ols_draws([(design, 2 + 0.5 * x + rng.normal(size=100))], draws=500, seed=1, workers=1)
+    >>> coefficients[0].shape, coefficients[0].mean(axis=0).round(2).tolist(), int(singular.sum())
+    ((500, 2), [1.99, 0.61], 0)
+    """
     distinct: dict[bytes, int] = {}
     columns = []
 

@@ -54,6 +54,8 @@ from semtrust.estimation.polychoric import OrdinalStatistics, ResampledStatistic
 from semtrust.model.partable import PARAMETER_COLUMNS, ParameterTable, Row, build_parameter_table
 from semtrust.model.syntax import ModelSyntax, parse_model
 
+__all__ = ["fit_ordinal", "OrdinalResults", "scaled_difference_test", "standardized_solution", "likert_note"]
+
 ESTIMATORS = ("WLSMV", "ULSMV", "DWLS")
 PARAMETERIZATIONS = ("delta", "theta")
 MISSING = ("listwise", "pairwise")
@@ -94,7 +96,16 @@ class OrdinalResults(FittedModel):
     ``fit_measures`` (lavaan's ``fitMeasures`` names with '.' written as '_'), ``partable`` and
     ``theta`` (the model's free parameters first, then the free thresholds), the sample
     statistics in ``statistics``. Under the delta parameterization the latent responses have
-    unit variance (every item's ``std.all`` SD is 1); under theta their residual variance is 1."""
+    unit variance (every item's ``std.all`` SD is 1); under theta their residual variance is 1.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+    >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+    >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+    >>> fit.estimator, fit.parameters.query("op == '|'").shape[0], round(float(fit.fit_measures["chisq_scaled"]), 3)
+    ('WLSMV', 16, 1.644)
+    """
 
     def __init__(self, *, estimator: str, statistics: OrdinalStatistics, compiled: CompiledModel,
                  thresholds: ThresholdParameters, theta: np.ndarray, vcov: np.ndarray, parameters: pd.DataFrame,
@@ -123,25 +134,59 @@ class OrdinalResults(FittedModel):
 
     @property
     def partable(self) -> ParameterTable:
+        """The model's parameter table (free parameters first; thresholds are in :attr:`thresholds`).
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3); latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+        >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+        >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+        >>> [(r.lhs, r.op, r.rhs, r.free) for r in fit.partable.rows][:2]
+        [('trust', '=~', 'q1', -1), ('trust', '=~', 'q2', 0)]
+        """
         return self.compiled.table
 
     @property
     def variables(self) -> list[str]:
+        """The model's variables (latent responses, then factors): the order of :meth:`total_sd`.
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3); latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+        >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+        >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+        >>> fit.variables
+        ['q1', 'q2', 'q3', 'q4', 'trust']
+        """
         return self.compiled.names
 
     @property
     def thresholds(self) -> dict[str, np.ndarray]:
-        """Model thresholds per item (equal to the sample ones unless constrained)."""
+        """Model thresholds per item (equal to the sample ones unless constrained).
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3); latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+        >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+        >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+        >>> fit.thresholds["q1"].round(3).tolist()
+        [-1.165, -0.44, 0.342, 1.117]
+        """
         tau = self.threshold_parameters.values(self.theta)
         names = self.threshold_parameters.names
         return {v: tau[[k for k, (item, t) in enumerate(names) if item == v and t != "~1"]]
                 for v in self.statistics.names if v not in self.statistics.means}
 
     def total_sd(self, theta: np.ndarray) -> np.ndarray:
-        return ordinal_total_sd(self.compiled, theta, self.parameterization, self.statistics.numeric)
+        return _ordinal_total_sd(self.compiled, theta, self.parameterization, self.statistics.numeric)
 
     def r_squared(self) -> dict[str, float]:
-        """R² of the items' latent responses and of the regressed factors."""
+        """R² of the items' latent responses and of the regressed factors.
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3); latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+        >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+        >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+        >>> {k: round(v, 3) for k, v in fit.r_squared().items()}
+        {'q1': 0.534, 'q2': 0.475, 'q3': 0.535, 'q4': 0.52}
+        """
         A, S = self.compiled.matrices(self.theta[: self.compiled.n_free])
         total = self.total_sd(self.theta) ** 2
         return {v: float(1 - S[i, i] / total[i]) for i, v in enumerate(self.compiled.names) if np.any(A[i] != 0)}
@@ -151,13 +196,26 @@ class OrdinalResults(FittedModel):
                                 self.missing == "pairwise", self.statistics.numeric)
 
     def implied_correlation(self) -> pd.DataFrame:
+        """The model-implied polychoric correlations of the observed variables.
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3); latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+        >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+        >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+        >>> fit.implied_correlation().round(3)
+               q1     q2     q3     q4
+        q1  1.000  0.504  0.535  0.527
+        q2  0.504  1.000  0.504  0.497
+        q3  0.535  0.504  1.000  0.527
+        q4  0.527  0.497  0.527  1.000
+        """
         sigma, _, _ = self.compiled.implied(self.theta[: self.compiled.n_free])
         sd = np.sqrt(np.diag(sigma))
         names = self.compiled.observed
         return pd.DataFrame(sigma / np.outer(sd, sd), index=names, columns=names)
 
 
-def ordinal_total_sd(compiled: CompiledModel, theta: np.ndarray, parameterization: str,
+def _ordinal_total_sd(compiled: CompiledModel, theta: np.ndarray, parameterization: str,
                      numeric: list[str]) -> np.ndarray:
     """Model-implied SDs: the factors' and continuous variables' from the model; the items'
     latent responses have SD 1 under the delta parameterization (whatever theta), under theta
@@ -171,10 +229,9 @@ def ordinal_total_sd(compiled: CompiledModel, theta: np.ndarray, parameterizatio
 class OrdinalResampler(Resampler):
     """DWLS refits to resamples of the answers (the bootstrap lavaan refuses for WLSMV), warm
     started at the full-sample estimates, with the diagonal weights of each resample's own
-    polychorics. Complete ordinal answers take the statistics from the resample's category
-    counts (:class:`~semtrust.estimation.polychoric.ResampledStatistics`: no casewise scores,
-    no full Gamma); with continuous variables or pairwise deletion they are recomputed from the
-    resampled rows. A resample in which an answer category is empty has other thresholds, so it
+    polychorics. Ordinal answers take the statistics from the resample's category counts
+    (:class:`~semtrust.estimation.polychoric.ResampledStatistics`: no casewise scores, no full
+    Gamma); with continuous variables they are recomputed from the resampled rows. A resample in which an answer category is empty has other thresholds, so it
     cannot be fitted (None)."""
 
     def __init__(self, frame: pd.DataFrame, estimation: _Estimation, theta: np.ndarray, parameterization: str,
@@ -185,7 +242,7 @@ class OrdinalResampler(Resampler):
         self.estimation = estimation.for_refits(theta)
         self.n = len(frame)
         self.categories = frame.drop(columns=numeric).nunique()
-        self.tables = None if numeric or pairwise else ResampledStatistics(frame, estimation.sample[estimation.n_th:])
+        self.tables = None if numeric else ResampledStatistics(frame, estimation.sample[estimation.n_th:])
 
     def refit(self, rows: np.ndarray) -> np.ndarray | None:
         try:
@@ -208,7 +265,7 @@ class OrdinalResampler(Resampler):
         """The polychoric (polyserial, Pearson) matrix of the resample ``rows``, in the model's
         order of observed variables (the HTMT draws of the measurement bootstrap)."""
         rho = self.tables.correlations(rows) if self.tables is not None else None
-        if rho is None:   # continuous variables, pairwise deletion, or a category empty in the resample
+        if rho is None:   # continuous variables, or a category empty in the resample
             statistics = polychoric(self.frame.iloc[rows], numeric=self.numeric, pairwise=self.pairwise,
                                     full_gamma=False)
             observed = self.compiled.observed
@@ -218,7 +275,7 @@ class OrdinalResampler(Resampler):
         return matrix
 
     def total_sd(self, theta: np.ndarray) -> np.ndarray:
-        return ordinal_total_sd(self.compiled, theta, self.parameterization, self.numeric)
+        return _ordinal_total_sd(self.compiled, theta, self.parameterization, self.numeric)
 
 
 def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, estimator: str = "WLSMV",
@@ -234,6 +291,18 @@ def fit_ordinal(data: pd.DataFrame, model: str | ModelSyntax, ordered=None, esti
     ``parameterization="theta"``
     fixes the latent responses' residual variances to 1 instead of their total variances (the
     same fit, other unstandardized estimates).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+    >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+    >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+    >>> fit.parameters.query("op == '=~'")[["rhs", "est", "se", "std_all"]].round(3)
+      rhs    est     se  std_all
+    0  q1  1.000  0.000    0.731
+    1  q2  0.943  0.060    0.689
+    2  q3  1.001  0.062    0.731
+    3  q4  0.987  0.060    0.721
     """
     if estimator not in ESTIMATORS:
         raise InputError(f"estimator '{estimator}' is not available for ordinal items; use one of "
@@ -312,7 +381,7 @@ def _check_model(table: ParameterTable, spec: ModelSyntax, observed: list[str], 
     return continuous
 
 
-def exogenous_observed(rows: list[Row], observed: list[str]) -> list[str]:
+def _exogenous_observed(rows: list[Row], observed: list[str]) -> list[str]:
     """Observed variables that predict and are neither regressed nor measured."""
     regressed = {r.lhs for r in rows if r.op == "~"} | {r.rhs for r in rows if r.op == "=~"}
     return [v for v in observed if v not in regressed and any(r.op == "~" and r.rhs == v for r in rows)]
@@ -324,7 +393,7 @@ def _ordinal_rows(table: ParameterTable, parameterization: str, numeric: list[st
     among the exogenous observed predictors (as lavaan adds under fixed.x = FALSE), and the free
     parameters renumbered (shared labels keep one number)."""
     rows = [replace(r) for r in table.rows]
-    exogenous = exogenous_observed(rows, table.observed)
+    exogenous = _exogenous_observed(rows, table.observed)
     # lavaan lists the predictors' (co)variances last, row by row of their covariance matrix
     moments = {frozenset((r.lhs, r.rhs)): r for r in rows
                if r.op == "~~" and not r.user and r.lhs in exogenous and r.rhs in exogenous}
@@ -632,7 +701,7 @@ class _Estimation:
         # the baseline fits thresholds, means and variances exactly, and no covariance but those
         # among the observed predictors
         names = self.statistics.names
-        exogenous = exogenous_observed(self.compiled.table.rows, names)
+        exogenous = _exogenous_observed(self.compiled.table.rows, names)
         base = self.n_uni + np.flatnonzero([not (names[i] in exogenous and names[j] in exogenous)
                                             for i, j in self.statistics.pairs])
         p = len(names)
@@ -694,19 +763,30 @@ def ordinal_fit_measures(*, estimator: str, parts: list[GroupFit], chisq: float,
                     wrmr=math.sqrt(chisq * groups / n_statistics))
     if estimator == "ULSMV":  # the ULS statistic is not chi-square distributed: lavaan gives no p
         del measures["pvalue"], measures["baseline_pvalue"]
-    if estimator == "DWLS" or df <= 0:
+    if estimator == "DWLS":
         return measures
-    delta, bread = information()
-    trace, trace2 = satterthwaite_traces(delta, bread, weights, gamma)
-    a = math.sqrt(df / trace2)
-    shift = df - a * trace
     # the baseline fits the thresholds only: per group U Gamma = [[0, 0], [X, Y]] with
     # Y = W_c Gamma_cc, so tr(U Gamma) = sum tr(Y) (pstar under DWLS) and tr((U Gamma)^2) = sum tr(Y^2)
     ys = [part.weights[part.base, None] * part.gamma[np.ix_(part.base, part.base)] for part in parts]
     base_a = math.sqrt(pstar / sum(float(np.sum(y * y.T)) for y in ys))
     base_shift = pstar - base_a * sum(float(np.trace(y)) for y in ys)
-    chisq_scaled = a * chisq + shift
     base_scaled = base_a * base_chisq + base_shift
+    if df <= 0:   # a saturated model: no scaling, lavaan's fixed values (CFI/TLI 1, RMSEA 0)
+        nan = math.nan
+        measures.update(chisq_scaled=chisq, df_scaled=df, pvalue_scaled=nan, chisq_scaling_factor=nan,
+                        baseline_chisq_scaled=base_scaled, baseline_df_scaled=pstar,
+                        baseline_pvalue_scaled=float(stats.chi2.sf(base_scaled, pstar)),
+                        baseline_chisq_scaling_factor=1.0 / base_a, cfi_scaled=1.0, tli_scaled=1.0,
+                        rmsea_scaled=0.0, rmsea_ci_lower_scaled=0.0, rmsea_ci_upper_scaled=0.0, rmsea_pvalue_scaled=nan)
+        if catml is not None:
+            measures.update(cfi_robust=1.0, tli_robust=1.0, rmsea_robust=0.0, rmsea_ci_lower_robust=0.0,
+                            rmsea_ci_upper_robust=0.0, rmsea_pvalue_robust=nan)
+        return measures
+    delta, bread = information()
+    trace, trace2 = satterthwaite_traces(delta, bread, weights, gamma)
+    a = math.sqrt(df / trace2)
+    shift = df - a * trace
+    chisq_scaled = a * chisq + shift
     scaled = fit_measures(chisq=chisq_scaled, df=df, npar=npar, n=n, baseline_chisq=base_scaled,
                           baseline_df=pstar, unrestricted_logl=math.nan, srmr=math.nan, groups=groups)
     measures.update(chisq_scaled=chisq_scaled, df_scaled=df, pvalue_scaled=scaled.pvalue,
@@ -832,7 +912,18 @@ def scaled_difference_test(restricted: OrdinalResults, free: OrdinalResults) -> 
     (from the two models' Delta matrices, lavaan's ``A.method = "delta"``), so fixed paths and
     equality labels are both handled; with P = (D'WD)^-1 of the free model,
     U = W D P A'(A P A')^- A P D' W, a = sqrt(m / tr((U Gamma)^2)) and
-    T = a (T_restricted - T_free) + m - a tr(U Gamma) on m = df difference."""
+    T = a (T_restricted - T_free) + m - a tr(U Gamma) on m = df difference.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+    >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+    >>> free = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+    >>> equal = fit_ordinal(items, "trust =~ q1 + a*q2 + a*q3 + a*q4")
+    >>> test = scaled_difference_test(equal, free)
+    >>> {k: round(float(v), 3) for k, v in test.items()}
+    {'chisq_diff': 1.065, 'df_diff': 2.0, 'pvalue': 0.587, 'scale': 1.339, 'shift': 0.001}
+    """
     m = int(restricted.fit_measures["df"] - free.fit_measures["df"])
     if m <= 0:
         raise InputError("the restricted model must have more degrees of freedom than the free one")
@@ -862,7 +953,20 @@ def scaled_difference_test(restricted: OrdinalResults, free: OrdinalResults) -> 
 def standardized_solution(results: OrdinalResults) -> pd.DataFrame:
     """lavaan's ``standardizedSolution()`` of an ordinal fit: ``std_all`` with delta-method SEs
     (the Jacobian of the std.all column, defined parameters included, by central differences,
-    with the fit's robust ACOV), z, p and the Wald 95% CI."""
+    with the fit's robust ACOV), z, p and the Wald 95% CI.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+    >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+    >>> fit = fit_ordinal(items, "trust =~ q1 + q2 + q3 + q4")
+    >>> standardized_solution(fit).query("op == '=~'")[["rhs", "est", "se", "ci_lower", "ci_upper"]].round(3)
+      rhs    est     se  ci_lower  ci_upper
+    0  q1  0.731  0.033     0.665     0.796
+    1  q2  0.689  0.032     0.625     0.752
+    2  q3  0.731  0.031     0.671     0.792
+    3  q4  0.721  0.031     0.660     0.782
+    """
     theta, vcov = results.theta, results.vcov
 
     def std_all(t: np.ndarray) -> np.ndarray:

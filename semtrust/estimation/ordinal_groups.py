@@ -49,6 +49,8 @@ from semtrust.estimation.polychoric import OrdinalStatistics, polychoric
 from semtrust.model.partable import ParameterTable, Row, build_parameter_table
 from semtrust.model.syntax import ModelSyntax, parse_model
 
+__all__ = ["fit_ordinal_groups", "OrdinalGroupResults", "group_labels"]
+
 EQUALITY_STEPS = ("thresholds", "loadings", "intercepts")
 # (name, group.equal) of Wu & Estabrook's ladder
 LADDER = (("configural", ()), ("thresholds", ("thresholds",)), ("loadings", ("thresholds", "loadings")),
@@ -60,7 +62,17 @@ class OrdinalGroupResults:
     """A multi-group WLSMV fit: ``parameters`` (lavaan's ``parameterEstimates`` columns lhs, op,
     rhs, group, est, se; thresholds ``|``, scaling factors ``~*~``, intercepts and the residual
     variances the delta parameterization implies), ``fit_measures`` (lavaan's names with '.'
-    written as '_'), the group ``labels`` and sizes ``n``."""
+    written as '_'), the group ``labels`` and sizes ``n``.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(5)
+    >>> latent = 0.7 * rng.normal(size=(600, 1)) + np.sqrt(0.51) * rng.normal(size=(600, 4))
+    >>> items = pd.DataFrame(np.digitize(latent, [-0.8, 0.0, 0.8]) + 1, columns=["q1", "q2", "q3", "q4"])
+    >>> items["sex"] = np.repeat(["f", "m"], 300)
+    >>> fit = fit_ordinal_groups(items, "trust =~ q1 + q2 + q3 + q4", "sex")
+    >>> fit.labels, fit.n, int(fit.fit_measures["df"])
+    (['f', 'm'], {'f': 300, 'm': 300}, 4)
+    """
 
     def __init__(self, labels, estimation: _Stacked, theta, vcov, parameters, fit_measures, group_equal):
         self.labels, self.theta, self.vcov = labels, theta, vcov
@@ -260,7 +272,18 @@ def fit_ordinal_groups(data: pd.DataFrame, model: str | ModelSyntax, group: str,
     (in order of first appearance, as lavaan) with ``group_equal`` a prefix of ("thresholds",
     "loadings", "intercepts"): lavaan's fit of semTools' ``measEq.syntax(model, ordered = items,
     parameterization = "delta", ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016", group.equal =
-    group_equal)``. ``warm`` starts from a neighbouring step's estimates."""
+    group_equal)``. ``warm`` starts from a neighbouring step's estimates.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(5)
+    >>> latent = 0.7 * rng.normal(size=(600, 1)) + np.sqrt(0.51) * rng.normal(size=(600, 4))
+    >>> items = pd.DataFrame(np.digitize(latent, [-0.8, 0.0, 0.8]) + 1, columns=["q1", "q2", "q3", "q4"])
+    >>> items["sex"] = np.repeat(["f", "m"], 300)
+    >>> configural = fit_ordinal_groups(items, "trust =~ q1 + q2 + q3 + q4", "sex")
+    >>> loadings = fit_ordinal_groups(items, "trust =~ q1 + q2 + q3 + q4", "sex", ("thresholds", "loadings"), warm=configural)
+    >>> int(configural.fit_measures["df"]), int(loadings.fit_measures["df"]), round(float(loadings.fit_measures["cfi_scaled"]), 3)
+    (4, 11, 1.0)
+    """
     if estimator not in ESTIMATORS:
         raise InputError(f"estimator '{estimator}' is not available for ordinal items; use one of "
                          f"{', '.join(ESTIMATORS)}")
@@ -341,9 +364,8 @@ def _start(estimation: _Stacked, table: ParameterTable, warm: OrdinalGroupResult
     indicator's loading positive), the sample thresholds, scaling factors and free variances 1,
     intercepts, means and covariances 0; a warm fit's estimates where it has the parameter."""
     theta = np.zeros(len(estimation.keys))
-    scale_keys = [k for k, key in enumerate(estimation.keys) if key[1] in ("~*~",)]
-    theta[scale_keys] = 1.0
-    for g, group in enumerate(estimation.groups):
+    theta[[k for key, k in estimation.keys.items() if key[1] == "~*~"]] = 1.0
+    for group in estimation.groups:
         corr = group.statistics.correlation
         for r in group.compiled.table.rows:
             if r.free < 0:
@@ -358,8 +380,7 @@ def _start(estimation: _Stacked, table: ParameterTable, warm: OrdinalGroupResult
             values, vectors = np.linalg.eigh(corr.loc[items, items].to_numpy())
             loading = vectors[:, -1] * math.sqrt(values[-1])
             loading *= np.sign(loading[0]) or 1.0
-            for r, value in zip(rows, loading):
-                theta[r.free] = min(value, 0.95) if value > 0 else max(value, -0.95)
+            theta[[r.free for r in rows]] = np.clip(loading, -0.95, 0.95)
         theta[group.threshold_index] = group.statistics.vector[: group.n_th]
     if warm is not None:
         for key, value in warm.estimates_by_key().items():

@@ -33,6 +33,8 @@ from scipy import special, stats
 
 from semtrust.errors import EstimationError, InputError
 
+__all__ = ["polychoric", "OrdinalStatistics", "bivariate_normal_cdf"]
+
 # a finite stand-in for an infinite threshold: Phi and the bivariate CDF are exact there in doubles
 _INFINITY = 40.0
 _RHO_BOUND = 0.999  # lavaan's bounds for a polychoric correlation
@@ -66,12 +68,6 @@ def bivariate_normal_cdf(h, k, rho):
     return 0.5 * (special.ndtr(h) + special.ndtr(k)) - special.owens_t(h, a_h) - special.owens_t(k, a_k) - beta
 
 
-def bivariate_normal_pdf(x, y, rho):
-    """Density of the standard bivariate normal with correlation ``rho``."""
-    one_minus = 1.0 - rho * rho
-    return np.exp(-(x * x - 2 * rho * x * y + y * y) / (2 * one_minus)) / (2 * np.pi * np.sqrt(one_minus))
-
-
 @dataclass
 class OrdinalStatistics:
     """Thresholds and polychoric correlations of ordinal items (and the means, variances and
@@ -81,6 +77,14 @@ class OrdinalStatistics:
     variable's minus mean in its place), variable by variable; the continuous variables'
     variances; then the covariances below the diagonal column by column (``pairs``; correlations
     between ordinal items). Var(statistics) = gamma / n.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+    >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+    >>> stats = polychoric(items)
+    >>> stats.n, [int(v) for v in stats.levels["q1"]], stats.thresholds["q1"].round(3).tolist(), stats.gamma.shape
+    (500, [1, 2, 3, 4, 5], [-1.165, -0.44, 0.342, 1.117], (22, 22))
     """
 
     names: list[str]
@@ -120,7 +124,7 @@ class OrdinalStatistics:
                                [cov[i, j] for i, j in self.pairs]])
 
 
-def ordinal_codes(frame: pd.DataFrame) -> tuple[np.ndarray, dict[str, list]]:
+def _ordinal_codes(frame: pd.DataFrame) -> tuple[np.ndarray, dict[str, list]]:
     """Answers as category numbers 0..K-1 (sorted observed values, as R's ``ordered()``), -1
     where missing."""
     codes = np.empty(frame.shape, dtype=np.int64)
@@ -162,7 +166,19 @@ def polychoric(frame: pd.DataFrame, *, numeric=(), pairwise: bool = False, full_
     correlations from each pair's, a missing answer scoring 0. Columns named in ``numeric`` are
     continuous: their means and variances, polyserial correlations with the items and Pearson
     correlations among themselves join the statistics. ``full_gamma=False`` computes only the
-    diagonal (the DWLS weights), as a bootstrap refit needs."""
+    diagonal (the DWLS weights), as a bootstrap refit needs.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> latent = 0.7 * rng.normal(size=(500, 1)) + np.sqrt(0.51) * rng.normal(size=(500, 4))
+    >>> items = pd.DataFrame(np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1, columns=["q1", "q2", "q3", "q4"])
+    >>> polychoric(items).correlation.round(3)
+           q1     q2     q3     q4
+    q1  1.000  0.518  0.517  0.531
+    q2  0.518  1.000  0.508  0.476
+    q3  0.517  0.508  1.000  0.539
+    q4  0.531  0.476  0.539  1.000
+    """
     if not pairwise and frame.isna().any().any():
         raise InputError("polychoric correlations need complete answers: drop the incomplete rows first "
                          "or use pairwise deletion")
@@ -195,7 +211,7 @@ class _OrdinalPart:
 
     def __init__(self, frame: pd.DataFrame, tol: float, max_iter: int):
         names = [str(c) for c in frame.columns]
-        codes, self.levels = ordinal_codes(frame)
+        codes, self.levels = _ordinal_codes(frame)
         self.codes = codes
         n, p = codes.shape
         self.n = n
@@ -258,6 +274,13 @@ def _start(codes: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return np.clip(pearson[rows, cols], -0.9, 0.9)
 
 
+def _bivariate_density(squares, product, rho):
+    """The standard bivariate normal density at (x, y) with correlation ``rho``, from
+    x^2 + y^2 and xy (broadcast)."""
+    one_minus = 1.0 - rho * rho
+    return np.exp((2.0 * rho * product - squares) / (2.0 * one_minus)) / (2.0 * np.pi * np.sqrt(one_minus))
+
+
 class _PairGrid:
     """Every pair's bivariate-normal cell probabilities on its threshold grid, and their
     derivatives, for correlations ``rho`` (one per pair)."""
@@ -273,7 +296,9 @@ class _PairGrid:
         x, y = np.broadcast_arrays(self.x, self.y)
         self.inner = (np.abs(x) < _INFINITY) & (np.abs(y) < _INFINITY)
         self.inner_x, self.inner_y = x[self.inner], y[self.inner]
-        self.inner_squares, self.inner_product = self.inner_x ** 2 + self.inner_y ** 2, self.inner_x * self.inner_y
+        # x^2 + y^2 and xy at every corner: the bivariate density at any rho from them
+        self.squares, self.product = x * x + y * y, x * y
+        self.inner_squares, self.inner_product = self.squares[self.inner], self.product[self.inner]
         self.inner_pair = np.broadcast_to(np.arange(len(tables))[:, None, None], x.shape)[self.inner]
         self.border = np.where((x <= -_INFINITY) | (y <= -_INFINITY), 0.0,
                                np.where(x >= _INFINITY, special.ndtr(y), special.ndtr(x)))
@@ -306,26 +331,27 @@ class _PairGrid:
         values = np.empty_like(anchored)
         half = (corner_rho[near] - start[near]) / 2
         nodes = (start[near] + half)[None, :] + half[None, :] * _GAUSS_NODES[:, None]
-        one_minus = 1.0 - nodes * nodes
-        # phi2 at the nodes from the corners' x^2 + y^2 and xy
-        density = np.exp((2.0 * nodes * self.inner_product[near] - self.inner_squares[near]) / (2.0 * one_minus))
-        density /= np.sqrt(one_minus)
-        values[near] = anchored[near] + half * (_GAUSS_WEIGHTS @ density) / (2.0 * np.pi)
+        density = _bivariate_density(self.inner_squares[near], self.inner_product[near], nodes)
+        values[near] = anchored[near] + half * (_GAUSS_WEIGHTS @ density)
         far = ~near
         if far.any():
             values[far] = bivariate_normal_cdf(self.inner_x[far], self.inner_y[far], corner_rho[far])
         self._anchor = (corner_rho, values)
         return values
 
+    def density(self, rho: np.ndarray) -> np.ndarray:
+        """phi2 at every corner."""
+        return _bivariate_density(self.squares, self.product, rho[:, None, None])
+
     def loglik_derivatives(self, rho: np.ndarray):
         """First and second derivatives of each pair's log-likelihood in its correlation."""
         r = rho[:, None, None]
         prob = np.where(self.present, self.probabilities(rho), 1.0)
-        density = bivariate_normal_pdf(self.x, self.y, r)
+        density = self.density(rho)
         one_minus = 1.0 - r * r
-        quad = self.x ** 2 - 2 * r * self.x * self.y + self.y ** 2
+        quad = self.squares - 2.0 * r * self.product
         # d phi2 / d rho = phi2 * (rho / (1 - rho^2) + (xy (1 - rho^2) - rho Q) / (1 - rho^2)^2)
-        density_slope = density * (r / one_minus + (self.x * self.y * one_minus - r * quad) / one_minus ** 2)
+        density_slope = density * (r / one_minus + (self.product * one_minus - r * quad) / one_minus ** 2)
         first = self.cells(density) / prob
         second = self.cells(density_slope) / prob
         n = self.fit_tables
@@ -352,7 +378,7 @@ class _PairGrid:
         r = rho[:, None, None]
         root = np.sqrt(1.0 - r * r)
         prob = np.where(self.present, self.probabilities(rho), 1.0)
-        rho_score = self.cells(bivariate_normal_pdf(self.x, self.y, r)) / prob
+        rho_score = self.cells(self.density(rho)) / prob
         # dF(u, v)/dx_u = phi(x_u) Phi((y_v - rho x_u) / R); differences over v give D_row(u, b)
         g_row = stats.norm.pdf(self.x) * special.ndtr((self.y - r * self.x) / root)
         g_col = stats.norm.pdf(self.y) * special.ndtr((self.x - r * self.y) / root)
@@ -403,14 +429,16 @@ def _cell_scores(grid: _PairGrid, rho: np.ndarray):
 
 
 class ResampledStatistics:
-    """Thresholds and polychorics of bootstrap resamples of complete ordinal answers, with the
-    diagonal of their asymptotic covariance (the DWLS weights of a refit), computed from the
-    resample's category counts alone: a resample is a weighting of the cases, every pair's
-    table is one product of weighted indicator matrices, and a case's scores depend only on its
-    categories, so the diagonal of lavaan's NACOV is a sum over table cells. Newton starts at the
-    full-sample polychorics and stops once a step is below ``tol`` (Newton converges
-    quadratically: the correlations are then exact to about its square). The same numbers as :func:`polychoric` on the resampled rows
-    (``full_gamma=False``), without the casewise score matrices.
+    """Thresholds and polychorics of bootstrap resamples of ordinal answers, with the diagonal
+    of their asymptotic covariance (the DWLS weights of a refit), computed from the resample's
+    category counts alone: a resample is a weighting of the cases, every pair's table is one
+    product of weighted indicator matrices, and a case's scores depend only on its categories,
+    so the diagonal of lavaan's NACOV is a sum over table cells (and, under pairwise deletion,
+    over the categories of the cases that answered one item of a pair only). Newton starts at
+    the full-sample polychorics and stops once a step is below ``tol`` (Newton converges
+    quadratically: the correlations are then exact to about its square). The same numbers as
+    :func:`polychoric` on the resampled rows (``full_gamma=False``, ``pairwise`` alike), without
+    the casewise score matrices.
 
     >>> rng = np.random.default_rng(7)
     >>> latent = rng.multivariate_normal([0, 0, 0], [[1, .6, .5], [.6, 1, .4], [.5, .4, 1]], size=400)
@@ -424,14 +452,15 @@ class ResampledStatistics:
     """
 
     def __init__(self, frame: pd.DataFrame, rho: np.ndarray, tol: float = 1e-5, max_iter: int = 100):
-        codes, levels = ordinal_codes(frame)
+        codes, levels = _ordinal_codes(frame)
         n, p = codes.shape
         self.n, self.rho, self.tol, self.max_iter = n, np.asarray(rho, dtype=float), tol, max_iter
         self.names = [str(c) for c in frame.columns]
         self.counts = np.array([len(levels[v]) for v in self.names])
         self.k_max = k = int(self.counts.max())
         self.onehot = np.zeros((n, p * k))
-        self.onehot[np.arange(n)[:, None], np.arange(p) * k + codes] = 1.0
+        case, item = np.nonzero(codes >= 0)                               # a missing answer: no category
+        self.onehot[case, item * k + codes[case, item]] = 1.0
         self.real = np.arange(k)[None, :] < self.counts[:, None]           # (p, k): categories that exist
         self.threshold_slots = np.arange(k - 1)[None, :] < self.counts[:, None] - 1
         pairs = [(i, j) for j in range(p) for i in range(j + 1, p)]
@@ -447,8 +476,7 @@ class ResampledStatistics:
             return None
         marginal, bounds, grid, rho = estimated
         thresholds = bounds[:, 1:self.k_max][self.threshold_slots]
-        return (np.concatenate([thresholds, rho]),
-                self._gamma_diagonal(len(rows), marginal, marginal / len(rows), bounds, grid, rho))
+        return np.concatenate([thresholds, rho]), self._gamma_diagonal(len(rows), marginal, bounds, grid, rho)
 
     def correlations(self, rows: np.ndarray) -> np.ndarray | None:
         """The polychorics of the resample ``rows`` (the pairs in ``gamma``'s order), None when a
@@ -457,7 +485,7 @@ class ResampledStatistics:
         return None if estimated is None else estimated[3]
 
     def _estimate(self, rows: np.ndarray):
-        n, k, p = len(rows), self.k_max, len(self.counts)
+        k, p = self.k_max, len(self.counts)
         weight = np.bincount(rows, minlength=self.n).astype(float)
         drawn = np.flatnonzero(weight)
         onehot = self.onehot[drawn]
@@ -468,19 +496,21 @@ class ResampledStatistics:
         tables = cross[self.rows, :, self.cols, :]
         bounds = np.full((p, k + 1), _INFINITY)
         bounds[:, 0] = -_INFINITY
-        inner = np.cumsum(marginal / n, axis=1)[:, :-1]
+        # each item's proportions among the cases that answered it
+        inner = np.cumsum(marginal / marginal.sum(axis=1, keepdims=True), axis=1)[:, :-1]
         bounds[:, 1:k][self.threshold_slots] = stats.norm.ppf(inner[self.threshold_slots])
         fit_tables = _zero_cell_correction(tables, self.counts[self.rows], self.counts[self.cols], self.pair_names)
         grid = _PairGrid(bounds[self.rows], bounds[self.cols], tables, fit_tables)
         return marginal, bounds, grid, grid.estimate(self.rho, self.tol, self.max_iter)
 
-    def _gamma_diagonal(self, n, marginal, proportion, bounds, grid: _PairGrid, rho) -> np.ndarray:
+    def _gamma_diagonal(self, n, marginal, bounds, grid: _PairGrid, rho) -> np.ndarray:
         """n sum over cells of counts times the squared G of :func:`_assemble`: an item's
         threshold G rows are its category scores S times (S' N S)^-1; a pair's correlation G is
-        (s_rho - G_i a21_i - G_j a21_j) / a22."""
+        (s_rho - G_i a21_i - G_j a21_j) / a22 for a case that answered both, -G_i a21_i / a22 for
+        one that answered item i only (its correlation score is 0)."""
         p, k = marginal.shape
         density = stats.norm.pdf(bounds)
-        safe = np.where(self.real, proportion, 1.0)
+        safe = np.where(self.real, marginal / marginal.sum(axis=1, keepdims=True), 1.0)
         # category a scores -phi(t_a)/P_a on threshold a-1 and phi(t_(a+1))/P_a on threshold a
         scores = np.zeros((p, k, k - 1))
         steps = np.arange(k - 1)
@@ -499,7 +529,12 @@ class ResampledStatistics:
         u = np.einsum("qat,qt->qa", g_uni[self.rows], a21_row)
         v = np.einsum("qbt,qt->qb", g_uni[self.cols], a21_col)
         g_cor = (rho_score - u[:, :, None] - v[:, None, :]) / a22[:, None, None]
-        return np.concatenate([threshold_diag, n * (grid.tables * g_cor ** 2).sum(axis=(1, 2))])
+        # the answers to one item of a pair from cases that skipped the other (none when complete)
+        row_only = marginal[self.rows] - grid.tables.sum(axis=2)
+        col_only = marginal[self.cols] - grid.tables.sum(axis=1)
+        one_sided = (row_only * u ** 2).sum(axis=1) + (col_only * v ** 2).sum(axis=1)
+        correlation_diag = (grid.tables * g_cor ** 2).sum(axis=(1, 2)) + one_sided / a22 ** 2
+        return np.concatenate([threshold_diag, n * correlation_diag])
 
 
 def _assemble(n, uni_scores: list, blocks: list, sc_cor, a21, h22, h21, negate: list) -> np.ndarray:

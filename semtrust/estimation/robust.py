@@ -26,6 +26,8 @@ from semtrust.estimation.missing import (
     loglik_derivatives,
 )
 
+__all__ = []
+
 
 def numerical_hessian(gradient, theta: np.ndarray) -> np.ndarray:
     """Symmetrized central-difference Jacobian of an analytic gradient (lavaan also
@@ -72,7 +74,7 @@ class CaseLikelihood:
         return self.compiled.information(theta)
 
 
-def saturated_information(patterns: Patterns, n: int, mean: np.ndarray, cov: np.ndarray, *,
+def _saturated_information(patterns: Patterns, n: int, mean: np.ndarray, cov: np.ndarray, *,
                           observed: bool) -> np.ndarray:
     """Information per case of the saturated normal model in the coordinates (mean, vech Sigma),
     summed over the missing-data patterns: expected, or observed (the negative Hessian of the
@@ -139,7 +141,7 @@ def h1_information(patterns: Patterns, n: int, mean: np.ndarray, cov: np.ndarray
     vech_scores = G[:, rows, cols] * np.where(rows == cols, 1.0, 2.0)
     scores = np.hstack([d_mean, vech_scores]) if meanstructure else vech_scores
     B1 = scores.T @ scores / n
-    A1 = saturated_information(patterns, n, mean, cov, observed=not complete)
+    A1 = _saturated_information(patterns, n, mean, cov, observed=not complete)
     return (A1 if meanstructure else A1[p:, p:]), B1
 
 
@@ -161,9 +163,9 @@ def independence_loglik(patterns: Patterns) -> float:
     return float(-0.5 * counts @ (LOG_2PI + np.log(variance) + 1))
 
 
-def moment_jacobian(compiled, theta: np.ndarray) -> np.ndarray:
+def _moment_jacobian(compiled, theta: np.ndarray) -> np.ndarray:
     """d (mean, vech Sigma) / d theta, shape (free parameters, p + p(p+1)/2): lavaan's Delta in
-    the coordinates of :func:`saturated_information`."""
+    the coordinates of :func:`_saturated_information`."""
     rows, cols = np.tril_indices(compiled.p)
     local = np.hstack([compiled.mean_jacobian(theta), compiled.jacobian(theta)[:, rows, cols]])
     delta = np.zeros((compiled.n_free, local.shape[1]))
@@ -189,7 +191,7 @@ def fiml_part(compiled, theta: np.ndarray, n: int, mean: np.ndarray, cov: np.nda
               h1: tuple[np.ndarray, np.ndarray], width: int | None = None, offset: int = 0) -> FimlPart:
     """A group's :class:`FimlPart`; its parameters sit at ``offset`` in a vector of ``width``
     (separate models per group, as the multi-group baseline)."""
-    delta = moment_jacobian(compiled, theta)
+    delta = _moment_jacobian(compiled, theta)
     if width is not None:
         delta = np.vstack([np.zeros((offset, delta.shape[1])), delta,
                            np.zeros((width - offset - len(delta), delta.shape[1]))])
@@ -215,7 +217,7 @@ def fiml_corrected(parts: list[FimlPart], df: int, *, scaled: bool, inverse=np.l
         share = part.n / total
         keep = ~covariate_moments(len(part.mean), list(covariates), True)
         Wm, Jm = (h[np.ix_(keep, keep)] for h in part.h1)
-        Wc = saturated_information(Patterns(np.zeros((1, len(part.mean)))), 1, part.mean, part.cov,
+        Wc = _saturated_information(Patterns(np.zeros((1, len(part.mean)))), 1, part.mean, part.cov,
                                    observed=False)[np.ix_(keep, keep)]
         Wm_inv = np.linalg.inv(Wm)
         Wm_all.append(share * Wm)

@@ -27,13 +27,28 @@ from semtrust.estimation.ordinal import ESTIMATORS as CATEGORICAL
 from semtrust.estimation.ordinal import fit_ordinal
 from semtrust.model.syntax import ModelSyntax
 
+__all__ = ["fit_model", "refuse_summary_data"]
+
 
 def fit_model(model: str | ModelSyntax, data: pd.DataFrame | None = None, *, estimator: str = "ML",
               missing: str = "listwise", ordered: list[str] | None = None, cov: pd.DataFrame | None = None,
               n: int | None = None) -> FittedModel:
     """Fit ``model`` by ``estimator``: ML/MLR to ``data`` (or to the summary matrix ``cov`` of
     ``n`` cases), WLSMV/ULSMV/DWLS to ``data`` with the items ``ordered`` ordinal (the model's
-    other observed variables continuous)."""
+    other observed variables continuous).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=(300, 1))
+    >>> data = pd.DataFrame(f @ [[1, 0.8, 0.9, 0.5]] + rng.normal(size=(300, 4)), columns=["x1", "x2", "x3", "y"])
+    >>> fit = fit_model("F =~ x1 + x2 + x3\\ny ~ F", data, estimator="MLR")
+    >>> type(fit).__name__, round(float(fit.fit_measures["chisq_scaled"]), 3)
+    ('SEMResults', 4.566)
+    >>> ordinal = (data.rank(pct=True) * 4).apply(np.ceil)          # four ordered categories
+    >>> wlsmv = fit_model("F =~ x1 + x2 + x3 + y", ordinal, estimator="WLSMV")
+    >>> type(wlsmv).__name__, wlsmv.estimator, round(float(wlsmv.fit_measures["cfi_scaled"]), 3)
+    ('OrdinalResults', 'WLSMV', 1.0)
+    """
     if estimator not in CATEGORICAL:
         if cov is not None:
             return SEM(model).fit(cov=cov, n=n, estimator=estimator, missing=missing)
@@ -45,6 +60,11 @@ def fit_model(model: str | ModelSyntax, data: pd.DataFrame | None = None, *, est
 
 
 def refuse_summary_data(estimator: str) -> None:
-    """The one-line refusal of an ordinal estimator on a covariance or correlation matrix."""
+    """The one-line refusal of an ordinal estimator on a covariance or correlation matrix.
+
+    >>> refuse_summary_data("WLSMV")
+    Traceback (most recent call last):
+    semtrust.errors.InputError: --estimator WLSMV needs the raw answers (thresholds and polychoric correlations); a summary matrix takes --estimator ML or MLR
+    """
     raise InputError(f"--estimator {estimator} needs the raw answers (thresholds and polychoric correlations); "
                      "a summary matrix takes --estimator ML or MLR")

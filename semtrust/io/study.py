@@ -75,6 +75,8 @@ def load_study(path: str | Path) -> RunConfig:
     paths = {key: str(base / value) for key in PATH_KEYS
              if isinstance(value := getattr(config, key), str) and not Path(value).is_absolute()
              and (key != "out" or "out" in data)}
+    if config.compare_models:   # competing model files, like 'model', relative to the study file
+        paths["compare_models"] = [str(base / m) if not Path(m).is_absolute() else m for m in config.compare_models]
     if config.instrument and is_study_file(config.instrument) and not Path(config.instrument).is_absolute():
         paths["instrument"] = str(base / config.instrument)
     return replace(config, **paths, study=name)

@@ -30,7 +30,7 @@ class Row:
     """One row of the parameter table (lavaan's ``parTable``).
 
     >>> Row("F", "=~", "x2", free=0, value=1.0)
-    Row(lhs='F', op='=~', rhs='x2', label='', free=0, value=1.0, user=True, fixed_x=False, start=None, per_group=())
+    Row(lhs='F', op='=~', rhs='x2', label='', free=0, value=1.0, user=True, fixed_x=False, start=None, per_group=(), group=0)
     """
 
     lhs: str
@@ -142,6 +142,9 @@ def build_parameter_table(spec: ModelSyntax, fixed_x: bool = True, groups: int =
     predictors = {s.rhs for s in statements if s.op == "~"}
     observed = [v for v in spec.variables if v not in lv]
     for s in statements:
+        if s.efa:
+            raise InputError(f"{spec.source}, line {s.line}: efa() blocks are fitted with their rotation by "
+                             "semtrust.api.sem (one group, ML); this step does not take them")
         if s.op == "=~" and s.rhs == s.lhs:
             raise InputError(f"{spec.source}, line {s.line}: '{s.lhs}' cannot measure itself")
         if s.op == "~" and s.lhs == s.rhs:

@@ -33,6 +33,7 @@ _NAME = re.compile(r"^[^\W\d][\w.]*$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _THRESHOLD = re.compile(r"^t[1-9]\d*$")
 _CALL = re.compile(r"^(start|label|equal)\((.*)\)$")
+_EFA = re.compile(r"""^efa\(\s*["']([^"']+)["']\s*\)\s*\*\s*(.+)$""")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Statement:
     line: int = 0
     # c(a1, a2)*x: per group a label (str), a fixed value (float) or None (free); multi-group runs
     per_group: tuple = ()
+    efa: str = ""   # efa("block")*F =~ ...: the exploratory (rotated) block the loading belongs to
 
 
 @dataclass(frozen=True)
@@ -234,9 +236,6 @@ def parse_model(text: str, source: str = "<model>") -> ModelSyntax:
         op = _find_operator(line)
         if op is None:
             raise _error(source, number, f"no operator (=~, ~, ~~, :=) in {shown(line, 40)}")
-        if "efa(" in line.replace(" ", ""):
-            raise _error(source, number, "efa() blocks (exploratory SEM with rotation) are not supported; "
-                         "write the loadings out with =~ or run the EFA step (semtrust efa)")
         if op in ("==", "<", ">"):
             spec.constraints.append(_constraint(line, op, source, number))
             continue
@@ -251,6 +250,11 @@ def parse_model(text: str, source: str = "<model>") -> ModelSyntax:
         if not lhs_text or not rhs_text:
             raise _error(source, number, f"'{op}' needs a left and a right side: '{line}'")
         for lhs in _split_top_level(lhs_text, "+"):
+            block = _EFA.match(lhs)
+            if block and op != "=~":
+                raise _error(source, number, f"efa() marks the factors of a measurement line ('efa(\"b\")*F1 + "
+                             f"efa(\"b\")*F2 =~ x1 + ...'), not '{op}'")
+            block, lhs = (block.group(1), block.group(2).strip()) if block else ("", lhs)
             if not _NAME.match(lhs):
                 raise _error(source, number, f"'{lhs}' is not a valid variable name")
             for term in _split_top_level(rhs_text, "+"):
@@ -265,7 +269,7 @@ def parse_model(text: str, source: str = "<model>") -> ModelSyntax:
                 spec.statements.append(Statement(
                     lhs=lhs, op=op, rhs=mods["var"], fixed=mods.get("fixed"),
                     label=mods.get("label"), start=mods.get("start"),
-                    free=mods.get("free", False), line=number, per_group=mods.get("per_group", ())))
+                    free=mods.get("free", False), line=number, per_group=mods.get("per_group", ()), efa=block))
     if not spec.statements:
         raise InputError(f"{source}: the model has no statements (=~, ~ or ~~)")
     return spec

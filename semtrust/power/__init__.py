@@ -8,6 +8,11 @@ bias, coverage, required n, power.json; the report and the power curves come fro
 :mod:`~semtrust.power.analytic` (closed-form RMSEA power), and :func:`~semtrust.power.api.power`,
 the entry point. ``st.power(...)`` calls it: importing this sub-package makes ``semtrust.power``
 the module, so the module itself is callable.
+
+>>> import semtrust as st
+>>> result = st.power(model="m ~ 0.4*x\\ny ~ 0.4*m", n=[50, 100], reps=20, seed=2, scheduler="synchronous")
+>>> result.required_n_all
+100
 """
 import sys
 import types

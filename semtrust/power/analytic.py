@@ -15,10 +15,16 @@ from __future__ import annotations
 
 from scipy import stats
 
+__all__ = ["rmsea_power", "rmsea_sample_size"]
+
 
 def rmsea_power(n: int, df: int, rmsea0: float = 0.05, rmsea_a: float = 0.08, alpha: float = 0.05) -> float:
     """Power of the RMSEA test of H0: RMSEA = ``rmsea0`` when it is ``rmsea_a`` (close fit when
-    ``rmsea_a`` > ``rmsea0``, not-close fit when smaller), with ``n`` cases and ``df`` degrees of freedom."""
+    ``rmsea_a`` > ``rmsea0``, not-close fit when smaller), with ``n`` cases and ``df`` degrees of freedom.
+
+    >>> round(rmsea_power(200, 40), 3), round(rmsea_power(400, 40, rmsea_a=0.01), 3)
+    (0.688, 0.93)
+    """
     null = (n - 1) * df * rmsea0 ** 2
     alternative = (n - 1) * df * rmsea_a ** 2
     if rmsea_a > rmsea0:
@@ -28,7 +34,11 @@ def rmsea_power(n: int, df: int, rmsea0: float = 0.05, rmsea_a: float = 0.08, al
 
 def rmsea_sample_size(df: int, rmsea0: float = 0.05, rmsea_a: float = 0.08, power: float = 0.80,
                       alpha: float = 0.05) -> int:
-    """Smallest N whose :func:`rmsea_power` reaches ``power`` (power rises with N)."""
+    """Smallest N whose :func:`rmsea_power` reaches ``power`` (power rises with N).
+
+    >>> rmsea_sample_size(10), rmsea_sample_size(50)
+    (782, 214)
+    """
     low, high = 2, 4
     while rmsea_power(high, df, rmsea0, rmsea_a, alpha) < power:
         low, high = high, high * 2

@@ -22,6 +22,8 @@ from semtrust.power.population import Population, canonical_syntax
 from semtrust.power.replicate import build_design
 from semtrust.power.results import PowerResult, summarise
 
+__all__ = ["power"]
+
 DEFAULT_SEED = 20261123
 RESPONSES = ("continuous", "likert")
 GENERIC_POINTS = 7
@@ -96,6 +98,11 @@ def power(instrument: str | Instrument | None = None, model: str | os.PathLike |
     only, never on ``workers``, ``scheduler`` or ``batch`` (replications per task). A script
     that uses the embedded cluster needs the usual ``if __name__ == "__main__":`` guard, since
     the worker processes are spawned and import it.
+
+    >>> from semtrust.power import power
+    >>> result = power(model="m ~ 0.4*x\\ny ~ 0.4*m", n=[60, 120], reps=20, seed=1, scheduler="synchronous")
+    >>> result.power_table.round(2).to_dict("index")
+    {'m ~ x': {60: 0.95, 120: 1.0}, 'y ~ m': {60: 1.0, 120: 1.0}, 'x -> m -> y': {60: 0.9, 120: 1.0}, 'exact fit (χ² test)': {60: 0.1, 120: 0.15}, 'close fit (RMSEA ≤ .05)': {60: 0.1, 120: 0.1}}
     """
     ns = [int(v) for v in n]
     if not ns or len(set(ns)) != len(ns):

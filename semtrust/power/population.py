@@ -41,13 +41,22 @@ from semtrust.model.simulate import population as simulated_population
 from semtrust.model.simulate import response_cuts
 from semtrust.model.syntax import parse_model
 
+__all__ = ["Population", "canonical_syntax"]
+
 GAUSS_NODES = 64   # Gauss-Legendre nodes for the Plackett integral (exact to ~1e-14 for |r| <= .95)
 
 
 @dataclass(frozen=True)
 class Population:
     """Standardized population: its syntax, the observed variables and their covariance
-    (continuous responses, unit variances), and optional Likert thresholds per variable."""
+    (continuous responses, unit variances), and optional Likert thresholds per variable.
+
+    >>> pop = Population.from_syntax("m ~ 0.4*x\\ny ~ 0.3*m")
+    >>> pop.observed, pop.covariance.round(3).tolist()
+    (['m', 'x', 'y'], [[1.0, 0.4, 0.3], [0.4, 1.0, 0.12], [0.3, 0.12, 1.0]])
+    >>> pop.with_likert(5).thresholds.shape
+    (3, 4)
+    """
 
     syntax: str
     observed: list[str]
@@ -86,7 +95,7 @@ class Population:
                 if not -1 < s.fixed < 1:
                     raise InputError(f"{source}, line {s.line}: {s.fixed:g} is not a correlation (-1 < r < 1)")
                 correlations[index[s.lhs], index[s.rhs]] = correlations[index[s.rhs], index[s.lhs]] = s.fixed
-        total = standardized_covariance(paths, correlations, names, source)
+        total = _standardized_covariance(paths, correlations, names, source)
         k = len(observed)
         return cls(canonical_syntax(spec.statements), observed, total[:k, :k], source)
 
@@ -154,7 +163,7 @@ class Population:
         """Covariance matrix of the responses as analysed (category scores for Likert items)."""
         if self.thresholds is None:
             return self.covariance
-        return category_covariance(self.covariance, self.thresholds)
+        return _category_covariance(self.covariance, self.thresholds)
 
     def sample(self, rng: np.random.Generator, n: int, cholesky: np.ndarray) -> np.ndarray:
         """``n`` responses (rows) in :attr:`observed` order; ``cholesky`` is that of
@@ -178,6 +187,11 @@ def canonical_syntax(statements, values: bool = True, definitions=()) -> str:
 
     >>> print(canonical_syntax(parse_model("m ~ 0.4*a*x").statements, values=False), end="")
     m ~ a*x
+
+    >>> from semtrust.model.syntax import parse_model
+    >>> statements = parse_model("y ~ 0.3*x + 0.2*w").statements
+    >>> canonical_syntax(statements), canonical_syntax(statements, values=False)
+    ('y ~ 0.3*x\\ny ~ 0.2*w\\n', 'y ~ x\\ny ~ w\\n')
     """
     def term(s):
         label = f"{s.label}*" if s.label else ""
@@ -186,7 +200,7 @@ def canonical_syntax(statements, values: bool = True, definitions=()) -> str:
                    + [f"{d.name} := {d.expression}\n" for d in definitions])
 
 
-def standardized_covariance(paths: np.ndarray, correlations: np.ndarray, names: list[str],
+def _standardized_covariance(paths: np.ndarray, correlations: np.ndarray, names: list[str],
                             source: str) -> np.ndarray:
     """Covariance of all variables when each has unit variance: ``paths`` is the RAM ``A``
     (row = outcome), ``correlations`` the (residual) correlations. The residual variances are
@@ -218,7 +232,7 @@ def standardized_covariance(paths: np.ndarray, correlations: np.ndarray, names: 
     return total
 
 
-def category_covariance(correlation: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+def _category_covariance(correlation: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """Covariance of category scores ``1 + #(thresholds exceeded)`` of standard-normal responses.
 
     Cov(1[Z1 > h], 1[Z2 > k]) = integral over r from 0 to rho of the bivariate normal density

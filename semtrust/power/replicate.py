@@ -34,13 +34,21 @@ from semtrust.estimation.ml import SEM
 from semtrust.power.population import Population
 from semtrust.structural.effects import DefinedSet, EffectSet, enumerate_effects
 
+__all__ = ["build_design", "run_batch", "Design"]
+
 CI_METHODS = ("mc", "bootstrap")
 POPULATION_N = 1000   # the population fit's n only scales its (unused) standard errors and fit measures
 
 
 @dataclass
 class Design:
-    """Everything a worker needs to run replications; sent to each worker once."""
+    """Everything a worker needs to run replications; sent to each worker once.
+
+    >>> from semtrust.power.population import Population
+    >>> design = build_design(Population.from_syntax("m ~ 0.4*x\\ny ~ 0.4*m"), "m ~ x\\ny ~ m", seed=1)
+    >>> design.effect_labels, design.effect_truth.round(3).tolist()
+    (['x -> m -> y'], [0.16])
+    """
 
     population: Population
     cholesky: np.ndarray            # of the population's continuous covariance
@@ -90,7 +98,13 @@ class Design:
 def build_design(population: Population, analysis_syntax: str, *, seed: int, alpha: float = 0.05,
                  ci: str = "mc", mc_draws: int = 1000, bootstrap: int = 0,
                  source: str = "<analysis model>") -> Design:
-    """Fit the analysis model to the population moments and package what replications need."""
+    """Fit the analysis model to the population moments and package what replications need.
+
+    >>> from semtrust.power.population import Population
+    >>> design = build_design(Population.from_syntax("m ~ 0.4*x\\ny ~ 0.4*m"), "m ~ x\\ny ~ m", seed=1, ci="mc", mc_draws=500)
+    >>> design.path_labels, design.path_truth.round(3).tolist()
+    (['m ~ x', 'y ~ m'], [0.4, 0.4])
+    """
     if ci not in CI_METHODS:
         raise InputError(f"--ci {ci}: use one of {', '.join(CI_METHODS)}")
     if ci == "bootstrap" and bootstrap < 10:
@@ -186,7 +200,7 @@ def _bootstrap(design: Design, rng: np.random.Generator, data: np.ndarray, theta
     return _interval(values, design.alpha)
 
 
-def replicate(design: Design, n: int, r: int) -> dict | None:
+def _replicate(design: Design, n: int, r: int) -> dict | None:
     """Replication ``r`` at sample size ``n``: estimates, SEs, effect CIs and the chi-square,
     or None when the model did not converge."""
     rng = np.random.default_rng([design.seed, n, r])
@@ -220,7 +234,14 @@ def replicate(design: Design, n: int, r: int) -> dict | None:
 
 def run_batch(design: Design, n: int, first: int, count: int) -> dict:
     """Replications ``first`` .. ``first + count - 1`` at sample size ``n`` with one BLAS
-    thread; arrays with one row per replication (NaN where the fit failed)."""
+    thread; arrays with one row per replication (NaN where the fit failed).
+
+    >>> from semtrust.power.population import Population
+    >>> design = build_design(Population.from_syntax("y ~ 0.3*x"), "y ~ x", seed=3)
+    >>> batch = run_batch(design, 80, 0, 3)
+    >>> batch["first"], batch["estimates"].round(3).tolist()
+    (0, [[0.427], [0.151], [0.162]])
+    """
     from threadpoolctl import threadpool_limits
 
     k, m = len(design.path_labels), len(design.effect_labels)
@@ -230,7 +251,7 @@ def run_batch(design: Design, n: int, first: int, count: int) -> dict:
            "upper": np.full((count, m), np.nan), "chisq": np.full(count, np.nan)}
     with threadpool_limits(1):
         for offset in range(count):
-            result = replicate(design, n, first + offset)
+            result = _replicate(design, n, first + offset)
             if result is None:
                 continue
             out["converged"][offset] = True

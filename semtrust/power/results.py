@@ -36,6 +36,8 @@ from semtrust.power.replicate import Design
 from semtrust.results import software_versions
 from semtrust.version import __version__
 
+__all__ = ["PowerResult", "summarise"]
+
 CLOSE_FIT_RMSEA = 0.05
 ZERO = 1e-8   # population values this small are zero (fitted to the population moments, not set)
 FIT_TESTS = ("exact fit (χ² test)", "close fit (RMSEA ≤ .05)")
@@ -48,6 +50,21 @@ class PowerResult:
     ``summary`` has one row per effect and sample size (columns ``effect``, ``kind``,
     ``hypothesis``, ``n``, ``true``, ``power``, ``power_se``, ``mean_estimate``, ``bias``,
     ``relative_bias``, ``coverage``, ``converged``); ``convergence`` one row per sample size.
+
+    >>> from semtrust.power import power
+    >>> result = power(model="m ~ 0.4*x\\ny ~ 0.4*m", n=[60, 120], reps=20, seed=1, scheduler="synchronous")
+    >>> result.summary[["effect", "n", "power", "coverage"]].round(2)
+                        effect    n  power  coverage
+    0                    m ~ x   60   0.95      0.95
+    1                    m ~ x  120   1.00      0.95
+    2                    y ~ m   60   1.00      1.00
+    3                    y ~ m  120   1.00      0.95
+    4              x -> m -> y   60   0.90      1.00
+    5              x -> m -> y  120   1.00      0.95
+    6      exact fit (χ² test)   60   0.10       NaN
+    7      exact fit (χ² test)  120   0.15       NaN
+    8  close fit (RMSEA ≤ .05)   60   0.10       NaN
+    9  close fit (RMSEA ≤ .05)  120   0.10       NaN
     """
 
     summary: pd.DataFrame
@@ -59,14 +76,31 @@ class PowerResult:
 
     @property
     def power_table(self) -> pd.DataFrame:
-        """Power, one row per effect (in model order) and one column per sample size."""
+        """Power, one row per effect (in model order) and one column per sample size.
+
+        >>> from semtrust.power import power
+        >>> result = power(model="m ~ 0.4*x\\ny ~ 0.4*m", n=[60, 120], reps=20, seed=1, scheduler="synchronous")
+        >>> result.power_table.round(2).to_dict("index")
+        {'m ~ x': {60: 0.95, 120: 1.0}, 'y ~ m': {60: 1.0, 120: 1.0}, 'x -> m -> y': {60: 0.9, 120: 1.0}, 'exact fit (χ² test)': {60: 0.1, 120: 0.15}, 'close fit (RMSEA ≤ .05)': {60: 0.1, 120: 0.1}}
+        """
         table = self.summary.pivot(index="effect", columns="n", values="power")
         return table.loc[list(dict.fromkeys(self.summary.effect))]
 
     @property
     def required_n(self) -> pd.DataFrame:
         """Smallest n in the grid from which on each effect's power stays >= the target
-        (missing when never; effects whose population value is zero are not targets)."""
+        (missing when never; effects whose population value is zero are not targets).
+
+        >>> from semtrust.power import power
+        >>> result = power(model="m ~ 0.4*x\\ny ~ 0.4*m", n=[60, 120], reps=20, seed=1, scheduler="synchronous")
+        >>> result.required_n
+                            effect      kind hypothesis     n
+        0                    m ~ x      path       None    60
+        1                    y ~ m      path       None    60
+        2              x -> m -> y  indirect       None    60
+        3      exact fit (χ² test)       fit       None  <NA>
+        4  close fit (RMSEA ≤ .05)       fit       None  <NA>
+        """
         target = self.settings["target"]
         rows = []
         for effect, group in self.summary.groupby("effect", sort=False):
@@ -83,7 +117,13 @@ class PowerResult:
 
     @property
     def required_n_all(self) -> int | None:
-        """Smallest n at which every (non-zero) path and indirect effect reaches the target."""
+        """Smallest n at which every (non-zero) path and indirect effect reaches the target.
+
+        >>> from semtrust.power import power
+        >>> result = power(model="m ~ 0.4*x\\ny ~ 0.4*m", n=[60, 120], reps=20, seed=1, scheduler="synchronous")
+        >>> result.required_n_all
+        60
+        """
         required = self.required_n
         required = required[required.kind != "fit"]
         targets = [e for e, group in self.summary[self.summary.kind != "fit"].groupby("effect")
@@ -94,7 +134,20 @@ class PowerResult:
         return int(needed.max())
 
     def console_summary(self) -> str:
-        """Power per path and n with each path's required n; the indirect effects in one line."""
+        """Power per path and n with each path's required n; the indirect effects in one line.
+
+        >>> from semtrust.power import power
+        >>> result = power(model="m ~ 0.4*x\\ny ~ 0.4*m", n=[60, 120], reps=20, seed=1, scheduler="synchronous")
+        >>> print(result.console_summary())  # doctest: +ELLIPSIS
+        n                          60   120 n for 0.80
+        m ~ x                    0.95  1.00         60
+        y ~ m                    1.00  1.00         60
+        exact fit (χ² test)      0.10  0.15          —
+        close fit (RMSEA ≤ .05)  0.10  0.10          —
+        Indirect effects: 1 of 1 reach power 0.80 within the grid (all by n = 60)
+        n for power 0.80 on every path and indirect effect: 60
+        Convergence rate by n: 60: 1.000, 120: 1.000
+        """
         target = self.settings["target"]
         required = self.required_n.set_index("effect").n
         table = self.power_table
@@ -119,6 +172,13 @@ class PowerResult:
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
+        """results.json of the power analysis (``power.json``).
+
+        >>> from semtrust.power import power
+        >>> result = power(model="m ~ 0.4*x\\ny ~ 0.4*m", n=[60, 120], reps=20, seed=1, scheduler="synchronous")
+        >>> sorted(result.to_dict())
+        ['analysis_model', 'convergence', 'population', 'required_n', 'required_n_all', 'semtrust_version', 'settings', 'software', 'summary']
+        """
         return _clean({
             "semtrust_version": __version__,
             "software": software_versions(),
@@ -134,7 +194,13 @@ class PowerResult:
     def output_files(self, lang: str | None = None) -> dict[str, bytes]:
         """power.json, the report in ``lang`` (default: the instrument's report language, else
         English; power_report.html, .tex, .docx, power_tables.xlsx)
-        and the power curves (power_curves.svg, and .pdf for the LaTeX report)."""
+        and the power curves (power_curves.svg, and .pdf for the LaTeX report).
+
+        >>> from semtrust.power import power
+        >>> result = power(model="m ~ 0.4*x\\ny ~ 0.4*m", n=[60, 120], reps=20, seed=1, scheduler="synchronous")
+        >>> sorted(result.output_files())
+        ['power.json', 'power_curves.pdf', 'power_curves.svg', 'power_report.docx', 'power_report.html', 'power_report.tex', 'power_tables.xlsx']
+        """
         from semtrust.report.power_report import power_files
 
         return power_files(self.to_dict(), lang or self.settings.get("report_language") or "en")
@@ -142,7 +208,14 @@ class PowerResult:
     def write(self, out: str | Path, lang: str | None = None, inputs: dict | None = None) -> dict[str, Path]:
         """Write :meth:`output_files` into the output folder ``out``, all or none, power.json last
         (:class:`~semtrust.io.output_folder.OutputFolder`, never over ``inputs`` or files semtrust
-        did not write); returns ``{file name: path}``."""
+        did not write); returns ``{file name: path}``.
+
+        >>> from semtrust.power import power
+        >>> result = power(model="m ~ 0.4*x\\ny ~ 0.4*m", n=[60, 120], reps=20, seed=1, scheduler="synchronous")
+        >>> import tempfile
+        >>> sorted(path.name for path in result.write(tempfile.mkdtemp()).values())
+        ['power.json', 'power_curves.pdf', 'power_curves.svg', 'power_report.docx', 'power_report.html', 'power_report.tex', 'power_tables.xlsx']
+        """
         from semtrust.io.output_folder import OutputFolder
 
         with OutputFolder(out, inputs, family="power") as folder:
@@ -165,7 +238,7 @@ def _clean(obj):
     return obj
 
 
-def combine(parts: list[dict], ns: list[int], reps: int) -> dict:
+def _combine(parts: list[dict], ns: list[int], reps: int) -> dict:
     """Batches joined into arrays ordered by (n as given, replication)."""
     order = sorted(range(len(parts)), key=lambda k: (ns.index(parts[k]["n"]), parts[k]["first"]))
     keys = [k for k in parts[0] if k not in ("n", "first")]
@@ -176,8 +249,17 @@ def combine(parts: list[dict], ns: list[int], reps: int) -> dict:
 
 def summarise(design: Design, parts: list[dict], ns: list[int], reps: int, *, target: float,
               hypotheses: dict[str, str] | None = None, settings: dict | None = None) -> PowerResult:
-    """Power, bias and coverage per effect and n from the batches' arrays."""
-    data = combine(parts, ns, reps)
+    """Power, bias and coverage per effect and n from the batches' arrays.
+
+    >>> from semtrust.power.population import Population
+    >>> from semtrust.power.replicate import build_design, run_batch
+    >>> design = build_design(Population.from_syntax("y ~ 0.3*x"), "y ~ x", seed=3)
+    >>> result = summarise(design, [run_batch(design, 100, 0, 10)], [100], 10, target=0.8)
+    >>> result.summary[["effect", "n", "power", "bias"]].round(3)
+      effect    n  power   bias
+    0  y ~ x  100    0.9 -0.007
+    """
+    data = _combine(parts, ns, reps)
     z = stats.norm.ppf(1 - design.alpha / 2)
     hypotheses = hypotheses or {}
     est, se = data["estimates"], data["se"]

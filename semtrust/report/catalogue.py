@@ -15,6 +15,8 @@ import yaml
 
 from semtrust.errors import InputError
 
+__all__ = ["Messages"]
+
 MESSAGES = Path(__file__).resolve().parent / "messages"
 LANGUAGES = ("en", "zh")
 
@@ -27,7 +29,11 @@ def _load(lang: str) -> dict:
 
 
 class Messages:
-    """The catalogue of one language: ``messages(key, **values)`` is the filled-in text."""
+    """The catalogue of one language: ``messages(key, **values)`` is the filled-in text.
+
+    >>> Messages("en")("sections.measurement"), Messages("zh")("sections.measurement")
+    ('Measurement model: reliability and validity', '测量模型：信度与效度')
+    """
 
     def __init__(self, lang: str):
         self.lang = lang

@@ -27,6 +27,8 @@ import numpy as np
 from semtrust.report.format import apa, stars, tex_escape
 from semtrust.structural.paths import ALPHA
 
+__all__ = ["layout", "to_svg", "to_tikz", "label_size"]
+
 Point = tuple[float, float]
 
 # Column order of the instrument roles; both frameworks (trust mechanism, S-O-R) share it.
@@ -112,7 +114,16 @@ class Line:
 
 
 def layout(results: dict) -> Layout:
-    """Place the structural model of a results dictionary (``StudyResult.to_dict()``)."""
+    """Place the structural model of a results dictionary (``StudyResult.to_dict()``).
+
+    >>> import numpy as np, pandas as pd, semtrust as st
+    >>> rng = np.random.default_rng(7); f = rng.normal(size=(200, 1)); g = 0.5 * f + rng.normal(scale=0.8, size=(200, 1))
+    >>> df = pd.DataFrame(np.hstack([f, f, f, g, g, g]) + rng.normal(scale=0.7, size=(200, 6)), columns=["x1", "x2", "x3", "y1", "y2", "y3"])
+    >>> study = st.fit(df, model="X =~ x1 + x2 + x3\\nY =~ y1 + y2 + y3\\nY ~ X", bootstrap=0, measurement_bootstrap=0, screen=False)
+    >>> figure = layout(study.to_dict())
+    >>> [node.id for node in figure.nodes], [(e.source, e.target) for e in figure.edges]
+    (['X', 'Y'], [('X', 'Y')])
+    """
     constructs = results.get("constructs") or {}
     paths = results["paths"]
     ids = _variables(constructs, paths)
@@ -409,7 +420,11 @@ def _bezier(curve: tuple[Point, ...], segment: int, t: float) -> Point:
 
 
 def label_size(text: str) -> tuple[float, float]:
-    """Width and height in px of a coefficient label's white box."""
+    """Width and height in px of a coefficient label's white box.
+
+    >>> [round(v, 1) for v in label_size("0.52***")]
+    [51.9, 18.0]
+    """
     return _text_width(text, LABEL_SIZE) + 2 * LABEL_PAD[0], LABEL_SIZE + 2 * LABEL_PAD[1] + 2
 
 
@@ -462,7 +477,16 @@ def _f(value: float) -> str:
 def to_svg(figure: Layout, lang: str = "en") -> str:
     """A standalone inline ``<svg>``: boxes, curved arrows (dashed when p ≥ .05), labels with a
     white background; names in ``lang`` ("en" or "zh") first. All text is XML-escaped; no fonts or scripts are
-    fetched, the font list falls back to whatever CJK font the reader has."""
+    fetched, the font list falls back to whatever CJK font the reader has.
+
+    >>> import numpy as np, pandas as pd, semtrust as st
+    >>> rng = np.random.default_rng(7); f = rng.normal(size=(200, 1)); g = 0.5 * f + rng.normal(scale=0.8, size=(200, 1))
+    >>> df = pd.DataFrame(np.hstack([f, f, f, g, g, g]) + rng.normal(scale=0.7, size=(200, 6)), columns=["x1", "x2", "x3", "y1", "y2", "y3"])
+    >>> study = st.fit(df, model="X =~ x1 + x2 + x3\\nY =~ y1 + y2 + y3\\nY ~ X", bootstrap=0, measurement_bootstrap=0, screen=False)
+    >>> svg = to_svg(layout(study.to_dict()))
+    >>> svg[:4], svg.count("<path") >= 1
+    ('<svg', True)
+    """
     w, h = _f(figure.width), _f(figure.height)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="path-diagram" viewBox="0 0 {w} {h}" '
            f'width="{w}" height="{h}" role="img" font-family={quoteattr(FONT_FAMILY)} '
@@ -511,7 +535,16 @@ def to_tikz(figure: Layout, lang: str = "en") -> str:
     """The same figure as a ``tikzpicture`` for the XeLaTeX report (needs ``tikz`` with the
     ``arrows.meta`` library; xeCJK typesets the Chinese names). Coordinates are the SVG's px,
     y pointing down, so both outputs share every position; names are LaTeX-escaped. Text is in
-    the document's fonts, the name in ``lang`` first, as in the rest of the report."""
+    the document's fonts, the name in ``lang`` first, as in the rest of the report.
+
+    >>> import numpy as np, pandas as pd, semtrust as st
+    >>> rng = np.random.default_rng(7); f = rng.normal(size=(200, 1)); g = 0.5 * f + rng.normal(scale=0.8, size=(200, 1))
+    >>> df = pd.DataFrame(np.hstack([f, f, f, g, g, g]) + rng.normal(scale=0.7, size=(200, 6)), columns=["x1", "x2", "x3", "y1", "y2", "y3"])
+    >>> study = st.fit(df, model="X =~ x1 + x2 + x3\\nY =~ y1 + y2 + y3\\nY ~ X", bootstrap=0, measurement_bootstrap=0, screen=False)
+    >>> tikz = to_tikz(layout(study.to_dict()))
+    >>> print(tikz.splitlines()[0][:40])
+    \\begin{tikzpicture}[x=0.75pt, y=-0.75pt,
+    """
     out = [r"\begin{tikzpicture}[x=0.75pt, y=-0.75pt, line join=round,"
            r" arrow/.style={-{Triangle[length=7.5pt, width=6pt]}, line width=0.98pt, draw=black!87},"
            r" dashed path/.style={dash pattern=on 4.5pt off 3pt}]"]

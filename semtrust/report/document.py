@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 
 from semtrust.report.format import apa, apa_p
 
+__all__ = ["Document", "Section", "Table", "Column", "Cell", "Paragraph", "Figure", "num", "integer", "pval", "ci",
+           "verdict", "excludes_zero", "text_width"]
+
 REFERENCE = re.compile(r"\[\[([A-Za-z0-9_:-]+)\]\]")
 PORTRAIT_CM, LANDSCAPE_CM = 16.4, 24.8     # text width of an A4 page with 2.2 cm margins
 CELL_PADDING_CM = 0.5                        # the space a table cell adds around its text
@@ -47,7 +50,11 @@ def text_width(text: str, size: float) -> float:
 class Cell:
     """One table cell: its display text, the raw value behind it (for tables.xlsx) and how it
     reads: ``kind`` is text, number, p, ci, verdict, ref (a link) or code (a path or setting);
-    ``status`` ok/review/bad colours a verdict."""
+    ``status`` ok/review/bad colours a verdict.
+
+    >>> Cell("CFI"), num(0.98765)
+    (Cell(text='CFI', value='CFI', kind='text', status=None, bold=False, italic=False, span=1), Cell(text='0.988', value=0.98765, kind='number', status=None, bold=False, italic=False, span=1))
+    """
 
     text: str
     value: object = None
@@ -72,24 +79,40 @@ def num(value, digits: int = 3, bounded: bool = False, suffix: str = "", **style
 
 
 def integer(value, **style) -> Cell:
-    """Counts and degrees of freedom print without decimals."""
+    """Counts and degrees of freedom print without decimals.
+
+    >>> integer(1234).text, integer(None).text
+    ('1234', '—')
+    """
     return Cell("—" if value is None else str(int(round(value))), value, "number", **style)
 
 
 def pval(p, **style) -> Cell:
-    """A p-value cell in APA style (``< .001``, no leading zero)."""
+    """A p-value cell in APA style (``< .001``, no leading zero).
+
+    >>> pval(0.0004).text, pval(0.0312).text
+    ('< .001', '.031')
+    """
     return Cell(apa_p(p), p, "p", **style)
 
 
 def ci(lower, upper, digits: int = 3, bounded: bool = False, **style) -> Cell:
-    """A confidence interval ``[lower, upper]``; its value is the pair."""
+    """A confidence interval ``[lower, upper]``; its value is the pair.
+
+    >>> ci(0.123, 0.456).text, ci(-0.1, 0.2, bounded=True).text
+    ('[0.123, 0.456]', '[−.100, .200]')
+    """
     if lower is None or upper is None:
         return Cell("—", None, "ci", **style)
     return Cell(f"[{apa(lower, digits, bounded)}, {apa(upper, digits, bounded)}]", (lower, upper), "ci", **style)
 
 
 def verdict(met: bool | None, text: str, review: bool = False) -> Cell:
-    """A criterion's verdict: ``met`` True → ok, False → bad, ``review`` → flagged for review."""
+    """A criterion's verdict: ``met`` True → ok, False → bad, ``review`` → flagged for review.
+
+    >>> verdict(True, "✓"), verdict(False, "✗").status
+    (Cell(text='✓', value=True, kind='verdict', status='ok', bold=False, italic=False, span=1), 'bad')
+    """
     status = None if met is None else "review" if review else "ok" if met else "bad"
     return Cell(text, met, "verdict", status=status)
 
@@ -106,7 +129,11 @@ def excludes_zero(interval) -> bool:
 
 @dataclass
 class Column:
-    """A table column: header text, alignment and whether it may wrap."""
+    """A table column: header text, alignment and whether it may wrap.
+
+    >>> Column("Construct", align="l", wrap=True)
+    Column(header='Construct', align='l', wrap=True)
+    """
     header: str
     align: str = "r"          # "l" text, "r" numbers
     wrap: bool = False        # long text: a wrapping column in LaTeX
@@ -115,7 +142,12 @@ class Column:
 @dataclass
 class Table:
     """A table of the document: caption, columns, rows of typed cells, notes below, and how wide it
-    is."""
+    is.
+
+    >>> table = Table("fit", "Model fit", [Column("index", "l"), Column("value")], [[Cell("CFI"), num(0.987)], [Cell("p"), pval(0.0004)]])
+    >>> [c.header for c in table.columns], [[cell.text for cell in row] for row in table.rows]
+    (['index', 'value'], [['CFI', '0.987'], ['p', '< .001']])
+    """
     id: str
     title: str
     columns: list[Column]
@@ -158,7 +190,11 @@ class Table:
 class Figure:
     """A figure of the document: the same drawing as SVG (HTML, DOCX) and TikZ (LaTeX), or, for a
     figure without TikZ, an ``image``: the stem of the files written beside the report
-    (``<image>.svg``, and ``<image>.pdf`` that the LaTeX report includes)."""
+    (``<image>.svg``, and ``<image>.pdf`` that the LaTeX report includes).
+
+    >>> Figure("paths", "Path diagram", svg="<svg/>", tikz="").title
+    'Path diagram'
+    """
     id: str
     title: str
     svg: str
@@ -170,7 +206,11 @@ class Figure:
 
 @dataclass
 class Paragraph:
-    """A paragraph of text in one of the document's styles."""
+    """A paragraph of text in one of the document's styles.
+
+    >>> Paragraph("The model fits.", style="note")
+    Paragraph(text='The model fits.', style='note', heading=None)
+    """
     text: str
     style: str = "body"       # body, note, warning, code, lead (the summary's draft paragraphs)
     heading: str | None = None
@@ -179,7 +219,12 @@ class Paragraph:
 @dataclass
 class Section:
     """A numbered section: id (for cross-references), title, blocks, and whether it belongs to the
-    appendix."""
+    appendix.
+
+    >>> section = Section("fit", "Model fit", [Table("fit", "Fit", [Column("index", "l"), Column("value")], [[Cell("CFI"), num(0.987)]])])
+    >>> section.id, [t.title for t in section.tables()], section.appendix
+    ('fit', ['Fit'], False)
+    """
     id: str
     title: str
     blocks: list = field(default_factory=list)
@@ -193,7 +238,14 @@ class Section:
 @dataclass
 class Document:
     """The report once, before any renderer: title, sections (main part, then appendix) and the
-    labels of its language."""
+    labels of its language.
+
+    >>> doc = Document("Report", "en", {"table": "Table {n}", "figure": "Figure {n}", "section": "{n}", "appendix": "A{n}"})
+    >>> doc.add(Section("fit", "Model fit", [Paragraph("The model fits.")]))
+    >>> doc.add(None)                                   # a builder with nothing to report
+    >>> [s.title for s in doc.sections]
+    ['Model fit']
+    """
     title: str
     lang: str
     labels: dict                       # "table", "figure", "section", "appendix" label patterns

@@ -10,7 +10,7 @@ References to tables become links to bookmarks on their captions.
 >>> doc = Document("T", "en", {"table": "Table {n}", "figure": "Figure {n}", "section": "Section {n}"})
 >>> doc.add(Section("s", "S", [Table("tab-a", "A", [Column("x", "l")], [[Cell("1")]])]))
 >>> doc.number()
->>> import io; buffer = io.BytesIO(); word = build_docx(doc); word.save(buffer)
+>>> import io; buffer = io.BytesIO(); word = _build_docx(doc); word.save(buffer)
 >>> len(word.tables), word.tables[0].cell(1, 0).text
 (1, '1')
 """
@@ -31,7 +31,10 @@ from docx.shared import Cm, Pt, RGBColor
 from semtrust.report.catalogue import Messages
 from semtrust.report.diagram import cairo_fonts
 from semtrust.report.document import LANDSCAPE_CM, PORTRAIT_CM, Document, Figure, Paragraph, Table, table_font_size
+from semtrust.report.format import subscripts
 from semtrust.report.office import reproducible_zip
+
+__all__ = ["docx_bytes"]
 
 LATIN_FONT, CHINESE_FONT, CODE_FONT = "Times New Roman", "SimSun", "Courier New"
 RULE_HEAVY, RULE_LIGHT = 12, 6       # border widths in eighths of a point (1.5 pt, 0.75 pt)
@@ -89,10 +92,12 @@ def _runs(paragraph, doc: Document, text: str, size: float | None = None, italic
     """Text with its ``[[id]]`` references as internal links to the captions' bookmarks."""
     for piece, target in doc.split_references(text):
         if target is None:
-            run = paragraph.add_run(piece)
-            run.italic = italic or None
-            if size:
-                run.font.size = Pt(size)
+            for part, low in subscripts(piece):
+                run = paragraph.add_run(part)
+                run.italic = italic or None
+                run.font.subscript = low or None
+                if size:
+                    run.font.size = Pt(size)
             continue
         link = OxmlElement("w:hyperlink")
         link.set(qn("w:anchor"), target.replace("-", "_"))
@@ -162,7 +167,7 @@ def _cell_text(cell, text: str, align: str, size: float, bold=False, italic=Fals
     through python-docx's properties (which search the element for each child they set): the
     same markup, ~5x faster over the report's thousands of cells."""
     paragraph = cell._tc.find(_P)
-    if len(paragraph) or not _plain(text):   # not a fresh cell, or tabs and line breaks in the text
+    if len(paragraph) or not _plain(text):   # not a fresh cell, tabs and line breaks, or subscripts in the text
         return _cell_text_python_docx(cell, text, align, size, bold, italic, colour)
     properties = SubElement(paragraph, _PPR)
     SubElement(properties, _SPACING).set(_AFTER, "0")
@@ -183,20 +188,23 @@ def _cell_text(cell, text: str, align: str, size: float, bold=False, italic=Fals
 
 
 def _plain(text: str) -> bool:
-    """Text without the characters python-docx writes as elements of their own (tab, breaks)."""
-    return all(" " <= c for c in text)
+    """Text without the characters python-docx writes as elements of their own (tab, breaks)
+    and without subscripts (runs of their own)."""
+    return all(" " <= c for c in text) and len(subscripts(text)) == 1
 
 
 def _cell_text_python_docx(cell, text: str, align: str, size: float, bold=False, italic=False, colour=None) -> None:
     paragraph = cell.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if align == "r" else WD_ALIGN_PARAGRAPH.LEFT
     paragraph.paragraph_format.space_after = Pt(0)
-    run = paragraph.add_run(text)
-    run.font.size = Pt(size)
-    run.bold = bold or None
-    run.italic = italic or None
-    if colour is not None:
-        run.font.color.rgb = colour
+    for part, low in subscripts(text):
+        run = paragraph.add_run(part)
+        run.font.size = Pt(size)
+        run.font.subscript = low or None
+        run.bold = bold or None
+        run.italic = italic or None
+        if colour is not None:
+            run.font.color.rgb = colour
 
 
 def _orientation(word, landscape: bool) -> None:
@@ -285,7 +293,7 @@ def _table(word, doc: Document, table: Table, number: int, note_label: str) -> N
 def _figure(word, doc: Document, figure: Figure, number: int, note_label: str, missing: str) -> None:
     _orientation(word, False)
     _caption(word, doc, figure.label, figure.title, figure.id, number)
-    png = svg_to_png(figure.svg)
+    png = _svg_to_png(figure.svg)
     if png is None:
         word.add_paragraph(missing).italic = True
     else:
@@ -293,7 +301,7 @@ def _figure(word, doc: Document, figure: Figure, number: int, note_label: str, m
     _notes(word, doc, figure.notes, note_label)
 
 
-def svg_to_png(svg: str) -> bytes | None:
+def _svg_to_png(svg: str) -> bytes | None:
     """The figure as PNG (cairosvg); None where the Cairo library is missing. Two things the
     browser reads and Cairo does not are dropped first: the path diagram's responsive size
     (``height:auto`` makes Cairo draw nothing) and the italic R of its R² labels (Cairo sets a
@@ -307,7 +315,7 @@ def svg_to_png(svg: str) -> bytes | None:
     return cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=2.0)
 
 
-def build_docx(doc: Document):
+def _build_docx(doc: Document):
     """The report as a python-docx document."""
     m = Messages(doc.lang)
     word = WordDocument()
@@ -352,7 +360,17 @@ def build_docx(doc: Document):
 
 
 def docx_bytes(doc: Document) -> bytes:
-    """report.docx as the bytes to write."""
+    """report.docx as the bytes to write.
+
+    >>> import numpy as np, pandas as pd, semtrust as st
+    >>> rng = np.random.default_rng(7); f = rng.normal(size=(200, 1)); g = 0.5 * f + rng.normal(scale=0.8, size=(200, 1))
+    >>> df = pd.DataFrame(np.hstack([f, f, f, g, g, g]) + rng.normal(scale=0.7, size=(200, 6)), columns=["x1", "x2", "x3", "y1", "y2", "y3"])
+    >>> study = st.fit(df, model="X =~ x1 + x2 + x3\\nY =~ y1 + y2 + y3\\nY ~ X", bootstrap=0, measurement_bootstrap=0, screen=False)
+    >>> from semtrust.report.render import report_document
+    >>> word = docx_bytes(report_document(study.to_dict()))
+    >>> word[:2], len(word) > 10000         # a zip file
+    (b'PK', True)
+    """
     buffer = io.BytesIO()
-    build_docx(doc).save(buffer)
+    _build_docx(doc).save(buffer)
     return reproducible_zip(buffer.getvalue())

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import re
 
+__all__ = ["apa", "apa_p", "stars", "tex_escape", "tex_text", "arrows"]
+
 MINUS = "−"  # U+2212, the typographic minus APA asks for
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                 "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
@@ -21,7 +23,11 @@ _TEX_PATTERN = re.compile("|".join(re.escape(k) for k in _TEX_SPECIAL))
 
 
 def apa(value, digits: int = 3, bounded: bool = False) -> str:
-    """Format a number APA-style; ``bounded`` drops the leading zero (|value| <= 1)."""
+    """Format a number APA-style; ``bounded`` drops the leading zero (|value| <= 1).
+
+    >>> apa(0.98765), apa(-0.5, 2, bounded=True), apa(None)
+    ('0.988', '−.50', '—')
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     text = f"{abs(value):.{digits}f}"
@@ -42,14 +48,22 @@ def apa_range(values) -> str:
 
 
 def apa_p(p) -> str:
-    """A p-value in APA style: ``< .001`` below .001, else three decimals without the leading zero."""
+    """A p-value in APA style: ``< .001`` below .001, else three decimals without the leading zero.
+
+    >>> apa_p(0.0004), apa_p(0.0312), apa_p(0.5)
+    ('< .001', '.031', '.500')
+    """
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "—"
     return "< .001" if p < 0.001 else apa(p, 3, bounded=True)
 
 
 def stars(p) -> str:
-    """Significance stars at .05, .01 and .001."""
+    """Significance stars at .05, .01 and .001.
+
+    >>> stars(0.0004), stars(0.03), stars(0.2)
+    ('***', '*', '')
+    """
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return ""
     return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
@@ -83,6 +97,30 @@ def tex_text(value) -> str:
     return _TEX_SYMBOL_PATTERN.sub(lambda m: _TEX_SYMBOLS[m.group(0)], tex_escape(value))
 
 
+# symbols with a subscript, written "ρ_A" in the catalogue and tables: HTML sets <sub>, Word a
+# subscript run, LaTeX $\rho_A$ (_TEX_SYMBOLS)
+_SUBSCRIPTED = re.compile(r"(ρ)_([AC])(?![A-Za-z])")
+
+
+def subscripts(text: str) -> list[tuple[str, bool]]:
+    """``text`` as pieces (text, is_subscript): ``ρ_A`` and ``ρ_C`` become ρ and a subscript letter.
+
+    >>> subscripts("α, ρ_A and ρ_C ≥ .70")
+    [('α, ρ', False), ('A', True), (' and ρ', False), ('C', True), (' ≥ .70', False)]
+    """
+    pieces, start = [], 0
+    for match in _SUBSCRIPTED.finditer(text):
+        pieces += [(text[start:match.end(1)], False), (match.group(2), True)]
+        start = match.end()
+    if start < len(text) or not pieces:
+        pieces.append((text[start:], False))
+    return pieces
+
+
 def arrows(path: str) -> str:
-    """Effect labels use ASCII ``->``/``=>``; print them as arrows."""
+    """Effect labels use ASCII ``->``/``=>``; print them as arrows.
+
+    >>> arrows("X -> M -> Y"), arrows("X => Y (total)")
+    ('X → M → Y', 'X ⇒ Y (total)')
+    """
     return str(path).replace(" -> ", " → ").replace(" => ", " ⇒ ")

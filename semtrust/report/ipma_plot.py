@@ -17,9 +17,16 @@ from xml.sax.saxutils import escape
 
 from semtrust.report.moderation_plots import HEIGHT, BOTTOM, LEFT, RIGHT, TOP, WIDTH, Canvas
 
+__all__ = ["ipma_svg"]
+
 
 def ipma_svg(points: list[tuple[str, float, float]], title: str, importance: str, performance: str) -> str:
-    """The map of ``points`` (construct, importance, performance) with the quadrant lines."""
+    """The map of ``points`` (construct, importance, performance) with the quadrant lines.
+
+    >>> svg = ipma_svg([("TRUST", 0.42, 61.5), ("VALUE", 0.18, 70.2)], "IPMA of PI", "Importance", "Performance")
+    >>> svg[:4], svg.count("<circle"), "TRUST" in svg
+    ('<svg', 2, True)
+    """
     xs = [x for _, x, _ in points]
     ys = [y for _, _, y in points]
     low, high = min(0.0, min(xs)), max(xs)

@@ -28,6 +28,8 @@ from xml.sax.saxutils import escape
 from semtrust.report.catalogue import Messages
 from semtrust.report.diagram import FONT_FAMILY, cairo_fonts
 
+__all__ = ["simple_slopes_svg", "johnson_neyman_svg"]
+
 WIDTH, HEIGHT = 600.0, 380.0
 LEFT, RIGHT, TOP, BOTTOM = 64.0, 185.0, 44.0, 52.0   # plot margins; the legend sits on the right
 DASHES = ("", "7 4", "2 3")
@@ -108,7 +110,16 @@ def plot_title(plots: dict, kind: str, language: str = "en") -> str:
 
 
 def simple_slopes_svg(plots: dict, language: str = "en") -> str | None:
-    """The simple-slopes plot, or None for a model without a moderator (model 4)."""
+    """The simple-slopes plot, or None for a model without a moderator (model 4).
+
+    >>> import numpy as np, pandas as pd, semtrust as st
+    >>> rng = np.random.default_rng(3); x, w = rng.normal(size=(2, 150))
+    >>> data = pd.DataFrame({"x": x, "w": w, "y": 0.4 * x + 0.5 * x * w + rng.normal(size=150)})
+    >>> fit = st.process(data, 1, x="x", w="w", y="y")
+    >>> svg = simple_slopes_svg(fit.plot_data())
+    >>> svg[:4], "</svg>" in svg
+    ('<svg', True)
+    """
     spec = plots.get("simple_slopes")
     if spec is None:
         return None
@@ -130,7 +141,16 @@ def simple_slopes_svg(plots: dict, language: str = "en") -> str | None:
 
 
 def johnson_neyman_svg(plots: dict, language: str = "en") -> str | None:
-    """The Johnson–Neyman plot, or None when no effect is linear in a continuous moderator."""
+    """The Johnson–Neyman plot, or None when no effect is linear in a continuous moderator.
+
+    >>> import numpy as np, pandas as pd, semtrust as st
+    >>> rng = np.random.default_rng(3); x, w = rng.normal(size=(2, 150))
+    >>> data = pd.DataFrame({"x": x, "w": w, "y": 0.4 * x + 0.5 * x * w + rng.normal(size=150)})
+    >>> fit = st.process(data, 1, x="x", w="w", y="y")
+    >>> svg = johnson_neyman_svg(fit.plot_data())
+    >>> svg[:4], johnson_neyman_svg({"simple_slopes": None, "johnson_neyman": None})
+    ('<svg', None)
+    """
     spec = plots.get("johnson_neyman")
     if spec is None:
         return None

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+__all__ = ["summary_text"]
+
 RULE = "*" * 72
 
 

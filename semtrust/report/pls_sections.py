@@ -5,7 +5,8 @@ They fill the same :class:`~semtrust.report.document.Document` as the CB-SEM bui
 :mod:`semtrust.report.sections` (which lists them), from results.json's ``pls`` block, in the
 article's order: the reflective measurement model (indicator loadings and reliability; α, ρ_A,
 ρ_C; AVE; discriminant validity by HTMT with its bootstrap upper bound and by Fornell–Larcker),
-the formative measurement model (outer VIF, weights and their significance, loadings), the
+the formative measurement model (outer VIF, weights and their significance, loadings, the
+redundancy analysis against declared global items), the
 structural model (inner VIF, paths with bootstrap CIs and f², R² and adjusted R², model fit,
 PLSpredict, CVPAT), the importance–performance map with its plot, MICOM and PLS-MGA when the
 run has groups, and in the appendix the cross-loadings, every HTMT/HTMT2 bound and the
@@ -28,6 +29,8 @@ from semtrust.report.diagram import layout, to_svg, to_tikz
 from semtrust.report.document import Cell, Column, Figure, Paragraph, Section, Table, ci, excludes_zero, num, pval, verdict
 from semtrust.report.format import apa, apa_range
 from semtrust.report.ipma_plot import ipma_svg
+
+__all__ = []
 
 MAIN, APPENDIX = False, True
 WIDE_COLUMNS = 9
@@ -175,6 +178,12 @@ def verdict_rows(b) -> list[tuple]:
             level = _band(worst, VIF_REVIEW, VIF_LIMIT)
             rows.append((m("pls.summary.formative"), m("pls.criteria.vif"), m("pls.summary.vif", value=apa(worst, 2)),
                          level != "bad", "tab-pls-formative", level == "review"))
+    if pls.get("redundancy"):
+        failing = [r["construct"] for r in pls["redundancy"] if not r["convergent"]]
+        result = m("summary.n_of", n=len(pls["redundancy"]) - len(failing), k=len(pls["redundancy"])) + (
+            m("pls.summary.not_met", constructs=m.join(failing)) if failing else "")
+        rows.append((m("pls.summary.redundancy"), m("pls.criteria.redundancy"), result, not failing,
+                     "tab-pls-redundancy", False))
     inner = [v["vif"] for v in pls["vif"]["inner"] if v["vif"] is not None]
     if inner:
         level = _band(max(inner), VIF_REVIEW, VIF_LIMIT)
@@ -223,6 +232,11 @@ def results_sentences(b) -> list[str]:
         key = "pls.draft.discriminant_ok" if worst["level"] != "fail" else "pls.draft.discriminant_mixed"
         parts.append(b.cite(m(key, a=worst["a"], b=worst["b"], value=apa(worst["htmt"], 2, True),
                               bound=apa(worst["bound"], 2, True)), "tab-pls-htmt"))
+    if pls.get("redundancy"):
+        failing = [r["construct"] for r in pls["redundancy"] if not r["convergent"]]
+        parts.append(b.cite(m("pls.draft.redundancy_mixed" if failing else "pls.draft.redundancy_ok",
+                              paths=apa_range(r["path"] for r in pls["redundancy"]), failing=m.join(failing)),
+                            "tab-pls-redundancy"))
     if pls["r2"]:
         values = {r["construct"]: r["r2"] for r in pls["r2"]}
         parts.append(b.cite(m("pls.draft.r2", low=apa(min(values.values()), 2, True), high=apa(max(values.values()), 2, True)),
@@ -371,12 +385,27 @@ def formative_table(b) -> Table | None:
                  inference=(b.r.get("bootstrap") or {}).get("ci"))
 
 
+def redundancy_table(b) -> Table | None:
+    """Redundancy analysis of the formative constructs that have a declared global item."""
+    m, pls = b.m, _pls(b)
+    if not pls.get("redundancy"):
+        return None
+    rows = [[Cell(b.named(r["construct"])), Cell(r["global_item"]), num(r["path"], 3, True), _boot(r, "se", 3, True),
+             _boot(r, "t", 2), _interval(r, True), num(r["r2"], 3, True),
+             verdict(r["convergent"], m("verdict.met") if r["convergent"] else m("verdict.not_met"))]
+            for r in pls["redundancy"]]
+    return Table("tab-pls-redundancy", m("pls.titles.redundancy"),
+                 [Column(m("columns.construct"), "l"), Column(m("pls.columns.global_item"), "l"), Column("β"),
+                  Column("SE"), Column("t"), Column(m("columns.ci95")), Column("R²"), Column(m("columns.verdict"), "l")],
+                 rows, [m("pls.notes.redundancy")] + _inference(b), inference=(b.r.get("bootstrap") or {}).get("ci"))
+
+
 def measurement(b) -> Section | None:
     """The measurement model of a PLS run: reflective, then formative (Hair et al. 2019)."""
     if not _pls(b):
         return None
     blocks = [t for t in (loadings_table(b), reliability_table(b), htmt_table(b), fornell_larcker_table(b),
-                          formative_table(b)) if t is not None]
+                          formative_table(b), redundancy_table(b)) if t is not None]
     return Section("pls_measurement", b.m("pls.sections.measurement"), blocks)
 
 

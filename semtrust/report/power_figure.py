@@ -19,6 +19,8 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 
+__all__ = ["power_curves_svg"]
+
 ZERO = 1e-8   # population values this small are zero: not a target, no part of the weakest curve
 KIND_COLOURS = {"path": "#1f6fb4", "indirect": "#d9731a", "total indirect": "#7a4fa0", "defined": "#2a9d5c"}
 DRAWING_ORDER = {"total indirect": 0, "indirect": 1, "defined": 2, "path": 3}   # the (fewer) paths on top
@@ -28,7 +30,13 @@ ENGLISH = {"n": "sample size n", "power": "power", "weakest": "weakest effect", 
 
 def power_curves_svg(summary, target: float, words: dict | None = None, width: int = 760, height: int = 440) -> str:
     """The figure of ``summary`` (power.json's rows: effect, kind, n, true, power; the model-fit
-    rows are left out) with the ``target`` power; ``words`` as :data:`ENGLISH`."""
+    rows are left out) with the ``target`` power; ``words`` as :data:`ENGLISH`.
+
+    >>> rows = [{"effect": "m ~ x", "kind": "path", "n": n, "true": 0.4, "power": p} for n, p in ((100, 0.7), (200, 0.95))]
+    >>> svg = power_curves_svg(rows, 0.8)
+    >>> svg[:4], svg.count("<polyline")
+    ('<svg', 2)
+    """
     words = {**ENGLISH, **(words or {})}
     left, right, top, bottom = 58, 190, 20, 48
     plot_w, plot_h = width - left - right, height - top - bottom

@@ -33,6 +33,8 @@ from semtrust.report.format import apa, arrows
 from semtrust.report.power_figure import ZERO, power_curves_svg
 from semtrust.report.render import image_files, render_document, results_text, tables_xlsx
 
+__all__ = ["power_document", "power_files", "effect_name"]
+
 CONVERGENCE_CRITERION = 0.95      # replications that converge, at every n
 COVERAGE_RANGE = (0.91, 0.98)     # acceptable 95% CI coverage (Muthén & Muthén, 2002)
 RELATIVE_BIAS = 0.10              # acceptable |relative bias| of an estimate (Muthén & Muthén, 2002)
@@ -222,7 +224,14 @@ def _settings(b: _Power) -> Section:
 
 
 def power_document(data: dict, lang: str = "en") -> Document:
-    """The power report of power.json's dictionary ``data`` in ``lang``."""
+    """The power report of power.json's dictionary ``data`` in ``lang``.
+
+    >>> from semtrust.power import power
+    >>> result = power(model="m ~ 0.4*x\\ny ~ 0.4*m", n=[60, 120], reps=20, seed=1, scheduler="synchronous")
+    >>> doc = power_document(result.to_dict(), "en")
+    >>> [section.id for section in doc.sections]
+    ['power-summary', 'power-grid', 'power-accuracy', 'power-settings']
+    """
     b = _Power(data, lang)
     doc = Document(title=b.p("title"), lang=lang,
                    labels={k: b.m.raw(f"label.{k}") for k in ("table", "figure", "section")},
@@ -252,7 +261,13 @@ def _with_installed_font(svg: str, lang: str) -> str:
 
 def power_files(data: dict, lang: str = "en") -> dict[str, bytes]:
     """power.json, power_report.html/.tex/.docx, power_tables.xlsx and the power curves
-    (power_curves.svg, and .pdf where Cairo is installed), the bytes to write."""
+    (power_curves.svg, and .pdf where Cairo is installed), the bytes to write.
+
+    >>> from semtrust.power import power
+    >>> result = power(model="m ~ 0.4*x\\ny ~ 0.4*m", n=[60, 120], reps=20, seed=1, scheduler="synchronous")
+    >>> sorted(power_files(result.to_dict()))
+    ['power.json', 'power_curves.pdf', 'power_curves.svg', 'power_report.docx', 'power_report.html', 'power_report.tex', 'power_tables.xlsx']
+    """
     doc = power_document(data, lang)
     return {"power.json": results_text(data).encode(), "power_report.html": render_document(doc, "html").encode(),
             "power_report.tex": render_document(doc, "tex").encode(), "power_report.docx": docx_bytes(doc),

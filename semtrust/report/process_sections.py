@@ -31,6 +31,8 @@ from semtrust.report.document import Cell, Column, Document, Paragraph, Section,
 from semtrust.report.format import apa, apa_p, arrows
 from semtrust.report.sections import Builder, moderation_figures
 
+__all__ = ["build_process_document", "verdict_lines"]
+
 ALPHA = 0.05
 ROLES = ("y", "x", "m", "w", "z", "moderators", "covariates")
 
@@ -47,7 +49,17 @@ def _conf(block: dict) -> str:
 def verdict_lines(b: Builder, block: dict) -> list[str]:
     """The run's conclusions, one sentence each: every highest-order interaction, the
     Johnson–Neyman region, each index of moderated mediation (or, unmoderated, each indirect
-    effect) and the group contrasts."""
+    effect) and the group contrasts.
+
+    >>> import numpy as np, pandas as pd, semtrust as st
+    >>> rng = np.random.default_rng(3); x, w = rng.normal(size=(2, 150))
+    >>> data = pd.DataFrame({"x": x, "w": w, "y": 0.4 * x + 0.5 * x * w + rng.normal(size=150)})
+    >>> fit = st.process(data, 1, x="x", w="w", y="y")
+    >>> from semtrust.report.sections import Builder
+    >>> from semtrust.process_run import process_results
+    >>> print(verdict_lines(Builder(process_results(fit), "en"), process_results(fit)["moderation"])[0])
+    The x:w interaction on y is significant: b = 0.466, t(146) = 5.24, p < .001, ΔR² = .113.
+    """
     m, v = b.m, "process.verdicts"
     lines = []
     summaries = {row["outcome"]: row for row in block["model_summary"]}
@@ -268,7 +280,17 @@ def _settings(b: Builder, results: dict) -> Section:
 
 
 def build_process_document(results: dict, lang: str = "en") -> Document:
-    """The report of a PROCESS run's ``results`` in ``lang``."""
+    """The report of a PROCESS run's ``results`` in ``lang``.
+
+    >>> import numpy as np, pandas as pd, semtrust as st
+    >>> rng = np.random.default_rng(3); x, w = rng.normal(size=(2, 150))
+    >>> data = pd.DataFrame({"x": x, "w": w, "y": 0.4 * x + 0.5 * x * w + rng.normal(size=150)})
+    >>> fit = st.process(data, 1, x="x", w="w", y="y")
+    >>> from semtrust.process_run import process_results
+    >>> doc = build_process_document(process_results(fit), "en")
+    >>> [section.title for section in doc.sections][:3]
+    ['Summary', 'Outcome model: y', 'Conditional effects']
+    """
     b = Builder(results, lang)
     block = results["moderation"]
     title = b.m("process.title", model=block["model"]) if block["model"] else b.m("process.title_syntax")

@@ -7,7 +7,7 @@ Wenjuanxing's batch question import reads: a numbered stem with its type tag, on
 a blank line between questions). Respondents see no construct or item codes.
 
 >>> from semtrust.model.instrument import load_instrument
->>> questions = build_questionnaire(load_instrument("trust_mechanism"), "zh")
+>>> questions = _build_questionnaire(load_instrument("trust_mechanism"), "zh")
 >>> [q.kind for q in questions[:4]], questions[2].options
 (['text', 'text', 'single', 'text'], ['是', '否（结束作答）'])
 >>> text = to_wjx(load_instrument("trust_mechanism"), "zh")
@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from semtrust.model.instrument import Instrument
 from semtrust.report.catalogue import Messages
 
+__all__ = ["to_wjx", "to_docx"]
+
 
 @dataclass
 class Question:
@@ -31,7 +33,7 @@ class Question:
     options: list[str] = field(default_factory=list)
 
 
-def build_questionnaire(inst: Instrument, lang: str) -> list[Question]:
+def _build_questionnaire(inst: Instrument, lang: str) -> list[Question]:
     """The questionnaire respondents see, in ``lang``: consent, screening, instructions, items,
     attention checks and demographics, without construct codes."""
     m = Messages(lang)
@@ -51,8 +53,13 @@ def build_questionnaire(inst: Instrument, lang: str) -> list[Question]:
 
 def to_wjx(inst: Instrument, lang: str) -> str:
     """The questionnaire in Wenjuanxing's text-import layout: the title, a paragraph tagged
-    ``[段落说明]`` for each text, ``n. stem[单选题]`` with one option per line for each question."""
-    questions = build_questionnaire(inst, lang)
+    ``[段落说明]`` for each text, ``n. stem[单选题]`` with one option per line for each question.
+
+    >>> from semtrust.model.instrument import load_instrument
+    >>> to_wjx(load_instrument("trust_mechanism"), "en").splitlines()[0]
+    'Trust formation and conversion in short-video social commerce'
+    """
+    questions = _build_questionnaire(inst, lang)
     lines, number = [questions[0].text, ""], 0
     for question in questions[1:]:
         if question.kind == "single":
@@ -65,7 +72,13 @@ def to_wjx(inst: Instrument, lang: str) -> str:
 
 def to_docx(inst: Instrument, lang: str) -> bytes:
     """The questionnaire as a Word file: numbered questions in bold, each followed by its
-    options, a ○ before each."""
+    options, a ○ before each.
+
+    >>> from semtrust.model.instrument import load_instrument
+    >>> word = to_docx(load_instrument("trust_mechanism"), "zh")
+    >>> word[:2], len(word) > 10000
+    (b'PK', True)
+    """
     from docx import Document as WordDocument
     from docx.shared import Pt
 
@@ -74,7 +87,7 @@ def to_docx(inst: Instrument, lang: str) -> bytes:
 
     word = WordDocument()
     set_fonts(word.styles["Normal"].element)
-    questions = build_questionnaire(inst, lang)
+    questions = _build_questionnaire(inst, lang)
     word.add_heading(questions[0].text, level=1)
     number = 0
     for question in questions[1:]:

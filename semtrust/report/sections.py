@@ -38,12 +38,23 @@ from semtrust.report.document import (
 from semtrust.report.format import apa, apa_p, apa_range, arrows, stars
 from semtrust.report.verdicts import construct_verdicts, fit_level, htmt_pairs, robust_fit
 
+__all__ = ["build_document", "Builder", "translate_warning"]
+
 MAIN, APPENDIX = False, True
 WIDE_COLUMNS = 9          # tables with more columns go on a landscape page in LaTeX and DOCX
 
 
 class Builder:
-    """What every section builder needs: the results, the catalogue and display names."""
+    """What every section builder needs: the results, the catalogue and display names.
+
+    >>> import numpy as np, pandas as pd, semtrust as st
+    >>> rng = np.random.default_rng(7); f = rng.normal(size=(200, 1)); g = 0.5 * f + rng.normal(scale=0.8, size=(200, 1))
+    >>> df = pd.DataFrame(np.hstack([f, f, f, g, g, g]) + rng.normal(scale=0.7, size=(200, 6)), columns=["x1", "x2", "x3", "y1", "y2", "y3"])
+    >>> study = st.fit(df, model="X =~ x1 + x2 + x3\\nY =~ y1 + y2 + y3\\nY ~ X", bootstrap=0, measurement_bootstrap=0, screen=False)
+    >>> b = Builder(study.to_dict(), "en")
+    >>> b.m("sections.fit")
+    'Model fit'
+    """
 
     def __init__(self, results: dict, lang: str):
         self.r = results
@@ -152,7 +163,16 @@ def summary(b: Builder) -> Section:
                 review=level == "acceptable")
     inv = r.get("invariance")
     if inv:
-        held = [s for s in inv["steps"][1:] if s.get("decision") == "supported"]
+        # the highest level reached without a failed step below it (a failed full step counts
+        # through the partial version that follows it)
+        final = {}
+        for s in inv["steps"][1:]:
+            final[s["model"].removeprefix("partial ")] = s
+        held = []
+        for s in final.values():
+            if s.get("decision") != "supported":
+                break
+            held.append(s)
         level = held[-1]["model"] if held else "configural"
         result = m("summary.invariance_result", level=b.m.get(f"invariance.level.{level}", level))
         row(m("summary.invariance"), m("criteria.invariance"), result, bool(held), "tab-invariance")
@@ -967,7 +987,16 @@ BUILDERS = (summary, sample, measurement, pls.measurement, model_fit, structural
 
 
 def build_document(results: dict, lang: str = "en", sections: list[str] | None = None) -> Document:
-    """The report of ``results`` in ``lang`` (``sections``: only these section ids)."""
+    """The report of ``results`` in ``lang`` (``sections``: only these section ids).
+
+    >>> import numpy as np, pandas as pd, semtrust as st
+    >>> rng = np.random.default_rng(7); f = rng.normal(size=(200, 1)); g = 0.5 * f + rng.normal(scale=0.8, size=(200, 1))
+    >>> df = pd.DataFrame(np.hstack([f, f, f, g, g, g]) + rng.normal(scale=0.7, size=(200, 6)), columns=["x1", "x2", "x3", "y1", "y2", "y3"])
+    >>> study = st.fit(df, model="X =~ x1 + x2 + x3\\nY =~ y1 + y2 + y3\\nY ~ X", bootstrap=0, measurement_bootstrap=0, screen=False)
+    >>> doc = build_document(study.to_dict(), "en")
+    >>> [section.id for section in doc.sections]
+    ['summary', 'sample', 'measurement', 'fit', 'structural', 'cmb', 'missing', 'items', 'correlations', 'mi', 'efa', 'reproducibility']
+    """
     b = Builder(results, lang)
     inst = results.get("instrument")
     doc = Document(title=inst["title"][lang] if inst else b.m("title"), lang=lang,

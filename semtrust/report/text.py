@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import math
 
+__all__ = ["summary_text"]
+
 SECTIONS = (("=~", "Latent Variables"), ("~", "Regressions"), ("~~", "Covariances and variances"),
             ("~1", "Intercepts"), ("|", "Thresholds"), (":=", "Defined Parameters"))
 
@@ -49,7 +51,16 @@ def _line(label: str, value: str) -> str:
 
 
 def summary_text(results: dict) -> str:
-    """The fit statistics of each model, then its parameters grouped by operator."""
+    """The fit statistics of each model, then its parameters grouped by operator.
+
+    >>> import numpy as np, pandas as pd, semtrust as st
+    >>> rng = np.random.default_rng(7); f = rng.normal(size=(200, 1)); g = 0.5 * f + rng.normal(scale=0.8, size=(200, 1))
+    >>> df = pd.DataFrame(np.hstack([f, f, f, g, g, g]) + rng.normal(scale=0.7, size=(200, 6)), columns=["x1", "x2", "x3", "y1", "y2", "y3"])
+    >>> study = st.fit(df, model="X =~ x1 + x2 + x3\\nY =~ y1 + y2 + y3\\nY ~ X", bootstrap=0, measurement_bootstrap=0, screen=False)
+    >>> print("\\n".join(summary_text(study.to_dict()).splitlines()[2:4]))
+      Estimator                                       ML
+      Missing data                              listwise
+    """
     lines = [f"semtrust {results['semtrust_version']} ended normally", "",
              _line("Estimator", results["estimator"]), _line("Missing data", results["missing"]),
              _line("Number of observations", str(results["n"])), ""]

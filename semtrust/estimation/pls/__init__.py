@@ -7,7 +7,7 @@ analysis), ``fitted`` (the FittedModel interface: parameter table, resampler, SR
 results.json block). Each public function's docstring has a runnable example.
 """
 from semtrust.estimation.pls.blindfolding import blindfolding
-from semtrust.estimation.pls.estimate import PLSResults, estimate_pls, redundancy_analysis
+from semtrust.estimation.pls.estimate import PLSResults, check_global_items, estimate_pls, redundancy_analysis
 from semtrust.estimation.pls.export import PLSAnalysis, pls_block
 from semtrust.estimation.pls.groups import GroupComparison, compare_groups
 from semtrust.estimation.pls.ipma import ipma, ipma_items
@@ -15,5 +15,5 @@ from semtrust.estimation.pls.model import PLSModel, parse_pls_model
 from semtrust.estimation.pls.predict import cvpat, pls_predict
 from semtrust.estimation.pls.selection import compare_models
 
-__all__ = ["GroupComparison", "PLSAnalysis", "PLSModel", "PLSResults", "blindfolding", "compare_groups", "compare_models", "cvpat", "estimate_pls", "ipma", "ipma_items",
+__all__ = ["GroupComparison", "PLSAnalysis", "PLSModel", "PLSResults", "blindfolding", "check_global_items", "compare_groups", "compare_models", "cvpat", "estimate_pls", "ipma", "ipma_items",
            "parse_pls_model", "pls_block", "pls_predict", "redundancy_analysis"]

@@ -31,6 +31,8 @@ import numpy as np
 from semtrust.errors import InputError
 from semtrust.estimation.pls.model import PLSModel
 
+__all__ = []
+
 WEIGHTING = ("path", "factorial", "centroid")
 STOP_CRITERION = 1e-7
 MAX_ITERATIONS = 300

@@ -26,6 +26,8 @@ from semtrust.estimation.pls.algorithm import Layout, solve_stack
 from semtrust.estimation.pls.model import PLSModel
 from semtrust.estimation.pls.statistics import statistic_keys, statistic_values
 
+__all__ = []
+
 CHUNK = 500
 
 

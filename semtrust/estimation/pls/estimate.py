@@ -39,6 +39,8 @@ from semtrust.estimation.pls.fitted import PLSResampler, model_fit, parameter_ma
 from semtrust.estimation.pls.model import PLSModel, parse_pls_model, two_stage_models
 from semtrust.estimation.pls.statistics import htmt, reliability, statistic_keys, statistic_values
 
+__all__ = ["estimate_pls", "PLSResults", "redundancy_analysis"]
+
 PARAMETER_COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]
 MISSING = ("mean", "listwise")
 HIGHER_ORDER = ("repeated", "two_stage")
@@ -85,7 +87,21 @@ def _prepare(data: pd.DataFrame, model: PLSModel, missing: str) -> pd.DataFrame:
 class PLSResults(FittedModel):
     """A fitted PLS path model; every table is a DataFrame (see the module docstring). It is a
     :class:`~semtrust.estimation.base.FittedModel` whose parameters are standardized (``est`` is
-    ``std_all``) with bootstrap SEs and CIs (:mod:`semtrust.estimation.pls.fitted`)."""
+    ``std_all``) with bootstrap SEs and CIs (:mod:`semtrust.estimation.pls.fitted`).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(200, 1))
+    >>> df = pd.DataFrame(np.hstack([f + rng.normal(size=(200, 2)), 0.6 * f + rng.normal(size=(200, 2))]), columns=["a1", "a2", "b1", "b2"])
+    >>> res = estimate_pls(df, "A =~ a1 + a2\\nB =~ b1 + b2\\nB ~ A")
+    >>> {k: round(v, 3) for k, v in res.r_squared().items()}
+    {'B': 0.375}
+    >>> res.parameters[["lhs", "op", "rhs", "est"]].round(3).head(3)
+      lhs  op rhs    est
+    0   A  =~  a1  0.800
+    1   A  =~  a2  0.902
+    2   B  =~  b1  0.767
+    """
 
     model: PLSModel
     items: pd.DataFrame                 # the data used (missing answers handled), raw scale
@@ -462,29 +478,66 @@ class PLSResults(FittedModel):
         return out
 
 
-def redundancy_analysis(data: pd.DataFrame, results: PLSResults, global_items: dict[str, str]) -> pd.DataFrame:
+REDUNDANCY_PATH = 0.70   # Hair et al. (2022): the path a formative construct needs to its global item
+
+
+def check_global_items(model: PLSModel, global_items: dict[str, str]) -> None:
+    """InputError (one line) unless each key of ``global_items`` is a formative construct of
+    ``model`` and its global item is not one of the construct's own items.
+
+    >>> check_global_items(parse_pls_model("F <~ f1 + f2\\nO =~ o1 + o2\\nO ~ F"), {"O": "overall"})
+    Traceback (most recent call last):
+    ...
+    semtrust.errors.InputError: global item of O: O is reflective (=~); a global item checks a formative (<~) construct, so drop O from the global items
+    """
+    for construct, item in global_items.items():
+        if construct not in model.constructs:
+            raise InputError(f"global item of {construct}: '{construct}' is not a construct of the model; the constructs "
+                             f"are {', '.join(model.constructs)}")
+        if model.modes[construct] != "B":
+            raise InputError(f"global item of {construct}: {construct} is reflective (=~); a global item checks a "
+                             f"formative (<~) construct, so drop {construct} from the global items")
+        if item in model.items[construct]:
+            raise InputError(f"global item of {construct}: '{item}' is one of {construct}'s own items; name a separate "
+                             "overall question")
+
+
+def redundancy_analysis(data: pd.DataFrame, results: PLSResults, global_items: dict[str, str], *,
+                        bootstrap: int = 0, seed: int = 2024, workers: int | None = None) -> pd.DataFrame:
     """Convergent validity of formative constructs (Chin 1998; Hair et al. 2022): each construct in
-    ``global_items`` (construct → single global item column) predicts its global item in a
-    two-construct model; a path of .70 or more supports convergent validity.
+    ``global_items`` (formative construct → its global single-item column in ``data``) predicts its
+    global item in a two-construct model, estimated as ``results`` was (weighting, missing data);
+    a path of .70 or more (R² ≥ .49) supports convergent validity. With ``bootstrap`` resamples
+    (seeded by ``seed``) the path gets an SE, t (path / SE) and ``results``'s interval (percentile or BCa).
 
     >>> rng = np.random.default_rng(5)
     >>> cause = rng.normal(size=(300, 3))
     >>> survey = pd.DataFrame(cause, columns=["f1", "f2", "f3"]).assign(overall=cause.sum(axis=1) + rng.normal(size=300))
     >>> fitted = estimate_pls(survey, "F <~ f1 + f2 + f3\\nO =~ overall\\nO ~ F")
-    >>> redundancy_analysis(survey, fitted, {"F": "overall"}).round(2).values.tolist()
-    [['F', 'overall', 0.88, True]]
+    >>> redundancy_analysis(survey, fitted, {"F": "overall"})[["construct", "path", "r2", "convergent"]].round(2).values.tolist()
+    [['F', 0.88, 0.77, True]]
     """
+    # a two-stage fit's first-order constructs are in its stage-1 model, with their own items
+    model = results.model if results.first_stage is None else results.first_stage.model
+    stage_two = [c for c in global_items if results.first_stage is not None and c in results.model.constructs
+                 and c not in model.constructs]
+    if stage_two:
+        raise InputError(f"global item of {stage_two[0]}: a two-stage higher-order construct has no items of its own; "
+                         "run its redundancy analysis with --higher-order repeated")
+    check_global_items(model, global_items)
     rows = []
     for construct, item in global_items.items():
-        if construct not in results.model.constructs:
-            raise InputError(f"redundancy analysis: '{construct}' is not a construct of the model")
-        if item in results.model.items[construct]:
-            raise InputError(f"redundancy analysis: the global item '{item}' must not be one of {construct}'s items")
-        op = "<~" if results.model.modes[construct] == "B" else "=~"
-        syntax = f"{construct} {op} {' + '.join(results.model.items[construct])}\nGLOBAL__ =~ {item}\nGLOBAL__ ~ {construct}"
-        path = estimate_pls(data, syntax, weighting=results.weighting).fit.paths[0, 0, 1]
-        rows.append((construct, item, float(path), bool(path >= 0.70)))
-    return pd.DataFrame(rows, columns=["construct", "global_item", "path", "convergent"])
+        if item not in data.columns:
+            raise InputError(f"redundancy analysis: the global item column '{item}' of {construct} is not in the data; "
+                             "check its spelling")
+        syntax = f"{construct} <~ {' + '.join(model.items[construct])}\nGLOBAL__ =~ {item}\nGLOBAL__ ~ {construct}"
+        fitted = estimate_pls(data, syntax, weighting=results.weighting, missing=results.missing, bootstrap=bootstrap,
+                              seed=seed, ci=results.ci, level=results.level, workers=workers)
+        path = fitted.parameters.query("op == '~'").iloc[0]
+        rows.append((construct, item, float(path["est"]), path["se"], path["z"], path["ci_lower"], path["ci_upper"],
+                     float(fitted.r_squared_table.loc["GLOBAL__", "r2"]), fitted.n, bool(path["est"] >= REDUNDANCY_PATH)))
+    return pd.DataFrame(rows, columns=["construct", "global_item", "path", "se", "t", "ci_lower", "ci_upper", "r2", "n",
+                                       "convergent"])
 
 
 def estimate_pls(data: pd.DataFrame, model: str, *, weighting: str = "path", consistent: bool = False,

@@ -22,12 +22,15 @@ import pandas as pd
 
 from semtrust.errors import InputError
 from semtrust.estimation.pls.blindfolding import blindfolding
-from semtrust.estimation.pls.estimate import PLSResults, estimate_pls
+from semtrust.estimation.pls.estimate import PLSResults, estimate_pls, redundancy_analysis
 from semtrust.estimation.pls.groups import GroupComparison, compare_groups
 from semtrust.estimation.pls.ipma import ipma as importance_performance
+from semtrust.estimation.pls.model import parse_pls_model
 from semtrust.estimation.pls.predict import cvpat as cross_validated_test
 from semtrust.estimation.pls.predict import pls_predict
 from semtrust.estimation.pls.selection import compare_models
+
+__all__ = ["PLSAnalysis", "pls_block"]
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
@@ -42,8 +45,20 @@ def _long(matrix: pd.DataFrame, row: str, column: str, value: str) -> list[dict]
 
 def pls_block(results: PLSResults, *, prediction: pd.DataFrame | None = None, cvpat: pd.DataFrame | None = None,
               comparison: GroupComparison | None = None, ipma: pd.DataFrame | None = None,
-              q2: pd.DataFrame | None = None, model_selection: pd.DataFrame | None = None) -> dict:
-    """results.json's ``pls`` part for a fitted model and whichever extra analyses were run."""
+              q2: pd.DataFrame | None = None, model_selection: pd.DataFrame | None = None,
+              redundancy: pd.DataFrame | None = None) -> dict:
+    """results.json's ``pls`` part for a fitted model and whichever extra analyses were run.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(200, 1))
+    >>> df = pd.DataFrame(np.hstack([f + rng.normal(size=(200, 2)), 0.6 * f + rng.normal(size=(200, 2))]), columns=["a1", "a2", "b1", "b2"])
+    >>> from semtrust.estimation.pls.estimate import estimate_pls
+    >>> res = estimate_pls(df, "A =~ a1 + a2\\nB =~ b1 + b2\\nB ~ A")
+    >>> block = pls_block(res)
+    >>> sorted(block)[:5]
+    ['cross_loadings', 'effects', 'f2', 'fit_measures', 'fornell_larcker']
+    """
     block = {
         "settings": {"weighting": results.weighting, "consistent": results.consistent,
                      "higher_order": list(results.model.higher_order), "modes": dict(results.model.modes), "ci": results.ci, "level": results.level,
@@ -65,7 +80,8 @@ def pls_block(results: PLSResults, *, prediction: pd.DataFrame | None = None, cv
         block["statistics"] = records(results.statistics)
         block["htmt_inference"] = records(results.htmt_inference)
         block["mediation"] = records(results.mediation)
-    extras = {"plspredict": prediction, "cvpat": cvpat, "ipma": ipma, "q2": q2, "model_selection": model_selection}
+    extras = {"plspredict": prediction, "cvpat": cvpat, "ipma": ipma, "q2": q2, "model_selection": model_selection,
+              "redundancy": redundancy}
     block.update({name: records(frame) for name, frame in extras.items() if frame is not None})
     if comparison is not None:
         block["micom"] = records(comparison.micom)
@@ -100,6 +116,14 @@ class PLSAnalysis:
     comparison: GroupComparison | None = None
     q2: pd.DataFrame | None = None
     model_selection: pd.DataFrame | None = None
+    redundancy: pd.DataFrame | None = None
+
+    def check_redundancy(self, data: pd.DataFrame, global_items: dict[str, str], *, bootstrap: int, seed: int,
+                         workers: int | None = None) -> None:
+        """Redundancy analysis of each formative construct against its global item (a column of
+        ``data``, whose index is the model's cases), with the run's bootstrap."""
+        self.redundancy = redundancy_analysis(data.loc[self.results.items.index], self.results, global_items,
+                                              bootstrap=bootstrap, seed=seed, workers=workers)
 
     def predict(self, *, seed: int, folds: int = 10, repetitions: int = 10) -> list[str]:
         """PLSpredict (``folds`` × ``repetitions``) and CVPAT against the LM and indicator-average benchmarks."""
@@ -111,33 +135,50 @@ class PLSAnalysis:
         return []
 
     def blindfold(self, omission_distance: int = 7) -> list[str]:
-        """Q² by blindfolding (cross-validated redundancy and communality) of the endogenous constructs."""
+        """Q² by blindfolding (cross-validated redundancy and communality) of the endogenous constructs;
+        when D divides the number of cases the next distance that does not is used (Hair et al. 2017)."""
+        n, notes = self.results.n, []
+        distance = next(d for d in range(omission_distance, n) if n % d) if n > omission_distance else omission_distance
+        if distance != omission_distance:
+            notes.append(f"Q² (blindfolding) uses the omission distance D = {distance}: n = {n} is a multiple of "
+                         f"{omission_distance}, which would omit whole cases")
         try:
-            self.q2 = blindfolding(self.results, omission_distance)
+            self.q2 = blindfolding(self.results, distance)
         except InputError as error:
             return [f"Q² (blindfolding) skipped: {error}"]
-        return []
+        return notes
 
-    def select(self, competing: dict[str, str], *, target: str) -> list[str]:
-        """BIC and GM of ``target`` in this model ("estimated") and each competing model (name → syntax)."""
+    def select(self, competing: dict[str, str], targets: list[str] | None = None) -> list[str]:
+        """BIC and GM of each target in this model ("estimated") and each competing model (name →
+        syntax); by default every construct that is endogenous in all of them."""
         if self.results.first_stage is not None:
             return ["model selection skipped: not available for two-stage higher-order models; "
                     "use --higher-order repeated"]
         models = {"estimated": self.results.model, **competing}
         try:
-            self.model_selection = compare_models(self.results.items, models, target=target,
-                                                  weighting=self.results.weighting, consistent=self.results.consistent)
+            if targets is None:
+                endogenous = [set(parse_pls_model(m, name).endogenous) for name, m in competing.items()]
+                targets = [c for c in self.results.model.endogenous if all(c in e for e in endogenous)]
+            if not targets:
+                raise InputError("the competing models share no endogenous construct with the fitted model")
+            self.model_selection = pd.concat(
+                [compare_models(self.results.items, models, target=target, weighting=self.results.weighting,
+                                consistent=self.results.consistent) for target in targets], ignore_index=True)
         except InputError as error:
             return [f"model selection skipped: {error}"]
         return []
 
-    def importance(self) -> list[str]:
-        """IPMA of every final outcome (an endogenous construct that predicts none)."""
+    def _final_outcomes(self) -> list[str]:
+        """Endogenous constructs that predict no other construct."""
         model = self.results.model
         sources = {source for source, _ in model.paths}
+        return [target for target in model.endogenous if target not in sources]
+
+    def importance(self) -> list[str]:
+        """IPMA of every final outcome (an endogenous construct that predicts none)."""
         scale = self.scale if self.results.first_stage is None else None   # stage-2 scores have no answer scale
         tables = [importance_performance(self.results, target, scale=scale).assign(target=target)
-                  for target in model.endogenous if target not in sources]
+                  for target in self._final_outcomes()]
         self.ipma = pd.concat(tables, ignore_index=True)[["target", "construct", "importance", "performance",
                                                           "negative_weight"]]
         return []
@@ -173,4 +214,4 @@ class PLSAnalysis:
     def block(self) -> dict:
         """results.json's ``pls`` part."""
         return pls_block(self.results, prediction=self.prediction, cvpat=self.cvpat, comparison=self.comparison,
-                         ipma=self.ipma, q2=self.q2, model_selection=self.model_selection)
+                         ipma=self.ipma, q2=self.q2, model_selection=self.model_selection, redundancy=self.redundancy)

@@ -34,6 +34,8 @@ from semtrust.estimation.pls.model import PLSModel
 from semtrust.estimation.pls.statistics import statistic_keys
 from semtrust.model.partable import ParameterTable, Row
 
+__all__ = []
+
 PARAMETER_PARTS = ("loading", "weight", "path")
 
 

@@ -47,6 +47,8 @@ from semtrust.estimation.pls.bootstrap import (Problem, bootstrap_statistics, co
                                                worker_problem)
 from semtrust.estimation.pls.estimate import PLSResults
 
+__all__ = ["compare_groups", "GroupComparison", "parametric_tests"]
+
 # statistics this close count as ties (as extreme as the observed one): a single-item construct has
 # c = 1 in every permutation, and its mean difference recurs exactly when an item is discrete
 ROUNDING = 1e-10
@@ -54,7 +56,19 @@ ROUNDING = 1e-10
 
 @dataclass
 class GroupComparison:
-    """``micom`` (one row per construct) and ``mga`` (one row per path) tables."""
+    """``micom`` (one row per construct) and ``mga`` (one row per path) tables.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(200, 1))
+    >>> df = pd.DataFrame(np.hstack([f + rng.normal(size=(200, 2)), 0.6 * f + rng.normal(size=(200, 2))]), columns=["a1", "a2", "b1", "b2"])
+    >>> from semtrust.estimation.pls.estimate import estimate_pls
+    >>> res = estimate_pls(df, "A =~ a1 + a2\\nB =~ b1 + b2\\nB ~ A")
+    >>> group = pd.Series(np.where(np.arange(200) < 100, "Douyin", "Kuaishou"), index=df.index)
+    >>> mga = compare_groups(res, group, bootstrap=100, permutations=100, seed=1, workers=1)
+    >>> type(mga).__name__, mga.groups
+    ('GroupComparison', ('Douyin', 'Kuaishou'))
+    """
 
     groups: tuple
     sizes: tuple[int, int]
@@ -102,7 +116,19 @@ def _permutation_chunk(seed: int, first_size: int, pooled_weights: np.ndarray, f
 
 def compare_groups(results: PLSResults, group: pd.Series, *, bootstrap: int = 5000, permutations: int = 5000,
                    seed: int = 2024, workers: int | None = None, level: float = 0.95) -> GroupComparison:
-    """MICOM and PLS-MGA between the two groups named by ``group`` (aligned to the data's index)."""
+    """MICOM and PLS-MGA between the two groups named by ``group`` (aligned to the data's index).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(200, 1))
+    >>> df = pd.DataFrame(np.hstack([f + rng.normal(size=(200, 2)), 0.6 * f + rng.normal(size=(200, 2))]), columns=["a1", "a2", "b1", "b2"])
+    >>> from semtrust.estimation.pls.estimate import estimate_pls
+    >>> res = estimate_pls(df, "A =~ a1 + a2\\nB =~ b1 + b2\\nB ~ A")
+    >>> group = pd.Series(np.where(np.arange(200) < 100, "Douyin", "Kuaishou"), index=df.index)
+    >>> mga = compare_groups(res, group, bootstrap=100, permutations=100, seed=1, workers=1)
+    >>> mga.mga.round(3).iloc[0].to_dict()
+    {'source': 'A', 'target': 'B', 'group_1': 0.622, 'group_2': 0.607, 'difference': 0.016, 'p_permutation': 0.871, 'p_henseler': 0.415, 'p_parametric': 0.858, 'p_welch': 0.858}
+    """
     if results.first_stage is not None:
         raise InputError("MICOM and MGA of a two-stage higher-order model are not supported; compare the groups "
                          "with the repeated-indicators model (higher_order='repeated')")

@@ -28,6 +28,8 @@ from semtrust.errors import InputError
 from semtrust.estimation.pls.estimate import PLSResults
 from semtrust.estimation.pls.statistics import reachability, total_effects
 
+__all__ = ["ipma", "ipma_items"]
+
 
 def _rescaled(results: PLSResults, scale) -> pd.DataFrame:
     items = results.items
@@ -64,7 +66,18 @@ def _ipma_parts(results: PLSResults, target: str, scale):
 
 def ipma(results: PLSResults, target: str, *, scale=None) -> pd.DataFrame:
     """Importance and performance (0–100) of every construct with a total effect on ``target``;
-    ``scale`` is (min, max) of the answer scale, a dict item → (min, max), or None (observed)."""
+    ``scale`` is (min, max) of the answer scale, a dict item → (min, max), or None (observed).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(200, 1))
+    >>> df = pd.DataFrame(np.hstack([f + rng.normal(size=(200, 2)), 0.6 * f + rng.normal(size=(200, 2))]), columns=["a1", "a2", "b1", "b2"])
+    >>> from semtrust.estimation.pls.estimate import estimate_pls
+    >>> res = estimate_pls(df, "A =~ a1 + a2\\nB =~ b1 + b2\\nB ~ A")
+    >>> ipma(res, "B").round(3)
+      construct  importance  performance  negative_weight
+    0         A       0.592       57.372            False
+    """
     normalised, scores, importance, _ = _ipma_parts(results, target, scale)
     model = results.model
     reach = reachability(model.path_matrix)[0][:, model.constructs.index(target)]
@@ -75,7 +88,19 @@ def ipma(results: PLSResults, target: str, *, scale=None) -> pd.DataFrame:
 
 def ipma_items(results: PLSResults, target: str, *, scale=None) -> pd.DataFrame:
     """Indicator-level IPMA: each predictor item's importance (normalised weight × its construct's
-    importance) and performance (mean rescaled answer)."""
+    importance) and performance (mean rescaled answer).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(200, 1))
+    >>> df = pd.DataFrame(np.hstack([f + rng.normal(size=(200, 2)), 0.6 * f + rng.normal(size=(200, 2))]), columns=["a1", "a2", "b1", "b2"])
+    >>> from semtrust.estimation.pls.estimate import estimate_pls
+    >>> res = estimate_pls(df, "A =~ a1 + a2\\nB =~ b1 + b2\\nB ~ A")
+    >>> ipma_items(res, "B").round(3)
+      construct item  importance  performance
+    0         A   a1       0.253       52.922
+    1         A   a2       0.339       60.688
+    """
     normalised, _, importance, rescaled = _ipma_parts(results, target, scale)
     model = results.model
     reach = reachability(model.path_matrix)[0][:, model.constructs.index(target)]

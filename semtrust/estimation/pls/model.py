@@ -22,12 +22,19 @@ import numpy as np
 from semtrust.errors import InputError
 from semtrust.model.syntax import parse_model
 
+__all__ = ["parse_pls_model", "PLSModel"]
+
 _FORMATIVE_LHS = re.compile(r"([^\W\d][\w.]*)\s*<~")
 
 
 @dataclass(frozen=True)
 class PLSModel:
-    """Constructs in order, their items and modes ("A" or "B"), and paths (source, target)."""
+    """Constructs in order, their items and modes ("A" or "B"), and paths (source, target).
+
+    >>> model = parse_pls_model("A <~ a1 + a2\\nB =~ b1 + b2\\nB ~ A")
+    >>> model.constructs, model.modes, model.paths
+    (('A', 'B'), {'A': 'B', 'B': 'A'}, (('A', 'B'),))
+    """
 
     constructs: tuple[str, ...]
     items: dict[str, tuple[str, ...]]
@@ -91,7 +98,11 @@ class PLSModel:
 
 
 def parse_pls_model(text: str, source: str = "<model>") -> PLSModel:
-    """Read ``=~`` (mode A), ``<~`` (mode B) and ``~`` statements; raise InputError on anything else."""
+    """Read ``=~`` (mode A), ``<~`` (mode B) and ``~`` statements; raise InputError on anything else.
+
+    >>> parse_pls_model("A <~ a1 + a2\\nB =~ b1 + b2\\nB ~ A").items
+    {'A': ('a1', 'a2'), 'B': ('b1', 'b2')}
+    """
     formative = set(_FORMATIVE_LHS.findall(text))
     spec = parse_model(text.replace("<~", "=~"), source)
     if spec.definitions:

@@ -39,6 +39,8 @@ from semtrust.estimation.pls.algorithm import solve_stack
 from semtrust.estimation.pls.bootstrap import correlation_stack, moments_stack
 from semtrust.estimation.pls.estimate import PLSResults
 
+__all__ = ["pls_predict", "cvpat"]
+
 TECHNIQUES = ("earliest", "direct")
 
 
@@ -128,7 +130,19 @@ def cross_validate(results: PLSResults, *, folds: int = 10, repetitions: int = 1
 def pls_predict(results: PLSResults, *, folds: int = 10, repetitions: int = 10, seed: int = 2024,
                 technique: str = "earliest", fold_ids: np.ndarray | None = None) -> pd.DataFrame:
     """Q²predict, RMSE and MAE (PLS and LM) per endogenous item; ``fold_ids`` (repetitions × n,
-    fold numbers from 0) replaces the seeded partition, e.g. to reproduce another program's folds."""
+    fold numbers from 0) replaces the seeded partition, e.g. to reproduce another program's folds.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(200, 1))
+    >>> df = pd.DataFrame(np.hstack([f + rng.normal(size=(200, 2)), 0.6 * f + rng.normal(size=(200, 2))]), columns=["a1", "a2", "b1", "b2"])
+    >>> from semtrust.estimation.pls.estimate import estimate_pls
+    >>> res = estimate_pls(df, "A =~ a1 + a2\\nB =~ b1 + b2\\nB ~ A")
+    >>> pls_predict(res, folds=5, repetitions=2, seed=1).round(3)
+      construct item  q2_predict  pls_rmse  pls_mae  lm_rmse  lm_mae
+    0         B   b1       0.191     1.034    0.786    1.034   0.789
+    1         B   b2       0.285     0.964    0.766    0.959   0.758
+    """
     cv = cross_validate(results, folds=folds, repetitions=repetitions, seed=seed, technique=technique,
                         fold_ids=fold_ids)
     pls_error, lm_error = cv.actual - cv.pls, cv.actual - cv.lm
@@ -151,7 +165,21 @@ def cvpat(results: PLSResults, *, folds: int = 10, seed: int = 2024, technique: 
     error (one k-fold run); IA predicts every item by its full-sample mean, as seminrExtras does.
     ``t = d̄ / SD*(d̄)`` with d = benchmark loss − PLS loss and SD* the bootstrap SD of the mean of
     the centred d (resample ``b`` = :func:`resample_rows` ``(seed, b, n)``); p from t(n − 1),
-    two-sided or ``alternative="greater"`` (PLS predicts better)."""
+    two-sided or ``alternative="greater"`` (PLS predicts better).
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(200, 1))
+    >>> df = pd.DataFrame(np.hstack([f + rng.normal(size=(200, 2)), 0.6 * f + rng.normal(size=(200, 2))]), columns=["a1", "a2", "b1", "b2"])
+    >>> from semtrust.estimation.pls.estimate import estimate_pls
+    >>> res = estimate_pls(df, "A =~ a1 + a2\\nB =~ b1 + b2\\nB ~ A")
+    >>> cvpat(res, folds=5, seed=1).round(3)
+      benchmark construct  pls_loss  benchmark_loss  difference      t  pvalue
+    0        LM         B     0.995           0.994      -0.002 -0.145   0.885
+    1        LM   overall     0.995           0.994      -0.002 -0.145   0.885
+    2        IA         B     0.995           1.300       0.304  4.396   0.000
+    3        IA   overall     0.995           1.300       0.304  4.396   0.000
+    """
     if alternative not in ("two-sided", "greater"):
         raise InputError(f"unknown CVPAT alternative '{alternative}'; use two-sided or greater")
     cv = cross_validate(results, folds=folds, repetitions=1, seed=seed, technique=technique,

@@ -27,10 +27,24 @@ from semtrust.errors import InputError
 from semtrust.estimation.pls.estimate import estimate_pls
 from semtrust.estimation.pls.model import PLSModel
 
+__all__ = ["compare_models"]
+
 
 def compare_models(data: pd.DataFrame, models: dict[str, str | PLSModel], *, target: str, **options) -> pd.DataFrame:
     """BIC and GM of ``target`` in each competing model (name → syntax or PLSModel), estimated with ``options``
-    (estimate_pls keywords), with R², the best model by each criterion and BIC Akaike weights."""
+    (estimate_pls keywords), with R², the best model by each criterion and BIC Akaike weights.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(6)
+    >>> x = rng.normal(size=(300, 2))
+    >>> survey = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": 0.6 * x[:, 0] + rng.normal(scale=0.7, size=300)})
+    >>> common = "A =~ a\\nB =~ b\\nY =~ y\\n"
+    >>> table = compare_models(survey, {"both": common + "Y ~ A + B", "chain": common + "Y ~ A\\nA ~ B"}, target="Y")
+    >>> table[["model", "r2", "bic", "bic_best"]].round(3)
+       model     r2      bic  bic_best
+    0   both  0.452 -164.586     False
+    1  chain  0.450 -168.950      True
+    """
     if len(models) < 2:
         raise InputError("model selection compares at least two competing models")
     rows = []

@@ -25,6 +25,8 @@ import numpy as np
 from semtrust.estimation.pls.algorithm import Fit, Layout
 from semtrust.estimation.pls.model import PLSModel
 
+__all__ = []
+
 RELIABILITY = ("alpha", "rho_a", "rho_c", "ave")
 
 
