@@ -17,11 +17,20 @@ import os
 import signal
 import sys
 
+__all__ = ["follow_parent", "in_background"]
+
 
 def follow_parent(parent: int) -> None:
     """In a forked helper: ignore Ctrl-C and take SIGTERM's default action (not the CLI's
     handler, inherited by fork), and end with ``parent`` even when it is killed (Linux:
-    PR_SET_PDEATHSIG)."""
+    PR_SET_PDEATHSIG).
+
+    >>> def ignores_ctrl_c():
+    ...     follow_parent(os.getppid())
+    ...     return signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    >>> in_background(ignores_ctrl_c)()
+    True
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
@@ -36,7 +45,12 @@ def in_background(function, *args):
     """Start ``function(*args)`` in a forked process and return ``finish``, which waits for its
     result and returns it (raising its exception); ``finish(cancel=True)`` stops the process
     instead. Where no process can be forked (no ``fork`` start method, or the helper dies), the
-    result is computed in this process when it is asked for."""
+    result is computed in this process when it is asked for.
+
+    >>> finish = in_background(max, [4, 9, 2])
+    >>> finish()
+    9
+    """
     try:
         context = multiprocessing.get_context("fork")
         receive, send = context.Pipe(duplex=False)

@@ -289,15 +289,15 @@ def test_summary_matrix_runs_have_no_efa_or_cmb(tmp_path):
         run_study(matrix, model=model, summary=len(data), bootstrap=0, marker=["x1"])
 
 
-def test_cmb_under_mlr_compares_ml_fits():
-    """The one-factor and ULMC models are ML fits, so the CFA beside them is ML too."""
+def test_cmb_under_mlr_uses_the_runs_estimator():
+    """Under MLR the CFA, one-factor and ULMC rows are MLR fits (the scaled χ²; lavaan fixtures
+    in tests/test_lavaan_groups.py), so the CFA row is the run's measurement model."""
     from semtrust.api import fit as run_study
 
     fixture, *_ = load("holzinger")
     result = run_study(CONFORMANCE / fixture["data"], model=CONFORMANCE / fixture["model"], bootstrap=0,
-                     estimator="MLR")
+                       estimator="MLR")
     models = result.cmb.models.set_index("model")
-    assert models.loc["Hypothesized CFA", "chisq"] == pytest.approx(fixture["cfa"]["chisq"], abs=TOL)
-    assert models.loc["One-factor CFA (Harman)", "delta_chisq"] == pytest.approx(
-        fixture["one_factor"]["chisq"] - fixture["cfa"]["chisq"], abs=TOL)
-    assert "the EFA and common-method-bias tests use ML on the 301 complete responses" in result.warnings
+    assert models.loc["Hypothesized CFA", "chisq"] == pytest.approx(result.fit_measures.loc["chisq_scaled", "measurement"])
+    assert models.loc["Hypothesized CFA", "chisq"] != pytest.approx(fixture["cfa"]["chisq"], abs=TOL)   # not the ML χ²
+    assert models.loc["One-factor CFA (Harman)", "df"] == 27

@@ -32,6 +32,9 @@ GPA_TOLERANCE = 1e-5  # rotation.args gpa.tol
 MAX_ITERATIONS = 10000
 SEED = 20261206       # the random starts: the same rotation on every run
 
+# the ML engine's ESEM parts (semtrust.estimation.ml); users fit ESEM through SEM / st.sem
+__all__: list[str] = []
+
 
 def efa_blocks(spec: ModelSyntax) -> dict[str, list[str]]:
     """Each efa() block's factors, in the order the model writes them.

@@ -62,8 +62,8 @@ def blindfolding(results: PLSResults, omission_distance: int = 7) -> pd.DataFram
     >>> from semtrust.estimation.pls.estimate import estimate_pls
     >>> res = estimate_pls(df, "A =~ a1 + a2\\nB =~ b1 + b2\\nB ~ A")
     >>> blindfolding(res).round(3)
-      construct  q2_redundancy  q2_communality
-    0         B          0.231            0.06
+      construct  q2_redundancy  q2_communality  omission_distance
+    0         B          0.231            0.06                  7
     """
     model = results.model
     if results.first_stage is not None:
