@@ -87,6 +87,7 @@ class CompiledModel:
         self._distinct = {matrices: _distinct([idx[2] for idx in indices if idx is not None])
                           for matrices, indices in (("AS", (self.a_idx, self.s_idx)), ("AM", (self.a_idx, self.m_idx)))}
         self._one_step = _one_step_paths(self.A0, self.a_idx)
+        self._from_factors = _arrows_from_factors(self.A0, self.a_idx, self.p)
 
     def effects(self, A: np.ndarray) -> np.ndarray:
         """E = (I - A)^-1. A measurement model's arrows only go from the factors to their
@@ -96,6 +97,14 @@ class CompiledModel:
         non-zero term), without the O(n^3) factorisation every refit iteration would pay."""
         if self._one_step:
             return np.eye(self.n_vars) + A
+        if self._from_factors:
+            # only factors send arrows: E = [[I, L (I - B)^-1], [0, (I - B)^-1]] with the loadings L
+            # and the factors' paths B; the same matrix, its last bits from a 15 x 15 inverse
+            p = self.p
+            E = np.eye(self.n_vars)
+            E[p:, p:] = np.linalg.inv(E[p:, p:] - A[p:, p:])
+            E[:p, p:] = A[:p, p:] @ E[p:, p:]
+            return E
         return np.linalg.inv(np.eye(self.n_vars) - A)
 
     def _set(self, m, i, j, value):
@@ -322,6 +331,15 @@ def _one_step_paths(fixed: np.ndarray, free: tuple | None) -> bool:
     if free is not None:
         rows, cols = np.concatenate([rows, free[0]]), np.concatenate([cols, free[1]])
     return bool(np.all(rows < cols)) and not set(rows.tolist()) & set(cols.tolist())
+
+
+def _arrows_from_factors(fixed: np.ndarray, free: tuple | None, observed: int) -> bool:
+    """Whether every arrow of A (fixed non-zero or free) starts at a factor (the variables after
+    the first ``observed``)."""
+    _, cols = np.nonzero(fixed)
+    if free is not None:
+        cols = np.concatenate([cols, free[1]])
+    return bool(np.all(cols >= observed))
 
 
 def _distinct(indices: list[np.ndarray]) -> bool:
