@@ -338,6 +338,7 @@ class CaseData:
     cov: np.ndarray
     complete: bool
     _h1: dict = field(default_factory=dict, repr=False)
+    fiml_cache: dict = field(default_factory=dict, repr=False)   # robust.FimlPart's data-only pieces
 
     def h1_information(self, meanstructure: bool) -> tuple[np.ndarray, np.ndarray]:
         """(A1, B1) of the saturated model, computed once for a model and its baseline."""
@@ -609,7 +610,7 @@ class SEMResults(FittedModel):
         [2.089, 1.217]
         """
         part = fiml_part(self.compiled, self.theta, self.n, self.cases.mean, self.cases.cov,
-                         self.cases.h1_information(True))
+                         self.cases.h1_information(True), cache=self.cases.fiml_cache)
         return fiml_corrected([part], df, scaled=scaled,
                               inverse=lambda info: projected_inverse(info, self.constraint_jacobian),
                               covariates=[self.compiled.observed.index(v) for v in self.model.table.covariates])

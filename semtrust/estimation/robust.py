@@ -13,10 +13,9 @@ All information matrices are per case.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.linalg import block_diag
 
 from semtrust.estimation.missing import (
     LOG_2PI,
@@ -177,7 +176,8 @@ def _moment_jacobian(compiled, theta: np.ndarray) -> np.ndarray:
 class FimlPart:
     """One group's share of :func:`fiml_corrected`: the model's Jacobian (parameters x the
     group's moments), the group's size, its complete-data statistic against the EM moments,
-    the EM moments and the h1 information (Wm observed, Jm first-order) of its incomplete data."""
+    the EM moments and the h1 information (Wm observed, Jm first-order) of its incomplete data.
+    ``cache`` keeps what depends on the data alone (shared by a model and its baseline)."""
 
     delta: np.ndarray
     n: int
@@ -185,18 +185,36 @@ class FimlPart:
     mean: np.ndarray
     cov: np.ndarray
     h1: tuple[np.ndarray, np.ndarray]
+    cache: dict = field(default_factory=dict, repr=False)
+
+    def h1_pieces(self, keep: np.ndarray) -> tuple:
+        """The data's matrices behind the corrected statistic, once per set of kept moments:
+        Wm, Wc (the complete-data information at the EM moments), H = Wm^-1 Jm, and the traces
+        tr(Wc Wm^-1) and tr(Wc Wm^-1 Jm Wm^-1)."""
+        key = keep.tobytes()
+        if key not in self.cache:
+            Wm, Jm = (h[np.ix_(keep, keep)] for h in self.h1)
+            Wc = _saturated_information(Patterns(np.zeros((1, len(self.mean)))), 1, self.mean, self.cov,
+                                        observed=False)[np.ix_(keep, keep)]
+            Wm_inv = np.linalg.inv(Wm)
+            H = Wm_inv @ Jm
+            Wc_Wm_inv = Wc @ Wm_inv
+            self.cache[key] = (Wm, Wc, H, np.trace(Wc_Wm_inv), np.sum(Wc * (H @ Wm_inv).T))
+        return self.cache[key]
 
 
 def fiml_part(compiled, theta: np.ndarray, n: int, mean: np.ndarray, cov: np.ndarray,
-              h1: tuple[np.ndarray, np.ndarray], width: int | None = None, offset: int = 0) -> FimlPart:
+              h1: tuple[np.ndarray, np.ndarray], width: int | None = None, offset: int = 0,
+              cache: dict | None = None) -> FimlPart:
     """A group's :class:`FimlPart`; its parameters sit at ``offset`` in a vector of ``width``
-    (separate models per group, as the multi-group baseline)."""
+    (separate models per group, as the multi-group baseline). Pass the same ``cache`` for fits
+    to the same data (a model and its baseline) to compute the data's share once."""
     delta = _moment_jacobian(compiled, theta)
     if width is not None:
         delta = np.vstack([np.zeros((offset, delta.shape[1])), delta,
                            np.zeros((width - offset - len(delta), delta.shape[1]))])
     statistic = n * compiled.objective(theta, cov, np.linalg.slogdet(cov)[1], mean)
-    return FimlPart(delta, n, statistic, mean, cov, h1)
+    return FimlPart(delta, n, statistic, mean, cov, h1, {} if cache is None else cache)
 
 
 def fiml_corrected(parts: list[FimlPart], df: int, *, scaled: bool, inverse=np.linalg.inv,
@@ -208,31 +226,39 @@ def fiml_corrected(parts: list[FimlPart], df: int, *, scaled: bool, inverse=np.l
     information Jm), over df; with a scaled test (MLR) lavaan's version 3, else version 6.
     Groups enter as blocks weighted by their share of the cases. ``inverse`` inverts the
     model's information (the constrained inverse under constraints). The covariates' own
-    moments (fixed.x) take no part, as in lavaan. Returns (statistic, scaling factor)."""
+    moments (fixed.x) take no part, as in lavaan. Returns (statistic, scaling factor).
+
+    With the model's projection U = Wm - V K V' (V = Wm Delta', K = inverse(Delta V)) and
+    Gamma = Wm^-1 Jm Wm^-1, the traces tr(U Wm^-1 Wc Wm^-1 U Gamma) (scaled) and
+    tr(Wc Wm^-1 U Wm^-1) expand into the data's traces (cached) minus terms in the thin
+    matrices V, Wc Delta' and Wm^-1 Jm Delta' (group shares cancel blockwise), so no product
+    of two p* x p* matrices is formed per model."""
     if df <= 0:
         return math.nan, math.nan
     total = sum(part.n for part in parts)
-    Wm_all, Wc_all, Wm_inv_all, gamma_all, deltas = [], [], [], [], []
+    V_all, WcD_all, HD_all, deltas = [], [], [], []
+    trace_E = trace_Wc_gamma = 0.0
     for part in parts:
         share = part.n / total
         keep = ~covariate_moments(len(part.mean), list(covariates), True)
-        Wm, Jm = (h[np.ix_(keep, keep)] for h in part.h1)
-        Wc = _saturated_information(Patterns(np.zeros((1, len(part.mean)))), 1, part.mean, part.cov,
-                                   observed=False)[np.ix_(keep, keep)]
-        Wm_inv = np.linalg.inv(Wm)
-        Wm_all.append(share * Wm)
-        Wc_all.append(share * Wc)
-        Wm_inv_all.append(Wm_inv / share)
-        gamma_all.append(Wm_inv @ Jm @ Wm_inv / share)
+        Wm, Wc, H, trace_e, trace_wg = part.h1_pieces(keep)
+        delta_t = part.delta[:, keep].T
+        V_all.append(share * (Wm @ delta_t))
+        WcD_all.append(share * (Wc @ delta_t))
+        HD_all.append(H @ delta_t)          # Gamma V: Gamma's 1/share cancels V's share
         deltas.append(part.delta[:, keep])
-    Wm, Wc, Wm_inv, gamma = (block_diag(*blocks) for blocks in (Wm_all, Wc_all, Wm_inv_all, gamma_all))
+        trace_E += trace_e
+        trace_Wc_gamma += trace_wg
+    V, WcD, HD = (np.vstack(blocks) for blocks in (V_all, WcD_all, HD_all))
     delta = np.hstack(deltas)
-    weighted = Wm @ delta.T
-    U = Wm - weighted @ inverse(delta @ weighted) @ weighted.T
+    K = inverse(delta @ V)
     if scaled:
-        trace = np.trace(U @ Wm_inv @ Wc @ Wm_inv @ U @ gamma)
+        # tr(Wc Gamma) - tr(K WcD' HD) - tr(K HD' WcD) + tr(K (Delta WcD) K (V' HD))
+        cross = WcD.T @ HD
+        trace = (trace_Wc_gamma - np.sum(K * cross.T) - np.sum(K * cross)
+                 + np.sum((K @ (delta @ WcD)) * (K @ (V.T @ HD)).T))
     else:
-        trace = np.trace(Wc @ Wm_inv @ U @ Wm_inv)
+        trace = trace_E - np.sum(K * (delta @ WcD).T)
     return sum(part.statistic for part in parts), trace / df
 
 
