@@ -51,6 +51,7 @@ from semtrust.estimation.robust import (
     fiml_corrected,
     fiml_part,
     h1_information,
+    h1_trace,
     independence_loglik,
     model_scores,
     numerical_hessian,
@@ -347,6 +348,16 @@ class CaseData:
                                                      meanstructure, self.complete)
         return self._h1[meanstructure]
 
+    def h1_trace(self, meanstructure: bool, covariates: list[int]) -> float:
+        """The saturated model's tr(A1^-1 B1) for the scaling factor, computed once for a model
+        and its baseline; under fixed.x without the covariates' own moments, as lavaan."""
+        key = (meanstructure, tuple(covariates))
+        if key not in self._h1:
+            A1, B1 = self.h1_information(meanstructure)
+            keep = ~covariate_moments(len(self.mean), covariates, meanstructure)
+            self._h1[key] = h1_trace(A1[np.ix_(keep, keep)], B1[np.ix_(keep, keep)])
+        return self._h1[key]
+
 
 def estimate_rows(rows: list[Row], compiled: CompiledModel, theta: np.ndarray, vcov: np.ndarray) -> pd.DataFrame:
     """est, se and std.all (lavaan's conventions) for every row of a parameter table."""
@@ -639,12 +650,9 @@ class SEMResults(FittedModel):
         >>> round(float(fit.scaling_factor(int(fit.fit_measures["df"]))), 3), round(float(fit.fit_measures["chisq_scaling_factor"]), 3)
         (1.057, 1.057)
         """
-        A1, B1 = self.cases.h1_information(self.compiled.has_means)
         covariates = [self.compiled.observed.index(v) for v in self.model.table.covariates]
-        if covariates:   # lavaan: the covariates' own moments are no part of the h1 model under fixed.x
-            keep = ~covariate_moments(self.compiled.p, covariates, self.compiled.has_means)
-            A1, B1 = A1[np.ix_(keep, keep)], B1[np.ix_(keep, keep)]
-        return scaling_factor(A1, B1, self._observed_inverse, self._first_order, df)
+        trace_h1 = self.cases.h1_trace(self.compiled.has_means, covariates)
+        return scaling_factor(trace_h1, self._observed_inverse, self._first_order, df)
 
     def _check_solution(self) -> None:
         params = self.parameters

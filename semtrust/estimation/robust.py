@@ -87,23 +87,27 @@ def _saturated_information(patterns: Patterns, n: int, mean: np.ndarray, cov: np
     a, b = np.tril_indices(p)
     s = np.where(a == b, 1.0, 2.0)
     ss = np.outer(s, s) / 4
+    ab, ba = a * p + b, b * p + a
     W, _ = patterns.inverses(cov)
     weights, inverses = patterns.counts, W.reshape(len(W), -1)
     M = (inverses.T * weights) @ inverses
 
-    def entries(matrix, x, y, z, w):
-        """sum_k X_k[x_i, y_j] Y_k[z_i, w_j] for the vech pairs i = (a_i, b_i), j = (a_j, b_j)."""
-        return matrix[(x[:, None] * p + y[None, :]), (z[:, None] * p + w[None, :])]
+    def entries(matrix, *row_pairs):
+        """sum over (x, z) in ``row_pairs`` of sum_k X_k[x_i, y_j] Y_k[z_i, w_j] for the vech pairs
+        i = (a_i, b_i), j = (a_j, b_j) with (y, w) = (a, b) plus the same with (y, w) = (b, a):
+        the rows (x_i, z_i) of the matrix's four-index form are gathered once for both."""
+        four = matrix.reshape(p, p, p, p)
+        picked = sum(four[x, :, z, :] for x, z in row_pairs).reshape(len(a), p * p)
+        return picked[:, ab] + picked[:, ba]
 
     # sum_k n_k 1/2 tr(W E_i W E_j) with the symmetric unit matrices E of the vech elements
-    block = ss * (entries(M, a, a, b, b) + entries(M, a, b, b, a))
+    block = ss * entries(M, (a, b))
     info = np.zeros((p + len(a), p + len(a)))
     info[:p, :p] = (inverses.T @ weights).reshape(p, p)
     if observed:
         totals, cross = patterns.deviations(mean)
         M2 = inverses.T @ (W @ cross @ W).reshape(len(W), -1)
-        block = ss * (entries(M2, b, a, a, b) + entries(M2, b, b, a, a)
-                      + entries(M2, a, a, b, b) + entries(M2, a, b, b, a)) - block
+        block = ss * entries(M2, (b, a), (a, b)) - block
         # d^2 loglik / d mean_e d sigma_ab = -(W E_ab W sum(d))_e, summed over patterns
         N = (inverses.T @ np.einsum("kij,kj->ki", W, totals)).reshape(p, p, p)   # N[e, x, y] = sum_k W_k[e, x] (W_k d_k)[y]
         mixed = s / 2 * (N[:, a, b] + N[:, b, a])
@@ -144,12 +148,17 @@ def h1_information(patterns: Patterns, n: int, mean: np.ndarray, cov: np.ndarray
     return (A1 if meanstructure else A1[p:, p:]), B1
 
 
-def scaling_factor(A1: np.ndarray, B1: np.ndarray, A0_inverse: np.ndarray, B0: np.ndarray, df: int) -> float:
-    """Yuan-Bentler (Mplus) scaling factor of the chi-square; ``A0_inverse`` is the model's
-    (constrained) inverse observed information."""
+def h1_trace(A1: np.ndarray, B1: np.ndarray) -> float:
+    """tr(A1^-1 B1), the saturated model's share of :func:`scaling_factor` (it depends on the
+    data alone, so a model and its baseline can share it)."""
+    return float(np.sum(B1 * np.linalg.inv(A1).T))
+
+
+def scaling_factor(trace_h1: float, A0_inverse: np.ndarray, B0: np.ndarray, df: int) -> float:
+    """Yuan-Bentler (Mplus) scaling factor of the chi-square from the saturated model's
+    :func:`h1_trace`; ``A0_inverse`` is the model's (constrained) inverse observed information."""
     if df <= 0:
         return math.nan
-    trace_h1 = np.sum(B1 * np.linalg.inv(A1).T)
     trace_h0 = np.sum(B0 * A0_inverse.T)
     value = (trace_h1 - trace_h0) / df
     return value if value > 0 else math.nan

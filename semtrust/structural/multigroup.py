@@ -567,7 +567,7 @@ def _robust(spec, compiled, group_data, theta, gradient, n_free, estimator,
           for pt, d in zip(patterns, group_data)]
     moments = sum(len(A1) for A1, _ in h1)
     df = moments - (n_free - sum(c.op == "==" for c in spec.constraints))
-    scaling = robust.scaling_factor(block_diag(*(A1 for A1, _ in h1)), block_diag(*(B1 for _, B1 in h1)),
+    scaling = robust.scaling_factor(robust.h1_trace(block_diag(*(A1 for A1, _ in h1)), block_diag(*(B1 for _, B1 in h1))),
                              observed_inverse, first_order, df)
     observed_names = compiled[0].observed
     baseline_traces, baseline_df = 0.0, 0
