@@ -22,7 +22,9 @@ the bootstrap refits, so every estimate in a report comes from one engine.
 """
 from __future__ import annotations
 
+import hashlib
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -216,10 +218,7 @@ class SEM:
         if len(values) <= len(self.observed):
             raise DataError(f"only {len(values)} cases answered any of the {len(self.observed)} variables of "
                             f"{self.source}; the model needs more cases than variables")
-        patterns = missing_patterns(values)
-        mean, cov = em_estimates(patterns, ", ".join(self.observed))
-        _check_nonsingular(cov, self.observed)
-        fit = self.fit_cases(CaseData(patterns, len(values), mean, cov, complete=False), estimator)
+        fit = self.fit_cases(incomplete_cases(values, self.observed), estimator)
         if no_covariates.any():
             fit.warnings.append(f"{no_covariates.sum()} cases were deleted because they lack a value of an exogenous "
                                 f"covariate ({', '.join(self.table.covariates)}), as lavaan does with fixed.x")
@@ -357,6 +356,35 @@ class CaseData:
             keep = ~covariate_moments(len(self.mean), covariates, meanstructure)
             self._h1[key] = h1_trace(A1[np.ix_(keep, keep)], B1[np.ix_(keep, keep)])
         return self._h1[key]
+
+
+_RECENT_CASES: OrderedDict = OrderedDict()
+_RECENT_LIMIT = 2     # each holds a few p* x p* matrices (15 MB apiece at 51 items)
+
+
+def incomplete_cases(values: np.ndarray, observed: list[str]) -> CaseData:
+    """The FIML :class:`CaseData` of ``values`` (rows with something observed; NaN = missing):
+    its patterns and EM moments, and the saturated information computed on demand. Models
+    fitted to the same columns of the same data (a run's measurement, structural, competing
+    and method-factor models) share one, so the EM estimates and the h1 matrices are computed
+    once; the values themselves are the key.
+
+    >>> values = np.array([[1.0, 2.0], [2.0, np.nan], [3.0, 3.5], [4.0, 5.0], [2.5, 2.0]])
+    >>> incomplete_cases(values, ["a", "b"]) is incomplete_cases(values.copy(), ["a", "b"])
+    True
+    """
+    values = np.ascontiguousarray(values, dtype=float)
+    key = (tuple(observed), values.shape, hashlib.sha256(values.tobytes()).hexdigest())
+    cases = _RECENT_CASES.pop(key, None)
+    if cases is None:
+        patterns = missing_patterns(values)
+        mean, cov = em_estimates(patterns, ", ".join(observed))
+        _check_nonsingular(cov, observed)
+        cases = CaseData(patterns, len(values), mean, cov, complete=False)
+    _RECENT_CASES[key] = cases
+    while len(_RECENT_CASES) > _RECENT_LIMIT:
+        _RECENT_CASES.popitem(last=False)
+    return cases
 
 
 def estimate_rows(rows: list[Row], compiled: CompiledModel, theta: np.ndarray, vcov: np.ndarray) -> pd.DataFrame:
