@@ -339,6 +339,7 @@ class CaseData:
     complete: bool
     _h1: dict = field(default_factory=dict, repr=False)
     fiml_cache: dict = field(default_factory=dict, repr=False)   # robust.FimlPart's data-only pieces
+    baselines: dict = field(default_factory=dict, repr=False)    # independence fits to these cases
 
     def h1_information(self, meanstructure: bool) -> tuple[np.ndarray, np.ndarray]:
         """(A1, B1) of the saturated model, computed once for a model and its baseline."""
@@ -665,7 +666,12 @@ class SEMResults(FittedModel):
                                         self.model.meanstructure)
         if self.likelihood is None:
             return independence.fit(pd.DataFrame(self.data, columns=self.compiled.observed), estimator=self.estimator)
-        return independence.fit_cases(self.cases, self.estimator)
+        # the same data's independence fit serves every model fitted to it (FIML refits)
+        key = (tuple(self.compiled.observed), tuple(self.model.table.covariates), self.model.meanstructure,
+               self.estimator)
+        if key not in self.cases.baselines:
+            self.cases.baselines[key] = independence.fit_cases(self.cases, self.estimator)
+        return self.cases.baselines[key]
 
     def scaling_factor(self, df: int) -> float:
         """Yuan-Bentler (Mplus) scaling factor of this model's chi-square (MLR fits).
