@@ -58,6 +58,7 @@ class Patterns:
         self.case_rows = np.concatenate([p.rows for p in self.items]) if self.items else np.array([], dtype=int)
         self.counts = np.array([len(p.rows) for p in self.items], dtype=float)
         self.mask = np.array([[v in set(p.observed) for v in range(self.width)] for p in self.items], dtype=float)
+        self.pair_mask = self.mask[:, :, None] * self.mask[:, None, :]   # zeroes W outside each pattern
         self.sums = np.array([x.sum(axis=0) for x in padded])
         self.cross = np.array([x.T @ x for x in padded])
         self.by_missing: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -87,7 +88,7 @@ class Patterns:
             column = inverse[:, missing].transpose(1, 0, 2)
             W[index] -= column @ np.linalg.solve(P_mm, column.transpose(0, 2, 1))
             logdet[index] += np.linalg.slogdet(P_mm)[1]
-        W *= self.mask[:, :, None] * self.mask[:, None, :]
+        W *= self.pair_mask
         return W, logdet
 
     def marginal_moments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
