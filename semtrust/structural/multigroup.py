@@ -238,12 +238,14 @@ class MultiGroupResults:
         """lavaan's missing-data corrected robust CFI, TLI and RMSEA, the groups as blocks; the
         baseline is each group's own independence model."""
         h1 = [robust.h1_information(d.patterns, d.n, d.mean, d.cov, True, False) for d in self.data]
-        parts = [robust.fiml_part(cm, self.theta, d.n, d.mean, d.cov, h) for cm, d, h in zip(self.compiled, self.data, h1)]
+        caches = [{} for _ in self.data]   # each group's data-only pieces, shared by the model and the baseline
+        parts = [robust.fiml_part(cm, self.theta, d.n, d.mean, d.cov, h, cache=cache)
+                 for cm, d, h, cache in zip(self.compiled, self.data, h1, caches)]
         baselines = self._baselines
         widths = [b.compiled.n_free for b in baselines]
         offsets = np.cumsum([0] + widths[:-1])
-        base_parts = [robust.fiml_part(b.compiled, b.theta, d.n, d.mean, d.cov, h, sum(widths), int(offset))
-                      for b, d, h, offset in zip(baselines, self.data, h1, offsets)]
+        base_parts = [robust.fiml_part(b.compiled, b.theta, d.n, d.mean, d.cov, h, sum(widths), int(offset), cache)
+                      for b, d, h, offset, cache in zip(baselines, self.data, h1, offsets, caches)]
         scaled = self.scaling is not None
         covariates = [self.compiled[0].observed.index(v) for v in self.compiled[0].table.covariates]
         return robust_indices(measures, *robust.fiml_corrected(parts, measures.df, scaled=scaled, covariates=covariates),
