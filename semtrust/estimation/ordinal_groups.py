@@ -246,7 +246,8 @@ def _numbering(keys: dict):
 def _group_rows(table: ParameterTable, fixed_loadings: dict, g: int, equal: tuple, number,
                 equal_paths=frozenset()) -> list[Row]:
     """Group ``g``'s rows under Wu & Estabrook's identification by the factors (std.lv); the
-    regressions in ``equal_paths`` (lhs, "~", rhs) share one parameter across the groups."""
+    regressions in ``equal_paths`` (lhs, "~", rhs) and the labelled structural parameters share
+    one parameter across the groups."""
     latent = set(table.latent)
     rows = []
     for r in table.rows:
@@ -264,6 +265,8 @@ def _group_rows(table: ParameterTable, fixed_loadings: dict, g: int, equal: tupl
                 row.value = 1.0
         elif r.op == "~~" and r.lhs == r.rhs:
             row.value = 0.0   # delta: an item's residual variance is 1/delta^2 minus its common variance
+        elif r.free >= 0 and r.label:   # lavaan: a label names one parameter in every group
+            row.free = number(("label", r.label))
         elif r.free >= 0:
             row.free = number(key if (r.lhs, r.op, r.rhs) in equal_paths else (g,) + key)
         else:

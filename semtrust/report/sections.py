@@ -784,7 +784,8 @@ def invariance(b: Builder) -> Section | None:
         blocks.append(Table("tab-group-paths", m("titles.group_paths", group=inv["group"]),
                             [Column(m("columns.path"), "l")] + [Column(f"β {x}") for x in groups] +
                             [Column("Δχ²"), Column("Δdf"), Column(m("columns.p_delta")), Column(m("columns.result"), "l")],
-                            rows, [m("notes.group_paths")], wide=len(groups) + 5 > WIDE_COLUMNS))
+                            rows, [m("notes.group_paths_ordinal" if inv.get("identification") else "notes.group_paths")],
+                            wide=len(groups) + 5 > WIDE_COLUMNS))
     return Section("invariance", m("sections.invariance", group=inv["group"]), blocks)
 
 

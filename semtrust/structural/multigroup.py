@@ -823,7 +823,8 @@ def ordinal_group_path_tests(spec: ModelSyntax, data: pd.DataFrame, group: str, 
     the ordinal ladder's loadings step (thresholds and loadings equal, Wu & Estabrook's
     identification: :func:`~semtrust.estimation.ordinal_groups.fit_ordinal_groups`), and
     compared with it by lavaan's ``lavTestLRT(constrained, base)`` (the scaled-shifted
-    difference, Satorra 2000; the plain one under DWLS). The rows carry
+    difference, Satorra 2000; the plain one under DWLS); a labelled path is already equal
+    across the groups (lavaan's label semantics) and is not tested. The rows carry
     :func:`group_path_tests`' columns: the path, each group's ``b_<group>`` and standardized
     ``beta_<group>`` in the base model, the constrained model's ``chisq`` (the scaled one in
     ``chisq_scaled``) and ``df``, Δχ², Δdf, p and the result.
@@ -845,6 +846,9 @@ def ordinal_group_path_tests(spec: ModelSyntax, data: pd.DataFrame, group: str, 
     """
     base = fit_ordinal_groups(data, spec, group, ("thresholds", "loadings"), estimator=estimator, missing=missing)
     parameters = base.parameters.merge(base.standardized_regressions(), on=["lhs", "op", "rhs", "group"])
+    # a labelled path is one parameter in every group (lavaan): already equal, nothing to test
+    labelled = {(s.lhs, s.rhs) for s in spec.statements if s.op == "~" and s.label}
+    parameters = parameters[[(lhs, rhs) not in labelled for lhs, rhs in zip(parameters.lhs, parameters.rhs)]]
     records = []
     for (lhs, rhs), rows in _tested_paths(spec, parameters):
         constrained = fit_ordinal_groups(data, spec, group, base.group_equal, estimator=estimator, missing=missing,
