@@ -10,7 +10,8 @@ Each run is a fresh `semtrust fit --no-screen` process, start-up and reports inc
 ``--workers 2`` run forks its processes itself, while the scheduler and its workers are running
 before the timed run starts (as on an HPC cluster) and load semtrust in its first tasks. CPU
 is the run's with its child processes, plus the scheduler's and its workers' for the scheduler
-run. The basic run (no bootstrap) is timed too, so the bootstrap's own share can be separated
+run; CPU/wall is how many cores a run kept busy (about 1 for the 2-worker runs means
+other jobs held the second core). The basic run (no bootstrap) is timed too, so the bootstrap's own share can be separated
 from the stages only one core runs. results.json's `config` is not compared (it echoes
 `workers`; the scheduler is not written), as in tests/test_fit_scheduler.py.
 """
@@ -79,16 +80,16 @@ def main() -> None:
     width = max(len(label) for label in runs)
     print(f"semtrust fit {DATA.relative_to(ROOT)} --no-screen: {args.bootstrap} effect + "
           f"{args.measurement_bootstrap} measurement bootstrap resamples; {machine_note(load_at_start)}")
-    print(f"{'one run each':<{width}}  {'wall s':>7}  {'CPU s':>7}  {'resamples/s':>11}  {'bootstrap s':>11}  "
-          f"{'resamples/s':>11}")
-    print(f"{'':<{width}}  {'':>7}  {'':>7}  {'(whole run)':>11}  {'(- basic)':>11}  {'(bootstrap)':>11}")
+    print(f"{'one run each':<{width}}  {'wall s':>7}  {'CPU s':>7}  {'CPU/wall':>8}  {'resamples/s':>11}  "
+          f"{'bootstrap s':>11}  {'resamples/s':>11}")
+    print(f"{'':<{width}}  {'':>7}  {'':>7}  {'':>8}  {'(whole run)':>11}  {'(- basic)':>11}  {'(bootstrap)':>11}")
     basic_wall = runs["basic run (no bootstrap), --workers 1"][0]
     for label, (wall, cpu) in runs.items():
         if label.startswith("basic"):
-            print(f"{label:<{width}}  {wall:7.2f}  {cpu:7.2f}")
+            print(f"{label:<{width}}  {wall:7.2f}  {cpu:7.2f}  {cpu / wall:8.2f}")
             continue
         share = wall - basic_wall
-        print(f"{label:<{width}}  {wall:7.2f}  {cpu:7.2f}  {resamples / wall:11.0f}  {share:11.2f}  "
+        print(f"{label:<{width}}  {wall:7.2f}  {cpu:7.2f}  {cpu / wall:8.2f}  {resamples / wall:11.0f}  {share:11.2f}  "
               f"{resamples / share:11.0f}")
     print(f"(localhost scheduler and 2 workers started in {start_up:.1f} s, not counted)")
     one, two = runs["--workers 1 (in process)"], runs["--workers 2 (2 local processes)"]
