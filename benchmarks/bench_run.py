@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import DATA, example_data, median_process_time
+from common import DATA, example_data, machine_note, median_process_time
 
 BASIC = ["--no-screen", "--bootstrap", "0", "--measurement-bootstrap", "0"]
 R_SCRIPT = Path(__file__).resolve().parent / "lavaan_basic_run.R"
@@ -89,8 +89,7 @@ def main() -> None:
     if args.refits:
         rows.append(("  of which the refits (5000 structural + 1000 CFA, 1 process)", refit_times()))
     width = max(len(name) for name, _ in rows)
-    print(f"{os.cpu_count()} cores; load average {load_at_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end "
-          "(wall times mean something only on an otherwise idle machine, and CPU times grow under load too)")
+    print(machine_note(load_at_start))
     print(f"{'median of ' + str(args.repeat) + ' runs':<{width}}  {'wall s':>7}  {'CPU s':>7}")
     for name, times in rows:
         cells = "   (skipped, or Rscript, lavaan, semTools or psych missing)" if times is None \

@@ -1,7 +1,8 @@
-"""What the benchmark scripts share: the example data with its reverse-keyed items recoded, and
-a median wall-clock timer."""
+"""What the benchmark scripts share: the example data with its reverse-keyed items recoded,
+wall-clock and CPU timers, and the note on the shared machine their output starts with."""
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from pathlib import Path
@@ -48,3 +49,9 @@ def median_process_time(command: list[str], repeat: int, cwd: Path = ROOT) -> tu
     """Median wall and median CPU seconds of ``repeat`` runs of ``command`` (see :func:`timed_process`)."""
     runs = [timed_process(command, cwd) for _ in range(repeat)]
     return statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
+
+
+def machine_note(load_at_start: float) -> str:
+    """The cores and the load average at the start and now: the machine is shared with other jobs."""
+    return (f"{os.cpu_count()} cores; load average {load_at_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end "
+            "(wall times mean something only on an otherwise idle machine, and CPU times grow under load too)")

@@ -367,9 +367,10 @@ def _fit_cb(config: RunConfig, prepared: Prepared, progress, progress_bar, pool)
                                        (measurement or structural).fit_measures.npar + len(items), data_path)
         invariance_result, group_paths = _groups(spec, cfa_spec, analysed, table_frame, group, progress, estimator,
                                                  missing, bool(ordered))
-        if ordered and any(s.op == "~" for s in spec.statements):
-            warnings.append(f"the structural paths are not compared across {group} under {estimator} (multi-group "
-                            "WLSMV path tests are not available yet); the invariance ladder is")
+        if ordered and _observed_predictors(spec):
+            warnings.append(f"the structural paths are not compared across {group} under {estimator}: the "
+                            f"multi-group ordinal model takes factors as predictors, not "
+                            f"{', '.join(_observed_predictors(spec))}; the invariance ladder is")
     tests = None
     if pool.refitting and (estimator, missing) == ("ML", "listwise"):
         try:   # results.json's modification indices, while the workers refit
@@ -685,6 +686,13 @@ def _check_group_sizes(table_frame, group, variables: int, npar: int, data_path)
             "its estimates are imprecise" for g, n in counts.items() if n < npar]
 
 
+def _observed_predictors(spec) -> list[str]:
+    """The observed variables a regression of ``spec`` takes as predictors (a multi-group
+    ordinal model regresses on factors only)."""
+    factors = {s.lhs for s in spec.statements if s.op == "=~"}
+    return list(dict.fromkeys(s.rhs for s in spec.statements if s.op == "~" and s.rhs not in factors))
+
+
 def _groups(spec, cfa_spec, complete, table_frame, group, progress, estimator="ML", missing="listwise",
             ordinal=False):
     """Invariance ladder of the measurement model, then each structural path compared across
@@ -694,6 +702,7 @@ def _groups(spec, cfa_spec, complete, table_frame, group, progress, estimator="M
         fit_multigroup,
         group_path_tests,
         invariance,
+        ordinal_group_path_tests,
         ordinal_invariance,
     )
 
@@ -701,7 +710,11 @@ def _groups(spec, cfa_spec, complete, table_frame, group, progress, estimator="M
     if ordinal:
         progress(f"testing measurement invariance across {group} by {estimator} (configural, thresholds, "
                  "loadings, intercepts; Wu & Estabrook 2016)")
-        return ordinal_invariance(cfa_spec or spec, data, group, estimator, missing), pd.DataFrame()
+        ladder = ordinal_invariance(cfa_spec or spec, data, group, estimator, missing)
+        if not any(s.op == "~" for s in spec.statements) or _observed_predictors(spec):
+            return ladder, pd.DataFrame()
+        progress(f"comparing each structural path across {group} (equal thresholds and loadings)")
+        return ladder, ordinal_group_path_tests(spec, data, group, estimator, missing)
     progress(f"testing measurement invariance across {group} (configural, metric, scalar, strict)")
     ladder = invariance(cfa_spec or spec, data, group, estimator=estimator, missing=missing)
     metric = [s for s in ladder["steps"] if s["model"].endswith("metric")][-1]   # partial metric when it was needed

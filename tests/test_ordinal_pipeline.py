@@ -179,3 +179,17 @@ def test_effects_and_measurement_bootstrap_refit_wlsmv():
         assert row["cr_ci"][0] < row["cr"] < row["cr_ci"][1] and row["ave_ci"][0] < row["ave"] < row["ave_ci"][1]
     assert results["htmt_ci"]["IA"]["TR"][0] < results["htmt"]["IA"]["TR"] < results["htmt_ci"]["IA"]["TR"][1]
     assert not any("not yet available" in w for w in results["warnings"])
+
+
+def test_ulsmv_run_writes_every_report(tmp_path, capsys):
+    """ULSMV has no unscaled p-value (lavaan gives none): the fit table, the draft Results
+    paragraph and the text summary show the scaled test instead of failing."""
+    out = tmp_path / "out"
+    code = main(["fit", str(DATA), "--instrument", str(INSTRUMENT), "--estimator", "ULSMV", "--no-screen",
+                 "--bootstrap", "0", "--measurement-bootstrap", "0", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    fit = results["fit"]["structural"]
+    assert "pvalue" not in fit and 0 <= fit["pvalue_scaled"] <= 1
+    assert {p.name for p in out.iterdir()} >= {"report.html", "report.tex", "report.docx", "tables.xlsx"}
+    assert "ULSMV" in (out / "report.html").read_text(encoding="utf-8")

@@ -86,6 +86,36 @@ class OrdinalGroupResults:
         """Estimates by parameter key, to warm-start a neighbouring step of the ladder."""
         return {key: self.theta[k] for key, k in self._estimation.keys.items()}
 
+    def standardized_regressions(self) -> pd.DataFrame:
+        """The regressions (``~``) per group with lavaan's ``std.all``: est times the SD of the
+        predictor over the SD of the outcome, the model-implied SDs of the factors and, for an
+        item, of its latent response (1 / its scaling factor).
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(5)
+        >>> f = rng.normal(size=(800, 1)); g = 0.5 * f + np.sqrt(0.75) * rng.normal(size=(800, 1))
+        >>> latent = np.hstack([f, f, f, g, g, g]) * 0.7 + np.sqrt(0.51) * rng.normal(size=(800, 6))
+        >>> items = pd.DataFrame(np.digitize(latent, [-0.8, 0.0, 0.8]) + 1, columns=["x1", "x2", "x3", "y1", "y2", "y3"])
+        >>> items["sex"] = np.repeat(["f", "m"], 400)
+        >>> fit = fit_ordinal_groups(items, "F =~ x1 + x2 + x3\\nG =~ y1 + y2 + y3\\nG ~ F", "sex", ("thresholds", "loadings"))
+        >>> fit.standardized_regressions().round(2)
+          lhs op rhs group  std_all
+        0   G  ~   F     f     0.56
+        1   G  ~   F     m     0.57
+        """
+        records = []
+        for label, group in zip(self.labels, self._estimation.groups):
+            cm = group.compiled
+            sd = cm.total_sd(self.theta)
+            sd[: cm.p] = 1.0 / group.scales(self.theta)
+            index = {v: i for i, v in enumerate(cm.names)}
+            for r in cm.table.rows:
+                if r.op == "~":
+                    est = self.theta[r.free] if r.free >= 0 else r.value
+                    records.append(dict(lhs=r.lhs, op="~", rhs=r.rhs, group=label,
+                                        std_all=est * sd[index[r.rhs]] / sd[index[r.lhs]]))
+        return pd.DataFrame(records, columns=["lhs", "op", "rhs", "group", "std_all"])
+
 
 class _Group:
     """One group's statistics and its part of the model: the RAM model of the latent responses
@@ -213,8 +243,11 @@ def _numbering(keys: dict):
     return number
 
 
-def _group_rows(table: ParameterTable, fixed_loadings: dict, g: int, equal: tuple, number) -> list[Row]:
-    """Group ``g``'s rows under Wu & Estabrook's identification by the factors (std.lv)."""
+def _group_rows(table: ParameterTable, fixed_loadings: dict, g: int, equal: tuple, number,
+                equal_paths=frozenset()) -> list[Row]:
+    """Group ``g``'s rows under Wu & Estabrook's identification by the factors (std.lv); the
+    regressions in ``equal_paths`` (lhs, "~", rhs) and the labelled structural parameters share
+    one parameter across the groups."""
     latent = set(table.latent)
     rows = []
     for r in table.rows:
@@ -232,8 +265,10 @@ def _group_rows(table: ParameterTable, fixed_loadings: dict, g: int, equal: tupl
                 row.value = 1.0
         elif r.op == "~~" and r.lhs == r.rhs:
             row.value = 0.0   # delta: an item's residual variance is 1/delta^2 minus its common variance
+        elif r.free >= 0 and r.label:   # lavaan: a label names one parameter in every group
+            row.free = number(("label", r.label))
         elif r.free >= 0:
-            row.free = number((g,) + key)
+            row.free = number(key if (r.lhs, r.op, r.rhs) in equal_paths else (g,) + key)
         else:
             row.value = r.value
         rows.append(row)
@@ -267,12 +302,14 @@ def _check(spec: ModelSyntax, table: ParameterTable, group_equal) -> None:
 
 def fit_ordinal_groups(data: pd.DataFrame, model: str | ModelSyntax, group: str, group_equal=(),
                        estimator: str = "WLSMV", missing: str = "listwise",
-                       warm: OrdinalGroupResults | None = None) -> OrdinalGroupResults:
+                       warm: OrdinalGroupResults | None = None, equal_paths=()) -> OrdinalGroupResults:
     """Fit ``model`` (a CFA of ordinal items, lavaan syntax) to the groups of column ``group``
     (in order of first appearance, as lavaan) with ``group_equal`` a prefix of ("thresholds",
     "loadings", "intercepts"): lavaan's fit of semTools' ``measEq.syntax(model, ordered = items,
     parameterization = "delta", ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016", group.equal =
-    group_equal)``. ``warm`` starts from a neighbouring step's estimates.
+    group_equal)``. ``warm`` starts from a neighbouring step's estimates. ``equal_paths``
+    ((lhs, "~", rhs), ...) holds regressions equal across the groups (one shared label, as
+    ``lhs ~ c(b, b)*rhs``).
 
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(5)
@@ -313,7 +350,7 @@ def fit_ordinal_groups(data: pd.DataFrame, model: str | ModelSyntax, group: str,
     equal = tuple(group_equal)
     layouts = []
     for g, stats_g in enumerate(statistics):
-        rows = _group_rows(table, fixed_loadings, g, equal, number)
+        rows = _group_rows(table, fixed_loadings, g, equal, number, frozenset(equal_paths))
         thresholds = [number(("|", v, t) if "thresholds" in equal else (g, "|", v, t))
                       for v, t in stats_g.threshold_names]
         scales = [number((g, "~*~", v)) if g > 0 and "thresholds" in equal else -1 for v in observed]

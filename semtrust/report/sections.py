@@ -202,7 +202,7 @@ def results_paragraph(b: Builder, verdicts: dict) -> str:
             continue
         f = robust_fit(fit)
         chisq = fit.get("chisq_scaled", fit["chisq"])
-        pv = fit.get("pvalue_scaled", fit["pvalue"])
+        pv = fit.get("pvalue_scaled", fit.get("pvalue"))   # ULSMV: no unscaled p
         parts.append(b.cite(m(f"draft.fit_{key}", level=m(f"draft.level.{fit_level(f)}"), df=integer(fit["df"]).text,
                        chisq=apa(chisq, 2), p=b.p_text(pv), cfi=apa(f["cfi"], 3, True), tli=apa(f["tli"], 3, True),
                        rmsea=apa(f["rmsea"], 3, True), lo=apa(fit["rmsea_ci_lower"], 3, True),
@@ -471,7 +471,7 @@ def model_fit(b: Builder) -> Section | None:
                 **robust_fit(fit), "chisq": fit["chisq_scaled"], "pvalue": fit["pvalue_scaled"],
                 "rmsea_ci_lower": fit.get("rmsea_ci_lower_robust"), "rmsea_ci_upper": fit.get("rmsea_ci_upper_robust")}))
         for label, f in variants:
-            rows.append([Cell(label), num(f["chisq"], 2), integer(f["df"]), pval(f["pvalue"]),
+            rows.append([Cell(label), num(f["chisq"], 2), integer(f["df"]), pval(f.get("pvalue")),
                          num(f["chisq"] / f["df"] if f["df"] else None, 2), num(f["cfi"], 3, True),
                          num(f["tli"], 3, True), num(f["rmsea"], 3, True),
                          ci(f.get("rmsea_ci_lower"), f.get("rmsea_ci_upper"), bounded=True), num(f["srmr"], 3, True),
@@ -784,7 +784,8 @@ def invariance(b: Builder) -> Section | None:
         blocks.append(Table("tab-group-paths", m("titles.group_paths", group=inv["group"]),
                             [Column(m("columns.path"), "l")] + [Column(f"β {x}") for x in groups] +
                             [Column("Δχ²"), Column("Δdf"), Column(m("columns.p_delta")), Column(m("columns.result"), "l")],
-                            rows, [m("notes.group_paths")], wide=len(groups) + 5 > WIDE_COLUMNS))
+                            rows, [m("notes.group_paths_ordinal" if inv.get("identification") else "notes.group_paths")],
+                            wide=len(groups) + 5 > WIDE_COLUMNS))
     return Section("invariance", m("sections.invariance", group=inv["group"]), blocks)
 
 

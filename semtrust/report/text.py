@@ -73,7 +73,7 @@ def summary_text(results: dict) -> str:
             continue
         lines += [f"Model Test User Model ({name}):",
                   _line("Test statistic", f"{fit['chisq']:.3f}"), _line("Degrees of freedom", str(fit["df"])),
-                  _line("P-value (Chi-square)", _number(fit["pvalue"], 0)),
+                  _line("P-value (Chi-square)", _number(fit.get("pvalue"), 0)),   # ULSMV: none
                   *[_line(label, f"{fit[key]:.3f}") for label, key in (("CFI", "cfi"), ("TLI", "tli"), ("RMSEA", "rmsea"))],
                   f"  {'90 Percent confidence interval':<34}{fit['rmsea_ci_lower']:>8.3f} {fit['rmsea_ci_upper']:>8.3f}",
                   *[_line(label, f"{fit[key]:.3f}") for label, key in (("SRMR", "srmr"), ("AIC", "aic"), ("BIC", "bic"))

@@ -50,6 +50,7 @@ from semtrust.model.partable import (
 from semtrust.model.syntax import ModelSyntax
 
 __all__ = ["fit_multigroup", "MultiGroupResults", "invariance", "ordinal_invariance", "group_path_tests",
+           "ordinal_group_path_tests",
            "fit_grouped", "GroupedModel"]
 
 EQUALITY_TYPES = ("loadings", "intercepts", "means", "residuals", "residual.covariances",
@@ -726,18 +727,8 @@ def ordinal_invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, estima
         row = {"model": name, "group_equal": list(types), "released": [], **_ordinal_fit_row(measures)}
         if previous is None:
             row["decision"] = _configural_decision(_scaled_view(measures))
-        elif estimator == "DWLS":   # no scaled statistics: the plain difference
-            change = compare(_scaled_view(measures), _scaled_view(previous.fit_measures))
-            cfi_ok, chen_ok = _step_holds(name, change)
-            row.update(_difference_columns(change), cheung_rensvold=cfi_ok, chen=chen_ok,
-                       decision=_step_decision(cfi_ok, chen_ok))
         else:
-            test = scaled_difference_test(fit, previous)
-            # a saturated configural model (df 0, e.g. one factor of three items) has no scaled indices
-            now, before = _scaled_view(measures), _scaled_view(previous.fit_measures)
-            change = {"delta_chisq": test["chisq_diff"], "delta_df": test["df_diff"], "pvalue": test["pvalue"],
-                      "delta_cfi": now.cfi - before.cfi, "delta_rmsea": now.rmsea - before.rmsea,
-                      "delta_srmr": now.srmr - before.srmr}
+            change = _ordinal_change(fit, previous)
             cfi_ok, chen_ok = _step_holds(name, change)
             row.update(_difference_columns(change), cheung_rensvold=cfi_ok, chen=chen_ok,
                        decision=_step_decision(cfi_ok, chen_ok))
@@ -745,6 +736,20 @@ def ordinal_invariance(spec: ModelSyntax, data: pd.DataFrame, group: str, estima
         previous = fit
     return {"group": group, "groups": previous.labels, "n": dict(previous.n), "steps": steps,
             "estimator": estimator, "identification": IDENTIFICATION, "parameterization": "delta"}
+
+
+def _ordinal_change(restricted, free) -> dict:
+    """Two nested multi-group ordinal fits compared as lavaan's ``lavTestLRT(restricted, free)``:
+    the scaled-shifted difference (Satorra 2000) under WLSMV and ULSMV, the plain difference
+    under DWLS (no scaled statistics); the changes in the (scaled) CFI, RMSEA and SRMR."""
+    now, before = _scaled_view(restricted.fit_measures), _scaled_view(free.fit_measures)
+    if restricted.estimator == "DWLS":
+        return compare(now, before)
+    test = scaled_difference_test(restricted, free)
+    # a saturated free model (df 0, e.g. one factor of three items) has no scaled indices
+    return {"delta_chisq": test["chisq_diff"], "delta_df": test["df_diff"], "pvalue": test["pvalue"],
+            "delta_cfi": now.cfi - before.cfi, "delta_rmsea": now.rmsea - before.rmsea,
+            "delta_srmr": now.srmr - before.srmr}
 
 
 def _scaled_view(measures: pd.Series) -> FitMeasures:
@@ -805,20 +810,76 @@ def group_path_tests(spec: ModelSyntax, data: pd.DataFrame, group: str, base: Mu
     0  F -> G       33.126         1     0.0  differs across groups
     """
     records = []
-    params = base.parameters[base.parameters.op == "~"]
-    # a path with c(...) modifiers is already group-specific: there is no equality to test
-    written = {(s.lhs, s.rhs) for s in spec.statements if s.op == "~" and s.per_group}
-    for (lhs, rhs), rows in params.groupby(["lhs", "rhs"], sort=False):
-        if (lhs, rhs) in written:
-            continue
+    for (lhs, rhs), rows in _tested_paths(spec, base.parameters):
         constrained = fit_multigroup(spec, data, group, base.group_equal, equal_paths=((lhs, "~", rhs),),
                                      warm=base, estimator=estimator, missing=missing)
         change = compare(constrained.fit_measures, base.fit_measures)
-        record = {"path": f"{rhs} -> {lhs}", "lhs": lhs, "rhs": rhs,
-                  **{f"beta_{g}": b for g, b in zip(rows.group, rows.std_all)},
-                  **{f"b_{g}": b for g, b in zip(rows.group, rows.est)},
-                  "chisq": constrained.fit_measures.chisq, "df": constrained.fit_measures.df,
-                  "delta_chisq": change["delta_chisq"], "delta_df": change["delta_df"], "pvalue": change["pvalue"]}
-        record["result"] = "differs across groups" if change["pvalue"] < 0.05 else "no significant difference"
+        records.append(_path_record(lhs, rhs, rows, constrained.fit_measures.chisq, constrained.fit_measures.df,
+                                    change))
+    return pd.DataFrame(records)
+
+
+def ordinal_group_path_tests(spec: ModelSyntax, data: pd.DataFrame, group: str, estimator: str = "WLSMV",
+                             missing: str = "listwise") -> pd.DataFrame:
+    """Each regression of a model of ordinal items constrained equal across groups in turn, on
+    the ordinal ladder's loadings step (thresholds and loadings equal, Wu & Estabrook's
+    identification: :func:`~semtrust.estimation.ordinal_groups.fit_ordinal_groups`), and
+    compared with it by lavaan's ``lavTestLRT(constrained, base)`` (the scaled-shifted
+    difference, Satorra 2000; the plain one under DWLS); a labelled path is already equal
+    across the groups (lavaan's label semantics) and is not tested. The rows carry
+    :func:`group_path_tests`' columns: the path, each group's ``b_<group>`` and standardized
+    ``beta_<group>`` in the base model, the constrained model's ``chisq`` (the scaled one in
+    ``chisq_scaled``) and ``df``, Δχ², Δdf, p and the result.
+
+    >>> import numpy as np, pandas as pd
+    >>> from semtrust.model.syntax import parse_model
+    >>> rng = np.random.default_rng(9)
+    >>> f = rng.normal(size=(800, 1)); g = np.repeat([0.7, 0.1], 400)[:, None] * f + rng.normal(size=(800, 1))
+    >>> latent = np.hstack([f, f, f, g, g, g]) * [0.8, 0.7, 0.9, 0.8, 0.7, 0.9] + rng.normal(scale=0.6, size=(800, 6))
+    >>> items = pd.DataFrame(np.digitize(latent, [-0.8, 0.0, 0.8]) + 1, columns=["x1", "x2", "x3", "y1", "y2", "y3"])
+    >>> items["platform"] = np.repeat(["Douyin", "Kuaishou"], 400)
+    >>> spec = parse_model("F =~ x1 + x2 + x3\\nG =~ y1 + y2 + y3\\nG ~ F")
+    >>> tests = ordinal_group_path_tests(spec, items, "platform")
+    >>> tests[["path", "beta_Douyin", "beta_Kuaishou", "delta_chisq", "delta_df"]].round(3)
+         path  beta_Douyin  beta_Kuaishou  delta_chisq  delta_df
+    0  F -> G        0.509          0.057       33.859         1
+    >>> tests.loc[0, "result"]
+    'differs across groups'
+    """
+    base = fit_ordinal_groups(data, spec, group, ("thresholds", "loadings"), estimator=estimator, missing=missing)
+    parameters = base.parameters.merge(base.standardized_regressions(), on=["lhs", "op", "rhs", "group"])
+    # a labelled path is one parameter in every group (lavaan): already equal, nothing to test
+    labelled = {(s.lhs, s.rhs) for s in spec.statements if s.op == "~" and s.label}
+    parameters = parameters[[(lhs, rhs) not in labelled for lhs, rhs in zip(parameters.lhs, parameters.rhs)]]
+    records = []
+    for (lhs, rhs), rows in _tested_paths(spec, parameters):
+        constrained = fit_ordinal_groups(data, spec, group, base.group_equal, estimator=estimator, missing=missing,
+                                         warm=base, equal_paths=((lhs, "~", rhs),))
+        measures = constrained.fit_measures
+        record = _path_record(lhs, rhs, rows, float(measures["chisq"]), int(measures["df"]),
+                              _ordinal_change(constrained, base))
+        if "chisq_scaled" in measures.index:
+            record["chisq_scaled"] = float(measures["chisq_scaled"])
         records.append(record)
     return pd.DataFrame(records)
+
+
+def _tested_paths(spec: ModelSyntax, parameters: pd.DataFrame):
+    """The regressions to compare across groups, each with its per-group rows of ``parameters``
+    (est and std_all); a path with c(...) modifiers is already group-specific: there is no
+    equality to test."""
+    written = {(s.lhs, s.rhs) for s in spec.statements if s.op == "~" and s.per_group}
+    for (lhs, rhs), rows in parameters[parameters.op == "~"].groupby(["lhs", "rhs"], sort=False):
+        if (lhs, rhs) not in written:
+            yield (lhs, rhs), rows
+
+
+def _path_record(lhs: str, rhs: str, rows: pd.DataFrame, chisq: float, df: int, change: dict) -> dict:
+    """One row of the group path tests: the per-group estimates, the constrained model's χ² and
+    the difference test against the base model."""
+    return {"path": f"{rhs} -> {lhs}", "lhs": lhs, "rhs": rhs,
+            **{f"beta_{g}": b for g, b in zip(rows.group, rows.std_all)},
+            **{f"b_{g}": b for g, b in zip(rows.group, rows.est)},
+            "chisq": chisq, "df": df,
+            "delta_chisq": change["delta_chisq"], "delta_df": change["delta_df"], "pvalue": change["pvalue"],
+            "result": "differs across groups" if change["pvalue"] < 0.05 else "no significant difference"}
