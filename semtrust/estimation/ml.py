@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import partial
@@ -360,6 +361,7 @@ class CaseData:
 
 
 _RECENT_CASES: OrderedDict = OrderedDict()
+_RECENT_LOCK = threading.Lock()
 _RECENT_LIMIT = 2     # each holds a few p* x p* matrices (15 MB apiece at 51 items)
 
 
@@ -376,15 +378,17 @@ def incomplete_cases(values: np.ndarray, observed: list[str]) -> CaseData:
     """
     values = np.ascontiguousarray(values, dtype=float)
     key = (tuple(observed), values.shape, hashlib.sha256(values.tobytes()).hexdigest())
-    cases = _RECENT_CASES.pop(key, None)
+    with _RECENT_LOCK:
+        cases = _RECENT_CASES.pop(key, None)
     if cases is None:
         patterns = missing_patterns(values)
         mean, cov = em_estimates(patterns, ", ".join(observed))
         _check_nonsingular(cov, observed)
         cases = CaseData(patterns, len(values), mean, cov, complete=False)
-    _RECENT_CASES[key] = cases
-    while len(_RECENT_CASES) > _RECENT_LIMIT:
-        _RECENT_CASES.popitem(last=False)
+    with _RECENT_LOCK:   # threaded schedulers may fit models concurrently
+        _RECENT_CASES[key] = cases
+        while len(_RECENT_CASES) > _RECENT_LIMIT:
+            _RECENT_CASES.popitem(last=False)
     return cases
 
 
