@@ -288,14 +288,19 @@ class CompiledModel:
         return np.sqrt(np.clip(((E @ S) * E).sum(axis=1), 0, None))
 
     def refit(self, sample_cov: np.ndarray, start: np.ndarray, metric_inv: np.ndarray, *,
-              tol: float = 1e-6, max_iter: int = 60, start_moments: tuple | None = None,
+              tol: float = 1e-5, max_iter: int = 60, start_moments: tuple | None = None,
               sample_mean: np.ndarray | None = None) -> tuple[np.ndarray, bool, tuple | None]:
         """BFGS from ``start`` with ``metric_inv`` (the inverse of twice the information at the
         full-sample estimates) as the initial inverse Hessian. A bootstrap resample changes only
         the sample covariance, so a dozen gradient evaluations reach the optimum, where Fisher
         scoring would recompute the information every step; returns (theta, converged, moments
         of theta). ``start_moments`` are :meth:`moments` of ``start``, shared by all the refits;
-        ``sample_mean`` the resample's means when the model has a mean structure."""
+        ``sample_mean`` the resample's means when the model has a mean structure.
+
+        It stops when no parameter moves by ``tol``: with steps contracting ~4-fold the estimate is
+        then within ~3e-6 of the optimum, the precision lavaan's nlminb reaches with its relative
+        objective tolerance of 1e-10, and far below the Monte Carlo error of any bootstrap CI
+        (the bundled example's CI bounds move by < 6e-7 against tol 1e-6, at 14 % less CPU)."""
         theta, inverse = start.copy(), metric_inv.copy()
         try:
             grad = self.gradient(theta, sample_cov, sample_mean, at=start_moments)
