@@ -51,11 +51,14 @@ def in_background(function, *args):
     >>> finish()
     9
     """
+    def in_this_process(cancel: bool = False):
+        return None if cancel else function(*args)
+
     try:
         context = multiprocessing.get_context("fork")
         receive, send = context.Pipe(duplex=False)
     except (ValueError, OSError):
-        return lambda cancel=False: None if cancel else function(*args)
+        return in_this_process
     parent = os.getpid()
 
     def helper() -> None:
@@ -77,7 +80,7 @@ def in_background(function, *args):
     except OSError:
         receive.close()
         send.close()
-        return lambda cancel=False: None if cancel else function(*args)
+        return in_this_process
     send.close()
 
     def finish(cancel: bool = False):
@@ -96,7 +99,7 @@ def in_background(function, *args):
         if cancel:
             return None
         if outcome is None:
-            return function(*args)
+            return in_this_process()
         succeeded, value = outcome
         if not succeeded:
             raise value

@@ -2,14 +2,13 @@
 (tests/conformance/make_saturated_fixture.R made the fixture)."""
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import semtrust as st
+from semtrust.cli import main
 from semtrust.estimation.fit_measures import scaled_chisq_difference
 
 CONFORMANCE = Path(__file__).parent / "conformance"
@@ -50,10 +49,9 @@ def test_whole_run_of_a_saturated_mlr_model(tmp_path):
     data, model = tmp_path / "hs.csv", tmp_path / "m.lav"
     DATA[["x1", "x2", "x3"]].to_csv(data, index=False)
     model.write_text(FIXTURE["syntax"] + "\n")
-    done = subprocess.run([sys.executable, "-m", "semtrust.cli", "fit", str(data), "--model", str(model),
-                           "--estimator", "MLR", "--no-screen", "--bootstrap", "0", "--measurement-bootstrap", "0",
-                           "--out", str(tmp_path / "out"), "--quiet"], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    code = main(["fit", str(data), "--model", str(model), "--estimator", "MLR", "--no-screen", "--bootstrap", "0",
+                 "--measurement-bootstrap", "0", "--out", str(tmp_path / "out"), "--quiet"])
+    assert code == 0
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert results["fit"]["structural"]["df"] == 0
     assert results["fit"]["structural"]["cfi_robust"] is None

@@ -88,7 +88,7 @@ def robust_fit_measures(measures: FitMeasures, scaling: float, baseline_scaling:
     the robust CFI, TLI and RMSEA (Brosseau-Liard & Savalei 2014; Brosseau-Liard, Savalei &
     Li 2012), which correct the noncentrality instead of the statistic."""
     df, base_df, n = measures.df, measures.baseline_df, measures.ntotal
-    if df == 0:   # a saturated model has no scaling factor: lavaan's values (χ² 0, CFI/TLI 1, robust RMSEA 0)
+    if df == 0:   # a saturated model has no scaling factor: lavaan's values (scaled χ² = χ², CFI/TLI 1, robust RMSEA 0)
         nan = math.nan
         return replace(measures, chisq_scaled=measures.chisq, pvalue_scaled=nan, chisq_scaling_factor=nan,
                        baseline_chisq_scaled=measures.baseline_chisq / baseline_scaling,
